@@ -1,0 +1,1 @@
+//! Maildir backend (in progress)

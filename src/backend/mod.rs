@@ -1,0 +1,207 @@
+//! Mail storage behind one trait: a local Maildir today, IMAP in the IMAP engine.
+//!
+//! The vocabulary is IMAP's, so both fit: messages are named by UID within a mailbox whose
+//! UIDVALIDITY says whether cached UIDs still hold; MODSEQ (CONDSTORE) orders changes and
+//! makes conditional stores possible; rights (ACL) say what the agent may do.
+
+pub mod maildir;
+
+use crate::policy::rights::Rights;
+
+/// One email address with its optional display name, decoded (RFC 2047) but not sanitized.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Address {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+impl Address {
+    /// "Name <email>" or just "email"; raw, so sanitize before display.
+    pub fn display(&self) -> String {
+        match &self.name {
+            Some(n) if !n.is_empty() => format!("{n} <{}>", self.email),
+            _ => self.email.clone(),
+        }
+    }
+}
+
+/// The system flags of RFC 3501; keywords are kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Flags {
+    pub seen: bool,
+    pub answered: bool,
+    pub flagged: bool,
+    pub deleted: bool,
+    pub draft: bool,
+}
+
+impl Flags {
+    /// IMAP names of the set flags, e.g. `["\\Seen", "\\Flagged"]`.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        for (on, name) in [
+            (self.seen, "\\Seen"),
+            (self.answered, "\\Answered"),
+            (self.flagged, "\\Flagged"),
+            (self.deleted, "\\Deleted"),
+            (self.draft, "\\Draft"),
+        ] {
+            if on {
+                v.push(name);
+            }
+        }
+        v
+    }
+}
+
+/// What a message list needs of one message, without its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub uid: u32,
+    /// CONDSTORE MODSEQ, where the backend has one.
+    pub modseq: Option<u64>,
+    /// When the server received it (INTERNALDATE), seconds since the Unix epoch.
+    pub internal_date: i64,
+    /// The `Date:` header, seconds since the Unix epoch, as the sender claimed it.
+    pub date: Option<i64>,
+    pub size: u64,
+    pub from: Vec<Address>,
+    pub sender: Vec<Address>,
+    pub reply_to: Vec<Address>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub subject: String,
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// Delivered-To and X-Original-To: the address the mail actually reached.
+    pub delivered_to: Vec<String>,
+    pub flags: Flags,
+    /// IMAP keywords (`$assigned.alice`, `$done`, …), as stored.
+    pub keywords: Vec<String>,
+    pub has_attachment: bool,
+}
+
+/// What SELECT tells about a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct MailboxStatus {
+    pub name: String,
+    pub uid_validity: u32,
+    pub uid_next: u32,
+    pub exists: u32,
+    pub highest_modseq: Option<u64>,
+    pub read_only: bool,
+    /// PERMANENTFLAGS; `\*` means new keywords may be created.
+    pub permanent_flags: Vec<String>,
+}
+
+impl MailboxStatus {
+    /// Whether keywords (team state) survive the session.
+    pub fn keywords_permanent(&self) -> bool {
+        !self.read_only && self.permanent_flags.iter().any(|f| f == "\\*")
+    }
+}
+
+/// A change to flags and keywords of one message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FlagChange {
+    pub add_flags: Flags,
+    pub remove_flags: Flags,
+    pub add_keywords: Vec<String>,
+    pub remove_keywords: Vec<String>,
+}
+
+/// The answer to a (conditional) store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOutcome {
+    Stored {
+        modseq: Option<u64>,
+    },
+    /// `UNCHANGEDSINCE` failed: someone changed the message first.
+    Modified,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("{account}: {path}: {source}")]
+    Io {
+        account: String,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{account}: mailbox {mailbox:?} does not exist")]
+    NoMailbox { account: String, mailbox: String },
+    #[error("{account}: no message with UID {uid} in {mailbox:?}")]
+    NoMessage {
+        account: String,
+        mailbox: String,
+        uid: u32,
+    },
+    #[error("{account}: {keyword:?} is not a valid IMAP keyword")]
+    BadKeyword { account: String, keyword: String },
+    #[error("{account}: {message}")]
+    Refused { account: String, message: String },
+    #[error("{account}: {message}")]
+    Protocol { account: String, message: String },
+}
+
+/// Validates a keyword as an IMAP atom before it goes anywhere (PROTOCOL.md).
+pub fn is_valid_keyword(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 200
+        && !k.starts_with('\\')
+        && k.bytes()
+            .all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b))
+}
+
+/// A mailbox store. Mailbox names are the account's own (`INBOX`, `Sent`, …).
+pub trait Backend: Send {
+    /// The account this backend serves, for error messages.
+    fn account(&self) -> &str;
+
+    /// Opens a mailbox and reports its state (SELECT).
+    fn status(&mut self, mailbox: &str) -> Result<MailboxStatus, BackendError>;
+
+    /// Streams summaries of messages with UID ≥ `from_uid` in batches, oldest first, so a
+    /// caller can show the first rows before a large mailbox is read.
+    fn summaries(
+        &mut self,
+        mailbox: &str,
+        from_uid: u32,
+        batch: &mut dyn FnMut(Vec<Summary>),
+    ) -> Result<(), BackendError>;
+
+    /// The whole message as stored (RFC 5322 bytes), without setting `\Seen`.
+    fn fetch(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError>;
+
+    /// Adds and removes flags and keywords; with `unchanged_since`, only if the message's
+    /// MODSEQ has not moved past it.
+    fn store(
+        &mut self,
+        mailbox: &str,
+        uid: u32,
+        change: &FlagChange,
+        unchanged_since: Option<u64>,
+    ) -> Result<StoreOutcome, BackendError>;
+
+    /// Moves a message to another mailbox; returns its new UID where known.
+    fn move_to(
+        &mut self,
+        mailbox: &str,
+        uid: u32,
+        target: &str,
+    ) -> Result<Option<u32>, BackendError>;
+
+    /// Appends a message with flags, keywords and an INTERNALDATE; returns its UID where known.
+    fn append(
+        &mut self,
+        mailbox: &str,
+        raw: &[u8],
+        flags: Flags,
+        keywords: &[String],
+        internal_date: Option<i64>,
+    ) -> Result<Option<u32>, BackendError>;
+
+    /// The agent's rights on a mailbox (MYRIGHTS, or inferred without ACL).
+    fn rights(&mut self, mailbox: &str) -> Result<Rights, BackendError>;
+}

@@ -1,0 +1,301 @@
+//! The configuration file's shape, as users write it (see `man 5 mailroom.toml`).
+//!
+//! Every table denies unknown keys so a typo is reported with its line, not ignored.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::secret::Secret;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub agent: Agent,
+    #[serde(default)]
+    pub ui: Ui,
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<Account>,
+    #[serde(default, rename = "signature")]
+    pub signatures: BTreeMap<String, Signature>,
+    /// Where this configuration was read from; set by the loader, not by the file.
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+/// The person at the keyboard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ui {
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Side-by-side order of accounts; `None` means every account in file order.
+    pub columns: Option<Vec<String>>,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            theme: default_theme(),
+            columns: None,
+        }
+    }
+}
+
+fn default_theme() -> String {
+    "default".to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SendMode {
+    /// From: the shared address, no Sender.
+    As,
+    /// From: the shared address, Sender: the agent.
+    OnBehalf,
+    /// Sending from this account is refused.
+    None,
+}
+
+impl SendMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendMode::As => "as",
+            SendMode::OnBehalf => "on-behalf",
+            SendMode::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SentCopy {
+    /// mailroom appends the sent message to the account's Sent folder.
+    #[default]
+    Append,
+    /// The server keeps its own copy (Gmail, Exchange).
+    Server,
+    /// No copy is kept.
+    None,
+}
+
+impl SentCopy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentCopy::Append => "append",
+            SentCopy::Server => "server",
+            SentCopy::None => "none",
+        }
+    }
+}
+
+/// Which address goes into SMTP `MAIL FROM` in on-behalf mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnvelopeFrom {
+    #[default]
+    Agent,
+    Shared,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub name: String,
+    pub address: String,
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub send: SendMode,
+    pub signature: Option<String>,
+    #[serde(default)]
+    pub sent_copy: SentCopy,
+    #[serde(default)]
+    pub envelope_from: EnvelopeFrom,
+    pub imap: Option<Imap>,
+    pub maildir: Option<Maildir>,
+    pub smtp: Option<Smtp>,
+    pub sendmail: Option<Sendmail>,
+    pub file: Option<FileOutbox>,
+}
+
+impl Account {
+    /// The display name shown in From:, falling back to the account name.
+    pub fn display_name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.name)
+    }
+
+    pub fn send_route(&self) -> Option<SendRoute<'_>> {
+        if let Some(s) = &self.smtp {
+            Some(SendRoute::Smtp(s))
+        } else if let Some(s) = &self.sendmail {
+            Some(SendRoute::Sendmail(s))
+        } else {
+            self.file.as_ref().map(SendRoute::File)
+        }
+    }
+}
+
+/// How an account's outgoing mail leaves the machine.
+#[derive(Debug, Clone, Copy)]
+pub enum SendRoute<'a> {
+    Smtp(&'a Smtp),
+    Sendmail(&'a Sendmail),
+    File(&'a FileOutbox),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tls {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS before anything else is sent.
+    Starttls,
+    /// No TLS at all: only accepted for loopback hosts.
+    None,
+}
+
+impl Tls {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tls::Implicit => "implicit",
+            Tls::Starttls => "starttls",
+            Tls::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    /// LOGIN, or SASL PLAIN when `authzid` is set.
+    #[default]
+    Password,
+    /// SASL XOAUTH2 with a bearer token from `token_command`.
+    Xoauth2,
+}
+
+/// Credentials shared by the IMAP and SMTP tables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Imap {
+    pub host: String,
+    pub port: Option<u16>,
+    #[serde(default = "tls_implicit")]
+    pub tls: Tls,
+    pub ca_file: Option<PathBuf>,
+    pub login: String,
+    pub authzid: Option<String>,
+    #[serde(default)]
+    pub auth: AuthMethod,
+    pub password: Option<Secret>,
+    pub password_command: Option<String>,
+    pub token_command: Option<String>,
+    /// XOAUTH2 `user=`; the shared address for Microsoft 365 shared mailboxes.
+    pub user: Option<String>,
+    #[serde(default = "inbox")]
+    pub mailbox: String,
+    pub sent: Option<String>,
+}
+
+impl Imap {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            Tls::Implicit => 993,
+            Tls::Starttls | Tls::None => 143,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Maildir {
+    /// The account's Maildir++ root: INBOX is the root itself, other folders are `.Name`.
+    pub path: PathBuf,
+    #[serde(default = "inbox")]
+    pub mailbox: String,
+    pub sent: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    pub port: Option<u16>,
+    #[serde(default = "tls_starttls")]
+    pub tls: Tls,
+    pub ca_file: Option<PathBuf>,
+    pub login: Option<String>,
+    pub authzid: Option<String>,
+    #[serde(default)]
+    pub auth: AuthMethod,
+    pub password: Option<Secret>,
+    pub password_command: Option<String>,
+    pub token_command: Option<String>,
+}
+
+impl Smtp {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            Tls::Implicit => 465,
+            Tls::Starttls => 587,
+            Tls::None => 25,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sendmail {
+    /// Run through `sh -c`; the message arrives on stdin, recipients are appended as arguments.
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileOutbox {
+    /// Each sent message is written here as one `.eml` file instead of being transmitted.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Placement {
+    /// Under the new text, above the quoted message.
+    #[default]
+    BelowReply,
+    /// At the very end, under the quote.
+    Bottom,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    pub text: String,
+    pub disclaimer: Option<String>,
+    #[serde(default)]
+    pub placement: Placement,
+    #[serde(default)]
+    pub required: bool,
+}
+
+fn tls_implicit() -> Tls {
+    Tls::Implicit
+}
+fn tls_starttls() -> Tls {
+    Tls::Starttls
+}
+fn inbox() -> String {
+    "INBOX".to_string()
+}

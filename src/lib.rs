@@ -1,0 +1,11 @@
+//! mailroom: a terminal client for shared team mailboxes.
+//!
+//! The library holds everything; `main.rs` only parses the command line. Folders name the
+//! architecture: `config`, `policy` (pure rules), `mail` (parse, sanitize), `backend`
+//! (Maildir, and the trait IMAP implements), `imap`, `smtp`, `store`, `ui`, `cli`.
+
+pub mod backend;
+pub mod config;
+pub mod mail;
+pub mod policy;
+pub mod ui;

@@ -1,0 +1,3 @@
+//! Messages: parsing summaries from raw bytes, and the sanitizer for untrusted text.
+
+pub mod sanitize;

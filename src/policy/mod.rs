@@ -1,0 +1,4 @@
+//! Pure rules with no I/O: rights, signature templates, (later) identity.
+
+pub mod rights;
+pub mod template;

@@ -1,0 +1,3 @@
+//! The terminal interface. Owns no I/O beyond the terminal itself.
+
+pub mod theme;
