@@ -5,7 +5,12 @@
 //! (Maildir, and the trait IMAP implements), `imap`, `smtp`, `store`, `ui`, `cli`.
 
 pub mod backend;
+pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod imap;
 pub mod mail;
+pub mod net;
 pub mod policy;
+pub mod smtp;
 pub mod ui;

@@ -1,1 +1,135 @@
-fn main() {}
+//! The `mailroom` binary: parses the command line and hands over to the library.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "mailroom",
+    version,
+    about = "Triage shared team mailboxes (support@, sales@, billing@) side by side, in the terminal",
+    long_about = "Triage shared team mailboxes (support@, sales@, billing@) side by side, in the terminal.\n\n\
+        Without a command, mailroom opens the column view of every configured account.\n\
+        The configuration is read from $XDG_CONFIG_HOME/mailroom/config.toml unless --config is given;\n\
+        see mailroom(1), mailroom.toml(5) and config.example.toml.",
+    after_help = "Exit status: 0 success; 1 a check found an unusable account, the configuration is invalid, or a command failed; 2 bad command-line usage.\n\
+        Environment: MAILROOM_CONFIG (like --config), XDG_CONFIG_HOME, XDG_DATA_HOME, NO_COLOR."
+)]
+struct Cli {
+    /// Configuration file (default: $XDG_CONFIG_HOME/mailroom/config.toml)
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        value_name = "PATH",
+        env = "MAILROOM_CONFIG"
+    )]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the configuration, then log in to every account and report what the agent may do
+    Check {
+        /// Only validate the configuration (and local Maildirs); no network
+        #[arg(long)]
+        offline: bool,
+        /// Print one JSON object per account (an array) instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the messages of an account's mailbox, newest first
+    List {
+        /// The account's `name` from the configuration
+        account: String,
+        /// Print a JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Show at most N messages (the newest)
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Build a local demo workspace (three shared Maildir mailboxes, no server) and open it
+    Demo {
+        /// Where to build it (default: $XDG_DATA_HOME/mailroom/demo)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Only build the workspace and print the path of its config file
+        #[arg(long)]
+        print_config: bool,
+        /// Delete an existing demo workspace in DIR and build it anew
+        #[arg(long)]
+        reset: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // Errors carry untrusted text (server answers, file names): one sanitized line each.
+            let mut msg = format!("mailroom: {e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                mailroom::mail::sanitize::multi_line(&msg)
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Check { offline, json }) => Ok(mailroom::cli::check::run(
+            cli.config.as_deref(),
+            offline,
+            json,
+        )),
+        Some(Command::List {
+            account,
+            json,
+            limit,
+        }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            mailroom::cli::list::run(&loaded.config, &account, json, limit)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo {
+            dir,
+            print_config,
+            reset,
+        }) => {
+            let dir = match dir {
+                Some(d) => d,
+                None => mailroom::demo::default_dir()
+                    .context("cannot determine a data directory; use --dir")?,
+            };
+            let ws = mailroom::demo::build_workspace(&dir, reset)
+                .with_context(|| format!("building the demo in {}", dir.display()))?;
+            if print_config {
+                println!("{}", ws.config_path.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let loaded = mailroom::config::load(&ws.config_path)?;
+            mailroom::ui::run(&loaded.config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            mailroom::ui::run(&loaded.config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn failure_shows_stderr_not_stdout() {
         let e = run_secret_command(
-            "echo topsecret; echo 'no such entry' >&2; exit 3",
+            "printf 'top''secret'; echo 'no such entry' >&2; exit 3",
             SECRET_COMMAND_TIMEOUT,
         )
         .unwrap_err();

@@ -1,3 +1,5 @@
 //! Messages: parsing summaries from raw bytes, and the sanitizer for untrusted text.
 
+pub mod date;
+pub mod parse;
 pub mod sanitize;

@@ -1,3 +1,145 @@
-//! The terminal interface. Owns no I/O beyond the terminal itself.
+//! The terminal interface. Owns no I/O beyond the terminal itself: workers own the mailboxes.
+//!
+//! Elm style: `event` (what happened) → `app::update` (pure state change, returns commands)
+//! → `draw` (pure rendering). `run` wires threads and channels around that loop.
 
+pub mod app;
+pub mod draw;
+pub mod event;
+pub mod input;
+pub mod keys;
+pub mod layout;
+pub mod terminal;
 pub mod theme;
+pub mod worker;
+pub mod wrap;
+
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::config::Config;
+use app::{App, update};
+use event::{Command, Event};
+use theme::{Theme, ThemeError, no_color_requested};
+use worker::{Request, Worker};
+
+/// How often ages are refreshed when nothing else happens.
+const TICK: Duration = Duration::from_secs(30);
+/// Events applied before a redraw at most, so a flood of rows cannot freeze the screen.
+const MAX_BATCH: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    #[error("the column view needs a terminal; use `mailroom list ACCOUNT` in scripts")]
+    NotATerminal,
+    #[error("no accounts are configured")]
+    NoAccounts,
+    #[error("ui.columns names {0:?}, which is not an account")]
+    UnknownColumn(String),
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("cannot read the terminal: {0}")]
+    Input(String),
+    #[error("cannot start a thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// The accounts shown as columns, left to right: (index into `config.accounts`, name).
+pub fn column_accounts(config: &Config) -> Result<Vec<(usize, String)>, UiError> {
+    let all = || config.accounts.iter().enumerate();
+    let cols: Vec<(usize, String)> = match &config.ui.columns {
+        None => all().map(|(i, a)| (i, a.name.clone())).collect(),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                all()
+                    .find(|(_, a)| &a.name == n)
+                    .map(|(i, a)| (i, a.name.clone()))
+                    .ok_or_else(|| UiError::UnknownColumn(crate::mail::sanitize::single_line(n)))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if cols.is_empty() {
+        return Err(UiError::NoAccounts);
+    }
+    Ok(cols)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Opens the column view of the configured accounts and runs until the user quits.
+pub fn run(config: &Config) -> Result<(), UiError> {
+    let columns = column_accounts(config)?;
+    let theme = Theme::resolve(&config.ui.theme, &config.source)?;
+    if !terminal::is_terminal() {
+        return Err(UiError::NotATerminal);
+    }
+    let (tx, rx) = channel();
+    let mut workers: Vec<Worker> = Vec::new();
+    for (idx, _) in &columns {
+        if let Some(account) = config.accounts.get(*idx) {
+            workers
+                .push(worker::spawn(*idx, account.clone(), tx.clone()).map_err(UiError::Thread)?);
+        }
+    }
+    let mut session = terminal::Session::enter()?;
+    input::spawn(tx).map_err(UiError::Thread)?;
+    let mut app = App::new(&columns, theme, no_color_requested());
+    let size = session.terminal.size()?;
+    update(&mut app, Event::Tick(unix_now()));
+    update(&mut app, Event::Resize(size.width, size.height));
+    loop {
+        if app.dirty {
+            session.terminal.draw(|f| draw::draw(&app, f))?;
+            app.dirty = false;
+        }
+        let first = match rx.recv_timeout(TICK) {
+            Ok(ev) => ev,
+            Err(RecvTimeoutError::Timeout) => Event::Tick(unix_now()),
+            // Every sender is gone: no input thread, no workers; nothing more can happen.
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        let mut commands = Vec::new();
+        let mut next = Some(first);
+        let mut n = 0;
+        while let Some(ev) = next {
+            if let Event::InputFailed(e) = ev {
+                return Err(UiError::Input(crate::mail::sanitize::single_line(&e)));
+            }
+            commands.extend(update(&mut app, ev));
+            n += 1;
+            next = if n < MAX_BATCH {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        for c in commands {
+            match c {
+                Command::Quit => return Ok(()),
+                Command::Open { account_idx, uid } => {
+                    let sent = workers
+                        .iter()
+                        .find(|w| w.account_idx == account_idx)
+                        .is_some_and(|w| w.send(Request::Open { uid }));
+                    if !sent {
+                        update(
+                            &mut app,
+                            Event::Body {
+                                account_idx,
+                                uid,
+                                body: Err("the account's worker has stopped".into()),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The command-line verbs. Each mirrors a TUI action and can print JSON for scripts.
+
+pub mod check;
+pub mod list;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, ConfigError, Loaded};
+
+/// Finds and loads the configuration: `--config PATH`, else the XDG default.
+pub fn load_config(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let path: PathBuf = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => config::default_path().ok_or(ConfigError::NoDefaultPath)?,
+    };
+    config::load(&path)
+}

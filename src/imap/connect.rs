@@ -1,0 +1,349 @@
+//! Opening an authenticated IMAP session: implicit TLS, STARTTLS done by hand, or plaintext on
+//! loopback only; then LOGIN, SASL PLAIN with an authzid, or XOAUTH2.
+//!
+//! STARTTLS follows the lessons of CVE-2020-14093/14954/28896: a PREAUTH greeting aborts,
+//! bytes that arrived before the TLS handshake are discarded, a missing STARTTLS capability
+//! or a bad greeting closes the connection, and nothing is sent in cleartext but CAPABILITY
+//! and STARTTLS.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+
+use super::ImapError;
+use crate::config::{self, AuthMethod, Secret, Tls};
+use crate::net::{self, Server};
+
+/// The byte stream under an IMAP client.
+#[derive(Debug)]
+pub enum Stream {
+    Tls(Box<native_tls::TlsStream<TcpStream>>),
+    /// Only for `tls = "none"` on a loopback host.
+    Plain(TcpStream),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tls(s) => s.read(buf),
+            Stream::Plain(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tls(s) => s.write(buf),
+            Stream::Plain(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Tls(s) => s.flush(),
+            Stream::Plain(s) => s.flush(),
+        }
+    }
+}
+
+impl imap::extensions::idle::SetReadTimeout for Stream {
+    fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> imap::Result<()> {
+        let tcp = match self {
+            Stream::Tls(s) => s.get_ref(),
+            Stream::Plain(s) => s,
+        };
+        tcp.set_read_timeout(timeout).map_err(imap::Error::Io)
+    }
+}
+
+pub type Session = imap::Session<Stream>;
+
+/// Where and how to reach one account's IMAP server.
+pub struct Target<'a> {
+    pub account: &'a str,
+    pub config: &'a config::Imap,
+}
+
+impl Target<'_> {
+    pub fn server(&self) -> Server {
+        Server {
+            host: self.config.host.clone(),
+            port: self.config.port(),
+        }
+    }
+
+    fn err(&self, kind: super::ErrorKind) -> ImapError {
+        ImapError {
+            account: self.account.to_string(),
+            server: self.server(),
+            kind,
+        }
+    }
+}
+
+/// Longest line accepted before TLS is up (greeting, CAPABILITY): a hostile server gets no
+/// more memory than this.
+const MAX_PLAIN_LINE: usize = 16 * 1024;
+
+/// Connects and reads the greeting; returns a client ready to authenticate.
+pub fn connect(target: &Target<'_>) -> Result<imap::Client<Stream>, ImapError> {
+    use super::ErrorKind as K;
+    let cfg = target.config;
+    let server = target.server();
+    if cfg.tls == Tls::None && !config::is_loopback(&cfg.host) {
+        return Err(target.err(K::InsecureRefused));
+    }
+    let tcp = net::tcp_connect(&server).map_err(|e| target.err(K::Connect(e)))?;
+    match cfg.tls {
+        Tls::Implicit => {
+            let tls = handshake(target, tcp)?;
+            let mut client = imap::Client::new(Stream::Tls(Box::new(tls)));
+            let greeting = client
+                .read_greeting()
+                .map_err(|e| target.err(K::Greeting(e.to_string())))?;
+            check_greeting(target, &greeting)?;
+            Ok(client)
+        }
+        Tls::Starttls => {
+            let tcp = starttls_negotiate(target, tcp)?;
+            let tls = handshake(target, tcp)?;
+            // No greeting after STARTTLS: the session continues where it was.
+            Ok(imap::Client::new(Stream::Tls(Box::new(tls))))
+        }
+        Tls::None => {
+            let mut client = imap::Client::new(Stream::Plain(tcp));
+            let greeting = client
+                .read_greeting()
+                .map_err(|e| target.err(K::Greeting(e.to_string())))?;
+            check_greeting(target, &greeting)?;
+            Ok(client)
+        }
+    }
+}
+
+fn check_greeting(target: &Target<'_>, greeting: &[u8]) -> Result<(), ImapError> {
+    use super::ErrorKind as K;
+    let line = String::from_utf8_lossy(greeting);
+    let upper = line.to_ascii_uppercase();
+    if upper.starts_with("* OK") {
+        Ok(())
+    } else if upper.starts_with("* PREAUTH") {
+        Err(target.err(K::Preauth))
+    } else {
+        Err(target.err(K::Greeting(crate::mail::sanitize::single_line(
+            line.trim_end(),
+        ))))
+    }
+}
+
+fn handshake(
+    target: &Target<'_>,
+    tcp: TcpStream,
+) -> Result<native_tls::TlsStream<TcpStream>, ImapError> {
+    use super::ErrorKind as K;
+    let connector =
+        net::tls_connector(target.config.ca_file.as_deref()).map_err(|e| target.err(K::Tls(e)))?;
+    let host = target
+        .config
+        .host
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    connector.connect(host, tcp).map_err(|e| {
+        let msg = match e {
+            native_tls::HandshakeError::Failure(e) => e.to_string(),
+            native_tls::HandshakeError::WouldBlock(_) => "handshake interrupted".to_string(),
+        };
+        target.err(K::Tls(msg))
+    })
+}
+
+/// Greeting, CAPABILITY and STARTTLS in cleartext; returns the bare socket for the handshake.
+fn starttls_negotiate(target: &Target<'_>, tcp: TcpStream) -> Result<TcpStream, ImapError> {
+    use super::ErrorKind as K;
+    let io = |e: std::io::Error| target.err(K::Connect(e));
+    let mut writer = tcp.try_clone().map_err(io)?;
+    // The reader's buffer is dropped before the handshake: whatever the server (or a man in
+    // the middle) sent ahead of TLS is discarded, never read as if it were protected.
+    let mut reader = BufReader::new(tcp.try_clone().map_err(io)?);
+    let greeting = read_plain_line(target, &mut reader)?;
+    check_greeting(target, greeting.as_bytes())?;
+
+    writer.write_all(b"M0 CAPABILITY\r\n").map_err(io)?;
+    let mut has_starttls = false;
+    loop {
+        let line = read_plain_line(target, &mut reader)?;
+        let upper = line.to_ascii_uppercase();
+        if upper.starts_with("* CAPABILITY ") {
+            has_starttls |= upper.split_ascii_whitespace().any(|c| c == "STARTTLS");
+        } else if upper.starts_with("M0 ") {
+            if !upper.starts_with("M0 OK") {
+                return Err(target.err(K::Greeting(format!(
+                    "CAPABILITY failed: {}",
+                    crate::mail::sanitize::single_line(line.trim_end())
+                ))));
+            }
+            break;
+        }
+    }
+    if !has_starttls {
+        return Err(target.err(K::NoStarttls));
+    }
+    writer.write_all(b"M1 STARTTLS\r\n").map_err(io)?;
+    loop {
+        let line = read_plain_line(target, &mut reader)?;
+        let upper = line.to_ascii_uppercase();
+        if upper.starts_with("M1 ") {
+            if !upper.starts_with("M1 OK") {
+                return Err(target.err(K::Tls(format!(
+                    "the server refused STARTTLS: {}",
+                    crate::mail::sanitize::single_line(line.trim_end())
+                ))));
+            }
+            break;
+        }
+    }
+    drop(reader);
+    drop(writer);
+    Ok(tcp)
+}
+
+fn read_plain_line(
+    target: &Target<'_>,
+    reader: &mut BufReader<TcpStream>,
+) -> Result<String, ImapError> {
+    use super::ErrorKind as K;
+    let mut buf = Vec::new();
+    let n = reader
+        .by_ref()
+        .take(MAX_PLAIN_LINE as u64)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| target.err(K::Connect(e)))?;
+    if n == 0 {
+        return Err(target.err(K::Greeting("the server closed the connection".into())));
+    }
+    if !buf.ends_with(b"\n") {
+        return Err(target.err(K::Greeting(format!(
+            "a line longer than {MAX_PLAIN_LINE} bytes before TLS"
+        ))));
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// SASL PLAIN with an authorization identity: act as `authzid` with `authcid`'s password.
+struct PlainAuth<'a> {
+    authzid: &'a str,
+    authcid: &'a str,
+    password: &'a Secret,
+}
+
+impl imap::Authenticator for PlainAuth<'_> {
+    type Response = Vec<u8>;
+    fn process(&self, _challenge: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(self.authzid.as_bytes());
+        v.push(0);
+        v.extend_from_slice(self.authcid.as_bytes());
+        v.push(0);
+        v.extend_from_slice(self.password.expose().as_bytes());
+        v
+    }
+}
+
+/// SASL XOAUTH2: `user=` is the mailbox to open (the shared address on Microsoft 365).
+struct XOauth2<'a> {
+    user: &'a str,
+    token: &'a Secret,
+}
+
+impl imap::Authenticator for XOauth2<'_> {
+    type Response = String;
+    fn process(&self, _challenge: &[u8]) -> String {
+        format!(
+            "user={}\x01auth=Bearer {}\x01\x01",
+            self.user,
+            self.token.expose()
+        )
+    }
+}
+
+/// The secret an IMAP or SMTP table points at: `password`, or the output of its command.
+pub fn credential(
+    auth: AuthMethod,
+    password: Option<&Secret>,
+    password_command: Option<&str>,
+    token_command: Option<&str>,
+) -> Result<Secret, config::SecretError> {
+    let command = match auth {
+        AuthMethod::Password => {
+            if let Some(p) = password {
+                return Ok(p.clone());
+            }
+            password_command
+        }
+        AuthMethod::Xoauth2 => token_command,
+    };
+    let Some(command) = command else {
+        return Err(config::SecretError::Empty {
+            command: "(no password or command configured)".into(),
+            stderr: String::new(),
+        });
+    };
+    config::secret::run_secret_command(command, config::secret::SECRET_COMMAND_TIMEOUT)
+}
+
+/// Connects and authenticates as the account's configuration says.
+pub fn open_session(target: &Target<'_>) -> Result<Session, ImapError> {
+    use super::ErrorKind as K;
+    let cfg = target.config;
+    let secret = credential(
+        cfg.auth,
+        cfg.password.as_ref(),
+        cfg.password_command.as_deref(),
+        cfg.token_command.as_deref(),
+    )
+    .map_err(|e| target.err(K::Secret(e)))?;
+    for s in [
+        Some(cfg.login.as_str()),
+        cfg.authzid.as_deref(),
+        cfg.user.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if s.contains(['\r', '\n', '\0']) {
+            return Err(target.err(K::Auth("a login name contains a line break or NUL".into())));
+        }
+    }
+    let client = connect(target)?;
+    let result = match (cfg.auth, cfg.authzid.as_deref()) {
+        (AuthMethod::Xoauth2, _) => {
+            let user = cfg.user.as_deref().unwrap_or(&cfg.login);
+            client.authenticate(
+                "XOAUTH2",
+                &XOauth2 {
+                    user,
+                    token: &secret,
+                },
+            )
+        }
+        (AuthMethod::Password, Some(authzid)) => client.authenticate(
+            "PLAIN",
+            &PlainAuth {
+                authzid,
+                authcid: &cfg.login,
+                password: &secret,
+            },
+        ),
+        (AuthMethod::Password, None) => client.login(&cfg.login, secret.expose()),
+    };
+    result.map_err(|(e, _client)| target.err(K::Auth(describe(&e))))
+}
+
+/// A server's answer as one safe line: the text of NO/BAD, or the error itself.
+pub fn describe(e: &imap::Error) -> String {
+    let text = match e {
+        imap::Error::No(r) => r.information.clone(),
+        imap::Error::Bad(r) => r.information.clone(),
+        other => other.to_string(),
+    };
+    crate::mail::sanitize::single_line(&text)
+}

@@ -1,0 +1,446 @@
+//! Raw RFC 5322 bytes to what a message list and a reader need, via `mail-parser`.
+//!
+//! Input is untrusted: nothing here panics on garbage, and every list that grows with the
+//! input is bounded (PROTOCOL.md: many `;` in address lists blew up memory in CVE-2021-3181;
+//! crafted References cycles overflowed stacks). Text is decoded (RFC 2047/2231) but not
+//! sanitized: callers pass it through `mail::sanitize` before it reaches a terminal.
+//!
+//! Message-IDs (Message-ID, In-Reply-To, References) are kept without angle brackets, the
+//! way mail-parser returns them; add the brackets back when writing a header.
+
+use std::borrow::Cow;
+
+use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
+
+use crate::backend::{Address, Flags, Summary};
+
+/// At most this many addresses are kept per header (From, To, Cc, …).
+pub const MAX_ADDRESSES: usize = 1000;
+/// At most this many References are kept: the first (thread root) and the newest ones.
+pub const MAX_REFERENCES: usize = 100;
+/// At most this many Delivered-To / X-Original-To addresses are kept.
+pub const MAX_DELIVERED_TO: usize = 50;
+/// One header field (with its continuation lines) longer than this is cut.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+/// The whole header section is cut after this many bytes.
+pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
+/// A Message-ID longer than this is noise, not an identifier.
+const MAX_ID_LEN: usize = 998;
+
+/// Builds a message-list summary from raw bytes (the whole message, or a prefix of it: a
+/// truncated body only risks missing a late attachment). `size` is `raw.len()`; a caller
+/// that read only a prefix sets the real size afterwards.
+pub fn summary_from_raw(
+    uid: u32,
+    raw: &[u8],
+    internal_date: i64,
+    flags: Flags,
+    keywords: Vec<String>,
+) -> Summary {
+    let mut summary = Summary {
+        uid,
+        modseq: None,
+        internal_date,
+        size: raw.len() as u64,
+        flags,
+        keywords,
+        ..Summary::default()
+    };
+    let bounded = bound_headers(raw);
+    let Some(msg) = MessageParser::default().parse(bounded.as_ref()) else {
+        return summary;
+    };
+    summary.from = addresses(msg.from());
+    summary.sender = addresses(msg.sender());
+    summary.reply_to = addresses(msg.reply_to());
+    summary.to = addresses(msg.to());
+    summary.cc = addresses(msg.cc());
+    summary.subject = msg.subject().unwrap_or_default().to_string();
+    summary.date = msg
+        .date()
+        .filter(|d| d.is_valid())
+        .map(|d| d.to_timestamp());
+    summary.message_id = msg.message_id().map(clean_id).filter(|id| !id.is_empty());
+    summary.in_reply_to = ids(msg.in_reply_to(), MAX_REFERENCES);
+    summary.references = ids(msg.references(), usize::MAX);
+    summary.references = bound_references(summary.references);
+    summary.delivered_to = delivered_to(&msg);
+    summary.has_attachment = msg.attachments().any(is_real_attachment);
+    summary
+}
+
+/// The readable text of a message: its text/plain parts, or its HTML converted to text when
+/// there is no plain part. Not sanitized. Bytes without any header are shown as they are.
+pub fn text_body(raw: &[u8]) -> String {
+    let bounded = bound_headers(raw);
+    let Some(msg) = MessageParser::default().parse(bounded.as_ref()) else {
+        return String::from_utf8_lossy(raw).into_owned();
+    };
+    let mut out = String::new();
+    for pos in 0..msg.text_body_count() {
+        if let Some(text) = msg.body_text(pos) {
+            if !out.is_empty() {
+                out.push_str("\n\n");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+/// Returns `raw` unchanged when its header section is within bounds, or a copy whose
+/// oversized fields are cut (at a line boundary) and whose header section is capped, so the
+/// parser never sees an unbounded field. Fields after a cut one are kept: a huge To: must not
+/// hide the Content-Type that follows it.
+fn bound_headers(raw: &[u8]) -> Cow<'_, [u8]> {
+    let header_end = find_header_end(raw);
+    let header = &raw[..header_end];
+    let needs_cut =
+        header.len() > MAX_HEADER_BYTES || field_lengths(header).any(|len| len > MAX_FIELD_BYTES);
+    if !needs_cut {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(MAX_HEADER_BYTES.min(header.len()) + raw.len() - header_end);
+    let mut fields = FieldIter { rest: header };
+    while let Some(field) = fields.next_field() {
+        let field = if field.len() > MAX_FIELD_BYTES {
+            // Cut after the last line break within the bound, else before the last list
+            // separator or space, so an address list keeps its first addresses whole.
+            let head = &field[..MAX_FIELD_BYTES];
+            let cut = head
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map(|i| i + 1)
+                .or_else(|| head.iter().rposition(|&b| b",; \t".contains(&b)))
+                .unwrap_or(0);
+            &field[..cut]
+        } else {
+            field
+        };
+        if field.is_empty() {
+            continue;
+        }
+        if out.len() + field.len() + 2 > MAX_HEADER_BYTES {
+            break;
+        }
+        out.extend_from_slice(field);
+        if !field.ends_with(b"\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(&raw[header_end..]);
+    Cow::Owned(out)
+}
+
+/// Offset just past the header section's last field (before the blank line), or the whole
+/// input when there is no blank line.
+fn find_header_end(raw: &[u8]) -> usize {
+    let mut i = 0;
+    while i < raw.len() {
+        // A line starting here that is empty ends the header section.
+        if raw[i] == b'\n' {
+            return i;
+        }
+        if raw[i] == b'\r' && raw.get(i + 1) == Some(&b'\n') {
+            return i;
+        }
+        match raw[i..].iter().position(|&b| b == b'\n') {
+            Some(n) => i += n + 1,
+            None => return raw.len(),
+        }
+    }
+    raw.len()
+}
+
+/// Splits a header section into fields: a line plus its continuation lines.
+struct FieldIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> FieldIter<'a> {
+    fn next_field(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let mut end = 0;
+        loop {
+            match self.rest[end..].iter().position(|&b| b == b'\n') {
+                Some(n) => end += n + 1,
+                None => {
+                    end = self.rest.len();
+                    break;
+                }
+            }
+            match self.rest.get(end) {
+                Some(b' ') | Some(b'\t') => continue,
+                _ => break,
+            }
+        }
+        let (field, rest) = self.rest.split_at(end);
+        self.rest = rest;
+        Some(field)
+    }
+}
+
+fn field_lengths(header: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut it = FieldIter { rest: header };
+    std::iter::from_fn(move || it.next_field().map(<[u8]>::len))
+}
+
+fn addresses(addr: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+    let mut out = Vec::new();
+    let Some(addr) = addr else {
+        return out;
+    };
+    let mut push = |a: &mail_parser::Addr<'_>| {
+        if out.len() >= MAX_ADDRESSES {
+            return;
+        }
+        let Some(email) = a
+            .address
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        else {
+            return;
+        };
+        let name = a
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
+        out.push(Address {
+            name,
+            email: email.to_string(),
+        });
+    };
+    match addr {
+        mail_parser::Address::List(list) => list.iter().take(MAX_ADDRESSES).for_each(&mut push),
+        // Groups are flattened: a list needs the people, not the group's label.
+        mail_parser::Address::Group(groups) => groups
+            .iter()
+            .flat_map(|g| g.addresses.iter())
+            .take(MAX_ADDRESSES)
+            .for_each(&mut push),
+    }
+    out
+}
+
+fn clean_id(id: &str) -> String {
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_string()
+}
+
+/// Message-IDs of an id header, deduplicated in order, at most `max`.
+fn ids(value: &HeaderValue<'_>, max: usize) -> Vec<String> {
+    let raw: Vec<&str> = match value {
+        HeaderValue::Text(t) => vec![t.as_ref()],
+        HeaderValue::TextList(l) => l.iter().map(|c| c.as_ref()).collect(),
+        _ => Vec::new(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for id in raw {
+        let id = clean_id(id);
+        if id.is_empty() || id.len() > MAX_ID_LEN || out.contains(&id) {
+            continue;
+        }
+        out.push(id);
+        if out.len() >= max {
+            break;
+        }
+    }
+    out
+}
+
+/// Keeps the thread root and the newest references when there are too many: the root
+/// groups the thread, the last one is the parent.
+fn bound_references(mut refs: Vec<String>) -> Vec<String> {
+    // `ids` deduplicated with a linear scan; a crafted header can hold thousands, so the
+    // cost is bounded by the field size cap (MAX_FIELD_BYTES) before we get here.
+    if refs.len() > MAX_REFERENCES {
+        let tail = refs.split_off(refs.len() - (MAX_REFERENCES - 1));
+        refs.truncate(1);
+        refs.extend(tail);
+    }
+    refs
+}
+
+fn delivered_to(msg: &Message<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in ["Delivered-To", "X-Original-To"] {
+        for value in msg.header_values(name) {
+            let text = match value {
+                HeaderValue::Text(t) => t.as_ref(),
+                _ => continue,
+            };
+            // The value is an addr-spec, sometimes in angle brackets or with a comment.
+            let Some(addr) = text
+                .split_whitespace()
+                .map(|t| t.trim_start_matches('<').trim_end_matches('>'))
+                .find(|t| t.contains('@'))
+            else {
+                continue;
+            };
+            if addr.len() > 254 || out.iter().any(|o| o.eq_ignore_ascii_case(addr)) {
+                continue;
+            }
+            out.push(addr.to_string());
+            if out.len() >= MAX_DELIVERED_TO {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// mail-parser lists inline images of an HTML mail among attachments; a paperclip for
+/// those would mislead. A part counts when it is marked as an attachment, or has a file
+/// name, or is not an image referenced by Content-ID.
+fn is_real_attachment(part: &MessagePart<'_>) -> bool {
+    let disposition = part.content_disposition();
+    if disposition.is_some_and(|d| d.is_attachment()) || part.attachment_name().is_some() {
+        return true;
+    }
+    let inline_image = part
+        .content_type()
+        .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("image"))
+        && (part.content_id().is_some() || disposition.is_some_and(|d| d.is_inline()));
+    !inline_image
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(raw: &[u8]) -> Summary {
+        summary_from_raw(7, raw, 1_700_000_000, Flags::default(), vec![])
+    }
+
+    #[test]
+    fn decodes_headers() {
+        let raw = b"From: =?UTF-8?B?Wm/DqyBNw7xsbGVy?= <zoe@example.test>\r\n\
+Sender: Bob <bob@example.test>\r\n\
+To: team: a@example.test, \"Smith, John\" <john@example.test>;, c@example.test\r\n\
+Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?= aus =?UTF-8?B?5bGx55Sw?=\r\n\
+Date: Tue, 14 May 2024 09:12:33 +0200\r\n\
+Message-ID: <abc@example.test>\r\n\
+In-Reply-To: <parent@example.test>\r\n\
+References: <root@x> <parent@example.test> <root@x>\r\n\
+Delivered-To: support@example.test\r\n\
+X-Original-To: help@example.test\r\n\
+\r\n\
+Hello\r\n";
+        let s = summary(raw);
+        assert_eq!(s.uid, 7);
+        assert_eq!(s.from[0].name.as_deref(), Some("Zoë Müller"));
+        assert_eq!(s.from[0].email, "zoe@example.test");
+        assert_eq!(s.sender[0].email, "bob@example.test");
+        let to: Vec<_> = s.to.iter().map(|a| a.email.as_str()).collect();
+        assert_eq!(
+            to,
+            ["a@example.test", "john@example.test", "c@example.test"]
+        );
+        assert_eq!(s.to[1].name.as_deref(), Some("Smith, John"));
+        assert_eq!(s.subject, "Grüße aus 山田");
+        assert_eq!(s.date, Some(1_715_670_753));
+        assert_eq!(s.message_id.as_deref(), Some("abc@example.test"));
+        assert_eq!(s.in_reply_to, ["parent@example.test"]);
+        assert_eq!(s.references, ["root@x", "parent@example.test"]);
+        assert_eq!(
+            s.delivered_to,
+            ["support@example.test", "help@example.test"]
+        );
+        assert!(!s.has_attachment);
+        assert_eq!(text_body(raw).trim_end(), "Hello");
+    }
+
+    #[test]
+    fn attachments_and_html() {
+        let raw = b"From: a@example.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n\
+--b1\r\nContent-Type: text/csv; name=\"a.csv\"\r\nContent-Disposition: attachment; filename=\"a.csv\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b1--\r\n";
+        let s = summary(raw);
+        assert!(s.has_attachment);
+        assert_eq!(text_body(raw).trim_end(), "See attached.");
+
+        let html = b"From: a@example.test\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+<html><body><p>Hello <b>world</b></p><script>evil()</script></body></html>\r\n";
+        let body = text_body(html);
+        assert!(body.contains("Hello"), "{body:?}");
+        assert!(body.contains("world"));
+        assert!(!body.contains("<b>"));
+        assert!(!summary(html).has_attachment);
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        let mut junk: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        junk.extend_from_slice(b"\r\n\r\n\xff\xfe");
+        let empty: &[u8] = b"";
+        let many_semicolons = {
+            let mut v = b"From: x@example.test\r\nTo: ".to_vec();
+            v.extend(std::iter::repeat_n(b';', 10_000));
+            v.extend_from_slice(b"\r\nSubject: semis\r\n\r\nbody\r\n");
+            v
+        };
+        let many_addresses = {
+            let mut v = b"To: ".to_vec();
+            for i in 0..5000 {
+                v.extend_from_slice(format!("u{i}@example.test, ").as_bytes());
+            }
+            v.extend_from_slice(b"\r\nContent-Type: text/plain\r\nSubject: after\r\n\r\nbody\r\n");
+            v
+        };
+        let huge_header = {
+            let mut v = b"Subject: ".to_vec();
+            v.extend(std::iter::repeat_n(b'A', 3 * 1024 * 1024));
+            v.extend_from_slice(b"\r\nFrom: ok@example.test\r\n\r\nbody\r\n");
+            v
+        };
+        let many_refs = {
+            let mut v = b"References:".to_vec();
+            for i in 0..3000 {
+                v.extend_from_slice(format!("\r\n <r{i}@x>").as_bytes());
+            }
+            v.extend_from_slice(b"\r\n\r\n");
+            v
+        };
+        let cases: Vec<&[u8]> = vec![
+            empty,
+            b"\r\n\r\n",
+            b"no headers at all, just text",
+            b"From:\r\nTo: <>\r\nDate: yesterday\r\nMessage-ID: <<<>>>\r\n\r\n",
+            b"Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n--\r\n",
+            b"Content-Type: multipart/mixed\r\n\r\n",
+            b"Subject: =?UTF-8?B?////?= =?x?Q?=ZZ?=\r\n\r\n",
+            &junk,
+            &many_semicolons,
+            &many_addresses,
+            &huge_header,
+            &many_refs,
+        ];
+        for raw in cases {
+            let s = summary(raw);
+            let _ = text_body(raw);
+            assert!(s.to.len() <= MAX_ADDRESSES);
+            assert!(s.references.len() <= MAX_REFERENCES);
+        }
+        let s = summary(&many_semicolons);
+        assert_eq!(s.subject, "semis");
+        let s = summary(&many_addresses);
+        assert_eq!(s.to.len(), MAX_ADDRESSES);
+        assert_eq!(s.subject, "after");
+        let s = summary(&huge_header);
+        assert_eq!(s.from[0].email, "ok@example.test");
+        assert!(s.subject.len() <= MAX_FIELD_BYTES);
+        let s = summary(&many_refs);
+        assert_eq!(s.references.len(), MAX_REFERENCES);
+        assert_eq!(s.references[0], "r0@x");
+        assert_eq!(s.references[MAX_REFERENCES - 1], "r2999@x");
+    }
+}

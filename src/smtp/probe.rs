@@ -1,0 +1,171 @@
+//! What `mailroom check` learns from an SMTP submission server: TLS, login, and whether the
+//! envelope sender the account's send mode needs is accepted.
+
+use std::fmt;
+use std::time::Duration;
+
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+
+use super::SmtpError;
+use crate::config::{self, AuthMethod, Tls};
+use crate::net::Server;
+
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    pub tls: bool,
+    /// The login that authenticated (with the authzid when delegated).
+    pub authenticated_as: Option<String>,
+    /// The envelope sender tried with `MAIL FROM`, and whether the server took it.
+    pub mail_from: Option<String>,
+}
+
+/// A command written as-is; callers only pass validated addresses and base64.
+struct Raw(String);
+
+impl fmt::Display for Raw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\r\n", self.0)
+    }
+}
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connects, authenticates, and tries `MAIL FROM:<mail_from>` (then RSET), sending nothing.
+pub fn probe(
+    account: &str,
+    cfg: &config::Smtp,
+    mail_from: Option<&str>,
+) -> Result<Probe, SmtpError> {
+    let server = Server {
+        host: cfg.host.clone(),
+        port: cfg.port(),
+    };
+    let err = |message: String| SmtpError {
+        account: account.to_string(),
+        server: server.clone(),
+        message,
+    };
+    if cfg.tls == Tls::None && !config::is_loopback(&cfg.host) {
+        return Err(err(
+            "tls = \"none\" is only allowed for loopback hosts".into()
+        ));
+    }
+    let host = cfg
+        .host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let tls = tls_parameters(&host, cfg.ca_file.as_deref()).map_err(&err)?;
+    let hello = ClientId::default();
+    let addr = (host.as_str(), server.port);
+    let mut conn = match cfg.tls {
+        Tls::Implicit => SmtpConnection::connect(addr, Some(TIMEOUT), &hello, Some(&tls), None),
+        Tls::Starttls | Tls::None => {
+            SmtpConnection::connect(addr, Some(TIMEOUT), &hello, None, None)
+        }
+    }
+    .map_err(|e| err(format!("cannot connect: {}", describe(&e))))?;
+    if cfg.tls == Tls::Starttls {
+        if !conn.can_starttls() {
+            conn.abort();
+            return Err(err(
+                "the server does not offer STARTTLS; refusing to continue in cleartext (use tls = \"implicit\" if it speaks SMTPS)".into(),
+            ));
+        }
+        conn.starttls(&tls, &hello).map_err(|e| {
+            err(format!(
+                "STARTTLS failed: {} (is the server's certificate trusted? see `ca_file`)",
+                describe(&e)
+            ))
+        })?;
+    }
+    let mut probe = Probe {
+        tls: conn.is_encrypted(),
+        ..Probe::default()
+    };
+    if let Some(login) = &cfg.login {
+        let secret = crate::imap::connect::credential(
+            cfg.auth,
+            cfg.password.as_ref(),
+            cfg.password_command.as_deref(),
+            cfg.token_command.as_deref(),
+        )
+        .map_err(|e| err(format!("cannot get the password: {e}")))?;
+        let result = match (cfg.auth, cfg.authzid.as_deref()) {
+            (AuthMethod::Xoauth2, _) => conn.auth(
+                &[Mechanism::Xoauth2],
+                &Credentials::new(login.clone(), secret.expose().to_string()),
+            ),
+            // lettre's PLAIN has no authzid: send the SASL response ourselves.
+            (AuthMethod::Password, Some(authzid)) => {
+                let mut sasl = Vec::new();
+                sasl.extend_from_slice(authzid.as_bytes());
+                sasl.push(0);
+                sasl.extend_from_slice(login.as_bytes());
+                sasl.push(0);
+                sasl.extend_from_slice(secret.expose().as_bytes());
+                conn.command(Raw(format!(
+                    "AUTH PLAIN {}",
+                    crate::net::base64_encode(&sasl)
+                )))
+            }
+            (AuthMethod::Password, None) => conn.auth(
+                &[Mechanism::Plain, Mechanism::Login],
+                &Credentials::new(login.clone(), secret.expose().to_string()),
+            ),
+        };
+        result.map_err(|e| err(format!("login as {login:?} refused: {}", describe(&e))))?;
+        probe.authenticated_as = Some(match &cfg.authzid {
+            Some(z) => format!("{login} as {z}"),
+            None => login.clone(),
+        });
+    }
+    if let Some(from) = mail_from {
+        if !config::is_valid_address(from) {
+            return Err(err(format!("{from:?} is not a valid envelope sender")));
+        }
+        conn.command(Raw(format!("MAIL FROM:<{from}>")))
+            .map_err(|e| {
+                err(format!(
+                    "the server refuses MAIL FROM:<{from}>: {}",
+                    describe(&e)
+                ))
+            })?;
+        let _ = conn.command(Raw("RSET".into()));
+        probe.mail_from = Some(from.to_string());
+    }
+    let _ = conn.quit();
+    Ok(probe)
+}
+
+/// TLS for SMTP: system roots plus `ca_file`, hostname verification on.
+pub fn tls_parameters(
+    host: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(host.to_string());
+    if let Some(path) = ca_file {
+        for pem in crate::net::read_pem_certificates(path)? {
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up TLS: {e}"))
+}
+
+/// One line for an SMTP error, with the server's code and text where there is one.
+pub fn describe(e: &lettre::transport::smtp::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    crate::mail::sanitize::single_line(&s)
+}

@@ -1,0 +1,313 @@
+//! Renders an `App` into a ratatui frame. Reads state only; every string that came from a
+//! message or a server is sanitized here (rows) or was sanitized when it entered the state.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::app::{App, Body, Column, LoadState, Reader};
+use super::keys;
+use super::layout;
+use super::wrap::wrap;
+use crate::backend::Summary;
+use crate::cli::list::{fit, sender_label};
+use crate::mail::{date, sanitize};
+
+/// Cells for the age field ("45s", "12m", "3h", "5d", "7w", or a year).
+const AGE_WIDTH: usize = 4;
+/// Cells for the marks field: N unread, F flagged, A answered, @ attachment.
+const MARKS_WIDTH: usize = 4;
+
+pub fn draw(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(st(app, "base")), area);
+    let plan = layout::plan(area, app.columns.len(), app.focus, app.reader.is_some());
+    if let Some(tabs) = plan.tabs {
+        draw_tabs(app, frame, tabs);
+    }
+    for (i, rect) in &plan.columns {
+        if let Some(c) = app.columns.get(*i) {
+            draw_column(app, c, *i == app.focus, frame, *rect);
+        }
+    }
+    if let (Some(r), Some(rect)) = (&app.reader, plan.reader) {
+        draw_reader(app, r, frame, rect);
+    }
+    draw_status(app, frame, plan.status);
+}
+
+fn st(app: &App, element: &str) -> Style {
+    app.theme.style(element, app.no_color)
+}
+
+/// The selection must stay visible without colour, where the theme keeps modifiers only.
+fn selected_style(app: &App) -> Style {
+    let s = st(app, "row_selected");
+    if app.no_color {
+        s.add_modifier(Modifier::REVERSED)
+    } else {
+        s
+    }
+}
+
+fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
+    let tabs: Vec<String> = app
+        .columns
+        .iter()
+        .map(|c| match c.unread {
+            0 => format!(" {} ", c.name),
+            n => format!(" {} ({n}) ", c.name),
+        })
+        .collect();
+    if tabs.is_empty() {
+        return;
+    }
+    // Drop tabs from the left until the active one fits.
+    let width = usize::from(area.width);
+    let mut start = 0;
+    while start < app.focus
+        && tabs[start..=app.focus.min(tabs.len() - 1)]
+            .iter()
+            .map(|t| t.width() + 1)
+            .sum::<usize>()
+            + 1
+            > width
+    {
+        start += 1;
+    }
+    let mut spans = Vec::new();
+    if start > 0 {
+        spans.push(Span::styled("‹", st(app, "tab_inactive")));
+    }
+    for (i, t) in tabs.iter().enumerate().skip(start) {
+        let style = if i == app.focus {
+            st(app, "tab_active")
+        } else {
+            st(app, "tab_inactive")
+        };
+        spans.push(Span::styled(t.as_str(), style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(st(app, "tab_inactive")),
+        area,
+    );
+}
+
+fn header_text(c: &Column) -> String {
+    let total = c.rows.len();
+    let counts = match (&c.state, c.exists) {
+        (LoadState::Loading, Some(n)) => format!("{total}/{n}"),
+        _ => total.to_string(),
+    };
+    format!(
+        " {}  {}  {counts} · {} unread",
+        c.name,
+        c.state.label(),
+        c.unread
+    )
+}
+
+fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Rect) {
+    let (border, border_type, header_style) = if focused {
+        (
+            st(app, "border_focused"),
+            // Thick lines mark focus even without colour.
+            BorderType::Thick,
+            st(app, "column_header_focused"),
+        )
+    } else {
+        (
+            st(app, "border"),
+            BorderType::Plain,
+            st(app, "column_header"),
+        )
+    };
+    frame.render_widget(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_type(border_type)
+            .border_style(border),
+        area,
+    );
+    let (header, body) = layout::column_parts(area);
+    frame.render_widget(Paragraph::new(header_text(c)).style(header_style), header);
+    if c.rows.is_empty() {
+        let (text, style) = match &c.state {
+            LoadState::Loading => ("loading…".to_string(), st(app, "row_age")),
+            LoadState::Ready => ("no messages".to_string(), st(app, "row_age")),
+            LoadState::Failed(e) => (e.clone(), st(app, "status_error")),
+        };
+        let lines: Vec<Line> = wrap(&text, usize::from(body.width).saturating_sub(2))
+            .into_iter()
+            .map(|l| Line::from(format!(" {l}")))
+            .collect();
+        frame.render_widget(Paragraph::new(lines).style(style), body);
+        return;
+    }
+    let w = usize::from(body.width);
+    let lines: Vec<Line> = c
+        .rows
+        .iter()
+        .enumerate()
+        .skip(c.offset)
+        .take(usize::from(body.height))
+        .map(|(i, s)| row_line(app, s, w, i == c.selected, focused))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// Compact age: the year stands in for dates too long for the field.
+fn short_age(now: i64, then: i64) -> String {
+    let a = date::age(now, then);
+    if a.len() > AGE_WIDTH {
+        a.chars().take(AGE_WIDTH).collect()
+    } else {
+        a
+    }
+}
+
+fn marks(s: &Summary) -> String {
+    [
+        (!s.flags.seen, 'N'),
+        (s.flags.flagged, 'F'),
+        (s.flags.answered, 'A'),
+        (s.has_attachment, '@'),
+    ]
+    .iter()
+    .map(|&(on, m)| if on { m } else { ' ' })
+    .collect()
+}
+
+fn row_line<'a>(app: &App, s: &Summary, width: usize, selected: bool, focused: bool) -> Line<'a> {
+    let mut base = st(app, "row");
+    if s.flags.flagged {
+        base = base.patch(st(app, "row_flagged"));
+    }
+    if !s.flags.seen {
+        base = base.patch(st(app, "row_unread"));
+    }
+    let highlight = selected && focused;
+    let sel = selected_style(app);
+    let part = |style: Style| {
+        let s = base.patch(style);
+        if highlight { s.patch(sel) } else { s }
+    };
+    // gutter, age, sender, subject, marks, with one space between fields.
+    let sender_w = (width / 4).clamp(6, 24);
+    let fixed = 1 + AGE_WIDTH + 1 + sender_w + 1 + 1 + MARKS_WIDTH;
+    let subject_w = width.saturating_sub(fixed);
+    let gutter = if selected { ">" } else { " " };
+    let age = format!("{:>AGE_WIDTH$} ", short_age(app.now, s.internal_date));
+    let sender = fit(&sanitize::single_line(&sender_label(s)), sender_w);
+    let subject = fit(&sanitize::single_line(&s.subject), subject_w);
+    Line::from(vec![
+        Span::styled(gutter, part(Style::default())),
+        Span::styled(age, part(st(app, "row_age"))),
+        Span::styled(sender, part(st(app, "row_sender"))),
+        Span::styled(" ", part(Style::default())),
+        Span::styled(subject, part(Style::default())),
+        Span::styled(" ", part(Style::default())),
+        Span::styled(marks(s), part(st(app, "row_marks"))),
+    ])
+}
+
+fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) {
+    let (headers, sep, body) = layout::reader_parts(area, r.headers.len());
+    let label_w = r.headers.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 2;
+    let lines: Vec<Line> = r
+        .headers
+        .iter()
+        .map(|(label, value)| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<label_w$}", format!("{label}:")),
+                    st(app, "reader_header"),
+                ),
+                Span::styled(value.as_str(), st(app, "reader_body")),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), headers);
+    frame.render_widget(
+        Paragraph::new("─".repeat(usize::from(sep.width))).style(st(app, "border")),
+        sep,
+    );
+    let lines: Vec<Line> = match &r.body {
+        Body::Loading => vec![Line::styled("loading…", st(app, "row_age"))],
+        Body::Failed(e) => wrap(e, usize::from(body.width))
+            .into_iter()
+            .map(|l| Line::styled(l, st(app, "status_error")))
+            .collect(),
+        Body::Text(_) => r
+            .lines
+            .iter()
+            .skip(r.scroll)
+            .take(usize::from(body.height))
+            .map(|l| {
+                let style = if l.trim_start().starts_with('>') {
+                    st(app, "reader_quote")
+                } else {
+                    st(app, "reader_body")
+                };
+                Line::styled(l.as_str(), style)
+            })
+            .collect(),
+    };
+    frame.render_widget(Paragraph::new(lines), body);
+}
+
+fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
+    let width = usize::from(area.width);
+    let hint = if app.reader.is_some() {
+        keys::READER_HINT
+    } else {
+        keys::LIST_HINT
+    };
+    let (left, left_style) = match (&app.error, &app.reader) {
+        (Some(e), _) => (format!(" {e}"), st(app, "status_error")),
+        (None, Some(r)) => {
+            let (_, h) = app.reader_body_size();
+            let last = (r.scroll + h).min(r.lines.len());
+            (
+                format!(
+                    " lines {}-{last} of {}",
+                    (r.scroll + 1).min(last),
+                    r.lines.len()
+                ),
+                st(app, "status_line"),
+            )
+        }
+        (None, None) => {
+            let total: usize = app.columns.iter().map(|c| c.rows.len()).sum();
+            let unread: usize = app.columns.iter().map(|c| c.unread).sum();
+            let loading = app
+                .columns
+                .iter()
+                .filter(|c| c.state == LoadState::Loading)
+                .count();
+            let mut s = format!(" {total} messages · {unread} unread");
+            if loading > 0 {
+                s.push_str(&format!(" · loading {loading}"));
+            }
+            (s, st(app, "status_line"))
+        }
+    };
+    // The hint yields to the message when space is short: an error matters more.
+    let hint_w = hint.width() + 1;
+    let spans = if width >= hint_w + 20 {
+        vec![
+            Span::styled(fit(&left, width - hint_w), left_style),
+            Span::styled(format!("{hint} "), st(app, "status_line")),
+        ]
+    } else {
+        vec![Span::styled(fit(&left, width), left_style)]
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(st(app, "status_line")),
+        area,
+    );
+}

@@ -1,0 +1,118 @@
+//! Entering and leaving the full-screen terminal mode, on every exit path including panics.
+//!
+//! No mouse capture: over SSH and in tmux, users select and copy text with the mouse.
+//! Bracketed paste on: a paste arrives as one event, not as keystrokes that run commands.
+//! The window title is never set (it is written outside the screen buffer, see PROTOCOL.md).
+
+use std::io::{self, IsTerminal, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once};
+use std::thread::{self, ThreadId};
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// The terminal in full-screen mode; dropping it restores the terminal.
+pub struct Session {
+    pub terminal: Term,
+}
+
+static PANIC_HOOK: Once = Once::new();
+/// Whether full-screen mode is on, so the hook leaves other terminals (pipes, tests) alone.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// The thread that draws; only its panic ends the UI.
+static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
+
+fn on_ui_thread() -> bool {
+    UI_THREAD
+        .lock()
+        .map(|t| *t == Some(thread::current().id()))
+        .unwrap_or(true)
+}
+
+/// On the UI thread: restore the terminal first, so the message lands on a usable screen.
+/// On other threads while the UI runs: stay quiet, because printing would scribble over the
+/// screen; those threads catch their panics and report them as events.
+fn install_panic_hook() {
+    PANIC_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if ACTIVE.load(Ordering::SeqCst) {
+                if !on_ui_thread() {
+                    return;
+                }
+                restore();
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// The text of a caught panic, for an error event.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// Leaves full-screen mode. Safe to call more than once and when never entered; errors are
+/// ignored because there is nothing better to do with a terminal that cannot be reset.
+pub fn restore() {
+    ACTIVE.store(false, Ordering::SeqCst);
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+impl Session {
+    /// Enters full-screen mode; on failure the terminal is left as it was found.
+    pub fn enter() -> io::Result<Session> {
+        install_panic_hook();
+        if let Ok(mut t) = UI_THREAD.lock() {
+            *t = Some(thread::current().id());
+        }
+        enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        // From here on, any failure must undo what was done.
+        let setup = || -> io::Result<Term> {
+            execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+            let mut t = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+            t.hide_cursor()?;
+            t.clear()?;
+            Ok(t)
+        };
+        match setup() {
+            Ok(terminal) => Ok(Session { terminal }),
+            Err(e) => {
+                restore();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Whether standard input and output are both a terminal.
+pub fn is_terminal() -> bool {
+    io::stdout().is_terminal() && io::stdin().is_terminal()
+}

@@ -1,0 +1,275 @@
+//! Broken configurations get precise errors (file, line, column; account and key), never a panic.
+
+use std::path::Path;
+
+use mailroom::config::{self, ConfigError};
+
+const VALID: &str = r#"
+[agent]
+id = "alice"
+name = "Alice Example"
+email = "alice@example.test"
+[agent.fields]
+title = "Support Engineer"
+
+[ui]
+columns = ["support", "sales"]
+
+[[account]]
+name = "support"
+address = "support@example.test"
+display_name = "Example Support"
+aliases = ["help@example.test"]
+send = "as"
+signature = "support"
+[account.imap]
+host = "127.0.0.1"
+port = 11993
+login = "alice"
+password_command = "echo pw"
+mailbox = "shared/support/INBOX"
+sent = "shared/support/Sent"
+[account.smtp]
+host = "127.0.0.1"
+port = 11587
+login = "alice"
+password_command = "echo pw"
+
+[[account]]
+name = "sales"
+address = "sales@example.test"
+send = "on-behalf"
+[account.imap]
+host = "mail.example.test"
+tls = "starttls"
+login = "alice"
+authzid = "sales"
+password_command = "echo pw"
+[account.sendmail]
+command = "msmtp -t"
+
+[signature.support]
+text = """
+{agent.name} · {agent.fields.title}
+{account.display_name} <{account.address}>"""
+disclaimer = "Confidential."
+placement = "below-reply"
+required = true
+"#;
+
+fn parse(text: &str) -> Result<config::Loaded, ConfigError> {
+    config::parse(text, Path::new("/etc/mailroom/config.toml"))
+}
+
+fn error_text(text: &str) -> String {
+    match parse(text) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn valid_config_parses_with_defaults() {
+    let loaded = parse(VALID).expect("valid");
+    let c = &loaded.config;
+    assert_eq!(c.agent.id, "alice");
+    assert_eq!(c.accounts.len(), 2);
+    let support = &c.accounts[0];
+    assert_eq!(support.send, config::SendMode::As);
+    assert_eq!(support.sent_copy, config::SentCopy::Append);
+    let imap = support.imap.as_ref().unwrap();
+    assert_eq!(imap.tls, config::Tls::Implicit);
+    let sales = c.accounts[1].imap.as_ref().unwrap();
+    assert_eq!(sales.port(), 143);
+    assert_eq!(sales.mailbox, "INBOX");
+    assert_eq!(c.ui.theme, "default");
+}
+
+#[test]
+fn the_example_config_parses() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(&path).expect("config.example.toml exists");
+    if let Err(e) = config::parse(&text, &path) {
+        panic!("config.example.toml: {e}");
+    }
+}
+
+#[test]
+fn unknown_key_names_line_and_column() {
+    let text = VALID.replace(
+        "display_name = \"Example Support\"",
+        "display_nam = \"Example Support\"",
+    );
+    let e = error_text(&text);
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("display_nam "))
+        .unwrap()
+        + 1;
+    assert!(
+        e.starts_with(&format!("/etc/mailroom/config.toml:{line}:1:")),
+        "{e}"
+    );
+    assert!(e.contains("display_nam"), "{e}");
+}
+
+#[test]
+fn type_error_names_line_and_column() {
+    let text = VALID.replace("port = 11993", "port = \"eleven\"");
+    let e = error_text(&text);
+    let line = text.lines().position(|l| l.contains("\"eleven\"")).unwrap() + 1;
+    assert!(e.contains(&format!("config.toml:{line}:8:")), "{e}");
+}
+
+#[test]
+fn bad_enum_value_is_a_located_error() {
+    let text = VALID.replace("send = \"as\"", "send = \"maybe\"");
+    let e = error_text(&text);
+    assert!(e.contains("config.toml:"), "{e}");
+    assert!(e.contains("maybe") || e.contains("variant"), "{e}");
+}
+
+#[test]
+fn toml_syntax_error_is_located() {
+    let e = error_text("[agent\nid = 1");
+    assert!(e.starts_with("/etc/mailroom/config.toml:1:"), "{e}");
+}
+
+#[test]
+fn bad_agent_id() {
+    let e = error_text(&VALID.replace("id = \"alice\"", "id = \"Alice Smith\""));
+    assert!(e.contains("`agent.id`") && e.contains("a-z, 0-9"), "{e}");
+    let e = error_text(&VALID.replace("id = \"alice\"", "id = \"al)ce\""));
+    assert!(e.contains("`agent.id`"), "{e}");
+}
+
+#[test]
+fn missing_signature_names_account_and_key() {
+    let e = error_text(&VALID.replace("signature = \"support\"", "signature = \"helpdesk\""));
+    assert!(
+        e.contains("account \"support\": `signature`: signature \"helpdesk\" does not exist"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_signature_field() {
+    let e = error_text(&VALID.replace("{agent.fields.title}", "{agent.fields.phone}"));
+    assert!(
+        e.contains("`signature.support.text`") && e.contains("agent.fields.phone"),
+        "{e}"
+    );
+    let e = error_text(&VALID.replace("Confidential.", "Confidential {account.fax}"));
+    assert!(
+        e.contains("`signature.support.disclaimer`") && e.contains("account.fax"),
+        "{e}"
+    );
+}
+
+#[test]
+fn tls_none_only_on_loopback() {
+    let e = error_text(&VALID.replace("tls = \"starttls\"", "tls = \"none\""));
+    assert!(
+        e.contains("account \"sales\": `imap.tls`") && e.contains("loopback"),
+        "{e}"
+    );
+    // On loopback it is an explicit, accepted opt-out.
+    let ok = VALID.replace("port = 11993", "port = 11143\ntls = \"none\"");
+    parse(&ok).expect("tls none on 127.0.0.1 is allowed");
+}
+
+#[test]
+fn account_without_mail_store() {
+    let text = VALID.replace(
+        "[account.imap]\nhost = \"mail.example.test\"\ntls = \"starttls\"\nlogin = \"alice\"\nauthzid = \"sales\"\npassword_command = \"echo pw\"\n",
+        "",
+    );
+    let e = error_text(&text);
+    assert!(
+        e.contains("account \"sales\": `imap`")
+            && e.contains("neither [account.imap] nor [account.maildir]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn column_naming_no_account() {
+    let e = error_text(&VALID.replace(
+        "columns = [\"support\", \"sales\"]",
+        "columns = [\"support\", \"billing\"]",
+    ));
+    assert!(
+        e.contains("`ui.columns`") && e.contains("\"billing\" names no account"),
+        "{e}"
+    );
+}
+
+#[test]
+fn several_problems_are_all_reported() {
+    let text = VALID
+        .replace("id = \"alice\"", "id = \"ALICE\"")
+        .replace("columns = [\"support\", \"sales\"]", "columns = [\"nope\"]");
+    let e = error_text(&text);
+    assert!(e.contains("2 problems"), "{e}");
+}
+
+#[test]
+fn missing_credentials_and_send_route() {
+    let e = error_text(&VALID.replace("[account.sendmail]\ncommand = \"msmtp -t\"\n", ""));
+    assert!(
+        e.contains("account \"sales\": `send`") && e.contains("needs one of"),
+        "{e}"
+    );
+    let e = error_text(&VALID.replacen("password_command = \"echo pw\"\nmailbox", "mailbox", 1));
+    assert!(
+        e.contains("account \"support\": `imap.password_command`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn hostile_values_never_panic_and_are_sanitized_in_errors() {
+    let e = error_text(&VALID.replace("id = \"alice\"", "id = \"\\u001b]0;pwned\\u0007\""));
+    assert!(!e.contains('\x1b') && !e.contains('\x07'), "{e:?}");
+    for junk in [
+        "",
+        "\0\0\0",
+        "[[account]]\n",
+        "agent = 5",
+        "[agent]\nid=\"a\"\nname=\"b\"\nemail=\"c@d\"\n[[account]]\nname=\"x\"\n",
+    ] {
+        let _ = parse(junk); // must not panic
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn plaintext_password_in_readable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let text = VALID.replacen(
+        "password_command = \"echo pw\"\nmailbox",
+        "password = \"hunter2\"\nmailbox",
+        1,
+    );
+    std::fs::write(&path, &text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let e = config::load(&path).unwrap_err().to_string();
+    assert!(e.contains("account \"support\": `imap.password`"), "{e}");
+    assert!(e.contains(&format!("chmod 600 {}", path.display())), "{e}");
+    assert!(!e.contains("hunter2"), "{e}");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let loaded = config::load(&path).expect("0600 is fine");
+    // The secret never shows in Debug output.
+    let dbg = format!("{:?}", loaded.config);
+    assert!(!dbg.contains("hunter2"), "{dbg}");
+}
+
+#[test]
+fn unreadable_file_is_named() {
+    let e = config::load(Path::new("/nonexistent/mailroom.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/nonexistent/mailroom.toml"), "{e}");
+}

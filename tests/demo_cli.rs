@@ -1,0 +1,107 @@
+//! The demo through the real binary: `demo --print-config`, then `list` and `check` on it.
+
+use std::process::Command;
+
+fn mailroom(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+        .args(args)
+        .env_remove("MAILROOM_CONFIG")
+        .output()
+        .expect("run mailroom");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn demo_workspace_lists_every_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("demo");
+    let (code, out, err) = mailroom(&["demo", "--dir", ws.to_str().unwrap(), "--print-config"]);
+    assert_eq!(code, 0, "{err}");
+    let config = out.trim().to_string();
+    assert!(std::path::Path::new(&config).is_file(), "{config}");
+
+    for account in ["support", "sales", "billing"] {
+        let (code, out, err) = mailroom(&["--config", &config, "list", account, "--json"]);
+        assert_eq!(code, 0, "{account}: {err}");
+        let rows: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let rows = rows.as_array().expect("array");
+        assert!(rows.len() >= 30, "{account}: only {} rows", rows.len());
+        for r in rows {
+            for key in [
+                "uid", "date", "from", "sender", "to", "subject", "flags", "keywords",
+            ] {
+                assert!(r.get(key).is_some(), "{account}: {key} missing in {r}");
+            }
+        }
+        // Newest first, and --limit keeps the newest.
+        let (_, limited, _) = mailroom(&[
+            "--config", &config, "list", account, "--json", "--limit", "3",
+        ]);
+        let limited: serde_json::Value = serde_json::from_str(&limited).unwrap();
+        assert_eq!(limited.as_array().unwrap().len(), 3);
+        assert_eq!(limited[0]["uid"], rows[0]["uid"]);
+
+        // The table is sanitized: no escape byte from the hostile message reaches the terminal.
+        let (code, table, _) = mailroom(&["--config", &config, "list", account]);
+        assert_eq!(code, 0);
+        assert!(
+            !table.contains('\x1b') && !table.contains('\u{9b}') && !table.contains('\u{202e}'),
+            "{account}: escape in table"
+        );
+        assert!(table.lines().count() > 30);
+    }
+
+    // The hostile message exists somewhere and is shown in caret form.
+    let (_, support, _) = mailroom(&["--config", &config, "list", "support"]);
+    assert!(
+        support.contains("^["),
+        "hostile message not shown in caret form"
+    );
+
+    // A second run reuses the workspace; check --offline accepts it.
+    let (code, again, _) = mailroom(&["demo", "--dir", ws.to_str().unwrap(), "--print-config"]);
+    assert_eq!(code, 0);
+    assert_eq!(again.trim(), config);
+    let (code, out, err) = mailroom(&["--config", &config, "check", "--offline", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let reports: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sends: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["send"].as_str().unwrap())
+        .collect();
+    assert_eq!(sends, ["as", "on-behalf", "none"]);
+}
+
+#[test]
+fn demo_refuses_a_foreign_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("precious.txt"), "mine").unwrap();
+    let (code, _, err) = mailroom(&[
+        "demo",
+        "--dir",
+        dir.path().to_str().unwrap(),
+        "--print-config",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("mailroom:"), "{err}");
+    assert!(dir.path().join("precious.txt").exists());
+}
+
+#[test]
+fn unknown_account_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("demo");
+    let (_, out, _) = mailroom(&["demo", "--dir", ws.to_str().unwrap(), "--print-config"]);
+    let (code, _, err) = mailroom(&["--config", out.trim(), "list", "nope"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no account named \"nope\"") && err.contains("support"),
+        "{err}"
+    );
+}

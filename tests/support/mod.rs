@@ -1,0 +1,2 @@
+//! Shared helpers for integration tests: `mod support;` in a test file.
+pub mod testbed;
