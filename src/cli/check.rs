@@ -172,7 +172,11 @@ fn check_imap(account: &Account, imap: &crate::config::Imap, r: &mut AccountRepo
         "folders"
     });
     r.messages = Some(probe.exists);
-    r.rights_source = Some(if probe.myrights.is_some() { "myrights" } else { "select" });
+    r.rights_source = Some(if probe.myrights.is_some() {
+        "myrights"
+    } else {
+        "select"
+    });
     apply_rights(r, probe.rights);
     if probe.sent_exists == Some(false)
         && let Some(sent) = &imap.sent
@@ -182,7 +186,10 @@ fn check_imap(account: &Account, imap: &crate::config::Imap, r: &mut AccountRepo
             crate::mail::sanitize::single_line(sent)
         ));
     }
-    if account.sent_copy == crate::config::SentCopy::Append && account.send != SendMode::None && imap.sent.is_none() {
+    if account.sent_copy == crate::config::SentCopy::Append
+        && account.send != SendMode::None
+        && imap.sent.is_none()
+    {
         r.warnings
             .push("sent_copy = \"append\" but no `imap.sent` folder is configured".into());
     }
@@ -287,9 +294,8 @@ pub fn print_text(
         )?;
         writeln!(
             out,
-            "  {:<9} {} {}, mailbox {}{}",
+            "  {:<9} {}, mailbox {}{}",
             r.kind,
-            "at",
             s(&r.location),
             s(&r.mailbox),
             r.messages
@@ -312,7 +318,9 @@ pub fn print_text(
         if let Some(eff) = &r.effective_rights {
             let source = match (&r.rights, r.rights_source) {
                 (Some(raw), _) => format!("MYRIGHTS {}", s(raw)),
-                (None, Some("filesystem")) => "Maildir: from the folder's file permissions".to_string(),
+                (None, Some("filesystem")) => {
+                    "Maildir: from the folder's file permissions".to_string()
+                }
                 (None, _) => format!(
                     "no ACL: inferred from SELECT ({}PERMANENTFLAGS {})",
                     if r.read_only == Some(true) {
@@ -401,7 +409,10 @@ pub fn run(config_path: Option<&Path>, offline: bool, json: bool) -> std::proces
     // Account-level config warnings belong in that account's report (and so in --json).
     let mut global_warnings = Vec::new();
     for w in &loaded.warnings {
-        match reports.iter_mut().find(|r| Some(&r.name) == w.account.as_ref()) {
+        match reports
+            .iter_mut()
+            .find(|r| Some(&r.name) == w.account.as_ref())
+        {
             Some(r) => r.warnings.insert(0, format!("`{}`: {}", w.key, w.message)),
             None => global_warnings.push(w.clone()),
         }

@@ -108,7 +108,7 @@ pub fn summaries(account: &Account) -> Result<Vec<Summary>, ListError> {
     backend.status(&mailbox)?;
     let mut all = Vec::new();
     backend.summaries(&mailbox, 1, &mut |batch| all.extend(batch))?;
-    all.sort_by(|a, b| b.uid.cmp(&a.uid));
+    all.sort_by_key(|s| std::cmp::Reverse(s.uid));
     Ok(all)
 }
 
@@ -196,12 +196,11 @@ pub fn sender_label(s: &Summary) -> String {
 pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:>6}  {:<16}  {:<4}  {}  {}",
+        "{:>6}  {:<16}  {:<4}  {}  SUBJECT",
         "UID",
         "DATE (UTC)",
         "FLAG",
         fit("FROM", 28),
-        "SUBJECT"
     )?;
     for s in rows {
         let keywords = if s.keywords.is_empty() {

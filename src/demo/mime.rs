@@ -266,7 +266,7 @@ mod tests {
         assert!(long.lines().all(|l| l.len() <= 76));
         let h = header(
             "References",
-            &vec!["<abcdefghijklmnop@example.test>"; 5].join(" "),
+            &["<abcdefghijklmnop@example.test>"; 5].join(" "),
         );
         assert!(h.lines().all(|l| l.len() <= 78), "{h}");
     }

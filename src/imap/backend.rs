@@ -301,9 +301,9 @@ impl Backend for ImapBackend {
             self.selected = None;
         }
         Ok(appended.uids.and_then(|u| {
-            u.first().and_then(|m| match m {
-                imap_proto::UidSetMember::Uid(u) => Some(*u),
-                imap_proto::UidSetMember::UidRange(r) => Some(*r.start()),
+            u.first().map(|m| match m {
+                imap_proto::UidSetMember::Uid(u) => *u,
+                imap_proto::UidSetMember::UidRange(r) => *r.start(),
             })
         }))
     }

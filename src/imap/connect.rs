@@ -75,7 +75,7 @@ impl Target<'_> {
         ImapError {
             account: self.account.to_string(),
             server: self.server(),
-            kind,
+            kind: Box::new(kind),
         }
     }
 }

@@ -14,7 +14,8 @@ use crate::net::Server;
 pub struct ImapError {
     pub account: String,
     pub server: Server,
-    pub kind: ErrorKind,
+    /// Boxed: errors travel through many `Result`s and should stay small.
+    pub kind: Box<ErrorKind>,
 }
 
 #[derive(Debug)]
@@ -38,7 +39,7 @@ impl fmt::Display for ImapError {
             crate::mail::sanitize::single_line(&self.account),
             self.server
         )?;
-        match &self.kind {
+        match self.kind.as_ref() {
             ErrorKind::Connect(e) => write!(f, "cannot connect: {e}"),
             ErrorKind::Tls(e) => write!(f, "TLS failed: {e} (is the server's certificate trusted? see `ca_file`)"),
             ErrorKind::Greeting(e) => write!(f, "unexpected server answer: {e}"),

@@ -75,7 +75,7 @@ fn probe_session(
     let err = |message: String| ImapError {
         account: target.account.to_string(),
         server: target.server(),
-        kind: ErrorKind::Protocol(message),
+        kind: Box::new(ErrorKind::Protocol(message)),
     };
     let shown = crate::mail::sanitize::single_line(mailbox);
     let mut probe = Probe {

@@ -67,14 +67,13 @@ fn error(account_idx: usize, message: String) -> Event {
 
 fn run(account_idx: usize, account: &Account, events: &Sender<Event>, rx: &Receiver<Request>) {
     // Send failures mean the UI has quit; there is nobody left to tell.
-    let backend = match load(account_idx, account, events) {
+    let mut backend = match load(account_idx, account, events) {
         Ok(b) => Some(b),
         Err(message) => {
             let _ = events.send(error(account_idx, message));
             None
         }
     };
-    let mut backend = backend;
     while let Ok(req) = rx.recv() {
         match req {
             Request::Open { uid } => {
