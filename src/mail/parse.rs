@@ -242,9 +242,11 @@ fn ids(value: &HeaderValue<'_>, max: usize) -> Vec<String> {
         _ => Vec::new(),
     };
     let mut out: Vec<String> = Vec::new();
+    // A set, not `out.contains`: a crafted header holds thousands of ids.
+    let mut seen = std::collections::HashSet::new();
     for id in raw {
         let id = clean_id(id);
-        if id.is_empty() || id.len() > MAX_ID_LEN || out.contains(&id) {
+        if id.is_empty() || id.len() > MAX_ID_LEN || !seen.insert(id.clone()) {
             continue;
         }
         out.push(id);
@@ -258,8 +260,6 @@ fn ids(value: &HeaderValue<'_>, max: usize) -> Vec<String> {
 /// Keeps the thread root and the newest references when there are too many: the root
 /// groups the thread, the last one is the parent.
 fn bound_references(mut refs: Vec<String>) -> Vec<String> {
-    // `ids` deduplicated with a linear scan; a crafted header can hold thousands, so the
-    // cost is bounded by the field size cap (MAX_FIELD_BYTES) before we get here.
     if refs.len() > MAX_REFERENCES {
         let tail = refs.split_off(refs.len() - (MAX_REFERENCES - 1));
         refs.truncate(1);
@@ -410,6 +410,17 @@ Content-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b1--\r\n";
             v.extend_from_slice(b"\r\n\r\n");
             v
         };
+        // Just under the field cap: ~10k distinct ids on one line.
+        let dense_refs = {
+            let mut v = b"References:".to_vec();
+            let mut i = 0;
+            while v.len() < MAX_FIELD_BYTES - 16 {
+                v.extend_from_slice(format!(" <{i}@x>").as_bytes());
+                i += 1;
+            }
+            v.extend_from_slice(b"\r\n\r\n");
+            v
+        };
         let cases: Vec<&[u8]> = vec![
             empty,
             b"\r\n\r\n",
@@ -423,6 +434,7 @@ Content-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b1--\r\n";
             &many_addresses,
             &huge_header,
             &many_refs,
+            &dense_refs,
         ];
         for raw in cases {
             let s = summary(raw);
