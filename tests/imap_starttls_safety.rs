@@ -15,7 +15,9 @@ fn hostile_server(greeting: &'static str, caps: &'static str) -> (u16, mpsc::Rec
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
-        let Ok((stream, _)) = listener.accept() else { return };
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
         let mut writer = stream.try_clone().unwrap();
         let mut reader = BufReader::new(stream);
         let _ = writer.write_all(greeting.as_bytes());
@@ -26,7 +28,8 @@ fn hostile_server(greeting: &'static str, caps: &'static str) -> (u16, mpsc::Rec
             if let Some(tag) = line.split_whitespace().next()
                 && line.to_ascii_uppercase().contains("CAPABILITY")
             {
-                let _ = writer.write_all(format!("* CAPABILITY {caps}\r\n{tag} OK done\r\n").as_bytes());
+                let _ = writer
+                    .write_all(format!("* CAPABILITY {caps}\r\n{tag} OK done\r\n").as_bytes());
             }
             line.clear();
         }
@@ -45,18 +48,32 @@ fn check(port: u16) -> (i32, String) {
         ),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mailroom")).args(["--config", path.to_str().unwrap(), "check"]).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+        .args(["--config", path.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
 fn preauth_before_tls_aborts() {
-    let (port, seen) = hostile_server("* PREAUTH welcome, you are logged in\r\n", "IMAP4rev1 STARTTLS");
+    let (port, seen) = hostile_server(
+        "* PREAUTH welcome, you are logged in\r\n",
+        "IMAP4rev1 STARTTLS",
+    );
     let (code, out) = check(port);
     assert_eq!(code, 1);
     assert!(out.contains("PREAUTH"), "{out}");
-    let seen = seen.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or_default();
-    assert!(!seen.contains("LOGIN") && !seen.contains("s3cret-pw"), "{seen}");
+    let seen = seen
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_default();
+    assert!(
+        !seen.contains("LOGIN") && !seen.contains("s3cret-pw"),
+        "{seen}"
+    );
 }
 
 #[test]
@@ -65,9 +82,14 @@ fn missing_starttls_capability_closes_without_login() {
     let (code, out) = check(port);
     assert_eq!(code, 1);
     assert!(out.contains("does not offer STARTTLS"), "{out}");
-    let seen = seen.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or_default();
+    let seen = seen
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_default();
     assert!(seen.contains("CAPABILITY"), "{seen}");
-    assert!(!seen.contains("LOGIN") && !seen.contains("AUTHENTICATE") && !seen.contains("s3cret-pw"), "{seen}");
+    assert!(
+        !seen.contains("LOGIN") && !seen.contains("AUTHENTICATE") && !seen.contains("s3cret-pw"),
+        "{seen}"
+    );
 }
 
 #[test]
