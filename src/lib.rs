@@ -13,4 +13,5 @@ pub mod mail;
 pub mod net;
 pub mod policy;
 pub mod smtp;
+pub mod store;
 pub mod ui;

@@ -55,6 +55,19 @@ enum Command {
         /// Show at most N messages (the newest)
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// Only what the local header cache holds; no network
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Show one message: sanitized headers and readable text (never marks it read)
+    Show {
+        /// The account's `name` from the configuration
+        account: String,
+        /// The message's UID (the first column of `list`)
+        uid: u32,
+        /// The message exactly as stored (in caret form when printed to a terminal)
+        #[arg(long)]
+        raw: bool,
     },
     /// Build a local demo workspace (three shared Maildir mailboxes, no server) and open it
     Demo {
@@ -78,7 +91,11 @@ fn main() -> ExitCode {
             // Errors carry untrusted text (server answers, file names): one sanitized line each.
             let mut msg = format!("mailroom: {e}");
             for cause in e.chain().skip(1) {
-                msg.push_str(&format!(": {cause}"));
+                // Many errors already print their source in their own text: say it once.
+                let cause = cause.to_string();
+                if !cause.is_empty() && !msg.contains(&cause) {
+                    msg.push_str(&format!(": {cause}"));
+                }
             }
             let _ = writeln!(
                 std::io::stderr(),
@@ -101,9 +118,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             account,
             json,
             limit,
+            offline,
         }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
-            mailroom::cli::list::run(&loaded.config, &account, json, limit)?;
+            mailroom::cli::list::run(&loaded.config, &account, json, limit, offline)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Show { account, uid, raw }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            mailroom::cli::show::run(&loaded.config, &account, uid, raw)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo {

@@ -1,7 +1,7 @@
 //! Network basics shared by IMAP and SMTP: trust roots, timeouts, server names.
 
 use std::fmt;
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::time::Duration;
 
@@ -30,9 +30,49 @@ impl fmt::Display for Server {
 
 /// Connects with a timeout to the first address of `host` that answers.
 pub fn tcp_connect(server: &Server) -> std::io::Result<TcpStream> {
+    connect_any(resolve(server)?)
+}
+
+/// Like [`tcp_connect`], for `tls = "none"`: refuses unless every address the host resolves
+/// to is a loopback address. A name like `localhost` passes validation, but only the
+/// resolved addresses say whether cleartext stays on this machine.
+pub fn tcp_connect_loopback_only(server: &Server) -> std::io::Result<TcpStream> {
+    connect_any(resolve_loopback_only(server)?)
+}
+
+/// The addresses of `server`, all of them loopback, or an error naming the first that is not.
+/// For clients that connect by themselves (lettre): pass them the addresses, not the name,
+/// so nothing is resolved twice.
+pub fn resolve_loopback_only(server: &Server) -> std::io::Result<Vec<SocketAddr>> {
+    let addrs = resolve(server)?;
+    // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is loopback too.
+    if let Some(bad) = addrs.iter().find(|a| !a.ip().to_canonical().is_loopback()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{server} resolves to {}, which is not a loopback address: tls = \"none\" is only allowed on loopback",
+                bad.ip()
+            ),
+        ));
+    }
+    Ok(addrs)
+}
+
+fn resolve(server: &Server) -> std::io::Result<Vec<SocketAddr>> {
     let host = server.host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = (host, server.port).to_socket_addrs()?.collect();
+    if addrs.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the host name has no address",
+        ));
+    }
+    Ok(addrs)
+}
+
+fn connect_any(addrs: Vec<SocketAddr>) -> std::io::Result<TcpStream> {
     let mut last = None;
-    for addr in (host, server.port).to_socket_addrs()? {
+    for addr in addrs {
         match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
             Ok(s) => {
                 s.set_read_timeout(Some(IO_TIMEOUT))?;
@@ -46,6 +86,23 @@ pub fn tcp_connect(server: &Server) -> std::io::Result<TcpStream> {
     Err(last.unwrap_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::NotFound, "the host name has no address")
     }))
+}
+
+/// An error's text followed by those of its sources that it does not already contain: many
+/// errors (lettre's, OpenSSL's) print their source in their own message, and a chain written
+/// out naively repeats the same text several times.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !text.is_empty() && !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        source = inner.source();
+    }
+    s
 }
 
 /// The PEM blocks of a CA file, each as its own PEM text (a file may hold several roots).
@@ -93,45 +150,49 @@ pub fn tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector,
         .map_err(|e| format!("cannot set up TLS: {e}"))
 }
 
-/// Standard base64 (RFC 4648) for SASL responses.
-pub fn base64_encode(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
+/// Kept here for callers that knew it as `net::base64_encode`; the encoder is in `mail::encoding`.
+pub use crate::mail::encoding::base64_encode;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_rfc4648_vectors() {
-        for (i, o) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64_encode(i.as_bytes()), o);
+    fn loopback_only_refuses_other_addresses() {
+        let server = |host: &str| Server {
+            host: host.into(),
+            port: 25,
+        };
+        assert!(resolve_loopback_only(&server("127.0.0.1")).is_ok());
+        assert!(resolve_loopback_only(&server("[::1]")).is_ok());
+        assert!(resolve_loopback_only(&server("::ffff:127.0.0.2")).is_ok());
+        let e = resolve_loopback_only(&server("192.0.2.1")).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied);
+        assert!(e.to_string().contains("192.0.2.1"), "{e}");
+        assert!(tcp_connect_loopback_only(&server("10.0.0.1")).is_err());
+    }
+
+    #[test]
+    fn error_chain_skips_repeated_causes() {
+        #[derive(Debug)]
+        struct E(&'static str, Option<Box<E>>);
+        impl fmt::Display for E {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0)
+            }
         }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|e| e as _)
+            }
+        }
+        let inner = E("certificate verify failed", None);
+        let mid = E("tls error: certificate verify failed", Some(Box::new(inner)));
+        let top = E("handshake", Some(Box::new(mid)));
+        assert_eq!(
+            error_chain(&top),
+            "handshake: tls error: certificate verify failed"
+        );
     }
 
     #[test]

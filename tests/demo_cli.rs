@@ -105,3 +105,47 @@ fn unknown_account_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn list_json_escapes_terminal_controls_but_keeps_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("demo");
+    let (code, out, err) = mailroom(&["demo", "--dir", ws.to_str().unwrap(), "--print-config"]);
+    assert_eq!(code, 0, "{err}");
+    let config = out.trim().to_string();
+
+    let raw = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+        .args(["--config", &config, "list", "support", "--json"])
+        .env_remove("MAILROOM_CONFIG")
+        .output()
+        .expect("run mailroom");
+    assert!(raw.status.success());
+    let stdout = raw.stdout;
+    assert!(!stdout.contains(&0x1b), "ESC byte in JSON output");
+    let text = String::from_utf8(stdout).expect("UTF-8 JSON");
+    assert!(
+        !text.contains('\u{9b}') && !text.contains('\u{202e}') && !text.contains('\u{7}'),
+        "raw control in JSON output"
+    );
+
+    // What the library decoded from the message, before any encoding for output.
+    let loaded = mailroom::config::load(std::path::Path::new(&config)).unwrap();
+    let account = mailroom::cli::list::find_account(&loaded.config, "support").unwrap();
+    let summaries = mailroom::cli::list::summaries(account, false).unwrap();
+    let hostile = summaries
+        .iter()
+        .find(|s| s.subject.starts_with(mailroom::demo::HOSTILE_SUBJECT_START))
+        .expect("the demo has a hostile message in support");
+    assert!(hostile.subject.contains('\x1b') && hostile.subject.contains('\u{9b}'));
+
+    let rows: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["uid"] == hostile.uid)
+        .expect("hostile row");
+    assert_eq!(row["subject"].as_str(), Some(hostile.subject.as_str()));
+    let from = mailroom::cli::list::Row::from_summary(hostile).from;
+    assert_eq!(row["from"].as_str(), Some(from.as_str()));
+}

@@ -30,6 +30,8 @@ use super::{
     Backend, BackendError, FlagChange, Flags, MailboxStatus, StoreOutcome, Summary,
     is_valid_keyword,
 };
+// Dovecot names Maildir++ folders in modified UTF-7, the IMAP mailbox-name encoding.
+use crate::imap::utf7::encode as mutf7_encode;
 use crate::mail::parse::summary_from_raw;
 use crate::policy::rights::Rights;
 
@@ -1124,49 +1126,6 @@ fn escape_host(host: &str) -> String {
             c => out.push(c),
         }
     }
-    out
-}
-
-/// Modified UTF-7 (RFC 3501 §5.1.3), which Dovecot uses for Maildir++ folder names.
-fn mutf7_encode(name: &str) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-    fn flush(out: &mut String, units: &mut Vec<u16>) {
-        if units.is_empty() {
-            return;
-        }
-        out.push('&');
-        let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
-        for chunk in bytes.chunks(3) {
-            let b = [
-                chunk[0],
-                chunk.get(1).copied().unwrap_or(0),
-                chunk.get(2).copied().unwrap_or(0),
-            ];
-            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            let chars = chunk.len() + 1;
-            for i in 0..chars {
-                out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
-            }
-        }
-        out.push('-');
-        units.clear();
-    }
-    let mut out = String::new();
-    let mut units = Vec::new();
-    for c in name.chars() {
-        if (' '..='~').contains(&c) {
-            flush(&mut out, &mut units);
-            if c == '&' {
-                out.push_str("&-");
-            } else {
-                out.push(c);
-            }
-        } else {
-            let mut buf = [0u16; 2];
-            units.extend_from_slice(c.encode_utf16(&mut buf));
-        }
-    }
-    flush(&mut out, &mut units);
     out
 }
 

@@ -34,7 +34,8 @@ pub struct AccountReport {
     pub read_only: Option<bool>,
     pub permanent_flags: Vec<String>,
     pub keywords_permanent: Option<bool>,
-    /// Where team state lives: "keywords", or "folders" where keywords are not permanent.
+    /// Where team state lives: "keywords"; "folders" where keywords are not permanent on a
+    /// writable mailbox; "read-only" when this agent cannot change it (READ-ONLY, or no `w`).
     pub team_state: Option<&'static str>,
     pub messages: Option<u32>,
     /// The send mode: "as", "on-behalf" or "none".
@@ -95,8 +96,26 @@ fn check_account(config: &Config, account: &Account, offline: bool) -> AccountRe
         check_maildir(account, m, &mut r);
     }
     check_send(config, account, offline, &mut r);
+    r.team_state = team_state(&r);
     r.usable = r.errors.is_empty();
     r
+}
+
+/// Where team state lives, once the mailbox was opened. A read-only agent comes first: its
+/// PERMANENTFLAGS are empty because of its rights, not because the server lacks keywords.
+fn team_state(r: &AccountReport) -> Option<&'static str> {
+    let permanent = r.keywords_permanent?;
+    let no_write = r
+        .effective_rights
+        .as_deref()
+        .is_some_and(|e| !Rights::parse(e).has('w'));
+    Some(if r.read_only == Some(true) || no_write {
+        "read-only"
+    } else if permanent {
+        "keywords"
+    } else {
+        "folders"
+    })
 }
 
 fn tls_name(tls: Tls) -> &'static str {
@@ -166,11 +185,6 @@ fn check_imap(account: &Account, imap: &crate::config::Imap, r: &mut AccountRepo
     r.read_only = Some(probe.read_only);
     r.permanent_flags = probe.permanent_flags.clone();
     r.keywords_permanent = Some(probe.keywords_permanent());
-    r.team_state = Some(if probe.keywords_permanent() {
-        "keywords"
-    } else {
-        "folders"
-    });
     r.messages = Some(probe.exists);
     r.rights_source = Some(if probe.myrights.is_some() {
         "myrights"
@@ -209,11 +223,6 @@ fn check_maildir(account: &Account, m: &crate::config::Maildir, r: &mut AccountR
             r.read_only = Some(status.read_only);
             r.permanent_flags = status.permanent_flags.clone();
             r.keywords_permanent = Some(status.keywords_permanent());
-            r.team_state = Some(if status.keywords_permanent() {
-                "keywords"
-            } else {
-                "folders"
-            });
         }
         Err(e) => {
             r.errors.push(e.to_string());
@@ -247,8 +256,11 @@ fn check_send(config: &Config, account: &Account, offline: bool, r: &mut Account
                     r.smtp_login = p.authenticated_as;
                     r.mail_from_accepted = p.mail_from;
                 }
-                Err(e) => r.errors.push(match account.send {
-                    SendMode::As => format!("{e} — Send As needs the server to accept the shared address as envelope sender"),
+                // The Send As hint only explains a refused envelope sender, not TLS or login.
+                Err(e) => r.errors.push(match (account.send, e.stage) {
+                    (SendMode::As, crate::smtp::SmtpStage::MailFrom) => format!(
+                        "{e} — Send As needs the server to accept the shared address as envelope sender"
+                    ),
                     _ => e.to_string(),
                 }),
             }
@@ -334,17 +346,16 @@ pub fn print_text(
             writeln!(out, "  {:<9} {eff} ({source})", "rights")?;
             writeln!(out, "  {:<9} {}", "actions", r.actions.join(", "))?;
         }
-        if let Some(k) = r.keywords_permanent {
-            writeln!(
-                out,
-                "  {:<9} {}",
-                "keywords",
-                if k {
-                    "permanent: team state is kept in IMAP keywords"
-                } else {
-                    "not permanent: team state maps to folders and \\Flagged"
-                }
-            )?;
+        let keywords = match r.team_state {
+            Some("read-only") => {
+                Some("read-only for this agent: team state is visible but cannot be changed")
+            }
+            Some("keywords") => Some("permanent: team state is kept in IMAP keywords"),
+            Some(_) => Some("not permanent: team state maps to folders and \\Flagged"),
+            None => None,
+        };
+        if let Some(k) = keywords {
+            writeln!(out, "  {:<9} {k}", "keywords")?;
         }
         let send = match (&r.identity, r.send) {
             (_, "none") => "none: this agent may not send from this account".to_string(),
@@ -395,7 +406,10 @@ pub fn run(config_path: Option<&Path>, offline: bool, json: bool) -> std::proces
                     other => vec![other.to_string()],
                 };
                 let v = serde_json::json!({ "config_errors": problems });
-                let _ = writeln!(out, "{v}");
+                // Problems quote the file's text: the safe encoder keeps its controls escaped.
+                if let Ok(text) = crate::mail::sanitize::to_json_compact(&v) {
+                    let _ = writeln!(out, "{text}");
+                }
             }
             let _ = writeln!(
                 std::io::stderr(),
@@ -419,7 +433,7 @@ pub fn run(config_path: Option<&Path>, offline: bool, json: bool) -> std::proces
     }
     let ok = reports.iter().all(|r| r.usable);
     if json {
-        match serde_json::to_string_pretty(&reports) {
+        match crate::mail::sanitize::to_json_pretty(&reports) {
             Ok(s) => {
                 let _ = writeln!(out, "{s}");
             }

@@ -17,6 +17,8 @@ pub enum ListError {
     Backend(#[from] BackendError),
     #[error(transparent)]
     Imap(#[from] crate::imap::ImapError),
+    #[error("header cache: {0}")]
+    Cache(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -46,7 +48,8 @@ fn addr_list(v: &[Address]) -> Vec<String> {
 }
 
 impl Row {
-    /// JSON carries the decoded text as-is (JSON escapes controls); terminals get the sanitized table.
+    /// JSON carries the decoded text as-is (`sanitize::to_json_pretty` escapes every control);
+    /// terminals get the sanitized table.
     pub fn from_summary(s: &Summary) -> Row {
         Row {
             uid: s.uid,
@@ -103,13 +106,8 @@ pub fn find_account<'a>(config: &'a Config, name: &str) -> Result<&'a Account, L
 }
 
 /// Reads every summary of the account's mailbox, newest (highest UID) first.
-pub fn summaries(account: &Account) -> Result<Vec<Summary>, ListError> {
-    let (mut backend, mailbox) = open_backend(account)?;
-    backend.status(&mailbox)?;
-    let mut all = Vec::new();
-    backend.summaries(&mailbox, 1, &mut |batch| all.extend(batch))?;
-    all.sort_by_key(|s| std::cmp::Reverse(s.uid));
-    Ok(all)
+pub fn summaries(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError> {
+    super::mailbox::rows(account, offline)
 }
 
 pub fn run(
@@ -117,16 +115,17 @@ pub fn run(
     account: &str,
     json: bool,
     limit: Option<usize>,
+    offline: bool,
 ) -> Result<(), ListError> {
     let account = find_account(config, account)?;
-    let mut rows = summaries(account)?;
+    let mut rows = summaries(account, offline)?;
     if let Some(n) = limit {
         rows.truncate(n);
     }
     let mut out = std::io::stdout().lock();
     if json {
         let rows: Vec<Row> = rows.iter().map(Row::from_summary).collect();
-        let text = serde_json::to_string_pretty(&rows).map_err(std::io::Error::other)?;
+        let text = sanitize::to_json_pretty(&rows).map_err(std::io::Error::other)?;
         writeln!(out, "{text}")?;
     } else {
         write_table(&rows, &mut out)?;

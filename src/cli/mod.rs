@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod list;
+pub mod mailbox;
+pub mod show;
 
 use std::path::{Path, PathBuf};
 

@@ -5,6 +5,7 @@
 //! with `now`, so a fresh demo always looks recent.
 
 use super::mime;
+use crate::mail::encoding;
 use crate::backend::Flags;
 
 /// One message to append.
@@ -1608,13 +1609,13 @@ bell {bel}{bel}{bel}\n\
             "Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"
         ));
         h.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"));
-        h.push_str(&mime::base64_body(body.as_bytes()));
+        h.push_str(&encoding::base64_encode_lines(body.as_bytes()));
         // An attachment whose name tries to escape the download directory.
         h.push_str(&format!(
             "--{boundary}\r\nContent-Type: application/octet-stream; name=\"../../../.ssh/authorized_keys\"\r\n\
 Content-Disposition: attachment; filename=\"../../../.ssh/authorized_keys\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
         ));
-        h.push_str(&mime::base64_body(b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEvilKeyEvilKeyEvilKeyEvilKeyEvilKey attacker@evil\n"));
+        h.push_str(&encoding::base64_encode_lines(b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEvilKeyEvilKeyEvilKeyEvilKeyEvilKey attacker@evil\n"));
         h.push_str(&format!("--{boundary}--\r\n"));
         self.push(
             "INBOX",
@@ -1838,7 +1839,7 @@ fn attachment_part(a: Attachment, rng: &mut Rng) -> Part {
                     })
                     .collect();
                 (
-                    format!("\"=?UTF-8?B?{}?=\"", mime::base64(name.as_bytes())),
+                    format!("\"=?UTF-8?B?{}?=\"", encoding::base64_encode(name.as_bytes())),
                     format!("filename*=UTF-8''{pct}"),
                 )
             };
@@ -1914,7 +1915,7 @@ fn render(mut h: String, content: Content, rng: &mut Rng) -> Vec<u8> {
                 h.push_str(&mime::header("Content-Type", &part.content_type));
                 h.push_str(&mime::header("Content-Disposition", &part.disposition));
                 h.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
-                h.push_str(&mime::base64_body(&part.data));
+                h.push_str(&encoding::base64_encode_lines(&part.data));
             }
             h.push_str(&format!("--{b}--\r\n"));
         }

@@ -1,41 +1,7 @@
 //! Just enough MIME writing for realistic demo mail: RFC 2047 encoded words, quoted-
 //! printable and base64 bodies, RFC 5322 dates, folded header lines, CRLF everywhere.
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-pub(crate) fn base64(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Base64 in 76-character lines, as a MIME body.
-pub(crate) fn base64_body(data: &[u8]) -> String {
-    let encoded = base64(data);
-    let mut out = String::with_capacity(encoded.len() + encoded.len() / 38);
-    for (i, c) in encoded.chars().enumerate() {
-        if i > 0 && i % 76 == 0 {
-            out.push_str("\r\n");
-        }
-        out.push(c);
-    }
-    out.push_str("\r\n");
-    out
-}
+use crate::mail::encoding::base64_encode;
 
 /// Quoted-printable (RFC 2045 §6.7) of UTF-8 text; lines end in CRLF, soft breaks at 76.
 pub(crate) fn quoted_printable(text: &str) -> String {
@@ -79,13 +45,13 @@ fn b_words(text: &str) -> String {
     let mut chunk = String::new();
     for c in text.chars() {
         if chunk.len() + c.len_utf8() > 39 {
-            words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+            words.push(format!("=?UTF-8?B?{}?=", base64_encode(chunk.as_bytes())));
             chunk.clear();
         }
         chunk.push(c);
     }
     if !chunk.is_empty() {
-        words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+        words.push(format!("=?UTF-8?B?{}?=", base64_encode(chunk.as_bytes())));
     }
     words.join(" ")
 }
@@ -241,9 +207,6 @@ mod tests {
 
     #[test]
     fn encodings() {
-        assert_eq!(base64(b"Man"), "TWFu");
-        assert_eq!(base64(b"Ma"), "TWE=");
-        assert_eq!(base64(b"M"), "TQ==");
         assert_eq!(unstructured("Re: hello"), "Re: hello");
         assert_eq!(
             unstructured("Grüße aus Köln"),

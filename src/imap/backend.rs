@@ -3,21 +3,20 @@
 
 use imap::types::Flag;
 
-use super::connect::{Session, Target, describe, open_session};
+use super::connect::{ImapConn, Target, describe, open_session};
 use super::{quote_mailbox, utf7};
 use crate::backend::{
     Backend, BackendError, FlagChange, Flags, MailboxStatus, StoreOutcome, Summary,
-    is_valid_keyword,
 };
 use crate::config;
 use crate::policy::rights::Rights;
 
-/// Messages fetched per round trip when listing.
-const BATCH: u32 = 500;
+/// The largest message `fetch` reads; a bigger one is refused rather than filling memory.
+pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
 pub struct ImapBackend {
     account: String,
-    session: Session,
+    conn: ImapConn,
     selected: Option<(String, MailboxStatus)>,
 }
 
@@ -29,9 +28,25 @@ impl ImapBackend {
         })?;
         Ok(ImapBackend {
             account: account.to_string(),
-            session,
+            conn: session,
             selected: None,
         })
+    }
+
+    fn action_error(&self, mailbox: &str, e: super::actions::ActionError) -> BackendError {
+        use super::actions::ActionError as A;
+        match e {
+            A::BadKeyword(keyword) => BackendError::BadKeyword {
+                account: self.account.clone(),
+                keyword,
+            },
+            A::NoMessage(uid) => BackendError::NoMessage {
+                account: self.account.clone(),
+                mailbox: crate::mail::sanitize::single_line(mailbox),
+                uid,
+            },
+            A::Server(message) | A::Connection(message) => self.protocol(message),
+        }
     }
 
     fn protocol(&self, message: String) -> BackendError {
@@ -54,6 +69,7 @@ impl ImapBackend {
             });
         }
         let m = self
+            .conn
             .session
             .select(utf7::encode(mailbox))
             .map_err(|e| match e {
@@ -77,42 +93,6 @@ impl ImapBackend {
     }
 }
 
-fn split_flags(flags: &[Flag<'_>]) -> (Flags, Vec<String>) {
-    let mut f = Flags::default();
-    let mut keywords = Vec::new();
-    for flag in flags {
-        match flag {
-            Flag::Seen => f.seen = true,
-            Flag::Answered => f.answered = true,
-            Flag::Flagged => f.flagged = true,
-            Flag::Deleted => f.deleted = true,
-            Flag::Draft => f.draft = true,
-            Flag::Custom(k) if !k.starts_with('\\') => keywords.push(k.to_string()),
-            _ => {}
-        }
-    }
-    (f, keywords)
-}
-
-/// `(\Seen $done)` for STORE/APPEND, refusing any keyword that is not an atom.
-fn flag_list(
-    account: &str,
-    flags: Flags,
-    keywords: &[String],
-) -> Result<Vec<String>, BackendError> {
-    let mut v: Vec<String> = flags.names().into_iter().map(str::to_string).collect();
-    for k in keywords {
-        if !is_valid_keyword(k) {
-            return Err(BackendError::BadKeyword {
-                account: account.to_string(),
-                keyword: crate::mail::sanitize::single_line(k),
-            });
-        }
-        v.push(k.clone());
-    }
-    Ok(v)
-}
-
 impl Backend for ImapBackend {
     fn account(&self) -> &str {
         &self.account
@@ -133,72 +113,15 @@ impl Backend for ImapBackend {
         if status.exists == 0 {
             return Ok(());
         }
-        let first = from_uid.max(1);
-        // UID ranges of fixed width; a sparse mailbox costs a few empty round trips at most.
-        // Without UIDNEXT, one open-ended range.
-        let ranges: Vec<String> = if status.uid_next == 0 {
-            vec![format!("{first}:*")]
-        } else {
-            (first..status.uid_next)
-                .step_by((BATCH * 4) as usize)
-                .map(|s| {
-                    format!(
-                        "{s}:{}",
-                        s.saturating_add(BATCH * 4 - 1).min(status.uid_next - 1)
-                    )
-                })
-                .collect()
-        };
-        for range in ranges {
-            let fetches = self
-                .session
-                .uid_fetch(
-                    &range,
-                    "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])",
-                )
-                .map_err(|e| self.protocol(format!("UID FETCH: {}", describe(&e))))?;
-            let mut rows = Vec::with_capacity(fetches.len());
-            for f in fetches.iter() {
-                let Some(uid) = f.uid else { continue };
-                if uid < first {
-                    continue;
-                }
-                let (flags, keywords) = split_flags(f.flags());
-                let internal = f.internal_date().map(|d| d.timestamp()).unwrap_or(0);
-                let mut s = crate::mail::parse::summary_from_raw(
-                    uid,
-                    f.header().unwrap_or(b""),
-                    internal,
-                    flags,
-                    keywords,
-                );
-                s.size = u64::from(f.size.unwrap_or(0));
-                s.modseq = f.mod_seq();
-                rows.push(s);
-            }
-            rows.sort_by_key(|s| s.uid);
-            if !rows.is_empty() {
-                batch(rows);
-            }
-        }
-        Ok(())
+        let condstore = self.conn.has("CONDSTORE");
+        super::sync::fetch_new(&mut self.conn, from_uid.max(1), condstore, batch)
+            .map_err(|e| self.protocol(e))
     }
 
     fn fetch(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError> {
         self.select(mailbox)?;
-        let fetches = self
-            .session
-            .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
-            .map_err(|e| self.protocol(format!("UID FETCH {uid}: {}", describe(&e))))?;
-        fetches
-            .iter()
-            .find(|f| f.uid == Some(uid))
-            .and_then(|f| f.body().map(<[u8]>::to_vec))
-            .ok_or_else(|| BackendError::NoMessage {
-                account: self.account.clone(),
-                mailbox: crate::mail::sanitize::single_line(mailbox),
-                uid,
-            })
+        super::actions::fetch_body(&mut self.conn, uid, MAX_BODY_BYTES)
+            .map_err(|e| self.action_error(mailbox, e))
     }
 
     fn store(
@@ -209,28 +132,8 @@ impl Backend for ImapBackend {
         unchanged_since: Option<u64>,
     ) -> Result<StoreOutcome, BackendError> {
         self.select(mailbox)?;
-        let add = flag_list(&self.account, change.add_flags, &change.add_keywords)?;
-        let remove = flag_list(&self.account, change.remove_flags, &change.remove_keywords)?;
-        let condition = unchanged_since
-            .map(|m| format!("(UNCHANGEDSINCE {m}) "))
-            .unwrap_or_default();
-        let mut modseq = None;
-        for (sign, list) in [('+', add), ('-', remove)] {
-            if list.is_empty() {
-                continue;
-            }
-            let query = format!("{condition}{sign}FLAGS.SILENT ({})", list.join(" "));
-            match self.session.uid_store(uid.to_string(), &query) {
-                Ok(fetches) => modseq = fetches.iter().find_map(|f| f.mod_seq()).or(modseq),
-                Err(imap::Error::No(r))
-                    if r.information.to_ascii_uppercase().contains("MODIFIED") =>
-                {
-                    return Ok(StoreOutcome::Modified);
-                }
-                Err(e) => return Err(self.protocol(format!("UID STORE {uid}: {}", describe(&e)))),
-            }
-        }
-        Ok(StoreOutcome::Stored { modseq })
+        super::actions::store(&mut self.conn, uid, change, unchanged_since)
+            .map_err(|e| self.action_error(mailbox, e))
     }
 
     fn move_to(
@@ -248,21 +151,24 @@ impl Backend for ImapBackend {
         }
         let encoded = utf7::encode(target);
         let has_move = self
+            .conn
             .session
             .capabilities()
             .map(|c| c.has_str("MOVE"))
             .unwrap_or(false);
         let result = if has_move {
-            self.session.uid_mv(uid.to_string(), &encoded)
+            self.conn.session.uid_mv(uid.to_string(), &encoded)
         } else {
-            self.session
+            self.conn
+                .session
                 .uid_copy(uid.to_string(), &encoded)
                 .and_then(|_| {
-                    self.session
+                    self.conn
+                        .session
                         .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Deleted)")
                         .map(|_| ())
                 })
-                .and_then(|_| self.session.uid_expunge(uid.to_string()).map(|_| ()))
+                .and_then(|_| self.conn.session.uid_expunge(uid.to_string()).map(|_| ()))
         };
         result.map_err(|e| {
             self.protocol(format!("moving UID {uid} to {target:?}: {}", describe(&e)))
@@ -285,9 +191,10 @@ impl Backend for ImapBackend {
                 mailbox: crate::mail::sanitize::single_line(mailbox),
             });
         }
-        let list = flag_list(&self.account, flags, keywords)?;
+        let list = super::actions::flag_list(flags, keywords)
+            .map_err(|e| self.action_error(mailbox, e))?;
         let encoded = utf7::encode(mailbox);
-        let mut cmd = self.session.append(&encoded, raw);
+        let mut cmd = self.conn.session.append(&encoded, raw);
         cmd.flags(list.iter().map(|f| Flag::from(f.clone())));
         if let Some(t) = internal_date
             && let Some(dt) = chrono::DateTime::from_timestamp(t, 0)
@@ -316,12 +223,14 @@ impl Backend for ImapBackend {
             });
         };
         let has_acl = self
+            .conn
             .session
             .capabilities()
             .map(|c| c.has_str("ACL"))
             .unwrap_or(false);
         if has_acl {
             let raw = self
+                .conn
                 .session
                 .run_command_and_read_response(format!("MYRIGHTS {quoted}"))
                 .map_err(|e| self.protocol(format!("MYRIGHTS: {}", describe(&e))))?;

@@ -8,50 +8,127 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ImapError;
 use crate::config::{self, AuthMethod, Secret, Tls};
 use crate::net::{self, Server};
 
 /// The byte stream under an IMAP client.
+///
+/// Every read is charged to a [`ReadBudget`]: a hostile or broken server cannot make one
+/// response grow memory without bound, because the engine grants each command a budget and
+/// a read past it fails.
 #[derive(Debug)]
-pub enum Stream {
+pub struct Stream {
+    kind: Kind,
+    budget: ReadBudget,
+}
+
+#[derive(Debug)]
+enum Kind {
     Tls(Box<native_tls::TlsStream<TcpStream>>),
     /// Only for `tls = "none"` on a loopback host.
     Plain(TcpStream),
 }
 
+/// Bytes a connection may still read before the current command counts as hostile.
+#[derive(Debug, Clone)]
+pub struct ReadBudget(Arc<AtomicU64>);
+
+/// The default grant per command: far above any sane response to the commands mailroom sends
+/// (fetch batches are sized well below it), far below what would hurt the machine.
+pub const DEFAULT_READ_BUDGET: u64 = 256 * 1024 * 1024;
+
+impl ReadBudget {
+    pub fn new(bytes: u64) -> ReadBudget {
+        ReadBudget(Arc::new(AtomicU64::new(bytes)))
+    }
+
+    /// Grants `bytes` for the next command(s).
+    pub fn grant(&self, bytes: u64) {
+        self.0.store(bytes, Ordering::Relaxed);
+    }
+
+    fn charge(&self, n: usize) -> std::io::Result<()> {
+        let n = n as u64;
+        let before = self
+            .0
+            .fetch_sub(n.min(self.0.load(Ordering::Relaxed)), Ordering::Relaxed);
+        if before < n {
+            self.0.store(0, Ordering::Relaxed);
+            return Err(std::io::Error::other(
+                "the server sent more data than any answer to this command can need",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Stream {
+    /// The stream, and a handle on its socket for shutting it down from another thread.
+    fn new(kind: Kind, budget: ReadBudget) -> (Stream, Shutdown) {
+        let socket = match &kind {
+            Kind::Tls(s) => s.get_ref().try_clone().ok(),
+            Kind::Plain(s) => s.try_clone().ok(),
+        };
+        (Stream { kind, budget }, Shutdown(socket.map(Arc::new)))
+    }
+
+    fn tcp(&self) -> &TcpStream {
+        match &self.kind {
+            Kind::Tls(s) => s.get_ref(),
+            Kind::Plain(s) => s,
+        }
+    }
+}
+
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Tls(s) => s.read(buf),
-            Stream::Plain(s) => s.read(buf),
-        }
+        let n = match &mut self.kind {
+            Kind::Tls(s) => s.read(buf)?,
+            Kind::Plain(s) => s.read(buf)?,
+        };
+        self.budget.charge(n)?;
+        Ok(n)
     }
 }
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Tls(s) => s.write(buf),
-            Stream::Plain(s) => s.write(buf),
+        match &mut self.kind {
+            Kind::Tls(s) => s.write(buf),
+            Kind::Plain(s) => s.write(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Stream::Tls(s) => s.flush(),
-            Stream::Plain(s) => s.flush(),
+        match &mut self.kind {
+            Kind::Tls(s) => s.flush(),
+            Kind::Plain(s) => s.flush(),
         }
     }
 }
 
 impl imap::extensions::idle::SetReadTimeout for Stream {
     fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> imap::Result<()> {
-        let tcp = match self {
-            Stream::Tls(s) => s.get_ref(),
-            Stream::Plain(s) => s,
-        };
-        tcp.set_read_timeout(timeout).map_err(imap::Error::Io)
+        // `None` would block forever on a dead peer: fall back to the normal I/O timeout.
+        let timeout = timeout.or(Some(net::IO_TIMEOUT));
+        self.tcp()
+            .set_read_timeout(timeout)
+            .map_err(imap::Error::Io)
+    }
+}
+
+/// Shuts a connection down from another thread, waking a blocked read (IDLE).
+#[derive(Debug, Clone)]
+pub struct Shutdown(Option<Arc<TcpStream>>);
+
+impl Shutdown {
+    pub fn now(&self) {
+        if let Some(s) = &self.0 {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
     }
 }
 
@@ -85,7 +162,10 @@ impl Target<'_> {
 const MAX_PLAIN_LINE: usize = 16 * 1024;
 
 /// Connects and reads the greeting; returns a client ready to authenticate.
-pub fn connect(target: &Target<'_>) -> Result<imap::Client<Stream>, ImapError> {
+pub fn connect(
+    target: &Target<'_>,
+    budget: &ReadBudget,
+) -> Result<(imap::Client<Stream>, Shutdown), ImapError> {
     use super::ErrorKind as K;
     let cfg = target.config;
     let server = target.server();
@@ -96,26 +176,29 @@ pub fn connect(target: &Target<'_>) -> Result<imap::Client<Stream>, ImapError> {
     match cfg.tls {
         Tls::Implicit => {
             let tls = handshake(target, tcp)?;
-            let mut client = imap::Client::new(Stream::Tls(Box::new(tls)));
+            let (stream, shutdown) = Stream::new(Kind::Tls(Box::new(tls)), budget.clone());
+            let mut client = imap::Client::new(stream);
             let greeting = client
                 .read_greeting()
                 .map_err(|e| target.err(K::Greeting(e.to_string())))?;
             check_greeting(target, &greeting)?;
-            Ok(client)
+            Ok((client, shutdown))
         }
         Tls::Starttls => {
             let tcp = starttls_negotiate(target, tcp)?;
             let tls = handshake(target, tcp)?;
             // No greeting after STARTTLS: the session continues where it was.
-            Ok(imap::Client::new(Stream::Tls(Box::new(tls))))
+            let (stream, shutdown) = Stream::new(Kind::Tls(Box::new(tls)), budget.clone());
+            Ok((imap::Client::new(stream), shutdown))
         }
         Tls::None => {
-            let mut client = imap::Client::new(Stream::Plain(tcp));
+            let (stream, shutdown) = Stream::new(Kind::Plain(tcp), budget.clone());
+            let mut client = imap::Client::new(stream);
             let greeting = client
                 .read_greeting()
                 .map_err(|e| target.err(K::Greeting(e.to_string())))?;
             check_greeting(target, &greeting)?;
-            Ok(client)
+            Ok((client, shutdown))
         }
     }
 }
@@ -290,8 +373,34 @@ pub fn credential(
     config::secret::run_secret_command(command, config::secret::SECRET_COMMAND_TIMEOUT)
 }
 
-/// Connects and authenticates as the account's configuration says.
-pub fn open_session(target: &Target<'_>) -> Result<Session, ImapError> {
+/// An authenticated IMAP connection with what the engine needs beside the session.
+pub struct ImapConn {
+    pub session: Session,
+    /// The read budget of the underlying stream; grant before each command.
+    pub budget: ReadBudget,
+    shutdown: Shutdown,
+    /// Capabilities after login, upper-cased.
+    capabilities: Vec<String>,
+    /// Extensions switched on in this session (ENABLE).
+    pub qresync_enabled: bool,
+    pub condstore_enabled: bool,
+}
+
+impl ImapConn {
+    pub fn has(&self, capability: &str) -> bool {
+        self.capabilities
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(capability))
+    }
+
+    /// A handle that can end this connection from another thread.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+}
+
+/// Connects and authenticates as the account's configuration says, fetching the secret.
+pub fn open_session(target: &Target<'_>) -> Result<ImapConn, ImapError> {
     use super::ErrorKind as K;
     let cfg = target.config;
     let secret = credential(
@@ -301,6 +410,13 @@ pub fn open_session(target: &Target<'_>) -> Result<Session, ImapError> {
         cfg.token_command.as_deref(),
     )
     .map_err(|e| target.err(K::Secret(e)))?;
+    open_session_with(target, &secret)
+}
+
+/// Connects and authenticates with a secret already at hand (reconnects, IDLE connections).
+pub fn open_session_with(target: &Target<'_>, secret: &Secret) -> Result<ImapConn, ImapError> {
+    use super::ErrorKind as K;
+    let cfg = target.config;
     for s in [
         Some(cfg.login.as_str()),
         cfg.authzid.as_deref(),
@@ -313,7 +429,8 @@ pub fn open_session(target: &Target<'_>) -> Result<Session, ImapError> {
             return Err(target.err(K::Auth("a login name contains a line break or NUL".into())));
         }
     }
-    let client = connect(target)?;
+    let budget = ReadBudget::new(DEFAULT_READ_BUDGET);
+    let (client, shutdown) = connect(target, &budget)?;
     let result = match (cfg.auth, cfg.authzid.as_deref()) {
         (AuthMethod::Xoauth2, _) => {
             let user = cfg.user.as_deref().unwrap_or(&cfg.login);
@@ -321,7 +438,7 @@ pub fn open_session(target: &Target<'_>) -> Result<Session, ImapError> {
                 "XOAUTH2",
                 &XOauth2 {
                     user,
-                    token: &secret,
+                    token: secret,
                 },
             )
         }
@@ -330,12 +447,32 @@ pub fn open_session(target: &Target<'_>) -> Result<Session, ImapError> {
             &PlainAuth {
                 authzid,
                 authcid: &cfg.login,
-                password: &secret,
+                password: secret,
             },
         ),
         (AuthMethod::Password, None) => client.login(&cfg.login, secret.expose()),
     };
-    result.map_err(|(e, _client)| target.err(K::Auth(describe(&e))))
+    let mut session = result.map_err(|(e, _client)| target.err(K::Auth(describe(&e))))?;
+    budget.grant(DEFAULT_READ_BUDGET);
+    let capabilities = session
+        .capabilities()
+        .map(|caps| {
+            super::probe::IMPORTANT_CAPABILITIES
+                .iter()
+                .chain(super::probe::KNOWN_CAPABILITIES.iter())
+                .filter(|c| caps.has_str(c))
+                .map(|c| c.to_string())
+                .collect()
+        })
+        .map_err(|e| target.err(K::Protocol(format!("CAPABILITY failed: {}", describe(&e)))))?;
+    Ok(ImapConn {
+        session,
+        budget,
+        shutdown,
+        capabilities,
+        qresync_enabled: false,
+        condstore_enabled: false,
+    })
 }
 
 /// A server's answer as one safe line: the text of NO/BAD, or the error itself.

@@ -1,9 +1,14 @@
 //! IMAP: secure connection, login modes, and (for `check`) a probe of what the account allows.
 
+pub mod actions;
 pub mod backend;
 pub mod connect;
+pub mod idle;
 pub mod probe;
+pub mod summary;
+pub mod sync;
 pub mod utf7;
+pub mod worker;
 
 use std::fmt;
 

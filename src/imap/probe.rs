@@ -10,7 +10,7 @@ pub const IMPORTANT_CAPABILITIES: [&str; 6] =
 
 /// Other capabilities worth listing in `check --json`; the crate exposes capabilities by
 /// lookup, so the report names the ones mailroom knows.
-const KNOWN_CAPABILITIES: [&str; 16] = [
+pub const KNOWN_CAPABILITIES: [&str; 16] = [
     "IMAP4REV1",
     "IMAP4REV2",
     "ENABLE",
@@ -61,8 +61,8 @@ impl Probe {
 /// Logs in, reads capabilities and rights on `mailbox`, selects it, and logs out.
 pub fn probe(target: &Target<'_>, mailbox: &str, sent: Option<&str>) -> Result<Probe, ImapError> {
     let mut session = open_session(target)?;
-    let result = probe_session(target, &mut session, mailbox, sent);
-    let _ = session.logout();
+    let result = probe_session(target, &mut session.session, mailbox, sent);
+    let _ = session.session.logout();
     result
 }
 

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
+use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
 
 use crate::backend::{Address, Flags, Summary};
 
@@ -50,9 +50,9 @@ pub fn summary_from_raw(
     let Some(msg) = MessageParser::default().parse(bounded.as_ref()) else {
         return summary;
     };
-    summary.from = addresses(msg.from());
-    summary.sender = addresses(msg.sender());
-    summary.reply_to = addresses(msg.reply_to());
+    summary.from = addresses_or_raw(&msg, HeaderName::From, msg.from());
+    summary.sender = addresses_or_raw(&msg, HeaderName::Sender, msg.sender());
+    summary.reply_to = addresses_or_raw(&msg, HeaderName::ReplyTo, msg.reply_to());
     summary.to = addresses(msg.to());
     summary.cc = addresses(msg.cc());
     summary.subject = msg.subject().unwrap_or_default().to_string();
@@ -227,6 +227,74 @@ fn addresses(addr: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
     out
 }
 
+/// The parsed addresses of a one-mailbox header (From, Sender, Reply-To), or, when the parser
+/// found none in a header that is there, the last `<addr>` of its raw text. A crafted encoded
+/// word (`=?utf-8?q?Evil=1B]0;x=07?= <e@x.test>`) makes the parser give up on the whole
+/// field; showing no sender at all would hide who wrote.
+fn addresses_or_raw(
+    msg: &Message<'_>,
+    name: HeaderName<'static>,
+    parsed: Option<&mail_parser::Address<'_>>,
+) -> Vec<Address> {
+    let found = addresses(parsed);
+    if !found.is_empty() {
+        return found;
+    }
+    raw_header(msg, name)
+        .and_then(|raw| fallback_address(&raw))
+        .into_iter()
+        .collect()
+}
+
+/// The raw value of the first header named `name`, invalid UTF-8 replaced.
+fn raw_header(msg: &Message<'_>, name: HeaderName<'static>) -> Option<String> {
+    let h = msg.root_part().headers.iter().find(|h| h.name == name)?;
+    let bytes = msg
+        .raw_message
+        .get(h.offset_start as usize..h.offset_end as usize)?;
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// `Name <local@domain>` from raw header text: the last angle-bracketed address, and the text
+/// before it, RFC 2047-decoded where possible, as the name.
+fn fallback_address(raw: &str) -> Option<Address> {
+    // Unfold: continuation lines are one logical line.
+    let line: String = raw.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    let open = line.rfind('<')?;
+    let close = open + line[open..].find('>')?;
+    let email = line[open + 1..close].trim();
+    let plausible = email.len() <= MAX_ID_LEN
+        && email.contains('@')
+        && !email.starts_with('@')
+        && !email.ends_with('@')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\",;\\".contains(c));
+    if !plausible {
+        return None;
+    }
+    let name = decode_phrase(line[..open].trim())
+        .map(|n| n.trim().trim_matches('"').trim().to_string())
+        .filter(|n| !n.is_empty());
+    Some(Address {
+        name,
+        email: email.to_string(),
+    })
+}
+
+/// RFC 2047 decoding of one line of header text, by letting the parser read it as a Subject.
+/// The text is a single line, so it cannot inject another header.
+fn decode_phrase(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return None;
+    }
+    let synthetic = format!("Subject: {text}\r\n\r\n");
+    let decoded = MessageParser::default()
+        .parse(synthetic.as_bytes())
+        .and_then(|m| m.subject().map(str::to_string));
+    Some(decoded.unwrap_or_else(|| text.to_string()))
+}
+
 fn clean_id(id: &str) -> String {
     id.trim()
         .trim_start_matches('<')
@@ -355,6 +423,39 @@ Hello\r\n";
         );
         assert!(!s.has_attachment);
         assert_eq!(text_body(raw).trim_end(), "Hello");
+    }
+
+    #[test]
+    fn hostile_encoded_word_keeps_the_address() {
+        let raw = b"From: =?utf-8?q?Evil=1B]0;x=07?= <e@x.test>\r\n\
+Sender: \"Bob =?utf-8?q?=1B[2J?=\" <bob@x.test>\r\n\
+Subject: hi\r\n\r\nbody\r\n";
+        let s = summary(raw);
+        assert_eq!(s.from.len(), 1, "{:?}", s.from);
+        assert_eq!(s.from[0].email, "e@x.test");
+        let name = s.from[0].name.as_deref().unwrap_or_default();
+        assert!(name.starts_with("Evil"), "{name:?}");
+        assert_eq!(s.sender.len(), 1, "{:?}", s.sender);
+        assert_eq!(s.sender[0].email, "bob@x.test");
+
+        // Still no address where the header holds none, or only garbage in brackets.
+        assert!(summary(b"From: =?utf-8?q?Evil=1B?=\r\n\r\n").from.is_empty());
+        assert!(fallback_address("x <a b@c>").is_none());
+        // The parser itself gives up on such a field; the fallback is what keeps the sender.
+        let m = MessageParser::default().parse(&raw[..]).unwrap();
+        assert!(addresses(m.from()).is_empty());
+        assert!(summary(b"Subject: no from\r\n\r\n").from.is_empty());
+    }
+
+    #[test]
+    fn fallback_takes_the_last_bracketed_address() {
+        let a = fallback_address("\"a <fake@x>\" =?utf-8?b?w6k=?=\r\n <real@y.test> (c)").unwrap();
+        assert_eq!(a.email, "real@y.test");
+        assert_eq!(fallback_address("<a@b>").unwrap().name, None);
+        assert_eq!(
+            fallback_address("=?utf-8?q?Zo=C3=AB?= <z@x>").unwrap().name.as_deref(),
+            Some("Zoë")
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ const TAB_WIDTH: usize = 8;
 
 /// Unicode format characters (general category Cf) and bidi controls that can reorder or hide
 /// text on screen. Removed outright: they have no visible form worth keeping.
-fn is_format_control(c: char) -> bool {
+pub(crate) fn is_format_control(c: char) -> bool {
     matches!(c as u32,
         0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
         | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
@@ -108,6 +108,102 @@ pub fn single_line_cow(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A JSON formatter that also writes C1 controls, DEL and format/bidi characters as `\uXXXX`.
+///
+/// serde_json escapes only C0, `"` and `\\`; the rest reaches a terminal raw when JSON goes to a
+/// tty (U+009B is an 8-bit CSI). Escaping keeps the parsed data identical.
+struct TerminalSafe<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if !(matches!(c as u32, 0x7F..=0x9F) || is_format_control(c)) {
+                continue;
+            }
+            self.0.write_string_fragment(w, &fragment[start..i])?;
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                write!(w, "\\u{u:04x}")?;
+            }
+            start = i + c.len_utf8();
+        }
+        self.0.write_string_fragment(w, &fragment[start..])
+    }
+
+    // The layout is the wrapped formatter's.
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+fn to_json_with<T, F>(value: &T, formatter: F) -> Result<String, serde_json::Error>
+where
+    T: serde::Serialize + ?Sized,
+    F: serde_json::ser::Formatter,
+{
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, TerminalSafe(formatter));
+    value.serialize(&mut ser)?;
+    // Only whole UTF-8 strings and ASCII escapes were written; lossy is never lossy here.
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Pretty JSON that is safe to print to a terminal: no C0/C1 control, DEL or bidi/format
+/// character appears raw (all are `\uXXXX` escapes), yet it parses back to the same data.
+pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    to_json_with(value, serde_json::ser::PrettyFormatter::new())
+}
+
+/// One-line JSON with the same guarantee as [`to_json_pretty`].
+pub fn to_json_compact<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<String, serde_json::Error> {
+    to_json_with(value, serde_json::ser::CompactFormatter)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +248,24 @@ mod tests {
         let s = "Grüße aus Zürich — 東京";
         assert_eq!(single_line(s), s);
         assert!(matches!(single_line_cow(s), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_escapes_terminal_controls_and_round_trips() {
+        let hostile = "a\x1b]0;x\x07 \u{9b}31m \u{85} \x7f \u{202e}fdp \u{e0041} ok é 東";
+        let v = serde_json::json!({ "s": hostile, hostile: [hostile] });
+        for text in [to_json_pretty(&v).unwrap(), to_json_compact(&v).unwrap()] {
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| (is_c0_c1_del(c) && c != '\n') || is_format_control(c)),
+                "{text:?}"
+            );
+            assert!(text.contains("\\u009b") && text.contains("\\udb40\\udc41"), "{text}");
+            assert!(text.contains("é 東"), "{text}");
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, v);
+        }
+        assert!(to_json_pretty(&v).unwrap().contains('\n'));
     }
 }

@@ -6,11 +6,28 @@ use std::fmt;
 
 use crate::net::Server;
 
+/// How far an SMTP conversation got before it failed: callers explain a refused envelope
+/// sender differently from a TLS or login failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpStage {
+    /// Before any connection: configuration or local TLS setup.
+    Setup,
+    /// TCP connection, greeting or EHLO.
+    Connect,
+    /// The TLS handshake (implicit TLS or STARTTLS), including certificate checks.
+    Tls,
+    /// Getting the secret, or the server refusing the login.
+    Auth,
+    /// The server refused the envelope sender.
+    MailFrom,
+}
+
 /// An SMTP failure with the account and server it happened on.
 #[derive(Debug)]
 pub struct SmtpError {
     pub account: String,
     pub server: Server,
+    pub stage: SmtpStage,
     pub message: String,
 }
 

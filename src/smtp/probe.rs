@@ -8,7 +8,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 
-use super::SmtpError;
+use super::{SmtpError, SmtpStage};
 use crate::config::{self, AuthMethod, Tls};
 use crate::net::Server;
 
@@ -42,14 +42,16 @@ pub fn probe(
         host: cfg.host.clone(),
         port: cfg.port(),
     };
-    let err = |message: String| SmtpError {
+    let err = |stage: SmtpStage, message: String| SmtpError {
         account: account.to_string(),
         server: server.clone(),
+        stage,
         message,
     };
     if cfg.tls == Tls::None && !config::is_loopback(&cfg.host) {
         return Err(err(
-            "tls = \"none\" is only allowed for loopback hosts".into()
+            SmtpStage::Setup,
+            "tls = \"none\" is only allowed for loopback hosts".into(),
         ));
     }
     let host = cfg
@@ -57,28 +59,61 @@ pub fn probe(
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let tls = tls_parameters(&host, cfg.ca_file.as_deref()).map_err(&err)?;
+    let tls = tls_parameters(&host, cfg.ca_file.as_deref()).map_err(|e| err(SmtpStage::Setup, e))?;
     let hello = ClientId::default();
-    let addr = (host.as_str(), server.port);
     let mut conn = match cfg.tls {
-        Tls::Implicit => SmtpConnection::connect(addr, Some(TIMEOUT), &hello, Some(&tls), None),
-        Tls::Starttls | Tls::None => {
-            SmtpConnection::connect(addr, Some(TIMEOUT), &hello, None, None)
+        Tls::Implicit => SmtpConnection::connect(
+            (host.as_str(), server.port),
+            Some(TIMEOUT),
+            &hello,
+            Some(&tls),
+            None,
+        ),
+        Tls::Starttls => SmtpConnection::connect(
+            (host.as_str(), server.port),
+            Some(TIMEOUT),
+            &hello,
+            None,
+            None,
+        ),
+        Tls::None => {
+            // Cleartext only where the bytes cannot leave the machine: the name was checked
+            // above, but what it resolves to is what goes on the wire.
+            let addrs = crate::net::resolve_loopback_only(&server)
+                .map_err(|e| err(SmtpStage::Connect, format!("cannot connect: {e}")))?;
+            SmtpConnection::connect(&addrs[..], Some(TIMEOUT), &hello, None, None)
         }
     }
-    .map_err(|e| err(format!("cannot connect: {}", describe(&e))))?;
+    .map_err(|e| {
+        // Implicit TLS handshakes inside connect; a certificate problem is a TLS failure.
+        if e.is_tls() {
+            err(
+                SmtpStage::Tls,
+                format!(
+                    "TLS failed: {} (is the server's certificate trusted? see `ca_file`)",
+                    describe(&e)
+                ),
+            )
+        } else {
+            err(SmtpStage::Connect, format!("cannot connect: {}", describe(&e)))
+        }
+    })?;
     if cfg.tls == Tls::Starttls {
         if !conn.can_starttls() {
             conn.abort();
             return Err(err(
+                SmtpStage::Tls,
                 "the server does not offer STARTTLS; refusing to continue in cleartext (use tls = \"implicit\" if it speaks SMTPS)".into(),
             ));
         }
         conn.starttls(&tls, &hello).map_err(|e| {
-            err(format!(
-                "STARTTLS failed: {} (is the server's certificate trusted? see `ca_file`)",
-                describe(&e)
-            ))
+            err(
+                SmtpStage::Tls,
+                format!(
+                    "STARTTLS failed: {} (is the server's certificate trusted? see `ca_file`)",
+                    describe(&e)
+                ),
+            )
         })?;
     }
     let mut probe = Probe {
@@ -92,7 +127,7 @@ pub fn probe(
             cfg.password_command.as_deref(),
             cfg.token_command.as_deref(),
         )
-        .map_err(|e| err(format!("cannot get the password: {e}")))?;
+        .map_err(|e| err(SmtpStage::Auth, format!("cannot get the password: {e}")))?;
         let result = match (cfg.auth, cfg.authzid.as_deref()) {
             (AuthMethod::Xoauth2, _) => conn.auth(
                 &[Mechanism::Xoauth2],
@@ -108,7 +143,7 @@ pub fn probe(
                 sasl.extend_from_slice(secret.expose().as_bytes());
                 conn.command(Raw(format!(
                     "AUTH PLAIN {}",
-                    crate::net::base64_encode(&sasl)
+                    crate::mail::encoding::base64_encode(&sasl)
                 )))
             }
             (AuthMethod::Password, None) => conn.auth(
@@ -116,7 +151,12 @@ pub fn probe(
                 &Credentials::new(login.clone(), secret.expose().to_string()),
             ),
         };
-        result.map_err(|e| err(format!("login as {login:?} refused: {}", describe(&e))))?;
+        result.map_err(|e| {
+            err(
+                SmtpStage::Auth,
+                format!("login as {login:?} refused: {}", describe(&e)),
+            )
+        })?;
         probe.authenticated_as = Some(match &cfg.authzid {
             Some(z) => format!("{login} as {z}"),
             None => login.clone(),
@@ -124,14 +164,17 @@ pub fn probe(
     }
     if let Some(from) = mail_from {
         if !config::is_valid_address(from) {
-            return Err(err(format!("{from:?} is not a valid envelope sender")));
+            return Err(err(
+                SmtpStage::Setup,
+                format!("{from:?} is not a valid envelope sender"),
+            ));
         }
         conn.command(Raw(format!("MAIL FROM:<{from}>")))
             .map_err(|e| {
-                err(format!(
-                    "the server refuses MAIL FROM:<{from}>: {}",
-                    describe(&e)
-                ))
+                err(
+                    SmtpStage::MailFrom,
+                    format!("the server refuses MAIL FROM:<{from}>: {}", describe(&e)),
+                )
             })?;
         let _ = conn.command(Raw("RSET".into()));
         probe.mail_from = Some(from.to_string());
@@ -160,12 +203,5 @@ pub fn tls_parameters(
 
 /// One line for an SMTP error, with the server's code and text where there is one.
 pub fn describe(e: &lettre::transport::smtp::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    crate::mail::sanitize::single_line(&s)
+    crate::mail::sanitize::single_line(&crate::net::error_chain(e))
 }

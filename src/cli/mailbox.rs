@@ -1,0 +1,78 @@
+//! The rows of an account's mailbox for the CLI: the header cache plus a delta sync for IMAP
+//! accounts (the same engine the TUI uses), the Maildir itself for local accounts.
+
+use super::list::ListError;
+use crate::backend::Summary;
+use crate::config::Account;
+use crate::imap::connect::{Target, open_session};
+use crate::imap::sync::{MailboxState, SyncEvent, sync};
+use crate::net::Server;
+use crate::store::cache::HeaderCache;
+
+/// The header cache under `$XDG_CACHE_HOME/mailroom`.
+pub fn header_cache() -> Result<HeaderCache, ListError> {
+    HeaderCache::default_dir()
+        .map(HeaderCache::new)
+        .ok_or_else(|| {
+            ListError::Cache(
+                "no cache directory could be determined (set $HOME or $XDG_CACHE_HOME)".into(),
+            )
+        })
+}
+
+/// Every row, newest (highest UID) first. `offline`: only what the cache holds, no network.
+pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError> {
+    let mut rows = match &account.imap {
+        Some(imap) => {
+            let server = Server {
+                host: imap.host.clone(),
+                port: imap.port(),
+            };
+            let cache = header_cache()?;
+            let key = MailboxState::key_for(&account.name, &server, &imap.login, &imap.mailbox);
+            let mut state = MailboxState::new(key, &imap.mailbox);
+            let mut warnings = Vec::new();
+            let mut note = |e: SyncEvent| {
+                if let SyncEvent::Warning(w) = e {
+                    warnings.push(w);
+                }
+            };
+            state.load_cache(&cache, &mut note);
+            if offline {
+                if state.rows().is_empty() && state.uid_validity() == 0 {
+                    return Err(ListError::Cache(format!(
+                        "nothing cached yet for account {:?}: run without --offline once",
+                        crate::mail::sanitize::single_line(&account.name)
+                    )));
+                }
+            } else {
+                let target = Target {
+                    account: &account.name,
+                    config: imap,
+                };
+                let mut conn = open_session(&target)?;
+                sync(&mut conn, &account.name, &server, &mut state, &mut note)?;
+                let _ = conn.session.logout();
+                state
+                    .save_cache(&cache)
+                    .map_err(|e| ListError::Cache(e.to_string()))?;
+            }
+            for w in warnings {
+                eprintln!(
+                    "mailroom: warning: {}",
+                    crate::mail::sanitize::single_line(&w)
+                );
+            }
+            state.rows().to_vec()
+        }
+        None => {
+            let (mut backend, mailbox) = super::list::open_backend(account)?;
+            backend.status(&mailbox)?;
+            let mut all = Vec::new();
+            backend.summaries(&mailbox, 1, &mut |batch| all.extend(batch))?;
+            all
+        }
+    };
+    rows.sort_by_key(|s| std::cmp::Reverse(s.uid));
+    Ok(rows)
+}

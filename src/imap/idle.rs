@@ -1,0 +1,101 @@
+//! IDLE watchers: one connection per mailbox whose only job is to say "something changed".
+//!
+//! The watcher never reads mail; it wakes the account's worker, which runs a CONDSTORE delta
+//! sync on its own connection. That keeps one code path for every change (new mail, expunge,
+//! a teammate's keyword) and needs no parsing of unsolicited FETCH data here.
+
+use std::sync::mpsc::Sender;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::connect::{Shutdown, Target, open_session_with};
+use super::utf7;
+use crate::config::{Imap, Secret};
+
+/// IDLE is re-issued well before the 29-minute limit of RFC 2177.
+pub const IDLE_REISSUE: Duration = Duration::from_secs(25 * 60);
+
+/// What a watcher tells its worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdleSignal {
+    /// The mailbox changed; sync it.
+    Changed,
+    /// The server has no IDLE: the worker polls instead.
+    Unsupported,
+    /// The watcher's connection failed; the worker decides whether to reconnect.
+    Lost(String),
+}
+
+pub struct IdleWatcher {
+    shutdown: Shutdown,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl IdleWatcher {
+    /// Connects (on the calling thread, so a login failure is reported at once), selects
+    /// `mailbox` read-only, and starts watching on a thread of its own.
+    pub fn start<T: Send + 'static>(
+        account: &str,
+        config: &Imap,
+        secret: &Secret,
+        mailbox: &str,
+        notify: Sender<T>,
+        wrap: fn(IdleSignal) -> T,
+    ) -> Result<IdleWatcher, String> {
+        let target = Target { account, config };
+        let mut conn = open_session_with(&target, secret).map_err(|e| e.to_string())?;
+        if !conn.has("IDLE") {
+            let _ = notify.send(wrap(IdleSignal::Unsupported));
+            let _ = conn.session.logout();
+            return Err("the server has no IDLE".into());
+        }
+        conn.session
+            .examine(utf7::encode(mailbox))
+            .map_err(|e| super::connect::describe(&e))?;
+        let shutdown = conn.shutdown_handle();
+        let handle = std::thread::Builder::new()
+            .name(format!("idle-{account}"))
+            .spawn(move || {
+                loop {
+                    conn.budget.grant(super::connect::DEFAULT_READ_BUDGET);
+                    let _ = conn.session.take_all_unsolicited().count();
+                    let mut idle = conn.session.idle();
+                    idle.timeout(IDLE_REISSUE).keepalive(true);
+                    // Stop at the first unsolicited response: any of them means "changed".
+                    let outcome = idle.wait_while(|_| false);
+                    drop(idle);
+                    match outcome {
+                        Ok(_) => {
+                            if notify.send(wrap(IdleSignal::Changed)).is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            let _ =
+                                notify.send(wrap(IdleSignal::Lost(super::connect::describe(&e))));
+                            return;
+                        }
+                    }
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(IdleWatcher {
+            shutdown,
+            handle: Some(handle),
+        })
+    }
+
+    /// Ends the watcher: the socket is shut down, which wakes its blocked read.
+    pub fn stop(mut self) {
+        self.shutdown.now();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for IdleWatcher {
+    fn drop(&mut self) {
+        self.shutdown.now();
+    }
+}

@@ -1,0 +1,485 @@
+//! Mailbox synchronisation: cached rows first, then the smallest delta the server allows.
+//!
+//! - On start the cached rows (keyed by UIDVALIDITY) are shown before any round trip.
+//! - CONDSTORE: only messages changed since the cached HIGHESTMODSEQ are fetched;
+//!   QRESYNC adds VANISHED, so expunges need no UID list. Without them: a UID/FLAGS diff.
+//! - New messages are found with `UID SEARCH` and fetched in batches that stream to the
+//!   caller, so the first rows show long before a 100,000-message mailbox is read.
+//! - A UIDVALIDITY change discards everything; a count mismatch falls back to a full UID diff.
+
+use std::collections::HashSet;
+
+use imap::types::UnsolicitedResponse;
+
+use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
+use super::{ErrorKind, ImapError, quote_mailbox, summary, utf7};
+use crate::backend::{Flags, MailboxStatus, Summary};
+use crate::net::Server;
+use crate::store::cache::{CacheKey, CachedMailbox, HeaderCache};
+
+/// Messages per FETCH round trip when reading new mail.
+pub const FETCH_BATCH: usize = 2000;
+
+/// What a sync tells its caller, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncEvent {
+    /// Rows from the local cache, before any network traffic.
+    Cached(Vec<Summary>),
+    /// Everything shown so far is void (UIDVALIDITY changed, or the cache was corrupt).
+    Reset { reason: String },
+    /// New rows, ascending UID.
+    Added(Vec<Summary>),
+    /// Flags or keywords of known rows changed.
+    Changed(Vec<FlagUpdate>),
+    /// These UIDs were expunged.
+    Vanished(Vec<u32>),
+    /// The mailbox is in sync.
+    Synced(MailboxStatus),
+    /// Something the user should know that did not stop the sync.
+    Warning(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagUpdate {
+    pub uid: u32,
+    pub flags: Flags,
+    pub keywords: Vec<String>,
+    pub modseq: Option<u64>,
+}
+
+/// The local mirror of one mailbox; exactly what the header cache stores.
+pub struct MailboxState {
+    pub key: CacheKey,
+    pub mailbox: String,
+    data: CachedMailbox,
+    /// Whether `data` describes a real server state (from the cache or a sync).
+    known: bool,
+    dirty: bool,
+}
+
+impl MailboxState {
+    pub fn new(key: CacheKey, mailbox: &str) -> MailboxState {
+        MailboxState {
+            key,
+            mailbox: mailbox.to_string(),
+            data: CachedMailbox {
+                uid_validity: 0,
+                uid_next: 0,
+                highest_modseq: None,
+                rows: Vec::new(),
+            },
+            known: false,
+            dirty: false,
+        }
+    }
+
+    /// The cache key for an IMAP account's mailbox.
+    pub fn key_for(account: &str, server: &Server, login: &str, mailbox: &str) -> CacheKey {
+        CacheKey {
+            account: account.to_string(),
+            server: server.to_string(),
+            login: login.to_string(),
+            mailbox: mailbox.to_string(),
+        }
+    }
+
+    pub fn rows(&self) -> &[Summary] {
+        &self.data.rows
+    }
+
+    pub fn uid_validity(&self) -> u32 {
+        self.data.uid_validity
+    }
+
+    /// Loads the cache (once) and reports its rows; a corrupt cache is discarded with a warning.
+    pub fn load_cache(&mut self, cache: &HeaderCache, sink: &mut dyn FnMut(SyncEvent)) {
+        if self.known {
+            return;
+        }
+        match cache.load(&self.key) {
+            Ok(Some(data)) => {
+                self.data = data;
+                self.data.rows.sort_by_key(|r| r.uid);
+                self.data.rows.dedup_by_key(|r| r.uid);
+                self.known = true;
+                sink(SyncEvent::Cached(self.data.rows.clone()));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let _ = cache.discard(&self.key);
+                sink(SyncEvent::Warning(format!(
+                    "discarded a damaged header cache: {e}"
+                )));
+            }
+        }
+    }
+
+    /// Writes the mirror to the cache when it changed.
+    pub fn save_cache(&mut self, cache: &HeaderCache) -> Result<(), crate::store::CacheError> {
+        if self.dirty && self.known {
+            cache.save(&self.key, &self.data)?;
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    fn index_of(&self, uid: u32) -> Option<usize> {
+        self.data.rows.binary_search_by_key(&uid, |r| r.uid).ok()
+    }
+
+    fn max_uid(&self) -> u32 {
+        self.data.rows.last().map(|r| r.uid).unwrap_or(0)
+    }
+
+    fn reset(&mut self, reason: String, sink: &mut dyn FnMut(SyncEvent)) {
+        let had_rows = !self.data.rows.is_empty();
+        self.data.rows.clear();
+        self.data.highest_modseq = None;
+        self.data.uid_next = 0;
+        self.dirty = true;
+        if had_rows || self.known {
+            sink(SyncEvent::Reset { reason });
+        }
+    }
+
+    fn remove(&mut self, uids: &[u32], sink: &mut dyn FnMut(SyncEvent)) {
+        if uids.is_empty() {
+            return;
+        }
+        let gone: HashSet<u32> = uids.iter().copied().collect();
+        let before = self.data.rows.len();
+        self.data.rows.retain(|r| !gone.contains(&r.uid));
+        if self.data.rows.len() != before {
+            self.dirty = true;
+            let mut list: Vec<u32> = gone.into_iter().collect();
+            list.sort_unstable();
+            sink(SyncEvent::Vanished(list));
+        }
+    }
+
+    fn add(&mut self, mut rows: Vec<Summary>, sink: &mut dyn FnMut(SyncEvent)) {
+        rows.retain(|r| self.index_of(r.uid).is_none());
+        if rows.is_empty() {
+            return;
+        }
+        rows.sort_by_key(|r| r.uid);
+        rows.dedup_by_key(|r| r.uid);
+        sink(SyncEvent::Added(rows.clone()));
+        let appended_in_order = rows.first().map(|r| r.uid > self.max_uid()).unwrap_or(true);
+        self.data.rows.extend(rows);
+        if !appended_in_order {
+            self.data.rows.sort_by_key(|r| r.uid);
+        }
+        self.dirty = true;
+    }
+
+    fn apply_flags(&mut self, updates: Vec<FlagUpdate>, sink: &mut dyn FnMut(SyncEvent)) {
+        let mut changed = Vec::new();
+        for u in updates {
+            if let Some(i) = self.index_of(u.uid) {
+                let row = &mut self.data.rows[i];
+                if row.flags != u.flags || row.keywords != u.keywords {
+                    row.flags = u.flags;
+                    row.keywords = u.keywords.clone();
+                    row.modseq = u.modseq.or(row.modseq);
+                    changed.push(u);
+                } else if u.modseq.is_some() {
+                    row.modseq = u.modseq;
+                }
+            }
+        }
+        if !changed.is_empty() {
+            self.dirty = true;
+            sink(SyncEvent::Changed(changed));
+        }
+    }
+}
+
+/// The state of a connection's optional extensions, decided once per connection.
+fn enable_extensions(conn: &mut ImapConn) -> (bool, bool) {
+    if conn.qresync_enabled {
+        return (true, true);
+    }
+    if conn.has("QRESYNC")
+        && conn
+            .session
+            .run_command_and_check_ok("ENABLE QRESYNC")
+            .is_ok()
+    {
+        conn.qresync_enabled = true;
+        conn.condstore_enabled = true;
+        return (true, true);
+    }
+    if conn.has("CONDSTORE") && !conn.condstore_enabled {
+        // ENABLE CONDSTORE makes SELECT report HIGHESTMODSEQ; a server without ENABLE
+        // still accepts CHANGEDSINCE, which enables it implicitly.
+        if !conn.has("ENABLE")
+            || conn
+                .session
+                .run_command_and_check_ok("ENABLE CONDSTORE")
+                .is_ok()
+        {
+            conn.condstore_enabled = true;
+        }
+    }
+    (conn.condstore_enabled, false)
+}
+
+/// Compresses sorted UIDs into an IMAP sequence set (`1:5,9,12:14`).
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        let mut end = start;
+        while i + 1 < uids.len() && uids[i + 1] == end.wrapping_add(1) {
+            i += 1;
+            end = uids[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+fn vanished_from(unsolicited: impl Iterator<Item = UnsolicitedResponse>) -> Vec<u32> {
+    let mut out = Vec::new();
+    for u in unsolicited {
+        if let UnsolicitedResponse::Vanished { uids, .. } = u {
+            for range in uids {
+                // A hostile range cannot make us allocate billions of UIDs.
+                let (a, b) = (*range.start(), *range.end());
+                if b.saturating_sub(a) > 10_000_000 {
+                    continue;
+                }
+                out.extend(a..=b);
+            }
+        }
+    }
+    out
+}
+
+/// Brings `state` up to date with the server, streaming what changed to `sink`.
+pub fn sync(
+    conn: &mut ImapConn,
+    account: &str,
+    server: &Server,
+    state: &mut MailboxState,
+    sink: &mut dyn FnMut(SyncEvent),
+) -> Result<MailboxStatus, ImapError> {
+    let err = |message: String| ImapError {
+        account: account.to_string(),
+        server: server.clone(),
+        kind: Box::new(ErrorKind::Protocol(crate::mail::sanitize::single_line(
+            &message,
+        ))),
+    };
+    let mailbox = state.mailbox.clone();
+    if quote_mailbox(&mailbox).is_none() {
+        return Err(err(format!(
+            "mailbox name {mailbox:?} contains a line break"
+        )));
+    }
+    let (condstore, qresync) = enable_extensions(conn);
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let selected = conn
+        .session
+        .select(utf7::encode(&mailbox))
+        .map_err(|e| err(format!("cannot open mailbox {mailbox:?}: {}", describe(&e))))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    let status = MailboxStatus {
+        name: mailbox.clone(),
+        uid_validity: selected.uid_validity.unwrap_or(0),
+        uid_next: selected.uid_next.unwrap_or(0),
+        exists: selected.exists,
+        highest_modseq: selected.highest_mod_seq,
+        read_only: selected.is_read_only,
+        permanent_flags: selected
+            .permanent_flags
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
+    };
+
+    if state.known && state.data.uid_validity != status.uid_validity {
+        state.reset(
+            format!(
+                "UIDVALIDITY of {mailbox:?} changed from {} to {}: cached rows discarded",
+                state.data.uid_validity, status.uid_validity
+            ),
+            sink,
+        );
+    }
+    state.data.uid_validity = status.uid_validity;
+    state.known = true;
+
+    // 1. Changes to what we already have.
+    let max_known = state.max_uid();
+    let mut uids_verified = false;
+    if max_known > 0 {
+        match (condstore, state.data.highest_modseq, status.highest_modseq) {
+            (true, Some(ours), Some(theirs)) => {
+                if ours != theirs {
+                    let modifier = if qresync {
+                        format!("(CHANGEDSINCE {ours} VANISHED)")
+                    } else {
+                        format!("(CHANGEDSINCE {ours})")
+                    };
+                    conn.budget.grant(DEFAULT_READ_BUDGET);
+                    let fetched = conn
+                        .session
+                        .uid_fetch(
+                            format!("1:{max_known}"),
+                            format!("(UID FLAGS MODSEQ) {modifier}"),
+                        )
+                        .map_err(|e| err(format!("UID FETCH CHANGEDSINCE: {}", describe(&e))))?;
+                    let updates = fetched.iter().filter_map(flag_update).collect();
+                    let vanished = vanished_from(conn.session.take_all_unsolicited());
+                    drop(fetched);
+                    state.remove(&vanished, sink);
+                    state.apply_flags(updates, sink);
+                }
+            }
+            _ => {
+                // No CONDSTORE (or no modseq yet): a full UID/FLAGS diff.
+                conn.budget.grant(DEFAULT_READ_BUDGET);
+                let fetched = conn
+                    .session
+                    .uid_fetch(format!("1:{max_known}"), "(UID FLAGS)")
+                    .map_err(|e| err(format!("UID FETCH FLAGS: {}", describe(&e))))?;
+                let _ = conn.session.take_all_unsolicited().count();
+                let updates: Vec<FlagUpdate> = fetched.iter().filter_map(flag_update).collect();
+                drop(fetched);
+                let present: HashSet<u32> = updates.iter().map(|u| u.uid).collect();
+                let gone: Vec<u32> = state
+                    .data
+                    .rows
+                    .iter()
+                    .map(|r| r.uid)
+                    .filter(|u| !present.contains(u))
+                    .collect();
+                state.remove(&gone, sink);
+                state.apply_flags(updates, sink);
+                uids_verified = true;
+            }
+        }
+    }
+
+    // 2. New messages: exactly the UIDs above what we hold.
+    let start = state.max_uid().saturating_add(1).max(1);
+    if status.exists > 0 && (status.uid_next == 0 || status.uid_next > start || !uids_verified) {
+        fetch_new(conn, start, condstore, &mut |rows| state.add(rows, sink)).map_err(err)?;
+    }
+
+    // 3. Expunges the cheap paths could not see: the count says whether a full diff is due.
+    if state.data.rows.len() as u64 != u64::from(status.exists) {
+        conn.budget.grant(DEFAULT_READ_BUDGET);
+        let all = conn
+            .session
+            .uid_search("ALL")
+            .map_err(|e| err(format!("UID SEARCH ALL: {}", describe(&e))))?;
+        let _ = conn.session.take_all_unsolicited().count();
+        let gone: Vec<u32> = state
+            .data
+            .rows
+            .iter()
+            .map(|r| r.uid)
+            .filter(|u| !all.contains(u))
+            .collect();
+        state.remove(&gone, sink);
+    }
+
+    state.data.uid_next = status.uid_next.max(state.max_uid().saturating_add(1));
+    if condstore
+        && status.highest_modseq.is_some()
+        && state.data.highest_modseq != status.highest_modseq
+    {
+        state.data.highest_modseq = status.highest_modseq;
+        state.dirty = true;
+    }
+    sink(SyncEvent::Synced(status.clone()));
+    Ok(status)
+}
+
+/// Fetches the rows of `uids` (ascending) in batches, handing each batch over as it arrives.
+fn fetch_uids(
+    conn: &mut ImapConn,
+    uids: &[u32],
+    condstore: bool,
+    batch: &mut dyn FnMut(Vec<Summary>),
+) -> Result<(), String> {
+    let items = summary::fetch_items(condstore);
+    for chunk in uids.chunks(FETCH_BATCH) {
+        conn.budget.grant(DEFAULT_READ_BUDGET);
+        let fetched = conn
+            .session
+            .uid_fetch(uid_set(chunk), &items)
+            .map_err(|e| format!("UID FETCH: {}", describe(&e)))?;
+        let mut rows: Vec<Summary> = fetched
+            .iter()
+            .filter_map(summary::from_fetch)
+            .filter(|r| chunk.binary_search(&r.uid).is_ok())
+            .collect();
+        drop(fetched);
+        let _ = conn.session.take_all_unsolicited().count();
+        rows.sort_by_key(|r| r.uid);
+        if !rows.is_empty() {
+            batch(rows);
+        }
+    }
+    Ok(())
+}
+
+/// Streams the rows of every message with UID ≥ `from_uid` on the selected mailbox, without
+/// a cache (the uncached `Backend` path).
+pub fn fetch_new(
+    conn: &mut ImapConn,
+    from_uid: u32,
+    condstore: bool,
+    batch: &mut dyn FnMut(Vec<Summary>),
+) -> Result<(), String> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let found = conn
+        .session
+        .uid_search(format!("UID {from_uid}:*"))
+        .map_err(|e| format!("UID SEARCH: {}", describe(&e)))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    // `n:*` always matches the highest UID even when it is below n.
+    let mut uids: Vec<u32> = found.into_iter().filter(|u| *u >= from_uid).collect();
+    uids.sort_unstable();
+    fetch_uids(conn, &uids, condstore, batch)
+}
+
+fn flag_update(f: &imap::types::Fetch<'_>) -> Option<FlagUpdate> {
+    let uid = f.uid?;
+    let (flags, keywords) = summary::split_flags(f.flags());
+    Some(FlagUpdate {
+        uid,
+        flags,
+        keywords,
+        modseq: f.mod_seq(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_compress_runs() {
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+        assert_eq!(uid_set(&[42]), "42");
+        assert_eq!(uid_set(&[]), "");
+        assert_eq!(
+            uid_set(&[u32::MAX - 1, u32::MAX]),
+            format!("{}:{}", u32::MAX - 1, u32::MAX)
+        );
+    }
+}

@@ -1,0 +1,443 @@
+//! One thread per IMAP account: owns the connection, keeps the mailbox mirror in sync, reacts
+//! to IDLE, runs actions, and reconnects with capped backoff. It reports `WorkerEvent`s and
+//! never blocks its caller.
+//!
+//! Actions (stores) that cannot run because the connection is down are queued and replayed
+//! after the reconnect; an action the server refuses is reported failed, never dropped.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::actions::{self, ActionError};
+use super::connect::{ImapConn, Target, credential, open_session_with};
+use super::idle::{IdleSignal, IdleWatcher};
+use super::sync::{MailboxState, SyncEvent, sync};
+use crate::backend::{FlagChange, StoreOutcome};
+use crate::config::{Account, Imap, Secret};
+use crate::net::Server;
+use crate::store::bodies::BodyCache;
+use crate::store::cache::HeaderCache;
+
+/// First and last wait between reconnect attempts.
+pub const BACKOFF_START: Duration = Duration::from_millis(500);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// Without IDLE the mailbox is polled this often; with IDLE, this is a safety resync.
+pub const POLL_WITHOUT_IDLE: Duration = Duration::from_secs(30);
+pub const RESYNC_WITH_IDLE: Duration = Duration::from_secs(300);
+
+/// Requests to a worker.
+#[derive(Debug, Clone)]
+pub enum WorkerCommand {
+    /// Sync now (a key press, or a hint that something changed).
+    Refresh,
+    /// Read a message (cache first); answered with `WorkerEvent::Body`.
+    FetchBody { uid: u32 },
+    /// Change flags and keywords; answered with `WorkerEvent::ActionDone`.
+    Store {
+        id: u64,
+        uid: u32,
+        change: FlagChange,
+        unchanged_since: Option<u64>,
+    },
+    /// Log out and end the thread.
+    Shutdown,
+    /// From the IDLE watcher.
+    Idle(IdleSignal),
+}
+
+/// The connection as the user should see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Online {
+        idle: bool,
+    },
+    /// Down; the next attempt comes after `retry_in`.
+    Offline {
+        error: String,
+        retry_in: Duration,
+    },
+}
+
+/// Reports from a worker.
+#[derive(Debug, Clone)]
+pub enum WorkerEvent {
+    State(ConnState),
+    Sync(SyncEvent),
+    Body {
+        uid: u32,
+        result: Result<Vec<u8>, String>,
+    },
+    ActionDone {
+        id: u64,
+        uid: u32,
+        result: Result<StoreOutcome, String>,
+    },
+}
+
+pub struct AccountWorker {
+    commands: Sender<WorkerCommand>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl AccountWorker {
+    /// Starts the worker for an IMAP account; `emit` receives every event, on the worker thread.
+    pub fn spawn(
+        account: &Account,
+        headers: HeaderCache,
+        bodies: BodyCache,
+        emit: Box<dyn FnMut(WorkerEvent) + Send>,
+    ) -> std::io::Result<AccountWorker> {
+        let Some(imap) = account.imap.clone() else {
+            return Err(std::io::Error::other("not an IMAP account"));
+        };
+        let (tx, rx) = channel();
+        let name = account.name.clone();
+        let self_tx = tx.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("imap-{name}"))
+            .spawn(move || {
+                let mut w = Worker {
+                    account: name,
+                    imap,
+                    headers,
+                    bodies,
+                    emit,
+                    commands: rx,
+                    self_tx,
+                    secret: None,
+                    pending: VecDeque::new(),
+                };
+                w.run();
+            })?;
+        Ok(AccountWorker {
+            commands: tx,
+            handle: Some(handle),
+        })
+    }
+
+    /// Queues a command; false when the worker has ended.
+    pub fn send(&self, command: WorkerCommand) -> bool {
+        self.commands.send(command).is_ok()
+    }
+
+    /// Asks the worker to log out and waits for it (bounded by its I/O timeouts).
+    pub fn shutdown(mut self) {
+        let _ = self.commands.send(WorkerCommand::Shutdown);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+struct Worker {
+    account: String,
+    imap: Imap,
+    headers: HeaderCache,
+    bodies: BodyCache,
+    emit: Box<dyn FnMut(WorkerEvent) + Send>,
+    commands: Receiver<WorkerCommand>,
+    self_tx: Sender<WorkerCommand>,
+    secret: Option<Secret>,
+    /// Actions waiting for a connection.
+    pending: VecDeque<WorkerCommand>,
+}
+
+/// Why the online loop ended.
+enum Exit {
+    Shutdown,
+    Disconnected(String),
+}
+
+impl Worker {
+    fn server(&self) -> Server {
+        Server {
+            host: self.imap.host.clone(),
+            port: self.imap.port(),
+        }
+    }
+
+    fn run(&mut self) {
+        let key = MailboxState::key_for(
+            &self.account,
+            &self.server(),
+            &self.imap.login,
+            &self.imap.mailbox,
+        );
+        let mut state = MailboxState::new(key, &self.imap.mailbox);
+        {
+            let emit = &mut self.emit;
+            state.load_cache(&self.headers, &mut |e| emit(WorkerEvent::Sync(e)));
+        }
+        let mut backoff = BACKOFF_START;
+        loop {
+            (self.emit)(WorkerEvent::State(ConnState::Connecting));
+            match self.connect() {
+                Ok(conn) => {
+                    backoff = BACKOFF_START;
+                    match self.online(conn, &mut state) {
+                        Exit::Shutdown => return,
+                        Exit::Disconnected(error) => {
+                            (self.emit)(WorkerEvent::State(ConnState::Offline {
+                                error,
+                                retry_in: Duration::ZERO,
+                            }));
+                            // A connection that worked a moment ago: retry at once, once.
+                            continue;
+                        }
+                    }
+                }
+                Err(error) => {
+                    (self.emit)(WorkerEvent::State(ConnState::Offline {
+                        error,
+                        retry_in: backoff,
+                    }));
+                    if !self.wait_offline(backoff) {
+                        return;
+                    }
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                }
+            }
+        }
+    }
+
+    fn connect(&mut self) -> Result<ImapConn, String> {
+        if self.secret.is_none() {
+            let s = credential(
+                self.imap.auth,
+                self.imap.password.as_ref(),
+                self.imap.password_command.as_deref(),
+                self.imap.token_command.as_deref(),
+            )
+            .map_err(|e| format!("cannot get the password: {e}"))?;
+            self.secret = Some(s);
+        }
+        let secret = self.secret.clone().ok_or("no secret")?;
+        let target = Target {
+            account: &self.account,
+            config: &self.imap,
+        };
+        open_session_with(&target, &secret).map_err(|e| e.to_string())
+    }
+
+    /// Waits out a backoff while still taking commands; false on shutdown.
+    fn wait_offline(&mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            match self.commands.recv_timeout(left) {
+                Ok(WorkerCommand::Shutdown) | Err(RecvTimeoutError::Disconnected) => return false,
+                Ok(WorkerCommand::Refresh) => return true,
+                Ok(WorkerCommand::Idle(_)) => {}
+                Ok(cmd @ WorkerCommand::Store { .. }) => self.pending.push_back(cmd),
+                Ok(WorkerCommand::FetchBody { uid }) => {
+                    // The body cache may still have it; otherwise say why not, now.
+                    let result = self
+                        .cached_body(uid)
+                        .ok_or_else(|| "offline: the server cannot be reached".to_string());
+                    (self.emit)(WorkerEvent::Body { uid, result });
+                }
+                Err(RecvTimeoutError::Timeout) => return true,
+            }
+        }
+    }
+
+    fn cached_body(&self, uid: u32) -> Option<Vec<u8>> {
+        let key = MailboxState::key_for(
+            &self.account,
+            &self.server(),
+            &self.imap.login,
+            &self.imap.mailbox,
+        );
+        // Bodies are valid only under the UIDVALIDITY they were fetched in; the mirror knows it.
+        let validity = self
+            .headers
+            .load(&key)
+            .ok()
+            .flatten()
+            .map(|c| c.uid_validity)?;
+        self.bodies.get(&key, validity, uid)
+    }
+
+    fn sync_now(&mut self, conn: &mut ImapConn, state: &mut MailboxState) -> Result<(), String> {
+        let server = self.server();
+        let emit = &mut self.emit;
+        sync(conn, &self.account, &server, state, &mut |e| {
+            emit(WorkerEvent::Sync(e))
+        })
+        .map_err(|e| e.to_string())?;
+        if let Err(e) = state.save_cache(&self.headers) {
+            (self.emit)(WorkerEvent::Sync(SyncEvent::Warning(format!(
+                "cannot write the header cache: {e}"
+            ))));
+        }
+        Ok(())
+    }
+
+    fn online(&mut self, mut conn: ImapConn, state: &mut MailboxState) -> Exit {
+        if let Err(e) = self.sync_now(&mut conn, state) {
+            return Exit::Disconnected(e);
+        }
+        let watcher = self.secret.clone().and_then(|secret| {
+            IdleWatcher::start(
+                &self.account,
+                &self.imap,
+                &secret,
+                &self.imap.mailbox,
+                self.self_tx.clone(),
+                WorkerCommand::Idle,
+            )
+            .ok()
+        });
+        (self.emit)(WorkerEvent::State(ConnState::Online {
+            idle: watcher.is_some(),
+        }));
+        let exit = self.serve(&mut conn, state, watcher.is_some());
+        if let Some(w) = watcher {
+            w.stop();
+        }
+        if matches!(exit, Exit::Shutdown) {
+            let _ = conn.session.logout();
+        }
+        exit
+    }
+
+    fn serve(&mut self, conn: &mut ImapConn, state: &mut MailboxState, idle: bool) -> Exit {
+        let period = if idle {
+            RESYNC_WITH_IDLE
+        } else {
+            POLL_WITHOUT_IDLE
+        };
+        // Replay what waited for the connection, in order.
+        while let Some(cmd) = self.pending.pop_front() {
+            if let Err(e) = self.handle(conn, state, cmd) {
+                return Exit::Disconnected(e);
+            }
+        }
+        loop {
+            let cmd = match self.commands.recv_timeout(period) {
+                Ok(WorkerCommand::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
+                    return Exit::Shutdown;
+                }
+                Ok(cmd) => cmd,
+                Err(RecvTimeoutError::Timeout) => WorkerCommand::Refresh,
+            };
+            if let WorkerCommand::Idle(IdleSignal::Lost(e)) = &cmd {
+                // The watcher's connection died; ours probably did too: find out by syncing.
+                if let Err(sync_error) = self.sync_now(conn, state) {
+                    return Exit::Disconnected(sync_error);
+                }
+                return Exit::Disconnected(format!("IDLE connection lost: {e}"));
+            }
+            if let Err(e) = self.handle(conn, state, cmd) {
+                return Exit::Disconnected(e);
+            }
+        }
+    }
+
+    /// Runs one command; `Err` means the connection is gone (the command is requeued if it
+    /// was an action).
+    fn handle(
+        &mut self,
+        conn: &mut ImapConn,
+        state: &mut MailboxState,
+        cmd: WorkerCommand,
+    ) -> Result<(), String> {
+        match cmd {
+            WorkerCommand::Refresh | WorkerCommand::Idle(_) => {
+                // Coalesce a burst of change signals into one sync.
+                while let Ok(next) = self.commands.try_recv() {
+                    match next {
+                        WorkerCommand::Refresh | WorkerCommand::Idle(IdleSignal::Changed) => {}
+                        other => self.pending.push_back(other),
+                    }
+                }
+                self.sync_now(conn, state)?;
+                while let Some(cmd) = self.pending.pop_front() {
+                    if let WorkerCommand::Shutdown = cmd {
+                        let _ = self.self_tx.send(WorkerCommand::Shutdown);
+                        break;
+                    }
+                    self.handle(conn, state, cmd)?;
+                }
+                Ok(())
+            }
+            WorkerCommand::FetchBody { uid } => {
+                let key = state.key.clone();
+                let validity = state.uid_validity();
+                if let Some(raw) = self.bodies.get(&key, validity, uid) {
+                    (self.emit)(WorkerEvent::Body {
+                        uid,
+                        result: Ok(raw),
+                    });
+                    return Ok(());
+                }
+                match actions::fetch_body(conn, uid, super::backend::MAX_BODY_BYTES) {
+                    Ok(raw) => {
+                        let _ = self.bodies.put(&key, validity, uid, &raw);
+                        (self.emit)(WorkerEvent::Body {
+                            uid,
+                            result: Ok(raw),
+                        });
+                        Ok(())
+                    }
+                    Err(ActionError::Connection(e)) => {
+                        self.pending.push_front(WorkerCommand::FetchBody { uid });
+                        Err(e)
+                    }
+                    Err(e) => {
+                        (self.emit)(WorkerEvent::Body {
+                            uid,
+                            result: Err(e.to_string()),
+                        });
+                        Ok(())
+                    }
+                }
+            }
+            WorkerCommand::Store {
+                id,
+                uid,
+                change,
+                unchanged_since,
+            } => {
+                match actions::store(conn, uid, &change, unchanged_since) {
+                    Ok(outcome) => {
+                        (self.emit)(WorkerEvent::ActionDone {
+                            id,
+                            uid,
+                            result: Ok(outcome),
+                        });
+                        // Show the new state (and a teammate's concurrent change) at once.
+                        self.sync_now(conn, state)
+                    }
+                    Err(ActionError::Connection(e)) => {
+                        self.pending.push_front(WorkerCommand::Store {
+                            id,
+                            uid,
+                            change,
+                            unchanged_since,
+                        });
+                        Err(e)
+                    }
+                    Err(e) => {
+                        (self.emit)(WorkerEvent::ActionDone {
+                            id,
+                            uid,
+                            result: Err(e.to_string()),
+                        });
+                        Ok(())
+                    }
+                }
+            }
+            WorkerCommand::Shutdown => {
+                let _ = self.self_tx.send(WorkerCommand::Shutdown);
+                Ok(())
+            }
+        }
+    }
+}
