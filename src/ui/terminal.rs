@@ -11,7 +11,8 @@ use std::thread::{self, ThreadId};
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
 };
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
@@ -90,10 +91,18 @@ impl Session {
         ACTIVE.store(true, Ordering::SeqCst);
         // From here on, any failure must undo what was done.
         let setup = || -> io::Result<Term> {
-            execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+            // `Terminal::clear` asks the terminal where the cursor is (ESC[6n) and gives up
+            // after 2 s without an answer, which slow SSH links and some multiplexers cause.
+            // The alternate screen needs no saved cursor: clear it directly. A fullscreen
+            // `Terminal::new` and its resizes never query the cursor.
+            execute!(
+                io::stdout(),
+                EnterAlternateScreen,
+                EnableBracketedPaste,
+                Clear(ClearType::All)
+            )?;
             let mut t = Terminal::new(CrosstermBackend::new(io::stdout()))?;
             t.hide_cursor()?;
-            t.clear()?;
             Ok(t)
         };
         match setup() {

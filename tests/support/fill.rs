@@ -87,7 +87,7 @@ pub fn fill_maildir(
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .clamp(1, 8);
+        .clamp(1, 1);
     let chunk = n.div_ceil(threads).max(1);
     let results: Vec<io::Result<Vec<Filled>>> = std::thread::scope(|s| {
         let handles: Vec<_> = plan
@@ -140,8 +140,8 @@ impl Rng {
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 }
 
@@ -390,7 +390,7 @@ fn plan(address: &str, n: usize, seed: u64, end: u64) -> Vec<Plan> {
             (th.customer, format!("Re: {}", th.subject))
         } else {
             let c = rng.below(customer_count());
-            let tpl = *rng.pick(&SUBJECTS);
+            let tpl = rng.pick(&SUBJECTS);
             let s = tpl
                 .replace("{n}", &(10_000 + rng.below(90_000)).to_string())
                 .replace("{p}", rng.pick(&PRODUCTS));
@@ -635,7 +635,7 @@ fn body_text(rng: &mut Rng, name: &str, p: &Plan) -> String {
         let sentences = 2 + rng.below(6);
         let mut col = 0;
         for k in 0..sentences {
-            let sentence = *rng.pick(&SENTENCES);
+            let sentence = rng.pick(&SENTENCES);
             if k > 0 {
                 if col + sentence.len() > 72 {
                     s.push('\n');
@@ -835,18 +835,4 @@ fn keyword_letters(
         fs::rename(&tmp, &path)?;
     }
     Ok(letters)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_rfc5322() {
-        assert_eq!(rfc5322_date(0, 0, "+0000"), "Thu, 1 Jan 1970 00:00:00 +0000");
-        assert_eq!(
-            rfc5322_date(1_736_849_002, 3600, "+0100"),
-            "Tue, 14 Jan 2025 11:03:22 +0100"
-        );
-    }
 }
