@@ -187,7 +187,10 @@ mod tests {
             }
         }
         let inner = E("certificate verify failed", None);
-        let mid = E("tls error: certificate verify failed", Some(Box::new(inner)));
+        let mid = E(
+            "tls error: certificate verify failed",
+            Some(Box::new(inner)),
+        );
         let top = E("handshake", Some(Box::new(mid)));
         assert_eq!(
             error_chain(&top),

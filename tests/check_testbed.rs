@@ -210,9 +210,23 @@ fn rights_of_alice_bob_and_carol_are_reported() {
             _ => {
                 assert_eq!(acts, ["list", "open"]);
                 assert_eq!(reports[0]["send"], "none");
+                // SELECT answers READ-ONLY: that is about carol's rights, not the server.
+                assert_eq!(reports[0]["read_only"], true);
+                assert_eq!(reports[0]["team_state"], "read-only");
             }
         }
+        if *agent == "alice" {
+            assert_eq!(reports[0]["team_state"], "keywords");
+        }
     }
+    let run = mailroom(&["--config", configs[2].1.to_str().unwrap(), "check"]);
+    assert!(
+        run.stdout
+            .contains("read-only for this agent: team state is visible but cannot be changed")
+            && !run.stdout.contains("maps to folders"),
+        "{}",
+        run.stdout
+    );
     // Text output names rights and actions, and never the password.
     let run = mailroom(&["--config", configs[1].1.to_str().unwrap(), "check"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -276,6 +290,66 @@ fn wrong_password_untrusted_cert_and_refused_envelope_fail_clearly() {
         err.contains("MAIL FROM:<support@example.test>") && err.contains("Send As"),
         "{err}"
     );
+}
+
+#[test]
+fn untrusted_smtp_certificate_is_a_tls_error_naming_smtp() {
+    let tb = Testbed::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = shared("support", "alice", "as", "shared/support/INBOX");
+    alice.port = tb.imaps_port;
+    // IMAP trusts the test CA; the [account.smtp] table does not.
+    let text = account(&tb, &alice);
+    let (imap, smtp) = text.split_once("[account.smtp]").unwrap();
+    let smtp: String = smtp
+        .lines()
+        .filter(|l| !l.starts_with("ca_file"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = write_config(
+        dir.path(),
+        "alice",
+        &[format!("{imap}[account.smtp]{smtp}")],
+    );
+
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check", "--json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = &json(&run)[0];
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report}");
+    let err = errors[0].as_str().unwrap();
+    assert!(
+        err.contains("SMTP") && err.contains("TLS failed") && err.contains("certificate"),
+        "{err}"
+    );
+    // The TLS failure carries no Send As hint, and the library's message appears once.
+    assert!(!err.contains("Send As"), "{err}");
+    assert_eq!(err.matches("certificate verify failed").count(), 1, "{err}");
+    // IMAP itself worked.
+    assert!(report["rights"].is_string(), "{report}");
+
+    // Implicit TLS (SMTPS) fails the same way, though the handshake happens while connecting.
+    let smtps = smtp
+        .replace(
+            &format!("port = {}", tb.submission_port),
+            &format!("port = {}", tb.smtps_port),
+        )
+        .replace("tls = \"starttls\"", "tls = \"implicit\"");
+    let path = write_config(
+        dir.path(),
+        "alice",
+        &[format!("{imap}[account.smtp]{smtps}")],
+    );
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check", "--json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let err = json(&run)[0]["errors"][0].as_str().unwrap().to_string();
+    assert!(
+        err.contains(&format!("SMTP 127.0.0.1:{}", tb.smtps_port))
+            && err.contains("TLS failed")
+            && err.contains("certificate"),
+        "{err}"
+    );
+    assert!(!err.contains("Send As"), "{err}");
 }
 
 #[test]

@@ -273,3 +273,31 @@ fn unreadable_file_is_named() {
         .to_string();
     assert!(e.contains("/nonexistent/mailroom.toml"), "{e}");
 }
+
+#[test]
+fn agent_fields_allow_line_breaks_only() {
+    let with_field = |value: &str| {
+        VALID.replace(
+            "title = \"Support Engineer\"",
+            &format!("title = \"Support Engineer\"\nphone = \"{value}\""),
+        )
+    };
+    // A multi-line field is fine.
+    parse(&with_field("+1 555 0100\\next. 7")).expect("a line feed is allowed");
+    for (escaped, code) in [
+        ("\\t", "U+0009"),
+        ("\\r", "U+000D"),
+        ("\\u0000", "U+0000"),
+        ("\\u001b[31m", "U+001B"),
+        ("\\u007f", "U+007F"),
+        ("\\u009b31m", "U+009B"),
+        ("\\u0085", "U+0085"),
+    ] {
+        let e = error_text(&with_field(&format!("x{escaped}y")));
+        assert!(
+            e.contains("agent.fields.phone") && e.contains(code),
+            "{escaped}: {e}"
+        );
+        assert!(!e.contains('\x1b') && !e.contains('\u{9b}'), "{e:?}");
+    }
+}

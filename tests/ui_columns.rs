@@ -642,3 +642,564 @@ fn columns_follow_the_configuration() {
     bad.ui.columns = Some(vec!["nope".into()]);
     assert!(mailroom::ui::column_accounts(&bad).is_err());
 }
+
+// ---- live updates from the IMAP engine -------------------------------------------------------
+
+use mailroom::imap::sync::{FlagUpdate, SyncEvent};
+use mailroom::imap::worker::{ConnState, WorkerEvent};
+use mailroom::ui::app::Link;
+use std::time::Duration;
+
+fn update_of(uid: u32, flags: Flags, keywords: &[&str]) -> FlagUpdate {
+    FlagUpdate {
+        uid,
+        flags,
+        keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        modseq: Some(42),
+    }
+}
+
+fn uids(app: &App, col: usize) -> Vec<u32> {
+    app.columns[col].rows.iter().map(|s| s.uid).collect()
+}
+
+fn selected_uid(app: &App, col: usize) -> Option<u32> {
+    app.columns[col].selected_row().map(|s| s.uid)
+}
+
+fn link(account_idx: usize, state: ConnState, at: i64) -> Event {
+    Event::Link {
+        account_idx,
+        state,
+        at,
+    }
+}
+
+#[test]
+fn changed_flags_update_rows_in_place_and_keep_the_selection() {
+    let mut app = loaded(120, 30);
+    press(&mut app, [ch('j')]);
+    assert_eq!(selected_uid(&app, 0), Some(2));
+    assert_eq!(app.columns[0].unread, 2);
+    app.dirty = false;
+    press(
+        &mut app,
+        [Event::Flags {
+            account_idx: 0,
+            updates: vec![
+                update_of(
+                    2,
+                    Flags {
+                        seen: true,
+                        flagged: true,
+                        ..Flags::default()
+                    },
+                    &["$assigned.bob", "$replying.carol"],
+                ),
+                // A UID that is not shown (yet) is ignored.
+                update_of(99, Flags::default(), &["$done"]),
+            ],
+        }],
+    );
+    assert!(app.dirty);
+    assert_eq!(uids(&app, 0), vec![3, 2, 1], "order unchanged");
+    assert_eq!(selected_uid(&app, 0), Some(2), "selection stays on Dave");
+    assert_eq!(app.columns[0].unread, 1);
+    let row = &app.columns[0].rows[1];
+    assert!(row.flags.flagged && row.flags.seen);
+    assert_eq!(row.modseq, Some(42));
+    let buf = render(&app);
+    let text = lines(&buf);
+    assert!(
+        text[1].contains("support  ready  3 · 1 unread"),
+        "{}",
+        text[1]
+    );
+    let dave = &text[3];
+    assert!(dave.contains("Dave") && dave.contains("Cannot"), "{dave}");
+    assert!(dave.contains("✎ carol"), "team marks: {dave}");
+    assert!(dave.contains(" F "), "flagged mark: {dave}");
+    assert!(text[29].contains("4 messages · 2 unread"), "{}", text[29]);
+    press(&mut app, [ch('k')]);
+    let buf = render(&app);
+    let (x, y) = find(&buf, "Cannot").expect("row");
+    assert!(
+        !buf[(x, y)].modifier.contains(Modifier::BOLD),
+        "read now, so no longer bold"
+    );
+
+    // Updates for UIDs nobody shows change nothing and cause no redraw.
+    app.dirty = false;
+    press(
+        &mut app,
+        [Event::Flags {
+            account_idx: 0,
+            updates: vec![update_of(77, Flags::default(), &[])],
+        }],
+    );
+    assert!(!app.dirty);
+}
+
+#[test]
+fn vanished_rows_move_the_selection_to_a_neighbour() {
+    let mut app = app(120, 30);
+    let rows: Vec<Summary> = (1..=5)
+        .map(|i| msg(i, 100 - i64::from(i), "A", &format!("S{i}")))
+        .collect();
+    press(
+        &mut app,
+        [Event::Rows {
+            account_idx: 0,
+            rows,
+        }],
+    );
+    assert_eq!(uids(&app, 0), vec![5, 4, 3, 2, 1]);
+    let vanish = |uids: &[u32]| Event::Vanished {
+        account_idx: 0,
+        uids: uids.to_vec(),
+    };
+    // The selected row goes: the next (older) one takes its place.
+    press(&mut app, [ch('j'), ch('j')]);
+    assert_eq!(selected_uid(&app, 0), Some(3));
+    press(&mut app, [vanish(&[3])]);
+    assert_eq!(uids(&app, 0), vec![5, 4, 2, 1]);
+    assert_eq!(selected_uid(&app, 0), Some(2));
+    assert_eq!(app.columns[0].unread, 4);
+    // A row above the selection goes: the selection stays on its message.
+    press(&mut app, [vanish(&[5, 1000])]);
+    assert_eq!(selected_uid(&app, 0), Some(2));
+    // The last row goes while selected: the new last row is selected.
+    press(&mut app, [ch('G'), vanish(&[1])]);
+    assert_eq!(uids(&app, 0), vec![4, 2]);
+    assert_eq!(selected_uid(&app, 0), Some(2));
+    assert!(screen(&app).contains("support  loading  2 · 2 unread"));
+    // Everything goes: nothing selected, never out of range.
+    press(&mut app, [vanish(&[2, 4])]);
+    assert!(app.columns[0].rows.is_empty());
+    assert_eq!((app.columns[0].selected, app.columns[0].offset), (0, 0));
+    assert_eq!(app.columns[0].unread, 0);
+    press(&mut app, [ch('j'), ch('G'), key(KeyCode::Enter)]);
+    assert!(app.reader.is_none());
+
+    // Scrolled far down in a long list, most rows vanish: still in range and on screen.
+    let mut app = app_with_rows(120, 30, 200);
+    press(&mut app, [ch('G')]);
+    assert_eq!(selected_uid(&app, 0), Some(1));
+    press(
+        &mut app,
+        [Event::Vanished {
+            account_idx: 0,
+            uids: (1..=190).collect(),
+        }],
+    );
+    let c = &app.columns[0];
+    assert_eq!(c.rows.len(), 10);
+    assert_eq!(selected_uid(&app, 0), Some(191), "the nearest survivor");
+    assert!(c.selected < c.rows.len());
+    assert!(c.offset <= c.selected && c.selected < c.offset + app.list_height());
+    assert!(screen(&app).contains("Subject 191"));
+}
+
+fn app_with_rows(w: u16, h: u16, n: u32) -> App {
+    let mut app = app(w, h);
+    let rows: Vec<Summary> = (1..=n)
+        .map(|i| msg(i, 10_000 - i64::from(i), "Zed", &format!("Subject {i:03}")))
+        .collect();
+    press(
+        &mut app,
+        [Event::Rows {
+            account_idx: 0,
+            rows,
+        }],
+    );
+    app
+}
+
+#[test]
+fn the_open_message_vanishing_is_noted_but_the_reader_stays() {
+    let mut app = loaded(120, 30);
+    press(&mut app, [key(KeyCode::Enter)]);
+    press(
+        &mut app,
+        [Event::Vanished {
+            account_idx: 0,
+            uids: vec![3],
+        }],
+    );
+    assert!(app.reader.is_some());
+    let s = screen(&app);
+    assert!(
+        s.contains("support: the open message was removed from the mailbox"),
+        "{s}"
+    );
+}
+
+#[test]
+fn reset_clears_the_column_and_keeps_the_reason_in_the_status_line() {
+    let mut app = loaded(120, 30);
+    press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    assert!(app.reader.is_some());
+    press(
+        &mut app,
+        [Event::Reset {
+            account_idx: 0,
+            reason: "UIDVALIDITY of \"INBOX\" changed from 1 to 2: cached rows discarded\r\n"
+                .into(),
+        }],
+    );
+    let c = &app.columns[0];
+    assert!(c.rows.is_empty());
+    assert_eq!((c.selected, c.offset, c.unread), (0, 0, 0));
+    assert_eq!(c.state, LoadState::Loading);
+    assert!(app.reader.is_none(), "its UID may now name another message");
+    // Other columns are untouched.
+    assert_eq!(uids(&app, 1), vec![10]);
+    let buf = render(&app);
+    let text = lines(&buf);
+    assert!(
+        text[29].contains(
+            "support: UIDVALIDITY of \"INBOX\" changed from 1 to 2: cached rows discarded"
+        ),
+        "{}",
+        text[29]
+    );
+    assert!(
+        text[1].contains("support  loading  0 · 0 unread"),
+        "{}",
+        text[1]
+    );
+    // The resync refills it; Esc dismisses the note.
+    press(
+        &mut app,
+        [
+            Event::Rows {
+                account_idx: 0,
+                rows: vec![msg(1, 3, "Gina", "Fresh start")],
+            },
+            Event::Synced {
+                account_idx: 0,
+                exists: 1,
+            },
+        ],
+    );
+    assert!(screen(&app).contains("Fresh start"));
+    assert!(screen(&app).contains("support  ready  1 · 1 unread"));
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.notice.is_none());
+    assert!(!screen(&app).contains("UIDVALIDITY"));
+}
+
+#[test]
+fn cached_rows_show_before_the_server_answers_and_repeat_rows_replace() {
+    let mut app = app(150, 30);
+    press(
+        &mut app,
+        [
+            link(0, ConnState::Connecting, NOW),
+            Event::Cached {
+                account_idx: 0,
+                rows: vec![msg(1, 10, "A", "From the cache"), msg(2, 5, "B", "Second")],
+            },
+        ],
+    );
+    let s = screen(&app);
+    assert!(s.contains("From the cache"), "{s}");
+    assert!(
+        s.contains("support  cached · connecting  2 · 2 unread"),
+        "{s}"
+    );
+    // The same UID again (a resync after a reconnect) replaces, never doubles.
+    let mut again = seen(msg(2, 5, "B", "Second"));
+    again.keywords = vec!["$done".into()];
+    press(
+        &mut app,
+        [Event::Rows {
+            account_idx: 0,
+            rows: vec![again],
+        }],
+    );
+    assert_eq!(uids(&app, 0), vec![2, 1]);
+    assert_eq!(app.columns[0].unread, 1);
+    assert!(screen(&app).contains("done"));
+}
+
+#[test]
+fn connection_state_shows_in_headers_and_the_status_line() {
+    let mut app = app(200, 30);
+    press(
+        &mut app,
+        [
+            link(0, ConnState::Connecting, NOW),
+            link(
+                1,
+                ConnState::Offline {
+                    error: "account \"sales\": IMAP 127.0.0.1:1: cannot connect: refused\x1b[2J"
+                        .into(),
+                    retry_in: Duration::from_millis(7500),
+                },
+                NOW,
+            ),
+        ],
+    );
+    let buf = render(&app);
+    let text = lines(&buf);
+    assert!(
+        text[1].contains("support  loading · connecting"),
+        "{}",
+        text[1]
+    );
+    assert!(
+        text[1].contains("sales  loading · offline, retry 8s"),
+        "{}",
+        text[1]
+    );
+    // Billing is a local account: no connection to speak of.
+    assert!(
+        text[1].contains("billing  loading  0 · 0 unread"),
+        "{}",
+        text[1]
+    );
+    let status = &text[29];
+    assert!(status.contains("support: connecting"), "{status}");
+    assert!(
+        status.contains("sales: offline: account \"sales\": IMAP 127.0.0.1:1: cannot connect: refused^[[2J, retrying in 8s"),
+        "{status}"
+    );
+    let (x, y) = find(&buf, "sales: offline").expect("status");
+    assert_eq!(
+        buf[(x, y)].bg,
+        theme().style("status_error", false).bg.expect("bg"),
+        "an offline account stands out"
+    );
+    // The empty column says why it is empty.
+    assert!(
+        lines(&buf)
+            .join("\n")
+            .contains("│ offline: account \"sales\""),
+        "{}",
+        lines(&buf).join("\n")
+    );
+    // The countdown runs with the clock, which ticks every second meanwhile.
+    assert!(app.needs_clock());
+    press(&mut app, [Event::Tick(NOW + 3)]);
+    let s = screen(&app);
+    assert!(
+        s.contains("offline, retry 5s") && s.contains("retrying in 5s"),
+        "{s}"
+    );
+    press(&mut app, [Event::Tick(NOW + 9)]);
+    let s = screen(&app);
+    assert!(
+        s.contains("offline, retrying") && s.contains("retrying now"),
+        "{s}"
+    );
+    assert!(!app.needs_clock());
+
+    // Reconnecting keeps the last error in view; online clears it.
+    press(&mut app, [link(1, ConnState::Connecting, NOW + 9)]);
+    let status = lines(&render(&app))[29].clone();
+    assert!(
+        status.contains("sales: connecting (last error: account \"sales\""),
+        "{status}"
+    );
+    press(
+        &mut app,
+        [
+            link(0, ConnState::Online { idle: true }, NOW + 10),
+            link(1, ConnState::Online { idle: false }, NOW + 10),
+            Event::Rows {
+                account_idx: 0,
+                rows: vec![msg(1, 1, "A", "Hi")],
+            },
+            Event::Synced {
+                account_idx: 0,
+                exists: 1,
+            },
+        ],
+    );
+    assert_eq!(app.columns[1].link_error, None);
+    assert_eq!(app.columns[0].link, Some(Link::Online { idle: true }));
+    let text = lines(&render(&app));
+    assert!(
+        text[1].contains("support  ready · idle  1 · 1 unread"),
+        "{}",
+        text[1]
+    );
+    assert!(text[1].contains("sales  loading · polling"), "{}", text[1]);
+    assert!(
+        text[29]
+            .contains(" support: online (idle) │ sales: online (polling) │ 1 messages · 1 unread"),
+        "{}",
+        text[29]
+    );
+    // An error still comes first, and the states after it.
+    press(
+        &mut app,
+        [Event::Error {
+            account_idx: None,
+            message: "something broke".into(),
+        }],
+    );
+    let status = lines(&render(&app))[29].clone();
+    assert!(
+        status.starts_with(" something broke │ support: online (idle)"),
+        "{status}"
+    );
+}
+
+#[test]
+fn team_keywords_are_compact_and_sanitized() {
+    use mailroom::ui::draw::team_marks;
+    let k = |v: &[&str]| team_marks(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(k(&["$assigned.bob"]), "@bob");
+    assert_eq!(k(&["$replying.x"]), "✎ x");
+    assert_eq!(k(&["$pending"]), "pending");
+    assert_eq!(k(&["$pending", "$done"]), "done");
+    assert_eq!(
+        k(&[
+            "$Assigned.Bob",
+            "$replying.carol",
+            "$REPLYING.dave",
+            "$pending"
+        ]),
+        "✎ carol,dave @bob pending",
+        "keywords are case-insensitive"
+    );
+    // What is not an agent id never reaches the screen; other keywords are not shown.
+    assert_eq!(
+        k(&["$assigned.\u{1b}[2J", "$replying.", "$assigned.a b", "Junk"]),
+        ""
+    );
+    assert_eq!(k(&[&format!("$assigned.{}", "x".repeat(40))]), "");
+    assert_eq!(k(&["$replying.bob", "$replying.bob"]), "✎ bob");
+
+    // In a narrow column the marks are cut, never the flag marks.
+    let mut app = app(60, 10);
+    let mut s = msg(1, 1, "Ann", "A rather long subject line that goes on");
+    s.keywords = vec![
+        "$replying.averyveryverylongname".into(),
+        "$assigned.bob".into(),
+    ];
+    press(
+        &mut app,
+        [Event::Rows {
+            account_idx: 0,
+            rows: vec![s],
+        }],
+    );
+    let row = lines(&render(&app))[3].clone();
+    assert!(
+        row.contains("A rather long su… ✎ averyveryve… N   "),
+        "{row}"
+    );
+    assert!(row.contains("N   "), "{row}");
+}
+
+#[test]
+fn opening_a_message_leaves_it_unread() {
+    let mut app = loaded(120, 30);
+    let cmds = press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(
+        cmds,
+        vec![Command::Open {
+            account_idx: 0,
+            uid: 3
+        }]
+    );
+    press(
+        &mut app,
+        [Event::Body {
+            account_idx: 0,
+            uid: 3,
+            body: Ok("hello".into()),
+        }],
+    );
+    assert!(!app.columns[0].rows[0].flags.seen);
+    assert_eq!(app.columns[0].unread, 2);
+}
+
+#[test]
+fn imap_worker_events_become_ui_events() {
+    use mailroom::backend::{MailboxStatus, StoreOutcome};
+    use mailroom::ui::worker::from_imap;
+    let ev = |e| from_imap(4, e, NOW);
+    assert!(matches!(
+        ev(WorkerEvent::Sync(SyncEvent::Cached(vec![msg(1, 1, "A", "a")]))),
+        Some(Event::Cached { account_idx: 4, rows }) if rows.len() == 1
+    ));
+    assert!(matches!(
+        ev(WorkerEvent::Sync(SyncEvent::Added(vec![msg(2, 1, "A", "a")]))),
+        Some(Event::Rows { account_idx: 4, rows }) if rows[0].uid == 2
+    ));
+    assert!(matches!(
+        ev(WorkerEvent::Sync(SyncEvent::Reset { reason: "r".into() })),
+        Some(Event::Reset { account_idx: 4, reason }) if reason == "r"
+    ));
+    assert!(matches!(
+        ev(WorkerEvent::Sync(SyncEvent::Changed(vec![update_of(3, Flags::default(), &[])]))),
+        Some(Event::Flags { account_idx: 4, updates }) if updates[0].uid == 3
+    ));
+    assert!(matches!(
+        ev(WorkerEvent::Sync(SyncEvent::Vanished(vec![5, 6]))),
+        Some(Event::Vanished { account_idx: 4, uids }) if uids == [5, 6]
+    ));
+    let status = MailboxStatus {
+        exists: 12,
+        ..MailboxStatus::default()
+    };
+    assert!(matches!(
+        ev(WorkerEvent::Sync(SyncEvent::Synced(status))),
+        Some(Event::Synced {
+            account_idx: 4,
+            exists: 12
+        })
+    ));
+    assert!(matches!(
+        ev(WorkerEvent::Sync(SyncEvent::Warning("w".into()))),
+        Some(Event::Warning { account_idx: 4, message }) if message == "w"
+    ));
+    assert!(matches!(
+        ev(WorkerEvent::State(ConnState::Online { idle: true })),
+        Some(Event::Link {
+            account_idx: 4,
+            state: ConnState::Online { idle: true },
+            at: NOW
+        })
+    ));
+    // Bodies arrive as raw bytes and leave as readable text.
+    let raw = b"From: a@b.test\r\nSubject: hi\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello there\r\n".to_vec();
+    match ev(WorkerEvent::Body {
+        uid: 7,
+        result: Ok(raw),
+    }) {
+        Some(Event::Body {
+            account_idx: 4,
+            uid: 7,
+            body: Ok(text),
+        }) => assert!(
+            text.contains("Hello there") && !text.contains("Subject"),
+            "{text}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        ev(WorkerEvent::Body { uid: 7, result: Err("offline".into()) }),
+        Some(Event::Body { body: Err(e), .. }) if e == "offline"
+    ));
+    assert!(
+        ev(WorkerEvent::ActionDone {
+            id: 1,
+            uid: 7,
+            result: Ok(StoreOutcome::Stored { modseq: None })
+        })
+        .is_none()
+    );
+    assert!(matches!(
+        ev(WorkerEvent::ActionDone {
+            id: 1,
+            uid: 7,
+            result: Ok(StoreOutcome::Modified)
+        }),
+        Some(Event::Warning { .. })
+    ));
+}

@@ -93,14 +93,16 @@ pub fn run_secret_command(command: &str, timeout: Duration) -> Result<Secret, Se
     // Both pipes are drained on threads so a chatty command cannot block on a full pipe;
     // they report through a channel so that waiting for them has a deadline.
     let (tx, rx) = mpsc::channel();
-    let mut open_pipes = 0;
+    // Whether each pipe may still deliver bytes.
+    let mut out_open = false;
+    let mut err_open = false;
     if let Some(out) = child.stdout.take() {
         pump(out, Pipe::Out, tx.clone());
-        open_pipes += 1;
+        out_open = true;
     }
     if let Some(err) = child.stderr.take() {
         pump(err, Pipe::Err, tx.clone());
-        open_pipes += 1;
+        err_open = true;
     }
     drop(tx);
     let mut stdout = Vec::new();
@@ -122,8 +124,13 @@ pub fn run_secret_command(command: &str, timeout: Duration) -> Result<Secret, Se
         let now = Instant::now();
         match status {
             Some(st) => {
-                let first_line_complete = st.success() && stdout.contains(&b'\n');
-                if open_pipes == 0 || first_line_complete || now >= deadline {
+                // Success needs only stdout's first line; a failure's message wants stderr.
+                let enough = if st.success() {
+                    !out_open || stdout.contains(&b'\n')
+                } else {
+                    !out_open && !err_open
+                };
+                if enough || now >= deadline {
                     break;
                 }
             }
@@ -141,10 +148,11 @@ pub fn run_secret_command(command: &str, timeout: Duration) -> Result<Secret, Se
         match rx.recv_timeout(wait) {
             Ok((Pipe::Out, Some(bytes))) => stdout.extend_from_slice(&bytes),
             Ok((Pipe::Err, Some(bytes))) => stderr.extend_from_slice(&bytes),
-            Ok((_, None)) => open_pipes -= 1,
+            Ok((Pipe::Out, None)) => out_open = false,
+            Ok((Pipe::Err, None)) => err_open = false,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                open_pipes = 0;
+                (out_open, err_open) = (false, false);
                 std::thread::sleep(wait);
             }
         }
@@ -189,11 +197,7 @@ enum Pipe {
 
 /// Reads `r` on a thread, sending each chunk, then `None` at end of file. The thread outlives
 /// the call when a background process keeps the pipe open; it ends when that process does.
-fn pump<R: Read + Send + 'static>(
-    mut r: R,
-    pipe: Pipe,
-    tx: mpsc::Sender<(Pipe, Option<Vec<u8>>)>,
-) {
+fn pump<R: Read + Send + 'static>(mut r: R, pipe: Pipe, tx: mpsc::Sender<(Pipe, Option<Vec<u8>>)>) {
     std::thread::spawn(move || {
         let mut kept = 0;
         let mut buf = [0u8; 8192];
@@ -283,6 +287,13 @@ mod tests {
         let s = run_secret_command("sleep 25 & printf pw", Duration::from_millis(500)).unwrap();
         assert_eq!(s.expose(), "pw");
         assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+
+        // Only stderr held open: stdout has ended, so its text is complete.
+        let t = Instant::now();
+        let s =
+            run_secret_command("sleep 25 >/dev/null & printf pw", SECRET_COMMAND_TIMEOUT).unwrap();
+        assert_eq!(s.expose(), "pw");
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     }
 
     /// Processes in group `pgid` that still run (zombies await a reaper and run nothing).
@@ -334,6 +345,10 @@ mod tests {
         while !live_members(pgid).is_empty() && Instant::now() < until {
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert_eq!(live_members(pgid), Vec::<u32>::new(), "group {pgid} survived");
+        assert_eq!(
+            live_members(pgid),
+            Vec::<u32>::new(),
+            "group {pgid} survived"
+        );
     }
 }

@@ -87,11 +87,16 @@ pub fn validate(config: &Config) -> Report {
         ));
     }
     for (key, value) in &agent.fields {
-        if value.contains(['\r', '\0', '\x1b']) {
+        // Values go into every signature, so into outgoing mail and onto screens: line breaks
+        // are how a multi-line field is written; any other control (tab, CR, ESC, C1) is not.
+        if let Some(c) = value.chars().find(|&c| c.is_control() && c != '\n') {
             r.errors.push(Problem::new(
                 None,
-                format!("agent.fields.{key}"),
-                "contains a control character",
+                format!("agent.fields.{}", crate::mail::sanitize::single_line(key)),
+                format!(
+                    "contains the control character U+{:04X} (only line breaks are allowed)",
+                    u32::from(c)
+                ),
             ));
         }
     }

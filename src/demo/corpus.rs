@@ -5,8 +5,8 @@
 //! with `now`, so a fresh demo always looks recent.
 
 use super::mime;
-use crate::mail::encoding;
 use crate::backend::Flags;
+use crate::mail::encoding;
 
 /// One message to append.
 pub(crate) struct Seed {
@@ -1839,7 +1839,10 @@ fn attachment_part(a: Attachment, rng: &mut Rng) -> Part {
                     })
                     .collect();
                 (
-                    format!("\"=?UTF-8?B?{}?=\"", encoding::base64_encode(name.as_bytes())),
+                    format!(
+                        "\"=?UTF-8?B?{}?=\"",
+                        encoding::base64_encode(name.as_bytes())
+                    ),
                     format!("filename*=UTF-8''{pct}"),
                 )
             };

@@ -172,7 +172,13 @@ pub fn connect(
     if cfg.tls == Tls::None && !config::is_loopback(&cfg.host) {
         return Err(target.err(K::InsecureRefused));
     }
-    let tcp = net::tcp_connect(&server).map_err(|e| target.err(K::Connect(e)))?;
+    // Without TLS, the name must resolve to loopback only: "localhost" could be anything.
+    let tcp = if cfg.tls == Tls::None {
+        net::tcp_connect_loopback_only(&server)
+    } else {
+        net::tcp_connect(&server)
+    }
+    .map_err(|e| target.err(K::Connect(e)))?;
     match cfg.tls {
         Tls::Implicit => {
             let tls = handshake(target, tcp)?;

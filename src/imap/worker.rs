@@ -26,6 +26,8 @@ pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// Without IDLE the mailbox is polled this often; with IDLE, this is a safety resync.
 pub const POLL_WITHOUT_IDLE: Duration = Duration::from_secs(30);
 pub const RESYNC_WITH_IDLE: Duration = Duration::from_secs(300);
+/// A session that lasted this long counts as healthy: its loss is retried without delay.
+const STABLE_SESSION: Duration = Duration::from_secs(10);
 
 /// Requests to a worker.
 #[derive(Debug, Clone)]
@@ -174,31 +176,57 @@ impl Worker {
         let mut backoff = BACKOFF_START;
         loop {
             (self.emit)(WorkerEvent::State(ConnState::Connecting));
-            match self.connect() {
+            let error = match self.connect() {
                 Ok(conn) => {
-                    backoff = BACKOFF_START;
+                    let started = Instant::now();
                     match self.online(conn, &mut state) {
-                        Exit::Shutdown => return,
+                        Exit::Shutdown => {
+                            self.fail_pending("mailroom quit before the server could be reached");
+                            return;
+                        }
                         Exit::Disconnected(error) => {
-                            (self.emit)(WorkerEvent::State(ConnState::Offline {
-                                error,
-                                retry_in: Duration::ZERO,
-                            }));
-                            // A connection that worked a moment ago: retry at once, once.
-                            continue;
+                            if started.elapsed() >= STABLE_SESSION {
+                                // A connection that worked for a while: retry at once.
+                                backoff = BACKOFF_START;
+                                (self.emit)(WorkerEvent::State(ConnState::Offline {
+                                    error,
+                                    retry_in: Duration::ZERO,
+                                }));
+                                continue;
+                            }
+                            // Failing right after login (e.g. the mailbox is gone): back off.
+                            error
                         }
                     }
                 }
-                Err(error) => {
-                    (self.emit)(WorkerEvent::State(ConnState::Offline {
-                        error,
-                        retry_in: backoff,
-                    }));
-                    if !self.wait_offline(backoff) {
-                        return;
-                    }
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
-                }
+                Err(error) => error,
+            };
+            (self.emit)(WorkerEvent::State(ConnState::Offline {
+                error,
+                retry_in: backoff,
+            }));
+            if !self.wait_offline(backoff) {
+                self.fail_pending("mailroom quit before the server could be reached");
+                return;
+            }
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+        }
+    }
+
+    /// Reports every queued action as failed: nothing is dropped without a word.
+    fn fail_pending(&mut self, why: &str) {
+        while let Some(cmd) = self.pending.pop_front() {
+            match cmd {
+                WorkerCommand::Store { id, uid, .. } => (self.emit)(WorkerEvent::ActionDone {
+                    id,
+                    uid,
+                    result: Err(why.to_string()),
+                }),
+                WorkerCommand::FetchBody { uid } => (self.emit)(WorkerEvent::Body {
+                    uid,
+                    result: Err(why.to_string()),
+                }),
+                _ => {}
             }
         }
     }

@@ -447,7 +447,11 @@ Subject: hi\r\n\r\nbody\r\n";
         assert_eq!(s.sender[0].email, "bob@x.test");
 
         // Still no address where the header holds none, or only garbage in brackets.
-        assert!(summary(b"From: \"=?utf-8?q?Evil=1B?=\r\n\r\n").from.is_empty());
+        assert!(
+            summary(b"From: \"=?utf-8?q?Evil=1B?=\r\n\r\n")
+                .from
+                .is_empty()
+        );
         assert!(fallback_address("x <a b@c>").is_none());
         assert!(summary(b"Subject: no from\r\n\r\n").from.is_empty());
     }
@@ -458,7 +462,10 @@ Subject: hi\r\n\r\nbody\r\n";
         assert_eq!(a.email, "real@y.test");
         assert_eq!(fallback_address("<a@b>").unwrap().name, None);
         assert_eq!(
-            fallback_address("=?utf-8?q?Zo=C3=AB?= <z@x>").unwrap().name.as_deref(),
+            fallback_address("=?utf-8?q?Zo=C3=AB?= <z@x>")
+                .unwrap()
+                .name
+                .as_deref(),
             Some("Zoë")
         );
     }

@@ -168,10 +168,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<
     fn end_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.end_object_key(w)
     }
-    fn begin_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-    ) -> std::io::Result<()> {
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.begin_object_value(w)
     }
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
@@ -193,7 +190,9 @@ where
 
 /// Pretty JSON that is safe to print to a terminal: no C0/C1 control, DEL or bidi/format
 /// character appears raw (all are `\uXXXX` escapes), yet it parses back to the same data.
-pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+pub fn to_json_pretty<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<String, serde_json::Error> {
     to_json_with(value, serde_json::ser::PrettyFormatter::new())
 }
 
@@ -261,7 +260,10 @@ mod tests {
                     .any(|c| (is_c0_c1_del(c) && c != '\n') || is_format_control(c)),
                 "{text:?}"
             );
-            assert!(text.contains("\\u009b") && text.contains("\\udb40\\udc41"), "{text}");
+            assert!(
+                text.contains("\\u009b") && text.contains("\\udb40\\udc41"),
+                "{text}"
+            );
             assert!(text.contains("é 東"), "{text}");
             let back: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert_eq!(back, v);

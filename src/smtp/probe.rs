@@ -59,7 +59,8 @@ pub fn probe(
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let tls = tls_parameters(&host, cfg.ca_file.as_deref()).map_err(|e| err(SmtpStage::Setup, e))?;
+    let tls =
+        tls_parameters(&host, cfg.ca_file.as_deref()).map_err(|e| err(SmtpStage::Setup, e))?;
     let hello = ClientId::default();
     let mut conn = match cfg.tls {
         Tls::Implicit => SmtpConnection::connect(
@@ -86,7 +87,7 @@ pub fn probe(
     }
     .map_err(|e| {
         // Implicit TLS handshakes inside connect; a certificate problem is a TLS failure.
-        if e.is_tls() {
+        if is_tls_failure(&e) {
             err(
                 SmtpStage::Tls,
                 format!(
@@ -95,7 +96,10 @@ pub fn probe(
                 ),
             )
         } else {
-            err(SmtpStage::Connect, format!("cannot connect: {}", describe(&e)))
+            err(
+                SmtpStage::Connect,
+                format!("cannot connect: {}", describe(&e)),
+            )
         }
     })?;
     if cfg.tls == Tls::Starttls {
@@ -199,6 +203,21 @@ pub fn tls_parameters(
     builder
         .build()
         .map_err(|e| format!("cannot set up TLS: {e}"))
+}
+
+/// Whether an error comes from TLS. lettre files a failed handshake under "Connection error"
+/// with the TLS library's error as its source, so the kind alone does not tell.
+fn is_tls_failure(e: &lettre::transport::smtp::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if inner.is::<native_tls::Error>()
+            || inner.is::<native_tls::HandshakeError<std::net::TcpStream>>()
+        {
+            return true;
+        }
+        source = inner.source();
+    }
+    e.is_tls()
 }
 
 /// One line for an SMTP error, with the server's code and text where there is one.

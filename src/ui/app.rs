@@ -1,6 +1,9 @@
 //! The UI's state and its one transition function, `update`: no I/O, no clock, no terminal,
 //! so every behaviour can be driven by synthetic events in tests.
 
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
@@ -10,6 +13,8 @@ use super::layout;
 use super::theme::Theme;
 use super::wrap::wrap;
 use crate::backend::{Address, Summary};
+use crate::imap::sync::FlagUpdate;
+use crate::imap::worker::ConnState;
 use crate::mail::{date, sanitize};
 
 /// Bodies longer than this are cut before display: a reader is no place for a 50 MB log.
@@ -20,6 +25,9 @@ const MAX_SHOWN_ADDRESSES: usize = 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadState {
     Loading,
+    /// Showing the local header cache; the server has not confirmed it yet.
+    Cached,
+    /// In sync with the mailbox (as of the last sync).
     Ready,
     /// Sanitized reason.
     Failed(String),
@@ -29,10 +37,45 @@ impl LoadState {
     pub fn label(&self) -> &'static str {
         match self {
             LoadState::Loading => "loading",
+            LoadState::Cached => "cached",
             LoadState::Ready => "ready",
             LoadState::Failed(_) => "error",
         }
     }
+}
+
+/// The connection of a networked (IMAP) account, as the user should see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    /// Connected; `idle`: changes are pushed (IDLE), otherwise the mailbox is polled.
+    Online {
+        idle: bool,
+    },
+    /// Down. `error` is sanitized; the next attempt is due at `retry_at` (Unix seconds).
+    Offline {
+        error: String,
+        retry_at: i64,
+    },
+}
+
+impl Link {
+    fn from_state(state: ConnState, at: i64) -> Link {
+        match state {
+            ConnState::Connecting => Link::Connecting,
+            ConnState::Online { idle } => Link::Online { idle },
+            ConnState::Offline { error, retry_in } => Link::Offline {
+                error: sanitize::single_line(error.trim()),
+                retry_at: at.saturating_add(ceil_secs(retry_in)),
+            },
+        }
+    }
+}
+
+/// Whole seconds, rounded up, so "retrying in 1s" is never shown as 0s while it is not due.
+fn ceil_secs(d: Duration) -> i64 {
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    i64::try_from(s).unwrap_or(i64::MAX)
 }
 
 /// One account's message list.
@@ -43,6 +86,10 @@ pub struct Column {
     /// Sanitized account name.
     pub name: String,
     pub state: LoadState,
+    /// The connection, for networked accounts; `None` for local ones (Maildir).
+    pub link: Option<Link>,
+    /// The last connection error (sanitized), kept while reconnecting; cleared once online.
+    pub link_error: Option<String>,
     /// Message count reported when the mailbox was opened.
     pub exists: Option<u32>,
     /// Newest first (arrival time, then UID). Raw: sanitized when drawn.
@@ -59,6 +106,8 @@ impl Column {
             account_idx,
             name: sanitize::single_line(name),
             state: LoadState::Loading,
+            link: None,
+            link_error: None,
             exists: None,
             rows: Vec::new(),
             unread: 0,
@@ -77,7 +126,11 @@ impl Column {
         let keep = (self.selected > 0)
             .then(|| self.selected_row().map(|s| s.uid))
             .flatten();
-        self.unread += rows.iter().filter(|s| !s.flags.seen).count();
+        // A row that is already shown is replaced, never doubled.
+        let incoming: HashSet<u32> = rows.iter().map(|s| s.uid).collect();
+        if self.rows.iter().any(|s| incoming.contains(&s.uid)) {
+            self.rows.retain(|s| !incoming.contains(&s.uid));
+        }
         self.rows.extend(rows);
         // Stable sort finds the existing sorted run and the new batch: close to linear.
         self.rows.sort_by(|a, b| {
@@ -90,7 +143,66 @@ impl Column {
         {
             self.selected = i;
         }
+        self.recount();
         self.clamp_view(height);
+    }
+
+    /// Updates flags and keywords in place; the order (by date) and so the selection stay.
+    /// False when none of the UIDs is shown.
+    fn apply_flags(&mut self, updates: Vec<FlagUpdate>) -> bool {
+        let by_uid: HashMap<u32, FlagUpdate> = updates.into_iter().map(|u| (u.uid, u)).collect();
+        let mut changed = false;
+        for row in &mut self.rows {
+            if let Some(u) = by_uid.get(&row.uid) {
+                row.flags = u.flags;
+                row.keywords.clone_from(&u.keywords);
+                if u.modseq.is_some() {
+                    row.modseq = u.modseq;
+                }
+                changed = true;
+            }
+        }
+        if changed {
+            self.recount();
+        }
+        changed
+    }
+
+    /// Removes rows. A removed selection moves to the next (older) row, or to the new last
+    /// row; a selection elsewhere stays on its message. False when none of the UIDs is shown.
+    fn remove(&mut self, uids: &[u32], height: usize) -> bool {
+        let gone: HashSet<u32> = uids.iter().copied().collect();
+        let (mut before_selected, mut before_offset) = (0, 0);
+        for (i, s) in self.rows.iter().enumerate() {
+            if gone.contains(&s.uid) {
+                before_selected += usize::from(i < self.selected);
+                before_offset += usize::from(i < self.offset);
+            }
+        }
+        let len = self.rows.len();
+        self.rows.retain(|s| !gone.contains(&s.uid));
+        if self.rows.len() == len {
+            return false;
+        }
+        self.selected -= before_selected;
+        self.offset -= before_offset;
+        self.recount();
+        self.clamp_view(height);
+        true
+    }
+
+    /// Forgets every row: what was shown is no longer valid.
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.unread = 0;
+        self.selected = 0;
+        self.offset = 0;
+        self.exists = None;
+        self.state = LoadState::Loading;
+    }
+
+    fn recount(&mut self) {
+        self.unread = self.rows.iter().filter(|s| !s.flags.seen).count();
     }
 
     fn select(&mut self, index: usize, height: usize) {
@@ -220,6 +332,8 @@ pub struct App {
     pub reader: Option<Reader>,
     /// The last error, sanitized, for the status line.
     pub error: Option<String>,
+    /// The last warning (a discarded cache, a reset mailbox), sanitized, for the status line.
+    pub notice: Option<String>,
     pub theme: Theme,
     pub no_color: bool,
     /// Terminal size in cells (width, height).
@@ -241,6 +355,7 @@ impl App {
             focus: 0,
             reader: None,
             error: None,
+            notice: None,
             theme,
             no_color,
             size: (80, 24),
@@ -279,6 +394,28 @@ impl App {
 
     fn set_error(&mut self, message: String) {
         self.error = Some(message);
+    }
+
+    /// A warning about an account, prefixed with its name.
+    fn set_notice(&mut self, account_idx: usize, message: &str) {
+        let name = self
+            .columns
+            .iter()
+            .find(|c| c.account_idx == account_idx)
+            .map_or("", |c| c.name.as_str());
+        let message = sanitize::single_line(message.trim());
+        self.notice = Some(if name.is_empty() {
+            message
+        } else {
+            format!("{name}: {message}")
+        });
+    }
+
+    /// Whether the screen shows a countdown, so the clock should tick every second.
+    pub fn needs_clock(&self) -> bool {
+        self.columns
+            .iter()
+            .any(|c| matches!(c.link, Some(Link::Offline { retry_at, .. }) if retry_at > self.now))
     }
 
     /// Re-fits scroll positions and wrapping after a resize.
@@ -329,6 +466,92 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
             let h = app.list_height();
             if let Some(c) = app.column_mut(account_idx) {
                 c.add_rows(rows, h);
+                app.dirty = true;
+            }
+        }
+        Event::Cached { account_idx, rows } => {
+            let h = app.list_height();
+            if let Some(c) = app.column_mut(account_idx) {
+                c.add_rows(rows, h);
+                if c.state == LoadState::Loading {
+                    c.state = LoadState::Cached;
+                }
+                app.dirty = true;
+            }
+        }
+        Event::Synced {
+            account_idx,
+            exists,
+        } => {
+            if let Some(c) = app.column_mut(account_idx) {
+                c.state = LoadState::Ready;
+                c.exists = Some(exists);
+                app.dirty = true;
+            }
+        }
+        Event::Flags {
+            account_idx,
+            updates,
+        } => {
+            if let Some(c) = app.column_mut(account_idx)
+                && c.apply_flags(updates)
+            {
+                app.dirty = true;
+            }
+        }
+        Event::Vanished { account_idx, uids } => {
+            let h = app.list_height();
+            if let Some(c) = app.column_mut(account_idx)
+                && c.remove(&uids, h)
+            {
+                app.dirty = true;
+                if let Some(r) = &app.reader
+                    && r.account_idx == account_idx
+                    && uids.contains(&r.uid)
+                {
+                    app.set_notice(account_idx, "the open message was removed from the mailbox");
+                }
+            }
+        }
+        Event::Reset {
+            account_idx,
+            reason,
+        } => {
+            if let Some(c) = app.column_mut(account_idx) {
+                c.clear();
+                app.set_notice(account_idx, &reason);
+                // Its UID may now name another message: a body still on the way would lie.
+                if app
+                    .reader
+                    .as_ref()
+                    .is_some_and(|r| r.account_idx == account_idx)
+                {
+                    app.reader = None;
+                }
+                app.dirty = true;
+            }
+        }
+        Event::Warning {
+            account_idx,
+            message,
+        } => {
+            app.set_notice(account_idx, &message);
+            app.dirty = true;
+        }
+        Event::Link {
+            account_idx,
+            state,
+            at,
+        } => {
+            app.now = app.now.max(at);
+            if let Some(c) = app.column_mut(account_idx) {
+                let link = Link::from_state(state, at);
+                match &link {
+                    Link::Online { .. } => c.link_error = None,
+                    Link::Offline { error, .. } => c.link_error = Some(error.clone()),
+                    Link::Connecting => {}
+                }
+                c.link = Some(link);
                 app.dirty = true;
             }
         }
@@ -429,7 +652,10 @@ fn list_action(app: &mut App, action: Action) -> Vec<Command> {
     let h = app.list_height();
     match action {
         Action::Quit => return vec![Command::Quit],
-        Action::Close => app.error = None,
+        Action::Close => {
+            app.error = None;
+            app.notice = None;
+        }
         Action::ColumnLeft => app.focus = app.focus.saturating_sub(1),
         Action::ColumnRight => app.focus = (app.focus + 1).min(n.saturating_sub(1)),
         Action::NextColumn if n > 0 => app.focus = (app.focus + 1) % n,

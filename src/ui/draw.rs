@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::app::{App, Body, Column, LoadState, Reader};
+use super::app::{App, Body, Column, Link, LoadState, Reader};
 use super::keys;
 use super::layout;
 use super::wrap::wrap;
@@ -97,18 +97,52 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn header_text(c: &Column) -> String {
+/// "retrying in 8s", counted down by the clock.
+fn retry_text(retry_at: i64, now: i64) -> String {
+    match retry_at.saturating_sub(now) {
+        left if left > 0 => format!("retrying in {left}s"),
+        _ => "retrying now".to_string(),
+    }
+}
+
+/// The connection in a few words, for a column header.
+pub fn link_short(link: &Link, now: i64) -> String {
+    match link {
+        Link::Connecting => "connecting".to_string(),
+        Link::Online { idle: true } => "idle".to_string(),
+        Link::Online { idle: false } => "polling".to_string(),
+        Link::Offline { retry_at, .. } => match retry_at.saturating_sub(now) {
+            left if left > 0 => format!("offline, retry {left}s"),
+            _ => "offline, retrying".to_string(),
+        },
+    }
+}
+
+/// The connection with its error, for the status line.
+pub fn link_long(c: &Column, now: i64) -> Option<String> {
+    let link = c.link.as_ref()?;
+    Some(match (link, &c.link_error) {
+        (Link::Connecting, Some(e)) => format!("connecting (last error: {e})"),
+        (Link::Connecting, None) => "connecting".to_string(),
+        (Link::Online { idle: true }, _) => "online (idle)".to_string(),
+        (Link::Online { idle: false }, _) => "online (polling)".to_string(),
+        (Link::Offline { error, retry_at }, _) => {
+            format!("offline: {error}, {}", retry_text(*retry_at, now))
+        }
+    })
+}
+
+fn header_text(c: &Column, now: i64) -> String {
     let total = c.rows.len();
     let counts = match (&c.state, c.exists) {
         (LoadState::Loading, Some(n)) => format!("{total}/{n}"),
         _ => total.to_string(),
     };
-    format!(
-        " {}  {}  {counts} · {} unread",
-        c.name,
-        c.state.label(),
-        c.unread
-    )
+    let state = match &c.link {
+        None => c.state.label().to_string(),
+        Some(l) => format!("{} · {}", c.state.label(), link_short(l, now)),
+    };
+    format!(" {}  {state}  {counts} · {} unread", c.name, c.unread)
 }
 
 fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Rect) {
@@ -134,12 +168,21 @@ fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Re
         area,
     );
     let (header, body) = layout::column_parts(area);
-    frame.render_widget(Paragraph::new(header_text(c)).style(header_style), header);
+    frame.render_widget(
+        Paragraph::new(header_text(c, app.now)).style(header_style),
+        header,
+    );
     if c.rows.is_empty() {
-        let (text, style) = match &c.state {
-            LoadState::Loading => ("loading…".to_string(), st(app, "row_age")),
-            LoadState::Ready => ("no messages".to_string(), st(app, "row_age")),
-            LoadState::Failed(e) => (e.clone(), st(app, "status_error")),
+        let (text, style) = match (&c.state, &c.link) {
+            (LoadState::Loading, Some(Link::Offline { error, retry_at })) => (
+                format!("offline: {error}, {}", retry_text(*retry_at, app.now)),
+                st(app, "status_error"),
+            ),
+            (LoadState::Loading, _) => ("loading…".to_string(), st(app, "row_age")),
+            (LoadState::Cached | LoadState::Ready, _) => {
+                ("no messages".to_string(), st(app, "row_age"))
+            }
+            (LoadState::Failed(e), _) => (e.clone(), st(app, "status_error")),
         };
         let lines: Vec<Line> = wrap(&text, usize::from(body.width).saturating_sub(2))
             .into_iter()
@@ -182,6 +225,49 @@ fn marks(s: &Summary) -> String {
     .collect()
 }
 
+/// Whether `s` is an agent id as PROTOCOL.md defines it (`[a-z0-9._-]+`), short enough to show.
+fn is_agent_id(s: &str) -> bool {
+    (1..=32).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// Team state from the keywords, in a few cells: "✎ bob" while bob is replying, "@carol"
+/// when assigned to carol, then "pending" or "done". Keywords are case-insensitive; anything
+/// that is not an agent id as the protocol defines it is left out, so nothing the server sends
+/// reaches the screen unchecked. Other keywords are not shown.
+pub fn team_marks(keywords: &[String]) -> String {
+    let (mut replying, mut assigned) = (Vec::new(), Vec::new());
+    let (mut pending, mut done) = (false, false);
+    for k in keywords {
+        let k = k.to_ascii_lowercase();
+        if let Some(agent) = k.strip_prefix("$replying.") {
+            if is_agent_id(agent) && !replying.iter().any(|a| a == agent) {
+                replying.push(agent.to_string());
+            }
+        } else if let Some(agent) = k.strip_prefix("$assigned.") {
+            if is_agent_id(agent) && !assigned.iter().any(|a| a == agent) {
+                assigned.push(agent.to_string());
+            }
+        } else if k == "$pending" {
+            pending = true;
+        } else if k == "$done" {
+            done = true;
+        }
+    }
+    let mut parts = Vec::new();
+    if !replying.is_empty() {
+        parts.push(format!("✎ {}", replying.join(",")));
+    }
+    parts.extend(assigned.iter().map(|a| format!("@{a}")));
+    if done {
+        parts.push("done".to_string());
+    } else if pending {
+        parts.push("pending".to_string());
+    }
+    parts.join(" ")
+}
+
 fn row_line<'a>(app: &App, s: &Summary, width: usize, selected: bool, focused: bool) -> Line<'a> {
     let mut base = st(app, "row");
     if s.flags.flagged {
@@ -196,23 +282,35 @@ fn row_line<'a>(app: &App, s: &Summary, width: usize, selected: bool, focused: b
         let s = base.patch(style);
         if highlight { s.patch(sel) } else { s }
     };
-    // gutter, age, sender, subject, marks, with one space between fields.
+    // gutter, age, sender, subject, team marks, flag marks, with one space between fields.
     let sender_w = (width / 4).clamp(6, 24);
     let fixed = 1 + AGE_WIDTH + 1 + sender_w + 1 + 1 + MARKS_WIDTH;
-    let subject_w = width.saturating_sub(fixed);
+    let team = team_marks(&s.keywords);
+    // Team marks take what they need, up to a quarter of the row; the subject yields.
+    let team_w = if team.is_empty() {
+        0
+    } else {
+        team.width().min((width / 4).max(6))
+    };
+    let subject_w = width.saturating_sub(fixed + team_w + usize::from(team_w > 0));
     let gutter = if selected { ">" } else { " " };
     let age = format!("{:>AGE_WIDTH$} ", short_age(app.now, s.internal_date));
     let sender = fit(&sanitize::single_line(&sender_label(s)), sender_w);
     let subject = fit(&sanitize::single_line(&s.subject), subject_w);
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled(gutter, part(Style::default())),
         Span::styled(age, part(st(app, "row_age"))),
         Span::styled(sender, part(st(app, "row_sender"))),
         Span::styled(" ", part(Style::default())),
         Span::styled(subject, part(Style::default())),
         Span::styled(" ", part(Style::default())),
-        Span::styled(marks(s), part(st(app, "row_marks"))),
-    ])
+    ];
+    if team_w > 0 {
+        spans.push(Span::styled(fit(&team, team_w), part(st(app, "row_marks"))));
+        spans.push(Span::styled(" ", part(Style::default())));
+    }
+    spans.push(Span::styled(marks(s), part(st(app, "row_marks"))));
+    Line::from(spans)
 }
 
 fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) {
@@ -260,6 +358,29 @@ fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), body);
 }
 
+/// Pieces of one line, cut with an ellipsis where the width ends and padded to fill it.
+fn fit_spans(parts: Vec<(String, Style)>, width: usize, pad: Style) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    let mut left = width;
+    for (text, style) in parts {
+        if left == 0 {
+            break;
+        }
+        let w = text.width();
+        if w <= left {
+            left -= w;
+            out.push(Span::styled(text, style));
+        } else {
+            out.push(Span::styled(fit(&text, left), style));
+            left = 0;
+        }
+    }
+    if left > 0 {
+        out.push(Span::styled(" ".repeat(left), pad));
+    }
+    out
+}
+
 fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width);
     let hint = if app.reader.is_some() {
@@ -267,47 +388,67 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         keys::LIST_HINT
     };
-    let (left, left_style) = match (&app.error, &app.reader) {
-        (Some(e), _) => (format!(" {e}"), st(app, "status_error")),
-        (None, Some(r)) => {
+    let normal = st(app, "status_line");
+    let sep = || (" │".to_string(), normal);
+    let mut parts: Vec<(String, Style)> = Vec::new();
+    // What went wrong comes first: it matters most and the rest may be cut.
+    if let Some(e) = &app.error {
+        parts.push((format!(" {e}"), st(app, "status_error")));
+    } else if let Some(n) = &app.notice {
+        parts.push((format!(" {n}"), normal.add_modifier(Modifier::BOLD)));
+    }
+    if let Some(r) = &app.reader {
+        if parts.is_empty() {
             let (_, h) = app.reader_body_size();
             let last = (r.scroll + h).min(r.lines.len());
-            (
+            parts.push((
                 format!(
                     " lines {}-{last} of {}",
                     (r.scroll + 1).min(last),
                     r.lines.len()
                 ),
-                st(app, "status_line"),
-            )
+                normal,
+            ));
         }
-        (None, None) => {
-            let total: usize = app.columns.iter().map(|c| c.rows.len()).sum();
-            let unread: usize = app.columns.iter().map(|c| c.unread).sum();
-            let loading = app
-                .columns
-                .iter()
-                .filter(|c| c.state == LoadState::Loading)
-                .count();
-            let mut s = format!(" {total} messages · {unread} unread");
-            if loading > 0 {
-                s.push_str(&format!(" · loading {loading}"));
+    } else {
+        for c in &app.columns {
+            let Some(text) = link_long(c, app.now) else {
+                continue;
+            };
+            if !parts.is_empty() {
+                parts.push(sep());
             }
-            (s, st(app, "status_line"))
+            let style = if matches!(c.link, Some(Link::Offline { .. })) {
+                st(app, "status_error")
+            } else {
+                normal
+            };
+            parts.push((format!(" {}: {text}", c.name), style));
         }
-    };
+        let total: usize = app.columns.iter().map(|c| c.rows.len()).sum();
+        let unread: usize = app.columns.iter().map(|c| c.unread).sum();
+        let loading = app
+            .columns
+            .iter()
+            .filter(|c| c.state == LoadState::Loading)
+            .count();
+        let mut s = format!(" {total} messages · {unread} unread");
+        if loading > 0 {
+            s.push_str(&format!(" · loading {loading}"));
+        }
+        if !parts.is_empty() {
+            parts.push(sep());
+        }
+        parts.push((s, normal));
+    }
     // The hint yields to the message when space is short: an error matters more.
     let hint_w = hint.width() + 1;
     let spans = if width >= hint_w + 20 {
-        vec![
-            Span::styled(fit(&left, width - hint_w), left_style),
-            Span::styled(format!("{hint} "), st(app, "status_line")),
-        ]
+        let mut spans = fit_spans(parts, width - hint_w, normal);
+        spans.push(Span::styled(format!("{hint} "), normal));
+        spans
     } else {
-        vec![Span::styled(fit(&left, width), left_style)]
+        fit_spans(parts, width, normal)
     };
-    frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(st(app, "status_line")),
-        area,
-    );
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(normal), area);
 }

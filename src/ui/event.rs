@@ -4,6 +4,8 @@
 use crossterm::event::KeyEvent;
 
 use crate::backend::Summary;
+use crate::imap::sync::FlagUpdate;
+use crate::imap::worker::ConnState;
 
 /// Something that happened: input, a worker's report, or the clock.
 #[derive(Debug, Clone)]
@@ -22,14 +24,52 @@ pub enum Event {
         account_idx: usize,
         exists: u32,
     },
-    /// A batch of summaries, in any order; raw, sanitized at display.
+    /// A batch of summaries, in any order; raw, sanitized at display. A row whose UID is
+    /// already shown replaces it.
     Rows {
+        account_idx: usize,
+        rows: Vec<Summary>,
+    },
+    /// Rows from the local header cache, shown before the server has been asked.
+    Cached {
         account_idx: usize,
         rows: Vec<Summary>,
     },
     /// Every summary of the account has been sent.
     Loaded {
         account_idx: usize,
+    },
+    /// The mailbox is in sync with the server; `exists` is its message count.
+    Synced {
+        account_idx: usize,
+        exists: u32,
+    },
+    /// Flags or keywords of shown rows changed (a teammate, another client, or us).
+    Flags {
+        account_idx: usize,
+        updates: Vec<FlagUpdate>,
+    },
+    /// These UIDs are gone from the mailbox (expunged or moved away).
+    Vanished {
+        account_idx: usize,
+        uids: Vec<u32>,
+    },
+    /// Every row shown so far is void (UIDVALIDITY changed); raw reason.
+    Reset {
+        account_idx: usize,
+        reason: String,
+    },
+    /// Something the user should know that stopped nothing; raw text.
+    Warning {
+        account_idx: usize,
+        message: String,
+    },
+    /// The connection of a networked account changed; `at` is when (Unix seconds), so a
+    /// retry countdown can be shown.
+    Link {
+        account_idx: usize,
+        state: ConnState,
+        at: i64,
     },
     /// A failure; raw text, sanitized by the receiver. `None`: not tied to an account.
     Error {
@@ -47,7 +87,7 @@ pub enum Event {
 /// Something the state machine wants done outside itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// Fetch a message's body; answered by [`Event::Body`].
+    /// Fetch a message's body (never marking it read); answered by [`Event::Body`].
     Open { account_idx: usize, uid: u32 },
     /// Leave the UI.
     Quit,

@@ -14,17 +14,21 @@ pub mod theme;
 pub mod worker;
 pub mod wrap;
 
-use std::sync::mpsc::{RecvTimeoutError, channel};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
 use app::{App, update};
 use event::{Command, Event};
 use theme::{Theme, ThemeError, no_color_requested};
-use worker::{Request, Worker};
+use worker::Worker;
 
 /// How often ages are refreshed when nothing else happens.
 const TICK: Duration = Duration::from_secs(30);
+/// How often the clock ticks while a countdown ("retrying in 8s") is on screen.
+const FAST_TICK: Duration = Duration::from_secs(1);
+/// How long quitting waits for IMAP workers to log out before leaving them behind.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// Events applied before a redraw at most, so a flood of rows cannot freeze the screen.
 const MAX_BATCH: usize = 256;
 
@@ -67,7 +71,7 @@ pub fn column_accounts(config: &Config) -> Result<Vec<(usize, String)>, UiError>
     Ok(cols)
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -82,26 +86,64 @@ pub fn run(config: &Config) -> Result<(), UiError> {
     }
     let (tx, rx) = channel();
     let mut workers: Vec<Worker> = Vec::new();
+    let mut failed = Vec::new();
     for (idx, _) in &columns {
         if let Some(account) = config.accounts.get(*idx) {
-            workers
-                .push(worker::spawn(*idx, account.clone(), tx.clone()).map_err(UiError::Thread)?);
+            match worker::spawn(*idx, account, tx.clone()) {
+                Ok(w) => workers.push(w),
+                // One account that cannot start must not keep the others from showing.
+                Err(e) => failed.push(Event::Error {
+                    account_idx: Some(*idx),
+                    message: format!("{}: cannot start: {e}", account.name),
+                }),
+            }
         }
     }
-    let mut session = terminal::Session::enter()?;
-    input::spawn(tx).map_err(UiError::Thread)?;
+    let mut session = match terminal::Session::enter() {
+        Ok(s) => s,
+        Err(e) => {
+            worker::shutdown_all(workers, Duration::ZERO);
+            return Err(e.into());
+        }
+    };
     let mut app = App::new(&columns, theme, no_color_requested());
+    let result = match input::spawn(tx) {
+        Ok(()) => {
+            for ev in failed {
+                update(&mut app, ev);
+            }
+            run_loop(&mut session, &mut app, &rx, &workers)
+        }
+        Err(e) => Err(UiError::Thread(e)),
+    };
+    // Give the screen back first, then a short grace for logouts: quitting never hangs.
+    drop(session);
+    worker::shutdown_all(workers, SHUTDOWN_GRACE);
+    result
+}
+
+fn run_loop(
+    session: &mut terminal::Session,
+    app: &mut App,
+    rx: &Receiver<Event>,
+    workers: &[Worker],
+) -> Result<(), UiError> {
     let size = session.terminal.size()?;
-    update(&mut app, Event::Tick(unix_now()));
-    update(&mut app, Event::Resize(size.width, size.height));
+    update(app, Event::Tick(unix_now()));
+    update(app, Event::Resize(size.width, size.height));
+    let mut last_tick = Instant::now();
     loop {
         if app.dirty {
-            session.terminal.draw(|f| draw::draw(&app, f))?;
+            session.terminal.draw(|f| draw::draw(app, f))?;
             app.dirty = false;
         }
-        let first = match rx.recv_timeout(TICK) {
+        let period = if app.needs_clock() { FAST_TICK } else { TICK };
+        let first = match rx.recv_timeout(period.saturating_sub(last_tick.elapsed())) {
             Ok(ev) => ev,
-            Err(RecvTimeoutError::Timeout) => Event::Tick(unix_now()),
+            Err(RecvTimeoutError::Timeout) => {
+                last_tick = Instant::now();
+                Event::Tick(unix_now())
+            }
             // Every sender is gone: no input thread, no workers; nothing more can happen.
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
@@ -112,13 +154,18 @@ pub fn run(config: &Config) -> Result<(), UiError> {
             if let Event::InputFailed(e) = ev {
                 return Err(UiError::Input(crate::mail::sanitize::single_line(&e)));
             }
-            commands.extend(update(&mut app, ev));
+            commands.extend(update(app, ev));
             n += 1;
             next = if n < MAX_BATCH {
                 rx.try_recv().ok()
             } else {
                 None
             };
+        }
+        // A steady stream of events must not stop the clock.
+        if last_tick.elapsed() >= period {
+            last_tick = Instant::now();
+            update(app, Event::Tick(unix_now()));
         }
         for c in commands {
             match c {
@@ -127,10 +174,10 @@ pub fn run(config: &Config) -> Result<(), UiError> {
                     let sent = workers
                         .iter()
                         .find(|w| w.account_idx == account_idx)
-                        .is_some_and(|w| w.send(Request::Open { uid }));
+                        .is_some_and(|w| w.open(uid));
                     if !sent {
                         update(
-                            &mut app,
+                            app,
                             Event::Body {
                                 account_idx,
                                 uid,

@@ -1,46 +1,223 @@
-//! One thread per account owns its backend (the connection); the UI thread never waits on it.
-//! Reports flow back as `Event`s; requests arrive on the worker's own channel.
+//! One thread per account owns its connection; the UI thread never waits on it. Reports flow
+//! back as `Event`s; requests go to the worker's own channel.
+//!
+//! IMAP accounts run the IMAP engine's [`AccountWorker`] (header cache first, delta sync,
+//! IDLE, reconnect with backoff), whose `WorkerEvent`s are translated by [`from_imap`].
+//! Local (Maildir) accounts run a [`Backend`] on a thread of their own.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use super::event::Event;
-use crate::backend::Backend;
+use crate::backend::{Backend, StoreOutcome};
 use crate::config::Account;
+use crate::imap::sync::SyncEvent;
+use crate::imap::worker::{AccountWorker, WorkerCommand, WorkerEvent};
 use crate::mail::parse::text_body;
+use crate::store::bodies::{self, BodyCache};
+use crate::store::cache::HeaderCache;
 
-/// What the UI asks of a worker.
+/// What the UI asks of a local worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     /// Fetch a message and answer with `Event::Body`.
     Open { uid: u32 },
 }
 
-/// A running worker: dropping it closes the request channel, which ends the thread once it is
-/// done with what it is doing. It is never joined: a hung server must not hang quitting.
+enum Kind {
+    /// A `Backend` thread; dropping the sender ends it once it is done with what it is doing.
+    Local(Sender<Request>),
+    Imap(AccountWorker),
+}
+
+/// A running worker.
 pub struct Worker {
     pub account_idx: usize,
-    requests: Sender<Request>,
+    kind: Kind,
 }
 
 impl Worker {
-    /// Queues a request; false when the worker thread has gone away.
-    pub fn send(&self, req: Request) -> bool {
-        self.requests.send(req).is_ok()
+    /// Asks for a message's body (never marking it read); false when the worker has gone away.
+    pub fn open(&self, uid: u32) -> bool {
+        match &self.kind {
+            Kind::Local(tx) => tx.send(Request::Open { uid }).is_ok(),
+            Kind::Imap(w) => w.send(WorkerCommand::FetchBody { uid }),
+        }
     }
 }
 
+/// Asks every worker to stop and gives IMAP workers until `deadline` to log out. Never waits
+/// longer: a dead server must not hang quitting (what is still running ends with the process).
+pub fn shutdown_all(workers: Vec<Worker>, deadline: Duration) {
+    let until = Instant::now() + deadline;
+    let (done_tx, done_rx) = channel();
+    let mut waiting = 0;
+    for w in workers {
+        // A local worker ends when its request channel closes, here.
+        if let Kind::Imap(worker) = w.kind {
+            let done = done_tx.clone();
+            // `shutdown` sends Shutdown and joins: on a helper thread, so this one can stop
+            // waiting. Should the thread not start, the worker is dropped with it, which
+            // closes its command channel: that too makes it log out and end.
+            let spawned = thread::Builder::new()
+                .name("imap-shutdown".into())
+                .spawn(move || {
+                    worker.shutdown();
+                    let _ = done.send(());
+                });
+            waiting += usize::from(spawned.is_ok());
+        }
+    }
+    drop(done_tx);
+    while waiting > 0 {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() || done_rx.recv_timeout(left).is_err() {
+            return;
+        }
+        waiting -= 1;
+    }
+}
+
+/// Starts the worker of one account.
 pub fn spawn(
+    account_idx: usize,
+    account: &Account,
+    events: Sender<Event>,
+) -> std::io::Result<Worker> {
+    let kind = if account.imap.is_some() {
+        Kind::Imap(spawn_imap(account_idx, account, events)?)
+    } else {
+        Kind::Local(spawn_local(account_idx, account.clone(), events)?)
+    };
+    Ok(Worker { account_idx, kind })
+}
+
+fn spawn_imap(
+    account_idx: usize,
+    account: &Account,
+    events: Sender<Event>,
+) -> std::io::Result<AccountWorker> {
+    let no_dir = || {
+        std::io::Error::other(
+            "no cache directory could be determined (set $HOME or $XDG_CACHE_HOME)",
+        )
+    };
+    let headers = HeaderCache::new(HeaderCache::default_dir().ok_or_else(no_dir)?);
+    let bodies = BodyCache::new(
+        BodyCache::default_dir().ok_or_else(no_dir)?,
+        bodies::DEFAULT_CAP_BYTES,
+    );
+    let emitter = Emitter {
+        account_idx,
+        name: account.name.clone(),
+        events,
+    };
+    AccountWorker::spawn(
+        account,
+        headers,
+        bodies,
+        Box::new(move |ev| emitter.emit(ev)),
+    )
+}
+
+/// Forwards an IMAP worker's events; owned by the worker thread.
+struct Emitter {
+    account_idx: usize,
+    name: String,
+    events: Sender<Event>,
+}
+
+impl Emitter {
+    fn emit(&self, ev: WorkerEvent) {
+        // A send fails only when the UI has quit; nobody is left to tell.
+        if let Some(e) = from_imap(self.account_idx, ev, super::unix_now()) {
+            let _ = self.events.send(e);
+        }
+    }
+}
+
+impl Drop for Emitter {
+    /// The worker thread ends by dropping its emitter; if it ends by a panic, the column says so
+    /// rather than going quiet.
+    fn drop(&mut self) {
+        if thread::panicking() {
+            let _ = self.events.send(error(
+                self.account_idx,
+                format!("{}: internal error: the IMAP worker stopped", self.name),
+            ));
+        }
+    }
+}
+
+/// Translates an IMAP worker's report into a UI event; `now` is the time of the report (Unix
+/// seconds). Bodies are turned into text here, on the worker's thread, not the UI's.
+pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Option<Event> {
+    Some(match ev {
+        WorkerEvent::State(state) => Event::Link {
+            account_idx,
+            state,
+            at: now,
+        },
+        WorkerEvent::Sync(s) => match s {
+            SyncEvent::Cached(rows) => Event::Cached { account_idx, rows },
+            SyncEvent::Reset { reason } => Event::Reset {
+                account_idx,
+                reason,
+            },
+            SyncEvent::Added(rows) => Event::Rows { account_idx, rows },
+            SyncEvent::Changed(updates) => Event::Flags {
+                account_idx,
+                updates,
+            },
+            SyncEvent::Vanished(uids) => Event::Vanished { account_idx, uids },
+            SyncEvent::Synced(status) => Event::Synced {
+                account_idx,
+                exists: status.exists,
+            },
+            SyncEvent::Warning(message) => Event::Warning {
+                account_idx,
+                message,
+            },
+        },
+        WorkerEvent::Body { uid, result } => Event::Body {
+            account_idx,
+            uid,
+            body: result.and_then(|raw| readable(&raw)),
+        },
+        // No key sends a store yet; when one fails, say so.
+        WorkerEvent::ActionDone { uid, result, .. } => match result {
+            Ok(StoreOutcome::Stored { .. }) => return None,
+            Ok(StoreOutcome::Modified) => Event::Warning {
+                account_idx,
+                message: format!("UID {uid} was changed by someone else first; nothing stored"),
+            },
+            Err(e) => Event::Warning {
+                account_idx,
+                message: format!("UID {uid}: {e}"),
+            },
+        },
+    })
+}
+
+/// The text of a raw message. A message that trips the parser costs that message, never the
+/// account's worker (nothing else guards the IMAP worker's thread).
+fn readable(raw: &[u8]) -> Result<String, String> {
+    std::panic::catch_unwind(|| text_body(raw))
+        .map_err(|_| "this message could not be parsed".to_string())
+}
+
+fn spawn_local(
     account_idx: usize,
     account: Account,
     events: Sender<Event>,
-) -> std::io::Result<Worker> {
+) -> std::io::Result<Sender<Request>> {
     let (tx, rx) = channel();
     thread::Builder::new()
         .name(format!("worker-{account_idx}"))
         .spawn(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run(account_idx, &account, &events, &rx);
+                run_local(account_idx, &account, &events, &rx);
             }));
             // A bug in a backend must not take the screen down: report it in the column.
             if let Err(payload) = result {
@@ -52,10 +229,7 @@ pub fn spawn(
                 let _ = events.send(error(account_idx, message));
             }
         })?;
-    Ok(Worker {
-        account_idx,
-        requests: tx,
-    })
+    Ok(tx)
 }
 
 fn error(account_idx: usize, message: String) -> Event {
@@ -65,7 +239,12 @@ fn error(account_idx: usize, message: String) -> Event {
     }
 }
 
-fn run(account_idx: usize, account: &Account, events: &Sender<Event>, rx: &Receiver<Request>) {
+fn run_local(
+    account_idx: usize,
+    account: &Account,
+    events: &Sender<Event>,
+    rx: &Receiver<Request>,
+) {
     // Send failures mean the UI has quit; there is nobody left to tell.
     let mut backend = match load(account_idx, account, events) {
         Ok(b) => Some(b),

@@ -14,13 +14,12 @@
 //!   10 ids, some pointing at agent replies that are not in the folder);
 //! - `Return-Path`, `Delivered-To`, `X-Original-To` (for mail to the alias), `Received`,
 //!   `Date` with several time zones, `Message-ID` (unique), `MIME-Version`;
-//! - bodies of 0.5–6 KB (paragraphs, quoted text in replies); 5% multipart/alternative with
-//!   HTML, 2% multipart/mixed with a 6–30 KB base64 attachment; average ~3 KB;
+//! - bodies of 1–6 KB (paragraphs, quoted text in replies); 5% multipart/alternative with
+//!   HTML, 2% multipart/mixed with a 6–30 KB base64 attachment; 3.3 KB a message on average;
 //! - flags: old mail mostly `\Seen`, many `\Answered`, a few `\Flagged`, the newest 5% mostly
 //!   unseen; team keywords `$done`, `$pending`, `$assigned.alice`, `$assigned.bob`.
 //!
-//! Files are written to `tmp/` then renamed into `cur/` as
-//! `<secs>.M<usecs>P<pid>Q<n>.mrtb,S=<size>,W=<CRLF size>:2,<flags>` with LF line ends (as
+//! Files are written into `cur/` as `<secs>.M<usecs>P<pid>Q<n>.mrtb,S=<size>,W=<CRLF size>:2,<flags>` with LF line ends (as
 //! Dovecot stores mail), the file's mtime = the message's arrival (INTERNALDATE), and dates
 //! strictly increasing with `n`: Dovecot assigns UIDs in file-name (time) order, so message
 //! `i` gets UID `first + i`.
@@ -65,8 +64,9 @@ pub const KEYWORDS: [&str; 4] = ["$done", "$pending", "$assigned.alice", "$assig
 
 /// Writes `n` messages into the Maildir folder `folder` (which has `cur/`, `new/`, `tmp/`)
 /// of the mailbox whose address is `address` (e.g. `support@example.test`). `owner` =
-/// (uid, gid) for the files (the mail user; `None` keeps the writer's). Uses every CPU.
-/// Returns the messages in the order Dovecot will number them.
+/// (uid, gid) for the files (the mail user; `None` keeps the writer's). Returns the messages
+/// in the order Dovecot will number them (after the folder's existing ones, as long as those
+/// are older than the new ones: the new ones end now).
 pub fn fill_maildir(
     folder: &Path,
     address: &str,
@@ -84,29 +84,7 @@ pub fn fill_maildir(
     }
     let letters = keyword_letters(folder, owner)?;
     let plan = plan(address, n, seed, now_secs());
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 1);
-    let chunk = n.div_ceil(threads).max(1);
-    let results: Vec<io::Result<Vec<Filled>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = plan
-            .chunks(chunk)
-            .map(|part| {
-                let letters = &letters;
-                s.spawn(move || write_part(folder, address, part, letters, owner))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("fill thread panicked"))
-            .collect()
-    });
-    let mut out = Vec::with_capacity(n);
-    for r in results {
-        out.extend(r?);
-    }
-    Ok(out)
+    write_all(folder, address, &plan, &letters, owner)
 }
 
 fn now_secs() -> u64 {
@@ -464,7 +442,7 @@ fn plan(address: &str, n: usize, seed: u64, end: u64) -> Vec<Plan> {
 
 // ------------------------------------------------------------------------------------ render
 
-fn write_part(
+fn write_all(
     folder: &Path,
     address: &str,
     part: &[Plan],
@@ -474,7 +452,6 @@ fn write_part(
     let pid = std::process::id();
     let mut out = Vec::with_capacity(part.len());
     let mut buf = Vec::with_capacity(64 * 1024);
-    let tmp_dir = folder.join("tmp");
     let cur_dir = folder.join("cur");
     for p in part {
         buf.clear();
@@ -498,19 +475,17 @@ fn write_part(
             buf.len() + lf,
             flags
         );
-        let tmp = tmp_dir.join(&name);
+        let path = cur_dir.join(&name);
         let mut f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&tmp)?;
+            .open(&path)?;
         f.write_all(&buf)?;
         if let Some((uid, gid)) = owner {
             std::os::unix::fs::fchown(&f, Some(uid), Some(gid))?;
         }
         f.set_modified(UNIX_EPOCH + Duration::from_secs(p.received))?;
         drop(f);
-        let path = cur_dir.join(&name);
-        fs::rename(&tmp, &path)?;
         let (from_name, from_addr) = customer(p.customer);
         out.push(Filled {
             path,
@@ -630,9 +605,9 @@ fn body_text(rng: &mut Rng, name: &str, p: &Plan) -> String {
     let mut s = String::with_capacity(4096);
     s.push_str(rng.pick(&GREETINGS));
     s.push_str("\n\n");
-    let paras = 1 + rng.below(6);
+    let paras = 2 + rng.below(7);
     for _ in 0..paras {
-        let sentences = 2 + rng.below(6);
+        let sentences = 3 + rng.below(7);
         let mut col = 0;
         for k in 0..sentences {
             let sentence = rng.pick(&SENTENCES);

@@ -1,0 +1,330 @@
+//! The column view, live: the real binary in a detached tmux session against the real test bed.
+//! Rows come from the server, and a teammate's flag and a new delivery show up by themselves
+//! (IDLE), without a key press; opening a message does not mark it read; `q` ends the program.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::testbed::Testbed;
+
+const MAILBOX: &str = "shared/support/INBOX";
+/// Generous: CI machines are slow, and the test bed may still be warming up.
+const FIRST_SCREEN: Duration = Duration::from_secs(30);
+/// How long a live change may take to reach the screen.
+const LIVE: Duration = Duration::from_secs(10);
+
+/// A tmux server of our own (its own socket in a temporary directory, no user configuration)
+/// with one session running one command. Dropping it kills the server, whatever happened, and
+/// removes the socket.
+struct Tmux {
+    socket: PathBuf,
+    session: String,
+    _dir: tempfile::TempDir,
+}
+
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+impl Tmux {
+    fn start(command: &str, width: u16, height: u16) -> Tmux {
+        // Short, in /tmp: socket paths are limited to about 100 bytes.
+        let dir = tempfile::Builder::new()
+            .prefix("mrtmux-")
+            .tempdir_in("/tmp")
+            .expect("temp dir for the tmux socket");
+        let t = Tmux {
+            socket: dir.path().join("s"),
+            session: format!(
+                "mr-live-{}-{}",
+                std::process::id(),
+                SEQ.fetch_add(1, Ordering::SeqCst)
+            ),
+            _dir: dir,
+        };
+        // The pane stays after the program ends, so its exit status and last screen can be
+        // read; `pane_dead` says that it ended.
+        let out = t.tmux(&[
+            "start-server",
+            ";",
+            "set-option",
+            "-g",
+            "remain-on-exit",
+            "on",
+            ";",
+            "new-session",
+            "-d",
+            "-s",
+            &t.session,
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            command,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["-f", "/dev/null"])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("run tmux (is it installed?)")
+    }
+
+    fn screen(&self) -> String {
+        let out = self.tmux(&["capture-pane", "-p", "-t", &self.session]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `Some(exit status)` once the program has ended (128 + n for signal n).
+    fn exit_status(&self) -> Option<i32> {
+        let out = self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session,
+            "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
+        ]);
+        if !out.status.success() {
+            // The session is gone altogether: it ended, how is unknown.
+            return Some(-1);
+        }
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let mut it = text.split(':').map(|f| f.parse::<i32>().ok());
+        let (dead, status, signal) = (it.next()?, it.next()?, it.next()?);
+        match (dead, status, signal) {
+            (Some(1), Some(code), _) => Some(code),
+            (Some(1), None, Some(sig)) => Some(128 + sig),
+            // Dead panes get their status a moment later.
+            _ => None,
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        let out = self.tmux(&args);
+        assert!(out.status.success(), "tmux send-keys {keys:?} failed");
+    }
+
+    /// Polls the screen until `ok` holds; panics with the last screen after `timeout`.
+    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> Duration {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return start.elapsed();
+            }
+            if let Some(code) = self.exit_status() {
+                panic!("mailroom ended (status {code}) while waiting for {what}:\n{s}");
+            }
+            if start.elapsed() > timeout {
+                panic!("no {what} after {timeout:?}; the screen:\n{s}");
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn message(n: usize, subject: &str) -> Vec<u8> {
+    format!(
+        "From: Customer {n} <customer{n}@outside.test>\r\nTo: support@example.test\r\n\
+         Subject: {subject}\r\nMessage-ID: <live{n}@outside.test>\r\n\
+         Date: Fri, 27 Nov 2026 10:00:0{n} +0000\r\n\r\nBody of message {n}: {subject}\r\n"
+    )
+    .into_bytes()
+}
+
+/// One IMAP account, "support"; `ca_file`: implicit TLS trusting it, `None`: no TLS (loopback).
+fn write_config(dir: &Path, port: u16, ca_file: Option<&Path>) -> std::path::PathBuf {
+    let tls = match ca_file {
+        Some(ca) => format!("tls = \"implicit\"\nca_file = \"{}\"\n", ca.display()),
+        None => "tls = \"none\"\n".to_string(),
+    };
+    let text = format!(
+        "[agent]\nid = \"alice\"\nname = \"Alice\"\nemail = \"alice@example.test\"\n\n\
+         [[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n\
+         sent_copy = \"none\"\n\
+         [account.imap]\nhost = \"127.0.0.1\"\nport = {port}\n{tls}login = \"alice\"\n\
+         password_command = \"printf '%s\\\\n' '{pw}'\"\nmailbox = \"{MAILBOX}\"\n",
+        pw = Testbed::password("alice"),
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// The shell command that runs mailroom with `config` and every XDG directory under `dir`.
+fn mailroom_command(dir: &Path, config: &Path) -> String {
+    let mut env = String::new();
+    for (var, sub) in [
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "config"),
+    ] {
+        let d = dir.join(sub);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        env.push_str(&format!("{var}={} ", sh_quote(&d.display().to_string())));
+    }
+    format!(
+        "env -u MAILROOM_CONFIG {env}{} --config {}",
+        sh_quote(env!("CARGO_BIN_EXE_mailroom")),
+        sh_quote(&config.display().to_string()),
+    )
+}
+
+/// Waits for the program to end after `q`; its exit status.
+fn wait_exit(tmux: &Tmux, within: Duration) -> (i32, Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(code) = tmux.exit_status() {
+            return (code, start.elapsed());
+        }
+        assert!(
+            start.elapsed() < within,
+            "mailroom still running {within:?} after q:\n{}",
+            tmux.screen()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Single-quoted for the shell tmux runs the command with.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The screen line showing `subject`.
+fn row<'a>(screen: &'a str, subject: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(subject))
+}
+
+/// The UID of the message with `subject`, as bob's session sees it.
+fn uid_of(imap: &mut support::testbed::RawImap, subject: &str) -> u32 {
+    // NOOP first: the session learns of mail that arrived since its last command.
+    imap.cmd_ok("NOOP");
+    let out = imap.cmd_ok(&format!("UID SEARCH SUBJECT \"{subject}\""));
+    out.lines()
+        .find_map(|l| l.strip_prefix("* SEARCH "))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no UID for {subject:?}:\n{out}"))
+}
+
+#[test]
+fn live_updates_reach_the_screen_without_a_key_press() {
+    let tb = Testbed::start();
+    tb.deliver("support@example.test", &message(1, "Printer on fire"));
+    tb.deliver("help@example.test", &message(2, "Refund request"));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(dir.path(), tb.imaps_port, Some(&tb.ca_file));
+    let command = mailroom_command(dir.path(), &config);
+    let tmux = Tmux::start(&command, 160, 40);
+
+    // The first screen: both messages, the mailbox in sync and watched with IDLE.
+    tmux.wait_for("synced column with IDLE", FIRST_SCREEN, |s| {
+        s.contains("Printer on fire")
+            && s.contains("Refund request")
+            && s.contains("support  ready · idle  2 · 2 unread")
+            && s.contains("support: online (idle)")
+    });
+    // The watcher reports itself online just before it enters IDLE: let it get there.
+    thread::sleep(Duration::from_millis(500));
+
+    // A teammate flags and claims a message from their own session.
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+    let uid = uid_of(&mut bob, "Printer on fire");
+    bob.cmd_ok(&format!("UID STORE {uid} +FLAGS (\\Flagged $assigned.bob)"));
+    let took = tmux.wait_for("bob's flag", LIVE, |s| {
+        row(s, "Printer on fire").is_some_and(|r| r.contains("@bob") && r.contains("NF"))
+    });
+    eprintln!("flag change on screen after {took:?}");
+
+    // New mail arrives.
+    tb.deliver("support@example.test", &message(3, "Where is my order"));
+    let took = tmux.wait_for("the new message", LIVE, |s| {
+        s.contains("Where is my order") && s.contains("support  ready · idle  3 · 3 unread")
+    });
+    eprintln!("new message on screen after {took:?}");
+    let s = tmux.screen();
+    let newest = s
+        .lines()
+        .position(|l| l.contains("Where is my order"))
+        .unwrap_or(usize::MAX);
+    let older = s
+        .lines()
+        .position(|l| l.contains("Printer on fire"))
+        .unwrap_or(0);
+    assert!(newest < older, "newest first:\n{s}");
+
+    // Reading a message does not mark it read, for us or for the team.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the reader", LIVE, |s| {
+        s.contains("Body of message 3: Where is my order")
+    });
+    let uid3 = uid_of(&mut bob, "Where is my order");
+    let flags = bob.cmd_ok(&format!("UID FETCH {uid3} (FLAGS)"));
+    assert!(!flags.contains("\\Seen"), "opening set \\Seen: {flags}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the list again", LIVE, |s| s.contains("3 · 3 unread"));
+
+    // q quits, promptly and cleanly.
+    tmux.keys(&["q"]);
+    let (status, took) = wait_exit(&tmux, Duration::from_secs(5));
+    eprintln!("quit after {took:?}");
+    assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
+}
+
+/// A server that accepts connections and never says a word: the worker hangs waiting for the
+/// greeting until its I/O timeout (30 s).
+fn black_hole() -> (u16, thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let handle = thread::spawn(move || {
+        let mut held = Vec::new();
+        // Keep every connection open until the test process ends.
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn quitting_does_not_wait_for_a_dead_server() {
+    let (port, _server) = black_hole();
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Plain IMAP on loopback: the worker waits for a greeting that never comes.
+    let config = write_config(dir.path(), port, None);
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 120, 30);
+    tmux.wait_for("the connecting state", FIRST_SCREEN, |s| {
+        s.contains("support  loading · connecting") && s.contains("support: connecting")
+    });
+    // Let the worker get stuck waiting.
+    thread::sleep(Duration::from_millis(500));
+    tmux.keys(&["q"]);
+    let (status, took) = wait_exit(&tmux, Duration::from_secs(5));
+    assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
+    assert!(took < Duration::from_secs(3), "quitting took {took:?}");
+}
