@@ -913,6 +913,7 @@ fn timing_100k_rows() {
     // A warm start is a fresh process reading the file: measure that too, best of 5 (the
     // machine may be busy).
     let mut fresh = Duration::MAX;
+    let mut mem = String::new();
     for _ in 0..5 {
         let child = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--ignored", "--exact", "warm_start_child", "--nocapture"])
@@ -931,8 +932,14 @@ fn timing_100k_rows() {
                 )
             });
         fresh = fresh.min(Duration::from_nanos(nanos));
+        mem = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("fresh process Vm"))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(", ");
     }
-    println!("fresh process: load {fresh:?} (best of 5)");
+    println!("fresh process: load {fresh:?} (best of 5); {mem}");
     if !cfg!(debug_assertions) {
         assert!(fresh < Duration::from_millis(150), "load took {fresh:?}");
     }
@@ -952,5 +959,11 @@ fn warm_start_child() {
     let mb = cache.load(&key()).unwrap().unwrap();
     let took = t.elapsed();
     assert_eq!(mb.rows.len(), 100_000);
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for line in status.lines() {
+        if line.starts_with("VmRSS") || line.starts_with("VmHWM") {
+            println!("fresh process {line}");
+        }
+    }
     println!("fresh process load ns: {}", took.as_nanos());
 }
