@@ -376,3 +376,270 @@ fn secret_is_not_in_debug_output() {
     let s = Secret::new("hunter2");
     assert!(!format!("{s:?}").contains("hunter2"));
 }
+
+fn spawn_worker(
+    tb: &Testbed,
+    cfg: Imap,
+    dir: &std::path::Path,
+) -> (
+    mailroom::imap::worker::AccountWorker,
+    std::sync::mpsc::Receiver<mailroom::imap::worker::WorkerEvent>,
+) {
+    use mailroom::store::bodies::BodyCache;
+    let _ = tb;
+    let mut account: mailroom::config::Account =
+        toml::from_str("name = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n")
+            .unwrap();
+    account.imap = Some(cfg);
+    let (tx, rx) = channel();
+    let worker = mailroom::imap::worker::AccountWorker::spawn(
+        &account,
+        HeaderCache::new(dir.join("h")),
+        BodyCache::new(dir.join("b"), 1 << 20),
+        Box::new(move |e| {
+            let _ = tx.send(e);
+        }),
+    )
+    .unwrap();
+    (worker, rx)
+}
+
+/// Applies worker events to a row list the way a UI would, and returns when `until` holds.
+fn follow(
+    rx: &std::sync::mpsc::Receiver<mailroom::imap::worker::WorkerEvent>,
+    rows: &mut Vec<u32>,
+    states: &mut Vec<mailroom::imap::worker::ConnState>,
+    timeout: Duration,
+    until: impl Fn(&[u32], &[mailroom::imap::worker::ConnState]) -> bool,
+) -> bool {
+    use mailroom::imap::worker::WorkerEvent;
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(WorkerEvent::Sync(SyncEvent::Cached(r)))
+            | Ok(WorkerEvent::Sync(SyncEvent::Added(r))) => rows.extend(r.iter().map(|x| x.uid)),
+            Ok(WorkerEvent::Sync(SyncEvent::Vanished(v))) => rows.retain(|u| !v.contains(u)),
+            Ok(WorkerEvent::Sync(SyncEvent::Reset { .. })) => rows.clear(),
+            Ok(WorkerEvent::State(s)) => states.push(s),
+            _ => {}
+        }
+        if until(rows, states) {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn dovecot_restart_mid_session_reconnects_and_resyncs_without_duplicates() {
+    use mailroom::imap::worker::ConnState;
+    let tb = Testbed::start();
+    for i in 0..3 {
+        tb.deliver("help@example.test", &message(i));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (worker, rx) = spawn_worker(
+        &tb,
+        imap_config(&tb, "alice", "shared/support/INBOX"),
+        dir.path(),
+    );
+    let mut rows = Vec::new();
+    let mut states = Vec::new();
+    assert!(
+        follow(
+            &rx,
+            &mut rows,
+            &mut states,
+            Duration::from_secs(10),
+            |r, s| r.len() == 3 && s.iter().any(|x| matches!(x, ConnState::Online { .. }))
+        ),
+        "initial sync: {rows:?} {states:?}"
+    );
+
+    tb.stop_imap();
+    assert!(
+        follow(
+            &rx,
+            &mut rows,
+            &mut states,
+            Duration::from_secs(10),
+            |_, s| s.iter().any(|x| matches!(x, ConnState::Offline { .. }))
+        ),
+        "the worker never noticed: {states:?}"
+    );
+    // Mail arrives while mailroom is offline (Postfix queues it until Dovecot is back).
+    tb.start_imap();
+    tb.deliver("help@example.test", &message(3));
+    states.clear();
+    assert!(
+        follow(
+            &rx,
+            &mut rows,
+            &mut states,
+            Duration::from_secs(30),
+            |r, s| r.len() == 4 && s.iter().any(|x| matches!(x, ConnState::Online { .. }))
+        ),
+        "no resync after restart: {rows:?} {states:?}"
+    );
+    let mut unique = rows.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), rows.len(), "duplicate rows: {rows:?}");
+
+    // Live again: a teammate's new mail arrives through the new IDLE connection.
+    std::thread::sleep(Duration::from_millis(300));
+    tb.deliver("help@example.test", &message(4));
+    assert!(
+        follow(
+            &rx,
+            &mut rows,
+            &mut states,
+            Duration::from_secs(5),
+            |r, _| r.len() == 5
+        ),
+        "IDLE after reconnect: {rows:?}"
+    );
+    worker.shutdown();
+}
+
+#[test]
+fn actions_while_offline_are_replayed_after_reconnect() {
+    use mailroom::imap::worker::{ConnState, WorkerCommand, WorkerEvent};
+    let tb = Testbed::start();
+    tb.deliver("help@example.test", &message(0));
+    let dir = tempfile::tempdir().unwrap();
+    let (worker, rx) = spawn_worker(
+        &tb,
+        imap_config(&tb, "alice", "shared/support/INBOX"),
+        dir.path(),
+    );
+    let mut rows = Vec::new();
+    let mut states = Vec::new();
+    assert!(follow(
+        &rx,
+        &mut rows,
+        &mut states,
+        Duration::from_secs(10),
+        |r, _| r.len() == 1
+    ));
+    let uid = rows[0];
+    tb.stop_imap();
+    assert!(follow(
+        &rx,
+        &mut rows,
+        &mut states,
+        Duration::from_secs(10),
+        |_, s| s.iter().any(|x| matches!(x, ConnState::Offline { .. }))
+    ));
+    worker.send(WorkerCommand::Store {
+        id: 7,
+        uid,
+        change: FlagChange {
+            add_keywords: vec!["$pending".into()],
+            ..FlagChange::default()
+        },
+        unchanged_since: None,
+    });
+    tb.start_imap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut done = None;
+    while Instant::now() < deadline && done.is_none() {
+        if let Ok(WorkerEvent::ActionDone { id: 7, result, .. }) =
+            rx.recv_timeout(Duration::from_millis(100))
+        {
+            done = Some(result);
+        }
+    }
+    assert!(
+        matches!(done, Some(Ok(StoreOutcome::Stored { .. }))),
+        "{done:?}"
+    );
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok("SELECT \"shared/support/INBOX\"");
+    let fetched = bob.cmd_ok(&format!("UID FETCH {uid} (FLAGS)"));
+    assert!(
+        fetched
+            .lines()
+            .any(|l| l.contains("FETCH (UID") && l.contains("$pending")),
+        "{fetched}"
+    );
+    worker.shutdown();
+}
+
+#[test]
+fn xoauth2_opens_a_shared_mailbox_with_the_agents_token() {
+    let tb = Testbed::start();
+    tb.deliver("help@example.test", &message(0));
+    let text = format!(
+        "host = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"alice\"\nauth = \"xoauth2\"\nuser = \"support\"\ntoken_command = {:?}\nmailbox = \"INBOX\"\n",
+        tb.imaps_port,
+        tb.ca_file.display(),
+        tb.oauth_token_command("alice")
+    );
+    let cfg: Imap = toml::from_str(&text).unwrap();
+    let mut conn = connect("support", &cfg);
+    let key = MailboxState::key_for("support", &server(&cfg), "alice", "INBOX");
+    let mut state = MailboxState::new(key, "INBOX");
+    run_sync(&mut conn, &cfg, &mut state);
+    assert_eq!(
+        state.rows().len(),
+        1,
+        "support's INBOX through alice's token"
+    );
+
+    // carol's token may not open support.
+    let bad: Imap = toml::from_str(&text.replace("\"alice\"", "\"carol\"").replace(
+        &tb.oauth_token_command("alice"),
+        &tb.oauth_token_command("carol"),
+    ))
+    .unwrap();
+    let err = open_session(&Target {
+        account: "support",
+        config: &bad,
+    })
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("login refused"), "{err}");
+}
+
+#[test]
+fn ten_thousand_messages_sync_in_batches_and_warm_start_from_cache() {
+    let tb = Testbed::start();
+    tb.fill("support", "INBOX", 10_000, 7);
+    let cfg = imap_config(&tb, "alice", "shared/support/INBOX");
+    let dir = tempfile::tempdir().unwrap();
+    let cache = HeaderCache::new(dir.path().to_path_buf());
+    let key = MailboxState::key_for("support", &server(&cfg), "alice", "shared/support/INBOX");
+    let mut state = MailboxState::new(key.clone(), "shared/support/INBOX");
+    let mut conn = connect("support", &cfg);
+    let mut batches = 0;
+    let mut total = 0;
+    sync(&mut conn, "support", &server(&cfg), &mut state, &mut |e| {
+        if let SyncEvent::Added(r) = e {
+            batches += 1;
+            total += r.len();
+        }
+    })
+    .unwrap();
+    assert_eq!(total, 10_000);
+    assert!(batches >= 5, "rows must stream in batches, got {batches}");
+    let mut uids = uids_of(state.rows());
+    uids.dedup();
+    assert_eq!(uids.len(), 10_000);
+    state.save_cache(&cache).unwrap();
+
+    let mut warm = MailboxState::new(key, "shared/support/INBOX");
+    let mut cached = 0;
+    warm.load_cache(&cache, &mut |e| {
+        if let SyncEvent::Cached(r) = e {
+            cached = r.len();
+        }
+    });
+    assert_eq!(cached, 10_000);
+    let events = run_sync(&mut conn, &cfg, &mut warm);
+    assert!(
+        matches!(&events[..], [SyncEvent::Synced(_)]),
+        "warm delta should be empty: {} events",
+        events.len()
+    );
+}

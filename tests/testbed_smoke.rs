@@ -502,3 +502,227 @@ fn put_message_is_seen_by_dovecot() {
     let st = bob.cmd_ok("STATUS \"shared/sales/Sent\" (MESSAGES)");
     assert!(st.contains("MESSAGES 1"), "{st}");
 }
+
+#[test]
+fn xoauth2_and_oauthbearer_logins() {
+    let tb = Testbed::start();
+    let alice = tb.oauth_token("alice");
+    let bob = tb.oauth_token("bob");
+    let carol = tb.oauth_token("carol");
+
+    // The agent's own mailbox, and shared ones that DELEGATIONS allow (Microsoft 365 style:
+    // user= is the shared address, the token is the agent's). ACLs are the agent's.
+    for (user, token, rights_expected) in [
+        ("alice", &alice, "lrwstipekxa"),
+        ("support", &alice, "lrwstipekxa"),
+        ("support@example.test", &alice, "lrwstipekxa"),
+        ("sales", &alice, "lrwstipekxa"),
+        ("support", &bob, "lrwsti"),
+        ("carol", &carol, "lrwstipekxa"),
+    ] {
+        let mut imap = tb
+            .raw_imap_xoauth2(user, token)
+            .unwrap_or_else(|e| panic!("XOAUTH2 user={user}: {e}"));
+        assert_eq!(rights(&mut imap, "INBOX"), rights_expected, "user={user}");
+    }
+    // What the token's subject may not open, bad tokens, and a password instead of a token.
+    let mut tampered = alice.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    for (user, token) in [
+        ("support", carol.clone()),
+        ("sales", bob.clone()),
+        ("bob", alice.clone()),
+        ("nobody", alice.clone()),
+        ("alice", tampered),
+        ("alice", tb.oauth_token_valid_for("alice", -10)),
+        ("alice", "alice-pw".to_string()),
+        ("alice", "not.a.jwt".to_string()),
+    ] {
+        let started = std::time::Instant::now();
+        let r = tb.raw_imap_xoauth2(user, &token);
+        let err = r
+            .err()
+            .unwrap_or_else(|| panic!("user={user} must be refused"));
+        assert!(err.contains("AUTHENTICATIONFAILED"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_millis(300),
+            "slow refusal"
+        );
+    }
+    // Passwords keep working, own and delegated.
+    tb.raw_imap("alice");
+    assert!(tb.raw_imap_login("support*bob", "bob-pw").is_ok());
+
+    // OAUTHBEARER, over IMAPS.
+    let mut c = imaps(&tb, "localhost");
+    let ir = testbed::sasl_oauthbearer("support", &alice);
+    assert!(tagged_ok(
+        &c.imap(&format!("AUTHENTICATE OAUTHBEARER {ir}"))
+    ));
+    // No login before STARTTLS on the STARTTLS port, with a token either.
+    let mut plain = RawImap::connect(tb.imap_port);
+    let out = plain.authenticate("XOAUTH2", &testbed::sasl_xoauth2("alice", &alice));
+    assert_eq!(plain.last_status(), "NO", "{out}");
+
+    // SMTP: a token logs in as its own subject only (Microsoft 365 refuses the shared
+    // mailbox with 535 5.7.3); the envelope rules are the agent's.
+    let mut c = submission(&tb);
+    let ir = testbed::sasl_xoauth2("alice", &alice);
+    let auth = c.smtp(&format!("AUTH XOAUTH2 {ir}"));
+    assert!(auth.starts_with("235"), "{auth}");
+    assert!(
+        c.smtp("MAIL FROM:<support@example.test>")
+            .starts_with("250")
+    );
+    let mut c = submission(&tb);
+    let ir = testbed::sasl_xoauth2("support", &alice);
+    let mut reply = c.smtp(&format!("AUTH XOAUTH2 {ir}"));
+    if reply.starts_with("334") {
+        // The JSON error challenge; an empty answer ends the exchange.
+        reply = c.smtp("");
+    }
+    assert!(reply.starts_with("535"), "{reply}");
+}
+
+#[test]
+fn dovecot_stops_and_restarts_mid_session() {
+    let tb = Testbed::start();
+    tb.deliver("help@example.test", &message("before"));
+    let mut alice = tb.raw_imap("alice");
+    let sel = alice.cmd_ok("SELECT \"shared/support/INBOX\"");
+    let validity = |sel: &str| {
+        sel.split("[UIDVALIDITY ")
+            .nth(1)
+            .and_then(|s| s.split(']').next())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no UIDVALIDITY: {sel}"))
+    };
+    let uidvalidity = validity(&sel);
+
+    let started = std::time::Instant::now();
+    tb.stop_imap();
+    let stop_time = started.elapsed();
+    // The session was told and closed; nothing listens any more.
+    let bye = alice.read_line_timeout(WAIT).unwrap_or_default();
+    assert!(bye.starts_with("* BYE"), "{bye:?}");
+    assert_eq!(alice.read_line(), "", "connection still open");
+    for port in [tb.imaps_port, tb.imap_port, tb.imap_plain_port] {
+        assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "{port}");
+    }
+
+    let started = std::time::Instant::now();
+    tb.start_imap();
+    let start_time = started.elapsed();
+    eprintln!("stop_imap {stop_time:?}, start_imap {start_time:?}");
+    let mut alice = tb.raw_imap("alice");
+    let sel = alice.cmd_ok("SELECT \"shared/support/INBOX\"");
+    assert!(sel.contains("* 1 EXISTS"), "{sel}");
+    assert_eq!(validity(&sel), uidvalidity);
+    // Local delivery and SASL for Postfix work again too.
+    tb.deliver("help@example.test", &message("after"));
+    let mut c = submission(&tb);
+    assert!(smtp_auth(&mut c, "", "bob").starts_with("235"));
+    let token = tb.oauth_token("alice");
+    assert!(tb.raw_imap_xoauth2("support", &token).is_ok());
+
+    // Kicking sessions: one user's, then everybody's; the server stays up.
+    let mut bob = tb.raw_imap("bob");
+    tb.kill_imap_connections_of("bob");
+    assert!(bob.read_line().starts_with("* BYE"));
+    alice.cmd_ok("NOOP");
+    tb.kill_imap_connections();
+    assert!(alice.read_line().starts_with("* BYE"));
+    tb.raw_imap("carol").cmd_ok("NOOP");
+}
+
+/// `27-Nov-2026 08:05:09 +0000` (INTERNALDATE) from `Fri, 27 Nov 2026 08:05:09 +0000`.
+fn internaldate(rfc5322: &str) -> String {
+    let p: Vec<&str> = rfc5322.split_whitespace().collect();
+    format!("{:0>2}-{}-{} {} {}", p[1], p[2], p[3], p[4], p[5])
+}
+
+#[test]
+fn fill_writes_realistic_mail_that_dovecot_numbers_in_order() {
+    let tb = Testbed::start();
+    tb.deliver("help@example.test", &message("first"));
+    let started = std::time::Instant::now();
+    let msgs = tb.fill("support", "INBOX", 2000, 7);
+    eprintln!("fill 2000: {:?}", started.elapsed());
+    assert_eq!(msgs.len(), 2000);
+
+    // Variety: replies in threads, encoded names, keywords, flags, several domains.
+    let raw: Vec<String> = msgs
+        .iter()
+        .map(|m| String::from_utf8_lossy(&fs::read(&m.path).unwrap()).into_owned())
+        .collect();
+    let share =
+        |f: &dyn Fn(usize) -> bool| (0..msgs.len()).filter(|&i| f(i)).count() * 100 / msgs.len();
+    assert!(share(&|i| msgs[i].in_reply_to.is_some()) >= 20);
+    assert!(share(&|i| msgs[i].references > 1) >= 5);
+    assert!(share(&|i| raw[i].contains("From: =?UTF-8?")) >= 5);
+    assert!(share(&|i| raw[i].contains("Subject: =?UTF-8?")) >= 5);
+    assert!(share(&|i| raw[i].contains("\nCc: ")) >= 5);
+    assert!(share(&|i| raw[i].contains("X-Original-To: help@example.test")) >= 20);
+    assert!(share(&|i| raw[i].contains("multipart/")) >= 3);
+    assert!(share(&|i| !msgs[i].keywords.is_empty()) >= 20);
+    assert!(share(&|i| msgs[i].flags.contains('S')) >= 60);
+    assert!(
+        raw.iter()
+            .all(|r| r.contains("\nDelivered-To: support@example.test\n"))
+    );
+    let domains: std::collections::HashSet<&str> = msgs
+        .iter()
+        .map(|m| m.from_addr.split('@').nth(1).unwrap())
+        .collect();
+    assert!(domains.len() >= 8, "{domains:?}");
+    let avg = msgs.iter().map(|m| m.size).sum::<usize>() / msgs.len();
+    assert!((2000..6000).contains(&avg), "average size {avg}");
+    let ids: std::collections::HashSet<&str> = msgs.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), msgs.len());
+
+    // Dovecot indexed them already and numbers them in order, after the delivered one.
+    let st = tb.doveadm(&["mailbox", "status", "-u", "support", "messages", "INBOX"]);
+    assert!(st.contains("messages=2001"), "{st}");
+    let mut alice = tb.raw_imap("alice");
+    let sel = alice.cmd_ok("SELECT \"shared/support/INBOX\"");
+    assert!(sel.contains("* 2001 EXISTS"), "{sel}");
+    for i in [0, 1, 2, 999, 1998, 1999] {
+        let m = &msgs[i];
+        let uid = i + 2;
+        let out = alice.cmd_ok(&format!(
+            "UID FETCH {uid} (FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO)])"
+        ));
+        assert!(out.contains(&m.message_id), "{uid}: {out}");
+        assert!(
+            out.contains(&format!("RFC822.SIZE {} ", m.size)),
+            "{uid}: {out}"
+        );
+        let date = internaldate(&support::fill::rfc5322_date(m.received, 0, "+0000"));
+        assert!(out.contains(&date), "{uid}: {date} in {out}");
+        assert_eq!(
+            out.contains("\\Seen"),
+            m.flags.contains('S'),
+            "{uid}: {out}"
+        );
+        assert_eq!(
+            out.contains("\\Answered"),
+            m.flags.contains('R'),
+            "{uid}: {out}"
+        );
+        for k in &m.keywords {
+            assert!(out.contains(k), "{uid}: {k} in {out}");
+        }
+        if let Some(parent) = &m.in_reply_to {
+            assert!(
+                out.contains(&format!("In-Reply-To: {parent}")),
+                "{uid}: {out}"
+            );
+        }
+    }
+    // A new folder, visible in the shared namespace with INBOX's rights.
+    tb.fill("support", "Archive", 10, 8);
+    assert_eq!(rights(&mut alice, "shared/support/Archive"), "lrwstipekxa");
+    let st = alice.cmd_ok("STATUS \"shared/support/Archive\" (MESSAGES)");
+    assert!(st.contains("MESSAGES 10"), "{st}");
+}

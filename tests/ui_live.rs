@@ -21,9 +21,11 @@ const LIVE: Duration = Duration::from_secs(10);
 
 /// A tmux server of our own (its own socket in a temporary directory, no user configuration)
 /// with one session running one command. Dropping it kills the server, whatever happened, and
-/// removes the socket.
+/// removes the directory.
 struct Tmux {
     socket: PathBuf,
+    /// Where the shell around the command writes the command's exit status.
+    status_file: PathBuf,
     session: String,
     _dir: tempfile::TempDir,
 }
@@ -39,6 +41,7 @@ impl Tmux {
             .expect("temp dir for the tmux socket");
         let t = Tmux {
             socket: dir.path().join("s"),
+            status_file: dir.path().join("status"),
             session: format!(
                 "mr-live-{}-{}",
                 std::process::id(),
@@ -46,8 +49,13 @@ impl Tmux {
             ),
             _dir: dir,
         };
-        // The pane stays after the program ends, so its exit status and last screen can be
-        // read; `pane_dead` says that it ended.
+        // The exit status comes from the shell that waits for the program: tmux 3.3 does not
+        // always reap a pane's process, and then never reports its status.
+        let wrapped = format!(
+            "{command}; echo $? > {}",
+            sh_quote(&t.status_file.display().to_string())
+        );
+        // The pane stays after the program ends, so its last screen can still be read.
         let out = t.tmux(&[
             "start-server",
             ";",
@@ -64,7 +72,7 @@ impl Tmux {
             &width.to_string(),
             "-y",
             &height.to_string(),
-            command,
+            &wrapped,
         ]);
         assert!(
             out.status.success(),
@@ -90,28 +98,17 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// `Some(exit status)` once the program has ended (128 + n for signal n).
+    /// Whether the pane's process has ended (or the session is gone altogether).
+    fn pane_dead(&self) -> bool {
+        let out = self.tmux(&["display-message", "-p", "-t", &self.session, "#{pane_dead}"]);
+        !out.status.success() || String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// `Some(exit status)` once the program has ended.
     fn exit_status(&self) -> Option<i32> {
-        let out = self.tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            &self.session,
-            "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
-        ]);
-        if !out.status.success() {
-            // The session is gone altogether: it ended, how is unknown.
-            return Some(-1);
-        }
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let mut it = text.split(':').map(|f| f.parse::<i32>().ok());
-        let (dead, status, signal) = (it.next()?, it.next()?, it.next()?);
-        match (dead, status, signal) {
-            (Some(1), Some(code), _) => Some(code),
-            (Some(1), None, Some(sig)) => Some(128 + sig),
-            // Dead panes get their status a moment later.
-            _ => None,
-        }
+        let text = std::fs::read_to_string(&self.status_file).ok()?;
+        // Parsed only once the line is complete.
+        text.strip_suffix('\n')?.trim().parse().ok()
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -198,7 +195,13 @@ fn wait_exit(tmux: &Tmux, within: Duration) -> (i32, Duration) {
     let start = Instant::now();
     loop {
         if let Some(code) = tmux.exit_status() {
-            return (code, start.elapsed());
+            let took = start.elapsed();
+            // Nothing else runs in the pane: with the program, the pane ends.
+            while !tmux.pane_dead() {
+                assert!(start.elapsed() < within, "the pane outlived mailroom");
+                thread::sleep(Duration::from_millis(50));
+            }
+            return (code, took);
         }
         assert!(
             start.elapsed() < within,

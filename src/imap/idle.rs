@@ -20,10 +20,17 @@ pub const IDLE_REISSUE: Duration = Duration::from_secs(25 * 60);
 pub enum IdleSignal {
     /// The mailbox changed; sync it.
     Changed,
-    /// The server has no IDLE: the worker polls instead.
-    Unsupported,
     /// The watcher's connection failed; the worker decides whether to reconnect.
     Lost(String),
+}
+
+/// Why a watcher did not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdleStartError {
+    /// The server has no IDLE: poll instead.
+    Unsupported,
+    /// Connecting or selecting failed (the server may be going down).
+    Failed(String),
 }
 
 pub struct IdleWatcher {
@@ -41,17 +48,17 @@ impl IdleWatcher {
         mailbox: &str,
         notify: Sender<T>,
         wrap: fn(IdleSignal) -> T,
-    ) -> Result<IdleWatcher, String> {
+    ) -> Result<IdleWatcher, IdleStartError> {
         let target = Target { account, config };
-        let mut conn = open_session_with(&target, secret).map_err(|e| e.to_string())?;
+        let mut conn = open_session_with(&target, secret)
+            .map_err(|e| IdleStartError::Failed(e.to_string()))?;
         if !conn.has("IDLE") {
-            let _ = notify.send(wrap(IdleSignal::Unsupported));
             let _ = conn.session.logout();
-            return Err("the server has no IDLE".into());
+            return Err(IdleStartError::Unsupported);
         }
         conn.session
             .examine(utf7::encode(mailbox))
-            .map_err(|e| super::connect::describe(&e))?;
+            .map_err(|e| IdleStartError::Failed(super::connect::describe(&e)))?;
         let shutdown = conn.shutdown_handle();
         let handle = std::thread::Builder::new()
             .name(format!("idle-{account}"))
@@ -78,7 +85,7 @@ impl IdleWatcher {
                     }
                 }
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| IdleStartError::Failed(e.to_string()))?;
         Ok(IdleWatcher {
             shutdown,
             handle: Some(handle),

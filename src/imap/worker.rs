@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::actions::{self, ActionError};
 use super::connect::{ImapConn, Target, credential, open_session_with};
-use super::idle::{IdleSignal, IdleWatcher};
+use super::idle::{IdleSignal, IdleStartError, IdleWatcher};
 use super::sync::{MailboxState, SyncEvent, sync};
 use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::{Account, Imap, Secret};
@@ -311,17 +311,23 @@ impl Worker {
         if let Err(e) = self.sync_now(&mut conn, state) {
             return Exit::Disconnected(e);
         }
-        let watcher = self.secret.clone().and_then(|secret| {
-            IdleWatcher::start(
+        let watcher = match self.secret.clone() {
+            Some(secret) => match IdleWatcher::start(
                 &self.account,
                 &self.imap,
                 &secret,
                 &self.imap.mailbox,
                 self.self_tx.clone(),
                 WorkerCommand::Idle,
-            )
-            .ok()
-        });
+            ) {
+                Ok(w) => Some(w),
+                Err(IdleStartError::Unsupported) => None,
+                // A second connection failing right after the first worked: the server is
+                // probably going away; reconnect rather than sit unwatched until the next poll.
+                Err(IdleStartError::Failed(e)) => return Exit::Disconnected(format!("IDLE: {e}")),
+            },
+            None => None,
+        };
         (self.emit)(WorkerEvent::State(ConnState::Online {
             idle: watcher.is_some(),
         }));

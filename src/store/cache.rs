@@ -132,7 +132,8 @@ impl HeaderCache {
     }
 
     /// Ok(None) when there is no file; Err(Corrupt) for anything malformed, of another format
-    /// version, or written for another key.
+    /// version, or written for another key; Err(Io) when the file cannot be read (not a reason
+    /// to discard it). Files over 2 MiB are decoded on up to four threads.
     pub fn load(&self, key: &CacheKey) -> Result<Option<CachedMailbox>, CacheError> {
         let path = self.path_for(key);
         let file = match File::open(&path) {
@@ -806,6 +807,7 @@ fn read_rows(src: &mut Source, count: usize, len: u64) -> Result<Vec<Summary>, F
     std::thread::scope(|scope| {
         let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Vec<Summary>, Bad>)>();
         let mut jobs = Vec::with_capacity(threads);
+        let mut handles = Vec::with_capacity(threads);
         for _ in 0..threads {
             // Two blocks queued per thread bound the memory in flight.
             let (tx, rx) = mpsc::sync_channel::<(usize, Block)>(2);
@@ -821,8 +823,10 @@ fn read_rows(src: &mut Source, count: usize, len: u64) -> Result<Vec<Summary>, F
                         }
                     }
                 });
-            if spawned.is_ok() {
+            // A thread that cannot be spawned is one fewer; with none, this thread decodes.
+            if let Ok(handle) = spawned {
                 jobs.push(tx);
+                handles.push(handle);
             }
         }
         drop(done_tx);
@@ -853,7 +857,12 @@ fn read_rows(src: &mut Source, count: usize, len: u64) -> Result<Vec<Summary>, F
         for (i, r) in done_rx {
             waiting.insert(i, r);
         }
+        // Joined here, a panicking decoder (a bug) costs the cache, not the process.
+        let panicked = handles.into_iter().any(|h| h.join().is_err());
         result?;
+        if panicked {
+            return corrupt("a decoding thread panicked");
+        }
         append_ready(&mut waiting, &mut next, &mut rows)?;
         if next != sent || rows.len() != count {
             return corrupt("a decoding thread stopped");

@@ -47,10 +47,10 @@ impl Worker {
     }
 }
 
-/// Asks every worker to stop and gives IMAP workers until `deadline` to log out. Never waits
-/// longer: a dead server must not hang quitting (what is still running ends with the process).
-pub fn shutdown_all(workers: Vec<Worker>, deadline: Duration) {
-    let until = Instant::now() + deadline;
+/// Asks every worker to stop and gives IMAP workers `grace` to log out. Never waits longer: a
+/// dead server must not hang quitting (what is still running ends with the process).
+pub fn shutdown_all(workers: Vec<Worker>, grace: Duration) {
+    let until = Instant::now() + grace;
     let (done_tx, done_rx) = channel();
     let mut waiting = 0;
     for w in workers {

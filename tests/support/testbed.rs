@@ -17,6 +17,11 @@
 //!
 //! Only `std` and `tempfile` are used here; TLS clients are up to the tests (`native_tls`, with
 //! [`Testbed::ca_file`] as the root certificate).
+//!
+//! Beyond mail flow: OAuth2 bearer tokens ([`Testbed::oauth_token`], XOAUTH2/OAUTHBEARER with
+//! `user=` a shared mailbox), stopping and restarting Dovecot mid-session
+//! ([`Testbed::stop_imap`], [`Testbed::start_imap`], [`Testbed::kill_imap_connections`]), and
+//! big realistic mailboxes ([`Testbed::fill`]).
 #![allow(dead_code)]
 
 use std::collections::hash_map::RandomState;
@@ -29,6 +34,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+pub use super::fill::Filled;
 
 /// The local mail domain of the test bed.
 pub const DOMAIN: &str = "example.test";
@@ -444,6 +451,165 @@ impl Testbed {
         }
     }
 
+    /// Connects to the plain IMAP port and tries `AUTHENTICATE XOAUTH2` with `user=` `user`
+    /// (an account or a shared mailbox, e.g. `support` or `support@example.test`) and the
+    /// bearer `token`; `Err` holds the server's answer.
+    pub fn raw_imap_xoauth2(&self, user: &str, token: &str) -> Result<RawImap, String> {
+        let mut imap = RawImap::connect(self.imap_plain_port);
+        let reply = imap.authenticate("XOAUTH2", &sasl_xoauth2(user, token));
+        if imap.last_status() == "OK" {
+            Ok(imap)
+        } else {
+            Err(reply)
+        }
+    }
+
+    /// A valid OAuth2 bearer token (a JWT that Dovecot checks itself) for `subject`, valid for
+    /// an hour. The subject is the agent (`alice`); in XOAUTH2/OAUTHBEARER `user=` is the
+    /// mailbox to open: the subject's own, or a shared one of [`DELEGATIONS`] (IMAP only; over
+    /// SMTP only the subject's own). Tokens of another test bed are refused.
+    pub fn oauth_token(&self, subject: &str) -> String {
+        self.oauth_token_valid_for(subject, 3600)
+    }
+
+    /// Like [`oauth_token`](Self::oauth_token), valid for `seconds` (negative: expired already).
+    pub fn oauth_token_valid_for(&self, subject: &str, seconds: i64) -> String {
+        let out = Command::new(script("oauth2-token"))
+            .arg(&self.dir)
+            .arg(subject)
+            .arg(seconds.to_string())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tests/testbed/oauth2-token");
+        assert!(
+            out.status.success(),
+            "oauth2-token failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// A shell command that prints a fresh token for `subject`: for mailroom's
+    /// `token_command`.
+    pub fn oauth_token_command(&self, subject: &str) -> String {
+        format!(
+            "'{}' '{}' '{subject}'",
+            script("oauth2-token").display(),
+            self.dir.display()
+        )
+    }
+
+    /// Stops Dovecot as a service manager would: every IMAP session gets
+    /// `* BYE Server shutting down.` and is closed at once; returns when all of Dovecot's
+    /// processes are gone and the IMAP ports refuse connections (~1.1 s). Postfix keeps running
+    /// but cannot deliver locally (mail waits in its queue) or authenticate until
+    /// [`start_imap`](Self::start_imap).
+    pub fn stop_imap(&self) {
+        self.imap_ctl(&["stop"]);
+    }
+
+    /// Starts Dovecot again on the same ports and directory (mail, index and UIDVALIDITY are
+    /// kept); returns when the ports accept connections and a login works (~0.1 s).
+    pub fn start_imap(&self) {
+        self.imap_ctl(&["start"]);
+    }
+
+    /// [`stop_imap`](Self::stop_imap), then [`start_imap`](Self::start_imap).
+    pub fn restart_imap(&self) {
+        self.imap_ctl(&["restart"]);
+    }
+
+    /// Ends every IMAP session (`doveadm kick`: `* BYE Server shutting down.`, then the
+    /// connection closes) while the server keeps running; returns once they are gone.
+    pub fn kill_imap_connections(&self) {
+        self.imap_ctl(&["kick"]);
+    }
+
+    /// Like [`kill_imap_connections`](Self::kill_imap_connections) for the sessions of one
+    /// user (the login name; a delegated or XOAUTH2 session counts as the mailbox's user).
+    pub fn kill_imap_connections_of(&self, user: &str) {
+        self.imap_ctl(&["kick", user]);
+    }
+
+    fn imap_ctl(&self, args: &[&str]) {
+        let out = Command::new(script("imap-ctl"))
+            .arg(args[0])
+            .arg(&self.dir)
+            .args(&args[1..])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tests/testbed/imap-ctl");
+        assert!(
+            out.status.success(),
+            "imap-ctl {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.logs()
+        );
+    }
+
+    /// Runs `doveadm` against this test bed's Dovecot (e.g. `["mailbox", "status", "-u",
+    /// "support", "messages", "INBOX"]`) and returns its output; panics if it fails.
+    pub fn doveadm(&self, args: &[&str]) -> String {
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.join("dovecot.conf"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run doveadm");
+        assert!(
+            out.status.success(),
+            "doveadm {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Writes `n` realistic messages (see `tests/support/fill.rs`: varied senders, RFC 2047
+    /// names and subjects, threads with In-Reply-To/References, Delivered-To, 1–6 KB bodies,
+    /// some HTML and attachments, flags and team keywords) straight into `folder` of `user`'s
+    /// Maildir, as Dovecot names them, then lets Dovecot index the folder (`doveadm mailbox
+    /// status`) so that the next SELECT is not charged with it. 100,000 messages take ~5 s.
+    /// A missing `folder` is created (with the rights of INBOX). The same `seed` gives the
+    /// same messages (only the dates move: the newest arrives now); fill one folder twice with
+    /// different seeds. Returns the messages in UID order: the i-th gets UIDNEXT-before + i.
+    /// Nobody should be FETCHing from the folder meanwhile.
+    pub fn fill(&self, user: &str, folder: &str, n: usize, seed: u64) -> Vec<Filled> {
+        use std::os::unix::fs::{MetadataExt, chown};
+        assert!(
+            !folder.is_empty() && !folder.contains('/') && !folder.starts_with('.'),
+            "fill: {folder:?} must be a plain folder name"
+        );
+        let root = self.maildir_of(user);
+        let owner =
+            fs::metadata(root.join("INBOX")).unwrap_or_else(|e| panic!("no account {user}: {e}"));
+        let (uid, gid) = (owner.uid(), owner.gid());
+        let dir = root.join(folder);
+        if !dir.exists() {
+            for sub in ["cur", "new", "tmp"] {
+                fs::create_dir_all(dir.join(sub)).expect("create folder");
+            }
+            for d in [
+                dir.clone(),
+                dir.join("cur"),
+                dir.join("new"),
+                dir.join("tmp"),
+            ] {
+                chown(&d, Some(uid), Some(gid)).expect("chown folder");
+            }
+            let acl = root.join("INBOX/dovecot-acl");
+            if acl.exists() {
+                fs::copy(&acl, dir.join("dovecot-acl")).expect("copy ACL");
+                chown(dir.join("dovecot-acl"), Some(uid), Some(gid)).expect("chown ACL");
+            }
+        }
+        let msgs = super::fill::fill_maildir(&dir, &Self::address(user), n, seed, Some((uid, gid)))
+            .unwrap_or_else(|e| panic!("fill {}: {e}", dir.display()));
+        self.doveadm(&["mailbox", "status", "-u", user, "messages", folder]);
+        msgs
+    }
+
     /// The last lines of the Dovecot and Postfix logs (and any start-up output).
     pub fn logs(&self) -> String {
         let mut out = String::new();
@@ -553,6 +719,16 @@ pub fn base64(data: &[u8]) -> String {
 /// SASL PLAIN initial response: base64(authzid NUL authcid NUL password).
 pub fn sasl_plain(authzid: &str, authcid: &str, password: &str) -> String {
     base64(format!("{authzid}\0{authcid}\0{password}").as_bytes())
+}
+
+/// SASL XOAUTH2 initial response: base64(`user=<user>^Aauth=Bearer <token>^A^A`).
+pub fn sasl_xoauth2(user: &str, token: &str) -> String {
+    base64(format!("user={user}\x01auth=Bearer {token}\x01\x01").as_bytes())
+}
+
+/// SASL OAUTHBEARER (RFC 7628) initial response: base64(`n,a=<user>,^Aauth=Bearer <token>^A^A`).
+pub fn sasl_oauthbearer(user: &str, token: &str) -> String {
+    base64(format!("n,a={user},\x01auth=Bearer {token}\x01\x01").as_bytes())
 }
 
 /// A message as SMTP DATA: CRLF line ends, dot-stuffed, terminated by `.`.
@@ -672,6 +848,37 @@ impl RawImap {
         self.write_raw(msg);
         self.write_raw(b"\r\n");
         self.read_until_tagged(&tag)
+    }
+
+    /// `AUTHENTICATE <mechanism> <initial response>` (SASL-IR). A `+` challenge is answered
+    /// with an empty line: that is how a client ends a failed XOAUTH2/OAUTHBEARER exchange,
+    /// where Dovecot first sends a JSON error as a challenge, then `NO`.
+    pub fn authenticate(&mut self, mechanism: &str, initial_response: &str) -> String {
+        self.tag += 1;
+        let tag = format!("a{}", self.tag);
+        self.write_line(&format!(
+            "{tag} AUTHENTICATE {mechanism} {initial_response}"
+        ));
+        let mut out = String::new();
+        loop {
+            let line = self.read_line();
+            if line.is_empty() {
+                panic!("IMAP connection closed during AUTHENTICATE:\n{out}");
+            }
+            out.push_str(&line);
+            if line.starts_with('+') {
+                self.write_line("");
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix(&tag).and_then(|r| r.strip_prefix(' ')) {
+                self.last_status = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                return out;
+            }
+        }
     }
 
     /// OK, NO or BAD of the last tagged response.

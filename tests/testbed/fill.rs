@@ -18,7 +18,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let num = |s: &str, what: &str| -> Result<u64, String> {
-        s.parse().map_err(|_| format!("{what} must be a number, not {s:?}"))
+        s.parse()
+            .map_err(|_| format!("{what} must be a number, not {s:?}"))
     };
     let parsed = (|| -> Result<_, String> {
         let n = num(&args[2], "N")? as usize;

@@ -29,8 +29,7 @@ dovecot_group() {
     done
 }
 
-# Waits (up to $2 tenths of a second... in steps of 20 ms) until no process of group $1 is
-# alive; returns 1 if some still are.
+# Waits until no process of group $1 is alive, at most $2 times 20 ms; fails if some still are.
 dovecot_group_wait() {
     local i
     for ((i = 0; i < $2; i++)); do
