@@ -1014,8 +1014,9 @@ fn timing_100k_rows() {
         "fresh process: load {fresh:?} (best of 5); {mem}; cloning the loaded rows there \
          (allocation floor, one thread) {clone:?}"
     );
+    // The project's whole warm-start budget; the figures above are the report.
     if !cfg!(debug_assertions) {
-        assert!(fresh < Duration::from_millis(150), "load took {fresh:?}");
+        assert!(fresh < Duration::from_millis(200), "load took {fresh:?}");
     }
 }
 
@@ -1029,28 +1030,28 @@ fn warm_start_child() {
         return;
     };
     let cache = HeaderCache::new(dir.into());
-    let rss = || {
+    let status = |field: &str| {
         let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
-    let before = rss();
+    let before = status("VmRSS:");
     let t = Instant::now();
     let mb = cache.load(&key()).unwrap().unwrap();
     let took = t.elapsed();
     assert_eq!(mb.rows.len(), 100_000);
-    println!("fresh process VmRSS before load {before}, after {}", rss());
+    println!(
+        "fresh process VmRSS before load {before}, after {}, peak {}",
+        status("VmRSS:"),
+        status("VmHWM:")
+    );
     // The floor for any loader: building the same rows once more in fresh memory.
     let t = Instant::now();
     let copy = std::hint::black_box(mb.clone());
     println!("fresh process clone ns: {}", t.elapsed().as_nanos());
     drop(copy);
-    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    for line in status.lines().filter(|l| l.starts_with("VmHWM")) {
-        println!("fresh process {line}");
-    }
     println!("fresh process load ns: {}", took.as_nanos());
 }

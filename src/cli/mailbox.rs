@@ -37,7 +37,9 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                     warnings.push(w);
                 }
             };
-            state.load_cache(&cache, &mut note);
+            if let Some(w) = state.load_cache_quietly(&cache) {
+                note(SyncEvent::Warning(w));
+            }
             if offline {
                 if state.rows().is_empty() && state.uid_validity() == 0 {
                     return Err(ListError::Cache(format!(
@@ -63,7 +65,7 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                     crate::mail::sanitize::single_line(&w)
                 );
             }
-            state.rows().to_vec()
+            state.into_rows()
         }
         None => {
             let (mut backend, mailbox) = super::list::open_backend(account)?;

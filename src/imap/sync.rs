@@ -91,27 +91,42 @@ impl MailboxState {
         self.data.uid_validity
     }
 
-    /// Loads the cache (once) and reports its rows; a corrupt cache is discarded with a warning.
+    /// Loads the cache (once) and reports its rows; a damaged cache is discarded with a
+    /// warning, an unreadable one only warned about.
     pub fn load_cache(&mut self, cache: &HeaderCache, sink: &mut dyn FnMut(SyncEvent)) {
+        if let Some(warning) = self.load_cache_quietly(cache) {
+            sink(SyncEvent::Warning(warning));
+        }
         if self.known {
-            return;
+            // The caller (a UI) keeps its own copy; the CLI uses the quiet variant.
+            sink(SyncEvent::Cached(self.data.rows.clone()));
+        }
+    }
+
+    /// Loads the cache (once) without copying rows into an event; returns a warning, if any.
+    pub fn load_cache_quietly(&mut self, cache: &HeaderCache) -> Option<String> {
+        if self.known {
+            return None;
         }
         match cache.load(&self.key) {
             Ok(Some(data)) => {
+                // A successful load is strictly ascending by UID (the format checks it).
                 self.data = data;
-                self.data.rows.sort_by_key(|r| r.uid);
-                self.data.rows.dedup_by_key(|r| r.uid);
                 self.known = true;
-                sink(SyncEvent::Cached(self.data.rows.clone()));
+                None
             }
-            Ok(None) => {}
-            Err(e) => {
+            Ok(None) => None,
+            Err(e @ crate::store::CacheError::Corrupt { .. }) => {
                 let _ = cache.discard(&self.key);
-                sink(SyncEvent::Warning(format!(
-                    "discarded a damaged header cache: {e}"
-                )));
+                Some(format!("discarded a damaged header cache: {e}"))
             }
+            Err(e) => Some(format!("cannot read the header cache: {e}")),
         }
+    }
+
+    /// The rows, consuming the mirror (no copy).
+    pub fn into_rows(self) -> Vec<Summary> {
+        self.data.rows
     }
 
     /// Writes the mirror to the cache when it changed.

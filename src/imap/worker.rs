@@ -125,6 +125,12 @@ impl AccountWorker {
         self.commands.send(command).is_ok()
     }
 
+    /// Asks the worker to log out and end, without waiting (quitting must not hang on a dead
+    /// server; the thread ends on its own within its I/O timeouts).
+    pub fn request_shutdown(&self) {
+        let _ = self.commands.send(WorkerCommand::Shutdown);
+    }
+
     /// Asks the worker to log out and waits for it (bounded by its I/O timeouts).
     pub fn shutdown(mut self) {
         let _ = self.commands.send(WorkerCommand::Shutdown);

@@ -15,7 +15,7 @@
 //! - `Return-Path`, `Delivered-To`, `X-Original-To` (for mail to the alias), `Received`,
 //!   `Date` with several time zones, `Message-ID` (unique), `MIME-Version`;
 //! - bodies of 1–6 KB (paragraphs, quoted text in replies); 5% multipart/alternative with
-//!   HTML, 2% multipart/mixed with a 6–30 KB base64 attachment; 3.3 KB a message on average;
+//!   HTML, 2% multipart/mixed with a 6–30 KB base64 attachment; 3.6 KB a message on average;
 //! - flags: old mail mostly `\Seen`, many `\Answered`, a few `\Flagged`, the newest 5% mostly
 //!   unseen; team keywords `$done`, `$pending`, `$assigned.alice`, `$assigned.bob`.
 //!
@@ -369,8 +369,10 @@ fn plan(address: &str, n: usize, seed: u64, end: u64) -> Vec<Plan> {
         t += gap;
         let age = i as f64 / n.max(1) as f64; // 0 = oldest
         let mut references = Vec::new();
+        let mut thread = None;
         let (cust, subject) = if !open.is_empty() && rng.chance(33) {
             let k = rng.below(open.len());
+            thread = Some(k);
             let th = &mut open[k];
             if rng.chance(40) {
                 // The customer answers an agent's reply that lives in Sent, not here.
@@ -394,7 +396,9 @@ fn plan(address: &str, n: usize, seed: u64, end: u64) -> Vec<Plan> {
             rng.next() & 0xff_ffff,
             customer(cust).1.split('@').nth(1).unwrap_or("example.com")
         );
-        if references.is_empty() {
+        if let Some(k) = thread {
+            open[k].ids.push(message_id.clone());
+        } else {
             if open.len() >= 400 {
                 let k = rng.below(open.len());
                 open.swap_remove(k);
@@ -404,8 +408,6 @@ fn plan(address: &str, n: usize, seed: u64, end: u64) -> Vec<Plan> {
                 subject: subject.clone(),
                 ids: vec![message_id.clone()],
             });
-        } else if let Some(th) = open.iter_mut().find(|th| th.customer == cust) {
-            th.ids.push(message_id.clone());
         }
         let fresh = age > 0.95;
         let seen = rng.chance(if fresh { 30 } else { 92 });

@@ -636,7 +636,7 @@ impl Drop for Testbed {
             eprintln!("mail test bed logs:\n{}", self.logs());
         }
         // Closing the watcher's stdin makes it stop both daemons and remove `dir`, in the
-        // background (Dovecot takes ~2.5 s to exit).
+        // background (Dovecot takes ~1.2 s to exit).
         if let Some(mut w) = self.watcher.take() {
             drop(w.stdin.take());
             // Reap it later if it is done already; never wait here.
