@@ -82,6 +82,37 @@ pub struct Summary {
     pub has_attachment: bool,
 }
 
+impl Summary {
+    /// Drops spare capacity: a mailbox mirror holds 100,000 of these, and vectors grown by
+    /// `push` keep room for four elements where one is the rule.
+    pub fn compact(&mut self) {
+        for list in [
+            &mut self.from,
+            &mut self.sender,
+            &mut self.reply_to,
+            &mut self.to,
+            &mut self.cc,
+        ] {
+            for a in list.iter_mut() {
+                a.email.shrink_to_fit();
+                if let Some(n) = &mut a.name {
+                    n.shrink_to_fit();
+                }
+            }
+            list.shrink_to_fit();
+        }
+        for list in [
+            &mut self.in_reply_to,
+            &mut self.references,
+            &mut self.delivered_to,
+            &mut self.keywords,
+        ] {
+            list.shrink_to_fit();
+        }
+        self.subject.shrink_to_fit();
+    }
+}
+
 /// What SELECT tells about a mailbox.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct MailboxStatus {

@@ -4,8 +4,8 @@
 use super::list::ListError;
 use crate::backend::Summary;
 use crate::config::Account;
-use crate::imap::connect::{Target, open_session};
-use crate::imap::sync::{MailboxState, SyncEvent, sync};
+use crate::imap::connect::{Target, credential, open_session_with};
+use crate::imap::sync::{MailboxState, SyncEvent, sync_with};
 use crate::net::Server;
 use crate::store::cache::HeaderCache;
 
@@ -30,7 +30,7 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
             };
             let cache = header_cache()?;
             let key = MailboxState::key_for(&account.name, &server, &imap.login, &imap.mailbox);
-            let mut state = MailboxState::new(key, &imap.mailbox);
+            let mut state = MailboxState::new(key, &imap.mailbox).quiet_rows();
             let mut warnings = Vec::new();
             let mut note = |e: SyncEvent| {
                 if let SyncEvent::Warning(w) = e {
@@ -52,8 +52,23 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                     account: &account.name,
                     config: imap,
                 };
-                let mut conn = open_session(&target)?;
-                sync(&mut conn, &account.name, &server, &mut state, &mut note)?;
+                let secret = credential(
+                    imap.auth,
+                    imap.password.as_ref(),
+                    imap.password_command.as_deref(),
+                    imap.token_command.as_deref(),
+                )
+                .map_err(|e| ListError::Cache(format!("cannot get the password: {e}")))?;
+                let mut conn = open_session_with(&target, &secret)?;
+                let mut more = || open_session_with(&target, &secret).ok();
+                sync_with(
+                    &mut conn,
+                    &account.name,
+                    &server,
+                    &mut state,
+                    &mut more,
+                    &mut note,
+                )?;
                 let _ = conn.session.logout();
                 state
                     .save_cache(&cache)
@@ -75,6 +90,7 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
             all
         }
     };
-    rows.sort_by_key(|s| std::cmp::Reverse(s.uid));
+    // In place, no scratch buffer: a stable sort would allocate half the rows again.
+    rows.sort_unstable_by_key(|s| std::cmp::Reverse(s.uid));
     Ok(rows)
 }

@@ -114,8 +114,15 @@ impl Backend for ImapBackend {
             return Ok(());
         }
         let condstore = self.conn.has("CONDSTORE");
-        super::sync::fetch_new(&mut self.conn, from_uid.max(1), condstore, batch)
-            .map_err(|e| self.protocol(e))
+        super::sync::fetch_new(
+            &mut self.conn,
+            mailbox,
+            from_uid.max(1),
+            condstore,
+            &mut || None,
+            batch,
+        )
+        .map_err(|e| self.protocol(e))
     }
 
     fn fetch(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError> {

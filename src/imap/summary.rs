@@ -60,35 +60,42 @@ fn decode_text(raw: &[u8]) -> String {
     }
 }
 
-fn lossy(raw: &[u8]) -> String {
-    String::from_utf8_lossy(&raw[..raw.len().min(MAX_TEXT)]).into_owned()
+/// Bytes as text, borrowed when valid UTF-8 (the rule): no allocation on the hot path.
+fn lossy(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&raw[..raw.len().min(MAX_TEXT)])
 }
 
 fn addresses(list: Option<&Vec<imap_proto::Address<'_>>>) -> Vec<Address> {
     let Some(list) = list else { return Vec::new() };
-    list.iter()
-        // Group syntax: start/end markers have no host; members are listed flat.
-        .filter(|a| a.host.is_some() && a.mailbox.is_some())
-        .take(MAX_ADDRESSES)
-        .map(|a| {
-            let mailbox = a.mailbox.as_deref().map(lossy).unwrap_or_default();
-            let host = a.host.as_deref().map(lossy).unwrap_or_default();
-            Address {
-                name: a
-                    .name
-                    .as_deref()
-                    .map(decode_text)
-                    .filter(|n| !n.trim().is_empty()),
-                email: format!("{mailbox}@{host}"),
-            }
-        })
-        .collect()
+    // Group syntax: start/end markers have no host; members are listed flat.
+    let real = |a: &&imap_proto::Address<'_>| a.host.is_some() && a.mailbox.is_some();
+    let count = list.iter().filter(real).count().min(MAX_ADDRESSES);
+    // Exact capacities: a mirror keeps 100,000 rows, and slack or reallocation adds up.
+    let mut out = Vec::with_capacity(count);
+    for a in list.iter().filter(real).take(count) {
+        let mailbox = a.mailbox.as_deref().map(lossy).unwrap_or_default();
+        let host = a.host.as_deref().map(lossy).unwrap_or_default();
+        let mut email = String::with_capacity(mailbox.len() + 1 + host.len());
+        email.push_str(&mailbox);
+        email.push('@');
+        email.push_str(&host);
+        out.push(Address {
+            name: a
+                .name
+                .as_deref()
+                .map(decode_text)
+                .filter(|n| !n.trim().is_empty()),
+            email,
+        });
+    }
+    out
 }
 
 /// Message-IDs in a header value, without angle brackets, in order, deduplicated.
 fn ids(value: &[u8], limit: usize) -> Vec<String> {
     let text = String::from_utf8_lossy(value);
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<String> =
+        Vec::with_capacity(text.matches('<').count().min(limit.saturating_add(1)));
     let mut rest = text.as_ref();
     while let Some(start) = rest.find('<') {
         let after = &rest[start + 1..];
@@ -108,31 +115,38 @@ fn ids(value: &[u8], limit: usize) -> Vec<String> {
     out
 }
 
-/// Unfolded `(name, value)` pairs of a header block.
-fn header_fields(block: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut fields: Vec<(String, Vec<u8>)> = Vec::new();
+/// Calls `field` with each field of a header block: its name and unfolded value. Allocates
+/// only for folded values.
+fn header_fields(block: &[u8], mut field: impl FnMut(&[u8], &[u8])) {
+    let mut name: &[u8] = b"";
+    let mut value: std::borrow::Cow<'_, [u8]> = std::borrow::Cow::Borrowed(b"");
+    let mut open = false;
     for line in block.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             continue;
         }
         if line[0] == b' ' || line[0] == b'\t' {
-            if let Some((_, v)) = fields.last_mut()
-                && v.len() < 64 * 1024
-            {
+            if open && value.len() < 64 * 1024 {
+                let v = value.to_mut();
                 v.push(b' ');
                 v.extend_from_slice(line.trim_ascii());
             }
             continue;
         }
+        if open {
+            field(name, &value);
+        }
+        open = false;
         if let Some(colon) = line.iter().position(|&b| b == b':') {
-            let name = String::from_utf8_lossy(&line[..colon])
-                .trim()
-                .to_ascii_lowercase();
-            fields.push((name, line[colon + 1..].trim_ascii().to_vec()));
+            name = line[..colon].trim_ascii();
+            value = std::borrow::Cow::Borrowed(line[colon + 1..].trim_ascii());
+            open = true;
         }
     }
-    fields
+    if open {
+        field(name, &value);
+    }
 }
 
 /// A bare address from `Delivered-To:`/`X-Original-To:` (`<a@b>` or `a@b`).
@@ -183,27 +197,26 @@ pub fn from_fetch(f: &Fetch<'_>) -> Option<Summary> {
             .unwrap_or_default();
     }
     if let Some(block) = f.header() {
-        for (name, value) in header_fields(block) {
-            match name.as_str() {
-                "references" => s.references = ids(&value, MAX_REFERENCES),
-                "in-reply-to" if s.in_reply_to.is_empty() => {
-                    s.in_reply_to = ids(&value, MAX_REFERENCES)
+        header_fields(block, |name, value| {
+            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+            if is("references") {
+                s.references = ids(value, MAX_REFERENCES);
+            } else if is("in-reply-to") && s.in_reply_to.is_empty() {
+                s.in_reply_to = ids(value, MAX_REFERENCES);
+            } else if is("delivered-to") || is("x-original-to") {
+                if s.delivered_to.len() < MAX_DELIVERED_TO
+                    && let Some(a) = bare_address(value)
+                    && !s.delivered_to.iter().any(|d| d.eq_ignore_ascii_case(&a))
+                {
+                    s.delivered_to.push(a);
                 }
-                "delivered-to" | "x-original-to" => {
-                    if s.delivered_to.len() < MAX_DELIVERED_TO
-                        && let Some(a) = bare_address(&value)
-                        && !s.delivered_to.iter().any(|d| d.eq_ignore_ascii_case(&a))
-                    {
-                        s.delivered_to.push(a);
-                    }
-                }
-                "content-type" => {
-                    let v = String::from_utf8_lossy(&value).to_ascii_lowercase();
-                    s.has_attachment = v.starts_with("multipart/mixed");
-                }
-                _ => {}
+            } else if is("content-type") {
+                s.has_attachment = value
+                    .get(..15)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(b"multipart/mixed"));
             }
-        }
+        });
+        s.delivered_to.shrink_to_fit();
     }
     Some(s)
 }
@@ -235,8 +248,10 @@ mod tests {
 
     #[test]
     fn header_block_unfolds() {
-        let f = header_fields(
+        let mut f: Vec<(String, Vec<u8>)> = Vec::new();
+        header_fields(
             b"References: <a@x>\r\n <b@x>\r\nDelivered-To: help@example.test\r\n\r\n",
+            |n, v| f.push((String::from_utf8_lossy(n).to_ascii_lowercase(), v.to_vec())),
         );
         assert_eq!(f[0].0, "references");
         assert_eq!(ids(&f[0].1, 10), ["a@x", "b@x"]);

@@ -18,7 +18,7 @@ use crate::net::Server;
 use crate::store::cache::{CacheKey, CachedMailbox, HeaderCache};
 
 /// Messages per FETCH round trip when reading new mail.
-pub const FETCH_BATCH: usize = 2000;
+pub const FETCH_BATCH: usize = 500;
 
 /// What a sync tells its caller, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +55,8 @@ pub struct MailboxState {
     /// Whether `data` describes a real server state (from the cache or a sync).
     known: bool,
     dirty: bool,
+    /// Whether rows are copied into `Cached`/`Added` events (a UI needs them, the CLI not).
+    announce_rows: bool,
 }
 
 impl MailboxState {
@@ -70,6 +72,7 @@ impl MailboxState {
             },
             known: false,
             dirty: false,
+            announce_rows: true,
         }
     }
 
@@ -81,6 +84,12 @@ impl MailboxState {
             login: login.to_string(),
             mailbox: mailbox.to_string(),
         }
+    }
+
+    /// Stops copying rows into events: for callers that read [`rows`](Self::rows) at the end.
+    pub fn quiet_rows(mut self) -> Self {
+        self.announce_rows = false;
+        self
     }
 
     pub fn rows(&self) -> &[Summary] {
@@ -97,7 +106,7 @@ impl MailboxState {
         if let Some(warning) = self.load_cache_quietly(cache) {
             sink(SyncEvent::Warning(warning));
         }
-        if self.known {
+        if self.known && self.announce_rows {
             // The caller (a UI) keeps its own copy; the CLI uses the quiet variant.
             sink(SyncEvent::Cached(self.data.rows.clone()));
         }
@@ -177,13 +186,15 @@ impl MailboxState {
         if rows.is_empty() {
             return;
         }
-        rows.sort_by_key(|r| r.uid);
+        rows.sort_unstable_by_key(|r| r.uid);
         rows.dedup_by_key(|r| r.uid);
-        sink(SyncEvent::Added(rows.clone()));
+        if self.announce_rows {
+            sink(SyncEvent::Added(rows.clone()));
+        }
         let appended_in_order = rows.first().map(|r| r.uid > self.max_uid()).unwrap_or(true);
         self.data.rows.extend(rows);
         if !appended_in_order {
-            self.data.rows.sort_by_key(|r| r.uid);
+            self.data.rows.sort_unstable_by_key(|r| r.uid);
         }
         self.dirty = true;
     }
@@ -289,6 +300,18 @@ pub fn sync(
     state: &mut MailboxState,
     sink: &mut dyn FnMut(SyncEvent),
 ) -> Result<MailboxStatus, ImapError> {
+    sync_with(conn, account, server, state, &mut || None, sink)
+}
+
+/// [`sync`], allowed to open a second connection through `more` for a large fetch.
+pub fn sync_with(
+    conn: &mut ImapConn,
+    account: &str,
+    server: &Server,
+    state: &mut MailboxState,
+    more: MoreConnections<'_>,
+    sink: &mut dyn FnMut(SyncEvent),
+) -> Result<MailboxStatus, ImapError> {
     let err = |message: String| ImapError {
         account: account.to_string(),
         server: server.clone(),
@@ -390,7 +413,14 @@ pub fn sync(
     // 2. New messages: exactly the UIDs above what we hold.
     let start = state.max_uid().saturating_add(1).max(1);
     if status.exists > 0 && (status.uid_next == 0 || status.uid_next > start || !uids_verified) {
-        fetch_new(conn, start, condstore, &mut |rows| state.add(rows, sink)).map_err(err)?;
+        let uids = search_new(conn, start).map_err(err)?;
+        // Exact room for what is coming: no doubling slack, no copy of 100,000 rows.
+        state.data.rows.reserve_exact(uids.len());
+        let extra = maybe_more(uids.len(), more);
+        fetch_uids(conn, extra, &mailbox, &uids, condstore, &mut |rows| {
+            state.add(rows, sink)
+        })
+        .map_err(err)?;
     }
 
     // 3. Expunges the cheap paths could not see: the count says whether a full diff is due.
@@ -423,43 +453,106 @@ pub fn sync(
     Ok(status)
 }
 
-/// Fetches the rows of `uids` (ascending) in batches, handing each batch over as it arrives.
+/// A second connection for a large first sync, opened only when it pays off.
+pub type MoreConnections<'a> = &'a mut dyn FnMut() -> Option<ImapConn>;
+
+/// Batches at or above which a second connection is worth its login.
+const PARALLEL_FROM_BATCHES: usize = 4;
+
+/// One batch as the server sent it (parsed by the imap crate, not yet converted).
+fn fetch_raw(
+    conn: &mut ImapConn,
+    chunk: &[u32],
+    items: &str,
+) -> Result<imap::types::Fetches, String> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let fetched = conn
+        .session
+        .uid_fetch(uid_set(chunk), items)
+        .map_err(|e| format!("UID FETCH: {}", describe(&e)))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(fetched)
+}
+
+/// The rows of one batch, ascending, only those asked for.
+fn rows_of(fetched: imap::types::Fetches, chunk: &[u32]) -> Vec<Summary> {
+    let mut rows: Vec<Summary> = fetched
+        .iter()
+        .filter_map(summary::from_fetch)
+        .filter(|r| chunk.binary_search(&r.uid).is_ok())
+        .collect();
+    drop(fetched);
+    rows.sort_unstable_by_key(|r| r.uid);
+    rows
+}
+
+/// Fetches the rows of `uids` (ascending) in batches, handing each batch over in UID order as
+/// it arrives. With a second connection, odd batches are fetched on it by another thread:
+/// the server prepares one batch while this side decodes the other, which is where a single
+/// connection loses its time.
 fn fetch_uids(
     conn: &mut ImapConn,
+    extra: Option<ImapConn>,
+    mailbox: &str,
     uids: &[u32],
     condstore: bool,
     batch: &mut dyn FnMut(Vec<Summary>),
 ) -> Result<(), String> {
     let items = summary::fetch_items(condstore);
-    for chunk in uids.chunks(FETCH_BATCH) {
-        conn.budget.grant(DEFAULT_READ_BUDGET);
-        let fetched = conn
-            .session
-            .uid_fetch(uid_set(chunk), &items)
-            .map_err(|e| format!("UID FETCH: {}", describe(&e)))?;
-        let mut rows: Vec<Summary> = fetched
-            .iter()
-            .filter_map(summary::from_fetch)
-            .filter(|r| chunk.binary_search(&r.uid).is_ok())
-            .collect();
-        drop(fetched);
-        let _ = conn.session.take_all_unsolicited().count();
-        rows.sort_by_key(|r| r.uid);
-        if !rows.is_empty() {
-            batch(rows);
+    let chunks: Vec<&[u32]> = uids.chunks(FETCH_BATCH).collect();
+    let Some(mut other) = extra.filter(|_| chunks.len() >= PARALLEL_FROM_BATCHES) else {
+        for chunk in &chunks {
+            let rows = rows_of(fetch_raw(conn, chunk, &items)?, chunk);
+            if !rows.is_empty() {
+                batch(rows);
+            }
         }
-    }
-    Ok(())
+        return Ok(());
+    };
+    other
+        .session
+        .examine(utf7::encode(mailbox))
+        .map_err(|e| format!("second connection: {}", describe(&e)))?;
+    std::thread::scope(|scope| {
+        // Bounded: the helper stays at most one batch ahead.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<Summary>, String>)>(1);
+        let odd: Vec<(usize, &[u32])> = chunks
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 1)
+            .collect();
+        let items_ref = &items;
+        scope.spawn(move || {
+            for (i, chunk) in odd {
+                let result = fetch_raw(&mut other, chunk, items_ref).map(|f| rows_of(f, chunk));
+                let failed = result.is_err();
+                if tx.send((i, result)).is_err() || failed {
+                    break;
+                }
+            }
+            let _ = other.session.logout();
+        });
+        for (i, chunk) in chunks.iter().enumerate() {
+            let rows = if i % 2 == 0 {
+                rows_of(fetch_raw(conn, chunk, &items)?, chunk)
+            } else {
+                match rx.recv() {
+                    Ok((j, result)) if j == i => result?,
+                    Ok(_) => return Err("second connection: batches out of order".to_string()),
+                    Err(_) => return Err("second connection ended early".to_string()),
+                }
+            };
+            if !rows.is_empty() {
+                batch(rows);
+            }
+        }
+        Ok(())
+    })
 }
 
-/// Streams the rows of every message with UID ≥ `from_uid` on the selected mailbox, without
-/// a cache (the uncached `Backend` path).
-pub fn fetch_new(
-    conn: &mut ImapConn,
-    from_uid: u32,
-    condstore: bool,
-    batch: &mut dyn FnMut(Vec<Summary>),
-) -> Result<(), String> {
+/// The UIDs ≥ `from_uid` on the selected mailbox, ascending.
+fn search_new(conn: &mut ImapConn, from_uid: u32) -> Result<Vec<u32>, String> {
     conn.budget.grant(DEFAULT_READ_BUDGET);
     let found = conn
         .session
@@ -469,7 +562,31 @@ pub fn fetch_new(
     // `n:*` always matches the highest UID even when it is below n.
     let mut uids: Vec<u32> = found.into_iter().filter(|u| *u >= from_uid).collect();
     uids.sort_unstable();
-    fetch_uids(conn, &uids, condstore, batch)
+    Ok(uids)
+}
+
+/// A second connection when `count` new rows make it worth a login.
+fn maybe_more(count: usize, more: MoreConnections<'_>) -> Option<ImapConn> {
+    if count >= FETCH_BATCH * PARALLEL_FROM_BATCHES {
+        more()
+    } else {
+        None
+    }
+}
+
+/// Streams the rows of every message with UID ≥ `from_uid` on the selected mailbox, without
+/// a cache (the uncached `Backend` path).
+pub fn fetch_new(
+    conn: &mut ImapConn,
+    mailbox: &str,
+    from_uid: u32,
+    condstore: bool,
+    more: MoreConnections<'_>,
+    batch: &mut dyn FnMut(Vec<Summary>),
+) -> Result<(), String> {
+    let uids = search_new(conn, from_uid)?;
+    let extra = maybe_more(uids.len(), more);
+    fetch_uids(conn, extra, mailbox, &uids, condstore, batch)
 }
 
 fn flag_update(f: &imap::types::Fetch<'_>) -> Option<FlagUpdate> {

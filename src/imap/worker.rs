@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::actions::{self, ActionError};
 use super::connect::{ImapConn, Target, credential, open_session_with};
 use super::idle::{IdleSignal, IdleStartError, IdleWatcher};
-use super::sync::{MailboxState, SyncEvent, sync};
+use super::sync::{MailboxState, SyncEvent, sync_with};
 use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::{Account, Imap, Secret};
 use crate::net::Server;
@@ -300,8 +300,18 @@ impl Worker {
 
     fn sync_now(&mut self, conn: &mut ImapConn, state: &mut MailboxState) -> Result<(), String> {
         let server = self.server();
+        let secret = self.secret.clone();
+        let target = Target {
+            account: &self.account,
+            config: &self.imap,
+        };
+        let mut more = || {
+            secret
+                .as_ref()
+                .and_then(|s| open_session_with(&target, s).ok())
+        };
         let emit = &mut self.emit;
-        sync(conn, &self.account, &server, state, &mut |e| {
+        sync_with(conn, &self.account, &server, state, &mut more, &mut |e| {
             emit(WorkerEvent::Sync(e))
         })
         .map_err(|e| e.to_string())?;
