@@ -135,7 +135,30 @@ pub fn read_pem_certificates(path: &Path) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// A TLS connector trusting the system roots plus `ca_file`; hostname verification stays on.
+///
+/// Built once per `ca_file` and shared: loading the system trust store takes tens of
+/// milliseconds, and a sync may open several connections.
 pub fn tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, String> {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::{Mutex, OnceLock};
+    static BUILT: OnceLock<Mutex<HashMap<Option<PathBuf>, native_tls::TlsConnector>>> =
+        OnceLock::new();
+    let key = ca_file.map(Path::to_path_buf);
+    let built = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Ok(map) = built.lock()
+        && let Some(c) = map.get(&key)
+    {
+        return Ok(c.clone());
+    }
+    let connector = build_tls_connector(ca_file)?;
+    if let Ok(mut map) = built.lock() {
+        map.insert(key, connector.clone());
+    }
+    Ok(connector)
+}
+
+fn build_tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, String> {
     let mut builder = native_tls::TlsConnector::builder();
     builder.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
     if let Some(path) = ca_file {

@@ -643,3 +643,126 @@ fn ten_thousand_messages_sync_in_batches_and_warm_start_from_cache() {
         events.len()
     );
 }
+
+#[test]
+fn backend_moves_and_appends_with_flags_and_internaldate() {
+    use mailroom::backend::Backend;
+    use mailroom::imap::backend::ImapBackend;
+    let tb = Testbed::start();
+    tb.deliver("help@example.test", &message(0));
+    let cfg = imap_config(&tb, "alice", "shared/support/INBOX");
+    let mut b = ImapBackend::connect("support", &cfg).unwrap();
+    let status = b.status("shared/support/INBOX").unwrap();
+    assert_eq!(status.exists, 1);
+    assert!(status.keywords_permanent());
+    let when = 1_795_000_000;
+    let uid = b
+        .append(
+            "shared/support/Sent",
+            &message(9),
+            Flags {
+                seen: true,
+                ..Flags::default()
+            },
+            &["$done".to_string()],
+            Some(when),
+        )
+        .unwrap();
+    assert!(uid.is_some(), "UIDPLUS gives the new UID");
+    let mut sent = Vec::new();
+    b.summaries("shared/support/Sent", 1, &mut |r| sent.extend(r))
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].internal_date, when);
+    assert!(sent[0].flags.seen && sent[0].keywords == ["$done"]);
+    assert!(
+        b.append(
+            "shared/support/Sent",
+            b"x",
+            Flags::default(),
+            &["bad kw".into()],
+            None
+        )
+        .is_err()
+    );
+
+    let mut inbox = Vec::new();
+    b.summaries("shared/support/INBOX", 1, &mut |r| inbox.extend(r))
+        .unwrap();
+    b.move_to(
+        "shared/support/INBOX",
+        inbox[0].uid,
+        "shared/support/Drafts",
+    )
+    .unwrap();
+    assert_eq!(b.status("shared/support/INBOX").unwrap().exists, 0);
+    assert_eq!(b.status("shared/support/Drafts").unwrap().exists, 1);
+    let rights = b.rights("shared/support/INBOX").unwrap();
+    assert_eq!(rights.to_string(), "lrswipkxtea");
+}
+
+#[test]
+fn show_prints_sanitized_text_and_never_sets_seen() {
+    let tb = Testbed::start();
+    tb.deliver(
+        "help@example.test",
+        b"From: Eve <eve@outside.test>\r\nTo: help@example.test\r\nSubject: \x1b]0;pwned\x07 hello\r\nMessage-ID: <e1@outside.test>\r\n\r\nbody \x1b[2J text\r\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"alice\"\npassword_command = \"echo alice-pw\"\nmailbox = \"shared/support/INBOX\"\n",
+            tb.imaps_port,
+            tb.ca_file.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mailroom"))
+            .args(["--config", config.to_str().unwrap()])
+            .args(args)
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let list = run(&["list", "support", "--json"]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let uid = rows[0]["uid"].as_u64().unwrap().to_string();
+    let shown = run(&["show", "support", &uid]);
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.status.success());
+    assert!(
+        text.contains("From:    Eve <eve@outside.test>") && text.contains("^[]0;pwned^G hello"),
+        "{text}"
+    );
+    assert!(
+        text.contains("body ^[[2J text") && !text.contains('\x1b'),
+        "{text}"
+    );
+    let raw = run(&["show", "support", &uid, "--raw"]);
+    assert!(
+        raw.stdout.windows(4).any(|w| w == b"\x1b[2J"),
+        "piped --raw is exact"
+    );
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok("SELECT \"shared/support/INBOX\"");
+    let flags = bob.cmd_ok(&format!("UID FETCH {uid} (FLAGS)"));
+    assert!(
+        !flags
+            .lines()
+            .any(|l| l.contains("FETCH (UID") && l.contains("\\Seen")),
+        "{flags}"
+    );
+    // Offline list from the cache, no server needed.
+    tb.stop_imap();
+    let offline = run(&["list", "support", "--offline"]);
+    assert!(offline.status.success());
+    assert!(String::from_utf8_lossy(&offline.stdout).contains("hello"));
+}

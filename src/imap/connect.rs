@@ -345,12 +345,18 @@ struct XOauth2<'a> {
 
 impl imap::Authenticator for XOauth2<'_> {
     type Response = String;
-    fn process(&self, _challenge: &[u8]) -> String {
-        format!(
-            "user={}\x01auth=Bearer {}\x01\x01",
-            self.user,
-            self.token.expose()
-        )
+    fn process(&self, challenge: &[u8]) -> String {
+        // The first (empty) challenge gets the token. A non-empty one is the server's JSON
+        // error report: RFC 7628 wants an empty answer, after which the server says NO.
+        if challenge.is_empty() {
+            format!(
+                "user={}\x01auth=Bearer {}\x01\x01",
+                self.user,
+                self.token.expose()
+            )
+        } else {
+            String::new()
+        }
     }
 }
 
