@@ -179,34 +179,24 @@ pub fn connect(
         net::tcp_connect(&server)
     }
     .map_err(|e| target.err(K::Connect(e)))?;
-    match cfg.tls {
-        Tls::Implicit => {
-            let tls = handshake(target, tcp)?;
-            let (stream, shutdown) = Stream::new(Kind::Tls(Box::new(tls)), budget.clone());
-            let mut client = imap::Client::new(stream);
-            let greeting = client
-                .read_greeting()
-                .map_err(|e| target.err(K::Greeting(e.to_string())))?;
-            check_greeting(target, &greeting)?;
-            Ok((client, shutdown))
-        }
+    let (kind, greeted) = match cfg.tls {
+        Tls::Implicit => (Kind::Tls(Box::new(handshake(target, tcp)?)), false),
+        // The greeting came before STARTTLS; the session continues where it was.
         Tls::Starttls => {
             let tcp = starttls_negotiate(target, tcp)?;
-            let tls = handshake(target, tcp)?;
-            // No greeting after STARTTLS: the session continues where it was.
-            let (stream, shutdown) = Stream::new(Kind::Tls(Box::new(tls)), budget.clone());
-            Ok((imap::Client::new(stream), shutdown))
+            (Kind::Tls(Box::new(handshake(target, tcp)?)), true)
         }
-        Tls::None => {
-            let (stream, shutdown) = Stream::new(Kind::Plain(tcp), budget.clone());
-            let mut client = imap::Client::new(stream);
-            let greeting = client
-                .read_greeting()
-                .map_err(|e| target.err(K::Greeting(e.to_string())))?;
-            check_greeting(target, &greeting)?;
-            Ok((client, shutdown))
-        }
+        Tls::None => (Kind::Plain(tcp), false),
+    };
+    let (stream, shutdown) = Stream::new(kind, budget.clone());
+    let mut client = imap::Client::new(stream);
+    if !greeted {
+        let greeting = client
+            .read_greeting()
+            .map_err(|e| target.err(K::Greeting(e.to_string())))?;
+        check_greeting(target, &greeting)?;
     }
+    Ok((client, shutdown))
 }
 
 fn check_greeting(target: &Target<'_>, greeting: &[u8]) -> Result<(), ImapError> {

@@ -1,6 +1,6 @@
 //! Who a message from a shared account is from, by send mode (PROTOCOL.md, RFC 5322 §3.6.2).
 //!
-//! Pure code. The full reply-identity rules (alias matching) build on this.
+//! Pure code, shared by the compose pane and `mailroom send`: one rule, two front ends.
 
 use crate::config::{Account, Agent, EnvelopeFrom, SendMode};
 
@@ -70,5 +70,197 @@ pub fn describe(account: &Account, agent: &Agent) -> String {
             ),
         },
         Err(reason) => reason,
+    }
+}
+
+/// Every identity the account offers (its address first, then its aliases), or why none.
+pub fn offered(account: &Account, agent: &Agent) -> Result<Vec<SendIdentity>, String> {
+    std::iter::once(&account.address)
+        .chain(account.aliases.iter())
+        .map(|a| identity(account, agent, a))
+        .collect()
+}
+
+/// The identity chosen for a reply, and why, for the compose pane to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyIdentity {
+    pub identity: SendIdentity,
+    pub reason: String,
+}
+
+/// Picks the identity for answering a message that reached the account.
+///
+/// The address the mail actually reached decides: Delivered-To / X-Original-To, then To, then
+/// Cc — the first of those header groups that names one of the account's addresses. If that
+/// group names several of them, the primary address wins and the reason says so. Mail that
+/// names none (Bcc, a list) is answered from the primary address.
+pub fn for_reply(
+    account: &Account,
+    agent: &Agent,
+    delivered_to: &[String],
+    to: &[String],
+    cc: &[String],
+) -> Result<ReplyIdentity, String> {
+    let own: Vec<&String> = std::iter::once(&account.address)
+        .chain(account.aliases.iter())
+        .collect();
+    for (group, addresses) in [("Delivered-To", delivered_to), ("To", to), ("Cc", cc)] {
+        let matched: Vec<&String> = own
+            .iter()
+            .copied()
+            .filter(|o| addresses.iter().any(|a| a.eq_ignore_ascii_case(o)))
+            .collect();
+        let Some(first) = matched.first() else {
+            continue;
+        };
+        let reason = if matched.len() > 1 {
+            format!(
+                "the message reached {} ({group}); the primary address {} is used",
+                matched
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                first
+            )
+        } else {
+            format!("the message reached {first} ({group})")
+        };
+        return Ok(ReplyIdentity {
+            identity: identity(account, agent, first)?,
+            reason,
+        });
+    }
+    Ok(ReplyIdentity {
+        identity: identity(account, agent, &account.address)?,
+        reason: format!(
+            "none of the account's addresses is among the recipients; the primary address {} is used",
+            account.address
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(send: &str) -> Account {
+        toml::from_str(&format!(
+            "name = \"support\"\naddress = \"support@example.test\"\ndisplay_name = \"Example Support\"\naliases = [\"help@example.test\", \"billing@example.test\"]\nsend = \"{send}\"\n"
+        ))
+        .unwrap()
+    }
+
+    fn agent() -> Agent {
+        toml::from_str("id = \"bob\"\nname = \"Bob\"\nemail = \"bob@example.test\"\n").unwrap()
+    }
+
+    fn v(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn send_as_and_on_behalf_on_the_wire() {
+        let id = identity(&account("as"), &agent(), "support@example.test").unwrap();
+        assert_eq!(
+            (
+                id.from.as_str(),
+                id.sender.as_deref(),
+                id.mail_from.as_str()
+            ),
+            ("support@example.test", None, "support@example.test")
+        );
+        assert_eq!(id.from_name, "Example Support");
+        let id = identity(&account("on-behalf"), &agent(), "help@example.test").unwrap();
+        assert_eq!(
+            (
+                id.from.as_str(),
+                id.sender.as_deref(),
+                id.mail_from.as_str()
+            ),
+            (
+                "help@example.test",
+                Some("bob@example.test"),
+                "bob@example.test"
+            )
+        );
+        let mut shared = account("on-behalf");
+        shared.envelope_from = EnvelopeFrom::Shared;
+        assert_eq!(
+            identity(&shared, &agent(), "support@example.test")
+                .unwrap()
+                .mail_from,
+            "support@example.test"
+        );
+        assert!(
+            identity(&account("none"), &agent(), "support@example.test")
+                .unwrap_err()
+                .contains("send = \"none\"")
+        );
+        assert!(
+            identity(&account("as"), &agent(), "ceo@example.test")
+                .unwrap_err()
+                .contains("not an address")
+        );
+        assert_eq!(offered(&account("as"), &agent()).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn reply_identity_follows_the_address_the_mail_reached() {
+        let a = account("as");
+        let r = for_reply(
+            &a,
+            &agent(),
+            &v(&["help@example.test"]),
+            &v(&["support@example.test"]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(r.identity.from, "help@example.test");
+        assert!(r.reason.contains("Delivered-To"), "{}", r.reason);
+        let r = for_reply(
+            &a,
+            &agent(),
+            &[],
+            &v(&["someone@x.test", "HELP@example.test"]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(r.identity.from, "help@example.test");
+        let r = for_reply(
+            &a,
+            &agent(),
+            &[],
+            &v(&["x@x.test"]),
+            &v(&["billing@example.test"]),
+        )
+        .unwrap();
+        assert_eq!(r.identity.from, "billing@example.test");
+        assert!(r.reason.contains("(Cc)"));
+        // Two of the account's addresses in one group: the primary wins, and says why.
+        let r = for_reply(
+            &a,
+            &agent(),
+            &[],
+            &v(&["help@example.test", "support@example.test"]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(r.identity.from, "support@example.test");
+        assert!(r.reason.contains("primary"), "{}", r.reason);
+        // Two aliases: the first in the account's order.
+        let r = for_reply(
+            &a,
+            &agent(),
+            &[],
+            &v(&["billing@example.test", "help@example.test"]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(r.identity.from, "help@example.test");
+        // Nobody of ours: primary.
+        let r = for_reply(&a, &agent(), &[], &v(&["list@x.test"]), &[]).unwrap();
+        assert_eq!(r.identity.from, "support@example.test");
+        assert!(for_reply(&account("none"), &agent(), &[], &[], &[]).is_err());
     }
 }

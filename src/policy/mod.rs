@@ -1,5 +1,6 @@
-//! Pure rules with no I/O: rights, signature templates, (later) identity.
+//! Pure rules with no I/O: send identity, signatures and their templates, rights.
 
 pub mod identity;
 pub mod rights;
+pub mod signature;
 pub mod template;
