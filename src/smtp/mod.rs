@@ -1,6 +1,7 @@
 //! SMTP: secure submission connections; for now the probe `mailroom check` runs.
 
 pub mod probe;
+pub mod submit;
 
 use std::fmt;
 

@@ -32,12 +32,12 @@ impl fmt::Display for Raw {
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Connects, authenticates, and tries `MAIL FROM:<mail_from>` (then RSET), sending nothing.
-pub fn probe(
+/// A submission connection: connected, TLS as configured, authenticated when a login is set.
+/// Returns the connection and who it is authenticated as.
+pub fn open(
     account: &str,
     cfg: &config::Smtp,
-    mail_from: Option<&str>,
-) -> Result<Probe, SmtpError> {
+) -> Result<(SmtpConnection, Option<String>), SmtpError> {
     let server = Server {
         host: cfg.host.clone(),
         port: cfg.port(),
@@ -120,10 +120,7 @@ pub fn probe(
             )
         })?;
     }
-    let mut probe = Probe {
-        tls: conn.is_encrypted(),
-        ..Probe::default()
-    };
+    let mut authenticated_as = None;
     if let Some(login) = &cfg.login {
         let secret = crate::imap::connect::credential(
             cfg.auth,
@@ -161,11 +158,36 @@ pub fn probe(
                 format!("login as {login:?} refused: {}", describe(&e)),
             )
         })?;
-        probe.authenticated_as = Some(match &cfg.authzid {
+        authenticated_as = Some(match &cfg.authzid {
             Some(z) => format!("{login} as {z}"),
             None => login.clone(),
         });
     }
+    Ok((conn, authenticated_as))
+}
+
+/// Connects, authenticates, and tries `MAIL FROM:<mail_from>` (then RSET), sending nothing.
+pub fn probe(
+    account: &str,
+    cfg: &config::Smtp,
+    mail_from: Option<&str>,
+) -> Result<Probe, SmtpError> {
+    let (mut conn, authenticated_as) = open(account, cfg)?;
+    let server = Server {
+        host: cfg.host.clone(),
+        port: cfg.port(),
+    };
+    let err = |stage: SmtpStage, message: String| SmtpError {
+        account: account.to_string(),
+        server: server.clone(),
+        stage,
+        message,
+    };
+    let mut probe = Probe {
+        tls: conn.is_encrypted(),
+        authenticated_as,
+        ..Probe::default()
+    };
     if let Some(from) = mail_from {
         if !config::is_valid_address(from) {
             return Err(err(
