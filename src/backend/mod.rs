@@ -235,4 +235,23 @@ pub trait Backend: Send {
 
     /// The agent's rights on a mailbox (MYRIGHTS, or inferred without ACL).
     fn rights(&mut self, mailbox: &str) -> Result<Rights, BackendError>;
+
+    /// The UID of a message with this Message-ID (without brackets), if the mailbox has one.
+    /// The default reads every summary; servers that can search override it.
+    fn find_message_id(
+        &mut self,
+        mailbox: &str,
+        message_id: &str,
+    ) -> Result<Option<u32>, BackendError> {
+        let mut found = None;
+        self.summaries(mailbox, 1, &mut |rows| {
+            if found.is_none() {
+                found = rows
+                    .iter()
+                    .find(|r| r.message_id.as_deref() == Some(message_id))
+                    .map(|r| r.uid);
+            }
+        })?;
+        Ok(found)
+    }
 }

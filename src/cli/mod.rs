@@ -3,6 +3,7 @@
 pub mod check;
 pub mod list;
 pub mod mailbox;
+pub mod send;
 pub mod show;
 
 use std::path::{Path, PathBuf};

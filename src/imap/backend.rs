@@ -222,6 +222,28 @@ impl Backend for ImapBackend {
         }))
     }
 
+    fn find_message_id(
+        &mut self,
+        mailbox: &str,
+        message_id: &str,
+    ) -> Result<Option<u32>, BackendError> {
+        self.select(mailbox)?;
+        // A Message-ID is printable ASCII without quotes; anything else cannot be ours.
+        if message_id.is_empty()
+            || !message_id
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        {
+            return Ok(None);
+        }
+        let found = self
+            .conn
+            .session
+            .uid_search(format!("HEADER Message-ID \"<{message_id}>\""))
+            .map_err(|e| self.protocol(format!("UID SEARCH: {}", describe(&e))))?;
+        Ok(found.into_iter().min())
+    }
+
     fn rights(&mut self, mailbox: &str) -> Result<Rights, BackendError> {
         let Some(quoted) = quote_mailbox(mailbox) else {
             return Err(BackendError::NoMailbox {

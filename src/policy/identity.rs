@@ -91,9 +91,12 @@ pub struct ReplyIdentity {
 /// Picks the identity for answering a message that reached the account.
 ///
 /// The address the mail actually reached decides: Delivered-To / X-Original-To, then To, then
-/// Cc — the first of those header groups that names one of the account's addresses. If that
-/// group names several of them, the primary address wins and the reason says so. Mail that
-/// names none (Bcc, a list) is answered from the primary address.
+/// Cc — the first of those header groups that names one of the account's addresses. In the
+/// delivery headers only an alias is decisive: a server writes the mailbox's own address there
+/// after expanding aliases (Dovecot's LMTP does), so the primary address in Delivered-To says
+/// where the mail was stored, not what the sender wrote. If a group names several of the
+/// account's addresses, the primary address wins and the reason says so. Mail that names none
+/// (Bcc, a list) is answered from the primary address.
 pub fn for_reply(
     account: &Account,
     agent: &Agent,
@@ -104,8 +107,14 @@ pub fn for_reply(
     let own: Vec<&String> = std::iter::once(&account.address)
         .chain(account.aliases.iter())
         .collect();
-    for (group, addresses) in [("Delivered-To", delivered_to), ("To", to), ("Cc", cc)] {
-        let matched: Vec<&String> = own
+    let aliases: Vec<&String> = account.aliases.iter().collect();
+    let groups: [(&str, &[String], &[&String]); 3] = [
+        ("Delivered-To", delivered_to, &aliases),
+        ("To", to, &own),
+        ("Cc", cc, &own),
+    ];
+    for (group, addresses, candidates) in groups {
+        let matched: Vec<&String> = candidates
             .iter()
             .copied()
             .filter(|o| addresses.iter().any(|a| a.eq_ignore_ascii_case(o)))
@@ -115,12 +124,17 @@ pub fn for_reply(
         };
         let reason = if matched.len() > 1 {
             format!(
-                "the message reached {} ({group}); the primary address {} is used",
+                "the message reached {} ({group}); the {} {} is used",
                 matched
                     .iter()
                     .map(|m| m.as_str())
                     .collect::<Vec<_>>()
                     .join(" and "),
+                if *first == &account.address {
+                    "primary address"
+                } else {
+                    "first alias"
+                },
                 first
             )
         } else {
@@ -134,7 +148,7 @@ pub fn for_reply(
     Ok(ReplyIdentity {
         identity: identity(account, agent, &account.address)?,
         reason: format!(
-            "none of the account's addresses is among the recipients; the primary address {} is used",
+            "no alias of the account is among the recipients; the primary address {} is used",
             account.address
         ),
     })
@@ -218,6 +232,17 @@ mod tests {
         .unwrap();
         assert_eq!(r.identity.from, "help@example.test");
         assert!(r.reason.contains("Delivered-To"), "{}", r.reason);
+        // Dovecot's LMTP writes the mailbox address after alias expansion: To decides.
+        let r = for_reply(
+            &a,
+            &agent(),
+            &v(&["support@example.test"]),
+            &v(&["help@example.test"]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(r.identity.from, "help@example.test");
+        assert!(r.reason.contains("(To)"), "{}", r.reason);
         let r = for_reply(
             &a,
             &agent(),

@@ -1,5 +1,6 @@
 //! SMTP: secure submission connections; for now the probe `mailroom check` runs.
 
+pub mod pipeline;
 pub mod probe;
 pub mod submit;
 

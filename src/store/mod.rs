@@ -10,8 +10,10 @@
 //! - Everything read back is outside data: bounds-checked, checksummed, and an error or a miss
 //!   when malformed, never a panic or an allocation sized by a length field.
 
+pub mod audit;
 pub mod bodies;
 pub mod cache;
+pub mod outbox;
 
 pub use bodies::BodyCache;
 pub use cache::{CacheKey, CachedMailbox, HeaderCache};
@@ -248,7 +250,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CacheError + '_ {
 }
 
 /// Creates `dir` and its missing parents with mode 0700.
-fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
@@ -265,7 +267,7 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// Writes `path` (inside `dir`) atomically: `fill` writes a fresh temp file in `dir`, which is
 /// then renamed over `path`. With `durable`, file and directory are fsynced so a crash leaves
 /// the old or the new contents, not an empty file.
-fn write_atomic(
+pub(crate) fn write_atomic(
     dir: &Path,
     path: &Path,
     durable: bool,

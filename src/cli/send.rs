@@ -1,0 +1,392 @@
+//! `mailroom send` and `mailroom outbox`: the compose pane's policy, from the command line.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::list::{ListError, find_account};
+use crate::config::{Account, Config};
+use crate::mail::compose::{self, Attachment, Draft, Outgoing};
+use crate::mail::{header, parse, sanitize};
+use crate::policy::{identity, signature};
+use crate::smtp::pipeline::{self, Context, Outcome};
+use crate::store::audit::AuditLog;
+use crate::store::outbox::Outbox;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(transparent)]
+    List(#[from] ListError),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Header(#[from] header::HeaderError),
+    #[error(transparent)]
+    Compose(#[from] compose::ComposeError),
+    #[error(transparent)]
+    Pipeline(#[from] pipeline::PipelineError),
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("no data directory could be determined (set $HOME or $XDG_DATA_HOME)")]
+    NoDataDir,
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// What the command line asked for.
+#[derive(Debug, Clone, Default)]
+pub struct SendArgs {
+    pub account: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub bcc: Vec<String>,
+    pub subject: Option<String>,
+    pub reply: Option<u32>,
+    pub from: Option<String>,
+    pub body_file: Option<PathBuf>,
+    pub attach: Vec<PathBuf>,
+    pub dry_run: bool,
+    pub json: bool,
+}
+
+fn stores() -> Result<(Outbox, AuditLog), SendError> {
+    let outbox = Outbox::default_dir().ok_or(SendError::NoDataDir)?;
+    let audit = AuditLog::default_path().ok_or(SendError::NoDataDir)?;
+    Ok((Outbox::new(outbox), AuditLog::new(audit)))
+}
+
+fn read_body(path: Option<&Path>) -> Result<String, SendError> {
+    let Some(path) = path else {
+        return Ok(String::new());
+    };
+    let mut bytes = Vec::new();
+    let result = if path == Path::new("-") {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map(|_| ())
+    };
+    result.map_err(|source| SendError::File {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("pdf") => "application/pdf",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("txt" | "log") => "text/plain",
+        Some("csv") => "text/csv",
+        Some("html" | "htm") => "text/html",
+        Some("zip") => "application/zip",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+fn attachments(paths: &[PathBuf]) -> Result<Vec<Attachment>, SendError> {
+    paths
+        .iter()
+        .map(|p| {
+            let data = std::fs::read(p).map_err(|source| SendError::File {
+                path: p.display().to_string(),
+                source,
+            })?;
+            let file_name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "attachment".into());
+            Ok(Attachment {
+                content_type: content_type(&file_name).to_string(),
+                file_name,
+                data,
+            })
+        })
+        .collect()
+}
+
+fn addresses(field: &str, values: &[String]) -> Result<Vec<String>, SendError> {
+    let mut out = Vec::new();
+    for v in values {
+        out.extend(header::parse_addresses(field, v)?);
+    }
+    Ok(out)
+}
+
+/// Policy and building, shared by `--dry-run` and a real send.
+fn prepare(
+    config: &Config,
+    account: &Account,
+    args: &SendArgs,
+) -> Result<(identity::SendIdentity, Outgoing, Option<String>), SendError> {
+    let mut draft = Draft {
+        to: addresses("To", &args.to)?,
+        cc: addresses("Cc", &args.cc)?,
+        bcc: addresses("Bcc", &args.bcc)?,
+        subject: args.subject.clone().unwrap_or_default(),
+        attachments: attachments(&args.attach)?,
+        ..Draft::default()
+    };
+    header::check_value("Subject", &draft.subject)?;
+    let new_text = read_body(args.body_file.as_deref())?;
+    let mut quoted = None;
+    let mut why = None;
+    let id = match args.reply {
+        Some(uid) => {
+            let raw = super::show::fetch_raw(config, &account.name, uid)?;
+            let original = parse::summary_from_raw(uid, &raw, 0, Default::default(), Vec::new());
+            let emails = |v: &[crate::backend::Address]| {
+                v.iter().map(|a| a.email.clone()).collect::<Vec<_>>()
+            };
+            if draft.to.is_empty() {
+                let target = if original.reply_to.is_empty() {
+                    &original.from
+                } else {
+                    &original.reply_to
+                };
+                draft.to = emails(target);
+            }
+            if args.subject.is_none() {
+                let s = original.subject.trim();
+                draft.subject = if s.len() >= 3 && s[..3].eq_ignore_ascii_case("re:") {
+                    s.to_string()
+                } else {
+                    format!("Re: {s}")
+                };
+                header::check_value("Subject", &draft.subject)?;
+            }
+            draft.in_reply_to = original.message_id.clone();
+            draft.references = original.references.clone();
+            if let Some(m) = &original.message_id
+                && !draft.references.contains(m)
+            {
+                draft.references.push(m.clone());
+            }
+            let who = original
+                .from
+                .first()
+                .map(|a| a.display())
+                .unwrap_or_default();
+            let when = original
+                .date
+                .map(crate::mail::date::rfc5322_utc)
+                .unwrap_or_default();
+            quoted = Some(signature::quote(
+                &signature::attribution(&when, &who),
+                &parse::text_body(&raw),
+            ));
+            match &args.from {
+                Some(from) => {
+                    identity::identity(account, &config.agent, from).map_err(SendError::Refused)?
+                }
+                None => {
+                    let r = identity::for_reply(
+                        account,
+                        &config.agent,
+                        &original.delivered_to,
+                        &emails(&original.to),
+                        &emails(&original.cc),
+                    )
+                    .map_err(SendError::Refused)?;
+                    why = Some(r.reason);
+                    r.identity
+                }
+            }
+        }
+        None => identity::identity(
+            account,
+            &config.agent,
+            args.from.as_deref().unwrap_or(&account.address),
+        )
+        .map_err(SendError::Refused)?,
+    };
+    let rendered = match &account.signature {
+        Some(name) => match config.signatures.get(name) {
+            Some(sig) => Some(
+                signature::render(sig, &config.agent, account)
+                    .map_err(|e| SendError::Refused(e.to_string()))?,
+            ),
+            None => None,
+        },
+        None => None,
+    };
+    draft.body = signature::assemble(&new_text, rendered.as_ref(), quoted.as_deref());
+    if let Some(r) = &rendered {
+        signature::check(&draft.body, r).map_err(|e| SendError::Refused(e.to_string()))?;
+    }
+    let outgoing = compose::build(&draft, &id, SystemTime::now())?;
+    Ok((id, outgoing, why))
+}
+
+#[derive(Serialize)]
+struct DryRun<'a> {
+    mail_from: &'a str,
+    recipients: &'a [String],
+    message_id: &'a str,
+    identity_reason: Option<&'a str>,
+    message: String,
+}
+
+/// `mailroom send`; returns whether the message was delivered.
+pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
+    let account = find_account(config, &args.account)?;
+    let (id, outgoing, why) = prepare(config, account, args)?;
+    let mut out = std::io::stdout().lock();
+    if args.dry_run {
+        if args.json {
+            let v = DryRun {
+                mail_from: &outgoing.mail_from,
+                recipients: &outgoing.recipients,
+                message_id: &outgoing.message_id,
+                identity_reason: why.as_deref(),
+                message: String::from_utf8_lossy(&outgoing.raw).into_owned(),
+            };
+            writeln!(
+                out,
+                "{}",
+                sanitize::to_json_pretty(&v).map_err(std::io::Error::other)?
+            )?;
+        } else {
+            writeln!(
+                out,
+                "MAIL FROM:<{}>",
+                sanitize::single_line(&outgoing.mail_from)
+            )?;
+            for r in &outgoing.recipients {
+                writeln!(out, "RCPT TO:<{}>", sanitize::single_line(r))?;
+            }
+            if let Some(w) = &why {
+                writeln!(out, "# identity: {}", sanitize::single_line(w))?;
+            }
+            writeln!(out)?;
+            out.write_all(sanitize::multi_line_bytes(&outgoing.raw).as_bytes())?;
+        }
+        return Ok(true);
+    }
+    let (outbox, audit) = stores()?;
+    let ctx = Context {
+        config,
+        outbox: &outbox,
+        audit: &audit,
+    };
+    let queued = pipeline::queue(&ctx, account, &id, &outgoing, args.reply)?;
+    let outcome = pipeline::deliver(&ctx, &queued, false)?;
+    report(&mut out, args.json, &outcome)?;
+    Ok(matches!(
+        outcome,
+        Outcome::Sent { .. } | Outcome::Submitted { .. }
+    ))
+}
+
+fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std::io::Result<()> {
+    if json {
+        return writeln!(
+            out,
+            "{}",
+            sanitize::to_json_pretty(outcome).map_err(std::io::Error::other)?
+        );
+    }
+    let line = match outcome {
+        Outcome::Sent { message_id } => format!("sent <{message_id}>"),
+        Outcome::Submitted { message_id, error } => {
+            format!("sent <{message_id}>; filing will be retried: {error}")
+        }
+        Outcome::Deferred { message_id, error } => {
+            format!("queued <{message_id}>, will retry: {error}")
+        }
+        Outcome::Failed { message_id, error } => {
+            format!("refused <{message_id}>, kept in the outbox: {error}")
+        }
+    };
+    writeln!(out, "{}", sanitize::single_line(&line))
+}
+
+/// `mailroom outbox [--retry] [--json]`; returns whether nothing is left failed.
+pub fn outbox(config: &Config, retry: bool, json: bool) -> Result<bool, SendError> {
+    let (outbox, audit) = stores()?;
+    let ctx = Context {
+        config,
+        outbox: &outbox,
+        audit: &audit,
+    };
+    let mut out = std::io::stdout().lock();
+    if retry {
+        let results = pipeline::flush(&ctx, true, true);
+        for (_, r) in &results {
+            match r {
+                Ok(o) => report(&mut out, json, o)?,
+                Err(e) => writeln!(out, "error: {}", sanitize::single_line(e))?,
+            }
+        }
+    }
+    let entries = outbox.list();
+    if json {
+        let v: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|(id, e)| match e {
+                Ok(e) => serde_json::json!({ "id": id, "entry": e }),
+                Err(err) => serde_json::json!({ "id": id, "error": err.to_string() }),
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            sanitize::to_json_pretty(&v).map_err(std::io::Error::other)?
+        )?;
+    } else if entries.is_empty() {
+        writeln!(out, "the outbox is empty")?;
+    } else {
+        for (id, e) in &entries {
+            let line = match e {
+                Ok(e) => format!(
+                    "{id}  {:<9}  {}  {}  attempts {}  {}",
+                    state_name(&e.state),
+                    e.account,
+                    e.subject,
+                    e.attempts,
+                    state_detail(&e.state)
+                ),
+                Err(err) => format!("{id}  damaged: {err}"),
+            };
+            writeln!(out, "{}", sanitize::single_line(&line))?;
+        }
+    }
+    Ok(!entries.iter().any(|(_, e)| matches!(e, Ok(x) if matches!(x.state, crate::store::outbox::State::Failed { .. }))))
+}
+
+fn state_name(s: &crate::store::outbox::State) -> &'static str {
+    use crate::store::outbox::State as S;
+    match s {
+        S::Queued => "queued",
+        S::Sending => "sending",
+        S::Submitted => "submitted",
+        S::Deferred { .. } => "deferred",
+        S::Failed { .. } => "failed",
+    }
+}
+
+fn state_detail(s: &crate::store::outbox::State) -> String {
+    use crate::store::outbox::State as S;
+    match s {
+        S::Deferred { error, retry_at } => format!(
+            "retry at {}: {error}",
+            crate::mail::date::rfc3339_utc(*retry_at)
+        ),
+        S::Failed { error } => error.clone(),
+        _ => String::new(),
+    }
+}

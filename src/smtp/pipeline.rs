@@ -1,0 +1,363 @@
+//! The send pipeline: queue durably, submit once, file the result.
+//!
+//! `queue` writes the finished message to the outbox before anything is transmitted;
+//! `deliver` moves it through the outbox states (see `store::outbox`), submitting through the
+//! account's route (SMTP, a sendmail-style command, or a folder) and then filing it: the Sent
+//! copy (with `X-Mailroom-Agent`, when `sent_copy = "append"`), `\Answered` on the message
+//! answered, and one audit record.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::backend::{Backend, FlagChange, Flags};
+use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
+use crate::mail::compose::{Outgoing, sent_copy};
+use crate::policy::identity::SendIdentity;
+use crate::store::audit::{AuditLog, Record};
+use crate::store::outbox::{Entry, Outbox, State};
+
+/// How one delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Delivered and filed.
+    Sent { message_id: String },
+    /// Delivered; filing failed and will be retried (never the delivery).
+    Submitted { message_id: String, error: String },
+    /// Not delivered yet; retried later.
+    Deferred { message_id: String, error: String },
+    /// Refused; kept in the outbox, visible, not retried on its own.
+    Failed { message_id: String, error: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("outbox: {0}")]
+    Store(#[from] crate::store::CacheError),
+    #[error("account {0:?}: {1}")]
+    Account(String, String),
+}
+
+/// What the pipeline works with.
+pub struct Context<'a> {
+    pub config: &'a Config,
+    pub outbox: &'a Outbox,
+    pub audit: &'a AuditLog,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Seconds before the next try after `attempts` failures: 30 s doubling, at most an hour.
+pub fn backoff(attempts: u32) -> i64 {
+    (30i64 << attempts.saturating_sub(1).min(7)).min(3600)
+}
+
+/// Stores a built message in the outbox; nothing is transmitted yet.
+pub fn queue(
+    ctx: &Context<'_>,
+    account: &Account,
+    identity: &SendIdentity,
+    message: &Outgoing,
+    reply_to_uid: Option<u32>,
+) -> Result<String, PipelineError> {
+    let entry = Entry {
+        account: account.name.clone(),
+        agent: ctx.config.agent.id.clone(),
+        mode: account.send.as_str().to_string(),
+        from: identity.from.clone(),
+        sender: identity.sender.clone(),
+        mail_from: message.mail_from.clone(),
+        recipients: message.recipients.clone(),
+        message_id: message.message_id.clone(),
+        subject: message.subject.clone(),
+        reply_to_uid,
+        created: now(),
+        attempts: 0,
+        state: State::Queued,
+    };
+    Ok(ctx.outbox.enqueue(&entry, &message.raw)?)
+}
+
+/// The account's Sent folder name, if it has one.
+fn sent_folder(account: &Account) -> Option<&str> {
+    account
+        .imap
+        .as_ref()
+        .and_then(|i| i.sent.as_deref())
+        .or_else(|| account.maildir.as_ref().and_then(|m| m.sent.as_deref()))
+}
+
+fn inbox(account: &Account) -> Option<&str> {
+    account
+        .imap
+        .as_ref()
+        .map(|i| i.mailbox.as_str())
+        .or_else(|| account.maildir.as_ref().map(|m| m.mailbox.as_str()))
+}
+
+fn backend(account: &Account) -> Result<Box<dyn Backend>, String> {
+    crate::cli::list::open_backend(account)
+        .map(|(b, _)| b)
+        .map_err(|e| e.to_string())
+}
+
+/// Runs a delivery attempt for one outbox entry (or resumes its filing).
+pub fn deliver(ctx: &Context<'_>, id: &str, retry_failed: bool) -> Result<Outcome, PipelineError> {
+    let (mut entry, raw) = ctx.outbox.load(id)?;
+    let account = ctx
+        .config
+        .accounts
+        .iter()
+        .find(|a| a.name == entry.account)
+        .ok_or_else(|| {
+            PipelineError::Account(
+                entry.account.clone(),
+                "no such account in the configuration".into(),
+            )
+        })?;
+    let message_id = entry.message_id.clone();
+    match entry.state.clone() {
+        State::Failed { error } if !retry_failed => {
+            return Ok(Outcome::Failed { message_id, error });
+        }
+        State::Submitted => return file(ctx, account, id, &entry, &raw),
+        State::Sending => {
+            // The last attempt may have gone through before a crash: if the Sent folder has
+            // the message (the server's own copy, or ours), it was delivered.
+            if let Some(folder) = sent_folder(account)
+                && let Ok(mut b) = backend(account)
+                && let Ok(Some(_)) = b.find_message_id(folder, &message_id)
+            {
+                entry.state = State::Submitted;
+                ctx.outbox.save(id, &entry)?;
+                return file(ctx, account, id, &entry, &raw);
+            }
+        }
+        _ => {}
+    }
+    if account.send == SendMode::None {
+        let error = format!("account {:?} has send = \"none\"", account.name);
+        entry.state = State::Failed {
+            error: error.clone(),
+        };
+        ctx.outbox.save(id, &entry)?;
+        return Ok(Outcome::Failed { message_id, error });
+    }
+    entry.attempts += 1;
+    entry.state = State::Sending;
+    ctx.outbox.save(id, &entry)?;
+    match transmit(account, &entry, &raw) {
+        Ok(()) => {
+            entry.state = State::Submitted;
+            ctx.outbox.save(id, &entry)?;
+            file(ctx, account, id, &entry, &raw)
+        }
+        Err(Failure::Temporary(error)) => {
+            entry.state = State::Deferred {
+                error: error.clone(),
+                retry_at: now() + backoff(entry.attempts),
+            };
+            ctx.outbox.save(id, &entry)?;
+            audit(ctx, &entry, format!("deferred: {error}"));
+            Ok(Outcome::Deferred { message_id, error })
+        }
+        Err(Failure::Permanent(error)) => {
+            entry.state = State::Failed {
+                error: error.clone(),
+            };
+            ctx.outbox.save(id, &entry)?;
+            audit(ctx, &entry, format!("refused: {error}"));
+            Ok(Outcome::Failed { message_id, error })
+        }
+    }
+}
+
+enum Failure {
+    Temporary(String),
+    Permanent(String),
+}
+
+fn transmit(account: &Account, entry: &Entry, raw: &[u8]) -> Result<(), Failure> {
+    match account.send_route() {
+        Some(SendRoute::Smtp(smtp)) => {
+            let outgoing = Outgoing {
+                raw: raw.to_vec(),
+                mail_from: entry.mail_from.clone(),
+                recipients: entry.recipients.clone(),
+                message_id: entry.message_id.clone(),
+                subject: entry.subject.clone(),
+            };
+            crate::smtp::submit::submit(&account.name, smtp, &outgoing)
+                .map(|_| ())
+                .map_err(|e| match e {
+                    crate::smtp::submit::SubmitError::Temporary(e) => {
+                        Failure::Temporary(e.to_string())
+                    }
+                    crate::smtp::submit::SubmitError::Permanent(e) => {
+                        Failure::Permanent(e.to_string())
+                    }
+                })
+        }
+        Some(SendRoute::Sendmail(s)) => sendmail(&s.command, entry, raw),
+        Some(SendRoute::File(f)) => {
+            // The demo's "server": one .eml per message, named by a hash of its Message-ID.
+            let name = format!(
+                "{}.eml",
+                &crate::store::hashed_name("sent-file", &[entry.message_id.as_bytes()])[..32]
+            );
+            std::fs::create_dir_all(&f.dir)
+                .and_then(|_| std::fs::write(f.dir.join(name), raw))
+                .map_err(|e| {
+                    Failure::Temporary(format!("cannot write to {}: {e}", f.dir.display()))
+                })
+        }
+        None => Err(Failure::Permanent(
+            "the account has no way to send (smtp, sendmail or file)".into(),
+        )),
+    }
+}
+
+/// `command -f MAIL_FROM -- RCPT…` with the message on stdin (msmtp and sendmail both take
+/// this); exit 75 (EX_TEMPFAIL) is temporary, any other failure permanent.
+fn sendmail(command: &str, entry: &Entry, raw: &[u8]) -> Result<(), Failure> {
+    // Addresses were validated at build time; quote them anyway for the shell.
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut line = format!("{command} -f {} --", quote(&entry.mail_from));
+    for r in &entry.recipients {
+        line.push(' ');
+        line.push_str(&quote(r));
+    }
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(&line)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::Temporary(format!("cannot run {command:?}: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(raw);
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Failure::Temporary(e.to_string()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let why = format!(
+        "{command:?} failed ({}): {}",
+        out.status,
+        crate::mail::sanitize::single_line(String::from_utf8_lossy(&out.stderr).trim())
+    );
+    if out.status.code() == Some(75) {
+        Err(Failure::Temporary(why))
+    } else {
+        Err(Failure::Permanent(why))
+    }
+}
+
+fn audit(ctx: &Context<'_>, entry: &Entry, result: String) {
+    let record = Record {
+        time: crate::mail::date::rfc3339_utc(now()),
+        agent: entry.agent.clone(),
+        account: entry.account.clone(),
+        mode: entry.mode.clone(),
+        from: entry.from.clone(),
+        sender: entry.sender.clone(),
+        mail_from: entry.mail_from.clone(),
+        recipients: entry.recipients.clone(),
+        message_id: entry.message_id.clone(),
+        subject: entry.subject.clone(),
+        result,
+    };
+    // The outbox entry is the source of truth; a failed audit write must not undo a send.
+    let _ = ctx.audit.append(&record);
+}
+
+/// Files a delivered message: Sent copy, `\Answered`, audit record; then leaves the outbox.
+fn file(
+    ctx: &Context<'_>,
+    account: &Account,
+    id: &str,
+    entry: &Entry,
+    raw: &[u8],
+) -> Result<Outcome, PipelineError> {
+    let message_id = entry.message_id.clone();
+    let result = (|| -> Result<(), String> {
+        let needs_copy = account.sent_copy == SentCopy::Append && sent_folder(account).is_some();
+        if !needs_copy && entry.reply_to_uid.is_none() {
+            return Ok(());
+        }
+        let mut b = backend(account)?;
+        if needs_copy && let Some(folder) = sent_folder(account) {
+            // Idempotent: a resumed filing must not store a second copy.
+            if b.find_message_id(folder, &message_id)
+                .map_err(|e| e.to_string())?
+                .is_none()
+            {
+                b.append(
+                    folder,
+                    &sent_copy(raw, &entry.agent),
+                    Flags {
+                        seen: true,
+                        ..Flags::default()
+                    },
+                    &[],
+                    Some(now()),
+                )
+                .map_err(|e| format!("Sent copy: {e}"))?;
+            }
+        }
+        if let (Some(uid), Some(mailbox)) = (entry.reply_to_uid, inbox(account)) {
+            let change = FlagChange {
+                add_flags: Flags {
+                    answered: true,
+                    ..Flags::default()
+                },
+                ..FlagChange::default()
+            };
+            b.store(mailbox, uid, &change, None)
+                .map_err(|e| format!("\\Answered: {e}"))?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            audit(ctx, entry, "sent".into());
+            ctx.outbox.remove(id)?;
+            Ok(Outcome::Sent { message_id })
+        }
+        Err(error) => Ok(Outcome::Submitted { message_id, error }),
+    }
+}
+
+/// Delivers every due entry (queued, sending, submitted, deferred past its time); with
+/// `retry_failed`, failed ones too.
+pub fn flush(
+    ctx: &Context<'_>,
+    retry_failed: bool,
+    force: bool,
+) -> Vec<(String, Result<Outcome, String>)> {
+    let mut out = Vec::new();
+    for (id, entry) in ctx.outbox.list() {
+        let due = match &entry {
+            Ok(e) => match &e.state {
+                State::Deferred { retry_at, .. } => force || *retry_at <= now(),
+                State::Failed { .. } => retry_failed,
+                _ => true,
+            },
+            Err(_) => false,
+        };
+        if due {
+            let r = deliver(ctx, &id, retry_failed).map_err(|e| e.to_string());
+            out.push((id, r));
+        }
+    }
+    out
+}

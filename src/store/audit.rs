@@ -1,0 +1,78 @@
+//! The audit log: one JSON line per send attempt's outcome — who sent what, as which
+//! identity, to whom, with what result. Appended and fsynced; never rewritten.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{CacheError, create_private_dir};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub agent: String,
+    pub account: String,
+    pub mode: String,
+    pub from: String,
+    pub sender: Option<String>,
+    pub mail_from: String,
+    pub recipients: Vec<String>,
+    pub message_id: String,
+    pub subject: String,
+    /// "sent", "refused: …", "deferred: …".
+    pub result: String,
+}
+
+pub struct AuditLog {
+    path: PathBuf,
+}
+
+impl AuditLog {
+    pub fn new(path: PathBuf) -> AuditLog {
+        AuditLog { path }
+    }
+
+    /// `$XDG_DATA_HOME/mailroom/audit.jsonl`.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::BaseDirs::new().map(|d| d.data_dir().join("mailroom").join("audit.jsonl"))
+    }
+
+    pub fn append(&self, record: &Record) -> Result<(), CacheError> {
+        if let Some(dir) = self.path.parent() {
+            create_private_dir(dir)?;
+        }
+        let io = |source| CacheError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut line = serde_json::to_vec(record).map_err(|e| CacheError::Invalid {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
+        line.push(b'\n');
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&self.path).map_err(io)?;
+        // One write of one line: concurrent appenders never interleave within a record.
+        f.write_all(&line).map_err(io)?;
+        f.sync_data().map_err(io)
+    }
+
+    /// Every record; lines that do not parse are skipped (and counted).
+    pub fn read(&self) -> (Vec<Record>, usize) {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return (Vec::new(), 0);
+        };
+        let mut bad = 0;
+        let records = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .filter_map(|l| serde_json::from_str(l).map_err(|_| bad += 1).ok())
+            .collect();
+        (records, bad)
+    }
+}

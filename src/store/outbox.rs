@@ -1,0 +1,216 @@
+//! The durable outbox: a composed message is on disk before anything is transmitted, and
+//! stays there until it is delivered and filed — through crashes, outages and refusals.
+//!
+//! Each message is two files named by a hash of its Message-ID: `<id>.eml` (the exact bytes to
+//! transmit, written once) and `<id>.json` (envelope and state, rewritten atomically). The
+//! state machine makes delivery happen once:
+//! `queued` → `sending` (written before SMTP) → `submitted` (written right after the server's
+//! final OK) → removed when the Sent copy, `\Answered` and the audit record are done.
+//! After a crash, `submitted` resumes the filing; `sending` is resolved by looking for the
+//! Message-ID in the Sent folder before any resend.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{CacheError, create_private_dir, hashed_name, write_atomic};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum State {
+    Queued,
+    /// An attempt started; it may or may not have reached the server.
+    Sending,
+    /// The server accepted it; filing (Sent copy, `\Answered`, audit) remains.
+    Submitted,
+    /// Temporary failure: retried at `retry_at` (Unix seconds).
+    Deferred {
+        error: String,
+        retry_at: i64,
+    },
+    /// Permanent refusal: kept, visible and editable, never retried on its own.
+    Failed {
+        error: String,
+    },
+}
+
+/// Everything about one outgoing message except its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub account: String,
+    pub agent: String,
+    /// "as" or "on-behalf".
+    pub mode: String,
+    pub from: String,
+    pub sender: Option<String>,
+    pub mail_from: String,
+    pub recipients: Vec<String>,
+    pub message_id: String,
+    pub subject: String,
+    /// UID of the message answered, to set `\Answered` on.
+    pub reply_to_uid: Option<u32>,
+    pub created: i64,
+    pub attempts: u32,
+    #[serde(flatten)]
+    pub state: State,
+}
+
+pub struct Outbox {
+    dir: PathBuf,
+}
+
+impl Outbox {
+    pub fn new(dir: PathBuf) -> Outbox {
+        Outbox { dir }
+    }
+
+    /// `$XDG_DATA_HOME/mailroom/outbox`: data, not cache — it must survive cleaning.
+    pub fn default_dir() -> Option<PathBuf> {
+        directories::BaseDirs::new().map(|d| d.data_dir().join("mailroom").join("outbox"))
+    }
+
+    fn id(message_id: &str) -> String {
+        hashed_name("outbox", &[message_id.as_bytes()])[..32].to_string()
+    }
+
+    fn paths(&self, id: &str) -> (PathBuf, PathBuf) {
+        (
+            self.dir.join(format!("{id}.eml")),
+            self.dir.join(format!("{id}.json")),
+        )
+    }
+
+    /// Stores a new message (bytes first, then its state), durably; returns its id.
+    pub fn enqueue(&self, entry: &Entry, raw: &[u8]) -> Result<String, CacheError> {
+        create_private_dir(&self.dir)?;
+        let id = Outbox::id(&entry.message_id);
+        let (eml, _) = self.paths(&id);
+        write_atomic(&self.dir, &eml, true, |f| std::io::Write::write_all(f, raw))?;
+        self.save(&id, entry)?;
+        Ok(id)
+    }
+
+    /// Rewrites an entry's state durably.
+    pub fn save(&self, id: &str, entry: &Entry) -> Result<(), CacheError> {
+        let (_, json) = self.paths(id);
+        let text = serde_json::to_vec_pretty(entry).map_err(|e| CacheError::Invalid {
+            path: json.clone(),
+            reason: e.to_string(),
+        })?;
+        write_atomic(&self.dir, &json, true, |f| {
+            std::io::Write::write_all(f, &text)
+        })
+    }
+
+    pub fn load(&self, id: &str) -> Result<(Entry, Vec<u8>), CacheError> {
+        let (eml, json) = self.paths(id);
+        let text = std::fs::read(&json).map_err(|source| CacheError::Io {
+            path: json.clone(),
+            source,
+        })?;
+        let entry: Entry = serde_json::from_slice(&text).map_err(|e| CacheError::Corrupt {
+            path: json.clone(),
+            reason: e.to_string(),
+        })?;
+        let raw = std::fs::read(&eml).map_err(|source| CacheError::Io { path: eml, source })?;
+        Ok((entry, raw))
+    }
+
+    /// Every message still in the outbox, oldest first; unreadable entries are reported.
+    pub fn list(&self) -> Vec<(String, Result<Entry, CacheError>)> {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<String> = dir
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let id = name.strip_suffix(".json")?;
+                (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| id.to_string())
+            })
+            .collect();
+        ids.sort();
+        let mut out: Vec<(String, Result<Entry, CacheError>)> = ids
+            .into_iter()
+            .map(|id| {
+                let e = self.load(&id).map(|(e, _)| e);
+                (id, e)
+            })
+            .collect();
+        out.sort_by_key(|(_, e)| e.as_ref().map(|e| e.created).unwrap_or(0));
+        out
+    }
+
+    /// Removes a message that is delivered and filed.
+    pub fn remove(&self, id: &str) -> Result<(), CacheError> {
+        let (eml, json) = self.paths(id);
+        // State first: a crash in between leaves bytes without state, never state without bytes.
+        for p in [json, eml] {
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(CacheError::Io { path: p, source }),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str) -> Entry {
+        Entry {
+            account: "support".into(),
+            agent: "alice".into(),
+            mode: "as".into(),
+            from: "support@example.test".into(),
+            sender: None,
+            mail_from: "support@example.test".into(),
+            recipients: vec!["c@outside.test".into()],
+            message_id: id.into(),
+            subject: "Re: hi".into(),
+            reply_to_uid: Some(7),
+            created: 1,
+            attempts: 0,
+            state: State::Queued,
+        }
+    }
+
+    #[test]
+    fn survives_reopen_and_walks_the_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::new(dir.path().join("outbox"));
+        let id = ob.enqueue(&entry("a@x"), b"raw bytes").unwrap();
+        let mut e = ob.load(&id).unwrap().0;
+        e.state = State::Sending;
+        e.attempts = 1;
+        ob.save(&id, &e).unwrap();
+        let reopened = Outbox::new(dir.path().join("outbox"));
+        let (e2, raw) = reopened.load(&id).unwrap();
+        assert_eq!(e2, e);
+        assert_eq!(raw, b"raw bytes");
+        let listed = reopened.list();
+        assert_eq!(listed.len(), 1);
+        reopened.remove(&id).unwrap();
+        assert!(reopened.list().is_empty());
+        // The same Message-ID maps to the same file: a retry never duplicates the entry.
+        assert_eq!(Outbox::id("a@x"), Outbox::id("a@x"));
+    }
+
+    #[test]
+    fn a_damaged_entry_is_reported_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::new(dir.path().to_path_buf());
+        let id = ob.enqueue(&entry("b@x"), b"x").unwrap();
+        std::fs::write(dir.path().join(format!("{id}.json")), b"{not json").unwrap();
+        let listed = ob.list();
+        assert!(matches!(listed[0].1, Err(CacheError::Corrupt { .. })));
+    }
+}

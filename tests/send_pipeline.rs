@@ -1,0 +1,378 @@
+//! `mailroom send` / `outbox` end to end against the real test bed: identity and signature
+//! policy, Sent copy and attribution, \Answered, audit log, refusals kept in the outbox, retry
+//! after an outage, and delivery exactly once after a crash mid-send.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+use support::testbed::Testbed;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config(&self, tb: &Testbed, agent: &str, send: &str, smtp_port: u16) -> PathBuf {
+        let path = self
+            .dir
+            .path()
+            .join(format!("{agent}-{send}-{smtp_port}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "[agent]\nid = \"{agent}\"\nname = \"{agent} Example\"\nemail = \"{agent}@example.test\"\n[agent.fields]\ntitle = \"Support Engineer\"\n\n\
+                 [[account]]\nname = \"support\"\naddress = \"support@example.test\"\ndisplay_name = \"Example Support\"\naliases = [\"help@example.test\"]\nsend = \"{send}\"\nsignature = \"support\"\n\
+                 [account.imap]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{ca}\"\nlogin = \"{agent}\"\npassword_command = \"echo {pw}\"\nmailbox = \"shared/support/INBOX\"\nsent = \"shared/support/Sent\"\n\
+                 [account.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nca_file = \"{ca}\"\nlogin = \"{agent}\"\npassword_command = \"echo {pw}\"\n\n\
+                 [signature.support]\ntext = \"{{agent.name}} · {{agent.fields.title}}\\n{{account.display_name}}\"\ndisclaimer = \"CONFIDENTIAL: for the addressee only.\"\nplacement = \"below-reply\"\nrequired = true\n",
+                tb.imaps_port,
+                ca = tb.ca_file.display(),
+                pw = Testbed::password(agent),
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    fn run(&self, config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(s) = stdin {
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.dir.path().join("data/mailroom/audit.jsonl"))
+            .unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const QUESTION: &[u8] = b"From: Zoe Customer <zoe@outside.test>\r\nTo: help@example.test\r\nSubject: Printer broken\r\nMessage-ID: <q1@outside.test>\r\nDate: Fri, 27 Nov 2026 09:00:00 +0000\r\n\r\nIt prints nothing.\r\n";
+
+#[test]
+fn a_reply_goes_out_from_the_alias_with_signature_sent_copy_answered_and_audit() {
+    let tb = Testbed::start();
+    tb.deliver("help@example.test", QUESTION);
+    let env = Env::new();
+    let cfg = env.config(&tb, "alice", "as", tb.submission_port);
+    let list = env.run(&cfg, &["list", "support", "--json"], None);
+    let rows: Value =
+        serde_json::from_slice(&list.stdout).unwrap_or_else(|_| panic!("{}", text(&list)));
+    let uid = rows[0]["uid"].as_u64().unwrap().to_string();
+
+    let out = env.run(
+        &cfg,
+        &[
+            "send",
+            "support",
+            "--reply",
+            &uid,
+            "--bcc",
+            "qa@outside.test",
+            "--body-file",
+            "-",
+            "--json",
+        ],
+        Some("We sent a technician.\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["result"], "sent");
+    let message_id = outcome["message_id"].as_str().unwrap().to_string();
+
+    let sink = tb.wait_sink(2, Duration::from_secs(15));
+    let to_zoe = sink
+        .iter()
+        .find(|m| m.recipient == "zoe@outside.test")
+        .expect("delivered to the customer");
+    assert!(
+        to_zoe.header("From").unwrap().contains("help@example.test"),
+        "reply from the alias the mail reached"
+    );
+    assert_eq!(to_zoe.sender, "help@example.test");
+    assert!(to_zoe.header("Sender").is_none());
+    assert_eq!(
+        to_zoe.header("Subject").as_deref(),
+        Some("Re: Printer broken")
+    );
+    assert_eq!(
+        to_zoe.header("In-Reply-To").as_deref(),
+        Some("<q1@outside.test>")
+    );
+    assert!(
+        to_zoe.header("X-Mailroom-Agent").is_none(),
+        "the customer never sees the agent in Send As"
+    );
+    for m in &sink {
+        assert!(m.header("Bcc").is_none(), "Bcc transmitted");
+    }
+    let body = mailroom::mail::parse::text_body(&to_zoe.raw);
+    let new_at = body.find("We sent a technician.").unwrap();
+    let sig_at = body
+        .find("-- \n")
+        .or_else(|| body.find("-- \r\n"))
+        .expect("signature delimiter");
+    let quote_at = body.find("> It prints nothing.").expect("quote");
+    let disclaimer_at = body.find("CONFIDENTIAL").expect("disclaimer");
+    assert!(
+        new_at < sig_at && sig_at < quote_at && quote_at < disclaimer_at,
+        "{body}"
+    );
+    assert!(body.contains("alice Example · Support Engineer"), "{body}");
+
+    // The Sent copy, and only it, names the agent; the original is answered.
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok("SELECT \"shared/support/Sent\"");
+    let sent = bob.cmd_ok("FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-MAILROOM-AGENT MESSAGE-ID)])");
+    assert!(
+        sent.contains("X-Mailroom-Agent: alice") && sent.contains(&message_id),
+        "{sent}"
+    );
+    bob.cmd_ok("SELECT \"shared/support/INBOX\"");
+    let flags = bob.cmd_ok(&format!("UID FETCH {uid} (FLAGS)"));
+    assert!(
+        flags
+            .lines()
+            .any(|l| l.contains("FETCH (UID") && l.contains("\\Answered")),
+        "{flags}"
+    );
+
+    // One audit record, matching what the sink received.
+    let audit = env.audit();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["result"], "sent");
+    assert_eq!(audit[0]["from"], "help@example.test");
+    assert_eq!(audit[0]["mail_from"], "help@example.test");
+    assert_eq!(audit[0]["message_id"], message_id.as_str());
+    let mut rcpts: Vec<&str> = audit[0]["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    rcpts.sort_unstable();
+    let mut sunk: Vec<&str> = sink.iter().map(|m| m.recipient.as_str()).collect();
+    sunk.sort_unstable();
+    assert_eq!(rcpts, sunk);
+    let outbox = env.run(&cfg, &["outbox"], None);
+    assert!(
+        text(&outbox).contains("the outbox is empty"),
+        "{}",
+        text(&outbox)
+    );
+}
+
+#[test]
+fn refusals_are_local_or_kept_with_the_servers_reason() {
+    let tb = Testbed::start();
+    let env = Env::new();
+    // carol: send = "none": refused before anything is queued or transmitted.
+    let carol = env.config(&tb, "carol", "none", tb.submission_port);
+    let out = env.run(
+        &carol,
+        &[
+            "send",
+            "support",
+            "--to",
+            "c@outside.test",
+            "--subject",
+            "hi",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("send = \"none\""), "{}", text(&out));
+    // A line break in the subject never reaches a header.
+    let alice = env.config(&tb, "alice", "as", tb.submission_port);
+    let out = env.run(
+        &alice,
+        &[
+            "send",
+            "support",
+            "--to",
+            "c@outside.test",
+            "--subject",
+            "hi\r\nBcc: evil@x.test",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("line breaks"), "{}", text(&out));
+    // bob configured as "as": Postfix refuses the envelope; the message stays, failed, with the reason.
+    let bob = env.config(&tb, "bob", "as", tb.submission_port);
+    let out = env.run(
+        &bob,
+        &[
+            "send",
+            "support",
+            "--to",
+            "c@outside.test",
+            "--subject",
+            "not allowed",
+            "--body-file",
+            "-",
+        ],
+        Some("x"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("refused"), "{}", text(&out));
+    let listing = env.run(&bob, &["outbox", "--json"], None);
+    let entries: Value = serde_json::from_slice(&listing.stdout).unwrap();
+    assert_eq!(entries[0]["entry"]["state"], "failed");
+    assert!(
+        entries[0]["entry"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("55"),
+        "{entries}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(tb.sink_messages().is_empty());
+}
+
+#[test]
+fn an_outage_defers_and_a_retry_delivers_exactly_once() {
+    let tb = Testbed::start();
+    let env = Env::new();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = env.config(&tb, "alice", "as", dead);
+    let out = env.run(
+        &down,
+        &[
+            "send",
+            "support",
+            "--to",
+            "c@outside.test",
+            "--subject",
+            "during outage",
+            "--body-file",
+            "-",
+        ],
+        Some("hello"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("will retry"), "{}", text(&out));
+    let up = env.config(&tb, "alice", "as", tb.submission_port);
+    let retry = env.run(&up, &["outbox", "--retry"], None);
+    assert!(retry.status.success(), "{}", text(&retry));
+    let again = env.run(&up, &["outbox", "--retry"], None);
+    assert!(text(&again).contains("the outbox is empty"));
+    std::thread::sleep(Duration::from_millis(500));
+    let sink = tb.wait_sink(1, Duration::from_secs(10));
+    assert_eq!(
+        sink.iter()
+            .filter(|m| m.header("Subject").as_deref() == Some("during outage"))
+            .count(),
+        1
+    );
+    let results: Vec<String> = env
+        .audit()
+        .iter()
+        .map(|r| r["result"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        results[0].starts_with("deferred") && results[1] == "sent",
+        "{results:?}"
+    );
+}
+
+#[test]
+fn a_crash_after_submission_is_not_sent_twice() {
+    use mailroom::mail::compose::{Draft, build};
+    use mailroom::policy::identity;
+    use mailroom::smtp::pipeline::{self, Context};
+    use mailroom::store::audit::AuditLog;
+    use mailroom::store::outbox::{Outbox, State};
+
+    let tb = Testbed::start();
+    let env = Env::new();
+    let cfg_path = env.config(&tb, "alice", "as", tb.submission_port);
+    let config = mailroom::config::load(&cfg_path).unwrap().config;
+    let account = &config.accounts[0];
+    let outbox = Outbox::new(env.dir.path().join("data/mailroom/outbox"));
+    let audit = AuditLog::new(env.dir.path().join("data/mailroom/audit.jsonl"));
+    let ctx = Context {
+        config: &config,
+        outbox: &outbox,
+        audit: &audit,
+    };
+    let id = identity::identity(account, &config.agent, "support@example.test").unwrap();
+    let draft = Draft {
+        to: vec!["c@outside.test".into()],
+        subject: "once".into(),
+        body: "x".into(),
+        ..Draft::default()
+    };
+    let out = build(&draft, &id, SystemTime::now()).unwrap();
+    let queued = pipeline::queue(&ctx, account, &id, &out, None).unwrap();
+
+    // The previous process got as far as the server's OK and its own Sent copy, then died
+    // before recording anything: the entry still says "sending".
+    mailroom::smtp::submit::submit("support", account.smtp.as_ref().unwrap(), &out).unwrap();
+    let mut alice = tb.raw_imap("alice");
+    alice.append(
+        "shared/support/Sent",
+        "\\Seen",
+        &mailroom::mail::compose::sent_copy(&out.raw, "alice"),
+    );
+    let (mut entry, _) = outbox.load(&queued).unwrap();
+    entry.state = State::Sending;
+    entry.attempts = 1;
+    outbox.save(&queued, &entry).unwrap();
+
+    // The next start resolves it by the Message-ID in Sent: filed, not resent.
+    let retry = env.run(&cfg_path, &["outbox", "--retry"], None);
+    assert!(retry.status.success(), "{}", text(&retry));
+    std::thread::sleep(Duration::from_millis(800));
+    let sink = tb.sink_messages();
+    assert_eq!(
+        sink.iter()
+            .filter(|m| m.header("Subject").as_deref() == Some("once"))
+            .count(),
+        1,
+        "delivered twice"
+    );
+    let sent = alice.cmd_ok("SELECT \"shared/support/Sent\"");
+    assert!(
+        sent.contains("1 EXISTS"),
+        "a second Sent copy was stored: {sent}"
+    );
+}
