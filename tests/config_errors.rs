@@ -301,3 +301,139 @@ fn agent_fields_allow_line_breaks_only() {
         assert!(!e.contains('\x1b') && !e.contains('\u{9b}'), "{e:?}");
     }
 }
+
+// ---- [keys] ---------------------------------------------------------------------------------
+
+fn with_keys(table: &str) -> String {
+    format!("{VALID}\n{table}\n")
+}
+
+#[test]
+fn keys_rebind_per_context() {
+    let loaded = parse(&with_keys(
+        "[keys.list]\ntoggle_flag = \"F\"\ndown = [\"j\", \"Down\", \"Ctrl-n\"]\n\
+         [keys.reader]\nclose = [\"q\", \"Esc\", \"Backspace\"]\n\
+         [keys.command]\ncomplete = \"Ctrl-t\"\n[keys.compose]\nsend = \"F5\"\n",
+    ))
+    .expect("valid keys");
+    let keys = &loaded.config.keys;
+    assert_eq!(keys.list["toggle_flag"].as_slice(), ["F"]);
+    assert_eq!(keys.list["down"].as_slice().len(), 3);
+    let map = mailroom::ui::keys::Keymap::from_config(keys).expect("keymap");
+    use mailroom::ui::keys::{Action, Context};
+    assert_eq!(
+        map.keys_of(Context::List, Action::ToggleFlag)
+            .iter()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>(),
+        ["F"]
+    );
+    // An empty list unbinds.
+    parse(&with_keys("[keys.list]\nreply = []\n")).expect("unbinding is allowed");
+}
+
+#[test]
+fn unknown_action_names_the_key() {
+    let e = error_text(&with_keys("[keys.list]\nflag = \"F\"\n"));
+    assert!(
+        e.starts_with(
+            "/etc/mailroom/config.toml: `keys.list.flag`: no such action in the list context"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("toggle_flag"), "lists the actions: {e}");
+    // An action of another context is unknown here.
+    let e = error_text(&with_keys("[keys.reader]\nfilter = \"/\"\n"));
+    assert!(
+        e.contains("`keys.reader.filter`: no such action in the reader context"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unparsable_keys_are_errors_with_the_reason() {
+    for (spec, why) in [
+        ("Ctrl-", "is not a key"),
+        ("jk", "is not a key"),
+        ("", "empty"),
+        ("Alt-f", "Alt and Meta combinations cannot be bound"),
+        ("S-f", "Shift is written into the key itself"),
+        ("Ctrl-i", "terminals send this as Tab"),
+        ("F13", "is not a key"),
+    ] {
+        let e = error_text(&with_keys(&format!(
+            "[keys.list]\ntoggle_flag = \"{spec}\"\n"
+        )));
+        assert!(
+            e.contains("`keys.list.toggle_flag`") && e.contains(why),
+            "{spec}: {e}"
+        );
+    }
+    // Neither a string nor a list: a located type error.
+    let text = with_keys("[keys.list]\ntoggle_flag = 5\n");
+    let e = error_text(&text);
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("toggle_flag = 5"))
+        .unwrap()
+        + 1;
+    assert!(
+        e.starts_with(&format!("/etc/mailroom/config.toml:{line}:")),
+        "{e}"
+    );
+    assert!(e.contains("a key such as"), "{e}");
+    // An unknown context is an unknown key, with its line.
+    let e = error_text(&with_keys("[keys.lsit]\ndown = \"j\"\n"));
+    assert!(e.contains("lsit"), "{e}");
+}
+
+#[test]
+fn conflicting_bindings_in_one_context_are_errors() {
+    let e = error_text(&with_keys("[keys.list]\ntoggle_flag = \"j\"\n"));
+    assert!(
+        e.contains("`keys.list.toggle_flag`: \"j\" is also bound to down in the list context"),
+        "{e}"
+    );
+    // Two configured actions on one key.
+    let e = error_text(&with_keys(
+        "[keys.list]\ntoggle_flag = \"F\"\ntoggle_read = \"F\"\n",
+    ));
+    assert!(e.contains("\"F\" is also bound to"), "{e}");
+    // Moving the other action away resolves it.
+    parse(&with_keys(
+        "[keys.list]\ntoggle_flag = \"j\"\ndown = [\"Down\", \"J\"]\n",
+    ))
+    .expect("no clash once down moved");
+    // The same key in different contexts is fine.
+    parse(&with_keys(
+        "[keys.list]\ntoggle_flag = \"F\"\n[keys.reader]\ntoggle_flag = \"F\"\n",
+    ))
+    .expect("contexts are separate");
+    // Letters are text in the command line and the compose pane.
+    let e = error_text(&with_keys("[keys.command]\ncomplete = \"x\"\n"));
+    assert!(
+        e.contains("`keys.command.complete`") && e.contains("typed as text"),
+        "{e}"
+    );
+    let e = error_text(&with_keys("[keys.compose]\nsend = \"Space\"\n"));
+    assert!(
+        e.contains("`keys.compose.send`") && e.contains("typed as text"),
+        "{e}"
+    );
+}
+
+#[test]
+fn several_key_problems_are_all_reported() {
+    let e = error_text(&with_keys(
+        "[keys.list]\nflg = \"F\"\ntoggle_read = \"Alt-x\"\n[keys.reader]\nclose = \"j\"\n",
+    ));
+    assert!(e.contains("3 problems"), "{e}");
+    assert!(
+        e.contains("keys.list.flg")
+            && e.contains("keys.list.toggle_read")
+            && e.contains("keys.reader.close"),
+        "{e}"
+    );
+    let e = error_text(&with_keys("[keys.list]\n\"\\u001b[2J\" = \"F\"\n"));
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+}

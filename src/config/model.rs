@@ -19,6 +19,9 @@ pub struct Config {
     pub accounts: Vec<Account>,
     #[serde(default, rename = "signature")]
     pub signatures: BTreeMap<String, Signature>,
+    /// Key bindings that replace the defaults, per context.
+    #[serde(default)]
+    pub keys: Keys,
     /// Where this configuration was read from; set by the loader, not by the file.
     #[serde(skip)]
     pub source: PathBuf,
@@ -55,6 +58,57 @@ impl Default for Ui {
 
 fn default_theme() -> String {
     "default".to_string()
+}
+
+/// `[keys.CONTEXT]` tables: action name → key or keys. Actions and keys are checked in
+/// validation (`crate::ui::keys`), where each problem can be named `keys.CONTEXT.ACTION`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    #[serde(default)]
+    pub list: BTreeMap<String, KeyList>,
+    #[serde(default)]
+    pub reader: BTreeMap<String, KeyList>,
+    #[serde(default)]
+    pub compose: BTreeMap<String, KeyList>,
+    #[serde(default)]
+    pub command: BTreeMap<String, KeyList>,
+}
+
+/// One key (`"F"`) or several (`["j", "Down"]`); an empty list unbinds the action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyList(pub Vec<String>);
+
+impl KeyList {
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<KeyList, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = KeyList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key such as \"j\" or \"Ctrl-d\", or a list of keys")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<KeyList, E> {
+                Ok(KeyList(vec![v.to_string()]))
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: S,
+            ) -> Result<KeyList, S::Error> {
+                let mut v = Vec::new();
+                while let Some(k) = seq.next_element::<String>()? {
+                    v.push(k);
+                }
+                Ok(KeyList(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -162,6 +162,13 @@ pub fn validate(config: &Config) -> Report {
     if let Err(e) = crate::ui::theme::Theme::resolve(&config.ui.theme, &config.source) {
         r.errors.push(Problem::new(None, "ui.theme", e.to_string()));
     }
+    // The keymap is built here once so a bad binding stops the program before the screen
+    // opens, with the key's name, rather than becoming a key that silently does nothing.
+    if let Err(problems) = crate::ui::keys::Keymap::from_config(&config.keys) {
+        for p in problems {
+            r.errors.push(Problem::new(None, p.key, p.message));
+        }
+    }
     r
 }
 

@@ -11,7 +11,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::actions::{self, ActionError};
-use super::connect::{ImapConn, Target, credential, open_session_with};
+use super::connect::{
+    DEFAULT_READ_BUDGET, ImapConn, Target, credential, describe, open_session_with,
+};
 use super::idle::{IdleSignal, IdleStartError, IdleWatcher};
 use super::sync::{MailboxState, SyncEvent, sync_with};
 use crate::backend::{FlagChange, StoreOutcome};
@@ -43,6 +45,9 @@ pub enum WorkerCommand {
         change: FlagChange,
         unchanged_since: Option<u64>,
     },
+    /// Server-side search of the selected mailbox for `query` (free text, checked by
+    /// [`search_criteria`] before it goes anywhere); answered with `WorkerEvent::SearchDone`.
+    Search { id: u64, query: String },
     /// Log out and end the thread.
     Shutdown,
     /// From the IDLE watcher.
@@ -77,6 +82,61 @@ pub enum WorkerEvent {
         uid: u32,
         result: Result<StoreOutcome, String>,
     },
+    /// The UIDs (ascending) matching a `Search`, or why the search did not run.
+    SearchDone {
+        id: u64,
+        result: Result<Vec<u32>, String>,
+    },
+}
+
+/// Longest search text sent to a server: a search box, not a place for a pasted log.
+pub const MAX_SEARCH_BYTES: usize = 512;
+
+/// Why a search text is not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchQueryError {
+    #[error("the search text is empty")]
+    Empty,
+    #[error("the search text is longer than {MAX_SEARCH_BYTES} bytes")]
+    TooLong,
+    /// CR, LF and NUL would end or break the command line; other controls have no business
+    /// in a search either.
+    #[error("the search text contains a control character")]
+    Control,
+}
+
+/// The criteria of `UID SEARCH` for a free-text query: `TEXT "<quoted>"` (headers and body),
+/// with `CHARSET UTF-8` when the text is not ASCII. The text is trimmed; control characters are
+/// refused (so CR, LF and NUL never reach the wire) and `"` and `\` are escaped, so the query is
+/// always exactly one quoted string.
+pub fn search_criteria(query: &str) -> Result<String, SearchQueryError> {
+    let text = query.trim();
+    if text.is_empty() {
+        return Err(SearchQueryError::Empty);
+    }
+    if text.len() > MAX_SEARCH_BYTES {
+        return Err(SearchQueryError::TooLong);
+    }
+    if text.chars().any(char::is_control) {
+        return Err(SearchQueryError::Control);
+    }
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    // RFC 3501 strings are 7-bit; servers (Dovecot, Gmail, Exchange) take UTF-8 in a quoted
+    // string once CHARSET UTF-8 says what it is. A literal would avoid that leniency but
+    // needs a continuation round trip or LITERAL+.
+    Ok(if text.is_ascii() {
+        format!("TEXT {quoted}")
+    } else {
+        format!("CHARSET UTF-8 TEXT {quoted}")
+    })
 }
 
 pub struct AccountWorker {
@@ -232,6 +292,10 @@ impl Worker {
                     uid,
                     result: Err(why.to_string()),
                 }),
+                WorkerCommand::Search { id, .. } => (self.emit)(WorkerEvent::SearchDone {
+                    id,
+                    result: Err(why.to_string()),
+                }),
                 _ => {}
             }
         }
@@ -276,6 +340,11 @@ impl Worker {
                         .ok_or_else(|| "offline: the server cannot be reached".to_string());
                     (self.emit)(WorkerEvent::Body { uid, result });
                 }
+                // A search answered after the reconnect would be stale; say why now.
+                Ok(WorkerCommand::Search { id, .. }) => (self.emit)(WorkerEvent::SearchDone {
+                    id,
+                    result: Err("offline: the server cannot be reached".to_string()),
+                }),
                 Err(RecvTimeoutError::Timeout) => return true,
             }
         }
@@ -484,10 +553,82 @@ impl Worker {
                     }
                 }
             }
+            WorkerCommand::Search { id, query } => {
+                let criteria = match search_criteria(&query) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        (self.emit)(WorkerEvent::SearchDone {
+                            id,
+                            result: Err(e.to_string()),
+                        });
+                        return Ok(());
+                    }
+                };
+                conn.budget.grant(DEFAULT_READ_BUDGET);
+                let found = conn.session.uid_search(&criteria);
+                // Unsolicited FETCH/EXPUNGE data is picked up by the next sync.
+                let _ = conn.session.take_all_unsolicited().count();
+                match found {
+                    Ok(set) => {
+                        let mut uids: Vec<u32> = set.into_iter().collect();
+                        uids.sort_unstable();
+                        (self.emit)(WorkerEvent::SearchDone {
+                            id,
+                            result: Ok(uids),
+                        });
+                        Ok(())
+                    }
+                    Err(
+                        e
+                        @ (imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_)),
+                    ) => {
+                        self.pending.push_front(WorkerCommand::Search { id, query });
+                        Err(describe(&e))
+                    }
+                    Err(e) => {
+                        (self.emit)(WorkerEvent::SearchDone {
+                            id,
+                            result: Err(format!("search: {}", describe(&e))),
+                        });
+                        Ok(())
+                    }
+                }
+            }
             WorkerCommand::Shutdown => {
                 let _ = self.self_tx.send(WorkerCommand::Shutdown);
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_is_one_quoted_string() {
+        assert_eq!(search_criteria(" invoice "), Ok("TEXT \"invoice\"".into()));
+        assert_eq!(
+            search_criteria(r#"say "hi" \ bye"#),
+            Ok(r#"TEXT "say \"hi\" \\ bye""#.into())
+        );
+        assert_eq!(
+            search_criteria("café"),
+            Ok("CHARSET UTF-8 TEXT \"café\"".into())
+        );
+        // Injection attempts never reach the wire.
+        for bad in ["a\r\nA1 LOGOUT", "a\nb", "a\0b", "\u{1b}[2J", "a\u{85}b"] {
+            assert_eq!(
+                search_criteria(bad),
+                Err(SearchQueryError::Control),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(search_criteria("  "), Err(SearchQueryError::Empty));
+        assert_eq!(
+            search_criteria(&"x".repeat(MAX_SEARCH_BYTES + 1)),
+            Err(SearchQueryError::TooLong)
+        );
     }
 }

@@ -1,6 +1,10 @@
 //! Messages: parsing summaries from raw bytes, and the sanitizer for untrusted text.
 
+pub mod attachments;
+pub mod compose;
 pub mod date;
 pub mod encoding;
+pub mod header;
 pub mod parse;
 pub mod sanitize;
+pub mod thread;

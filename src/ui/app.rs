@@ -2,20 +2,24 @@
 //! so every behaviour can be driven by synthetic events in tests.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 
 use super::event::{Command, Event};
-use super::keys::{self, Action};
+use super::keys::{Action, Context, Keymap};
 use super::layout;
-use super::theme::Theme;
+pub use super::layout::ReaderMode;
+use super::prompt::{self, Cmd, History, Prompt, PromptKind, Sources};
+use super::theme::{BUILTIN, Theme};
 use super::wrap::wrap;
-use crate::backend::{Address, Summary};
+use crate::backend::{Address, FlagChange, Flags, Summary};
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
 use crate::mail::{date, sanitize};
+use crate::policy::rights::Rights;
 
 /// Bodies longer than this are cut before display: a reader is no place for a 50 MB log.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -78,6 +82,78 @@ fn ceil_secs(d: Duration) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX)
 }
 
+/// A server-side (or, for local folders, row) search of one column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// As typed (trimmed); sanitized when drawn.
+    pub query: String,
+    /// Matches the answer to its request; a newer search makes an older answer stale.
+    pub id: u64,
+    pub state: SearchState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchState {
+    /// Asked; the server has not answered.
+    Pending,
+    /// The matching UIDs.
+    Done(HashSet<u32>),
+    /// Sanitized reason; every row stays shown.
+    Failed(String),
+}
+
+/// A filter needle, lower-cased once; ASCII needles compare without allocating (the filter
+/// runs over every cached row on each key press).
+struct Needle {
+    lower: String,
+    ascii: bool,
+}
+
+impl Needle {
+    fn new(text: &str) -> Needle {
+        Needle {
+            lower: text.to_lowercase(),
+            ascii: text.is_ascii(),
+        }
+    }
+
+    fn found_in(&self, hay: &str) -> bool {
+        if self.lower.is_empty() {
+            return true;
+        }
+        if self.ascii {
+            let n = self.lower.as_bytes();
+            hay.as_bytes()
+                .windows(n.len())
+                .any(|w| w.eq_ignore_ascii_case(n))
+        } else {
+            hay.to_lowercase().contains(&self.lower)
+        }
+    }
+
+    /// From, subject and To: what an agent remembers of a message.
+    fn matches(&self, s: &Summary) -> bool {
+        let addr = |a: &Address| {
+            self.found_in(&a.email) || a.name.as_deref().is_some_and(|n| self.found_in(n))
+        };
+        self.found_in(&s.subject) || s.from.iter().any(addr) || s.to.iter().any(addr)
+    }
+}
+
+/// Whether `s` matches the filter text `text` (case-insensitive, in from, subject and to).
+pub fn row_matches(s: &Summary, text: &str) -> bool {
+    Needle::new(text).matches(s)
+}
+
+/// `$assigned.` (any agent), compared caselessly as IMAP keywords are.
+fn is_assigned_keyword(k: &str) -> bool {
+    k.as_bytes()
+        .get(..ASSIGNED.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(ASSIGNED.as_bytes()))
+}
+
+const ASSIGNED: &str = "$assigned.";
+
 /// One account's message list.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -95,9 +171,27 @@ pub struct Column {
     /// Newest first (arrival time, then UID). Raw: sanitized when drawn.
     pub rows: Vec<Summary>,
     pub unread: usize,
+    /// Rows without any `$assigned.*` keyword.
+    pub unassigned: usize,
+    /// Rows assigned to the agent at the keyboard.
+    pub mine: usize,
+    /// Whether the account is on an IMAP server, so `:search` asks the server; a local folder
+    /// is searched in its rows.
+    pub imap: bool,
+    /// The agent's rights here, once known; actions they do not allow are refused up front.
+    pub rights: Option<Rights>,
+    /// The `/` filter, as typed; `None` when off.
+    pub filter: Option<String>,
+    pub search: Option<Search>,
+    /// Position of the selection among the shown rows (all rows, or the filtered view).
     pub selected: usize,
-    /// First row on screen; kept here so scrolling is stable rather than recomputed per frame.
+    /// First shown row on screen; kept here so scrolling is stable rather than recomputed.
     pub offset: usize,
+    /// `$assigned.<agent id>`, lower-cased, when the agent is known.
+    mine_keyword: Option<String>,
+    /// Indices into `rows` of the shown rows while a filter or search is on. `None` shows
+    /// every row without the cost of an index per row.
+    view: Option<Vec<usize>>,
 }
 
 impl Column {
@@ -111,13 +205,87 @@ impl Column {
             exists: None,
             rows: Vec::new(),
             unread: 0,
+            unassigned: 0,
+            mine: 0,
+            imap: false,
+            rights: None,
+            filter: None,
+            search: None,
             selected: 0,
             offset: 0,
+            mine_keyword: None,
+            view: None,
+        }
+    }
+
+    /// How many rows are shown (all, or those passing the filter and search).
+    pub fn shown_len(&self) -> usize {
+        self.view.as_ref().map_or(self.rows.len(), Vec::len)
+    }
+
+    /// The `i`th shown row.
+    pub fn shown(&self, i: usize) -> Option<&Summary> {
+        match &self.view {
+            None => self.rows.get(i),
+            Some(v) => v.get(i).and_then(|&r| self.rows.get(r)),
         }
     }
 
     pub fn selected_row(&self) -> Option<&Summary> {
-        self.rows.get(self.selected)
+        self.shown(self.selected)
+    }
+
+    /// Whether a filter or a search narrows the rows.
+    pub fn narrowed(&self) -> bool {
+        self.filter.is_some() || self.search.is_some()
+    }
+
+    fn position_of(&self, uid: u32) -> Option<usize> {
+        match &self.view {
+            None => self.rows.iter().position(|s| s.uid == uid),
+            Some(v) => v
+                .iter()
+                .position(|&r| self.rows.get(r).is_some_and(|s| s.uid == uid)),
+        }
+    }
+
+    /// Recomputes the shown rows after rows, the filter or the search changed.
+    fn rebuild_view(&mut self) {
+        let needle = self.filter.as_deref().map(Needle::new);
+        let found = match &self.search {
+            Some(Search {
+                state: SearchState::Done(uids),
+                ..
+            }) => Some(uids),
+            _ => None,
+        };
+        if needle.is_none() && found.is_none() {
+            self.view = None;
+            return;
+        }
+        self.view = Some(
+            self.rows
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| {
+                    found.is_none_or(|f| f.contains(&s.uid))
+                        && needle.as_ref().is_none_or(|n| n.matches(s))
+                })
+                .map(|(i, _)| i)
+                .collect(),
+        );
+    }
+
+    /// Applies a changed filter or search: the selected message stays selected while it is
+    /// still shown; otherwise the selection goes to the top.
+    fn refilter(&mut self, height: usize) {
+        let keep = self.selected_row().map(|s| s.uid);
+        self.rebuild_view();
+        self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
+        if self.selected == 0 {
+            self.offset = 0;
+        }
+        self.clamp_view(height);
     }
 
     fn add_rows(&mut self, rows: Vec<Summary>, height: usize) {
@@ -138,8 +306,11 @@ impl Column {
                 .cmp(&a.internal_date)
                 .then(b.uid.cmp(&a.uid))
         });
+        if self.view.is_some() {
+            self.rebuild_view();
+        }
         if let Some(uid) = keep
-            && let Some(i) = self.rows.iter().position(|s| s.uid == uid)
+            && let Some(i) = self.position_of(uid)
         {
             self.selected = i;
         }
@@ -168,13 +339,14 @@ impl Column {
         changed
     }
 
-    /// Removes rows. A removed selection moves to the next (older) row, or to the new last
-    /// row; a selection elsewhere stays on its message. False when none of the UIDs is shown.
+    /// Removes rows. A removed selection moves to the next (older) shown row, or to the new
+    /// last row; a selection elsewhere stays on its message. False when none of the UIDs is
+    /// shown.
     fn remove(&mut self, uids: &[u32], height: usize) -> bool {
         let gone: HashSet<u32> = uids.iter().copied().collect();
         let (mut before_selected, mut before_offset) = (0, 0);
-        for (i, s) in self.rows.iter().enumerate() {
-            if gone.contains(&s.uid) {
+        for i in 0..self.shown_len() {
+            if self.shown(i).is_some_and(|s| gone.contains(&s.uid)) {
                 before_selected += usize::from(i < self.selected);
                 before_offset += usize::from(i < self.offset);
             }
@@ -184,6 +356,9 @@ impl Column {
         if self.rows.len() == len {
             return false;
         }
+        if self.view.is_some() {
+            self.rebuild_view();
+        }
         self.selected -= before_selected;
         self.offset -= before_offset;
         self.recount();
@@ -191,18 +366,34 @@ impl Column {
         true
     }
 
-    /// Forgets every row: what was shown is no longer valid.
+    /// Forgets every row: what was shown is no longer valid, and so are search results
+    /// (their UIDs may name other messages now). The filter is text and stays.
     fn clear(&mut self) {
         self.rows.clear();
         self.unread = 0;
+        self.unassigned = 0;
+        self.mine = 0;
         self.selected = 0;
         self.offset = 0;
         self.exists = None;
+        self.search = None;
+        self.rebuild_view();
         self.state = LoadState::Loading;
     }
 
     fn recount(&mut self) {
-        self.unread = self.rows.iter().filter(|s| !s.flags.seen).count();
+        let (mut unread, mut unassigned, mut mine) = (0, 0, 0);
+        for s in &self.rows {
+            unread += usize::from(!s.flags.seen);
+            if !s.keywords.iter().any(|k| is_assigned_keyword(k)) {
+                unassigned += 1;
+            } else if let Some(me) = &self.mine_keyword
+                && s.keywords.iter().any(|k| k.eq_ignore_ascii_case(me))
+            {
+                mine += 1;
+            }
+        }
+        (self.unread, self.unassigned, self.mine) = (unread, unassigned, mine);
     }
 
     fn select(&mut self, index: usize, height: usize) {
@@ -210,9 +401,10 @@ impl Column {
         self.clamp_view(height);
     }
 
-    /// Keeps the selection within the rows and on screen, without blank space at the bottom.
+    /// Keeps the selection within the shown rows and on screen, without blank space at the
+    /// bottom.
     fn clamp_view(&mut self, height: usize) {
-        let len = self.rows.len();
+        let len = self.shown_len();
         self.selected = self.selected.min(len.saturating_sub(1));
         self.offset = self.offset.min(len.saturating_sub(height));
         if self.selected < self.offset {
@@ -324,24 +516,100 @@ fn truncate(mut s: String, max: usize) -> (String, bool) {
     (s, true)
 }
 
+/// The help overlay: the keys of the context it was opened from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Help {
+    pub context: Context,
+    pub scroll: usize,
+}
+
+/// A flag change sent and not yet answered, so a refusal can undo what the row shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PendingStore {
+    account_idx: usize,
+    uid: u32,
+    flag: FlagKind,
+    /// The value shown before the optimistic change.
+    before: bool,
+}
+
+/// The flags keys toggle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FlagKind {
+    Seen,
+    Flagged,
+}
+
+impl FlagKind {
+    fn name(self) -> &'static str {
+        match self {
+            FlagKind::Seen => "\\Seen",
+            FlagKind::Flagged => "\\Flagged",
+        }
+    }
+
+    /// The ACL right a change needs (RFC 4314): `s` keeps \Seen, `w` writes other flags.
+    fn right(self) -> char {
+        match self {
+            FlagKind::Seen => 's',
+            FlagKind::Flagged => 'w',
+        }
+    }
+
+    fn get(self, f: &Flags) -> bool {
+        match self {
+            FlagKind::Seen => f.seen,
+            FlagKind::Flagged => f.flagged,
+        }
+    }
+
+    fn set(self, f: &mut Flags, on: bool) {
+        match self {
+            FlagKind::Seen => f.seen = on,
+            FlagKind::Flagged => f.flagged = on,
+        }
+    }
+
+    fn only(self) -> Flags {
+        let mut f = Flags::default();
+        self.set(&mut f, true);
+        f
+    }
+}
+
 /// Everything on screen, and nothing else.
 #[derive(Debug, Clone)]
 pub struct App {
     pub columns: Vec<Column>,
     pub focus: usize,
     pub reader: Option<Reader>,
+    /// Where the reader goes; kept for the session.
+    pub reader_mode: ReaderMode,
     /// The last error, sanitized, for the status line.
     pub error: Option<String>,
-    /// The last warning (a discarded cache, a reset mailbox), sanitized, for the status line.
+    /// The last warning or note (a discarded cache, a reset mailbox, a reserved key),
+    /// sanitized, for the status line.
     pub notice: Option<String>,
     pub theme: Theme,
     pub no_color: bool,
+    /// The live key bindings (defaults plus `[keys]`).
+    pub keymap: Keymap,
+    /// The agent at the keyboard, for the "mine" count.
+    pub agent_id: Option<String>,
+    pub help: Option<Help>,
+    /// The open `:` or `/` line.
+    pub prompt: Option<Prompt>,
+    pub command_history: History,
+    pub filter_history: History,
     /// Terminal size in cells (width, height).
     pub size: (u16, u16),
     /// Unix seconds, for row ages; set by `Event::Tick`.
     pub now: i64,
     /// Set when the screen needs redrawing; the run loop clears it after drawing.
     pub dirty: bool,
+    /// Names the next store or search, so answers can be matched to requests.
+    next_id: u64,
+    pending_stores: HashMap<u64, PendingStore>,
 }
 
 impl App {
@@ -354,23 +622,58 @@ impl App {
                 .collect(),
             focus: 0,
             reader: None,
+            reader_mode: ReaderMode::default(),
             error: None,
             notice: None,
             theme,
             no_color,
+            keymap: Keymap::default(),
+            agent_id: None,
+            help: None,
+            prompt: None,
+            command_history: History::default(),
+            filter_history: History::default(),
             size: (80, 24),
             now: 0,
             dirty: true,
+            next_id: 1,
+            pending_stores: HashMap::new(),
         }
+    }
+
+    /// Uses `keymap` instead of the default bindings.
+    pub fn with_keymap(mut self, keymap: Keymap) -> App {
+        self.keymap = keymap;
+        self
+    }
+
+    /// Counts messages assigned to `agent_id` as "mine".
+    pub fn with_agent(mut self, agent_id: &str) -> App {
+        let keyword = format!("{ASSIGNED}{agent_id}").to_ascii_lowercase();
+        for c in &mut self.columns {
+            c.mine_keyword = Some(keyword.clone());
+            c.recount();
+        }
+        self.agent_id = Some(agent_id.to_string());
+        self
     }
 
     fn area(&self) -> Rect {
         Rect::new(0, 0, self.size.0, self.size.1)
     }
 
-    /// Message rows visible in a column at the current size.
+    fn reader_view(&self) -> Option<ReaderMode> {
+        self.reader.as_ref().map(|_| self.reader_mode)
+    }
+
+    /// Message rows visible in a column at the current size (and reader placement).
     pub fn list_height(&self) -> usize {
-        let plan = layout::plan(self.area(), self.columns.len(), self.focus, false);
+        let plan = layout::plan_with(
+            self.area(),
+            self.columns.len(),
+            self.focus,
+            self.reader_view(),
+        );
         plan.columns
             .first()
             .map_or(0, |(_, r)| usize::from(layout::column_parts(*r).1.height))
@@ -378,12 +681,31 @@ impl App {
 
     /// The reader body's (width, height) at the current size.
     pub fn reader_body_size(&self) -> (usize, usize) {
-        let plan = layout::plan(self.area(), self.columns.len(), self.focus, true);
+        let plan = layout::plan_with(
+            self.area(),
+            self.columns.len(),
+            self.focus,
+            Some(self.reader_mode),
+        );
         let n = self.reader.as_ref().map_or(0, |r| r.headers.len());
         plan.reader.map_or((0, 0), |a| {
             let (_, _, body) = layout::reader_parts(a, n);
             (usize::from(body.width), usize::from(body.height))
         })
+    }
+
+    /// Lines of the help overlay's body at the current size.
+    pub fn help_height(&self) -> usize {
+        usize::from(layout::help_area(self.area()).height.saturating_sub(2))
+    }
+
+    /// Where keys go now (below any help overlay or open line).
+    pub fn context(&self) -> Context {
+        if self.reader.is_some() {
+            Context::Reader
+        } else {
+            Context::List
+        }
     }
 
     fn column_mut(&mut self, account_idx: usize) -> Option<&mut Column> {
@@ -392,23 +714,37 @@ impl App {
             .find(|c| c.account_idx == account_idx)
     }
 
+    fn column_name(&self, account_idx: usize) -> &str {
+        self.columns
+            .iter()
+            .find(|c| c.account_idx == account_idx)
+            .map_or("", |c| c.name.as_str())
+    }
+
     fn set_error(&mut self, message: String) {
         self.error = Some(message);
     }
 
     /// A warning about an account, prefixed with its name.
     fn set_notice(&mut self, account_idx: usize, message: &str) {
-        let name = self
-            .columns
-            .iter()
-            .find(|c| c.account_idx == account_idx)
-            .map_or("", |c| c.name.as_str());
+        let name = self.column_name(account_idx);
         let message = sanitize::single_line(message.trim());
         self.notice = Some(if name.is_empty() {
             message
         } else {
             format!("{name}: {message}")
         });
+    }
+
+    /// A note for the status line that replaces an older error: it answers the last key.
+    fn say(&mut self, message: impl Into<String>) {
+        self.error = None;
+        self.notice = Some(message.into());
+    }
+
+    fn fail(&mut self, message: impl Into<String>) {
+        self.notice = None;
+        self.error = Some(message.into());
     }
 
     /// Whether the screen shows a countdown, so the clock should tick every second.
@@ -418,7 +754,7 @@ impl App {
             .any(|c| matches!(c.link, Some(Link::Offline { retry_at, .. }) if retry_at > self.now))
     }
 
-    /// Re-fits scroll positions and wrapping after a resize.
+    /// Re-fits scroll positions and wrapping after a resize or a layout change.
     fn fit_views(&mut self) {
         let h = self.list_height();
         for c in &mut self.columns {
@@ -432,16 +768,73 @@ impl App {
             let scroll = r.scroll;
             r.scroll_to(scroll, h);
         }
+        if let Some(help) = &mut self.help {
+            let max = help_lines_len(&self.keymap, help.context).saturating_sub(1);
+            help.scroll = help.scroll.min(max);
+        }
     }
+
+    fn take_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+}
+
+/// How many lines the help overlay of `ctx` has (see `help_lines`).
+fn help_lines_len(keymap: &Keymap, ctx: Context) -> usize {
+    help_lines(keymap, ctx).len()
+}
+
+/// The help overlay's lines: (keys, description); a line with empty keys is a heading.
+pub fn help_lines(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
+    let mut lines = vec![(String::new(), format!("keys: {}", ctx.name()))];
+    lines.extend(
+        keymap
+            .help(ctx)
+            .into_iter()
+            .map(|(keys, desc, _)| (keys, desc.to_string())),
+    );
+    if matches!(ctx, Context::List | Context::Reader) {
+        lines.push((String::new(), String::new()));
+        lines.push((String::new(), "commands (after :)".to_string()));
+        lines.extend(
+            prompt::COMMANDS
+                .iter()
+                .map(|c| (c.usage.to_string(), c.desc.to_string())),
+        );
+        lines.push((String::new(), String::new()));
+        lines.push((String::new(), "keys: command line (: and /)".to_string()));
+        lines.extend(
+            keymap
+                .help(Context::Command)
+                .into_iter()
+                .map(|(keys, desc, _)| (keys, desc.to_string())),
+        );
+    }
+    lines
+}
+
+/// The names `:theme` completes to and accepts.
+fn builtin_themes() -> Vec<String> {
+    BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect()
 }
 
 /// Applies one event; returns what must be done outside.
 pub fn update(app: &mut App, event: Event) -> Vec<Command> {
     match event {
         Event::Key(k) => return on_key(app, &k),
-        // Nothing takes text input yet; with bracketed paste, a paste is one inert event
-        // instead of a burst of keystrokes that would each run a command.
-        Event::Paste(_) => {}
+        // With bracketed paste, a paste is one inert event instead of a burst of keystrokes
+        // that would each run a command; only an open line takes it, as text.
+        Event::Paste(text) => {
+            if let Some(p) = &mut app.prompt {
+                p.insert(&text);
+                if p.kind == PromptKind::Filter {
+                    live_filter(app);
+                }
+                app.dirty = true;
+            }
+        }
         // The run loop ends on this before it gets here; quitting is all that is left.
         Event::InputFailed(_) => return vec![Command::Quit],
         Event::Resize(w, h) => {
@@ -527,6 +920,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
                     .is_some_and(|r| r.account_idx == account_idx)
                 {
                     app.reader = None;
+                    app.fit_views();
                 }
                 app.dirty = true;
             }
@@ -601,31 +995,570 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
                 app.dirty = true;
             }
         }
+        Event::Rights {
+            account_idx,
+            rights,
+        } => {
+            if let Some(c) = app.column_mut(account_idx)
+                && c.rights != Some(rights)
+            {
+                c.rights = Some(rights);
+                app.dirty = true;
+            }
+        }
+        Event::StoreDone {
+            account_idx,
+            id,
+            uid,
+            result,
+        } => return store_done(app, account_idx, id, uid, result),
+        Event::SearchDone {
+            account_idx,
+            id,
+            result,
+        } => {
+            let h = app.list_height();
+            let Some(c) = app.column_mut(account_idx) else {
+                return Vec::new();
+            };
+            // An answer to an older or cleared search is stale.
+            let Some(search) = c.search.as_mut().filter(|s| s.id == id) else {
+                return Vec::new();
+            };
+            let failed = match result {
+                Ok(uids) => {
+                    search.state = SearchState::Done(uids.into_iter().collect());
+                    None
+                }
+                Err(e) => {
+                    let e = sanitize::single_line(e.trim());
+                    search.state = SearchState::Failed(e.clone());
+                    Some(format!("{}: search failed: {e}", c.name))
+                }
+            };
+            c.refilter(h);
+            if let Some(message) = failed {
+                app.fail(message);
+            }
+            app.dirty = true;
+        }
     }
     Vec::new()
+}
+
+/// The answer to a flag change: a refusal undoes the optimistic row (unless a newer change
+/// of the same flag is on its way) and says why; IMAP then syncs, so the row shows the truth.
+fn store_done(
+    app: &mut App,
+    account_idx: usize,
+    id: u64,
+    uid: u32,
+    result: Result<(), String>,
+) -> Vec<Command> {
+    let pending = app.pending_stores.remove(&id);
+    let Err(e) = result else {
+        return Vec::new();
+    };
+    app.dirty = true;
+    let what = pending.map_or("the change", |p| p.flag.name());
+    let message = format!(
+        "{}: {what} not changed on UID {uid}: {}",
+        app.column_name(account_idx),
+        sanitize::single_line(e.trim())
+    );
+    app.fail(message);
+    if let Some(p) = pending
+        && !app
+            .pending_stores
+            .values()
+            .any(|q| q.account_idx == p.account_idx && q.uid == p.uid && q.flag == p.flag)
+        && let Some(c) = app.column_mut(account_idx)
+    {
+        if let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) {
+            p.flag.set(&mut row.flags, p.before);
+        }
+        c.recount();
+    }
+    match app.columns.iter().find(|c| c.account_idx == account_idx) {
+        Some(c) if c.imap => vec![Command::Refresh { account_idx }],
+        _ => Vec::new(),
+    }
+}
+
+/// Keys that work in the help overlay whatever the configuration says, so it can always be
+/// read and closed.
+fn help_fallback() -> &'static Keymap {
+    static DEFAULTS: OnceLock<Keymap> = OnceLock::new();
+    DEFAULTS.get_or_init(Keymap::default)
 }
 
 fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     if k.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    let table = if app.reader.is_some() {
-        keys::READER
-    } else {
-        keys::LIST
-    };
-    let Some(action) = keys::lookup(table, k) else {
+    if app.help.is_some() {
+        return help_key(app, k);
+    }
+    if app.prompt.is_some() {
+        return prompt_key(app, k);
+    }
+    let ctx = app.context();
+    let Some(action) = app.keymap.lookup(ctx, k) else {
         return Vec::new();
     };
     app.dirty = true;
-    if action == Action::ForceQuit {
-        return vec![Command::Quit];
-    }
-    if app.reader.is_some() {
-        reader_action(app, action);
+    if let Some(message) = action.reserved() {
+        app.say(message);
         return Vec::new();
     }
-    list_action(app, action)
+    match action {
+        Action::ForceQuit => vec![Command::Quit],
+        Action::Help => {
+            app.help = Some(Help {
+                context: ctx,
+                scroll: 0,
+            });
+            Vec::new()
+        }
+        Action::CommandLine => {
+            app.prompt = Some(Prompt::new(PromptKind::Command, ""));
+            Vec::new()
+        }
+        Action::ReaderLayout => {
+            set_reader_mode(app, None);
+            Vec::new()
+        }
+        Action::ToggleRead => toggle(app, FlagKind::Seen),
+        Action::ToggleFlag => toggle(app, FlagKind::Flagged),
+        _ if ctx == Context::Reader => {
+            reader_action(app, action);
+            Vec::new()
+        }
+        _ => list_action(app, action),
+    }
+}
+
+fn help_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+    let Some(help) = &app.help else {
+        return Vec::new();
+    };
+    let ctx = help.context;
+    let action = app
+        .keymap
+        .lookup(ctx, k)
+        .filter(|a| {
+            matches!(
+                a,
+                Action::Down
+                    | Action::Up
+                    | Action::PageDown
+                    | Action::PageUp
+                    | Action::HalfPageDown
+                    | Action::HalfPageUp
+                    | Action::Top
+                    | Action::Bottom
+                    | Action::Help
+                    | Action::Quit
+                    | Action::Close
+                    | Action::Clear
+                    | Action::ForceQuit
+            )
+        })
+        .or_else(|| help_fallback().lookup(Context::Reader, k))
+        .or_else(|| match k.code {
+            KeyCode::Char('?') => Some(Action::Help),
+            _ => None,
+        });
+    let Some(action) = action else {
+        return Vec::new();
+    };
+    let page = app.help_height().max(1);
+    let max = help_lines_len(&app.keymap, ctx).saturating_sub(page);
+    let Some(help) = &mut app.help else {
+        return Vec::new();
+    };
+    let s = help.scroll;
+    help.scroll = match action {
+        Action::ForceQuit => return vec![Command::Quit],
+        Action::Help | Action::Quit | Action::Close | Action::Clear => {
+            app.help = None;
+            app.dirty = true;
+            return Vec::new();
+        }
+        Action::Down => s + 1,
+        Action::Up => s.saturating_sub(1),
+        Action::PageDown => s + page,
+        Action::PageUp => s.saturating_sub(page),
+        Action::HalfPageDown => s + page.div_ceil(2),
+        Action::HalfPageUp => s.saturating_sub(page.div_ceil(2)),
+        Action::Top => 0,
+        Action::Bottom => max,
+        _ => return Vec::new(),
+    }
+    .min(max);
+    app.dirty = true;
+    Vec::new()
+}
+
+/// What completion offers: the columns' accounts and the built-in themes.
+fn sources(app: &App) -> Sources {
+    Sources {
+        accounts: app.columns.iter().map(|c| c.name.clone()).collect(),
+        themes: builtin_themes(),
+    }
+}
+
+fn prompt_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+    let action = app.keymap.lookup(Context::Command, k);
+    let Some(mut p) = app.prompt.take() else {
+        return Vec::new();
+    };
+    let history = match p.kind {
+        PromptKind::Command => &app.command_history,
+        PromptKind::Filter => &app.filter_history,
+    };
+    let text_before = p.text.clone();
+    match action {
+        Some(Action::ForceQuit) => return vec![Command::Quit],
+        Some(Action::Execute) => {
+            app.dirty = true;
+            return finish_prompt(app, p);
+        }
+        Some(Action::Cancel) => {
+            app.dirty = true;
+            cancel_prompt(app, p);
+            return Vec::new();
+        }
+        Some(Action::Complete) if p.kind == PromptKind::Command => {
+            p.complete(&sources(app), false);
+        }
+        Some(Action::CompletePrev) if p.kind == PromptKind::Command => {
+            p.complete(&sources(app), true);
+        }
+        Some(Action::HistoryPrev) => p.history_prev(history),
+        Some(Action::HistoryNext) => p.history_next(history),
+        Some(Action::CursorLeft) => p.left(),
+        Some(Action::CursorRight) => p.right(),
+        Some(Action::LineStart) => p.home(),
+        Some(Action::LineEnd) => p.end(),
+        Some(Action::DeleteBack) => p.delete_back(),
+        Some(Action::DeleteForward) => p.delete_forward(),
+        Some(Action::DeleteWord) => p.delete_word(),
+        Some(Action::DeleteToStart) => p.delete_to_start(),
+        Some(_) => {}
+        None => {
+            // Typed text: a character without Ctrl or Alt (Shift makes capitals). Alt-x is
+            // what a slow link makes of Esc then x: dropped rather than typed.
+            let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
+            match k.code {
+                KeyCode::Char(c) if plain => p.insert(c.encode_utf8(&mut [0; 4])),
+                _ => {
+                    app.prompt = Some(p);
+                    return Vec::new();
+                }
+            }
+        }
+    }
+    let changed = p.text != text_before;
+    let kind = p.kind;
+    app.prompt = Some(p);
+    if changed && kind == PromptKind::Filter {
+        live_filter(app);
+    }
+    app.dirty = true;
+    Vec::new()
+}
+
+/// The `/` line's text is the focused column's filter, as it is typed.
+fn live_filter(app: &mut App) {
+    let text = app
+        .prompt
+        .as_ref()
+        .filter(|p| p.kind == PromptKind::Filter)
+        .map(|p| p.text.clone());
+    if let Some(text) = text {
+        set_filter(app, &text);
+    }
+}
+
+fn set_filter(app: &mut App, text: &str) {
+    let h = app.list_height();
+    if let Some(c) = app.columns.get_mut(app.focus) {
+        c.filter = (!text.trim().is_empty()).then(|| text.to_string());
+        c.refilter(h);
+    }
+}
+
+/// Enter: runs the command, or keeps the filter.
+fn finish_prompt(app: &mut App, p: Prompt) -> Vec<Command> {
+    match p.kind {
+        PromptKind::Command => {
+            app.command_history.push(&p.text);
+            run_command(app, &p.text)
+        }
+        PromptKind::Filter => {
+            app.filter_history.push(&p.text);
+            Vec::new()
+        }
+    }
+}
+
+/// Esc: closes the line. What was typed stays as the newest history entry, so a lone Esc
+/// (or one that a slow link split from an arrow key) never loses it; Up brings it back. In the
+/// filter line, Esc also clears the filter.
+fn cancel_prompt(app: &mut App, p: Prompt) {
+    match p.kind {
+        PromptKind::Command => app.command_history.push(&p.text),
+        PromptKind::Filter => {
+            app.filter_history.push(&p.text);
+            set_filter(app, "");
+        }
+    }
+    if !p.text.trim().is_empty() {
+        app.say(format!(
+            "{}{} kept in the history: {} then Up brings it back",
+            p.kind.prefix(),
+            p.text.trim(),
+            p.kind.prefix()
+        ));
+    }
+}
+
+fn run_command(app: &mut App, line: &str) -> Vec<Command> {
+    let cmd = match prompt::parse(line) {
+        Ok(Some(cmd)) => cmd,
+        Ok(None) => return Vec::new(),
+        Err(message) => {
+            app.fail(message);
+            return Vec::new();
+        }
+    };
+    let find = |app: &App, name: &str| {
+        app.columns.iter().position(|c| c.name == name).or_else(|| {
+            app.columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(name))
+        })
+    };
+    let no_account = |name: &str| {
+        format!(
+            "no column {:?} (Tab completes account names)",
+            sanitize::single_line(name)
+        )
+    };
+    match cmd {
+        Cmd::Quit => return vec![Command::Quit],
+        Cmd::Search(query) => return search(app, &query),
+        Cmd::Filter(text) => set_filter(app, &text),
+        Cmd::NoFilter => {
+            clear_narrowing(app);
+        }
+        Cmd::Refresh(None) => {
+            app.say("refreshing every account");
+            return app
+                .columns
+                .iter()
+                .map(|c| Command::Refresh {
+                    account_idx: c.account_idx,
+                })
+                .collect();
+        }
+        Cmd::Refresh(Some(name)) => match find(app, &name) {
+            Some(i) => {
+                let c = &app.columns[i];
+                let command = Command::Refresh {
+                    account_idx: c.account_idx,
+                };
+                let message = format!("refreshing {}", c.name);
+                app.say(message);
+                return vec![command];
+            }
+            None => app.fail(no_account(&name)),
+        },
+        Cmd::Focus(name) => match find(app, &name) {
+            Some(i) => {
+                app.focus = i;
+                app.fit_views();
+            }
+            None => app.fail(no_account(&name)),
+        },
+        Cmd::Reader(mode) => set_reader_mode(app, mode),
+        Cmd::Theme(name) => match BUILTIN.iter().find(|(n, _)| *n == name) {
+            Some((n, text)) => match Theme::parse(text, n) {
+                Ok(theme) => {
+                    app.theme = theme;
+                    app.say(format!("theme {n} for this session (ui.theme keeps one)"));
+                }
+                Err(e) => app.fail(sanitize::single_line(&e.to_string())),
+            },
+            None => app.fail(format!(
+                "no built-in theme {:?} (built-in: {}; a theme file is set with ui.theme)",
+                sanitize::single_line(&name),
+                builtin_themes().join(", ")
+            )),
+        },
+        Cmd::Help => {
+            app.help = Some(Help {
+                context: app.context(),
+                scroll: 0,
+            });
+        }
+    }
+    Vec::new()
+}
+
+/// `:search`: the server searches an IMAP account; a local folder is searched in its rows
+/// (the same fields as the filter). An empty query clears the search.
+fn search(app: &mut App, query: &str) -> Vec<Command> {
+    let h = app.list_height();
+    let query = query.trim();
+    let id = app.take_id();
+    let Some(c) = app.columns.get_mut(app.focus) else {
+        return Vec::new();
+    };
+    if query.is_empty() {
+        c.search = None;
+        c.refilter(h);
+        return Vec::new();
+    }
+    if c.imap {
+        // Checked here too, so a bad query is refused at once, not after a round trip.
+        if let Err(e) = crate::imap::worker::search_criteria(query) {
+            app.fail(format!("search: {e}"));
+            return Vec::new();
+        }
+        c.search = Some(Search {
+            query: query.to_string(),
+            id,
+            state: SearchState::Pending,
+        });
+        c.refilter(h);
+        return vec![Command::Search {
+            account_idx: c.account_idx,
+            id,
+            query: query.to_string(),
+        }];
+    }
+    let needle = Needle::new(query);
+    let found = c
+        .rows
+        .iter()
+        .filter(|s| needle.matches(s))
+        .map(|s| s.uid)
+        .collect();
+    c.search = Some(Search {
+        query: query.to_string(),
+        id,
+        state: SearchState::Done(found),
+    });
+    c.refilter(h);
+    Vec::new()
+}
+
+/// Clears the focused column's filter and search; false when neither was on.
+fn clear_narrowing(app: &mut App) -> bool {
+    let h = app.list_height();
+    let Some(c) = app.columns.get_mut(app.focus) else {
+        return false;
+    };
+    if !c.narrowed() {
+        return false;
+    }
+    c.filter = None;
+    c.search = None;
+    c.refilter(h);
+    true
+}
+
+/// Switches the reader between full screen and split (`None`: the other one).
+fn set_reader_mode(app: &mut App, mode: Option<ReaderMode>) {
+    app.reader_mode = mode.unwrap_or(match app.reader_mode {
+        ReaderMode::Full => ReaderMode::Split,
+        ReaderMode::Split => ReaderMode::Full,
+    });
+    app.fit_views();
+    app.say(match app.reader_mode {
+        ReaderMode::Full => "reader: full screen",
+        ReaderMode::Split => "reader: below the columns",
+    });
+}
+
+/// Space / `!`: flips `\Seen` or `\Flagged` of the open message, else the selected one. The
+/// row changes at once; the worker stores it and the sync that follows confirms or corrects
+/// it. Refused up front when the account's rights do not allow it.
+fn toggle(app: &mut App, kind: FlagKind) -> Vec<Command> {
+    let in_reader = app.reader.is_some();
+    let target = match &app.reader {
+        Some(r) => Some((r.account_idx, r.uid)),
+        None => app
+            .columns
+            .get(app.focus)
+            .and_then(|c| c.selected_row().map(|s| (c.account_idx, s.uid))),
+    };
+    let Some((account_idx, uid)) = target else {
+        app.say("no message selected");
+        return Vec::new();
+    };
+    let Some(c) = app.column_mut(account_idx) else {
+        return Vec::new();
+    };
+    if let Some(rights) = c.rights
+        && !rights.has(kind.right())
+    {
+        let shown = rights.to_string();
+        let message = format!(
+            "{}: you may not change {} here (your rights: {}; it needs {:?})",
+            c.name,
+            kind.name(),
+            if shown.is_empty() { "none" } else { &shown },
+            kind.right()
+        );
+        app.fail(message);
+        return Vec::new();
+    }
+    let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) else {
+        app.fail("the message is no longer in the list");
+        return Vec::new();
+    };
+    let before = kind.get(&row.flags);
+    kind.set(&mut row.flags, !before);
+    c.recount();
+    let change = if before {
+        FlagChange {
+            remove_flags: kind.only(),
+            ..FlagChange::default()
+        }
+    } else {
+        FlagChange {
+            add_flags: kind.only(),
+            ..FlagChange::default()
+        }
+    };
+    if in_reader {
+        // The reader shows no marks: say what happened.
+        app.say(match (kind, before) {
+            (FlagKind::Seen, false) => "marked read",
+            (FlagKind::Seen, true) => "marked unread",
+            (FlagKind::Flagged, false) => "flagged",
+            (FlagKind::Flagged, true) => "flag removed",
+        });
+    }
+    let id = app.take_id();
+    app.pending_stores.insert(
+        id,
+        PendingStore {
+            account_idx,
+            uid,
+            flag: kind,
+            before,
+        },
+    );
+    vec![Command::Store {
+        account_idx,
+        id,
+        uid,
+        change,
+    }]
 }
 
 fn reader_action(app: &mut App, action: Action) {
@@ -642,7 +1575,10 @@ fn reader_action(app: &mut App, action: Action) {
         Action::HalfPageUp => r.scroll_to(s.saturating_sub(page.div_ceil(2)), h),
         Action::Top => r.scroll_to(0, h),
         Action::Bottom => r.scroll_to(usize::MAX, h),
-        Action::Quit | Action::Close => app.reader = None,
+        Action::Quit | Action::Close => {
+            app.reader = None;
+            app.fit_views();
+        }
         _ => {}
     }
 }
@@ -652,9 +1588,21 @@ fn list_action(app: &mut App, action: Action) -> Vec<Command> {
     let h = app.list_height();
     match action {
         Action::Quit => return vec![Command::Quit],
-        Action::Close => {
-            app.error = None;
-            app.notice = None;
+        Action::Clear => {
+            if !clear_narrowing(app) {
+                app.error = None;
+                app.notice = None;
+            }
+            return Vec::new();
+        }
+        Action::Filter => {
+            let text = app
+                .columns
+                .get(app.focus)
+                .and_then(|c| c.filter.clone())
+                .unwrap_or_default();
+            app.prompt = Some(Prompt::new(PromptKind::Filter, &text));
+            return Vec::new();
         }
         Action::ColumnLeft => app.focus = app.focus.saturating_sub(1),
         Action::ColumnRight => app.focus = (app.focus + 1).min(n.saturating_sub(1)),
@@ -681,10 +1629,7 @@ fn list_action(app: &mut App, action: Action) -> Vec<Command> {
                 let account_idx = c.account_idx;
                 let uid = s.uid;
                 app.reader = Some(Reader::new(account_idx, s));
-                let (w, _) = app.reader_body_size();
-                if let Some(r) = &mut app.reader {
-                    r.rewrap(w);
-                }
+                app.fit_views();
                 return vec![Command::Open { account_idx, uid }];
             }
         }

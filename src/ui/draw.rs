@@ -5,12 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::app::{App, Body, Column, Link, LoadState, Reader};
-use super::keys;
+use super::app::{App, Body, Column, Help, Link, LoadState, Reader, SearchState, help_lines};
 use super::layout;
+use super::prompt::Prompt;
 use super::wrap::wrap;
 use crate::backend::Summary;
 use crate::cli::list::{fit, sender_label};
@@ -24,7 +24,12 @@ const MARKS_WIDTH: usize = 4;
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
     frame.render_widget(Block::default().style(st(app, "base")), area);
-    let plan = layout::plan(area, app.columns.len(), app.focus, app.reader.is_some());
+    let plan = layout::plan_with(
+        area,
+        app.columns.len(),
+        app.focus,
+        app.reader.as_ref().map(|_| app.reader_mode),
+    );
     if let Some(tabs) = plan.tabs {
         draw_tabs(app, frame, tabs);
     }
@@ -36,7 +41,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
     if let (Some(r), Some(rect)) = (&app.reader, plan.reader) {
         draw_reader(app, r, frame, rect);
     }
-    draw_status(app, frame, plan.status);
+    match &app.prompt {
+        Some(p) => draw_prompt(app, p, frame, plan.status),
+        None => draw_status(app, frame, plan.status),
+    }
+    if let Some(h) = &app.help {
+        draw_help(app, h, frame, area);
+    }
 }
 
 fn st(app: &App, element: &str) -> Style {
@@ -132,6 +143,43 @@ pub fn link_long(c: &Column, now: i64) -> Option<String> {
     })
 }
 
+/// What narrows the column: "/invoice: 2 of 340", "search \"late\" searching…".
+pub fn narrowing_text(c: &Column) -> Option<String> {
+    let filter = c
+        .filter
+        .as_deref()
+        .map(|f| format!("/{}", sanitize::single_line(f)));
+    let search = c
+        .search
+        .as_ref()
+        .map(|s| format!("search \"{}\"", sanitize::single_line(&s.query)));
+    let label = [filter, search]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if label.is_empty() {
+        return None;
+    }
+    Some(match c.search.as_ref().map(|s| &s.state) {
+        Some(SearchState::Pending) => format!("{label} searching…"),
+        Some(SearchState::Failed(_)) => format!("{label} failed"),
+        _ => format!("{label}: {} of {}", c.shown_len(), c.rows.len()),
+    })
+}
+
+/// The second header line: team counts, and a warning when the agent may not change flags.
+pub fn team_counts(c: &Column, with_mine: bool) -> String {
+    let mut s = format!("{} unassigned", c.unassigned);
+    if with_mine {
+        s.push_str(&format!(" · {} mine", c.mine));
+    }
+    if c.rights.is_some_and(|r| !r.has('s') && !r.has('w')) {
+        s.push_str(" · read-only");
+    }
+    s
+}
+
 fn header_text(c: &Column, now: i64) -> String {
     let total = c.rows.len();
     let counts = match (&c.state, c.exists) {
@@ -168,10 +216,25 @@ fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Re
         area,
     );
     let (header, body) = layout::column_parts(area);
-    frame.render_widget(
-        Paragraph::new(header_text(c, app.now)).style(header_style),
-        header,
-    );
+    let mut second = Vec::new();
+    if let Some(n) = narrowing_text(c) {
+        second.push((format!(" {n}"), header_style.patch(st(app, "command_line"))));
+        second.push((" ·".to_string(), header_style));
+    }
+    second.push((
+        format!(" {}", team_counts(c, app.agent_id.is_some())),
+        header_style,
+    ));
+    let lines = vec![
+        Line::from(header_text(c, app.now)),
+        Line::from(fit_spans(second, usize::from(header.width), header_style)),
+    ];
+    frame.render_widget(Paragraph::new(lines).style(header_style), header);
+    if c.shown_len() == 0 && c.narrowed() && !c.rows.is_empty() {
+        let text = " no message matches (Esc clears)";
+        frame.render_widget(Paragraph::new(text).style(st(app, "row_age")), body);
+        return;
+    }
     if c.rows.is_empty() {
         let (text, style) = match (&c.state, &c.link) {
             (LoadState::Loading, Some(Link::Offline { error, retry_at })) => (
@@ -192,12 +255,12 @@ fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Re
         return;
     }
     let w = usize::from(body.width);
-    let lines: Vec<Line> = c
-        .rows
-        .iter()
-        .enumerate()
-        .skip(c.offset)
-        .take(usize::from(body.height))
+    let end = c
+        .offset
+        .saturating_add(usize::from(body.height))
+        .min(c.shown_len());
+    let lines: Vec<Line> = (c.offset..end)
+        .filter_map(|i| c.shown(i).map(|s| (i, s)))
         .map(|(i, s)| row_line(app, s, w, i == c.selected, focused))
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
@@ -381,13 +444,108 @@ fn fit_spans(parts: Vec<(String, Style)>, width: usize, pad: Style) -> Vec<Span<
     out
 }
 
+/// The open `:` or `/` line in place of the status line, with the terminal's cursor in it.
+/// A line wider than the screen scrolls so the cursor stays visible.
+fn draw_prompt(app: &App, p: &Prompt, frame: &mut Frame, area: Rect) {
+    let style = st(app, "command_line");
+    let width = usize::from(area.width);
+    if width == 0 || area.height == 0 {
+        return;
+    }
+    // The text is clean (the line editor admits no controls); sanitizing again costs nothing
+    // and keeps this function safe on its own.
+    let before = sanitize::single_line(&p.text[..p.cursor.min(p.text.len())]);
+    let after = sanitize::single_line(&p.text[p.cursor.min(p.text.len())..]);
+    let prefix = p.kind.prefix().to_string();
+    // Drop characters from the left until the cursor fits, one cell kept for it.
+    let mut shown_before: &str = &before;
+    while prefix.width() + shown_before.width() + 1 > width && !shown_before.is_empty() {
+        let cut = shown_before
+            .chars()
+            .next()
+            .map_or(shown_before.len(), char::len_utf8);
+        shown_before = &shown_before[cut..];
+    }
+    let cursor_x = prefix.width() + shown_before.width();
+    let mut parts = vec![
+        (prefix, style),
+        (shown_before.to_string(), style),
+        (after.clone(), style),
+    ];
+    if let Some(h) = &p.hint {
+        parts.push(("   ".to_string(), style));
+        parts.push((sanitize::single_line(h), style.patch(st(app, "row_age"))));
+    }
+    let spans = fit_spans(parts, width, style);
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
+    if let Ok(x) = u16::try_from(cursor_x)
+        && x < area.width
+    {
+        frame.set_cursor_position((area.x + x, area.y));
+    }
+}
+
+/// The help overlay: every key of the context, from the live keymap, then the commands.
+fn draw_help(app: &App, help: &Help, frame: &mut Frame, area: Rect) {
+    let rect = layout::help_area(area);
+    if rect.width < 4 || rect.height < 3 {
+        return;
+    }
+    let lines = help_lines(&app.keymap, help.context);
+    let inner_h = usize::from(rect.height - 2);
+    let more = lines.len() > help.scroll + inner_h;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(st(app, "border_focused"))
+        .title(Line::from(" help · ? q Esc close "))
+        .title_bottom(Line::from(if more {
+            " j/k Space scroll · more below "
+        } else {
+            " j/k scroll "
+        }));
+    let base = st(app, "reader_body").patch(st(app, "base"));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block.style(base), rect);
+    let inner = Rect {
+        x: rect.x + 1,
+        y: rect.y + 1,
+        width: rect.width - 2,
+        height: rect.height - 2,
+    };
+    let key_w = lines
+        .iter()
+        .map(|(k, _)| k.width())
+        .max()
+        .unwrap_or(0)
+        .min(usize::from(inner.width) / 3)
+        .max(1);
+    let width = usize::from(inner.width);
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(help.scroll)
+        .take(inner_h)
+        .map(|(keys, desc)| {
+            if keys.is_empty() {
+                return Line::styled(
+                    format!(" {desc}"),
+                    st(app, "reader_header").add_modifier(Modifier::BOLD),
+                );
+            }
+            let parts = vec![
+                (format!("  {}", fit(keys, key_w)), st(app, "reader_header")),
+                ("  ".to_string(), base),
+                (desc.clone(), base),
+            ];
+            Line::from(fit_spans(parts, width, base))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown).style(base), inner);
+}
+
 fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width);
-    let hint = if app.reader.is_some() {
-        keys::READER_HINT
-    } else {
-        keys::LIST_HINT
-    };
+    let hint = app.keymap.hint(app.context());
     let normal = st(app, "status_line");
     let sep = || (" │".to_string(), normal);
     let mut parts: Vec<(String, Style)> = Vec::new();

@@ -3,9 +3,10 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::backend::Summary;
+use crate::backend::{FlagChange, Summary};
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
+use crate::policy::rights::Rights;
 
 /// Something that happened: input, a worker's report, or the clock.
 #[derive(Debug, Clone)]
@@ -82,6 +83,24 @@ pub enum Event {
         uid: u32,
         body: Result<String, String>,
     },
+    /// The agent's rights on the account's mailbox (MYRIGHTS, or inferred from SELECT).
+    Rights {
+        account_idx: usize,
+        rights: Rights,
+    },
+    /// The answer to [`Command::Store`] `id`: done, or why not (raw text).
+    StoreDone {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        result: Result<(), String>,
+    },
+    /// The answer to [`Command::Search`] `id`: the matching UIDs, or why not (raw text).
+    SearchDone {
+        account_idx: usize,
+        id: u64,
+        result: Result<Vec<u32>, String>,
+    },
 }
 
 /// Something the state machine wants done outside itself.
@@ -89,6 +108,21 @@ pub enum Event {
 pub enum Command {
     /// Fetch a message's body (never marking it read); answered by [`Event::Body`].
     Open { account_idx: usize, uid: u32 },
+    /// Change flags of a message; answered by [`Event::StoreDone`] with the same `id`.
+    Store {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        change: FlagChange,
+    },
+    /// Server-side SEARCH on an IMAP account; answered by [`Event::SearchDone`].
+    Search {
+        account_idx: usize,
+        id: u64,
+        query: String,
+    },
+    /// Sync the account with its server or folder now.
+    Refresh { account_idx: usize },
     /// Leave the UI.
     Quit,
 }

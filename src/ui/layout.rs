@@ -4,6 +4,31 @@ use ratatui::layout::Rect;
 
 /// Below this many cells per column, columns no longer fit side by side: show one with tabs.
 pub const MIN_COLUMN_WIDTH: u16 = 40;
+/// Lines of a column's header: name, state and counts; then team counts and the filter.
+pub const COLUMN_HEADER_LINES: u16 = 2;
+/// Below this many lines a split reader would leave too little of either: it takes the screen.
+const MIN_SPLIT_HEIGHT: u16 = 14;
+/// Lines the columns keep above a split reader, at least.
+const MIN_SPLIT_COLUMNS: u16 = 7;
+
+/// Where the reader goes when a message is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReaderMode {
+    /// The reader replaces the columns.
+    #[default]
+    Full,
+    /// The columns stay on top, the reader below them.
+    Split,
+}
+
+impl ReaderMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReaderMode::Full => "full",
+            ReaderMode::Split => "split",
+        }
+    }
+}
 
 /// The screen's regions for one frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,13 +37,19 @@ pub struct Plan {
     pub tabs: Option<Rect>,
     /// (column index, its area, border included), left to right.
     pub columns: Vec<(usize, Rect)>,
-    /// The reader, which takes the whole area above the status line.
+    /// The reader: the whole area above the status line, or the part below the columns.
     pub reader: Option<Rect>,
     pub status: Rect,
 }
 
+/// The plan with a full-screen reader when `reader_open`.
 pub fn plan(area: Rect, ncols: usize, focus: usize, reader_open: bool) -> Plan {
-    let main = Rect {
+    plan_with(area, ncols, focus, reader_open.then_some(ReaderMode::Full))
+}
+
+/// The plan with the reader, when open, in `reader` mode.
+pub fn plan_with(area: Rect, ncols: usize, focus: usize, reader: Option<ReaderMode>) -> Plan {
+    let mut main = Rect {
         height: area.height.saturating_sub(1),
         ..area
     };
@@ -33,9 +64,21 @@ pub fn plan(area: Rect, ncols: usize, focus: usize, reader_open: bool) -> Plan {
         reader: None,
         status,
     };
-    if reader_open {
-        plan.reader = Some(main);
-        return plan;
+    match reader {
+        Some(ReaderMode::Split) if main.height >= MIN_SPLIT_HEIGHT && ncols > 0 => {
+            let top = (main.height * 2 / 5).max(MIN_SPLIT_COLUMNS);
+            plan.reader = Some(Rect {
+                y: main.y + top,
+                height: main.height - top,
+                ..main
+            });
+            main.height = top;
+        }
+        Some(_) => {
+            plan.reader = Some(main);
+            return plan;
+        }
+        None => {}
     }
     if ncols == 0 {
         return plan;
@@ -73,7 +116,7 @@ pub fn plan(area: Rect, ncols: usize, focus: usize, reader_open: bool) -> Plan {
     plan
 }
 
-/// A column's area inside its border: (header line, message rows).
+/// A column's area inside its border: (header lines, message rows).
 pub fn column_parts(area: Rect) -> (Rect, Rect) {
     let inner = Rect {
         x: area.x.saturating_add(1),
@@ -82,7 +125,7 @@ pub fn column_parts(area: Rect) -> (Rect, Rect) {
         height: area.height.saturating_sub(2),
     };
     let header = Rect {
-        height: inner.height.min(1),
+        height: inner.height.min(COLUMN_HEADER_LINES),
         ..inner
     };
     let rows = Rect {
@@ -112,6 +155,19 @@ pub fn reader_parts(area: Rect, header_lines: usize) -> (Rect, Rect, Rect) {
     (headers, sep, body)
 }
 
+/// The help overlay: centred, at most 80 cells wide, above the status line.
+pub fn help_area(area: Rect) -> Rect {
+    let main_h = area.height.saturating_sub(1);
+    let width = area.width.saturating_sub(4).min(80).max(area.width.min(20));
+    let height = main_h.saturating_sub(2).max(main_h.min(5));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (main_h - height) / 2,
+        width,
+        height,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +186,29 @@ mod tests {
         let p = plan(Rect::new(0, 0, 60, 20), 3, 2, false);
         assert_eq!(p.tabs, Some(Rect::new(0, 0, 60, 1)));
         assert_eq!(p.columns, vec![(2, Rect::new(0, 1, 60, 18))]);
+    }
+
+    #[test]
+    fn a_split_reader_sits_below_the_columns() {
+        let p = plan_with(Rect::new(0, 0, 120, 40), 3, 0, Some(ReaderMode::Split));
+        let reader = p.reader.expect("reader");
+        let col = p.columns[0].1;
+        assert_eq!(col.y + col.height, reader.y);
+        assert_eq!(reader.y + reader.height, 39);
+        assert!(col.height >= MIN_SPLIT_COLUMNS && reader.height > col.height);
+        // Too short to split: the reader takes the screen.
+        let p = plan_with(Rect::new(0, 0, 120, 10), 3, 0, Some(ReaderMode::Split));
+        assert!(p.columns.is_empty());
+        assert_eq!(p.reader, Some(Rect::new(0, 0, 120, 9)));
+    }
+
+    #[test]
+    fn help_fits_any_screen() {
+        for (w, h) in [(0, 0), (1, 1), (10, 3), (80, 24), (300, 100)] {
+            let area = Rect::new(0, 0, w, h);
+            let r = help_area(area);
+            assert!(r.x + r.width <= w && r.y + r.height <= h.saturating_sub(1));
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod event;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod prompt;
 pub mod terminal;
 pub mod theme;
 pub mod worker;
@@ -42,6 +43,9 @@ pub enum UiError {
     UnknownColumn(String),
     #[error(transparent)]
     Theme(#[from] ThemeError),
+    /// Validation reports these with the file name; this is for a configuration built in code.
+    #[error("[keys]: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Keys(Vec<keys::KeyConfigError>),
     #[error("terminal: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("cannot read the terminal: {0}")]
@@ -81,6 +85,7 @@ pub(crate) fn unix_now() -> i64 {
 pub fn run(config: &Config) -> Result<(), UiError> {
     let columns = column_accounts(config)?;
     let theme = Theme::resolve(&config.ui.theme, &config.source)?;
+    let keymap = keys::Keymap::from_config(&config.keys).map_err(UiError::Keys)?;
     if !terminal::is_terminal() {
         return Err(UiError::NotATerminal);
     }
@@ -106,7 +111,15 @@ pub fn run(config: &Config) -> Result<(), UiError> {
             return Err(e.into());
         }
     };
-    let mut app = App::new(&columns, theme, no_color_requested());
+    let mut app = App::new(&columns, theme, no_color_requested())
+        .with_keymap(keymap)
+        .with_agent(&config.agent.id);
+    for c in &mut app.columns {
+        c.imap = config
+            .accounts
+            .get(c.account_idx)
+            .is_some_and(|a| a.imap.is_some());
+    }
     let result = match input::spawn(tx) {
         Ok(()) => {
             for ev in failed {
@@ -167,26 +180,79 @@ fn run_loop(
             last_tick = Instant::now();
             update(app, Event::Tick(unix_now()));
         }
-        for c in commands {
-            match c {
-                Command::Quit => return Ok(()),
-                Command::Open { account_idx, uid } => {
-                    let sent = workers
-                        .iter()
-                        .find(|w| w.account_idx == account_idx)
-                        .is_some_and(|w| w.open(uid));
-                    if !sent {
-                        update(
-                            app,
-                            Event::Body {
-                                account_idx,
-                                uid,
-                                body: Err("the account's worker has stopped".into()),
-                            },
-                        );
-                    }
-                }
+        // Answers to commands may ask for more (a refused store asks for a sync).
+        let mut queue: std::collections::VecDeque<Command> = commands.into();
+        while let Some(c) = queue.pop_front() {
+            if let Command::Quit = c {
+                return Ok(());
             }
+            queue.extend(dispatch(app, workers, c));
+        }
+    }
+}
+
+/// Hands a command to its account's worker. A worker that has stopped gets its answer
+/// here, so the screen never waits for a reply that cannot come.
+fn dispatch(app: &mut App, workers: &[Worker], command: Command) -> Vec<Command> {
+    const GONE: &str = "the account's worker has stopped";
+    let worker = |idx: usize| workers.iter().find(|w| w.account_idx == idx);
+    match command {
+        Command::Quit => Vec::new(),
+        Command::Open { account_idx, uid } => {
+            if worker(account_idx).is_some_and(|w| w.open(uid)) {
+                return Vec::new();
+            }
+            update(
+                app,
+                Event::Body {
+                    account_idx,
+                    uid,
+                    body: Err(GONE.into()),
+                },
+            )
+        }
+        Command::Store {
+            account_idx,
+            id,
+            uid,
+            change,
+        } => {
+            if worker(account_idx).is_some_and(|w| w.store(id, uid, change)) {
+                return Vec::new();
+            }
+            update(
+                app,
+                Event::StoreDone {
+                    account_idx,
+                    id,
+                    uid,
+                    result: Err(GONE.into()),
+                },
+            )
+        }
+        Command::Search {
+            account_idx,
+            id,
+            query,
+        } => {
+            if worker(account_idx).is_some_and(|w| w.search(id, query)) {
+                return Vec::new();
+            }
+            update(
+                app,
+                Event::SearchDone {
+                    account_idx,
+                    id,
+                    result: Err(GONE.into()),
+                },
+            )
+        }
+        Command::Refresh { account_idx } => {
+            // A stopped worker has already said why in its column.
+            if let Some(w) = worker(account_idx) {
+                let _ = w.refresh();
+            }
+            Vec::new()
         }
     }
 }

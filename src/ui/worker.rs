@@ -5,16 +5,18 @@
 //! IDLE, reconnect with backoff), whose `WorkerEvent`s are translated by [`from_imap`].
 //! Local (Maildir) accounts run a [`Backend`] on a thread of their own.
 
+use std::collections::HashSet;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::event::Event;
-use crate::backend::{Backend, StoreOutcome};
+use crate::backend::{Backend, FlagChange, StoreOutcome};
 use crate::config::Account;
 use crate::imap::sync::SyncEvent;
 use crate::imap::worker::{AccountWorker, WorkerCommand, WorkerEvent};
 use crate::mail::parse::text_body;
+use crate::policy::rights::Rights;
 use crate::store::bodies::{self, BodyCache};
 use crate::store::cache::HeaderCache;
 
@@ -23,6 +25,14 @@ use crate::store::cache::HeaderCache;
 pub enum Request {
     /// Fetch a message and answer with `Event::Body`.
     Open { uid: u32 },
+    /// Change flags; answer with `Event::StoreDone`.
+    Store {
+        id: u64,
+        uid: u32,
+        change: FlagChange,
+    },
+    /// Read the folder again: changed rows are sent again, removed ones as vanished.
+    Refresh,
 }
 
 enum Kind {
@@ -43,6 +53,36 @@ impl Worker {
         match &self.kind {
             Kind::Local(tx) => tx.send(Request::Open { uid }).is_ok(),
             Kind::Imap(w) => w.send(WorkerCommand::FetchBody { uid }),
+        }
+    }
+
+    /// Asks for a flag change, answered by `Event::StoreDone`; false when the worker has gone.
+    pub fn store(&self, id: u64, uid: u32, change: FlagChange) -> bool {
+        match &self.kind {
+            Kind::Local(tx) => tx.send(Request::Store { id, uid, change }).is_ok(),
+            Kind::Imap(w) => w.send(WorkerCommand::Store {
+                id,
+                uid,
+                change,
+                unchanged_since: None,
+            }),
+        }
+    }
+
+    /// Asks for a server-side search, answered by `Event::SearchDone`. False when the worker
+    /// has gone, or is local: a local folder is searched in the rows the UI already has.
+    pub fn search(&self, id: u64, query: String) -> bool {
+        match &self.kind {
+            Kind::Local(_) => false,
+            Kind::Imap(w) => w.send(WorkerCommand::Search { id, query }),
+        }
+    }
+
+    /// Asks for a sync now; false when the worker has gone.
+    pub fn refresh(&self) -> bool {
+        match &self.kind {
+            Kind::Local(tx) => tx.send(Request::Refresh).is_ok(),
+            Kind::Imap(w) => w.send(WorkerCommand::Refresh),
         }
     }
 }
@@ -131,7 +171,7 @@ struct Emitter {
 impl Emitter {
     fn emit(&self, ev: WorkerEvent) {
         // A send fails only when the UI has quit; nobody is left to tell.
-        if let Some(e) = from_imap(self.account_idx, ev, super::unix_now()) {
+        for e in from_imap(self.account_idx, ev, super::unix_now()) {
             let _ = self.events.send(e);
         }
     }
@@ -150,10 +190,19 @@ impl Drop for Emitter {
     }
 }
 
-/// Translates an IMAP worker's report into a UI event; `now` is the time of the report (Unix
+/// Translates an IMAP worker's report into UI events; `now` is the time of the report (Unix
 /// seconds). Bodies are turned into text here, on the worker's thread, not the UI's.
-pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Option<Event> {
-    Some(match ev {
+pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Vec<Event> {
+    // Rights come with every sync: SELECT's READ-ONLY and PERMANENTFLAGS are what the server
+    // enforces (Dovecot derives them from the ACL), and a sync follows every reconnect.
+    let rights = match &ev {
+        WorkerEvent::Sync(SyncEvent::Synced(status)) => Some(Event::Rights {
+            account_idx,
+            rights: Rights::from_select(status.read_only, &status.permanent_flags),
+        }),
+        _ => None,
+    };
+    let main = Some(match ev {
         WorkerEvent::State(state) => Event::Link {
             account_idx,
             state,
@@ -185,19 +234,29 @@ pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Option<Event>
             uid,
             body: result.and_then(|raw| readable(&raw)),
         },
-        // No key sends a store yet; when one fails, say so.
-        WorkerEvent::ActionDone { uid, result, .. } => match result {
-            Ok(StoreOutcome::Stored { .. }) => return None,
-            Ok(StoreOutcome::Modified) => Event::Warning {
-                account_idx,
-                message: format!("UID {uid} was changed by someone else first; nothing stored"),
-            },
-            Err(e) => Event::Warning {
-                account_idx,
-                message: format!("UID {uid}: {e}"),
-            },
+        WorkerEvent::ActionDone { id, uid, result } => Event::StoreDone {
+            account_idx,
+            id,
+            uid,
+            result: store_result(result),
         },
-    })
+        WorkerEvent::SearchDone { id, result } => Event::SearchDone {
+            account_idx,
+            id,
+            result,
+        },
+    });
+    rights.into_iter().chain(main).collect()
+}
+
+fn store_result(result: Result<StoreOutcome, String>) -> Result<(), String> {
+    match result {
+        Ok(StoreOutcome::Stored { .. }) => Ok(()),
+        Ok(StoreOutcome::Modified) => {
+            Err("changed by someone else first; nothing stored".to_string())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The text of a raw message. A message that trips the parser costs that message, never the
@@ -246,8 +305,18 @@ fn run_local(
     rx: &Receiver<Request>,
 ) {
     // Send failures mean the UI has quit; there is nobody left to tell.
-    let mut backend = match load(account_idx, account, events) {
-        Ok(b) => Some(b),
+    let mut known = HashSet::new();
+    let mut backend = match load(account_idx, account, events, &mut known) {
+        Ok((mut b, mailbox)) => {
+            // Without rights the UI still tries, and reports what the backend refuses.
+            if let Ok(rights) = b.rights(&mailbox) {
+                let _ = events.send(Event::Rights {
+                    account_idx,
+                    rights,
+                });
+            }
+            Some((b, mailbox))
+        }
         Err(message) => {
             let _ = events.send(error(account_idx, message));
             None
@@ -255,6 +324,35 @@ fn run_local(
     };
     while let Ok(req) = rx.recv() {
         match req {
+            Request::Store { id, uid, change } => {
+                let result = match &mut backend {
+                    Some((b, mailbox)) => store_result(
+                        b.store(mailbox, uid, &change, None)
+                            .map_err(|e| e.to_string()),
+                    ),
+                    None => Err(format!("{}: not connected", account.name)),
+                };
+                let ev = Event::StoreDone {
+                    account_idx,
+                    id,
+                    uid,
+                    result,
+                };
+                if events.send(ev).is_err() {
+                    return;
+                }
+            }
+            Request::Refresh => {
+                let Some((b, mailbox)) = &mut backend else {
+                    continue;
+                };
+                if let Err(message) = reload(account_idx, b.as_mut(), mailbox, events, &mut known) {
+                    let _ = events.send(Event::Warning {
+                        account_idx,
+                        message,
+                    });
+                }
+            }
             Request::Open { uid } => {
                 let body = match &mut backend {
                     Some((b, mailbox)) => b
@@ -276,11 +374,12 @@ fn run_local(
     }
 }
 
-/// Opens the account and streams its message list to the UI.
+/// Opens the account and streams its message list to the UI; `known` collects the UIDs sent.
 fn load(
     account_idx: usize,
     account: &Account,
     events: &Sender<Event>,
+    known: &mut HashSet<u32>,
 ) -> Result<(Box<dyn Backend>, String), String> {
     let (mut backend, mailbox) =
         crate::cli::list::open_backend(account).map_err(|e| e.to_string())?;
@@ -291,9 +390,38 @@ fn load(
     });
     backend
         .summaries(&mailbox, 1, &mut |rows| {
+            known.extend(rows.iter().map(|s| s.uid));
             let _ = events.send(Event::Rows { account_idx, rows });
         })
         .map_err(|e| e.to_string())?;
     let _ = events.send(Event::Loaded { account_idx });
     Ok((backend, mailbox))
+}
+
+/// Reads the folder again: every row is sent again (the UI replaces rows by UID, which
+/// carries flag changes made by other programs), and the UIDs that are gone as vanished.
+fn reload(
+    account_idx: usize,
+    backend: &mut dyn Backend,
+    mailbox: &str,
+    events: &Sender<Event>,
+    known: &mut HashSet<u32>,
+) -> Result<(), String> {
+    backend.status(mailbox).map_err(|e| e.to_string())?;
+    let mut now = HashSet::new();
+    backend
+        .summaries(mailbox, 1, &mut |rows| {
+            now.extend(rows.iter().map(|s| s.uid));
+            let _ = events.send(Event::Rows { account_idx, rows });
+        })
+        .map_err(|e| e.to_string())?;
+    let gone: Vec<u32> = known.difference(&now).copied().collect();
+    if !gone.is_empty() {
+        let _ = events.send(Event::Vanished {
+            account_idx,
+            uids: gone,
+        });
+    }
+    *known = now;
+    Ok(())
 }

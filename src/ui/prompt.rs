@@ -1,0 +1,606 @@
+//! The `:` command line and the `/` filter line: a one-line editor with history and, for
+//! commands, completion. Pure data; `app` decides what a finished line does.
+
+use super::layout::ReaderMode;
+
+/// Longest line kept, in bytes: a command or a filter, never a pasted document.
+pub const MAX_LINE_BYTES: usize = 1024;
+/// History entries kept per line kind.
+pub const MAX_HISTORY: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `:` — a command.
+    Command,
+    /// `/` — the instant filter of the focused column.
+    Filter,
+}
+
+impl PromptKind {
+    pub fn prefix(self) -> char {
+        match self {
+            PromptKind::Command => ':',
+            PromptKind::Filter => '/',
+        }
+    }
+}
+
+/// Earlier lines, oldest first, without duplicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    entries: Vec<String>,
+}
+
+impl History {
+    /// Remembers `line` as the most recent entry (an older copy moves up); empty lines are not
+    /// remembered.
+    pub fn push(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        self.entries.retain(|e| e != line);
+        self.entries.push(line.to_string());
+        if self.entries.len() > MAX_HISTORY {
+            let extra = self.entries.len() - MAX_HISTORY;
+            self.entries.drain(..extra);
+        }
+    }
+
+    pub fn entries(&self) -> &[String] {
+        &self.entries
+    }
+}
+
+/// A Tab cycle in progress: the token being completed starts at `start` (bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Completion {
+    start: usize,
+    candidates: Vec<String>,
+    /// The candidate now in the line; `None` until the first cycle.
+    index: Option<usize>,
+}
+
+/// An open line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+    /// Byte offset of the cursor in `text`, always on a char boundary.
+    pub cursor: usize,
+    /// Shown after the text: completion candidates, or why there are none.
+    pub hint: Option<String>,
+    completion: Option<Completion>,
+    /// Position in the history while browsing it with Up/Down.
+    history_pos: Option<usize>,
+    /// What was typed before browsing the history, given back past the newest entry.
+    draft: String,
+}
+
+impl Prompt {
+    pub fn new(kind: PromptKind, text: &str) -> Prompt {
+        let mut p = Prompt {
+            kind,
+            text: String::new(),
+            cursor: 0,
+            hint: None,
+            completion: None,
+            history_pos: None,
+            draft: String::new(),
+        };
+        p.insert(text);
+        p
+    }
+
+    /// Any edit ends a completion cycle and history browsing.
+    fn edited(&mut self) {
+        self.completion = None;
+        self.hint = None;
+        self.history_pos = None;
+    }
+
+    /// Inserts text at the cursor; control characters (a paste's line breaks, escape
+    /// sequences) become spaces or are dropped, and the line stays within its limit.
+    pub fn insert(&mut self, s: &str) {
+        let mut clean = String::new();
+        for c in s.chars() {
+            let c = if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            };
+            // One char at a time through the sanitizer's own test: anything it would
+            // change (controls, bidi and format characters) is left out.
+            if !crate::mail::sanitize::is_clean_line(c.encode_utf8(&mut [0; 4])) {
+                continue;
+            }
+            if self.text.len() + clean.len() + c.len_utf8() > MAX_LINE_BYTES {
+                break;
+            }
+            clean.push(c);
+        }
+        self.text.insert_str(self.cursor, &clean);
+        self.cursor += clean.len();
+        self.edited();
+    }
+
+    fn prev_boundary(&self, at: usize) -> usize {
+        self.text[..at]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(i, _)| i)
+    }
+
+    fn next_boundary(&self, at: usize) -> usize {
+        self.text[at..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8())
+    }
+
+    pub fn left(&mut self) {
+        self.cursor = self.prev_boundary(self.cursor);
+    }
+
+    pub fn right(&mut self) {
+        self.cursor = self.next_boundary(self.cursor);
+    }
+
+    pub fn home(&mut self) {
+        self.cursor = 0;
+    }
+
+    pub fn end(&mut self) {
+        self.cursor = self.text.len();
+    }
+
+    pub fn delete_back(&mut self) {
+        if self.cursor > 0 {
+            let start = self.prev_boundary(self.cursor);
+            self.text.replace_range(start..self.cursor, "");
+            self.cursor = start;
+            self.edited();
+        }
+    }
+
+    pub fn delete_forward(&mut self) {
+        if self.cursor < self.text.len() {
+            let end = self.next_boundary(self.cursor);
+            self.text.replace_range(self.cursor..end, "");
+            self.edited();
+        }
+    }
+
+    /// Deletes the word before the cursor and the spaces after it (Ctrl-w).
+    pub fn delete_word(&mut self) {
+        let before = &self.text[..self.cursor];
+        let trimmed = before.trim_end();
+        let start = trimmed
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        if start < self.cursor {
+            self.text.replace_range(start..self.cursor, "");
+            self.cursor = start;
+            self.edited();
+        }
+    }
+
+    pub fn delete_to_start(&mut self) {
+        if self.cursor > 0 {
+            self.text.replace_range(..self.cursor, "");
+            self.cursor = 0;
+            self.edited();
+        }
+    }
+
+    fn set_text(&mut self, text: &str) {
+        self.text = text.to_string();
+        self.cursor = self.text.len();
+        self.completion = None;
+        self.hint = None;
+    }
+
+    /// Up: an older history entry; the line being typed is kept to come back to.
+    pub fn history_prev(&mut self, history: &History) {
+        let n = history.entries().len();
+        let pos = match self.history_pos {
+            None if n == 0 => return,
+            None => {
+                self.draft = self.text.clone();
+                n - 1
+            }
+            Some(p) => p.saturating_sub(1),
+        };
+        if let Some(e) = history.entries().get(pos) {
+            let e = e.clone();
+            self.set_text(&e);
+            self.history_pos = Some(pos);
+        }
+    }
+
+    /// Down: a newer entry, then the line that was being typed.
+    pub fn history_next(&mut self, history: &History) {
+        let Some(pos) = self.history_pos else { return };
+        if let Some(e) = history.entries().get(pos + 1) {
+            let e = e.clone();
+            self.set_text(&e);
+            self.history_pos = Some(pos + 1);
+        } else {
+            let draft = std::mem::take(&mut self.draft);
+            self.set_text(&draft);
+            self.history_pos = None;
+        }
+    }
+
+    /// Tab (or S-Tab with `backwards`): completes the word before the cursor. One candidate
+    /// is taken at once; several are first narrowed to their common prefix, then cycled.
+    pub fn complete(&mut self, sources: &Sources, backwards: bool) {
+        if let Some(c) = &mut self.completion {
+            let n = c.candidates.len();
+            let i = match (c.index, backwards) {
+                (None, false) => 0,
+                (None, true) => n - 1,
+                (Some(i), false) => (i + 1) % n,
+                (Some(i), true) => (i + n - 1) % n,
+            };
+            c.index = Some(i);
+            let (start, pick) = (c.start, c.candidates[i].clone());
+            self.text.replace_range(start..self.cursor, &pick);
+            self.cursor = start + pick.len();
+            return;
+        }
+        let head = &self.text[..self.cursor];
+        let start = head
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let token = &head[start..];
+        let first_word = head.split_whitespace().next().unwrap_or("");
+        let (candidates, takes_arg) = if head[..start].trim().is_empty() {
+            let names: Vec<String> = COMMANDS
+                .iter()
+                .filter(|c| c.name.starts_with(&token.to_ascii_lowercase()))
+                .map(|c| c.name.to_string())
+                .collect();
+            let takes_arg = names.len() == 1
+                && COMMANDS
+                    .iter()
+                    .any(|c| c.name == names[0] && c.arg != Arg::None);
+            (names, takes_arg)
+        } else {
+            // Only the first argument is completed; later words are free text.
+            let arg_index = head[..start].split_whitespace().count();
+            let kind = find_command(first_word).map_or(Arg::None, |c| c.arg);
+            let all: Vec<String> = match (kind, arg_index) {
+                (Arg::Account | Arg::OptionalAccount, 1) => sources.accounts.clone(),
+                (Arg::Theme, 1) => sources.themes.clone(),
+                (Arg::ReaderMode, 1) => vec!["full".into(), "split".into()],
+                _ => Vec::new(),
+            };
+            let lower = token.to_lowercase();
+            let names = all
+                .into_iter()
+                .filter(|a| a.to_lowercase().starts_with(&lower))
+                .collect();
+            (names, false)
+        };
+        match candidates.len() {
+            0 => self.hint = Some("no completions".to_string()),
+            1 => {
+                let mut pick = candidates[0].clone();
+                if takes_arg && self.cursor == self.text.len() {
+                    pick.push(' ');
+                }
+                self.text.replace_range(start..self.cursor, &pick);
+                self.cursor = start + pick.len();
+                self.hint = None;
+            }
+            _ => {
+                let prefix = common_prefix(&candidates);
+                if prefix.len() > token.len() {
+                    self.text.replace_range(start..self.cursor, &prefix);
+                    self.cursor = start + prefix.len();
+                }
+                self.hint = Some(candidates.join("  "));
+                self.completion = Some(Completion {
+                    start,
+                    candidates,
+                    index: None,
+                });
+            }
+        }
+    }
+}
+
+fn common_prefix(words: &[String]) -> String {
+    let Some(first) = words.first() else {
+        return String::new();
+    };
+    let mut end = first.len();
+    for w in &words[1..] {
+        end = first
+            .char_indices()
+            .zip(w.chars())
+            .find(|((_, a), b)| a != b)
+            .map_or(end.min(w.len()), |((i, _), _)| i.min(end));
+    }
+    first[..end].to_string()
+}
+
+/// What arguments can complete to.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub accounts: Vec<String>,
+    pub themes: Vec<String>,
+}
+
+/// The kind of a command's argument, for completion and checking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    /// Free text (may be empty: then the command clears what it set).
+    Text,
+    Account,
+    OptionalAccount,
+    Theme,
+    ReaderMode,
+}
+
+/// One command of the `:` line.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub arg: Arg,
+    pub usage: &'static str,
+    pub desc: &'static str,
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "quit",
+        aliases: &["q"],
+        arg: Arg::None,
+        usage: ":quit",
+        desc: "leave mailroom",
+    },
+    CommandSpec {
+        name: "search",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: ":search TEXT",
+        desc: "server-side SEARCH of this column (IMAP), or of its rows (Maildir); empty clears",
+    },
+    CommandSpec {
+        name: "filter",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: ":filter TEXT",
+        desc: "show rows whose from, subject or to contain TEXT (like /)",
+    },
+    CommandSpec {
+        name: "nofilter",
+        aliases: &[],
+        arg: Arg::None,
+        usage: ":nofilter",
+        desc: "clear the filter and the search of this column",
+    },
+    CommandSpec {
+        name: "refresh",
+        aliases: &[],
+        arg: Arg::OptionalAccount,
+        usage: ":refresh [ACCOUNT]",
+        desc: "sync every account (or one) now",
+    },
+    CommandSpec {
+        name: "focus",
+        aliases: &[],
+        arg: Arg::Account,
+        usage: ":focus ACCOUNT",
+        desc: "go to an account's column",
+    },
+    CommandSpec {
+        name: "reader",
+        aliases: &[],
+        arg: Arg::ReaderMode,
+        usage: ":reader split|full",
+        desc: "reader below the columns or full screen (no argument: toggle)",
+    },
+    CommandSpec {
+        name: "theme",
+        aliases: &[],
+        arg: Arg::Theme,
+        usage: ":theme NAME",
+        desc: "switch to a built-in theme for this session",
+    },
+    CommandSpec {
+        name: "help",
+        aliases: &["h"],
+        arg: Arg::None,
+        usage: ":help",
+        desc: "keys and commands",
+    },
+];
+
+fn find_command(name: &str) -> Option<&'static CommandSpec> {
+    let name = name.to_ascii_lowercase();
+    COMMANDS
+        .iter()
+        .find(|c| c.name == name || c.aliases.contains(&name.as_str()))
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    Quit,
+    Search(String),
+    Filter(String),
+    NoFilter,
+    Refresh(Option<String>),
+    Focus(String),
+    /// `None`: toggle.
+    Reader(Option<ReaderMode>),
+    Theme(String),
+    Help,
+}
+
+/// Reads a command line; `Err` is a message for the status line. An empty line is `Ok(None)`.
+pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
+    let line = line.trim();
+    let (name, rest) = match line.split_once(char::is_whitespace) {
+        Some((n, r)) => (n, r.trim()),
+        None => (line, ""),
+    };
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let shown = || crate::mail::sanitize::single_line(name);
+    let spec =
+        find_command(name).ok_or_else(|| format!("unknown command :{} (see :help)", shown()))?;
+    let no_arg = |cmd: Cmd| {
+        if rest.is_empty() {
+            Ok(Some(cmd))
+        } else {
+            Err(format!(":{} takes no argument", spec.name))
+        }
+    };
+    let needs_arg = |f: fn(String) -> Cmd| {
+        if rest.is_empty() {
+            Err(format!("usage: {}", spec.usage))
+        } else {
+            Ok(Some(f(rest.to_string())))
+        }
+    };
+    match spec.name {
+        "quit" => no_arg(Cmd::Quit),
+        "nofilter" => no_arg(Cmd::NoFilter),
+        "help" => no_arg(Cmd::Help),
+        "search" => Ok(Some(Cmd::Search(rest.to_string()))),
+        "filter" => Ok(Some(Cmd::Filter(rest.to_string()))),
+        "refresh" => Ok(Some(Cmd::Refresh(
+            (!rest.is_empty()).then(|| rest.to_string()),
+        ))),
+        "focus" => needs_arg(Cmd::Focus),
+        "theme" => needs_arg(Cmd::Theme),
+        "reader" => match rest.to_ascii_lowercase().as_str() {
+            "" => Ok(Some(Cmd::Reader(None))),
+            "split" => Ok(Some(Cmd::Reader(Some(ReaderMode::Split)))),
+            "full" => Ok(Some(Cmd::Reader(Some(ReaderMode::Full)))),
+            _ => Err(format!("usage: {}", spec.usage)),
+        },
+        _ => Err(format!("unknown command :{} (see :help)", shown())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources() -> Sources {
+        Sources {
+            accounts: vec!["support".into(), "sales".into(), "billing".into()],
+            themes: vec!["default".into(), "ansi16".into(), "high-contrast".into()],
+        }
+    }
+
+    #[test]
+    fn editing_keeps_the_cursor_on_char_boundaries() {
+        let mut p = Prompt::new(PromptKind::Command, "café");
+        p.left();
+        p.delete_back();
+        assert_eq!((p.text.as_str(), p.cursor), ("caé", 2));
+        p.delete_forward();
+        assert_eq!(p.text, "ca");
+        p.insert("t é x");
+        p.delete_word();
+        assert_eq!(p.text, "cat é ");
+        p.home();
+        p.right();
+        p.delete_to_start();
+        assert_eq!((p.text.as_str(), p.cursor), ("at é ", 0));
+        // Pasted line breaks and escapes never enter the line.
+        let mut p = Prompt::new(PromptKind::Filter, "a\nb\u{1b}[2Jc\u{202e}d");
+        p.end();
+        assert_eq!(p.text, "a b[2Jcd");
+        let mut p = Prompt::new(PromptKind::Filter, &"x".repeat(5000));
+        p.insert("y");
+        assert_eq!(p.text.len(), MAX_LINE_BYTES);
+    }
+
+    #[test]
+    fn history_browses_and_gives_back_the_draft() {
+        let mut h = History::default();
+        for e in ["search a", "quit", "search a", ""] {
+            h.push(e);
+        }
+        assert_eq!(h.entries(), ["quit", "search a"]);
+        let mut p = Prompt::new(PromptKind::Command, "typing");
+        p.history_prev(&h);
+        assert_eq!(p.text, "search a");
+        p.history_prev(&h);
+        p.history_prev(&h);
+        assert_eq!(p.text, "quit");
+        p.history_next(&h);
+        p.history_next(&h);
+        assert_eq!(p.text, "typing");
+    }
+
+    #[test]
+    fn completion_takes_one_narrows_several_then_cycles() {
+        let s = sources();
+        let mut p = Prompt::new(PromptKind::Command, "qu");
+        p.complete(&s, false);
+        assert_eq!(p.text, "quit");
+        let mut p = Prompt::new(PromptKind::Command, "se");
+        p.complete(&s, false);
+        assert_eq!(p.text, "search ");
+        let mut p = Prompt::new(PromptKind::Command, "focus s");
+        p.complete(&s, false);
+        assert_eq!(p.text, "focus s", "support and sales share only 's'");
+        assert_eq!(p.hint.as_deref(), Some("support  sales"));
+        p.complete(&s, false);
+        assert_eq!(p.text, "focus support");
+        p.complete(&s, false);
+        assert_eq!(p.text, "focus sales");
+        p.complete(&s, true);
+        assert_eq!(p.text, "focus support");
+        let mut p = Prompt::new(PromptKind::Command, "theme h");
+        p.complete(&s, false);
+        assert_eq!(p.text, "theme high-contrast");
+        let mut p = Prompt::new(PromptKind::Command, "reader s");
+        p.complete(&s, false);
+        assert_eq!(p.text, "reader split");
+        let mut p = Prompt::new(PromptKind::Command, "zz");
+        p.complete(&s, false);
+        assert_eq!(p.hint.as_deref(), Some("no completions"));
+        let mut p = Prompt::new(PromptKind::Command, "");
+        p.complete(&s, false);
+        assert!(p.hint.as_deref().is_some_and(|h| h.contains("search")));
+    }
+
+    #[test]
+    fn commands_parse_with_their_arguments() {
+        assert_eq!(parse(" q "), Ok(Some(Cmd::Quit)));
+        assert_eq!(parse(""), Ok(None));
+        assert_eq!(
+            parse("search  big order "),
+            Ok(Some(Cmd::Search("big order".into())))
+        );
+        assert_eq!(
+            parse("reader split"),
+            Ok(Some(Cmd::Reader(Some(ReaderMode::Split))))
+        );
+        assert_eq!(parse("reader"), Ok(Some(Cmd::Reader(None))));
+        assert!(parse("reader sideways").is_err());
+        assert!(parse("quit now").is_err());
+        assert!(parse("focus").is_err());
+        assert_eq!(parse("refresh"), Ok(Some(Cmd::Refresh(None))));
+        let e = parse("rm -rf \u{1b}[2J").unwrap_err();
+        assert!(
+            e.contains("unknown command :rm") && !e.contains('\u{1b}'),
+            "{e}"
+        );
+    }
+}
