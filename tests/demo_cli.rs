@@ -149,3 +149,75 @@ fn list_json_escapes_terminal_controls_but_keeps_the_text() {
     let from = mailroom::cli::list::Row::from_summary(hostile).from;
     assert_eq!(row["from"].as_str(), Some(from.as_str()));
 }
+
+#[test]
+fn the_demo_sends_to_a_folder_with_identity_signature_and_sent_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("demo");
+    let (_, out, _) = mailroom(&["demo", "--dir", ws.to_str().unwrap(), "--print-config"]);
+    let config = out.trim().to_string();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+            .args(["--config", &config])
+            .args(args)
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // sales is on behalf: Sender is the agent.
+    let (code, out, err) = run(&[
+        "send",
+        "sales",
+        "--to",
+        "lead@outside.test",
+        "--subject",
+        "Offer",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let sent_dir = std::fs::read_dir(ws.join("sent-mail/sales"))
+        .unwrap()
+        .count();
+    assert_eq!(sent_dir, 1);
+    let (_, list, _) = run(&["list", "sales", "--json"]);
+    assert!(!list.is_empty());
+    // billing may not send.
+    let (code, _, err) = run(&[
+        "send",
+        "billing",
+        "--to",
+        "x@outside.test",
+        "--subject",
+        "no",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("send = \"none\""), "{err}");
+    // A dry run shows the envelope and the exact message, with the signature.
+    let (code, out, _) = run(&[
+        "send",
+        "support",
+        "--to",
+        "c@outside.test",
+        "--subject",
+        "Hi",
+        "--dry-run",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("MAIL FROM:<support@example.test>"), "{out}");
+    assert!(
+        out.contains("RCPT TO:<c@outside.test>") && !out.contains("Sender:"),
+        "{out}"
+    );
+    let audit = std::fs::read_to_string(dir.path().join("data/mailroom/audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), 1);
+    assert!(
+        audit.contains("\"sender\":\"alice@example.test\""),
+        "{audit}"
+    );
+}
