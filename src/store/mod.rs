@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod bodies;
 pub mod cache;
+pub mod drafts;
 pub mod outbox;
 
 pub use bodies::BodyCache;
