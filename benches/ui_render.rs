@@ -196,17 +196,21 @@ const TOPICS: &[&str] = &[
 ];
 const AGENTS: &[&str] = &["alice", "bob", "carol", "dave"];
 
-/// `n` rows of one mailbox, ascending UID and arrival (what the cache stores). Shaped like a
+/// `n` rows of one mailbox, ascending UID and arrival (what the cache stores), the newest an
+/// hour before `now`. Shaped like a
 /// support inbox: varied senders (some non-ASCII, some sent on behalf), ticket subjects of
 /// every length, replies in threads, flags and team keywords, a few attachments.
-fn rows(n: usize, seed: u64) -> Vec<Summary> {
-    let mut rng = Rng(seed | 1);
+fn rows(n: usize, seed: u64, now: i64) -> Vec<Summary> {
+    // splitmix64 of the seed: nearby seeds give unrelated streams.
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    let mut rng = Rng((z ^ (z >> 31)) | 1);
     let mut out = Vec::with_capacity(n);
-    // ~7 minutes apart on average: 100,000 rows span about a year and a half.
-    let mut t = NOW - 3600 - (n as i64) * 420;
     let mut threads: Vec<(String, String)> = Vec::new();
     for i in 0..n {
-        t += 1 + rng.below(840) as i64;
+        // 7 minutes apart, give or take: 100,000 rows span about a year and a half.
+        let t = now - 3600 - (n - 1 - i) as i64 * 420 + rng.below(400) as i64;
         let uid = i as u32 + 1;
         let first = rng.pick(FIRST);
         let last = rng.pick(LAST);
@@ -253,7 +257,7 @@ fn rows(n: usize, seed: u64) -> Vec<Summary> {
             }
             (subj, Vec::new(), Vec::new())
         };
-        let age = NOW - t;
+        let age = now - t;
         let flags = Flags {
             // Old mail is read; the newest day is mostly not.
             seen: age > 86_400 || rng.chance(30),
@@ -325,7 +329,7 @@ fn new_app(rows_per_column: usize) -> Result<App, String> {
     update(&mut app, Event::Resize(WIDTH, HEIGHT));
     for (i, _) in ACCOUNTS.iter().enumerate() {
         if rows_per_column > 0 {
-            let r = rows(rows_per_column, 0x5eed + i as u64);
+            let r = rows(rows_per_column, 0x5eed + i as u64, NOW);
             update(
                 &mut app,
                 Event::Cached {
@@ -597,6 +601,10 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
     let loaded = mailroom::config::load(config).map_err(|e| e.to_string())?;
     let dir = cache_home.join("mailroom").join("headers");
     let cache = HeaderCache::new(dir.clone());
+    // Relative to the real clock, so ages on screen look like a live mailbox.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(NOW, |d| i64::try_from(d.as_secs()).unwrap_or(NOW));
     let mut written = 0;
     for (i, account) in loaded.config.accounts.iter().enumerate() {
         let Some(imap) = &account.imap else { continue };
@@ -605,7 +613,7 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
             port: imap.port(),
         };
         let key = MailboxState::key_for(&account.name, &server, &imap.login, &imap.mailbox);
-        let rows = rows(n, 0x5eed + i as u64);
+        let rows = rows(n, 0x5eed + i as u64, now);
         let newest = rows.last().map(|r| r.subject.clone()).unwrap_or_default();
         let mailbox = CachedMailbox {
             uid_validity: 1,

@@ -1166,6 +1166,15 @@ fn imap_worker_events_become_ui_events() {
         &from_imap(4, WorkerEvent::Sync(SyncEvent::Synced(read_only)), NOW)[0],
         Event::Rights { rights, .. } if !rights.has('s') && !rights.has('w')
     ));
+    // No PERMANENTFLAGS on a read-write mailbox: every flag is permanent (RFC 3501).
+    let silent = MailboxStatus {
+        permanent_flags: Vec::new(),
+        ..status.clone()
+    };
+    assert!(matches!(
+        &from_imap(4, WorkerEvent::Sync(SyncEvent::Synced(silent)), NOW)[0],
+        Event::Rights { rights, .. } if rights.has('s') && rights.has('w')
+    ));
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Synced(status))),
         Some(Event::Synced {

@@ -935,3 +935,26 @@ fn unbound_keys_and_stale_answers_do_not_redraw() {
     press(&mut app, [ch('x')]);
     assert!(!app.dirty, "unbound keys under the help");
 }
+
+// ---- the documentation names every action ---------------------------------------------------
+
+#[test]
+fn the_man_page_lists_every_action_with_its_defaults() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/mailroom.toml.5");
+    let man = std::fs::read_to_string(&path).expect("man page");
+    let map = Keymap::default();
+    for ctx in [
+        Context::List,
+        Context::Reader,
+        Context::Command,
+        Context::Compose,
+    ] {
+        let section = format!("[keys.{}]", ctx.name());
+        assert!(man.contains(&section), "{section}");
+        for (keys, _, action) in map.help(ctx) {
+            // As written in roff: `name " (keys)`, with `-` escaped.
+            let entry = format!("{} \" ({})", action.name(), keys.replace('-', "\\-"));
+            assert!(man.contains(&entry), "{section}: {entry}");
+        }
+    }
+}

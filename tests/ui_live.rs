@@ -1,6 +1,8 @@
 //! The column view, live: the real binary in a detached tmux session against the real test bed.
 //! Rows come from the server, and a teammate's flag and a new delivery show up by themselves
-//! (IDLE), without a key press; opening a message does not mark it read; `q` ends the program.
+//! (IDLE), without a key press; opening a message does not mark it read; Space and `!` store
+//! `\Seen` and `\Flagged` that a teammate's own session sees; `:search` asks the server; a
+//! read-only agent is told why a key did nothing; `q` ends the program.
 
 mod support;
 
@@ -152,19 +154,30 @@ fn message(n: usize, subject: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// One IMAP account, "support"; `ca_file`: implicit TLS trusting it, `None`: no TLS (loopback).
+/// One IMAP account, "support", as alice; `ca_file`: implicit TLS trusting it, `None`: no TLS
+/// (loopback).
 fn write_config(dir: &Path, port: u16, ca_file: Option<&Path>) -> std::path::PathBuf {
+    write_config_as(dir, port, ca_file, "alice")
+}
+
+/// The same, logged in as `agent`.
+fn write_config_as(
+    dir: &Path,
+    port: u16,
+    ca_file: Option<&Path>,
+    agent: &str,
+) -> std::path::PathBuf {
     let tls = match ca_file {
         Some(ca) => format!("tls = \"implicit\"\nca_file = \"{}\"\n", ca.display()),
         None => "tls = \"none\"\n".to_string(),
     };
     let text = format!(
-        "[agent]\nid = \"alice\"\nname = \"Alice\"\nemail = \"alice@example.test\"\n\n\
+        "[agent]\nid = \"{agent}\"\nname = \"Agent\"\nemail = \"{agent}@example.test\"\n\n\
          [[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n\
          sent_copy = \"none\"\n\
-         [account.imap]\nhost = \"127.0.0.1\"\nport = {port}\n{tls}login = \"alice\"\n\
+         [account.imap]\nhost = \"127.0.0.1\"\nport = {port}\n{tls}login = \"{agent}\"\n\
          password_command = \"printf '%s\\\\n' '{pw}'\"\nmailbox = \"{MAILBOX}\"\n",
-        pw = Testbed::password("alice"),
+        pw = Testbed::password(agent),
     );
     let path = dir.join("config.toml");
     std::fs::write(&path, text).expect("write config");
@@ -297,6 +310,119 @@ fn live_updates_reach_the_screen_without_a_key_press() {
     let (status, took) = wait_exit(&tmux, Duration::from_secs(5));
     eprintln!("quit after {took:?}");
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
+}
+
+/// Polls `who`'s own session until the flags of `uid` satisfy `ok`; panics with the last answer.
+fn wait_flags(
+    imap: &mut support::testbed::RawImap,
+    uid: u32,
+    what: &str,
+    ok: impl Fn(&str) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        imap.cmd_ok("NOOP");
+        let flags = imap.cmd_ok(&format!("UID FETCH {uid} (FLAGS)"));
+        if ok(&flags) {
+            eprintln!("{what} seen by the teammate after {:?}", start.elapsed());
+            return;
+        }
+        assert!(start.elapsed() < LIVE, "no {what} after {LIVE:?}: {flags}");
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn space_and_bang_store_flags_a_teammate_sees() {
+    let tb = Testbed::start();
+    tb.deliver("support@example.test", &message(1, "Printer on fire"));
+    tb.deliver("support@example.test", &message(2, "Refund request"));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(dir.path(), tb.imaps_port, Some(&tb.ca_file));
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 160, 40);
+    tmux.wait_for("synced column", FIRST_SCREEN, |s| {
+        s.contains("support  ready · idle  2 · 2 unread") && s.contains("2 unassigned · 0 mine")
+    });
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+    let refund = uid_of(&mut bob, "Refund request");
+    let printer = uid_of(&mut bob, "Printer on fire");
+
+    // j to the older message: Space marks it read, ! flags it; bob's session sees both.
+    tmux.keys(&["j", "Space"]);
+    tmux.wait_for("one unread left", LIVE, |s| s.contains("2 · 1 unread"));
+    wait_flags(&mut bob, printer, "\\Seen", |f| f.contains("\\Seen"));
+    tmux.keys(&["!"]);
+    tmux.wait_for("the flag mark", LIVE, |s| {
+        row(s, "Printer on fire").is_some_and(|r| r.contains(" F "))
+    });
+    wait_flags(&mut bob, printer, "\\Flagged", |f| f.contains("\\Flagged"));
+    let other = bob.cmd_ok(&format!("UID FETCH {refund} (FLAGS)"));
+    assert!(
+        !other.contains("\\Seen") && !other.contains("\\Flagged"),
+        "{other}"
+    );
+    // Both again: cleared, on the server too.
+    tmux.keys(&["Space", "!"]);
+    wait_flags(&mut bob, printer, "cleared flags", |f| {
+        !f.contains("\\Seen") && !f.contains("\\Flagged")
+    });
+    tmux.wait_for("two unread again", LIVE, |s| s.contains("2 · 2 unread"));
+
+    // :search goes to the server (TEXT: the body matches too); Esc shows every row again.
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "search message 2"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the search result", LIVE, |s| {
+        s.contains("search \"message 2\": 1 of 2")
+            && s.contains("Refund request")
+            && !s.contains("Printer on fire")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("every row again", LIVE, |s| {
+        s.contains("Refund request") && s.contains("Printer on fire")
+    });
+    // The / filter, instant, over the cached rows.
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "PRINTER"]);
+    tmux.wait_for("the filtered column", LIVE, |s| {
+        s.contains("/PRINTER: 1 of 2") && !s.contains("Refund request")
+    });
+    tmux.keys(&["Enter", "?"]);
+    tmux.wait_for("the help overlay", LIVE, |s| s.contains("keys: list"));
+    tmux.keys(&["q", "q"]);
+    let (status, _) = wait_exit(&tmux, Duration::from_secs(5));
+    assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
+}
+
+#[test]
+fn a_read_only_agent_is_told_why_space_does_nothing() {
+    let tb = Testbed::start();
+    tb.deliver("support@example.test", &message(1, "Printer on fire"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config_as(dir.path(), tb.imaps_port, Some(&tb.ca_file), "carol");
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 160, 40);
+    tmux.wait_for("synced, read-only", FIRST_SCREEN, |s| {
+        s.contains("support  ready · idle  1 · 1 unread") && s.contains("read-only")
+    });
+    tmux.keys(&["Space"]);
+    tmux.wait_for("the refusal", LIVE, |s| {
+        s.contains("you may not change \\Seen here (your rights: lr")
+    });
+    let s = tmux.screen();
+    assert!(
+        s.contains("1 · 1 unread"),
+        "nothing changed on screen:\n{s}"
+    );
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+    let uid = uid_of(&mut bob, "Printer on fire");
+    let flags = bob.cmd_ok(&format!("UID FETCH {uid} (FLAGS)"));
+    assert!(!flags.contains("\\Seen"), "{flags}");
+    tmux.keys(&["q"]);
+    let (status, _) = wait_exit(&tmux, Duration::from_secs(5));
+    assert_eq!(status, 0);
 }
 
 /// A server that accepts connections and never says a word: the worker hangs waiting for the

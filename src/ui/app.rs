@@ -768,8 +768,9 @@ impl App {
             let scroll = r.scroll;
             r.scroll_to(scroll, h);
         }
+        let page = self.help_height();
         if let Some(help) = &mut self.help {
-            let max = help_lines_len(&self.keymap, help.context).saturating_sub(1);
+            let max = help_lines_len(&self.keymap, help.context).saturating_sub(page);
             help.scroll = help.scroll.min(max);
         }
     }
@@ -1164,11 +1165,8 @@ fn help_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
                     | Action::ForceQuit
             )
         })
-        .or_else(|| help_fallback().lookup(Context::Reader, k))
-        .or_else(|| match k.code {
-            KeyCode::Char('?') => Some(Action::Help),
-            _ => None,
-        });
+        // The reader's defaults scroll and close (?, q, Esc) whatever is bound.
+        .or_else(|| help_fallback().lookup(Context::Reader, k));
     let Some(action) = action else {
         return Vec::new();
     };

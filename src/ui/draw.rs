@@ -454,8 +454,8 @@ fn draw_prompt(app: &App, p: &Prompt, frame: &mut Frame, area: Rect) {
     }
     // The text is clean (the line editor admits no controls); sanitizing again costs nothing
     // and keeps this function safe on its own.
-    let before = sanitize::single_line(&p.text[..p.cursor.min(p.text.len())]);
-    let after = sanitize::single_line(&p.text[p.cursor.min(p.text.len())..]);
+    let (before, after) = p.text.split_at_checked(p.cursor).unwrap_or((&p.text, ""));
+    let (before, after) = (sanitize::single_line(before), sanitize::single_line(after));
     let prefix = p.kind.prefix().to_string();
     // Drop characters from the left until the cursor fits, one cell kept for it.
     let mut shown_before: &str = &before;

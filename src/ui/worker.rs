@@ -198,7 +198,14 @@ pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Vec<Event> {
     let rights = match &ev {
         WorkerEvent::Sync(SyncEvent::Synced(status)) => Some(Event::Rights {
             account_idx,
-            rights: Rights::from_select(status.read_only, &status.permanent_flags),
+            rights: if !status.read_only && status.permanent_flags.is_empty() {
+                // RFC 3501 §7.1: without PERMANENTFLAGS every flag is permanent. Refusing
+                // keys on such a server would be wrong; a change it drops anyway is undone
+                // by the sync that follows.
+                Rights::all()
+            } else {
+                Rights::from_select(status.read_only, &status.permanent_flags)
+            },
         }),
         _ => None,
     };
