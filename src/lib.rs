@@ -14,4 +14,5 @@ pub mod net;
 pub mod policy;
 pub mod smtp;
 pub mod store;
+pub mod triage;
 pub mod ui;

@@ -115,6 +115,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Claim, assign or change the team state of a message (IMAP keywords; atomic claims)
+    Triage {
+        /// The account's `name` from the configuration
+        account: String,
+        /// The message's UID
+        uid: u32,
+        /// claim | assign AGENT | unassign | pending | done | reopen | snooze WHEN
+        /// (WHEN: YYYY-MM-DDTHH:MM in UTC, or +30m, +4h, +2d)
+        #[arg(required = true, num_args = 1..=2, value_name = "ACTION")]
+        action: Vec<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// Skip the client-side rights check (the server still decides)
+        #[arg(long)]
+        force: bool,
+    },
     /// Build a local demo workspace (three shared Maildir mailboxes, no server) and open it
     Demo {
         /// Where to build it (default: $XDG_DATA_HOME/mailroom/demo)
@@ -204,6 +221,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let sent = mailroom::cli::send::run(&loaded.config, &args)?;
             Ok(if sent {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Some(Command::Triage {
+            account,
+            uid,
+            action,
+            json,
+            force,
+        }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            let done =
+                mailroom::cli::triage::run(&loaded.config, &account, uid, &action, json, force)?;
+            Ok(if done {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

@@ -5,6 +5,7 @@ pub mod list;
 pub mod mailbox;
 pub mod send;
 pub mod show;
+pub mod triage;
 
 use std::path::{Path, PathBuf};
 

@@ -68,7 +68,7 @@ fn modseq_in(untagged: &str) -> Option<u64> {
 }
 
 /// The current flags, keywords and MODSEQ of one message.
-fn current(
+pub fn current(
     conn: &mut ImapConn,
     uid: u32,
 ) -> Result<(Flags, Vec<String>, Option<u64>), ActionError> {

@@ -1,0 +1,5 @@
+//! Team coordination over standard IMAP keywords: the contract (`state`), and applying it to a
+//! server atomically (`act`).
+
+pub mod act;
+pub mod state;

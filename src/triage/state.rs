@@ -1,0 +1,355 @@
+//! The team-state keyword contract (PROTOCOL.md), as pure functions: reading a message's
+//! state from its keywords, and the flag change each triage action makes.
+//!
+//! | state | keyword |
+//! |---|---|
+//! | assigned to agent | `$assigned.<agent>` (at most one) |
+//! | agent is writing a reply | `$replying.<agent>` |
+//! | pending (waiting on customer) | `$pending` |
+//! | done | `$done` |
+//! | snoozed until a UTC minute | `$snoozed.<YYYYMMDDHHMM>` |
+//!
+//! Keywords are case-insensitive; agent ids are `[a-z0-9._-]+`.
+
+use crate::backend::{FlagChange, is_valid_keyword};
+use crate::config::is_valid_agent_id;
+
+pub const ASSIGNED: &str = "$assigned.";
+pub const REPLYING: &str = "$replying.";
+pub const SNOOZED: &str = "$snoozed.";
+pub const PENDING: &str = "$pending";
+pub const DONE: &str = "$done";
+
+/// What the keywords of one message say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TeamState {
+    pub assigned: Option<String>,
+    /// Every other `$assigned.*` (the contract allows one; a race outside mailroom may leave more).
+    pub also_assigned: Vec<String>,
+    pub replying: Vec<String>,
+    pub pending: bool,
+    pub done: bool,
+    /// Unix seconds (UTC minute) until which the message is snoozed.
+    pub snoozed_until: Option<i64>,
+}
+
+fn suffix<'a>(keyword: &'a str, prefix: &str) -> Option<&'a str> {
+    (keyword.len() > prefix.len() && keyword[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &keyword[prefix.len()..])
+}
+
+/// `YYYYMMDDHHMM` (UTC) → Unix seconds.
+pub fn parse_minute(s: &str) -> Option<i64> {
+    if s.len() != 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().ok();
+    let (y, mo, d, h, mi) = (n(0..4)?, n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 {
+        return None;
+    }
+    // Days from civil (H. Hinnant), the inverse of mail::date.
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60)
+}
+
+/// Unix seconds → `YYYYMMDDHHMM` (UTC, seconds dropped).
+pub fn format_minute(secs: i64) -> String {
+    let s = crate::mail::date::rfc3339_utc(secs);
+    // 2026-11-27T14:03:09Z → 202611271403
+    format!(
+        "{}{}{}{}{}",
+        &s[0..4],
+        &s[5..7],
+        &s[8..10],
+        &s[11..13],
+        &s[14..16]
+    )
+}
+
+pub fn state(keywords: &[String]) -> TeamState {
+    let mut st = TeamState::default();
+    for k in keywords {
+        if let Some(agent) = suffix(k, ASSIGNED) {
+            let agent = agent.to_ascii_lowercase();
+            if st.assigned.is_none() {
+                st.assigned = Some(agent);
+            } else if st.assigned.as_deref() != Some(agent.as_str()) {
+                st.also_assigned.push(agent);
+            }
+        } else if let Some(agent) = suffix(k, REPLYING) {
+            st.replying.push(agent.to_ascii_lowercase());
+        } else if let Some(when) = suffix(k, SNOOZED) {
+            st.snoozed_until = parse_minute(when).max(st.snoozed_until);
+        } else if k.eq_ignore_ascii_case(PENDING) {
+            st.pending = true;
+        } else if k.eq_ignore_ascii_case(DONE) {
+            st.done = true;
+        }
+    }
+    st
+}
+
+/// A triage action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Claim,
+    Assign(String),
+    Unassign,
+    Pending,
+    Done,
+    Reopen,
+    /// Until this Unix time (UTC; rounded down to the minute).
+    Snooze(i64),
+    Replying(bool),
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Claim => "claim",
+            Action::Assign(_) => "assign",
+            Action::Unassign => "unassign",
+            Action::Pending => "pending",
+            Action::Done => "done",
+            Action::Reopen => "reopen",
+            Action::Snooze(_) => "snooze",
+            Action::Replying(_) => "replying",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TriageError {
+    #[error("{0:?} is not a valid agent id (a-z, 0-9, '.', '_', '-')")]
+    BadAgent(String),
+    #[error("already claimed by {0}")]
+    ClaimedBy(String),
+    #[error("{0:?} would not be a valid IMAP keyword")]
+    BadKeyword(String),
+}
+
+fn assigned(agent: &str) -> String {
+    format!("{ASSIGNED}{agent}")
+}
+
+/// The flag change `action` by `me` makes on a message with `keywords`.
+///
+/// A claim of a message someone else holds is refused (`ClaimedBy`): their assignment is never
+/// overwritten by a claim; an explicit assign may move it.
+pub fn change_for(
+    action: &Action,
+    me: &str,
+    keywords: &[String],
+) -> Result<FlagChange, TriageError> {
+    if !is_valid_agent_id(me) {
+        return Err(TriageError::BadAgent(me.to_string()));
+    }
+    let current = state(keywords);
+    let others = |keep: Option<&str>| -> Vec<String> {
+        keywords
+            .iter()
+            .filter(|k| {
+                suffix(k, ASSIGNED).is_some_and(|a| Some(a.to_ascii_lowercase().as_str()) != keep)
+            })
+            .cloned()
+            .collect()
+    };
+    let matching = |prefix: &str| -> Vec<String> {
+        keywords
+            .iter()
+            .filter(|k| suffix(k, prefix).is_some())
+            .cloned()
+            .collect()
+    };
+    let mut c = FlagChange::default();
+    match action {
+        Action::Claim => {
+            if let Some(holder) = &current.assigned
+                && holder != me
+            {
+                return Err(TriageError::ClaimedBy(holder.clone()));
+            }
+            c.add_keywords.push(assigned(me));
+            c.remove_keywords = others(Some(me));
+        }
+        Action::Assign(agent) => {
+            let agent = agent.to_ascii_lowercase();
+            if !is_valid_agent_id(&agent) {
+                return Err(TriageError::BadAgent(agent));
+            }
+            c.add_keywords.push(assigned(&agent));
+            c.remove_keywords = others(Some(&agent));
+        }
+        Action::Unassign => c.remove_keywords = others(None),
+        Action::Pending => {
+            c.add_keywords.push(PENDING.into());
+            c.remove_keywords.extend(
+                keywords
+                    .iter()
+                    .filter(|k| k.eq_ignore_ascii_case(DONE))
+                    .cloned(),
+            );
+        }
+        Action::Done => {
+            c.add_keywords.push(DONE.into());
+            c.remove_keywords.extend(
+                keywords
+                    .iter()
+                    .filter(|k| k.eq_ignore_ascii_case(PENDING))
+                    .cloned(),
+            );
+            c.remove_keywords.extend(matching(SNOOZED));
+        }
+        Action::Reopen => {
+            c.remove_keywords.extend(
+                keywords
+                    .iter()
+                    .filter(|k| k.eq_ignore_ascii_case(DONE) || k.eq_ignore_ascii_case(PENDING))
+                    .cloned(),
+            );
+            c.remove_keywords.extend(matching(SNOOZED));
+        }
+        Action::Snooze(until) => {
+            c.add_keywords
+                .push(format!("{SNOOZED}{}", format_minute(*until)));
+            c.remove_keywords = matching(SNOOZED);
+            c.remove_keywords
+                .retain(|k| !c.add_keywords.iter().any(|a| a.eq_ignore_ascii_case(k)));
+        }
+        Action::Replying(on) => {
+            let mine = format!("{REPLYING}{me}");
+            if *on {
+                c.add_keywords.push(mine);
+            } else {
+                c.remove_keywords.extend(
+                    keywords
+                        .iter()
+                        .filter(|k| k.eq_ignore_ascii_case(&mine))
+                        .cloned(),
+                );
+            }
+        }
+    }
+    for k in c.add_keywords.iter().chain(&c.remove_keywords) {
+        if !is_valid_keyword(k) {
+            return Err(TriageError::BadKeyword(crate::mail::sanitize::single_line(
+                k,
+            )));
+        }
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kw(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn state_reads_the_contract() {
+        let st = state(&kw(&[
+            "$assigned.bob",
+            "$Replying.carol",
+            "$PENDING",
+            "$snoozed.202612010900",
+            "other",
+        ]));
+        assert_eq!(st.assigned.as_deref(), Some("bob"));
+        assert_eq!(st.replying, ["carol"]);
+        assert!(st.pending && !st.done);
+        assert_eq!(
+            st.snoozed_until.map(format_minute).as_deref(),
+            Some("202612010900")
+        );
+        assert_eq!(
+            state(&kw(&["$assigned.a", "$assigned.b"])).also_assigned,
+            ["b"]
+        );
+        assert_eq!(
+            state(&kw(&["$snoozed.2026", "$snoozed.202613010000"])).snoozed_until,
+            None
+        );
+    }
+
+    #[test]
+    fn minutes_round_trip() {
+        for s in [
+            "197001010000",
+            "202611271403",
+            "200002290000",
+            "209912312359",
+        ] {
+            assert_eq!(format_minute(parse_minute(s).unwrap()), s);
+        }
+    }
+
+    #[test]
+    fn a_claim_never_overwrites_a_teammate() {
+        assert_eq!(
+            change_for(&Action::Claim, "alice", &kw(&["$assigned.bob"])),
+            Err(TriageError::ClaimedBy("bob".into()))
+        );
+        let c = change_for(&Action::Claim, "alice", &kw(&["$pending"])).unwrap();
+        assert_eq!(c.add_keywords, ["$assigned.alice"]);
+        assert!(c.remove_keywords.is_empty());
+        // Re-claiming your own message is a no-op change, not a conflict.
+        assert!(change_for(&Action::Claim, "alice", &kw(&["$assigned.alice"])).is_ok());
+    }
+
+    #[test]
+    fn assign_moves_and_status_keywords_exclude_each_other() {
+        let c = change_for(
+            &Action::Assign("Carol".into()),
+            "alice",
+            &kw(&["$assigned.bob"]),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.add_keywords.as_slice(), c.remove_keywords.as_slice()),
+            (
+                &["$assigned.carol".to_string()][..],
+                &["$assigned.bob".to_string()][..]
+            )
+        );
+        let c = change_for(
+            &Action::Done,
+            "alice",
+            &kw(&["$pending", "$snoozed.202612010900"]),
+        )
+        .unwrap();
+        assert_eq!(c.add_keywords, ["$done"]);
+        assert_eq!(c.remove_keywords, ["$pending", "$snoozed.202612010900"]);
+        let c = change_for(&Action::Reopen, "alice", &kw(&["$done"])).unwrap();
+        assert_eq!(c.remove_keywords, ["$done"]);
+        let c = change_for(&Action::Unassign, "alice", &kw(&["$assigned.bob", "$done"])).unwrap();
+        assert_eq!(c.remove_keywords, ["$assigned.bob"]);
+        let c = change_for(
+            &Action::Snooze(parse_minute("202612010900").unwrap() + 59),
+            "alice",
+            &kw(&["$snoozed.202611300000"]),
+        )
+        .unwrap();
+        assert_eq!(c.add_keywords, ["$snoozed.202612010900"]);
+        assert_eq!(c.remove_keywords, ["$snoozed.202611300000"]);
+    }
+
+    #[test]
+    fn hostile_agent_ids_never_become_keywords() {
+        for bad in ["a b", "x)", "\r\nA1 LOGOUT", "", "Ünïcode"] {
+            assert!(
+                change_for(&Action::Assign(bad.into()), "alice", &[]).is_err(),
+                "{bad:?}"
+            );
+            assert!(change_for(&Action::Claim, bad, &[]).is_err(), "{bad:?}");
+        }
+    }
+}
