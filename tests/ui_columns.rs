@@ -346,7 +346,7 @@ fn enter_opens_the_reader_and_body_fills_it() {
         [Event::Body {
             account_idx: 0,
             uid: 3,
-            body: Ok(body),
+            body: Ok(body.into()),
         }],
     );
     let buf = render(&app);
@@ -381,7 +381,7 @@ fn reader_scrolls_with_j_k_and_space() {
         [Event::Body {
             account_idx: 0,
             uid: 3,
-            body: Ok(body),
+            body: Ok(body.into()),
         }],
     );
     let (_, h) = app.reader_body_size();
@@ -1196,6 +1196,7 @@ fn imap_worker_events_become_ui_events() {
     ));
     // Bodies arrive as raw bytes and leave as readable text.
     let raw = b"From: a@b.test\r\nSubject: hi\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello there\r\n".to_vec();
+    let raw_len = raw.len();
     match ev(WorkerEvent::Body {
         uid: 7,
         result: Ok(raw),
@@ -1203,11 +1204,21 @@ fn imap_worker_events_become_ui_events() {
         Some(Event::Body {
             account_idx: 4,
             uid: 7,
-            body: Ok(text),
-        }) => assert!(
-            text.contains("Hello there") && !text.contains("Subject"),
-            "{text}"
-        ),
+            body: Ok(opened),
+        }) => {
+            let text = &opened.text;
+            assert!(
+                text.contains("Hello there") && !text.contains("Subject"),
+                "{text}"
+            );
+            // The raw bytes come along, so attachments can be saved from the reader.
+            assert_eq!(
+                opened.raw.as_ref().map(|r| r.0.len()),
+                Some(raw_len),
+                "{opened:?}"
+            );
+            assert!(opened.attachments.is_empty());
+        }
         other => panic!("{other:?}"),
     }
     assert!(matches!(

@@ -2,7 +2,9 @@
 //! Rows come from the server, and a teammate's flag and a new delivery show up by themselves
 //! (IDLE), without a key press; opening a message does not mark it read; Space and `!` store
 //! `\Seen` and `\Flagged` that a teammate's own session sees; `:search` asks the server; a
-//! read-only agent is told why a key did nothing; `q` ends the program.
+//! read-only agent is told why a key did nothing; `q` ends the program. The outbox: queued mail
+//! goes out at start, deferred mail once due while the screen is up, and an SMTP server that
+//! never answers holds neither the screen nor quitting.
 
 mod support;
 
@@ -452,6 +454,144 @@ fn quitting_does_not_wait_for_a_dead_server() {
     });
     // Let the worker get stuck waiting.
     thread::sleep(Duration::from_millis(500));
+    tmux.keys(&["q"]);
+    let (status, took) = wait_exit(&tmux, Duration::from_secs(5));
+    assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
+    assert!(took < Duration::from_secs(3), "quitting took {took:?}");
+}
+
+/// One IMAP account that sends as support@ through `smtp_port` (STARTTLS with the test bed's
+/// CA); no Sent copy, so delivery is SMTP alone.
+fn write_sending_config(dir: &Path, tb: &Testbed, smtp_port: u16) -> PathBuf {
+    let text = format!(
+        "[agent]\nid = \"alice\"\nname = \"Alice\"\nemail = \"alice@example.test\"\n\n\
+         [[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"as\"\n\
+         sent_copy = \"none\"\n\
+         [account.imap]\nhost = \"127.0.0.1\"\nport = {imap}\ntls = \"implicit\"\nca_file = \"{ca}\"\n\
+         login = \"alice\"\npassword_command = \"printf '%s\\\\n' '{pw}'\"\nmailbox = \"{MAILBOX}\"\n\
+         [account.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nca_file = \"{ca}\"\n\
+         login = \"alice\"\npassword_command = \"printf '%s\\\\n' '{pw}'\"\n",
+        imap = tb.imaps_port,
+        ca = tb.ca_file.display(),
+        pw = Testbed::password("alice"),
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// Puts a message into the outbox of the mailroom that runs with XDG_DATA_HOME under `dir`,
+/// as `mailroom send` leaves it: queued, or deferred until `retry_at`.
+fn enqueue(dir: &Path, subject: &str, retry_at: Option<i64>) {
+    use mailroom::store::outbox::{Entry, Outbox, State};
+    let id = format!("{}@example.test", subject.replace(' ', "-"));
+    let raw = format!(
+        "From: Example Support <support@example.test>\r\nTo: c@outside.test\r\n\
+         Subject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\n\
+         \r\nHello from the outbox.\r\n"
+    );
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs(),
+    )
+    .expect("time");
+    let entry = Entry {
+        account: "support".into(),
+        agent: "alice".into(),
+        mode: "as".into(),
+        from: "support@example.test".into(),
+        sender: None,
+        mail_from: "support@example.test".into(),
+        recipients: vec!["c@outside.test".into()],
+        message_id: id,
+        subject: subject.into(),
+        reply_to_uid: None,
+        created: now,
+        attempts: u32::from(retry_at.is_some()),
+        state: match retry_at {
+            Some(at) => State::Deferred {
+                error: "421 4.3.0 try again later".into(),
+                retry_at: at,
+            },
+            None => State::Queued,
+        },
+    };
+    Outbox::new(dir.join("data/mailroom/outbox"))
+        .enqueue(&entry, raw.as_bytes())
+        .expect("enqueue");
+}
+
+fn sink_count(tb: &Testbed, subject: &str) -> usize {
+    tb.sink_messages()
+        .iter()
+        .filter(|m| m.header("Subject").as_deref() == Some(subject))
+        .count()
+}
+
+/// Queued mail goes out when the column view starts; deferred mail once its backoff has passed,
+/// while it runs (the outbox thread's next round, 30 s later); the status line shows what is
+/// left and why, and each message is delivered once.
+#[test]
+fn the_outbox_is_delivered_at_start_and_retried_while_running() {
+    let tb = Testbed::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_sending_config(dir.path(), &tb, tb.submission_port);
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs(),
+    )
+    .expect("time");
+    enqueue(dir.path(), "queued before start", None);
+    enqueue(dir.path(), "deferred before start", Some(now + 3));
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 200, 30);
+    tmux.wait_for("the first round", FIRST_SCREEN, |s| {
+        s.contains("outbox: 1 deferred — deferred: 421 4.3.0 try again later")
+    });
+    let sink = tb.wait_sink(1, LIVE);
+    assert_eq!(sink_count(&tb, "queued before start"), 1, "{sink:?}");
+    assert_eq!(sink_count(&tb, "deferred before start"), 0);
+    // The next round, 30 s after the first, finds it due.
+    tmux.wait_for("the retry", Duration::from_secs(60), |s| {
+        !s.contains("1 deferred")
+    });
+    tb.wait_sink(2, LIVE);
+    thread::sleep(Duration::from_millis(500));
+    assert_eq!(sink_count(&tb, "queued before start"), 1);
+    assert_eq!(sink_count(&tb, "deferred before start"), 1);
+    assert!(
+        std::fs::read_dir(dir.path().join("data/mailroom/outbox"))
+            .expect("outbox dir")
+            .flatten()
+            .all(|e| !e.file_name().to_string_lossy().ends_with(".json")),
+        "the outbox is empty"
+    );
+    tmux.keys(&["q"]);
+    let (status, _) = wait_exit(&tmux, Duration::from_secs(5));
+    assert_eq!(status, 0);
+}
+
+/// An SMTP server that never answers holds the outbox thread, never the screen or quitting.
+#[test]
+fn a_hanging_smtp_server_blocks_neither_the_screen_nor_quitting() {
+    let tb = Testbed::start();
+    tb.deliver("support@example.test", &message(1, "Printer on fire"));
+    let (port, _server) = black_hole();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_sending_config(dir.path(), &tb, port);
+    enqueue(dir.path(), "stuck in the outbox", None);
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 160, 30);
+    tmux.wait_for("the columns", FIRST_SCREEN, |s| {
+        s.contains("support  ready · idle  1 · 1 unread")
+    });
+    // Keys still work while the outbox thread waits for the server's greeting.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the reader", LIVE, |s| s.contains("Body of message 1"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the columns again", LIVE, |s| s.contains("Printer on fire"));
     tmux.keys(&["q"]);
     let (status, took) = wait_exit(&tmux, Duration::from_secs(5));
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());

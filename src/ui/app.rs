@@ -2,13 +2,14 @@
 //! so every behaviour can be driven by synthetic events in tests.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 
-use super::event::{Command, Event};
+use super::event::{Command, Event, Opened, OutboxStatus, RawMessage};
 use super::keys::{Action, Context, Keymap};
 use super::layout;
 pub use super::layout::ReaderMode;
@@ -18,13 +19,17 @@ use super::wrap::wrap;
 use crate::backend::{Address, FlagChange, Flags, Summary};
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
-use crate::mail::{date, sanitize};
+use crate::mail::attachments::{self, AttachmentInfo};
+use crate::mail::{date, sanitize, thread};
 use crate::policy::rights::Rights;
 
 /// Bodies longer than this are cut before display: a reader is no place for a 50 MB log.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// Address lists in the reader show this many addresses, then a count.
 const MAX_SHOWN_ADDRESSES: usize = 20;
+/// Attachment lines under the reader's headers, at most; a longer list is given in full at the
+/// end of the message.
+pub const MAX_LISTED_ATTACHMENTS: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadState {
@@ -189,9 +194,13 @@ pub struct Column {
     pub offset: usize,
     /// `$assigned.<agent id>`, lower-cased, when the agent is known.
     mine_keyword: Option<String>,
-    /// Indices into `rows` of the shown rows while a filter or search is on. `None` shows
-    /// every row without the cost of an index per row.
-    view: Option<Vec<usize>>,
+    /// While threads are on: every row as (index into `rows`, depth), threads newest first.
+    /// Computed when threads are turned on and when rows come or go, never per frame.
+    threads: Option<Vec<(usize, u8)>>,
+    /// The shown rows as (index into `rows`, depth) while a filter or search is on (in thread
+    /// order when threads are on). `None` shows every row (of `threads`, else of `rows`)
+    /// without the cost of an index per row.
+    view: Option<Vec<(usize, u8)>>,
 }
 
 impl Column {
@@ -214,21 +223,38 @@ impl Column {
             selected: 0,
             offset: 0,
             mine_keyword: None,
+            threads: None,
             view: None,
         }
     }
 
+    /// The shown order, when it is not simply `rows`.
+    fn order(&self) -> Option<&[(usize, u8)]> {
+        self.view.as_deref().or(self.threads.as_deref())
+    }
+
     /// How many rows are shown (all, or those passing the filter and search).
     pub fn shown_len(&self) -> usize {
-        self.view.as_ref().map_or(self.rows.len(), Vec::len)
+        self.order().map_or(self.rows.len(), <[_]>::len)
     }
 
     /// The `i`th shown row.
     pub fn shown(&self, i: usize) -> Option<&Summary> {
-        match &self.view {
+        match self.order() {
             None => self.rows.get(i),
-            Some(v) => v.get(i).and_then(|&r| self.rows.get(r)),
+            Some(o) => o.get(i).and_then(|&(r, _)| self.rows.get(r)),
         }
+    }
+
+    /// The thread depth of the `i`th shown row (0 when threads are off), at most
+    /// `mail::thread::MAX_DEPTH`.
+    pub fn depth(&self, i: usize) -> u8 {
+        self.order().and_then(|o| o.get(i)).map_or(0, |&(_, d)| d)
+    }
+
+    /// Whether rows are grouped by thread.
+    pub fn threaded(&self) -> bool {
+        self.threads.is_some()
     }
 
     pub fn selected_row(&self) -> Option<&Summary> {
@@ -241,12 +267,31 @@ impl Column {
     }
 
     fn position_of(&self, uid: u32) -> Option<usize> {
-        match &self.view {
+        match self.order() {
             None => self.rows.iter().position(|s| s.uid == uid),
-            Some(v) => v
+            Some(o) => o
                 .iter()
-                .position(|&r| self.rows.get(r).is_some_and(|s| s.uid == uid)),
+                .position(|&(r, _)| self.rows.get(r).is_some_and(|s| s.uid == uid)),
         }
+    }
+
+    /// Recomputes the thread order after rows came or went (when threads are on).
+    fn rethread(&mut self) {
+        if self.threads.is_some() {
+            self.threads = Some(thread::display_order(&self.rows));
+        }
+    }
+
+    /// Turns threads on or off; the selected message stays selected.
+    fn set_threaded(&mut self, on: bool, height: usize) {
+        if on == self.threaded() {
+            return;
+        }
+        let keep = self.selected_row().map(|s| s.uid);
+        self.threads = on.then(|| thread::display_order(&self.rows));
+        self.rebuild_view();
+        self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
+        self.clamp_view(height);
     }
 
     /// Recomputes the shown rows after rows, the filter or the search changed.
@@ -263,17 +308,23 @@ impl Column {
             self.view = None;
             return;
         }
-        self.view = Some(
-            self.rows
+        let passes = |s: &Summary| {
+            found.is_none_or(|f| f.contains(&s.uid)) && needle.as_ref().is_none_or(|n| n.matches(s))
+        };
+        self.view = Some(match &self.threads {
+            Some(t) => t
+                .iter()
+                .copied()
+                .filter(|&(r, _)| self.rows.get(r).is_some_and(passes))
+                .collect(),
+            None => self
+                .rows
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| {
-                    found.is_none_or(|f| f.contains(&s.uid))
-                        && needle.as_ref().is_none_or(|n| n.matches(s))
-                })
-                .map(|(i, _)| i)
+                .filter(|(_, s)| passes(s))
+                .map(|(i, _)| (i, 0))
                 .collect(),
-        );
+        });
     }
 
     /// Applies a changed filter or search: the selected message stays selected while it is
@@ -288,7 +339,7 @@ impl Column {
         self.clamp_view(height);
     }
 
-    fn add_rows(&mut self, rows: Vec<Summary>, height: usize) {
+    fn add_rows(&mut self, mut rows: Vec<Summary>, height: usize) {
         // At the top, stay at the top (new mail, and the initial load, which arrives oldest
         // first); elsewhere, stay on the same message.
         let keep = (self.selected > 0)
@@ -299,6 +350,12 @@ impl Column {
         if self.rows.iter().any(|s| incoming.contains(&s.uid)) {
             self.rows.retain(|s| !incoming.contains(&s.uid));
         }
+        if incoming.len() < rows.len() {
+            // Batches merged by the run loop may carry a UID twice: the later copy wins.
+            let mut seen = HashSet::with_capacity(incoming.len());
+            rows.reverse();
+            rows.retain(|s| seen.insert(s.uid));
+        }
         self.rows.extend(rows);
         // Stable sort finds the existing sorted run and the new batch: close to linear.
         self.rows.sort_by(|a, b| {
@@ -306,6 +363,7 @@ impl Column {
                 .cmp(&a.internal_date)
                 .then(b.uid.cmp(&a.uid))
         });
+        self.rethread();
         if self.view.is_some() {
             self.rebuild_view();
         }
@@ -351,16 +409,28 @@ impl Column {
                 before_offset += usize::from(i < self.offset);
             }
         }
+        let keep = self
+            .selected_row()
+            .map(|s| s.uid)
+            .filter(|uid| !gone.contains(uid));
         let len = self.rows.len();
         self.rows.retain(|s| !gone.contains(&s.uid));
         if self.rows.len() == len {
             return false;
         }
+        self.rethread();
         if self.view.is_some() {
             self.rebuild_view();
         }
         self.selected -= before_selected;
         self.offset -= before_offset;
+        // Threads may regroup when a message goes (its replies move up a level): follow the
+        // selected message rather than its old position.
+        if self.threaded()
+            && let Some(i) = keep.and_then(|uid| self.position_of(uid))
+        {
+            self.selected = i;
+        }
         self.recount();
         self.clamp_view(height);
         true
@@ -377,6 +447,7 @@ impl Column {
         self.offset = 0;
         self.exists = None;
         self.search = None;
+        self.rethread();
         self.rebuild_view();
         self.state = LoadState::Loading;
     }
@@ -432,7 +503,13 @@ pub struct Reader {
     /// (label, sanitized value), in display order.
     pub headers: Vec<(&'static str, String)>,
     pub body: Body,
-    /// The body wrapped to `wrap_width`.
+    /// The attachments, numbered from 1 as `:save` takes them. Raw: sanitized when shown.
+    pub attachments: Vec<AttachmentInfo>,
+    /// The raw message, kept while it is open so its attachments can be saved; `None` while
+    /// loading, or when the message is too large to keep.
+    pub raw: Option<RawMessage>,
+    /// The body wrapped to `wrap_width` (with the full attachment list at its end when it is
+    /// too long for the header area).
     pub lines: Vec<String>,
     pub wrap_width: usize,
     pub scroll: usize,
@@ -470,6 +547,8 @@ impl Reader {
             uid: s.uid,
             headers,
             body: Body::Loading,
+            attachments: Vec::new(),
+            raw: None,
             lines: Vec::new(),
             wrap_width: 0,
             scroll: 0,
@@ -482,10 +561,79 @@ impl Reader {
             Body::Text(t) => wrap(t, width),
             Body::Loading | Body::Failed(_) => Vec::new(),
         };
+        if self.attachments.len() > MAX_LISTED_ATTACHMENTS {
+            self.lines.push(String::new());
+            self.lines
+                .push(format!("── {} attachments ──", self.attachments.len()));
+            for a in &self.attachments {
+                self.lines.extend(wrap(&attachment_label(a), width));
+            }
+        }
+    }
+
+    /// The attachment lines under the headers: each attachment, or, for a long list, the
+    /// first ones and where the rest are.
+    pub fn attachment_lines(&self) -> Vec<String> {
+        let n = self.attachments.len();
+        if n <= MAX_LISTED_ATTACHMENTS {
+            return self.attachments.iter().map(attachment_label).collect();
+        }
+        let shown = MAX_LISTED_ATTACHMENTS - 1;
+        let mut lines: Vec<String> = self
+            .attachments
+            .iter()
+            .take(shown)
+            .map(attachment_label)
+            .collect();
+        lines.push(format!(
+            "… and {} more, listed at the end of the message",
+            n - shown
+        ));
+        lines
+    }
+
+    /// Lines above the body's separator: headers and attachments.
+    pub fn header_lines(&self) -> usize {
+        self.headers.len() + self.attachments.len().min(MAX_LISTED_ATTACHMENTS)
     }
 
     fn scroll_to(&mut self, line: usize, height: usize) {
         self.scroll = line.min(self.lines.len().saturating_sub(height));
+    }
+}
+
+/// One attachment as the reader lists it: "[1] report.pdf  application/pdf, 12 KB". The name
+/// is the one it is saved under (a plain base name), sanitized like every string from a message.
+pub fn attachment_label(a: &AttachmentInfo) -> String {
+    let name = sanitize::single_line(&attachments::file_name_for(a));
+    let mut s = format!(
+        "[{}] {name}  {}, {}",
+        a.index.saturating_add(1),
+        sanitize::single_line(&a.mime_type),
+        human_size(a.size)
+    );
+    if a.inline {
+        s.push_str(", inline");
+    }
+    s
+}
+
+/// "512 B", "12 KB", "3.4 MB" (powers of 1024, as file managers show them).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
     }
 }
 
@@ -577,6 +725,49 @@ impl FlagKind {
     }
 }
 
+/// Where `:save` puts attachments when no folder is given, and what `~` means in a folder
+/// typed after it. Read from the environment once, at start (so `update` stays pure).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SaveDirs {
+    /// `$XDG_DOWNLOAD_DIR` (the user's Downloads folder), when there is one.
+    pub download: Option<PathBuf>,
+    pub home: Option<PathBuf>,
+}
+
+impl SaveDirs {
+    /// The user's folders, as `directories` finds them.
+    pub fn from_env() -> SaveDirs {
+        let user = directories::UserDirs::new();
+        SaveDirs {
+            download: user
+                .as_ref()
+                .and_then(|u| u.download_dir().map(Path::to_path_buf)),
+            home: user.as_ref().map(|u| u.home_dir().to_path_buf()),
+        }
+    }
+
+    /// The default folder: Downloads, else the home folder.
+    pub fn default_dir(&self) -> Option<&Path> {
+        self.download.as_deref().or(self.home.as_deref())
+    }
+
+    /// A folder as typed: `~` and `~/…` are the home folder; anything else as it is.
+    pub fn resolve(&self, typed: &str) -> Result<PathBuf, String> {
+        let home = || {
+            self.home
+                .clone()
+                .ok_or_else(|| "no home folder is known for ~".to_string())
+        };
+        if typed == "~" {
+            return home();
+        }
+        if let Some(rest) = typed.strip_prefix("~/") {
+            return Ok(home()?.join(rest));
+        }
+        Ok(PathBuf::from(typed))
+    }
+}
+
 /// Everything on screen, and nothing else.
 #[derive(Debug, Clone)]
 pub struct App {
@@ -607,6 +798,12 @@ pub struct App {
     pub now: i64,
     /// Set when the screen needs redrawing; the run loop clears it after drawing.
     pub dirty: bool,
+    /// Whether the columns group rows by thread (`t`, `:threads`).
+    pub threaded: bool,
+    /// The outbox as last reported by its thread.
+    pub outbox: OutboxStatus,
+    /// Where attachments are saved.
+    pub save_dirs: SaveDirs,
     /// Names the next store or search, so answers can be matched to requests.
     next_id: u64,
     pending_stores: HashMap<u64, PendingStore>,
@@ -636,6 +833,9 @@ impl App {
             size: (80, 24),
             now: 0,
             dirty: true,
+            threaded: false,
+            outbox: OutboxStatus::default(),
+            save_dirs: SaveDirs::default(),
             next_id: 1,
             pending_stores: HashMap::new(),
         }
@@ -644,6 +844,12 @@ impl App {
     /// Uses `keymap` instead of the default bindings.
     pub fn with_keymap(mut self, keymap: Keymap) -> App {
         self.keymap = keymap;
+        self
+    }
+
+    /// Saves attachments into `dirs`'s folders.
+    pub fn with_save_dirs(mut self, dirs: SaveDirs) -> App {
+        self.save_dirs = dirs;
         self
     }
 
@@ -687,7 +893,7 @@ impl App {
             self.focus,
             Some(self.reader_mode),
         );
-        let n = self.reader.as_ref().map_or(0, |r| r.headers.len());
+        let n = self.reader.as_ref().map_or(0, Reader::header_lines);
         plan.reader.map_or((0, 0), |a| {
             let (_, _, body) = layout::reader_parts(a, n);
             (usize::from(body.width), usize::from(body.height))
@@ -981,16 +1187,23 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
                 && r.uid == uid
             {
                 r.body = match body {
-                    Ok(text) => {
+                    Ok(Opened {
+                        text,
+                        attachments,
+                        raw,
+                    }) => {
                         let (text, cut) = truncate(text, MAX_BODY_BYTES);
                         let mut text = sanitize::multi_line(&text);
                         if cut {
                             text.push_str("\n[… cut: the message is longer than 1 MiB]");
                         }
+                        r.attachments = attachments;
+                        r.raw = raw;
                         Body::Text(text)
                     }
                     Err(e) => Body::Failed(sanitize::single_line(e.trim())),
                 };
+
                 r.rewrap(w);
                 r.scroll = 0;
                 app.dirty = true;
@@ -1013,6 +1226,21 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
             uid,
             result,
         } => return store_done(app, account_idx, id, uid, result),
+        Event::Saved { results } => saved(app, &results),
+        Event::Outbox(mut status) => {
+            status.last_error = status.last_error.map(|e| sanitize::single_line(e.trim()));
+            if status.delivered > 0 && app.error.is_none() {
+                app.notice = Some(match status.delivered {
+                    1 => "outbox: 1 message delivered".to_string(),
+                    n => format!("outbox: {n} messages delivered"),
+                });
+                app.dirty = true;
+            }
+            if app.outbox != status {
+                app.outbox = status;
+                app.dirty = true;
+            }
+        }
         Event::SearchDone {
             account_idx,
             id,
@@ -1131,6 +1359,14 @@ fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
         }
         Action::ToggleRead => toggle(app, FlagKind::Seen),
         Action::ToggleFlag => toggle(app, FlagKind::Flagged),
+        Action::Threads => {
+            set_threads(app, None);
+            Vec::new()
+        }
+        Action::Save => {
+            save_prompt(app);
+            Vec::new()
+        }
         _ if ctx == Context::Reader => {
             reader_action(app, action);
             Vec::new()
@@ -1203,6 +1439,7 @@ fn sources(app: &App) -> Sources {
     Sources {
         accounts: app.columns.iter().map(|c| c.name.clone()).collect(),
         themes: builtin_themes(),
+        attachments: app.reader.as_ref().map_or(0, |r| r.attachments.len()),
     }
 }
 
@@ -1381,6 +1618,8 @@ fn run_command(app: &mut App, line: &str) -> Vec<Command> {
             None => app.fail(no_account(&name)),
         },
         Cmd::Reader(mode) => set_reader_mode(app, mode),
+        Cmd::Threads(on) => set_threads(app, on),
+        Cmd::Save { which, dir } => return save(app, which, dir.as_deref()),
         Cmd::Theme(name) => match BUILTIN.iter().find(|(n, _)| *n == name) {
             Some((n, text)) => match Theme::parse(text, n) {
                 Ok(theme) => {
@@ -1403,6 +1642,137 @@ fn run_command(app: &mut App, line: &str) -> Vec<Command> {
         }
     }
     Vec::new()
+}
+
+/// Which attachments `:save` saves.
+fn save(app: &mut App, which: Option<usize>, dir: Option<&str>) -> Vec<Command> {
+    let Some(r) = &app.reader else {
+        app.fail("open a message to save its attachments");
+        return Vec::new();
+    };
+    let n = r.attachments.len();
+    let problem = match (&r.body, &r.raw) {
+        (Body::Loading, _) => Some("the message is still loading".to_string()),
+        (Body::Failed(_), _) => Some("the message could not be read".to_string()),
+        _ if n == 0 => Some("this message has no attachments".to_string()),
+        (_, None) => Some(format!(
+            "the message is larger than {} MiB: save its attachments from `mailroom show ACCOUNT UID --raw`",
+            super::event::MAX_RAW_BYTES >> 20
+        )),
+        _ => match which {
+            Some(k) if k == 0 || k > n => Some(format!(
+                "no attachment {k}: this message has {}",
+                if n == 1 {
+                    "one, number 1".to_string()
+                } else {
+                    format!("{n}, numbered 1 to {n}")
+                }
+            )),
+            _ => None,
+        },
+    };
+    if let Some(message) = problem {
+        app.fail(message);
+        return Vec::new();
+    }
+    let dir = match dir {
+        Some(d) => app.save_dirs.resolve(d),
+        None => app
+            .save_dirs
+            .default_dir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| {
+                "no Downloads or home folder is known: give one, as in :save all DIR".to_string()
+            }),
+    };
+    let dir = match dir {
+        Ok(d) => d,
+        Err(e) => {
+            app.fail(e);
+            return Vec::new();
+        }
+    };
+    let Some(raw) = app.reader.as_ref().and_then(|r| r.raw.clone()) else {
+        return Vec::new();
+    };
+    let indices: Vec<usize> = match which {
+        Some(k) => vec![k - 1],
+        None => (0..n).collect(),
+    };
+    app.say(format!(
+        "saving {} to {}…",
+        match indices.len() {
+            1 => "the attachment".to_string(),
+            k => format!("{k} attachments"),
+        },
+        sanitize::single_line(&dir.display().to_string())
+    ));
+    vec![Command::Save { raw, indices, dir }]
+}
+
+/// The answer to `:save`: the paths written (sanitized), or why not.
+fn saved(app: &mut App, results: &[(usize, Result<PathBuf, String>)]) {
+    app.dirty = true;
+    let shown = |p: &Path| sanitize::single_line(&p.display().to_string());
+    let ok: Vec<&PathBuf> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .collect();
+    let failed: Vec<(usize, &String)> = results
+        .iter()
+        .filter_map(|(i, r)| r.as_ref().err().map(|e| (*i, e)))
+        .collect();
+    let paths = match ok.as_slice() {
+        [] => String::new(),
+        [one] => shown(one),
+        many => {
+            // Saved side by side: the folder once, then the names.
+            let dir = many[0].parent().map(shown).unwrap_or_default();
+            let names: Vec<String> = many
+                .iter()
+                .map(|p| {
+                    p.file_name()
+                        .map(|n| sanitize::single_line(&n.to_string_lossy()))
+                        .unwrap_or_default()
+                })
+                .collect();
+            format!("{dir}/: {}", names.join(", "))
+        }
+    };
+    match failed.first() {
+        None if ok.is_empty() => app.say("nothing saved"),
+        None => app.say(match ok.len() {
+            1 => format!("saved {paths}"),
+            n => format!("saved {n} attachments in {paths}"),
+        }),
+        Some((i, e)) => {
+            let why = format!(
+                "attachment {} not saved: {}",
+                i.saturating_add(1),
+                sanitize::single_line(e.trim())
+            );
+            app.fail(if ok.is_empty() {
+                why
+            } else {
+                format!("{why} (saved {} of {}: {paths})", ok.len(), results.len())
+            });
+        }
+    }
+}
+
+/// Groups rows by thread in every column, or back to the flat list (`None`: the other one).
+fn set_threads(app: &mut App, on: Option<bool>) {
+    let on = on.unwrap_or(!app.threaded);
+    let h = app.list_height();
+    app.threaded = on;
+    for c in &mut app.columns {
+        c.set_threaded(on, h);
+    }
+    app.say(if on {
+        "threads: grouped by conversation, newest thread first"
+    } else {
+        "threads: off, newest message first"
+    });
 }
 
 /// `:search`: the server searches an IMAP account; a local folder is searched in its rows
@@ -1557,6 +1927,34 @@ fn toggle(app: &mut App, kind: FlagKind) -> Vec<Command> {
         uid,
         change,
     }]
+}
+
+/// `s` in the reader: the `:save ` line, with what it takes and where it saves by default.
+fn save_prompt(app: &mut App) {
+    let n = app.reader.as_ref().map_or(0, |r| r.attachments.len());
+    let loading = app.reader.as_ref().is_some_and(|r| r.body == Body::Loading);
+    if n == 0 {
+        app.say(if loading {
+            "the message is still loading"
+        } else {
+            "this message has no attachments"
+        });
+        return;
+    }
+    let mut p = Prompt::new(PromptKind::Command, "save ");
+    let which = if n == 1 {
+        "1|all".to_string()
+    } else {
+        format!("1-{n}|all")
+    };
+    p.hint = Some(match app.save_dirs.default_dir() {
+        Some(d) => format!(
+            "[{which}] [DIR]   default: all, into {}",
+            sanitize::single_line(&d.display().to_string())
+        ),
+        None => format!("[{which}] DIR"),
+    });
+    app.prompt = Some(p);
 }
 
 fn reader_action(app: &mut App, action: Action) {

@@ -20,6 +20,8 @@ use crate::mail::{date, sanitize};
 const AGE_WIDTH: usize = 4;
 /// Cells for the marks field: N unread, F flagged, A answered, @ attachment.
 const MARKS_WIDTH: usize = 4;
+/// Thread levels indented, at most; deeper replies line up with the deepest indented level.
+const MAX_INDENT_LEVELS: usize = 6;
 
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -217,6 +219,9 @@ fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Re
     );
     let (header, body) = layout::column_parts(area);
     let mut second = Vec::new();
+    if c.threaded() {
+        second.push((" threads ·".to_string(), header_style));
+    }
     if let Some(n) = narrowing_text(c) {
         second.push((format!(" {n}"), header_style.patch(st(app, "command_line"))));
         second.push((" ·".to_string(), header_style));
@@ -261,7 +266,7 @@ fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Re
         .min(c.shown_len());
     let lines: Vec<Line> = (c.offset..end)
         .filter_map(|i| c.shown(i).map(|s| (i, s)))
-        .map(|(i, s)| row_line(app, s, w, i == c.selected, focused))
+        .map(|(i, s)| row_line(app, s, w, i == c.selected, focused, c.depth(i)))
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
 }
@@ -331,7 +336,25 @@ pub fn team_marks(keywords: &[String]) -> String {
     parts.join(" ")
 }
 
-fn row_line<'a>(app: &App, s: &Summary, width: usize, selected: bool, focused: bool) -> Line<'a> {
+/// The subject's indentation for a reply `depth` levels down its thread: two cells a level, an
+/// arrow before the subject; bounded, so a deep thread never pushes the subject off the row.
+pub fn thread_indent(depth: u8, subject_width: usize) -> String {
+    if depth == 0 {
+        return String::new();
+    }
+    let levels = usize::from(depth).min(MAX_INDENT_LEVELS);
+    let spaces = (2 * (levels - 1)).min(subject_width / 3);
+    format!("{}↳ ", " ".repeat(spaces))
+}
+
+fn row_line<'a>(
+    app: &App,
+    s: &Summary,
+    width: usize,
+    selected: bool,
+    focused: bool,
+    depth: u8,
+) -> Line<'a> {
     let mut base = st(app, "row");
     if s.flags.flagged {
         base = base.patch(st(app, "row_flagged"));
@@ -359,7 +382,10 @@ fn row_line<'a>(app: &App, s: &Summary, width: usize, selected: bool, focused: b
     let gutter = if selected { ">" } else { " " };
     let age = format!("{:>AGE_WIDTH$} ", short_age(app.now, s.internal_date));
     let sender = fit(&sanitize::single_line(&sender_label(s)), sender_w);
-    let subject = fit(&sanitize::single_line(&s.subject), subject_w);
+    let subject = fit(
+        &(thread_indent(depth, subject_w) + &sanitize::single_line(&s.subject)),
+        subject_w,
+    );
     let mut spans = vec![
         Span::styled(gutter, part(Style::default())),
         Span::styled(age, part(st(app, "row_age"))),
@@ -377,21 +403,42 @@ fn row_line<'a>(app: &App, s: &Summary, width: usize, selected: bool, focused: b
 }
 
 fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) {
-    let (headers, sep, body) = layout::reader_parts(area, r.headers.len());
-    let label_w = r.headers.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 2;
-    let lines: Vec<Line> = r
+    let (headers, sep, body) = layout::reader_parts(area, r.header_lines());
+    let attachments = r.attachment_lines();
+    let attach_label = if attachments.is_empty() { "" } else { "Attach" };
+    let label_w = r
         .headers
         .iter()
-        .map(|(label, value)| {
+        .map(|(l, _)| l.len())
+        .chain([attach_label.len()])
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let label = |text: &str| {
+        let text = if text.is_empty() {
+            String::new()
+        } else {
+            format!("{text}:")
+        };
+        Span::styled(format!("{text:<label_w$}"), st(app, "reader_header"))
+    };
+    let mut lines: Vec<Line> = r
+        .headers
+        .iter()
+        .map(|(l, value)| {
             Line::from(vec![
-                Span::styled(
-                    format!("{:<label_w$}", format!("{label}:")),
-                    st(app, "reader_header"),
-                ),
+                label(l),
                 Span::styled(value.as_str(), st(app, "reader_body")),
             ])
         })
         .collect();
+    let value_w = usize::from(headers.width).saturating_sub(label_w);
+    lines.extend(attachments.iter().enumerate().map(|(i, a)| {
+        Line::from(vec![
+            label(if i == 0 { attach_label } else { "" }),
+            Span::styled(fit(a, value_w), st(app, "reader_body")),
+        ])
+    }));
     frame.render_widget(Paragraph::new(lines), headers);
     frame.render_widget(
         Paragraph::new("─".repeat(usize::from(sep.width))).style(st(app, "border")),
@@ -543,6 +590,32 @@ fn draw_help(app: &App, help: &Help, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(shown).style(base), inner);
 }
 
+/// The outbox in the status line, when it holds anything: " outbox: 1 queued, 2 deferred —
+/// deferred: 421 try later", and whether it needs attention (something failed or erred).
+pub fn outbox_text(app: &App) -> Option<(String, bool)> {
+    let o = &app.outbox;
+    if o.total() == 0 {
+        return None;
+    }
+    let counts: Vec<String> = [
+        (o.queued, "queued"),
+        (o.deferred, "deferred"),
+        (o.failed, "failed"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    let mut s = format!(" outbox: {}", counts.join(", "));
+    if o.elsewhere {
+        s.push_str(" (sent by another mailroom window)");
+    }
+    if let Some(e) = &o.last_error {
+        s.push_str(&format!(" — {e}"));
+    }
+    Some((s, o.failed > 0 || o.last_error.is_some()))
+}
+
 fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width);
     let hint = app.keymap.hint(app.context());
@@ -555,6 +628,10 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     } else if let Some(n) = &app.notice {
         parts.push((format!(" {n}"), normal.add_modifier(Modifier::BOLD)));
     }
+    let outbox = outbox_text(app).map(|(text, bad)| {
+        let style = if bad { st(app, "status_error") } else { normal };
+        (text, style)
+    });
     if let Some(r) = &app.reader {
         if parts.is_empty() {
             let (_, h) = app.reader_body_size();
@@ -568,7 +645,18 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
                 normal,
             ));
         }
+        if let Some(o) = outbox {
+            parts.push(sep());
+            parts.push(o);
+        }
     } else {
+        // Unsent mail matters more than connection details: it comes first.
+        if let Some(o) = outbox {
+            if !parts.is_empty() {
+                parts.push(sep());
+            }
+            parts.push(o);
+        }
         for c in &app.columns {
             let Some(text) = link_long(c, app.now) else {
                 continue;
@@ -599,9 +687,15 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
         }
         parts.push((s, normal));
     }
-    // The hint yields to the message when space is short: an error matters more.
+    // The hint yields to the message when space is short: an error (or a saved file's path)
+    // matters more than a reminder of keys.
     let hint_w = hint.width() + 1;
-    let spans = if width >= hint_w + 20 {
+    let message_w = if app.error.is_some() || app.notice.is_some() {
+        parts.first().map_or(0, |(t, _)| t.width())
+    } else {
+        0
+    };
+    let spans = if width >= hint_w + 20 && message_w + hint_w <= width {
         let mut spans = fit_spans(parts, width - hint_w, normal);
         spans.push(Span::styled(format!("{hint} "), normal));
         spans

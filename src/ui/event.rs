@@ -1,11 +1,16 @@
 //! Messages into the UI (`Event`) and out of it (`Command`): the only contract between the
 //! pure state machine in `app` and the threads that do I/O.
 
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use crossterm::event::KeyEvent;
 
 use crate::backend::{FlagChange, Summary};
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
+use crate::mail::attachments::AttachmentInfo;
 use crate::policy::rights::Rights;
 
 /// Something that happened: input, a worker's report, or the clock.
@@ -77,12 +82,20 @@ pub enum Event {
         account_idx: Option<usize>,
         message: String,
     },
-    /// The readable text of a message asked for by [`Command::Open`], or why it failed.
+    /// A message asked for by [`Command::Open`] (its text, attachments and raw bytes), or
+    /// why it could not be read.
     Body {
         account_idx: usize,
         uid: u32,
-        body: Result<String, String>,
+        body: Result<Opened, String>,
     },
+    /// The answer to [`Command::Save`]: per attachment number (0-based), the path written or
+    /// why not (raw text).
+    Saved {
+        results: Vec<(usize, Result<PathBuf, String>)>,
+    },
+    /// The outbox after a delivery round (see `ui::outbox`).
+    Outbox(OutboxStatus),
     /// The agent's rights on the account's mailbox (MYRIGHTS, or inferred from SELECT).
     Rights {
         account_idx: usize,
@@ -123,6 +136,81 @@ pub enum Command {
     },
     /// Sync the account with its server or folder now.
     Refresh { account_idx: usize },
+    /// Save attachments (0-based numbers) of the open message into `dir`, off the UI thread;
+    /// answered by [`Event::Saved`].
+    Save {
+        raw: RawMessage,
+        indices: Vec<usize>,
+        dir: PathBuf,
+    },
     /// Leave the UI.
     Quit,
+}
+
+/// The raw bytes of an open message, shared with the thread that saves its attachments.
+/// Debug shows the size only: a message can be megabytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawMessage(pub Arc<[u8]>);
+
+impl fmt::Debug for RawMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawMessage({} bytes)", self.0.len())
+    }
+}
+
+/// An opened message, prepared on the worker's thread (never the UI's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Opened {
+    /// The readable text: text/plain preferred, HTML converted. Raw: sanitized by the reader.
+    pub text: String,
+    /// The attachments, numbered as `mail::attachments::save` numbers them. Names are raw.
+    pub attachments: Vec<AttachmentInfo>,
+    /// The raw message, kept while it is open so its attachments can be saved; `None` when
+    /// it is larger than [`MAX_RAW_BYTES`] (then nothing can be saved from the reader).
+    pub raw: Option<RawMessage>,
+}
+
+/// The largest message kept in memory for saving attachments (the IMAP fetch limit).
+pub const MAX_RAW_BYTES: usize = 64 * 1024 * 1024;
+
+impl From<String> for Opened {
+    /// A text-only message (no attachments, nothing to save).
+    fn from(text: String) -> Opened {
+        Opened {
+            text,
+            ..Opened::default()
+        }
+    }
+}
+
+impl From<&str> for Opened {
+    fn from(text: &str) -> Opened {
+        Opened::from(text.to_string())
+    }
+}
+
+/// What the outbox holds, for the status line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxStatus {
+    /// Waiting for their first try, or between submission and filing (queued, sending,
+    /// submitted).
+    pub queued: usize,
+    /// Temporarily failed; retried with backoff.
+    pub deferred: usize,
+    /// Refused by the server; kept, not retried on their own (`mailroom outbox --retry`).
+    pub failed: usize,
+    /// Delivered during this round.
+    pub delivered: usize,
+    /// The latest delivery error (raw): from this round, else the newest one recorded in a
+    /// deferred or failed entry.
+    pub last_error: Option<String>,
+    /// Another mailroom window delivers (it holds the outbox lock); this one only counts.
+    pub elsewhere: bool,
+}
+
+impl OutboxStatus {
+    /// Messages still in the outbox.
+    pub fn total(&self) -> usize {
+        self.queued + self.deferred + self.failed
+    }
 }

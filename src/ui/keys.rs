@@ -100,6 +100,10 @@ pub enum Action {
     CommandLine,
     Help,
     ReaderLayout,
+    /// Group the columns' rows by thread, or back to a flat list.
+    Threads,
+    /// Save the open message's attachments (opens the `:save` line).
+    Save,
     // Reserved for the compose issue: pressing them says so.
     Reply,
     ReplyAll,
@@ -163,6 +167,8 @@ impl Action {
             CommandLine => "command",
             Help => "help",
             ReaderLayout => "reader_layout",
+            Threads => "threads",
+            Save => "save",
             Reply => "reply",
             ReplyAll => "reply_all",
             Forward => "forward",
@@ -439,6 +445,11 @@ const LIST: &[Spec] = &[
         &["v"],
         "reader below the columns / full screen",
     ),
+    spec(
+        A::Threads,
+        &["t"],
+        "group rows by thread / flat list (:threads)",
+    ),
     spec(A::Help, &["?"], "this help"),
     spec(A::Reply, &["r"], "reply (with the compose issue)"),
     spec(A::ReplyAll, &["R"], "reply to all (with the compose issue)"),
@@ -471,6 +482,7 @@ const READER: &[Spec] = &[
     spec(A::Bottom, &["G", "End"], "bottom"),
     spec(A::ToggleRead, &["u"], "mark read / unread (\\Seen)"),
     spec(A::ToggleFlag, &["!"], "flag / unflag (\\Flagged)"),
+    spec(A::Save, &["s"], "save attachments (opens :save N|all DIR)"),
     spec(
         A::ReaderLayout,
         &["v"],

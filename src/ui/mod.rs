@@ -9,17 +9,19 @@ pub mod event;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod outbox;
 pub mod prompt;
 pub mod terminal;
 pub mod theme;
 pub mod worker;
 pub mod wrap;
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
-use app::{App, update};
+use app::{App, SaveDirs, update};
 use event::{Command, Event};
 use theme::{Theme, ThemeError, no_color_requested};
 use worker::Worker;
@@ -111,26 +113,40 @@ pub fn run(config: &Config) -> Result<(), UiError> {
             return Err(e.into());
         }
     };
+    // Queued mail goes out while the screen is up (and what a crash left is resumed now).
+    let outbox = match outbox::spawn(config.clone(), tx.clone()) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            failed.push(Event::Error {
+                account_idx: None,
+                message: format!("outbox: cannot start: {e}"),
+            });
+            None
+        }
+    };
     let mut app = App::new(&columns, theme, no_color_requested())
         .with_keymap(keymap)
-        .with_agent(&config.agent.id);
+        .with_agent(&config.agent.id)
+        .with_save_dirs(SaveDirs::from_env());
     for c in &mut app.columns {
         c.imap = config
             .accounts
             .get(c.account_idx)
             .is_some_and(|a| a.imap.is_some());
     }
-    let result = match input::spawn(tx) {
+    let result = match input::spawn(tx.clone()) {
         Ok(()) => {
             for ev in failed {
                 update(&mut app, ev);
             }
-            run_loop(&mut session, &mut app, &rx, &workers)
+            run_loop(&mut session, &mut app, &rx, &tx, &workers)
         }
         Err(e) => Err(UiError::Thread(e)),
     };
-    // Give the screen back first, then a short grace for logouts: quitting never hangs.
+    // Give the screen back first, then a short grace for logouts: quitting never hangs. The
+    // outbox thread is not waited for at all (a delivery cut short resumes at next start).
     drop(session);
+    drop(outbox);
     worker::shutdown_all(workers, SHUTDOWN_GRACE);
     result
 }
@@ -139,6 +155,7 @@ fn run_loop(
     session: &mut terminal::Session,
     app: &mut App,
     rx: &Receiver<Event>,
+    tx: &Sender<Event>,
     workers: &[Worker],
 ) -> Result<(), UiError> {
     let size = session.terminal.size()?;
@@ -157,23 +174,23 @@ fn run_loop(
                 last_tick = Instant::now();
                 Event::Tick(unix_now())
             }
-            // Every sender is gone: no input thread, no workers; nothing more can happen.
+            // Cannot happen while this loop holds `tx` (for saving threads); should it ever,
+            // nothing more can arrive.
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(ev) => batch.push(ev),
+                Err(_) => break,
+            }
+        }
         let mut commands = Vec::new();
-        let mut next = Some(first);
-        let mut n = 0;
-        while let Some(ev) = next {
+        for ev in coalesce(batch) {
             if let Event::InputFailed(e) = ev {
                 return Err(UiError::Input(crate::mail::sanitize::single_line(&e)));
             }
             commands.extend(update(app, ev));
-            n += 1;
-            next = if n < MAX_BATCH {
-                rx.try_recv().ok()
-            } else {
-                None
-            };
         }
         // A steady stream of events must not stop the clock.
         if last_tick.elapsed() >= period {
@@ -186,18 +203,95 @@ fn run_loop(
             if let Command::Quit = c {
                 return Ok(());
             }
-            queue.extend(dispatch(app, workers, c));
+            queue.extend(dispatch(app, workers, tx, c));
         }
     }
 }
 
-/// Hands a command to its account's worker. A worker that has stopped gets its answer
-/// here, so the screen never waits for a reply that cannot come.
-fn dispatch(app: &mut App, workers: &[Worker], command: Command) -> Vec<Command> {
+/// Merges runs of row batches for one account into one event, so a burst of batches (a sync
+/// of a large mailbox) sorts, filters and threads the column once per redraw, not once per
+/// batch. Order is kept: only neighbours of the same kind and account are merged.
+pub fn coalesce(events: Vec<Event>) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    for ev in events {
+        match (out.last_mut(), ev) {
+            (
+                Some(Event::Rows {
+                    account_idx: a,
+                    rows: into,
+                }),
+                Event::Rows { account_idx, rows },
+            ) if *a == account_idx => into.extend(rows),
+            (
+                Some(Event::Cached {
+                    account_idx: a,
+                    rows: into,
+                }),
+                Event::Cached { account_idx, rows },
+            ) if *a == account_idx => into.extend(rows),
+            (_, ev) => out.push(ev),
+        }
+    }
+    out
+}
+
+/// Saves attachments of one message into `dir` (on the calling thread): per number, the path
+/// written or why not.
+pub fn save_attachments(
+    raw: &[u8],
+    indices: &[usize],
+    dir: &Path,
+) -> Vec<(usize, Result<std::path::PathBuf, String>)> {
+    // A relative folder is taken from where mailroom was started; the status line shows the
+    // full path, so the user knows where to look.
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !dir.is_dir() {
+        let why = format!("{}: no such folder", dir.display());
+        return indices.iter().map(|&i| (i, Err(why.clone()))).collect();
+    }
+    indices
+        .iter()
+        .map(|&i| {
+            let r = std::panic::catch_unwind(|| crate::mail::attachments::save(raw, i, &dir))
+                .map_err(|_| "the attachment could not be decoded".to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+            (i, r)
+        })
+        .collect()
+}
+
+/// Hands a command to its account's worker (or, for saving, a thread of its own). A worker
+/// that has stopped gets its answer here, so the screen never waits for a reply that cannot
+/// come.
+fn dispatch(
+    app: &mut App,
+    workers: &[Worker],
+    events: &Sender<Event>,
+    command: Command,
+) -> Vec<Command> {
     const GONE: &str = "the account's worker has stopped";
     let worker = |idx: usize| workers.iter().find(|w| w.account_idx == idx);
     match command {
         Command::Quit => Vec::new(),
+        Command::Save { raw, indices, dir } => {
+            // Writing (and fsyncing) megabytes is no job for the UI thread.
+            let tx = events.clone();
+            let numbers = indices.clone();
+            let spawned = std::thread::Builder::new()
+                .name("save".into())
+                .spawn(move || {
+                    let results = save_attachments(&raw.0, &indices, &dir);
+                    let _ = tx.send(Event::Saved { results });
+                });
+            match spawned {
+                Ok(_) => Vec::new(),
+                Err(e) => {
+                    let why = format!("cannot start a thread: {e}");
+                    let results = numbers.into_iter().map(|i| (i, Err(why.clone()))).collect();
+                    update(app, Event::Saved { results })
+                }
+            }
+        }
         Command::Open { account_idx, uid } => {
             if worker(account_idx).is_some_and(|w| w.open(uid)) {
                 return Vec::new();

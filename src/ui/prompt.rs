@@ -277,6 +277,13 @@ impl Prompt {
                 (Arg::Account | Arg::OptionalAccount, 1) => sources.accounts.clone(),
                 (Arg::Theme, 1) => sources.themes.clone(),
                 (Arg::ReaderMode, 1) => vec!["full".into(), "split".into()],
+                (Arg::OnOff, 1) => vec!["on".into(), "off".into()],
+                (Arg::Save, 1) if sources.attachments > 0 => std::iter::once("all".to_string())
+                    .chain(
+                        (1..=sources.attachments.min(MAX_NUMBER_COMPLETIONS))
+                            .map(|n| n.to_string()),
+                    )
+                    .collect(),
                 _ => Vec::new(),
             };
             let lower = token.to_lowercase();
@@ -334,7 +341,12 @@ fn common_prefix(words: &[String]) -> String {
 pub struct Sources {
     pub accounts: Vec<String>,
     pub themes: Vec<String>,
+    /// Attachments of the open message (`:save` completes `all` and their numbers).
+    pub attachments: usize,
 }
+
+/// Attachment numbers offered by completion, at most.
+const MAX_NUMBER_COMPLETIONS: usize = 50;
 
 /// The kind of a command's argument, for completion and checking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,6 +358,10 @@ pub enum Arg {
     OptionalAccount,
     Theme,
     ReaderMode,
+    /// `on` or `off`, or nothing (toggle).
+    OnOff,
+    /// `N` or `all`, then a folder.
+    Save,
 }
 
 /// One command of the `:` line.
@@ -409,6 +425,20 @@ pub const COMMANDS: &[CommandSpec] = &[
         desc: "reader below the columns or full screen (no argument: toggle)",
     },
     CommandSpec {
+        name: "threads",
+        aliases: &[],
+        arg: Arg::OnOff,
+        usage: ":threads [on|off]",
+        desc: "group rows by thread, newest thread first (no argument: toggle)",
+    },
+    CommandSpec {
+        name: "save",
+        aliases: &[],
+        arg: Arg::Save,
+        usage: ":save [N|all] [DIR]",
+        desc: "save the open message's attachments (default: all, into Downloads or home)",
+    },
+    CommandSpec {
         name: "theme",
         aliases: &[],
         arg: Arg::Theme,
@@ -442,6 +472,13 @@ pub enum Cmd {
     Focus(String),
     /// `None`: toggle.
     Reader(Option<ReaderMode>),
+    /// `None`: toggle.
+    Threads(Option<bool>),
+    /// Attachment `which` (numbered from 1; `None`: all) into `dir` (`None`: the default).
+    Save {
+        which: Option<usize>,
+        dir: Option<String>,
+    },
     Theme(String),
     Help,
 }
@@ -484,6 +521,35 @@ pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
         ))),
         "focus" => needs_arg(Cmd::Focus),
         "theme" => needs_arg(Cmd::Theme),
+        "threads" => match rest.to_ascii_lowercase().as_str() {
+            "" => Ok(Some(Cmd::Threads(None))),
+            "on" => Ok(Some(Cmd::Threads(Some(true)))),
+            "off" => Ok(Some(Cmd::Threads(Some(false)))),
+            _ => Err(format!("usage: {}", spec.usage)),
+        },
+        "save" => {
+            let (first, after) = match rest.split_once(char::is_whitespace) {
+                Some((f, a)) => (f, a.trim()),
+                None => (rest, ""),
+            };
+            let (which, dir) = if first.eq_ignore_ascii_case("all") {
+                (None, after)
+            } else if let Ok(n) = first.parse::<usize>() {
+                (Some(n), after)
+            } else if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("no attachment {first}"));
+            } else {
+                // No number: every attachment, and the whole rest is the folder.
+                (None, rest)
+            };
+            if which == Some(0) {
+                return Err("attachments are numbered from 1 (:save 1)".to_string());
+            }
+            Ok(Some(Cmd::Save {
+                which,
+                dir: (!dir.is_empty()).then(|| dir.to_string()),
+            }))
+        }
         "reader" => match rest.to_ascii_lowercase().as_str() {
             "" => Ok(Some(Cmd::Reader(None))),
             "split" => Ok(Some(Cmd::Reader(Some(ReaderMode::Split)))),
@@ -502,6 +568,7 @@ mod tests {
         Sources {
             accounts: vec!["support".into(), "sales".into(), "billing".into()],
             themes: vec!["default".into(), "ansi16".into(), "high-contrast".into()],
+            attachments: 3,
         }
     }
 

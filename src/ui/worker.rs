@@ -10,11 +10,12 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::event::Event;
+use super::event::{Event, MAX_RAW_BYTES, Opened, RawMessage};
 use crate::backend::{Backend, FlagChange, StoreOutcome};
 use crate::config::Account;
 use crate::imap::sync::SyncEvent;
 use crate::imap::worker::{AccountWorker, WorkerCommand, WorkerEvent};
+use crate::mail::attachments;
 use crate::mail::parse::text_body;
 use crate::policy::rights::Rights;
 use crate::store::bodies::{self, BodyCache};
@@ -239,7 +240,7 @@ pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Vec<Event> {
         WorkerEvent::Body { uid, result } => Event::Body {
             account_idx,
             uid,
-            body: result.and_then(|raw| readable(&raw)),
+            body: result.and_then(opened),
         },
         WorkerEvent::ActionDone { id, uid, result } => Event::StoreDone {
             account_idx,
@@ -266,11 +267,20 @@ fn store_result(result: Result<StoreOutcome, String>) -> Result<(), String> {
     }
 }
 
-/// The text of a raw message. A message that trips the parser costs that message, never the
-/// account's worker (nothing else guards the IMAP worker's thread).
-fn readable(raw: &[u8]) -> Result<String, String> {
-    std::panic::catch_unwind(|| text_body(raw))
-        .map_err(|_| "this message could not be parsed".to_string())
+/// A raw message made ready for the reader: its text and attachment list, parsed here on the
+/// worker's thread, and the bytes themselves (up to [`MAX_RAW_BYTES`]) so attachments can be
+/// saved. A message that trips the parser costs that message, never the account's worker
+/// (nothing else guards the IMAP worker's thread); a broken attachment list costs the list.
+pub fn opened(raw: Vec<u8>) -> Result<Opened, String> {
+    let text = std::panic::catch_unwind(|| text_body(&raw))
+        .map_err(|_| "this message could not be parsed".to_string())?;
+    let attachments = std::panic::catch_unwind(|| attachments::list(&raw)).unwrap_or_default();
+    let raw = (raw.len() <= MAX_RAW_BYTES).then(|| RawMessage(raw.into()));
+    Ok(Opened {
+        text,
+        attachments,
+        raw,
+    })
 }
 
 fn spawn_local(
@@ -364,8 +374,8 @@ fn run_local(
                 let body = match &mut backend {
                     Some((b, mailbox)) => b
                         .fetch(mailbox, uid)
-                        .map(|raw| text_body(&raw))
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| e.to_string())
+                        .and_then(opened),
                     None => Err(format!("{}: not connected", account.name)),
                 };
                 let ev = Event::Body {
