@@ -308,6 +308,9 @@ fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std::io::Result
         Outcome::Deferred { message_id, error } => {
             format!("queued <{message_id}>, will retry: {error}")
         }
+        Outcome::Busy { message_id } => {
+            format!("<{message_id}> is being delivered by another mailroom")
+        }
         Outcome::Failed { message_id, error } => {
             format!("refused <{message_id}>, kept in the outbox: {error}")
         }

@@ -29,6 +29,8 @@ pub enum Outcome {
     Deferred { message_id: String, error: String },
     /// Refused; kept in the outbox, visible, not retried on its own.
     Failed { message_id: String, error: String },
+    /// Another mailroom (the TUI, or a command in another terminal) is delivering it now.
+    Busy { message_id: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +111,15 @@ fn backend(account: &Account) -> Result<Box<dyn Backend>, String> {
 
 /// Runs a delivery attempt for one outbox entry (or resumes its filing).
 pub fn deliver(ctx: &Context<'_>, id: &str, retry_failed: bool) -> Result<Outcome, PipelineError> {
+    let Some(_claim) = ctx.outbox.claim(id)? else {
+        let message_id = ctx
+            .outbox
+            .load(id)
+            .map(|(e, _)| e.message_id)
+            .unwrap_or_default();
+        return Ok(Outcome::Busy { message_id });
+    };
+    // Read after claiming: the state may have moved while another process held it.
     let (mut entry, raw) = ctx.outbox.load(id)?;
     let account = ctx
         .config

@@ -59,6 +59,23 @@ pub struct Outbox {
     dir: PathBuf,
 }
 
+/// A lock older than this belongs to a process that died mid-delivery: it may be taken over.
+pub const STALE_CLAIM: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Exclusive right to deliver one message (held by one process: the TUI's background thread
+/// and a `mailroom send` in another terminal never transmit the same message at once).
+/// Released on drop.
+#[derive(Debug)]
+pub struct Claim {
+    path: PathBuf,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 impl Outbox {
     pub fn new(dir: PathBuf) -> Outbox {
         Outbox { dir }
@@ -142,6 +159,40 @@ impl Outbox {
         out
     }
 
+    /// Claims the right to deliver `id`; `None` while another process holds it.
+    pub fn claim(&self, id: &str) -> Result<Option<Claim>, CacheError> {
+        create_private_dir(&self.dir)?;
+        let path = self.dir.join(format!("{id}.lock"));
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    let _ = std::io::Write::write_all(
+                        &mut f,
+                        std::process::id().to_string().as_bytes(),
+                    );
+                    return Ok(Some(Claim { path }));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > STALE_CLAIM);
+                    if !stale {
+                        return Ok(None);
+                    }
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(source) => return Err(CacheError::Io { path, source }),
+            }
+        }
+        Ok(None)
+    }
+
     /// Removes a message that is delivered and filed.
     pub fn remove(&self, id: &str) -> Result<(), CacheError> {
         let (eml, json) = self.paths(id);
@@ -198,6 +249,13 @@ mod tests {
         assert_eq!(raw, b"raw bytes");
         let listed = reopened.list();
         assert_eq!(listed.len(), 1);
+        let claim = reopened.claim(&id).unwrap().expect("free");
+        assert!(
+            reopened.claim(&id).unwrap().is_none(),
+            "one deliverer at a time"
+        );
+        drop(claim);
+        assert!(reopened.claim(&id).unwrap().is_some());
         reopened.remove(&id).unwrap();
         assert!(reopened.list().is_empty());
         // The same Message-ID maps to the same file: a retry never duplicates the entry.

@@ -152,6 +152,8 @@ pub fn summarize(
                 round_error = Some(format!("deferred: {error}"));
             }
             Ok(Outcome::Failed { error, .. }) => round_error = Some(format!("refused: {error}")),
+            // Another mailroom is delivering it; its result shows at the next round.
+            Ok(Outcome::Busy { .. }) => {}
             Err(e) => round_error = Some(e.clone()),
         }
     }
