@@ -597,3 +597,69 @@ fn a_hanging_smtp_server_blocks_neither_the_screen_nor_quitting() {
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
     assert!(took < Duration::from_secs(3), "quitting took {took:?}");
 }
+
+/// Three shared mailboxes side by side, as an agent really runs it.
+fn write_three_column_config(dir: &Path, tb: &Testbed) -> PathBuf {
+    let mut text = String::from(
+        "[agent]\nid = \"alice\"\nname = \"Alice\"\nemail = \"alice@example.test\"\n\n[ui]\ncolumns = [\"support\", \"sales\", \"archive\"]\n\n",
+    );
+    for (name, mailbox) in [
+        ("support", "shared/support/INBOX"),
+        ("sales", "shared/sales/INBOX"),
+        ("archive", "shared/support/Sent"),
+    ] {
+        text.push_str(&format!(
+            "[[account]]\nname = \"{name}\"\naddress = \"{name}@example.test\"\nsend = \"none\"\nsent_copy = \"none\"\n\
+             [account.imap]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"alice\"\npassword_command = \"echo alice-pw\"\nmailbox = \"{mailbox}\"\n\n",
+            tb.imaps_port,
+            tb.ca_file.display()
+        ));
+    }
+    let path = dir.join("three.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+#[test]
+fn three_columns_navigate_open_and_update_live() {
+    let tb = Testbed::start();
+    tb.deliver("help@example.test", &message(1, "Support question"));
+    tb.deliver("orders@example.test", &message(2, "Sales lead"));
+    let mut alice = tb.raw_imap("alice");
+    alice.append("shared/support/Sent", "\\Seen", &message(3, "Filed answer"));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_three_column_config(dir.path(), &tb);
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 200, 40);
+    tmux.wait_for("three columns", FIRST_SCREEN, |s| {
+        ["support  ready", "sales  ready", "archive  ready"]
+            .iter()
+            .all(|h| s.contains(h))
+            && s.contains("Support question")
+            && s.contains("Sales lead")
+            && s.contains("Filed answer")
+    });
+    thread::sleep(Duration::from_millis(500));
+
+    // Navigate to the second column and open its message.
+    tmux.keys(&["l", "Enter"]);
+    tmux.wait_for("the sales message in the reader", LIVE, |s| {
+        s.contains("Subject") && s.contains("Sales lead") && !s.contains("archive  ready")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("back to the columns", LIVE, |s| {
+        s.contains("archive  ready")
+    });
+
+    // A flag set by a raw second session shows up without a key press.
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok("SELECT \"shared/support/INBOX\"");
+    let uid = uid_of(&mut bob, "Support question");
+    bob.cmd_ok(&format!("UID STORE {uid} +FLAGS (\\Flagged)"));
+    tmux.wait_for("bob's flag in the first column", LIVE, |s| {
+        row(s, "Support question").is_some_and(|r| r.contains("NF"))
+    });
+    tmux.keys(&["q"]);
+    let (code, _) = wait_exit(&tmux, Duration::from_secs(5));
+    assert_eq!(code, 0);
+}
