@@ -246,10 +246,6 @@ fn the_defaults_are_vim_style() {
 fn reserved_keys_say_what_they_will_do() {
     let mut app = loaded(120, 30);
     for (c, text) in [
-        ('r', "reply comes with the compose issue"),
-        ('R', "reply all comes with the compose issue"),
-        ('f', "forward comes with the compose issue"),
-        ('c', "compose comes with the compose issue"),
         ('C', "claim comes with the triage issue"),
         ('A', "assign comes with the triage issue"),
         ('p', "pending comes with the triage issue"),
@@ -264,10 +260,10 @@ fn reserved_keys_say_what_they_will_do() {
         assert!(status_line(&app).contains(text), "{}", status_line(&app));
     }
     // In the reader too.
-    press(&mut app, [enter(), ch('r')]);
+    press(&mut app, [enter(), ch('C')]);
     assert_eq!(
         app.notice.as_deref(),
-        Some("reply comes with the compose issue")
+        Some("claim comes with the triage issue")
     );
     // Esc clears the note in the list.
     press(&mut app, [esc(), esc()]);
@@ -301,7 +297,7 @@ fn help_overlay_lists_the_context_scrolls_and_closes() {
         "claim: assign to me",
         "snooze",
         "internal note",
-        "reply (with",
+        "reply (From chosen",
         ":search TEXT",
         ":reader split|full",
         "complete a command",

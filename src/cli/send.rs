@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::list::{ListError, find_account};
 use crate::config::{Account, Config};
 use crate::mail::compose::{self, Attachment, Draft, Outgoing};
-use crate::mail::{header, parse, sanitize};
-use crate::policy::{identity, signature};
+use crate::mail::{header, parse, reply, sanitize};
+use crate::policy::identity;
 use crate::smtp::pipeline::{self, Context, Outcome};
 use crate::store::audit::AuditLog;
 use crate::store::outbox::Outbox;
@@ -27,6 +27,8 @@ pub enum SendError {
     Compose(#[from] compose::ComposeError),
     #[error(transparent)]
     Pipeline(#[from] pipeline::PipelineError),
+    #[error(transparent)]
+    Prepare(#[from] reply::PrepareError),
     #[error("{path}: {source}")]
     File {
         path: String,
@@ -79,64 +81,29 @@ fn read_body(path: Option<&Path>) -> Result<String, SendError> {
     Ok(String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))
 }
 
-fn content_type(name: &str) -> &'static str {
-    match name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("pdf") => "application/pdf",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("txt" | "log") => "text/plain",
-        Some("csv") => "text/csv",
-        Some("html" | "htm") => "text/html",
-        Some("zip") => "application/zip",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    }
-}
-
 fn attachments(paths: &[PathBuf]) -> Result<Vec<Attachment>, SendError> {
     paths
         .iter()
         .map(|p| {
-            let data = std::fs::read(p).map_err(|source| SendError::File {
+            reply::load_attachment(p).map_err(|source| SendError::File {
                 path: p.display().to_string(),
                 source,
-            })?;
-            let file_name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "attachment".into());
-            Ok(Attachment {
-                content_type: content_type(&file_name).to_string(),
-                file_name,
-                data,
             })
         })
         .collect()
 }
 
-fn addresses(field: &str, values: &[String]) -> Result<Vec<String>, SendError> {
-    let mut out = Vec::new();
-    for v in values {
-        out.extend(header::parse_addresses(field, v)?);
-    }
-    Ok(out)
-}
-
-/// Policy and building, shared by `--dry-run` and a real send.
+/// Policy and building, shared by `--dry-run` and a real send (and, through `mail::reply`,
+/// with the compose pane).
 fn prepare(
     config: &Config,
     account: &Account,
     args: &SendArgs,
 ) -> Result<(identity::SendIdentity, Outgoing, Option<String>), SendError> {
     let mut draft = Draft {
-        to: addresses("To", &args.to)?,
-        cc: addresses("Cc", &args.cc)?,
-        bcc: addresses("Bcc", &args.bcc)?,
+        to: reply::addresses("To", &args.to)?,
+        cc: reply::addresses("Cc", &args.cc)?,
+        bcc: reply::addresses("Bcc", &args.bcc)?,
         subject: args.subject.clone().unwrap_or_default(),
         attachments: attachments(&args.attach)?,
         ..Draft::default()
@@ -149,51 +116,23 @@ fn prepare(
         Some(uid) => {
             let raw = super::show::fetch_raw(config, &account.name, uid)?;
             let original = parse::summary_from_raw(uid, &raw, 0, Default::default(), Vec::new());
-            let emails = |v: &[crate::backend::Address]| {
-                v.iter().map(|a| a.email.clone()).collect::<Vec<_>>()
-            };
             if draft.to.is_empty() {
-                let target = if original.reply_to.is_empty() {
-                    &original.from
-                } else {
-                    &original.reply_to
-                };
-                draft.to = emails(target);
+                draft.to = reply::reply_to(&original);
             }
             if args.subject.is_none() {
-                let s = original.subject.trim();
-                draft.subject = if s.len() >= 3 && s[..3].eq_ignore_ascii_case("re:") {
-                    s.to_string()
-                } else {
-                    format!("Re: {s}")
-                };
+                draft.subject = reply::reply_subject(&original.subject);
                 header::check_value("Subject", &draft.subject)?;
             }
-            draft.in_reply_to = original.message_id.clone();
-            draft.references = original.references.clone();
-            if let Some(m) = &original.message_id
-                && !draft.references.contains(m)
-            {
-                draft.references.push(m.clone());
-            }
-            let who = original
-                .from
-                .first()
-                .map(|a| a.display())
-                .unwrap_or_default();
-            let when = original
-                .date
-                .map(crate::mail::date::rfc5322_utc)
-                .unwrap_or_default();
-            quoted = Some(signature::quote(
-                &signature::attribution(&when, &who),
-                &parse::text_body(&raw),
-            ));
+            (draft.in_reply_to, draft.references) = reply::threading(&original);
+            quoted = Some(reply::quote(&original, &parse::text_body(&raw)));
             match &args.from {
                 Some(from) => {
                     identity::identity(account, &config.agent, from).map_err(SendError::Refused)?
                 }
                 None => {
+                    let emails = |v: &[crate::backend::Address]| {
+                        v.iter().map(|a| a.email.clone()).collect::<Vec<_>>()
+                    };
                     let r = identity::for_reply(
                         account,
                         &config.agent,
@@ -214,21 +153,15 @@ fn prepare(
         )
         .map_err(SendError::Refused)?,
     };
-    let rendered = match &account.signature {
-        Some(name) => match config.signatures.get(name) {
-            Some(sig) => Some(
-                signature::render(sig, &config.agent, account)
-                    .map_err(|e| SendError::Refused(e.to_string()))?,
-            ),
-            None => None,
-        },
-        None => None,
-    };
-    draft.body = signature::assemble(&new_text, rendered.as_ref(), quoted.as_deref());
-    if let Some(r) = &rendered {
-        signature::check(&draft.body, r).map_err(|e| SendError::Refused(e.to_string()))?;
-    }
-    let outgoing = compose::build(&draft, &id, SystemTime::now())?;
+    let outgoing = reply::finish(
+        config,
+        account,
+        &id,
+        draft,
+        &new_text,
+        quoted.as_deref(),
+        SystemTime::now(),
+    )?;
     Ok((id, outgoing, why))
 }
 

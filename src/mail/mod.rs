@@ -6,5 +6,6 @@ pub mod date;
 pub mod encoding;
 pub mod header;
 pub mod parse;
+pub mod reply;
 pub mod sanitize;
 pub mod thread;

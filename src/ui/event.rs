@@ -11,7 +11,11 @@ use crate::backend::{FlagChange, Summary};
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
 use crate::mail::attachments::AttachmentInfo;
+use crate::mail::compose::Outgoing;
+use crate::policy::identity::SendIdentity;
 use crate::policy::rights::Rights;
+use crate::smtp::pipeline::Outcome;
+use crate::store::drafts;
 
 /// Something that happened: input, a worker's report, or the clock.
 #[derive(Debug, Clone)]
@@ -114,6 +118,14 @@ pub enum Event {
         id: u64,
         result: Result<Vec<u32>, String>,
     },
+    /// The answer to [`Command::Send`]: how the first delivery attempt ended, or why the
+    /// message could not even be queued (raw text).
+    SendDone {
+        draft_id: String,
+        result: Result<Outcome, String>,
+    },
+    /// The answer to [`Command::Editor`]: the edited body, or why not (raw text).
+    Edited(Result<String, String>),
 }
 
 /// Something the state machine wants done outside itself.
@@ -143,6 +155,20 @@ pub enum Command {
         indices: Vec<usize>,
         dir: PathBuf,
     },
+    /// Queue a built message in the outbox and try it once, off the UI thread; answered by
+    /// [`Event::SendDone`]. The draft is deleted once the message is safely queued and not
+    /// refused.
+    Send {
+        account_idx: usize,
+        identity: SendIdentity,
+        outgoing: Box<Outgoing>,
+        reply_uid: Option<u32>,
+        draft_id: String,
+    },
+    /// Write a draft (atomically) before anything else happens.
+    SaveDraft(Box<drafts::Draft>),
+    /// Suspend the screen and edit `text` in `$EDITOR`; answered by [`Event::Edited`].
+    Editor { text: String },
     /// Leave the UI.
     Quit,
 }

@@ -18,7 +18,7 @@ pub enum Context {
     List,
     /// The open message.
     Reader,
-    /// The compose pane (its keys are reserved until the compose pane exists).
+    /// The compose pane.
     Compose,
     /// The `:` command line and the `/` filter line.
     Command,
@@ -104,7 +104,7 @@ pub enum Action {
     Threads,
     /// Save the open message's attachments (opens the `:save` line).
     Save,
-    // Reserved for the compose issue: pressing them says so.
+    // Open the compose pane.
     Reply,
     ReplyAll,
     Forward,
@@ -116,7 +116,7 @@ pub enum Action {
     Done,
     Snooze,
     Note,
-    // The compose pane (reserved).
+    // The compose pane.
     Send,
     Editor,
     NextFrom,
@@ -206,19 +206,12 @@ impl Action {
     pub fn reserved(self) -> Option<&'static str> {
         use Action::*;
         Some(match self {
-            Reply => "reply comes with the compose issue",
-            ReplyAll => "reply all comes with the compose issue",
-            Forward => "forward comes with the compose issue",
-            Compose => "compose comes with the compose issue",
             Claim => "claim comes with the triage issue",
             Assign => "assign comes with the triage issue",
             Pending => "pending comes with the triage issue",
             Done => "done comes with the triage issue",
             Snooze => "snooze comes with the triage issue",
             Note => "notes come with the triage issue",
-            Send | Editor | NextFrom | PrevFrom | Attach | Cancel => {
-                "the compose pane comes with the compose issue"
-            }
             _ => return None,
         })
     }
@@ -451,10 +444,18 @@ const LIST: &[Spec] = &[
         "group rows by thread / flat list (:threads)",
     ),
     spec(A::Help, &["?"], "this help"),
-    spec(A::Reply, &["r"], "reply (with the compose issue)"),
-    spec(A::ReplyAll, &["R"], "reply to all (with the compose issue)"),
-    spec(A::Forward, &["f"], "forward (with the compose issue)"),
-    spec(A::Compose, &["c"], "new message (with the compose issue)"),
+    spec(
+        A::Reply,
+        &["r"],
+        "reply (From chosen by the address the mail reached)",
+    ),
+    spec(
+        A::ReplyAll,
+        &["R"],
+        "reply to all (Cc the others, not this account)",
+    ),
+    spec(A::Forward, &["f"], "forward (the original quoted inline)"),
+    spec(A::Compose, &["c"], "new message from this column's account"),
     spec(A::Claim, &["C"], "claim: assign to me (with triage)"),
     spec(A::Assign, &["A"], "assign to a teammate (with triage)"),
     spec(A::Pending, &["p"], "mark pending (with triage)"),
@@ -490,9 +491,17 @@ const READER: &[Spec] = &[
     ),
     spec(A::CommandLine, &[":"], "command line"),
     spec(A::Help, &["?"], "this help"),
-    spec(A::Reply, &["r"], "reply (with the compose issue)"),
-    spec(A::ReplyAll, &["R"], "reply to all (with the compose issue)"),
-    spec(A::Forward, &["f"], "forward (with the compose issue)"),
+    spec(
+        A::Reply,
+        &["r"],
+        "reply (From chosen by the address the mail reached)",
+    ),
+    spec(
+        A::ReplyAll,
+        &["R"],
+        "reply to all (Cc the others, not this account)",
+    ),
+    spec(A::Forward, &["f"], "forward (the original quoted inline)"),
     spec(A::Claim, &["C"], "claim: assign to me (with triage)"),
     spec(A::Assign, &["A"], "assign to a teammate (with triage)"),
     spec(A::Pending, &["p"], "mark pending (with triage)"),
@@ -503,8 +512,7 @@ const READER: &[Spec] = &[
     spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),
 ];
 
-/// The compose pane: reserved, so the compose issue inherits validated, documented keys.
-/// Plain characters are text there, so every key is a control or named key; closing is never
+/// The compose pane. Plain characters are text there, so every key is a control or named key; closing is never
 /// a lone Esc (slow links split escape sequences, and a draft must not be lost to that).
 const COMPOSE: &[Spec] = &[
     spec(A::Send, &["Ctrl-x"], "send (asks for confirmation)"),
@@ -514,6 +522,11 @@ const COMPOSE: &[Spec] = &[
     spec(A::Attach, &["Ctrl-t"], "attach a file"),
     spec(A::Cancel, &["Ctrl-q"], "close; the draft is kept"),
     spec(A::Help, &["F1"], "this help"),
+    spec(
+        A::ForceQuit,
+        &["Ctrl-c"],
+        "quit, from anywhere (the draft is kept)",
+    ),
 ];
 
 /// The `:` command line and the `/` filter line. Plain characters are typed.

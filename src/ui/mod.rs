@@ -4,6 +4,7 @@
 //! → `draw` (pure rendering). `run` wires threads and channels around that loop.
 
 pub mod app;
+pub mod compose;
 pub mod draw;
 pub mod event;
 pub mod input;
@@ -124,10 +125,17 @@ pub fn run(config: &Config) -> Result<(), UiError> {
             None
         }
     };
+    // Drafts from an earlier session (or one cut short) come back.
+    let (drafts, damaged) = match crate::store::drafts::Drafts::default_dir() {
+        Some(dir) => crate::store::drafts::Drafts::new(dir).list(),
+        None => (Vec::new(), 0),
+    };
     let mut app = App::new(&columns, theme, no_color_requested())
         .with_keymap(keymap)
         .with_agent(&config.agent.id)
-        .with_save_dirs(SaveDirs::from_env());
+        .with_save_dirs(SaveDirs::from_env())
+        .with_config(std::sync::Arc::new(config.clone()))
+        .with_drafts(drafts, damaged);
     for c in &mut app.columns {
         c.imap = config
             .accounts
@@ -200,8 +208,15 @@ fn run_loop(
         // Answers to commands may ask for more (a refused store asks for a sync).
         let mut queue: std::collections::VecDeque<Command> = commands.into();
         while let Some(c) = queue.pop_front() {
-            if let Command::Quit = c {
-                return Ok(());
+            match c {
+                Command::Quit => return Ok(()),
+                // The editor needs the terminal, which only this loop holds.
+                Command::Editor { text } => {
+                    let result = terminal::edit(session, &text);
+                    queue.extend(update(app, Event::Edited(result)));
+                    continue;
+                }
+                _ => {}
             }
             queue.extend(dispatch(app, workers, tx, c));
         }
@@ -260,6 +275,49 @@ pub fn save_attachments(
         .collect()
 }
 
+/// Queues a message and tries it once (on the sending thread): the pipeline `mailroom send`
+/// uses. Once it is safely in the outbox and not refused, its draft is deleted.
+fn send(
+    config: Option<&Config>,
+    account_idx: usize,
+    identity: &crate::policy::identity::SendIdentity,
+    outgoing: &crate::mail::compose::Outgoing,
+    reply_uid: Option<u32>,
+    draft_id: &str,
+) -> Result<crate::smtp::pipeline::Outcome, String> {
+    use crate::smtp::pipeline::{self, Outcome};
+    let config = config.ok_or("no configuration")?;
+    let account = config
+        .accounts
+        .get(account_idx)
+        .ok_or("the account is no longer configured")?;
+    let (Some(dir), Some(audit)) = (
+        crate::store::outbox::Outbox::default_dir(),
+        crate::store::audit::AuditLog::default_path(),
+    ) else {
+        return Err("no data directory could be determined (set $HOME or $XDG_DATA_HOME)".into());
+    };
+    let (outbox, audit) = (
+        crate::store::outbox::Outbox::new(dir),
+        crate::store::audit::AuditLog::new(audit),
+    );
+    let ctx = pipeline::Context {
+        config,
+        outbox: &outbox,
+        audit: &audit,
+    };
+    let queued =
+        pipeline::queue(&ctx, account, identity, outgoing, reply_uid).map_err(|e| e.to_string())?;
+    // Queued: the outbox owns the message now; what follows is its first attempt.
+    let outcome = pipeline::deliver(&ctx, &queued, false).map_err(|e| e.to_string())?;
+    if !matches!(outcome, Outcome::Failed { .. })
+        && let Some(dir) = crate::store::drafts::Drafts::default_dir()
+    {
+        let _ = crate::store::drafts::Drafts::new(dir).remove(draft_id);
+    }
+    Ok(outcome)
+}
+
 /// Hands a command to its account's worker (or, for saving, a thread of its own). A worker
 /// that has stopped gets its answer here, so the screen never waits for a reply that cannot
 /// come.
@@ -272,7 +330,74 @@ fn dispatch(
     const GONE: &str = "the account's worker has stopped";
     let worker = |idx: usize| workers.iter().find(|w| w.account_idx == idx);
     match command {
-        Command::Quit => Vec::new(),
+        Command::Quit | Command::Editor { .. } => Vec::new(),
+        // Before anything else (a quit may follow): small, and it must be on disk.
+        Command::SaveDraft(draft) => match crate::store::drafts::Drafts::default_dir() {
+            Some(dir) => match crate::store::drafts::Drafts::new(dir).save(&draft) {
+                Ok(()) => Vec::new(),
+                Err(e) => update(
+                    app,
+                    Event::Error {
+                        account_idx: None,
+                        message: format!("the draft could not be saved: {e}"),
+                    },
+                ),
+            },
+            None => update(
+                app,
+                Event::Error {
+                    account_idx: None,
+                    message: "the draft could not be saved: no data directory (set $HOME or \
+                              $XDG_DATA_HOME)"
+                        .into(),
+                },
+            ),
+        },
+        Command::Send {
+            account_idx,
+            identity,
+            outgoing,
+            reply_uid,
+            draft_id,
+        } => {
+            let tx = events.clone();
+            let config = app.config.clone();
+            let id = draft_id.clone();
+            let spawned = std::thread::Builder::new()
+                .name("send".into())
+                .spawn(move || {
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        send(
+                            config.as_deref(),
+                            account_idx,
+                            &identity,
+                            &outgoing,
+                            reply_uid,
+                            &id,
+                        )
+                    }))
+                    .unwrap_or_else(|p| {
+                        Err(format!(
+                            "internal error: {}",
+                            terminal::panic_message(p.as_ref())
+                        ))
+                    });
+                    let _ = tx.send(Event::SendDone {
+                        draft_id: id,
+                        result,
+                    });
+                });
+            match spawned {
+                Ok(_) => Vec::new(),
+                Err(e) => update(
+                    app,
+                    Event::SendDone {
+                        draft_id,
+                        result: Err(format!("cannot start a thread: {e}")),
+                    },
+                ),
+            }
+        }
         Command::Save { raw, indices, dir } => {
             // Writing (and fsyncing) megabytes is no job for the UI thread.
             let tx = events.clone();

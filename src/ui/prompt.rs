@@ -446,6 +446,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         desc: "switch to a built-in theme for this session",
     },
     CommandSpec {
+        name: "drafts",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: ":drafts [N]",
+        desc: "list the saved drafts, or reopen draft N in the compose pane",
+    },
+    CommandSpec {
         name: "help",
         aliases: &["h"],
         arg: Arg::None,
@@ -481,6 +488,8 @@ pub enum Cmd {
     },
     Theme(String),
     Help,
+    /// `None`: list the drafts; `Some(n)`: reopen draft `n` (numbered from 1).
+    Drafts(Option<usize>),
 }
 
 /// Reads a command line; `Err` is a message for the status line. An empty line is `Ok(None)`.
@@ -550,6 +559,16 @@ pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
                 dir: (!dir.is_empty()).then(|| dir.to_string()),
             }))
         }
+        "drafts" => match rest {
+            "" => Ok(Some(Cmd::Drafts(None))),
+            n => match n.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(Some(Cmd::Drafts(Some(n)))),
+                _ => Err(format!(
+                    "usage: {} (drafts are numbered from 1)",
+                    spec.usage
+                )),
+            },
+        },
         "reader" => match rest.to_ascii_lowercase().as_str() {
             "" => Ok(Some(Cmd::Reader(None))),
             "split" => Ok(Some(Cmd::Reader(Some(ReaderMode::Split)))),

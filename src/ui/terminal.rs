@@ -124,3 +124,69 @@ impl Drop for Session {
 pub fn is_terminal() -> bool {
     io::stdout().is_terminal() && io::stdin().is_terminal()
 }
+
+/// Edits `text` in `$VISUAL`/`$EDITOR` (else `vi`): the screen is left (raw mode off, main
+/// screen back, input thread paused), the editor runs on a private temporary file, then the
+/// screen is restored and fully redrawn. Returns the edited text, or why not.
+pub fn edit(session: &mut Session, text: &str) -> Result<String, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .or_else(|| std::env::var("EDITOR").ok())
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string());
+    let path = std::env::temp_dir().join(format!(
+        "mailroom-{}-{}.eml.txt",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.write_all(b"\n"))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    drop(f);
+    super::input::pause(true);
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+    // `$EDITOR` may carry arguments ("code -w"): the shell splits it, the path is passed apart.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("mailroom")
+        .arg(&path)
+        .status();
+    let back = enable_raw_mode().and_then(|()| {
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            Clear(ClearType::All)
+        )
+    });
+    let _ = session.terminal.hide_cursor();
+    let _ = session.terminal.clear();
+    super::input::pause(false);
+    let result = match status {
+        Ok(s) if s.success() => std::fs::read(&path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Ok(s) => Err(format!("{editor} ended with {s}; the body is unchanged")),
+        Err(e) => Err(format!("cannot run {editor}: {e}")),
+    };
+    let _ = std::fs::remove_file(&path);
+    back.map_err(|e| format!("cannot restore the screen: {e}"))?;
+    result
+}

@@ -1,0 +1,225 @@
+//! Turning what the agent wrote into the message that is sent: one code path for the compose
+//! pane and `mailroom send`. Pure code (the caller reads files and fetches originals).
+//!
+//! Reply helpers derive recipients, subject, threading and the quote from the message being
+//! answered; [`finish`] renders the signature, assembles the body, runs the signature check and
+//! builds the [`Outgoing`] message.
+
+use std::time::SystemTime;
+
+use super::compose::{self, Draft, Outgoing};
+use super::header;
+use crate::backend::{Address, Summary};
+use crate::config::{Account, Config};
+use crate::policy::identity::SendIdentity;
+use crate::policy::signature::{self, Rendered};
+
+/// Why a message cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// Policy said no (identity, signature); the text says why.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Header(#[from] header::HeaderError),
+    #[error(transparent)]
+    Compose(#[from] compose::ComposeError),
+}
+
+fn emails(v: &[Address]) -> Vec<String> {
+    v.iter().map(|a| a.email.clone()).collect()
+}
+
+/// "Re: subject", without stacking prefixes.
+pub fn reply_subject(original: &str) -> String {
+    prefixed("Re:", original)
+}
+
+/// "Fwd: subject", without stacking prefixes.
+pub fn forward_subject(original: &str) -> String {
+    prefixed("Fwd:", original)
+}
+
+fn prefixed(prefix: &str, original: &str) -> String {
+    let s = original.trim();
+    let n = prefix.len();
+    if s.len() >= n && s.is_char_boundary(n) && s[..n].eq_ignore_ascii_case(prefix) {
+        s.to_string()
+    } else {
+        format!("{prefix} {s}")
+    }
+}
+
+/// Where a reply goes: Reply-To, else From.
+pub fn reply_to(original: &Summary) -> Vec<String> {
+    if original.reply_to.is_empty() {
+        emails(&original.from)
+    } else {
+        emails(&original.reply_to)
+    }
+}
+
+/// The Cc of a reply to all: the original's To and Cc, minus the account's own addresses and
+/// anyone already in `to`, without duplicates.
+pub fn reply_all_cc(original: &Summary, account: &Account, to: &[String]) -> Vec<String> {
+    let own = |a: &str| {
+        std::iter::once(&account.address)
+            .chain(account.aliases.iter())
+            .any(|o| o.eq_ignore_ascii_case(a))
+    };
+    let mut out: Vec<String> = Vec::new();
+    for a in original.to.iter().chain(original.cc.iter()) {
+        let e = &a.email;
+        if own(e)
+            || to.iter().any(|t| t.eq_ignore_ascii_case(e))
+            || out.iter().any(|t| t.eq_ignore_ascii_case(e))
+        {
+            continue;
+        }
+        out.push(e.clone());
+    }
+    out
+}
+
+/// In-Reply-To and References for a reply to `original`.
+pub fn threading(original: &Summary) -> (Option<String>, Vec<String>) {
+    let mut references = original.references.clone();
+    if let Some(m) = &original.message_id
+        && !references.contains(m)
+    {
+        references.push(m.clone());
+    }
+    (original.message_id.clone(), references)
+}
+
+/// The attribution line and `> ` quote of `text` (the original's readable body).
+pub fn quote(original: &Summary, text: &str) -> String {
+    let who = original
+        .from
+        .first()
+        .map(Address::display)
+        .unwrap_or_default();
+    let when = original
+        .date
+        .map(super::date::rfc5322_utc)
+        .unwrap_or_default();
+    signature::quote(&signature::attribution(&when, &who), text)
+}
+
+/// The original, quoted inline under a "Forwarded message" heading.
+pub fn forward_quote(original: &Summary, text: &str) -> String {
+    let when = original
+        .date
+        .map(super::date::rfc5322_utc)
+        .unwrap_or_default();
+    let list = |v: &[Address]| {
+        v.iter()
+            .map(Address::display)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::from("---------- Forwarded message ----------\n");
+    out.push_str(&format!("From: {}\n", list(&original.from)));
+    if !when.is_empty() {
+        out.push_str(&format!("Date: {when}\n"));
+    }
+    out.push_str(&format!("Subject: {}\n", original.subject));
+    out.push_str(&format!("To: {}\n", list(&original.to)));
+    if !original.cc.is_empty() {
+        out.push_str(&format!("Cc: {}\n", list(&original.cc)));
+    }
+    out.push('\n');
+    out.push_str(text.trim_end_matches('\n'));
+    out.push('\n');
+    out
+}
+
+/// A MIME type from a file name's extension.
+pub fn content_type(name: &str) -> &'static str {
+    match name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("pdf") => "application/pdf",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("txt" | "log") => "text/plain",
+        Some("csv") => "text/csv",
+        Some("html" | "htm") => "text/html",
+        Some("zip") => "application/zip",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Reads a file to attach (the only I/O here; callers keep it off the UI thread or small).
+pub fn load_attachment(path: &std::path::Path) -> std::io::Result<compose::Attachment> {
+    let data = std::fs::read(path)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "attachment".into());
+    Ok(compose::Attachment {
+        content_type: content_type(&file_name).to_string(),
+        file_name,
+        data,
+    })
+}
+
+/// The account's rendered signature, if it has one.
+pub fn signature_of(config: &Config, account: &Account) -> Result<Option<Rendered>, PrepareError> {
+    let Some(name) = &account.signature else {
+        return Ok(None);
+    };
+    let Some(sig) = config.signatures.get(name) else {
+        return Ok(None);
+    };
+    signature::render(sig, &config.agent, account)
+        .map(Some)
+        .map_err(|e| PrepareError::Refused(e.to_string()))
+}
+
+/// Parses one recipient field typed by the user (`a@x, b@y`).
+pub fn addresses(field: &str, values: &[String]) -> Result<Vec<String>, PrepareError> {
+    let mut out = Vec::new();
+    for v in values {
+        out.extend(header::parse_addresses(field, v)?);
+    }
+    Ok(out)
+}
+
+/// Builds the message: `draft` carries headers and attachments (its body is ignored), the
+/// body is `new_text`, the account's signature and the optional quote, assembled by the
+/// signature policy and checked by it.
+pub fn finish(
+    config: &Config,
+    account: &Account,
+    identity: &SendIdentity,
+    mut draft: Draft,
+    new_text: &str,
+    quoted: Option<&str>,
+    now: SystemTime,
+) -> Result<Outgoing, PrepareError> {
+    header::check_value("Subject", &draft.subject)?;
+    let rendered = signature_of(config, account)?;
+    draft.body = signature::assemble(new_text, rendered.as_ref(), quoted);
+    if let Some(r) = &rendered {
+        signature::check(&draft.body, r).map_err(|e| PrepareError::Refused(e.to_string()))?;
+    }
+    Ok(compose::build(&draft, identity, now)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_do_not_stack() {
+        assert_eq!(reply_subject("Re: hi"), "Re: hi");
+        assert_eq!(reply_subject("hi"), "Re: hi");
+        assert_eq!(forward_subject("FWD: x"), "FWD: x");
+        assert_eq!(reply_subject("é"), "Re: é");
+    }
+}

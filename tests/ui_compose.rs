@@ -1,0 +1,586 @@
+//! The compose pane driven by key sequences on the App (no terminal, no network): identity
+//! and its reason, From cycling, header safety, the preview and its confirmation, drafts.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use mailroom::backend::{Address, Summary};
+use mailroom::config;
+use mailroom::smtp::pipeline::Outcome;
+use mailroom::store::drafts::Draft;
+use mailroom::ui::app::{App, update};
+use mailroom::ui::compose::{Field, Kind};
+use mailroom::ui::draw::draw;
+use mailroom::ui::event::{Command, Event};
+use mailroom::ui::theme::{BUILTIN, Theme};
+
+/// 2026-11-27 12:00 UTC.
+const NOW: i64 = 1_795_780_800;
+
+const CONFIG: &str = r#"
+[agent]
+id = "alice"
+name = "Alice Example"
+email = "alice@example.test"
+[agent.fields]
+title = "Support Engineer"
+
+[[account]]
+name = "support"
+address = "support@example.test"
+display_name = "Example Support"
+aliases = ["help@example.test"]
+send = "as"
+signature = "support"
+[account.maildir]
+path = "mail/support"
+
+[[account]]
+name = "sales"
+address = "sales@example.test"
+display_name = "Example Sales"
+send = "on-behalf"
+[account.maildir]
+path = "mail/sales"
+
+[[account]]
+name = "billing"
+address = "billing@example.test"
+send = "none"
+[account.maildir]
+path = "mail/billing"
+
+[signature.support]
+text = "{agent.name} · {agent.fields.title}\n{account.display_name}"
+disclaimer = "CONFIDENTIAL: for the addressee only."
+placement = "below-reply"
+required = true
+"#;
+
+fn addr(name: &str, email: &str) -> Address {
+    Address {
+        name: (!name.is_empty()).then(|| name.to_string()),
+        email: email.to_string(),
+    }
+}
+
+fn app(w: u16, h: u16) -> App {
+    // Not `config::parse`: its validation wants the Maildir folders to exist.
+    let config: config::Config = toml::from_str(CONFIG).expect("config");
+    let cols = [
+        (0, "support".to_string()),
+        (1, "sales".to_string()),
+        (2, "billing".to_string()),
+    ];
+    let theme = Theme::parse(BUILTIN[0].1, "default").expect("built-in theme");
+    let mut app = App::new(&cols, theme, false)
+        .with_agent("alice")
+        .with_config(Arc::new(config));
+    update(&mut app, Event::Resize(w, h));
+    update(&mut app, Event::Tick(NOW));
+    let mut m = Summary {
+        uid: 42,
+        internal_date: NOW - 600,
+        date: Some(NOW - 600),
+        from: vec![addr("Carol Customer", "carol@customer.test")],
+        to: vec![
+            addr("", "help@example.test"),
+            addr("Dave", "dave@customer.test"),
+        ],
+        cc: vec![
+            addr("", "support@example.test"),
+            addr("", "erin@customer.test"),
+        ],
+        subject: "Printer on fire".to_string(),
+        message_id: Some("m42@customer.test".to_string()),
+        delivered_to: vec!["help@example.test".to_string()],
+        ..Summary::default()
+    };
+    m.references = vec!["m41@customer.test".to_string()];
+    update(
+        &mut app,
+        Event::Rows {
+            account_idx: 0,
+            rows: vec![m],
+        },
+    );
+    update(&mut app, Event::Loaded { account_idx: 0 });
+    app
+}
+
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+fn ch(c: char) -> Event {
+    let m = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    Event::Key(KeyEvent::new(KeyCode::Char(c), m))
+}
+fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+fn typed(text: &str) -> Vec<Event> {
+    text.chars()
+        .map(|c| {
+            if c == '\n' {
+                key(KeyCode::Enter)
+            } else {
+                ch(c)
+            }
+        })
+        .collect()
+}
+fn press(app: &mut App, events: impl IntoIterator<Item = Event>) -> Vec<Command> {
+    events.into_iter().flat_map(|e| update(app, e)).collect()
+}
+
+fn screen(app: &App) -> String {
+    let (w, h) = app.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| draw(app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out: Vec<String> = buf
+        .content()
+        .chunks(usize::from(w))
+        .map(|row| {
+            let line: String = row.iter().map(|c| c.symbol()).collect();
+            line.trim_end().to_string()
+        })
+        .collect();
+    for line in &out {
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+    }
+    let b = t.backend();
+    if b.cursor_visible() {
+        out.push(format!(
+            "[cursor at {},{}]",
+            b.cursor_position().x,
+            b.cursor_position().y
+        ));
+    }
+    out.join("\n")
+}
+
+/// Message-IDs are random: masked for snapshots.
+fn mask_ids(s: &str) -> String {
+    s.lines()
+        .map(|l| match l.find("Message-ID: <") {
+            Some(i) => format!("{}Message-ID: <…>", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn open_reply(app: &mut App) {
+    let cmds = press(app, [ch('r')]);
+    assert_eq!(
+        cmds,
+        vec![Command::Open {
+            account_idx: 0,
+            uid: 42
+        }],
+        "the original is fetched for the quote"
+    );
+    update(
+        app,
+        Event::Body {
+            account_idx: 0,
+            uid: 42,
+            body: Ok("It is on fire.\nPlease help.".into()),
+        },
+    );
+}
+
+#[test]
+fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
+    let mut app = app(100, 30);
+    open_reply(&mut app);
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.kind, Kind::Reply);
+    assert_eq!(
+        c.identity().map(|i| i.from.as_str()),
+        Some("help@example.test")
+    );
+    assert!(
+        c.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("help@example.test"))
+    );
+    assert_eq!(c.mode_line(), "as help@example.test");
+    assert_eq!(c.to.text, "carol@customer.test");
+    assert_eq!(c.cc.text, "", "a plain reply does not Cc");
+    assert_eq!(c.subject.text, "Re: Printer on fire");
+    assert_eq!(c.field, Field::Body);
+    assert!(
+        c.quoted
+            .as_deref()
+            .is_some_and(|q| q.contains("> It is on fire."))
+    );
+    let s = screen(&app);
+    assert!(s.contains("as help@example.test"), "{s}");
+    assert!(s.contains("why:"), "{s}");
+    assert!(
+        s.contains("CONFIDENTIAL"),
+        "the locked disclaimer is shown: {s}"
+    );
+}
+
+#[test]
+fn reply_all_ccs_the_others_but_not_the_account() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('R')]);
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.to.text, "carol@customer.test");
+    assert_eq!(c.cc.text, "dave@customer.test, erin@customer.test");
+}
+
+#[test]
+fn forward_quotes_the_original_and_starts_in_to() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('f')]);
+    update(
+        &mut app,
+        Event::Body {
+            account_idx: 0,
+            uid: 42,
+            body: Ok("It is on fire.".into()),
+        },
+    );
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.subject.text, "Fwd: Printer on fire");
+    assert_eq!(c.field, Field::To);
+    assert_eq!(c.to.text, "");
+    assert!(
+        c.quoted
+            .as_deref()
+            .is_some_and(|q| q.contains("Forwarded message"))
+    );
+}
+
+#[test]
+fn from_cycles_only_through_offered_identities() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    let from = |app: &App| {
+        app.compose
+            .as_ref()
+            .and_then(|c| c.identity())
+            .map(|i| i.from.clone())
+    };
+    assert_eq!(from(&app).as_deref(), Some("support@example.test"));
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        press(&mut app, [ctrl('n')]);
+        seen.push(from(&app).unwrap_or_default());
+    }
+    assert_eq!(
+        seen,
+        [
+            "help@example.test",
+            "support@example.test",
+            "help@example.test",
+            "support@example.test"
+        ]
+    );
+    press(&mut app, [ctrl('p')]);
+    assert_eq!(from(&app).as_deref(), Some("help@example.test"));
+}
+
+#[test]
+fn on_behalf_and_none_modes_are_named() {
+    let mut app = app(100, 30);
+    press(&mut app, [key(KeyCode::Tab), ch('c')]);
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.mode_line(), "alice on behalf of sales@example.test");
+    press(&mut app, [ctrl('q'), key(KeyCode::Tab), ch('c')]);
+    let c = app.compose.as_ref().expect("compose open");
+    assert!(
+        c.refused
+            .as_deref()
+            .is_some_and(|r| r.contains("send = \"none\""))
+    );
+    assert!(screen(&app).contains("sending refused"));
+    let cmds = press(&mut app, typed("x@y.test").into_iter().chain([ctrl('x')]));
+    assert!(cmds.is_empty());
+    assert!(
+        app.error
+            .as_deref()
+            .is_some_and(|e| e.contains("sending is refused"))
+    );
+}
+
+#[test]
+fn header_fields_refuse_line_breaks() {
+    let mut app = app(100, 30);
+    press(
+        &mut app,
+        [
+            ch('c'),
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+        ],
+    );
+    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Subject));
+    press(&mut app, typed("Hello"));
+    update(&mut app, Event::Paste(" there\r\nBcc: evil@x.test".into()));
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.subject.text, "Hello", "nothing of the paste went in");
+    assert!(
+        app.error
+            .as_deref()
+            .is_some_and(|e| e.contains("Subject") && e.contains("line breaks")),
+        "{:?}",
+        app.error
+    );
+    // The body takes line breaks.
+    press(&mut app, [key(KeyCode::Tab)]);
+    update(&mut app, Event::Paste("one\r\ntwo\u{1b}[31m".into()));
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.body.text(), "one\ntwo[31m");
+}
+
+#[test]
+fn a_bad_address_is_named_on_send() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("not an address"));
+    press(&mut app, [ctrl('x')]);
+    assert!(app.compose.as_ref().is_some_and(|c| c.preview.is_none()));
+    let e = app.error.clone().unwrap_or_default();
+    assert!(e.contains("To:") && e.contains("not an address"), "{e}");
+}
+
+#[test]
+fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
+    let mut app = app(100, 40);
+    open_reply(&mut app);
+    press(&mut app, typed("We are on our way.\nStay calm."));
+    // Bcc: Tab from the body cycles To, Cc, Bcc.
+    press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Bcc));
+    press(&mut app, typed("boss@example.test"));
+    let cmds = press(&mut app, [ctrl('x')]);
+    assert!(cmds.is_empty(), "nothing is sent before confirmation");
+    let p = app
+        .compose
+        .as_ref()
+        .and_then(|c| c.preview.clone())
+        .unwrap_or_else(|| panic!("preview: {:?}", app.error));
+    assert_eq!(p.lines[0], "MAIL FROM:<help@example.test>");
+    assert!(p.lines.contains(&"RCPT TO:<boss@example.test>".to_string()));
+    assert!(
+        p.lines
+            .contains(&"RCPT TO:<carol@customer.test>".to_string())
+    );
+    assert!(
+        !p.lines
+            .iter()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:"))
+    );
+    let raw = String::from_utf8_lossy(&p.outgoing.raw).to_string();
+    assert!(!raw.to_ascii_lowercase().contains("\nbcc:"));
+    assert!(raw.contains("In-Reply-To: <m42@customer.test>"), "{raw}");
+    let s = screen(&app);
+    assert!(s.contains("send this message?"), "{s}");
+    // n goes back; Ctrl-x again, then y.
+    press(&mut app, [ch('n')]);
+    assert!(app.compose.as_ref().is_some_and(|c| c.preview.is_none()));
+    press(&mut app, [ctrl('x')]);
+    let cmds = press(&mut app, [ch('y')]);
+    assert_eq!(cmds.len(), 2, "{cmds:?}");
+    assert!(
+        matches!(&cmds[0], Command::SaveDraft(_)),
+        "saved before sending"
+    );
+    let Command::Send {
+        account_idx,
+        identity,
+        outgoing,
+        reply_uid,
+        draft_id,
+    } = &cmds[1]
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(*account_idx, 0);
+    assert_eq!(identity.from, "help@example.test");
+    assert_eq!(*reply_uid, Some(42));
+    assert!(
+        outgoing
+            .recipients
+            .contains(&"boss@example.test".to_string())
+    );
+    let body = String::from_utf8_lossy(&outgoing.raw).to_string();
+    assert!(body.contains("We are on our way."), "{body}");
+    assert!(app.compose.as_ref().is_some_and(|c| c.sending));
+    assert_eq!(app.drafts.len(), 1);
+    // Sent: the pane closes, the draft is gone.
+    update(
+        &mut app,
+        Event::SendDone {
+            draft_id: draft_id.clone(),
+            result: Ok(Outcome::Sent {
+                message_id: outgoing.message_id.clone(),
+            }),
+        },
+    );
+    assert!(app.compose.is_none());
+    assert!(app.drafts.is_empty());
+    assert!(
+        app.notice
+            .as_deref()
+            .is_some_and(|n| n.starts_with("sent <"))
+    );
+}
+
+#[test]
+fn a_refused_send_keeps_the_pane_and_the_draft() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("carol@customer.test"));
+    press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    press(&mut app, typed("Hi"));
+    press(&mut app, [ctrl('x')]);
+    let cmds = press(&mut app, [ch('y')]);
+    let Some(Command::Send { draft_id, .. }) = cmds.last() else {
+        panic!("{cmds:?} {:?}", app.error)
+    };
+    update(
+        &mut app,
+        Event::SendDone {
+            draft_id: draft_id.clone(),
+            result: Ok(Outcome::Failed {
+                message_id: "x@example.test".into(),
+                error: "550 not allowed".into(),
+            }),
+        },
+    );
+    let c = app.compose.as_ref().expect("pane kept");
+    assert!(!c.sending);
+    assert_eq!(app.drafts.len(), 1);
+    assert!(
+        app.error
+            .as_deref()
+            .is_some_and(|e| e.contains("550 not allowed"))
+    );
+}
+
+#[test]
+fn esc_never_discards_and_ctrl_q_keeps_the_draft() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("carol@customer.test"));
+    let cmds = press(&mut app, [key(KeyCode::Esc), key(KeyCode::Esc)]);
+    assert!(cmds.is_empty());
+    assert!(app.compose.is_some(), "Esc does not close");
+    let cmds = press(&mut app, [ctrl('q')]);
+    assert!(app.compose.is_none());
+    let [Command::SaveDraft(d)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(d.to, vec!["carol@customer.test".to_string()]);
+    assert_eq!(app.drafts.len(), 1);
+}
+
+#[test]
+fn drafts_autosave_while_composing() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("a@b.test"));
+    let cmds = update(&mut app, Event::Tick(NOW + 6));
+    assert!(
+        matches!(cmds.as_slice(), [Command::SaveDraft(_)]),
+        "{cmds:?}"
+    );
+    // Nothing changed: nothing saved.
+    assert!(update(&mut app, Event::Tick(NOW + 20)).is_empty());
+    // Ctrl-c quits with the draft saved first.
+    press(&mut app, typed("x"));
+    let cmds = press(&mut app, [ctrl('c')]);
+    assert!(
+        matches!(cmds.as_slice(), [Command::SaveDraft(_), Command::Quit]),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn drafts_are_restored_listed_and_reopened() {
+    let draft = Draft {
+        id: "0123456789abcdef01234567".into(),
+        account: "support".into(),
+        from: "help@example.test".into(),
+        to: vec!["carol@customer.test".into()],
+        subject: "About the printer".into(),
+        body: "Line one\nLine two".into(),
+        saved: NOW - 120,
+        ..Draft::default()
+    };
+    let mut app = app(100, 30).with_drafts(vec![draft], 0);
+    assert!(
+        app.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("1 draft restored"))
+    );
+    press(&mut app, typed(":drafts\n"));
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(n.contains("1 support \"About the printer\""), "{n}");
+    press(&mut app, typed(":drafts 1\n"));
+    let c = app.compose.as_ref().expect("reopened");
+    assert_eq!(c.draft_id, "0123456789abcdef01234567");
+    assert_eq!(
+        c.identity().map(|i| i.from.as_str()),
+        Some("help@example.test")
+    );
+    assert_eq!(c.body.text(), "Line one\nLine two");
+    assert_eq!(c.subject.text, "About the printer");
+}
+
+#[test]
+fn body_editor_moves_and_joins_lines() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c'), key(KeyCode::BackTab)]);
+    press(&mut app, typed("ab\ncd"));
+    press(&mut app, [key(KeyCode::Home), key(KeyCode::Backspace)]);
+    assert_eq!(
+        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        Some("abcd")
+    );
+    press(
+        &mut app,
+        [
+            key(KeyCode::Left),
+            key(KeyCode::Enter),
+            key(KeyCode::Up),
+            key(KeyCode::End),
+            ch('!'),
+        ],
+    );
+    assert_eq!(
+        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        Some("a!\nbcd")
+    );
+}
+
+#[test]
+fn snapshot_compose_reply_and_preview() {
+    let mut app = app(90, 28);
+    open_reply(&mut app);
+    press(&mut app, typed("We are on our way."));
+    insta::assert_snapshot!("compose_reply", screen(&app));
+    press(&mut app, [ctrl('x')]);
+    insta::assert_snapshot!("compose_preview", mask_ids(&screen(&app)));
+}
