@@ -212,7 +212,7 @@ impl Testbed {
             started_in: Duration::ZERO,
             watcher: Some(watcher),
         };
-        let ports = free_ports(6);
+        let ports = free_ports(6, &dir);
         let names = ["imaps", "imap", "imap_plain", "submission", "smtps", "smtp"];
         let out = Command::new(script("start"))
             .arg(&dir)
@@ -645,9 +645,44 @@ impl Drop for Testbed {
     }
 }
 
+/// Where test beds of every test process reserve their ports: a port that a test bed gave up
+/// for a moment (`stop_imap`) must not be taken by another test bed starting meanwhile.
+const PORT_RESERVATIONS: &str = "/tmp/mailroom-testbed-ports";
+
+/// Reserves `port` for the test bed in `owner`; a reservation whose test bed directory is
+/// gone is stale and taken over.
+fn reserve_port(port: u16, owner: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let _ = fs::create_dir_all(PORT_RESERVATIONS);
+    let path = Path::new(PORT_RESERVATIONS).join(port.to_string());
+    for _ in 0..2 {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                let _ = f.write_all(owner.as_os_str().as_bytes());
+                return true;
+            }
+            Err(_) => {
+                let alive = fs::read_to_string(&path)
+                    .map(|o| o.is_empty() || Path::new(o.trim()).exists())
+                    .unwrap_or(true);
+                if alive {
+                    return false;
+                }
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+    false
+}
+
 /// Ports that were free on 127.0.0.1 a moment ago, distinct, below the ephemeral range
-/// (so that no outgoing connection is using them as its local port).
-fn free_ports(n: usize) -> Vec<u16> {
+/// (so that no outgoing connection is using them as its local port), and reserved for the
+/// test bed in `owner` for its lifetime.
+fn free_ports(n: usize, owner: &Path) -> Vec<u16> {
     let mut held: Vec<TcpListener> = Vec::new();
     let mut ports = Vec::new();
     let mut tries = 0;
@@ -660,7 +695,7 @@ fn free_ports(n: usize) -> Vec<u16> {
         };
         if let Ok(l) = TcpListener::bind(("127.0.0.1", port)) {
             let p = l.local_addr().expect("local_addr").port();
-            if !ports.contains(&p) {
+            if !ports.contains(&p) && reserve_port(p, owner) {
                 ports.push(p);
                 held.push(l);
             }
