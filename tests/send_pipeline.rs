@@ -376,3 +376,178 @@ fn a_crash_after_submission_is_not_sent_twice() {
         "a second Sent copy was stored: {sent}"
     );
 }
+
+/// A loopback proxy to Postfix's submission port that stops forwarding the client's bytes once
+/// `stall_after` of them went through: the client is left mid-DATA, the server never sees the
+/// end of the message.
+fn stalling_proxy(target: u16, stall_after: usize) -> u16 {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { return };
+            let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                return;
+            };
+            let (mut c_read, mut s_write) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut s_read, mut c_write) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut total = 0usize;
+                while let Ok(n) = c_read.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let allowed = stall_after.saturating_sub(total).min(n);
+                    if allowed > 0 && s_write.write_all(&buf[..allowed]).is_err() {
+                        break;
+                    }
+                    total += n;
+                }
+                // Keep the server side open (stalled) until the test bed goes away.
+                std::thread::sleep(Duration::from_secs(30));
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s_read, &mut c_write);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn killed_during_submission_then_restarted_delivers_exactly_once() {
+    let tb = Testbed::start();
+    let env = Env::new();
+    // Big enough that the client is still sending DATA when the proxy stalls.
+    let big = env.dir.path().join("big.bin");
+    std::fs::write(&big, vec![b'x'; 400_000]).unwrap();
+    let proxy = stalling_proxy(tb.submission_port, 60_000);
+    let via_proxy = env.config(&tb, "alice", "as", proxy);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+        .arg("--config")
+        .arg(&via_proxy)
+        .args([
+            "send",
+            "support",
+            "--to",
+            "c@outside.test",
+            "--subject",
+            "killed mid-send",
+            "--attach",
+            big.to_str().unwrap(),
+        ])
+        .env("XDG_DATA_HOME", env.dir.path().join("data"))
+        .env("XDG_CACHE_HOME", env.dir.path().join("cache"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the outbox says "sending" (the submission is under way), then kill -9.
+    let outbox_dir = env.dir.path().join("data/mailroom/outbox");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let sending = std::fs::read_dir(&outbox_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("\"sending\"")));
+        if sending {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the send never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    // Restarted against the real server: delivered, once.
+    let direct = env.config(&tb, "alice", "as", tb.submission_port);
+    let retry = env.run(&direct, &["outbox", "--retry"], None);
+    assert!(retry.status.success(), "{}", text(&retry));
+    let again = env.run(&direct, &["outbox", "--retry"], None);
+    assert!(
+        text(&again).contains("the outbox is empty"),
+        "{}",
+        text(&again)
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let sink = tb.wait_sink(1, Duration::from_secs(15));
+    assert_eq!(
+        sink.iter()
+            .filter(|m| m.header("Subject").as_deref() == Some("killed mid-send"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_sendmail_command_delivers_and_a_tempfail_defers() {
+    let tb = Testbed::start();
+    let env = Env::new();
+    let out_file = env.dir.path().join("msmtp-out.eml");
+    let args_file = env.dir.path().join("msmtp-args");
+    let write_config = |command: &str| {
+        let path = env.dir.path().join("sendmail.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[agent]\nid = \"alice\"\nname = \"Alice\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"as\"\nsent_copy = \"none\"\n\
+                 [account.imap]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"alice\"\npassword_command = \"echo alice-pw\"\nmailbox = \"shared/support/INBOX\"\n\
+                 [account.sendmail]\ncommand = {command:?}\n",
+                tb.imaps_port,
+                tb.ca_file.display()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let ok = write_config(&format!(
+        "cat > '{}'; printf '%s\\n' \"$@\" > '{}'; true",
+        out_file.display(),
+        args_file.display()
+    ));
+    let out = env.run(
+        &ok,
+        &[
+            "send",
+            "support",
+            "--to",
+            "c@outside.test",
+            "--bcc",
+            "b@outside.test",
+            "--subject",
+            "via msmtp",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let raw = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        raw.contains("Subject: via msmtp") && !raw.contains("b@outside.test"),
+        "{raw}"
+    );
+    let tempfail = write_config("cat > /dev/null; exit 75");
+    let out = env.run(
+        &tempfail,
+        &[
+            "send",
+            "support",
+            "--to",
+            "c@outside.test",
+            "--subject",
+            "later",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("will retry"), "{}", text(&out));
+}

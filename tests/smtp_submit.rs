@@ -154,3 +154,46 @@ fn a_dead_server_is_a_temporary_failure() {
         Err(SubmitError::Temporary(_))
     ));
 }
+
+#[test]
+fn delegated_plain_and_xoauth2_logins_submit() {
+    let tb = Testbed::start();
+    // bob may act as support (SASL PLAIN authzid): Postfix then sees the login "support", which
+    // may use support@ as envelope sender.
+    let acct: Account = toml::from_str(&format!(
+        "name = \"support\"\naddress = \"support@example.test\"\nsend = \"as\"\n\
+         [smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"starttls\"\nca_file = \"{}\"\nlogin = \"bob\"\nauthzid = \"support\"\npassword_command = \"echo bob-pw\"\n",
+        tb.submission_port,
+        tb.ca_file.display()
+    ))
+    .unwrap();
+    let id = identity::identity(&acct, &agent("bob"), "support@example.test").unwrap();
+    let out = build(&draft("delegated"), &id, SystemTime::now()).unwrap();
+    submit("support", acct.smtp.as_ref().unwrap(), &out).unwrap_or_else(|e| panic!("{e}"));
+
+    // XOAUTH2 over implicit TLS with alice's token (logs in as alice: her own envelope).
+    let acct: Account = toml::from_str(&format!(
+        "name = \"support\"\naddress = \"support@example.test\"\nsend = \"on-behalf\"\n\
+         [smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"implicit\"\nca_file = \"{}\"\nlogin = \"alice\"\nauth = \"xoauth2\"\ntoken_command = {:?}\n",
+        tb.smtps_port,
+        tb.ca_file.display(),
+        tb.oauth_token_command("alice")
+    ))
+    .unwrap();
+    let id = identity::identity(&acct, &agent("alice"), "support@example.test").unwrap();
+    let out = build(&draft("oauth"), &id, SystemTime::now()).unwrap();
+    submit("support", acct.smtp.as_ref().unwrap(), &out).unwrap_or_else(|e| panic!("{e}"));
+
+    let sink = tb.wait_sink(4, Duration::from_secs(15));
+    let d = sink
+        .iter()
+        .find(|m| m.header("Subject").as_deref() == Some("delegated"))
+        .unwrap();
+    assert_eq!(d.sender, "support@example.test");
+    let o = sink
+        .iter()
+        .find(|m| m.header("Subject").as_deref() == Some("oauth"))
+        .unwrap();
+    assert_eq!(o.sender, "alice@example.test");
+    assert_eq!(o.header("Sender").as_deref(), Some("alice@example.test"));
+}

@@ -59,6 +59,23 @@ pub struct Outbox {
     dir: PathBuf,
 }
 
+/// Whether a process with this id exists (Linux: /proc; elsewhere `kill -0`).
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc_dir = std::path::Path::new("/proc");
+    if proc_dir.join("self").exists() {
+        return proc_dir.join(pid.to_string()).exists();
+    }
+    std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(true)
+}
+
 /// A lock older than this belongs to a process that died mid-delivery: it may be taken over.
 pub const STALE_CLAIM: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -177,11 +194,17 @@ impl Outbox {
                     return Ok(Some(Claim { path }));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let stale = std::fs::metadata(&path)
+                    let too_old = std::fs::metadata(&path)
                         .and_then(|m| m.modified())
                         .ok()
                         .and_then(|t| t.elapsed().ok())
                         .is_some_and(|age| age > STALE_CLAIM);
+                    // A holder that died (killed mid-send) must not block retries for long.
+                    let holder_gone = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.trim().parse::<u32>().ok())
+                        .is_some_and(|pid| !process_alive(pid));
+                    let stale = too_old || holder_gone;
                     if !stale {
                         return Ok(None);
                     }
