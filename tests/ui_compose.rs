@@ -527,6 +527,10 @@ fn drafts_are_restored_listed_and_reopened() {
         subject: "About the printer".into(),
         body: "Line one\nLine two".into(),
         saved: NOW - 120,
+        reply_to_uid: Some(7),
+        in_reply_to: Some("q1@customer.test".into()),
+        references: vec!["q0@customer.test".into(), "q1@customer.test".into()],
+        quoted: Some("On Fri, Carol wrote:\n> It prints nothing.\n".into()),
         ..Draft::default()
     };
     let mut app = app(100, 30).with_drafts(vec![draft], 0);
@@ -547,6 +551,16 @@ fn drafts_are_restored_listed_and_reopened() {
     );
     assert_eq!(c.body.text(), "Line one\nLine two");
     assert_eq!(c.subject.text, "About the printer");
+    // A reopened reply still answers the same message, with its quote.
+    assert_eq!(c.reply_uid, Some(7));
+    assert_eq!(c.in_reply_to.as_deref(), Some("q1@customer.test"));
+    assert_eq!(c.references.len(), 2);
+    assert!(
+        c.quoted
+            .as_deref()
+            .is_some_and(|q| q.contains("> It prints nothing."))
+    );
+    assert_eq!(c.to_draft(NOW).quoted, c.quoted);
 }
 
 #[test]

@@ -20,6 +20,13 @@ pub struct Draft {
     pub subject: String,
     pub body: String,
     pub reply_to_uid: Option<u32>,
+    /// A reply's threading and locked quote, so a reopened draft answers the same message.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub quoted: Option<String>,
     pub attachments: Vec<PathBuf>,
     /// Unix seconds of the last save.
     pub saved: i64,

@@ -2760,6 +2760,9 @@ fn reopen_draft(app: &mut App, n: usize) -> Vec<Command> {
     c.subject = Line::new(&header_text(&d.subject));
     c.body = compose::Body::from_text(&d.body);
     c.reply_uid = d.reply_to_uid;
+    c.in_reply_to = d.in_reply_to.clone();
+    c.references = d.references.clone();
+    c.quoted = d.quoted.clone();
     c.attachments = d.attachments.clone();
     c.saved_at = d.saved;
     c.field = Field::Body;

@@ -479,6 +479,9 @@ impl Compose {
             subject: self.subject.text.clone(),
             body: self.body.text(),
             reply_to_uid: self.reply_uid,
+            in_reply_to: self.in_reply_to.clone(),
+            references: self.references.clone(),
+            quoted: self.quoted.clone(),
             attachments: self.attachments.clone(),
             saved: now,
         }
