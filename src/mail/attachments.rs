@@ -118,13 +118,10 @@ pub fn safe_file_name(name: &str, index: usize) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let mut clean = String::with_capacity(base.len());
     for c in base.chars() {
-        if is_format_control(c) {
-            continue;
-        }
         // Controls (C0, DEL, C1) and Unicode line/paragraph separators become a visible '_'.
         if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
             clean.push('_');
-        } else {
+        } else if !is_format_control(c) {
             clean.push(c);
         }
     }

@@ -16,7 +16,10 @@ pub(crate) fn is_format_control(c: char) -> bool {
         0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
         | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
         | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
-        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
+        // Line and paragraph separators break a row in some terminals; blank look-alikes
+        // (Hangul fillers, Braille blank) hide text in plain sight.
+        | 0x2028 | 0x2029 | 0x115F | 0x1160 | 0x3164 | 0xFFA0 | 0x2800)
 }
 
 fn push_caret(out: &mut String, c: char) {
@@ -215,6 +218,14 @@ mod tests {
         assert_eq!(single_line("del\x7f"), "del^?");
         assert_eq!(single_line("nul\0"), "nul^@");
         assert_eq!(single_line("a\r\nb"), "a^M^Jb");
+    }
+
+    #[test]
+    fn separators_and_blank_lookalikes_are_removed() {
+        assert_eq!(
+            single_line("a\u{2028}b\u{2029}c\u{3164}d\u{2800}e"),
+            "abcde"
+        );
     }
 
     #[test]
