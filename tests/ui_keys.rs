@@ -231,7 +231,7 @@ fn the_defaults_are_vim_style() {
         (ch('!'), Action::ToggleFlag),
         (ch('?'), Action::Help),
         (ch('v'), Action::ReaderLayout),
-        (ch('C'), Action::Claim),
+        (ch('a'), Action::Claim),
         (ch('A'), Action::Assign),
         (ch('p'), Action::Pending),
         (ch('d'), Action::Done),
@@ -246,7 +246,7 @@ fn the_defaults_are_vim_style() {
 fn reserved_keys_say_what_they_will_do() {
     let mut app = loaded(120, 30);
     for (c, text) in [
-        ('C', "claim comes with the triage issue"),
+        ('a', "claim comes with the triage issue"),
         ('A', "assign comes with the triage issue"),
         ('p', "pending comes with the triage issue"),
         ('d', "done comes with the triage issue"),
@@ -260,7 +260,7 @@ fn reserved_keys_say_what_they_will_do() {
         assert!(status_line(&app).contains(text), "{}", status_line(&app));
     }
     // In the reader too.
-    press(&mut app, [enter(), ch('C')]);
+    press(&mut app, [enter(), ch('a')]);
     assert_eq!(
         app.notice.as_deref(),
         Some("claim comes with the triage issue")
