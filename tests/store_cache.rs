@@ -968,7 +968,7 @@ fn timing_100k_rows() {
     }
     assert_eq!(cache.load(&key()).unwrap(), Some(mb));
     println!(
-        "100k rows: file {:.1} MiB ({} B/row); save (encode + write + fsync) {save:?}; \
+        "100k rows: file {:.1} MiB ({} B/row); save (encode + write) {save:?}; \
          load in this process: first {first_load:?}, best of 5 {load:?}; for reference, \
          fs::read of the file alone {read:?} and its checksum {sum:?}",
         size as f64 / (1 << 20) as f64,

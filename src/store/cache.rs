@@ -155,7 +155,7 @@ impl HeaderCache {
         }
     }
 
-    /// Replaces the file for `key` atomically (temp file + fsync + rename), creating the
+    /// Replaces the file for `key` atomically (temp file + rename), creating the
     /// directory 0700. Concurrent saves of one key leave one of them whole.
     pub fn save(&self, key: &CacheKey, mailbox: &CachedMailbox) -> Result<(), CacheError> {
         let path = self.path_for(key);
@@ -164,7 +164,9 @@ impl HeaderCache {
             reason,
         })?;
         create_private_dir(&self.dir)?;
-        write_atomic(&self.dir, &path, true, |f| encode(key, mailbox, f))
+        // Not fsynced: it is a cache. After a power loss a torn file fails its checksum and is
+        // rebuilt from the server; the sync path does not wait on the disk.
+        write_atomic(&self.dir, &path, false, |f| encode(key, mailbox, f))
     }
 
     /// Removes the file for `key`; no file is not an error.
