@@ -51,13 +51,15 @@ impl Context {
         }
     }
 
-    fn specs(self) -> &'static [Spec] {
-        match self {
+    /// The context's default bindings, in help order.
+    fn specs(self) -> impl Iterator<Item = &'static Spec> + Clone {
+        let groups: &'static [&'static [Spec]] = match self {
             Context::List => LIST,
             Context::Reader => READER,
             Context::Compose => COMPOSE,
             Context::Command => COMMAND,
-        }
+        };
+        groups.iter().flat_map(|g| g.iter())
     }
 
     /// Whether plain characters are text in this context (typed into a line or a body), so
@@ -402,48 +404,8 @@ const fn spec(action: Action, keys: &'static [&'static str], desc: &'static str)
 
 use Action as A;
 
-/// The message list, in help order.
-const LIST: &[Spec] = &[
-    spec(A::ColumnLeft, &["h", "Left"], "previous column"),
-    spec(A::ColumnRight, &["l", "Right"], "next column"),
-    spec(A::NextColumn, &["Tab"], "next column, wrapping around"),
-    spec(
-        A::PrevColumn,
-        &["S-Tab"],
-        "previous column, wrapping around",
-    ),
-    spec(A::Down, &["j", "Down"], "next (older) message"),
-    spec(A::Up, &["k", "Up"], "previous (newer) message"),
-    spec(A::Top, &["g", "Home"], "newest message"),
-    spec(A::Bottom, &["G", "End"], "oldest message"),
-    spec(A::HalfPageDown, &["Ctrl-d"], "half a page down"),
-    spec(A::HalfPageUp, &["Ctrl-u"], "half a page up"),
-    spec(A::PageDown, &["PageDown"], "a page down"),
-    spec(A::PageUp, &["PageUp"], "a page up"),
-    spec(A::Open, &["Enter"], "read the message"),
-    spec(A::ToggleRead, &["Space"], "mark read / unread (\\Seen)"),
-    spec(A::ToggleFlag, &["!"], "flag / unflag (\\Flagged)"),
-    spec(
-        A::Filter,
-        &["/"],
-        "filter this column (from, subject, to) as you type",
-    ),
-    spec(
-        A::CommandLine,
-        &[":"],
-        "command line (:help lists commands)",
-    ),
-    spec(
-        A::ReaderLayout,
-        &["v"],
-        "reader below the columns / full screen",
-    ),
-    spec(
-        A::Threads,
-        &["t"],
-        "group rows by thread / flat list (:threads)",
-    ),
-    spec(A::Help, &["?"], "this help"),
+/// Actions on the message under the cursor, the same in the list and the reader.
+const REPLIES: &[Spec] = &[
     spec(
         A::Reply,
         &["r"],
@@ -455,66 +417,115 @@ const LIST: &[Spec] = &[
         "reply to all (Cc the others, not this account)",
     ),
     spec(A::Forward, &["f"], "forward (the original quoted inline)"),
-    spec(A::Compose, &["c"], "new message from this column's account"),
+];
+
+/// Triage keys, the same in the list and the reader.
+const TRIAGE: &[Spec] = &[
     spec(A::Claim, &["a"], "claim: assign to me (with triage)"),
     spec(A::Assign, &["A"], "assign to a teammate (with triage)"),
     spec(A::Pending, &["p"], "mark pending (with triage)"),
     spec(A::Done, &["d"], "mark done (with triage)"),
     spec(A::Snooze, &["z"], "snooze (with triage)"),
     spec(A::Note, &["n"], "internal note (with triage)"),
-    spec(
-        A::Clear,
-        &["Esc"],
-        "clear the filter or search, else the error",
-    ),
-    spec(A::Quit, &["q"], "quit"),
-    spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),
+];
+
+const READER_LAYOUT: &[Spec] = &[spec(
+    A::ReaderLayout,
+    &["v"],
+    "reader below the columns / full screen",
+)];
+
+/// The message list, in help order.
+const LIST: &[&[Spec]] = &[
+    &[
+        spec(A::ColumnLeft, &["h", "Left"], "previous column"),
+        spec(A::ColumnRight, &["l", "Right"], "next column"),
+        spec(A::NextColumn, &["Tab"], "next column, wrapping around"),
+        spec(
+            A::PrevColumn,
+            &["S-Tab"],
+            "previous column, wrapping around",
+        ),
+        spec(A::Down, &["j", "Down"], "next (older) message"),
+        spec(A::Up, &["k", "Up"], "previous (newer) message"),
+        spec(A::Top, &["g", "Home"], "newest message"),
+        spec(A::Bottom, &["G", "End"], "oldest message"),
+        spec(A::HalfPageDown, &["Ctrl-d"], "half a page down"),
+        spec(A::HalfPageUp, &["Ctrl-u"], "half a page up"),
+        spec(A::PageDown, &["PageDown"], "a page down"),
+        spec(A::PageUp, &["PageUp"], "a page up"),
+        spec(A::Open, &["Enter"], "read the message"),
+        spec(A::ToggleRead, &["Space"], "mark read / unread (\\Seen)"),
+        spec(A::ToggleFlag, &["!"], "flag / unflag (\\Flagged)"),
+        spec(
+            A::Filter,
+            &["/"],
+            "filter this column (from, subject, to) as you type",
+        ),
+        spec(
+            A::CommandLine,
+            &[":"],
+            "command line (:help lists commands)",
+        ),
+    ],
+    READER_LAYOUT,
+    &[
+        spec(
+            A::Threads,
+            &["t"],
+            "group rows by thread / flat list (:threads)",
+        ),
+        spec(A::Help, &["?"], "this help"),
+    ],
+    REPLIES,
+    &[spec(
+        A::Compose,
+        &["c"],
+        "new message from this column's account",
+    )],
+    TRIAGE,
+    &[
+        spec(
+            A::Clear,
+            &["Esc"],
+            "clear the filter or search, else the error",
+        ),
+        spec(A::Quit, &["q"], "quit"),
+        spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),
+    ],
 ];
 
 /// The message reader.
-const READER: &[Spec] = &[
-    spec(A::Down, &["j", "Down", "Enter"], "scroll down"),
-    spec(A::Up, &["k", "Up"], "scroll up"),
-    spec(A::PageDown, &["Space", "PageDown"], "a page down"),
-    spec(A::PageUp, &["b", "PageUp"], "a page up"),
-    spec(A::HalfPageDown, &["Ctrl-d"], "half a page down"),
-    spec(A::HalfPageUp, &["Ctrl-u"], "half a page up"),
-    spec(A::Top, &["g", "Home"], "top"),
-    spec(A::Bottom, &["G", "End"], "bottom"),
-    spec(A::ToggleRead, &["u"], "mark read / unread (\\Seen)"),
-    spec(A::ToggleFlag, &["!"], "flag / unflag (\\Flagged)"),
-    spec(A::Save, &["s"], "save attachments (opens :save N|all DIR)"),
-    spec(
-        A::ReaderLayout,
-        &["v"],
-        "reader below the columns / full screen",
-    ),
-    spec(A::CommandLine, &[":"], "command line"),
-    spec(A::Help, &["?"], "this help"),
-    spec(
-        A::Reply,
-        &["r"],
-        "reply (From chosen by the address the mail reached)",
-    ),
-    spec(
-        A::ReplyAll,
-        &["R"],
-        "reply to all (Cc the others, not this account)",
-    ),
-    spec(A::Forward, &["f"], "forward (the original quoted inline)"),
-    spec(A::Claim, &["a"], "claim: assign to me (with triage)"),
-    spec(A::Assign, &["A"], "assign to a teammate (with triage)"),
-    spec(A::Pending, &["p"], "mark pending (with triage)"),
-    spec(A::Done, &["d"], "mark done (with triage)"),
-    spec(A::Snooze, &["z"], "snooze (with triage)"),
-    spec(A::Note, &["n"], "internal note (with triage)"),
-    spec(A::Close, &["q", "Esc"], "close the reader"),
-    spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),
+const READER: &[&[Spec]] = &[
+    &[
+        spec(A::Down, &["j", "Down", "Enter"], "scroll down"),
+        spec(A::Up, &["k", "Up"], "scroll up"),
+        spec(A::PageDown, &["Space", "PageDown"], "a page down"),
+        spec(A::PageUp, &["b", "PageUp"], "a page up"),
+        spec(A::HalfPageDown, &["Ctrl-d"], "half a page down"),
+        spec(A::HalfPageUp, &["Ctrl-u"], "half a page up"),
+        spec(A::Top, &["g", "Home"], "top"),
+        spec(A::Bottom, &["G", "End"], "bottom"),
+        spec(A::ToggleRead, &["u"], "mark read / unread (\\Seen)"),
+        spec(A::ToggleFlag, &["!"], "flag / unflag (\\Flagged)"),
+        spec(A::Save, &["s"], "save attachments (opens :save N|all DIR)"),
+    ],
+    READER_LAYOUT,
+    &[
+        spec(A::CommandLine, &[":"], "command line"),
+        spec(A::Help, &["?"], "this help"),
+    ],
+    REPLIES,
+    TRIAGE,
+    &[
+        spec(A::Close, &["q", "Esc"], "close the reader"),
+        spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),
+    ],
 ];
 
 /// The compose pane. Plain characters are text there, so every key is a control or named key; closing is never
 /// a lone Esc (slow links split escape sequences, and a draft must not be lost to that).
-const COMPOSE: &[Spec] = &[
+const COMPOSE: &[&[Spec]] = &[&[
     spec(A::Send, &["Ctrl-x"], "send (asks for confirmation)"),
     spec(A::Editor, &["Ctrl-e"], "edit the body in $EDITOR"),
     spec(A::NextFrom, &["Ctrl-n"], "next permitted From identity"),
@@ -527,10 +538,10 @@ const COMPOSE: &[Spec] = &[
         &["Ctrl-c"],
         "quit, from anywhere (the draft is kept)",
     ),
-];
+]];
 
 /// The `:` command line and the `/` filter line. Plain characters are typed.
-const COMMAND: &[Spec] = &[
+const COMMAND: &[&[Spec]] = &[&[
     spec(
         A::Execute,
         &["Enter"],
@@ -574,7 +585,7 @@ const COMMAND: &[Spec] = &[
         "delete to the start of the line",
     ),
     spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),
-];
+]];
 
 /// A problem in the `[keys]` table, located by its dotted key (`keys.list.toggle_flag`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -602,7 +613,6 @@ impl Default for Keymap {
         // left out rather than taking the program down.
         let tables = Context::ALL.map(|ctx| {
             ctx.specs()
-                .iter()
                 .flat_map(|s| {
                     s.keys
                         .iter()
@@ -652,8 +662,8 @@ impl Keymap {
         };
         let mut configured: Vec<(Action, Vec<Key>, String)> = Vec::new();
         for (name, list) in table {
-            let Some(spec) = ctx.specs().iter().find(|s| s.action.name() == name) else {
-                let names: Vec<&str> = ctx.specs().iter().map(|s| s.action.name()).collect();
+            let Some(spec) = ctx.specs().find(|s| s.action.name() == name) else {
+                let names: Vec<&str> = ctx.specs().map(|s| s.action.name()).collect();
                 errors.push(KeyConfigError {
                     key: path(name),
                     message: format!(
@@ -711,7 +721,7 @@ impl Keymap {
                 table.push((k, action));
             }
         }
-        let order = |a: Action| ctx.specs().iter().position(|s| s.action == a);
+        let order = |a: Action| ctx.specs().position(|s| s.action == a);
         table.sort_by_key(|(_, a)| order(*a));
     }
 
@@ -741,7 +751,6 @@ impl Keymap {
     /// Every action of `ctx` with its keys (shown as text) and its description, in help order.
     pub fn help(&self, ctx: Context) -> Vec<(String, &'static str, Action)> {
         ctx.specs()
-            .iter()
             .map(|s| {
                 let keys: Vec<String> = self
                     .keys_of(ctx, s.action)
