@@ -1,20 +1,17 @@
 //! The column view driven by synthetic events and rendered into ratatui's TestBackend: what a
 //! user would see after pressing keys, without a terminal, threads or mailboxes.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
-use mailroom::backend::{Address, Flags, Summary};
+use mailroom::backend::{Flags, Summary};
 use mailroom::ui::app::{App, Body, LoadState, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event};
 use mailroom::ui::theme::{BUILTIN, Theme};
-
-/// 2026-11-27 12:00 UTC.
-const NOW: i64 = 1_795_780_800;
 
 fn theme() -> Theme {
     Theme::parse(BUILTIN[0].1, "default").expect("built-in theme")
@@ -32,27 +29,6 @@ fn app(w: u16, h: u16) -> App {
     app
 }
 
-fn addr(name: &str, email: &str) -> Address {
-    Address {
-        name: (!name.is_empty()).then(|| name.to_string()),
-        email: email.to_string(),
-    }
-}
-
-fn msg(uid: u32, minutes_ago: i64, from: &str, subject: &str) -> Summary {
-    Summary {
-        uid,
-        internal_date: NOW - minutes_ago * 60,
-        from: vec![addr(
-            from,
-            &format!("{}@customer.test", from.to_lowercase()),
-        )],
-        to: vec![addr("Example Support", "support@example.test")],
-        subject: subject.to_string(),
-        ..Summary::default()
-    }
-}
-
 fn seen(mut s: Summary) -> Summary {
     s.flags = Flags {
         seen: true,
@@ -61,20 +37,8 @@ fn seen(mut s: Summary) -> Summary {
     s
 }
 
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
 fn ch(c: char) -> Event {
     key(KeyCode::Char(c))
-}
-
-fn ctrl(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn press(app: &mut App, events: impl IntoIterator<Item = Event>) -> Vec<Command> {
-    events.into_iter().flat_map(|e| update(app, e)).collect()
 }
 
 fn render(app: &App) -> Buffer {
@@ -653,6 +617,10 @@ use mailroom::imap::sync::{FlagUpdate, SyncEvent};
 use mailroom::imap::worker::{ConnState, WorkerEvent};
 use mailroom::ui::app::Link;
 use std::time::Duration;
+
+#[path = "ui_support/mod.rs"]
+mod ui_support;
+use ui_support::{NOW, addr, ctrl, key, msg, press};
 
 fn update_of(uid: u32, flags: Flags, keywords: &[&str]) -> FlagUpdate {
     FlagUpdate {

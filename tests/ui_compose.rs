@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use mailroom::backend::{Address, Summary};
+use mailroom::backend::Summary;
 use mailroom::config;
 use mailroom::smtp::pipeline::Outcome;
 use mailroom::store::drafts::Draft;
@@ -17,8 +17,9 @@ use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event};
 use mailroom::ui::theme::{BUILTIN, Theme};
 
-/// 2026-11-27 12:00 UTC.
-const NOW: i64 = 1_795_780_800;
+#[path = "ui_support/mod.rs"]
+mod ui_support;
+use ui_support::{NOW, addr, ctrl, key, press};
 
 const CONFIG: &str = r#"
 [agent]
@@ -59,13 +60,6 @@ disclaimer = "CONFIDENTIAL: for the addressee only."
 placement = "below-reply"
 required = true
 "#;
-
-fn addr(name: &str, email: &str) -> Address {
-    Address {
-        name: (!name.is_empty()).then(|| name.to_string()),
-        email: email.to_string(),
-    }
-}
 
 fn app(w: u16, h: u16) -> App {
     // Not `config::parse`: its validation wants the Maildir folders to exist.
@@ -111,9 +105,6 @@ fn app(w: u16, h: u16) -> App {
     app
 }
 
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
 fn ch(c: char) -> Event {
     let m = if c.is_ascii_uppercase() {
         KeyModifiers::SHIFT
@@ -121,9 +112,6 @@ fn ch(c: char) -> Event {
         KeyModifiers::NONE
     };
     Event::Key(KeyEvent::new(KeyCode::Char(c), m))
-}
-fn ctrl(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 fn typed(text: &str) -> Vec<Event> {
     text.chars()
@@ -136,10 +124,6 @@ fn typed(text: &str) -> Vec<Event> {
         })
         .collect()
 }
-fn press(app: &mut App, events: impl IntoIterator<Item = Event>) -> Vec<Command> {
-    events.into_iter().flat_map(|e| update(app, e)).collect()
-}
-
 fn screen(app: &App) -> String {
     let (w, h) = app.size;
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");

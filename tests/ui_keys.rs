@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use mailroom::backend::{Address, FlagChange, Flags, Summary};
+use mailroom::backend::{FlagChange, Flags, Summary};
 use mailroom::config::{KeyList, Keys};
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, ReaderMode, SearchState, update};
@@ -16,8 +16,9 @@ use mailroom::ui::event::{Command, Event};
 use mailroom::ui::keys::{Action, Context, Keymap};
 use mailroom::ui::theme::{BUILTIN, Theme};
 
-/// 2026-11-27 12:00 UTC.
-const NOW: i64 = 1_795_780_800;
+#[path = "ui_support/mod.rs"]
+mod ui_support;
+use ui_support::{NOW, ctrl, key, msg, press};
 
 fn app(w: u16, h: u16) -> App {
     let cols = [
@@ -32,34 +33,9 @@ fn app(w: u16, h: u16) -> App {
     app
 }
 
-fn addr(name: &str, email: &str) -> Address {
-    Address {
-        name: (!name.is_empty()).then(|| name.to_string()),
-        email: email.to_string(),
-    }
-}
-
-fn msg(uid: u32, minutes_ago: i64, from: &str, subject: &str) -> Summary {
-    Summary {
-        uid,
-        internal_date: NOW - minutes_ago * 60,
-        from: vec![addr(
-            from,
-            &format!("{}@customer.test", from.to_lowercase()),
-        )],
-        to: vec![addr("Example Support", "support@example.test")],
-        subject: subject.to_string(),
-        ..Summary::default()
-    }
-}
-
 fn with_keywords(mut s: Summary, keywords: &[&str]) -> Summary {
     s.keywords = keywords.iter().map(|k| k.to_string()).collect();
     s
-}
-
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
 fn ch(c: char) -> Event {
@@ -69,10 +45,6 @@ fn ch(c: char) -> Event {
         KeyModifiers::NONE
     };
     Event::Key(KeyEvent::new(KeyCode::Char(c), m))
-}
-
-fn ctrl(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 fn esc() -> Event {
@@ -90,10 +62,6 @@ fn tab() -> Event {
 /// The keys of `text`, one event per character.
 fn typed(text: &str) -> Vec<Event> {
     text.chars().map(ch).collect()
-}
-
-fn press(app: &mut App, events: impl IntoIterator<Item = Event>) -> Vec<Command> {
-    events.into_iter().flat_map(|e| update(app, e)).collect()
 }
 
 fn screen(app: &App) -> String {

@@ -8,13 +8,13 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-use mailroom::backend::{Address, Summary};
+use mailroom::backend::Summary;
 use mailroom::imap::worker::ConnState;
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, SaveDirs, update};
@@ -23,8 +23,9 @@ use mailroom::ui::event::{Event, OutboxStatus};
 use mailroom::ui::theme::{BUILTIN, Theme};
 use mailroom::ui::worker;
 
-/// 2026-11-27 12:00 UTC.
-const NOW: i64 = 1_795_780_800;
+#[path = "ui_support/mod.rs"]
+mod ui_support;
+use ui_support::{NOW, addr, key, msg};
 
 fn app_with(w: u16, h: u16, no_color: bool) -> App {
     let cols = [
@@ -48,27 +49,6 @@ fn app(w: u16, h: u16) -> App {
     app_with(w, h, false)
 }
 
-fn addr(name: &str, email: &str) -> Address {
-    Address {
-        name: (!name.is_empty()).then(|| name.to_string()),
-        email: email.to_string(),
-    }
-}
-
-fn msg(uid: u32, minutes_ago: i64, from: &str, subject: &str) -> Summary {
-    Summary {
-        uid,
-        internal_date: NOW - minutes_ago * 60,
-        from: vec![addr(
-            from,
-            &format!("{}@customer.test", from.to_lowercase()),
-        )],
-        to: vec![addr("Example Support", "support@example.test")],
-        subject: subject.to_string(),
-        ..Summary::default()
-    }
-}
-
 fn seen(mut s: Summary) -> Summary {
     s.flags.seen = true;
     s
@@ -84,10 +64,6 @@ fn threaded(mut s: Summary, id: &str, parent: Option<&str>) -> Summary {
     s.in_reply_to = parent.map(|p| format!("<{p}>")).into_iter().collect();
     s.references = s.in_reply_to.clone();
     s
-}
-
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
 fn ch(c: char) -> Event {

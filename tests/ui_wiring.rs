@@ -4,19 +4,20 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use mailroom::backend::{Address, Summary};
+use mailroom::backend::Summary;
 use mailroom::ui::app::{App, SaveDirs, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event, Opened, OutboxStatus};
 use mailroom::ui::theme::{BUILTIN, Theme};
 use mailroom::ui::{coalesce, save_attachments, worker};
 
-/// 2026-11-27 12:00 UTC.
-const NOW: i64 = 1_795_780_800;
+#[path = "ui_support/mod.rs"]
+mod ui_support;
+use ui_support::{NOW, key, msg, press};
 
 fn app(w: u16, h: u16) -> App {
     let cols = [
@@ -31,36 +32,11 @@ fn app(w: u16, h: u16) -> App {
     app
 }
 
-fn addr(name: &str, email: &str) -> Address {
-    Address {
-        name: (!name.is_empty()).then(|| name.to_string()),
-        email: email.to_string(),
-    }
-}
-
-fn msg(uid: u32, minutes_ago: i64, from: &str, subject: &str) -> Summary {
-    Summary {
-        uid,
-        internal_date: NOW - minutes_ago * 60,
-        from: vec![addr(
-            from,
-            &format!("{}@customer.test", from.to_lowercase()),
-        )],
-        to: vec![addr("Example Support", "support@example.test")],
-        subject: subject.to_string(),
-        ..Summary::default()
-    }
-}
-
 fn threaded(mut s: Summary, id: &str, parent: Option<&str>, refs: &[&str]) -> Summary {
     s.message_id = Some(format!("<{id}>"));
     s.in_reply_to = parent.map(|p| format!("<{p}>")).into_iter().collect();
     s.references = refs.iter().map(|r| format!("<{r}>")).collect();
     s
-}
-
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
 fn ch(c: char) -> Event {
@@ -69,10 +45,6 @@ fn ch(c: char) -> Event {
 
 fn typed(text: &str) -> Vec<Event> {
     text.chars().map(ch).collect()
-}
-
-fn press(app: &mut App, events: impl IntoIterator<Item = Event>) -> Vec<Command> {
-    events.into_iter().flat_map(|e| update(app, e)).collect()
 }
 
 fn screen(app: &App) -> String {
