@@ -123,8 +123,7 @@ pub fn run(
     let mut out = std::io::stdout().lock();
     if json {
         let shown: Vec<Row> = shown.iter().map(Row::from_summary).collect();
-        let text = sanitize::to_json_pretty(&shown).map_err(std::io::Error::other)?;
-        writeln!(out, "{text}")?;
+        super::print_json(&mut out, &shown)?;
     } else {
         write_table(shown, &mut out)?;
     }

@@ -19,3 +19,12 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     };
     config::load(&path)
 }
+
+/// Writes `value` as pretty JSON (terminal controls escaped) and a newline.
+pub fn print_json<T: serde::Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let text = crate::mail::sanitize::to_json_pretty(value).map_err(std::io::Error::other)?;
+    writeln!(out, "{text}")
+}

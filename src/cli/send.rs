@@ -188,11 +188,7 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
                 identity_reason: why.as_deref(),
                 message: String::from_utf8_lossy(&outgoing.raw).into_owned(),
             };
-            writeln!(
-                out,
-                "{}",
-                sanitize::to_json_pretty(&v).map_err(std::io::Error::other)?
-            )?;
+            super::print_json(&mut out, &v)?;
         } else {
             writeln!(
                 out,
@@ -227,11 +223,7 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
 
 fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std::io::Result<()> {
     if json {
-        return writeln!(
-            out,
-            "{}",
-            sanitize::to_json_pretty(outcome).map_err(std::io::Error::other)?
-        );
+        return super::print_json(out, outcome);
     }
     let line = match outcome {
         Outcome::Sent { message_id } => format!("sent <{message_id}>"),
@@ -278,11 +270,7 @@ pub fn outbox(config: &Config, retry: bool, json: bool) -> Result<bool, SendErro
                 Err(err) => serde_json::json!({ "id": id, "error": err.to_string() }),
             })
             .collect();
-        writeln!(
-            out,
-            "{}",
-            sanitize::to_json_pretty(&v).map_err(std::io::Error::other)?
-        )?;
+        super::print_json(&mut out, &v)?;
     } else if entries.is_empty() {
         writeln!(out, "the outbox is empty")?;
     } else {

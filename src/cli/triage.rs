@@ -108,11 +108,7 @@ pub fn run(
         Ok(applied) => {
             if json {
                 let v = serde_json::json!({ "ok": true, "result": applied });
-                writeln!(
-                    out,
-                    "{}",
-                    sanitize::to_json_pretty(&v).map_err(std::io::Error::other)?
-                )?;
+                super::print_json(&mut out, &v)?;
             } else {
                 writeln!(
                     out,
@@ -127,11 +123,7 @@ pub fn run(
         Err(ActError::Lost { winner }) => {
             if json {
                 let v = serde_json::json!({ "ok": false, "lost_to": winner });
-                writeln!(
-                    out,
-                    "{}",
-                    sanitize::to_json_pretty(&v).map_err(std::io::Error::other)?
-                )?;
+                super::print_json(&mut out, &v)?;
             } else {
                 writeln!(
                     out,

@@ -33,6 +33,24 @@ pub struct SmtpError {
     pub message: String,
 }
 
+impl SmtpError {
+    /// A constructor of errors for one account's SMTP server, stage and message to fill in.
+    pub fn maker<'a>(
+        account: &'a str,
+        cfg: &'a crate::config::Smtp,
+    ) -> impl Fn(SmtpStage, String) -> SmtpError + 'a {
+        move |stage, message| SmtpError {
+            account: account.to_string(),
+            server: Server {
+                host: cfg.host.clone(),
+                port: cfg.port(),
+            },
+            stage,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for SmtpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -42,12 +42,7 @@ pub fn open(
         host: cfg.host.clone(),
         port: cfg.port(),
     };
-    let err = |stage: SmtpStage, message: String| SmtpError {
-        account: account.to_string(),
-        server: server.clone(),
-        stage,
-        message,
-    };
+    let err = SmtpError::maker(account, cfg);
     if cfg.tls == Tls::None && !config::is_loopback(&cfg.host) {
         return Err(err(
             SmtpStage::Setup,
@@ -173,16 +168,7 @@ pub fn probe(
     mail_from: Option<&str>,
 ) -> Result<Probe, SmtpError> {
     let (mut conn, authenticated_as) = open(account, cfg)?;
-    let server = Server {
-        host: cfg.host.clone(),
-        port: cfg.port(),
-    };
-    let err = |stage: SmtpStage, message: String| SmtpError {
-        account: account.to_string(),
-        server: server.clone(),
-        stage,
-        message,
-    };
+    let err = SmtpError::maker(account, cfg);
     let mut probe = Probe {
         tls: conn.is_encrypted(),
         authenticated_as,

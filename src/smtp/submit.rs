@@ -9,7 +9,6 @@ use super::probe::{describe, open};
 use super::{SmtpError, SmtpStage};
 use crate::config;
 use crate::mail::compose::Outgoing;
-use crate::net::Server;
 
 /// How a submission failed, for the outbox: retry later, or stop and show the user.
 #[derive(Debug)]
@@ -37,16 +36,7 @@ pub fn submit(
     cfg: &config::Smtp,
     message: &Outgoing,
 ) -> Result<String, SubmitError> {
-    let server = Server {
-        host: cfg.host.clone(),
-        port: cfg.port(),
-    };
-    let err = |stage: SmtpStage, message: String| SmtpError {
-        account: account.to_string(),
-        server: server.clone(),
-        stage,
-        message,
-    };
+    let err = SmtpError::maker(account, cfg);
     let from = message.mail_from.parse().map_err(|e| {
         SubmitError::Permanent(err(
             SmtpStage::Setup,
