@@ -271,7 +271,7 @@ impl Worker {
                 error,
                 retry_in: backoff,
             }));
-            if !self.wait_offline(backoff) {
+            if !self.wait_offline(backoff, &state) {
                 self.fail_pending("mailroom quit before the server could be reached");
                 return;
             }
@@ -321,7 +321,7 @@ impl Worker {
     }
 
     /// Waits out a backoff while still taking commands; false on shutdown.
-    fn wait_offline(&mut self, wait: Duration) -> bool {
+    fn wait_offline(&mut self, wait: Duration, state: &MailboxState) -> bool {
         let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -336,7 +336,7 @@ impl Worker {
                 Ok(WorkerCommand::FetchBody { uid }) => {
                     // The body cache may still have it; otherwise say why not, now.
                     let result = self
-                        .cached_body(uid)
+                        .cached_body(state, uid)
                         .ok_or_else(|| "offline: the server cannot be reached".to_string());
                     (self.emit)(WorkerEvent::Body { uid, result });
                 }
@@ -350,21 +350,12 @@ impl Worker {
         }
     }
 
-    fn cached_body(&self, uid: u32) -> Option<Vec<u8>> {
-        let key = MailboxState::key_for(
-            &self.account,
-            &self.server(),
-            &self.imap.login,
-            &self.imap.mailbox,
-        );
-        // Bodies are valid only under the UIDVALIDITY they were fetched in; the mirror knows it.
-        let validity = self
-            .headers
-            .load(&key)
-            .ok()
+    /// A body from the body cache, valid only under the UIDVALIDITY the mirror holds.
+    fn cached_body(&self, state: &MailboxState, uid: u32) -> Option<Vec<u8>> {
+        let validity = state.uid_validity();
+        (validity != 0)
+            .then(|| self.bodies.get(&state.key, validity, uid))
             .flatten()
-            .map(|c| c.uid_validity)?;
-        self.bodies.get(&key, validity, uid)
     }
 
     fn sync_now(&mut self, conn: &mut ImapConn, state: &mut MailboxState) -> Result<(), String> {
