@@ -125,12 +125,41 @@ enum Command {
         /// (WHEN: YYYY-MM-DDTHH:MM in UTC, or +30m, +4h, +2d)
         #[arg(required = true, num_args = 1..=2, value_name = "ACTION")]
         action: Vec<String>,
+        /// With the folder mapping: the team folder the UID is in (Pending, Done,
+        /// Assigned/AGENT; default the account's mailbox)
+        #[arg(long = "in", value_name = "FOLDER")]
+        folder: Option<String>,
         /// Print JSON
         #[arg(long)]
         json: bool,
         /// Skip the client-side rights check (the server still decides)
         #[arg(long)]
         force: bool,
+    },
+    /// Add an internal note to a message: appended to the account's notes folder as a message
+    /// from you, threaded to the customer's message, never sent (needs the `i` right there)
+    Note {
+        /// The account's `name` from the configuration
+        account: String,
+        /// The message's UID
+        uid: u32,
+        /// The note's text (words are joined with spaces; "-" reads standard input; put "--"
+        /// before text that starts with "-")
+        #[arg(required = true, value_name = "TEXT")]
+        text: Vec<String>,
+        /// Print JSON (folder, UID, Message-ID of the note)
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the internal notes of a message (and of later messages of its thread), oldest first
+    Notes {
+        /// The account's `name` from the configuration
+        account: String,
+        /// The message's UID
+        uid: u32,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Build a local demo workspace (three shared Maildir mailboxes, no server) and open it
     Demo {
@@ -230,17 +259,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             account,
             uid,
             action,
+            folder,
             json,
             force,
         }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
-            let done =
-                mailroom::cli::triage::run(&loaded.config, &account, uid, &action, json, force)?;
+            let done = mailroom::cli::triage::run(
+                &loaded.config,
+                &account,
+                uid,
+                &action,
+                folder.as_deref(),
+                json,
+                force,
+            )?;
             Ok(if done {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
+        }
+        Some(Command::Note {
+            account,
+            uid,
+            text,
+            json,
+        }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            mailroom::cli::note::run_add(&loaded.config, &account, uid, &text, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Notes { account, uid, json }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            mailroom::cli::note::run_list(&loaded.config, &account, uid, json)?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Outbox { retry, json }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;

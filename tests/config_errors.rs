@@ -437,3 +437,28 @@ fn several_key_problems_are_all_reported() {
     let e = error_text(&with_keys("[keys.list]\n\"\\u001b[2J\" = \"F\"\n"));
     assert!(!e.contains('\u{1b}'), "{e:?}");
 }
+
+#[test]
+fn notes_folder_is_optional_and_checked() {
+    let loaded = parse(&VALID.replace(
+        "send = \"as\"",
+        "send = \"as\"\nnotes_folder = \"shared/support/Notes\"",
+    ))
+    .expect("valid");
+    assert_eq!(
+        loaded.config.accounts[0].notes_folder.as_deref(),
+        Some("shared/support/Notes")
+    );
+    assert_eq!(
+        parse(VALID).expect("valid").config.accounts[0].notes_folder,
+        None
+    );
+    for bad in ["\"\"", "\"Notes\\r\\nA1 LOGOUT\"", "\"No\\u001btes\""] {
+        let e = error_text(&VALID.replace(
+            "send = \"as\"",
+            &format!("send = \"as\"\nnotes_folder = {bad}"),
+        ));
+        assert!(e.contains("notes_folder"), "{bad}: {e}");
+        assert!(!e.contains('\u{1b}'), "{e:?}");
+    }
+}

@@ -3,23 +3,16 @@
 
 mod support;
 
-use std::process::Command;
-use std::sync::{Arc, Barrier};
-
-use mailroom::config::Imap;
-use mailroom::imap::connect::{Target, open_session};
-use mailroom::triage::act::{self, ActError};
-use mailroom::triage::state::Action;
+use mailroom::config::{Imap, TeamStateSetting};
+use mailroom::triage::act::ActError;
+use mailroom::triage::folders::Mapping;
+use support::cli::{Cli, imap_config};
+use support::race::claim_race;
 use support::testbed::Testbed;
 
-fn imap(tb: &Testbed, login: &str) -> Imap {
-    toml::from_str(&format!(
-        "host = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"{login}\"\npassword = \"{}\"\nmailbox = \"shared/support/INBOX\"\n",
-        tb.imaps_port,
-        tb.ca_file.display(),
-        Testbed::password(login)
-    ))
-    .unwrap()
+/// `agent` on the support account, sending nothing; `extra`: more `[[account]]` keys.
+fn cli(tb: &Testbed, agent: &str, extra: &str) -> Cli {
+    Cli::testbed(tb, agent, &format!("send = \"none\"\n{extra}"), "")
 }
 
 fn keywords_of(tb: &Testbed, uid: u32) -> String {
@@ -42,38 +35,16 @@ fn fifty_races_each_have_exactly_one_winner() {
     admin.cmd_ok("STORE 1:* -FLAGS ($assigned.alice $assigned.bob $assigned.carol $assigned.dave $pending $done)");
     let uids: Vec<u32> = (1..=filled.len() as u32).collect();
     let agents = ["alice", "bob"];
-    let configs: Vec<Imap> = agents.iter().map(|a| imap(&tb, a)).collect();
+    let configs: Vec<Imap> = agents.iter().map(|a| imap_config(&tb, a)).collect();
     let mut wins = [0usize; 2];
-    let barrier = Arc::new(Barrier::new(2));
-    let results = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..2)
-            .map(|i| {
-                let cfg = configs[i].clone();
-                let uids = uids.clone();
-                let barrier = barrier.clone();
-                let me = agents[i];
-                s.spawn(move || {
-                    let mut conn = open_session(&Target {
-                        account: "support",
-                        config: &cfg,
-                    })
-                    .unwrap();
-                    let rights =
-                        act::select_with_rights(&mut conn, "shared/support/INBOX").unwrap();
-                    uids.iter()
-                        .map(|uid| {
-                            barrier.wait();
-                            act::apply(&mut conn, rights, *uid, &Action::Claim, me, true)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .collect::<Vec<_>>()
-    });
+    let results = claim_race(
+        &agents,
+        &configs,
+        "shared/support/INBOX",
+        TeamStateSetting::Auto,
+        &uids,
+        |m| *m == Mapping::Keywords,
+    );
     for (k, uid) in uids.iter().enumerate() {
         let (a, b) = (&results[0][k], &results[1][k]);
         match (a, b) {
@@ -93,46 +64,6 @@ fn fifty_races_each_have_exactly_one_winner() {
     assert_eq!(wins[0] + wins[1], 50);
 }
 
-struct Cli {
-    config: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new(tb: &Testbed, agent: &str) -> Cli {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("c.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[agent]\nid = \"{agent}\"\nname = \"{agent}\"\nemail = \"{agent}@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"{agent}\"\npassword_command = \"echo {}\"\nmailbox = \"shared/support/INBOX\"\n",
-                tb.imaps_port,
-                tb.ca_file.display(),
-                Testbed::password(agent)
-            ),
-        )
-        .unwrap();
-        Cli { config, _dir: dir }
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String) {
-        let o = Command::new(env!("CARGO_BIN_EXE_mailroom"))
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            ),
-        )
-    }
-}
-
 #[test]
 fn the_cli_verbs_follow_the_contract_and_rights() {
     let tb = Testbed::start();
@@ -141,16 +72,16 @@ fn the_cli_verbs_follow_the_contract_and_rights() {
         b"From: c@outside.test\r\nTo: help@example.test\r\nSubject: q\r\n\r\nx\r\n",
     );
     let uid = "1";
-    let alice = Cli::new(&tb, "alice");
-    let bob = Cli::new(&tb, "bob");
-    let carol = Cli::new(&tb, "carol");
+    let alice = cli(&tb, "alice", "");
+    let bob = cli(&tb, "bob", "");
+    let carol = cli(&tb, "carol", "");
 
-    let (code, out) = alice.run(&["triage", "support", uid, "claim", "--json"]);
+    let (code, out) = alice.run_joined(&["triage", "support", uid, "claim", "--json"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("\"assigned\": \"alice\""), "{out}");
     assert!(keywords_of(&tb, 1).contains("$assigned.alice"));
 
-    let (code, out) = bob.run(&["triage", "support", uid, "claim"]);
+    let (code, out) = bob.run_joined(&["triage", "support", uid, "claim"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("claim lost: alice was first"), "{out}");
     assert!(
@@ -172,7 +103,7 @@ fn the_cli_verbs_follow_the_contract_and_rights() {
     ] {
         let mut full = vec!["triage", "support", uid];
         full.extend(args.iter());
-        let (code, out) = alice.run(&full);
+        let (code, out) = alice.run_joined(&full);
         assert_eq!(code, 0, "{args:?}: {out}");
         let flags = keywords_of(&tb, 1);
         assert!(
@@ -186,10 +117,10 @@ fn the_cli_verbs_follow_the_contract_and_rights() {
     );
 
     // carol (lr): refused by the client; forced, the server refuses (it stores nothing).
-    let (code, out) = carol.run(&["triage", "support", uid, "claim"]);
+    let (code, out) = carol.run_joined(&["triage", "support", uid, "claim"]);
     assert_eq!(code, 1);
     assert!(out.contains("`w` right"), "{out}");
-    let (code, out) = carol.run(&["triage", "support", uid, "claim", "--force"]);
+    let (code, out) = carol.run_joined(&["triage", "support", uid, "claim", "--force"]);
     assert_eq!(code, 1);
     assert!(
         out.contains("did not store") && out.contains("read-only"),
@@ -197,7 +128,52 @@ fn the_cli_verbs_follow_the_contract_and_rights() {
     );
     assert!(!keywords_of(&tb, 1).contains("$assigned.carol"));
 
-    let (code, out) = alice.run(&["triage", "support", uid, "assign", "Bad Agent"]);
+    let (code, out) = alice.run_joined(&["triage", "support", uid, "assign", "Bad Agent"]);
     assert_eq!(code, 1);
     assert!(out.contains("not a valid agent id"), "{out}");
+}
+
+#[test]
+fn done_moves_to_the_archive_folder_when_one_is_configured() {
+    let tb = Testbed::start();
+    tb.deliver(
+        "support@example.test",
+        b"From: c@outside.test\r\nTo: support@example.test\r\nSubject: archive me\r\nMessage-ID: <archive-me@outside.test>\r\n\r\nx\r\n",
+    );
+    let archive = "archive_folder = \"shared/support/Archive\"";
+    let alice = cli(&tb, "alice", archive);
+
+    // Pending stays in the mailbox; done moves it, keeping its keywords.
+    let (code, out) = alice.run_joined(&["triage", "support", "1", "pending"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(keywords_of(&tb, 1).contains("$pending"));
+    let (code, out) = alice.run_joined(&["triage", "support", "1", "done"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("now in shared/support/Archive"), "{out}");
+    let mut raw = tb.raw_imap("alice");
+    let inbox = raw.cmd_ok("EXAMINE \"shared/support/INBOX\"");
+    assert!(inbox.contains("* 0 EXISTS"), "{inbox}");
+    raw.cmd_ok("EXAMINE \"shared/support/Archive\"");
+    let found = raw.cmd_ok("UID SEARCH HEADER Message-ID \"archive-me@outside.test\"");
+    let uid = found
+        .lines()
+        .find_map(|l| l.strip_prefix("* SEARCH "))
+        .and_then(|u| u.trim().parse::<u32>().ok())
+        .unwrap_or_else(|| panic!("not in the archive: {found}"));
+    let flags = raw.cmd_ok(&format!("UID FETCH {uid} (FLAGS)"));
+    assert!(
+        flags.contains("$done") && !flags.contains("$pending"),
+        "{flags}"
+    );
+
+    // Without the rights to move, the message stays, marked done, and the error says so.
+    tb.deliver(
+        "support@example.test",
+        b"From: c@outside.test\r\nTo: support@example.test\r\nSubject: stays\r\n\r\nx\r\n",
+    );
+    let bob = cli(&tb, "bob", archive);
+    let (code, out) = bob.run_joined(&["triage", "support", "2", "done"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("marked done, but not moved"), "{out}");
+    assert!(keywords_of(&tb, 2).contains("$done"));
 }

@@ -1,25 +1,20 @@
 //! The compose pane driven by key sequences on the App (no terminal, no network): identity
 //! and its reason, From cycling, header safety, the preview and its confirmation, drafts.
 
-use std::sync::Arc;
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 
 use mailroom::backend::Summary;
-use mailroom::config;
 use mailroom::smtp::pipeline::Outcome;
 use mailroom::store::drafts::Draft;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::compose::{Field, Kind};
-use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event};
-use mailroom::ui::theme::{BUILTIN, Theme};
 
 #[path = "ui_support/mod.rs"]
 mod ui_support;
-use ui_support::{NOW, addr, ctrl, key, press};
+use ui_support::{
+    NOW, addr, ch, config_from, ctrl, drawn, key, load, press, rows_of, sized, theme, typed,
+};
 
 const CONFIG: &str = r#"
 [agent]
@@ -62,19 +57,15 @@ required = true
 "#;
 
 fn app(w: u16, h: u16) -> App {
-    // Not `config::parse`: its validation wants the Maildir folders to exist.
-    let config: config::Config = toml::from_str(CONFIG).expect("config");
     let cols = [
         (0, "support".to_string()),
         (1, "sales".to_string()),
         (2, "billing".to_string()),
     ];
-    let theme = Theme::parse(BUILTIN[0].1, "default").expect("built-in theme");
-    let mut app = App::new(&cols, theme, false)
+    let app = App::new(&cols, theme(), false)
         .with_agent("alice")
-        .with_config(Arc::new(config));
-    update(&mut app, Event::Resize(w, h));
-    update(&mut app, Event::Tick(NOW));
+        .with_config(config_from(CONFIG));
+    let mut app = sized(app, w, h);
     let mut m = Summary {
         uid: 42,
         internal_date: NOW - 600,
@@ -94,48 +85,15 @@ fn app(w: u16, h: u16) -> App {
         ..Summary::default()
     };
     m.references = vec!["m41@customer.test".to_string()];
-    update(
-        &mut app,
-        Event::Rows {
-            account_idx: 0,
-            rows: vec![m],
-        },
-    );
-    update(&mut app, Event::Loaded { account_idx: 0 });
+    load(&mut app, 0, vec![m]);
     app
 }
 
-fn ch(c: char) -> Event {
-    let m = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Event::Key(KeyEvent::new(KeyCode::Char(c), m))
-}
-fn typed(text: &str) -> Vec<Event> {
-    text.chars()
-        .map(|c| {
-            if c == '\n' {
-                key(KeyCode::Enter)
-            } else {
-                ch(c)
-            }
-        })
-        .collect()
-}
 fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| draw(app, f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out: Vec<String> = buf
-        .content()
-        .chunks(usize::from(w))
-        .map(|row| {
-            let line: String = row.iter().map(|c| c.symbol()).collect();
-            line.trim_end().to_string()
-        })
+    let t = drawn(app);
+    let mut out: Vec<String> = rows_of(&t)
+        .iter()
+        .map(|l| l.trim_end().to_string())
         .collect();
     for line in &out {
         assert!(!line.chars().any(char::is_control), "{line:?}");
@@ -165,12 +123,17 @@ fn mask_ids(s: &str) -> String {
 fn open_reply(app: &mut App) {
     let cmds = press(app, [ch('r')]);
     assert_eq!(
-        cmds,
-        vec![Command::Open {
+        cmds.first(),
+        Some(&Command::Open {
             account_idx: 0,
             uid: 42
-        }],
+        }),
         "the original is fetched for the quote"
+    );
+    // Then the message is marked as being replied to (tests/ui_replying.rs).
+    assert!(
+        matches!(cmds.as_slice(), [_, Command::Triage { uid: 42, .. }]),
+        "{cmds:?}"
     );
     update(
         app,

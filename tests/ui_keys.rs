@@ -4,21 +4,20 @@
 //! synthetic events in, state, commands and a TestBackend screen out.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
-use mailroom::backend::{FlagChange, Flags, Summary};
+use mailroom::backend::{FlagChange, Flags};
 use mailroom::config::{KeyList, Keys};
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, ReaderMode, SearchState, update};
-use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event};
 use mailroom::ui::keys::{Action, Context, Keymap};
-use mailroom::ui::theme::{BUILTIN, Theme};
 
 #[path = "ui_support/mod.rs"]
 mod ui_support;
-use ui_support::{NOW, ctrl, key, msg, press};
+use ui_support::{
+    ch, ctrl, enter, esc, flag_update, flags_event, key, load, msg, press, screen, selected_uid,
+    shown_uids, sized, status_line, tab, theme, typed, with_keywords,
+};
 
 fn app(w: u16, h: u16) -> App {
     let cols = [
@@ -26,58 +25,7 @@ fn app(w: u16, h: u16) -> App {
         (1, "sales".to_string()),
         (2, "billing".to_string()),
     ];
-    let theme = Theme::parse(BUILTIN[0].1, "default").expect("built-in theme");
-    let mut app = App::new(&cols, theme, false).with_agent("alice");
-    update(&mut app, Event::Resize(w, h));
-    update(&mut app, Event::Tick(NOW));
-    app
-}
-
-fn with_keywords(mut s: Summary, keywords: &[&str]) -> Summary {
-    s.keywords = keywords.iter().map(|k| k.to_string()).collect();
-    s
-}
-
-fn ch(c: char) -> Event {
-    let m = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Event::Key(KeyEvent::new(KeyCode::Char(c), m))
-}
-
-fn esc() -> Event {
-    key(KeyCode::Esc)
-}
-
-fn enter() -> Event {
-    key(KeyCode::Enter)
-}
-
-fn tab() -> Event {
-    key(KeyCode::Tab)
-}
-
-/// The keys of `text`, one event per character.
-fn typed(text: &str) -> Vec<Event> {
-    text.chars().map(ch).collect()
-}
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| draw(app, f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    buf.content()
-        .chunks(usize::from(w))
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn status_line(app: &App) -> String {
-    screen(app).lines().last().unwrap_or_default().to_string()
+    sized(App::new(&cols, theme(), false).with_agent("alice"), w, h)
 }
 
 /// support: three messages (one assigned to alice, one to bob); sales: one.
@@ -94,33 +42,13 @@ fn loaded(w: u16, h: u16) -> App {
         ),
         msg(3, 5, "Erin", "Password reset"),
     ];
-    press(
+    load(&mut app, 0, support);
+    load(
         &mut app,
-        [
-            Event::Rows {
-                account_idx: 0,
-                rows: support,
-            },
-            Event::Loaded { account_idx: 0 },
-            Event::Rows {
-                account_idx: 1,
-                rows: vec![msg(10, 30, "Frank", "Quote for 40 seats")],
-            },
-            Event::Loaded { account_idx: 1 },
-        ],
+        1,
+        vec![msg(10, 30, "Frank", "Quote for 40 seats")],
     );
     app
-}
-
-fn shown_uids(app: &App, col: usize) -> Vec<u32> {
-    let c = &app.columns[col];
-    (0..c.shown_len())
-        .filter_map(|i| c.shown(i).map(|s| s.uid))
-        .collect()
-}
-
-fn selected_uid(app: &App) -> Option<u32> {
-    app.columns[app.focus].selected_row().map(|s| s.uid)
 }
 
 fn keys_config(context: &str, action: &str, keys: &[&str]) -> Keys {
@@ -211,31 +139,45 @@ fn the_defaults_are_vim_style() {
 }
 
 #[test]
-fn reserved_keys_say_what_they_will_do() {
+fn n_opens_the_note_pane_or_says_why_not() {
     let mut app = loaded(120, 30);
-    for (c, text) in [
-        ('a', "claim comes with the triage issue"),
-        ('A', "assign comes with the triage issue"),
-        ('p', "pending comes with the triage issue"),
-        ('d', "done comes with the triage issue"),
-        ('z', "snooze comes with the triage issue"),
-        ('n', "notes come with the triage issue"),
-    ] {
-        app.dirty = false;
-        assert!(press(&mut app, [ch(c)]).is_empty(), "{c}");
-        assert!(app.dirty, "{c} redraws");
-        assert_eq!(app.notice.as_deref(), Some(text));
-        assert!(status_line(&app).contains(text), "{}", status_line(&app));
-    }
-    // In the reader too.
-    press(&mut app, [enter(), ch('a')]);
-    assert_eq!(
-        app.notice.as_deref(),
-        Some("claim comes with the triage issue")
+    // The fixtures have no Message-ID: a note could not be linked to them.
+    app.dirty = false;
+    assert!(press(&mut app, [ch('n')]).is_empty());
+    assert!(app.dirty, "n redraws");
+    assert!(app.note.is_none());
+    let e = app.error.clone().unwrap_or_default();
+    assert!(e.contains("no Message-ID"), "{e}");
+    assert!(
+        status_line(&app).contains("no Message-ID"),
+        "{}",
+        status_line(&app)
     );
-    // Esc clears the note in the list.
-    press(&mut app, [esc(), esc()]);
-    assert!(app.notice.is_none() && app.reader.is_none());
+    // With one, `n` opens the pane on the selected message.
+    let mut m = msg(4, 1, "Fay", "Refund please");
+    m.message_id = Some("q4@customer.test".into());
+    press(
+        &mut app,
+        [Event::Rows {
+            account_idx: 0,
+            rows: vec![m],
+        }],
+    );
+    press(&mut app, [ch('g'), ch('n')]);
+    assert_eq!(app.note.as_ref().map(|n| n.uid), Some(4));
+    let s = screen(&app);
+    assert!(
+        s.contains("Internal note on: Refund please — visible to the team, never sent"),
+        "{s}"
+    );
+    // Keys are text there; a lone Esc closes nothing; Ctrl-q closes an empty pane.
+    press(&mut app, [ch('q'), esc()]);
+    assert_eq!(app.note.as_ref().map(|n| n.body.text()), Some("q".into()));
+    press(&mut app, [key(KeyCode::Backspace), ctrl('q')]);
+    assert!(app.note.is_none());
+    // In the reader too.
+    press(&mut app, [enter(), ch('n')]);
+    assert!(app.reader.is_some() && app.note.is_some());
 }
 
 // ---- help ---------------------------------------------------------------------------------------
@@ -402,8 +344,10 @@ fn history_and_a_lone_esc_never_lose_a_line() {
         "search a long query I typed"
     );
     press(&mut app, [esc()]);
-    // The rest of a split arrow sequence lands in the list: harmless.
-    press(&mut app, [ch('['), ch('A')]);
+    // The rest of a split arrow sequence lands in the list: harmless. `A` opens the
+    // `:assign ` line, which runs nothing until Enter; Esc closes it.
+    assert!(press(&mut app, [ch('['), ch('A')]).is_empty());
+    assert!(press(&mut app, [esc()]).is_empty());
     assert!(app.prompt.is_none());
 
     // Up and Down walk the history and come back to what was being typed.
@@ -722,18 +666,7 @@ fn space_and_bang_toggle_seen_and_flagged_optimistically() {
         .unwrap_or_default();
     assert!(row.contains(" NF "), "{row}");
     // The sync that follows is the truth.
-    press(
-        &mut app,
-        [Event::Flags {
-            account_idx: 1,
-            updates: vec![mailroom::imap::sync::FlagUpdate {
-                uid: 10,
-                flags: Flags::default(),
-                keywords: Vec::new(),
-                modseq: None,
-            }],
-        }],
-    );
+    press(&mut app, [flags_event(1, vec![flag_update(10, &[])])]);
     assert!(!flags_of(&app, 1, 10).flagged);
     // In the reader, ! acts on the open message and says so.
     press(&mut app, [ch('h'), ch('j'), enter()]);
@@ -853,22 +786,13 @@ fn headers_count_unread_unassigned_and_mine() {
     // A teammate assigns the last one to alice (keywords compare caselessly).
     press(
         &mut app,
-        [Event::Flags {
-            account_idx: 0,
-            updates: vec![mailroom::imap::sync::FlagUpdate {
-                uid: 3,
-                flags: Flags::default(),
-                keywords: vec!["$ASSIGNED.Alice".into()],
-                modseq: None,
-            }],
-        }],
+        [flags_event(0, vec![flag_update(3, &["$ASSIGNED.Alice"])])],
     );
     let c = &app.columns[0];
     assert_eq!((c.unassigned, c.mine), (0, 2));
     assert!(screen(&app).contains("0 unassigned · 2 mine"));
     // Without a known agent there is no "mine".
-    let theme = Theme::parse(BUILTIN[0].1, "default").expect("theme");
-    let mut anon = App::new(&[(0, "support".to_string())], theme, false);
+    let mut anon = App::new(&[(0, "support".to_string())], theme(), false);
     update(&mut anon, Event::Resize(80, 20));
     assert!(!screen(&anon).contains("mine"));
     assert!(screen(&anon).contains("0 unassigned"));

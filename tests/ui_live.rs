@@ -8,244 +8,33 @@
 
 mod support;
 
+#[path = "ui_support/tmux.rs"]
+mod tmux;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use support::testbed::Testbed;
+use tmux::{
+    MAILBOX, Tmux, customer_message, mailroom_command, row, uid_of, write_agent_config,
+    write_testbed_config,
+};
 
-const MAILBOX: &str = "shared/support/INBOX";
 /// Generous: CI machines are slow, and the test bed may still be warming up.
 const FIRST_SCREEN: Duration = Duration::from_secs(30);
 /// How long a live change may take to reach the screen.
 const LIVE: Duration = Duration::from_secs(10);
 
-/// A tmux server of our own (its own socket in a temporary directory, no user configuration)
-/// with one session running one command. Dropping it kills the server, whatever happened, and
-/// removes the directory.
-struct Tmux {
-    socket: PathBuf,
-    /// Where the shell around the command writes the command's exit status.
-    status_file: PathBuf,
-    session: String,
-    _dir: tempfile::TempDir,
-}
-
-static SEQ: AtomicUsize = AtomicUsize::new(0);
-
-impl Tmux {
-    fn start(command: &str, width: u16, height: u16) -> Tmux {
-        // Short, in /tmp: socket paths are limited to about 100 bytes.
-        let dir = tempfile::Builder::new()
-            .prefix("mrtmux-")
-            .tempdir_in("/tmp")
-            .expect("temp dir for the tmux socket");
-        let t = Tmux {
-            socket: dir.path().join("s"),
-            status_file: dir.path().join("status"),
-            session: format!(
-                "mr-live-{}-{}",
-                std::process::id(),
-                SEQ.fetch_add(1, Ordering::SeqCst)
-            ),
-            _dir: dir,
-        };
-        // The exit status comes from the shell that waits for the program: tmux 3.3 does not
-        // always reap a pane's process, and then never reports its status.
-        let wrapped = format!(
-            "{command}; echo $? > {}",
-            sh_quote(&t.status_file.display().to_string())
-        );
-        // The pane stays after the program ends, so its last screen can still be read.
-        let out = t.tmux(&[
-            "start-server",
-            ";",
-            "set-option",
-            "-g",
-            "remain-on-exit",
-            "on",
-            ";",
-            "new-session",
-            "-d",
-            "-s",
-            &t.session,
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            &wrapped,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("run tmux (is it installed?)")
-    }
-
-    fn screen(&self) -> String {
-        let out = self.tmux(&["capture-pane", "-p", "-t", &self.session]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Whether the pane's process has ended (or the session is gone altogether).
-    fn pane_dead(&self) -> bool {
-        let out = self.tmux(&["display-message", "-p", "-t", &self.session, "#{pane_dead}"]);
-        !out.status.success() || String::from_utf8_lossy(&out.stdout).trim() == "1"
-    }
-
-    /// `Some(exit status)` once the program has ended.
-    fn exit_status(&self) -> Option<i32> {
-        let text = std::fs::read_to_string(&self.status_file).ok()?;
-        // Parsed only once the line is complete.
-        text.strip_suffix('\n')?.trim().parse().ok()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.session];
-        args.extend_from_slice(keys);
-        let out = self.tmux(&args);
-        assert!(out.status.success(), "tmux send-keys {keys:?} failed");
-    }
-
-    /// Polls the screen until `ok` holds; panics with the last screen after `timeout`.
-    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> Duration {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return start.elapsed();
-            }
-            if let Some(code) = self.exit_status() {
-                panic!("mailroom ended (status {code}) while waiting for {what}:\n{s}");
-            }
-            if start.elapsed() > timeout {
-                panic!("no {what} after {timeout:?}; the screen:\n{s}");
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
-
 fn message(n: usize, subject: &str) -> Vec<u8> {
-    format!(
-        "From: Customer {n} <customer{n}@outside.test>\r\nTo: support@example.test\r\n\
-         Subject: {subject}\r\nMessage-ID: <live{n}@outside.test>\r\n\
-         Date: Fri, 27 Nov 2026 10:00:0{n} +0000\r\n\r\nBody of message {n}: {subject}\r\n"
-    )
-    .into_bytes()
+    customer_message("live", n, subject)
 }
 
 /// One IMAP account, "support", as alice; `ca_file`: implicit TLS trusting it, `None`: no TLS
 /// (loopback).
-fn write_config(dir: &Path, port: u16, ca_file: Option<&Path>) -> std::path::PathBuf {
-    write_config_as(dir, port, ca_file, "alice")
-}
-
-/// The same, logged in as `agent`.
-fn write_config_as(
-    dir: &Path,
-    port: u16,
-    ca_file: Option<&Path>,
-    agent: &str,
-) -> std::path::PathBuf {
-    let tls = match ca_file {
-        Some(ca) => format!("tls = \"implicit\"\nca_file = \"{}\"\n", ca.display()),
-        None => "tls = \"none\"\n".to_string(),
-    };
-    let text = format!(
-        "[agent]\nid = \"{agent}\"\nname = \"Agent\"\nemail = \"{agent}@example.test\"\n\n\
-         [[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n\
-         sent_copy = \"none\"\n\
-         [account.imap]\nhost = \"127.0.0.1\"\nport = {port}\n{tls}login = \"{agent}\"\n\
-         password_command = \"printf '%s\\\\n' '{pw}'\"\nmailbox = \"{MAILBOX}\"\n",
-        pw = Testbed::password(agent),
-    );
-    let path = dir.join("config.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
-}
-
-/// The shell command that runs mailroom with `config` and every XDG directory under `dir`.
-fn mailroom_command(dir: &Path, config: &Path) -> String {
-    let mut env = String::new();
-    for (var, sub) in [
-        ("XDG_CACHE_HOME", "cache"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CONFIG_HOME", "config"),
-    ] {
-        let d = dir.join(sub);
-        std::fs::create_dir_all(&d).expect("mkdir");
-        env.push_str(&format!("{var}={} ", sh_quote(&d.display().to_string())));
-    }
-    format!(
-        "env -u MAILROOM_CONFIG {env}{} --config {}",
-        sh_quote(env!("CARGO_BIN_EXE_mailroom")),
-        sh_quote(&config.display().to_string()),
-    )
-}
-
-/// Waits for the program to end after `q`; its exit status.
-fn wait_exit(tmux: &Tmux, within: Duration) -> (i32, Duration) {
-    let start = Instant::now();
-    loop {
-        if let Some(code) = tmux.exit_status() {
-            let took = start.elapsed();
-            // Nothing else runs in the pane: with the program, the pane ends.
-            while !tmux.pane_dead() {
-                assert!(start.elapsed() < within, "the pane outlived mailroom");
-                thread::sleep(Duration::from_millis(50));
-            }
-            return (code, took);
-        }
-        assert!(
-            start.elapsed() < within,
-            "mailroom still running {within:?} after q:\n{}",
-            tmux.screen()
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Single-quoted for the shell tmux runs the command with.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
-/// The screen line showing `subject`.
-fn row<'a>(screen: &'a str, subject: &str) -> Option<&'a str> {
-    screen.lines().find(|l| l.contains(subject))
-}
-
-/// The UID of the message with `subject`, as bob's session sees it.
-fn uid_of(imap: &mut support::testbed::RawImap, subject: &str) -> u32 {
-    // NOOP first: the session learns of mail that arrived since its last command.
-    imap.cmd_ok("NOOP");
-    let out = imap.cmd_ok(&format!("UID SEARCH SUBJECT \"{subject}\""));
-    out.lines()
-        .find_map(|l| l.strip_prefix("* SEARCH "))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no UID for {subject:?}:\n{out}"))
+fn write_config(dir: &Path, port: u16, ca_file: Option<&Path>) -> PathBuf {
+    write_agent_config(dir, port, ca_file, "alice", "")
 }
 
 #[test]
@@ -309,7 +98,7 @@ fn live_updates_reach_the_screen_without_a_key_press() {
 
     // q quits, promptly and cleanly.
     tmux.keys(&["q"]);
-    let (status, took) = wait_exit(&tmux, Duration::from_secs(5));
+    let (status, took) = tmux.wait_exit(Duration::from_secs(5));
     eprintln!("quit after {took:?}");
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
 }
@@ -394,7 +183,7 @@ fn space_and_bang_store_flags_a_teammate_sees() {
     tmux.keys(&["Enter", "?"]);
     tmux.wait_for("the help overlay", LIVE, |s| s.contains("keys: list"));
     tmux.keys(&["q", "q"]);
-    let (status, _) = wait_exit(&tmux, Duration::from_secs(5));
+    let (status, _) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
 }
 
@@ -403,7 +192,7 @@ fn a_read_only_agent_is_told_why_space_does_nothing() {
     let tb = Testbed::start();
     tb.deliver("support@example.test", &message(1, "Printer on fire"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = write_config_as(dir.path(), tb.imaps_port, Some(&tb.ca_file), "carol");
+    let config = write_testbed_config(dir.path(), &tb, "carol", "");
     let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 160, 40);
     tmux.wait_for("synced, read-only", FIRST_SCREEN, |s| {
         s.contains("support  ready · idle  1 · 1 unread") && s.contains("read-only")
@@ -423,7 +212,7 @@ fn a_read_only_agent_is_told_why_space_does_nothing() {
     let flags = bob.cmd_ok(&format!("UID FETCH {uid} (FLAGS)"));
     assert!(!flags.contains("\\Seen"), "{flags}");
     tmux.keys(&["q"]);
-    let (status, _) = wait_exit(&tmux, Duration::from_secs(5));
+    let (status, _) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0);
 }
 
@@ -455,7 +244,7 @@ fn quitting_does_not_wait_for_a_dead_server() {
     // Let the worker get stuck waiting.
     thread::sleep(Duration::from_millis(500));
     tmux.keys(&["q"]);
-    let (status, took) = wait_exit(&tmux, Duration::from_secs(5));
+    let (status, took) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
     assert!(took < Duration::from_secs(3), "quitting took {took:?}");
 }
@@ -570,7 +359,7 @@ fn the_outbox_is_delivered_at_start_and_retried_while_running() {
         "the outbox is empty"
     );
     tmux.keys(&["q"]);
-    let (status, _) = wait_exit(&tmux, Duration::from_secs(5));
+    let (status, _) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0);
 }
 
@@ -593,7 +382,7 @@ fn a_hanging_smtp_server_blocks_neither_the_screen_nor_quitting() {
     tmux.keys(&["q"]);
     tmux.wait_for("the columns again", LIVE, |s| s.contains("Printer on fire"));
     tmux.keys(&["q"]);
-    let (status, took) = wait_exit(&tmux, Duration::from_secs(5));
+    let (status, took) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
     assert!(took < Duration::from_secs(3), "quitting took {took:?}");
 }
@@ -660,6 +449,6 @@ fn three_columns_navigate_open_and_update_live() {
         row(s, "Support question").is_some_and(|r| r.contains("NF"))
     });
     tmux.keys(&["q"]);
-    let (code, _) = wait_exit(&tmux, Duration::from_secs(5));
+    let (code, _) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(code, 0);
 }

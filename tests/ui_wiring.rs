@@ -5,19 +5,15 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 use mailroom::backend::Summary;
 use mailroom::ui::app::{App, SaveDirs, update};
-use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event, Opened, OutboxStatus};
-use mailroom::ui::theme::{BUILTIN, Theme};
 use mailroom::ui::{coalesce, save_attachments, worker};
 
 #[path = "ui_support/mod.rs"]
 mod ui_support;
-use ui_support::{NOW, key, msg, press};
+use ui_support::{key, msg, press, screen, selected_uid, shown_uids, sized, status_line, theme};
 
 fn app(w: u16, h: u16) -> App {
     let cols = [
@@ -25,11 +21,7 @@ fn app(w: u16, h: u16) -> App {
         (1, "sales".to_string()),
         (2, "billing".to_string()),
     ];
-    let theme = Theme::parse(BUILTIN[0].1, "default").expect("built-in theme");
-    let mut app = App::new(&cols, theme, false).with_agent("alice");
-    update(&mut app, Event::Resize(w, h));
-    update(&mut app, Event::Tick(NOW));
-    app
+    sized(App::new(&cols, theme(), false).with_agent("alice"), w, h)
 }
 
 fn threaded(mut s: Summary, id: &str, parent: Option<&str>, refs: &[&str]) -> Summary {
@@ -45,33 +37,6 @@ fn ch(c: char) -> Event {
 
 fn typed(text: &str) -> Vec<Event> {
     text.chars().map(ch).collect()
-}
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| draw(app, f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    buf.content()
-        .chunks(usize::from(w))
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn status_line(app: &App) -> String {
-    screen(app).lines().last().unwrap_or_default().to_string()
-}
-
-fn shown_uids(app: &App, col: usize) -> Vec<u32> {
-    let c = &app.columns[col];
-    (0..c.shown_len())
-        .filter_map(|i| c.shown(i).map(|s| s.uid))
-        .collect()
-}
-
-fn selected_uid(app: &App) -> Option<u32> {
-    app.columns[app.focus].selected_row().map(|s| s.uid)
 }
 
 /// Two conversations in support, delivered oldest first: "Order #1" with a reply and a reply

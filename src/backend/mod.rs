@@ -5,6 +5,7 @@
 //! makes conditional stores possible; rights (ACL) say what the agent may do.
 
 pub mod maildir;
+pub mod notes;
 
 use crate::policy::rights::Rights;
 

@@ -6,10 +6,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::backend::Backend;
-use crate::config::{Account, Config, SendMode, SendRoute, Tls};
+use crate::config::{Account, Config, SendMode, SendRoute, TeamStateSetting, Tls};
 use crate::imap::connect::Target;
 use crate::imap::probe::IMPORTANT_CAPABILITIES;
 use crate::policy::{identity, rights::Rights};
+use crate::triage::folders::{self, Detected, TeamFolders};
 
 /// The report for one account; `--json` prints an array of these.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -35,8 +36,17 @@ pub struct AccountReport {
     pub permanent_flags: Vec<String>,
     pub keywords_permanent: Option<bool>,
     /// Where team state lives: "keywords"; "folders" where keywords are not permanent on a
-    /// writable mailbox; "read-only" when this agent cannot change it (READ-ONLY, or no `w`).
+    /// writable mailbox (or `team_state = "folders"`); "read-only" when this agent cannot
+    /// change it (READ-ONLY, or no `w`).
     pub team_state: Option<&'static str>,
+    /// The account's `team_state` setting: "auto", "keywords" or "folders".
+    pub team_state_setting: &'static str,
+    /// With the folder mapping, the team folders, e.g.
+    /// `shared/support/{Assigned/<agent>,Pending,Done}`.
+    pub team_folders: Option<String>,
+    /// The mailbox's hierarchy delimiter (from LIST), for `team_folders`.
+    #[serde(skip)]
+    pub delimiter: Option<char>,
     pub messages: Option<u32>,
     /// The send mode: "as", "on-behalf" or "none".
     pub send: &'static str,
@@ -96,25 +106,46 @@ fn check_account(config: &Config, account: &Account, offline: bool) -> AccountRe
         check_maildir(account, m, &mut r);
     }
     check_send(config, account, offline, &mut r);
-    r.team_state = team_state(&r);
+    let setting = account
+        .imap
+        .as_ref()
+        .map(|i| i.team_state)
+        .unwrap_or_default();
+    r.team_state_setting = setting.as_str();
+    r.team_state = team_state(&r, setting);
+    if r.team_state == Some("folders")
+        || (r.team_state == Some("read-only") && setting == TeamStateSetting::Folders)
+    {
+        r.team_folders = Some(TeamFolders::new(&r.mailbox, r.delimiter).describe());
+    }
+    if setting == TeamStateSetting::Keywords
+        && r.keywords_permanent == Some(false)
+        && r.team_state == Some("keywords")
+    {
+        r.warnings.push(
+            "team_state = \"keywords\" but the server does not keep new keywords (no \\* in PERMANENTFLAGS): claims and status will not stick; use \"auto\" or \"folders\"".into(),
+        );
+    }
     r.usable = r.errors.is_empty();
     r
 }
 
-/// Where team state lives, once the mailbox was opened. A read-only agent comes first: its
-/// PERMANENTFLAGS are empty because of its rights, not because the server lacks keywords.
-fn team_state(r: &AccountReport) -> Option<&'static str> {
-    let permanent = r.keywords_permanent?;
-    let no_write = r
+/// Where team state lives, once the mailbox was opened: the setting, or the one decision
+/// `triage::folders::detect` makes (a read-only agent first: its PERMANENTFLAGS are empty
+/// because of its rights, not because the server lacks keywords).
+fn team_state(r: &AccountReport, setting: TeamStateSetting) -> Option<&'static str> {
+    r.keywords_permanent?;
+    let rights = r
         .effective_rights
         .as_deref()
-        .is_some_and(|e| !Rights::parse(e).has('w'));
-    Some(if r.read_only == Some(true) || no_write {
-        "read-only"
-    } else if permanent {
-        "keywords"
-    } else {
-        "folders"
+        .map(Rights::parse)
+        .unwrap_or_else(|| Rights::parse("lrwstipekxa"));
+    let detected = folders::detect(r.read_only == Some(true), &r.permanent_flags, &rights);
+    Some(match (detected, setting) {
+        (Detected::ReadOnly, _) => "read-only",
+        (_, TeamStateSetting::Folders) => "folders",
+        (_, TeamStateSetting::Keywords) => "keywords",
+        (d, TeamStateSetting::Auto) => d.as_str(),
     })
 }
 
@@ -185,6 +216,7 @@ fn check_imap(account: &Account, imap: &crate::config::Imap, r: &mut AccountRepo
     r.read_only = Some(probe.read_only);
     r.permanent_flags = probe.permanent_flags.clone();
     r.keywords_permanent = Some(probe.keywords_permanent());
+    r.delimiter = probe.delimiter;
     r.messages = Some(probe.exists);
     r.rights_source = Some(if probe.myrights.is_some() {
         "myrights"
@@ -346,13 +378,24 @@ pub fn print_text(
             writeln!(out, "  {:<9} {eff} ({source})", "rights")?;
             writeln!(out, "  {:<9} {}", "actions", r.actions.join(", "))?;
         }
-        let keywords = match r.team_state {
-            Some("read-only") => {
-                Some("read-only for this agent: team state is visible but cannot be changed")
+        let folders = r.team_folders.as_deref().map(s).unwrap_or_default();
+        let keywords = match (r.team_state, r.team_state_setting, r.keywords_permanent) {
+            (Some("read-only"), _, _) => Some(
+                "read-only for this agent: team state is visible but cannot be changed".to_string(),
+            ),
+            (Some("keywords"), "keywords", Some(false)) => {
+                Some("not permanent, but team_state = \"keywords\": team state is not kept".into())
             }
-            Some("keywords") => Some("permanent: team state is kept in IMAP keywords"),
-            Some(_) => Some("not permanent: team state maps to folders and \\Flagged"),
-            None => None,
+            (Some("keywords"), _, _) => {
+                Some("permanent: team state is kept in IMAP keywords".to_string())
+            }
+            (Some(_), "folders", Some(true)) => Some(format!(
+                "permanent, but team_state = \"folders\": team state maps to folders and \\Flagged: {folders}"
+            )),
+            (Some(_), _, _) => Some(format!(
+                "not permanent: team state maps to folders and \\Flagged: {folders}"
+            )),
+            (None, _, _) => None,
         };
         if let Some(k) = keywords {
             writeln!(out, "  {:<9} {k}", "keywords")?;

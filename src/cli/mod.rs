@@ -3,6 +3,7 @@
 pub mod check;
 pub mod list;
 pub mod mailbox;
+pub mod note;
 pub mod send;
 pub mod show;
 pub mod triage;

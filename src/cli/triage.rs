@@ -1,15 +1,18 @@
 //! `mailroom triage ACCOUNT UID ACTION`: claim, assign, status and snooze from the command line,
-//! through the same keyword contract and atomic store as the triage keys.
+//! through the same keyword contract and atomic store as the triage keys, or the folder
+//! mapping on servers without permanent keywords (`triage::folders`).
 
 use std::io::Write;
 
 use super::list::{ListError, find_account};
-use crate::backend::Backend;
 use crate::config::Config;
 use crate::imap::connect::{Target, open_session};
 use crate::mail::sanitize;
-use crate::triage::act::{self, ActError, Applied};
-use crate::triage::state::{self, Action};
+use crate::triage::act::{self, ActError, Applied, MappingKind};
+use crate::triage::folders::Mapping;
+use crate::triage::local;
+use crate::triage::state::Action;
+use crate::ui::triage::describe;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TriageCliError {
@@ -23,24 +26,10 @@ pub enum TriageCliError {
     Output(#[from] std::io::Error),
 }
 
-/// `2026-12-01T09:00` (UTC), `+30m`, `+4h`, `+2d` → Unix seconds.
+/// When a snooze ends: `+30m`, `4h`, `2d`, `tomorrow`, `mon`, `2026-12-01T09:00` (UTC)… (see
+/// `triage::when`) → Unix seconds.
 pub fn parse_when(s: &str, now: i64) -> Option<i64> {
-    if let Some(rel) = s.strip_prefix('+') {
-        let (n, unit) = rel.split_at(rel.len().checked_sub(1)?);
-        let n: i64 = n.parse().ok().filter(|n| *n > 0 && *n < 100_000)?;
-        let secs = match unit {
-            "m" => 60,
-            "h" => 3600,
-            "d" => 86_400,
-            _ => return None,
-        };
-        return Some(now + n * secs);
-    }
-    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
-    if s.len() == 16 && digits.len() == 12 {
-        return state::parse_minute(&digits);
-    }
-    None
+    crate::triage::when::parse(s, now)
 }
 
 pub fn parse_action(words: &[String], now: i64) -> Result<Action, String> {
@@ -56,7 +45,7 @@ pub fn parse_action(words: &[String], now: i64) -> Result<Action, String> {
         ("reopen", None) => Action::Reopen,
         ("snooze", Some(when)) => Action::Snooze(parse_when(when, now).ok_or_else(|| {
             format!(
-                "snooze: {:?} is not a time (YYYY-MM-DDTHH:MM in UTC, or +30m, +4h, +2d)",
+                "snooze: {:?} is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD[THH:MM] in UTC)",
                 sanitize::single_line(when)
             )
         })?),
@@ -73,12 +62,15 @@ pub fn parse_action(words: &[String], now: i64) -> Result<Action, String> {
     Ok(action)
 }
 
-/// Runs the command; `Ok(false)` when the action did not happen (a lost claim).
+/// Runs the command; `Ok(false)` when the action did not happen (a lost claim). `folder` is
+/// where the UID is, with the folder mapping (`Pending`, `Assigned/bob`, or a full name);
+/// default the account's mailbox.
 pub fn run(
     config: &Config,
     account: &str,
     uid: u32,
     words: &[String],
+    folder: Option<&str>,
     json: bool,
     force: bool,
 ) -> Result<bool, TriageCliError> {
@@ -96,10 +88,33 @@ pub fn run(
                 config: imap,
             })
             .map_err(ListError::from)?;
-            let rights = act::select_with_rights(&mut conn, &imap.mailbox)?;
-            let r = act::apply(&mut conn, rights, uid, &action, me, !force);
+            let r = act::select_with_rights(&mut conn, &imap.mailbox, imap.team_state).and_then(
+                |selected| {
+                    let from = match (&selected.mapping, folder) {
+                        (_, None) => imap.mailbox.clone(),
+                        (Mapping::Folders(tf), Some(f)) => tf
+                            .resolve(f)
+                            .ok_or_else(|| ActError::NotTeamFolder(sanitize::single_line(f)))?,
+                        (Mapping::Keywords, Some(f)) if f == imap.mailbox => f.to_string(),
+                        (Mapping::Keywords, Some(_)) => {
+                            return Err(ActError::Server(
+                                "--in names a team folder, but team state is kept in keywords here"
+                                    .into(),
+                            ));
+                        }
+                    };
+                    let applied =
+                        act::apply(&mut conn, &selected, &from, uid, &action, me, !force)?;
+                    act::archive_done(&mut conn, applied, account.archive_folder.as_deref())
+                },
+            );
             let _ = conn.session.logout();
             r
+        }
+        None if folder.is_some() => {
+            return Err(TriageCliError::Usage(
+                "--in is for IMAP accounts with the folder mapping".into(),
+            ));
         }
         None => maildir_apply(account, uid, &action, me),
     };
@@ -115,8 +130,23 @@ pub fn run(
                     "{} UID {}: {}",
                     applied.action,
                     uid,
-                    sanitize::single_line(&describe(&applied.after))
+                    describe(&applied.after)
                 )?;
+                let mapping = if applied.mapping == MappingKind::Folders {
+                    "(folder mapping) "
+                } else {
+                    ""
+                };
+                match &applied.moved_to {
+                    Some(to) => writeln!(
+                        out,
+                        "  {mapping}now in {}{}",
+                        sanitize::single_line(&to.mailbox),
+                        to.uid.map(|u| format!(", UID {u}")).unwrap_or_default()
+                    )?,
+                    None if !mapping.is_empty() => writeln!(out, "  {mapping}not moved")?,
+                    None => {}
+                }
             }
             Ok(true)
         }
@@ -146,56 +176,13 @@ fn maildir_apply(
 ) -> Result<Applied, ActError> {
     let (mut b, mailbox) =
         super::list::open_backend(account).map_err(|e| ActError::Server(e.to_string()))?;
-    let row = |b: &mut Box<dyn Backend>| -> Result<Vec<String>, ActError> {
-        let mut found = None;
-        b.summaries(&mailbox, uid, &mut |rows| {
-            if found.is_none() {
-                found = rows.into_iter().find(|r| r.uid == uid).map(|r| r.keywords);
-            }
-        })
-        .map_err(|e| ActError::Server(e.to_string()))?;
-        found.ok_or(ActError::NoMessage(uid))
-    };
-    let keywords = row(&mut b)?;
-    let before = state::state(&keywords);
-    let change = state::change_for(action, me, &keywords).map_err(|e| match e {
-        state::TriageError::ClaimedBy(winner) => ActError::Lost { winner },
-        other => ActError::Triage(other),
-    })?;
-    b.store(&mailbox, uid, &change, None)
-        .map_err(|e| ActError::Server(e.to_string()))?;
-    let after = state::state(&row(&mut b)?);
-    Ok(Applied {
-        uid,
-        action: action.name(),
-        before,
-        after,
-        rounds: 1,
-    })
-}
-
-fn describe(s: &state::TeamState) -> String {
-    let mut parts = Vec::new();
-    parts.push(match &s.assigned {
-        Some(a) => format!("assigned to {a}"),
-        None => "unassigned".into(),
-    });
-    if s.pending {
-        parts.push("pending".into());
-    }
-    if s.done {
-        parts.push("done".into());
-    }
-    if let Some(t) = s.snoozed_until {
-        parts.push(format!(
-            "snoozed until {} UTC",
-            crate::mail::date::short_utc(t)
-        ));
-    }
-    if !s.replying.is_empty() {
-        parts.push(format!("{} replying", s.replying.join(", ")));
-    }
-    parts.join(", ")
+    let applied = local::apply_backend(b.as_mut(), &mailbox, uid, action, me)?;
+    local::archive_local(
+        b.as_mut(),
+        &mailbox,
+        applied,
+        account.archive_folder.as_deref(),
+    )
 }
 
 #[cfg(test)]
@@ -208,11 +195,12 @@ mod tests {
         assert_eq!(parse_when("+2d", 0), Some(172_800));
         assert_eq!(
             parse_when("2026-12-01T09:00", 0)
-                .map(state::format_minute)
+                .map(crate::triage::state::format_minute)
                 .as_deref(),
             Some("202612010900")
         );
-        for bad in ["", "+", "+5x", "+-1h", "tomorrow", "2026-13-01T09:00"] {
+        assert_eq!(parse_when("tomorrow", 0), Some(86_400 + 9 * 3600));
+        for bad in ["", "+", "+5x", "+-1h", "later", "2026-13-01T09:00"] {
             assert_eq!(parse_when(bad, 0), None, "{bad:?}");
         }
     }

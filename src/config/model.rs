@@ -22,6 +22,9 @@ pub struct Config {
     /// Key bindings that replace the defaults, per context.
     #[serde(default)]
     pub keys: Keys,
+    /// The team: who messages can be assigned to.
+    #[serde(default)]
+    pub team: Team,
     /// Where this configuration was read from; set by the loader, not by the file.
     #[serde(skip)]
     pub source: PathBuf,
@@ -45,6 +48,9 @@ pub struct Ui {
     pub theme: String,
     /// Side-by-side order of accounts; `None` means every account in file order.
     pub columns: Option<Vec<String>>,
+    /// The team view every column starts in: open, mine, unassigned, pending, done or all.
+    #[serde(default = "default_view")]
+    pub view: String,
 }
 
 impl Default for Ui {
@@ -52,8 +58,21 @@ impl Default for Ui {
         Ui {
             theme: default_theme(),
             columns: None,
+            view: default_view(),
         }
     }
+}
+
+fn default_view() -> String {
+    "open".to_string()
+}
+
+/// `[team]`: the roster `A` (assign) offers; agents seen in keywords are offered too.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    #[serde(default)]
+    pub agents: Vec<String>,
 }
 
 fn default_theme() -> String {
@@ -182,6 +201,11 @@ pub struct Account {
     pub smtp: Option<Smtp>,
     pub sendmail: Option<Sendmail>,
     pub file: Option<FileOutbox>,
+    /// Where internal notes are appended. Default: `Notes` beside the IMAP mailbox
+    /// (`shared/support/INBOX` → `shared/support/Notes`), or `Notes` of the Maildir.
+    pub notes_folder: Option<String>,
+    /// Where `done` also moves a message (optional): e.g. `shared/support/Archive`.
+    pub archive_folder: Option<String>,
 }
 
 impl Account {
@@ -261,6 +285,30 @@ pub struct Imap {
     #[serde(default = "inbox")]
     pub mailbox: String,
     pub sent: Option<String>,
+    /// Where team state lives on this server (see `crate::triage::folders`).
+    #[serde(default)]
+    pub team_state: TeamStateSetting,
+}
+
+/// `team_state` of `[account.imap]`: keep team state in IMAP keywords, or in folders beside the
+/// mailbox and `\Flagged`; `auto` decides from the mailbox's PERMANENTFLAGS (`\*` or not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TeamStateSetting {
+    #[default]
+    Auto,
+    Keywords,
+    Folders,
+}
+
+impl TeamStateSetting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamStateSetting::Auto => "auto",
+            TeamStateSetting::Keywords => "keywords",
+            TeamStateSetting::Folders => "folders",
+        }
+    }
 }
 
 impl Imap {

@@ -162,6 +162,28 @@ pub fn validate(config: &Config) -> Report {
     if let Err(e) = crate::ui::theme::Theme::resolve(&config.ui.theme, &config.source) {
         r.errors.push(Problem::new(None, "ui.theme", e.to_string()));
     }
+    if crate::ui::triage::View::parse(&config.ui.view).is_none() {
+        r.errors.push(Problem::new(
+            None,
+            "ui.view",
+            format!(
+                "{:?} is not a view: use open, mine, unassigned, pending, done or all",
+                crate::mail::sanitize::single_line(&config.ui.view)
+            ),
+        ));
+    }
+    for a in &config.team.agents {
+        if !is_valid_agent_id(a) {
+            r.errors.push(Problem::new(
+                None,
+                "team.agents",
+                format!(
+                    "{:?} is not a valid agent id: use only a-z, 0-9, '.', '_' and '-'",
+                    crate::mail::sanitize::single_line(a)
+                ),
+            ));
+        }
+    }
     // The keymap is built here once so a bad binding stops the program before the screen
     // opens, with the key's name, rather than becoming a key that silently does nothing.
     if let Err(problems) = crate::ui::keys::Keymap::from_config(&config.keys) {
@@ -205,6 +227,24 @@ fn validate_account(config: &Config, a: &Account, r: &mut Report) {
         err(
             "display_name",
             "contains a control character (line breaks are not allowed in a header)".into(),
+        );
+    }
+    if a.notes_folder
+        .as_deref()
+        .is_some_and(|f| f.trim().is_empty() || has_control(f))
+    {
+        err(
+            "notes_folder",
+            "must be a non-empty folder name without control characters".into(),
+        );
+    }
+    if a.archive_folder
+        .as_deref()
+        .is_some_and(|f| f.trim().is_empty() || has_control(f))
+    {
+        err(
+            "archive_folder",
+            "must be a non-empty folder name without control characters".into(),
         );
     }
     match &a.signature {

@@ -238,6 +238,12 @@ phone = "+1 555 0100"
 
 [ui]
 columns = ["support", "sales", "billing"]
+# The team view each column starts in; `V` cycles open, mine, unassigned, pending, done, all.
+view = "open"
+
+# Who `A` (assign) offers; agents seen in the mailboxes' keywords are offered too.
+[team]
+agents = ["alice", "bob", "carol", "dmitri"]
 
 # Send As: mail goes out from support@ (or from help@ when the customer wrote there).
 [[account]]

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod backend;
 pub mod connect;
 pub mod idle;
+pub mod notes;
 pub mod probe;
 pub mod summary;
 pub mod sync;

@@ -43,6 +43,8 @@ pub struct Probe {
     pub uid_validity: Option<u32>,
     /// Whether the Sent folder exists, when one is configured.
     pub sent_exists: Option<bool>,
+    /// The hierarchy delimiter LIST gives for the mailbox (None: none, or LIST failed).
+    pub delimiter: Option<char>,
 }
 
 impl Probe {
@@ -123,6 +125,16 @@ fn probe_session(
         Some(r) => Rights::parse(r),
         None => Rights::from_select(probe.read_only, &probe.permanent_flags),
     };
+    probe.delimiter = session
+        .list(Some(""), Some(&quoted))
+        .ok()
+        .and_then(|names| {
+            names
+                .iter()
+                .next()
+                .and_then(|n| n.delimiter())
+                .and_then(|d| d.chars().next())
+        });
     if let Some(sent) = sent {
         probe.sent_exists = Some(
             session

@@ -15,12 +15,17 @@ use super::connect::{
     DEFAULT_READ_BUDGET, ImapConn, Target, credential, describe, open_session_with,
 };
 use super::idle::{IdleSignal, IdleStartError, IdleWatcher};
+use super::notes::{self, NotesError};
 use super::sync::{MailboxState, SyncEvent, sync_with};
 use crate::backend::{FlagChange, StoreOutcome};
-use crate::config::{Account, Imap, Secret};
+use crate::config::{Account, Agent, Imap, Secret};
+use crate::mail::note::{self, Note};
+use crate::mail::sanitize::single_line;
 use crate::net::Server;
 use crate::store::bodies::BodyCache;
 use crate::store::cache::HeaderCache;
+use crate::triage::act::{self, ActError, Applied};
+use crate::triage::state::Action as TriageAction;
 
 /// First and last wait between reconnect attempts.
 pub const BACKOFF_START: Duration = Duration::from_millis(500);
@@ -48,6 +53,20 @@ pub enum WorkerCommand {
     /// Server-side search of the selected mailbox for `query` (free text, checked by
     /// [`search_criteria`] before it goes anywhere); answered with `WorkerEvent::SearchDone`.
     Search { id: u64, query: String },
+    /// A triage action by `agent` (claim, assign, status, snooze, replying mark), applied
+    /// atomically (see `triage::act`); answered with `WorkerEvent::TriageDone`.
+    Triage {
+        id: u64,
+        uid: u32,
+        action: TriageAction,
+        agent: String,
+    },
+    /// Append an internal note by the worker's agent on message `uid` to the account's notes
+    /// folder (never transmitted); answered with `WorkerEvent::NoteAdded`. Queued while offline.
+    AddNote { id: u64, uid: u32, text: String },
+    /// Read the notes on the message whose Message-ID is `message_id` (UID `uid`); answered
+    /// with `WorkerEvent::Notes`.
+    Notes { uid: u32, message_id: String },
     /// Log out and end the thread.
     Shutdown,
     /// From the IDLE watcher.
@@ -82,10 +101,28 @@ pub enum WorkerEvent {
         uid: u32,
         result: Result<StoreOutcome, String>,
     },
+    /// How a `Triage` ended: the state before and after, or why not.
+    TriageDone {
+        id: u64,
+        uid: u32,
+        result: Result<Applied, ActError>,
+    },
     /// The UIDs (ascending) matching a `Search`, or why the search did not run.
     SearchDone {
         id: u64,
         result: Result<Vec<u32>, String>,
+    },
+    /// How an `AddNote` ended: the notes folder and the note's UID there (when the server
+    /// says), or why not.
+    NoteAdded {
+        id: u64,
+        uid: u32,
+        result: Result<(String, Option<u32>), String>,
+    },
+    /// The notes on the message `message_id`, oldest first, or why they could not be read.
+    Notes {
+        message_id: String,
+        result: Result<Vec<Note>, String>,
     },
 }
 
@@ -146,8 +183,20 @@ pub struct AccountWorker {
 
 impl AccountWorker {
     /// Starts the worker for an IMAP account; `emit` receives every event, on the worker thread.
+    /// Without an agent it cannot add notes (see [`AccountWorker::spawn_for`]).
     pub fn spawn(
         account: &Account,
+        headers: HeaderCache,
+        bodies: BodyCache,
+        emit: Box<dyn FnMut(WorkerEvent) + Send>,
+    ) -> std::io::Result<AccountWorker> {
+        AccountWorker::spawn_for(account, None, headers, bodies, emit)
+    }
+
+    /// [`AccountWorker::spawn`] for `agent`, the author of the notes it adds.
+    pub fn spawn_for(
+        account: &Account,
+        agent: Option<Agent>,
         headers: HeaderCache,
         bodies: BodyCache,
         emit: Box<dyn FnMut(WorkerEvent) + Send>,
@@ -157,6 +206,8 @@ impl AccountWorker {
         };
         let (tx, rx) = channel();
         let name = account.name.clone();
+        let archive = account.archive_folder.clone();
+        let config = account.clone();
         let self_tx = tx.clone();
         let handle = std::thread::Builder::new()
             .name(format!("imap-{name}"))
@@ -171,6 +222,9 @@ impl AccountWorker {
                     self_tx,
                     secret: None,
                     pending: VecDeque::new(),
+                    archive,
+                    config,
+                    agent,
                 };
                 w.run();
             })?;
@@ -211,6 +265,12 @@ struct Worker {
     secret: Option<Secret>,
     /// Actions waiting for a connection.
     pending: VecDeque<WorkerCommand>,
+    /// Where `done` also moves a message (`archive_folder`).
+    archive: Option<String>,
+    /// The whole account, for notes (its address, `notes_folder`).
+    config: Account,
+    /// Who writes the notes this worker adds.
+    agent: Option<Agent>,
 }
 
 /// Why the online loop ended.
@@ -296,6 +356,20 @@ impl Worker {
                     id,
                     result: Err(why.to_string()),
                 }),
+                WorkerCommand::Triage { id, uid, .. } => (self.emit)(WorkerEvent::TriageDone {
+                    id,
+                    uid,
+                    result: Err(ActError::Server(why.to_string())),
+                }),
+                WorkerCommand::AddNote { id, uid, .. } => (self.emit)(WorkerEvent::NoteAdded {
+                    id,
+                    uid,
+                    result: Err(format!("the note was not added: {why}")),
+                }),
+                WorkerCommand::Notes { message_id, .. } => (self.emit)(WorkerEvent::Notes {
+                    message_id,
+                    result: Err(why.to_string()),
+                }),
                 _ => {}
             }
         }
@@ -332,7 +406,17 @@ impl Worker {
                 Ok(WorkerCommand::Shutdown) | Err(RecvTimeoutError::Disconnected) => return false,
                 Ok(WorkerCommand::Refresh) => return true,
                 Ok(WorkerCommand::Idle(_)) => {}
-                Ok(cmd @ WorkerCommand::Store { .. }) => self.pending.push_back(cmd),
+                Ok(
+                    cmd @ (WorkerCommand::Store { .. }
+                    | WorkerCommand::Triage { .. }
+                    | WorkerCommand::AddNote { .. }),
+                ) => self.pending.push_back(cmd),
+                // Notes read after the reconnect come with the message opened then; say why
+                // not now.
+                Ok(WorkerCommand::Notes { message_id, .. }) => (self.emit)(WorkerEvent::Notes {
+                    message_id,
+                    result: Err("offline: the server cannot be reached".to_string()),
+                }),
                 Ok(WorkerCommand::FetchBody { uid }) => {
                     // The body cache may still have it; otherwise say why not, now.
                     let result = self
@@ -585,12 +669,155 @@ impl Worker {
                     }
                 }
             }
+            WorkerCommand::Triage {
+                id,
+                uid,
+                action,
+                agent,
+            } => self.triage(conn, state, id, uid, action, agent),
+            WorkerCommand::AddNote { id, uid, text } => self.add_note(conn, state, id, uid, text),
+            WorkerCommand::Notes { uid, message_id } => self.notes(conn, state, uid, message_id),
             WorkerCommand::Shutdown => {
                 let _ = self.self_tx.send(WorkerCommand::Shutdown);
                 Ok(())
             }
         }
     }
+
+    /// Applies a triage action on this connection: MYRIGHTS and SELECT again (the rights
+    /// checked are the server's of this moment), then the atomic read-decide-store of
+    /// `triage::act`, then a sync so the column shows the result and any teammate's change.
+    fn triage(
+        &mut self,
+        conn: &mut ImapConn,
+        state: &mut MailboxState,
+        id: u64,
+        uid: u32,
+        action: TriageAction,
+        agent: String,
+    ) -> Result<(), String> {
+        let mailbox = self.imap.mailbox.clone();
+        let archive = self.archive.clone();
+        let result = act::select_with_rights(conn, &mailbox, self.imap.team_state)
+            .and_then(|sel| act::apply(conn, &sel, &mailbox, uid, &action, &agent, true))
+            .and_then(|applied| act::archive_done(conn, applied, archive.as_deref()));
+        if let Err(ActError::Server(e)) = &result
+            && !conn_alive(conn)
+        {
+            // The connection went away mid-way: try again once reconnected.
+            self.pending.push_front(WorkerCommand::Triage {
+                id,
+                uid,
+                action,
+                agent,
+            });
+            return Err(e.clone());
+        }
+        (self.emit)(WorkerEvent::TriageDone { id, uid, result });
+        self.sync_now(conn, state)
+    }
+}
+
+impl Worker {
+    /// Appends a note by the agent on `uid` to the notes folder (`imap::notes`: CREATE on
+    /// TRYCREATE; the selection is kept). The original is the mirror's row: its Message-ID
+    /// and References thread the note.
+    fn add_note(
+        &mut self,
+        conn: &mut ImapConn,
+        state: &MailboxState,
+        id: u64,
+        uid: u32,
+        text: String,
+    ) -> Result<(), String> {
+        let original = state.rows().iter().find(|s| s.uid == uid).cloned();
+        let (Some(agent), Some(original)) = (self.agent.clone(), original) else {
+            let why = if self.agent.is_none() {
+                "no agent is configured ([agent]): a note needs an author".to_string()
+            } else {
+                format!(
+                    "no message with UID {uid} in \"{}\"",
+                    single_line(&self.imap.mailbox)
+                )
+            };
+            (self.emit)(WorkerEvent::NoteAdded {
+                id,
+                uid,
+                result: Err(why),
+            });
+            return Ok(());
+        };
+        let folder = match notes::notes_folder(conn, &self.config) {
+            Ok(f) => f,
+            Err(NotesError::Connection(e)) => {
+                // Nothing was appended yet: try again once reconnected.
+                self.pending
+                    .push_front(WorkerCommand::AddNote { id, uid, text });
+                return Err(e);
+            }
+            Err(e) => {
+                (self.emit)(WorkerEvent::NoteAdded {
+                    id,
+                    uid,
+                    result: Err(e.to_string()),
+                });
+                return Ok(());
+            }
+        };
+        let result = note::build(
+            &agent,
+            &self.config,
+            &original,
+            &text,
+            std::time::SystemTime::now(),
+        )
+        .map_err(NotesError::from)
+        .and_then(|built| notes::append_note(conn, &folder, &built.raw));
+        let (result, lost) = match result {
+            Ok(note_uid) => (Ok((folder, note_uid)), None),
+            // The APPEND may have reached the server: not retried, since a note twice is
+            // worse than saying so.
+            Err(NotesError::Connection(e)) => (
+                Err(format!(
+                    "the connection was lost while adding the note to \"{}\": it may not have been added ({e})",
+                    single_line(&folder)
+                )),
+                Some(e),
+            ),
+            Err(e) => (Err(e.to_string()), None),
+        };
+        (self.emit)(WorkerEvent::NoteAdded { id, uid, result });
+        lost.map_or(Ok(()), Err)
+    }
+
+    /// Reads the notes on `message_id`, then selects the mailbox again (`notes_for` opens
+    /// the notes folder; the sync's SELECT restores the selection every other command uses).
+    fn notes(
+        &mut self,
+        conn: &mut ImapConn,
+        state: &mut MailboxState,
+        uid: u32,
+        message_id: String,
+    ) -> Result<(), String> {
+        let result = notes::notes_folder(conn, &self.config)
+            .and_then(|folder| notes::notes_for(conn, &folder, &message_id));
+        if let Err(NotesError::Connection(e)) = &result {
+            self.pending
+                .push_front(WorkerCommand::Notes { uid, message_id });
+            return Err(e.clone());
+        }
+        (self.emit)(WorkerEvent::Notes {
+            message_id,
+            result: result.map_err(|e| e.to_string()),
+        });
+        self.sync_now(conn, state)
+    }
+}
+
+/// Whether the session still answers (after an error whose kind was lost in a message).
+fn conn_alive(conn: &mut ImapConn) -> bool {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    conn.session.noop().is_ok()
 }
 
 #[cfg(test)]

@@ -117,11 +117,22 @@ pub fn build(
     identity: &SendIdentity,
     now: SystemTime,
 ) -> Result<Outgoing, ComposeError> {
+    build_with_id(draft, identity, message_id(&identity.from, now), now)
+}
+
+/// [`build`] with a Message-ID chosen by the caller (without brackets), e.g. one on the shared
+/// domain for a message whose From: is the agent (internal notes).
+pub fn build_with_id(
+    draft: &Draft,
+    identity: &SendIdentity,
+    message_id: String,
+    now: SystemTime,
+) -> Result<Outgoing, ComposeError> {
     check_value("Subject", &draft.subject)?;
     if draft.to.is_empty() && draft.cc.is_empty() && draft.bcc.is_empty() {
         return Err(ComposeError::NoRecipient);
     }
-    let message_id = message_id(&identity.from, now);
+    check_id("Message-ID", &message_id)?;
     let mut b = lettre::Message::builder()
         .from(mailbox(Some(&identity.from_name), &identity.from, "From")?)
         .subject(draft.subject.clone())

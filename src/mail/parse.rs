@@ -88,6 +88,22 @@ pub fn text_body(raw: &[u8]) -> String {
     out
 }
 
+/// The raw value of the first top-level header `name` (e.g. `X-Mailroom-Agent`), trimmed,
+/// unfolded, not decoded and not sanitized; `None` when absent or unparsable.
+pub fn header_text(raw: &[u8], name: &str) -> Option<String> {
+    let bounded = bound_headers(raw);
+    let msg = MessageParser::default().parse_headers(bounded.as_ref())?;
+    let value = msg.header_raw(name)?;
+    Some(
+        value
+            .split(['\r', '\n'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
 /// Returns `raw` unchanged when its header section is within bounds, or a copy whose
 /// oversized fields are cut (at a line boundary) and whose header section is capped, so the
 /// parser never sees an unbounded field. Fields after a cut one are kept: a huge To: must not

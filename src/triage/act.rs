@@ -3,9 +3,15 @@
 //! answer means a teammate was first, so read again and decide again. Without CONDSTORE, store
 //! and re-read to detect a race. Every change is verified by reading it back: a read-only
 //! server may answer OK and change nothing.
+//!
+//! On servers without permanent keywords (or with `team_state = "folders"`) the same actions
+//! move messages between team folders instead: see `super::folders`. [`select_with_rights`]
+//! decides which, [`apply`] dispatches.
 
+use super::folders::{self, Detected, Mapping};
 use super::state::{Action, TeamState, TriageError, change_for, state};
 use crate::backend::{FlagChange, StoreOutcome};
+use crate::config::TeamStateSetting;
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use crate::imap::{quote_mailbox, utf7};
@@ -22,6 +28,27 @@ pub struct Applied {
     pub after: TeamState,
     /// Read-decide-store rounds it took (more than one: a teammate changed it meanwhile).
     pub rounds: usize,
+    /// Where team state lives.
+    pub mapping: MappingKind,
+    /// Where the message went, when the action moved it (the folder mapping); `None` when it
+    /// stayed where it was. Boxed: results travel in UI events, which should stay small.
+    pub moved_to: Option<Box<MovedTo>>,
+}
+
+/// "keywords" or "folders" (see [`Mapping`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MappingKind {
+    Keywords,
+    Folders,
+}
+
+/// The folder a moved message is in now, and its UID there: the server's COPYUID (UIDPLUS) or
+/// the one found by Message-ID, else `None`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MovedTo {
+    pub mailbox: String,
+    pub uid: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,7 +67,32 @@ pub enum ActError {
     Server(String),
     #[error("the message kept changing; try again")]
     Busy,
+    /// Snooze and "replying" marks in the folder mapping.
+    #[error("{0} needs IMAP keywords, which are not kept here (team state maps to folders)")]
+    NeedsKeywords(&'static str),
+    #[error("{0:?} is not the mailbox or one of its team folders")]
+    NotTeamFolder(String),
+    #[error("team folder {folder:?}: {reason}")]
+    Folder { folder: String, reason: String },
 }
+
+/// A mailbox opened for triage: the agent's rights there and where team state lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selected {
+    pub mailbox: String,
+    pub rights: Rights,
+    /// What SELECT said (before the `team_state` setting).
+    pub detected: Detected,
+    pub mapping: Mapping,
+    /// Folder mapping only: the Message-ID of each message in the mailbox when it was
+    /// selected (at most [`SNAPSHOT_MAX`] messages). A claim whose message a teammate moved
+    /// away before this agent's first read still names the winner with it.
+    pub message_ids: std::collections::BTreeMap<u32, String>,
+}
+
+/// The largest mailbox whose Message-IDs the folder mapping reads at select time (its
+/// mailbox holds open, unassigned mail only: everything else moved to team folders).
+pub const SNAPSHOT_MAX: u32 = 20_000;
 
 impl From<ActionError> for ActError {
     fn from(e: ActionError) -> ActError {
@@ -52,8 +104,13 @@ impl From<ActionError> for ActError {
 }
 
 /// Selects `mailbox` and returns the agent's rights there (MYRIGHTS, or inferred from SELECT
-/// without ACL).
-pub fn select_with_rights(conn: &mut ImapConn, mailbox: &str) -> Result<Rights, ActError> {
+/// without ACL) and the team-state mapping: `setting`, or with `auto` the one PERMANENTFLAGS
+/// call for (`folders::detect`). The folder mapping asks LIST for the hierarchy delimiter.
+pub fn select_with_rights(
+    conn: &mut ImapConn,
+    mailbox: &str,
+    setting: TeamStateSetting,
+) -> Result<Selected, ActError> {
     let Some(quoted) = quote_mailbox(mailbox) else {
         return Err(ActError::Server(
             "the mailbox name contains a line break".into(),
@@ -74,17 +131,70 @@ pub fn select_with_rights(conn: &mut ImapConn, mailbox: &str) -> Result<Rights, 
         .select(utf7::encode(mailbox))
         .map_err(|e| ActError::Server(format!("cannot open the mailbox: {}", describe(&e))))?;
     let _ = conn.session.take_all_unsolicited().count();
-    Ok(match myrights {
+    let permanent: Vec<String> = selected
+        .permanent_flags
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let rights = match myrights {
         Some(r) => Rights::parse(&r),
-        None => Rights::from_select(
-            selected.is_read_only,
-            &selected
-                .permanent_flags
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>(),
-        ),
+        None => Rights::from_select(selected.is_read_only, &permanent),
+    };
+    let detected = folders::detect(selected.is_read_only, &permanent, &rights);
+    let wants_folders = setting == TeamStateSetting::Folders
+        || (setting == TeamStateSetting::Auto && detected == Detected::Folders);
+    let delimiter = if wants_folders {
+        delimiter_of(conn, &quoted)?
+    } else {
+        None
+    };
+    let message_ids = if wants_folders && selected.exists > 0 && selected.exists <= SNAPSHOT_MAX {
+        message_ids(conn)?
+    } else {
+        Default::default()
+    };
+    Ok(Selected {
+        mailbox: mailbox.to_string(),
+        rights,
+        detected,
+        mapping: Mapping::choose(setting, detected, mailbox, delimiter),
+        message_ids,
     })
+}
+
+fn message_ids(conn: &mut ImapConn) -> Result<std::collections::BTreeMap<u32, String>, ActError> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let fetched = conn
+        .session
+        .uid_fetch("1:*", "(UID ENVELOPE)")
+        .map_err(|e| ActError::Server(describe(&e)))?;
+    let ids = fetched
+        .iter()
+        .filter_map(|f| {
+            let id = f.envelope()?.message_id.as_ref()?;
+            Some((f.uid?, String::from_utf8_lossy(id).into_owned()))
+        })
+        .collect();
+    drop(fetched);
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(ids)
+}
+
+/// The hierarchy delimiter LIST gives for `quoted` (None: the server has none).
+fn delimiter_of(conn: &mut ImapConn, quoted: &str) -> Result<Option<char>, ActError> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let names = conn
+        .session
+        .list(Some(""), Some(quoted))
+        .map_err(|e| ActError::Server(describe(&e)))?;
+    let d = names
+        .iter()
+        .next()
+        .and_then(|n| n.delimiter())
+        .and_then(|d| d.chars().next());
+    drop(names);
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(d)
 }
 
 fn applied_ok(change: &FlagChange, keywords: &[String]) -> bool {
@@ -92,16 +202,44 @@ fn applied_ok(change: &FlagChange, keywords: &[String]) -> bool {
     change.add_keywords.iter().all(has) && !change.remove_keywords.iter().any(has)
 }
 
-/// Applies `action` by agent `me` to message `uid` of the selected mailbox. With
-/// `check_rights`, an agent without the `w` right is refused before anything is sent.
+/// Applies `action` by agent `me` to message `uid` of `mailbox`: with keywords that is
+/// `selected.mailbox` (selected by [`select_with_rights`]); with folders it may also be one of
+/// its team folders (`Pending`, `Assigned/bob`, …, as full names). With `check_rights`, an
+/// agent without the rights the mapping needs is refused before anything is sent. Leaves
+/// `selected.mailbox` selected.
 pub fn apply(
     conn: &mut ImapConn,
-    rights: Rights,
+    selected: &Selected,
+    mailbox: &str,
     uid: u32,
     action: &Action,
     me: &str,
     check_rights: bool,
 ) -> Result<Applied, ActError> {
+    match &selected.mapping {
+        Mapping::Folders(tf) => {
+            folders::apply(conn, selected, tf, mailbox, uid, action, me, check_rights)
+        }
+        Mapping::Keywords => {
+            if mailbox != selected.mailbox {
+                return Err(ActError::NotTeamFolder(crate::mail::sanitize::single_line(
+                    mailbox,
+                )));
+            }
+            apply_keywords(conn, selected, uid, action, me, check_rights)
+        }
+    }
+}
+
+fn apply_keywords(
+    conn: &mut ImapConn,
+    selected: &Selected,
+    uid: u32,
+    action: &Action,
+    me: &str,
+    check_rights: bool,
+) -> Result<Applied, ActError> {
+    let rights = selected.rights;
     if check_rights && !rights.has('w') {
         return Err(ActError::NoRight(format!(
             "triage needs the `w` right on this mailbox; yours are \"{rights}\""
@@ -124,6 +262,8 @@ pub fn apply(
                 before: before_state,
                 after: state(&keywords),
                 rounds: round,
+                mapping: MappingKind::Keywords,
+                moved_to: None,
             });
         }
         let since = if condstore { modseq } else { None };
@@ -162,7 +302,51 @@ pub fn apply(
             before: before_state,
             after,
             rounds: round,
+            mapping: MappingKind::Keywords,
+            moved_to: None,
         });
     }
     Err(ActError::Busy)
+}
+
+/// After a `done` kept in keywords, moves the message to the account's archive folder when one
+/// is configured (`archive_folder`); the move is reported in `moved_to`. A failed move leaves
+/// the message marked done where it was, and says so. The folder mapping's own `Done` folder
+/// is already where done messages go: nothing more is moved there.
+pub fn archive_done(
+    conn: &mut ImapConn,
+    applied: Applied,
+    archive: Option<&str>,
+) -> Result<Applied, ActError> {
+    archive_with(applied, archive, |uid, folder| {
+        super::folders::archive(conn, uid, folder).map_err(|e| e.to_string())
+    })
+}
+
+/// The archive step for any store: `move_to(uid, folder)` moves the message and gives its new
+/// UID when known. Only a `done` kept in keywords moves, and only with a folder configured.
+pub fn archive_with(
+    applied: Applied,
+    archive: Option<&str>,
+    move_to: impl FnOnce(u32, &str) -> Result<Option<u32>, String>,
+) -> Result<Applied, ActError> {
+    let Some(folder) = archive else {
+        return Ok(applied);
+    };
+    if applied.action != Action::Done.name() || applied.mapping != MappingKind::Keywords {
+        return Ok(applied);
+    }
+    match move_to(applied.uid, folder) {
+        Ok(uid) => Ok(Applied {
+            moved_to: Some(Box::new(MovedTo {
+                mailbox: folder.to_string(),
+                uid,
+            })),
+            ..applied
+        }),
+        Err(e) => Err(ActError::Folder {
+            folder: crate::mail::sanitize::single_line(folder),
+            reason: format!("marked done, but not moved there: {e}"),
+        }),
+    }
 }

@@ -2,4 +2,7 @@
 //! server atomically (`act`).
 
 pub mod act;
+pub mod folders;
+pub mod local;
 pub mod state;
+pub mod when;

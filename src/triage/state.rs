@@ -33,9 +33,14 @@ pub struct TeamState {
     pub snoozed_until: Option<i64>,
 }
 
+/// The rest of `keyword` after `prefix` (ASCII, caselessly), if there is a rest. Keywords come
+/// from the server: `get` so a multi-byte character across the boundary is no panic.
 fn suffix<'a>(keyword: &'a str, prefix: &str) -> Option<&'a str> {
-    (keyword.len() > prefix.len() && keyword[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &keyword[prefix.len()..])
+    keyword
+        .get(..prefix.len())
+        .filter(|p| p.eq_ignore_ascii_case(prefix))
+        .and_then(|_| keyword.get(prefix.len()..))
+        .filter(|rest| !rest.is_empty())
 }
 
 /// `YYYYMMDDHHMM` (UTC) → Unix seconds.
@@ -340,6 +345,19 @@ mod tests {
         .unwrap();
         assert_eq!(c.add_keywords, ["$snoozed.202612010900"]);
         assert_eq!(c.remove_keywords, ["$snoozed.202611300000"]);
+    }
+
+    #[test]
+    fn keywords_with_multibyte_characters_are_read_without_panic() {
+        let st = state(&kw(&[
+            "$assignéd",
+            "$assigne\u{e9}x",
+            "$snoozé.1",
+            "$ü",
+            "é",
+        ]));
+        assert_eq!(st, TeamState::default());
+        assert!(change_for(&Action::Reopen, "alice", &kw(&["$snoozeé", "$doné"])).is_ok());
     }
 
     #[test]

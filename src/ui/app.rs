@@ -14,8 +14,10 @@ use super::event::{Command, Event, Opened, OutboxStatus, RawMessage};
 use super::keys::{Action, Context, Keymap};
 use super::layout;
 pub use super::layout::ReaderMode;
+use super::notes::{self, Leave, NoteEditor, PendingNote, ReaderNotes};
 use super::prompt::{self, Cmd, History, Prompt, PromptKind, Sources};
 use super::theme::{BUILTIN, Theme};
+use super::triage::{Counts, RowState, View, describe};
 use super::wrap::wrap;
 use crate::backend::{Address, FlagChange, Flags, Summary};
 use crate::config::Config;
@@ -28,6 +30,8 @@ use crate::policy::identity;
 use crate::policy::rights::Rights;
 use crate::smtp::pipeline::Outcome;
 use crate::store::drafts;
+use crate::triage::act::{ActError, Applied};
+use crate::triage::state::Action as TriageAction;
 
 /// Bodies longer than this are cut before display: a reader is no place for a 50 MB log.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -156,14 +160,21 @@ pub fn row_matches(s: &Summary, text: &str) -> bool {
     Needle::new(text).matches(s)
 }
 
-/// `$assigned.` (any agent), compared caselessly as IMAP keywords are.
-fn is_assigned_keyword(k: &str) -> bool {
-    k.as_bytes()
-        .get(..ASSIGNED.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(ASSIGNED.as_bytes()))
-}
-
 const ASSIGNED: &str = "$assigned.";
+const REPLYING: &str = crate::triage::state::REPLYING;
+/// A "replying" mark this client has seen for longer than this is shown as stale and no
+/// longer asks before a reply (keywords carry no time: the age is from when it was first seen).
+pub const REPLYING_STALE_SECS: i64 = 30 * 60;
+
+/// The agent of a `$replying.<agent>` keyword (as written; not validated).
+fn replying_agent(keyword: &str) -> Option<&str> {
+    let n = REPLYING.len();
+    keyword
+        .get(..n)
+        .filter(|p| p.eq_ignore_ascii_case(REPLYING))
+        .and_then(|_| keyword.get(n..))
+        .filter(|a| !a.is_empty())
+}
 
 /// One account's message list.
 #[derive(Debug, Clone)]
@@ -182,10 +193,16 @@ pub struct Column {
     /// Newest first (arrival time, then UID). Raw: sanitized when drawn.
     pub rows: Vec<Summary>,
     pub unread: usize,
-    /// Rows without any `$assigned.*` keyword.
+    /// Open rows without any `$assigned.*` keyword.
     pub unassigned: usize,
-    /// Rows assigned to the agent at the keyboard.
+    /// Open rows assigned to the agent at the keyboard.
     pub mine: usize,
+    /// Which rows the column shows by team state (`V` cycles).
+    pub team_view: View,
+    /// How many rows each view shows, and when the next snooze ends.
+    pub counts: Counts,
+    /// The clock the views were computed with (snoozes hide rows until their time).
+    now: i64,
     /// Whether the account is on an IMAP server, so `:search` asks the server; a local folder
     /// is searched in its rows.
     pub imap: bool,
@@ -207,6 +224,10 @@ pub struct Column {
     /// order when threads are on). `None` shows every row (of `threads`, else of `rows`)
     /// without the cost of an index per row.
     view: Option<Vec<(usize, u8)>>,
+    /// When this client first saw each `$replying.<agent>` mark, by UID: (agent, lower-cased;
+    /// Unix seconds). IMAP keywords carry no time, so a mark's age is how long this client has
+    /// seen it; updated only for rows that come or change, never per frame.
+    replying_seen: HashMap<u32, Vec<(String, i64)>>,
 }
 
 impl Column {
@@ -222,6 +243,10 @@ impl Column {
             unread: 0,
             unassigned: 0,
             mine: 0,
+            // Every row until the configuration names a view (`with_config`).
+            team_view: View::All,
+            counts: Counts::default(),
+            now: 0,
             imap: false,
             rights: None,
             filter: None,
@@ -231,6 +256,7 @@ impl Column {
             mine_keyword: None,
             threads: None,
             view: None,
+            replying_seen: HashMap::new(),
         }
     }
 
@@ -310,12 +336,16 @@ impl Column {
             }) => Some(uids),
             _ => None,
         };
-        if needle.is_none() && found.is_none() {
+        let team_view = self.team_view;
+        if needle.is_none() && found.is_none() && team_view == View::All {
             self.view = None;
             return;
         }
+        let (me, now) = (self.agent(), self.now);
         let passes = |s: &Summary| {
-            found.is_none_or(|f| f.contains(&s.uid)) && needle.as_ref().is_none_or(|n| n.matches(s))
+            found.is_none_or(|f| f.contains(&s.uid))
+                && needle.as_ref().is_none_or(|n| n.matches(s))
+                && (team_view == View::All || RowState::of(s, me, now).shown_in(team_view))
         };
         self.view = Some(match &self.threads {
             Some(t) => t
@@ -362,6 +392,9 @@ impl Column {
             rows.reverse();
             rows.retain(|s| seen.insert(s.uid));
         }
+        for s in &rows {
+            self.note_replying(s.uid, &s.keywords);
+        }
         self.rows.extend(rows);
         // Stable sort finds the existing sorted run and the new batch: close to linear.
         self.rows.sort_by(|a, b| {
@@ -370,9 +403,7 @@ impl Column {
                 .then(b.uid.cmp(&a.uid))
         });
         self.rethread();
-        if self.view.is_some() {
-            self.rebuild_view();
-        }
+        self.rebuild_view();
         if let Some(uid) = keep
             && let Some(i) = self.position_of(uid)
         {
@@ -384,9 +415,10 @@ impl Column {
 
     /// Updates flags and keywords in place; the order (by date) and so the selection stay.
     /// False when none of the UIDs is shown.
-    fn apply_flags(&mut self, updates: Vec<FlagUpdate>) -> bool {
+    fn apply_flags(&mut self, updates: Vec<FlagUpdate>, height: usize) -> bool {
         let by_uid: HashMap<u32, FlagUpdate> = updates.into_iter().map(|u| (u.uid, u)).collect();
         let mut changed = false;
+        let mut touched = Vec::new();
         for row in &mut self.rows {
             if let Some(u) = by_uid.get(&row.uid) {
                 row.flags = u.flags;
@@ -395,10 +427,32 @@ impl Column {
                     row.modseq = u.modseq;
                 }
                 changed = true;
+                touched.push(row.uid);
+            }
+        }
+        for uid in touched {
+            if let Some(u) = by_uid.get(&uid) {
+                self.note_replying(uid, &u.keywords);
             }
         }
         if changed {
             self.recount();
+            // A changed state may move rows in or out of the view: keep the selection on its
+            // message while it is shown.
+            if self.team_view != View::All {
+                let keep = self.selected_row().map(|s| s.uid);
+                let before = self.selected;
+                self.rebuild_view();
+                if let Some(i) = keep.and_then(|uid| self.position_of(uid)) {
+                    self.selected = i;
+                }
+                // Rows that left above the selection pull the page up with it, so the
+                // selected row stays where it was on screen.
+                self.offset = self
+                    .offset
+                    .saturating_sub(before.saturating_sub(self.selected));
+                self.clamp_view(height);
+            }
         }
         changed
     }
@@ -424,10 +478,9 @@ impl Column {
         if self.rows.len() == len {
             return false;
         }
+        self.replying_seen.retain(|uid, _| !gone.contains(uid));
         self.rethread();
-        if self.view.is_some() {
-            self.rebuild_view();
-        }
+        self.rebuild_view();
         self.selected -= before_selected;
         self.offset -= before_offset;
         // Threads may regroup when a message goes (its replies move up a level): follow the
@@ -446,9 +499,12 @@ impl Column {
     /// (their UIDs may name other messages now). The filter is text and stays.
     fn clear(&mut self) {
         self.rows.clear();
+        self.replying_seen.clear();
         self.unread = 0;
         self.unassigned = 0;
         self.mine = 0;
+        self.counts = Counts::default();
+        self.view = None;
         self.selected = 0;
         self.offset = 0;
         self.exists = None;
@@ -459,18 +515,73 @@ impl Column {
     }
 
     fn recount(&mut self) {
-        let (mut unread, mut unassigned, mut mine) = (0, 0, 0);
-        for s in &self.rows {
-            unread += usize::from(!s.flags.seen);
-            if !s.keywords.iter().any(|k| is_assigned_keyword(k)) {
-                unassigned += 1;
-            } else if let Some(me) = &self.mine_keyword
-                && s.keywords.iter().any(|k| k.eq_ignore_ascii_case(me))
-            {
-                mine += 1;
+        self.unread = self.rows.iter().filter(|s| !s.flags.seen).count();
+        self.counts = Counts::of(&self.rows, self.agent(), self.now);
+        (self.unassigned, self.mine) = (self.counts.unassigned, self.counts.mine);
+    }
+
+    /// The agent at the keyboard, when known.
+    fn agent(&self) -> Option<&str> {
+        self.mine_keyword
+            .as_deref()
+            .and_then(|k| k.get(ASSIGNED.len()..))
+    }
+
+    /// Records the `$replying.*` marks of a row that came or changed: a new mark is dated now,
+    /// a known one keeps its date, a mark that is gone is forgotten.
+    fn note_replying(&mut self, uid: u32, keywords: &[String]) {
+        if !keywords.iter().any(|k| replying_agent(k).is_some()) {
+            self.replying_seen.remove(&uid);
+            return;
+        }
+        let old = self.replying_seen.remove(&uid).unwrap_or_default();
+        let mut marks: Vec<(String, i64)> = Vec::new();
+        for agent in keywords.iter().filter_map(|k| replying_agent(k)) {
+            let agent = agent.to_ascii_lowercase();
+            if marks.iter().any(|(a, _)| *a == agent) {
+                continue;
+            }
+            let seen = old
+                .iter()
+                .find(|(a, _)| *a == agent)
+                .map_or(self.now, |(_, t)| *t);
+            marks.push((agent, seen));
+        }
+        self.replying_seen.insert(uid, marks);
+    }
+
+    /// Whether `agent`'s "replying" mark on `uid` is stale: this client has seen it for more
+    /// than `REPLYING_STALE_SECS` (a mark left by a crash or a forgotten pane).
+    pub fn replying_stale(&self, uid: u32, agent: &str) -> bool {
+        self.replying_seen.get(&uid).is_some_and(|marks| {
+            marks.iter().any(|(a, seen)| {
+                a.eq_ignore_ascii_case(agent) && self.now - seen > REPLYING_STALE_SECS
+            })
+        })
+    }
+
+    /// Shows another team view; the selected message stays selected while it is shown.
+    pub fn set_team_view(&mut self, view: View, height: usize) {
+        self.team_view = view;
+        self.refilter(height);
+    }
+
+    /// Moves the column's clock; when a snooze has ended, its row comes back into view.
+    fn set_now(&mut self, now: i64, height: usize) {
+        let woke = self.counts.next_wake.is_some_and(|w| w <= now);
+        if self.now == 0 && now > 0 {
+            // Marks seen before the clock was known are dated from its first tick.
+            for marks in self.replying_seen.values_mut() {
+                for (_, seen) in marks.iter_mut().filter(|(_, t)| *t == 0) {
+                    *seen = now;
+                }
             }
         }
-        (self.unread, self.unassigned, self.mine) = (unread, unassigned, mine);
+        self.now = now;
+        if woke {
+            self.recount();
+            self.refilter(height);
+        }
     }
 
     fn select(&mut self, index: usize, height: usize) {
@@ -515,10 +626,16 @@ pub struct Reader {
     /// loading, or when the message is too large to keep.
     pub raw: Option<RawMessage>,
     /// The body wrapped to `wrap_width` (with the full attachment list at its end when it is
-    /// too long for the header area).
+    /// too long for the header area), then the message's internal notes.
     pub lines: Vec<String>,
     pub wrap_width: usize,
     pub scroll: usize,
+    /// The message's Message-ID, when a note can be linked to it.
+    pub message_id: Option<String>,
+    /// The internal notes on the message, shown after it.
+    pub notes: ReaderNotes,
+    /// Where the notes start in `lines` (drawn in the `reader_note` style from there on).
+    pub notes_from: usize,
 }
 
 impl Reader {
@@ -548,6 +665,11 @@ impl Reader {
         }
         headers.push(("Date", when));
         headers.push(("Subject", sanitize::single_line(&s.subject)));
+        headers.push(("Team", describe(&crate::triage::state::state(&s.keywords))));
+        let message_id = s
+            .message_id
+            .clone()
+            .filter(|id| crate::mail::note::is_linkable_id(id));
         Reader {
             account_idx,
             uid: s.uid,
@@ -558,7 +680,23 @@ impl Reader {
             lines: Vec::new(),
             wrap_width: 0,
             scroll: 0,
+            notes: if message_id.is_some() {
+                ReaderNotes::Loading
+            } else {
+                ReaderNotes::None
+            },
+            message_id,
+            notes_from: 0,
         }
+    }
+
+    /// The command that reads the open message's notes, when it can have any.
+    fn notes_command(&self) -> Option<Command> {
+        self.message_id.clone().map(|message_id| Command::Notes {
+            account_idx: self.account_idx,
+            uid: self.uid,
+            message_id,
+        })
     }
 
     fn rewrap(&mut self, width: usize) {
@@ -574,6 +712,11 @@ impl Reader {
             for a in &self.attachments {
                 self.lines.extend(wrap(&attachment_label(a), width));
             }
+        }
+        self.notes_from = self.lines.len();
+        if matches!(self.body, Body::Text(_)) {
+            self.lines
+                .extend(notes::lines(&self.notes, self.message_id.as_deref(), width));
         }
     }
 
@@ -675,6 +818,28 @@ fn truncate(mut s: String, max: usize) -> (String, bool) {
 pub struct Help {
     pub context: Context,
     pub scroll: usize,
+}
+
+/// A yes/no question in the status line: `y` does what it asks, any other key cancels
+/// (Ctrl-c still quits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    /// Sanitized, ending in "(y/n)".
+    pub question: String,
+    /// What the status line says when the answer is no.
+    pub declined: String,
+    pub then: Confirmed,
+}
+
+/// What a `Confirm` does on `y`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    /// Open the compose pane of `kind` for message `uid` of `account_idx`.
+    Compose {
+        kind: Kind,
+        account_idx: usize,
+        uid: u32,
+    },
 }
 
 /// A flag change sent and not yet answered, so a refusal can undo what the row shows.
@@ -816,9 +981,22 @@ pub struct App {
     pub compose: Option<Compose>,
     /// Saved drafts, newest first (restored at start, kept up to date while composing).
     pub drafts: Vec<drafts::Draft>,
+    /// The open yes/no question, which takes the next key.
+    pub confirm: Option<Confirm>,
+    /// The message (account, UID) this client marked `$replying.<agent>` for the open compose
+    /// pane; cleared when the pane is sent or closed.
+    pub replying_mark: Option<(usize, u32)>,
     /// Names the next store or search, so answers can be matched to requests.
     next_id: u64,
     pending_stores: HashMap<u64, PendingStore>,
+    /// Triage actions sent to workers, by id: (account, UID, what was asked).
+    pending_triage: HashMap<u64, (usize, u32, TriageAction)>,
+    /// The open internal note pane (`n`).
+    pub note: Option<NoteEditor>,
+    /// Notes sent to workers, by id, so a failed one can be given back.
+    pending_notes: HashMap<u64, PendingNote>,
+    /// Ended snoozes being cleared, by store id, so each is asked for once.
+    waking: HashMap<u64, (usize, u32)>,
 }
 
 impl App {
@@ -851,8 +1029,14 @@ impl App {
             config: None,
             compose: None,
             drafts: Vec::new(),
+            confirm: None,
+            replying_mark: None,
             next_id: 1,
             pending_stores: HashMap::new(),
+            pending_triage: HashMap::new(),
+            note: None,
+            pending_notes: HashMap::new(),
+            waking: HashMap::new(),
         }
     }
 
@@ -870,6 +1054,12 @@ impl App {
 
     /// Uses `config` for composing (identities, signatures).
     pub fn with_config(mut self, config: std::sync::Arc<Config>) -> App {
+        // Validation has checked the name; an unknown one keeps the default.
+        let view = View::parse(&config.ui.view).unwrap_or_default();
+        let h = self.list_height();
+        for c in &mut self.columns {
+            c.set_team_view(view, h);
+        }
         self.config = Some(config);
         self
     }
@@ -949,7 +1139,8 @@ impl App {
 
     /// Where keys go now (below any help overlay or open line).
     pub fn context(&self) -> Context {
-        if self.compose.is_some() {
+        // The note pane edits text as the compose pane does, with its keys.
+        if self.compose.is_some() || self.note.is_some() {
             Context::Compose
         } else if self.reader.is_some() {
             Context::Reader
@@ -1001,9 +1192,11 @@ impl App {
     pub fn needs_clock(&self) -> bool {
         // While composing, the clock drives the draft's autosave.
         self.compose.is_some()
-            || self.columns.iter().any(
-                |c| matches!(c.link, Some(Link::Offline { retry_at, .. }) if retry_at > self.now),
-            )
+            || self.columns.iter().any(|c| {
+                matches!(c.link, Some(Link::Offline { retry_at, .. }) if retry_at > self.now)
+                    // A snooze ending within the minute wakes on time, not up to a tick late.
+                    || c.counts.next_wake.is_some_and(|w| w <= self.now + 60)
+            })
     }
 
     /// Re-fits scroll positions and wrapping after a resize or a layout change.
@@ -1082,6 +1275,14 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
         Event::Paste(text) => {
             if app.help.is_none() && app.prompt.is_none() && app.compose.is_some() {
                 compose_paste(app, &text);
+            } else if app.help.is_none()
+                && app.prompt.is_none()
+                && let Some(n) = &mut app.note
+            {
+                if n.saving.is_none() && n.ask.is_none() {
+                    n.body.insert(&text);
+                }
+                app.dirty = true;
             } else if let Some(p) = &mut app.prompt {
                 p.insert(&text);
                 if p.kind == PromptKind::Filter {
@@ -1100,11 +1301,28 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
         Event::Tick(now) => {
             app.now = now;
             app.dirty = true;
-            return autosave(app, false);
+            let mut commands = wake_snoozes(app, now);
+            commands.extend(autosave(app, false));
+            return commands;
         }
-        Event::SendDone { draft_id, result } => {
-            send_done(app, &draft_id, result);
-        }
+        Event::TriageDone {
+            account_idx,
+            id,
+            uid,
+            result,
+        } => triage_done(app, account_idx, id, uid, result),
+        Event::NoteAdded {
+            account_idx,
+            id,
+            uid,
+            result,
+        } => return note_added(app, account_idx, id, uid, result),
+        Event::Notes {
+            account_idx,
+            message_id,
+            notes,
+        } => notes_arrived(app, account_idx, &message_id, notes),
+        Event::SendDone { draft_id, result } => return send_done(app, &draft_id, result),
         Event::Edited(result) => {
             app.dirty = true;
             match result {
@@ -1114,6 +1332,9 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
                         c.field = Field::Body;
                         c.unsaved = true;
                         app.say("body reloaded from the editor");
+                    } else if let Some(n) = &mut app.note {
+                        n.body.set_text(text.trim_end_matches('\n'));
+                        app.say("note reloaded from the editor");
                     }
                 }
                 Err(e) => app.fail(format!("editor: {}", sanitize::single_line(e.trim()))),
@@ -1132,7 +1353,9 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
             let h = app.list_height();
             if let Some(c) = app.column_mut(account_idx) {
                 c.add_rows(rows, h);
+                refresh_reader_team(app, account_idx);
                 app.dirty = true;
+                return wake_if_overdue(app, account_idx);
             }
         }
         Event::Cached { account_idx, rows } => {
@@ -1143,6 +1366,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
                     c.state = LoadState::Cached;
                 }
                 app.dirty = true;
+                return wake_if_overdue(app, account_idx);
             }
         }
         Event::Synced {
@@ -1159,10 +1383,13 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
             account_idx,
             updates,
         } => {
+            let h = app.list_height();
             if let Some(c) = app.column_mut(account_idx)
-                && c.apply_flags(updates)
+                && c.apply_flags(updates, h)
             {
+                refresh_reader_team(app, account_idx);
                 app.dirty = true;
+                return wake_if_overdue(app, account_idx);
             }
         }
         Event::Vanished { account_idx, uids } => {
@@ -1368,6 +1595,7 @@ fn store_done(
     result: Result<(), String>,
 ) -> Vec<Command> {
     let pending = app.pending_stores.remove(&id);
+    app.waking.remove(&id);
     let Err(e) = result else {
         return Vec::new();
     };
@@ -1408,6 +1636,9 @@ fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     if k.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    if app.confirm.is_some() {
+        return confirm_key(app, k);
+    }
     if app.help.is_some() {
         return help_key(app, k);
     }
@@ -1416,6 +1647,9 @@ fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     }
     if app.compose.is_some() {
         return compose_key(app, k);
+    }
+    if app.note.is_some() {
+        return note_key(app, k);
     }
     let ctx = app.context();
     let Some(action) = app.keymap.lookup(ctx, k) else {
@@ -1457,6 +1691,30 @@ fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
         Action::Reply => open_compose(app, Kind::Reply),
         Action::ReplyAll => open_compose(app, Kind::ReplyAll),
         Action::Forward => open_compose(app, Kind::Forward),
+        Action::Claim => triage(app, TriageAction::Claim),
+        Action::Pending => triage(app, TriageAction::Pending),
+        Action::Done => triage(app, TriageAction::Done),
+        Action::Reopen => triage(app, TriageAction::Reopen),
+        Action::Assign => {
+            triage_prompt(app, "assign ", "AGENT  (Tab completes from the team)");
+            Vec::new()
+        }
+        Action::Snooze => {
+            triage_prompt(
+                app,
+                "snooze ",
+                "WHEN  30m | 4h | 2d | tomorrow | mon | 2026-12-01 09:00 (UTC)",
+            );
+            Vec::new()
+        }
+        Action::NextView => {
+            set_view(app, None);
+            Vec::new()
+        }
+        Action::Note => {
+            open_note(app);
+            Vec::new()
+        }
         _ if ctx == Context::Reader => {
             reader_action(app, action);
             Vec::new()
@@ -1496,6 +1754,9 @@ fn help_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     let Some(action) = action else {
         return Vec::new();
     };
+    if action == Action::ForceQuit {
+        return quit(app);
+    }
     let page = app.help_height().max(1);
     let max = help_lines_len(&app.keymap, ctx).saturating_sub(page);
     let Some(help) = &mut app.help else {
@@ -1503,7 +1764,6 @@ fn help_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     };
     let s = help.scroll;
     help.scroll = match action {
-        Action::ForceQuit => return vec![Command::Quit],
         Action::Help | Action::Quit | Action::Close | Action::Clear => {
             app.help = None;
             app.dirty = true;
@@ -1530,6 +1790,7 @@ fn sources(app: &App) -> Sources {
         accounts: app.columns.iter().map(|c| c.name.clone()).collect(),
         themes: builtin_themes(),
         attachments: app.reader.as_ref().map_or(0, |r| r.attachments.len()),
+        agents: known_agents(app),
     }
 }
 
@@ -1632,6 +1893,11 @@ fn finish_prompt(app: &mut App, p: Prompt) -> Vec<Command> {
 /// (or one that a slow link split from an arrow key) never loses it; Up brings it back. In the
 /// filter line, Esc also clears the filter.
 fn cancel_prompt(app: &mut App, p: Prompt) {
+    // A line a key opened with a command in it (`A`: `assign `) and left as it was holds
+    // nothing typed: nothing to keep.
+    if p.kind == PromptKind::Command && p.untouched() && !p.text.is_empty() {
+        return;
+    }
     match p.kind {
         PromptKind::Command => app.command_history.push(&p.text),
         PromptKind::Filter => {
@@ -1726,6 +1992,30 @@ fn run_command(app: &mut App, line: &str) -> Vec<Command> {
         },
         Cmd::Drafts(None) => list_drafts(app),
         Cmd::Drafts(Some(n)) => return reopen_draft(app, n),
+        Cmd::Claim => return triage(app, TriageAction::Claim),
+        Cmd::Assign(agent) => {
+            let agent = agent.trim().to_ascii_lowercase();
+            if !crate::config::is_valid_agent_id(&agent) {
+                app.fail(format!(
+                    "{:?} is not an agent id (a-z, 0-9, '.', '_', '-')",
+                    sanitize::single_line(&agent)
+                ));
+                return Vec::new();
+            }
+            return triage(app, TriageAction::Assign(agent));
+        }
+        Cmd::Unassign => return triage(app, TriageAction::Unassign),
+        Cmd::Pending => return triage(app, TriageAction::Pending),
+        Cmd::Done => return triage(app, TriageAction::Done),
+        Cmd::Reopen => return triage(app, TriageAction::Reopen),
+        Cmd::Snooze(when) => match crate::triage::when::parse(&when, app.now) {
+            Some(until) => return triage(app, TriageAction::Snooze(until)),
+            None => app.fail(format!(
+                "snooze: {:?} is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD [HH:MM], UTC)",
+                sanitize::single_line(when.trim())
+            )),
+        },
+        Cmd::View(view) => set_view(app, view),
         Cmd::Help => {
             app.help = Some(Help {
                 context: app.context(),
@@ -2116,9 +2406,13 @@ fn list_action(app: &mut App, action: Action) -> Vec<Command> {
             if let Some(s) = c.selected_row() {
                 let account_idx = c.account_idx;
                 let uid = s.uid;
-                app.reader = Some(Reader::new(account_idx, s));
+                let reader = Reader::new(account_idx, s);
+                let notes = reader.notes_command();
+                app.reader = Some(reader);
                 app.fit_views();
-                return vec![Command::Open { account_idx, uid }];
+                return std::iter::once(Command::Open { account_idx, uid })
+                    .chain(notes)
+                    .collect();
             }
         }
         _ => {}
@@ -2192,13 +2486,197 @@ fn new_compose(app: &mut App, config: &Config, account_idx: usize, kind: Kind) -
 }
 
 /// `c`, `r`, `R`, `f`: opens the compose pane (replies and forwards for the open message, else
-/// the selected row).
+/// the selected row). A reply or forward to a message a teammate is replying to (a "replying"
+/// mark that is not stale) asks first.
 fn open_compose(app: &mut App, kind: Kind) -> Vec<Command> {
     let Some(config) = app.config.clone() else {
         app.fail("composing needs the configuration (run mailroom with a config file)");
         return Vec::new();
     };
     let found = original(app);
+    if kind != Kind::New
+        && let Some((account_idx, o, _)) = &found
+        && let Some(question) = replying_question(app, *account_idx, o, kind)
+    {
+        app.confirm = Some(Confirm {
+            question,
+            declined: format!("not opened: the {} was cancelled", kind.label()),
+            then: Confirmed::Compose {
+                kind,
+                account_idx: *account_idx,
+                uid: o.uid,
+            },
+        });
+        app.dirty = true;
+        return Vec::new();
+    }
+    start_compose(app, &config, kind, found)
+}
+
+/// The question before answering `o` while teammates are replying to it (fresh marks only),
+/// or `None` when nobody else is.
+fn replying_question(app: &App, account_idx: usize, o: &Summary, kind: Kind) -> Option<String> {
+    const NAMED: usize = 3;
+    let c = app.columns.iter().find(|c| c.account_idx == account_idx)?;
+    let me = app.agent_id.as_deref();
+    let mut others: Vec<String> = Vec::new();
+    for agent in o.keywords.iter().filter_map(|k| replying_agent(k)) {
+        let agent = agent.to_ascii_lowercase();
+        if me.is_some_and(|me| me.eq_ignore_ascii_case(&agent))
+            || !crate::config::is_valid_agent_id(&agent)
+            || others.contains(&agent)
+            || c.replying_stale(o.uid, &agent)
+        {
+            continue;
+        }
+        others.push(agent);
+    }
+    let who = match others.as_slice() {
+        [] => return None,
+        [one] => format!("{one} is"),
+        many if many.len() <= NAMED => format!("{} are", many.join(", ")),
+        many => format!(
+            "{} and {} more are",
+            many[..NAMED].join(", "),
+            many.len() - NAMED
+        ),
+    };
+    let verb = match kind {
+        Kind::Forward => "forward",
+        Kind::ReplyAll => "reply to all",
+        Kind::Reply | Kind::New => "reply",
+    };
+    Some(sanitize::single_line(&format!(
+        "{who} replying to this message — {verb} anyway? (y/n)"
+    )))
+}
+
+/// The message `uid` of `account_idx` as a reply answers it, with its text when it is open.
+fn original_of(
+    app: &App,
+    account_idx: usize,
+    uid: u32,
+) -> Option<(usize, Summary, Option<String>)> {
+    let row = app
+        .columns
+        .iter()
+        .find(|c| c.account_idx == account_idx)?
+        .rows
+        .iter()
+        .find(|s| s.uid == uid)?
+        .clone();
+    let text = app
+        .reader
+        .as_ref()
+        .filter(|r| r.account_idx == account_idx && r.uid == uid)
+        .and_then(|r| match &r.body {
+            Body::Text(t) => Some(t.clone()),
+            _ => None,
+        });
+    Some((account_idx, row, text))
+}
+
+/// Keys while a yes/no question is open: `y` does what it asks, Ctrl-c quits, any other key
+/// cancels.
+fn confirm_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+    let Some(q) = app.confirm.take() else {
+        return Vec::new();
+    };
+    app.dirty = true;
+    let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl_c || app.keymap.lookup(app.context(), k) == Some(Action::ForceQuit) {
+        return quit(app);
+    }
+    let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
+    if !(plain && matches!(k.code, KeyCode::Char('y' | 'Y'))) {
+        app.say(q.declined);
+        return Vec::new();
+    }
+    match q.then {
+        Confirmed::Compose {
+            kind,
+            account_idx,
+            uid,
+        } => {
+            let Some(config) = app.config.clone() else {
+                return Vec::new();
+            };
+            match original_of(app, account_idx, uid) {
+                Some(found) => start_compose(app, &config, kind, Some(found)),
+                None => {
+                    app.fail("the message is no longer in the list");
+                    Vec::new()
+                }
+            }
+        }
+    }
+}
+
+/// Ctrl-c: quits. An open draft is saved and its "replying" mark cleared first: the run loop
+/// carries out the commands before `Quit`, and quitting gives the account's worker a short
+/// grace to store the change (best effort: a dead server does not hold quitting).
+fn quit(app: &mut App) -> Vec<Command> {
+    let mut commands = autosave(app, true);
+    commands.extend(clear_replying(app));
+    commands.push(Command::Quit);
+    commands
+}
+
+/// Sets or clears the agent's `$replying.<agent>` mark on a message, quietly: without an
+/// agent id, or without the `w` right, nothing is sent and composing goes on.
+fn mark_replying(app: &mut App, account_idx: usize, uid: u32, on: bool) -> Vec<Command> {
+    if on {
+        app.replying_mark = None;
+    }
+    let Some(agent) = app
+        .agent_id
+        .clone()
+        .filter(|a| crate::config::is_valid_agent_id(a))
+    else {
+        return Vec::new();
+    };
+    let Some(c) = app.columns.iter().find(|c| c.account_idx == account_idx) else {
+        return Vec::new();
+    };
+    if c.rights.is_some_and(|r| !r.has('w')) {
+        return Vec::new();
+    }
+    let id = app.take_id();
+    let action = TriageAction::Replying(on);
+    app.pending_triage
+        .insert(id, (account_idx, uid, action.clone()));
+    if on {
+        app.replying_mark = Some((account_idx, uid));
+    }
+    vec![Command::Triage {
+        account_idx,
+        id,
+        uid,
+        action,
+        agent,
+    }]
+}
+
+/// Clears the "replying" mark the open compose pane set, if it set one.
+fn clear_replying(app: &mut App) -> Vec<Command> {
+    match app.replying_mark.take() {
+        Some((account_idx, uid)) => mark_replying(app, account_idx, uid, false),
+        None => Vec::new(),
+    }
+}
+
+/// Opens the compose pane of `kind` (answering `found` unless it is a new message) and marks
+/// the message answered as being replied to.
+fn start_compose(
+    app: &mut App,
+    config: &Config,
+    kind: Kind,
+    found: Option<(usize, Summary, Option<String>)>,
+) -> Vec<Command> {
+    let answered = found
+        .as_ref()
+        .filter(|_| kind != Kind::New)
+        .map(|(a, o, _)| (*a, o.uid));
     let account_idx = match (&found, kind) {
         (Some((idx, _, _)), _) => *idx,
         (None, Kind::New) => match app.columns.get(app.focus) {
@@ -2210,7 +2688,7 @@ fn open_compose(app: &mut App, kind: Kind) -> Vec<Command> {
             return Vec::new();
         }
     };
-    let Some(mut c) = new_compose(app, &config, account_idx, kind) else {
+    let Some(mut c) = new_compose(app, config, account_idx, kind) else {
         return Vec::new();
     };
     let mut commands = Vec::new();
@@ -2271,6 +2749,9 @@ fn open_compose(app: &mut App, kind: Kind) -> Vec<Command> {
     app.compose = Some(c);
     app.say(note);
     app.dirty = true;
+    if let Some((account_idx, uid)) = answered {
+        commands.extend(mark_replying(app, account_idx, uid, true));
+    }
     commands
 }
 
@@ -2279,9 +2760,7 @@ fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     app.dirty = true;
     let action = app.keymap.lookup(Context::Compose, k);
     if action == Some(Action::ForceQuit) {
-        let mut v = autosave(app, true);
-        v.push(Command::Quit);
-        return v;
+        return quit(app);
     }
     let Some(c) = &mut app.compose else {
         return Vec::new();
@@ -2606,7 +3085,9 @@ fn confirm_send(app: &mut App) -> Vec<Command> {
     vec![Command::SaveDraft(Box::new(draft)), send]
 }
 
-fn send_done(app: &mut App, draft_id: &str, result: Result<Outcome, String>) {
+/// The answer to a send: a message that is on its way (sent, or safely queued) closes the
+/// pane and clears its "replying" mark; a refusal keeps both.
+fn send_done(app: &mut App, draft_id: &str, result: Result<Outcome, String>) -> Vec<Command> {
     app.dirty = true;
     let ours = app.compose.as_ref().is_some_and(|c| c.draft_id == draft_id);
     let line = |s: String| sanitize::single_line(&s);
@@ -2653,8 +3134,10 @@ fn send_done(app: &mut App, draft_id: &str, result: Result<Outcome, String>) {
         if ours {
             app.compose = None;
             app.fit_views();
+            return clear_replying(app);
         }
     }
+    Vec::new()
 }
 
 /// Keeps `app.drafts` (newest first) in step with what was saved.
@@ -2681,7 +3164,8 @@ fn autosave(app: &mut App, now: bool) -> Vec<Command> {
 
 /// Ctrl-q: closes the pane; the draft is saved first (nothing is ever discarded here).
 fn close_compose(app: &mut App) -> Vec<Command> {
-    let commands = autosave(app, true);
+    let mut commands = autosave(app, true);
+    commands.extend(clear_replying(app));
     let kept = app
         .compose
         .as_ref()
@@ -2769,5 +3253,568 @@ fn reopen_draft(app: &mut App, n: usize) -> Vec<Command> {
     let line = c.mode_line();
     app.compose = Some(c);
     app.say(format!("draft {n} reopened: {line}"));
+    // A reply draft answers a message still in the column: it is being replied to again.
+    match d.reply_to_uid {
+        Some(uid)
+            if app
+                .columns
+                .iter()
+                .any(|c| c.account_idx == account_idx && c.rows.iter().any(|s| s.uid == uid)) =>
+        {
+            mark_replying(app, account_idx, uid, true)
+        }
+        _ => Vec::new(),
+    }
+}
+
+// ---- Triage -----------------------------------------------------------------------------
+
+/// The message a triage key acts on: the open one, else the selected row.
+fn triage_target(app: &App) -> Option<(usize, u32)> {
+    match &app.reader {
+        Some(r) => Some((r.account_idx, r.uid)),
+        None => app
+            .columns
+            .get(app.focus)
+            .and_then(|c| c.selected_row().map(|s| (c.account_idx, s.uid))),
+    }
+}
+
+/// Sends a triage action for the open or selected message to its account's worker, which
+/// applies it atomically; the answer (`TriageDone`) says who won a race. Refused up front
+/// without the `w` right, as the server would (or would silently ignore it).
+fn triage(app: &mut App, action: TriageAction) -> Vec<Command> {
+    let Some((account_idx, uid)) = triage_target(app) else {
+        app.say("no message selected");
+        return Vec::new();
+    };
+    if let Some(why) = triage_refused(app, account_idx, action.name()) {
+        app.fail(why);
+        return Vec::new();
+    }
+    let (Some(agent), Some(c)) = (
+        app.agent_id.clone(),
+        app.columns.iter().find(|c| c.account_idx == account_idx),
+    ) else {
+        return Vec::new();
+    };
+    if !matches!(action, TriageAction::Replying(_)) {
+        let message = format!("{}: {}…", c.name, triage_verb(&action));
+        app.say(message);
+    }
+    let id = app.take_id();
+    app.pending_triage
+        .insert(id, (account_idx, uid, action.clone()));
+    vec![Command::Triage {
+        account_idx,
+        id,
+        uid,
+        action,
+        agent,
+    }]
+}
+
+/// Why the agent may not `action` a message of `account_idx`: no agent id, or no `w` right
+/// (unknown rights are no reason: the worker checks them).
+fn triage_refused(app: &App, account_idx: usize, action: &str) -> Option<String> {
+    if app.agent_id.is_none() {
+        return Some(
+            "no agent id is configured ([agent] id): triage needs to know who you are".into(),
+        );
+    }
+    let c = app.columns.iter().find(|c| c.account_idx == account_idx)?;
+    let rights = c.rights.filter(|r| !r.has('w'))?;
+    let shown = rights.to_string();
+    Some(format!(
+        "{}: you may not {action} here: triage needs the `w` right (yours: {})",
+        c.name,
+        if shown.is_empty() { "none" } else { &shown }
+    ))
+}
+
+/// "claiming", "marking done"…: what the status line says while the worker is at it.
+fn triage_verb(action: &TriageAction) -> String {
+    match action {
+        TriageAction::Claim => "claiming".into(),
+        TriageAction::Assign(a) => format!("assigning to {}", sanitize::single_line(a)),
+        TriageAction::Unassign => "unassigning".into(),
+        TriageAction::Pending => "marking pending".into(),
+        TriageAction::Done => "marking done".into(),
+        TriageAction::Reopen => "reopening".into(),
+        TriageAction::Snooze(until) => format!("snoozing until {}", date::short_utc(*until)),
+        TriageAction::Replying(_) => "marking the reply".into(),
+    }
+}
+
+fn triage_done(
+    app: &mut App,
+    account_idx: usize,
+    id: u64,
+    uid: u32,
+    result: Result<Applied, ActError>,
+) {
+    let asked = app.pending_triage.remove(&id);
+    app.dirty = true;
+    let name = app.column_name(account_idx).to_string();
+    let quiet = matches!(asked, Some((_, _, TriageAction::Replying(_))));
+    match result {
+        Ok(applied) if !quiet => {
+            app.say(format!(
+                "{name}: {} UID {uid}: {}",
+                applied.action,
+                describe(&applied.after)
+            ));
+        }
+        Ok(_) => {}
+        // A "replying" mark is a courtesy to the team: where it cannot be kept (no `w` right,
+        // no keywords, the message is gone) composing goes on without a word.
+        Err(
+            ActError::NoRight(_)
+            | ActError::NotStored(_)
+            | ActError::NeedsKeywords(_)
+            | ActError::NoMessage(_),
+        ) if quiet => {}
+        Err(e) if quiet => {
+            let on = matches!(asked, Some((_, _, TriageAction::Replying(true))));
+            app.notice = Some(format!(
+                "{name}: the \"replying\" mark on UID {uid} was not {}: {}",
+                if on { "set" } else { "cleared" },
+                sanitize::single_line(e.to_string().trim())
+            ));
+        }
+        Err(ActError::Lost { winner }) => app.fail(format!(
+            "{name}: claim lost: {} was first (UID {uid})",
+            sanitize::single_line(&winner)
+        )),
+        Err(e) => {
+            let what = asked.map_or("triage", |(_, _, a)| a.name());
+            app.fail(format!(
+                "{name}: {what} UID {uid} failed: {}",
+                sanitize::single_line(e.to_string().trim())
+            ));
+        }
+    }
+}
+
+/// Clears the keywords of snoozes that have ended, in every column the agent may change.
+/// Every running mailroom does this, so a snoozed message comes back even when the agent
+/// who snoozed it is away; clearing twice is harmless.
+fn wake_snoozes(app: &mut App, now: i64) -> Vec<Command> {
+    let h = app.list_height();
+    let mut due = Vec::new();
+    for c in &mut app.columns {
+        c.set_now(now, h);
+        if c.counts.overdue == 0 || c.rights.is_some_and(|r| !r.has('w')) {
+            continue;
+        }
+        for (uid, keywords) in super::triage::due_snoozes(&c.rows, now) {
+            if app
+                .waking
+                .values()
+                .any(|&(a, u)| a == c.account_idx && u == uid)
+            {
+                continue;
+            }
+            // At once, as a toggled flag is: a tick between the store's answer and the sync
+            // that brings the new keywords must not ask again.
+            if let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) {
+                row.keywords.retain(|k| !keywords.contains(k));
+            }
+            due.push((c.account_idx, uid, keywords));
+        }
+        c.recount();
+    }
+    let mut commands = Vec::new();
+    for (account_idx, uid, keywords) in due {
+        let id = app.take_id();
+        app.waking.insert(id, (account_idx, uid));
+        commands.push(Command::Store {
+            account_idx,
+            id,
+            uid,
+            change: FlagChange {
+                remove_keywords: keywords,
+                ..FlagChange::default()
+            },
+        });
+    }
+    commands
+}
+
+/// `V` and `:view`: the focused column's team view, the next one when none is named.
+fn set_view(app: &mut App, view: Option<View>) {
+    let h = app.list_height();
+    let Some(c) = app.columns.get_mut(app.focus) else {
+        return;
+    };
+    let view = view.unwrap_or_else(|| c.team_view.next());
+    c.set_team_view(view, h);
+    let message = format!(
+        "{}: {} ({} of {})",
+        c.name,
+        view.name(),
+        c.counts.get(view),
+        c.counts.all
+    );
+    app.say(message);
+}
+
+/// `A` and `z`: the `:` line with the command typed and what it takes; refused at once
+/// when there is nothing to act on, or when the agent may not act on it.
+fn triage_prompt(app: &mut App, command: &str, hint: &str) {
+    let Some((account_idx, _)) = triage_target(app) else {
+        app.say("no message selected");
+        return;
+    };
+    // Refused before anything is typed, as the key itself would be.
+    if let Some(why) = triage_refused(app, account_idx, command.trim()) {
+        app.fail(why);
+        return;
+    }
+    let mut p = Prompt::new(PromptKind::Command, command);
+    p.hint = Some(hint.to_string());
+    app.prompt = Some(p);
+}
+
+/// Agents `A` completes to: the roster (`[team] agents`), then every agent seen in an
+/// `$assigned.*` or `$replying.*` keyword of a loaded row.
+fn known_agents(app: &App) -> Vec<String> {
+    let mut agents: Vec<String> = app
+        .config
+        .as_ref()
+        .map(|c| c.team.agents.clone())
+        .unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &app.columns {
+        for s in &c.rows {
+            let t = crate::triage::state::state(&s.keywords);
+            seen.extend(t.assigned);
+            seen.extend(t.replying);
+        }
+    }
+    for a in seen {
+        if crate::config::is_valid_agent_id(&a) && !agents.contains(&a) {
+            agents.push(a);
+        }
+    }
+    agents
+}
+
+/// The reader's "Team" line follows the message's keywords while it is open (a triage key in
+/// the reader, or a teammate's change).
+fn refresh_reader_team(app: &mut App, account_idx: usize) {
+    let Some(r) = &app.reader else { return };
+    if r.account_idx != account_idx {
+        return;
+    }
+    let uid = r.uid;
+    let Some(text) = app
+        .columns
+        .iter()
+        .find(|c| c.account_idx == account_idx)
+        .and_then(|c| c.rows.iter().find(|s| s.uid == uid))
+        .map(|s| describe(&crate::triage::state::state(&s.keywords)))
+    else {
+        return;
+    };
+    if let Some(r) = &mut app.reader
+        && let Some(h) = r.headers.iter_mut().find(|(l, _)| *l == "Team")
+    {
+        h.1 = text;
+    }
+}
+
+// ---- Internal notes ---------------------------------------------------------------------
+
+/// The note pane's keys as bound now (the compose pane's): add, `$EDITOR`, close.
+pub fn note_keys(keymap: &Keymap) -> (String, String, String) {
+    let k = |a, default: &str| {
+        keymap
+            .first_key(Context::Compose, a)
+            .unwrap_or_else(|| default.to_string())
+    };
+    (
+        k(Action::Send, "Ctrl-x"),
+        k(Action::Editor, "Ctrl-e"),
+        k(Action::Cancel, "Ctrl-q"),
+    )
+}
+
+/// `n`: opens the note pane on the open or selected message. Refused up front without the
+/// `i` right (when the rights are known) or without a Message-ID to link the note to.
+fn open_note(app: &mut App) {
+    let Some((account_idx, uid)) = triage_target(app) else {
+        app.say("no message selected");
+        return;
+    };
+    let Some(c) = app.columns.iter().find(|c| c.account_idx == account_idx) else {
+        return;
+    };
+    if let Some(rights) = c.rights.filter(|r| !r.has('i')) {
+        let shown = rights.to_string();
+        let message = format!(
+            "{}: you may not add notes here: a note needs the `i` (insert) right (yours: {})",
+            c.name,
+            if shown.is_empty() { "none" } else { &shown }
+        );
+        app.fail(message);
+        return;
+    }
+    let Some(row) = c.rows.iter().find(|s| s.uid == uid) else {
+        app.fail("the message is no longer in the list");
+        return;
+    };
+    let linkable = match row.message_id.as_deref() {
+        None => Err(crate::mail::note::NoteError::NoMessageId),
+        Some(id) if !crate::mail::note::is_linkable_id(id) => Err(
+            crate::mail::note::NoteError::BadMessageId(sanitize::single_line(id)),
+        ),
+        Some(_) => Ok(()),
+    };
+    if let Err(e) = linkable {
+        let message = format!("{}: {e}", c.name);
+        app.fail(message);
+        return;
+    }
+    app.note = Some(NoteEditor::new(account_idx, uid, &row.subject));
+    let (add, _, close) = note_keys(&app.keymap);
+    app.say(format!(
+        "internal note: {add} adds it to the notes folder, {close} closes; never sent"
+    ));
+}
+
+/// Keys in the note pane: text into the body, the compose pane's keys for the rest. A lone Esc
+/// never closes it, and closing with text asks first.
+fn note_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+    app.dirty = true;
+    let action = app.keymap.lookup(Context::Compose, k);
+    let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
+    let (add, editor, close) = note_keys(&app.keymap);
+    let Some(n) = &mut app.note else {
+        return Vec::new();
+    };
+    if let Some(leave) = n.ask.take() {
+        if plain && matches!(k.code, KeyCode::Char('y' | 'Y')) {
+            app.note = None;
+            if leave == Leave::Quit {
+                return quit(app);
+            }
+            app.say("note discarded");
+        } else {
+            app.say("kept: still writing the note");
+        }
+        return Vec::new();
+    }
+    if n.saving.is_some() {
+        match action {
+            Some(Action::ForceQuit) => return quit(app),
+            Some(Action::Cancel) => {
+                app.note = None;
+                app.say("closed; the note is still being added: the answer comes here");
+            }
+            _ => app.say("adding the note…"),
+        }
+        return Vec::new();
+    }
+    match action {
+        Some(Action::Send) => return add_note(app),
+        Some(Action::Editor) => {
+            return vec![Command::Editor {
+                text: n.body.text(),
+            }];
+        }
+        Some(a @ (Action::Cancel | Action::ForceQuit)) => {
+            let leave = if a == Action::Cancel {
+                Leave::Close
+            } else {
+                Leave::Quit
+            };
+            if n.has_text() {
+                n.ask = Some(leave);
+                app.say(if leave == Leave::Quit {
+                    "quit and discard this note? y discards it, any other key goes back"
+                } else {
+                    "discard this note? y discards it, any other key goes back"
+                });
+                return Vec::new();
+            }
+            app.note = None;
+            if leave == Leave::Quit {
+                return quit(app);
+            }
+            app.say("closed (nothing was written)");
+            return Vec::new();
+        }
+        Some(Action::Help) => {
+            app.help = Some(Help {
+                context: Context::Compose,
+                scroll: 0,
+            });
+            return Vec::new();
+        }
+        _ => {}
+    }
+    let b = &mut n.body;
+    match k.code {
+        KeyCode::Esc => app.say(format!(
+            "Esc does nothing here: {add} adds the note, {editor} edits it in $EDITOR, {close} closes"
+        )),
+        KeyCode::Enter => b.newline(),
+        KeyCode::Backspace => b.backspace(),
+        KeyCode::Delete => b.delete(),
+        KeyCode::Left => b.left(),
+        KeyCode::Right => b.right(),
+        KeyCode::Up => b.vertical(false),
+        KeyCode::Down => b.vertical(true),
+        KeyCode::Home => b.home(),
+        KeyCode::End => b.end(),
+        KeyCode::Tab => b.insert("\t"),
+        KeyCode::Char(ch) if plain => b.insert(ch.encode_utf8(&mut [0; 4])),
+        _ => {}
+    }
     Vec::new()
+}
+
+/// The pane's add key: one `AddNote` to the account's worker; the pane waits for the answer
+/// and keeps the text until then.
+fn add_note(app: &mut App) -> Vec<Command> {
+    let Some(n) = &app.note else {
+        return Vec::new();
+    };
+    if !n.has_text() {
+        let (_, _, close) = note_keys(&app.keymap);
+        app.say(format!(
+            "the note is empty: type it, or {close} closes the pane"
+        ));
+        return Vec::new();
+    }
+    let text = n.body.text();
+    if text.len() > crate::mail::note::MAX_TEXT_BYTES {
+        app.fail(
+            crate::mail::note::NoteError::TooLong {
+                max: crate::mail::note::MAX_TEXT_BYTES,
+            }
+            .to_string(),
+        );
+        return Vec::new();
+    }
+    let (account_idx, uid, subject) = (n.account_idx, n.uid, n.subject.clone());
+    let id = app.take_id();
+    if let Some(n) = &mut app.note {
+        n.saving = Some(id);
+    }
+    app.pending_notes.insert(
+        id,
+        PendingNote {
+            account_idx,
+            uid,
+            subject,
+            text: text.clone(),
+        },
+    );
+    let message = format!("{}: adding the note…", app.column_name(account_idx));
+    app.say(message);
+    vec![Command::AddNote {
+        account_idx,
+        id,
+        uid,
+        text,
+    }]
+}
+
+/// The answer to an `AddNote`: done closes its pane and reads the open message's notes
+/// again; a failure says why and keeps the text (in its pane, opened again if it was closed
+/// and nothing else is being written).
+fn note_added(
+    app: &mut App,
+    account_idx: usize,
+    id: u64,
+    uid: u32,
+    result: Result<super::event::NoteAdded, String>,
+) -> Vec<Command> {
+    let pending = app.pending_notes.remove(&id);
+    app.dirty = true;
+    let name = app.column_name(account_idx).to_string();
+    let ours = app.note.as_ref().is_some_and(|n| n.saving == Some(id));
+    match result {
+        Ok(added) => {
+            if ours {
+                app.note = None;
+            }
+            let at = added
+                .note_uid
+                .map(|u| format!(" (UID {u})"))
+                .unwrap_or_default();
+            app.say(format!(
+                "{name}: note added to {}{at}",
+                sanitize::single_line(&added.folder)
+            ));
+            match &app.reader {
+                Some(r) if r.account_idx == account_idx && r.uid == uid => {
+                    r.notes_command().into_iter().collect()
+                }
+                _ => Vec::new(),
+            }
+        }
+        Err(e) => {
+            let e = sanitize::single_line(e.trim());
+            if ours {
+                if let Some(n) = &mut app.note {
+                    n.saving = None;
+                }
+                app.fail(format!("{name}: note not added: {e} (the text is kept)"));
+            } else if let Some(p) = pending.filter(|_| app.note.is_none() && app.compose.is_none())
+            {
+                let mut n = NoteEditor::new(p.account_idx, p.uid, "");
+                n.subject = p.subject;
+                n.body.set_text(&p.text);
+                app.note = Some(n);
+                app.fail(format!(
+                    "{name}: note not added: {e} (the text is back in the note pane)"
+                ));
+            } else {
+                app.fail(format!("{name}: note not added: {e}"));
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Notes for a message: shown when it is the open one (a stale answer is dropped).
+fn notes_arrived(
+    app: &mut App,
+    account_idx: usize,
+    message_id: &str,
+    result: Result<Vec<crate::mail::note::Note>, String>,
+) {
+    let (w, h) = app.reader_body_size();
+    let Some(r) = &mut app.reader else { return };
+    if r.account_idx != account_idx || r.message_id.as_deref() != Some(message_id) {
+        return;
+    }
+    r.notes = match result {
+        Ok(mut list) => {
+            list.sort_by_key(|n| (n.date, n.uid));
+            ReaderNotes::Loaded(list)
+        }
+        Err(e) => ReaderNotes::Failed(sanitize::single_line(e.trim())),
+    };
+    r.rewrap(w);
+    let s = r.scroll;
+    r.scroll_to(s, h);
+    app.dirty = true;
+}
+
+/// Rows that arrived or changed may carry a snooze that has already ended (set by a client
+/// whose clock ran ahead, or while every mailroom was closed): clear it now, not a tick later.
+fn wake_if_overdue(app: &mut App, account_idx: usize) -> Vec<Command> {
+    if app
+        .columns
+        .iter()
+        .any(|c| c.account_idx == account_idx && c.counts.overdue > 0)
+    {
+        wake_snoozes(app, app.now)
+    } else {
+        Vec::new()
+    }
 }

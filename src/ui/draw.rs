@@ -11,7 +11,9 @@ use unicode_width::UnicodeWidthStr;
 use super::app::{App, Body, Column, Help, Link, LoadState, Reader, SearchState, help_lines};
 use super::compose::{Compose, Field, Preview};
 use super::layout;
+use super::notes::{self, Leave, NoteEditor};
 use super::prompt::Prompt;
+use super::triage::View;
 use super::wrap::wrap;
 use crate::backend::Summary;
 use crate::cli::list::{fit, sender_label};
@@ -50,6 +52,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
             ..area
         };
         draw_compose(app, c, frame, pane);
+    }
+    if let Some(n) = &app.note {
+        draw_note_editor(app, n, frame, area);
     }
     match &app.prompt {
         Some(p) => draw_prompt(app, p, frame, plan.status),
@@ -178,16 +183,34 @@ pub fn narrowing_text(c: &Column) -> Option<String> {
     })
 }
 
-/// The second header line: team counts, and a warning when the agent may not change flags.
+/// The second header line: a read-only warning first (it explains why keys are refused),
+/// then the column's team view with its count, then how many rows the other views hold,
+/// most useful first, so a narrow column cuts the least useful. "mine" is left out when the
+/// agent is unknown.
 pub fn team_counts(c: &Column, with_mine: bool) -> String {
-    let mut s = format!("{} unassigned", c.unassigned);
-    if with_mine {
-        s.push_str(&format!(" · {} mine", c.mine));
-    }
+    let n = &c.counts;
+    let mut parts = Vec::new();
     if c.rights.is_some_and(|r| !r.has('s') && !r.has('w')) {
-        s.push_str(" · read-only");
+        parts.push("read-only".to_string());
     }
-    s
+    let mut head = format!("[{} {}]", c.team_view.name(), n.get(c.team_view));
+    let others = [
+        View::Unassigned,
+        View::Mine,
+        View::Open,
+        View::Pending,
+        View::Done,
+    ]
+    .into_iter()
+    .filter(|v| *v != c.team_view && (with_mine || *v != View::Mine))
+    .map(|v| format!("{} {}", n.get(v), v.name()))
+    .chain((n.asleep > 0).then(|| format!("{} snoozed", n.asleep)));
+    for (i, o) in others.enumerate() {
+        head.push_str(if i == 0 { " " } else { " · " });
+        head.push_str(&o);
+    }
+    parts.push(head);
+    parts.join(" · ")
 }
 
 fn header_text(c: &Column, now: i64) -> String {
@@ -243,8 +266,12 @@ fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Re
         Line::from(fit_spans(second, usize::from(header.width), header_style)),
     ];
     frame.render_widget(Paragraph::new(lines).style(header_style), header);
-    if c.shown_len() == 0 && c.narrowed() && !c.rows.is_empty() {
-        let text = " no message matches (Esc clears)";
+    if c.shown_len() == 0 && !c.rows.is_empty() {
+        let text = if c.narrowed() {
+            " no message matches (Esc clears)".to_string()
+        } else {
+            format!(" nothing {} here (V: next view)", c.team_view.name())
+        };
         frame.render_widget(Paragraph::new(text).style(st(app, "row_age")), body);
         return;
     }
@@ -274,7 +301,7 @@ fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Re
         .min(c.shown_len());
     let lines: Vec<Line> = (c.offset..end)
         .filter_map(|i| c.shown(i).map(|s| (i, s)))
-        .map(|(i, s)| row_line(app, s, w, i == c.selected, focused, c.depth(i)))
+        .map(|(i, s)| row_line(app, c, (i, s), w, i == c.selected, focused))
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
 }
@@ -313,8 +340,14 @@ fn is_agent_id(s: &str) -> bool {
 /// that is not an agent id as the protocol defines it is left out, so nothing the server sends
 /// reaches the screen unchecked. Other keywords are not shown.
 pub fn team_marks(keywords: &[String]) -> String {
+    team_marks_with(keywords, |_| false)
+}
+
+/// `team_marks`, with the "replying" marks `stale` says are stale (seen by this client for
+/// more than 30 minutes) shown apart as "✎? dave": "✎ bob ✎? dave @carol".
+pub fn team_marks_with(keywords: &[String], stale: impl Fn(&str) -> bool) -> String {
     let (mut replying, mut assigned) = (Vec::new(), Vec::new());
-    let (mut pending, mut done) = (false, false);
+    let (mut pending, mut done, mut snoozed) = (false, false, None);
     for k in keywords {
         let k = k.to_ascii_lowercase();
         if let Some(agent) = k.strip_prefix("$replying.") {
@@ -329,17 +362,27 @@ pub fn team_marks(keywords: &[String]) -> String {
             pending = true;
         } else if k == "$done" {
             done = true;
+        } else if let Some(when) = k.strip_prefix("$snoozed.") {
+            snoozed = snoozed.or(crate::triage::state::parse_minute(when));
         }
     }
     let mut parts = Vec::new();
-    if !replying.is_empty() {
-        parts.push(format!("✎ {}", replying.join(",")));
+    let (old, fresh): (Vec<String>, Vec<String>) = replying.into_iter().partition(|a| stale(a));
+    if !fresh.is_empty() {
+        parts.push(format!("✎ {}", fresh.join(",")));
+    }
+    if !old.is_empty() {
+        parts.push(format!("✎? {}", old.join(",")));
     }
     parts.extend(assigned.iter().map(|a| format!("@{a}")));
     if done {
         parts.push("done".to_string());
     } else if pending {
         parts.push("pending".to_string());
+    }
+    if snoozed.is_some() {
+        // Rows are narrow; the time is in the reader and the status line after `z`.
+        parts.push("zz".to_string());
     }
     parts.join(" ")
 }
@@ -355,14 +398,17 @@ pub fn thread_indent(depth: u8, subject_width: usize) -> String {
     format!("{}↳ ", " ".repeat(spaces))
 }
 
+/// The `i`th shown row of column `c`, `s` (the column gives its thread depth and the age of
+/// its "replying" marks).
 fn row_line<'a>(
     app: &App,
-    s: &Summary,
+    c: &Column,
+    (i, s): (usize, &Summary),
     width: usize,
     selected: bool,
     focused: bool,
-    depth: u8,
 ) -> Line<'a> {
+    let depth = c.depth(i);
     let mut base = st(app, "row");
     if s.flags.flagged {
         base = base.patch(st(app, "row_flagged"));
@@ -384,7 +430,7 @@ fn row_line<'a>(
     // gutter, age, sender, subject, team marks, flag marks, with one space between fields.
     let sender_w = (width / 4).clamp(6, 24);
     let fixed = 1 + AGE_WIDTH + 1 + sender_w + 1 + 1 + MARKS_WIDTH;
-    let team = team_marks(&s.keywords);
+    let team = team_marks_with(&s.keywords, |a| c.replying_stale(s.uid, a));
     // Team marks take what they need, up to a quarter of the row; the subject yields.
     let team_w = if team.is_empty() {
         0
@@ -466,10 +512,20 @@ fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) {
         Body::Text(_) => r
             .lines
             .iter()
+            .enumerate()
             .skip(r.scroll)
             .take(usize::from(body.height))
-            .map(|l| {
-                let style = if l.trim_start().starts_with('>') {
+            .map(|(i, l)| {
+                let style = if i >= r.notes_from {
+                    // Internal notes: their own style; the rule lines bold, so they stand
+                    // out without colour too.
+                    let s = st(app, "reader_note");
+                    if l.starts_with(notes::RULE) {
+                        s.add_modifier(Modifier::BOLD)
+                    } else {
+                        s
+                    }
+                } else if l.trim_start().starts_with('>') {
                     st(app, "reader_quote")
                 } else {
                     st(app, "reader_body")
@@ -635,8 +691,14 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     let normal = st(app, "status_line");
     let sep = || (" │".to_string(), normal);
     let mut parts: Vec<(String, Style)> = Vec::new();
-    // What went wrong comes first: it matters most and the rest may be cut.
-    if let Some(e) = &app.error {
+    // An open question comes first: the next key answers it. Then what went wrong: it
+    // matters most and the rest may be cut.
+    if let Some(q) = &app.confirm {
+        parts.push((
+            format!(" {}", q.question),
+            normal.add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ));
+    } else if let Some(e) = &app.error {
         parts.push((format!(" {e}"), st(app, "status_error")));
     } else if let Some(n) = &app.notice {
         parts.push((format!(" {n}"), normal.add_modifier(Modifier::BOLD)));
@@ -703,7 +765,7 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     // The hint yields to the message when space is short: an error (or a saved file's path)
     // matters more than a reminder of keys.
     let hint_w = hint.width() + 1;
-    let message_w = if app.error.is_some() || app.notice.is_some() {
+    let message_w = if app.confirm.is_some() || app.error.is_some() || app.notice.is_some() {
         parts.first().map_or(0, |(t, _)| t.width())
     } else {
         0
@@ -747,15 +809,8 @@ fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect) {
         .border_style(st(app, "border_focused"))
         .title(Line::from(title))
         .title_bottom(Line::from(bottom));
-    let base = st(app, "reader_body").patch(st(app, "base"));
-    frame.render_widget(Clear, area);
-    frame.render_widget(block.style(base), area);
-    let inner = Rect {
-        x: area.x + 1,
-        y: area.y + 1,
-        width: area.width - 2,
-        height: area.height - 2,
-    };
+    let inner = draw_pane(app, frame, area, block);
+    let base = pane_style(app);
     let width = usize::from(inner.width);
     let label_w = 9;
     let value_w = width.saturating_sub(label_w);
@@ -960,4 +1015,91 @@ fn draw_preview(app: &App, p: &Preview, frame: &mut Frame, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).style(base), inner);
+}
+
+/// The note pane: the lower part of the screen (at least 8 lines), over the columns and the
+/// reader, titled so nobody takes it for a reply.
+fn draw_note_editor(app: &App, n: &NoteEditor, frame: &mut Frame, area: Rect) {
+    let main_h = area.height.saturating_sub(1);
+    let height = (main_h / 2).max(8).min(main_h);
+    if area.width < 10 || height < 4 {
+        return;
+    }
+    let rect = Rect {
+        x: area.x,
+        y: area.y + main_h - height,
+        width: area.width,
+        height,
+    };
+    let (add, editor, close) = super::app::note_keys(&app.keymap);
+    let bottom = match (n.saving, n.ask) {
+        (Some(_), _) => " adding the note… ".to_string(),
+        (None, Some(_)) => " discard this note? y discards · any other key goes back ".to_string(),
+        (None, None) => format!(" {add} add · {editor} $EDITOR · {close} close "),
+    };
+    let note_style = st(app, "reader_note");
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(st(app, "border_focused").patch(note_style))
+        .title(Line::styled(
+            format!(" {} ", n.title()),
+            note_style.add_modifier(Modifier::BOLD),
+        ))
+        .title_bottom(Line::from(bottom));
+    let inner = draw_pane(app, frame, rect, block);
+    let base = pane_style(app);
+    let width = usize::from(inner.width);
+    let body_h = usize::from(inner.height);
+    let b = &n.body;
+    let first = if b.row >= body_h {
+        b.row + 1 - body_h
+    } else {
+        0
+    };
+    let mut cursor = None;
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, l) in b.lines.iter().enumerate().skip(first).take(body_h) {
+        if i == b.row && n.saving.is_none() && n.ask.is_none() {
+            let x = l[..b.col.min(l.len())]
+                .replace('\t', "    ")
+                .width()
+                .min(width.saturating_sub(1));
+            cursor = Some((
+                inner.x + u16::try_from(x).unwrap_or(0),
+                inner.y + u16::try_from(lines.len()).unwrap_or(0),
+            ));
+        }
+        lines.push(Line::styled(fit(&l.replace('\t', "    "), width), base));
+    }
+    if n.ask == Some(Leave::Quit) && lines.len() < body_h {
+        lines.push(Line::styled(
+            fit("(y quits mailroom and discards the note)", width),
+            st(app, "status_error"),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).style(base), inner);
+    if let Some(pos) = cursor
+        && app.help.is_none()
+        && app.prompt.is_none()
+    {
+        frame.set_cursor_position(pos);
+    }
+}
+
+/// A pane over what is below it (compose, note): cleared, framed by `block` on the reader's
+/// colours; the area inside the frame.
+fn draw_pane(app: &App, frame: &mut Frame, area: Rect, block: Block) -> Rect {
+    frame.render_widget(Clear, area);
+    frame.render_widget(block.style(pane_style(app)), area);
+    Rect {
+        x: area.x + 1,
+        y: area.y + 1,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(2),
+    }
+}
+
+fn pane_style(app: &App) -> Style {
+    st(app, "reader_body").patch(st(app, "base"))
 }

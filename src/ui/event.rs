@@ -12,10 +12,13 @@ use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::compose::Outgoing;
+use crate::mail::note::Note;
 use crate::policy::identity::SendIdentity;
 use crate::policy::rights::Rights;
 use crate::smtp::pipeline::Outcome;
 use crate::store::drafts;
+use crate::triage::act::{ActError, Applied};
+use crate::triage::state::Action as TriageAction;
 
 /// Something that happened: input, a worker's report, or the clock.
 #[derive(Debug, Clone)]
@@ -126,6 +129,37 @@ pub enum Event {
     },
     /// The answer to [`Command::Editor`]: the edited body, or why not (raw text).
     Edited(Result<String, String>),
+    /// The answer to [`Command::Triage`] `id`: the state before and after, or why not.
+    TriageDone {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        result: Result<Applied, ActError>,
+    },
+    /// The answer to [`Command::AddNote`] `id` on message `uid`: where the note went, or why
+    /// not (raw text).
+    NoteAdded {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        result: Result<NoteAdded, String>,
+    },
+    /// The answer to [`Command::Notes`]: the notes on the message `message_id` (raw: sanitized
+    /// when shown), oldest first, or why they could not be read (raw text).
+    Notes {
+        account_idx: usize,
+        message_id: String,
+        notes: Result<Vec<Note>, String>,
+    },
+}
+
+/// Where an internal note was appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteAdded {
+    /// The notes folder (raw: sanitized when shown).
+    pub folder: String,
+    /// The note's UID there, when the server says (UIDPLUS).
+    pub note_uid: Option<u32>,
 }
 
 /// Something the state machine wants done outside itself.
@@ -145,6 +179,30 @@ pub enum Command {
         account_idx: usize,
         id: u64,
         query: String,
+    },
+    /// A triage action (claim, assign, status, snooze, replying mark) by `agent` on a
+    /// message, applied atomically by the account's worker; answered by [`Event::TriageDone`].
+    Triage {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        action: TriageAction,
+        agent: String,
+    },
+    /// Append an internal note by the configured agent on message `uid` to the account's
+    /// notes folder (never transmitted); answered by [`Event::NoteAdded`] with the same `id`.
+    AddNote {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        text: String,
+    },
+    /// Read the internal notes on the message `uid` (whose Message-ID is `message_id`);
+    /// answered by [`Event::Notes`].
+    Notes {
+        account_idx: usize,
+        uid: u32,
+        message_id: String,
     },
     /// Sync the account with its server or folder now.
     Refresh { account_idx: usize },

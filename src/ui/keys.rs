@@ -111,13 +111,16 @@ pub enum Action {
     ReplyAll,
     Forward,
     Compose,
-    // Reserved for the triage issue.
+    // Triage and internal notes.
     Claim,
     Assign,
     Pending,
     Done,
     Snooze,
+    Reopen,
     Note,
+    /// Cycle the column's team view (open, mine, unassigned, pending, done, all).
+    NextView,
     // The compose pane.
     Send,
     Editor,
@@ -180,7 +183,9 @@ impl Action {
             Pending => "pending",
             Done => "done",
             Snooze => "snooze",
+            Reopen => "reopen",
             Note => "note",
+            NextView => "next_view",
             Send => "send",
             Editor => "editor",
             NextFrom => "next_from",
@@ -204,18 +209,9 @@ impl Action {
     }
 
     /// For keys whose feature a later issue brings: what the status line says when pressed,
-    /// so a reserved key is never a silent no-op.
+    /// so a reserved key is never a silent no-op. No key is reserved at present.
     pub fn reserved(self) -> Option<&'static str> {
-        use Action::*;
-        Some(match self {
-            Claim => "claim comes with the triage issue",
-            Assign => "assign comes with the triage issue",
-            Pending => "pending comes with the triage issue",
-            Done => "done comes with the triage issue",
-            Snooze => "snooze comes with the triage issue",
-            Note => "notes come with the triage issue",
-            _ => return None,
-        })
+        None
     }
 }
 
@@ -421,12 +417,25 @@ const REPLIES: &[Spec] = &[
 
 /// Triage keys, the same in the list and the reader.
 const TRIAGE: &[Spec] = &[
-    spec(A::Claim, &["a"], "claim: assign to me (with triage)"),
-    spec(A::Assign, &["A"], "assign to a teammate (with triage)"),
-    spec(A::Pending, &["p"], "mark pending (with triage)"),
-    spec(A::Done, &["d"], "mark done (with triage)"),
-    spec(A::Snooze, &["z"], "snooze (with triage)"),
-    spec(A::Note, &["n"], "internal note (with triage)"),
+    spec(
+        A::Claim,
+        &["a"],
+        "claim: assign to me (refused if a teammate was first)",
+    ),
+    spec(A::Assign, &["A"], "assign to a teammate (:assign AGENT)"),
+    spec(A::Pending, &["p"], "pending: waiting on the customer"),
+    spec(A::Done, &["d"], "done"),
+    spec(A::Reopen, &["o"], "reopen: clear pending, done and snooze"),
+    spec(
+        A::Snooze,
+        &["z"],
+        "snooze: hide until a time (:snooze 4h|tomorrow|…)",
+    ),
+    spec(
+        A::Note,
+        &["n"],
+        "internal note: add one for the team (never sent; needs the `i` right)",
+    ),
 ];
 
 const READER_LAYOUT: &[Spec] = &[spec(
@@ -484,6 +493,11 @@ const LIST: &[&[Spec]] = &[
         "new message from this column's account",
     )],
     TRIAGE,
+    &[spec(
+        A::NextView,
+        &["V"],
+        "next view: open, mine, unassigned, pending, done, all",
+    )],
     &[
         spec(
             A::Clear,

@@ -10,10 +10,12 @@ pub mod event;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod notes;
 pub mod outbox;
 pub mod prompt;
 pub mod terminal;
 pub mod theme;
+pub mod triage;
 pub mod worker;
 pub mod wrap;
 
@@ -22,6 +24,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
+use crate::triage::act::ActError;
 use app::{App, SaveDirs, update};
 use event::{Command, Event};
 use theme::{Theme, ThemeError, no_color_requested};
@@ -97,7 +100,7 @@ pub fn run(config: &Config) -> Result<(), UiError> {
     let mut failed = Vec::new();
     for (idx, _) in &columns {
         if let Some(account) = config.accounts.get(*idx) {
-            match worker::spawn(*idx, account, tx.clone()) {
+            match worker::spawn(*idx, account, &config.agent, tx.clone()) {
                 Ok(w) => workers.push(w),
                 // One account that cannot start must not keep the others from showing.
                 Err(e) => failed.push(Event::Error {
@@ -203,7 +206,8 @@ fn run_loop(
         // A steady stream of events must not stop the clock.
         if last_tick.elapsed() >= period {
             last_tick = Instant::now();
-            update(app, Event::Tick(unix_now()));
+            // Its commands count too: an autosave, a snooze that ended.
+            commands.extend(update(app, Event::Tick(unix_now())));
         }
         // Answers to commands may ask for more (a refused store asks for a sync).
         let mut queue: std::collections::VecDeque<Command> = commands.into();
@@ -449,6 +453,26 @@ fn dispatch(
                 },
             )
         }
+        Command::Triage {
+            account_idx,
+            id,
+            uid,
+            action,
+            agent,
+        } => {
+            if worker(account_idx).is_some_and(|w| w.triage(id, uid, action, agent)) {
+                return Vec::new();
+            }
+            update(
+                app,
+                Event::TriageDone {
+                    account_idx,
+                    id,
+                    uid,
+                    result: Err(ActError::Server(GONE.into())),
+                },
+            )
+        }
         Command::Search {
             account_idx,
             id,
@@ -463,6 +487,42 @@ fn dispatch(
                     account_idx,
                     id,
                     result: Err(GONE.into()),
+                },
+            )
+        }
+        Command::AddNote {
+            account_idx,
+            id,
+            uid,
+            text,
+        } => {
+            if worker(account_idx).is_some_and(|w| w.add_note(id, uid, text)) {
+                return Vec::new();
+            }
+            update(
+                app,
+                Event::NoteAdded {
+                    account_idx,
+                    id,
+                    uid,
+                    result: Err(GONE.into()),
+                },
+            )
+        }
+        Command::Notes {
+            account_idx,
+            uid,
+            message_id,
+        } => {
+            if worker(account_idx).is_some_and(|w| w.notes(uid, message_id.clone())) {
+                return Vec::new();
+            }
+            update(
+                app,
+                Event::Notes {
+                    account_idx,
+                    message_id,
+                    notes: Err(GONE.into()),
                 },
             )
         }

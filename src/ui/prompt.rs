@@ -74,6 +74,8 @@ pub struct Prompt {
     history_pos: Option<usize>,
     /// What was typed before browsing the history, given back past the newest entry.
     draft: String,
+    /// The text the line opened with (`A` opens `assign `).
+    initial: String,
 }
 
 impl Prompt {
@@ -86,9 +88,16 @@ impl Prompt {
             completion: None,
             history_pos: None,
             draft: String::new(),
+            initial: String::new(),
         };
         p.insert(text);
+        p.initial = p.text.clone();
         p
+    }
+
+    /// Whether anything was typed since the line opened.
+    pub fn untouched(&self) -> bool {
+        self.text == self.initial
     }
 
     /// Any edit ends a completion cycle and history browsing.
@@ -278,6 +287,11 @@ impl Prompt {
                 (Arg::Theme, 1) => sources.themes.clone(),
                 (Arg::ReaderMode, 1) => vec!["full".into(), "split".into()],
                 (Arg::OnOff, 1) => vec!["on".into(), "off".into()],
+                (Arg::Agent, 1) => sources.agents.clone(),
+                (Arg::View, 1) => crate::ui::triage::View::ALL
+                    .iter()
+                    .map(|v| v.name().to_string())
+                    .collect(),
                 (Arg::Save, 1) if sources.attachments > 0 => std::iter::once("all".to_string())
                     .chain(
                         (1..=sources.attachments.min(MAX_NUMBER_COMPLETIONS))
@@ -343,6 +357,8 @@ pub struct Sources {
     pub themes: Vec<String>,
     /// Attachments of the open message (`:save` completes `all` and their numbers).
     pub attachments: usize,
+    /// Agents `:assign` completes to (the roster, then agents seen in keywords).
+    pub agents: Vec<String>,
 }
 
 /// Attachment numbers offered by completion, at most.
@@ -362,6 +378,10 @@ pub enum Arg {
     OnOff,
     /// `N` or `all`, then a folder.
     Save,
+    /// A teammate's agent id.
+    Agent,
+    /// A team view name, or nothing (next view).
+    View,
 }
 
 /// One command of the `:` line.
@@ -453,6 +473,62 @@ pub const COMMANDS: &[CommandSpec] = &[
         desc: "list the saved drafts, or reopen draft N in the compose pane",
     },
     CommandSpec {
+        name: "claim",
+        aliases: &[],
+        arg: Arg::None,
+        usage: ":claim",
+        desc: "assign the message to yourself, unless a teammate was first (a)",
+    },
+    CommandSpec {
+        name: "assign",
+        aliases: &[],
+        arg: Arg::Agent,
+        usage: ":assign AGENT",
+        desc: "assign the message to a teammate (A)",
+    },
+    CommandSpec {
+        name: "unassign",
+        aliases: &[],
+        arg: Arg::None,
+        usage: ":unassign",
+        desc: "assign the message to nobody",
+    },
+    CommandSpec {
+        name: "pending",
+        aliases: &[],
+        arg: Arg::None,
+        usage: ":pending",
+        desc: "mark the message pending: waiting on the customer (p)",
+    },
+    CommandSpec {
+        name: "done",
+        aliases: &[],
+        arg: Arg::None,
+        usage: ":done",
+        desc: "mark the message done (d)",
+    },
+    CommandSpec {
+        name: "reopen",
+        aliases: &[],
+        arg: Arg::None,
+        usage: ":reopen",
+        desc: "clear pending, done and snooze (o)",
+    },
+    CommandSpec {
+        name: "snooze",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: ":snooze WHEN",
+        desc: "hide the message until 30m|4h|2d|tomorrow|mon|YYYY-MM-DD [HH:MM] (UTC) (z)",
+    },
+    CommandSpec {
+        name: "view",
+        aliases: &[],
+        arg: Arg::View,
+        usage: ":view [NAME]",
+        desc: "show open|mine|unassigned|pending|done|all here (no NAME: the next one, V)",
+    },
+    CommandSpec {
         name: "help",
         aliases: &["h"],
         arg: Arg::None,
@@ -490,6 +566,16 @@ pub enum Cmd {
     Help,
     /// `None`: list the drafts; `Some(n)`: reopen draft `n` (numbered from 1).
     Drafts(Option<usize>),
+    Claim,
+    Assign(String),
+    Unassign,
+    Pending,
+    Done,
+    Reopen,
+    /// When, as typed (read against the clock when it runs).
+    Snooze(String),
+    /// `None`: the next view.
+    View(Option<crate::ui::triage::View>),
 }
 
 /// Reads a command line; `Err` is a message for the status line. An empty line is `Ok(None)`.
@@ -521,6 +607,19 @@ pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
     };
     match spec.name {
         "quit" => no_arg(Cmd::Quit),
+        "claim" => no_arg(Cmd::Claim),
+        "unassign" => no_arg(Cmd::Unassign),
+        "pending" => no_arg(Cmd::Pending),
+        "done" => no_arg(Cmd::Done),
+        "reopen" => no_arg(Cmd::Reopen),
+        "assign" => needs_arg(Cmd::Assign),
+        "snooze" => needs_arg(Cmd::Snooze),
+        "view" => match rest {
+            "" => Ok(Some(Cmd::View(None))),
+            v => crate::ui::triage::View::parse(v)
+                .map(|v| Some(Cmd::View(Some(v))))
+                .ok_or_else(|| format!("usage: {}", spec.usage)),
+        },
         "nofilter" => no_arg(Cmd::NoFilter),
         "help" => no_arg(Cmd::Help),
         "search" => Ok(Some(Cmd::Search(rest.to_string()))),
@@ -588,6 +687,7 @@ mod tests {
             accounts: vec!["support".into(), "sales".into(), "billing".into()],
             themes: vec!["default".into(), "ansi16".into(), "high-contrast".into()],
             attachments: 3,
+            agents: vec!["alice".into(), "bob".into()],
         }
     }
 

@@ -22,7 +22,7 @@ pub const BUILTIN: [(&str, &str); 3] = [
 ];
 
 /// Every element a theme can style.
-pub const ELEMENTS: [&str; 20] = [
+pub const ELEMENTS: [&str; 21] = [
     "base",
     "border",
     "border_focused",
@@ -40,6 +40,7 @@ pub const ELEMENTS: [&str; 20] = [
     "reader_header",
     "reader_body",
     "reader_quote",
+    "reader_note",
     "status_line",
     "status_error",
     "command_line",

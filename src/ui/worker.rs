@@ -8,18 +8,21 @@
 use std::collections::HashSet;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use super::event::{Event, MAX_RAW_BYTES, Opened, RawMessage};
+use super::event::{Event, MAX_RAW_BYTES, NoteAdded, Opened, RawMessage};
 use crate::backend::{Backend, FlagChange, StoreOutcome};
-use crate::config::Account;
+use crate::config::{Account, Agent};
 use crate::imap::sync::SyncEvent;
 use crate::imap::worker::{AccountWorker, WorkerCommand, WorkerEvent};
-use crate::mail::attachments;
 use crate::mail::parse::text_body;
+use crate::mail::{attachments, note};
 use crate::policy::rights::Rights;
 use crate::store::bodies::{self, BodyCache};
 use crate::store::cache::HeaderCache;
+use crate::triage::act::ActError;
+use crate::triage::local::{apply_backend, archive_local};
+use crate::triage::state::Action as TriageAction;
 
 /// What the UI asks of a local worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +37,17 @@ pub enum Request {
     },
     /// Read the folder again: changed rows are sent again, removed ones as vanished.
     Refresh,
+    /// A triage action by `agent`; answer with `Event::TriageDone` and the row as it is now.
+    Triage {
+        id: u64,
+        uid: u32,
+        action: TriageAction,
+        agent: String,
+    },
+    /// Append a note by the configured agent on `uid`; answer with `Event::NoteAdded`.
+    AddNote { id: u64, uid: u32, text: String },
+    /// Read the notes on the message `message_id`; answer with `Event::Notes`.
+    Notes { uid: u32, message_id: String },
 }
 
 enum Kind {
@@ -67,6 +81,45 @@ impl Worker {
                 change,
                 unchanged_since: None,
             }),
+        }
+    }
+
+    /// Asks for a triage action by `agent`, answered by `Event::TriageDone`; false when the
+    /// worker has gone.
+    pub fn triage(&self, id: u64, uid: u32, action: TriageAction, agent: String) -> bool {
+        match &self.kind {
+            Kind::Local(tx) => tx
+                .send(Request::Triage {
+                    id,
+                    uid,
+                    action,
+                    agent,
+                })
+                .is_ok(),
+            Kind::Imap(w) => w.send(WorkerCommand::Triage {
+                id,
+                uid,
+                action,
+                agent,
+            }),
+        }
+    }
+
+    /// Asks for a note by the configured agent on `uid`, answered by `Event::NoteAdded`;
+    /// false when the worker has gone.
+    pub fn add_note(&self, id: u64, uid: u32, text: String) -> bool {
+        match &self.kind {
+            Kind::Local(tx) => tx.send(Request::AddNote { id, uid, text }).is_ok(),
+            Kind::Imap(w) => w.send(WorkerCommand::AddNote { id, uid, text }),
+        }
+    }
+
+    /// Asks for the notes on message `uid` (Message-ID `message_id`), answered by
+    /// `Event::Notes`; false when the worker has gone.
+    pub fn notes(&self, uid: u32, message_id: String) -> bool {
+        match &self.kind {
+            Kind::Local(tx) => tx.send(Request::Notes { uid, message_id }).is_ok(),
+            Kind::Imap(w) => w.send(WorkerCommand::Notes { uid, message_id }),
         }
     }
 
@@ -120,16 +173,22 @@ pub fn shutdown_all(workers: Vec<Worker>, grace: Duration) {
     }
 }
 
-/// Starts the worker of one account.
+/// Starts the worker of one account; `agent` writes the notes it adds.
 pub fn spawn(
     account_idx: usize,
     account: &Account,
+    agent: &Agent,
     events: Sender<Event>,
 ) -> std::io::Result<Worker> {
     let kind = if account.imap.is_some() {
-        Kind::Imap(spawn_imap(account_idx, account, events)?)
+        Kind::Imap(spawn_imap(account_idx, account, agent, events)?)
     } else {
-        Kind::Local(spawn_local(account_idx, account.clone(), events)?)
+        Kind::Local(spawn_local(
+            account_idx,
+            account.clone(),
+            agent.clone(),
+            events,
+        )?)
     };
     Ok(Worker { account_idx, kind })
 }
@@ -137,6 +196,7 @@ pub fn spawn(
 fn spawn_imap(
     account_idx: usize,
     account: &Account,
+    agent: &Agent,
     events: Sender<Event>,
 ) -> std::io::Result<AccountWorker> {
     let no_dir = || {
@@ -154,8 +214,9 @@ fn spawn_imap(
         name: account.name.clone(),
         events,
     };
-    AccountWorker::spawn(
+    AccountWorker::spawn_for(
         account,
+        Some(agent.clone()),
         headers,
         bodies,
         Box::new(move |ev| emitter.emit(ev)),
@@ -253,6 +314,23 @@ pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Vec<Event> {
             id,
             result,
         },
+        WorkerEvent::TriageDone { id, uid, result } => Event::TriageDone {
+            account_idx,
+            id,
+            uid,
+            result,
+        },
+        WorkerEvent::NoteAdded { id, uid, result } => Event::NoteAdded {
+            account_idx,
+            id,
+            uid,
+            result: result.map(|(folder, note_uid)| NoteAdded { folder, note_uid }),
+        },
+        WorkerEvent::Notes { message_id, result } => Event::Notes {
+            account_idx,
+            message_id,
+            notes: result,
+        },
     });
     rights.into_iter().chain(main).collect()
 }
@@ -286,6 +364,7 @@ pub fn opened(raw: Vec<u8>) -> Result<Opened, String> {
 fn spawn_local(
     account_idx: usize,
     account: Account,
+    agent: Agent,
     events: Sender<Event>,
 ) -> std::io::Result<Sender<Request>> {
     let (tx, rx) = channel();
@@ -293,7 +372,7 @@ fn spawn_local(
         .name(format!("worker-{account_idx}"))
         .spawn(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run_local(account_idx, &account, &events, &rx);
+                run_local(account_idx, &account, &agent, &events, &rx);
             }));
             // A bug in a backend must not take the screen down: report it in the column.
             if let Err(payload) = result {
@@ -318,6 +397,7 @@ fn error(account_idx: usize, message: String) -> Event {
 fn run_local(
     account_idx: usize,
     account: &Account,
+    agent: &Agent,
     events: &Sender<Event>,
     rx: &Receiver<Request>,
 ) {
@@ -359,6 +439,55 @@ fn run_local(
                     return;
                 }
             }
+            Request::Triage {
+                id,
+                uid,
+                action,
+                agent,
+            } => {
+                let result = match &mut backend {
+                    Some((b, mailbox)) => {
+                        let r = apply_backend(b.as_mut(), mailbox, uid, &action, &agent).and_then(
+                            |applied| {
+                                archive_local(
+                                    b.as_mut(),
+                                    mailbox,
+                                    applied,
+                                    account.archive_folder.as_deref(),
+                                )
+                            },
+                        );
+                        // The row as it is now, so the column shows the change at once.
+                        let mut row = Vec::new();
+                        let _ = b.summaries(mailbox, uid, &mut |rows| {
+                            row.extend(rows.into_iter().filter(|s| s.uid == uid));
+                        });
+                        if !row.is_empty() {
+                            let _ = events.send(Event::Rows {
+                                account_idx,
+                                rows: row,
+                            });
+                        } else if known.remove(&uid) {
+                            // Archived: it left the folder.
+                            let _ = events.send(Event::Vanished {
+                                account_idx,
+                                uids: vec![uid],
+                            });
+                        }
+                        r
+                    }
+                    None => Err(ActError::Server(format!("{}: not connected", account.name))),
+                };
+                let ev = Event::TriageDone {
+                    account_idx,
+                    id,
+                    uid,
+                    result,
+                };
+                if events.send(ev).is_err() {
+                    return;
+                }
+            }
             Request::Refresh => {
                 let Some((b, mailbox)) = &mut backend else {
                     continue;
@@ -368,6 +497,44 @@ fn run_local(
                         account_idx,
                         message,
                     });
+                }
+            }
+            Request::AddNote { id, uid, text } => {
+                // The Maildir itself, as `mailroom note` writes it (the folder is created on
+                // first use); nothing is transmitted.
+                let result =
+                    crate::cli::note::add_by(agent, account, uid, &text, SystemTime::now())
+                        .map(|a| NoteAdded {
+                            folder: a.folder,
+                            note_uid: a.uid,
+                        })
+                        .map_err(|e| e.to_string());
+                let ev = Event::NoteAdded {
+                    account_idx,
+                    id,
+                    uid,
+                    result,
+                };
+                if events.send(ev).is_err() {
+                    return;
+                }
+            }
+            Request::Notes { uid: _, message_id } => {
+                let notes = match &mut backend {
+                    Some((b, _)) => {
+                        let folder = note::folder_for(account, None);
+                        crate::backend::notes::notes_for(b.as_mut(), &folder, &message_id)
+                            .map_err(|e| e.to_string())
+                    }
+                    None => Err(format!("{}: not connected", account.name)),
+                };
+                let ev = Event::Notes {
+                    account_idx,
+                    message_id,
+                    notes,
+                };
+                if events.send(ev).is_err() {
+                    return;
                 }
             }
             Request::Open { uid } => {

@@ -1,0 +1,78 @@
+//! Internal notes on a local Maildir (the demo, mbsync users): the same notes as
+//! `imap::notes`, through the [`Backend`] trait. The notes folder is created on first use.
+
+use super::maildir::MaildirBackend;
+use super::{Backend, BackendError, Flags};
+use crate::mail::note::{self, MAX_NOTE_BYTES, MAX_NOTES, Note};
+use crate::mail::sanitize::single_line;
+
+/// Appends a note (built by [`note::build`]) to `folder` with `\Seen`, creating the folder if
+/// needed; returns its UID.
+pub fn append_note(
+    backend: &mut MaildirBackend,
+    folder: &str,
+    raw: &[u8],
+) -> Result<Option<u32>, BackendError> {
+    if !note::is_note(raw) {
+        return Err(BackendError::Refused {
+            account: backend.account().to_string(),
+            message: format!(
+                "refusing to append to {:?}: the message is not a note",
+                single_line(folder)
+            ),
+        });
+    }
+    backend.create_mailbox(folder)?;
+    let seen = Flags {
+        seen: true,
+        ..Flags::default()
+    };
+    backend.append(folder, raw, seen, &[], None)
+}
+
+/// The notes on the message `message_id` and on later messages of its thread, oldest first
+/// (at most [`MAX_NOTES`], the newest; each read up to [`MAX_NOTE_BYTES`]). A missing folder
+/// means no notes; an id that cannot be a Message-ID is refused.
+pub fn notes_for(
+    backend: &mut dyn Backend,
+    folder: &str,
+    message_id: &str,
+) -> Result<Vec<Note>, BackendError> {
+    if !note::is_linkable_id(message_id) {
+        return Err(BackendError::Refused {
+            account: backend.account().to_string(),
+            message: note::NoteError::BadMessageId(single_line(message_id)).to_string(),
+        });
+    }
+    match backend.status(folder) {
+        Ok(_) => {}
+        Err(BackendError::NoMailbox { .. }) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    }
+    let mut found: Vec<(u32, i64, u64)> = Vec::new();
+    backend.summaries(folder, 1, &mut |rows| {
+        for r in rows {
+            if r.in_reply_to
+                .iter()
+                .chain(&r.references)
+                .any(|i| i == message_id)
+            {
+                found.push((r.uid, r.internal_date, r.size));
+            }
+        }
+    })?;
+    found.sort_unstable_by_key(|(uid, _, _)| *uid);
+    if found.len() > MAX_NOTES {
+        found.drain(..found.len() - MAX_NOTES);
+    }
+    let mut notes = Vec::with_capacity(found.len());
+    for (uid, date, size) in found {
+        let mut raw = backend.fetch(folder, uid)?;
+        let truncated = raw.len() as u64 > MAX_NOTE_BYTES || size > raw.len() as u64;
+        raw.truncate(MAX_NOTE_BYTES as usize);
+        if let Some(n) = note::parse_note(uid, &raw, date, truncated) {
+            notes.push(n);
+        }
+    }
+    Ok(note::notes_of(message_id, notes))
+}

@@ -1,0 +1,323 @@
+//! Team views of a column (open, mine, unassigned, pending, done, all): which rows each
+//! shows, and the counts in the column header. Pure: the state comes from the keywords
+//! (`triage::state`) and the clock, so a teammate's change re-sorts the rows by itself.
+
+use crate::backend::Summary;
+use crate::config::is_valid_agent_id;
+use crate::mail::{date, sanitize};
+use crate::triage::state::{ASSIGNED, DONE, PENDING, SNOOZED, TeamState, parse_minute};
+
+/// What a column shows. Every view but `all` hides a message snoozed until later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// Not done, not pending: the work in front of the team.
+    #[default]
+    Open,
+    /// Open and assigned to the agent at the keyboard.
+    Mine,
+    /// Open and assigned to nobody: what is there to take.
+    Unassigned,
+    /// Waiting on the customer.
+    Pending,
+    Done,
+    /// Everything, snoozed messages included.
+    All,
+}
+
+impl View {
+    pub const ALL: [View; 6] = [
+        View::Open,
+        View::Mine,
+        View::Unassigned,
+        View::Pending,
+        View::Done,
+        View::All,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Open => "open",
+            View::Mine => "mine",
+            View::Unassigned => "unassigned",
+            View::Pending => "pending",
+            View::Done => "done",
+            View::All => "all",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<View> {
+        let s = s.trim().to_ascii_lowercase();
+        View::ALL.into_iter().find(|v| v.name() == s)
+    }
+
+    /// The next view in the cycle (`V`), after `all` back to `open`.
+    pub fn next(self) -> View {
+        let i = View::ALL.iter().position(|v| *v == self).unwrap_or(0);
+        View::ALL[(i + 1) % View::ALL.len()]
+    }
+}
+
+/// One row's team state as the views need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowState {
+    pub done: bool,
+    pub pending: bool,
+    pub assigned: bool,
+    pub mine: bool,
+    /// Snoozed until a time still to come.
+    pub asleep: bool,
+}
+
+/// `keyword` starts with `prefix` (ASCII, caselessly): the rest.
+fn after<'a>(keyword: &'a str, prefix: &str) -> Option<&'a str> {
+    keyword
+        .get(..prefix.len())
+        .filter(|p| p.eq_ignore_ascii_case(prefix))
+        .and_then(|_| keyword.get(prefix.len()..))
+        .filter(|rest| !rest.is_empty())
+}
+
+/// What the views need of one row's keywords, read without allocating: this runs over every
+/// row whenever rows or flags change (100k rows in a big shared mailbox).
+fn scan(keywords: &[String], me: Option<&str>) -> (RowState, Option<i64>) {
+    let mut r = RowState {
+        done: false,
+        pending: false,
+        assigned: false,
+        mine: false,
+        asleep: false,
+    };
+    let mut snoozed = None;
+    for k in keywords {
+        if let Some(agent) = after(k, ASSIGNED) {
+            // The contract allows one assignee; with more (a race outside mailroom), the
+            // first decides, as `triage::state::state` reads it.
+            if !r.assigned {
+                r.assigned = true;
+                r.mine = me.is_some_and(|me| agent.eq_ignore_ascii_case(me));
+            }
+        } else if let Some(when) = after(k, SNOOZED) {
+            snoozed = parse_minute(when).max(snoozed);
+        } else if k.eq_ignore_ascii_case(PENDING) {
+            r.pending = true;
+        } else if k.eq_ignore_ascii_case(DONE) {
+            r.done = true;
+        }
+    }
+    (r, snoozed)
+}
+
+impl RowState {
+    pub fn of(s: &Summary, me: Option<&str>, now: i64) -> RowState {
+        let (mut r, snoozed) = scan(&s.keywords, me);
+        r.asleep = snoozed.is_some_and(|until| until > now);
+        r
+    }
+
+    pub fn from_state(t: &TeamState, me: Option<&str>, now: i64) -> RowState {
+        RowState {
+            done: t.done,
+            pending: t.pending,
+            assigned: t.assigned.is_some(),
+            mine: me.is_some_and(|me| t.assigned.as_deref() == Some(me)),
+            asleep: t.snoozed_until.is_some_and(|until| until > now),
+        }
+    }
+
+    fn open(self) -> bool {
+        !self.done && !self.pending && !self.asleep
+    }
+
+    pub fn shown_in(self, view: View) -> bool {
+        match view {
+            View::Open => self.open(),
+            View::Mine => self.open() && self.mine,
+            View::Unassigned => self.open() && !self.assigned,
+            View::Pending => self.pending && !self.done && !self.asleep,
+            View::Done => self.done,
+            View::All => true,
+        }
+    }
+}
+
+/// How many rows each view shows, and when the next snooze ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub open: usize,
+    pub mine: usize,
+    pub unassigned: usize,
+    pub pending: usize,
+    pub done: usize,
+    pub all: usize,
+    /// Snoozed now, shown only in `all`.
+    pub asleep: usize,
+    /// Rows whose snooze has ended but whose keyword is still there (to be cleared).
+    pub overdue: usize,
+    /// The earliest end of a running snooze (Unix seconds).
+    pub next_wake: Option<i64>,
+}
+
+impl Counts {
+    pub fn of(rows: &[Summary], me: Option<&str>, now: i64) -> Counts {
+        let mut c = Counts {
+            all: rows.len(),
+            ..Counts::default()
+        };
+        for s in rows {
+            let (mut r, snoozed) = scan(&s.keywords, me);
+            match snoozed {
+                Some(until) if until > now => {
+                    r.asleep = true;
+                    c.next_wake = Some(c.next_wake.map_or(until, |w| w.min(until)));
+                }
+                Some(_) => c.overdue += 1,
+                None => {}
+            }
+            c.open += usize::from(r.shown_in(View::Open));
+            c.mine += usize::from(r.shown_in(View::Mine));
+            c.unassigned += usize::from(r.shown_in(View::Unassigned));
+            c.pending += usize::from(r.shown_in(View::Pending));
+            c.done += usize::from(r.done);
+            c.asleep += usize::from(r.asleep);
+        }
+        c
+    }
+
+    pub fn get(&self, view: View) -> usize {
+        match view {
+            View::Open => self.open,
+            View::Mine => self.mine,
+            View::Unassigned => self.unassigned,
+            View::Pending => self.pending,
+            View::Done => self.done,
+            View::All => self.all,
+        }
+    }
+}
+
+/// A message's team state in a few words, for the reader's "Team" line and the status line:
+/// "assigned to alice, pending, snoozed until 2026-12-01 09:00 UTC, bob replying".
+pub fn describe(s: &TeamState) -> String {
+    // Agent ids come from the server: one that is not an id by the contract is not shown.
+    let valid = |a: &&String| is_valid_agent_id(a);
+    let mut parts = vec![match s.assigned.as_ref().filter(valid) {
+        Some(a) => format!("assigned to {a}"),
+        None if s.assigned.is_some() => "assigned (to an invalid agent id)".into(),
+        None => "unassigned".into(),
+    }];
+    if s.pending {
+        parts.push("pending".into());
+    }
+    if s.done {
+        parts.push("done".into());
+    }
+    if let Some(t) = s.snoozed_until {
+        parts.push(format!("snoozed until {} UTC", date::short_utc(t)));
+    }
+    let replying: Vec<&str> = s
+        .replying
+        .iter()
+        .filter(valid)
+        .map(String::as_str)
+        .collect();
+    if !replying.is_empty() {
+        parts.push(format!("{} replying", replying.join(", ")));
+    }
+    sanitize::single_line(&parts.join(", "))
+}
+
+/// Snoozes that have ended: `(uid, keywords to remove)`. Any running mailroom clears them,
+/// so the message comes back for the whole team even if the agent who snoozed it is away.
+pub fn due_snoozes(rows: &[Summary], now: i64) -> Vec<(u32, Vec<String>)> {
+    rows.iter()
+        .filter_map(|s| {
+            let due: Vec<String> = s
+                .keywords
+                .iter()
+                .filter(|k| {
+                    after(k, SNOOZED)
+                        .and_then(parse_minute)
+                        .is_some_and(|until| until <= now)
+                })
+                .cloned()
+                .collect();
+            (!due.is_empty()).then_some((s.uid, due))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(uid: u32, kw: &[&str]) -> Summary {
+        Summary {
+            uid,
+            keywords: kw.iter().map(|k| k.to_string()).collect(),
+            ..Summary::default()
+        }
+    }
+
+    #[test]
+    fn views_partition_the_rows_by_team_state() {
+        let now = parse_minute("202611271200").unwrap_or(0);
+        let rows = [
+            row(1, &[]),
+            row(2, &["$assigned.alice"]),
+            row(3, &["$assigned.bob"]),
+            row(4, &["$assigned.alice", "$pending"]),
+            row(5, &["$done", "$assigned.bob"]),
+            row(6, &["$pending", "$snoozed.202611281200"]),
+            row(7, &["$snoozed.202611271100"]),
+        ];
+        let shown = |v: View| -> Vec<u32> {
+            rows.iter()
+                .filter(|s| RowState::of(s, Some("alice"), now).shown_in(v))
+                .map(|s| s.uid)
+                .collect()
+        };
+        assert_eq!(shown(View::Open), [1, 2, 3, 7]);
+        assert_eq!(shown(View::Mine), [2]);
+        assert_eq!(shown(View::Unassigned), [1, 7]);
+        assert_eq!(shown(View::Pending), [4]);
+        assert_eq!(shown(View::Done), [5]);
+        assert_eq!(shown(View::All).len(), 7);
+        let c = Counts::of(&rows, Some("alice"), now);
+        assert_eq!(
+            (
+                c.open,
+                c.mine,
+                c.unassigned,
+                c.pending,
+                c.done,
+                c.all,
+                c.asleep,
+                c.overdue
+            ),
+            (4, 1, 2, 1, 1, 7, 1, 1)
+        );
+        assert_eq!(c.next_wake, parse_minute("202611281200"));
+        // Row 7's snooze has ended: it is due to be cleared, row 6's is not.
+        assert_eq!(
+            due_snoozes(&rows, now),
+            [(7, vec!["$snoozed.202611271100".to_string()])]
+        );
+    }
+
+    #[test]
+    fn views_cycle_and_parse() {
+        let mut v = View::Open;
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            seen.push(v.name());
+            v = v.next();
+        }
+        assert_eq!(
+            seen,
+            ["open", "mine", "unassigned", "pending", "done", "all"]
+        );
+        assert_eq!(v, View::Open);
+        assert_eq!(View::parse(" Pending "), Some(View::Pending));
+        assert_eq!(View::parse("later"), None);
+    }
+}
