@@ -615,6 +615,16 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
         let key = MailboxState::key_for(&account.name, &server, &imap.login, &imap.mailbox);
         let rows = rows(n, 0x5eed + i as u64, now);
         let newest = rows.last().map(|r| r.subject.clone()).unwrap_or_default();
+        // The newest row the "open" team view shows (neither pending, done nor snoozed).
+        let newest_open = rows
+            .iter()
+            .rev()
+            .find(|r| {
+                mailroom::ui::triage::RowState::of(r, Some("alice"), now)
+                    .shown_in(mailroom::ui::triage::View::Open)
+            })
+            .map(|r| r.subject.clone())
+            .unwrap_or_default();
         let mailbox = CachedMailbox {
             uid_validity: 1,
             uid_next: n as u32 + 1,
@@ -624,6 +634,10 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
         cache.save(&key, &mailbox).map_err(|e| e.to_string())?;
         // For bench/ui: what the top row of this column must show.
         println!("account={} rows={n} newest_subject={newest}", account.name);
+        println!(
+            "account={} rows={n} newest_open_subject={newest_open}",
+            account.name
+        );
         written += 1;
     }
     if written == 0 {
