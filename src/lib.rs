@@ -2,13 +2,15 @@
 //!
 //! The library holds everything; `main.rs` only parses the command line. Folders name the
 //! architecture: `config`, `policy` (pure rules), `mail` (parse, sanitize), `backend`
-//! (Maildir, and the trait IMAP implements), `imap`, `smtp`, `store`, `ui`, `cli`.
+//! (Maildir, and the trait IMAP implements), `imap`, `smtp`, `store`, `triage` (team state in
+//! keywords or folders), `insight` (stats, audit, access report, read receipts), `ui`, `cli`.
 
 pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod imap;
+pub mod insight;
 pub mod mail;
 pub mod net;
 pub mod policy;

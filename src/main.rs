@@ -115,6 +115,50 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Who sent what, as which identity and mode, to whom, when, with what result: the local
+    /// audit log and every account's Sent folder merged (one row per message), newest first
+    #[command(
+        long_about = "Who sent what, as which identity and mode, to whom, when, with what result.\n\n\
+            Merges the local audit log (every send attempt on this machine, refusals and deferrals \
+            included) with the copies in each account's Sent folder (every message filed, from any \
+            machine). An audit record and its Sent copy are one row (source \"log+sent\"); a copy \
+            without a local record says \"sent (no local record)\". Mode is \"on-behalf\" when the \
+            message has a Sender that differs from From, else \"as\". Rows are newest first; times are UTC.",
+        after_help = "Exit status: 0 success; 1 a Sent folder could not be read (the rows from every other source are still printed), or the audit log's directory is unknown."
+    )]
+    Audit {
+        /// Only this account (its `name` from the configuration)
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+        /// Only rows attributed to this agent id ("unknown" for unattributed Sent copies)
+        #[arg(long, value_name = "ID")]
+        agent: Option<String>,
+        /// Only rows from this time on: YYYY-MM-DD (midnight UTC) or RFC 3339
+        /// (2026-11-27T14:03:00Z, 2026-11-27T15:03:00+01:00)
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Print a JSON array of rows instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rights on every configured shared mailbox and its folders: yours (MYRIGHTS), everyone's
+    /// (GETACL) where you hold `a`, risky grants flagged
+    #[command(
+        long_about = "Rights on every configured shared mailbox and its folders.\n\n\
+            For each IMAP account: the configured mailbox and every selectable folder beside or below \
+            it (LIST \"<parent>/*\", e.g. shared/support/*; LIST \"*\" when the mailbox has no parent), \
+            with your rights (MYRIGHTS) and, where you hold `a`, every identifier's rights (GETACL). \
+            Rights are shown without the obsolete c/d. Flagged: `anyone` or `authenticated` holding \
+            rights (public); more than one identifier besides `owner` holding `a` (several-admins); \
+            an identifier with l or r but neither w nor i that holds t, e or x (read-role-deletes). \
+            Maildir accounts are local folders without ACL.",
+        after_help = "Exit status: 0 the report is complete (even with risky grants); 1 an account could not be examined (unreachable server, login refused, a failed command) — every other account is still reported."
+    )]
+    Access {
+        /// Print a JSON array (one object per account) instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Claim, assign or change the team state of a message (IMAP keywords; atomic claims)
     Triage {
         /// The account's `name` from the configuration
@@ -158,6 +202,37 @@ enum Command {
         /// The message's UID
         uid: u32,
         /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Response times per mailbox and per agent: received, answered, unanswered (oldest
+    /// waiting), first-response median and p90, by weekday and hour
+    #[command(
+        long_about = "Response times per mailbox and per agent, computed from the mail itself.\n\n\
+            A customer message is a message of the account's mailbox whose INTERNALDATE (when the \
+            server received it) lies in the window, not from the account's own address or aliases, \
+            and not an automatic report. Its first response is the earliest message of the account's \
+            Sent folder whose In-Reply-To or References names it; the response time is the \
+            difference of the two INTERNALDATEs (never the Date: header), counted in business hours \
+            only when [insight] business_hours is set. Median and p90 use the nearest-rank method. \
+            A Sent message is attributed to the agent of its Sender: (on behalf), else its \
+            X-Mailroom-Agent: (send as), else the local audit log, else \"unknown\". Nothing is \
+            marked read. See mailroom(1).",
+        after_help = "DATE: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS], or a time ago such as 12h, 7d, 4w; read in the [insight] timezone_offset (default UTC). A bare --until date includes that day.\n\
+            Exit status: 0 success; 1 an unknown account, a bad date, an unreachable server or an unreadable folder."
+    )]
+    Stats {
+        /// Accounts to report (their `name`s); default: every account
+        #[arg(value_name = "ACCOUNT")]
+        accounts: Vec<String>,
+        /// Count customer messages received from DATE on (inclusive)
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Count customer messages received before DATE (a bare date: up to its end); their
+        /// replies may come later
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Print the whole report as JSON (durations in seconds)
         #[arg(long)]
         json: bool,
     },
@@ -294,6 +369,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mailroom::cli::note::run_list(&loaded.config, &account, uid, json)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Audit {
+            account,
+            agent,
+            since,
+            json,
+        }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            let args = mailroom::cli::audit::AuditArgs {
+                account,
+                agent,
+                since,
+                json,
+            };
+            let complete = mailroom::cli::audit::run(&loaded.config, &args)?;
+            Ok(if complete {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Some(Command::Access { json }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            let complete = mailroom::cli::access::run(&loaded.config, json)?;
+            Ok(if complete {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Some(Command::Outbox { retry, json }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
             let ok = mailroom::cli::send::outbox(&loaded.config, retry, json)?;
@@ -302,6 +406,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Some(Command::Stats {
+            accounts,
+            since,
+            until,
+            json,
+        }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            let args = mailroom::cli::stats::StatsArgs {
+                accounts,
+                since,
+                until,
+                json,
+            };
+            mailroom::cli::stats::run(&loaded.config, &args)?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo {
             dir,

@@ -462,3 +462,68 @@ fn notes_folder_is_optional_and_checked() {
         assert!(!e.contains('\u{1b}'), "{e:?}");
     }
 }
+
+#[test]
+fn request_read_receipt_defaults_to_false_and_must_be_a_boolean() {
+    let loaded = parse(VALID).expect("valid");
+    assert!(
+        loaded
+            .config
+            .accounts
+            .iter()
+            .all(|a| !a.request_read_receipt)
+    );
+    let on = VALID.replace(
+        "display_name = \"Example Support\"",
+        "display_name = \"Example Support\"\nrequest_read_receipt = true",
+    );
+    let c = parse(&on).expect("valid").config;
+    assert!(c.accounts[0].request_read_receipt);
+    assert!(!c.accounts[1].request_read_receipt);
+    let wrong = VALID.replace(
+        "display_name = \"Example Support\"",
+        "display_name = \"Example Support\"\nrequest_read_receipt = \"yes\"",
+    );
+    let e = error_text(&wrong);
+    assert!(
+        e.contains("request_read_receipt") || e.contains("bool"),
+        "{e}"
+    );
+    // The example documents it (and parses, above).
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+            .unwrap();
+    assert!(example.contains("\nrequest_read_receipt = "));
+}
+
+#[test]
+fn insight_business_hours_and_offset_are_checked() {
+    let ok = format!(
+        "{VALID}\n[insight]\nbusiness_hours = \"Mon-Fri 09:00-17:00\"\ntimezone_offset = \"+01:00\"\n"
+    );
+    let c = parse(&ok).expect("valid").config;
+    assert_eq!(
+        c.insight.business_hours.as_deref(),
+        Some("Mon-Fri 09:00-17:00")
+    );
+    assert!(
+        parse(VALID)
+            .expect("valid")
+            .config
+            .insight
+            .business_hours
+            .is_none()
+    );
+    let e = error_text(&format!(
+        "{VALID}\n[insight]\nbusiness_hours = \"Mon-Fry 9-5\"\n"
+    ));
+    assert!(e.contains("`insight.business_hours`"), "{e}");
+    let e = error_text(&format!("{VALID}\n[insight]\ntimezone_offset = \"CET\"\n"));
+    assert!(e.contains("`insight.timezone_offset`"), "{e}");
+    let e = error_text(&format!("{VALID}\n[insight]\nbusiness_hour = \"x\"\n"));
+    assert!(e.contains("business_hour"), "{e}");
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+            .unwrap();
+    assert!(example.contains("\n[insight]"));
+}

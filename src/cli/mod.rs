@@ -1,11 +1,14 @@
 //! The command-line verbs. Each mirrors a TUI action and can print JSON for scripts.
 
+pub mod access;
+pub mod audit;
 pub mod check;
 pub mod list;
 pub mod mailbox;
 pub mod note;
 pub mod send;
 pub mod show;
+pub mod stats;
 pub mod triage;
 
 use std::path::{Path, PathBuf};

@@ -25,6 +25,9 @@ pub struct Config {
     /// The team: who messages can be assigned to.
     #[serde(default)]
     pub team: Team,
+    /// `[insight]`: how `mailroom stats` counts time (business hours, timezone).
+    #[serde(default)]
+    pub insight: Insight,
     /// Where this configuration was read from; set by the loader, not by the file.
     #[serde(skip)]
     pub source: PathBuf,
@@ -73,6 +76,21 @@ fn default_view() -> String {
 pub struct Team {
     #[serde(default)]
     pub agents: Vec<String>,
+    /// Agent id → the agent's own address: a `Sender:` with it is that agent (stats, audit).
+    #[serde(default)]
+    pub emails: BTreeMap<String, String>,
+}
+
+/// `[insight]`: business hours and the timezone that `mailroom stats` counts in. Both are
+/// checked in validation (`crate::insight::stats::BusinessHours::parse`, `parse_offset`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Insight {
+    /// e.g. `"Mon-Fri 09:00-17:00"`: response times then count only time inside these hours.
+    pub business_hours: Option<String>,
+    /// A fixed UTC offset such as `"+01:00"` for business hours, the weekday×hour table and
+    /// bare dates given to `--since`/`--until`; default UTC.
+    pub timezone_offset: Option<String>,
 }
 
 fn default_theme() -> String {
@@ -206,6 +224,10 @@ pub struct Account {
     pub notes_folder: Option<String>,
     /// Where `done` also moves a message (optional): e.g. `shared/support/Archive`.
     pub archive_folder: Option<String>,
+    /// Ask for read receipts: every message sent from this account carries
+    /// `Disposition-Notification-To:` with the address it is From (the shared address).
+    #[serde(default)]
+    pub request_read_receipt: bool,
 }
 
 impl Account {

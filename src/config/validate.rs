@@ -172,6 +172,29 @@ pub fn validate(config: &Config) -> Report {
             ),
         ));
     }
+    for (a, email) in &config.team.emails {
+        if !is_valid_agent_id(a) {
+            r.errors.push(Problem::new(
+                None,
+                "team.emails",
+                format!(
+                    "{:?} is not a valid agent id: use only a-z, 0-9, '.', '_' and '-'",
+                    crate::mail::sanitize::single_line(a)
+                ),
+            ));
+        }
+        if !is_valid_address(email) {
+            r.errors.push(Problem::new(
+                None,
+                "team.emails",
+                format!(
+                    "{:?} (for {}) is not an email address",
+                    crate::mail::sanitize::single_line(email),
+                    crate::mail::sanitize::single_line(a)
+                ),
+            ));
+        }
+    }
     for a in &config.team.agents {
         if !is_valid_agent_id(a) {
             r.errors.push(Problem::new(
@@ -183,6 +206,24 @@ pub fn validate(config: &Config) -> Report {
                 ),
             ));
         }
+    }
+    if let Some(text) = &config.insight.business_hours
+        && let Err(e) = crate::insight::stats::BusinessHours::parse(text)
+    {
+        r.errors.push(Problem::new(
+            None,
+            "insight.business_hours",
+            crate::mail::sanitize::single_line(&e),
+        ));
+    }
+    if let Some(text) = &config.insight.timezone_offset
+        && let Err(e) = crate::insight::stats::parse_offset(text)
+    {
+        r.errors.push(Problem::new(
+            None,
+            "insight.timezone_offset",
+            crate::mail::sanitize::single_line(&e),
+        ));
     }
     // The keymap is built here once so a bad binding stops the program before the screen
     // opens, with the key's name, rather than becoming a key that silently does nothing.

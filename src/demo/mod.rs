@@ -245,6 +245,12 @@ view = "open"
 [team]
 agents = ["alice", "bob", "carol", "dmitri"]
 
+# Who a Sender: address is, for `mailroom stats`, `mailroom audit` and the stats screen (S).
+[team.emails]
+bob = "bob@example.test"
+carol = "carol@example.test"
+dmitri = "dmitri@example.test"
+
 # Send As: mail goes out from support@ (or from help@ when the customer wrote there).
 [[account]]
 name = "support"

@@ -3,10 +3,16 @@
 //! The transmitted bytes never carry Bcc (it lives only in the envelope recipients), the
 //! envelope is explicit (lettre would otherwise take MAIL FROM from Sender:), and the
 //! Message-ID is on the shared address's domain.
+//!
+//! Read receipts (RFC 8098): with [`Draft::request_read_receipt`] (an account's
+//! `request_read_receipt = true`, set by `mail::reply::finish` for both the compose pane and
+//! `mailroom send`), the message carries `Disposition-Notification-To:` naming the address it is
+//! From — the shared address, so a receipt reaches the team's mailbox, where `mailroom stats`
+//! counts it, never the agent's own inbox. mailroom only asks; it never sends a receipt.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 
 use super::header::{HeaderError, check_value};
@@ -34,7 +40,12 @@ pub struct Draft {
     /// References of the thread, oldest first, without brackets.
     pub references: Vec<String>,
     pub attachments: Vec<Attachment>,
+    /// Ask for a read receipt: `Disposition-Notification-To:` the From address.
+    pub request_read_receipt: bool,
 }
+
+/// The header that asks for a read receipt (RFC 8098 §2.1).
+pub const DISPOSITION_NOTIFICATION_TO: &str = "Disposition-Notification-To";
 
 /// A message ready for submission: bytes and envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +112,16 @@ fn mailbox(name: Option<&str>, address: &str, field: &str) -> Result<Mailbox, Co
     ))
 }
 
+/// `Disposition-Notification-To: <from>`: the From address (checked like every address: one
+/// plain address, no CR/LF, no second mailbox), so receipts go to the shared mailbox.
+fn read_receipt_header(from: &str) -> Result<HeaderValue, ComposeError> {
+    let checked = mailbox(None, from, DISPOSITION_NOTIFICATION_TO)?;
+    Ok(HeaderValue::new(
+        HeaderName::new_from_ascii_str(DISPOSITION_NOTIFICATION_TO),
+        format!("<{}>", checked.email),
+    ))
+}
+
 fn check_id(field: &str, id: &str) -> Result<(), ComposeError> {
     check_value(field, id)?;
     if id.contains(['<', '>', ' ']) || id.is_empty() {
@@ -140,6 +161,9 @@ pub fn build_with_id(
         .date(now);
     if let Some(sender) = &identity.sender {
         b = b.sender(mailbox(None, sender, "Sender")?);
+    }
+    if draft.request_read_receipt {
+        b = b.raw_header(read_receipt_header(&identity.from)?);
     }
     for to in &draft.to {
         b = b.to(mailbox(None, to, "To")?);
@@ -234,6 +258,7 @@ mod tests {
             in_reply_to: Some("q1@outside.test".into()),
             references: vec!["q0@outside.test".into(), "q1@outside.test".into()],
             attachments: Vec::new(),
+            request_read_receipt: false,
         }
     }
 
@@ -331,6 +356,76 @@ mod tests {
         assert!(!String::from_utf8_lossy(&copy).contains("X-Evil"));
         let now = SystemTime::now();
         assert_ne!(message_id("a@x.test", now), message_id("a@x.test", now));
+    }
+
+    fn dnt_lines(t: &str) -> Vec<&str> {
+        t.lines()
+            .filter(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with("disposition-notification-to:")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_read_receipt_is_asked_of_the_from_address_only_when_requested() {
+        let o = build(&draft(), &as_identity(), SystemTime::now()).unwrap();
+        assert!(dnt_lines(&text(&o)).is_empty(), "{}", text(&o));
+
+        let d = Draft {
+            request_read_receipt: true,
+            ..draft()
+        };
+        let o = build(&d, &as_identity(), SystemTime::now()).unwrap();
+        let t = text(&o);
+        assert_eq!(
+            dnt_lines(&t),
+            ["Disposition-Notification-To: <support@example.test>"],
+            "{t}"
+        );
+        // In the header section, not the body.
+        let header_end = t.find("\r\n\r\n").unwrap();
+        assert!(t[..header_end].contains("Disposition-Notification-To"));
+
+        // On behalf: still the shared address (From), never the agent (Sender).
+        let id = SendIdentity {
+            from: "help@example.test".into(),
+            sender: Some("bob@example.test".into()),
+            mail_from: "bob@example.test".into(),
+            ..as_identity()
+        };
+        let o = build(&d, &id, SystemTime::now()).unwrap();
+        assert_eq!(
+            dnt_lines(&text(&o)),
+            ["Disposition-Notification-To: <help@example.test>"]
+        );
+        // Still parses as a header of the message.
+        assert_eq!(
+            crate::mail::parse::header_text(&o.raw, DISPOSITION_NOTIFICATION_TO).as_deref(),
+            Some("<help@example.test>")
+        );
+    }
+
+    #[test]
+    fn the_read_receipt_address_cannot_inject_headers() {
+        let d = Draft {
+            request_read_receipt: true,
+            ..draft()
+        };
+        for from in [
+            "support@example.test\r\nBcc: evil@x.test",
+            "support@example.test>, <evil@x.test",
+            "support@example.test\nX-Evil: 1",
+            "",
+            "a b@example.test",
+        ] {
+            let id = SendIdentity {
+                from: from.into(),
+                ..as_identity()
+            };
+            let r = build(&d, &id, SystemTime::now());
+            assert!(r.is_err(), "{from:?} accepted: {r:?}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod compose;
 pub mod date;
 pub mod encoding;
 pub mod header;
+pub mod mdn;
 pub mod note;
 pub mod parse;
 pub mod reply;

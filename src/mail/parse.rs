@@ -108,7 +108,7 @@ pub fn header_text(raw: &[u8], name: &str) -> Option<String> {
 /// oversized fields are cut (at a line boundary) and whose header section is capped, so the
 /// parser never sees an unbounded field. Fields after a cut one are kept: a huge To: must not
 /// hide the Content-Type that follows it.
-fn bound_headers(raw: &[u8]) -> Cow<'_, [u8]> {
+pub(crate) fn bound_headers(raw: &[u8]) -> Cow<'_, [u8]> {
     let header_end = find_header_end(raw);
     let header = &raw[..header_end];
     let needs_cut =

@@ -192,7 +192,8 @@ pub fn addresses(field: &str, values: &[String]) -> Result<Vec<String>, PrepareE
 
 /// Builds the message: `draft` carries headers and attachments (its body is ignored), the
 /// body is `new_text`, the account's signature and the optional quote, assembled by the
-/// signature policy and checked by it.
+/// signature policy and checked by it. The account's `request_read_receipt` decides whether
+/// the message asks for a read receipt.
 pub fn finish(
     config: &Config,
     account: &Account,
@@ -203,6 +204,8 @@ pub fn finish(
     now: SystemTime,
 ) -> Result<Outgoing, PrepareError> {
     header::check_value("Subject", &draft.subject)?;
+    // The account's choice, for both front ends: the draft cannot opt out or in on its own.
+    draft.request_read_receipt = account.request_read_receipt;
     let rendered = signature_of(config, account)?;
     draft.body = signature::assemble(new_text, rendered.as_ref(), quoted);
     if let Some(r) = &rendered {

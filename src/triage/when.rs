@@ -9,7 +9,6 @@ use super::state::parse_minute;
 pub const MORNING_HOUR: i64 = 9;
 
 const DAY: i64 = 86_400;
-const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Unix seconds for `text` read against `now`; `None` when it is not a time, or not a
 /// future one.
@@ -45,27 +44,12 @@ fn day_word(t: &str, now: i64) -> Option<i64> {
     if t == "tomorrow" {
         return Some(morning(today + DAY));
     }
-    let wanted = WEEKDAYS
-        .iter()
-        .position(|d| t.len() >= 3 && d.starts_with(&t[..3]) && is_weekday_word(t))?;
+    let wanted = crate::mail::date::weekday_index(t)?;
     // 1970-01-01 was a Thursday (index 3).
     let today_index = (now.div_euclid(DAY) + 3).rem_euclid(7) as usize;
     let ahead = (wanted + 7 - today_index) % 7;
     let ahead = if ahead == 0 { 7 } else { ahead };
     Some(morning(today + ahead as i64 * DAY))
-}
-
-fn is_weekday_word(t: &str) -> bool {
-    const FULL: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
-    FULL.iter().any(|f| f.starts_with(t))
 }
 
 fn absolute(t: &str) -> Option<i64> {

@@ -16,6 +16,7 @@ use super::layout;
 pub use super::layout::ReaderMode;
 use super::notes::{self, Leave, NoteEditor, PendingNote, ReaderNotes};
 use super::prompt::{self, Cmd, History, Prompt, PromptKind, Sources};
+use super::stats::{State as StatsState, StatsScreen, Window as StatsWindow};
 use super::theme::{BUILTIN, Theme};
 use super::triage::{Counts, RowState, View, describe};
 use super::wrap::wrap;
@@ -25,7 +26,7 @@ use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
 use crate::mail::attachments::{self, AttachmentInfo};
 use crate::mail::reply;
-use crate::mail::{date, sanitize, thread};
+use crate::mail::{date, mdn, sanitize, thread};
 use crate::policy::identity;
 use crate::policy::rights::Rights;
 use crate::smtp::pipeline::Outcome;
@@ -959,6 +960,8 @@ pub struct App {
     /// The agent at the keyboard, for the "mine" count.
     pub agent_id: Option<String>,
     pub help: Option<Help>,
+    /// The stats screen (`S`), over the columns.
+    pub stats: Option<StatsScreen>,
     /// The open `:` or `/` line.
     pub prompt: Option<Prompt>,
     pub command_history: History,
@@ -1017,6 +1020,7 @@ impl App {
             keymap: Keymap::default(),
             agent_id: None,
             help: None,
+            stats: None,
             prompt: None,
             command_history: History::default(),
             filter_history: History::default(),
@@ -1323,6 +1327,15 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
             notes,
         } => notes_arrived(app, account_idx, &message_id, notes),
         Event::SendDone { draft_id, result } => return send_done(app, &draft_id, result),
+        Event::Stats { id, result } => {
+            if let Some(s) = app.stats.as_mut().filter(|s| s.id == id) {
+                s.state = match result {
+                    Ok(report) => StatsState::Ready(report),
+                    Err(e) => StatsState::Failed(sanitize::single_line(e.trim())),
+                };
+                app.dirty = true;
+            }
+        }
         Event::Edited(result) => {
             app.dirty = true;
             match result {
@@ -1508,6 +1521,13 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
                             text.push_str("\n[… cut: the message is longer than 1 MiB]");
                         }
                         r.attachments = attachments;
+                        // A read receipt request is only noted: mailroom never sends MDNs.
+                        if raw.as_ref().is_some_and(|m| mdn::asks_for_receipt(&m.0))
+                            && !r.headers.iter().any(|(l, _)| *l == mdn::RECEIPT_LABEL)
+                        {
+                            r.headers
+                                .push((mdn::RECEIPT_LABEL, mdn::RECEIPT_NOTE.to_string()));
+                        }
                         r.raw = raw;
                         Body::Text(text)
                     }
@@ -1642,6 +1662,9 @@ fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     if app.help.is_some() {
         return help_key(app, k);
     }
+    if app.stats.is_some() {
+        return stats_key(app, k);
+    }
     if app.prompt.is_some() {
         return prompt_key(app, k);
     }
@@ -1711,6 +1734,7 @@ fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
             set_view(app, None);
             Vec::new()
         }
+        Action::Stats => open_stats(app, StatsWindow::default()),
         Action::Note => {
             open_note(app);
             Vec::new()
@@ -3817,4 +3841,57 @@ fn wake_if_overdue(app: &mut App, account_idx: usize) -> Vec<Command> {
     } else {
         Vec::new()
     }
+}
+
+// ---- The stats screen -------------------------------------------------------------------
+
+/// `S`: opens the stats screen and asks for its report (computed off the UI thread).
+fn open_stats(app: &mut App, window: StatsWindow) -> Vec<Command> {
+    if app.config.is_none() {
+        app.fail("stats need the configuration");
+        return Vec::new();
+    }
+    let id = app.take_id();
+    app.stats = Some(StatsScreen::new(id, window));
+    vec![Command::Stats {
+        id,
+        since: window.since(app.now),
+    }]
+}
+
+/// Keys of the stats screen, fixed like the help overlay's so it can always be read and
+/// closed: Tab / l / h switch mailbox, w the window, r recomputes, j / k scroll, q / Esc / S
+/// close, Ctrl-c quits.
+fn stats_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let Some(s) = app.stats.as_mut() else {
+        return Vec::new();
+    };
+    app.dirty = true;
+    match k.code {
+        KeyCode::Char('c') if ctrl => return vec![Command::Quit],
+        KeyCode::Char('q') | KeyCode::Char('S') | KeyCode::Esc => app.stats = None,
+        KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => s.cycle_mailbox(false),
+        KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => s.cycle_mailbox(true),
+        KeyCode::Char('j') | KeyCode::Down => s.scroll += 1,
+        KeyCode::Char('k') | KeyCode::Up => s.scroll = s.scroll.saturating_sub(1),
+        KeyCode::Char('w') => {
+            let (window, mailbox) = (s.window.next(), s.mailbox);
+            let commands = open_stats(app, window);
+            if let Some(s) = app.stats.as_mut() {
+                s.mailbox = mailbox;
+            }
+            return commands;
+        }
+        KeyCode::Char('r') => {
+            let (window, mailbox) = (s.window, s.mailbox);
+            let commands = open_stats(app, window);
+            if let Some(s) = app.stats.as_mut() {
+                s.mailbox = mailbox;
+            }
+            return commands;
+        }
+        _ => app.dirty = false,
+    }
+    Vec::new()
 }

@@ -13,6 +13,7 @@ use super::compose::{Compose, Field, Preview};
 use super::layout;
 use super::notes::{self, Leave, NoteEditor};
 use super::prompt::Prompt;
+use super::stats::StatsScreen;
 use super::triage::View;
 use super::wrap::wrap;
 use crate::backend::Summary;
@@ -55,6 +56,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
     if let Some(n) = &app.note {
         draw_note_editor(app, n, frame, area);
+    }
+    if let Some(s) = &app.stats {
+        let screen = Rect {
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        draw_stats(app, s, frame, screen);
     }
     match &app.prompt {
         Some(p) => draw_prompt(app, p, frame, plan.status),
@@ -1102,4 +1110,49 @@ fn draw_pane(app: &App, frame: &mut Frame, area: Rect, block: Block) -> Rect {
 
 fn pane_style(app: &App) -> Style {
     st(app, "reader_body").patch(st(app, "base"))
+}
+
+/// The stats screen over the columns: text lines from `ui::stats`, bars in `chart_bar`.
+fn draw_stats(app: &App, s: &StatsScreen, frame: &mut Frame, area: Rect) {
+    use super::stats::Kind;
+    frame.render_widget(Clear, area);
+    let width = usize::from(area.width);
+    let all = super::stats::lines(s, width);
+    let height = usize::from(area.height);
+    // The title stays; the rest scrolls.
+    let scroll = s.scroll.min(all.len().saturating_sub(height));
+    let base = st(app, "base");
+    let bar_style = st(app, "chart_bar");
+    let mut lines: Vec<Line> = Vec::with_capacity(height);
+    for (i, l) in all.iter().enumerate() {
+        if i > 0 && i <= scroll {
+            continue;
+        }
+        if lines.len() >= height.saturating_sub(1) {
+            break;
+        }
+        let text = fit(&l.text, width);
+        lines.push(match l.kind {
+            Kind::Title => Line::styled(text, st(app, "column_header_focused")),
+            Kind::Heading => Line::styled(text, st(app, "reader_header")),
+            Kind::Warning => Line::styled(text, st(app, "status_error")),
+            Kind::Text => Line::styled(text, base),
+            Kind::Bar { start, len } => {
+                let head: String = text.chars().take(start).collect();
+                let bar: String = text.chars().skip(start).take(len).collect();
+                let tail: String = text.chars().skip(start + len).collect();
+                Line::from(vec![
+                    Span::styled(head, base),
+                    Span::styled(bar, bar_style),
+                    Span::styled(tail, st(app, "row_age")),
+                ])
+            }
+        });
+    }
+    let hint = " Tab/h/l mailbox · w window · r recompute · j/k scroll · q/Esc/S close";
+    while lines.len() < height.saturating_sub(1) {
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::styled(fit(hint, width), st(app, "row_age")));
+    frame.render_widget(Paragraph::new(lines).style(base), area);
 }

@@ -10,6 +10,7 @@ use crossterm::event::KeyEvent;
 use crate::backend::{FlagChange, Summary};
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
+use crate::insight::stats::Report;
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::compose::Outgoing;
 use crate::mail::note::Note;
@@ -129,6 +130,11 @@ pub enum Event {
     },
     /// The answer to [`Command::Editor`]: the edited body, or why not (raw text).
     Edited(Result<String, String>),
+    /// The answer to [`Command::Stats`] `id`: the report, or why not (raw text).
+    Stats {
+        id: u64,
+        result: Result<Box<Report>, String>,
+    },
     /// The answer to [`Command::Triage`] `id`: the state before and after, or why not.
     TriageDone {
         account_idx: usize,
@@ -204,6 +210,9 @@ pub enum Command {
         uid: u32,
         message_id: String,
     },
+    /// Compute the stats screen's report (every account, from `since`), off the UI thread;
+    /// answered by [`Event::Stats`].
+    Stats { id: u64, since: Option<i64> },
     /// Sync the account with its server or folder now.
     Refresh { account_idx: usize },
     /// Save attachments (0-based numbers) of the open message into `dir`, off the UI thread;

@@ -121,6 +121,8 @@ pub enum Action {
     Note,
     /// Cycle the column's team view (open, mine, unassigned, pending, done, all).
     NextView,
+    /// The stats screen.
+    Stats,
     // The compose pane.
     Send,
     Editor,
@@ -186,6 +188,7 @@ impl Action {
             Reopen => "reopen",
             Note => "note",
             NextView => "next_view",
+            Stats => "stats",
             Send => "send",
             Editor => "editor",
             NextFrom => "next_from",
@@ -493,11 +496,18 @@ const LIST: &[&[Spec]] = &[
         "new message from this column's account",
     )],
     TRIAGE,
-    &[spec(
-        A::NextView,
-        &["V"],
-        "next view: open, mine, unassigned, pending, done, all",
-    )],
+    &[
+        spec(
+            A::NextView,
+            &["V"],
+            "next view: open, mine, unassigned, pending, done, all",
+        ),
+        spec(
+            A::Stats,
+            &["S"],
+            "stats: response times per mailbox and agent",
+        ),
+    ],
     &[
         spec(
             A::Clear,

@@ -13,6 +13,7 @@ pub mod layout;
 pub mod notes;
 pub mod outbox;
 pub mod prompt;
+pub mod stats;
 pub mod terminal;
 pub mod theme;
 pub mod triage;
@@ -525,6 +526,39 @@ fn dispatch(
                     notes: Err(GONE.into()),
                 },
             )
+        }
+        Command::Stats { id, since } => {
+            // Reading every mailbox and Sent folder takes seconds: a thread of its own, with
+            // connections of its own, so the workers' syncs and IDLE go on.
+            let tx = events.clone();
+            let config = app.config.clone();
+            let spawned = std::thread::Builder::new()
+                .name("stats".into())
+                .spawn(move || {
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let config = config.ok_or("no configuration")?;
+                        crate::insight::collect::collect_and_compute(&config, &[], since, None)
+                            .map(Box::new)
+                            .map_err(|e| e.to_string())
+                    }))
+                    .unwrap_or_else(|p| {
+                        Err(format!(
+                            "internal error: {}",
+                            terminal::panic_message(p.as_ref())
+                        ))
+                    });
+                    let _ = tx.send(Event::Stats { id, result });
+                });
+            match spawned {
+                Ok(_) => Vec::new(),
+                Err(e) => update(
+                    app,
+                    Event::Stats {
+                        id,
+                        result: Err(format!("cannot start a thread: {e}")),
+                    },
+                ),
+            }
         }
         Command::Refresh { account_idx } => {
             // A stopped worker has already said why in its column.

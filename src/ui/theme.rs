@@ -22,7 +22,7 @@ pub const BUILTIN: [(&str, &str); 3] = [
 ];
 
 /// Every element a theme can style.
-pub const ELEMENTS: [&str; 21] = [
+pub const ELEMENTS: [&str; 22] = [
     "base",
     "border",
     "border_focused",
@@ -44,6 +44,7 @@ pub const ELEMENTS: [&str; 21] = [
     "status_line",
     "status_error",
     "command_line",
+    "chart_bar",
 ];
 
 #[derive(Debug, Clone, Deserialize, Default)]

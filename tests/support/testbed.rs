@@ -885,6 +885,29 @@ impl RawImap {
         self.read_until_tagged(&tag)
     }
 
+    /// `APPEND mailbox (flags) "date-time" {n+}`: like [`append`](Self::append), with the
+    /// INTERNALDATE set by the client (RFC 3501 date-time, e.g. `02-Mar-2026 09:00:00 +0000`).
+    pub fn append_dated(
+        &mut self,
+        mailbox: &str,
+        flags: &str,
+        date_time: &str,
+        msg: &[u8],
+    ) -> String {
+        self.tag += 1;
+        let tag = format!("a{}", self.tag);
+        let head = format!(
+            "{tag} APPEND {} ({flags}) {} {{{}+}}\r\n",
+            quote(mailbox),
+            quote(date_time),
+            msg.len()
+        );
+        self.write_raw(head.as_bytes());
+        self.write_raw(msg);
+        self.write_raw(b"\r\n");
+        self.read_until_tagged(&tag)
+    }
+
     /// `AUTHENTICATE <mechanism> <initial response>` (SASL-IR). A `+` challenge is answered
     /// with an empty line: that is how a client ends a failed XOAUTH2/OAUTHBEARER exchange,
     /// where Dovecot first sends a JSON error as a challenge, then `NO`.
