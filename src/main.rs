@@ -218,7 +218,7 @@ enum Command {
             A Sent message is attributed to the agent of its Sender: (on behalf), else its \
             X-Mailroom-Agent: (send as), else the local audit log, else \"unknown\". Nothing is \
             marked read. See mailroom(1).",
-        after_help = "DATE: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS], or a time ago such as 12h, 7d, 4w; read in the [insight] timezone_offset (default UTC). A bare --until date includes that day.\n\
+        after_help = "DATE: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS], or a time ago such as 12h, 7d, 4w; read in the [insight] timezone_offset (default UTC; a time ending in Z is UTC). A bare --until date includes that day.\n\
             Exit status: 0 success; 1 an unknown account, a bad date, an unreachable server or an unreadable folder."
     )]
     Stats {

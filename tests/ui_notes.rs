@@ -503,3 +503,45 @@ fn notes_scroll_with_the_body_and_refresh_after_adding() {
         }]
     );
 }
+
+#[test]
+fn a_note_never_lands_on_another_message_after_a_mailbox_reset() {
+    // The pane is open on UID 7 when the mailbox's UIDVALIDITY changes: UID 7 now names
+    // another customer's message. The note must not be linked to it; the text is kept.
+    let mut app = app_with(Some("lrswi"), 100, 30);
+    press(&mut app, [ch('n')]);
+    press(&mut app, typed("Refund approved for Carol"));
+    let mut other = msg(7, 10, "Dave", "Completely different matter");
+    other.message_id = Some("other@elsewhere.test".into());
+    press(
+        &mut app,
+        [
+            Event::Reset {
+                account_idx: 0,
+                reason: "the mailbox was recreated (UIDVALIDITY changed)".into(),
+            },
+            Event::Rows {
+                account_idx: 0,
+                rows: vec![other],
+            },
+        ],
+    );
+    let commands = press(&mut app, [ctrl('x')]);
+    assert!(commands.is_empty(), "sent to another message: {commands:?}");
+    assert_eq!(
+        app.note.as_ref().map(|n| n.body.text()),
+        Some("Refund approved for Carol".into())
+    );
+    let e = app.error.clone().unwrap_or_default();
+    assert!(e.contains("not added") && e.contains("kept"), "{e}");
+    // The message gone altogether: the same, before anything is sent.
+    press(
+        &mut app,
+        [Event::Vanished {
+            account_idx: 0,
+            uids: vec![7],
+        }],
+    );
+    assert!(press(&mut app, [ctrl('x')]).is_empty());
+    assert!(app.note.is_some());
+}

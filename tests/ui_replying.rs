@@ -473,3 +473,28 @@ fn reopening_a_reply_draft_marks_its_message() {
     assert!(app.compose.is_some());
     assert!(marks(&cmds).is_empty(), "{cmds:?}");
 }
+
+#[test]
+fn a_mailbox_reset_forgets_the_uids_of_the_reply_being_written() {
+    // After a UIDVALIDITY change the reply's UID may name another message: sending must not
+    // mark that one \Answered, nor clear a "replying" mark on it.
+    let mut app = app(&[]);
+    let cmds = press(&mut app, [ch('r')]);
+    assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
+    assert_eq!(
+        app.compose.as_ref().and_then(|c| c.reply_uid),
+        Some(PRINTER)
+    );
+    press(
+        &mut app,
+        [Event::Reset {
+            account_idx: 0,
+            reason: "the mailbox was recreated".into(),
+        }],
+    );
+    assert_eq!(app.compose.as_ref().and_then(|c| c.reply_uid), None);
+    assert_eq!(app.replying_mark, None);
+    // Closing the pane now sends no clear for a UID that means nothing any more.
+    let cmds = press(&mut app, [ctrl('q')]);
+    assert!(marks(&cmds).is_empty(), "{cmds:?}");
+}

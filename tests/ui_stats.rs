@@ -269,3 +269,41 @@ fn it_reads_in_sixteen_colours_and_without_colour() {
         assert!(s.contains("Mailbox      received answered"), "{name}: {s}");
     }
 }
+
+#[test]
+fn scrolling_reaches_the_last_line() {
+    // A short terminal: the report is taller than the screen.
+    let mut app = sized(
+        App::new(
+            &[(0, "support".to_string()), (1, "sales".to_string())],
+            theme(),
+            false,
+        )
+        .with_agent("alice")
+        .with_config(config_from(CONFIG)),
+        100,
+        16,
+    );
+    opened(&mut app);
+    assert!(
+        !screen(&app).contains("! the audit log could not be read"),
+        "the report should not fit: {}",
+        screen(&app)
+    );
+    for _ in 0..100 {
+        press(&mut app, [ch('j')]);
+    }
+    let s = screen(&app);
+    // The last line of the report (its warning) can be scrolled into view.
+    assert!(s.contains("! the audit log could not be read"), "{s}");
+    assert!(s.contains("Stats · every mailbox"), "the title stays: {s}");
+    // And as many presses of k as there are lines to scroll bring the top back.
+    for _ in 0..40 {
+        press(&mut app, [ch('k')]);
+    }
+    assert!(
+        screen(&app).contains("Mailbox      received answered"),
+        "{}",
+        screen(&app)
+    );
+}

@@ -985,3 +985,51 @@ fn assign_refuses_anything_that_is_not_an_agent_id() {
     let e = refused(&mut app, "assign");
     assert!(e.contains("usage: :assign AGENT"), "{e}");
 }
+
+#[test]
+fn rows_leaving_with_the_selection_send_it_to_the_nearest_row_below() {
+    // Open view: 1, 2, 3, 7. The selection on 2; 1 and 2 are marked done together: the
+    // selection goes to 3 (the nearest below that stays), not past it.
+    let mut app = loaded();
+    select(&mut app, 2);
+    press(
+        &mut app,
+        [flags_event(
+            0,
+            vec![
+                flag_update(1, &["$done"]),
+                flag_update(2, &["$assigned.alice", "$done"]),
+            ],
+        )],
+    );
+    assert_eq!(shown_uids(&app, 0), [3, 7]);
+    assert_eq!(selected_uid(&app), Some(3));
+}
+
+#[test]
+fn a_refused_wake_shows_the_snooze_again_and_is_not_asked_again() {
+    let mut app = loaded();
+    let cmds = press(&mut app, [Event::Tick(NOW + 2 * HOUR + 30)]);
+    let [Command::Store { id, uid: 6, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    press(
+        &mut app,
+        [Event::StoreDone {
+            account_idx: 0,
+            id: *id,
+            uid: 6,
+            result: Err("NO [NOPERM] permission denied".into()),
+        }],
+    );
+    let row = app.columns[0].rows.iter().find(|s| s.uid == 6);
+    assert!(
+        row.is_some_and(|s| s.keywords.iter().any(|k| k == SNOOZE_KW)),
+        "the row says what the server has"
+    );
+    assert!(error(&app).contains("permission denied"), "{}", error(&app));
+    for later in [NOW + 2 * HOUR + 60, NOW + 3 * HOUR] {
+        let again = press(&mut app, [Event::Tick(later)]);
+        assert!(again.is_empty(), "asked again: {again:?}");
+    }
+}

@@ -342,6 +342,7 @@ impl Parsed {
             internal_date: self.internal_date,
             sender: self.sender,
             x_mailroom_agent: self.agent,
+            automatic: self.automatic,
         }
     }
 }
@@ -419,28 +420,33 @@ fn raw_fields(block: &[u8], mut field: impl FnMut(&str, &str)) {
     }
 }
 
-/// `1-Mar-2026`: an IMAP SEARCH date.
-fn search_date(secs: i64) -> String {
+/// `1-Mar-2026`: an IMAP SEARCH date; `None` outside the years 1–9999 it can express.
+fn search_date(secs: i64) -> Option<String> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let day = crate::mail::date::rfc3339_utc(secs);
-    // "YYYY-MM-DDT…": fixed positions.
-    let y = &day[..4];
-    let m: usize = day[5..7].parse().unwrap_or(1);
-    let d: u32 = day[8..10].parse().unwrap_or(1);
-    format!("{d}-{}-{y}", MONTHS[m.clamp(1, 12) - 1])
+    // "YYYY-MM-DDT…": fixed positions, once the year is four digits.
+    let y = day.get(..4)?;
+    if day.as_bytes().get(4) != Some(&b'-') || !y.bytes().all(|b| b.is_ascii_digit()) || y == "0000"
+    {
+        return None;
+    }
+    let m: usize = day.get(5..7)?.parse().ok()?;
+    let d: u32 = day.get(8..10)?.parse().ok()?;
+    Some(format!("{d}-{}-{y}", MONTHS.get(m.checked_sub(1)?)?))
 }
 
 /// `UID SEARCH` criteria for a window, a day wider on each side: SEARCH compares dates in the
-/// server's timezone, and the exact bounds are applied afterwards.
+/// server's timezone, and the exact bounds are applied afterwards. A bound beyond what SEARCH
+/// can express is left out (it bounds nothing).
 fn search_criteria(since: Option<i64>, until: Option<i64>) -> String {
     let mut parts = Vec::new();
-    if let Some(s) = since {
-        parts.push(format!("SINCE {}", search_date(s - DAY)));
+    if let Some(s) = since.and_then(|s| search_date(s.saturating_sub(DAY))) {
+        parts.push(format!("SINCE {s}"));
     }
-    if let Some(u) = until {
-        parts.push(format!("BEFORE {}", search_date(u + 2 * DAY)));
+    if let Some(u) = until.and_then(|u| search_date(u.saturating_add(2 * DAY))) {
+        parts.push(format!("BEFORE {u}"));
     }
     if parts.is_empty() {
         "ALL".to_string()
@@ -656,6 +662,15 @@ mod tests {
             search_criteria(Some(mon), Some(mon + 7 * DAY)),
             "SINCE 1-Mar-2026 BEFORE 11-Mar-2026"
         );
+        // At the ends of the calendar a bound SEARCH cannot express is left to compute():
+        // `--until 9999-12-31` must not become BEFORE 1-Jan-1000 (nothing found).
+        let end_of_9999 = 253_402_300_800;
+        assert_eq!(
+            search_criteria(Some(mon), Some(end_of_9999)),
+            "SINCE 1-Mar-2026"
+        );
+        assert_eq!(search_criteria(Some(-62_135_596_800), None), "ALL");
+        assert_eq!(search_criteria(Some(-62_200_000_000), None), "ALL");
         assert_eq!(header_end(b"A: b\n\nbody"), 6);
         assert_eq!(header_end(b"A: b\r\n\r\nbody\n\n"), 8);
     }

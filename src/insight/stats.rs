@@ -67,6 +67,9 @@ pub struct SentMessage {
     pub sender: Option<String>,
     /// The `X-Mailroom-Agent:` value of the Sent copy, if any.
     pub x_mailroom_agent: Option<String>,
+    /// An automatic message (`Auto-Submitted` other than `no`, a report): an auto-reply filed
+    /// in Sent is no one's first response.
+    pub automatic: bool,
 }
 
 /// What one account contributes.
@@ -374,8 +377,13 @@ pub fn parse_offset(text: &str) -> Result<i32, String> {
         Some(b'-') => (-1, &t[1..]),
         _ => return Err(bad()),
     };
-    let digits: String = rest.chars().filter(|&c| c != ':').collect();
-    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) || rest.len() > 5 {
+    // `HH:MM` or `HHMM`, nothing else.
+    let digits: String = match rest.len() {
+        5 if rest.as_bytes()[2] == b':' => rest.chars().filter(|&c| c != ':').collect(),
+        4 => rest.to_string(),
+        _ => return Err(bad()),
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
     let (h, m): (i32, i32) = (
@@ -396,7 +404,7 @@ pub fn format_offset(offset: i32) -> String {
 }
 
 /// Parses a `--since`/`--until` date: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` (also with a space),
-/// read at `offset` east of UTC, or a time ago: `30m`, `12h`, `7d`, `4w`. With `end_of_day`, a
+/// read at `offset` east of UTC (a time ending in `Z` is UTC), or a time ago: `30m`, `12h`, `7d`, `4w`. With `end_of_day`, a
 /// bare date means the end of that day (so `--until 2026-03-31` includes the 31st).
 pub fn parse_date(text: &str, now: i64, offset: i32, end_of_day: bool) -> Result<i64, String> {
     let t = text.trim();
@@ -427,8 +435,14 @@ pub fn parse_date(text: &str, now: i64, offset: i32, end_of_day: bool) -> Result
         Some((d, tm)) => (d, Some(tm.trim())),
         None => (t, None),
     };
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
     let d: Vec<&str> = day.split('-').collect();
-    if d.len() != 3 || d[0].len() != 4 || d[1].len() != 2 || d[2].len() != 2 {
+    if d.len() != 3
+        || d[0].len() != 4
+        || d[1].len() != 2
+        || d[2].len() != 2
+        || !d.iter().all(|p| all_digits(p))
+    {
         return Err(bad());
     }
     let (y, m, dd): (i64, u32, u32) = (
@@ -440,11 +454,21 @@ pub fn parse_date(text: &str, now: i64, offset: i32, end_of_day: bool) -> Result
         return Err(bad());
     }
     let mut secs = days_from_civil(y, m, dd) * DAY;
+    // A time with a trailing `Z` is UTC; everything else is read at `offset`.
+    let mut offset = offset;
     match time {
         Some(tm) => {
-            let tm = tm.trim_end_matches(['Z', 'z']);
+            let tm = match tm.strip_suffix(['Z', 'z']) {
+                Some(utc) => {
+                    offset = 0;
+                    utc
+                }
+                None => tm,
+            };
             let parts: Vec<&str> = tm.split(':').collect();
-            if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2) {
+            if !(2..=3).contains(&parts.len())
+                || parts.iter().any(|p| p.len() != 2 || !all_digits(p))
+            {
                 return Err(bad());
             }
             let nums: Vec<i64> = parts
@@ -662,6 +686,9 @@ pub fn compute(
                 }
             }
             sent_agents.push(agent);
+            if m.automatic {
+                continue;
+            }
             let mut named: HashSet<String> = HashSet::new();
             for id in m.in_reply_to.iter().chain(&m.references) {
                 let key = id_key(id);
@@ -886,6 +913,26 @@ mod tests {
         }
         assert_eq!(m.by_weekday_hour.total(), 6);
         assert_eq!(agent(&r.agents, UNKNOWN).answered, 4);
+    }
+
+    #[test]
+    fn an_auto_reply_in_sent_is_no_first_response() {
+        let inbox = vec![customer(1, "q1@outside.test", MON + 9 * H)];
+        let auto = SentMessage {
+            automatic: true,
+            ..reply(1, "q1@outside.test", MON + 9 * H + 1)
+        };
+        let human = reply(2, "q1@outside.test", MON + 9 * H + 900);
+        let r = compute(
+            &[input(inbox, vec![auto, human])],
+            &[],
+            &HashSet::new(),
+            &settings(),
+        );
+        let m = &r.mailboxes[0];
+        assert_eq!(m.answered, 1);
+        assert_eq!(m.first_response.median_seconds, Some(900));
+        assert_eq!(m.sent, 2, "it was still sent");
     }
 
     #[test]
@@ -1147,6 +1194,32 @@ mod tests {
         let json = serde_json::to_value(&w).unwrap();
         assert_eq!(json.as_array().map(Vec::len), Some(7));
         assert_eq!(json[0].as_array().map(Vec::len), Some(24));
+    }
+
+    #[test]
+    fn dates_with_z_are_utc_and_only_digits_count() {
+        let now = MON + 10 * DAY;
+        // A trailing Z says UTC: the configured offset does not move it.
+        assert_eq!(
+            parse_date("2026-03-02T09:30Z", now, 3600, false),
+            Ok(MON + 9 * H + 1800)
+        );
+        assert_eq!(
+            parse_date("2026-03-02T09:30", now, 3600, false),
+            Ok(MON + 8 * H + 1800)
+        );
+        for bad in [
+            "2026-03-02T-1:00",
+            "2026-03-02T+9:00",
+            "2026-+3-02",
+            "+202-03-02",
+            "2026-03-02T09:-5",
+        ] {
+            assert!(parse_date(bad, now, 0, false).is_err(), "{bad:?}");
+        }
+        for bad in ["+1:000", "+010:0", "+01:0:0", "+-1:00"] {
+            assert!(parse_offset(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

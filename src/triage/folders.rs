@@ -697,6 +697,15 @@ fn apply_inner(
             match move_to(conn, uid, &target_name)? {
                 Moved::To(u) => u,
                 Moved::Refused(reason) => {
+                    let still_here = fetch(conn, uid)?.is_some();
+                    if is_claim && still_here {
+                        // Not a race (the message did not move): the server refused (quota,
+                        // say). Take back the flag this claim set, and say why.
+                        if flag == Some(true) && !seen.flagged {
+                            let _ = actions::store(conn, uid, &flagged_change(false), None);
+                        }
+                        return Err(ActError::NotStored(reason));
+                    }
                     if is_claim {
                         return Err(lost(find_winner(conn, tf, id.as_deref(), me)?));
                     }

@@ -50,7 +50,15 @@ pub fn parse_minute(s: &str) -> Option<i64> {
     }
     let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().ok();
     let (y, mo, d, h, mi) = (n(0..4)?, n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 {
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    // A day the month does not have is no minute (not rolled over into the next month).
+    if !(1..=12).contains(&mo) || !(1..=month_days).contains(&d) || h > 23 || mi > 59 {
         return None;
     }
     // Days from civil (H. Hinnant), the inverse of mail::date.
@@ -283,6 +291,27 @@ mod tests {
             state(&kw(&["$snoozed.2026", "$snoozed.202613010000"])).snoozed_until,
             None
         );
+    }
+
+    #[test]
+    fn days_that_do_not_exist_are_not_minutes() {
+        // Not rolled over into the next month: `2026-02-30` is a typo, not March 2nd.
+        for bad in [
+            "202602290900",
+            "202602300900",
+            "202604310900",
+            "210002290000",
+        ] {
+            assert_eq!(parse_minute(bad), None, "{bad}");
+        }
+        for good in [
+            "202802290900",
+            "200002290000",
+            "202601310900",
+            "202612310900",
+        ] {
+            assert!(parse_minute(good).is_some(), "{good}");
+        }
     }
 
     #[test]

@@ -443,8 +443,18 @@ impl Column {
             if self.team_view != View::All {
                 let keep = self.selected_row().map(|s| s.uid);
                 let before = self.selected;
+                // Where the selection goes when its row leaves the view: the next row below
+                // it that stays (looked for among the next rows shown before the change).
+                let below: HashSet<u32> = (before..self.shown_len().min(before + 1000))
+                    .filter_map(|i| self.shown(i).map(|s| s.uid))
+                    .collect();
                 self.rebuild_view();
                 if let Some(i) = keep.and_then(|uid| self.position_of(uid)) {
+                    self.selected = i;
+                } else if let Some(i) = (0..self.shown_len())
+                    .find(|&i| self.shown(i).is_some_and(|s| below.contains(&s.uid)))
+                {
+                    // The order is kept, so the first of them shown is the nearest below.
                     self.selected = i;
                 }
                 // Rows that left above the selection pull the page up with it, so the
@@ -999,7 +1009,9 @@ pub struct App {
     /// Notes sent to workers, by id, so a failed one can be given back.
     pending_notes: HashMap<u64, PendingNote>,
     /// Ended snoozes being cleared, by store id, so each is asked for once.
-    waking: HashMap<u64, (usize, u32)>,
+    waking: HashMap<u64, (usize, u32, Vec<String>)>,
+    /// Ended snoozes the server refused to clear: not asked again this session.
+    wake_refused: HashSet<(usize, u32)>,
 }
 
 impl App {
@@ -1041,6 +1053,7 @@ impl App {
             note: None,
             pending_notes: HashMap::new(),
             waking: HashMap::new(),
+            wake_refused: HashSet::new(),
         }
     }
 
@@ -1423,6 +1436,19 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
             account_idx,
             reason,
         } => {
+            // Every UID of the account may now name another message: a reply being written
+            // must not mark one \Answered, nor clear a "replying" mark on it, when it is sent.
+            if let Some(c) = app
+                .compose
+                .as_mut()
+                .filter(|c| c.account_idx == account_idx)
+            {
+                c.reply_uid = None;
+            }
+            if app.replying_mark.is_some_and(|(a, _)| a == account_idx) {
+                app.replying_mark = None;
+            }
+            app.wake_refused.retain(|(a, _)| *a != account_idx);
             if let Some(c) = app.column_mut(account_idx) {
                 c.clear();
                 app.set_notice(account_idx, &reason);
@@ -1615,10 +1641,25 @@ fn store_done(
     result: Result<(), String>,
 ) -> Vec<Command> {
     let pending = app.pending_stores.remove(&id);
-    app.waking.remove(&id);
+    let woken = app.waking.remove(&id);
     let Err(e) = result else {
         return Vec::new();
     };
+    // A refused wake: the row shows the snooze again (it is still on the server), and it
+    // is not asked again this session.
+    if let Some((a, u, keywords)) = woken {
+        app.wake_refused.insert((a, u));
+        if let Some(c) = app.column_mut(a) {
+            if let Some(row) = c.rows.iter_mut().find(|s| s.uid == u) {
+                for k in keywords {
+                    if !row.keywords.contains(&k) {
+                        row.keywords.push(k);
+                    }
+                }
+            }
+            c.recount();
+        }
+    }
     app.dirty = true;
     let what = pending.map_or("the change", |p| p.flag.name());
     let message = format!(
@@ -3432,10 +3473,11 @@ fn wake_snoozes(app: &mut App, now: i64) -> Vec<Command> {
             continue;
         }
         for (uid, keywords) in super::triage::due_snoozes(&c.rows, now) {
-            if app
-                .waking
-                .values()
-                .any(|&(a, u)| a == c.account_idx && u == uid)
+            if app.wake_refused.contains(&(c.account_idx, uid))
+                || app
+                    .waking
+                    .values()
+                    .any(|(a, u, _)| *a == c.account_idx && *u == uid)
             {
                 continue;
             }
@@ -3451,7 +3493,7 @@ fn wake_snoozes(app: &mut App, now: i64) -> Vec<Command> {
     let mut commands = Vec::new();
     for (account_idx, uid, keywords) in due {
         let id = app.take_id();
-        app.waking.insert(id, (account_idx, uid));
+        app.waking.insert(id, (account_idx, uid, keywords.clone()));
         commands.push(Command::Store {
             account_idx,
             id,
@@ -3600,7 +3642,9 @@ fn open_note(app: &mut App) {
         app.fail(message);
         return;
     }
-    app.note = Some(NoteEditor::new(account_idx, uid, &row.subject));
+    let mut n = NoteEditor::new(account_idx, uid, &row.subject);
+    n.message_id = row.message_id.clone();
+    app.note = Some(n);
     let (add, _, close) = note_keys(&app.keymap);
     app.say(format!(
         "internal note: {add} adds it to the notes folder, {close} closes; never sent"
@@ -3723,6 +3767,24 @@ fn add_note(app: &mut App) -> Vec<Command> {
         return Vec::new();
     }
     let (account_idx, uid, subject) = (n.account_idx, n.uid, n.subject.clone());
+    let message_id = n.message_id.clone();
+    // The UID must still name the message the pane was opened on: after a mailbox reset it
+    // may name another customer's message, and the note would be threaded to that one.
+    let same = app
+        .columns
+        .iter()
+        .find(|c| c.account_idx == account_idx)
+        .and_then(|c| c.rows.iter().find(|s| s.uid == uid))
+        .is_some_and(|s| s.message_id == message_id);
+    if !same {
+        let message = format!(
+            "{}: note not added: the message it is on is no longer in the list as UID {uid} \
+             (the text is kept: copy it, then close the pane)",
+            app.column_name(account_idx)
+        );
+        app.fail(message);
+        return Vec::new();
+    }
     let id = app.take_id();
     if let Some(n) = &mut app.note {
         n.saving = Some(id);
@@ -3733,6 +3795,7 @@ fn add_note(app: &mut App) -> Vec<Command> {
             account_idx,
             uid,
             subject,
+            message_id,
             text: text.clone(),
         },
     );
@@ -3791,6 +3854,7 @@ fn note_added(
             {
                 let mut n = NoteEditor::new(p.account_idx, p.uid, "");
                 n.subject = p.subject;
+                n.message_id = p.message_id;
                 n.body.set_text(&p.text);
                 app.note = Some(n);
                 app.fail(format!(
@@ -3873,7 +3937,11 @@ fn stats_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
         KeyCode::Char('q') | KeyCode::Char('S') | KeyCode::Esc => app.stats = None,
         KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => s.cycle_mailbox(false),
         KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => s.cycle_mailbox(true),
-        KeyCode::Char('j') | KeyCode::Down => s.scroll += 1,
+        KeyCode::Char('j') | KeyCode::Down => {
+            // The screen is drawn over every row but the status line.
+            let (w, h) = app.size;
+            s.scroll_down(usize::from(w), usize::from(h).saturating_sub(1));
+        }
         KeyCode::Char('k') | KeyCode::Up => s.scroll = s.scroll.saturating_sub(1),
         KeyCode::Char('w') => {
             let (window, mailbox) = (s.window.next(), s.mailbox);

@@ -1120,7 +1120,7 @@ fn draw_stats(app: &App, s: &StatsScreen, frame: &mut Frame, area: Rect) {
     let all = super::stats::lines(s, width);
     let height = usize::from(area.height);
     // The title stays; the rest scrolls.
-    let scroll = s.scroll.min(all.len().saturating_sub(height));
+    let scroll = s.scroll.min(super::stats::max_scroll(all.len(), height));
     let base = st(app, "base");
     let bar_style = st(app, "chart_bar");
     let mut lines: Vec<Line> = Vec::with_capacity(height);

@@ -35,6 +35,9 @@ pub struct NoteEditor {
     pub uid: u32,
     /// The message's subject, sanitized, for the pane's title.
     pub subject: String,
+    /// The message's Message-ID when the pane opened: a note is added only while `uid` still
+    /// names that message (a mailbox reset gives UIDs to other messages).
+    pub message_id: Option<String>,
     /// The text: the compose pane's editor.
     pub body: compose::Body,
     /// The `AddNote` on its way (the pane waits for its answer, and keeps the text should it
@@ -50,6 +53,7 @@ impl NoteEditor {
             account_idx,
             uid,
             subject: sanitize::single_line(subject),
+            message_id: None,
             body: compose::Body::default(),
             saving: None,
             ask: None,
@@ -76,6 +80,7 @@ pub struct PendingNote {
     pub account_idx: usize,
     pub uid: u32,
     pub subject: String,
+    pub message_id: Option<String>,
     pub text: String,
 }
 

@@ -89,6 +89,19 @@ impl StatsScreen {
         };
         self.scroll = 0;
     }
+
+    /// `j`: one line further down, no further than the last line of the report fits on a
+    /// screen of `width` × `height` cells.
+    pub fn scroll_down(&mut self, width: usize, height: usize) {
+        let max = max_scroll(lines(self, width).len(), height);
+        self.scroll = (self.scroll + 1).min(max);
+    }
+}
+
+/// How far `lines` lines scroll in `height` rows: the title (the first line) stays and the
+/// last row is the key hint, so `height - 2` rows show the rest.
+pub fn max_scroll(lines: usize, height: usize) -> usize {
+    lines.saturating_sub(height.saturating_sub(1).max(1))
 }
 
 /// What a line of the screen is, so the drawing code can style it.

@@ -134,7 +134,7 @@ impl RowState {
             View::Mine => self.open() && self.mine,
             View::Unassigned => self.open() && !self.assigned,
             View::Pending => self.pending && !self.done && !self.asleep,
-            View::Done => self.done,
+            View::Done => self.done && !self.asleep,
             View::All => true,
         }
     }
@@ -177,7 +177,7 @@ impl Counts {
             c.mine += usize::from(r.shown_in(View::Mine));
             c.unassigned += usize::from(r.shown_in(View::Unassigned));
             c.pending += usize::from(r.shown_in(View::Pending));
-            c.done += usize::from(r.done);
+            c.done += usize::from(r.shown_in(View::Done));
             c.asleep += usize::from(r.asleep);
         }
         c
@@ -302,6 +302,24 @@ mod tests {
             due_snoozes(&rows, now),
             [(7, vec!["$snoozed.202611271100".to_string()])]
         );
+    }
+
+    #[test]
+    fn a_snoozed_done_message_hides_from_the_done_view_too() {
+        // "Every view but `all` hides a message snoozed until later": done included.
+        let now = parse_minute("202611271200").unwrap_or(0);
+        let rows = [
+            row(1, &["$done"]),
+            row(2, &["$done", "$snoozed.202611281200"]),
+        ];
+        let shown: Vec<u32> = rows
+            .iter()
+            .filter(|s| RowState::of(s, None, now).shown_in(View::Done))
+            .map(|s| s.uid)
+            .collect();
+        assert_eq!(shown, [1]);
+        let c = Counts::of(&rows, None, now);
+        assert_eq!((c.done, c.asleep, c.all), (1, 1, 2));
     }
 
     #[test]
