@@ -545,3 +545,122 @@ fn snapshot_compose_reply_and_preview() {
     press(&mut app, [ctrl('x')]);
     insta::assert_snapshot!("compose_preview", mask_ids(&screen(&app)));
 }
+
+/// 40 five-cell words ("w000 " … "w039!"): 200 characters, one logical line.
+fn long_line() -> String {
+    let words: Vec<String> = (0..40).map(|i| format!("w{i:03}")).collect();
+    format!("{}!", words.join(" "))
+}
+
+/// The screen rows and the cursor (x, y) of `app` drawn.
+fn rows_and_cursor(app: &App) -> (Vec<String>, (u16, u16)) {
+    let t = drawn(app);
+    let p = t.backend().cursor_position();
+    (rows_of(&t), (p.x, p.y))
+}
+
+/// The screen row holding `needle`, and the cell column where it starts.
+fn find(rows: &[String], needle: &str) -> (u16, u16) {
+    rows.iter()
+        .enumerate()
+        .find_map(|(y, r)| {
+            r.find(needle).map(|i| {
+                let x = unicode_width::UnicodeWidthStr::width(&r[..i]);
+                (u16::try_from(x).unwrap_or(0), u16::try_from(y).unwrap_or(0))
+            })
+        })
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", rows.join("\n")))
+}
+
+#[test]
+fn a_long_body_line_wraps_and_the_cursor_follows() {
+    // 82 columns: the pane's inside is 80 cells wide.
+    let mut app = app(82, 30);
+    press(&mut app, [ch('c'), key(KeyCode::BackTab)]);
+    let text = long_line();
+    press(&mut app, typed(&text));
+    let (rows, cursor) = rows_and_cursor(&app);
+    // Every word is on screen, over three rows (16 words a row), no ellipsis.
+    for i in 0..40 {
+        find(&rows, &format!("w{i:03}"));
+    }
+    assert!(
+        !rows.iter().any(|r| r.contains("w0") && r.contains('…')),
+        "{}",
+        rows.join("\n")
+    );
+    let (x0, y0) = find(&rows, "w000");
+    assert_eq!(find(&rows, "w016"), (x0, y0 + 1));
+    assert_eq!(find(&rows, "w032"), (x0, y0 + 2));
+    // The cursor is after the "!" on the last row.
+    let (bang_x, bang_y) = find(&rows, "w039!");
+    assert_eq!(cursor, (bang_x + 5, bang_y));
+    // Up stays in the line: one row up, same column; typing goes there.
+    press(&mut app, [key(KeyCode::Up)]);
+    let (_, up) = rows_and_cursor(&app);
+    assert_eq!(up, (bang_x + 5, bang_y - 1));
+    press(&mut app, [ch('X')]);
+    let c = app.compose.as_ref().expect("compose");
+    assert_eq!(c.field, Field::Body);
+    assert_eq!(c.body.text(), text.replace("w024", "Xw024"));
+    // What is saved and sent is the logical line: no line break was added.
+    let draft = c.to_draft(NOW);
+    assert!(!draft.body.contains('\n'), "{:?}", draft.body);
+    assert_eq!(draft.body.len(), 201);
+    // Up from the first row goes to the Subject, as from an unwrapped line.
+    press(&mut app, [key(KeyCode::Up)]);
+    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Body));
+    press(&mut app, [key(KeyCode::Up)]);
+    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Subject));
+}
+
+#[test]
+fn a_resize_rewraps_the_body() {
+    let mut app = app(82, 30);
+    press(&mut app, [ch('c'), key(KeyCode::BackTab)]);
+    press(&mut app, typed(&long_line()));
+    // 42 columns: 40 cells inside, 8 words a row, 5 rows.
+    update(&mut app, Event::Resize(42, 30));
+    let (rows, cursor) = rows_and_cursor(&app);
+    let (x0, y0) = find(&rows, "w000");
+    assert_eq!(find(&rows, "w008"), (x0, y0 + 1));
+    let (bang_x, bang_y) = find(&rows, "w039!");
+    assert_eq!((find(&rows, "w032"), bang_x), ((x0, y0 + 4), x0 + 35));
+    // That last row is full: the cursor after it starts the next row (as in vim), rather
+    // than sitting past the pane's edge.
+    assert_eq!(cursor, (x0, bang_y + 1));
+}
+
+#[test]
+fn a_long_body_scrolls_by_visual_rows() {
+    // A short pane: 14 - 1 (status) - 2 (border) - 6 (header lines) = 5 body rows.
+    let mut app = app(82, 14);
+    press(&mut app, [ch('c'), key(KeyCode::BackTab)]);
+    let mut text = String::new();
+    for _ in 0..3 {
+        text.push_str(&long_line());
+        text.push('\n');
+    }
+    text.push_str("last");
+    press(&mut app, [Event::Paste(text.clone())]);
+    let (rows, cursor) = rows_and_cursor(&app);
+    // The cursor's row is on screen, at the bottom of the body.
+    let (x, y) = find(&rows, "last");
+    assert_eq!(cursor, (x + 4, y));
+    assert!(
+        rows[usize::from(y) + 1].starts_with('┗'),
+        "{}",
+        rows.join("\n")
+    );
+    // The row above is the end of the third long line.
+    assert!(rows[usize::from(y) - 1].contains("w039!"));
+    // Up, Up: into the wrapped line, still on screen without scrolling.
+    press(&mut app, [key(KeyCode::Up), key(KeyCode::Up)]);
+    let (rows2, cursor2) = rows_and_cursor(&app);
+    assert_eq!(rows2, rows);
+    assert_eq!(cursor2, (x + 4, y - 2));
+    assert_eq!(
+        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        Some(text.as_str())
+    );
+}

@@ -545,3 +545,42 @@ fn a_note_never_lands_on_another_message_after_a_mailbox_reset() {
     assert!(press(&mut app, [ctrl('x')]).is_empty());
     assert!(app.note.is_some());
 }
+
+#[test]
+fn a_long_note_line_wraps_and_up_moves_within_it() {
+    // 82 columns: the pane's inside is 80 cells wide.
+    let mut app = app_with(Some("lrswipkxtea"), 82, 30);
+    press(&mut app, [ch('n')]);
+    let words: Vec<String> = (0..40).map(|i| format!("w{i:03}")).collect();
+    let text = format!("{}!", words.join(" "));
+    assert_eq!(text.chars().count(), 200);
+    press(&mut app, typed(&text));
+    let (w, h) = app.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| draw(&app, f)).expect("draw");
+    let s = screen_of(t.backend().buffer());
+    let at = |needle: &str| position(&s, needle);
+    // All of it on screen, 16 words a row, nothing cut.
+    for i in 0..40 {
+        assert!(s.contains(&format!("w{i:03}")), "{s}");
+    }
+    let (x0, y0) = at("w000");
+    assert_eq!(at("w016"), (x0, y0 + 1));
+    assert_eq!(at("w032"), (x0, y0 + 2));
+    // The cursor is after the "!", on the last row.
+    let (bx, by) = at("w039!");
+    let p = t.backend().cursor_position();
+    assert_eq!((p.x, p.y), (bx + 5, by));
+    // Up: the row above, same column; typing lands there and the note is one line.
+    press(&mut app, [key(KeyCode::Up), ch('X')]);
+    t.draw(|f| draw(&app, f)).expect("draw");
+    let p = t.backend().cursor_position();
+    assert_eq!((p.x, p.y), (bx + 6, by - 1));
+    let n = app.note.as_ref().expect("note pane");
+    assert_eq!(n.body.text(), text.replace("w024", "Xw024"));
+    let commands = press(&mut app, [ctrl('x')]);
+    assert!(
+        matches!(commands.as_slice(), [Command::AddNote { text: sent, .. }] if !sent.contains('\n') && sent.len() == 201),
+        "{commands:?}"
+    );
+}

@@ -1033,3 +1033,32 @@ fn a_refused_wake_shows_the_snooze_again_and_is_not_asked_again() {
         assert!(again.is_empty(), "asked again: {again:?}");
     }
 }
+
+#[test]
+fn a_mailbox_without_permanent_keywords_says_team_state_lives_in_folders() {
+    use mailroom::triage::folders::Detected;
+    let mut app = loaded();
+    press(
+        &mut app,
+        [Event::TeamMapping {
+            account_idx: 0,
+            detected: Detected::Folders,
+        }],
+    );
+    // The config's account is Maildir (no team_state setting): "auto" follows the server.
+    assert!(app.columns[0].team_folders);
+    let s = screen(&app);
+    assert!(
+        s.contains("team state in folders: Assigned/<agent>, Pending, Done"),
+        "{s}"
+    );
+    press(
+        &mut app,
+        [Event::TeamMapping {
+            account_idx: 0,
+            detected: Detected::Keywords,
+        }],
+    );
+    assert!(!app.columns[0].team_folders);
+    assert!(screen(&app).contains("[open "));
+}

@@ -22,6 +22,7 @@ use super::triage::{Counts, RowState, View, describe};
 use super::wrap::wrap;
 use crate::backend::{Address, FlagChange, Flags, Summary};
 use crate::config::Config;
+use crate::config::TeamStateSetting;
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
 use crate::mail::attachments::{self, AttachmentInfo};
@@ -32,6 +33,7 @@ use crate::policy::rights::Rights;
 use crate::smtp::pipeline::Outcome;
 use crate::store::drafts;
 use crate::triage::act::{ActError, Applied};
+use crate::triage::folders::Detected;
 use crate::triage::state::Action as TriageAction;
 
 /// Bodies longer than this are cut before display: a reader is no place for a 50 MB log.
@@ -200,6 +202,9 @@ pub struct Column {
     pub mine: usize,
     /// Which rows the column shows by team state (`V` cycles).
     pub team_view: View,
+    /// Team state lives in folders here (a server without permanent keywords, or
+    /// `team_state = "folders"`): claimed, pending and done messages leave the mailbox.
+    pub team_folders: bool,
     /// How many rows each view shows, and when the next snooze ends.
     pub counts: Counts,
     /// The clock the views were computed with (snoozes hide rows until their time).
@@ -246,6 +251,7 @@ impl Column {
             mine: 0,
             // Every row until the configuration names a view (`with_config`).
             team_view: View::All,
+            team_folders: false,
             counts: Counts::default(),
             now: 0,
             imap: false,
@@ -1149,6 +1155,38 @@ impl App {
         })
     }
 
+    /// The compose body's (width, height) at the current size: what the pane shows under its
+    /// header lines.
+    pub fn compose_body_size(&self) -> (usize, usize) {
+        let inner = layout::inside_border(layout::compose_area(self.area()));
+        let head = self.compose.as_ref().map_or(0, Compose::head_lines);
+        (
+            usize::from(inner.width),
+            usize::from(inner.height).saturating_sub(head),
+        )
+    }
+
+    /// The note pane's text area (width, height) at the current size.
+    pub fn note_body_size(&self) -> (usize, usize) {
+        layout::note_area(self.area()).map_or((0, 0), |a| {
+            let inner = layout::inside_border(a);
+            (usize::from(inner.width), usize::from(inner.height))
+        })
+    }
+
+    /// Scrolls the compose and note editors so their cursor rows stay on screen (after an
+    /// edit, a move or a resize, which rewraps).
+    fn fit_editors(&mut self) {
+        let (w, h) = self.compose_body_size();
+        if let Some(c) = &mut self.compose {
+            c.body.fit(w, h);
+        }
+        let (w, h) = self.note_body_size();
+        if let Some(n) = &mut self.note {
+            n.body.fit(w, h);
+        }
+    }
+
     /// Lines of the help overlay's body at the current size.
     pub fn help_height(&self) -> usize {
         usize::from(layout::help_area(self.area()).height.saturating_sub(2))
@@ -1258,6 +1296,28 @@ pub fn help_lines(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
             .into_iter()
             .map(|(keys, desc, _)| (keys, desc.to_string())),
     );
+    if ctx == Context::Compose {
+        // The editor's own keys, fixed (not in the keymap).
+        lines.push((String::new(), String::new()));
+        lines.push((
+            String::new(),
+            "the body (lines wrap at the pane's width)".to_string(),
+        ));
+        for (keys, desc) in [
+            (
+                "Up, Down",
+                "previous, next screen row (of a wrapped line too)",
+            ),
+            ("Left, Right", "previous, next character"),
+            (
+                "Home, End",
+                "start, end of the whole line (not the screen row)",
+            ),
+            ("Enter", "new line (the only line breaks sent)"),
+        ] {
+            lines.push((keys.to_string(), desc.to_string()));
+        }
+    }
     if matches!(ctx, Context::List | Context::Reader) {
         lines.push((String::new(), String::new()));
         lines.push((String::new(), "commands (after :)".to_string()));
@@ -1285,6 +1345,14 @@ fn builtin_themes() -> Vec<String> {
 
 /// Applies one event; returns what must be done outside.
 pub fn update(app: &mut App, event: Event) -> Vec<Command> {
+    let commands = apply(app, event);
+    if app.compose.is_some() || app.note.is_some() {
+        app.fit_editors();
+    }
+    commands
+}
+
+fn apply(app: &mut App, event: Event) -> Vec<Command> {
     match event {
         Event::Key(k) => return on_key(app, &k),
         // With bracketed paste, a paste is one inert event instead of a burst of keystrokes
@@ -1562,6 +1630,26 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
 
                 r.rewrap(w);
                 r.scroll = 0;
+                app.dirty = true;
+            }
+        }
+        Event::TeamMapping {
+            account_idx,
+            detected,
+        } => {
+            let setting = app
+                .config
+                .as_ref()
+                .and_then(|c| c.accounts.get(account_idx))
+                .and_then(|a| a.imap.as_ref())
+                .map(|i| i.team_state)
+                .unwrap_or_default();
+            let folders = setting == TeamStateSetting::Folders
+                || (setting == TeamStateSetting::Auto && detected == Detected::Folders);
+            if let Some(c) = app.column_mut(account_idx)
+                && c.team_folders != folders
+            {
+                c.team_folders = folders;
                 app.dirty = true;
             }
         }
@@ -2823,6 +2911,7 @@ fn start_compose(
 /// Keys while the compose pane is open (below the help overlay).
 fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     app.dirty = true;
+    let (width, _) = app.compose_body_size();
     let action = app.keymap.lookup(Context::Compose, k);
     if action == Some(Action::ForceQuit) {
         return quit(app);
@@ -2941,13 +3030,15 @@ fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
                 KeyCode::Left => c.body.left(),
                 KeyCode::Right => c.body.right(),
                 KeyCode::Up => {
-                    if c.body.row == 0 {
+                    // Up from the first visual row goes to the Subject.
+                    let moved = c.body.vertical(false, width);
+                    if !moved {
                         c.field = Field::Subject;
-                    } else {
-                        c.body.vertical(false);
                     }
                 }
-                KeyCode::Down => c.body.vertical(true),
+                KeyCode::Down => {
+                    c.body.vertical(true, width);
+                }
                 KeyCode::Home => c.body.home(),
                 KeyCode::End => c.body.end(),
                 KeyCode::Char(ch) if plain => c.body.insert(ch.encode_utf8(&mut [0; 4])),
@@ -3655,6 +3746,7 @@ fn open_note(app: &mut App) {
 /// never closes it, and closing with text asks first.
 fn note_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     app.dirty = true;
+    let (width, _) = app.note_body_size();
     let action = app.keymap.lookup(Context::Compose, k);
     let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
     let (add, editor, close) = note_keys(&app.keymap);
@@ -3732,8 +3824,12 @@ fn note_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
         KeyCode::Delete => b.delete(),
         KeyCode::Left => b.left(),
         KeyCode::Right => b.right(),
-        KeyCode::Up => b.vertical(false),
-        KeyCode::Down => b.vertical(true),
+        KeyCode::Up => {
+            b.vertical(false, width);
+        }
+        KeyCode::Down => {
+            b.vertical(true, width);
+        }
         KeyCode::Home => b.home(),
         KeyCode::End => b.end(),
         KeyCode::Tab => b.insert("\t"),

@@ -10,6 +10,8 @@ use crate::policy::identity::SendIdentity;
 use crate::policy::signature::Rendered;
 use crate::store::drafts;
 
+use super::wrap;
+
 /// Longest body kept in the pane, in bytes (a pasted document beyond this is cut).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -129,13 +131,22 @@ impl Line {
 }
 
 /// The built-in multi-line editor: lines and a (row, byte column) cursor.
+///
+/// The text is logical lines; the pane shows each soft-wrapped into visual rows at its width
+/// (`rows`), computed when needed and only for the lines on or near the screen. Nothing of
+/// the wrapping is stored in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body {
     pub lines: Vec<String>,
+    /// The cursor's logical line.
     pub row: usize,
+    /// The cursor's byte offset in its line, always on a char boundary.
     pub col: usize,
-    /// First line shown.
+    /// The first visual row shown: line `scroll`'s visual row `scroll_row`.
     pub scroll: usize,
+    pub scroll_row: usize,
+    /// The cell column Up and Down keep to while they are pressed in a row.
+    pub goal: Option<usize>,
 }
 
 impl Default for Body {
@@ -145,6 +156,8 @@ impl Default for Body {
             row: 0,
             col: 0,
             scroll: 0,
+            scroll_row: 0,
+            goal: None,
         }
     }
 }
@@ -166,6 +179,8 @@ impl Body {
         self.row = 0;
         self.col = 0;
         self.scroll = 0;
+        self.scroll_row = 0;
+        self.goal = None;
     }
 
     pub fn text(&self) -> String {
@@ -183,6 +198,7 @@ impl Body {
     /// Inserts typed or pasted text at the cursor: line breaks split lines, tabs stay, other
     /// control and bidi characters are dropped.
     pub fn insert(&mut self, s: &str) {
+        self.goal = None;
         let s = s.replace("\r\n", "\n").replace('\r', "\n");
         let room = MAX_BODY_BYTES.saturating_sub(self.len());
         let mut used = 0;
@@ -207,6 +223,7 @@ impl Body {
     }
 
     pub fn newline(&mut self) {
+        self.goal = None;
         let Some(l) = self.lines.get_mut(self.row) else {
             return;
         };
@@ -217,6 +234,7 @@ impl Body {
     }
 
     pub fn backspace(&mut self) {
+        self.goal = None;
         if self.col > 0 {
             let line = self.line();
             let i = line[..self.col]
@@ -238,6 +256,7 @@ impl Body {
     }
 
     pub fn delete(&mut self) {
+        self.goal = None;
         let n = self.line().len();
         if self.col < n {
             let c = self.line()[self.col..]
@@ -257,6 +276,7 @@ impl Body {
     }
 
     pub fn left(&mut self) {
+        self.goal = None;
         if self.col > 0 {
             self.col = self.line()[..self.col]
                 .char_indices()
@@ -269,6 +289,7 @@ impl Body {
     }
 
     pub fn right(&mut self) {
+        self.goal = None;
         if let Some(c) = self.line()[self.col..].chars().next() {
             self.col += c.len_utf8();
         } else if self.row + 1 < self.lines.len() {
@@ -277,40 +298,142 @@ impl Body {
         }
     }
 
-    /// Moves up or down a line, keeping the column where the line is long enough.
-    pub fn vertical(&mut self, down: bool) {
-        let chars = self.line()[..self.col].chars().count();
-        if down && self.row + 1 < self.lines.len() {
-            self.row += 1;
-        } else if !down && self.row > 0 {
-            self.row -= 1;
+    /// Moves up or down one visual row of a pane `width` cells wide (into the line before or
+    /// after at the ends of a line), keeping the cell column where the row is long enough;
+    /// repeated moves keep to the column they started from. False when there is no row there.
+    pub fn vertical(&mut self, down: bool, width: usize) -> bool {
+        let starts = self.rows(self.row, width);
+        let r = row_of(&starts, self.col);
+        let x = self.goal.unwrap_or_else(|| {
+            let line = self.line();
+            let start = starts.get(r).copied().unwrap_or(0).min(self.col);
+            wrap::cells(&line[start..self.col])
+        });
+        let (row, starts, r) = if down {
+            if r + 1 < starts.len() {
+                (self.row, starts, r + 1)
+            } else if self.row + 1 < self.lines.len() {
+                (self.row + 1, self.rows(self.row + 1, width), 0)
+            } else {
+                return false;
+            }
+        } else if r > 0 {
+            (self.row, starts, r - 1)
+        } else if self.row > 0 {
+            let s = self.rows(self.row - 1, width);
+            let last = s.len() - 1;
+            (self.row - 1, s, last)
         } else {
-            return;
-        }
+            return false;
+        };
+        self.row = row;
         let line = self.line();
-        self.col = line
-            .char_indices()
-            .nth(chars)
-            .map_or(line.len(), |(i, _)| i);
+        let start = starts.get(r).copied().unwrap_or(0);
+        let end = starts.get(r + 1).copied();
+        let mut col = start + wrap::offset_at_cells(&line[start..end.unwrap_or(line.len())], x);
+        // A row that is not the line's last ends where the next starts: that offset is the
+        // next row's, so the cursor stays before it.
+        if let Some(e) = end
+            && col >= e
+        {
+            col = line[start..e]
+                .char_indices()
+                .next_back()
+                .map_or(start, |(i, _)| start + i);
+        }
+        self.col = col;
+        self.goal = Some(x);
+        true
     }
 
+    /// Home: the start of the logical line (not of the visual row).
     pub fn home(&mut self) {
+        self.goal = None;
         self.col = 0;
     }
 
+    /// End: the end of the logical line (not of the visual row).
     pub fn end(&mut self) {
+        self.goal = None;
         self.col = self.line().len();
     }
 
-    /// Keeps the cursor's row within `height` visible lines.
-    pub fn fit(&mut self, height: usize) {
+    /// Where each visual row of line `i` starts at `width` cells (see `wrap::row_starts`).
+    /// A line whose last row is full gets an empty row more, where the cursor at the end of
+    /// the line is shown (as in vim), so it never sits past the pane's edge.
+    pub fn rows(&self, i: usize, width: usize) -> Vec<usize> {
+        let line = self.lines.get(i).map_or("", String::as_str);
+        let mut starts = wrap::row_starts(line, width);
+        let last = starts.last().copied().unwrap_or(0);
+        if !line.is_empty() && wrap::cells(&line[last..]) >= width.max(1) {
+            starts.push(line.len());
+        }
+        starts
+    }
+
+    /// The cursor's visual row within its line and its cell column in that row.
+    pub fn cursor_cell(&self, width: usize) -> (usize, usize) {
+        let starts = self.rows(self.row, width);
+        let r = row_of(&starts, self.col);
+        let line = self.line();
+        let col = self.col.min(line.len());
+        let start = starts.get(r).copied().unwrap_or(0).min(col);
+        (r, wrap::cells(line.get(start..col).unwrap_or("")))
+    }
+
+    /// The first visual row (line, row in it) a pane of `width` × `height` shows: the stored
+    /// one if the cursor's row is on screen from there, else the nearest one that puts it on
+    /// screen. Wraps only the lines between the two (at most `height` of them), so a long
+    /// body costs no more than a screenful.
+    pub fn view_top(&self, width: usize, height: usize) -> (usize, usize) {
         let h = height.max(1);
-        if self.row < self.scroll {
-            self.scroll = self.row;
-        } else if self.row >= self.scroll + h {
-            self.scroll = self.row + 1 - h;
+        let (cr, _) = self.cursor_cell(width);
+        let cur = (self.row, cr);
+        let mut top = (self.scroll, self.scroll_row);
+        if top.0 >= self.lines.len() {
+            top = (self.lines.len().saturating_sub(1), 0);
+        }
+        top.1 = top.1.min(self.rows(top.0, width).len() - 1);
+        if cur < top {
+            return cur;
+        }
+        // Visual rows from the top to the cursor's row, counted until a screenful.
+        let (mut line, mut r, mut dist) = (top.0, top.1, 0);
+        while line < self.row && dist < h {
+            dist += self.rows(line, width).len() - r;
+            r = 0;
+            line += 1;
+        }
+        if line == self.row {
+            dist += cr - r.min(cr);
+        }
+        if dist < h {
+            return top;
+        }
+        // The cursor's row at the bottom: `h - 1` rows up from it.
+        let (mut line, mut r, mut need) = (self.row, cr, h - 1);
+        loop {
+            if r >= need {
+                return (line, r - need);
+            }
+            need -= r + 1;
+            if line == 0 {
+                return (0, 0);
+            }
+            line -= 1;
+            r = self.rows(line, width).len() - 1;
         }
     }
+
+    /// Scrolls so the cursor's visual row is within a pane of `width` × `height`.
+    pub fn fit(&mut self, width: usize, height: usize) {
+        (self.scroll, self.scroll_row) = self.view_top(width, height);
+    }
+}
+
+/// The visual row of `starts` (a line's row starts) that byte offset `col` is in.
+fn row_of(starts: &[usize], col: usize) -> usize {
+    starts.partition_point(|&s| s <= col).saturating_sub(1)
 }
 
 fn clean_line(s: &str) -> String {
@@ -449,6 +572,16 @@ impl Compose {
         }
     }
 
+    /// Lines the pane shows above the body: From, the reason, the four header fields, the
+    /// attachments, the `Ctrl-t` line and the separator.
+    pub fn head_lines(&self) -> usize {
+        1 + usize::from(self.reason.is_some())
+            + 4
+            + usize::from(!self.attachments.is_empty())
+            + usize::from(self.attach_line.is_some())
+            + 1
+    }
+
     pub fn line_mut(&mut self, f: Field) -> Option<&mut Line> {
         match f {
             Field::To => Some(&mut self.to),
@@ -485,5 +618,141 @@ impl Compose {
             attachments: self.attachments.clone(),
             saved: now,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body of `text` with the cursor at byte `col` of line `row`.
+    fn body(text: &str, row: usize, col: usize) -> Body {
+        let mut b = Body::from_text(text);
+        b.row = row;
+        b.col = col;
+        b
+    }
+
+    #[test]
+    fn the_cursor_maps_to_its_visual_row_and_cell() {
+        let b = body("the quick brown fox jumps", 0, 12);
+        // "the quick " | "brown fox " | "jumps"
+        assert_eq!(b.rows(0, 10), vec![0, 10, 20]);
+        assert_eq!(b.cursor_cell(10), (1, 2));
+        let b = body("the quick brown fox jumps", 0, 25);
+        assert_eq!(b.cursor_cell(10), (2, 5));
+        // Wide chars count two cells.
+        let b = body("東京都庁", 0, 6);
+        assert_eq!(b.cursor_cell(5), (1, 0));
+        let b = body("東京都庁", 0, 12);
+        assert_eq!(b.cursor_cell(5), (1, 4));
+        // An empty line is one row.
+        let b = body("", 0, 0);
+        assert_eq!((b.rows(0, 10), b.cursor_cell(10)), (vec![0], (0, 0)));
+    }
+
+    #[test]
+    fn a_full_last_row_gets_a_row_for_the_cursor_at_the_end() {
+        let b = body("abcdefghij", 0, 10);
+        assert_eq!(b.rows(0, 5), vec![0, 5, 10]);
+        assert_eq!(b.cursor_cell(5), (2, 0));
+        // Trailing spaces past the edge too.
+        let b = body("abcd  ", 0, 6);
+        assert_eq!(b.rows(0, 4), vec![0, 6]);
+        assert_eq!(b.cursor_cell(4), (1, 0));
+        let b = body("abc", 0, 3);
+        assert_eq!(b.rows(0, 4), vec![0]);
+    }
+
+    #[test]
+    fn up_and_down_move_by_visual_rows_keeping_the_column() {
+        let mut b = body("the quick brown fox jumps\nend", 0, 2);
+        assert!(b.vertical(true, 10));
+        assert_eq!((b.row, b.col), (0, 12));
+        assert!(b.vertical(true, 10));
+        assert_eq!((b.row, b.col), (0, 22));
+        // Into the next line, then back: the column is kept.
+        assert!(b.vertical(true, 10));
+        assert_eq!((b.row, b.col), (1, 2));
+        assert!(b.vertical(false, 10));
+        assert_eq!((b.row, b.col), (0, 22));
+        assert!(b.vertical(false, 10));
+        assert!(b.vertical(false, 10));
+        assert_eq!((b.row, b.col), (0, 2));
+        assert!(!b.vertical(false, 10));
+        b.row = 1;
+        b.col = 3;
+        b.goal = None;
+        assert!(!b.vertical(true, 10));
+    }
+
+    #[test]
+    fn vertical_moves_stay_in_their_row_and_on_char_boundaries() {
+        // Column 12 is past "brown fox " (row 1): the cursor stops on its last char, not
+        // at the next row's start (which is row 2's).
+        let mut b = body("the quick brown fox jumps", 0, 20);
+        b.goal = Some(12);
+        assert!(b.vertical(false, 10));
+        assert_eq!((b.row, b.col), (0, 19));
+        assert!(b.vertical(false, 10));
+        assert_eq!((b.row, b.col), (0, 9));
+        // Cell 1 is inside 東: the cursor goes to its start.
+        let mut b = body("ab\n東京", 0, 1);
+        assert!(b.vertical(true, 10));
+        assert_eq!((b.row, b.col), (1, 0));
+        // A goal column survives a shorter row on the way.
+        let mut b = body("abcdef\nab\nabcdef", 0, 5);
+        assert!(b.vertical(true, 10));
+        assert_eq!(b.col, 2);
+        assert!(b.vertical(true, 10));
+        assert_eq!(b.col, 5);
+        b.left();
+        assert_eq!(b.goal, None);
+    }
+
+    #[test]
+    fn scrolling_keeps_the_cursor_row_on_screen_by_visual_rows() {
+        // One logical line of 10 rows at width 10, in a pane 3 rows high.
+        let text = "aaaaaaaaa ".repeat(10);
+        let mut b = body(&text, 0, 0);
+        b.fit(10, 3);
+        assert_eq!((b.scroll, b.scroll_row), (0, 0));
+        b.end();
+        b.fit(10, 3);
+        // The end is on the virtual row 10 (the last row is full): rows 8..=10 shown.
+        assert_eq!(b.cursor_cell(10), (10, 0));
+        assert_eq!((b.scroll, b.scroll_row), (0, 8));
+        // Up inside the screen does not scroll; above it, it does.
+        for _ in 0..2 {
+            b.vertical(false, 10);
+        }
+        b.fit(10, 3);
+        assert_eq!((b.scroll, b.scroll_row), (0, 8));
+        b.vertical(false, 10);
+        b.fit(10, 3);
+        assert_eq!((b.scroll, b.scroll_row), (0, 7));
+        // A wider pane rewraps (3 rows): the stale scroll is clamped, the cursor (col 70)
+        // is on row 1.
+        b.fit(40, 3);
+        assert_eq!((b.scroll, b.scroll_row), (0, 1));
+        b.scroll_row = 99;
+        assert_eq!(b.view_top(40, 3), (0, 1));
+    }
+
+    #[test]
+    fn a_long_body_scrolls_without_wrapping_all_of_it() {
+        let text: String = (0..5000)
+            .map(|i| format!("line {i} "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut b = Body::from_text(&text);
+        b.row = 4999;
+        b.fit(80, 20);
+        assert_eq!((b.scroll, b.scroll_row), (4980, 0));
+        b.row = 10;
+        b.fit(80, 20);
+        assert_eq!((b.scroll, b.scroll_row), (10, 0));
+        // The text is untouched by the wrapping.
+        assert_eq!(b.text(), text);
     }
 }

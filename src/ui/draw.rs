@@ -9,13 +9,13 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Body, Column, Help, Link, LoadState, Reader, SearchState, help_lines};
-use super::compose::{Compose, Field, Preview};
+use super::compose::{self, Compose, Field, Preview};
 use super::layout;
 use super::notes::{self, Leave, NoteEditor};
 use super::prompt::Prompt;
 use super::stats::StatsScreen;
 use super::triage::View;
-use super::wrap::wrap;
+use super::wrap::{self, wrap};
 use crate::backend::Summary;
 use crate::cli::list::{fit, sender_label};
 use crate::mail::{date, sanitize};
@@ -48,11 +48,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         draw_reader(app, r, frame, rect);
     }
     if let Some(c) = &app.compose {
-        let pane = Rect {
-            height: area.height.saturating_sub(1),
-            ..area
-        };
-        draw_compose(app, c, frame, pane);
+        draw_compose(app, c, frame, layout::compose_area(area));
     }
     if let Some(n) = &app.note {
         draw_note_editor(app, n, frame, area);
@@ -200,6 +196,14 @@ pub fn team_counts(c: &Column, with_mine: bool) -> String {
     let mut parts = Vec::new();
     if c.rights.is_some_and(|r| !r.has('s') && !r.has('w')) {
         parts.push("read-only".to_string());
+    }
+    if c.team_folders {
+        // The mailbox holds the open, unassigned mail; the rest is in the team folders.
+        parts.push(format!(
+            "{} open · team state in folders: Assigned/<agent>, Pending, Done",
+            n.all
+        ));
+        return parts.join(" · ");
     }
     let mut head = format!("[{} {}]", c.team_view.name(), n.get(c.team_view));
     let others = [
@@ -934,23 +938,15 @@ fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::styled("─".repeat(width), st(app, "border")));
     let head = lines.len();
+    debug_assert_eq!(head, c.head_lines());
     let body_h = usize::from(inner.height).saturating_sub(head);
-    let b = &c.body;
-    let first = if b.row >= body_h {
-        b.row + 1 - body_h
-    } else {
-        0
-    };
-    let mut body: Vec<Line> = Vec::new();
-    for (i, l) in b.lines.iter().enumerate().skip(first).take(body_h) {
-        if c.field == Field::Body && i == b.row && c.preview.is_none() && c.attach_line.is_none() {
-            let x = l[..b.col.min(l.len())].width().min(width.saturating_sub(1));
-            cursor = Some((
-                inner.x + u16::try_from(x).unwrap_or(0),
-                inner.y + u16::try_from(head + body.len()).unwrap_or(0),
-            ));
-        }
-        body.push(Line::styled(fit(&l.replace('\t', "    "), width), base));
+    let show_cursor = c.field == Field::Body && c.preview.is_none() && c.attach_line.is_none();
+    let (mut body, at) = body_rows(&c.body, width, body_h, base, show_cursor);
+    if let Some((x, y)) = at {
+        cursor = Some((
+            inner.x + u16::try_from(x).unwrap_or(0),
+            inner.y + u16::try_from(head + y).unwrap_or(0),
+        ));
     }
     let locked = locked_lines(c);
     if !locked.is_empty() && body.len() < body_h {
@@ -1028,16 +1024,8 @@ fn draw_preview(app: &App, p: &Preview, frame: &mut Frame, area: Rect) {
 /// The note pane: the lower part of the screen (at least 8 lines), over the columns and the
 /// reader, titled so nobody takes it for a reply.
 fn draw_note_editor(app: &App, n: &NoteEditor, frame: &mut Frame, area: Rect) {
-    let main_h = area.height.saturating_sub(1);
-    let height = (main_h / 2).max(8).min(main_h);
-    if area.width < 10 || height < 4 {
+    let Some(rect) = layout::note_area(area) else {
         return;
-    }
-    let rect = Rect {
-        x: area.x,
-        y: area.y + main_h - height,
-        width: area.width,
-        height,
     };
     let (add, editor, close) = super::app::note_keys(&app.keymap);
     let bottom = match (n.saving, n.ask) {
@@ -1059,27 +1047,14 @@ fn draw_note_editor(app: &App, n: &NoteEditor, frame: &mut Frame, area: Rect) {
     let base = pane_style(app);
     let width = usize::from(inner.width);
     let body_h = usize::from(inner.height);
-    let b = &n.body;
-    let first = if b.row >= body_h {
-        b.row + 1 - body_h
-    } else {
-        0
-    };
-    let mut cursor = None;
-    let mut lines: Vec<Line> = Vec::new();
-    for (i, l) in b.lines.iter().enumerate().skip(first).take(body_h) {
-        if i == b.row && n.saving.is_none() && n.ask.is_none() {
-            let x = l[..b.col.min(l.len())]
-                .replace('\t', "    ")
-                .width()
-                .min(width.saturating_sub(1));
-            cursor = Some((
-                inner.x + u16::try_from(x).unwrap_or(0),
-                inner.y + u16::try_from(lines.len()).unwrap_or(0),
-            ));
-        }
-        lines.push(Line::styled(fit(&l.replace('\t', "    "), width), base));
-    }
+    let show_cursor = n.saving.is_none() && n.ask.is_none();
+    let (mut lines, at) = body_rows(&n.body, width, body_h, base, show_cursor);
+    let cursor = at.map(|(x, y)| {
+        (
+            inner.x + u16::try_from(x).unwrap_or(0),
+            inner.y + u16::try_from(y).unwrap_or(0),
+        )
+    });
     if n.ask == Some(Leave::Quit) && lines.len() < body_h {
         lines.push(Line::styled(
             fit("(y quits mailroom and discards the note)", width),
@@ -1093,6 +1068,42 @@ fn draw_note_editor(app: &App, n: &NoteEditor, frame: &mut Frame, area: Rect) {
     {
         frame.set_cursor_position(pos);
     }
+}
+
+/// The editor's text soft-wrapped into at most `height` rows of `width` cells, from the
+/// first row that keeps the cursor's row on screen (`Body::view_top`); with `cursor`, also
+/// where the cursor is in them (cell column, row). Only the lines shown are wrapped.
+fn body_rows(
+    b: &compose::Body,
+    width: usize,
+    height: usize,
+    style: Style,
+    cursor: bool,
+) -> (Vec<Line<'static>>, Option<(usize, usize)>) {
+    let mut out = Vec::new();
+    let mut at = None;
+    if height == 0 || width == 0 {
+        return (out, at);
+    }
+    let (top, mut first) = b.view_top(width, height);
+    let (cursor_row, cursor_x) = b.cursor_cell(width);
+    for (i, line) in b.lines.iter().enumerate().skip(top) {
+        let starts = b.rows(i, width);
+        for (r, &start) in starts.iter().enumerate().skip(first) {
+            if out.len() >= height {
+                return (out, at);
+            }
+            if cursor && i == b.row && r == cursor_row {
+                at = Some((cursor_x.min(width - 1), out.len()));
+            }
+            let end = starts.get(r + 1).copied().unwrap_or(line.len());
+            let row = line.get(start..end).unwrap_or("");
+            let shown = wrap::trim_overflow(row, width).replace('\t', "    ");
+            out.push(Line::styled(fit(&shown, width), style));
+        }
+        first = 0;
+    }
+    (out, at)
 }
 
 /// A pane over what is below it (compose, note): cleared, framed by `block` on the reader's

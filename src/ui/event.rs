@@ -19,6 +19,7 @@ use crate::policy::rights::Rights;
 use crate::smtp::pipeline::Outcome;
 use crate::store::drafts;
 use crate::triage::act::{ActError, Applied};
+use crate::triage::folders::Detected;
 use crate::triage::state::Action as TriageAction;
 
 /// Something that happened: input, a worker's report, or the clock.
@@ -104,6 +105,12 @@ pub enum Event {
     },
     /// The outbox after a delivery round (see `ui::outbox`).
     Outbox(OutboxStatus),
+    /// What the mailbox's SELECT says about where team state can live (keywords, or folders
+    /// on a server without permanent keywords), before the account's `team_state` setting.
+    TeamMapping {
+        account_idx: usize,
+        detected: Detected,
+    },
     /// The agent's rights on the account's mailbox (MYRIGHTS, or inferred from SELECT).
     Rights {
         account_idx: usize,

@@ -155,6 +155,40 @@ pub fn reader_parts(area: Rect, header_lines: usize) -> (Rect, Rect, Rect) {
     (headers, sep, body)
 }
 
+/// The compose pane over the whole screen but the status line.
+pub fn compose_area(area: Rect) -> Rect {
+    Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    }
+}
+
+/// The note pane: the lower part of the screen (half of it, at least 8 lines) above the
+/// status line; `None` when the screen is too small for it.
+pub fn note_area(area: Rect) -> Option<Rect> {
+    let main_h = area.height.saturating_sub(1);
+    let height = (main_h / 2).max(8).min(main_h);
+    if area.width < 10 || height < 4 {
+        return None;
+    }
+    Some(Rect {
+        x: area.x,
+        y: area.y + main_h - height,
+        width: area.width,
+        height,
+    })
+}
+
+/// A pane's area inside its border.
+pub fn inside_border(area: Rect) -> Rect {
+    Rect {
+        x: area.x.saturating_add(1),
+        y: area.y.saturating_add(1),
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(2),
+    }
+}
+
 /// The help overlay: centred, at most 80 cells wide, above the status line.
 pub fn help_area(area: Rect) -> Rect {
     let main_h = area.height.saturating_sub(1);

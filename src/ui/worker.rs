@@ -21,6 +21,7 @@ use crate::policy::rights::Rights;
 use crate::store::bodies::{self, BodyCache};
 use crate::store::cache::HeaderCache;
 use crate::triage::act::ActError;
+use crate::triage::folders::{Detected, detect};
 use crate::triage::local::{apply_backend, archive_local};
 use crate::triage::state::Action as TriageAction;
 
@@ -257,20 +258,30 @@ impl Drop for Emitter {
 pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Vec<Event> {
     // Rights come with every sync: SELECT's READ-ONLY and PERMANENTFLAGS are what the server
     // enforces (Dovecot derives them from the ACL), and a sync follows every reconnect.
-    let rights = match &ev {
-        WorkerEvent::Sync(SyncEvent::Synced(status)) => Some(Event::Rights {
+    let mut rights = Vec::new();
+    if let WorkerEvent::Sync(SyncEvent::Synced(status)) = &ev {
+        // RFC 3501 §7.1: without PERMANENTFLAGS every flag is permanent. Refusing keys on
+        // such a server would be wrong; a change it drops anyway is undone by the sync that
+        // follows.
+        let unstated = !status.read_only && status.permanent_flags.is_empty();
+        let r = if unstated {
+            Rights::all()
+        } else {
+            Rights::from_select(status.read_only, &status.permanent_flags)
+        };
+        rights.push(Event::TeamMapping {
             account_idx,
-            rights: if !status.read_only && status.permanent_flags.is_empty() {
-                // RFC 3501 §7.1: without PERMANENTFLAGS every flag is permanent. Refusing
-                // keys on such a server would be wrong; a change it drops anyway is undone
-                // by the sync that follows.
-                Rights::all()
+            detected: if unstated {
+                Detected::Keywords
             } else {
-                Rights::from_select(status.read_only, &status.permanent_flags)
+                detect(status.read_only, &status.permanent_flags, &r)
             },
-        }),
-        _ => None,
-    };
+        });
+        rights.push(Event::Rights {
+            account_idx,
+            rights: r,
+        });
+    }
     let main = Some(match ev {
         WorkerEvent::State(state) => Event::Link {
             account_idx,
