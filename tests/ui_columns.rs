@@ -1126,6 +1126,28 @@ fn imap_worker_events_become_ui_events() {
         matches!(&both[0], Event::Rights { account_idx: 4, rights } if rights.has('s') && rights.has('w')),
         "{both:?}"
     );
+    // …and where team state can live: `\*` is there, so keywords.
+    assert!(
+        matches!(
+            &both[1],
+            Event::TeamMapping {
+                account_idx: 4,
+                detected: mailroom::triage::folders::Detected::Keywords
+            }
+        ),
+        "{both:?}"
+    );
+    let no_keywords = MailboxStatus {
+        permanent_flags: vec!["\\Seen".into(), "\\Flagged".into()],
+        ..status.clone()
+    };
+    assert!(matches!(
+        &from_imap(4, WorkerEvent::Sync(SyncEvent::Synced(no_keywords)), NOW)[1],
+        Event::TeamMapping {
+            detected: mailroom::triage::folders::Detected::Folders,
+            ..
+        }
+    ));
     let read_only = MailboxStatus {
         read_only: true,
         ..status.clone()

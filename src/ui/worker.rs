@@ -269,17 +269,18 @@ pub fn from_imap(account_idx: usize, ev: WorkerEvent, now: i64) -> Vec<Event> {
         } else {
             Rights::from_select(status.read_only, &status.permanent_flags)
         };
-        rights.push(Event::TeamMapping {
-            account_idx,
-            detected: if unstated {
-                Detected::Keywords
-            } else {
-                detect(status.read_only, &status.permanent_flags, &r)
-            },
-        });
+        let detected = if unstated {
+            Detected::Keywords
+        } else {
+            detect(status.read_only, &status.permanent_flags, &r)
+        };
         rights.push(Event::Rights {
             account_idx,
             rights: r,
+        });
+        rights.push(Event::TeamMapping {
+            account_idx,
+            detected,
         });
     }
     let main = Some(match ev {
