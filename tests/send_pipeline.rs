@@ -551,3 +551,64 @@ fn a_sendmail_command_delivers_and_a_tempfail_defers() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("will retry"), "{}", text(&out));
 }
+
+#[test]
+fn a_refused_draft_sent_again_replaces_its_failed_entry() {
+    use mailroom::mail::compose::{Draft, build};
+    use mailroom::policy::identity;
+    use mailroom::smtp::pipeline::{self, Context, Outcome};
+    use mailroom::store::audit::AuditLog;
+    use mailroom::store::outbox::{Outbox, State};
+
+    let tb = Testbed::start();
+    let env = Env::new();
+    // bob configured "as": Postfix refuses every attempt (553), so each is kept, failed.
+    let cfg_path = env.config(&tb, "bob", "as", tb.submission_port);
+    let config = mailroom::config::load(&cfg_path).unwrap().config;
+    let account = &config.accounts[0];
+    let outbox = Outbox::new(env.dir.path().join("data/mailroom/outbox"));
+    let audit = AuditLog::new(env.dir.path().join("data/mailroom/audit.jsonl"));
+    let ctx = Context {
+        config: &config,
+        outbox: &outbox,
+        audit: &audit,
+    };
+    let id = identity::identity(account, &config.agent, "support@example.test").unwrap();
+    let attempt = |subject: &str, draft: Option<&str>| {
+        let out = build(
+            &Draft {
+                to: vec!["c@outside.test".into()],
+                subject: subject.into(),
+                body: "x".into(),
+                ..Draft::default()
+            },
+            &id,
+            SystemTime::now(),
+        )
+        .unwrap();
+        let queued = pipeline::queue_draft(&ctx, account, &id, &out, None, draft).unwrap();
+        let outcome = pipeline::deliver(&ctx, &queued, false).unwrap();
+        assert!(matches!(outcome, Outcome::Failed { .. }), "{outcome:?}");
+        queued
+    };
+    let failed = |outbox: &Outbox| -> Vec<String> {
+        outbox
+            .list()
+            .into_iter()
+            .filter(|(_, e)| matches!(e, Ok(e) if matches!(e.state, State::Failed { .. })))
+            .map(|(id, _)| id)
+            .collect()
+    };
+    let first = attempt("try 1", Some("draft-1"));
+    let other = attempt("someone else's", None);
+    assert_eq!(failed(&outbox).len(), 2);
+    // The same draft, corrected and sent again: its earlier failure goes; the new attempt
+    // (refused again here) and the unrelated failure stay.
+    let second = attempt("try 2", Some("draft-1"));
+    let mut left = failed(&outbox);
+    left.sort();
+    let mut want = vec![second, other];
+    want.sort();
+    assert_eq!(left, want);
+    assert!(outbox.load(&first).is_err(), "the first attempt is gone");
+}

@@ -68,7 +68,22 @@ pub fn queue(
     message: &Outgoing,
     reply_to_uid: Option<u32>,
 ) -> Result<String, PipelineError> {
+    queue_draft(ctx, account, identity, message, reply_to_uid, None)
+}
+
+/// [`queue`] for a message sent from a draft of the compose pane: the entries of earlier
+/// attempts at that draft that were refused (`failed`) are removed once the new one is safely
+/// queued, so a corrected draft sent again leaves one entry, not a stale failure beside it.
+pub fn queue_draft(
+    ctx: &Context<'_>,
+    account: &Account,
+    identity: &SendIdentity,
+    message: &Outgoing,
+    reply_to_uid: Option<u32>,
+    draft_id: Option<&str>,
+) -> Result<String, PipelineError> {
     let entry = Entry {
+        draft_id: draft_id.map(str::to_string),
         account: account.name.clone(),
         agent: ctx.config.agent.id.clone(),
         mode: account.send.as_str().to_string(),
@@ -83,7 +98,20 @@ pub fn queue(
         attempts: 0,
         state: State::Queued,
     };
-    Ok(ctx.outbox.enqueue(&entry, &message.raw)?)
+    let id = ctx.outbox.enqueue(&entry, &message.raw)?;
+    if let Some(draft) = draft_id {
+        for (old, e) in ctx.outbox.list() {
+            if old != id
+                && let Ok(e) = e
+                && e.draft_id.as_deref() == Some(draft)
+                && matches!(e.state, State::Failed { .. })
+            {
+                // Best effort: a refused entry left behind is visible and removable by hand.
+                let _ = ctx.outbox.remove(&old);
+            }
+        }
+    }
+    Ok(id)
 }
 
 /// The account's Sent folder name, if it has one.

@@ -51,6 +51,10 @@ pub struct Entry {
     pub reply_to_uid: Option<u32>,
     pub created: i64,
     pub attempts: u32,
+    /// The compose pane's draft this message was sent from, if any: sending the draft again
+    /// after a refusal replaces the refused entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_id: Option<String>,
     #[serde(flatten)]
     pub state: State,
 }
@@ -253,6 +257,7 @@ mod tests {
             reply_to_uid: Some(7),
             created: 1,
             attempts: 0,
+            draft_id: None,
             state: State::Queued,
         }
     }

@@ -312,7 +312,8 @@ fn send(
         audit: &audit,
     };
     let queued =
-        pipeline::queue(&ctx, account, identity, outgoing, reply_uid).map_err(|e| e.to_string())?;
+        pipeline::queue_draft(&ctx, account, identity, outgoing, reply_uid, Some(draft_id))
+            .map_err(|e| e.to_string())?;
     // Queued: the outbox owns the message now; what follows is its first attempt.
     let outcome = pipeline::deliver(&ctx, &queued, false).map_err(|e| e.to_string())?;
     if !matches!(outcome, Outcome::Failed { .. })

@@ -203,6 +203,7 @@ mod tests {
             reply_to_uid: None,
             created: 1,
             attempts: 1,
+            draft_id: None,
             state,
         }
     }
