@@ -670,9 +670,16 @@ pub fn compute(
         // Sent messages: attribution, window counts, and the earliest reply per named id.
         let mut first_reply: HashMap<String, (i64, u32, usize)> = HashMap::new();
         let mut sent_agents = Vec::with_capacity(input.sent.len());
+        // Two copies of one message in Sent (a resumed filing, a client's own copy) are one
+        // message sent, as `mailroom audit` folds them.
+        let mut counted: HashSet<String> = HashSet::new();
         for (i, m) in input.sent.iter().enumerate() {
             let agent = attributor.agent_of(m, &own);
-            if in_window(m.internal_date) {
+            let first_copy = m
+                .message_id
+                .as_deref()
+                .is_none_or(|id| counted.insert(id_key(id)));
+            if first_copy && in_window(m.internal_date) {
                 let was_opened = m
                     .message_id
                     .as_deref()
@@ -933,6 +940,25 @@ mod tests {
         assert_eq!(m.answered, 1);
         assert_eq!(m.first_response.median_seconds, Some(900));
         assert_eq!(m.sent, 2, "it was still sent");
+    }
+
+    #[test]
+    fn two_copies_of_one_sent_message_count_once() {
+        let inbox = vec![customer(1, "q1@outside.test", MON + 9 * H)];
+        let copy = reply(1, "q1@outside.test", MON + 9 * H + 600);
+        let again = SentMessage {
+            uid: 2,
+            ..copy.clone()
+        };
+        let r = compute(
+            &[input(inbox, vec![copy, again])],
+            &[],
+            &HashSet::new(),
+            &settings(),
+        );
+        let m = &r.mailboxes[0];
+        assert_eq!((m.sent, m.answered), (1, 1));
+        assert_eq!(m.first_response.median_seconds, Some(600));
     }
 
     #[test]
