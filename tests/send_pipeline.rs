@@ -612,3 +612,171 @@ fn a_refused_draft_sent_again_replaces_its_failed_entry() {
     assert_eq!(left, want);
     assert!(outbox.load(&first).is_err(), "the first attempt is gone");
 }
+
+/// The account of [`Env::config`] with `sent_copy = "server"`: the server files its own copy.
+fn server_copy_config(env: &Env, tb: &Testbed) -> PathBuf {
+    let base = env.config(tb, "alice", "as", tb.submission_port);
+    let text = std::fs::read_to_string(&base).unwrap().replacen(
+        "signature = \"support\"\n",
+        "signature = \"support\"\nsent_copy = \"server\"\n",
+        1,
+    );
+    let path = env.dir.path().join("server-copy.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Plays a Gmail-like server: once the sink holds the message with `subject`, appends a copy
+/// with the same Message-ID and the given header lines (From etc.) to shared/support/Sent,
+/// 0.8 s later (within mailroom's 5 s window).
+fn file_server_copy(tb: &Testbed, subject: &str, header: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let sent = loop {
+        if let Some(m) = tb
+            .sink_messages()
+            .into_iter()
+            .find(|m| m.header("Subject").as_deref() == Some(subject))
+        {
+            break m;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{subject:?} never reached the sink"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Filed a little later, as Gmail does: mailroom's first look finds nothing.
+    std::thread::sleep(Duration::from_millis(800));
+    let message_id = sent.header("Message-ID").expect("Message-ID");
+    let copy = format!(
+        "{header}To: c@outside.test\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\nDate: Fri, 27 Nov 2026 09:00:00 +0000\r\n\r\nx\r\n"
+    );
+    let mut server = tb.raw_imap("bob");
+    server.append("shared/support/Sent", "\\Seen", copy.as_bytes());
+}
+
+#[test]
+fn a_from_rewritten_by_the_server_is_reported_not_passed_silently() {
+    let tb = Testbed::start();
+    let env = Env::new();
+    let cfg = server_copy_config(&env, &tb);
+    let send = |subject: &str, json: bool| {
+        let mut args = vec![
+            "send",
+            "support",
+            "--to",
+            "c@outside.test",
+            "--subject",
+            subject,
+            "--body-file",
+            "-",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let started = std::time::Instant::now();
+        let out = env.run(&cfg, &args, Some("hello"));
+        (out, started.elapsed())
+    };
+
+    // 1. Gmail without a verified alias: From is the login, the original kept aside; a hostile
+    //    byte in the server's header never reaches the terminal.
+    let (out, _) = std::thread::scope(|s| {
+        s.spawn(|| {
+            file_server_copy(
+                &tb,
+                "rewritten",
+                "From: Alice <alice@gmail.example>\r\nX-Google-Original-From: Example Support <support@example.test>\r\n",
+            )
+        });
+        send("rewritten", false)
+    });
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = text(&out);
+    assert!(
+        shown.contains("warning: the server rewrote From to alice@gmail.example (configure a verified send-as alias)"),
+        "{shown}"
+    );
+
+    // The same in JSON, with escape sequences in the server's From.
+    let (out, _) = std::thread::scope(|s| {
+        s.spawn(|| {
+            file_server_copy(
+                &tb,
+                "rewritten json",
+                "From: \"\x1b]0;owned\x07\" <ALICE\x1b[2J@gmail.example>\r\n",
+            )
+        });
+        send("rewritten json", true)
+    });
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!out.stdout.contains(&0x1b), "{}", text(&out));
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["result"], "sent");
+    let warning = outcome["warning"].as_str().expect("a warning");
+    assert!(
+        warning.starts_with("the server rewrote From to ALICE") && !warning.contains('\x1b'),
+        "{warning:?}"
+    );
+
+    // 2. A verified alias: the copy keeps our From (another display name, other case).
+    let (out, _) = std::thread::scope(|s| {
+        s.spawn(|| {
+            file_server_copy(
+                &tb,
+                "unchanged",
+                "From: \"Support Team\" <Support@Example.TEST>\r\n",
+            )
+        });
+        send("unchanged", true)
+    });
+    assert!(out.status.success(), "{}", text(&out));
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["result"], "sent");
+    assert!(outcome.get("warning").is_none(), "{outcome}");
+
+    // 3. No copy appears: done within the window, no warning, noted in the audit only.
+    let (out, took) = send("no copy", true);
+    assert!(out.status.success(), "{}", text(&out));
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["result"], "sent");
+    assert!(outcome.get("warning").is_none(), "{outcome}");
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(12),
+        "{took:?}"
+    );
+
+    let results: Vec<(String, String)> = env
+        .audit()
+        .iter()
+        .map(|r| {
+            (
+                r["subject"].as_str().unwrap().to_string(),
+                r["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(results.len(), 4, "{results:?}");
+    assert_eq!(
+        results[0],
+        (
+            "rewritten".to_string(),
+            "sent; the server rewrote From to alice@gmail.example (configure a verified send-as alias)".to_string()
+        )
+    );
+    assert!(
+        results[1]
+            .1
+            .starts_with("sent; the server rewrote From to ALICE"),
+        "{results:?}"
+    );
+    assert_eq!(results[2].1, "sent");
+    assert!(
+        results[3].1.starts_with("sent; From not verified"),
+        "{results:?}"
+    );
+    // mailroom itself stored no copy: the only ones are the server's.
+    let mut bob = tb.raw_imap("bob");
+    let sent = bob.cmd_ok("SELECT \"shared/support/Sent\"");
+    assert!(sent.contains("3 EXISTS"), "{sent}");
+}

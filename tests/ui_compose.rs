@@ -379,6 +379,7 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
             draft_id: draft_id.clone(),
             result: Ok(Outcome::Sent {
                 message_id: outgoing.message_id.clone(),
+                warning: None,
             }),
         },
     );
@@ -423,6 +424,44 @@ fn a_refused_send_keeps_the_pane_and_the_draft() {
         app.error
             .as_deref()
             .is_some_and(|e| e.contains("550 not allowed"))
+    );
+}
+
+#[test]
+fn a_from_rewritten_by_the_server_closes_the_pane_with_an_error_styled_notice() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("carol@customer.test"));
+    press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    press(&mut app, typed("Hi"));
+    press(&mut app, [ctrl('x')]);
+    let cmds = press(&mut app, [ch('y')]);
+    let Some(Command::Send { draft_id, .. }) = cmds.last() else {
+        panic!("{cmds:?} {:?}", app.error)
+    };
+    update(
+        &mut app,
+        Event::SendDone {
+            draft_id: draft_id.clone(),
+            result: Ok(Outcome::Sent {
+                message_id: "x@example.test".into(),
+                warning: Some("the server rewrote From to alice@gmail.example".into()),
+            }),
+        },
+    );
+    // The mail went out: the pane and the draft are gone, but the notice is an error.
+    assert!(app.compose.is_none());
+    assert!(app.drafts.is_empty());
+    assert!(app.notice.is_none());
+    assert!(
+        app.error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("sent <x@example.test>, but the server rewrote From")),
+        "{:?}",
+        app.error
     );
 }
 

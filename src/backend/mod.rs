@@ -206,6 +206,21 @@ pub trait Backend: Send {
     /// The whole message as stored (RFC 5322 bytes), without setting `\Seen`.
     fn fetch(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError>;
 
+    /// The header section of a message (up to the blank line), without setting `\Seen`.
+    /// The default fetches the whole message; IMAP fetches `BODY.PEEK[HEADER]` alone.
+    fn fetch_header(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError> {
+        let mut raw = self.fetch(mailbox, uid)?;
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| i + 4)
+            .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2));
+        if let Some(end) = end {
+            raw.truncate(end);
+        }
+        Ok(raw)
+    }
+
     /// Adds and removes flags and keywords; with `unchanged_since`, only if the message's
     /// MODSEQ has not moved past it.
     fn store(

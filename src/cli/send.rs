@@ -226,7 +226,14 @@ fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std::io::Result
         return super::print_json(out, outcome);
     }
     let line = match outcome {
-        Outcome::Sent { message_id } => format!("sent <{message_id}>"),
+        Outcome::Sent {
+            message_id,
+            warning: None,
+        } => format!("sent <{message_id}>"),
+        Outcome::Sent {
+            message_id,
+            warning: Some(w),
+        } => format!("sent <{message_id}>; warning: {w}"),
         Outcome::Submitted { message_id, error } => {
             format!("sent <{message_id}>; filing will be retried: {error}")
         }

@@ -207,6 +207,27 @@ pub fn fetch_body(conn: &mut ImapConn, uid: u32, max_bytes: u64) -> Result<Vec<u
     body.ok_or(ActionError::NoMessage(uid))
 }
 
+/// The header section of one message (`BODY.PEEK[HEADER]`), within `max_bytes`.
+pub fn fetch_header(
+    conn: &mut ImapConn,
+    uid: u32,
+    max_bytes: usize,
+) -> Result<Vec<u8>, ActionError> {
+    conn.budget
+        .grant((max_bytes as u64).saturating_add(64 * 1024));
+    let fetched = conn
+        .session
+        .uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])")
+        .map_err(|e| classify(&e))?;
+    let header = fetched
+        .iter()
+        .find(|f| f.uid == Some(uid))
+        .and_then(|f| f.header().map(|h| h[..h.len().min(max_bytes)].to_vec()));
+    drop(fetched);
+    let _ = conn.session.take_all_unsolicited().count();
+    header.ok_or(ActionError::NoMessage(uid))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

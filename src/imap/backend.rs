@@ -131,6 +131,12 @@ impl Backend for ImapBackend {
             .map_err(|e| self.action_error(mailbox, e))
     }
 
+    fn fetch_header(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError> {
+        self.select(mailbox)?;
+        super::actions::fetch_header(&mut self.conn, uid, crate::mail::parse::MAX_HEADER_BYTES)
+            .map_err(|e| self.action_error(mailbox, e))
+    }
+
     fn store(
         &mut self,
         mailbox: &str,

@@ -340,7 +340,8 @@ pub fn merge(records: &[Record], copies: &[SentCopy], agents: &AgentMap) -> Vec<
     // A copy joins the delivered row of its message; refused and deferred attempts stay apart.
     let mut delivered: HashMap<(String, String), usize> = HashMap::new();
     for (i, row) in rows.iter().enumerate() {
-        if row.result == "sent"
+        // "sent; …" carries a note from the From check of `sent_copy = "server"`.
+        if (row.result == "sent" || row.result.starts_with("sent;"))
             && let Some(id) = &row.message_id
         {
             delivered

@@ -3,6 +3,7 @@
 pub mod pipeline;
 pub mod probe;
 pub mod submit;
+pub mod verify;
 
 use std::fmt;
 

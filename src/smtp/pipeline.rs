@@ -4,16 +4,18 @@
 //! `deliver` moves it through the outbox states (see `store::outbox`), submitting through the
 //! account's route (SMTP, a sendmail-style command, or a folder) and then filing it: the Sent
 //! copy (with `X-Mailroom-Agent`, when `sent_copy = "append"`), `\Answered` on the message
-//! answered, and one audit record.
+//! answered, and one audit record. With `sent_copy = "server"`, filing also looks for the
+//! server's own Sent copy (for at most `verify::WINDOW`) and warns when the server rewrote From.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::backend::{Backend, FlagChange, Flags};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
 use crate::mail::compose::{Outgoing, sent_copy};
 use crate::policy::identity::SendIdentity;
+use crate::smtp::verify::{self, Verified};
 use crate::store::audit::{AuditLog, Record};
 use crate::store::outbox::{Entry, Outbox, State};
 
@@ -21,8 +23,13 @@ use crate::store::outbox::{Entry, Outbox, State};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum Outcome {
-    /// Delivered and filed.
-    Sent { message_id: String },
+    /// Delivered and filed. `warning` (terminal-safe, one line): the server rewrote From
+    /// (seen in its own Sent copy, `sent_copy = "server"` only); the mail did go out.
+    Sent {
+        message_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        warning: Option<String>,
+    },
     /// Delivered; filing failed and will be retried (never the delivery).
     Submitted { message_id: String, error: String },
     /// Not delivered yet; retried later.
@@ -319,7 +326,8 @@ fn audit(ctx: &Context<'_>, entry: &Entry, result: String) {
     let _ = ctx.audit.append(&record);
 }
 
-/// Files a delivered message: Sent copy, `\Answered`, audit record; then leaves the outbox.
+/// Files a delivered message: Sent copy, `\Answered`, the check of the server's own Sent
+/// copy, audit record; then leaves the outbox.
 fn file(
     ctx: &Context<'_>,
     account: &Account,
@@ -328,12 +336,29 @@ fn file(
     raw: &[u8],
 ) -> Result<Outcome, PipelineError> {
     let message_id = entry.message_id.clone();
-    let result = (|| -> Result<(), String> {
+    // The server files its copy asynchronously: the window starts at the submission's end.
+    let deadline = Instant::now() + verify::WINDOW;
+    let verify_in = match account.sent_copy {
+        SentCopy::Server => sent_folder(account),
+        SentCopy::Append | SentCopy::None => None,
+    };
+    let result = (|| -> Result<Option<Verified>, String> {
         let needs_copy = account.sent_copy == SentCopy::Append && sent_folder(account).is_some();
-        if !needs_copy && entry.reply_to_uid.is_none() {
-            return Ok(());
+        if !needs_copy && verify_in.is_none() && entry.reply_to_uid.is_none() {
+            return Ok(None);
         }
-        let mut b = backend(account)?;
+        let mut b = match backend(account) {
+            Ok(b) => b,
+            // Only the check needed the mailbox: the message is out and filed, unverified.
+            Err(e) if !needs_copy && entry.reply_to_uid.is_none() => {
+                return Ok(Some(Verified::NotVerified(
+                    crate::mail::sanitize::single_line(&format!(
+                        "the Sent folder could not be opened: {e}"
+                    )),
+                )));
+            }
+            Err(e) => return Err(e),
+        };
         if needs_copy && let Some(folder) = sent_folder(account) {
             // Idempotent: a resumed filing must not store a second copy.
             if b.find_message_id(folder, &message_id)
@@ -364,13 +389,24 @@ fn file(
             b.store(mailbox, uid, &change, None)
                 .map_err(|e| format!("\\Answered: {e}"))?;
         }
-        Ok(())
+        Ok(verify_in
+            .map(|folder| verify::check(&mut *b, folder, &message_id, &entry.from, deadline)))
     })();
     match result {
-        Ok(()) => {
-            audit(ctx, entry, "sent".into());
+        Ok(verified) => {
+            let (result, warning) = match verified {
+                Some(Verified::Rewritten(w)) => (format!("sent; {w}"), Some(w)),
+                Some(Verified::NotVerified(why)) => {
+                    (format!("sent; From not verified: {why}"), None)
+                }
+                Some(Verified::Unchanged) | None => ("sent".to_string(), None),
+            };
+            audit(ctx, entry, result);
             ctx.outbox.remove(id)?;
-            Ok(Outcome::Sent { message_id })
+            Ok(Outcome::Sent {
+                message_id,
+                warning,
+            })
         }
         Err(error) => Ok(Outcome::Submitted { message_id, error }),
     }

@@ -21,7 +21,8 @@ pub struct Record {
     pub recipients: Vec<String>,
     pub message_id: String,
     pub subject: String,
-    /// "sent", "refused: …", "deferred: …".
+    /// "sent", "refused: …", "deferred: …"; with `sent_copy = "server"`, also
+    /// "sent; the server rewrote From to …" or "sent; From not verified: …".
     pub result: String,
 }
 

@@ -3248,8 +3248,19 @@ fn send_done(app: &mut App, draft_id: &str, result: Result<Outcome, String>) -> 
     let ours = app.compose.as_ref().is_some_and(|c| c.draft_id == draft_id);
     let line = |s: String| sanitize::single_line(&s);
     let kept = match result {
-        Ok(Outcome::Sent { message_id }) => {
+        Ok(Outcome::Sent {
+            message_id,
+            warning: None,
+        }) => {
             app.say(line(format!("sent <{message_id}>")));
+            false
+        }
+        // The mail went out, but not as written: an error-styled notice, never a quiet one.
+        Ok(Outcome::Sent {
+            message_id,
+            warning: Some(w),
+        }) => {
+            app.fail(line(format!("sent <{message_id}>, but {w}")));
             false
         }
         Ok(Outcome::Submitted { message_id, error }) => {

@@ -143,7 +143,12 @@ pub fn summarize(
     let mut round_error = None;
     for (_, r) in results {
         match r {
-            Ok(Outcome::Sent { .. }) => s.delivered += 1,
+            Ok(Outcome::Sent { warning, .. }) => {
+                s.delivered += 1;
+                if let Some(w) = warning {
+                    round_error = Some(format!("delivered, but {w}"));
+                }
+            }
             Ok(Outcome::Submitted { error, .. }) => {
                 s.delivered += 1;
                 round_error = Some(format!("delivered, but filing failed: {error}"));
@@ -248,6 +253,7 @@ mod tests {
                 "x".to_string(),
                 Ok(Outcome::Sent {
                     message_id: "1".into(),
+                    warning: None,
                 }),
             ),
             (
