@@ -2,6 +2,7 @@
 
 pub mod pipeline;
 pub mod probe;
+pub mod starttls_guard;
 pub mod submit;
 pub mod verify;
 

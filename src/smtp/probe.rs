@@ -8,6 +8,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 
+use super::starttls_guard::Guard as StarttlsGuard;
 use super::{SmtpError, SmtpStage};
 use crate::config::{self, AuthMethod, Tls};
 use crate::net::Server;
@@ -57,22 +58,49 @@ pub fn open(
     let tls =
         tls_parameters(&host, cfg.ca_file.as_deref()).map_err(|e| err(SmtpStage::Setup, e))?;
     let hello = ClientId::default();
-    let mut conn = match cfg.tls {
-        Tls::Implicit => SmtpConnection::connect(
+    // STARTTLS goes through a relay that refuses plaintext injected around the upgrade
+    // (lettre would read it as if it came inside TLS); TLS itself stays end to end.
+    let guard = match cfg.tls {
+        Tls::Starttls => Some(
+            StarttlsGuard::start(&server)
+                .map_err(|e| err(SmtpStage::Connect, format!("cannot connect: {e}")))?,
+        ),
+        Tls::Implicit | Tls::None => None,
+    };
+    // A failure the guard caused is explained by the guard, not by lettre's view of it.
+    let guarded = |fallback: SmtpError| -> SmtpError {
+        let Some(guard) = &guard else {
+            return fallback;
+        };
+        if let Some(violation) = guard.violation() {
+            return err(SmtpStage::Tls, violation.to_string());
+        }
+        match guard.error() {
+            Some(relay) => SmtpError {
+                message: format!("{} ({relay})", fallback.message),
+                ..fallback
+            },
+            None => fallback,
+        }
+    };
+    let mut conn = match (cfg.tls, &guard) {
+        (Tls::Implicit, _) => SmtpConnection::connect(
             (host.as_str(), server.port),
             Some(TIMEOUT),
             &hello,
             Some(&tls),
             None,
         ),
-        Tls::Starttls => SmtpConnection::connect(
-            (host.as_str(), server.port),
-            Some(TIMEOUT),
-            &hello,
-            None,
-            None,
-        ),
-        Tls::None => {
+        (Tls::Starttls, Some(guard)) => {
+            SmtpConnection::connect(guard.local_addr(), Some(TIMEOUT), &hello, None, None)
+        }
+        (Tls::Starttls, None) => {
+            return Err(err(
+                SmtpStage::Setup,
+                "internal error: STARTTLS without its guard".into(),
+            ));
+        }
+        (Tls::None, _) => {
             // Cleartext only where the bytes cannot leave the machine: the name was checked
             // above, but what it resolves to is what goes on the wire.
             let addrs = crate::net::resolve_loopback_only(&server)
@@ -82,7 +110,7 @@ pub fn open(
     }
     .map_err(|e| {
         // Implicit TLS handshakes inside connect; a certificate problem is a TLS failure.
-        if is_tls_failure(&e) {
+        guarded(if is_tls_failure(&e) {
             err(
                 SmtpStage::Tls,
                 format!(
@@ -95,9 +123,13 @@ pub fn open(
                 SmtpStage::Connect,
                 format!("cannot connect: {}", describe(&e)),
             )
-        }
+        })
     })?;
     if cfg.tls == Tls::Starttls {
+        if let Some(violation) = guard.as_ref().and_then(StarttlsGuard::violation) {
+            conn.abort();
+            return Err(err(SmtpStage::Tls, violation.to_string()));
+        }
         if !conn.can_starttls() {
             conn.abort();
             return Err(err(
@@ -106,14 +138,23 @@ pub fn open(
             ));
         }
         conn.starttls(&tls, &hello).map_err(|e| {
-            err(
+            guarded(err(
                 SmtpStage::Tls,
-                format!(
-                    "STARTTLS failed: {} (is the server's certificate trusted? see `ca_file`)",
-                    describe(&e)
-                ),
-            )
+                if e.is_permanent() || e.is_transient() {
+                    format!("the server refused STARTTLS: {}", describe(&e))
+                } else {
+                    format!(
+                        "STARTTLS failed: {} (is the server's certificate trusted? see `ca_file`)",
+                        describe(&e)
+                    )
+                },
+            ))
         })?;
+        // Belt and braces: a cut the handshake somehow survived is still a refusal.
+        if let Some(violation) = guard.as_ref().and_then(StarttlsGuard::violation) {
+            conn.abort();
+            return Err(err(SmtpStage::Tls, violation.to_string()));
+        }
     }
     let mut authenticated_as = None;
     if let Some(login) = &cfg.login {
