@@ -163,12 +163,9 @@ impl SentCopy {
     }
 }
 
-/// `[a-z0-9._-]+`, as agent ids are validated in the configuration.
+/// An agent id as the configuration validates them, of a sane length.
 fn is_agent_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    s.len() <= 64 && crate::config::is_valid_agent_id(s)
 }
 
 /// Sender addresses known to belong to an agent: the configured agent's own address, and

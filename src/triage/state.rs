@@ -35,7 +35,7 @@ pub struct TeamState {
 
 /// The rest of `keyword` after `prefix` (ASCII, caselessly), if there is a rest. Keywords come
 /// from the server: `get` so a multi-byte character across the boundary is no panic.
-fn suffix<'a>(keyword: &'a str, prefix: &str) -> Option<&'a str> {
+pub fn suffix<'a>(keyword: &'a str, prefix: &str) -> Option<&'a str> {
     keyword
         .get(..prefix.len())
         .filter(|p| p.eq_ignore_ascii_case(prefix))

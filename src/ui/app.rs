@@ -171,12 +171,7 @@ pub const REPLYING_STALE_SECS: i64 = 30 * 60;
 
 /// The agent of a `$replying.<agent>` keyword (as written; not validated).
 fn replying_agent(keyword: &str) -> Option<&str> {
-    let n = REPLYING.len();
-    keyword
-        .get(..n)
-        .filter(|p| p.eq_ignore_ascii_case(REPLYING))
-        .and_then(|_| keyword.get(n..))
-        .filter(|a| !a.is_empty())
+    crate::triage::state::suffix(keyword, REPLYING)
 }
 
 /// One account's message list.

@@ -341,10 +341,12 @@ fn marks(s: &Summary) -> String {
 }
 
 /// Whether `s` is an agent id as PROTOCOL.md defines it (`[a-z0-9._-]+`), short enough to show.
-fn is_agent_id(s: &str) -> bool {
-    (1..=32).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+/// Longest agent id a row shows: an id longer than this is no teammate's (a row has no room
+/// for it, and a hostile keyword must not fill it).
+const MAX_SHOWN_AGENT: usize = 32;
+
+fn shown_agent(a: &str) -> bool {
+    a.len() <= MAX_SHOWN_AGENT && crate::config::is_valid_agent_id(a)
 }
 
 /// Team state from the keywords, in a few cells: "✎ bob" while bob is replying, "@carol"
@@ -358,26 +360,20 @@ pub fn team_marks(keywords: &[String]) -> String {
 /// `team_marks`, with the "replying" marks `stale` says are stale (seen by this client for
 /// more than 30 minutes) shown apart as "✎? dave": "✎ bob ✎? dave @carol".
 pub fn team_marks_with(keywords: &[String], stale: impl Fn(&str) -> bool) -> String {
-    let (mut replying, mut assigned) = (Vec::new(), Vec::new());
-    let (mut pending, mut done, mut snoozed) = (false, false, None);
-    for k in keywords {
-        let k = k.to_ascii_lowercase();
-        if let Some(agent) = k.strip_prefix("$replying.") {
-            if is_agent_id(agent) && !replying.iter().any(|a| a == agent) {
-                replying.push(agent.to_string());
+    let t = crate::triage::state::state(keywords);
+    // Valid ids only, each once, in keyword order.
+    let unique = |agents: Vec<&String>| {
+        let mut out: Vec<String> = Vec::new();
+        for a in agents {
+            if shown_agent(a) && !out.contains(a) {
+                out.push(a.clone());
             }
-        } else if let Some(agent) = k.strip_prefix("$assigned.") {
-            if is_agent_id(agent) && !assigned.iter().any(|a| a == agent) {
-                assigned.push(agent.to_string());
-            }
-        } else if k == "$pending" {
-            pending = true;
-        } else if k == "$done" {
-            done = true;
-        } else if let Some(when) = k.strip_prefix("$snoozed.") {
-            snoozed = snoozed.or(crate::triage::state::parse_minute(when));
         }
-    }
+        out
+    };
+    let replying = unique(t.replying.iter().collect());
+    let assigned = unique(t.assigned.iter().chain(&t.also_assigned).collect());
+    let (pending, done, snoozed) = (t.pending, t.done, t.snoozed_until);
     let mut parts = Vec::new();
     let (old, fresh): (Vec<String>, Vec<String>) = replying.into_iter().partition(|a| stale(a));
     if !fresh.is_empty() {

@@ -5,7 +5,7 @@
 use crate::backend::Summary;
 use crate::config::is_valid_agent_id;
 use crate::mail::{date, sanitize};
-use crate::triage::state::{ASSIGNED, DONE, PENDING, SNOOZED, TeamState, parse_minute};
+use crate::triage::state::{ASSIGNED, DONE, PENDING, SNOOZED, TeamState, parse_minute, suffix};
 
 /// What a column shows. Every view but `all` hides a message snoozed until later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,15 +68,6 @@ pub struct RowState {
     pub asleep: bool,
 }
 
-/// `keyword` starts with `prefix` (ASCII, caselessly): the rest.
-fn after<'a>(keyword: &'a str, prefix: &str) -> Option<&'a str> {
-    keyword
-        .get(..prefix.len())
-        .filter(|p| p.eq_ignore_ascii_case(prefix))
-        .and_then(|_| keyword.get(prefix.len()..))
-        .filter(|rest| !rest.is_empty())
-}
-
 /// What the views need of one row's keywords, read without allocating: this runs over every
 /// row whenever rows or flags change (100k rows in a big shared mailbox).
 fn scan(keywords: &[String], me: Option<&str>) -> (RowState, Option<i64>) {
@@ -89,14 +80,14 @@ fn scan(keywords: &[String], me: Option<&str>) -> (RowState, Option<i64>) {
     };
     let mut snoozed = None;
     for k in keywords {
-        if let Some(agent) = after(k, ASSIGNED) {
+        if let Some(agent) = suffix(k, ASSIGNED) {
             // The contract allows one assignee; with more (a race outside mailroom), the
             // first decides, as `triage::state::state` reads it.
             if !r.assigned {
                 r.assigned = true;
                 r.mine = me.is_some_and(|me| agent.eq_ignore_ascii_case(me));
             }
-        } else if let Some(when) = after(k, SNOOZED) {
+        } else if let Some(when) = suffix(k, SNOOZED) {
             snoozed = parse_minute(when).max(snoozed);
         } else if k.eq_ignore_ascii_case(PENDING) {
             r.pending = true;
@@ -235,7 +226,7 @@ pub fn due_snoozes(rows: &[Summary], now: i64) -> Vec<(u32, Vec<String>)> {
                 .keywords
                 .iter()
                 .filter(|k| {
-                    after(k, SNOOZED)
+                    suffix(k, SNOOZED)
                         .and_then(parse_minute)
                         .is_some_and(|until| until <= now)
                 })
