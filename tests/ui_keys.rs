@@ -778,7 +778,7 @@ fn rights_refuse_up_front_what_the_server_would_not_keep() {
 fn headers_count_unread_unassigned_and_mine() {
     let mut app = loaded(150, 30);
     let c = &app.columns[0];
-    assert_eq!((c.unread, c.unassigned, c.mine), (3, 1, 1));
+    assert_eq!((c.unread, c.unassigned(), c.mine()), (3, 1, 1));
     let s = screen(&app);
     assert!(s.contains("support  ready  3 · 3 unread"), "{s}");
     assert!(s.contains("1 unassigned · 1 mine"), "{s}");
@@ -789,7 +789,7 @@ fn headers_count_unread_unassigned_and_mine() {
         [flags_event(0, vec![flag_update(3, &["$ASSIGNED.Alice"])])],
     );
     let c = &app.columns[0];
-    assert_eq!((c.unassigned, c.mine), (0, 2));
+    assert_eq!((c.unassigned(), c.mine()), (0, 2));
     assert!(screen(&app).contains("0 unassigned · 2 mine"));
     // Without a known agent there is no "mine".
     let mut anon = App::new(&[(0, "support".to_string())], theme(), false);

@@ -163,7 +163,6 @@ pub fn row_matches(s: &Summary, text: &str) -> bool {
     Needle::new(text).matches(s)
 }
 
-const ASSIGNED: &str = "$assigned.";
 const REPLYING: &str = crate::triage::state::REPLYING;
 /// A "replying" mark this client has seen for longer than this is shown as stale and no
 /// longer asks before a reply (keywords carry no time: the age is from when it was first seen).
@@ -191,10 +190,6 @@ pub struct Column {
     /// Newest first (arrival time, then UID). Raw: sanitized when drawn.
     pub rows: Vec<Summary>,
     pub unread: usize,
-    /// Open rows without any `$assigned.*` keyword.
-    pub unassigned: usize,
-    /// Open rows assigned to the agent at the keyboard.
-    pub mine: usize,
     /// Which rows the column shows by team state (`V` cycles).
     pub team_view: View,
     /// Team state lives in folders here (a server without permanent keywords, or
@@ -216,8 +211,8 @@ pub struct Column {
     pub selected: usize,
     /// First shown row on screen; kept here so scrolling is stable rather than recomputed.
     pub offset: usize,
-    /// `$assigned.<agent id>`, lower-cased, when the agent is known.
-    mine_keyword: Option<String>,
+    /// The agent at the keyboard (lower-cased), when known: whose rows are "mine".
+    agent: Option<String>,
     /// While threads are on: every row as (index into `rows`, depth), threads newest first.
     /// Computed when threads are turned on and when rows come or go, never per frame.
     threads: Option<Vec<(usize, u8)>>,
@@ -242,8 +237,6 @@ impl Column {
             exists: None,
             rows: Vec::new(),
             unread: 0,
-            unassigned: 0,
-            mine: 0,
             // Every row until the configuration names a view (`with_config`).
             team_view: View::All,
             team_folders: false,
@@ -255,7 +248,7 @@ impl Column {
             search: None,
             selected: 0,
             offset: 0,
-            mine_keyword: None,
+            agent: None,
             threads: None,
             view: None,
             replying_seen: HashMap::new(),
@@ -513,8 +506,6 @@ impl Column {
         self.rows.clear();
         self.replying_seen.clear();
         self.unread = 0;
-        self.unassigned = 0;
-        self.mine = 0;
         self.counts = Counts::default();
         self.view = None;
         self.selected = 0;
@@ -529,14 +520,21 @@ impl Column {
     fn recount(&mut self) {
         self.unread = self.rows.iter().filter(|s| !s.flags.seen).count();
         self.counts = Counts::of(&self.rows, self.agent(), self.now);
-        (self.unassigned, self.mine) = (self.counts.unassigned, self.counts.mine);
+    }
+
+    /// Open rows without any `$assigned.*` keyword.
+    pub fn unassigned(&self) -> usize {
+        self.counts.unassigned
+    }
+
+    /// Open rows assigned to the agent at the keyboard.
+    pub fn mine(&self) -> usize {
+        self.counts.mine
     }
 
     /// The agent at the keyboard, when known.
     fn agent(&self) -> Option<&str> {
-        self.mine_keyword
-            .as_deref()
-            .and_then(|k| k.get(ASSIGNED.len()..))
+        self.agent.as_deref()
     }
 
     /// Records the `$replying.*` marks of a row that came or changed: a new mark is dated now,
@@ -1105,9 +1103,9 @@ impl App {
 
     /// Counts messages assigned to `agent_id` as "mine".
     pub fn with_agent(mut self, agent_id: &str) -> App {
-        let keyword = format!("{ASSIGNED}{agent_id}").to_ascii_lowercase();
+        let agent = agent_id.to_ascii_lowercase();
         for c in &mut self.columns {
-            c.mine_keyword = Some(keyword.clone());
+            c.agent = Some(agent.clone());
             c.recount();
         }
         self.agent_id = Some(agent_id.to_string());
