@@ -159,7 +159,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Claim, assign or change the team state of a message (IMAP keywords; atomic claims)
+    /// Claim, assign or change the team state of a message (IMAP keywords, or team folders on servers without them; atomic claims)
     Triage {
         /// The account's `name` from the configuration
         account: String,

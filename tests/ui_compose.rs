@@ -392,8 +392,9 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
     );
 }
 
-#[test]
-fn a_refused_send_keeps_the_pane_and_the_draft() {
+/// A new message to carol ("Hi"), previewed and confirmed: the app and the draft id of the
+/// `Command::Send` it produced.
+fn new_message_sent() -> (App, String) {
     let mut app = app(100, 30);
     press(&mut app, [ch('c')]);
     press(&mut app, typed("carol@customer.test"));
@@ -407,6 +408,14 @@ fn a_refused_send_keeps_the_pane_and_the_draft() {
     let Some(Command::Send { draft_id, .. }) = cmds.last() else {
         panic!("{cmds:?} {:?}", app.error)
     };
+    let id = draft_id.clone();
+    (app, id)
+}
+
+#[test]
+fn a_refused_send_keeps_the_pane_and_the_draft() {
+    let (mut app, draft_id) = new_message_sent();
+    let draft_id = &draft_id;
     update(
         &mut app,
         Event::SendDone {
@@ -429,19 +438,8 @@ fn a_refused_send_keeps_the_pane_and_the_draft() {
 
 #[test]
 fn a_from_rewritten_by_the_server_closes_the_pane_with_an_error_styled_notice() {
-    let mut app = app(100, 30);
-    press(&mut app, [ch('c')]);
-    press(&mut app, typed("carol@customer.test"));
-    press(
-        &mut app,
-        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
-    );
-    press(&mut app, typed("Hi"));
-    press(&mut app, [ctrl('x')]);
-    let cmds = press(&mut app, [ch('y')]);
-    let Some(Command::Send { draft_id, .. }) = cmds.last() else {
-        panic!("{cmds:?} {:?}", app.error)
-    };
+    let (mut app, draft_id) = new_message_sent();
+    let draft_id = &draft_id;
     update(
         &mut app,
         Event::SendDone {
