@@ -71,41 +71,7 @@ enum Command {
     },
     /// Send a message from a shared account, through the same identity and signature policy as
     /// the compose pane (queued in the durable outbox first)
-    Send {
-        /// The account's `name` from the configuration
-        account: String,
-        /// Recipient (repeatable; comma-separated lists work too)
-        #[arg(long, value_name = "ADDR")]
-        to: Vec<String>,
-        /// Copy recipient (repeatable)
-        #[arg(long, value_name = "ADDR")]
-        cc: Vec<String>,
-        /// Blind copy: envelope only, never in any header (repeatable)
-        #[arg(long, value_name = "ADDR")]
-        bcc: Vec<String>,
-        /// Subject (with --reply, defaults to "Re: " and the original's)
-        #[arg(long, value_name = "TEXT")]
-        subject: Option<String>,
-        /// Answer the message with this UID: quote it, thread it, pick the identity from the
-        /// address it reached, and mark it answered
-        #[arg(long, value_name = "UID")]
-        reply: Option<u32>,
-        /// Send from this address (the account's address or one of its aliases)
-        #[arg(long, value_name = "ADDR")]
-        from: Option<String>,
-        /// The new text ("-" reads standard input); the signature is added by policy
-        #[arg(long, value_name = "FILE")]
-        body_file: Option<PathBuf>,
-        /// Attach a file (repeatable)
-        #[arg(long, value_name = "PATH")]
-        attach: Vec<PathBuf>,
-        /// Print the exact message and envelope; send nothing
-        #[arg(long)]
-        dry_run: bool,
-        /// Print the outcome (or the dry run) as JSON
-        #[arg(long)]
-        json: bool,
-    },
+    Send(mailroom::cli::send::SendArgs),
     /// List the outbox (queued, deferred and failed messages); --retry sends what can be sent
     Outbox {
         /// Try every message again now, failed ones included
@@ -296,33 +262,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mailroom::cli::show::run(&loaded.config, &account, uid, raw)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Send {
-            account,
-            to,
-            cc,
-            bcc,
-            subject,
-            reply,
-            from,
-            body_file,
-            attach,
-            dry_run,
-            json,
-        }) => {
+        Some(Command::Send(args)) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
-            let args = mailroom::cli::send::SendArgs {
-                account,
-                to,
-                cc,
-                bcc,
-                subject,
-                reply,
-                from,
-                body_file,
-                attach,
-                dry_run,
-                json,
-            };
             let sent = mailroom::cli::send::run(&loaded.config, &args)?;
             Ok(if sent {
                 ExitCode::SUCCESS

@@ -40,19 +40,41 @@ pub enum SendError {
     Output(#[from] std::io::Error),
 }
 
-/// What the command line asked for.
-#[derive(Debug, Clone, Default)]
+/// What the command line asked for (`mailroom send`).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct SendArgs {
+    /// The account's `name` from the configuration
     pub account: String,
+    /// Recipient (repeatable; comma-separated lists work too)
+    #[arg(long, value_name = "ADDR")]
     pub to: Vec<String>,
+    /// Copy recipient (repeatable)
+    #[arg(long, value_name = "ADDR")]
     pub cc: Vec<String>,
+    /// Blind copy: envelope only, never in any header (repeatable)
+    #[arg(long, value_name = "ADDR")]
     pub bcc: Vec<String>,
+    /// Subject (with --reply, defaults to "Re: " and the original's)
+    #[arg(long, value_name = "TEXT")]
     pub subject: Option<String>,
+    /// Answer the message with this UID: quote it, thread it, pick the identity from the
+    /// address it reached, and mark it answered
+    #[arg(long, value_name = "UID")]
     pub reply: Option<u32>,
+    /// Send from this address (the account's address or one of its aliases)
+    #[arg(long, value_name = "ADDR")]
     pub from: Option<String>,
+    /// The new text ("-" reads standard input); the signature is added by policy
+    #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
+    /// Attach a file (repeatable)
+    #[arg(long, value_name = "PATH")]
     pub attach: Vec<PathBuf>,
+    /// Print the exact message and envelope; send nothing
+    #[arg(long)]
     pub dry_run: bool,
+    /// Print the outcome (or the dry run) as JSON
+    #[arg(long)]
     pub json: bool,
 }
 
