@@ -130,6 +130,14 @@ impl Shutdown {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }
     }
+
+    /// Bounds every read on the socket from now on (a liveness check waits seconds, not the
+    /// normal I/O timeout); `None` restores the normal timeout.
+    pub fn read_timeout(&self, timeout: Option<std::time::Duration>) {
+        if let Some(s) = &self.0 {
+            let _ = s.set_read_timeout(Some(timeout.unwrap_or(net::IO_TIMEOUT)));
+        }
+    }
 }
 
 pub type Session = imap::Session<Stream>;
@@ -166,6 +174,22 @@ pub fn connect(
     target: &Target<'_>,
     budget: &ReadBudget,
 ) -> Result<(imap::Client<Stream>, Shutdown), ImapError> {
+    connect_within(target, budget, net::IO_TIMEOUT)
+}
+
+/// Whether the server answers at all: a TCP connection, the TLS handshake and the greeting,
+/// each read and write bounded by `timeout`; no login. Cheap enough to ask every few seconds
+/// while an account is offline, so it reconnects as soon as the network is back.
+pub fn probe(target: &Target<'_>, timeout: std::time::Duration) -> Result<(), ImapError> {
+    let budget = ReadBudget::new(MAX_PLAIN_LINE as u64 * 4);
+    connect_within(target, &budget, timeout).map(|_| ())
+}
+
+fn connect_within(
+    target: &Target<'_>,
+    budget: &ReadBudget,
+    timeout: std::time::Duration,
+) -> Result<(imap::Client<Stream>, Shutdown), ImapError> {
     use super::ErrorKind as K;
     let cfg = target.config;
     let server = target.server();
@@ -179,6 +203,12 @@ pub fn connect(
         net::tcp_connect(&server)
     }
     .map_err(|e| target.err(K::Connect(e)))?;
+    let set_timeout = |tcp: &TcpStream, t| {
+        tcp.set_read_timeout(Some(t))
+            .and_then(|()| tcp.set_write_timeout(Some(t)))
+            .map_err(|e| target.err(K::Connect(e)))
+    };
+    set_timeout(&tcp, timeout)?;
     let (kind, greeted) = match cfg.tls {
         Tls::Implicit => (Kind::Tls(Box::new(handshake(target, tcp)?)), false),
         // The greeting came before STARTTLS; the session continues where it was.
@@ -195,6 +225,11 @@ pub fn connect(
             .read_greeting()
             .map_err(|e| target.err(K::Greeting(e.to_string())))?;
         check_greeting(target, &greeting)?;
+    }
+    if timeout != net::IO_TIMEOUT
+        && let Some(tcp) = &shutdown.0
+    {
+        set_timeout(tcp, net::IO_TIMEOUT)?;
     }
     Ok((client, shutdown))
 }

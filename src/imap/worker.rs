@@ -10,11 +10,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::ErrorKind;
 use super::actions::{self, ActionError};
 use super::connect::{
     DEFAULT_READ_BUDGET, ImapConn, Target, credential, describe, open_session_with,
 };
-use super::idle::{IdleSignal, IdleStartError, IdleWatcher};
+use super::idle::{ANSWER_DEADLINE, IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
 use super::notes::{self, NotesError};
 use super::sync::{MailboxState, SyncEvent, sync_with};
 use crate::backend::{FlagChange, StoreOutcome};
@@ -35,6 +36,10 @@ pub const POLL_WITHOUT_IDLE: Duration = Duration::from_secs(30);
 pub const RESYNC_WITH_IDLE: Duration = Duration::from_secs(300);
 /// A session that lasted this long counts as healthy: its loss is retried without delay.
 const STABLE_SESSION: Duration = Duration::from_secs(10);
+/// While the server is unreachable it is probed (TCP, TLS, greeting; no login) this often, each
+/// probe bounded by `PROBE_TIMEOUT`.
+const PROBE_EVERY: Duration = Duration::from_secs(3);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Requests to a worker.
 #[derive(Debug, Clone)]
@@ -279,6 +284,22 @@ enum Exit {
     Disconnected(String),
 }
 
+/// Why a connection attempt failed; `unreachable` when the server could not be reached at all
+/// (TCP, TLS, greeting), which a cheap probe can tell apart from "reached, but refused".
+struct Down {
+    error: String,
+    unreachable: bool,
+}
+
+/// How an offline wait ended.
+enum Wake {
+    Shutdown,
+    /// The backoff ran out, or the user asked to retry.
+    Retry,
+    /// A probe found the server answering again.
+    Reachable,
+}
+
 impl Worker {
     fn server(&self) -> Server {
         Server {
@@ -302,7 +323,7 @@ impl Worker {
         let mut backoff = BACKOFF_START;
         loop {
             (self.emit)(WorkerEvent::State(ConnState::Connecting));
-            let error = match self.connect() {
+            let (error, unreachable) = match self.connect() {
                 Ok(conn) => {
                     let started = Instant::now();
                     match self.online(conn, &mut state) {
@@ -321,21 +342,25 @@ impl Worker {
                                 continue;
                             }
                             // Failing right after login (e.g. the mailbox is gone): back off.
-                            error
+                            (error, false)
                         }
                     }
                 }
-                Err(error) => error,
+                Err(down) => (down.error, down.unreachable),
             };
             (self.emit)(WorkerEvent::State(ConnState::Offline {
                 error,
                 retry_in: backoff,
             }));
-            if !self.wait_offline(backoff, &state) {
-                self.fail_pending("mailroom quit before the server could be reached");
-                return;
+            match self.wait_offline(backoff, &state, unreachable) {
+                Wake::Shutdown => {
+                    self.fail_pending("mailroom quit before the server could be reached");
+                    return;
+                }
+                // The server answers again: reconnect now, and a later failure starts afresh.
+                Wake::Reachable => backoff = BACKOFF_START,
+                Wake::Retry => backoff = (backoff * 2).min(BACKOFF_MAX),
             }
-            backoff = (backoff * 2).min(BACKOFF_MAX);
         }
     }
 
@@ -375,7 +400,11 @@ impl Worker {
         }
     }
 
-    fn connect(&mut self) -> Result<ImapConn, String> {
+    fn connect(&mut self) -> Result<ImapConn, Down> {
+        let local = |error: String| Down {
+            error,
+            unreachable: false,
+        };
         if self.secret.is_none() {
             let s = credential(
                 self.imap.auth,
@@ -383,28 +412,59 @@ impl Worker {
                 self.imap.password_command.as_deref(),
                 self.imap.token_command.as_deref(),
             )
-            .map_err(|e| format!("cannot get the password: {e}"))?;
+            .map_err(|e| local(format!("cannot get the password: {e}")))?;
             self.secret = Some(s);
         }
-        let secret = self.secret.clone().ok_or("no secret")?;
+        let secret = self
+            .secret
+            .clone()
+            .ok_or_else(|| local("no secret".into()))?;
         let target = Target {
             account: &self.account,
             config: &self.imap,
         };
-        open_session_with(&target, &secret).map_err(|e| e.to_string())
+        open_session_with(&target, &secret).map_err(|e| Down {
+            unreachable: matches!(
+                *e.kind,
+                ErrorKind::Connect(_) | ErrorKind::Tls(_) | ErrorKind::Greeting(_)
+            ),
+            error: e.to_string(),
+        })
     }
 
-    /// Waits out a backoff while still taking commands; false on shutdown.
-    fn wait_offline(&mut self, wait: Duration, state: &MailboxState) -> bool {
+    /// Waits out a backoff while still taking commands. When the server was `unreachable`, it
+    /// is probed every few seconds meanwhile, so the account comes back as soon as the network
+    /// does rather than at the end of a long backoff.
+    fn wait_offline(&mut self, wait: Duration, state: &MailboxState, unreachable: bool) -> Wake {
         let deadline = Instant::now() + wait;
+        let mut next_probe = Instant::now() + PROBE_EVERY;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let now = Instant::now();
+            let left = deadline.saturating_duration_since(now);
             if left.is_zero() {
-                return true;
+                return Wake::Retry;
             }
-            match self.commands.recv_timeout(left) {
-                Ok(WorkerCommand::Shutdown) | Err(RecvTimeoutError::Disconnected) => return false,
-                Ok(WorkerCommand::Refresh) => return true,
+            if unreachable && now >= next_probe {
+                let target = Target {
+                    account: &self.account,
+                    config: &self.imap,
+                };
+                if super::connect::probe(&target, PROBE_TIMEOUT).is_ok() {
+                    return Wake::Reachable;
+                }
+                next_probe = Instant::now() + PROBE_EVERY;
+                continue;
+            }
+            let until = if unreachable {
+                left.min(next_probe.saturating_duration_since(now))
+            } else {
+                left
+            };
+            match self.commands.recv_timeout(until) {
+                Ok(WorkerCommand::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
+                    return Wake::Shutdown;
+                }
+                Ok(WorkerCommand::Refresh) => return Wake::Retry,
                 Ok(WorkerCommand::Idle(_)) => {}
                 Ok(
                     cmd @ (WorkerCommand::Store { .. }
@@ -429,7 +489,7 @@ impl Worker {
                     id,
                     result: Err("offline: the server cannot be reached".to_string()),
                 }),
-                Err(RecvTimeoutError::Timeout) => return true,
+                Err(RecvTimeoutError::Timeout) => {}
             }
         }
     }
@@ -491,7 +551,7 @@ impl Worker {
         (self.emit)(WorkerEvent::State(ConnState::Online {
             idle: watcher.is_some(),
         }));
-        let exit = self.serve(&mut conn, state, watcher.is_some());
+        let exit = self.serve(&mut conn, state, watcher.as_ref());
         if let Some(w) = watcher {
             w.stop();
         }
@@ -501,8 +561,18 @@ impl Worker {
         exit
     }
 
-    fn serve(&mut self, conn: &mut ImapConn, state: &mut MailboxState, idle: bool) -> Exit {
-        let period = if idle {
+    /// Serves commands until the connection is gone. The session is live only while both its
+    /// connections are: the IDLE watcher checks its own (see `idle::QUIET_CHECK`), and this
+    /// connection, when nothing was heard on it for as long, must answer a NOOP within
+    /// `idle::ANSWER_DEADLINE` — so a path that died without a reset is found within about a
+    /// minute and a quarter, and the column never goes on saying "online".
+    fn serve(
+        &mut self,
+        conn: &mut ImapConn,
+        state: &mut MailboxState,
+        watcher: Option<&IdleWatcher>,
+    ) -> Exit {
+        let period = if watcher.is_some() {
             RESYNC_WITH_IDLE
         } else {
             POLL_WITHOUT_IDLE
@@ -513,25 +583,64 @@ impl Worker {
                 return Exit::Disconnected(e);
             }
         }
+        let mut next_sync = Instant::now() + period;
+        let mut last_heard = Instant::now();
         loop {
-            let cmd = match self.commands.recv_timeout(period) {
+            if let Some(w) = watcher
+                && !w.alive()
+            {
+                return self.watcher_lost(conn, state);
+            }
+            let now = Instant::now();
+            let wake = next_sync.min(last_heard + QUIET_CHECK);
+            let cmd = match self
+                .commands
+                .recv_timeout(wake.saturating_duration_since(now))
+            {
                 Ok(WorkerCommand::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
                     return Exit::Shutdown;
                 }
                 Ok(cmd) => cmd,
-                Err(RecvTimeoutError::Timeout) => WorkerCommand::Refresh,
-            };
-            if let WorkerCommand::Idle(IdleSignal::Lost(e)) = &cmd {
-                // The watcher's connection died; ours probably did too: find out by syncing.
-                if let Err(sync_error) = self.sync_now(conn, state) {
-                    return Exit::Disconnected(sync_error);
+                Err(RecvTimeoutError::Timeout) if Instant::now() >= next_sync => {
+                    WorkerCommand::Refresh
                 }
-                return Exit::Disconnected(format!("IDLE connection lost: {e}"));
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Err(e) = still_there(conn) {
+                        return Exit::Disconnected(e);
+                    }
+                    last_heard = Instant::now();
+                    continue;
+                }
+            };
+            if matches!(
+                cmd,
+                WorkerCommand::Refresh | WorkerCommand::Idle(IdleSignal::Changed)
+            ) {
+                next_sync = Instant::now() + period;
+            }
+            // A lost watcher is seen through `alive()` at the top of the loop; its message
+            // only wakes the loop.
+            if let WorkerCommand::Idle(IdleSignal::Lost(_)) = cmd {
+                continue;
             }
             if let Err(e) = self.handle(conn, state, cmd) {
                 return Exit::Disconnected(e);
             }
+            last_heard = Instant::now();
         }
+    }
+
+    /// The IDLE watcher is gone: the account is not live. Say so at once, pick up what this
+    /// connection can still see (when it answers in time), and reconnect both.
+    fn watcher_lost(&mut self, conn: &mut ImapConn, state: &mut MailboxState) -> Exit {
+        (self.emit)(WorkerEvent::State(ConnState::Connecting));
+        if let Err(e) = still_there(conn) {
+            return Exit::Disconnected(format!("IDLE connection lost, and {e}"));
+        }
+        if let Err(e) = self.sync_now(conn, state) {
+            return Exit::Disconnected(e);
+        }
+        Exit::Disconnected("IDLE connection lost".into())
     }
 
     /// Runs one command; `Err` means the connection is gone (the command is requeued if it
@@ -547,7 +656,10 @@ impl Worker {
                 // Coalesce a burst of change signals into one sync.
                 while let Ok(next) = self.commands.try_recv() {
                     match next {
-                        WorkerCommand::Refresh | WorkerCommand::Idle(IdleSignal::Changed) => {}
+                        // A lost watcher is seen through its `alive()`, not through this
+                        // message: taking it for one more refresh once left a dead column
+                        // "online".
+                        WorkerCommand::Refresh | WorkerCommand::Idle(_) => {}
                         other => self.pending.push_back(other),
                     }
                 }
@@ -812,6 +924,29 @@ impl Worker {
         });
         self.sync_now(conn, state)
     }
+}
+
+/// A NOOP that must be answered within `idle::ANSWER_DEADLINE`, or why it was not.
+fn still_there(conn: &mut ImapConn) -> Result<(), String> {
+    let socket = conn.shutdown_handle();
+    socket.read_timeout(Some(ANSWER_DEADLINE));
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let answered = conn.session.noop();
+    socket.read_timeout(None);
+    answered.map_err(|e| match &e {
+        imap::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            format!(
+                "no answer to NOOP within {} s: the connection is dead",
+                ANSWER_DEADLINE.as_secs()
+            )
+        }
+        _ => format!("NOOP: {}", describe(&e)),
+    })
 }
 
 /// Whether the session still answers (after an error whose kind was lost in a message).

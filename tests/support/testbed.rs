@@ -514,6 +514,13 @@ impl Testbed {
         self.imap_ctl(&["start"]);
     }
 
+    /// Kills Dovecot's master alone (SIGKILL, as a crash or the OOM killer would): the IMAP
+    /// sessions already running go on until they notice; [`start_imap`](Self::start_imap)
+    /// starts a new master.
+    pub fn kill_imap_master(&self) {
+        self.imap_ctl(&["kill-master"]);
+    }
+
     /// [`stop_imap`](Self::stop_imap), then [`start_imap`](Self::start_imap).
     pub fn restart_imap(&self) {
         self.imap_ctl(&["restart"]);
