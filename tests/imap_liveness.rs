@@ -49,6 +49,8 @@ struct Column {
     rows: Vec<(u32, Vec<String>)>,
     state: Option<ConnState>,
     states: Vec<ConnState>,
+    /// Triage requests answered (applied or refused), by id.
+    triaged: Vec<u64>,
 }
 
 impl Column {
@@ -73,6 +75,7 @@ impl Column {
                 self.states.push(s.clone());
                 self.state = Some(s);
             }
+            WorkerEvent::TriageDone { id, .. } => self.triaged.push(id),
             _ => {}
         }
     }
@@ -255,6 +258,12 @@ fn a_dovecot_restart_during_a_claim_leaves_every_column_online() {
             );
             col.states.clear();
         }
+        // The claim made while the server was going down is answered, never dropped.
+        let (_, rx, col) = &mut columns[0];
+        assert!(
+            col.follow(rx, Duration::from_secs(30), |c| c.triaged.contains(&round)),
+            "round {round}: the triage request was never answered"
+        );
     }
     for (w, _, _) in columns {
         w.shutdown();

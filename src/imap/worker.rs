@@ -528,9 +528,8 @@ impl Worker {
     }
 
     fn online(&mut self, mut conn: ImapConn, state: &mut MailboxState) -> Exit {
-        if let Err(e) = self.sync_now(&mut conn, state) {
-            return Exit::Disconnected(e);
-        }
+        // The watcher is in place before the sync: mail that lands between the two is then
+        // announced by the watcher, not missed until the next safety resync.
         let watcher = match self.secret.clone() {
             Some(secret) => match IdleWatcher::start(
                 &self.account,
@@ -548,6 +547,12 @@ impl Worker {
             },
             None => None,
         };
+        if let Err(e) = self.sync_now(&mut conn, state) {
+            if let Some(w) = watcher {
+                w.stop();
+            }
+            return Exit::Disconnected(e);
+        }
         (self.emit)(WorkerEvent::State(ConnState::Online {
             idle: watcher.is_some(),
         }));
