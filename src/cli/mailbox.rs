@@ -28,7 +28,6 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                 host: imap.host.clone(),
                 port: imap.port(),
             };
-            let cache = header_cache()?;
             let key = MailboxState::key_for(&account.name, &server, &imap.login, &imap.mailbox);
             let mut state = MailboxState::new(key, &imap.mailbox).quiet_rows();
             let mut warnings = Vec::new();
@@ -37,7 +36,17 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                     warnings.push(w);
                 }
             };
-            if let Some(w) = state.load_cache_quietly(&cache) {
+            // A cache that cannot be used costs speed, not the command: one warning, then the
+            // server (the state skips it from the first failure on).
+            let cache = match header_cache() {
+                Ok(cache) => Some(cache),
+                Err(e) if !offline => {
+                    note(SyncEvent::Warning(format!("{e}; going on without it")));
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some(w) = cache.as_ref().and_then(|c| state.load_cache_quietly(c)) {
                 note(SyncEvent::Warning(w));
             }
             if offline {
@@ -70,9 +79,9 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                     &mut note,
                 )?;
                 let _ = conn.session.logout();
-                state
-                    .save_cache(&cache)
-                    .map_err(|e| ListError::Cache(e.to_string()))?;
+                if let Some(w) = cache.as_ref().and_then(|c| state.save_cache_or_skip(c)) {
+                    note(SyncEvent::Warning(w));
+                }
             }
             for w in warnings {
                 eprintln!(

@@ -41,7 +41,19 @@ pub fn fetch_raw(config: &Config, account: &str, uid: u32) -> Result<Vec<u8>, Li
             ))
         })?;
     let validity = selected.uid_validity.unwrap_or(0);
-    if let Some(raw) = bodies.as_ref().and_then(|b| b.get(&key, validity, uid)) {
+    // An unusable body cache is skipped with one warning: the server has the message.
+    let warn = |b: &BodyCache, e: &crate::store::CacheError| {
+        if let Some(w) = b.unusable(e) {
+            eprintln!("mailroom: warning: {}", sanitize::single_line(&w));
+        }
+    };
+    let cached = bodies.as_ref().and_then(|b| {
+        b.lookup(&key, validity, uid).unwrap_or_else(|e| {
+            warn(b, &e);
+            None
+        })
+    });
+    if let Some(raw) = cached {
         let _ = conn.session.logout();
         return Ok(raw);
     }
@@ -58,8 +70,10 @@ pub fn fetch_raw(config: &Config, account: &str, uid: u32) -> Result<Vec<u8>, Li
                 other => ListError::Cache(other.to_string()),
             })?;
     let _ = conn.session.logout();
-    if let Some(b) = &bodies {
-        let _ = b.put(&key, validity, uid, &raw);
+    if let Some(b) = &bodies
+        && let Err(e) = b.put(&key, validity, uid, &raw)
+    {
+        warn(b, &e);
     }
     Ok(raw)
 }

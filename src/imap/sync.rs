@@ -57,6 +57,9 @@ pub struct MailboxState {
     dirty: bool,
     /// Whether rows are copied into `Cached`/`Added` events (a UI needs them, the CLI not).
     announce_rows: bool,
+    /// The header cache could not be read or written, and that was said once: it is skipped
+    /// from then on (the mirror comes from the server).
+    cache_unusable: bool,
 }
 
 impl MailboxState {
@@ -73,6 +76,7 @@ impl MailboxState {
             known: false,
             dirty: false,
             announce_rows: true,
+            cache_unusable: false,
         }
     }
 
@@ -113,8 +117,10 @@ impl MailboxState {
     }
 
     /// Loads the cache (once) without copying rows into an event; returns a warning, if any.
+    /// A cache that cannot be read (its path a directory, a file where its directory should
+    /// be, a symlink loop, …) is skipped from then on: the warning is the only one it causes.
     pub fn load_cache_quietly(&mut self, cache: &HeaderCache) -> Option<String> {
-        if self.known {
+        if self.known || self.cache_unusable {
             return None;
         }
         match cache.load(&self.key) {
@@ -125,11 +131,29 @@ impl MailboxState {
                 None
             }
             Ok(None) => None,
-            Err(e @ crate::store::CacheError::Corrupt { .. }) => {
-                let _ = cache.discard(&self.key);
-                Some(format!("discarded a damaged header cache: {e}"))
-            }
-            Err(e) => Some(format!("cannot read the header cache: {e}")),
+            Err(e @ crate::store::CacheError::Corrupt { .. }) => match cache.discard(&self.key) {
+                Ok(()) => Some(format!("discarded a damaged header cache: {e}")),
+                Err(gone) => Some(self.skip_cache(&format!("{e}; {gone}"))),
+            },
+            Err(e) => Some(self.skip_cache(&e.to_string())),
+        }
+    }
+
+    fn skip_cache(&mut self, why: &str) -> String {
+        self.cache_unusable = true;
+        format!("header cache skipped (the mailbox is read from the server): {why}")
+    }
+
+    /// [`save_cache`](Self::save_cache) for a session that goes on without the cache when it
+    /// cannot be written: the first failure returns a warning, and the cache is skipped from
+    /// then on (no warning at every sync, no rewriting a big file that cannot land).
+    pub fn save_cache_or_skip(&mut self, cache: &HeaderCache) -> Option<String> {
+        if self.cache_unusable {
+            return None;
+        }
+        match self.save_cache(cache) {
+            Ok(()) => None,
+            Err(e) => Some(self.skip_cache(&e.to_string())),
         }
     }
 

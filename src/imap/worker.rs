@@ -24,7 +24,7 @@ use crate::mail::note::{self, Note};
 use crate::mail::sanitize::single_line;
 use crate::net::Server;
 use crate::store::bodies::BodyCache;
-use crate::store::cache::HeaderCache;
+use crate::store::cache::{CacheKey, HeaderCache};
 use crate::triage::act::{self, ActError, Applied};
 use crate::triage::state::Action as TriageAction;
 
@@ -495,11 +495,26 @@ impl Worker {
     }
 
     /// A body from the body cache, valid only under the UIDVALIDITY the mirror holds.
-    fn cached_body(&self, state: &MailboxState, uid: u32) -> Option<Vec<u8>> {
+    fn cached_body(&mut self, state: &MailboxState, uid: u32) -> Option<Vec<u8>> {
         let validity = state.uid_validity();
         (validity != 0)
-            .then(|| self.bodies.get(&state.key, validity, uid))
+            .then(|| self.body_lookup(&state.key, validity, uid))
             .flatten()
+    }
+
+    /// A body from the body cache; an unusable cache is a miss, said once as a warning.
+    fn body_lookup(&mut self, key: &CacheKey, validity: u32, uid: u32) -> Option<Vec<u8>> {
+        let found = self.bodies.lookup(key, validity, uid);
+        found.unwrap_or_else(|e| {
+            self.body_cache_trouble(&e);
+            None
+        })
+    }
+
+    fn body_cache_trouble(&mut self, e: &crate::store::CacheError) {
+        if let Some(w) = self.bodies.unusable(e) {
+            (self.emit)(WorkerEvent::Sync(SyncEvent::Warning(w)));
+        }
     }
 
     fn sync_now(&mut self, conn: &mut ImapConn, state: &mut MailboxState) -> Result<(), String> {
@@ -519,10 +534,8 @@ impl Worker {
             emit(WorkerEvent::Sync(e))
         })
         .map_err(|e| e.to_string())?;
-        if let Err(e) = state.save_cache(&self.headers) {
-            (self.emit)(WorkerEvent::Sync(SyncEvent::Warning(format!(
-                "cannot write the header cache: {e}"
-            ))));
+        if let Some(w) = state.save_cache_or_skip(&self.headers) {
+            (self.emit)(WorkerEvent::Sync(SyncEvent::Warning(w)));
         }
         Ok(())
     }
@@ -681,7 +694,7 @@ impl Worker {
             WorkerCommand::FetchBody { uid } => {
                 let key = state.key.clone();
                 let validity = state.uid_validity();
-                if let Some(raw) = self.bodies.get(&key, validity, uid) {
+                if let Some(raw) = self.body_lookup(&key, validity, uid) {
                     (self.emit)(WorkerEvent::Body {
                         uid,
                         result: Ok(raw),
@@ -690,7 +703,9 @@ impl Worker {
                 }
                 match actions::fetch_body(conn, uid, super::backend::MAX_BODY_BYTES) {
                     Ok(raw) => {
-                        let _ = self.bodies.put(&key, validity, uid, &raw);
+                        if let Err(e) = self.bodies.put(&key, validity, uid, &raw) {
+                            self.body_cache_trouble(&e);
+                        }
                         (self.emit)(WorkerEvent::Body {
                             uid,
                             result: Ok(raw),

@@ -6,6 +6,7 @@ pub mod date;
 pub mod encoding;
 pub mod header;
 pub mod mdn;
+pub mod msgid;
 pub mod note;
 pub mod parse;
 pub mod reply;

@@ -13,10 +13,12 @@ use std::borrow::Cow;
 use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
 
 use crate::backend::{Address, Flags, Summary};
+use crate::mail::msgid;
 
 /// At most this many addresses are kept per header (From, To, Cc, …).
 pub const MAX_ADDRESSES: usize = 1000;
-/// At most this many References are kept: the first (thread root) and the newest ones.
+/// At most this many References (and In-Reply-To ids) are kept: the first (thread root) and
+/// the newest ones (the last is the parent). Documented in mailroom(1), THREADS.
 pub const MAX_REFERENCES: usize = 100;
 /// At most this many Delivered-To / X-Original-To addresses are kept.
 pub const MAX_DELIVERED_TO: usize = 50;
@@ -25,7 +27,7 @@ pub const MAX_FIELD_BYTES: usize = 64 * 1024;
 /// The whole header section is cut after this many bytes.
 pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
 /// A Message-ID longer than this is noise, not an identifier.
-const MAX_ID_LEN: usize = 998;
+const MAX_ID_LEN: usize = msgid::MAX_ID_LEN;
 
 /// Builds a message-list summary from raw bytes (the whole message, or a prefix of it: a
 /// truncated body only risks missing a late attachment). `size` is `raw.len()`; a caller
@@ -61,9 +63,17 @@ pub fn summary_from_raw(
         .filter(|d| d.is_valid())
         .map(|d| d.to_timestamp());
     summary.message_id = msg.message_id().map(clean_id).filter(|id| !id.is_empty());
-    summary.in_reply_to = ids(msg.in_reply_to(), MAX_REFERENCES);
-    summary.references = ids(msg.references(), usize::MAX);
-    summary.references = bound_references(summary.references);
+    // Id lists come from the raw header, not the cut one: a References field longer than
+    // MAX_FIELD_BYTES keeps its newest ids (the parent) that way, read in linear time.
+    let (references, in_reply_to) = id_fields(&raw[..find_header_end(raw)]);
+    summary.in_reply_to = in_reply_to
+        .map(|v| msgid::id_list(v, MAX_REFERENCES))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| ids(msg.in_reply_to(), MAX_REFERENCES));
+    summary.references = references
+        .map(|v| msgid::id_list(v, MAX_REFERENCES))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| bound_references(ids(msg.references(), usize::MAX)));
     summary.delivered_to = delivered_to(&msg);
     summary.has_attachment = msg.attachments().any(is_real_attachment);
     summary
@@ -196,6 +206,32 @@ impl<'a> FieldIter<'a> {
         self.rest = rest;
         Some(field)
     }
+}
+
+/// The raw values of the first References and In-Reply-To fields of a header section.
+fn id_fields(header: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
+    let (mut references, mut in_reply_to) = (None, None);
+    let mut it = FieldIter { rest: header };
+    while let Some(field) = it.next_field() {
+        let Some(colon) = field.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let name = field[..colon].trim_ascii();
+        let slot = if name.eq_ignore_ascii_case(b"references") {
+            &mut references
+        } else if name.eq_ignore_ascii_case(b"in-reply-to") {
+            &mut in_reply_to
+        } else {
+            continue;
+        };
+        if slot.is_none() {
+            *slot = Some(&field[colon + 1..]);
+        }
+        if references.is_some() && in_reply_to.is_some() {
+            break;
+        }
+    }
+    (references, in_reply_to)
 }
 
 fn field_lengths(header: &[u8]) -> impl Iterator<Item = usize> + '_ {
@@ -583,5 +619,30 @@ Content-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b1--\r\n";
         assert_eq!(s.references.len(), MAX_REFERENCES);
         assert_eq!(s.references[0], "r0@x");
         assert_eq!(s.references[MAX_REFERENCES - 1], "r2999@x");
+    }
+
+    /// 100,000 References ids (1.1 MB, longer than MAX_FIELD_BYTES), the parent last, as a
+    /// Maildir or `show` reads them: the row keeps the root and the parent, within the cap.
+    #[test]
+    fn a_megabyte_of_references_keeps_the_root_and_the_parent() {
+        for folded in [true, false] {
+            let mut v = b"From: c@outside.test\r\nReferences: <root@x>".to_vec();
+            for i in 0..100_000 {
+                v.extend_from_slice(if folded && i % 10 == 0 {
+                    b"\r\n "
+                } else {
+                    b" "
+                });
+                v.extend_from_slice(format!("<r{i}@x>").as_bytes());
+            }
+            v.extend_from_slice(b" <parent@x>\r\nSubject: after\r\n\r\nbody\r\n");
+            assert!(v.len() > 1_000_000);
+            let s = summary(&v);
+            assert_eq!(s.references.len(), MAX_REFERENCES);
+            assert_eq!(s.references[0], "root@x");
+            assert_eq!(s.references[MAX_REFERENCES - 2], "r99999@x");
+            assert_eq!(s.references[MAX_REFERENCES - 1], "parent@x");
+            assert_eq!(s.subject, "after");
+        }
     }
 }

@@ -14,6 +14,8 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use super::{
@@ -36,12 +38,19 @@ const STALE_TEMP: Duration = Duration::from_secs(3600);
 pub struct BodyCache {
     dir: PathBuf,
     cap_bytes: u64,
+    /// Set once the cache was reported unusable (shared by clones): one warning, not one per
+    /// message.
+    warned: Arc<AtomicBool>,
 }
 
 impl BodyCache {
     /// `cap_bytes` bounds the total size of the files (headers included).
     pub fn new(dir: PathBuf, cap_bytes: u64) -> BodyCache {
-        BodyCache { dir, cap_bytes }
+        BodyCache {
+            dir,
+            cap_bytes,
+            warned: Arc::default(),
+        }
     }
 
     /// `$XDG_CACHE_HOME/mailroom/bodies` (or the platform's equivalent); None without a home
@@ -67,21 +76,49 @@ impl BodyCache {
     /// The cached message, or None: absent, unreadable and damaged files are all misses (the
     /// caller fetches again). A hit counts as a use for eviction.
     pub fn get(&self, key: &CacheKey, uid_validity: u32, uid: u32) -> Option<Vec<u8>> {
+        self.lookup(key, uid_validity, uid).ok().flatten()
+    }
+
+    /// Like [`get`](Self::get), but a cache that cannot be used (its directory is a file, a
+    /// symlink loop, a directory where the file should be, no permission) is an `Err`, so the
+    /// caller can say so once ([`unusable`](Self::unusable)) before going to the server.
+    /// Absent and damaged files are misses (`Ok(None)`).
+    pub fn lookup(
+        &self,
+        key: &CacheKey,
+        uid_validity: u32,
+        uid: u32,
+    ) -> Result<Option<Vec<u8>>, CacheError> {
         let path = self.path_for(key, uid_validity, uid);
-        let mut file = File::open(&path).ok()?;
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        if !file.metadata().map_err(io_error(&path))?.is_file() {
+            return Err(io_error(&path)(io::Error::other("not a regular file")));
+        }
         match read_body(&mut file, uid_validity, uid, self.cap_bytes) {
             Some(raw) => {
                 // Best effort: a failed touch only makes eviction a little less accurate.
                 let _ = file.set_modified(SystemTime::now());
-                Some(raw)
+                Ok(Some(raw))
             }
             None => {
                 drop(file);
                 // A damaged file would miss forever and count against the cap.
                 let _ = fs::remove_file(&path);
-                None
+                Ok(None)
             }
         }
+    }
+
+    /// The warning for a failed [`lookup`](Self::lookup) or [`put`](Self::put): the first
+    /// time only, for this cache and its clones; later failures are skipped silently (the
+    /// message is read from the server either way).
+    pub fn unusable(&self, e: &CacheError) -> Option<String> {
+        (!self.warned.swap(true, Ordering::Relaxed))
+            .then(|| format!("body cache skipped (messages are read from the server): {e}"))
     }
 
     /// Stores a message atomically, then evicts the least recently used files until the cache
