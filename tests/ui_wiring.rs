@@ -677,6 +677,7 @@ fn the_status_line_shows_the_outbox_and_its_last_error_sanitized() {
             delivered: 0,
             last_error: Some("deferred: 421 \x1b[2Jtry later\r\n".into()),
             elsewhere: false,
+            ..OutboxStatus::default()
         })],
     );
     let status = status_line(&app);
