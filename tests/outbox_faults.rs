@@ -27,9 +27,25 @@ struct Seen {
     messages: Vec<String>,
 }
 
+/// What the fake server does once the final dot arrived.
+#[derive(Clone, Copy)]
+enum AfterDot {
+    /// Nothing, ever: the connection stays open until the client goes.
+    Silent,
+    /// Closes the connection without a reply.
+    Hangup,
+    /// Answers this line (with CRLF).
+    Reply(&'static str),
+}
+
 /// A loopback ESMTP server (no TLS, no AUTH) that takes a whole message and then never
 /// answers the final dot (the connection stays open until the client goes).
 fn silent_after_dot() -> (u16, Arc<Mutex<Seen>>) {
+    fake_smtp(AfterDot::Silent)
+}
+
+/// A loopback ESMTP server (no TLS, no AUTH) that takes a whole message and then does `after`.
+fn fake_smtp(after: AfterDot) -> (u16, Arc<Mutex<Seen>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Seen::default()));
@@ -40,14 +56,14 @@ fn silent_after_dot() -> (u16, Arc<Mutex<Seen>>) {
             shared.lock().unwrap().connections += 1;
             let shared = shared.clone();
             std::thread::spawn(move || {
-                let _ = converse(stream, &shared);
+                let _ = converse(stream, &shared, after);
             });
         }
     });
     (port, seen)
 }
 
-fn converse(stream: TcpStream, seen: &Mutex<Seen>) -> std::io::Result<()> {
+fn converse(stream: TcpStream, seen: &Mutex<Seen>, after: AfterDot) -> std::io::Result<()> {
     let mut out = stream.try_clone()?;
     let mut input = BufReader::new(stream);
     out.write_all(b"220 fake.test ESMTP\r\n")?;
@@ -74,10 +90,16 @@ fn converse(stream: TcpStream, seen: &Mutex<Seen>) -> std::io::Result<()> {
                 message.push_str(&line);
             }
             seen.lock().unwrap().messages.push(message);
-            // No reply, ever: wait for the client to go away.
-            let mut rest = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut input, &mut rest);
-            return Ok(());
+            match after {
+                AfterDot::Silent => {
+                    // No reply, ever: wait for the client to go away.
+                    let mut rest = Vec::new();
+                    let _ = std::io::Read::read_to_end(&mut input, &mut rest);
+                    return Ok(());
+                }
+                AfterDot::Hangup => return Ok(()),
+                AfterDot::Reply(line) => out.write_all(format!("{line}\r\n").as_bytes())?,
+            }
         } else if verb.starts_with("QUIT") {
             out.write_all(b"221 bye\r\n")?;
             return Ok(());
@@ -409,4 +431,129 @@ fn an_unreadable_outbox_is_not_empty() {
         );
         assert!(!out.contains("empty"), "{args:?}: {out}");
     }
+}
+
+#[test]
+fn an_uncertain_message_the_server_filed_in_sent_is_filed_not_resent() {
+    use mailroom::store::outbox::{Entry, Outbox, State};
+    let tb = Testbed::start();
+    let env = Env::new();
+    let (fake_port, seen) = silent_after_dot();
+    let config = env.config(
+        &tb,
+        "server-copy",
+        &format!("host = \"127.0.0.1\"\nport = {fake_port}\ntls = \"none\"\n"),
+    );
+    // The server files Sent itself.
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("send = \"as\"\n", "send = \"as\"\nsent_copy = \"server\"\n");
+    std::fs::write(&config, text).unwrap();
+    let message_id = "filed-by-server@example.test";
+    let raw = format!(
+        "From: support@example.test\r\nTo: c@outside.test\r\nSubject: filed by the server\r\n\
+         Message-ID: <{message_id}>\r\n\r\nhello\r\n"
+    );
+    let entry = Entry {
+        account: "support".into(),
+        agent: "alice".into(),
+        mode: "as".into(),
+        from: "support@example.test".into(),
+        sender: None,
+        mail_from: "support@example.test".into(),
+        recipients: vec!["c@outside.test".into()],
+        message_id: message_id.into(),
+        subject: "filed by the server".into(),
+        reply_to_uid: None,
+        created: 1,
+        attempts: 1,
+        draft_id: None,
+        state: State::Uncertain {
+            since: 1_000_000,
+            server: format!("127.0.0.1:{fake_port}"),
+            error: None,
+        },
+    };
+    Outbox::new(env.outbox_dir())
+        .enqueue(&entry, raw.as_bytes())
+        .unwrap();
+    tb.raw_imap("alice")
+        .append("shared/support/Sent", "\\Seen", raw.as_bytes());
+
+    let (code, out) = env.run(&config, &["outbox"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("a copy with this Message-ID IS in shared/support/Sent"),
+        "{out}"
+    );
+    let (code, out) = env.run(&config, &["outbox", "--retry"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("sent <{message_id}>")), "{out}");
+    assert!(out.contains("the outbox is empty"), "{out}");
+    assert_eq!(seen.lock().unwrap().connections, 0, "it was transmitted");
+}
+
+#[test]
+fn a_connection_lost_after_the_dot_is_uncertain_and_a_reply_after_it_is_known() {
+    let tb = Testbed::start();
+    let env = Env::new();
+    let send = |port: u16, subject: &str| {
+        let config = env.config(
+            &tb,
+            subject,
+            &format!("host = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n"),
+        );
+        let out = env
+            .command(
+                &config,
+                &[
+                    "send",
+                    "support",
+                    "--to",
+                    "c@outside.test",
+                    "--subject",
+                    subject,
+                ],
+            )
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text, config)
+    };
+    // The server hangs up instead of answering: nobody knows; said so, kept, not retried.
+    let (port, seen) = fake_smtp(AfterDot::Hangup);
+    let (code, out, config) = send(port, "hangup");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("uncertain <"), "{out}");
+    assert!(
+        out.contains("no reply after the end of the message data"),
+        "{out}"
+    );
+    let (code, out) = env.run(&config, &["outbox", "--retry"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(seen.lock().unwrap().connections, 1, "sent again: {out}");
+    let (_, json) = env.run(&config, &["outbox", "--json"]);
+    let listed: Vec<Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(listed[0]["entry"]["state"], "uncertain", "{json}");
+    assert!(
+        listed[0]["entry"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no reply after the end of the message data")),
+        "{json}"
+    );
+    std::fs::remove_dir_all(env.outbox_dir()).unwrap();
+
+    // A 4xx after the dot is a known answer: deferred, retried as always.
+    let (port, seen) = fake_smtp(AfterDot::Reply("451 4.3.0 try again later"));
+    let (code, out, config) = send(port, "tempfail");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("will retry"), "{out}");
+    let (code, out) = env.run(&config, &["outbox", "--retry"]);
+    assert_eq!(code, 0, "deferred again, not a decision to make: {out}");
+    assert_eq!(seen.lock().unwrap().connections, 2, "retried: {out}");
 }

@@ -104,7 +104,7 @@ pub fn outbox(config: &Config, args: &OutboxArgs) -> Result<bool, SendError> {
                     e.account,
                     e.subject,
                     e.attempts,
-                    detail(&outbox, id, e, check.as_ref())
+                    detail(config, &outbox, id, e, check.as_ref())
                 ),
                 Err(err) => format!("{id}  {err}"),
             };
@@ -157,8 +157,18 @@ pub fn state_name(s: &State) -> &'static str {
     }
 }
 
-fn sent_text(check: Option<&SentCheck>) -> String {
+fn sent_text(config: &Config, account: &str, check: Option<&SentCheck>) -> String {
+    let appends = config
+        .accounts
+        .iter()
+        .find(|a| a.name == account)
+        .is_some_and(|a| a.sent_copy == crate::config::SentCopy::Append);
     match check {
+        // mailroom's own copy is stored only after the server's OK: no copy proves nothing.
+        Some(SentCheck::Absent(folder)) if appends => format!(
+            "no copy with this Message-ID in {folder} (none is expected: this account stores \
+             its Sent copy itself, after the server's OK)"
+        ),
         Some(SentCheck::Found(folder)) => {
             format!("a copy with this Message-ID IS in {folder} (the server took it)")
         }
@@ -170,6 +180,7 @@ fn sent_text(check: Option<&SentCheck>) -> String {
 }
 
 fn detail(
+    config: &Config,
     outbox: &crate::store::outbox::Outbox,
     id: &str,
     e: &Entry,
@@ -199,7 +210,7 @@ fn detail(
                 crate::mail::date::rfc3339_utc(*since),
                 error.as_deref().unwrap_or("the attempt was interrupted"),
                 e.message_id,
-                sent_text(check)
+                sent_text(config, &e.account, check)
             )
         }
         _ => String::new(),
