@@ -3,111 +3,20 @@
 //! (then once); damaged entries, orphan files and an outbox that cannot be read are reported
 //! with exit status 1, never as "empty" or success.
 //!
-//! The dot-without-reply server is a fake in this file (a real Postfix always answers, and its
-//! submission port needs TLS, so a proxy could not see the dot); IMAP (the Sent lookup) and the
-//! forced send go to the real test bed.
+//! The dot-without-reply server is a fake (`support::fake_smtp`: a real Postfix always answers,
+//! and its submission port needs TLS, so a proxy could not see the dot); IMAP (the Sent lookup)
+//! and the forced send go to the real test bed.
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::fake_smtp::{AfterDot, fake_smtp, silent_after_dot};
 use support::testbed::Testbed;
-
-/// What the fake SMTP server saw.
-#[derive(Default)]
-struct Seen {
-    connections: usize,
-    /// Every message whose final dot arrived.
-    messages: Vec<String>,
-}
-
-/// What the fake server does once the final dot arrived.
-#[derive(Clone, Copy)]
-enum AfterDot {
-    /// Nothing, ever: the connection stays open until the client goes.
-    Silent,
-    /// Closes the connection without a reply.
-    Hangup,
-    /// Answers this line (with CRLF).
-    Reply(&'static str),
-}
-
-/// A loopback ESMTP server (no TLS, no AUTH) that takes a whole message and then never
-/// answers the final dot (the connection stays open until the client goes).
-fn silent_after_dot() -> (u16, Arc<Mutex<Seen>>) {
-    fake_smtp(AfterDot::Silent)
-}
-
-/// A loopback ESMTP server (no TLS, no AUTH) that takes a whole message and then does `after`.
-fn fake_smtp(after: AfterDot) -> (u16, Arc<Mutex<Seen>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let shared = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            shared.lock().unwrap().connections += 1;
-            let shared = shared.clone();
-            std::thread::spawn(move || {
-                let _ = converse(stream, &shared, after);
-            });
-        }
-    });
-    (port, seen)
-}
-
-fn converse(stream: TcpStream, seen: &Mutex<Seen>, after: AfterDot) -> std::io::Result<()> {
-    let mut out = stream.try_clone()?;
-    let mut input = BufReader::new(stream);
-    out.write_all(b"220 fake.test ESMTP\r\n")?;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if input.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let verb = line.trim_end().to_ascii_uppercase();
-        if verb.starts_with("EHLO") {
-            out.write_all(b"250-fake.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?;
-        } else if verb.starts_with("DATA") {
-            out.write_all(b"354 go ahead\r\n")?;
-            let mut message = String::new();
-            loop {
-                line.clear();
-                if input.read_line(&mut line)? == 0 {
-                    return Ok(());
-                }
-                if line == ".\r\n" {
-                    break;
-                }
-                message.push_str(&line);
-            }
-            seen.lock().unwrap().messages.push(message);
-            match after {
-                AfterDot::Silent => {
-                    // No reply, ever: wait for the client to go away.
-                    let mut rest = Vec::new();
-                    let _ = std::io::Read::read_to_end(&mut input, &mut rest);
-                    return Ok(());
-                }
-                AfterDot::Hangup => return Ok(()),
-                AfterDot::Reply(line) => out.write_all(format!("{line}\r\n").as_bytes())?,
-            }
-        } else if verb.starts_with("QUIT") {
-            out.write_all(b"221 bye\r\n")?;
-            return Ok(());
-        } else {
-            out.write_all(b"250 ok\r\n")?;
-        }
-    }
-}
 
 struct Env {
     dir: tempfile::TempDir,

@@ -50,8 +50,6 @@ pub enum PipelineError {
     Store(#[from] crate::store::CacheError),
     #[error("account {0:?}: {1}")]
     Account(String, String),
-    #[error("no message {0} in the outbox")]
-    NoSuchEntry(String),
 }
 
 /// Which entries a delivery attempt may send that are not simply due.
@@ -204,6 +202,14 @@ pub fn sent_check(config: &Config, account: &str, message_id: &str) -> SentCheck
     }
 }
 
+/// Whether the account's Sent folder holds a copy with this Message-ID (errors: no).
+fn in_sent(account: &Account, message_id: &str) -> bool {
+    sent_folder(account).is_some_and(|folder| {
+        backend(account)
+            .is_ok_and(|mut b| matches!(b.find_message_id(folder, message_id), Ok(Some(_))))
+    })
+}
+
 /// [`deliver`] with the choice of what may be sent again.
 pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome, PipelineError> {
     let retry_failed = retry.failed;
@@ -237,10 +243,7 @@ pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome
         State::Uncertain { error, .. } if !retry.uncertain => {
             // Known delivered only when the server's Sent folder has it; otherwise the agent
             // decides. Nothing is transmitted here.
-            if let Some(folder) = sent_folder(account)
-                && let Ok(mut b) = backend(account)
-                && let Ok(Some(_)) = b.find_message_id(folder, &message_id)
-            {
+            if in_sent(account, &message_id) {
                 entry.state = State::Submitted;
                 ctx.outbox.save(id, &entry)?;
                 return file(ctx, account, id, &entry, &raw);
@@ -252,17 +255,13 @@ pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome
             });
             return Ok(Outcome::Uncertain { message_id, error });
         }
-        State::Sending => {
-            // The last attempt may have gone through before a crash: if the Sent folder has
-            // the message (the server's own copy, or ours), it was delivered.
-            if let Some(folder) = sent_folder(account)
-                && let Ok(mut b) = backend(account)
-                && let Ok(Some(_)) = b.find_message_id(folder, &message_id)
-            {
-                entry.state = State::Submitted;
-                ctx.outbox.save(id, &entry)?;
-                return file(ctx, account, id, &entry, &raw);
-            }
+        // An attempt cut short before its data was complete (or recorded by an older version
+        // that did not mark the final dot): if the Sent folder has the message (the server's
+        // own copy, or ours), it was delivered.
+        State::Sending if in_sent(account, &message_id) => {
+            entry.state = State::Submitted;
+            ctx.outbox.save(id, &entry)?;
+            return file(ctx, account, id, &entry, &raw);
         }
         _ => {}
     }
