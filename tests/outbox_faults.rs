@@ -466,3 +466,40 @@ fn a_connection_lost_after_the_dot_is_uncertain_and_a_reply_after_it_is_known() 
     assert_eq!(code, 0, "deferred again, not a decision to make: {out}");
     assert_eq!(seen.lock().unwrap().connections, 2, "retried: {out}");
 }
+
+/// When the outbox cannot record that the final dot is going out, the dot never goes: the
+/// server discards the unfinished message and the failure is temporary (retried as usual).
+#[test]
+fn a_mark_that_cannot_be_recorded_withholds_the_final_dot() {
+    use mailroom::smtp::submit::{SubmitError, submit_marked};
+    let (port, seen) = silent_after_dot();
+    let smtp: mailroom::config::Smtp = toml::from_str(&format!(
+        "host = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n"
+    ))
+    .unwrap();
+    let message = mailroom::mail::compose::Outgoing {
+        raw: b"Subject: withheld\r\nMessage-ID: <w@example.test>\r\n\r\nbody\r\n".to_vec(),
+        mail_from: "support@example.test".into(),
+        recipients: vec!["c@outside.test".into()],
+        message_id: "w@example.test".into(),
+        subject: "withheld".into(),
+    };
+    let mut calls = 0;
+    let result = submit_marked("support", &smtp, &message, &mut || {
+        calls += 1;
+        Err("disk full".into())
+    });
+    assert_eq!(calls, 1);
+    match result {
+        Err(SubmitError::Temporary(e)) => assert!(
+            e.to_string()
+                .contains("not sent: the outbox could not record the delivery: disk full"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.connections, 1);
+    assert!(seen.messages.is_empty(), "the final dot went out");
+}
