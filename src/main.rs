@@ -72,15 +72,22 @@ enum Command {
     /// Send a message from a shared account, through the same identity and signature policy as
     /// the compose pane (queued in the durable outbox first)
     Send(mailroom::cli::send::SendArgs),
-    /// List the outbox (queued, deferred and failed messages); --retry sends what can be sent
-    Outbox {
-        /// Try every message again now, failed ones included
-        #[arg(long)]
-        retry: bool,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
-    },
+    /// List the outbox (queued, deferred, failed, uncertain and damaged entries); --retry sends
+    /// what can be sent, --retry ID --force an uncertain message
+    #[command(
+        long_about = "List the outbox: every message not yet delivered and filed, with its state \
+            (queued, sending, submitted, deferred, failed, uncertain), attempts and last error, and \
+            every entry that cannot be used (damaged, or an orphan .eml/.json file, with its path).\n\n\
+            An uncertain message went out whole but no reply from the server was recorded (the \
+            process was killed, or the connection died, between the end of the data and the reply): \
+            it may have been delivered. It is shown with the time, the server and its Message-ID, and \
+            whether the account's Sent folder holds a copy with that Message-ID (servers that file \
+            Sent themselves, sent_copy = \"server\"). It is never sent again on its own, not by \
+            --retry nor by the column view: `mailroom outbox --retry ID --force` sends it again.\n\n\
+            Exit status 1 when a message is failed or uncertain, an entry is damaged or orphaned, or \
+            the outbox cannot be read; 0 otherwise."
+    )]
+    Outbox(mailroom::cli::outbox::OutboxArgs),
     /// Who sent what, as which identity and mode, to whom, when, with what result: the local
     /// audit log and every account's Sent folder merged (one row per message), newest first
     #[command(
@@ -339,9 +346,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
-        Some(Command::Outbox { retry, json }) => {
+        Some(Command::Outbox(args)) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
-            let ok = mailroom::cli::send::outbox(&loaded.config, retry, json)?;
+            let ok = mailroom::cli::outbox::outbox(&loaded.config, &args)?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {

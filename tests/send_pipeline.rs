@@ -1,6 +1,7 @@
 //! `mailroom send` / `outbox` end to end against the real test bed: identity and signature
 //! policy, Sent copy and attribution, \Answered, audit log, refusals kept in the outbox, retry
-//! after an outage, and delivery exactly once after a crash mid-send.
+//! after an outage, and delivery exactly once after a crash mid-send (a crash between the final
+//! dot and the reply: `outbox_faults.rs`).
 
 mod support;
 
@@ -377,59 +378,30 @@ fn a_crash_after_submission_is_not_sent_twice() {
     );
 }
 
-/// A loopback proxy to Postfix's submission port that stops forwarding the client's bytes once
-/// `stall_after` of them went through: the client is left mid-DATA, the server never sees the
-/// end of the message.
-fn stalling_proxy(target: u16, stall_after: usize) -> u16 {
-    use std::io::{Read, Write};
-    use std::net::{TcpListener, TcpStream};
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(client) = client else { return };
-            let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
-                return;
-            };
-            let (mut c_read, mut s_write) =
-                (client.try_clone().unwrap(), server.try_clone().unwrap());
-            let (mut s_read, mut c_write) = (server, client);
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                let mut total = 0usize;
-                while let Ok(n) = c_read.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    let allowed = stall_after.saturating_sub(total).min(n);
-                    if allowed > 0 && s_write.write_all(&buf[..allowed]).is_err() {
-                        break;
-                    }
-                    total += n;
-                }
-                // Keep the server side open (stalled) until the test bed goes away.
-                std::thread::sleep(Duration::from_secs(30));
-            });
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut s_read, &mut c_write);
-            });
-        }
-    });
-    port
-}
-
 #[test]
 fn killed_during_submission_then_restarted_delivers_exactly_once() {
     let tb = Testbed::start();
     let env = Env::new();
-    // Big enough that the client is still sending DATA when the proxy stalls.
+    // A server that answers DATA with 354 and then reads nothing: the client is left blocked
+    // mid-data, the message incomplete. (The data must outgrow the socket buffers, or the
+    // client would write it all, final dot included, and the delivery would be uncertain.)
     let big = env.dir.path().join("big.bin");
-    std::fs::write(&big, vec![b'x'; 400_000]).unwrap();
-    let proxy = stalling_proxy(tb.submission_port, 60_000);
-    let via_proxy = env.config(&tb, "alice", "as", proxy);
+    std::fs::write(&big, vec![b'x'; 5_000_000]).unwrap();
+    let (stall_port, seen) =
+        support::fake_smtp::fake_smtp(support::fake_smtp::AfterDot::StallAtData);
+    let via_stall = env.config(&tb, "alice", "as", stall_port);
+    let toml = std::fs::read_to_string(&via_stall).unwrap();
+    let smtp_at = toml.find("[account.smtp]").unwrap();
+    let smtp_end = smtp_at + toml[smtp_at..].find("\n\n").unwrap();
+    let toml = format!(
+        "{}[account.smtp]\nhost = \"127.0.0.1\"\nport = {stall_port}\ntls = \"none\"{}",
+        &toml[..smtp_at],
+        &toml[smtp_end..]
+    );
+    std::fs::write(&via_stall, toml).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mailroom"))
         .arg("--config")
-        .arg(&via_proxy)
+        .arg(&via_stall)
         .args([
             "send",
             "support",
@@ -465,9 +437,20 @@ fn killed_during_submission_then_restarted_delivers_exactly_once() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(500));
     child.kill().unwrap();
     let _ = child.wait();
+    assert!(seen.lock().unwrap().connections > 0);
+    let state = std::fs::read_dir(&outbox_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect::<String>();
+    assert!(
+        state.contains("\"sending\""),
+        "killed before the data was complete: {state}"
+    );
 
     // Restarted against the real server: delivered, once.
     let direct = env.config(&tb, "alice", "as", tb.submission_port);

@@ -464,6 +464,31 @@ fn a_from_rewritten_by_the_server_closes_the_pane_with_an_error_styled_notice() 
 }
 
 #[test]
+fn an_uncertain_delivery_closes_the_pane_with_an_error_not_a_success() {
+    let (mut app, draft_id) = new_message_sent();
+    update(
+        &mut app,
+        Event::SendDone {
+            draft_id,
+            result: Ok(Outcome::Uncertain {
+                message_id: "x@example.test".into(),
+                error: "no reply after the end of the message data: timed out".into(),
+            }),
+        },
+    );
+    // The message is in the outbox (it may have arrived): the pane goes, the agent is told.
+    assert!(app.compose.is_none());
+    assert!(app.notice.is_none());
+    assert!(
+        app.error.as_deref().is_some_and(|e| e
+            .starts_with("uncertain <x@example.test>: may have been delivered")
+            && e.contains("mailroom outbox")),
+        "{:?}",
+        app.error
+    );
+}
+
+#[test]
 fn esc_never_discards_and_ctrl_q_keeps_the_draft() {
     let mut app = app(100, 30);
     press(&mut app, [ch('c')]);

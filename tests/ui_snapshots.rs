@@ -515,6 +515,7 @@ fn outbox_in_the_status_line() {
             delivered: 0,
             last_error: Some("refused: 550 5.7.1 bob may not send as support@".into()),
             elsewhere: false,
+            ..OutboxStatus::default()
         })],
     );
     insta::assert_snapshot!("outbox_status", text(&app));

@@ -677,6 +677,7 @@ fn the_status_line_shows_the_outbox_and_its_last_error_sanitized() {
             delivered: 0,
             last_error: Some("deferred: 421 \x1b[2Jtry later\r\n".into()),
             elsewhere: false,
+            ..OutboxStatus::default()
         })],
     );
     let status = status_line(&app);
@@ -716,6 +717,39 @@ fn the_status_line_shows_the_outbox_and_its_last_error_sanitized() {
     let status = status_line(&app);
     assert!(
         status.contains("lines") && status.contains("outbox: 1 failed — refused: 550"),
+        "{status}"
+    );
+}
+
+#[test]
+fn uncertain_and_damaged_outbox_entries_show_in_the_status_line() {
+    let mut app = app(200, 30);
+    press(
+        &mut app,
+        [Event::Outbox(OutboxStatus {
+            uncertain: 1,
+            damaged: 2,
+            last_error: Some("uncertain: <m@x> may have been delivered".into()),
+            ..OutboxStatus::default()
+        })],
+    );
+    let status = status_line(&app);
+    assert!(
+        status.contains("outbox: 1 uncertain, 2 damaged — uncertain: <m@x> may have been"),
+        "{status}"
+    );
+    // An outbox that cannot be read is never "nothing in the outbox".
+    press(
+        &mut app,
+        [Event::Outbox(OutboxStatus {
+            damaged: 1,
+            last_error: Some("cannot read the outbox: /x/outbox: Not a directory".into()),
+            ..OutboxStatus::default()
+        })],
+    );
+    let status = status_line(&app);
+    assert!(
+        status.contains("outbox: 1 damaged — cannot read the outbox: /x/outbox"),
         "{status}"
     );
 }

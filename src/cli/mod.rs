@@ -6,6 +6,7 @@ pub mod check;
 pub mod list;
 pub mod mailbox;
 pub mod note;
+pub mod outbox;
 pub mod send;
 pub mod show;
 pub mod stats;

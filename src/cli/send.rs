@@ -1,4 +1,5 @@
-//! `mailroom send` and `mailroom outbox`: the compose pane's policy, from the command line.
+//! `mailroom send`: the compose pane's policy, from the command line (`mailroom outbox` is in
+//! `cli::outbox`).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -78,7 +79,7 @@ pub struct SendArgs {
     pub json: bool,
 }
 
-fn stores() -> Result<(Outbox, AuditLog), SendError> {
+pub(super) fn stores() -> Result<(Outbox, AuditLog), SendError> {
     let outbox = Outbox::default_dir().ok_or(SendError::NoDataDir)?;
     let audit = AuditLog::default_path().ok_or(SendError::NoDataDir)?;
     Ok((Outbox::new(outbox), AuditLog::new(audit)))
@@ -243,7 +244,7 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
     ))
 }
 
-fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std::io::Result<()> {
+pub(super) fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std::io::Result<()> {
     if json {
         return super::print_json(out, outcome);
     }
@@ -268,78 +269,10 @@ fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std::io::Result
         Outcome::Failed { message_id, error } => {
             format!("refused <{message_id}>, kept in the outbox: {error}")
         }
+        Outcome::Uncertain { message_id, error } => format!(
+            "uncertain <{message_id}>: it may or may not have been delivered ({error}); kept in \
+             the outbox and not sent again (see `mailroom outbox`)"
+        ),
     };
     writeln!(out, "{}", sanitize::single_line(&line))
-}
-
-/// `mailroom outbox [--retry] [--json]`; returns whether nothing is left failed.
-pub fn outbox(config: &Config, retry: bool, json: bool) -> Result<bool, SendError> {
-    let (outbox, audit) = stores()?;
-    let ctx = Context {
-        config,
-        outbox: &outbox,
-        audit: &audit,
-    };
-    let mut out = std::io::stdout().lock();
-    if retry {
-        let results = pipeline::flush(&ctx, true, true);
-        for (_, r) in &results {
-            match r {
-                Ok(o) => report(&mut out, json, o)?,
-                Err(e) => writeln!(out, "error: {}", sanitize::single_line(e))?,
-            }
-        }
-    }
-    let entries = outbox.list();
-    if json {
-        let v: Vec<serde_json::Value> = entries
-            .iter()
-            .map(|(id, e)| match e {
-                Ok(e) => serde_json::json!({ "id": id, "entry": e }),
-                Err(err) => serde_json::json!({ "id": id, "error": err.to_string() }),
-            })
-            .collect();
-        super::print_json(&mut out, &v)?;
-    } else if entries.is_empty() {
-        writeln!(out, "the outbox is empty")?;
-    } else {
-        for (id, e) in &entries {
-            let line = match e {
-                Ok(e) => format!(
-                    "{id}  {:<9}  {}  {}  attempts {}  {}",
-                    state_name(&e.state),
-                    e.account,
-                    e.subject,
-                    e.attempts,
-                    state_detail(&e.state)
-                ),
-                Err(err) => format!("{id}  damaged: {err}"),
-            };
-            writeln!(out, "{}", sanitize::single_line(&line))?;
-        }
-    }
-    Ok(!entries.iter().any(|(_, e)| matches!(e, Ok(x) if matches!(x.state, crate::store::outbox::State::Failed { .. }))))
-}
-
-fn state_name(s: &crate::store::outbox::State) -> &'static str {
-    use crate::store::outbox::State as S;
-    match s {
-        S::Queued => "queued",
-        S::Sending => "sending",
-        S::Submitted => "submitted",
-        S::Deferred { .. } => "deferred",
-        S::Failed { .. } => "failed",
-    }
-}
-
-fn state_detail(s: &crate::store::outbox::State) -> String {
-    use crate::store::outbox::State as S;
-    match s {
-        S::Deferred { error, retry_at } => format!(
-            "retry at {}: {error}",
-            crate::mail::date::rfc3339_utc(*retry_at)
-        ),
-        S::Failed { error } => error.clone(),
-        _ => String::new(),
-    }
 }

@@ -36,6 +36,10 @@ pub enum Outcome {
     Deferred { message_id: String, error: String },
     /// Refused; kept in the outbox, visible, not retried on its own.
     Failed { message_id: String, error: String },
+    /// The whole message went out and no reply was recorded (now, or by an earlier attempt
+    /// that was interrupted): it may have been delivered. Kept in the outbox and never sent
+    /// again unless forced (`outbox --retry ID --force`).
+    Uncertain { message_id: String, error: String },
     /// Another mailroom (the TUI, or a command in another terminal) is delivering it now.
     Busy { message_id: String },
 }
@@ -46,6 +50,15 @@ pub enum PipelineError {
     Store(#[from] crate::store::CacheError),
     #[error("account {0:?}: {1}")]
     Account(String, String),
+}
+
+/// Which entries a delivery attempt may send that are not simply due.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retry {
+    /// Entries the server refused (`failed`).
+    pub failed: bool,
+    /// Entries whose delivery is `uncertain`: the agent decided to send them again.
+    pub uncertain: bool,
 }
 
 /// What the pipeline works with.
@@ -146,6 +159,60 @@ fn backend(account: &Account) -> Result<Box<dyn Backend>, String> {
 
 /// Runs a delivery attempt for one outbox entry (or resumes its filing).
 pub fn deliver(ctx: &Context<'_>, id: &str, retry_failed: bool) -> Result<Outcome, PipelineError> {
+    deliver_with(
+        ctx,
+        id,
+        Retry {
+            failed: retry_failed,
+            uncertain: false,
+        },
+    )
+}
+
+/// What the Sent folder says about an uncertain entry's Message-ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentCheck {
+    /// A copy with that Message-ID is in this folder: the server did take the message.
+    Found(String),
+    /// No copy in this folder.
+    Absent(String),
+    /// The account has no Sent folder configured.
+    NoFolder,
+    /// The folder could not be searched (terminal-safe, one line).
+    Unknown(String),
+}
+
+/// Looks for `message_id` in the account's Sent folder (`sent_copy = "server"`: the server's
+/// own copy, written when it accepted the message).
+pub fn sent_check(config: &Config, account: &str, message_id: &str) -> SentCheck {
+    let Some(account) = config.accounts.iter().find(|a| a.name == account) else {
+        return SentCheck::Unknown("the account is no longer configured".into());
+    };
+    let Some(folder) = sent_folder(account) else {
+        return SentCheck::NoFolder;
+    };
+    let found = backend(account).and_then(|mut b| {
+        b.find_message_id(folder, message_id)
+            .map_err(|e| e.to_string())
+    });
+    match found {
+        Ok(Some(_)) => SentCheck::Found(folder.to_string()),
+        Ok(None) => SentCheck::Absent(folder.to_string()),
+        Err(e) => SentCheck::Unknown(crate::mail::sanitize::single_line(&e)),
+    }
+}
+
+/// Whether the account's Sent folder holds a copy with this Message-ID (errors: no).
+fn in_sent(account: &Account, message_id: &str) -> bool {
+    sent_folder(account).is_some_and(|folder| {
+        backend(account)
+            .is_ok_and(|mut b| matches!(b.find_message_id(folder, message_id), Ok(Some(_))))
+    })
+}
+
+/// [`deliver`] with the choice of what may be sent again.
+pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome, PipelineError> {
+    let retry_failed = retry.failed;
     let Some(_claim) = ctx.outbox.claim(id)? else {
         let message_id = ctx
             .outbox
@@ -173,17 +240,28 @@ pub fn deliver(ctx: &Context<'_>, id: &str, retry_failed: bool) -> Result<Outcom
             return Ok(Outcome::Failed { message_id, error });
         }
         State::Submitted => return file(ctx, account, id, &entry, &raw),
-        State::Sending => {
-            // The last attempt may have gone through before a crash: if the Sent folder has
-            // the message (the server's own copy, or ours), it was delivered.
-            if let Some(folder) = sent_folder(account)
-                && let Ok(mut b) = backend(account)
-                && let Ok(Some(_)) = b.find_message_id(folder, &message_id)
-            {
+        State::Uncertain { error, .. } if !retry.uncertain => {
+            // Known delivered only when the server's Sent folder has it; otherwise the agent
+            // decides. Nothing is transmitted here.
+            if in_sent(account, &message_id) {
                 entry.state = State::Submitted;
                 ctx.outbox.save(id, &entry)?;
                 return file(ctx, account, id, &entry, &raw);
             }
+            let error = error.unwrap_or_else(|| {
+                "the attempt was interrupted after the message data went out, before the \
+                 server's reply"
+                    .to_string()
+            });
+            return Ok(Outcome::Uncertain { message_id, error });
+        }
+        // An attempt cut short before its data was complete (or recorded by an older version
+        // that did not mark the final dot): if the Sent folder has the message (the server's
+        // own copy, or ours), it was delivered.
+        State::Sending if in_sent(account, &message_id) => {
+            entry.state = State::Submitted;
+            ctx.outbox.save(id, &entry)?;
+            return file(ctx, account, id, &entry, &raw);
         }
         _ => {}
     }
@@ -198,7 +276,17 @@ pub fn deliver(ctx: &Context<'_>, id: &str, retry_failed: bool) -> Result<Outcom
     entry.attempts += 1;
     entry.state = State::Sending;
     ctx.outbox.save(id, &entry)?;
-    match transmit(account, &entry, &raw) {
+    let server = route_name(account);
+    let mut marked = entry.clone();
+    let mut mark = || -> Result<(), String> {
+        marked.state = State::Uncertain {
+            since: now(),
+            server: server.clone(),
+            error: None,
+        };
+        ctx.outbox.save(id, &marked).map_err(|e| e.to_string())
+    };
+    match transmit(account, &entry, &raw, &mut mark) {
         Ok(()) => {
             entry.state = State::Submitted;
             ctx.outbox.save(id, &entry)?;
@@ -221,15 +309,53 @@ pub fn deliver(ctx: &Context<'_>, id: &str, retry_failed: bool) -> Result<Outcom
             audit(ctx, &entry, format!("refused: {error}"));
             Ok(Outcome::Failed { message_id, error })
         }
+        Err(Failure::Uncertain(error)) => {
+            entry.state = State::Uncertain {
+                since: match marked.state {
+                    State::Uncertain { since, .. } => since,
+                    _ => now(),
+                },
+                server: route_name(account),
+                error: Some(error.clone()),
+            };
+            ctx.outbox.save(id, &entry)?;
+            audit(ctx, &entry, format!("uncertain: {error}"));
+            Ok(Outcome::Uncertain { message_id, error })
+        }
     }
 }
 
 enum Failure {
     Temporary(String),
     Permanent(String),
+    /// The message went out whole and no reply was recorded.
+    Uncertain(String),
 }
 
-fn transmit(account: &Account, entry: &Entry, raw: &[u8]) -> Result<(), Failure> {
+/// Where the account's mail goes, for the outbox: `host:port` of its SMTP server, or the
+/// sendmail command.
+fn route_name(account: &Account) -> String {
+    match account.send_route() {
+        Some(SendRoute::Smtp(smtp)) => crate::net::Server {
+            host: smtp.host.clone(),
+            port: smtp.port(),
+        }
+        .to_string(),
+        Some(SendRoute::Sendmail(s)) => format!("sendmail command {:?}", s.command),
+        Some(SendRoute::File(f)) => format!("folder {}", f.dir.display()),
+        None => String::new(),
+    }
+}
+
+/// Transmits the message; `mark` records, durably, that from now on the server may have it
+/// (right before SMTP's final dot, or before a sendmail command is started). A failed `mark`
+/// stops the transmission before that point.
+fn transmit(
+    account: &Account,
+    entry: &Entry,
+    raw: &[u8],
+    mark: &mut dyn FnMut() -> Result<(), String>,
+) -> Result<(), Failure> {
     match account.send_route() {
         Some(SendRoute::Smtp(smtp)) => {
             let outgoing = Outgoing {
@@ -239,7 +365,7 @@ fn transmit(account: &Account, entry: &Entry, raw: &[u8]) -> Result<(), Failure>
                 message_id: entry.message_id.clone(),
                 subject: entry.subject.clone(),
             };
-            crate::smtp::submit::submit(&account.name, smtp, &outgoing)
+            crate::smtp::submit::submit_marked(&account.name, smtp, &outgoing, mark)
                 .map(|_| ())
                 .map_err(|e| match e {
                     crate::smtp::submit::SubmitError::Temporary(e) => {
@@ -248,9 +374,20 @@ fn transmit(account: &Account, entry: &Entry, raw: &[u8]) -> Result<(), Failure>
                     crate::smtp::submit::SubmitError::Permanent(e) => {
                         Failure::Permanent(e.to_string())
                     }
+                    crate::smtp::submit::SubmitError::Uncertain(e) => {
+                        Failure::Uncertain(e.to_string())
+                    }
                 })
         }
-        Some(SendRoute::Sendmail(s)) => sendmail(&s.command, entry, raw),
+        Some(SendRoute::Sendmail(s)) => {
+            // The command may deliver whatever it is given, even cut short by our end.
+            mark().map_err(|e| {
+                Failure::Temporary(format!(
+                    "not sent: the outbox could not record the delivery: {e}"
+                ))
+            })?;
+            sendmail(&s.command, entry, raw)
+        }
         Some(SendRoute::File(f)) => {
             // The demo's "server": one .eml per message, named by a hash of its Message-ID.
             let name = format!(
@@ -413,7 +550,8 @@ fn file(
 }
 
 /// Delivers every due entry (queued, sending, submitted, deferred past its time); with
-/// `retry_failed`, failed ones too.
+/// `retry_failed`, failed ones too, and uncertain ones are looked up in the Sent folder (filed
+/// when found there, never sent again). Uncertain entries are never transmitted here.
 pub fn flush(
     ctx: &Context<'_>,
     retry_failed: bool,
@@ -425,6 +563,7 @@ pub fn flush(
             Ok(e) => match &e.state {
                 State::Deferred { retry_at, .. } => force || *retry_at <= now(),
                 State::Failed { .. } => retry_failed,
+                State::Uncertain { .. } => retry_failed,
                 _ => true,
             },
             Err(_) => false,

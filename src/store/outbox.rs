@@ -4,10 +4,15 @@
 //! Each message is two files named by a hash of its Message-ID: `<id>.eml` (the exact bytes to
 //! transmit, written once) and `<id>.json` (envelope and state, rewritten atomically). The
 //! state machine makes delivery happen once:
-//! `queued` → `sending` (written before SMTP) → `submitted` (written right after the server's
-//! final OK) → removed when the Sent copy, `\Answered` and the audit record are done.
-//! After a crash, `submitted` resumes the filing; `sending` is resolved by looking for the
-//! Message-ID in the Sent folder before any resend.
+//! `queued` → `sending` (written before SMTP) → `uncertain` (written right before the final
+//! dot of the message data goes out: from then on the server may have the message) →
+//! `submitted` (written right after the server's final OK) → removed when the Sent copy,
+//! `\Answered` and the audit record are done. A reply other than OK after the data moves it to
+//! `deferred` or `failed` instead.
+//! After a crash, `submitted` resumes the filing; `sending` (interrupted before the message
+//! could be complete) is looked up in the Sent folder and sent again; `uncertain`
+//! (interrupted between the final dot and the reply) is never sent again on its own: the agent
+//! decides (`outbox --retry ID --force`), unless the Sent folder shows the message arrived.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +26,16 @@ pub enum State {
     Queued,
     /// An attempt started; it may or may not have reached the server.
     Sending,
+    /// The whole message went out (the final dot was about to be written at `since`, Unix
+    /// seconds, to `server`) and no reply was recorded: the server may or may not have taken
+    /// it. Never sent again automatically. `error` says why no reply was recorded, when the
+    /// process lived to see it (a timeout, a dropped connection); none after a crash.
+    Uncertain {
+        since: i64,
+        server: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// The server accepted it; filing (Sent copy, `\Answered`, audit) remains.
     Submitted,
     /// Temporary failure: retried at `retry_at` (Unix seconds).
@@ -62,6 +77,32 @@ pub struct Entry {
 pub struct Outbox {
     dir: PathBuf,
 }
+
+/// Why one outbox entry cannot be used: never sent, always shown (with its files' paths).
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    /// The state file or the message file cannot be read or parsed.
+    #[error("damaged: {0}")]
+    Damaged(#[from] CacheError),
+    /// A message file without its state file (a crash while it was queued or removed).
+    #[error("orphan message file {} (its state file {} is missing)", eml.display(), json.display())]
+    OrphanMessage { eml: PathBuf, json: PathBuf },
+    /// A state file without its message file: the bytes to send are gone.
+    #[error("orphan state file {} (its message file {} is missing)", json.display(), eml.display())]
+    OrphanState { json: PathBuf, eml: PathBuf },
+}
+
+/// The outbox directory exists but cannot be listed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the outbox: {}: {source}", path.display())]
+pub struct Unreadable {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// One line of the outbox: its id and the entry, or why it cannot be used.
+pub type Listed = (String, Result<Entry, EntryError>);
 
 /// Whether a process with this id exists (Linux: /proc; elsewhere `kill -0`).
 fn process_alive(pid: u32) -> bool {
@@ -154,30 +195,80 @@ impl Outbox {
         Ok((entry, raw))
     }
 
-    /// Every message still in the outbox, oldest first; unreadable entries are reported.
-    pub fn list(&self) -> Vec<(String, Result<Entry, CacheError>)> {
-        let Ok(dir) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
+    /// Every message still in the outbox, oldest first; damaged entries and orphans (a message
+    /// file without its state file, or the reverse) are listed as errors. An outbox that does
+    /// not exist yet is empty; one that cannot be read is an error, never "empty".
+    pub fn scan(&self) -> Result<Vec<Listed>, Unreadable> {
+        let dir = match std::fs::read_dir(&self.dir) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(Unreadable {
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
         };
-        let mut ids: Vec<String> = dir
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let id = name.strip_suffix(".json")?;
-                (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-                    .then(|| id.to_string())
-            })
-            .collect();
-        ids.sort();
-        let mut out: Vec<(String, Result<Entry, CacheError>)> = ids
-            .into_iter()
+        let mut json = std::collections::BTreeSet::new();
+        let mut eml = std::collections::BTreeSet::new();
+        for e in dir {
+            let e = e.map_err(|source| Unreadable {
+                path: self.dir.clone(),
+                source,
+            })?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let (id, set) = if let Some(id) = name.strip_suffix(".json") {
+                (id, &mut json)
+            } else if let Some(id) = name.strip_suffix(".eml") {
+                (id, &mut eml)
+            } else {
+                continue;
+            };
+            if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                set.insert(id.to_string());
+            }
+        }
+        let mut out: Vec<Listed> = json
+            .union(&eml)
             .map(|id| {
-                let e = self.load(&id).map(|(e, _)| e);
-                (id, e)
+                let (eml_path, json_path) = self.paths(id);
+                let e = match (json.contains(id), eml.contains(id)) {
+                    (true, true) => self.load(id).map(|(e, _)| e).map_err(EntryError::from),
+                    (false, _) => Err(EntryError::OrphanMessage {
+                        eml: eml_path,
+                        json: json_path,
+                    }),
+                    (true, false) => Err(EntryError::OrphanState {
+                        json: json_path,
+                        eml: eml_path,
+                    }),
+                };
+                (id.clone(), e)
             })
             .collect();
         out.sort_by_key(|(_, e)| e.as_ref().map(|e| e.created).unwrap_or(0));
-        out
+        Ok(out)
+    }
+
+    /// [`Outbox::scan`] for callers that only act on usable entries: an unreadable outbox has
+    /// none.
+    pub fn list(&self) -> Vec<Listed> {
+        self.scan().unwrap_or_default()
+    }
+
+    /// Whether a live process holds the claim on `id` (it is being delivered right now).
+    pub fn in_progress(&self, id: &str) -> bool {
+        let path = self.dir.join(format!("{id}.lock"));
+        let fresh = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age <= STALE_CLAIM);
+        fresh
+            && std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| t.trim().parse::<u32>().ok())
+                .is_some_and(|pid| pid != std::process::id() && process_alive(pid))
     }
 
     /// Claims the right to deliver `id`; `None` while another process holds it.
@@ -297,6 +388,54 @@ mod tests {
         let id = ob.enqueue(&entry("b@x"), b"x").unwrap();
         std::fs::write(dir.path().join(format!("{id}.json")), b"{not json").unwrap();
         let listed = ob.list();
-        assert!(matches!(listed[0].1, Err(CacheError::Corrupt { .. })));
+        assert!(matches!(
+            listed[0].1,
+            Err(EntryError::Damaged(CacheError::Corrupt { .. }))
+        ));
+    }
+
+    #[test]
+    fn orphans_are_listed_and_an_unreadable_outbox_is_not_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::new(dir.path().join("outbox"));
+        assert!(ob.scan().unwrap().is_empty(), "not created yet: empty");
+        let a = ob.enqueue(&entry("a@x"), b"x").unwrap();
+        let b = ob.enqueue(&entry("b@x"), b"y").unwrap();
+        let c = ob.enqueue(&entry("c@x"), b"z").unwrap();
+        std::fs::remove_file(dir.path().join(format!("outbox/{a}.json"))).unwrap();
+        std::fs::remove_file(dir.path().join(format!("outbox/{b}.eml"))).unwrap();
+        let listed = ob.scan().unwrap();
+        assert_eq!(listed.len(), 3);
+        let find = |id: &str| &listed.iter().find(|(i, _)| i == id).unwrap().1;
+        assert!(matches!(find(&a), Err(EntryError::OrphanMessage { .. })));
+        assert!(matches!(find(&b), Err(EntryError::OrphanState { .. })));
+        assert!(find(&c).is_ok());
+        let text = find(&a).as_ref().unwrap_err().to_string();
+        assert!(text.contains(&format!("{a}.eml")), "{text}");
+
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, b"").unwrap();
+        let err = Outbox::new(file).scan().unwrap_err();
+        assert!(
+            err.to_string().starts_with("cannot read the outbox: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_uncertain_entry_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::new(dir.path().to_path_buf());
+        let mut e = entry("u@x");
+        let id = ob.enqueue(&e, b"x").unwrap();
+        e.state = State::Uncertain {
+            since: 5,
+            server: "127.0.0.1:587".into(),
+            error: None,
+        };
+        ob.save(&id, &e).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(format!("{id}.json"))).unwrap();
+        assert!(text.contains("\"state\": \"uncertain\""), "{text}");
+        assert_eq!(ob.load(&id).unwrap().0, e);
     }
 }

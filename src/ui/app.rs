@@ -3274,6 +3274,14 @@ fn send_done(app: &mut App, draft_id: &str, result: Result<Outcome, String>) -> 
             )));
             false
         }
+        // In the outbox, never sent again on its own: said as trouble, not as a success.
+        Ok(Outcome::Uncertain { message_id, error }) => {
+            app.fail(line(format!(
+                "uncertain <{message_id}>: may have been delivered ({error}); kept in the outbox, \
+                 not sent again: see `mailroom outbox`"
+            )));
+            false
+        }
         Ok(Outcome::Failed { message_id, error }) => {
             app.fail(line(format!(
                 "refused <{message_id}>: {error} (kept in the outbox as failed; the draft is kept)"

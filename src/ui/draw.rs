@@ -678,6 +678,8 @@ pub fn outbox_text(app: &App) -> Option<(String, bool)> {
         (o.queued, "queued"),
         (o.deferred, "deferred"),
         (o.failed, "failed"),
+        (o.uncertain, "uncertain"),
+        (o.damaged, "damaged"),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)
@@ -690,7 +692,8 @@ pub fn outbox_text(app: &App) -> Option<(String, bool)> {
     if let Some(e) = &o.last_error {
         s.push_str(&format!(" — {e}"));
     }
-    Some((s, o.failed > 0 || o.last_error.is_some()))
+    let bad = o.failed + o.uncertain + o.damaged > 0 || o.last_error.is_some();
+    Some((s, bad))
 }
 
 fn draw_status(app: &App, frame: &mut Frame, area: Rect) {

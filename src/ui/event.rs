@@ -299,6 +299,12 @@ pub struct OutboxStatus {
     pub deferred: usize,
     /// Refused by the server; kept, not retried on their own (`mailroom outbox --retry`).
     pub failed: usize,
+    /// Sent whole with no reply recorded: may have been delivered; never sent again on their
+    /// own (`mailroom outbox --retry ID --force`).
+    pub uncertain: usize,
+    /// Entries that cannot be used (damaged, or an orphan file), or 1 for an outbox that
+    /// cannot be read at all; never sent, shown so they are looked at.
+    pub damaged: usize,
     /// Delivered during this round.
     pub delivered: usize,
     /// The latest delivery error (raw): from this round, else the newest one recorded in a
@@ -311,6 +317,6 @@ pub struct OutboxStatus {
 impl OutboxStatus {
     /// Messages still in the outbox.
     pub fn total(&self) -> usize {
-        self.queued + self.deferred + self.failed
+        self.queued + self.deferred + self.failed + self.uncertain + self.damaged
     }
 }

@@ -2,7 +2,9 @@
 //! is due — at start, then every [`PERIOD`] — through `smtp::pipeline::flush`, and reports
 //! what is left for the status line. Temporary failures are retried by the pipeline's backoff
 //! (an entry is due again once its `retry_at` has passed); refused messages stay failed until
-//! `mailroom outbox --retry`.
+//! `mailroom outbox --retry`; uncertain ones (sent whole, no reply recorded) are never sent
+//! again from here, only counted and shown (`mailroom outbox --retry ID --force`). Damaged and
+//! orphaned entries, and an outbox that cannot be read, are shown too, never hidden.
 //!
 //! Only one column view delivers at a time: the thread holds an exclusive lock on
 //! `outbox.lock` beside the outbox while it delivers, so two mailroom windows of one user never
@@ -10,7 +12,8 @@
 //!
 //! Quitting never waits for it: the UI drops the handle (which ends the thread at its next
 //! wake-up) and leaves. A delivery cut short by the process ending is resumed at the next
-//! start; the outbox's `sending` state makes sure it is delivered once.
+//! start; the outbox's `sending` state makes sure it is delivered once, and one cut short
+//! between the end of its data and the server's reply is left `uncertain`.
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;
@@ -21,9 +24,8 @@ use std::time::Duration;
 use super::event::{Event, OutboxStatus};
 use crate::config::Config;
 use crate::smtp::pipeline::{self, Context, Outcome};
-use crate::store::CacheError;
 use crate::store::audit::AuditLog;
-use crate::store::outbox::{Entry, Outbox, State};
+use crate::store::outbox::{Listed, Outbox, State, Unreadable};
 
 /// How often due entries are tried while mailroom runs.
 pub const PERIOD: Duration = Duration::from_secs(30);
@@ -65,7 +67,7 @@ pub fn spawn(config: Config, events: Sender<Event>) -> std::io::Result<OutboxWor
                     if lock.is_none() {
                         return OutboxStatus {
                             elsewhere: true,
-                            ..summarize(&[], &outbox.list())
+                            ..summarize(&[], &outbox.scan())
                         };
                     }
                     // A bug in the pipeline must not take the screen down: say it instead.
@@ -130,14 +132,14 @@ pub fn run(
 /// once their backoff has passed, failed ones not at all), then the outbox is counted.
 pub fn round(ctx: &Context<'_>) -> OutboxStatus {
     let results = pipeline::flush(ctx, false, false);
-    summarize(&results, &ctx.outbox.list())
+    summarize(&results, &ctx.outbox.scan())
 }
 
 /// The status line's view of a round: counts by state, what was delivered, and the latest
 /// error — this round's last, else the newest recorded in an entry still waiting.
 pub fn summarize(
     results: &[(String, Result<Outcome, String>)],
-    entries: &[(String, Result<Entry, CacheError>)],
+    entries: &Result<Vec<Listed>, Unreadable>,
 ) -> OutboxStatus {
     let mut s = OutboxStatus::default();
     let mut round_error = None;
@@ -157,6 +159,9 @@ pub fn summarize(
                 round_error = Some(format!("deferred: {error}"));
             }
             Ok(Outcome::Failed { error, .. }) => round_error = Some(format!("refused: {error}")),
+            Ok(Outcome::Uncertain { message_id, .. }) => {
+                round_error = Some(uncertain_text(message_id));
+            }
             // Another mailroom is delivering it; its result shows at the next round.
             Ok(Outcome::Busy { .. }) => {}
             Err(e) => round_error = Some(e.clone()),
@@ -164,10 +169,23 @@ pub fn summarize(
     }
     // Entries come oldest first: the last error seen is the newest.
     let mut entry_error = None;
+    let entries = match entries {
+        Ok(entries) => entries.as_slice(),
+        Err(e) => {
+            // Never an empty outbox: a message may be waiting in it.
+            s.damaged = 1;
+            entry_error = Some(e.to_string());
+            &[]
+        }
+    };
     for (id, e) in entries {
         match e {
             Ok(e) => match &e.state {
                 State::Queued | State::Sending | State::Submitted => s.queued += 1,
+                State::Uncertain { .. } => {
+                    s.uncertain += 1;
+                    entry_error = Some(uncertain_text(&e.message_id));
+                }
                 State::Deferred { error, .. } => {
                     s.deferred += 1;
                     entry_error = Some(format!("deferred: {error}"));
@@ -177,10 +195,10 @@ pub fn summarize(
                     entry_error = Some(format!("refused: {error}"));
                 }
             },
-            // A damaged entry is never sent: count it as failed, so it is looked at.
+            // A damaged or orphaned entry is never sent: counted and shown, so it is looked at.
             Err(err) => {
-                s.failed += 1;
-                entry_error = Some(format!("entry {id} is damaged: {err}"));
+                s.damaged += 1;
+                entry_error = Some(format!("entry {id}: {err}"));
             }
         }
     }
@@ -188,9 +206,18 @@ pub fn summarize(
     s
 }
 
+fn uncertain_text(message_id: &str) -> String {
+    format!(
+        "uncertain: <{message_id}> may have been delivered (no reply after its data); not sent \
+         again: see `mailroom outbox`"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::CacheError;
+    use crate::store::outbox::{Entry, EntryError};
     use std::path::PathBuf;
     use std::time::Instant;
 
@@ -213,9 +240,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn counts_by_state_and_keeps_the_newest_error() {
-        let entries = vec![
+    /// Queued, submitted and deferred: the entries that are simply waiting.
+    fn waiting() -> Vec<Listed> {
+        vec![
             ("a".to_string(), Ok(entry(State::Queued))),
             ("b".to_string(), Ok(entry(State::Submitted))),
             (
@@ -225,22 +252,28 @@ mod tests {
                     retry_at: 9,
                 })),
             ),
-            (
-                "d".to_string(),
-                Ok(entry(State::Failed {
-                    error: "550 not allowed".into(),
-                })),
-            ),
-            (
-                "e".to_string(),
-                Err(CacheError::Corrupt {
-                    path: PathBuf::from("/x/e.json"),
-                    reason: "bad json".into(),
-                }),
-            ),
-        ];
-        let s = summarize(&[], &entries);
-        assert_eq!((s.queued, s.deferred, s.failed, s.delivered), (2, 1, 2, 0));
+        ]
+    }
+
+    #[test]
+    fn counts_by_state_and_keeps_the_newest_error() {
+        let mut entries = waiting();
+        entries.push((
+            "d".to_string(),
+            Ok(entry(State::Failed {
+                error: "550 not allowed".into(),
+            })),
+        ));
+        entries.push((
+            "e".to_string(),
+            Err(EntryError::Damaged(CacheError::Corrupt {
+                path: PathBuf::from("/x/e.json"),
+                reason: "bad json".into(),
+            })),
+        ));
+        let s = summarize(&[], &Ok(entries));
+        assert_eq!((s.queued, s.deferred, s.failed, s.delivered), (2, 1, 1, 0));
+        assert_eq!(s.damaged, 1);
         assert_eq!(s.total(), 5);
         assert!(
             s.last_error
@@ -264,13 +297,54 @@ mod tests {
                 }),
             ),
         ];
-        let s = summarize(&results, &entries[..3]);
+        let s = summarize(&results, &Ok(waiting()));
         assert_eq!(s.delivered, 1);
         assert_eq!(
             s.last_error.as_deref(),
             Some("deferred: connection refused")
         );
-        assert_eq!(summarize(&[], &[]), OutboxStatus::default());
+        assert_eq!(summarize(&[], &Ok(Vec::new())), OutboxStatus::default());
+    }
+
+    #[test]
+    fn uncertain_orphaned_and_unreadable_are_shown_not_hidden() {
+        let entries = vec![
+            (
+                "u".to_string(),
+                Ok(entry(State::Uncertain {
+                    since: 5,
+                    server: "127.0.0.1:587".into(),
+                    error: None,
+                })),
+            ),
+            (
+                "o".to_string(),
+                Err(EntryError::OrphanMessage {
+                    eml: PathBuf::from("/x/o.eml"),
+                    json: PathBuf::from("/x/o.json"),
+                }),
+            ),
+        ];
+        let s = summarize(&[], &Ok(entries));
+        assert_eq!((s.uncertain, s.damaged, s.total()), (1, 1, 2));
+        assert!(
+            s.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("/x/o.eml")),
+            "{s:?}"
+        );
+        let unreadable = Err(Unreadable {
+            path: PathBuf::from("/x/outbox"),
+            source: std::io::Error::from_raw_os_error(20),
+        });
+        let s = summarize(&[], &unreadable);
+        assert_eq!((s.damaged, s.total()), (1, 1));
+        assert!(
+            s.last_error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("cannot read the outbox: /x/outbox")),
+            "{s:?}"
+        );
     }
 
     #[test]
