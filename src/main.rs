@@ -68,6 +68,13 @@ enum Command {
         /// The message exactly as stored (in caret form when printed to a terminal)
         #[arg(long)]
         raw: bool,
+        /// Save attachment N (as numbered in the output; repeatable) instead of showing the
+        /// message; parts that were not downloaded are streamed from the server
+        #[arg(long, value_name = "N")]
+        save: Vec<usize>,
+        /// Where --save writes (an existing folder; default: the current one)
+        #[arg(long, value_name = "DIR", default_value = ".", requires = "save")]
+        to: std::path::PathBuf,
     },
     /// Send a message from a shared account, through the same identity and signature policy as
     /// the compose pane (queued in the durable outbox first)
@@ -257,9 +264,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mailroom::cli::list::run(&loaded.config, &account, json, limit, offline)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Show { account, uid, raw }) => {
+        Some(Command::Show {
+            account,
+            uid,
+            raw,
+            save,
+            to,
+        }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
-            mailroom::cli::show::run(&loaded.config, &account, uid, raw)?;
+            mailroom::cli::show::run(&loaded.config, &account, uid, raw, &save, &to)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Send(args)) => {
