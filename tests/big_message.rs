@@ -24,8 +24,12 @@ const ATTACHMENT_BYTES: usize = 50 * 1024 * 1024;
 
 /// 50 MiB of bytes that do not repeat in any short period.
 fn attachment() -> Vec<u8> {
+    bytes(ATTACHMENT_BYTES)
+}
+
+fn bytes(n: usize) -> Vec<u8> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..ATTACHMENT_BYTES)
+    (0..n)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
@@ -36,13 +40,19 @@ fn attachment() -> Vec<u8> {
 }
 
 /// multipart/mixed: a text part, then `data` as report.pdf in base64 lines of 76.
-fn big_message(data: &[u8]) -> Vec<u8> {
+fn big_message_of(data: &[u8]) -> Vec<u8> {
     let mut m = format!(
         "From: Zoe <zoe@outside.test>\r\nTo: help@example.test\r\nSubject: Quarterly report\r\nMessage-ID: <big1@outside.test>\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{TEXT}\r\n--XYZ\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\nContent-Disposition: attachment; filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
     )
     .into_bytes();
     m.extend_from_slice(mailroom::mail::encoding::base64_encode_lines(data).as_bytes());
     m.extend_from_slice(b"--XYZ--\r\n");
+    m
+}
+
+/// [`big_message_of`] checked to be above the read budget.
+fn big_message(data: &[u8]) -> Vec<u8> {
+    let m = big_message_of(data);
     // Above the 64 MiB read budget of one IMAP answer.
     assert!(
         m.len() > 70_000_000 && m.len() > 64 << 20,
@@ -313,6 +323,12 @@ fn a_failed_body_request_is_never_issued_again_and_the_column_comes_back() {
             _ => {}
         }
     }
+    // Never re-issued (before the fix, every reconnect sent it again).
+    assert_eq!(
+        proxy.body_requests.load(Ordering::SeqCst),
+        1,
+        "body requests sent"
+    );
     let err = body
         .expect("no answer to the body request")
         .expect_err("the fetch was cut");
@@ -332,4 +348,61 @@ fn a_failed_body_request_is_never_issued_again_and_the_column_comes_back() {
         "{states:?}"
     );
     worker.shutdown();
+}
+
+#[test]
+fn the_reader_saves_a_part_it_did_not_download_by_streaming_it() {
+    let tb = Testbed::start();
+    // 3 MiB with max_part_bytes = 64 KiB: a placeholder, streamed in several chunks.
+    let data = bytes(3 * 1024 * 1024);
+    tb.put_message("support", "INBOX", &big_message_of(&data), "");
+    let mut cfg = imap_config(&tb, "alice");
+    cfg.max_part_bytes = 64 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let (worker, rx) = spawn(cfg.clone(), dir.path());
+    let uid = online_with_a_row(&rx);
+    assert!(worker.send(WorkerCommand::FetchBody { uid }));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut body = None;
+    while Instant::now() < deadline && body.is_none() {
+        if let Ok(WorkerEvent::Body { result, .. }) = rx.recv_timeout(Duration::from_millis(100)) {
+            body = Some(result);
+        }
+    }
+    let raw = body.expect("no body").unwrap_or_else(|e| panic!("{e}"));
+    worker.shutdown();
+    assert!(raw.len() < 64 * 1024, "{} bytes", raw.len());
+    let opened = mailroom::ui::worker::opened(raw.clone()).unwrap();
+    assert!(opened.text.contains(TEXT), "{}", opened.text);
+    assert!(
+        mailroom::ui::app::attachment_label(&opened.attachments[0]).contains("not downloaded"),
+        "{:?}",
+        opened.attachments
+    );
+    // What the reader's :save does on its thread.
+    let mut account: mailroom::config::Account =
+        toml::from_str("name = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n")
+            .unwrap();
+    account.imap = Some(cfg);
+    let to = tempfile::tempdir().unwrap();
+    let results =
+        mailroom::ui::save::save_attachments_from(&raw, &[0], to.path(), Some((account, uid)));
+    let [(0, Ok(path))] = results.as_slice() else {
+        panic!("{results:?}");
+    };
+    assert_eq!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("report.pdf")
+    );
+    assert!(
+        std::fs::read(path).unwrap() == data,
+        "the saved bytes differ"
+    );
+    // Without a server to ask, the reader says why instead of writing an empty file.
+    let results = mailroom::ui::save::save_attachments_from(&raw, &[0], to.path(), None);
+    assert!(
+        matches!(results.as_slice(), [(0, Err(e))] if e.contains("not downloaded")),
+        "{results:?}"
+    );
+    assert_eq!(std::fs::read_dir(to.path()).unwrap().count(), 1);
 }

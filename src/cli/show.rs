@@ -218,20 +218,17 @@ pub fn run(
     dir: &Path,
 ) -> Result<(), ListError> {
     let acct = find_account(config, account)?;
+    let req = Request {
+        uid,
+        raw,
+        save,
+        dir,
+    };
     let mut out = std::io::stdout().lock();
     let Some(imap) = &acct.imap else {
         let bytes = fetch_raw(config, account, uid)?;
         let mailbox = acct.maildir.as_ref().map_or("", |m| m.mailbox.as_str());
-        return finish(
-            (&acct.name, mailbox),
-            &mut out,
-            None,
-            &bytes,
-            uid,
-            raw,
-            save,
-            dir,
-        );
+        return finish((&acct.name, mailbox), &mut out, None, &bytes, req);
     };
     let mut remote = open_remote(acct, imap)?;
     let result = if raw && save.is_empty() && !out.is_terminal() {
@@ -255,10 +252,7 @@ pub fn run(
                 &mut out,
                 Some(&mut remote),
                 &bytes,
-                uid,
-                raw,
-                save,
-                dir,
+                req,
             )
         })
     };
@@ -266,16 +260,28 @@ pub fn run(
     result
 }
 
+/// What `show` was asked for.
+#[derive(Clone, Copy)]
+struct Request<'a> {
+    uid: u32,
+    raw: bool,
+    save: &'a [usize],
+    dir: &'a Path,
+}
+
 fn finish(
     place: (&str, &str),
     out: &mut dyn Write,
     mut remote: Option<&mut Remote<'_>>,
     bytes: &[u8],
-    uid: u32,
-    raw: bool,
-    save: &[usize],
-    dir: &Path,
+    req: Request<'_>,
 ) -> Result<(), ListError> {
+    let Request {
+        uid,
+        raw,
+        save,
+        dir,
+    } = req;
     if !save.is_empty() {
         for &n in save {
             let (path, size) = save_one(place, remote.as_deref_mut(), bytes, uid, n, dir)?;
