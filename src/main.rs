@@ -59,7 +59,8 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
-    /// Show one message: sanitized headers and readable text (never marks it read)
+    /// Show one message: sanitized headers, readable text and attachments (never marks it
+    /// read); parts above the account's max_part_bytes stay on the server until saved
     Show {
         /// The account's `name` from the configuration
         account: String,
