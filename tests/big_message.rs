@@ -407,3 +407,26 @@ fn the_reader_saves_a_part_it_did_not_download_by_streaming_it() {
     );
     assert_eq!(std::fs::read_dir(to.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn a_text_part_above_the_limit_is_named_and_raw_streams_the_exact_message() {
+    let tb = Testbed::start();
+    let mut raw = b"From: Zoe <zoe@outside.test>\r\nTo: help@example.test\r\nSubject: long log\r\nMessage-ID: <log1@outside.test>\r\n\r\n".to_vec();
+    for i in 0..3000 {
+        raw.extend_from_slice(format!("log line {i:05} with some words in it\r\n").as_bytes());
+    }
+    tb.put_message("support", "INBOX", &raw, "");
+    let cli = Cli::testbed(&tb, "alice", "send = \"none\"", "max_part_bytes = 65536\n");
+    let (code, out, err) = cli.run(&["show", "support", "1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Subject: long log"), "{out}");
+    assert!(!out.contains("log line 00001"), "{out}");
+    assert!(
+        out.contains("[text part 1, ") && out.contains("not downloaded"),
+        "{out}"
+    );
+    // Piped --raw is the exact message, streamed in pieces.
+    let (code, out, err) = cli.run(&["show", "support", "1", "--raw"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.as_bytes() == raw.as_slice(), "{} bytes", out.len());
+}

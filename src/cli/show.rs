@@ -184,6 +184,9 @@ pub fn render(raw: &[u8]) -> String {
     if !out.ends_with('\n') {
         out.push('\n');
     }
+    for u in attachments::unfetched_text(raw) {
+        out.push_str(&format!("\n{}\n", attachments::unfetched_text_note(&u)));
+    }
     let list = attachments::list(raw);
     if !list.is_empty() {
         out.push_str("\nAttachments:\n");

@@ -22,6 +22,8 @@ pub const DEFAULT_MAX_PART_BYTES: u64 = 4 * 1024 * 1024;
 pub const CHUNK_BYTES: u64 = 1024 * 1024;
 /// Room for response framing and headers around what a command is expected to return.
 const SLACK: u64 = 256 * 1024;
+/// All header sections of one message together (the message's and every part's MIME header).
+const MAX_HEADERS_BYTES: u64 = 8 * 1024 * 1024;
 /// More parts than this is no mail a person reads: the structure is refused.
 const MAX_NODES: usize = 1000;
 const MAX_DEPTH: usize = 32;
@@ -285,8 +287,10 @@ pub fn fetch_message(
         .iter()
         .map(|s| section_octets(&root, s))
         .fold(0u64, u64::saturating_add);
-    let headers =
-        (mimes.len() as u64 + 1).saturating_mul(crate::mail::parse::MAX_HEADER_BYTES as u64);
+    // Header sections are small; many of them share one bound.
+    let headers = (mimes.len() as u64 + 1)
+        .saturating_mul(crate::mail::parse::MAX_HEADER_BYTES as u64)
+        .min(MAX_HEADERS_BYTES);
     conn.budget
         .grant(planned.saturating_add(headers).saturating_add(SLACK));
     let answer = conn

@@ -239,6 +239,34 @@ pub fn save(raw: &[u8], index: usize, dir: &Path) -> Result<PathBuf, AttachmentE
     write_new(dir, &file_name_for(&info), part.contents())
 }
 
+/// The text parts of `raw` (the readable body) that were not downloaded because of their
+/// size: a reader says so instead of showing nothing.
+pub fn unfetched_text(raw: &[u8]) -> Vec<Unfetched> {
+    let Some(msg) = parser().parse(raw) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<usize> = msg
+        .text_body
+        .iter()
+        .chain(&msg.html_body)
+        .map(|&i| i as usize)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|i| msg.parts.get(i))
+        .filter_map(|part| placeholder(raw, part))
+        .collect()
+}
+
+/// The line a reader shows for a text part that was not downloaded.
+pub fn unfetched_text_note(u: &Unfetched) -> String {
+    format!(
+        "[text part {}, {} bytes: larger than max_part_bytes, not downloaded; `mailroom show --raw` prints the whole message]",
+        u.section, u.octets
+    )
+}
+
 /// Attachment `index` of `raw` (its number, name, type and whether it was downloaded).
 pub fn get(raw: &[u8], index: usize) -> Result<AttachmentInfo, AttachmentError> {
     let msg: Message<'_> = parser().parse(raw).ok_or(AttachmentError::Unparsable)?;
