@@ -430,3 +430,38 @@ fn a_text_part_above_the_limit_is_named_and_raw_streams_the_exact_message() {
     assert_eq!(code, 0, "{err}");
     assert!(out.as_bytes() == raw.as_slice(), "{} bytes", out.len());
 }
+
+#[test]
+fn nested_alternatives_keep_their_text_and_the_big_part_is_saved_exactly() {
+    let tb = Testbed::start();
+    let data = bytes(200 * 1024);
+    let mut raw = b"From: Zoe <zoe@outside.test>\r\nTo: help@example.test\r\nSubject: nested\r\nMessage-ID: <nest1@outside.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\npreamble\r\n--outer\r\nContent-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n--inner\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3=A9 au lait, s'il vous pla=C3=AEt.\r\n--inner\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Caf&eacute; au lait</p>\r\n--inner--\r\n\r\n--outer\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"data.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n".to_vec();
+    raw.extend_from_slice(mailroom::mail::encoding::base64_encode_lines(&data).as_bytes());
+    raw.extend_from_slice(b"--outer--\r\nepilogue\r\n");
+    tb.put_message("support", "INBOX", &raw, "");
+    let cli = Cli::testbed(&tb, "alice", "send = \"none\"", "max_part_bytes = 65536\n");
+    let (code, out, err) = cli.run(&["show", "support", "1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Café au lait, s'il vous plaît."), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("data.bin") && l.contains("not downloaded")),
+        "{out}"
+    );
+    let to = tempfile::tempdir().unwrap();
+    let dir = to.path().to_str().unwrap();
+    let (code, out, err) = cli.run(&["show", "support", "1", "--save", "1", "--to", dir]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(std::fs::read(to.path().join("data.bin")).unwrap() == data);
+    // Saving again never overwrites: a new name.
+    let (code, out, err) = cli.run(&["show", "support", "1", "--save", "1", "--to", dir]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(std::fs::read(to.path().join("data (1).bin")).unwrap() == data);
+    // A number that is not an attachment is an error that names the message.
+    let (code, out, err) = cli.run(&["show", "support", "1", "--save", "7", "--to", dir]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("UID 1") && err.contains("no attachment number 7"),
+        "{err}"
+    );
+}

@@ -134,7 +134,13 @@ fn save_one(
     if number == 0 {
         return Err(save_error("attachments are numbered from 1".into()));
     }
-    let info = attachments::get(raw, index).map_err(|e| save_error(e.to_string()))?;
+    let info = attachments::get(raw, index).map_err(|e| match e {
+        // Numbered from 1 here, as the output lists them.
+        attachments::AttachmentError::NoSuchAttachment(_) => {
+            save_error(format!("the message has no attachment number {number}"))
+        }
+        other => save_error(other.to_string()),
+    })?;
     let Some(part) = info.unfetched.clone() else {
         let path = attachments::save(raw, index, dir).map_err(|e| save_error(e.to_string()))?;
         return Ok((path, info.size));
