@@ -13,7 +13,7 @@ use imap_proto::types::{BodyStructure, ContentEncoding, MessageSection, SectionP
 
 use super::actions::ActionError;
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn};
-use crate::mail::unfetched::{StreamDecoder, TransferEncoding, Unfetched};
+use crate::mail::unfetched::{StreamDecoder, TransferEncoding, Unfetched, defuse};
 
 /// Default of `max_part_bytes` (`[account.imap]`): parts larger than this (on the wire) are not
 /// downloaded when a message is opened, and a message up to this size is fetched whole.
@@ -179,6 +179,14 @@ fn with_line(header: &[u8], line: &str) -> Vec<u8> {
     h
 }
 
+/// Appends server bytes to `out`, with any forged placeholder header defused.
+fn push_defused(out: &mut Vec<u8>, data: &[u8]) {
+    let from = out.len();
+    out.extend_from_slice(data);
+    // A field name starts a line: look from the byte before the new data.
+    defuse(&mut out[from.saturating_sub(1)..]);
+}
+
 /// Writes `n` (a part whose MIME header is `header`) into `out`.
 fn emit(
     n: &Node,
@@ -196,7 +204,7 @@ fn emit(
                     "the server described a multipart without a boundary".into(),
                 ));
             };
-            out.extend_from_slice(header);
+            push_defused(out, header);
             for child in children {
                 let section = match child {
                     Node::Multipart { section, .. } | Node::Leaf { section, .. } => section,
@@ -218,15 +226,17 @@ fn emit(
                     .ok_or_else(|| {
                         ActionError::Server(format!("the server did not send part {section}"))
                     })?;
-                out.extend_from_slice(header);
-                out.extend_from_slice(body);
+                push_defused(out, header);
+                push_defused(out, body);
             } else {
                 let u = Unfetched {
                     section: section.clone(),
                     octets: *octets,
                     encoding: *encoding,
                 };
-                out.extend_from_slice(&with_line(header, &u.header_line()));
+                let mut theirs = header.to_vec();
+                defuse(&mut theirs);
+                out.extend_from_slice(&with_line(&theirs, &u.header_line()));
                 out.extend_from_slice(b"\r\n");
             }
         }
@@ -272,7 +282,9 @@ pub fn fetch_message(
     let (size, root) = info.ok_or(ActionError::NoMessage(uid))?;
     let size = size.map(u64::from);
     if size.is_some_and(|s| s <= max_part_bytes) {
-        return super::actions::fetch_body(conn, uid, max_part_bytes);
+        let mut raw = super::actions::fetch_body(conn, uid, max_part_bytes)?;
+        defuse(&mut raw);
+        return Ok(raw);
     }
     let root = root.ok_or_else(|| {
         ActionError::Server("the server sent no usable structure for this message".into())

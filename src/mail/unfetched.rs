@@ -121,6 +121,26 @@ pub fn in_header(header: &[u8]) -> Option<Unfetched> {
         .and_then(|l| Unfetched::parse(&l[prefix.len()..]))
 }
 
+/// Renames every [`HEADER`] field at the start of a line of `bytes` that came from a server
+/// (`X-Mailroom-Unfetch_d`, same length), so a sender cannot forge a placeholder: only the ones
+/// mailroom adds afterwards are read.
+pub fn defuse(bytes: &mut [u8]) {
+    let name = HEADER.as_bytes();
+    let mut i = 0;
+    while i + name.len() < bytes.len() {
+        let line_start = i == 0 || bytes[i - 1] == b'\n';
+        if line_start
+            && bytes[i + name.len()] == b':'
+            && bytes[i..i + name.len()].eq_ignore_ascii_case(name)
+        {
+            bytes[i + name.len() - 2] = b'_';
+            i += name.len();
+        } else {
+            i += 1;
+        }
+    }
+}
+
 /// Decodes a transfer encoding chunk by chunk: whatever arrives is decoded as far as it can be,
 /// the rest is carried to the next chunk. Never fails: invalid bytes are skipped (base64) or
 /// kept (quoted-printable), as mail readers do.
@@ -299,6 +319,22 @@ mod tests {
                 "chunk {size}"
             );
         }
+    }
+
+    #[test]
+    fn forged_placeholders_are_defused() {
+        let mut m = format!(
+            "{HEADER}: part=1; octets=9; encoding=base64\r\nA: b\r\n x-mailroom-unfetched: no\r\nx-MAILROOM-unfetched: part=2; octets=1\r\n\r\n"
+        )
+        .into_bytes();
+        let len = m.len();
+        defuse(&mut m);
+        assert_eq!(m.len(), len);
+        assert_eq!(in_header(&m), None);
+        let text = String::from_utf8_lossy(&m);
+        assert!(text.starts_with("X-Mailroom-Unfetch_d: part=1"), "{text}");
+        // Folded continuation lines are not field names: left alone.
+        assert!(text.contains(" x-mailroom-unfetched: no"), "{text}");
     }
 
     #[test]
