@@ -465,3 +465,21 @@ fn nested_alternatives_keep_their_text_and_the_big_part_is_saved_exactly() {
         "{err}"
     );
 }
+
+#[test]
+fn max_part_bytes_is_checked_when_the_configuration_is_read() {
+    let text = |v: &str| {
+        format!(
+            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"mail.example.test\"\nlogin = \"alice\"\npassword_command = \"echo pw\"\n{v}"
+        )
+    };
+    let parse = |t: &str| mailroom::config::parse(t, std::path::Path::new("/tmp/c.toml"));
+    let loaded = parse(&text("")).unwrap_or_else(|e| panic!("{e}"));
+    let imap = loaded.config.accounts[0].imap.as_ref().unwrap();
+    assert_eq!(imap.max_part_bytes, 4 * 1024 * 1024);
+    for bad in ["max_part_bytes = 0\n", "max_part_bytes = 1000000000\n"] {
+        let e = parse(&text(bad)).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("`imap.max_part_bytes`"), "{e}");
+    }
+    assert!(parse(&text("max_part_bytes = 65536\n")).is_ok());
+}

@@ -18,6 +18,8 @@ use crate::mail::unfetched::{StreamDecoder, TransferEncoding, Unfetched, defuse}
 /// Default of `max_part_bytes` (`[account.imap]`): parts larger than this (on the wire) are not
 /// downloaded when a message is opened, and a message up to this size is fetched whole.
 pub const DEFAULT_MAX_PART_BYTES: u64 = 4 * 1024 * 1024;
+/// What `max_part_bytes` may be: enough for any text, at most one read budget.
+pub const MAX_PART_BYTES_RANGE: (u64, u64) = (64 * 1024, DEFAULT_READ_BUDGET);
 /// One piece of a streamed part.
 pub const CHUNK_BYTES: u64 = 1024 * 1024;
 /// Room for response framing and headers around what a command is expected to return.
