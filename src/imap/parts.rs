@@ -314,13 +314,11 @@ pub fn fetch_message(
     let result = match answer.iter().find(|f| f.uid == Some(uid)) {
         None => Err(ActionError::NoMessage(uid)),
         Some(f) => {
+            // The message's header is the root's MIME header (for a single-part message, the
+            // header of its part 1).
             let header = f.header().unwrap_or(b"\r\n");
             let mut out = Vec::new();
-            match &root {
-                Node::Multipart { .. } => emit(&root, header, f, &parts, &mut out).map(|()| out),
-                // A single-part message: its header is the part's MIME header.
-                leaf => emit(leaf, header, f, &parts, &mut out).map(|()| out),
-            }
+            emit(&root, header, f, &parts, &mut out).map(|()| out)
         }
     };
     drop(answer);
