@@ -59,7 +59,8 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
-    /// Show one message: sanitized headers and readable text (never marks it read)
+    /// Show one message: sanitized headers, readable text and attachments (never marks it
+    /// read); parts above the account's max_part_bytes stay on the server until saved
     Show {
         /// The account's `name` from the configuration
         account: String,
@@ -68,6 +69,13 @@ enum Command {
         /// The message exactly as stored (in caret form when printed to a terminal)
         #[arg(long)]
         raw: bool,
+        /// Save attachment N (as numbered in the output; repeatable) instead of showing the
+        /// message; parts that were not downloaded are streamed from the server
+        #[arg(long, value_name = "N")]
+        save: Vec<usize>,
+        /// Where --save writes (an existing folder; default: the current one)
+        #[arg(long, value_name = "DIR", default_value = ".", requires = "save")]
+        to: std::path::PathBuf,
     },
     /// Send a message from a shared account, through the same identity and signature policy as
     /// the compose pane (queued in the durable outbox first)
@@ -264,9 +272,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mailroom::cli::list::run(&loaded.config, &account, json, limit, offline)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Show { account, uid, raw }) => {
+        Some(Command::Show {
+            account,
+            uid,
+            raw,
+            save,
+            to,
+        }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
-            mailroom::cli::show::run(&loaded.config, &account, uid, raw)?;
+            mailroom::cli::show::run(&loaded.config, &account, uid, raw, &save, &to)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Send(args)) => {

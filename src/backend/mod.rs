@@ -203,7 +203,9 @@ pub trait Backend: Send {
         batch: &mut dyn FnMut(Vec<Summary>),
     ) -> Result<(), BackendError>;
 
-    /// The whole message as stored (RFC 5322 bytes), without setting `\Seen`.
+    /// The message for reading (RFC 5322 bytes), without setting `\Seen`: whole as stored,
+    /// except that IMAP replaces parts above the account's `max_part_bytes` with placeholders
+    /// (`mail::unfetched`; `imap::parts`).
     fn fetch(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError>;
 
     /// The header section of a message (up to the blank line), without setting `\Seen`.

@@ -21,6 +21,15 @@ pub enum ListError {
     Cache(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    /// Reading one message (or saving its attachment) failed; `what` says which step.
+    #[error("account {account:?}: {what} UID {uid} in {mailbox:?}: {message}")]
+    Message {
+        account: String,
+        mailbox: String,
+        uid: u32,
+        what: &'static str,
+        message: String,
+    },
 }
 
 /// One row of `list --json`.

@@ -310,6 +310,14 @@ pub struct Imap {
     /// Where team state lives on this server (see `crate::triage::folders`).
     #[serde(default)]
     pub team_state: TeamStateSetting,
+    /// Parts larger than this (bytes on the wire) are not downloaded when a message is opened:
+    /// they are listed with their size and streamed to disk when saved (`imap::parts`).
+    #[serde(default = "default_max_part_bytes")]
+    pub max_part_bytes: u64,
+}
+
+fn default_max_part_bytes() -> u64 {
+    crate::imap::parts::DEFAULT_MAX_PART_BYTES
 }
 
 /// `team_state` of `[account.imap]`: keep team state in IMAP keywords, or in folders beside the

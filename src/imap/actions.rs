@@ -21,7 +21,7 @@ pub enum ActionError {
 }
 
 /// Sorts an imap error into "the server said no" and "the connection is gone".
-fn classify(e: &imap::Error) -> ActionError {
+pub(crate) fn classify(e: &imap::Error) -> ActionError {
     match e {
         imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_) => {
             ActionError::Connection(describe(e))

@@ -11,13 +11,16 @@ use crate::backend::{
 use crate::config;
 use crate::policy::rights::Rights;
 
-/// The largest message `fetch` reads; a bigger one is refused rather than filling memory.
+/// The largest message read whole in one command; `fetch` reads by structure (`imap::parts`)
+/// and stays far below it.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
 pub struct ImapBackend {
     account: String,
     conn: ImapConn,
     selected: Option<(String, MailboxStatus)>,
+    /// `max_part_bytes` of the account: bigger parts are placeholders (`imap::parts`).
+    max_part_bytes: u64,
 }
 
 impl ImapBackend {
@@ -30,6 +33,7 @@ impl ImapBackend {
             account: account.to_string(),
             conn: session,
             selected: None,
+            max_part_bytes: cfg.max_part_bytes,
         })
     }
 
@@ -127,7 +131,7 @@ impl Backend for ImapBackend {
 
     fn fetch(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError> {
         self.select(mailbox)?;
-        super::actions::fetch_body(&mut self.conn, uid, MAX_BODY_BYTES)
+        super::parts::fetch_message(&mut self.conn, uid, self.max_part_bytes)
             .map_err(|e| self.action_error(mailbox, e))
     }
 

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod connect;
 pub mod idle;
 pub mod notes;
+pub mod parts;
 pub mod probe;
 pub mod summary;
 pub mod sync;

@@ -3,7 +3,8 @@
 //! never blocks its caller.
 //!
 //! Actions (stores) that cannot run because the connection is down are queued and replayed
-//! after the reconnect; an action the server refuses is reported failed, never dropped.
+//! after the reconnect; an action the server refuses is reported failed, never dropped. A body
+//! request is never replayed: its failure is reported to the reader.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -701,7 +702,11 @@ impl Worker {
                     });
                     return Ok(());
                 }
-                match actions::fetch_body(conn, uid, super::backend::MAX_BODY_BYTES) {
+                // Read by structure, within `max_part_bytes` per part. A body request is
+                // never queued again: one that failed (a server over the read budget, a
+                // dropped connection) is an error in the reader; the connection is renewed
+                // when it broke mid-answer, and the column comes back online without it.
+                match super::parts::fetch_message(conn, uid, self.imap.max_part_bytes) {
                     Ok(raw) => {
                         if let Err(e) = self.bodies.put(&key, validity, uid, &raw) {
                             self.body_cache_trouble(&e);
@@ -713,13 +718,16 @@ impl Worker {
                         Ok(())
                     }
                     Err(ActionError::Connection(e)) => {
-                        self.pending.push_front(WorkerCommand::FetchBody { uid });
-                        Err(e)
+                        (self.emit)(WorkerEvent::Body {
+                            uid,
+                            result: Err(format!("cannot show this message: {e}")),
+                        });
+                        Err(format!("reading message UID {uid}: {e}"))
                     }
                     Err(e) => {
                         (self.emit)(WorkerEvent::Body {
                             uid,
-                            result: Err(e.to_string()),
+                            result: Err(format!("cannot show this message: {e}")),
                         });
                         Ok(())
                     }

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::sanitize::is_format_control;
+use super::unfetched::{self, Unfetched};
 
 /// Saved names are cut to this many bytes (extension kept), leaving room under the usual
 /// 255-byte limit for a " (999)" suffix.
@@ -40,6 +41,10 @@ pub struct AttachmentInfo {
     /// Shown inside the message rather than attached (an inline image with a Content-ID);
     /// a reader may hide these, they can still be saved.
     pub inline: bool,
+    /// Not downloaded (a placeholder for a part above the size limit, `mail::unfetched`):
+    /// `size` is then estimated from its size on the wire, and saving it streams it from the
+    /// server.
+    pub unfetched: Option<Unfetched>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +57,9 @@ pub enum AttachmentError {
     Io { path: PathBuf, source: io::Error },
     #[error("{}: every name up to \"({MAX_CLASH_SUFFIX})\" is taken", dir.display())]
     NoFreeName { dir: PathBuf },
+    /// A placeholder: the part is on the server only (`imap::parts::save_part` streams it).
+    #[error("attachment {} was not downloaded ({})", .0 + 1, .1)]
+    NotDownloaded(usize, Unfetched),
 }
 
 fn parser() -> MessageParser {
@@ -67,14 +75,29 @@ pub fn list(raw: &[u8]) -> Vec<AttachmentInfo> {
     };
     msg.attachments()
         .enumerate()
-        .map(|(index, part)| AttachmentInfo {
-            index,
-            name: part_name(part),
-            mime_type: mime_type(part),
-            size: part.len() as u64,
-            inline: is_inline(part),
-        })
+        .map(|(index, part)| info(raw, index, part))
         .collect()
+}
+
+fn info(raw: &[u8], index: usize, part: &MessagePart<'_>) -> AttachmentInfo {
+    let unfetched = placeholder(raw, part);
+    AttachmentInfo {
+        index,
+        name: part_name(part),
+        mime_type: mime_type(part),
+        size: unfetched
+            .as_ref()
+            .map_or(part.len() as u64, Unfetched::decoded_size),
+        inline: is_inline(part),
+        unfetched,
+    }
+}
+
+/// The placeholder header of `part`, read from its own header block in `raw`.
+fn placeholder(raw: &[u8], part: &MessagePart<'_>) -> Option<Unfetched> {
+    let (start, end) = (part.offset_header as usize, part.offset_body as usize);
+    raw.get(start..end.max(start))
+        .and_then(unfetched::in_header)
 }
 
 fn part_name(part: &MessagePart<'_>) -> Option<String> {
@@ -209,19 +232,69 @@ pub fn save(raw: &[u8], index: usize, dir: &Path) -> Result<PathBuf, AttachmentE
         .attachments()
         .nth(index)
         .ok_or(AttachmentError::NoSuchAttachment(index))?;
-    let info = AttachmentInfo {
-        index,
-        name: part_name(part),
-        mime_type: mime_type(part),
-        size: part.len() as u64,
-        inline: is_inline(part),
-    };
+    let info = info(raw, index, part);
+    if let Some(u) = info.unfetched {
+        return Err(AttachmentError::NotDownloaded(index, u));
+    }
     write_new(dir, &file_name_for(&info), part.contents())
+}
+
+/// The text parts of `raw` (the readable body) that were not downloaded because of their
+/// size: a reader says so instead of showing nothing.
+pub fn unfetched_text(raw: &[u8]) -> Vec<Unfetched> {
+    let Some(msg) = parser().parse(raw) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<usize> = msg
+        .text_body
+        .iter()
+        .chain(&msg.html_body)
+        .map(|&i| i as usize)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|i| msg.parts.get(i))
+        .filter_map(|part| placeholder(raw, part))
+        .collect()
+}
+
+/// The line a reader shows for a text part that was not downloaded.
+pub fn unfetched_text_note(u: &Unfetched) -> String {
+    format!(
+        "[text part {}, {} bytes: larger than max_part_bytes, not downloaded; `mailroom show --raw` prints the whole message]",
+        u.section, u.octets
+    )
+}
+
+/// Attachment `index` of `raw` (its number, name, type and whether it was downloaded).
+pub fn get(raw: &[u8], index: usize) -> Result<AttachmentInfo, AttachmentError> {
+    let msg: Message<'_> = parser().parse(raw).ok_or(AttachmentError::Unparsable)?;
+    let part = msg
+        .attachments()
+        .nth(index)
+        .ok_or(AttachmentError::NoSuchAttachment(index))?;
+    Ok(info(raw, index, part))
 }
 
 /// Creates a new file in `dir` named `name` or its first free " (n)" variant and writes
 /// `contents` to it.
 fn write_new(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, AttachmentError> {
+    let (mut file, path) = create_new_in(dir, name)?;
+    let written = file.write_all(contents).and_then(|()| file.sync_all());
+    match written {
+        Ok(()) => Ok(path),
+        Err(source) => {
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+            Err(AttachmentError::Io { path, source })
+        }
+    }
+}
+
+/// Creates (mode 0600, never following a link, never overwriting) a new empty file in `dir`
+/// named `name` or its first free " (n)" variant: where an attachment will be written.
+pub fn create_new_in(dir: &Path, name: &str) -> Result<(std::fs::File, PathBuf), AttachmentError> {
     let (stem, ext) = split_extension(name);
     for n in 0..=MAX_CLASH_SUFFIX {
         let candidate = if n == 0 {
@@ -236,20 +309,11 @@ fn write_new(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, Attachm
         opts.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut file = match opts.open(&path) {
-            Ok(f) => f,
+        match opts.open(&path) {
+            Ok(f) => return Ok((f, path)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(source) => return Err(AttachmentError::Io { path, source }),
-        };
-        let written = file.write_all(contents).and_then(|()| file.sync_all());
-        return match written {
-            Ok(()) => Ok(path),
-            Err(source) => {
-                drop(file);
-                let _ = std::fs::remove_file(&path);
-                Err(AttachmentError::Io { path, source })
-            }
-        };
+        }
     }
     Err(AttachmentError::NoFreeName {
         dir: dir.to_path_buf(),

@@ -12,3 +12,4 @@ pub mod parse;
 pub mod reply;
 pub mod sanitize;
 pub mod thread;
+pub mod unfetched;

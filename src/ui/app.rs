@@ -774,6 +774,9 @@ pub fn attachment_label(a: &AttachmentInfo) -> String {
     if a.inline {
         s.push_str(", inline");
     }
+    if a.unfetched.is_some() {
+        s.push_str(", not downloaded (saving streams it)");
+    }
     s
 }
 

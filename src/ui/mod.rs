@@ -13,6 +13,7 @@ pub mod layout;
 pub mod notes;
 pub mod outbox;
 pub mod prompt;
+pub mod save;
 pub mod stats;
 pub mod terminal;
 pub mod theme;
@@ -405,13 +406,18 @@ fn dispatch(
             }
         }
         Command::Save { raw, indices, dir } => {
-            // Writing (and fsyncing) megabytes is no job for the UI thread.
+            // Writing (and fsyncing) megabytes is no job for the UI thread. Attachments that
+            // were not downloaded are streamed from the open message's server.
             let tx = events.clone();
             let numbers = indices.clone();
+            let source = app.reader.as_ref().and_then(|r| {
+                let account = app.config.as_ref()?.accounts.get(r.account_idx)?.clone();
+                Some((account, r.uid))
+            });
             let spawned = std::thread::Builder::new()
                 .name("save".into())
                 .spawn(move || {
-                    let results = save_attachments(&raw.0, &indices, &dir);
+                    let results = save::save_attachments_from(&raw.0, &indices, &dir, source);
                     let _ = tx.send(Event::Saved { results });
                 });
             match spawned {

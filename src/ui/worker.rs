@@ -362,8 +362,13 @@ fn store_result(result: Result<StoreOutcome, String>) -> Result<(), String> {
 /// saved. A message that trips the parser costs that message, never the account's worker
 /// (nothing else guards the IMAP worker's thread); a broken attachment list costs the list.
 pub fn opened(raw: Vec<u8>) -> Result<Opened, String> {
-    let text = std::panic::catch_unwind(|| text_body(&raw))
+    let mut text = std::panic::catch_unwind(|| text_body(&raw))
         .map_err(|_| "this message could not be parsed".to_string())?;
+    // Text parts above max_part_bytes stayed on the server: say so rather than show nothing.
+    for u in std::panic::catch_unwind(|| attachments::unfetched_text(&raw)).unwrap_or_default() {
+        text.push_str("\n\n");
+        text.push_str(&attachments::unfetched_text_note(&u));
+    }
     let attachments = std::panic::catch_unwind(|| attachments::list(&raw)).unwrap_or_default();
     let raw = (raw.len() <= MAX_RAW_BYTES).then(|| RawMessage(raw.into()));
     Ok(Opened {
