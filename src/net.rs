@@ -3,12 +3,88 @@
 use std::fmt;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long to wait for a TCP connection to be accepted.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one read or write may block before the server counts as unresponsive.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The overall deadline of one IMAP command or one SMTP stage when the account sets none
+/// (`deadline` in `[account.imap]` / `[account.smtp]`).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Bytes per second a transfer is assumed to reach at least: every byte moved extends the
+/// deadline by `1 / MIN_RATE` s, so a big transfer making real progress (a 20 MB body over a
+/// slow link) finishes, while a server dripping a byte a second is cut off near the base.
+pub const MIN_RATE: u64 = 16 * 1024;
+
+/// An overall deadline: a base, plus an allowance for the bytes moved at [`MIN_RATE`].
+/// Per-read timeouts alone never stop a server that sends one byte just before each expires.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    started: Instant,
+    base: Duration,
+    moved: u64,
+}
+
+impl Deadline {
+    pub fn start(base: Duration) -> Deadline {
+        Deadline {
+            started: Instant::now(),
+            base,
+            moved: 0,
+        }
+    }
+
+    /// Counts `n` bytes read or written, extending the deadline.
+    pub fn moved(&mut self, n: usize) {
+        self.moved = self.moved.saturating_add(n as u64);
+    }
+
+    /// The time allowed so far: the base plus the allowance for the bytes moved.
+    pub fn limit(&self) -> Duration {
+        self.base
+            .saturating_add(Duration::from_secs_f64(self.moved as f64 / MIN_RATE as f64))
+    }
+
+    /// Time left, or `None` once the deadline has passed.
+    pub fn left(&self) -> Option<Duration> {
+        self.limit()
+            .checked_sub(self.started.elapsed())
+            .filter(|d| !d.is_zero())
+    }
+
+    /// The error for a passed deadline: `what did not complete within N s (deadline)`.
+    pub fn error(&self, what: &str) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "{what} did not complete within {} s (deadline); the server may be overloaded or the network stalled",
+                self.limit().as_secs()
+            ),
+        )
+    }
+}
+
+/// The text for a read or write that timed out, instead of the OS's EAGAIN wording.
+pub fn timed_out(what: &str, after: Duration) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!(
+            "{what}: timed out after {} s without an answer from the server",
+            after.as_secs().max(1)
+        ),
+    )
+}
+
+/// Whether an I/O error is a read/write timeout (Linux reports EAGAIN for socket timeouts).
+pub fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
 
 /// `host:port` for messages, with an IPv6 literal bracketed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +295,26 @@ mod tests {
             error_chain(&top),
             "handshake: tls error: certificate verify failed"
         );
+    }
+
+    #[test]
+    fn deadline_grows_with_bytes_moved() {
+        let mut d = Deadline::start(Duration::from_secs(2));
+        assert_eq!(d.limit(), Duration::from_secs(2));
+        assert!(d.left().is_some());
+        // A byte a second adds almost nothing; real progress adds its time at MIN_RATE.
+        d.moved(1);
+        assert_eq!(d.limit().as_secs(), 2);
+        d.moved(MIN_RATE as usize * 10);
+        assert_eq!(d.limit().as_secs(), 12);
+        let e = Deadline::start(Duration::ZERO).error("UID FETCH");
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+        assert!(
+            e.to_string()
+                .starts_with("UID FETCH did not complete within 0 s (deadline)"),
+            "{e}"
+        );
+        assert!(Deadline::start(Duration::ZERO).left().is_none());
     }
 
     #[test]

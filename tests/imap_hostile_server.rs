@@ -15,6 +15,8 @@ enum Scenario {
     Garbage,
     HugeLiteral,
     UnsolicitedFlood,
+    /// Answers SELECT/EXAMINE one byte a second, forever.
+    Drip,
 }
 
 /// Answers LOGIN and CAPABILITY normally, then misbehaves on SELECT/EXAMINE.
@@ -44,6 +46,18 @@ fn serve(stream: TcpStream, scenario: Scenario, seen: mpsc::Sender<String>) {
                         if writer.write_all(&junk).is_err() {
                             return;
                         }
+                    }
+                    return;
+                }
+                Scenario::Drip => {
+                    for b in b"* OK [UIDVALIDITY 1] still thinking about it"
+                        .iter()
+                        .cycle()
+                    {
+                        if writer.write_all(&[*b]).is_err() {
+                            return;
+                        }
+                        thread::sleep(Duration::from_secs(1));
                     }
                     return;
                 }
@@ -83,11 +97,16 @@ fn hostile(scenario: Scenario) -> (u16, mpsc::Receiver<String>) {
 }
 
 fn config(dir: &std::path::Path, port: u16, login: &str) -> std::path::PathBuf {
+    config_with(dir, port, login, "")
+}
+
+/// [`config`] with more lines for `[account.imap]`.
+fn config_with(dir: &std::path::Path, port: u16, login: &str, imap: &str) -> std::path::PathBuf {
     let path = dir.join("c.toml");
     std::fs::write(
         &path,
         format!(
-            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nlogin = '{login}'\npassword_command = \"echo pw\"\n"
+            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nlogin = '{login}'\npassword_command = \"echo pw\"\n{imap}"
         ),
     )
     .unwrap();
@@ -188,4 +207,28 @@ fn an_exchange_style_login_passes_through_quoted() {
         "{login:?}"
     );
     assert!(lines.iter().all(|l| !l.contains("STARTTLS")));
+}
+
+#[test]
+fn a_server_dripping_a_byte_a_second_is_cut_off_by_the_deadline() {
+    let (port, _) = hostile(Scenario::Drip);
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let (code, stderr, _) = list_with_peak_rss(
+        &config_with(dir.path(), port, "alice", "deadline = 2\n"),
+        dir.path(),
+    );
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(took < Duration::from_secs(15), "took {took:?}: {stderr}");
+    // The error names the account, the server, the command and the deadline.
+    assert!(
+        stderr.contains(&format!("account \"support\": IMAP 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("SELECT did not complete within 2 s (deadline)")
+            || stderr.contains("EXAMINE did not complete within 2 s (deadline)"),
+        "{stderr}"
+    );
 }

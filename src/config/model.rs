@@ -310,6 +310,8 @@ pub struct Imap {
     /// Where team state lives on this server (see `crate::triage::folders`).
     #[serde(default)]
     pub team_state: TeamStateSetting,
+    /// Seconds one IMAP command may take overall (plus an allowance for the bytes it moves).
+    pub deadline: Option<u64>,
 }
 
 /// `team_state` of `[account.imap]`: keep team state in IMAP keywords, or in folders beside the
@@ -333,7 +335,19 @@ impl TeamStateSetting {
     }
 }
 
+/// `deadline` seconds as a duration: the default when unset, at least one second.
+fn deadline(seconds: Option<u64>) -> std::time::Duration {
+    seconds
+        .map(|s| std::time::Duration::from_secs(s.max(1)))
+        .unwrap_or(crate::net::DEFAULT_DEADLINE)
+}
+
 impl Imap {
+    /// The overall deadline of each command (see [`crate::net::Deadline`]).
+    pub fn deadline(&self) -> std::time::Duration {
+        deadline(self.deadline)
+    }
+
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
             Tls::Implicit => 993,
@@ -367,9 +381,16 @@ pub struct Smtp {
     pub password: Option<Secret>,
     pub password_command: Option<String>,
     pub token_command: Option<String>,
+    /// Seconds each SMTP stage may take overall (plus an allowance for the bytes it moves).
+    pub deadline: Option<u64>,
 }
 
 impl Smtp {
+    /// The overall deadline of each stage (see [`crate::net::Deadline`]).
+    pub fn deadline(&self) -> std::time::Duration {
+        deadline(self.deadline)
+    }
+
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
             Tls::Implicit => 465,

@@ -8,10 +8,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use super::ImapError;
+pub use super::clock::Arm;
+use super::clock::Clock;
 use crate::config::{self, AuthMethod, Secret, Tls};
 use crate::net::{self, Server};
 
@@ -19,11 +22,16 @@ use crate::net::{self, Server};
 ///
 /// Every read is charged to a [`ReadBudget`]: a hostile or broken server cannot make one
 /// response grow memory without bound, because the engine grants each command a budget and
-/// a read past it fails.
+/// a read past it fails. The budget also carries each command's overall deadline (see
+/// [`super::clock`]): before every read and write the socket's timeout is set to what is left
+/// of it, so a server dripping a byte at a time cannot hold a command forever.
 #[derive(Debug)]
 pub struct Stream {
     kind: Kind,
     budget: ReadBudget,
+    /// The socket timeouts last set, for the text of a timeout.
+    read_timeout: Duration,
+    write_timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -33,31 +41,57 @@ enum Kind {
     Plain(TcpStream),
 }
 
-/// Bytes a connection may still read before the current command counts as hostile.
+/// Bytes a connection may still read before the current command counts as hostile, and the
+/// current command's deadline.
 #[derive(Debug, Clone)]
-pub struct ReadBudget(Arc<AtomicU64>);
+pub struct ReadBudget(Arc<BudgetShared>);
+
+#[derive(Debug)]
+struct BudgetShared {
+    bytes: AtomicU64,
+    clock: Mutex<Clock>,
+}
 
 /// The default grant per command: far above any sane response to the commands mailroom sends
 /// (fetch batches are sized well below it), far below what would hurt the machine.
 pub const DEFAULT_READ_BUDGET: u64 = 64 * 1024 * 1024;
 
 impl ReadBudget {
-    pub fn new(bytes: u64) -> ReadBudget {
-        ReadBudget(Arc::new(AtomicU64::new(bytes)))
+    /// A budget of `bytes`, whose commands each get `deadline` (plus the allowance for the
+    /// bytes they move, see [`net::Deadline`]).
+    pub fn new(bytes: u64, deadline: Duration) -> ReadBudget {
+        ReadBudget(Arc::new(BudgetShared {
+            bytes: AtomicU64::new(bytes),
+            clock: Mutex::new(Clock::new(deadline)),
+        }))
     }
 
-    /// Grants `bytes` for the next command(s).
+    /// Grants `bytes` for the next command(s), with the account's deadline armed.
     pub fn grant(&self, bytes: u64) {
-        self.0.store(bytes, Ordering::Relaxed);
+        self.grant_with(bytes, Arm::Default);
+    }
+
+    /// Grants `bytes` and arms the deadline as `arm` says for the next command(s): a specific
+    /// one, or none at all for a wait that has its own timeout (IDLE).
+    pub fn grant_with(&self, bytes: u64, arm: Arm) {
+        self.0.bytes.store(bytes, Ordering::Relaxed);
+        self.clock().arm(arm);
+    }
+
+    fn clock(&self) -> MutexGuard<'_, Clock> {
+        // Poisoned only if a thread panicked while holding it; the clock is still usable.
+        self.0
+            .clock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn charge(&self, n: usize) -> std::io::Result<()> {
+        let bytes = &self.0.bytes;
         let n = n as u64;
-        let before = self
-            .0
-            .fetch_sub(n.min(self.0.load(Ordering::Relaxed)), Ordering::Relaxed);
+        let before = bytes.fetch_sub(n.min(bytes.load(Ordering::Relaxed)), Ordering::Relaxed);
         if before < n {
-            self.0.store(0, Ordering::Relaxed);
+            bytes.store(0, Ordering::Relaxed);
             return Err(std::io::Error::other(
                 "the server sent more data than any answer to this command can need",
             ));
@@ -73,7 +107,13 @@ impl Stream {
             Kind::Tls(s) => s.get_ref().try_clone().ok(),
             Kind::Plain(s) => s.try_clone().ok(),
         };
-        (Stream { kind, budget }, Shutdown(socket.map(Arc::new)))
+        let stream = Stream {
+            kind,
+            budget,
+            read_timeout: net::IO_TIMEOUT,
+            write_timeout: net::IO_TIMEOUT,
+        };
+        (stream, Shutdown(socket.map(Arc::new)))
     }
 
     fn tcp(&self) -> &TcpStream {
@@ -86,20 +126,50 @@ impl Stream {
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = match &mut self.kind {
-            Kind::Tls(s) => s.read(buf)?,
-            Kind::Plain(s) => s.read(buf)?,
+        if let Some(t) = self.budget.clock().timeout(net::IO_TIMEOUT)? {
+            self.tcp().set_read_timeout(Some(t))?;
+            self.read_timeout = t;
+        }
+        let result = match &mut self.kind {
+            Kind::Tls(s) => s.read(buf),
+            Kind::Plain(s) => s.read(buf),
+        };
+        let n = match result {
+            Ok(n) => n,
+            Err(e) if net::is_timeout(&e) => {
+                return Err(self.budget.clock().timed_out(self.read_timeout));
+            }
+            Err(e) => return Err(e),
         };
         self.budget.charge(n)?;
+        self.budget.clock().moved(n);
         Ok(n)
     }
 }
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.kind {
+        let timeout = {
+            let mut clock = self.budget.clock();
+            // A new command re-arms the deadline before its first byte goes out.
+            clock.writing(buf);
+            clock.timeout(net::IO_TIMEOUT)?
+        };
+        if let Some(t) = timeout {
+            self.tcp().set_write_timeout(Some(t))?;
+            self.write_timeout = t;
+        }
+        let result = match &mut self.kind {
             Kind::Tls(s) => s.write(buf),
             Kind::Plain(s) => s.write(buf),
+        };
+        match result {
+            Ok(n) => {
+                self.budget.clock().written(buf.get(..n).unwrap_or(buf));
+                Ok(n)
+            }
+            Err(e) if net::is_timeout(&e) => Err(self.budget.clock().timed_out(self.write_timeout)),
+            Err(e) => Err(e),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -113,9 +183,10 @@ impl Write for Stream {
 impl imap::extensions::idle::SetReadTimeout for Stream {
     fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> imap::Result<()> {
         // `None` would block forever on a dead peer: fall back to the normal I/O timeout.
-        let timeout = timeout.or(Some(net::IO_TIMEOUT));
+        let timeout = timeout.unwrap_or(net::IO_TIMEOUT);
+        self.read_timeout = timeout;
         self.tcp()
-            .set_read_timeout(timeout)
+            .set_read_timeout(Some(timeout))
             .map_err(imap::Error::Io)
     }
 }
@@ -431,7 +502,7 @@ pub fn open_session_with(target: &Target<'_>, secret: &Secret) -> Result<ImapCon
             return Err(target.err(K::Auth("a login name contains a line break or NUL".into())));
         }
     }
-    let budget = ReadBudget::new(DEFAULT_READ_BUDGET);
+    let budget = ReadBudget::new(DEFAULT_READ_BUDGET, cfg.deadline());
     let (client, shutdown) = connect(target, &budget)?;
     let result = match (cfg.auth, cfg.authzid.as_deref()) {
         (AuthMethod::Xoauth2, _) => {
@@ -478,10 +549,29 @@ pub fn open_session_with(target: &Target<'_>, secret: &Secret) -> Result<ImapCon
 }
 
 /// A server's answer as one safe line: the text of NO/BAD, or the error itself.
+///
+/// Never "Bye Response" unless the server sent BYE, never the OS's EAGAIN text for a timeout.
 pub fn describe(e: &imap::Error) -> String {
     let text = match e {
         imap::Error::No(r) => r.information.clone(),
         imap::Error::Bad(r) => r.information.clone(),
+        // The imap crate files a line it cannot parse under BYE, with this placeholder text;
+        // a real BYE is an untagged line the crate reads on, and shows as a closed connection.
+        imap::Error::Bye(b) if b.code.is_none() && b.information == "no explanation given" => {
+            "the server sent a response line that is not valid IMAP".to_string()
+        }
+        imap::Error::Bye(b) => format!("the server ended the session (BYE): {}", b.information),
+        imap::Error::ConnectionLost => "the server closed the connection".to_string(),
+        imap::Error::Io(io)
+            if net::is_timeout(io) && io.kind() == std::io::ErrorKind::WouldBlock =>
+        {
+            // An OS timeout that did not pass through our stream (EAGAIN's own text is
+            // "Resource temporarily unavailable").
+            format!(
+                "timed out after {} s without an answer from the server",
+                net::IO_TIMEOUT.as_secs()
+            )
+        }
         other => other.to_string(),
     };
     crate::mail::sanitize::single_line(&text)

@@ -64,7 +64,11 @@ impl IdleWatcher {
             .name(format!("idle-{account}"))
             .spawn(move || {
                 loop {
-                    conn.budget.grant(super::connect::DEFAULT_READ_BUDGET);
+                    // IDLE waits up to its own timeout: no overall command deadline.
+                    conn.budget.grant_with(
+                        super::connect::DEFAULT_READ_BUDGET,
+                        super::connect::Arm::Off,
+                    );
                     let _ = conn.session.take_all_unsolicited().count();
                     let mut idle = conn.session.idle();
                     idle.timeout(IDLE_REISSUE).keepalive(true);

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod backend;
+pub mod clock;
 pub mod connect;
 pub mod idle;
 pub mod notes;
