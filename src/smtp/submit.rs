@@ -5,7 +5,7 @@
 
 use lettre::address::Envelope;
 
-use super::probe::{describe, open};
+use super::probe::{describe, open_staged};
 use super::{SmtpError, SmtpStage};
 use crate::config;
 use crate::mail::compose::Outgoing;
@@ -51,12 +51,15 @@ pub fn submit(
     }
     let envelope = Envelope::new(Some(from), to)
         .map_err(|e| SubmitError::Permanent(err(SmtpStage::Setup, e.to_string())))?;
-    let (mut conn, _) = open(account, cfg).map_err(|e| match e.stage {
+    let (mut conn, _, stages) = open_staged(account, cfg).map_err(|e| match e.stage {
         // A refused login is a 5xx that retrying will not fix; everything else may pass.
         SmtpStage::Auth | SmtpStage::Setup => SubmitError::Permanent(e),
         _ => SubmitError::Temporary(e),
     })?;
+    // One stage for the transaction: its deadline grows with the message's bytes.
+    stages.begin("MAIL FROM/RCPT TO/DATA");
     let result = conn.send(&envelope, &message.raw);
+    stages.begin("QUIT");
     let _ = conn.quit();
     match result {
         Ok(response) => Ok(crate::mail::sanitize::single_line(
@@ -66,9 +69,8 @@ pub fn submit(
             SmtpStage::MailFrom,
             format!("the server refused the message: {}", describe(&e)),
         ))),
-        Err(e) => Err(SubmitError::Temporary(err(
-            SmtpStage::Connect,
-            describe(&e),
-        ))),
+        Err(e) => Err(SubmitError::Temporary(
+            stages.explain(err(SmtpStage::Connect, describe(&e))),
+        )),
     }
 }
