@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::ImapError;
 pub use super::clock::Arm;
 use super::clock::Clock;
+use super::list_filter::ListFilter;
 use crate::config::{self, AuthMethod, Secret, Tls};
 use crate::net::{self, Server};
 
@@ -50,6 +51,7 @@ pub struct ReadBudget(Arc<BudgetShared>);
 struct BudgetShared {
     bytes: AtomicU64,
     clock: Mutex<Clock>,
+    list_filter: Mutex<ListFilter>,
 }
 
 /// The default grant per command: far above any sane response to the commands mailroom sends
@@ -63,6 +65,7 @@ impl ReadBudget {
         ReadBudget(Arc::new(BudgetShared {
             bytes: AtomicU64::new(bytes),
             clock: Mutex::new(Clock::new(deadline)),
+            list_filter: Mutex::new(ListFilter::default()),
         }))
     }
 
@@ -76,6 +79,24 @@ impl ReadBudget {
     pub fn grant_with(&self, bytes: u64, arm: Arm) {
         self.0.bytes.store(bytes, Ordering::Relaxed);
         self.clock().arm(arm);
+    }
+
+    /// Switches the dropping of unparsable LIST/LSUB lines on or off (see
+    /// [`super::list_filter`]): on around a LIST whose good entries are worth having.
+    pub fn skip_bad_list_lines(&self, on: bool) {
+        self.list_filter().set(on);
+    }
+
+    /// The LIST/LSUB lines skipped since the last call, terminal-safe.
+    pub fn skipped_list_lines(&self) -> Vec<String> {
+        self.list_filter().take_skipped()
+    }
+
+    fn list_filter(&self) -> MutexGuard<'_, ListFilter> {
+        self.0
+            .list_filter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn clock(&self) -> MutexGuard<'_, Clock> {
@@ -124,8 +145,25 @@ impl Stream {
     }
 }
 
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+impl Stream {
+    /// A read through the LIST filter: what it lets through, read ahead as needed.
+    fn read_filtered(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut raw = vec![0u8; buf.len().max(4096)];
+        loop {
+            let n = self.budget.list_filter().take(buf);
+            if n > 0 {
+                return Ok(n);
+            }
+            let got = self.read_raw(&mut raw)?;
+            let mut filter = self.budget.list_filter();
+            filter.feed(raw.get(..got).unwrap_or_default());
+            if got == 0 {
+                return Ok(filter.take(buf));
+            }
+        }
+    }
+
+    fn read_raw(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if let Some(t) = self.budget.clock().timeout(net::IO_TIMEOUT)? {
             self.tcp().set_read_timeout(Some(t))?;
             self.read_timeout = t;
@@ -144,6 +182,16 @@ impl Read for Stream {
         self.budget.charge(n)?;
         self.budget.clock().moved(n);
         Ok(n)
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.budget.list_filter().active() {
+            self.read_filtered(buf)
+        } else {
+            self.read_raw(buf)
+        }
     }
 }
 

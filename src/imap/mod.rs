@@ -5,6 +5,7 @@ pub mod backend;
 pub mod clock;
 pub mod connect;
 pub mod idle;
+pub mod list_filter;
 pub mod notes;
 pub mod probe;
 pub mod summary;

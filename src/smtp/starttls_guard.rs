@@ -274,7 +274,7 @@ impl Guard {
         upstream.set_read_timeout(Some(POLL))?;
         upstream.set_write_timeout(Some(POLL))?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .map_err(|e| io::Error::new(e.kind(), format!("STARTTLS guard: cannot listen: {e}")))?;
+            .map_err(|e| io::Error::new(e.kind(), format!("SMTP relay: cannot listen: {e}")))?;
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
         let shared = Arc::new(Shared {
@@ -332,7 +332,7 @@ fn run(listener: TcpListener, upstream: TcpStream, shared: &Arc<Shared>) {
     let client = match accept_one(&listener) {
         Ok(c) => c,
         Err(e) => {
-            shared.lock().fail(format!("STARTTLS guard: {e}"));
+            shared.lock().fail(format!("SMTP relay: {e}"));
             let _ = upstream.shutdown(Shutdown::Both);
             return;
         }
@@ -343,7 +343,7 @@ fn run(listener: TcpListener, upstream: TcpStream, shared: &Arc<Shared>) {
     let (client2, upstream2) = match clones {
         Ok(c) => c,
         Err(e) => {
-            shared.lock().fail(format!("STARTTLS guard: {e}"));
+            shared.lock().fail(format!("SMTP relay: {e}"));
             close(&client, &upstream);
             return;
         }
@@ -355,7 +355,7 @@ fn run(listener: TcpListener, upstream: TcpStream, shared: &Arc<Shared>) {
     if let Err(e) = spawned {
         shared
             .lock()
-            .fail(format!("STARTTLS guard: cannot start the relay: {e}"));
+            .fail(format!("SMTP relay: cannot start the relay: {e}"));
         close(&client, &upstream);
         return;
     }
@@ -415,7 +415,7 @@ fn read_some(from: &mut &TcpStream, buf: &mut [u8], shared: &Shared, what: &str)
                 }
                 if st.last_activity.elapsed() >= IO_TIMEOUT {
                     st.fail(format!(
-                        "STARTTLS guard: no data either way for {}s",
+                        "SMTP relay: no data either way for {}s",
                         IO_TIMEOUT.as_secs()
                     ));
                     return None;
@@ -425,7 +425,7 @@ fn read_some(from: &mut &TcpStream, buf: &mut [u8], shared: &Shared, what: &str)
                 let mut st = shared.lock();
                 // After the other direction closed, a failed read is just the shutdown.
                 if st.phase != Phase::Closed {
-                    st.fail(format!("STARTTLS guard: reading from {what}: {e}"));
+                    st.fail(format!("SMTP relay: reading from {what}: {e}"));
                 }
                 return None;
             }
@@ -440,9 +440,9 @@ fn write_all(to: &mut &TcpStream, mut data: &[u8], shared: &Shared, what: &str) 
     while !data.is_empty() {
         match to.write(data) {
             Ok(0) => {
-                shared.lock().fail(format!(
-                    "STARTTLS guard: writing to {what}: connection closed"
-                ));
+                shared
+                    .lock()
+                    .fail(format!("SMTP relay: writing to {what}: connection closed"));
                 return false;
             }
             Ok(n) => {
@@ -465,7 +465,7 @@ fn write_all(to: &mut &TcpStream, mut data: &[u8], shared: &Shared, what: &str) 
                 }
                 if stalled_since.elapsed() >= IO_TIMEOUT {
                     st.fail(format!(
-                        "STARTTLS guard: writing to {what}: timed out after {} s",
+                        "SMTP relay: writing to {what}: timed out after {} s",
                         IO_TIMEOUT.as_secs()
                     ));
                     return false;
@@ -474,7 +474,7 @@ fn write_all(to: &mut &TcpStream, mut data: &[u8], shared: &Shared, what: &str) 
             Err(e) => {
                 let mut st = shared.lock();
                 if st.phase != Phase::Closed {
-                    st.fail(format!("STARTTLS guard: writing to {what}: {e}"));
+                    st.fail(format!("SMTP relay: writing to {what}: {e}"));
                 }
                 return false;
             }
