@@ -67,6 +67,62 @@ impl Deadline {
     }
 }
 
+/// Shuts a socket down when a deadline passes, for steps whose reads we do not own (a TLS
+/// handshake, a line-by-line exchange before TLS). Dropping it disarms it.
+pub struct Watchdog {
+    cancel: Option<std::sync::mpsc::Sender<()>>,
+    fired: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    what: String,
+    after: Duration,
+}
+
+impl Watchdog {
+    /// Arms a watchdog on `socket`: `what` (e.g. `TLS handshake`) must end within `after`.
+    pub fn arm(socket: &TcpStream, what: &str, after: Duration) -> std::io::Result<Watchdog> {
+        use std::sync::atomic::Ordering;
+        let socket = socket.try_clone()?;
+        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+        let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&fired);
+        std::thread::Builder::new()
+            .name("net-watchdog".into())
+            .spawn(move || {
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    cancelled.recv_timeout(after)
+                {
+                    flag.store(true, Ordering::SeqCst);
+                    let _ = socket.shutdown(std::net::Shutdown::Both);
+                }
+            })?;
+        Ok(Watchdog {
+            cancel: Some(cancel),
+            fired,
+            what: what.to_string(),
+            after,
+        })
+    }
+
+    /// The deadline error if the watchdog cut the connection, for the step's own failure.
+    pub fn fired(&self) -> Option<String> {
+        self.fired
+            .load(std::sync::atomic::Ordering::SeqCst)
+            .then(|| {
+                format!(
+                    "{} did not complete within {} s (deadline); the server may be overloaded or the network stalled",
+                    self.what,
+                    self.after.as_secs()
+                )
+            })
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        // The thread wakes at once (the channel disconnects) and exits without firing.
+        self.cancel.take();
+    }
+}
+
 /// The text for a read or write that timed out, instead of the OS's EAGAIN wording.
 pub fn timed_out(what: &str, after: Duration) -> std::io::Error {
     std::io::Error::new(

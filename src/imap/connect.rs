@@ -298,21 +298,43 @@ pub fn connect(
         net::tcp_connect(&server)
     }
     .map_err(|e| target.err(K::Connect(e)))?;
+    // STARTTLS and the TLS handshake read through code that is not ours: a watchdog cuts the
+    // connection if they do not end within the deadline.
+    let watchdog = match cfg.tls {
+        Tls::None => None,
+        Tls::Implicit => Some("TLS handshake"),
+        Tls::Starttls => Some("greeting, STARTTLS and TLS handshake"),
+    }
+    .map(|what| net::Watchdog::arm(&tcp, what, cfg.deadline()))
+    .transpose()
+    .map_err(|e| target.err(K::Connect(e)))?;
+    let explain = |e: ImapError| match watchdog.as_ref().and_then(net::Watchdog::fired) {
+        Some(text) => target.err(K::Protocol(text)),
+        None => e,
+    };
     let (kind, greeted) = match cfg.tls {
-        Tls::Implicit => (Kind::Tls(Box::new(handshake(target, tcp)?)), false),
+        Tls::Implicit => (
+            Kind::Tls(Box::new(handshake(target, tcp).map_err(explain)?)),
+            false,
+        ),
         // The greeting came before STARTTLS; the session continues where it was.
         Tls::Starttls => {
-            let tcp = starttls_negotiate(target, tcp)?;
-            (Kind::Tls(Box::new(handshake(target, tcp)?)), true)
+            let tcp = starttls_negotiate(target, tcp).map_err(explain)?;
+            (
+                Kind::Tls(Box::new(handshake(target, tcp).map_err(explain)?)),
+                true,
+            )
         }
         Tls::None => (Kind::Plain(tcp), false),
     };
+    drop(watchdog);
     let (stream, shutdown) = Stream::new(kind, budget.clone());
     let mut client = imap::Client::new(stream);
     if !greeted {
-        let greeting = client
-            .read_greeting()
-            .map_err(|e| target.err(K::Greeting(e.to_string())))?;
+        let greeting = client.read_greeting().map_err(|e| match e {
+            imap::Error::Io(e) => target.err(K::Connect(e)),
+            e => target.err(K::Greeting(describe(&e))),
+        })?;
         check_greeting(target, &greeting)?;
     }
     Ok((client, shutdown))
@@ -623,4 +645,52 @@ pub fn describe(e: &imap::Error) -> String {
         other => other.to_string(),
     };
     crate::mail::sanitize::single_line(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scripted server: reads come from `input`, writes are dropped.
+    struct Scripted(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What `describe` says of the error a LOGIN gets when the server answers `reply`.
+    fn login_error(reply: &str) -> String {
+        let client = imap::Client::new(Scripted(std::io::Cursor::new(reply.as_bytes().to_vec())));
+        match client.login("alice", "pw") {
+            Ok(_) => panic!("login accepted"),
+            Err((e, _)) => describe(&e),
+        }
+    }
+
+    #[test]
+    fn no_bye_unless_the_server_sent_bye_and_a_timeout_says_timeout() {
+        // An unparsable line: the imap crate files it under BYE, "no explanation given".
+        let e = login_error("* ))(( \r\na1 OK done\r\n");
+        assert_eq!(e, "the server sent a response line that is not valid IMAP");
+        // A server that really said BYE.
+        let e = login_error("a1 BYE shutting down\r\n");
+        assert_eq!(e, "the server ended the session (BYE): shutting down");
+        // The connection closed without a word.
+        assert_eq!(login_error(""), "the server closed the connection");
+        // EAGAIN is how Linux reports a socket timeout.
+        let e = describe(&imap::Error::Io(std::io::ErrorKind::WouldBlock.into()));
+        assert_eq!(e, "timed out after 30 s without an answer from the server");
+        assert!(!e.contains("temporarily unavailable"));
+    }
 }
