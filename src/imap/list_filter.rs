@@ -104,7 +104,7 @@ impl ListFilter {
             return;
         }
         match imap_proto::parser::parse_response(&line) {
-            Ok((rest, _)) if rest.is_empty() => self.out.extend(line),
+            Ok(([], _)) => self.out.extend(line),
             _ => {
                 if self.skipped.len() < MAX_NOTED {
                     let text = String::from_utf8_lossy(&line);
