@@ -17,6 +17,9 @@ use mailroom::smtp::submit::{SubmitError, submit};
 enum DripAt {
     Greeting,
     MailFrom,
+    /// Not dripping: reads the message data slowly but steadily (64 KiB a second), as over a
+    /// slow link, then accepts it.
+    SlowData,
 }
 
 /// Serves one connection, answering normally until `at`, then one byte a second forever.
@@ -46,8 +49,29 @@ fn dripping_server(at: DripAt) -> u16 {
             let upper = line.to_ascii_uppercase();
             if upper.starts_with("EHLO") || upper.starts_with("HELO") {
                 let _ = writer.write_all(b"250-slow.test\r\n250 8BITMIME\r\n");
-            } else if upper.starts_with("MAIL FROM") {
+            } else if upper.starts_with("MAIL FROM") && at == DripAt::MailFrom {
                 return drip(&mut writer, b"250-thinking\r\n");
+            } else if upper.starts_with("DATA") {
+                let _ = writer.write_all(b"354 go ahead\r\n");
+                let mut chunk = vec![0u8; 8 * 1024];
+                let mut tail = Vec::new();
+                loop {
+                    use std::io::Read;
+                    let Ok(n) = reader.read(&mut chunk) else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    tail.extend_from_slice(&chunk[..n]);
+                    if tail.ends_with(b"\r\n.\r\n") {
+                        break;
+                    }
+                    let keep = tail.len().saturating_sub(8);
+                    tail.drain(..keep);
+                    thread::sleep(Duration::from_millis(125));
+                }
+                let _ = writer.write_all(b"250 2.0.0 queued as SLOW\r\n");
             } else {
                 let _ = writer.write_all(b"250 ok\r\n");
             }
@@ -74,9 +98,15 @@ fn account(port: u16) -> Smtp {
 }
 
 fn message() -> Outgoing {
+    message_with_body(b"x\r\n")
+}
+
+fn message_with_body(body: &[u8]) -> Outgoing {
+    let mut raw =
+        b"From: support@example.test\r\nTo: c@outside.test\r\nSubject: x\r\n\r\n".to_vec();
+    raw.extend_from_slice(body);
     Outgoing {
-        raw: b"From: support@example.test\r\nTo: c@outside.test\r\nSubject: x\r\n\r\nx\r\n"
-            .to_vec(),
+        raw,
         mail_from: "support@example.test".into(),
         recipients: vec!["c@outside.test".into()],
         message_id: "x@example.test".into(),
@@ -121,5 +151,23 @@ fn a_mail_transaction_dripped_a_byte_a_second_is_cut_off_by_the_deadline() {
     assert!(
         e.contains("MAIL FROM/RCPT TO/DATA did not complete within 2 s (deadline)"),
         "{e}"
+    );
+}
+
+#[test]
+fn a_big_message_over_a_slow_link_is_not_cut_off_by_a_short_deadline() {
+    // 512 KiB read at 64 KiB a second: about 8 s, far past the 2 s base deadline, but the
+    // deadline grows with the bytes moved.
+    let port = dripping_server(DripAt::SlowData);
+    let body =
+        b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?\r\n".repeat(8 * 1024);
+    let started = Instant::now();
+    let reply = submit("support", &account(port), &message_with_body(&body))
+        .unwrap_or_else(|e| panic!("after {:?}: {e}", started.elapsed()));
+    assert!(reply.contains("queued as SLOW"), "{reply}");
+    assert!(
+        started.elapsed() > Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
     );
 }

@@ -165,6 +165,9 @@ mod tests {
                 .starts_with("SELECT did not complete within 0 s"),
             "{e}"
         );
+        // Bytes moved extend it: real progress is never cut off.
+        c.moved(net::MIN_RATE as usize * 2);
+        assert!(c.timeout(Duration::from_secs(30)).unwrap().is_some());
         // A plain per-read timeout says so, not EAGAIN.
         let c = Clock::new(Duration::from_secs(60));
         let e = c.timed_out(Duration::from_secs(30));
