@@ -31,7 +31,10 @@ impl fmt::Display for Raw {
     }
 }
 
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// lettre's own per-read timeout, on its loopback connection to the relay: above the relay's
+/// (idle for [`crate::net::IO_TIMEOUT`], or a stage's deadline), so the relay, which knows
+/// why, always ends a stuck conversation first.
+const TIMEOUT: Duration = Duration::from_secs(crate::net::IO_TIMEOUT.as_secs() + 10);
 
 /// A submission connection: connected, TLS as configured, authenticated when a login is set.
 /// Returns the connection and who it is authenticated as.
@@ -292,7 +295,20 @@ fn is_tls_failure(e: &lettre::transport::smtp::Error) -> bool {
     e.is_tls()
 }
 
-/// One line for an SMTP error, with the server's code and text where there is one.
+/// One line for an SMTP error, with the server's code and text where there is one; a timeout
+/// says so rather than the OS's EAGAIN text ("Resource temporarily unavailable").
 pub fn describe(e: &lettre::transport::smtp::Error) -> String {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::WouldBlock
+        {
+            return format!(
+                "timed out after {} s without an answer from the server",
+                TIMEOUT.as_secs()
+            );
+        }
+        source = inner.source();
+    }
     crate::mail::sanitize::single_line(&crate::net::error_chain(e))
 }

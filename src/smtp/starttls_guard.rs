@@ -415,7 +415,7 @@ fn read_some(from: &mut &TcpStream, buf: &mut [u8], shared: &Shared, what: &str)
                 }
                 if st.last_activity.elapsed() >= IO_TIMEOUT {
                     st.fail(format!(
-                        "SMTP relay: no data either way for {}s",
+                        "SMTP relay: timed out after {} s with no data either way",
                         IO_TIMEOUT.as_secs()
                     ));
                     return None;
