@@ -3,12 +3,144 @@
 use std::fmt;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long to wait for a TCP connection to be accepted.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one read or write may block before the server counts as unresponsive.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The overall deadline of one IMAP command or one SMTP stage when the account sets none
+/// (`deadline` in `[account.imap]` / `[account.smtp]`).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Bytes per second a transfer is assumed to reach at least: every byte moved extends the
+/// deadline by `1 / MIN_RATE` s, so a big transfer making real progress (a 20 MB body over a
+/// slow link) finishes, while a server dripping a byte a second is cut off near the base.
+pub const MIN_RATE: u64 = 16 * 1024;
+
+/// An overall deadline: a base, plus an allowance for the bytes moved at [`MIN_RATE`].
+/// Per-read timeouts alone never stop a server that sends one byte just before each expires.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    started: Instant,
+    base: Duration,
+    moved: u64,
+}
+
+impl Deadline {
+    pub fn start(base: Duration) -> Deadline {
+        Deadline {
+            started: Instant::now(),
+            base,
+            moved: 0,
+        }
+    }
+
+    /// Counts `n` bytes read or written, extending the deadline.
+    pub fn moved(&mut self, n: usize) {
+        self.moved = self.moved.saturating_add(n as u64);
+    }
+
+    /// The time allowed so far: the base plus the allowance for the bytes moved.
+    pub fn limit(&self) -> Duration {
+        self.base
+            .saturating_add(Duration::from_secs_f64(self.moved as f64 / MIN_RATE as f64))
+    }
+
+    /// Time left, or `None` once the deadline has passed.
+    pub fn left(&self) -> Option<Duration> {
+        self.limit()
+            .checked_sub(self.started.elapsed())
+            .filter(|d| !d.is_zero())
+    }
+
+    /// The error for a passed deadline: `what did not complete within N s (deadline)`.
+    pub fn error(&self, what: &str) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "{what} did not complete within {} s (deadline); the server may be overloaded or the network stalled",
+                self.limit().as_secs()
+            ),
+        )
+    }
+}
+
+/// Shuts a socket down when a deadline passes, for steps whose reads we do not own (a TLS
+/// handshake, a line-by-line exchange before TLS). Dropping it disarms it.
+pub struct Watchdog {
+    cancel: Option<std::sync::mpsc::Sender<()>>,
+    fired: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    what: String,
+    after: Duration,
+}
+
+impl Watchdog {
+    /// Arms a watchdog on `socket`: `what` (e.g. `TLS handshake`) must end within `after`.
+    pub fn arm(socket: &TcpStream, what: &str, after: Duration) -> std::io::Result<Watchdog> {
+        use std::sync::atomic::Ordering;
+        let socket = socket.try_clone()?;
+        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+        let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&fired);
+        std::thread::Builder::new()
+            .name("net-watchdog".into())
+            .spawn(move || {
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    cancelled.recv_timeout(after)
+                {
+                    flag.store(true, Ordering::SeqCst);
+                    let _ = socket.shutdown(std::net::Shutdown::Both);
+                }
+            })?;
+        Ok(Watchdog {
+            cancel: Some(cancel),
+            fired,
+            what: what.to_string(),
+            after,
+        })
+    }
+
+    /// The deadline error if the watchdog cut the connection, for the step's own failure.
+    pub fn fired(&self) -> Option<String> {
+        self.fired
+            .load(std::sync::atomic::Ordering::SeqCst)
+            .then(|| {
+                format!(
+                    "{} did not complete within {} s (deadline); the server may be overloaded or the network stalled",
+                    self.what,
+                    self.after.as_secs()
+                )
+            })
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        // The thread wakes at once (the channel disconnects) and exits without firing.
+        self.cancel.take();
+    }
+}
+
+/// The text for a read or write that timed out, instead of the OS's EAGAIN wording.
+pub fn timed_out(what: &str, after: Duration) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!(
+            "{what}: timed out after {} s without an answer from the server",
+            after.as_secs().max(1)
+        ),
+    )
+}
+
+/// Whether an I/O error is a read/write timeout (Linux reports EAGAIN for socket timeouts).
+pub fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
 
 /// `host:port` for messages, with an IPv6 literal bracketed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +351,26 @@ mod tests {
             error_chain(&top),
             "handshake: tls error: certificate verify failed"
         );
+    }
+
+    #[test]
+    fn deadline_grows_with_bytes_moved() {
+        let mut d = Deadline::start(Duration::from_secs(2));
+        assert_eq!(d.limit(), Duration::from_secs(2));
+        assert!(d.left().is_some());
+        // A byte a second adds almost nothing; real progress adds its time at MIN_RATE.
+        d.moved(1);
+        assert_eq!(d.limit().as_secs(), 2);
+        d.moved(MIN_RATE as usize * 10);
+        assert_eq!(d.limit().as_secs(), 12);
+        let e = Deadline::start(Duration::ZERO).error("UID FETCH");
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+        assert!(
+            e.to_string()
+                .starts_with("UID FETCH did not complete within 0 s (deadline)"),
+            "{e}"
+        );
+        assert!(Deadline::start(Duration::ZERO).left().is_none());
     }
 
     #[test]

@@ -15,6 +15,10 @@ enum Scenario {
     Garbage,
     HugeLiteral,
     UnsolicitedFlood,
+    /// Answers SELECT/EXAMINE one byte a second, forever.
+    Drip,
+    /// Has ACL; its LIST answer holds an unparsable line among good ones.
+    BadListLine,
 }
 
 /// Answers LOGIN and CAPABILITY normally, then misbehaves on SELECT/EXAMINE.
@@ -30,7 +34,15 @@ fn serve(stream: TcpStream, scenario: Scenario, seen: mpsc::Sender<String>) {
         let cmd = parts.next().unwrap_or("").to_ascii_uppercase();
         let reply: Vec<u8> = match cmd.as_str() {
             "LOGIN" => format!("{tag} OK logged in\r\n").into_bytes(),
-            "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK\r\n").into_bytes(),
+            "CAPABILITY" => format!("* CAPABILITY IMAP4rev1 ACL\r\n{tag} OK\r\n").into_bytes(),
+            "LIST" if matches!(scenario, Scenario::BadListLine) => format!(
+                "* LIST () \"/\" INBOX\r\n* LIST () \"/\" Good1\r\n* LIST (\\Bad)) \"/\r\n* LIST () \"/\" Good2\r\n{tag} OK listed\r\n"
+            )
+            .into_bytes(),
+            "MYRIGHTS" if matches!(scenario, Scenario::BadListLine) => {
+                let mailbox = parts.next().unwrap_or("x");
+                format!("* MYRIGHTS {mailbox} lrswi\r\n{tag} OK\r\n").into_bytes()
+            }
             "SELECT" | "EXAMINE" => match scenario {
                 Scenario::Garbage => {
                     format!("* ))(( \x00\x7f\r\n* 3 FETCH (UID\r\n{tag} OK [READ-WRITE] done\r\n")
@@ -44,6 +56,19 @@ fn serve(stream: TcpStream, scenario: Scenario, seen: mpsc::Sender<String>) {
                         if writer.write_all(&junk).is_err() {
                             return;
                         }
+                    }
+                    return;
+                }
+                Scenario::BadListLine => format!("{tag} OK done\r\n").into_bytes(),
+                Scenario::Drip => {
+                    for b in b"* OK [UIDVALIDITY 1] still thinking about it"
+                        .iter()
+                        .cycle()
+                    {
+                        if writer.write_all(&[*b]).is_err() {
+                            return;
+                        }
+                        thread::sleep(Duration::from_secs(1));
                     }
                     return;
                 }
@@ -83,11 +108,16 @@ fn hostile(scenario: Scenario) -> (u16, mpsc::Receiver<String>) {
 }
 
 fn config(dir: &std::path::Path, port: u16, login: &str) -> std::path::PathBuf {
+    config_with(dir, port, login, "")
+}
+
+/// [`config`] with more lines for `[account.imap]`.
+fn config_with(dir: &std::path::Path, port: u16, login: &str, imap: &str) -> std::path::PathBuf {
     let path = dir.join("c.toml");
     std::fs::write(
         &path,
         format!(
-            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nlogin = '{login}'\npassword_command = \"echo pw\"\n"
+            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nlogin = '{login}'\npassword_command = \"echo pw\"\n{imap}"
         ),
     )
     .unwrap();
@@ -96,10 +126,22 @@ fn config(dir: &std::path::Path, port: u16, login: &str) -> std::path::PathBuf {
 
 /// Runs `mailroom list` and samples its resident memory until it exits.
 fn list_with_peak_rss(config: &std::path::Path, cache: &std::path::Path) -> (i32, String, u64) {
+    let (code, _, stderr, peak) = run_with_peak_rss(config, cache, &["list", "support"]);
+    (code, stderr, peak)
+}
+
+/// Runs mailroom with `args` and samples its resident memory until it exits: exit code,
+/// stdout, stderr, peak RSS in MB.
+fn run_with_peak_rss(
+    config: &std::path::Path,
+    cache: &std::path::Path,
+    args: &[&str],
+) -> (i32, String, String, u64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mailroom"))
-        .args(["--config", config.to_str().unwrap(), "list", "support"])
+        .args(["--config", config.to_str().unwrap()])
+        .args(args)
         .env("XDG_CACHE_HOME", cache)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -126,15 +168,21 @@ fn list_with_peak_rss(config: &std::path::Path, cache: &std::path::Path) -> (i32
         );
         thread::sleep(Duration::from_millis(5));
     };
-    let mut stderr = String::new();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
     use std::io::Read;
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     child
         .stderr
         .take()
         .unwrap()
         .read_to_string(&mut stderr)
         .unwrap();
-    (status.code().unwrap_or(-1), stderr, peak_kb / 1024)
+    (status.code().unwrap_or(-1), stdout, stderr, peak_kb / 1024)
 }
 
 #[test]
@@ -188,4 +236,58 @@ fn an_exchange_style_login_passes_through_quoted() {
         "{login:?}"
     );
     assert!(lines.iter().all(|l| !l.contains("STARTTLS")));
+}
+
+#[test]
+fn a_server_dripping_a_byte_a_second_is_cut_off_by_the_deadline() {
+    let (port, _) = hostile(Scenario::Drip);
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let (code, stderr, _) = list_with_peak_rss(
+        &config_with(dir.path(), port, "alice", "deadline = 2\n"),
+        dir.path(),
+    );
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(took < Duration::from_secs(15), "took {took:?}: {stderr}");
+    // The error names the account, the server, the command and the deadline.
+    assert!(
+        stderr.contains(&format!("account \"support\": IMAP 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("SELECT did not complete within 2 s (deadline)")
+            || stderr.contains("EXAMINE did not complete within 2 s (deadline)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn access_skips_an_unparsable_list_entry_with_a_warning_and_reports_the_rest() {
+    let (port, _) = hostile(Scenario::BadListLine);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr, _) =
+        run_with_peak_rss(&config(dir.path(), port, "alice"), dir.path(), &["access"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    for good in ["INBOX", "Good1", "Good2"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(good) && l.contains("you: lrswi")),
+            "{good}: {stdout}"
+        );
+    }
+    assert!(
+        stdout
+            .contains("warning: skipped a LIST entry that is not valid IMAP: * LIST (\\Bad)) \"/"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("mailroom: access: warning: account \"support\": skipped a LIST entry"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("Bye") && !stderr.contains("Bye"),
+        "{stdout}\n{stderr}"
+    );
 }

@@ -39,12 +39,17 @@ fn hostile_server(greeting: &'static str, caps: &'static str) -> (u16, mpsc::Rec
 }
 
 fn check(port: u16) -> (i32, String) {
+    check_with(port, "")
+}
+
+/// [`check`] with more lines for `[account.imap]`.
+fn check_with(port: u16, imap: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
     std::fs::write(
         &path,
         format!(
-            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"starttls\"\nlogin = \"alice\"\npassword_command = \"echo s3cret-pw\"\n"
+            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"starttls\"\nlogin = \"alice\"\npassword_command = \"echo s3cret-pw\"\n{imap}"
         ),
     )
     .unwrap();
@@ -99,4 +104,35 @@ fn bad_greeting_is_reported_sanitized() {
     assert_eq!(code, 1);
     assert!(out.contains("go away"), "{out}");
     assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+}
+
+#[test]
+fn a_greeting_dripped_before_starttls_is_cut_off_by_the_deadline() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        // A byte a second: each one resets a per-read timeout, never a line.
+        for b in b"* OK slowly".iter().cycle() {
+            if stream.write_all(&[*b]).is_err() {
+                return;
+            }
+            thread::sleep(std::time::Duration::from_secs(1));
+        }
+    });
+    let started = std::time::Instant::now();
+    let (code, out) = check_with(port, "deadline = 2\n");
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        took < std::time::Duration::from_secs(12),
+        "took {took:?}: {out}"
+    );
+    assert!(out.contains(&format!("IMAP 127.0.0.1:{port}")), "{out}");
+    assert!(
+        out.contains("greeting, STARTTLS and TLS handshake did not complete within 2 s (deadline)"),
+        "{out}"
+    );
 }

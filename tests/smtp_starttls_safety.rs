@@ -77,6 +77,7 @@ fn account(port: u16) -> Smtp {
         password: None,
         password_command: Some(format!("echo {PASSWORD}")),
         token_command: None,
+        deadline: None,
     }
 }
 

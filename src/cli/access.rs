@@ -22,6 +22,16 @@ pub fn run(config: &Config, json: bool) -> std::io::Result<bool> {
         print_reports(&mut out, &reports)?;
     }
     let mut err = std::io::stderr().lock();
+    for r in &reports {
+        for w in &r.warnings {
+            writeln!(
+                err,
+                "mailroom: access: warning: account {:?}: {}",
+                r.account,
+                single_line(w)
+            )?;
+        }
+    }
     for r in reports.iter().filter(|r| r.failed()) {
         if let Some(e) = &r.error {
             writeln!(err, "mailroom: access: {}", single_line(e))?;
@@ -61,6 +71,9 @@ pub fn print_reports(out: &mut dyn Write, reports: &[AccountAccess]) -> std::io:
         }
         if let Some(n) = &r.note {
             line(out, &format!("  note: {n}"))?;
+        }
+        for w in &r.warnings {
+            line(out, &format!("  warning: {w}"))?;
         }
         for f in &r.folders {
             let mut text = format!("  {}", fit(&f.name, 40));

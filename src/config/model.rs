@@ -314,6 +314,8 @@ pub struct Imap {
     /// they are listed with their size and streamed to disk when saved (`imap::parts`).
     #[serde(default = "default_max_part_bytes")]
     pub max_part_bytes: u64,
+    /// Seconds one IMAP command may take overall (plus an allowance for the bytes it moves).
+    pub deadline: Option<u64>,
 }
 
 fn default_max_part_bytes() -> u64 {
@@ -341,7 +343,19 @@ impl TeamStateSetting {
     }
 }
 
+/// `deadline` seconds as a duration: the default when unset, at least one second.
+fn deadline(seconds: Option<u64>) -> std::time::Duration {
+    seconds
+        .map(|s| std::time::Duration::from_secs(s.max(1)))
+        .unwrap_or(crate::net::DEFAULT_DEADLINE)
+}
+
 impl Imap {
+    /// The overall deadline of each command (see [`crate::net::Deadline`]).
+    pub fn deadline(&self) -> std::time::Duration {
+        deadline(self.deadline)
+    }
+
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
             Tls::Implicit => 993,
@@ -375,9 +389,16 @@ pub struct Smtp {
     pub password: Option<Secret>,
     pub password_command: Option<String>,
     pub token_command: Option<String>,
+    /// Seconds each SMTP stage may take overall (plus an allowance for the bytes it moves).
+    pub deadline: Option<u64>,
 }
 
 impl Smtp {
+    /// The overall deadline of each stage (see [`crate::net::Deadline`]).
+    pub fn deadline(&self) -> std::time::Duration {
+        deadline(self.deadline)
+    }
+
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
             Tls::Implicit => 465,

@@ -8,10 +8,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use super::ImapError;
+pub use super::clock::Arm;
+use super::clock::Clock;
+use super::list_filter::ListFilter;
 use crate::config::{self, AuthMethod, Secret, Tls};
 use crate::net::{self, Server};
 
@@ -19,11 +23,16 @@ use crate::net::{self, Server};
 ///
 /// Every read is charged to a [`ReadBudget`]: a hostile or broken server cannot make one
 /// response grow memory without bound, because the engine grants each command a budget and
-/// a read past it fails.
+/// a read past it fails. The budget also carries each command's overall deadline (see
+/// [`super::clock`]): before every read and write the socket's timeout is set to what is left
+/// of it, so a server dripping a byte at a time cannot hold a command forever.
 #[derive(Debug)]
 pub struct Stream {
     kind: Kind,
     budget: ReadBudget,
+    /// The socket timeouts last set, for the text of a timeout.
+    read_timeout: Duration,
+    write_timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -33,31 +42,77 @@ enum Kind {
     Plain(TcpStream),
 }
 
-/// Bytes a connection may still read before the current command counts as hostile.
+/// Bytes a connection may still read before the current command counts as hostile, and the
+/// current command's deadline.
 #[derive(Debug, Clone)]
-pub struct ReadBudget(Arc<AtomicU64>);
+pub struct ReadBudget(Arc<BudgetShared>);
+
+#[derive(Debug)]
+struct BudgetShared {
+    bytes: AtomicU64,
+    clock: Mutex<Clock>,
+    list_filter: Mutex<ListFilter>,
+}
 
 /// The default grant per command: far above any sane response to the commands mailroom sends
 /// (fetch batches are sized well below it), far below what would hurt the machine.
 pub const DEFAULT_READ_BUDGET: u64 = 64 * 1024 * 1024;
 
 impl ReadBudget {
-    pub fn new(bytes: u64) -> ReadBudget {
-        ReadBudget(Arc::new(AtomicU64::new(bytes)))
+    /// A budget of `bytes`, whose commands each get `deadline` (plus the allowance for the
+    /// bytes they move, see [`net::Deadline`]).
+    pub fn new(bytes: u64, deadline: Duration) -> ReadBudget {
+        ReadBudget(Arc::new(BudgetShared {
+            bytes: AtomicU64::new(bytes),
+            clock: Mutex::new(Clock::new(deadline)),
+            list_filter: Mutex::new(ListFilter::default()),
+        }))
     }
 
-    /// Grants `bytes` for the next command(s).
+    /// Grants `bytes` for the next command(s), with the account's deadline armed.
     pub fn grant(&self, bytes: u64) {
-        self.0.store(bytes, Ordering::Relaxed);
+        self.grant_with(bytes, Arm::Default);
+    }
+
+    /// Grants `bytes` and arms the deadline as `arm` says for the next command(s): a specific
+    /// one, or none at all for a wait that has its own timeout (IDLE).
+    pub fn grant_with(&self, bytes: u64, arm: Arm) {
+        self.0.bytes.store(bytes, Ordering::Relaxed);
+        self.clock().arm(arm);
+    }
+
+    /// Switches the dropping of unparsable LIST/LSUB lines on or off (see
+    /// [`super::list_filter`]): on around a LIST whose good entries are worth having.
+    pub fn skip_bad_list_lines(&self, on: bool) {
+        self.list_filter().set(on);
+    }
+
+    /// The LIST/LSUB lines skipped since the last call, terminal-safe.
+    pub fn skipped_list_lines(&self) -> Vec<String> {
+        self.list_filter().take_skipped()
+    }
+
+    fn list_filter(&self) -> MutexGuard<'_, ListFilter> {
+        self.0
+            .list_filter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn clock(&self) -> MutexGuard<'_, Clock> {
+        // Poisoned only if a thread panicked while holding it; the clock is still usable.
+        self.0
+            .clock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn charge(&self, n: usize) -> std::io::Result<()> {
+        let bytes = &self.0.bytes;
         let n = n as u64;
-        let before = self
-            .0
-            .fetch_sub(n.min(self.0.load(Ordering::Relaxed)), Ordering::Relaxed);
+        let before = bytes.fetch_sub(n.min(bytes.load(Ordering::Relaxed)), Ordering::Relaxed);
         if before < n {
-            self.0.store(0, Ordering::Relaxed);
+            bytes.store(0, Ordering::Relaxed);
             return Err(std::io::Error::other(
                 "the server sent more data than any answer to this command can need",
             ));
@@ -73,7 +128,13 @@ impl Stream {
             Kind::Tls(s) => s.get_ref().try_clone().ok(),
             Kind::Plain(s) => s.try_clone().ok(),
         };
-        (Stream { kind, budget }, Shutdown(socket.map(Arc::new)))
+        let stream = Stream {
+            kind,
+            budget,
+            read_timeout: net::IO_TIMEOUT,
+            write_timeout: net::IO_TIMEOUT,
+        };
+        (stream, Shutdown(socket.map(Arc::new)))
     }
 
     fn tcp(&self) -> &TcpStream {
@@ -84,22 +145,79 @@ impl Stream {
     }
 }
 
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = match &mut self.kind {
-            Kind::Tls(s) => s.read(buf)?,
-            Kind::Plain(s) => s.read(buf)?,
+impl Stream {
+    /// A read through the LIST filter: what it lets through, read ahead as needed.
+    fn read_filtered(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut raw = vec![0u8; buf.len().max(4096)];
+        loop {
+            let n = self.budget.list_filter().take(buf);
+            if n > 0 {
+                return Ok(n);
+            }
+            let got = self.read_raw(&mut raw)?;
+            let mut filter = self.budget.list_filter();
+            filter.feed(raw.get(..got).unwrap_or_default());
+            if got == 0 {
+                return Ok(filter.take(buf));
+            }
+        }
+    }
+
+    fn read_raw(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(t) = self.budget.clock().timeout(net::IO_TIMEOUT)? {
+            self.tcp().set_read_timeout(Some(t))?;
+            self.read_timeout = t;
+        }
+        let result = match &mut self.kind {
+            Kind::Tls(s) => s.read(buf),
+            Kind::Plain(s) => s.read(buf),
+        };
+        let n = match result {
+            Ok(n) => n,
+            Err(e) if net::is_timeout(&e) => {
+                return Err(self.budget.clock().timed_out(self.read_timeout));
+            }
+            Err(e) => return Err(e),
         };
         self.budget.charge(n)?;
+        self.budget.clock().moved(n);
         Ok(n)
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.budget.list_filter().active() {
+            self.read_filtered(buf)
+        } else {
+            self.read_raw(buf)
+        }
     }
 }
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.kind {
+        let timeout = {
+            let mut clock = self.budget.clock();
+            // A new command re-arms the deadline before its first byte goes out.
+            clock.writing(buf);
+            clock.timeout(net::IO_TIMEOUT)?
+        };
+        if let Some(t) = timeout {
+            self.tcp().set_write_timeout(Some(t))?;
+            self.write_timeout = t;
+        }
+        let result = match &mut self.kind {
             Kind::Tls(s) => s.write(buf),
             Kind::Plain(s) => s.write(buf),
+        };
+        match result {
+            Ok(n) => {
+                self.budget.clock().written(buf.get(..n).unwrap_or(buf));
+                Ok(n)
+            }
+            Err(e) if net::is_timeout(&e) => Err(self.budget.clock().timed_out(self.write_timeout)),
+            Err(e) => Err(e),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -113,9 +231,10 @@ impl Write for Stream {
 impl imap::extensions::idle::SetReadTimeout for Stream {
     fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> imap::Result<()> {
         // `None` would block forever on a dead peer: fall back to the normal I/O timeout.
-        let timeout = timeout.or(Some(net::IO_TIMEOUT));
+        let timeout = timeout.unwrap_or(net::IO_TIMEOUT);
+        self.read_timeout = timeout;
         self.tcp()
-            .set_read_timeout(timeout)
+            .set_read_timeout(Some(timeout))
             .map_err(imap::Error::Io)
     }
 }
@@ -181,7 +300,7 @@ pub fn connect(
 /// each read and write bounded by `timeout`; no login. Cheap enough to ask every few seconds
 /// while an account is offline, so it reconnects as soon as the network is back.
 pub fn probe(target: &Target<'_>, timeout: std::time::Duration) -> Result<(), ImapError> {
-    let budget = ReadBudget::new(MAX_PLAIN_LINE as u64 * 4);
+    let budget = ReadBudget::new(MAX_PLAIN_LINE as u64 * 4, timeout);
     connect_within(target, &budget, timeout).map(|_| ())
 }
 
@@ -209,21 +328,43 @@ fn connect_within(
             .map_err(|e| target.err(K::Connect(e)))
     };
     set_timeout(&tcp, timeout)?;
+    // STARTTLS and the TLS handshake read through code that is not ours: a watchdog cuts the
+    // connection if they do not end within the deadline.
+    let watchdog = match cfg.tls {
+        Tls::None => None,
+        Tls::Implicit => Some("TLS handshake"),
+        Tls::Starttls => Some("greeting, STARTTLS and TLS handshake"),
+    }
+    .map(|what| net::Watchdog::arm(&tcp, what, cfg.deadline()))
+    .transpose()
+    .map_err(|e| target.err(K::Connect(e)))?;
+    let explain = |e: ImapError| match watchdog.as_ref().and_then(net::Watchdog::fired) {
+        Some(text) => target.err(K::Protocol(text)),
+        None => e,
+    };
     let (kind, greeted) = match cfg.tls {
-        Tls::Implicit => (Kind::Tls(Box::new(handshake(target, tcp)?)), false),
+        Tls::Implicit => (
+            Kind::Tls(Box::new(handshake(target, tcp).map_err(explain)?)),
+            false,
+        ),
         // The greeting came before STARTTLS; the session continues where it was.
         Tls::Starttls => {
-            let tcp = starttls_negotiate(target, tcp)?;
-            (Kind::Tls(Box::new(handshake(target, tcp)?)), true)
+            let tcp = starttls_negotiate(target, tcp).map_err(explain)?;
+            (
+                Kind::Tls(Box::new(handshake(target, tcp).map_err(explain)?)),
+                true,
+            )
         }
         Tls::None => (Kind::Plain(tcp), false),
     };
+    drop(watchdog);
     let (stream, shutdown) = Stream::new(kind, budget.clone());
     let mut client = imap::Client::new(stream);
     if !greeted {
-        let greeting = client
-            .read_greeting()
-            .map_err(|e| target.err(K::Greeting(e.to_string())))?;
+        let greeting = client.read_greeting().map_err(|e| match e {
+            imap::Error::Io(e) => target.err(K::Connect(e)),
+            e => target.err(K::Greeting(describe(&e))),
+        })?;
         check_greeting(target, &greeting)?;
     }
     if timeout != net::IO_TIMEOUT
@@ -466,7 +607,7 @@ pub fn open_session_with(target: &Target<'_>, secret: &Secret) -> Result<ImapCon
             return Err(target.err(K::Auth("a login name contains a line break or NUL".into())));
         }
     }
-    let budget = ReadBudget::new(DEFAULT_READ_BUDGET);
+    let budget = ReadBudget::new(DEFAULT_READ_BUDGET, cfg.deadline());
     let (client, shutdown) = connect(target, &budget)?;
     let result = match (cfg.auth, cfg.authzid.as_deref()) {
         (AuthMethod::Xoauth2, _) => {
@@ -513,11 +654,78 @@ pub fn open_session_with(target: &Target<'_>, secret: &Secret) -> Result<ImapCon
 }
 
 /// A server's answer as one safe line: the text of NO/BAD, or the error itself.
+///
+/// Never "Bye Response" unless the server sent BYE, never the OS's EAGAIN text for a timeout.
 pub fn describe(e: &imap::Error) -> String {
     let text = match e {
         imap::Error::No(r) => r.information.clone(),
         imap::Error::Bad(r) => r.information.clone(),
+        // The imap crate files a line it cannot parse under BYE, with this placeholder text;
+        // a real BYE is an untagged line the crate reads on, and shows as a closed connection.
+        imap::Error::Bye(b) if b.code.is_none() && b.information == "no explanation given" => {
+            "the server sent a response line that is not valid IMAP".to_string()
+        }
+        imap::Error::Bye(b) => format!("the server ended the session (BYE): {}", b.information),
+        imap::Error::ConnectionLost => "the server closed the connection".to_string(),
+        imap::Error::Io(io)
+            if net::is_timeout(io) && io.kind() == std::io::ErrorKind::WouldBlock =>
+        {
+            // An OS timeout that did not pass through our stream (EAGAIN's own text is
+            // "Resource temporarily unavailable").
+            format!(
+                "timed out after {} s without an answer from the server",
+                net::IO_TIMEOUT.as_secs()
+            )
+        }
         other => other.to_string(),
     };
     crate::mail::sanitize::single_line(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scripted server: reads come from `input`, writes are dropped.
+    struct Scripted(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What `describe` says of the error a LOGIN gets when the server answers `reply`.
+    fn login_error(reply: &str) -> String {
+        let client = imap::Client::new(Scripted(std::io::Cursor::new(reply.as_bytes().to_vec())));
+        match client.login("alice", "pw") {
+            Ok(_) => panic!("login accepted"),
+            Err((e, _)) => describe(&e),
+        }
+    }
+
+    #[test]
+    fn no_bye_unless_the_server_sent_bye_and_a_timeout_says_timeout() {
+        // An unparsable line: the imap crate files it under BYE, "no explanation given".
+        let e = login_error("* ))(( \r\na1 OK done\r\n");
+        assert_eq!(e, "the server sent a response line that is not valid IMAP");
+        // A server that really said BYE.
+        let e = login_error("a1 BYE shutting down\r\n");
+        assert_eq!(e, "the server ended the session (BYE): shutting down");
+        // The connection closed without a word.
+        assert_eq!(login_error(""), "the server closed the connection");
+        // EAGAIN is how Linux reports a socket timeout.
+        let e = describe(&imap::Error::Io(std::io::ErrorKind::WouldBlock.into()));
+        assert_eq!(e, "timed out after 30 s without an answer from the server");
+        assert!(!e.contains("temporarily unavailable"));
+    }
 }

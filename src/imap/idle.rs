@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use imap::extensions::idle::WaitOutcome;
 
-use super::connect::{DEFAULT_READ_BUDGET, ImapConn, Shutdown, Target, open_session_with};
+use super::connect::{Arm, DEFAULT_READ_BUDGET, ImapConn, Shutdown, Target, open_session_with};
 use super::utf7;
 use crate::config::{Imap, Secret};
 
@@ -128,7 +128,9 @@ fn watch(
     // must be answered as promptly as a NOOP.
     socket.read_timeout(Some(ANSWER_DEADLINE));
     loop {
-        conn.budget.grant(DEFAULT_READ_BUDGET);
+        // No overall command deadline here: IDLE waits up to `QUIET_CHECK`, and the exchanges
+        // around it are bounded through the socket (`ANSWER_DEADLINE`).
+        conn.budget.grant_with(DEFAULT_READ_BUDGET, Arm::Off);
         // Changes that came while IDLE was not running (between DONE and the next IDLE).
         if conn.session.take_all_unsolicited().count() > 0 && !changed() {
             return Ok(());
@@ -158,7 +160,7 @@ fn watch(
                     .saturating_sub(ending.elapsed())
                     .max(Duration::from_secs(1));
                 socket.read_timeout(Some(left));
-                conn.budget.grant(DEFAULT_READ_BUDGET);
+                conn.budget.grant_with(DEFAULT_READ_BUDGET, Arm::Off);
                 let answered = conn.session.noop();
                 socket.read_timeout(Some(ANSWER_DEADLINE));
                 answered.map_err(|e| unanswered("NOOP", &e))?;

@@ -2,8 +2,10 @@
 
 pub mod actions;
 pub mod backend;
+pub mod clock;
 pub mod connect;
 pub mod idle;
+pub mod list_filter;
 pub mod notes;
 pub mod parts;
 pub mod probe;
@@ -47,6 +49,13 @@ impl fmt::Display for ImapError {
             self.server
         )?;
         match self.kind.as_ref() {
+            // EAGAIN's text ("Resource temporarily unavailable") is how Linux reports a
+            // socket timeout: say what it means.
+            ErrorKind::Connect(e) if e.kind() == std::io::ErrorKind::WouldBlock => write!(
+                f,
+                "cannot connect: timed out after {} s without an answer from the server",
+                crate::net::IO_TIMEOUT.as_secs()
+            ),
             ErrorKind::Connect(e) => write!(f, "cannot connect: {e}"),
             ErrorKind::Tls(e) => write!(f, "TLS failed: {e} (is the server's certificate trusted? see `ca_file`)"),
             ErrorKind::Greeting(e) => write!(f, "unexpected server answer: {e}"),

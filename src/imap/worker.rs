@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::ErrorKind;
 use super::actions::{self, ActionError};
 use super::connect::{
-    DEFAULT_READ_BUDGET, ImapConn, Target, credential, describe, open_session_with,
+    Arm, DEFAULT_READ_BUDGET, ImapConn, Target, credential, describe, open_session_with,
 };
 use super::idle::{ANSWER_DEADLINE, IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
 use super::notes::{self, NotesError};
@@ -956,11 +956,11 @@ impl Worker {
 
 /// A NOOP that must be answered within `idle::ANSWER_DEADLINE`, or why it was not.
 fn still_there(conn: &mut ImapConn) -> Result<(), String> {
-    let socket = conn.shutdown_handle();
-    socket.read_timeout(Some(ANSWER_DEADLINE));
-    conn.budget.grant(DEFAULT_READ_BUDGET);
+    conn.budget
+        .grant_with(DEFAULT_READ_BUDGET, Arm::For(ANSWER_DEADLINE));
     let answered = conn.session.noop();
-    socket.read_timeout(None);
+    // The commands that follow get the account's own deadline again.
+    conn.budget.grant(DEFAULT_READ_BUDGET);
     answered.map_err(|e| match &e {
         imap::Error::Io(io)
             if matches!(

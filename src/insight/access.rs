@@ -100,6 +100,9 @@ pub struct AccountAccess {
     pub scope: Option<String>,
     pub folders: Vec<FolderAccess>,
     pub note: Option<String>,
+    /// What was skipped but did not stop the report (a LIST entry that is not valid IMAP).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Why the account could not be examined (unreachable server, login refused, …).
     pub error: Option<String>,
 }
@@ -261,7 +264,18 @@ fn examine(
     imap: &crate::config::Imap,
     out: &mut AccountAccess,
 ) -> Result<(), String> {
-    let (scope, names) = folders(conn, &imap.mailbox, imap.sent.as_deref())?;
+    // A hostile or broken server's unparsable LIST entry is skipped and reported; the good
+    // entries are still examined.
+    conn.budget.skip_bad_list_lines(true);
+    let listed = folders(conn, &imap.mailbox, imap.sent.as_deref());
+    conn.budget.skip_bad_list_lines(false);
+    out.warnings.extend(
+        conn.budget
+            .skipped_list_lines()
+            .into_iter()
+            .map(|line| format!("skipped a LIST entry that is not valid IMAP: {line}")),
+    );
+    let (scope, names) = listed?;
     out.scope = Some(single_line(&scope));
     let acl = conn.has("ACL");
     if !acl {

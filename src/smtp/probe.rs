@@ -8,7 +8,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 
-use super::starttls_guard::Guard as StarttlsGuard;
+use super::starttls_guard::{Guard as StarttlsGuard, Mode as GuardMode};
 use super::{SmtpError, SmtpStage};
 use crate::config::{self, AuthMethod, Tls};
 use crate::net::Server;
@@ -31,7 +31,10 @@ impl fmt::Display for Raw {
     }
 }
 
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// lettre's own per-read timeout, on its loopback connection to the relay: above the relay's
+/// (idle for [`crate::net::IO_TIMEOUT`], or a stage's deadline), so the relay, which knows
+/// why, always ends a stuck conversation first.
+const TIMEOUT: Duration = Duration::from_secs(crate::net::IO_TIMEOUT.as_secs() + 10);
 
 /// A submission connection: connected, TLS as configured, authenticated when a login is set.
 /// Returns the connection and who it is authenticated as.
@@ -39,6 +42,39 @@ pub fn open(
     account: &str,
     cfg: &config::Smtp,
 ) -> Result<(SmtpConnection, Option<String>), SmtpError> {
+    open_staged(account, cfg).map(|(conn, who, _)| (conn, who))
+}
+
+/// The stage deadlines of an open connection (see [`super::starttls_guard`]): each later
+/// stage is begun with [`Stages::begin`], and a failure explained with [`Stages::explain`].
+pub struct Stages {
+    guard: StarttlsGuard,
+    deadline: Duration,
+}
+
+impl Stages {
+    /// Starts `stage` (e.g. `MAIL FROM/RCPT TO/DATA`, `QUIT`) with the account's deadline.
+    pub fn begin(&self, stage: &str) {
+        self.guard.begin(stage, self.deadline);
+    }
+
+    /// `fallback`, unless the connection was cut because a stage missed its deadline.
+    pub fn explain(&self, fallback: SmtpError) -> SmtpError {
+        match self.guard.deadline_passed() {
+            Some(text) => SmtpError {
+                message: text,
+                ..fallback
+            },
+            None => fallback,
+        }
+    }
+}
+
+/// [`open`], keeping the stage deadlines for the rest of the conversation.
+pub fn open_staged(
+    account: &str,
+    cfg: &config::Smtp,
+) -> Result<(SmtpConnection, Option<String>, Stages), SmtpError> {
     let server = Server {
         host: cfg.host.clone(),
         port: cfg.port(),
@@ -58,20 +94,26 @@ pub fn open(
     let tls =
         tls_parameters(&host, cfg.ca_file.as_deref()).map_err(|e| err(SmtpStage::Setup, e))?;
     let hello = ClientId::default();
-    // STARTTLS goes through a relay that refuses plaintext injected around the upgrade
-    // (lettre would read it as if it came inside TLS); TLS itself stays end to end.
-    let guard = match cfg.tls {
-        Tls::Starttls => Some(
-            StarttlsGuard::start(&server)
-                .map_err(|e| err(SmtpStage::Connect, format!("cannot connect: {e}")))?,
-        ),
-        Tls::Implicit | Tls::None => None,
+    // Every connection goes through a relay that keeps each stage's overall deadline.
+    // STARTTLS's also refuses plaintext injected around the upgrade (lettre would read it as
+    // if it came inside TLS); TLS itself stays end to end. With `tls = "none"`, what the name
+    // resolves to must be loopback: that is what goes on the wire.
+    let (mode, first_stage) = match cfg.tls {
+        Tls::Starttls => (GuardMode::Starttls, "connect and greeting"),
+        Tls::Implicit => (GuardMode::Relay, "connect, TLS and greeting"),
+        Tls::None => (GuardMode::RelayLoopbackOnly, "connect and greeting"),
     };
+    let deadline = cfg.deadline();
+    let guard = StarttlsGuard::start_with(&server, mode, first_stage, deadline)
+        .map_err(|e| err(SmtpStage::Connect, format!("cannot connect: {e}")))?;
     // A failure the guard caused is explained by the guard, not by lettre's view of it.
     let guarded = |fallback: SmtpError| -> SmtpError {
-        let Some(guard) = &guard else {
-            return fallback;
-        };
+        if let Some(text) = guard.deadline_passed() {
+            return SmtpError {
+                message: text,
+                ..fallback
+            };
+        }
         if let Some(violation) = guard.violation() {
             return err(SmtpStage::Tls, violation.to_string());
         }
@@ -83,50 +125,30 @@ pub fn open(
             None => fallback,
         }
     };
-    let mut conn = match (cfg.tls, &guard) {
-        (Tls::Implicit, _) => SmtpConnection::connect(
-            (host.as_str(), server.port),
-            Some(TIMEOUT),
-            &hello,
-            Some(&tls),
-            None,
-        ),
-        (Tls::Starttls, Some(guard)) => {
-            SmtpConnection::connect(guard.local_addr(), Some(TIMEOUT), &hello, None, None)
-        }
-        (Tls::Starttls, None) => {
-            return Err(err(
-                SmtpStage::Setup,
-                "internal error: STARTTLS without its guard".into(),
-            ));
-        }
-        (Tls::None, _) => {
-            // Cleartext only where the bytes cannot leave the machine: the name was checked
-            // above, but what it resolves to is what goes on the wire.
-            let addrs = crate::net::resolve_loopback_only(&server)
-                .map_err(|e| err(SmtpStage::Connect, format!("cannot connect: {e}")))?;
-            SmtpConnection::connect(&addrs[..], Some(TIMEOUT), &hello, None, None)
-        }
-    }
-    .map_err(|e| {
-        // Implicit TLS handshakes inside connect; a certificate problem is a TLS failure.
-        guarded(if is_tls_failure(&e) {
-            err(
-                SmtpStage::Tls,
-                format!(
-                    "TLS failed: {} (is the server's certificate trusted? see `ca_file`)",
-                    describe(&e)
-                ),
-            )
-        } else {
-            err(
-                SmtpStage::Connect,
-                format!("cannot connect: {}", describe(&e)),
-            )
-        })
-    })?;
+    // Implicit TLS: the handshake runs through the relay, verified against the real host name.
+    let implicit = (cfg.tls == Tls::Implicit).then_some(&tls);
+    let mut conn =
+        SmtpConnection::connect(guard.local_addr(), Some(TIMEOUT), &hello, implicit, None)
+            .map_err(|e| {
+                // Implicit TLS handshakes inside connect; a certificate problem is a TLS failure.
+                guarded(if is_tls_failure(&e) {
+                    err(
+                        SmtpStage::Tls,
+                        format!(
+                            "TLS failed: {} (is the server's certificate trusted? see `ca_file`)",
+                            describe(&e)
+                        ),
+                    )
+                } else {
+                    err(
+                        SmtpStage::Connect,
+                        format!("cannot connect: {}", describe(&e)),
+                    )
+                })
+            })?;
     if cfg.tls == Tls::Starttls {
-        if let Some(violation) = guard.as_ref().and_then(StarttlsGuard::violation) {
+        guard.begin("STARTTLS", deadline);
+        if let Some(violation) = guard.violation() {
             conn.abort();
             return Err(err(SmtpStage::Tls, violation.to_string()));
         }
@@ -151,13 +173,14 @@ pub fn open(
             ))
         })?;
         // Belt and braces: a cut the handshake somehow survived is still a refusal.
-        if let Some(violation) = guard.as_ref().and_then(StarttlsGuard::violation) {
+        if let Some(violation) = guard.violation() {
             conn.abort();
             return Err(err(SmtpStage::Tls, violation.to_string()));
         }
     }
     let mut authenticated_as = None;
     if let Some(login) = &cfg.login {
+        guard.begin("AUTH", deadline);
         let secret = crate::imap::connect::credential(
             cfg.auth,
             cfg.password.as_ref(),
@@ -189,17 +212,17 @@ pub fn open(
             ),
         };
         result.map_err(|e| {
-            err(
+            guarded(err(
                 SmtpStage::Auth,
                 format!("login as {login:?} refused: {}", describe(&e)),
-            )
+            ))
         })?;
         authenticated_as = Some(match &cfg.authzid {
             Some(z) => format!("{login} as {z}"),
             None => login.clone(),
         });
     }
-    Ok((conn, authenticated_as))
+    Ok((conn, authenticated_as, Stages { guard, deadline }))
 }
 
 /// Connects, authenticates, and tries `MAIL FROM:<mail_from>` (then RSET), sending nothing.
@@ -208,7 +231,7 @@ pub fn probe(
     cfg: &config::Smtp,
     mail_from: Option<&str>,
 ) -> Result<Probe, SmtpError> {
-    let (mut conn, authenticated_as) = open(account, cfg)?;
+    let (mut conn, authenticated_as, stages) = open_staged(account, cfg)?;
     let err = SmtpError::maker(account, cfg);
     let mut probe = Probe {
         tls: conn.is_encrypted(),
@@ -222,16 +245,19 @@ pub fn probe(
                 format!("{from:?} is not a valid envelope sender"),
             ));
         }
+        stages.begin("MAIL FROM");
         conn.command(Raw(format!("MAIL FROM:<{from}>")))
             .map_err(|e| {
-                err(
+                stages.explain(err(
                     SmtpStage::MailFrom,
                     format!("the server refuses MAIL FROM:<{from}>: {}", describe(&e)),
-                )
+                ))
             })?;
+        stages.begin("RSET");
         let _ = conn.command(Raw("RSET".into()));
         probe.mail_from = Some(from.to_string());
     }
+    stages.begin("QUIT");
     let _ = conn.quit();
     Ok(probe)
 }
@@ -269,7 +295,20 @@ fn is_tls_failure(e: &lettre::transport::smtp::Error) -> bool {
     e.is_tls()
 }
 
-/// One line for an SMTP error, with the server's code and text where there is one.
+/// One line for an SMTP error, with the server's code and text where there is one; a timeout
+/// says so rather than the OS's EAGAIN text ("Resource temporarily unavailable").
 pub fn describe(e: &lettre::transport::smtp::Error) -> String {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::WouldBlock
+        {
+            return format!(
+                "timed out after {} s without an answer from the server",
+                TIMEOUT.as_secs()
+            );
+        }
+        source = inner.source();
+    }
     crate::mail::sanitize::single_line(&crate::net::error_chain(e))
 }

@@ -31,6 +31,17 @@
 //! After the client's first TLS byte the guard is a plain two-way copy. Either side closing
 //! ends both directions; a relay idle in both directions for [`crate::net::IO_TIMEOUT`] is
 //! closed, so a stuck server cannot keep its threads alive.
+//!
+//! # Stage deadlines
+//!
+//! Every SMTP connection goes through a guard, whatever its `tls` mode: for implicit TLS and
+//! for `tls = "none"` it is a plain two-way copy from the start ([`Mode::Relay`]). That makes it
+//! the one place where each stage of the conversation (connect and greeting, STARTTLS, AUTH,
+//! the mail transaction, QUIT) gets an overall deadline ([`Guard::begin`]): lettre's timeouts
+//! are per read, and a server dripping a byte at a time would hold a send forever. Bytes moved
+//! either way extend the deadline at [`crate::net::MIN_RATE`], so a big message's DATA over a
+//! slow link finishes. Once a stage's deadline passes, both connections are closed and
+//! [`Guard::deadline_passed`] says which stage did not complete in time.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -40,7 +51,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::net::{CONNECT_TIMEOUT, IO_TIMEOUT, Server};
+use crate::net::{CONNECT_TIMEOUT, Deadline, IO_TIMEOUT, Server};
+
+/// How often the relay threads wake to look at the stage deadline.
+const POLL: Duration = Duration::from_millis(200);
+
+/// What the guard does with the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `tls = "starttls"`: follow the plaintext conversation and refuse injected bytes.
+    Starttls,
+    /// Implicit TLS: copy bytes both ways from the start.
+    Relay,
+    /// `tls = "none"`: copy bytes both ways; the server must resolve to loopback only.
+    RelayLoopbackOnly,
+}
 
 /// A server line longer than this before TLS is refused (lettre's own limit is 1000).
 const MAX_PLAIN_LINE: usize = 8192;
@@ -102,6 +127,10 @@ struct State {
     /// The first I/O problem of the relay, with what it was doing.
     error: Option<String>,
     last_activity: Instant,
+    /// The current stage and its deadline.
+    stage: Option<(String, Deadline)>,
+    /// Set when a stage's deadline passed: the stage, the deadline, what it means.
+    deadline_passed: Option<String>,
 }
 
 impl State {
@@ -110,6 +139,22 @@ impl State {
             self.error = Some(message);
         }
         self.phase = Phase::Closed;
+    }
+
+    /// Counts `n` bytes moved (extending the stage's deadline); gives up once it has passed.
+    /// Returns whether the relay goes on.
+    fn tick(&mut self, n: usize) -> bool {
+        let Some((stage, deadline)) = self.stage.as_mut() else {
+            return true;
+        };
+        deadline.moved(n);
+        if deadline.left().is_some() {
+            return true;
+        }
+        let text = deadline.error(stage).to_string();
+        self.deadline_passed = Some(text.clone());
+        self.fail(text);
+        false
     }
 
     fn refuse(&mut self, violation: Violation) {
@@ -204,14 +249,40 @@ impl Guard {
     /// Connects to `server` (with the timeouts of all SMTP connections) and listens on
     /// `127.0.0.1` for the one plaintext connection lettre will make.
     pub fn start(server: &Server) -> io::Result<Guard> {
-        let upstream = crate::net::tcp_connect(server)?;
+        Guard::start_with(
+            server,
+            Mode::Starttls,
+            "connect and greeting",
+            crate::net::DEFAULT_DEADLINE,
+        )
+    }
+
+    /// Connects to `server` as `mode` says, with `deadline` armed for the first stage,
+    /// `stage` (connect and greeting).
+    pub fn start_with(
+        server: &Server,
+        mode: Mode,
+        stage: &str,
+        deadline: Duration,
+    ) -> io::Result<Guard> {
+        let stage = Some((stage.to_string(), Deadline::start(deadline)));
+        let upstream = match mode {
+            Mode::RelayLoopbackOnly => crate::net::tcp_connect_loopback_only(server)?,
+            Mode::Starttls | Mode::Relay => crate::net::tcp_connect(server)?,
+        };
+        // The relay wakes often to look at the stage deadline; idleness is still IO_TIMEOUT.
+        upstream.set_read_timeout(Some(POLL))?;
+        upstream.set_write_timeout(Some(POLL))?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .map_err(|e| io::Error::new(e.kind(), format!("STARTTLS guard: cannot listen: {e}")))?;
+            .map_err(|e| io::Error::new(e.kind(), format!("SMTP relay: cannot listen: {e}")))?;
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                phase: Phase::Plain,
+                phase: match mode {
+                    Mode::Starttls => Phase::Plain,
+                    Mode::Relay | Mode::RelayLoopbackOnly => Phase::Relay,
+                },
                 awaited: VecDeque::from([false]),
                 client_line: Vec::new(),
                 client_line_long: false,
@@ -219,6 +290,8 @@ impl Guard {
                 violation: None,
                 error: None,
                 last_activity: Instant::now(),
+                stage,
+                deadline_passed: None,
             }),
         });
         let relay = Arc::clone(&shared);
@@ -242,13 +315,24 @@ impl Guard {
     pub fn error(&self) -> Option<String> {
         self.shared.lock().error.clone()
     }
+
+    /// Starts a stage of the conversation (e.g. `AUTH`) with its own overall deadline.
+    pub fn begin(&self, stage: &str, deadline: Duration) {
+        self.shared.lock().stage = Some((stage.to_string(), Deadline::start(deadline)));
+    }
+
+    /// Why the guard cut the connection if a stage did not complete within its deadline:
+    /// `AUTH did not complete within 120 s (deadline); …`.
+    pub fn deadline_passed(&self) -> Option<String> {
+        self.shared.lock().deadline_passed.clone()
+    }
 }
 
 fn run(listener: TcpListener, upstream: TcpStream, shared: &Arc<Shared>) {
     let client = match accept_one(&listener) {
         Ok(c) => c,
         Err(e) => {
-            shared.lock().fail(format!("STARTTLS guard: {e}"));
+            shared.lock().fail(format!("SMTP relay: {e}"));
             let _ = upstream.shutdown(Shutdown::Both);
             return;
         }
@@ -259,7 +343,7 @@ fn run(listener: TcpListener, upstream: TcpStream, shared: &Arc<Shared>) {
     let (client2, upstream2) = match clones {
         Ok(c) => c,
         Err(e) => {
-            shared.lock().fail(format!("STARTTLS guard: {e}"));
+            shared.lock().fail(format!("SMTP relay: {e}"));
             close(&client, &upstream);
             return;
         }
@@ -271,7 +355,7 @@ fn run(listener: TcpListener, upstream: TcpStream, shared: &Arc<Shared>) {
     if let Err(e) = spawned {
         shared
             .lock()
-            .fail(format!("STARTTLS guard: cannot start the relay: {e}"));
+            .fail(format!("SMTP relay: cannot start the relay: {e}"));
         close(&client, &upstream);
         return;
     }
@@ -285,8 +369,8 @@ fn accept_one(listener: &TcpListener) -> io::Result<TcpStream> {
         match listener.accept() {
             Ok((stream, _)) => {
                 stream.set_nonblocking(false)?;
-                stream.set_read_timeout(Some(IO_TIMEOUT))?;
-                stream.set_write_timeout(Some(IO_TIMEOUT))?;
+                stream.set_read_timeout(Some(POLL))?;
+                stream.set_write_timeout(Some(POLL))?;
                 stream.set_nodelay(true)?;
                 return Ok(stream);
             }
@@ -311,12 +395,13 @@ fn close(a: &TcpStream, b: &TcpStream) {
 }
 
 /// One read for the relay: `Ok(None)` at the end of the stream or when the relay is over
-/// (closed by the other direction, or idle both ways for [`IO_TIMEOUT`]).
+/// (closed by the other direction, idle both ways for [`IO_TIMEOUT`], or past the stage's
+/// deadline).
 fn read_some(from: &mut &TcpStream, buf: &mut [u8], shared: &Shared, what: &str) -> Option<usize> {
     loop {
         match from.read(buf) {
             Ok(0) => return None,
-            Ok(n) => return Some(n),
+            Ok(n) => return shared.lock().tick(n).then_some(n),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e)
                 if matches!(
@@ -325,12 +410,12 @@ fn read_some(from: &mut &TcpStream, buf: &mut [u8], shared: &Shared, what: &str)
                 ) =>
             {
                 let mut st = shared.lock();
-                if st.phase == Phase::Closed {
+                if st.phase == Phase::Closed || !st.tick(0) {
                     return None;
                 }
                 if st.last_activity.elapsed() >= IO_TIMEOUT {
                     st.fail(format!(
-                        "STARTTLS guard: no data either way for {}s",
+                        "SMTP relay: timed out after {} s with no data either way",
                         IO_TIMEOUT.as_secs()
                     ));
                     return None;
@@ -340,7 +425,7 @@ fn read_some(from: &mut &TcpStream, buf: &mut [u8], shared: &Shared, what: &str)
                 let mut st = shared.lock();
                 // After the other direction closed, a failed read is just the shutdown.
                 if st.phase != Phase::Closed {
-                    st.fail(format!("STARTTLS guard: reading from {what}: {e}"));
+                    st.fail(format!("SMTP relay: reading from {what}: {e}"));
                 }
                 return None;
             }
@@ -348,17 +433,54 @@ fn read_some(from: &mut &TcpStream, buf: &mut [u8], shared: &Shared, what: &str)
     }
 }
 
-fn write_all(to: &mut &TcpStream, data: &[u8], shared: &Shared, what: &str) -> bool {
-    match to.write_all(data) {
-        Ok(()) => true,
-        Err(e) => {
-            let mut st = shared.lock();
-            if st.phase != Phase::Closed {
-                st.fail(format!("STARTTLS guard: writing to {what}: {e}"));
+/// Writes all of `data`, waking every [`POLL`] to look at the stage deadline: a peer that
+/// reads a byte at a time cannot hold the relay either.
+fn write_all(to: &mut &TcpStream, mut data: &[u8], shared: &Shared, what: &str) -> bool {
+    let mut stalled_since = Instant::now();
+    while !data.is_empty() {
+        match to.write(data) {
+            Ok(0) => {
+                shared
+                    .lock()
+                    .fail(format!("SMTP relay: writing to {what}: connection closed"));
+                return false;
             }
-            false
+            Ok(n) => {
+                data = &data[n..];
+                stalled_since = Instant::now();
+                if !shared.lock().tick(n) {
+                    return false;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                let mut st = shared.lock();
+                if st.phase == Phase::Closed || !st.tick(0) {
+                    return false;
+                }
+                if stalled_since.elapsed() >= IO_TIMEOUT {
+                    st.fail(format!(
+                        "SMTP relay: writing to {what}: timed out after {} s",
+                        IO_TIMEOUT.as_secs()
+                    ));
+                    return false;
+                }
+            }
+            Err(e) => {
+                let mut st = shared.lock();
+                if st.phase != Phase::Closed {
+                    st.fail(format!("SMTP relay: writing to {what}: {e}"));
+                }
+                return false;
+            }
         }
     }
+    true
 }
 
 fn client_to_server(client: &TcpStream, server: &TcpStream, shared: &Shared) {
@@ -442,6 +564,8 @@ mod tests {
             violation: None,
             error: None,
             last_activity: Instant::now(),
+            stage: None,
+            deadline_passed: None,
         }
     }
 

@@ -15,7 +15,7 @@ use lettre::transport::smtp::client::SmtpConnection;
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParameter};
 
-use super::probe::{describe, open};
+use super::probe::{describe, open_staged};
 use super::{SmtpError, SmtpStage};
 use crate::config;
 use crate::mail::compose::Outgoing;
@@ -78,11 +78,13 @@ pub fn submit_marked(
     }
     let envelope = Envelope::new(Some(from), to)
         .map_err(|e| SubmitError::Permanent(err(SmtpStage::Setup, e.to_string())))?;
-    let (mut conn, _) = open(account, cfg).map_err(|e| match e.stage {
+    let (mut conn, _, stages) = open_staged(account, cfg).map_err(|e| match e.stage {
         // A refused login is a 5xx that retrying will not fix; everything else may pass.
         SmtpStage::Auth | SmtpStage::Setup => SubmitError::Permanent(e),
         _ => SubmitError::Temporary(e),
     })?;
+    // One stage for the transaction: its deadline grows with the message's bytes.
+    stages.begin("MAIL FROM/RCPT TO/DATA");
     let envelope_result = start_data(&mut conn, &envelope, &message.raw);
     if let Err(e) = envelope_result {
         conn.abort();
@@ -92,7 +94,9 @@ pub fn submit_marked(
                 SmtpStage::MailFrom,
                 format!("the server refused the message: {}", describe(&e)),
             )),
-            Start::Smtp(e) => SubmitError::Temporary(err(SmtpStage::Connect, describe(&e))),
+            Start::Smtp(e) => {
+                SubmitError::Temporary(stages.explain(err(SmtpStage::Connect, describe(&e))))
+            }
         });
     }
     let mut gate = DotGate {
@@ -118,6 +122,7 @@ pub fn submit_marked(
     };
     match result {
         Ok(response) => {
+            stages.begin("QUIT");
             let _ = conn.quit();
             Ok(crate::mail::sanitize::single_line(
                 &response.message().collect::<Vec<_>>().join(" "),
@@ -133,15 +138,15 @@ pub fn submit_marked(
             } else if e.is_transient() || !gate.reached {
                 // A 4xx reply, or the connection failed before the message was complete: the
                 // server has no message to deliver.
-                SubmitError::Temporary(err(SmtpStage::Connect, describe(&e)))
+                SubmitError::Temporary(stages.explain(err(SmtpStage::Connect, describe(&e))))
             } else {
-                SubmitError::Uncertain(err(
+                SubmitError::Uncertain(stages.explain(err(
                     SmtpStage::Connect,
                     format!(
                         "no reply after the end of the message data: {}",
                         describe(&e)
                     ),
-                ))
+                )))
             })
         }
     }

@@ -1,0 +1,178 @@
+//! Tolerating a hostile LIST answer: untagged `LIST`/`LSUB` lines that do not parse are taken
+//! out of the byte stream (and noted) before the imap crate sees them.
+//!
+//! The crate ends a whole command at the first line it cannot parse (and files that under
+//! BYE), losing every good entry after it and leaving the rest of the answer unread. Where a
+//! caller can do with the good entries (`mailroom access`), it switches this filter on around
+//! the LIST and reports what was skipped. Off, bytes pass through untouched.
+
+use std::collections::VecDeque;
+
+/// A line longer than this is passed through unexamined (the read budget still bounds it).
+const MAX_LINE: usize = 64 * 1024;
+/// At most this many skipped lines are kept for the report.
+const MAX_NOTED: usize = 20;
+
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    on: bool,
+    /// The incomplete line being collected.
+    line: Vec<u8>,
+    /// Bytes ready for the reader.
+    out: VecDeque<u8>,
+    /// Bytes of a literal still to pass through as they are.
+    literal: u64,
+    /// The current line continues one that carried a literal: passed through unexamined.
+    continued: bool,
+    skipped: Vec<String>,
+}
+
+impl ListFilter {
+    pub fn set(&mut self, on: bool) {
+        self.on = on;
+        if !on {
+            // What was held back for examination goes out as it is.
+            self.out.extend(self.line.drain(..));
+        }
+    }
+
+    /// Whether reads must go through [`ListFilter::feed`] / [`ListFilter::take`].
+    pub fn active(&self) -> bool {
+        self.on || !self.out.is_empty() || !self.line.is_empty()
+    }
+
+    /// The skipped lines noted since the last call (terminal-safe, one line each).
+    pub fn take_skipped(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.skipped)
+    }
+
+    /// Takes bytes read from the server; `input` empty means the server closed the stream.
+    pub fn feed(&mut self, input: &[u8]) {
+        if !self.on || input.is_empty() {
+            self.out.extend(self.line.drain(..));
+            self.out.extend(input);
+            return;
+        }
+        let mut rest = input;
+        while !rest.is_empty() {
+            if self.literal > 0 {
+                let take = rest
+                    .len()
+                    .min(usize::try_from(self.literal).unwrap_or(usize::MAX));
+                self.out.extend(&rest[..take]);
+                self.literal -= take as u64;
+                rest = &rest[take..];
+                continue;
+            }
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    self.line.extend_from_slice(&rest[..=end]);
+                    rest = &rest[end + 1..];
+                    self.line_done();
+                }
+                None => {
+                    self.line.extend_from_slice(rest);
+                    rest = &[];
+                    if self.line.len() > MAX_LINE {
+                        self.out.extend(self.line.drain(..));
+                        self.continued = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies ready bytes into `buf`; returns how many.
+    pub fn take(&mut self, buf: &mut [u8]) -> usize {
+        let n = buf.len().min(self.out.len());
+        for (slot, b) in buf.iter_mut().zip(self.out.drain(..n)) {
+            *slot = b;
+        }
+        n
+    }
+
+    fn line_done(&mut self) {
+        let line = std::mem::take(&mut self.line);
+        if let Some(n) = literal_length(&line) {
+            self.literal = n;
+            self.continued = true;
+            self.out.extend(line);
+            return;
+        }
+        if std::mem::take(&mut self.continued) || !is_list_line(&line) {
+            self.out.extend(line);
+            return;
+        }
+        match imap_proto::parser::parse_response(&line) {
+            Ok(([], _)) => self.out.extend(line),
+            _ => {
+                if self.skipped.len() < MAX_NOTED {
+                    let text = String::from_utf8_lossy(&line);
+                    let text = crate::mail::sanitize::single_line(text.trim_end());
+                    self.skipped.push(text.chars().take(200).collect());
+                }
+            }
+        }
+    }
+}
+
+fn is_list_line(line: &[u8]) -> bool {
+    let head = &line[..line.len().min(7)];
+    head.eq_ignore_ascii_case(b"* LIST ") || head.eq_ignore_ascii_case(b"* LSUB ")
+}
+
+/// `N` when the line ends with a literal announcement `{N}` or `{N+}`.
+fn literal_length(line: &[u8]) -> Option<u64> {
+    let line = line.strip_suffix(b"\n")?;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = line.strip_suffix(b"}")?;
+    let line = line.strip_suffix(b"+").unwrap_or(line);
+    let open = line.iter().rposition(|&b| b == b'{')?;
+    std::str::from_utf8(&line[open + 1..]).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(filter: &mut ListFilter, input: &[u8], chunk: usize) -> Vec<u8> {
+        for part in input.chunks(chunk) {
+            filter.feed(part);
+        }
+        let mut out = vec![0u8; input.len() + 1];
+        let n = filter.take(&mut out);
+        out.truncate(n);
+        out
+    }
+
+    #[test]
+    fn a_bad_list_line_is_dropped_and_noted_the_rest_passes() {
+        let input: &[u8] = b"* LIST (\\HasNoChildren) \"/\" good1\r\n* LIST (\\Bad)) \"/\r\n* LIST () \"/\" {5}\r\nlit\r\n\r\n* 3 EXISTS\r\na2 OK done\r\n";
+        for chunk in [1, 3, 1000] {
+            let mut f = ListFilter::default();
+            f.set(true);
+            let out = run(&mut f, input, chunk);
+            assert_eq!(
+                out,
+                b"* LIST (\\HasNoChildren) \"/\" good1\r\n* LIST () \"/\" {5}\r\nlit\r\n\r\n* 3 EXISTS\r\na2 OK done\r\n"
+            );
+            assert_eq!(f.take_skipped(), vec!["* LIST (\\Bad)) \"/".to_string()]);
+        }
+    }
+
+    #[test]
+    fn off_passes_everything() {
+        let mut f = ListFilter::default();
+        let input = b"* LIST ((( \r\n";
+        assert!(!f.active());
+        assert_eq!(run(&mut f, input, 2), input);
+        // Switching off mid-line releases what was held back.
+        f.set(true);
+        f.feed(b"* LIST (");
+        f.set(false);
+        let mut buf = [0u8; 16];
+        let n = f.take(&mut buf);
+        assert_eq!(&buf[..n], b"* LIST (");
+        assert!(!f.active());
+    }
+}
