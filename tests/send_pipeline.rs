@@ -384,9 +384,11 @@ fn killed_during_submission_then_restarted_delivers_exactly_once() {
     let env = Env::new();
     // A server that answers DATA with 354 and then reads nothing: the client is left blocked
     // mid-data, the message incomplete. (The data must outgrow the socket buffers, or the
-    // client would write it all, final dot included, and the delivery would be uncertain.)
+    // client would write it all, final dot included, and the delivery would be uncertain:
+    // between lettre and the server sit lettre's send buffer, the loopback relay that enforces
+    // the deadlines, and the receive buffer, which Linux may grow to 32 MiB.)
     let big = env.dir.path().join("big.bin");
-    std::fs::write(&big, vec![b'x'; 5_000_000]).unwrap();
+    std::fs::write(&big, vec![b'x'; 24_000_000]).unwrap();
     let (stall_port, seen) =
         support::fake_smtp::fake_smtp(support::fake_smtp::AfterDot::StallAtData);
     let via_stall = env.config(&tb, "alice", "as", stall_port);
