@@ -318,8 +318,14 @@ pub struct Imap {
     pub deadline: Option<u64>,
 }
 
+/// Default of `max_part_bytes` (`[account.imap]`): parts larger than this (on the wire) are not
+/// downloaded when a message is opened, and a message up to this size is fetched whole.
+pub const DEFAULT_MAX_PART_BYTES: u64 = 4 * 1024 * 1024;
+/// What `max_part_bytes` may be: enough for any text, at most one IMAP read budget (64 MiB).
+pub const MAX_PART_BYTES_RANGE: (u64, u64) = (64 * 1024, 64 * 1024 * 1024);
+
 fn default_max_part_bytes() -> u64 {
-    crate::imap::parts::DEFAULT_MAX_PART_BYTES
+    DEFAULT_MAX_PART_BYTES
 }
 
 /// `team_state` of `[account.imap]`: keep team state in IMAP keywords, or in folders beside the

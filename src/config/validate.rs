@@ -320,14 +320,14 @@ fn validate_account(config: &Config, a: &Account, r: &mut Report) {
         _ => {}
     }
     if let Some(imap) = &a.imap {
-        let (low, high) = crate::imap::parts::MAX_PART_BYTES_RANGE;
+        let (low, high) = super::model::MAX_PART_BYTES_RANGE;
         if !(low..=high).contains(&imap.max_part_bytes) {
             err(
                 "imap.max_part_bytes",
                 format!(
                     "{} is outside {low}..={high} (64 KiB to 64 MiB; default {})",
                     imap.max_part_bytes,
-                    crate::imap::parts::DEFAULT_MAX_PART_BYTES
+                    super::model::DEFAULT_MAX_PART_BYTES
                 ),
             );
         }

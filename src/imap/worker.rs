@@ -961,20 +961,7 @@ fn still_there(conn: &mut ImapConn) -> Result<(), String> {
     let answered = conn.session.noop();
     // The commands that follow get the account's own deadline again.
     conn.budget.grant(DEFAULT_READ_BUDGET);
-    answered.map_err(|e| match &e {
-        imap::Error::Io(io)
-            if matches!(
-                io.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ) =>
-        {
-            format!(
-                "no answer to NOOP within {} s: the connection is dead",
-                ANSWER_DEADLINE.as_secs()
-            )
-        }
-        _ => format!("NOOP: {}", describe(&e)),
-    })
+    answered.map_err(|e| super::idle::unanswered("NOOP", &e))
 }
 
 /// Whether the session still answers (after an error whose kind was lost in a message).
