@@ -121,8 +121,17 @@ fn mail(i: usize, to: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-#[test]
-fn a_frozen_path_turns_the_column_offline_and_it_recovers_when_thawed() {
+/// The support column over a fault proxy, online with one message.
+struct Proxied {
+    tb: Testbed,
+    proxy: FaultProxy,
+    worker: AccountWorker,
+    rx: Receiver<WorkerEvent>,
+    col: Column,
+    _dir: tempfile::TempDir,
+}
+
+fn proxied_support_column() -> Proxied {
     let tb = Testbed::start();
     tb.deliver("support@example.test", &mail(0, "support@example.test"));
     let proxy = FaultProxy::start(tb.imaps_port);
@@ -139,6 +148,26 @@ fn a_frozen_path_turns_the_column_offline_and_it_recovers_when_thawed() {
         "never online: {:?}",
         col.states
     );
+    Proxied {
+        tb,
+        proxy,
+        worker,
+        rx,
+        col,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn a_frozen_path_turns_the_column_offline_and_it_recovers_when_thawed() {
+    let Proxied {
+        tb,
+        proxy,
+        worker,
+        rx,
+        mut col,
+        _dir,
+    } = proxied_support_column();
 
     // The path goes silent: no reset, no byte. Mail arriving meanwhile cannot be seen, and the
     // column must stop saying "online" within 90 s.
@@ -275,18 +304,14 @@ fn a_dovecot_restart_during_a_claim_leaves_every_column_online() {
 /// took the loss for one more refresh, so new mail never showed until the 5-minute resync).
 #[test]
 fn an_idle_session_lost_behind_a_queued_refresh_is_reconnected() {
-    let tb = Testbed::start();
-    tb.deliver("support@example.test", &mail(0, "support@example.test"));
-    let proxy = FaultProxy::start(tb.imaps_port);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (worker, rx) = spawn(
-        "support",
-        imap_config(&tb, proxy.port(), "shared/support/INBOX"),
-        dir.path(),
-    );
-    let mut col = Column::default();
-    assert!(col.follow(&rx, Duration::from_secs(15), |c| c.online()
-        && c.rows.len() == 1));
+    let Proxied {
+        tb,
+        proxy,
+        worker,
+        rx,
+        mut col,
+        _dir,
+    } = proxied_support_column();
     // Connection 0 is the worker's own, 1 the IDLE watcher's.
     assert_eq!(proxy.accepted(), 2);
     // Keep the worker busy in a sync (its path stalls), queue a refresh, then lose the watcher.
