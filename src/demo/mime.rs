@@ -187,20 +187,6 @@ pub(crate) fn utc_minute(secs: i64) -> String {
     format!("{y:04}{m:02}{d:02}{:02}{:02}", tod / 3600, tod % 3600 / 60)
 }
 
-/// `> `-quoted text for a reply.
-pub(crate) fn quote(text: &str) -> String {
-    text.lines()
-        .map(|l| {
-            if l.is_empty() {
-                ">".to_string()
-            } else {
-                format!("> {l}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,6 +56,12 @@ pub enum DemoError {
         .0.display()
     )]
     NotEmpty(PathBuf),
+    #[error("the demo mail data ({file}, line {line}): {reason}")]
+    Data {
+        file: &'static str,
+        line: usize,
+        reason: &'static str,
+    },
     #[error("seeding the demo mailboxes: {0}")]
     Backend(#[from] BackendError),
 }
@@ -118,7 +124,7 @@ pub fn build_workspace_at(dir: &Path, reset: bool, now: i64) -> Result<DemoWorks
         backend.set_durable(false);
         backend.create_mailbox("Sent")?;
         let (mut inbox, mut sent) = (0, 0);
-        for seed in corpus::account_seeds(spec, now) {
+        for seed in corpus::account_seeds(spec, now)? {
             backend.append(
                 seed.mailbox,
                 &seed.raw,
