@@ -31,9 +31,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, List, ListItem, ListState, Paragraph};
 
-use mailroom::backend::{Address, Flags, Summary};
 use mailroom::imap::sync::MailboxState;
 use mailroom::imap::worker::ConnState;
+use mailroom::message::{Address, Flags, Summary};
 use mailroom::net::Server;
 use mailroom::store::cache::{CachedMailbox, HeaderCache};
 use mailroom::ui::app::{App, update};

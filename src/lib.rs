@@ -12,6 +12,7 @@ pub mod demo;
 pub mod imap;
 pub mod insight;
 pub mod mail;
+pub mod message;
 pub mod net;
 pub mod policy;
 pub mod smtp;

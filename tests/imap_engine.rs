@@ -6,10 +6,11 @@ mod support;
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
-use mailroom::backend::{FlagChange, Flags, StoreOutcome};
+use mailroom::backend::{FlagChange, StoreOutcome};
 use mailroom::config::{Imap, Secret};
 use mailroom::imap::connect::{ImapConn, Target, open_session};
 use mailroom::imap::sync::{MailboxState, SyncEvent, sync};
+use mailroom::message::Flags;
 use mailroom::net::Server;
 use mailroom::store::cache::HeaderCache;
 use support::testbed::Testbed;
@@ -57,7 +58,7 @@ fn run_sync(conn: &mut ImapConn, cfg: &Imap, state: &mut MailboxState) -> Vec<Sy
     events
 }
 
-fn uids_of(rows: &[mailroom::backend::Summary]) -> Vec<u32> {
+fn uids_of(rows: &[mailroom::message::Summary]) -> Vec<u32> {
     rows.iter().map(|r| r.uid).collect()
 }
 

@@ -7,7 +7,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
-use mailroom::backend::{Flags, Summary};
+use mailroom::message::{Flags, Summary};
 use mailroom::ui::app::{App, Body, LoadState, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event};

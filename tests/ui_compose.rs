@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyCode;
 
-use mailroom::backend::Summary;
+use mailroom::message::Summary;
 use mailroom::smtp::pipeline::Outcome;
 use mailroom::store::drafts::Draft;
 use mailroom::ui::app::{App, update};

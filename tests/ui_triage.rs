@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use crossterm::event::KeyCode;
 
-use mailroom::backend::{FlagChange, Summary};
+use mailroom::backend::FlagChange;
 use mailroom::config;
 use mailroom::imap::sync::FlagUpdate;
+use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
 use mailroom::triage::act::{ActError, Applied, MappingKind};
 use mailroom::triage::state::{Action, TeamState, parse_minute};

@@ -5,9 +5,10 @@ use std::io::Write;
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use crate::backend::{Address, Backend, BackendError, Summary};
+use crate::backend::{Backend, BackendError};
 use crate::config::{Account, Config};
 use crate::mail::{date, sanitize};
+use crate::message::{Address, Summary};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {

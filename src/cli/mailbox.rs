@@ -2,10 +2,10 @@
 //! accounts (the same engine the TUI uses), the Maildir itself for local accounts.
 
 use super::list::ListError;
-use crate::backend::Summary;
 use crate::config::Account;
 use crate::imap::connect::{Target, credential, open_session_with};
 use crate::imap::sync::{MailboxState, SyncEvent, sync_with};
+use crate::message::Summary;
 use crate::net::Server;
 use crate::store::cache::HeaderCache;
 

@@ -8,12 +8,13 @@ use serde::Serialize;
 
 use super::list::{ListError, find_account};
 use crate::backend::maildir::MaildirBackend;
-use crate::backend::{Backend, BackendError, Summary};
+use crate::backend::{Backend, BackendError};
 use crate::config::{Account, Agent, Config};
 use crate::imap::connect::{ImapConn, Target, open_session};
 use crate::imap::notes::{self, NotesError};
 use crate::mail::note::{self, MAX_TEXT_BYTES, Note, NoteError};
 use crate::mail::{date, parse, sanitize};
+use crate::message::Summary;
 use crate::net::Server;
 
 #[derive(Debug, thiserror::Error)]

@@ -153,7 +153,7 @@ fn prepare(
                     identity::identity(account, &config.agent, from).map_err(SendError::Refused)?
                 }
                 None => {
-                    let emails = |v: &[crate::backend::Address]| {
+                    let emails = |v: &[crate::message::Address]| {
                         v.iter().map(|a| a.email.clone()).collect::<Vec<_>>()
                     };
                     let r = identity::for_reply(

@@ -4,12 +4,12 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::list::{ListError, find_account};
-use crate::backend::Address;
 use crate::config::Config;
 use crate::imap::actions::ActionError;
 use crate::imap::connect::{Target, open_session};
 use crate::imap::sync::MailboxState;
 use crate::mail::{attachments, date, parse, sanitize};
+use crate::message::Address;
 use crate::net::Server;
 use crate::store::bodies::BodyCache;
 

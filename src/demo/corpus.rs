@@ -5,8 +5,8 @@
 //! with `now`, so a fresh demo always looks recent.
 
 use super::mime;
-use crate::backend::Flags;
 use crate::mail::encoding;
+use crate::message::Flags;
 
 /// One message to append.
 pub(crate) struct Seed {

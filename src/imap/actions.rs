@@ -3,7 +3,8 @@
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use super::summary::split_flags;
-use crate::backend::{FlagChange, Flags, StoreOutcome, is_valid_keyword};
+use crate::backend::{FlagChange, StoreOutcome, is_valid_keyword};
+use crate::message::Flags;
 
 /// Why an action failed, before or on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,10 +5,9 @@ use imap::types::Flag;
 
 use super::connect::{ImapConn, Target, describe, open_session};
 use super::{quote_mailbox, utf7};
-use crate::backend::{
-    Backend, BackendError, FlagChange, Flags, MailboxStatus, StoreOutcome, Summary,
-};
+use crate::backend::{Backend, BackendError, FlagChange, MailboxStatus, StoreOutcome};
 use crate::config;
+use crate::message::{Flags, Summary};
 use crate::policy::rights::Rights;
 
 /// The largest message read whole in one command; `fetch` reads by structure (`imap::parts`)

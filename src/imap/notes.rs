@@ -13,10 +13,10 @@ use imap::types::Flag;
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use super::{quote_mailbox, utf7};
-use crate::backend::Summary;
 use crate::config::Account;
 use crate::mail::note::{self, MAX_NOTE_BYTES, MAX_NOTES, Note, NoteError};
 use crate::mail::sanitize::single_line;
+use crate::message::Summary;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotesError {

@@ -13,7 +13,8 @@ use imap::types::UnsolicitedResponse;
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use super::{ErrorKind, ImapError, quote_mailbox, summary, utf7};
-use crate::backend::{Flags, MailboxStatus, Summary};
+use crate::backend::MailboxStatus;
+use crate::message::{Flags, Summary};
 use crate::net::Server;
 use crate::store::cache::{CacheKey, CachedMailbox, HeaderCache};
 

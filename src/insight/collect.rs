@@ -18,11 +18,12 @@ use std::collections::HashSet;
 use super::stats::{
     self, BusinessHours, CustomerMessage, MailboxInput, Report, SentMessage, Settings,
 };
-use crate::backend::{Backend, BackendError, Flags};
+use crate::backend::{Backend, BackendError};
 use crate::config::{self, Account, Config};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
 use crate::imap::{ImapError, quote_mailbox, utf7};
 use crate::mail::sanitize::single_line;
+use crate::message::Flags;
 use crate::store::audit::{AuditLog, Record};
 
 /// Messages per `UID FETCH`.

@@ -13,8 +13,8 @@ use std::time::SystemTime;
 
 use super::compose::{self, ComposeError, Draft};
 use super::parse;
-use crate::backend::{Address, Summary};
 use crate::config::{Account, Agent};
+use crate::message::{Address, Summary};
 use crate::policy::identity::SendIdentity;
 
 /// The subject prefix of a note.

@@ -12,8 +12,8 @@ use std::borrow::Cow;
 
 use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
 
-use crate::backend::{Address, Flags, Summary};
 use crate::mail::msgid;
+use crate::message::{Address, Flags, Summary};
 
 /// At most this many addresses are kept per header (From, To, Cc, …).
 pub const MAX_ADDRESSES: usize = 1000;

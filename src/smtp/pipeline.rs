@@ -11,9 +11,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::backend::{Backend, FlagChange, Flags};
+use crate::backend::{Backend, FlagChange};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
 use crate::mail::compose::{Outgoing, sent_copy};
+use crate::message::Flags;
 use crate::policy::identity::SendIdentity;
 use crate::smtp::verify::{self, Verified};
 use crate::store::audit::{AuditLog, Record};

@@ -24,11 +24,12 @@
 
 use super::act::{ActError, Applied, MappingKind, MovedTo, Selected};
 use super::state::{Action, TeamState, TriageError};
-use crate::backend::{FlagChange, Flags, StoreOutcome};
+use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::{TeamStateSetting, is_valid_agent_id};
 use crate::imap::actions;
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use crate::imap::{quote_mailbox, utf7};
+use crate::message::Flags;
 use crate::policy::rights::Rights;
 
 pub const ASSIGNED: &str = "Assigned";

@@ -507,7 +507,7 @@ pub struct Compose {
     pub references: Vec<String>,
     pub reply_uid: Option<u32>,
     /// The message answered or forwarded (for the attribution line).
-    pub original: Option<crate::backend::Summary>,
+    pub original: Option<crate::message::Summary>,
     /// The message whose text is awaited for the quote.
     pub awaiting: Option<u32>,
     pub attachments: Vec<PathBuf>,

@@ -16,9 +16,9 @@ use super::prompt::Prompt;
 use super::stats::StatsScreen;
 use super::triage::View;
 use super::wrap::{self, wrap};
-use crate::backend::Summary;
 use crate::cli::list::{fit, sender_label};
 use crate::mail::{date, sanitize};
+use crate::message::Summary;
 
 /// Cells for the age field ("45s", "12m", "3h", "5d", "7w", or a year).
 const AGE_WIDTH: usize = 4;

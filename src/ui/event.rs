@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use crossterm::event::KeyEvent;
 
-use crate::backend::{FlagChange, Summary};
+use crate::backend::FlagChange;
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
 use crate::insight::stats::Report;
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::compose::Outgoing;
 use crate::mail::note::Note;
+use crate::message::Summary;
 use crate::policy::identity::SendIdentity;
 use crate::policy::rights::Rights;
 use crate::smtp::pipeline::Outcome;

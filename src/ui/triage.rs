@@ -2,9 +2,9 @@
 //! shows, and the counts in the column header. Pure: the state comes from the keywords
 //! (`triage::state`) and the clock, so a teammate's change re-sorts the rows by itself.
 
-use crate::backend::Summary;
 use crate::config::is_valid_agent_id;
 use crate::mail::{date, sanitize};
+use crate::message::Summary;
 use crate::triage::state::{ASSIGNED, DONE, PENDING, SNOOZED, TeamState, parse_minute, suffix};
 
 /// What a column shows. Every view but `all` hides a message snoozed until later.
