@@ -9,6 +9,7 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod engine;
 pub mod imap;
 pub mod insight;
 pub mod mail;

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use crate::backend::{Backend, BackendError};
+use crate::backend::BackendError;
 use crate::config::{Account, Config};
 use crate::mail::{date, sanitize};
 use crate::message::{Address, Summary};
@@ -18,6 +18,8 @@ pub enum ListError {
     Backend(#[from] BackendError),
     #[error(transparent)]
     Imap(#[from] crate::imap::ImapError),
+    #[error(transparent)]
+    Open(#[from] crate::engine::OpenError),
     #[error("header cache: {0}")]
     Cache(String),
     #[error("cannot write the output: {0}")]
@@ -78,23 +80,6 @@ impl Row {
             size: s.size,
         }
     }
-}
-
-/// Opens the backend an account is configured with.
-pub fn open_backend(account: &Account) -> Result<(Box<dyn Backend>, String), ListError> {
-    if let Some(imap) = &account.imap {
-        let b = crate::imap::backend::ImapBackend::connect(&account.name, imap)?;
-        return Ok((Box::new(b), imap.mailbox.clone()));
-    }
-    if let Some(m) = &account.maildir {
-        let b = crate::backend::maildir::MaildirBackend::open(&account.name, &m.path)?;
-        return Ok((Box::new(b), m.mailbox.clone()));
-    }
-    // Validation guarantees one of the two; say so rather than panic.
-    Err(ListError::NoAccount(
-        account.name.clone(),
-        "(account has no mailbox configured)".into(),
-    ))
 }
 
 pub fn find_account<'a>(config: &'a Config, name: &str) -> Result<&'a Account, ListError> {

@@ -92,7 +92,7 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
             state.into_rows()
         }
         None => {
-            let (mut backend, mailbox) = super::list::open_backend(account)?;
+            let (mut backend, mailbox) = crate::engine::open_backend(account)?;
             backend.status(&mailbox)?;
             let mut all = Vec::new();
             backend.summaries(&mailbox, 1, &mut |batch| all.extend(batch))?;

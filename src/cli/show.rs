@@ -114,7 +114,7 @@ fn open_remote<'a>(
 pub fn fetch_raw(config: &Config, account: &str, uid: u32) -> Result<Vec<u8>, ListError> {
     let account = find_account(config, account)?;
     let Some(imap) = &account.imap else {
-        let (mut backend, mailbox) = super::list::open_backend(account)?;
+        let (mut backend, mailbox) = crate::engine::open_backend(account)?;
         return Ok(backend.fetch(&mailbox, uid)?);
     };
     let mut remote = open_remote(account, imap)?;

@@ -175,7 +175,7 @@ fn maildir_apply(
     me: &str,
 ) -> Result<Applied, ActError> {
     let (mut b, mailbox) =
-        super::list::open_backend(account).map_err(|e| ActError::Server(e.to_string()))?;
+        crate::engine::open_backend(account).map_err(|e| ActError::Server(e.to_string()))?;
     let applied = local::apply_backend(b.as_mut(), &mailbox, uid, action, me)?;
     local::archive_local(
         b.as_mut(),

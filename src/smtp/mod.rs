@@ -1,6 +1,5 @@
 //! SMTP: secure submission connections; for now the probe `mailroom check` runs.
 
-pub mod pipeline;
 pub mod probe;
 pub mod starttls_guard;
 pub mod submit;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use crate::backend::FlagChange;
+use crate::engine::pipeline::Outcome;
 use crate::imap::sync::FlagUpdate;
 use crate::imap::worker::ConnState;
 use crate::insight::stats::Report;
@@ -17,7 +18,6 @@ use crate::mail::note::Note;
 use crate::message::Summary;
 use crate::policy::identity::SendIdentity;
 use crate::policy::rights::Rights;
-use crate::smtp::pipeline::Outcome;
 use crate::store::drafts;
 use crate::triage::act::{ActError, Applied};
 use crate::triage::folders::Detected;

@@ -290,8 +290,8 @@ fn send(
     outgoing: &crate::mail::compose::Outgoing,
     reply_uid: Option<u32>,
     draft_id: &str,
-) -> Result<crate::smtp::pipeline::Outcome, String> {
-    use crate::smtp::pipeline::{self, Outcome};
+) -> Result<crate::engine::pipeline::Outcome, String> {
+    use crate::engine::pipeline::{self, Outcome};
     let config = config.ok_or("no configuration")?;
     let account = config
         .accounts

@@ -153,7 +153,7 @@ fn inbox(account: &Account) -> Option<&str> {
 }
 
 fn backend(account: &Account) -> Result<Box<dyn Backend>, String> {
-    crate::cli::list::open_backend(account)
+    super::open_backend(account)
         .map(|(b, _)| b)
         .map_err(|e| e.to_string())
 }
