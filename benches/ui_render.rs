@@ -620,8 +620,8 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
             .iter()
             .rev()
             .find(|r| {
-                mailroom::ui::triage::RowState::of(r, Some("alice"), now)
-                    .shown_in(mailroom::ui::triage::View::Open)
+                mailroom::triage::view::RowState::of(r, Some("alice"), now)
+                    .shown_in(mailroom::config::View::Open)
             })
             .map(|r| r.subject.clone())
             .unwrap_or_default();

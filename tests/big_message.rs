@@ -201,7 +201,7 @@ fn the_worker_reads_the_big_message_and_stays_online() {
     };
     assert_eq!(a.name.as_deref(), Some("report.pdf"));
     assert!(a.unfetched.is_some());
-    assert_eq!(mailroom::ui::app::human_size(a.size), "50 MB");
+    assert_eq!(mailroom::mail::display::human_size(a.size), "50 MB");
     // No reconnect, before or after the answer.
     let quiet = Instant::now() + Duration::from_secs(3);
     while Instant::now() < quiet {
@@ -376,7 +376,8 @@ fn the_reader_saves_a_part_it_did_not_download_by_streaming_it() {
     let opened = mailroom::ui::worker::opened(raw.clone()).unwrap();
     assert!(opened.text.contains(TEXT), "{}", opened.text);
     assert!(
-        mailroom::ui::app::attachment_label(&opened.attachments[0]).contains("not downloaded"),
+        mailroom::mail::display::attachment_label(&opened.attachments[0])
+            .contains("not downloaded"),
         "{:?}",
         opened.attachments
     );

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::insight::access::{self, AccountAccess};
 use crate::mail::sanitize::single_line;
 
-use super::list::fit;
+use crate::mail::display::fit;
 
 const WIDTH: usize = 100;
 

@@ -3,10 +3,10 @@
 use std::io::Write;
 
 use serde::Serialize;
-use unicode_width::UnicodeWidthStr;
 
 use crate::backend::BackendError;
 use crate::config::{Account, Config};
+use crate::mail::display::{fit, sender_label};
 use crate::mail::{date, sanitize};
 use crate::message::{Address, Summary};
 
@@ -128,31 +128,6 @@ pub fn run(
     Ok(())
 }
 
-/// Pads or cuts `s` to exactly `width` terminal cells.
-pub fn fit(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    if s.width() <= width {
-        out.push_str(s);
-    } else if width > 0 {
-        // Cut to leave one cell for the ellipsis.
-        let mut w = 0;
-        for c in s.chars() {
-            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if w + cw > width - 1 {
-                break;
-            }
-            out.push(c);
-            w += cw;
-        }
-        out.push('…');
-    }
-    let w = out.width();
-    if w < width {
-        out.extend(std::iter::repeat_n(' ', width - w));
-    }
-    out
-}
-
 /// Short flag marks: N new (unseen), A answered, F flagged, D draft, @ attachment.
 fn marks(s: &Summary) -> String {
     let mut m = String::new();
@@ -161,30 +136,6 @@ fn marks(s: &Summary) -> String {
     m.push(if s.flags.flagged { 'F' } else { ' ' });
     m.push(if s.has_attachment { '@' } else { ' ' });
     m
-}
-
-/// Who a row is from: "Name" or "agent via support@" when Sender differs from From.
-pub fn sender_label(s: &Summary) -> String {
-    let from = s.from.first();
-    let from_label = from
-        .map(|a| {
-            a.name
-                .clone()
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| a.email.clone())
-        })
-        .unwrap_or_default();
-    match (s.sender.first(), from) {
-        (Some(sender), Some(from)) if !sender.email.eq_ignore_ascii_case(&from.email) => {
-            let who = sender
-                .name
-                .clone()
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| sender.email.clone());
-            format!("{who} via {}", from.email)
-        }
-        _ => from_label,
-    }
 }
 
 pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()> {

@@ -216,7 +216,7 @@ pub fn render(raw: &[u8]) -> String {
 /// `[1] report.pdf  application/pdf, 12 KB`, and for a part that was not downloaded
 /// `…, not downloaded (saving streams it) — save it with --save 1`. Sanitized.
 pub fn attachment_line(a: &attachments::AttachmentInfo) -> String {
-    let mut s = crate::ui::app::attachment_label(a);
+    let mut s = crate::mail::display::attachment_label(a);
     if a.unfetched.is_some() {
         s.push_str(&format!(
             " \u{2014} save it with --save {}",
@@ -308,7 +308,7 @@ fn finish(
                 out,
                 "saved {} ({})",
                 sanitize::single_line(&path.display().to_string()),
-                crate::ui::app::human_size(size)
+                crate::mail::display::human_size(size)
             )?;
         }
         return Ok(());

@@ -12,7 +12,7 @@ use crate::triage::act::{self, ActError, Applied, MappingKind};
 use crate::triage::folders::Mapping;
 use crate::triage::local;
 use crate::triage::state::Action;
-use crate::ui::triage::describe;
+use crate::triage::view::describe;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TriageCliError {

@@ -162,7 +162,7 @@ pub fn validate(config: &Config) -> Report {
     if let Err(e) = crate::ui::theme::Theme::resolve(&config.ui.theme, &config.source) {
         r.errors.push(Problem::new(None, "ui.theme", e.to_string()));
     }
-    if crate::ui::triage::View::parse(&config.ui.view).is_none() {
+    if super::View::parse(&config.ui.view).is_none() {
         r.errors.push(Problem::new(
             None,
             "ui.view",
@@ -208,7 +208,7 @@ pub fn validate(config: &Config) -> Report {
         }
     }
     if let Some(text) = &config.insight.business_hours
-        && let Err(e) = crate::insight::stats::BusinessHours::parse(text)
+        && let Err(e) = super::BusinessHours::parse(text)
     {
         r.errors.push(Problem::new(
             None,
@@ -217,7 +217,7 @@ pub fn validate(config: &Config) -> Report {
         ));
     }
     if let Some(text) = &config.insight.timezone_offset
-        && let Err(e) = crate::insight::stats::parse_offset(text)
+        && let Err(e) = super::parse_offset(text)
     {
         r.errors.push(Problem::new(
             None,

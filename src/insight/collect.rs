@@ -15,11 +15,9 @@
 
 use std::collections::HashSet;
 
-use super::stats::{
-    self, BusinessHours, CustomerMessage, MailboxInput, Report, SentMessage, Settings,
-};
+use super::stats::{self, CustomerMessage, MailboxInput, Report, SentMessage, Settings};
 use crate::backend::{Backend, BackendError};
-use crate::config::{self, Account, Config};
+use crate::config::{self, Account, BusinessHours, Config};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
 use crate::imap::{ImapError, quote_mailbox, utf7};
 use crate::mail::sanitize::single_line;
@@ -117,7 +115,7 @@ pub fn settings(
 /// The configured `timezone_offset` in seconds east of UTC (0 when unset).
 pub fn offset_of(config: &Config) -> Result<i32, StatsError> {
     match &config.insight.timezone_offset {
-        Some(text) => stats::parse_offset(text).map_err(|reason| StatsError::Config {
+        Some(text) => config::parse_offset(text).map_err(|reason| StatsError::Config {
             key: "timezone_offset",
             reason,
         }),

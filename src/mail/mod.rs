@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod compose;
 pub mod date;
+pub mod display;
 pub mod encoding;
 pub mod header;
 pub mod mdn;

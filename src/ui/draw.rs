@@ -14,9 +14,9 @@ use super::layout;
 use super::notes::{self, Leave, NoteEditor};
 use super::prompt::Prompt;
 use super::stats::StatsScreen;
-use super::triage::View;
 use super::wrap::{self, wrap};
-use crate::cli::list::{fit, sender_label};
+use crate::config::View;
+use crate::mail::display::{fit, sender_label};
 use crate::mail::{date, sanitize};
 use crate::message::Summary;
 

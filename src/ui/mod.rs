@@ -17,7 +17,6 @@ pub mod save;
 pub mod stats;
 pub mod terminal;
 pub mod theme;
-pub mod triage;
 pub mod worker;
 pub mod wrap;
 

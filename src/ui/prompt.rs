@@ -288,7 +288,7 @@ impl Prompt {
                 (Arg::ReaderMode, 1) => vec!["full".into(), "split".into()],
                 (Arg::OnOff, 1) => vec!["on".into(), "off".into()],
                 (Arg::Agent, 1) => sources.agents.clone(),
-                (Arg::View, 1) => crate::ui::triage::View::ALL
+                (Arg::View, 1) => crate::config::View::ALL
                     .iter()
                     .map(|v| v.name().to_string())
                     .collect(),
@@ -575,7 +575,7 @@ pub enum Cmd {
     /// When, as typed (read against the clock when it runs).
     Snooze(String),
     /// `None`: the next view.
-    View(Option<crate::ui::triage::View>),
+    View(Option<crate::config::View>),
 }
 
 /// Reads a command line; `Err` is a message for the status line. An empty line is `Ok(None)`.
@@ -616,7 +616,7 @@ pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
         "snooze" => needs_arg(Cmd::Snooze),
         "view" => match rest {
             "" => Ok(Some(Cmd::View(None))),
-            v => crate::ui::triage::View::parse(v)
+            v => crate::config::View::parse(v)
                 .map(|v| Some(Cmd::View(Some(v))))
                 .ok_or_else(|| format!("usage: {}", spec.usage)),
         },
