@@ -31,8 +31,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, List, ListItem, ListState, Paragraph};
 
+use mailroom::engine::worker::ConnState;
 use mailroom::imap::sync::MailboxState;
-use mailroom::imap::worker::ConnState;
 use mailroom::message::{Address, Flags, Summary};
 use mailroom::net::Server;
 use mailroom::store::cache::{CachedMailbox, HeaderCache};

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use mailroom::engine::worker::{AccountWorker, ConnState, WorkerCommand, WorkerEvent};
 use mailroom::imap::sync::SyncEvent;
-use mailroom::imap::worker::{AccountWorker, ConnState, WorkerCommand, WorkerEvent};
 use mailroom::store::bodies::BodyCache;
 use mailroom::store::cache::HeaderCache;
 use support::cli::{Cli, imap_config};

@@ -613,8 +613,8 @@ fn columns_follow_the_configuration() {
 
 // ---- live updates from the IMAP engine -------------------------------------------------------
 
+use mailroom::engine::worker::{ConnState, WorkerEvent};
 use mailroom::imap::sync::{FlagUpdate, SyncEvent};
-use mailroom::imap::worker::{ConnState, WorkerEvent};
 use mailroom::ui::app::Link;
 use std::time::Duration;
 

@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-use mailroom::imap::worker::ConnState;
+use mailroom::engine::worker::ConnState;
 use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, SaveDirs, update};

@@ -1,11 +1,13 @@
 //! The engine: the runtime beneath both front ends (`ui`, `cli`), above protocol and store.
 //!
-//! It opens an account's mailbox (IMAP or Maildir), runs the delivery procedure (queue, submit,
-//! file the Sent copy; see [`pipeline`]) and the note procedure ([`notes`]). No ratatui, no
-//! clap: the TUI and the CLI call the same code.
+//! It opens an account's mailbox (IMAP or Maildir), runs the per-account IMAP thread
+//! ([`worker`]: connection, sync, IDLE, actions, backoff), the delivery procedure (queue,
+//! submit, file the Sent copy; see [`pipeline`]) and the note procedure ([`notes`]). No
+//! ratatui, no clap: the TUI and the CLI call the same code.
 
 pub mod notes;
 pub mod pipeline;
+pub mod worker;
 
 use crate::backend::{Backend, BackendError};
 use crate::config::Account;

@@ -172,7 +172,7 @@ fn watch(
 
 /// Why a liveness exchange failed, saying "no answer" for a deadline rather than the
 /// operating system's words for a timed-out read.
-pub(super) fn unanswered(command: &str, e: &imap::Error) -> String {
+pub(crate) fn unanswered(command: &str, e: &imap::Error) -> String {
     match e {
         imap::Error::Io(io)
             if matches!(

@@ -12,7 +12,6 @@ pub mod probe;
 pub mod summary;
 pub mod sync;
 pub mod utf7;
-pub mod worker;
 
 use std::fmt;
 

@@ -23,8 +23,8 @@ use crate::backend::FlagChange;
 use crate::config::Config;
 use crate::config::{TeamStateSetting, View};
 use crate::engine::pipeline::Outcome;
+use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
-use crate::imap::worker::ConnState;
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::display::attachment_label;
 use crate::mail::reply;
@@ -2286,7 +2286,7 @@ fn search(app: &mut App, query: &str) -> Vec<Command> {
     }
     if c.imap {
         // Checked here too, so a bad query is refused at once, not after a round trip.
-        if let Err(e) = crate::imap::worker::search_criteria(query) {
+        if let Err(e) = crate::engine::worker::search_criteria(query) {
             app.fail(format!("search: {e}"));
             return Vec::new();
         }

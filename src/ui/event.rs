@@ -9,8 +9,8 @@ use crossterm::event::KeyEvent;
 
 use crate::backend::FlagChange;
 use crate::engine::pipeline::Outcome;
+use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
-use crate::imap::worker::ConnState;
 use crate::insight::stats::Report;
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::compose::Outgoing;
