@@ -28,8 +28,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{Backend, BackendError, FlagChange, MailboxStatus, StoreOutcome, is_valid_keyword};
 // Dovecot names Maildir++ folders in modified UTF-7, the IMAP mailbox-name encoding.
-use crate::imap::utf7::encode as mutf7_encode;
 use crate::mail::parse::summary_from_raw;
+use crate::mail::utf7::encode as mutf7_encode;
 use crate::message::{Flags, Summary};
 use crate::policy::rights::Rights;
 

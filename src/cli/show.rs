@@ -91,7 +91,7 @@ fn open_remote<'a>(
     // EXAMINE tells the UIDVALIDITY that cached bodies must match.
     let selected = conn
         .session
-        .examine(crate::imap::utf7::encode(&imap.mailbox))
+        .examine(crate::mail::utf7::encode(&imap.mailbox))
         .map_err(|e| ListError::Message {
             account: account.name.clone(),
             mailbox: sanitize::single_line(&imap.mailbox),

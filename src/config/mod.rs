@@ -5,6 +5,7 @@ mod hours;
 mod load;
 mod model;
 pub mod secret;
+pub mod template;
 mod validate;
 mod view;
 

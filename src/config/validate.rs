@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::error::Problem;
 use super::model::{Account, AuthMethod, Config, Tls};
-use crate::policy::template;
+use super::template;
 
 #[derive(Debug, Default)]
 pub struct Report {

@@ -4,9 +4,10 @@
 use imap::types::Flag;
 
 use super::connect::{ImapConn, Target, describe, open_session};
-use super::{quote_mailbox, utf7};
+use super::quote_mailbox;
 use crate::backend::{Backend, BackendError, FlagChange, MailboxStatus, StoreOutcome};
 use crate::config;
+use crate::mail::utf7;
 use crate::message::{Flags, Summary};
 use crate::policy::rights::Rights;
 

@@ -11,10 +11,10 @@ pub mod parts;
 pub mod probe;
 pub mod summary;
 pub mod sync;
-pub mod utf7;
 
 use std::fmt;
 
+use crate::mail::utf7;
 use crate::net::Server;
 
 /// An IMAP failure with the account and server it happened on.

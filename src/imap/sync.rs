@@ -12,8 +12,9 @@ use std::collections::HashSet;
 use imap::types::UnsolicitedResponse;
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
-use super::{ErrorKind, ImapError, quote_mailbox, summary, utf7};
+use super::{ErrorKind, ImapError, quote_mailbox, summary};
 use crate::backend::MailboxStatus;
+use crate::mail::utf7;
 use crate::message::{Flags, Summary};
 use crate::net::Server;
 use crate::store::cache::{CacheKey, CachedMailbox, HeaderCache};

@@ -25,8 +25,9 @@ use crate::backend::{Backend, BackendError};
 use crate::config::{Account, Config};
 use crate::imap::ImapError;
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
-use crate::imap::{quote_mailbox, utf7};
+use crate::imap::quote_mailbox;
 use crate::mail::sanitize::single_line;
+use crate::mail::utf7;
 use crate::message::Summary;
 use crate::store::audit::Record;
 

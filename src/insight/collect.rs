@@ -19,8 +19,9 @@ use super::stats::{self, CustomerMessage, MailboxInput, Report, SentMessage, Set
 use crate::backend::{Backend, BackendError};
 use crate::config::{self, Account, BusinessHours, Config};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
-use crate::imap::{ImapError, quote_mailbox, utf7};
+use crate::imap::{ImapError, quote_mailbox};
 use crate::mail::sanitize::single_line;
+use crate::mail::utf7;
 use crate::message::Flags;
 use crate::store::audit::{AuditLog, Record};
 

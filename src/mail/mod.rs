@@ -14,3 +14,4 @@ pub mod reply;
 pub mod sanitize;
 pub mod thread;
 pub mod unfetched;
+pub mod utf7;

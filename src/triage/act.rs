@@ -14,7 +14,8 @@ use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::TeamStateSetting;
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
-use crate::imap::{quote_mailbox, utf7};
+use crate::imap::quote_mailbox;
+use crate::mail::utf7;
 use crate::policy::rights::Rights;
 
 /// Rounds of read-decide-store before giving up on a very busy message.

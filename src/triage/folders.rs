@@ -28,7 +28,8 @@ use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::{TeamStateSetting, is_valid_agent_id};
 use crate::imap::actions;
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
-use crate::imap::{quote_mailbox, utf7};
+use crate::imap::quote_mailbox;
+use crate::mail::utf7;
 use crate::message::Flags;
 use crate::policy::rights::Rights;
 
