@@ -16,6 +16,7 @@ pub mod mail;
 pub mod message;
 pub mod net;
 pub mod policy;
+pub mod sanitize;
 pub mod smtp;
 pub mod store;
 pub mod triage;

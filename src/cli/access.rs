@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::config::Config;
 use crate::insight::access::{self, AccountAccess};
-use crate::mail::sanitize::single_line;
+use crate::sanitize::single_line;
 
 use crate::mail::display::fit;
 

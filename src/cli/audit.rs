@@ -6,7 +6,7 @@ use std::io::Write;
 
 use crate::config::Config;
 use crate::insight::audit::{self, AuditError, Filter, Row};
-use crate::mail::sanitize::single_line;
+use crate::sanitize::single_line;
 use crate::store::audit::AuditLog;
 
 use crate::mail::display::fit;

@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use crate::backend::BackendError;
 use crate::config::{Account, Config};
+use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
-use crate::mail::{date, sanitize};
 use crate::message::{Address, Summary};
+use crate::sanitize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {

@@ -53,7 +53,7 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                 if state.rows().is_empty() && state.uid_validity() == 0 {
                     return Err(ListError::Cache(format!(
                         "nothing cached yet for account {:?}: run without --offline once",
-                        crate::mail::sanitize::single_line(&account.name)
+                        crate::sanitize::single_line(&account.name)
                     )));
                 }
             } else {
@@ -84,10 +84,7 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                 }
             }
             for w in warnings {
-                eprintln!(
-                    "mailroom: warning: {}",
-                    crate::mail::sanitize::single_line(&w)
-                );
+                eprintln!("mailroom: warning: {}", crate::sanitize::single_line(&w));
             }
             state.into_rows()
         }

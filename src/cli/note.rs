@@ -9,8 +9,9 @@ use serde::Serialize;
 use super::list::{ListError, find_account};
 use crate::config::Config;
 use crate::engine::notes::{self, Added, NoteJobError};
+use crate::mail::date;
 use crate::mail::note::{MAX_TEXT_BYTES, Note};
-use crate::mail::{date, sanitize};
+use crate::sanitize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NoteCliError {

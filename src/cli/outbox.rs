@@ -6,7 +6,7 @@ use std::io::Write;
 use super::send::{SendError, report, stores};
 use crate::config::Config;
 use crate::engine::pipeline::{self, Context, Retry, SentCheck};
-use crate::mail::sanitize;
+use crate::sanitize;
 use crate::store::outbox::{Entry, EntryError, Listed, State};
 
 /// What the command line asked for (`mailroom outbox`).

@@ -11,8 +11,9 @@ use super::list::{ListError, find_account};
 use crate::config::{Account, Config};
 use crate::engine::pipeline::{self, Context, Outcome};
 use crate::mail::compose::{self, Attachment, Draft, Outgoing};
-use crate::mail::{header, parse, reply, sanitize};
+use crate::mail::{header, parse, reply};
 use crate::policy::identity;
+use crate::sanitize;
 use crate::store::audit::AuditLog;
 use crate::store::outbox::Outbox;
 

@@ -8,9 +8,10 @@ use crate::config::Config;
 use crate::imap::actions::ActionError;
 use crate::imap::connect::{Target, open_session};
 use crate::imap::sync::MailboxState;
-use crate::mail::{attachments, date, parse, sanitize};
+use crate::mail::{attachments, date, parse};
 use crate::message::Address;
 use crate::net::Server;
+use crate::sanitize;
 use crate::store::bodies::BodyCache;
 
 /// An open IMAP session on the account's mailbox, with what the body cache needs.

@@ -7,7 +7,7 @@ use std::io::Write;
 use crate::config::Config;
 use crate::insight::collect::{self, StatsError};
 use crate::insight::stats::{AgentStats, Report, ResponseTimes, WeekHours, human_duration};
-use crate::mail::sanitize::single_line;
+use crate::sanitize::single_line;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatsCliError {

@@ -7,7 +7,7 @@ use std::io::Write;
 use super::list::{ListError, find_account};
 use crate::config::Config;
 use crate::imap::connect::{Target, open_session};
-use crate::mail::sanitize;
+use crate::sanitize;
 use crate::triage::act::{self, ActError, Applied, MappingKind};
 use crate::triage::folders::Mapping;
 use crate::triage::local;

@@ -114,8 +114,7 @@ impl std::fmt::Display for BusinessHours {
 }
 
 fn day_index(text: &str) -> Result<usize, String> {
-    crate::mail::date::weekday_index(text)
-        .ok_or_else(|| format!("{text:?} is not a day of the week (mon … sun)"))
+    weekday_index(text).ok_or_else(|| format!("{text:?} is not a day of the week (mon … sun)"))
 }
 
 fn minutes(text: &str) -> Result<u32, String> {
@@ -160,4 +159,21 @@ pub fn parse_offset(text: &str) -> Result<i32, String> {
         return Err(bad());
     }
     Ok(sign * (h * 3600 + m * 60))
+}
+
+/// A day of the week as typed (`mon`, `Tues`, `wednesday`: three letters or more of its
+/// English name) → its index, Monday 0.
+pub fn weekday_index(text: &str) -> Option<usize> {
+    const FULL: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let t = text.trim().to_ascii_lowercase();
+    FULL.iter()
+        .position(|full| t.len() >= 3 && full.starts_with(&t))
 }

@@ -199,7 +199,7 @@ pub fn sent_check(config: &Config, account: &str, message_id: &str) -> SentCheck
     match found {
         Ok(Some(_)) => SentCheck::Found(folder.to_string()),
         Ok(None) => SentCheck::Absent(folder.to_string()),
-        Err(e) => SentCheck::Unknown(crate::mail::sanitize::single_line(&e)),
+        Err(e) => SentCheck::Unknown(crate::sanitize::single_line(&e)),
     }
 }
 
@@ -437,7 +437,7 @@ fn sendmail(command: &str, entry: &Entry, raw: &[u8]) -> Result<(), Failure> {
     let why = format!(
         "{command:?} failed ({}): {}",
         out.status,
-        crate::mail::sanitize::single_line(String::from_utf8_lossy(&out.stderr).trim())
+        crate::sanitize::single_line(String::from_utf8_lossy(&out.stderr).trim())
     );
     if out.status.code() == Some(75) {
         Err(Failure::Temporary(why))
@@ -489,11 +489,9 @@ fn file(
             Ok(b) => b,
             // Only the check needed the mailbox: the message is out and filed, unverified.
             Err(e) if !needs_copy && entry.reply_to_uid.is_none() => {
-                return Ok(Some(Verified::NotVerified(
-                    crate::mail::sanitize::single_line(&format!(
-                        "the Sent folder could not be opened: {e}"
-                    )),
-                )));
+                return Ok(Some(Verified::NotVerified(crate::sanitize::single_line(
+                    &format!("the Sent folder could not be opened: {e}"),
+                ))));
             }
             Err(e) => return Err(e),
         };

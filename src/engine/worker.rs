@@ -22,8 +22,8 @@ use crate::imap::idle::{ANSWER_DEADLINE, IdleSignal, IdleStartError, IdleWatcher
 use crate::imap::notes::{self, NotesError};
 use crate::imap::sync::{MailboxState, SyncEvent, sync_with};
 use crate::mail::note::{self, Note};
-use crate::mail::sanitize::single_line;
 use crate::net::Server;
+use crate::sanitize::single_line;
 use crate::store::bodies::BodyCache;
 use crate::store::cache::{CacheKey, HeaderCache};
 use crate::triage::act::{self, ActError, Applied};

@@ -44,7 +44,7 @@ impl fmt::Display for ImapError {
         write!(
             f,
             "account \"{}\": IMAP {}: ",
-            crate::mail::sanitize::single_line(&self.account),
+            crate::sanitize::single_line(&self.account),
             self.server
         )?;
         match self.kind.as_ref() {

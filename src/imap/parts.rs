@@ -411,7 +411,7 @@ pub fn save_attachment(
         .map_err(|e| {
             format!(
                 "cannot open {:?}: {}",
-                crate::mail::sanitize::single_line(&imap.mailbox),
+                crate::sanitize::single_line(&imap.mailbox),
                 super::connect::describe(&e)
             )
         })?;

@@ -80,7 +80,7 @@ fn probe_session(
         server: target.server(),
         kind: Box::new(ErrorKind::Protocol(message)),
     };
-    let shown = crate::mail::sanitize::single_line(mailbox);
+    let shown = crate::sanitize::single_line(mailbox);
     let mut probe = Probe {
         capabilities: {
             let caps = session

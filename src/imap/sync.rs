@@ -341,9 +341,7 @@ pub fn sync_with(
     let err = |message: String| ImapError {
         account: account.to_string(),
         server: server.clone(),
-        kind: Box::new(ErrorKind::Protocol(crate::mail::sanitize::single_line(
-            &message,
-        ))),
+        kind: Box::new(ErrorKind::Protocol(crate::sanitize::single_line(&message))),
     };
     let mailbox = state.mailbox.clone();
     if quote_mailbox(&mailbox).is_none() {

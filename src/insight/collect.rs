@@ -20,9 +20,9 @@ use crate::backend::{Backend, BackendError};
 use crate::config::{self, Account, BusinessHours, Config};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
 use crate::imap::{ImapError, quote_mailbox};
-use crate::mail::sanitize::single_line;
 use crate::mail::utf7;
 use crate::message::Flags;
+use crate::sanitize::single_line;
 use crate::store::audit::{AuditLog, Record};
 
 /// Messages per `UID FETCH`.

@@ -258,7 +258,7 @@ pub fn parse_date(text: &str, now: i64, offset: i32, end_of_day: bool) -> Result
     let bad = || {
         format!(
             "{:?} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM, or a time ago such as 7d",
-            crate::mail::sanitize::single_line(text)
+            crate::sanitize::single_line(text)
         )
     };
     if let Some(split) = t.find(|c: char| !c.is_ascii_digit())

@@ -4,8 +4,8 @@
 use unicode_width::UnicodeWidthStr;
 
 use super::attachments::{self, AttachmentInfo};
-use super::sanitize;
 use crate::message::Summary;
+use crate::sanitize;
 
 /// Pads or cuts `s` to exactly `width` terminal cells.
 pub fn fit(s: &str, width: usize) -> String {

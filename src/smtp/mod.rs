@@ -57,9 +57,9 @@ impl fmt::Display for SmtpError {
         write!(
             f,
             "account \"{}\": SMTP {}: {}",
-            crate::mail::sanitize::single_line(&self.account),
+            crate::sanitize::single_line(&self.account),
             self.server,
-            crate::mail::sanitize::single_line(&self.message)
+            crate::sanitize::single_line(&self.message)
         )
     }
 }

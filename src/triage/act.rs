@@ -223,7 +223,7 @@ pub fn apply(
         }
         Mapping::Keywords => {
             if mailbox != selected.mailbox {
-                return Err(ActError::NotTeamFolder(crate::mail::sanitize::single_line(
+                return Err(ActError::NotTeamFolder(crate::sanitize::single_line(
                     mailbox,
                 )));
             }
@@ -346,7 +346,7 @@ pub fn archive_with(
             ..applied
         }),
         Err(e) => Err(ActError::Folder {
-            folder: crate::mail::sanitize::single_line(folder),
+            folder: crate::sanitize::single_line(folder),
             reason: format!("marked done, but not moved there: {e}"),
         }),
     }

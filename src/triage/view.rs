@@ -4,8 +4,9 @@
 
 use super::state::{ASSIGNED, DONE, PENDING, SNOOZED, TeamState, parse_minute, suffix};
 use crate::config::{View, is_valid_agent_id};
-use crate::mail::{date, sanitize};
+use crate::mail::date;
 use crate::message::Summary;
+use crate::sanitize;
 
 /// One row's team state as the views need it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 
 use crate::mail::compose::Outgoing;
-use crate::mail::{header, sanitize};
+use crate::mail::header;
 use crate::policy::identity::SendIdentity;
 use crate::policy::signature::Rendered;
+use crate::sanitize;
 use crate::store::drafts;
 
 use super::wrap;

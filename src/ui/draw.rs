@@ -16,9 +16,10 @@ use super::prompt::Prompt;
 use super::stats::StatsScreen;
 use super::wrap::{self, wrap};
 use crate::config::View;
+use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
-use crate::mail::{date, sanitize};
 use crate::message::Summary;
+use crate::sanitize;
 
 /// Cells for the age field ("45s", "12m", "3h", "5d", "7w", or a year).
 const AGE_WIDTH: usize = 4;

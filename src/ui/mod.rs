@@ -72,7 +72,7 @@ pub fn column_accounts(config: &Config) -> Result<Vec<(usize, String)>, UiError>
                 all()
                     .find(|(_, a)| &a.name == n)
                     .map(|(i, a)| (i, a.name.clone()))
-                    .ok_or_else(|| UiError::UnknownColumn(crate::mail::sanitize::single_line(n)))
+                    .ok_or_else(|| UiError::UnknownColumn(crate::sanitize::single_line(n)))
             })
             .collect::<Result<_, _>>()?,
     };
@@ -200,7 +200,7 @@ fn run_loop(
         let mut commands = Vec::new();
         for ev in coalesce(batch) {
             if let Event::InputFailed(e) = ev {
-                return Err(UiError::Input(crate::mail::sanitize::single_line(&e)));
+                return Err(UiError::Input(crate::sanitize::single_line(&e)));
             }
             commands.extend(update(app, ev));
         }

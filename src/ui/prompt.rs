@@ -119,7 +119,7 @@ impl Prompt {
             };
             // One char at a time through the sanitizer's own test: anything it would
             // change (controls, bidi and format characters) is left out.
-            if !crate::mail::sanitize::is_clean_line(c.encode_utf8(&mut [0; 4])) {
+            if !crate::sanitize::is_clean_line(c.encode_utf8(&mut [0; 4])) {
                 continue;
             }
             if self.text.len() + clean.len() + c.len_utf8() > MAX_LINE_BYTES {
@@ -588,7 +588,7 @@ pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
     if name.is_empty() {
         return Ok(None);
     }
-    let shown = || crate::mail::sanitize::single_line(name);
+    let shown = || crate::sanitize::single_line(name);
     let spec =
         find_command(name).ok_or_else(|| format!("unknown command :{} (see :help)", shown()))?;
     let no_arg = |cmd: Cmd| {
