@@ -31,9 +31,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, List, ListItem, ListState, Paragraph};
 
-use mailroom::backend::{Address, Flags, Summary};
+use mailroom::engine::worker::ConnState;
 use mailroom::imap::sync::MailboxState;
-use mailroom::imap::worker::ConnState;
+use mailroom::message::{Address, Flags, Summary};
 use mailroom::net::Server;
 use mailroom::store::cache::{CachedMailbox, HeaderCache};
 use mailroom::ui::app::{App, update};
@@ -620,8 +620,8 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
             .iter()
             .rev()
             .find(|r| {
-                mailroom::ui::triage::RowState::of(r, Some("alice"), now)
-                    .shown_in(mailroom::ui::triage::View::Open)
+                mailroom::triage::view::RowState::of(r, Some("alice"), now)
+                    .shown_in(mailroom::config::View::Open)
             })
             .map(|r| r.subject.clone())
             .unwrap_or_default();

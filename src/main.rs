@@ -248,7 +248,7 @@ fn main() -> ExitCode {
             let _ = writeln!(
                 std::io::stderr(),
                 "{}",
-                mailroom::mail::sanitize::multi_line(&msg)
+                mailroom::sanitize::multi_line(&msg)
             );
             ExitCode::from(1)
         }

@@ -151,7 +151,7 @@ pub struct Server {
 
 impl fmt::Display for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let host = crate::mail::sanitize::single_line(&self.host);
+        let host = crate::sanitize::single_line(&self.host);
         if host.contains(':') && !host.starts_with('[') {
             write!(f, "[{host}]:{}", self.port)
         } else {
@@ -304,9 +304,6 @@ fn build_tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnecto
         .build()
         .map_err(|e| format!("cannot set up TLS: {e}"))
 }
-
-/// Kept here for callers that knew it as `net::base64_encode`; the encoder is in `mail::encoding`.
-pub use crate::mail::encoding::base64_encode;
 
 #[cfg(test)]
 mod tests {

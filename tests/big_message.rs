@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use mailroom::engine::worker::{AccountWorker, ConnState, WorkerCommand, WorkerEvent};
 use mailroom::imap::sync::SyncEvent;
-use mailroom::imap::worker::{AccountWorker, ConnState, WorkerCommand, WorkerEvent};
 use mailroom::store::bodies::BodyCache;
 use mailroom::store::cache::HeaderCache;
 use support::cli::{Cli, imap_config};
@@ -201,7 +201,7 @@ fn the_worker_reads_the_big_message_and_stays_online() {
     };
     assert_eq!(a.name.as_deref(), Some("report.pdf"));
     assert!(a.unfetched.is_some());
-    assert_eq!(mailroom::ui::app::human_size(a.size), "50 MB");
+    assert_eq!(mailroom::mail::display::human_size(a.size), "50 MB");
     // No reconnect, before or after the answer.
     let quiet = Instant::now() + Duration::from_secs(3);
     while Instant::now() < quiet {
@@ -376,7 +376,8 @@ fn the_reader_saves_a_part_it_did_not_download_by_streaming_it() {
     let opened = mailroom::ui::worker::opened(raw.clone()).unwrap();
     assert!(opened.text.contains(TEXT), "{}", opened.text);
     assert!(
-        mailroom::ui::app::attachment_label(&opened.attachments[0]).contains("not downloaded"),
+        mailroom::mail::display::attachment_label(&opened.attachments[0])
+            .contains("not downloaded"),
         "{:?}",
         opened.attachments
     );

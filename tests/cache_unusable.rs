@@ -159,8 +159,8 @@ fn the_column_worker_warns_once_per_unusable_cache_and_keeps_working() {
     use std::sync::mpsc::channel;
     use std::time::{Duration, Instant};
 
+    use mailroom::engine::worker::{AccountWorker, WorkerCommand, WorkerEvent};
     use mailroom::imap::sync::SyncEvent;
-    use mailroom::imap::worker::{AccountWorker, WorkerCommand, WorkerEvent};
     use mailroom::store::bodies::BodyCache;
 
     let tb = Testbed::start();

@@ -3,9 +3,10 @@
 
 use std::fs;
 
+use mailroom::backend::Backend;
 use mailroom::backend::maildir::MaildirBackend;
-use mailroom::backend::{Backend, Summary};
 use mailroom::demo::{self, DemoError, HOSTILE_SUBJECT_START};
+use mailroom::message::Summary;
 
 fn summaries(b: &mut MaildirBackend, mailbox: &str) -> Vec<Summary> {
     let mut out = Vec::new();

@@ -6,12 +6,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use mailroom::backend::Summary;
 use mailroom::config::Imap;
 use mailroom::imap::connect::{Target, open_session};
 use mailroom::imap::sync::{MailboxState, sync};
 use mailroom::mail::parse::MAX_REFERENCES;
 use mailroom::mail::thread::threads;
+use mailroom::message::Summary;
 use mailroom::net::Server;
 use mailroom::store::cache::HeaderCache;
 use support::cli::imap_config;

@@ -6,10 +6,11 @@ mod support;
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
-use mailroom::backend::{FlagChange, Flags, StoreOutcome};
+use mailroom::backend::{FlagChange, StoreOutcome};
 use mailroom::config::{Imap, Secret};
 use mailroom::imap::connect::{ImapConn, Target, open_session};
 use mailroom::imap::sync::{MailboxState, SyncEvent, sync};
+use mailroom::message::Flags;
 use mailroom::net::Server;
 use mailroom::store::cache::HeaderCache;
 use support::testbed::Testbed;
@@ -57,7 +58,7 @@ fn run_sync(conn: &mut ImapConn, cfg: &Imap, state: &mut MailboxState) -> Vec<Sy
     events
 }
 
-fn uids_of(rows: &[mailroom::backend::Summary]) -> Vec<u32> {
+fn uids_of(rows: &[mailroom::message::Summary]) -> Vec<u32> {
     rows.iter().map(|r| r.uid).collect()
 }
 
@@ -304,7 +305,7 @@ fn conditional_store_reports_a_lost_race_and_replaces_atomically() {
 
 #[test]
 fn worker_sees_a_teammates_keyword_within_two_seconds_via_idle() {
-    use mailroom::imap::worker::{AccountWorker, ConnState, WorkerEvent};
+    use mailroom::engine::worker::{AccountWorker, ConnState, WorkerEvent};
     use mailroom::store::bodies::BodyCache;
     let tb = Testbed::start();
     tb.deliver("help@example.test", &message(0));
@@ -357,7 +358,7 @@ fn worker_sees_a_teammates_keyword_within_two_seconds_via_idle() {
     assert!(took < Duration::from_secs(2), "took {took:?}");
 
     // Bodies come through the worker without setting \Seen.
-    worker.send(mailroom::imap::worker::WorkerCommand::FetchBody { uid });
+    worker.send(mailroom::engine::worker::WorkerCommand::FetchBody { uid });
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut body = None;
     while Instant::now() < deadline && body.is_none() {
@@ -382,8 +383,8 @@ fn spawn_worker(
     cfg: Imap,
     dir: &std::path::Path,
 ) -> (
-    mailroom::imap::worker::AccountWorker,
-    std::sync::mpsc::Receiver<mailroom::imap::worker::WorkerEvent>,
+    mailroom::engine::worker::AccountWorker,
+    std::sync::mpsc::Receiver<mailroom::engine::worker::WorkerEvent>,
 ) {
     use mailroom::store::bodies::BodyCache;
     let _ = tb;
@@ -392,7 +393,7 @@ fn spawn_worker(
             .unwrap();
     account.imap = Some(cfg);
     let (tx, rx) = channel();
-    let worker = mailroom::imap::worker::AccountWorker::spawn(
+    let worker = mailroom::engine::worker::AccountWorker::spawn(
         &account,
         HeaderCache::new(dir.join("h")),
         BodyCache::new(dir.join("b"), 1 << 20),
@@ -406,13 +407,13 @@ fn spawn_worker(
 
 /// Applies worker events to a row list the way a UI would, and returns when `until` holds.
 fn follow(
-    rx: &std::sync::mpsc::Receiver<mailroom::imap::worker::WorkerEvent>,
+    rx: &std::sync::mpsc::Receiver<mailroom::engine::worker::WorkerEvent>,
     rows: &mut Vec<u32>,
-    states: &mut Vec<mailroom::imap::worker::ConnState>,
+    states: &mut Vec<mailroom::engine::worker::ConnState>,
     timeout: Duration,
-    until: impl Fn(&[u32], &[mailroom::imap::worker::ConnState]) -> bool,
+    until: impl Fn(&[u32], &[mailroom::engine::worker::ConnState]) -> bool,
 ) -> bool {
-    use mailroom::imap::worker::WorkerEvent;
+    use mailroom::engine::worker::WorkerEvent;
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         match rx.recv_timeout(Duration::from_millis(50)) {
@@ -432,7 +433,7 @@ fn follow(
 
 #[test]
 fn dovecot_restart_mid_session_reconnects_and_resyncs_without_duplicates() {
-    use mailroom::imap::worker::ConnState;
+    use mailroom::engine::worker::ConnState;
     let tb = Testbed::start();
     for i in 0..3 {
         tb.deliver("help@example.test", &message(i));
@@ -504,7 +505,7 @@ fn dovecot_restart_mid_session_reconnects_and_resyncs_without_duplicates() {
 
 #[test]
 fn actions_while_offline_are_replayed_after_reconnect() {
-    use mailroom::imap::worker::{ConnState, WorkerCommand, WorkerEvent};
+    use mailroom::engine::worker::{ConnState, WorkerCommand, WorkerEvent};
     let tb = Testbed::start();
     tb.deliver("help@example.test", &message(0));
     let dir = tempfile::tempdir().unwrap();

@@ -8,8 +8,8 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use mailroom::config::{Account, Imap};
+use mailroom::engine::worker::{AccountWorker, ConnState, WorkerCommand, WorkerEvent};
 use mailroom::imap::sync::SyncEvent;
-use mailroom::imap::worker::{AccountWorker, ConnState, WorkerCommand, WorkerEvent};
 use mailroom::store::bodies::BodyCache;
 use mailroom::store::cache::HeaderCache;
 use mailroom::triage::state::Action;

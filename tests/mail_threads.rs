@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use mailroom::backend::Summary;
 use mailroom::mail::thread::{MAX_DEPTH, ThreadRow, Threads, display_order, threads};
+use mailroom::message::Summary;
 
 fn msg(uid: u32, id: &str, irt: &[&str], refs: &[&str]) -> Summary {
     Summary {

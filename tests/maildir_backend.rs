@@ -5,7 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use mailroom::backend::maildir::MaildirBackend;
-use mailroom::backend::{Backend, BackendError, FlagChange, Flags, StoreOutcome, Summary};
+use mailroom::backend::{Backend, BackendError, FlagChange, StoreOutcome};
+use mailroom::message::{Flags, Summary};
 
 fn message(n: usize) -> Vec<u8> {
     format!(

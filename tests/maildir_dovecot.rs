@@ -6,7 +6,8 @@ mod support;
 use std::path::Path;
 
 use mailroom::backend::maildir::MaildirBackend;
-use mailroom::backend::{Backend, FlagChange, Flags};
+use mailroom::backend::{Backend, FlagChange};
+use mailroom::message::Flags;
 use support::testbed::Testbed;
 
 fn chown_vmail(path: &Path) {

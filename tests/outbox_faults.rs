@@ -172,7 +172,7 @@ fn killed_between_the_final_dot_and_the_reply_is_uncertain_and_sent_once_only_wh
     let (code, out) = env.run(&fake, &["outbox", "--retry", &id]);
     assert_eq!(code, 1, "without --force it is not sent: {out}");
     {
-        use mailroom::smtp::pipeline::Context;
+        use mailroom::engine::pipeline::Context;
         use mailroom::store::audit::AuditLog;
         use mailroom::store::outbox::Outbox;
         let config = mailroom::config::load(&fake).unwrap().config;

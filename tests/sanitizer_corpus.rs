@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use mailroom::mail::sanitize::{
+use mailroom::sanitize::{
     is_clean_line, multi_line, multi_line_bytes, single_line, single_line_bytes, single_line_cow,
 };
 

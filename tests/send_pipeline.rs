@@ -317,9 +317,9 @@ fn an_outage_defers_and_a_retry_delivers_exactly_once() {
 
 #[test]
 fn a_crash_after_submission_is_not_sent_twice() {
+    use mailroom::engine::pipeline::{self, Context};
     use mailroom::mail::compose::{Draft, build};
     use mailroom::policy::identity;
-    use mailroom::smtp::pipeline::{self, Context};
     use mailroom::store::audit::AuditLog;
     use mailroom::store::outbox::{Outbox, State};
 
@@ -539,9 +539,9 @@ fn a_sendmail_command_delivers_and_a_tempfail_defers() {
 
 #[test]
 fn a_refused_draft_sent_again_replaces_its_failed_entry() {
+    use mailroom::engine::pipeline::{self, Context, Outcome};
     use mailroom::mail::compose::{Draft, build};
     use mailroom::policy::identity;
-    use mailroom::smtp::pipeline::{self, Context, Outcome};
     use mailroom::store::audit::AuditLog;
     use mailroom::store::outbox::{Outbox, State};
 

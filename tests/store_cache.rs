@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mailroom::backend::{Address, Flags, Summary};
+use mailroom::message::{Address, Flags, Summary};
 use mailroom::store::cache::{FORMAT_VERSION, MAGIC};
 use mailroom::store::{
     CacheError, CacheKey, CachedMailbox, HeaderCache, checksum, hashed_name, sha256,

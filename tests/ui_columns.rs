@@ -7,7 +7,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
-use mailroom::backend::{Flags, Summary};
+use mailroom::message::{Flags, Summary};
 use mailroom::ui::app::{App, Body, LoadState, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event};
@@ -613,8 +613,8 @@ fn columns_follow_the_configuration() {
 
 // ---- live updates from the IMAP engine -------------------------------------------------------
 
+use mailroom::engine::worker::{ConnState, WorkerEvent};
 use mailroom::imap::sync::{FlagUpdate, SyncEvent};
-use mailroom::imap::worker::{ConnState, WorkerEvent};
 use mailroom::ui::app::Link;
 use std::time::Duration;
 

@@ -3,8 +3,8 @@
 
 use crossterm::event::KeyCode;
 
-use mailroom::backend::Summary;
-use mailroom::smtp::pipeline::Outcome;
+use mailroom::engine::pipeline::Outcome;
+use mailroom::message::Summary;
 use mailroom::store::drafts::Draft;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::compose::{Field, Kind};

@@ -5,8 +5,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use mailroom::backend::{FlagChange, Flags};
+use mailroom::backend::FlagChange;
 use mailroom::config::{KeyList, Keys};
+use mailroom::message::Flags;
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, ReaderMode, SearchState, update};
 use mailroom::ui::event::{Command, Event};

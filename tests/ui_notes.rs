@@ -10,8 +10,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
-use mailroom::backend::{Address, Summary};
 use mailroom::mail::note::Note;
+use mailroom::message::{Address, Summary};
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;

@@ -5,8 +5,8 @@
 
 use crossterm::event::KeyCode;
 
+use mailroom::engine::pipeline::Outcome;
 use mailroom::policy::rights::Rights;
-use mailroom::smtp::pipeline::Outcome;
 use mailroom::store::drafts::Draft;
 use mailroom::triage::act::ActError;
 use mailroom::triage::state::Action as TriageAction;

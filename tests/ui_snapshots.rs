@@ -14,8 +14,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-use mailroom::backend::Summary;
-use mailroom::imap::worker::ConnState;
+use mailroom::engine::worker::ConnState;
+use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, SaveDirs, update};
 use mailroom::ui::draw::draw;

@@ -9,15 +9,16 @@ use std::sync::Arc;
 
 use crossterm::event::KeyCode;
 
-use mailroom::backend::{FlagChange, Summary};
+use mailroom::backend::FlagChange;
 use mailroom::config;
+use mailroom::config::View;
 use mailroom::imap::sync::FlagUpdate;
+use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
 use mailroom::triage::act::{ActError, Applied, MappingKind};
 use mailroom::triage::state::{Action, TeamState, parse_minute};
 use mailroom::ui::app::{App, update};
 use mailroom::ui::event::{Command, Event};
-use mailroom::ui::triage::View;
 
 #[path = "ui_support/mod.rs"]
 mod ui_support;

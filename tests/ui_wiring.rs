@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
 
-use mailroom::backend::Summary;
+use mailroom::message::Summary;
 use mailroom::ui::app::{App, SaveDirs, update};
 use mailroom::ui::event::{Command, Event, Opened, OutboxStatus};
 use mailroom::ui::{coalesce, save_attachments, worker};

@@ -26,13 +26,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::{
-    Backend, BackendError, FlagChange, Flags, MailboxStatus, StoreOutcome, Summary,
-    is_valid_keyword,
-};
+use super::{Backend, BackendError, FlagChange, MailboxStatus, StoreOutcome, is_valid_keyword};
 // Dovecot names Maildir++ folders in modified UTF-7, the IMAP mailbox-name encoding.
-use crate::imap::utf7::encode as mutf7_encode;
 use crate::mail::parse::summary_from_raw;
+use crate::mail::utf7::encode as mutf7_encode;
+use crate::message::{Flags, Summary};
 use crate::policy::rights::Rights;
 
 const UIDLIST: &str = "dovecot-uidlist";

@@ -2,9 +2,10 @@
 //! `imap::notes`, through the [`Backend`] trait. The notes folder is created on first use.
 
 use super::maildir::MaildirBackend;
-use super::{Backend, BackendError, Flags};
+use super::{Backend, BackendError};
 use crate::mail::note::{self, MAX_NOTE_BYTES, MAX_NOTES, Note};
-use crate::mail::sanitize::single_line;
+use crate::message::Flags;
+use crate::sanitize::single_line;
 
 /// Appends a note (built by [`note::build`]) to `folder` with `\Seen`, creating the folder if
 /// needed; returns its UID.

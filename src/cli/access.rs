@@ -5,9 +5,9 @@ use std::io::Write;
 
 use crate::config::Config;
 use crate::insight::access::{self, AccountAccess};
-use crate::mail::sanitize::single_line;
+use crate::sanitize::single_line;
 
-use super::list::fit;
+use crate::mail::display::fit;
 
 const WIDTH: usize = 100;
 

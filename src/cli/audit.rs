@@ -6,10 +6,10 @@ use std::io::Write;
 
 use crate::config::Config;
 use crate::insight::audit::{self, AuditError, Filter, Row};
-use crate::mail::sanitize::single_line;
+use crate::sanitize::single_line;
 use crate::store::audit::AuditLog;
 
-use super::list::fit;
+use crate::mail::display::fit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditCliError {

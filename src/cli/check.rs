@@ -163,7 +163,7 @@ fn apply_rights(r: &mut AccountReport, rights: Rights) {
     if !rights.has('l') || !rights.has('r') {
         r.errors.push(format!(
             "the agent cannot read mailbox {:?} (rights {:?}; `l` and `r` are needed)",
-            crate::mail::sanitize::single_line(&r.mailbox),
+            crate::sanitize::single_line(&r.mailbox),
             rights.to_string()
         ));
     } else if !rights.has('w') {
@@ -229,7 +229,7 @@ fn check_imap(account: &Account, imap: &crate::config::Imap, r: &mut AccountRepo
     {
         r.warnings.push(format!(
             "sent_copy = \"append\" but the Sent folder {:?} does not exist",
-            crate::mail::sanitize::single_line(sent)
+            crate::sanitize::single_line(sent)
         ));
     }
     if account.sent_copy == crate::config::SentCopy::Append
@@ -317,7 +317,7 @@ pub fn print_text(
     config_path: &Path,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<bool> {
-    use crate::mail::sanitize::single_line as s;
+    use crate::sanitize::single_line as s;
     writeln!(
         out,
         "config  {} (valid)",
@@ -450,14 +450,14 @@ pub fn run(config_path: Option<&Path>, offline: bool, json: bool) -> std::proces
                 };
                 let v = serde_json::json!({ "config_errors": problems });
                 // Problems quote the file's text: the safe encoder keeps its controls escaped.
-                if let Ok(text) = crate::mail::sanitize::to_json_compact(&v) {
+                if let Ok(text) = crate::sanitize::to_json_compact(&v) {
                     let _ = writeln!(out, "{text}");
                 }
             }
             let _ = writeln!(
                 std::io::stderr(),
                 "mailroom: {}",
-                crate::mail::sanitize::multi_line(&e.to_string())
+                crate::sanitize::multi_line(&e.to_string())
             );
             return ExitCode::from(1);
         }
@@ -476,7 +476,7 @@ pub fn run(config_path: Option<&Path>, offline: bool, json: bool) -> std::proces
     }
     let ok = reports.iter().all(|r| r.usable);
     if json {
-        match crate::mail::sanitize::to_json_pretty(&reports) {
+        match crate::sanitize::to_json_pretty(&reports) {
             Ok(s) => {
                 let _ = writeln!(out, "{s}");
             }

@@ -3,11 +3,13 @@
 use std::io::Write;
 
 use serde::Serialize;
-use unicode_width::UnicodeWidthStr;
 
-use crate::backend::{Address, Backend, BackendError, Summary};
+use crate::backend::BackendError;
 use crate::config::{Account, Config};
-use crate::mail::{date, sanitize};
+use crate::mail::date;
+use crate::mail::display::{fit, sender_label};
+use crate::message::{Address, Summary};
+use crate::sanitize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
@@ -17,6 +19,8 @@ pub enum ListError {
     Backend(#[from] BackendError),
     #[error(transparent)]
     Imap(#[from] crate::imap::ImapError),
+    #[error(transparent)]
+    Open(#[from] crate::engine::OpenError),
     #[error("header cache: {0}")]
     Cache(String),
     #[error("cannot write the output: {0}")]
@@ -79,23 +83,6 @@ impl Row {
     }
 }
 
-/// Opens the backend an account is configured with.
-pub fn open_backend(account: &Account) -> Result<(Box<dyn Backend>, String), ListError> {
-    if let Some(imap) = &account.imap {
-        let b = crate::imap::backend::ImapBackend::connect(&account.name, imap)?;
-        return Ok((Box::new(b), imap.mailbox.clone()));
-    }
-    if let Some(m) = &account.maildir {
-        let b = crate::backend::maildir::MaildirBackend::open(&account.name, &m.path)?;
-        return Ok((Box::new(b), m.mailbox.clone()));
-    }
-    // Validation guarantees one of the two; say so rather than panic.
-    Err(ListError::NoAccount(
-        account.name.clone(),
-        "(account has no mailbox configured)".into(),
-    ))
-}
-
 pub fn find_account<'a>(config: &'a Config, name: &str) -> Result<&'a Account, ListError> {
     config
         .accounts
@@ -142,31 +129,6 @@ pub fn run(
     Ok(())
 }
 
-/// Pads or cuts `s` to exactly `width` terminal cells.
-pub fn fit(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    if s.width() <= width {
-        out.push_str(s);
-    } else if width > 0 {
-        // Cut to leave one cell for the ellipsis.
-        let mut w = 0;
-        for c in s.chars() {
-            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if w + cw > width - 1 {
-                break;
-            }
-            out.push(c);
-            w += cw;
-        }
-        out.push('…');
-    }
-    let w = out.width();
-    if w < width {
-        out.extend(std::iter::repeat_n(' ', width - w));
-    }
-    out
-}
-
 /// Short flag marks: N new (unseen), A answered, F flagged, D draft, @ attachment.
 fn marks(s: &Summary) -> String {
     let mut m = String::new();
@@ -175,30 +137,6 @@ fn marks(s: &Summary) -> String {
     m.push(if s.flags.flagged { 'F' } else { ' ' });
     m.push(if s.has_attachment { '@' } else { ' ' });
     m
-}
-
-/// Who a row is from: "Name" or "agent via support@" when Sender differs from From.
-pub fn sender_label(s: &Summary) -> String {
-    let from = s.from.first();
-    let from_label = from
-        .map(|a| {
-            a.name
-                .clone()
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| a.email.clone())
-        })
-        .unwrap_or_default();
-    match (s.sender.first(), from) {
-        (Some(sender), Some(from)) if !sender.email.eq_ignore_ascii_case(&from.email) => {
-            let who = sender
-                .name
-                .clone()
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| sender.email.clone());
-            format!("{who} via {}", from.email)
-        }
-        _ => from_label,
-    }
 }
 
 pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()> {

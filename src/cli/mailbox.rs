@@ -2,10 +2,10 @@
 //! accounts (the same engine the TUI uses), the Maildir itself for local accounts.
 
 use super::list::ListError;
-use crate::backend::Summary;
 use crate::config::Account;
 use crate::imap::connect::{Target, credential, open_session_with};
 use crate::imap::sync::{MailboxState, SyncEvent, sync_with};
+use crate::message::Summary;
 use crate::net::Server;
 use crate::store::cache::HeaderCache;
 
@@ -53,7 +53,7 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                 if state.rows().is_empty() && state.uid_validity() == 0 {
                     return Err(ListError::Cache(format!(
                         "nothing cached yet for account {:?}: run without --offline once",
-                        crate::mail::sanitize::single_line(&account.name)
+                        crate::sanitize::single_line(&account.name)
                     )));
                 }
             } else {
@@ -84,15 +84,12 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
                 }
             }
             for w in warnings {
-                eprintln!(
-                    "mailroom: warning: {}",
-                    crate::mail::sanitize::single_line(&w)
-                );
+                eprintln!("mailroom: warning: {}", crate::sanitize::single_line(&w));
             }
             state.into_rows()
         }
         None => {
-            let (mut backend, mailbox) = super::list::open_backend(account)?;
+            let (mut backend, mailbox) = crate::engine::open_backend(account)?;
             backend.status(&mailbox)?;
             let mut all = Vec::new();
             backend.summaries(&mailbox, 1, &mut |batch| all.extend(batch))?;

@@ -30,6 +30,6 @@ pub fn print_json<T: serde::Serialize + ?Sized>(
     out: &mut dyn std::io::Write,
     value: &T,
 ) -> std::io::Result<()> {
-    let text = crate::mail::sanitize::to_json_pretty(value).map_err(std::io::Error::other)?;
+    let text = crate::sanitize::to_json_pretty(value).map_err(std::io::Error::other)?;
     writeln!(out, "{text}")
 }

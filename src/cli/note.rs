@@ -7,60 +7,22 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::list::{ListError, find_account};
-use crate::backend::maildir::MaildirBackend;
-use crate::backend::{Backend, BackendError, Summary};
-use crate::config::{Account, Agent, Config};
-use crate::imap::connect::{ImapConn, Target, open_session};
-use crate::imap::notes::{self, NotesError};
-use crate::mail::note::{self, MAX_TEXT_BYTES, Note, NoteError};
-use crate::mail::{date, parse, sanitize};
-use crate::net::Server;
+use crate::config::Config;
+use crate::engine::notes::{self, Added, NoteJobError};
+use crate::mail::date;
+use crate::mail::note::{MAX_TEXT_BYTES, Note};
+use crate::sanitize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NoteCliError {
     #[error(transparent)]
     List(#[from] ListError),
-    #[error("account \"{account}\": IMAP {server}: {source}")]
-    Imap {
-        account: String,
-        server: Server,
-        #[source]
-        source: NotesError,
-    },
-    #[error("account \"{account}\": {source}")]
-    Local {
-        account: String,
-        #[source]
-        source: LocalError,
-    },
+    #[error(transparent)]
+    Note(#[from] NoteJobError),
     #[error("cannot read the note from standard input: {0}")]
     Stdin(std::io::Error),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
-}
-
-/// A failure on a Maildir account.
-#[derive(Debug, thiserror::Error)]
-pub enum LocalError {
-    #[error(transparent)]
-    Note(#[from] NoteError),
-    #[error(transparent)]
-    Backend(#[from] BackendError),
-}
-
-/// What `mailroom note` did.
-#[derive(Debug, Serialize)]
-pub struct Added {
-    pub account: String,
-    /// The notes folder the note went to.
-    pub folder: String,
-    /// The note's UID there, when the server says (UIDPLUS).
-    pub uid: Option<u32>,
-    /// The message the note is on.
-    pub on_uid: u32,
-    pub message_id: String,
-    pub in_reply_to: String,
-    pub subject: String,
 }
 
 /// One note of `mailroom notes --json`.
@@ -89,52 +51,6 @@ pub fn read_text(words: &[String], stdin: &mut dyn Read) -> Result<String, NoteC
     Ok(words.join(" "))
 }
 
-/// Opens the account, reads message `uid` and finds the notes folder, then runs `on_imap` (on
-/// a fresh IMAP session, logged out afterwards) or `on_maildir` with the message's summary and
-/// the folder.
-fn on_message<T>(
-    account: &Account,
-    uid: u32,
-    on_imap: impl FnOnce(&mut ImapConn, Summary, String) -> Result<T, NotesError>,
-    on_maildir: impl FnOnce(&mut MaildirBackend, Summary, String) -> Result<T, LocalError>,
-) -> Result<T, NoteCliError> {
-    if let Some(imap) = &account.imap {
-        let mut conn = open_session(&Target {
-            account: &account.name,
-            config: imap,
-        })
-        .map_err(ListError::from)?;
-        let r = notes::original(&mut conn, &imap.mailbox, uid).and_then(|original| {
-            let folder = notes::notes_folder(&mut conn, account)?;
-            on_imap(&mut conn, original, folder)
-        });
-        let _ = conn.session.logout();
-        return r.map_err(|source| NoteCliError::Imap {
-            account: account.name.clone(),
-            server: Server {
-                host: imap.host.clone(),
-                port: imap.port(),
-            },
-            source,
-        });
-    }
-    let Some(m) = &account.maildir else {
-        return Err(
-            ListError::NoAccount(account.name.clone(), "(no mailbox configured)".into()).into(),
-        );
-    };
-    let run = || {
-        let mut b = MaildirBackend::open(&account.name, &m.path)?;
-        let raw = b.fetch(&m.mailbox, uid)?;
-        let original = parse::summary_from_raw(uid, &raw, 0, Default::default(), Vec::new());
-        on_maildir(&mut b, original, note::folder_for(account, None))
-    };
-    run().map_err(|source| NoteCliError::Local {
-        account: account.name.clone(),
-        source,
-    })
-}
-
 /// Adds a note by the configured agent to message `uid` of `account`.
 pub fn add(
     config: &Config,
@@ -143,48 +59,13 @@ pub fn add(
     text: &str,
     now: SystemTime,
 ) -> Result<Added, NoteCliError> {
-    add_by(
+    Ok(notes::add_by(
         &config.agent,
         find_account(config, account)?,
         uid,
         text,
         now,
-    )
-}
-
-/// Adds a note by `agent` to message `uid` of `account` (on a session or Maildir of its own;
-/// the TUI's local worker uses it too).
-pub fn add_by(
-    agent: &Agent,
-    account: &Account,
-    uid: u32,
-    text: &str,
-    now: SystemTime,
-) -> Result<Added, NoteCliError> {
-    let added = |folder: String, note_uid: Option<u32>, built: note::NewNote| Added {
-        account: account.name.clone(),
-        folder,
-        uid: note_uid,
-        on_uid: uid,
-        message_id: built.message_id,
-        in_reply_to: built.in_reply_to,
-        subject: built.subject,
-    };
-    let build = |original: &Summary| note::build(agent, account, original, text, now);
-    on_message(
-        account,
-        uid,
-        |conn, original, folder| {
-            let built = build(&original)?;
-            let note_uid = notes::append_note(conn, &folder, &built.raw)?;
-            Ok(added(folder, note_uid, built))
-        },
-        |b, original, folder| {
-            let built = build(&original)?;
-            let note_uid = crate::backend::notes::append_note(b, &folder, &built.raw)?;
-            Ok(added(folder, note_uid, built))
-        },
-    )
+    )?)
 }
 
 /// The notes of message `uid` of `account`: the folder, the message's Message-ID and the notes.
@@ -193,22 +74,7 @@ pub fn list(
     account: &str,
     uid: u32,
 ) -> Result<(String, String, Vec<Note>), NoteCliError> {
-    let account = find_account(config, account)?;
-    let id_of = |s: &Summary| s.message_id.clone().ok_or(NoteError::NoMessageId);
-    on_message(
-        account,
-        uid,
-        |conn, original, folder| {
-            let id = id_of(&original)?;
-            let found = notes::notes_for(conn, &folder, &id)?;
-            Ok((folder, id, found))
-        },
-        |b, original, folder| {
-            let id = id_of(&original)?;
-            let found = crate::backend::notes::notes_for(b, &folder, &id)?;
-            Ok((folder, id, found))
-        },
-    )
+    Ok(notes::list_by(find_account(config, account)?, uid)?)
 }
 
 /// `mailroom note`.

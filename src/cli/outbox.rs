@@ -5,8 +5,8 @@ use std::io::Write;
 
 use super::send::{SendError, report, stores};
 use crate::config::Config;
-use crate::mail::sanitize;
-use crate::smtp::pipeline::{self, Context, Retry, SentCheck};
+use crate::engine::pipeline::{self, Context, Retry, SentCheck};
+use crate::sanitize;
 use crate::store::outbox::{Entry, EntryError, Listed, State};
 
 /// What the command line asked for (`mailroom outbox`).

@@ -9,10 +9,11 @@ use serde::Serialize;
 
 use super::list::{ListError, find_account};
 use crate::config::{Account, Config};
+use crate::engine::pipeline::{self, Context, Outcome};
 use crate::mail::compose::{self, Attachment, Draft, Outgoing};
-use crate::mail::{header, parse, reply, sanitize};
+use crate::mail::{header, parse, reply};
 use crate::policy::identity;
-use crate::smtp::pipeline::{self, Context, Outcome};
+use crate::sanitize;
 use crate::store::audit::AuditLog;
 use crate::store::outbox::Outbox;
 
@@ -153,7 +154,7 @@ fn prepare(
                     identity::identity(account, &config.agent, from).map_err(SendError::Refused)?
                 }
                 None => {
-                    let emails = |v: &[crate::backend::Address]| {
+                    let emails = |v: &[crate::message::Address]| {
                         v.iter().map(|a| a.email.clone()).collect::<Vec<_>>()
                     };
                     let r = identity::for_reply(

@@ -4,13 +4,14 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::list::{ListError, find_account};
-use crate::backend::Address;
 use crate::config::Config;
 use crate::imap::actions::ActionError;
 use crate::imap::connect::{Target, open_session};
 use crate::imap::sync::MailboxState;
-use crate::mail::{attachments, date, parse, sanitize};
+use crate::mail::{attachments, date, parse};
+use crate::message::Address;
 use crate::net::Server;
+use crate::sanitize;
 use crate::store::bodies::BodyCache;
 
 /// An open IMAP session on the account's mailbox, with what the body cache needs.
@@ -91,7 +92,7 @@ fn open_remote<'a>(
     // EXAMINE tells the UIDVALIDITY that cached bodies must match.
     let selected = conn
         .session
-        .examine(crate::imap::utf7::encode(&imap.mailbox))
+        .examine(crate::mail::utf7::encode(&imap.mailbox))
         .map_err(|e| ListError::Message {
             account: account.name.clone(),
             mailbox: sanitize::single_line(&imap.mailbox),
@@ -114,7 +115,7 @@ fn open_remote<'a>(
 pub fn fetch_raw(config: &Config, account: &str, uid: u32) -> Result<Vec<u8>, ListError> {
     let account = find_account(config, account)?;
     let Some(imap) = &account.imap else {
-        let (mut backend, mailbox) = super::list::open_backend(account)?;
+        let (mut backend, mailbox) = crate::engine::open_backend(account)?;
         return Ok(backend.fetch(&mailbox, uid)?);
     };
     let mut remote = open_remote(account, imap)?;
@@ -216,7 +217,7 @@ pub fn render(raw: &[u8]) -> String {
 /// `[1] report.pdf  application/pdf, 12 KB`, and for a part that was not downloaded
 /// `…, not downloaded (saving streams it) — save it with --save 1`. Sanitized.
 pub fn attachment_line(a: &attachments::AttachmentInfo) -> String {
-    let mut s = crate::ui::app::attachment_label(a);
+    let mut s = crate::mail::display::attachment_label(a);
     if a.unfetched.is_some() {
         s.push_str(&format!(
             " \u{2014} save it with --save {}",
@@ -308,7 +309,7 @@ fn finish(
                 out,
                 "saved {} ({})",
                 sanitize::single_line(&path.display().to_string()),
-                crate::ui::app::human_size(size)
+                crate::mail::display::human_size(size)
             )?;
         }
         return Ok(());

@@ -7,7 +7,7 @@ use std::io::Write;
 use crate::config::Config;
 use crate::insight::collect::{self, StatsError};
 use crate::insight::stats::{AgentStats, Report, ResponseTimes, WeekHours, human_duration};
-use crate::mail::sanitize::single_line;
+use crate::sanitize::single_line;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatsCliError {
@@ -83,7 +83,7 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "{} {:>5} {:>5} {:>6} {} {:>5} {:>6}",
-            super::list::fit(&single_line(&m.account), 18),
+            crate::mail::display::fit(&single_line(&m.account), 18),
             m.received,
             m.answered,
             m.unanswered,
@@ -97,12 +97,15 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 w.uid,
                 human_duration(w.age_seconds)
             );
-            let from = super::list::fit(&single_line(&w.from), 78usize.saturating_sub(head.len()));
+            let from = crate::mail::display::fit(
+                &single_line(&w.from),
+                78usize.saturating_sub(head.len()),
+            );
             writeln!(out, "{head}{}", from.trim_end())?;
             writeln!(
                 out,
                 "    {}",
-                super::list::fit(&single_line(&w.subject), 74).trim_end()
+                crate::mail::display::fit(&single_line(&w.subject), 74).trim_end()
             )?;
         }
     }
@@ -141,7 +144,7 @@ fn write_agents(agents: &[AgentStats], out: &mut dyn Write) -> std::io::Result<(
         writeln!(
             out,
             "{} {:>5} {} {:>5} {:>6}",
-            super::list::fit(&single_line(&a.agent), 30),
+            crate::mail::display::fit(&single_line(&a.agent), 30),
             a.answered,
             times(&a.first_response),
             a.sent,

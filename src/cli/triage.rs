@@ -7,12 +7,12 @@ use std::io::Write;
 use super::list::{ListError, find_account};
 use crate::config::Config;
 use crate::imap::connect::{Target, open_session};
-use crate::mail::sanitize;
+use crate::sanitize;
 use crate::triage::act::{self, ActError, Applied, MappingKind};
 use crate::triage::folders::Mapping;
 use crate::triage::local;
 use crate::triage::state::Action;
-use crate::ui::triage::describe;
+use crate::triage::view::describe;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TriageCliError {
@@ -175,7 +175,7 @@ fn maildir_apply(
     me: &str,
 ) -> Result<Applied, ActError> {
     let (mut b, mailbox) =
-        super::list::open_backend(account).map_err(|e| ActError::Server(e.to_string()))?;
+        crate::engine::open_backend(account).map_err(|e| ActError::Server(e.to_string()))?;
     let applied = local::apply_backend(b.as_mut(), &mailbox, uid, action, me)?;
     local::archive_local(
         b.as_mut(),

@@ -23,10 +23,7 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let account = self
-            .account
-            .as_deref()
-            .map(crate::mail::sanitize::single_line);
+        let account = self.account.as_deref().map(crate::sanitize::single_line);
         match account {
             Some(a) => write!(f, "account \"{a}\": `{}`: {}", self.key, self.message),
             None => write!(f, "`{}`: {}", self.key, self.message),

@@ -82,7 +82,7 @@ pub struct Team {
 }
 
 /// `[insight]`: business hours and the timezone that `mailroom stats` counts in. Both are
-/// checked in validation (`crate::insight::stats::BusinessHours::parse`, `parse_offset`).
+/// checked in validation (`BusinessHours::parse`, `parse_offset`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Insight {
@@ -307,7 +307,7 @@ pub struct Imap {
     #[serde(default = "inbox")]
     pub mailbox: String,
     pub sent: Option<String>,
-    /// Where team state lives on this server (see `crate::triage::folders`).
+    /// Where team state lives on this server (see `triage::folders`).
     #[serde(default)]
     pub team_state: TeamStateSetting,
     /// Parts larger than this (bytes on the wire) are not downloaded when a message is opened:

@@ -58,7 +58,7 @@ pub enum SecretError {
 }
 
 fn stderr_suffix(stderr: &str) -> String {
-    let s = crate::mail::sanitize::single_line(stderr.trim());
+    let s = crate::sanitize::single_line(stderr.trim());
     if s.is_empty() {
         String::new()
     } else {

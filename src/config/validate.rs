@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::error::Problem;
 use super::model::{Account, AuthMethod, Config, Tls};
-use crate::policy::template;
+use super::template;
 
 #[derive(Debug, Default)]
 pub struct Report {
@@ -65,7 +65,7 @@ pub fn validate(config: &Config) -> Report {
             "agent.id",
             format!(
                 "{:?} is not a valid agent id: use only a-z, 0-9, '.', '_' and '-' (it becomes part of IMAP keywords)",
-                crate::mail::sanitize::single_line(&agent.id)
+                crate::sanitize::single_line(&agent.id)
             ),
         ));
     }
@@ -82,7 +82,7 @@ pub fn validate(config: &Config) -> Report {
             "agent.email",
             format!(
                 "{:?} is not an email address",
-                crate::mail::sanitize::single_line(&agent.email)
+                crate::sanitize::single_line(&agent.email)
             ),
         ));
     }
@@ -92,7 +92,7 @@ pub fn validate(config: &Config) -> Report {
         if let Some(c) = value.chars().find(|&c| c.is_control() && c != '\n') {
             r.errors.push(Problem::new(
                 None,
-                format!("agent.fields.{}", crate::mail::sanitize::single_line(key)),
+                format!("agent.fields.{}", crate::sanitize::single_line(key)),
                 format!(
                     "contains the control character U+{:04X} (only line breaks are allowed)",
                     u32::from(c)
@@ -146,7 +146,7 @@ pub fn validate(config: &Config) -> Report {
                     "ui.columns",
                     format!(
                         "{:?} names no account (accounts: {})",
-                        crate::mail::sanitize::single_line(c),
+                        crate::sanitize::single_line(c),
                         names.iter().copied().collect::<Vec<_>>().join(", ")
                     ),
                 ));
@@ -162,13 +162,13 @@ pub fn validate(config: &Config) -> Report {
     if let Err(e) = crate::ui::theme::Theme::resolve(&config.ui.theme, &config.source) {
         r.errors.push(Problem::new(None, "ui.theme", e.to_string()));
     }
-    if crate::ui::triage::View::parse(&config.ui.view).is_none() {
+    if super::View::parse(&config.ui.view).is_none() {
         r.errors.push(Problem::new(
             None,
             "ui.view",
             format!(
                 "{:?} is not a view: use open, mine, unassigned, pending, done or all",
-                crate::mail::sanitize::single_line(&config.ui.view)
+                crate::sanitize::single_line(&config.ui.view)
             ),
         ));
     }
@@ -179,7 +179,7 @@ pub fn validate(config: &Config) -> Report {
                 "team.emails",
                 format!(
                     "{:?} is not a valid agent id: use only a-z, 0-9, '.', '_' and '-'",
-                    crate::mail::sanitize::single_line(a)
+                    crate::sanitize::single_line(a)
                 ),
             ));
         }
@@ -189,8 +189,8 @@ pub fn validate(config: &Config) -> Report {
                 "team.emails",
                 format!(
                     "{:?} (for {}) is not an email address",
-                    crate::mail::sanitize::single_line(email),
-                    crate::mail::sanitize::single_line(a)
+                    crate::sanitize::single_line(email),
+                    crate::sanitize::single_line(a)
                 ),
             ));
         }
@@ -202,27 +202,27 @@ pub fn validate(config: &Config) -> Report {
                 "team.agents",
                 format!(
                     "{:?} is not a valid agent id: use only a-z, 0-9, '.', '_' and '-'",
-                    crate::mail::sanitize::single_line(a)
+                    crate::sanitize::single_line(a)
                 ),
             ));
         }
     }
     if let Some(text) = &config.insight.business_hours
-        && let Err(e) = crate::insight::stats::BusinessHours::parse(text)
+        && let Err(e) = super::BusinessHours::parse(text)
     {
         r.errors.push(Problem::new(
             None,
             "insight.business_hours",
-            crate::mail::sanitize::single_line(&e),
+            crate::sanitize::single_line(&e),
         ));
     }
     if let Some(text) = &config.insight.timezone_offset
-        && let Err(e) = crate::insight::stats::parse_offset(text)
+        && let Err(e) = super::parse_offset(text)
     {
         r.errors.push(Problem::new(
             None,
             "insight.timezone_offset",
-            crate::mail::sanitize::single_line(&e),
+            crate::sanitize::single_line(&e),
         ));
     }
     // The keymap is built here once so a bad binding stops the program before the screen
@@ -249,7 +249,7 @@ fn validate_account(config: &Config, a: &Account, r: &mut Report) {
             "address",
             format!(
                 "{:?} is not an email address",
-                crate::mail::sanitize::single_line(&a.address)
+                crate::sanitize::single_line(&a.address)
             ),
         );
     }
@@ -259,7 +259,7 @@ fn validate_account(config: &Config, a: &Account, r: &mut Report) {
                 "aliases",
                 format!(
                     "{:?} is not an email address",
-                    crate::mail::sanitize::single_line(alias)
+                    crate::sanitize::single_line(alias)
                 ),
             );
         }
@@ -336,7 +336,7 @@ fn validate_account(config: &Config, a: &Account, r: &mut Report) {
                 "imap.tls",
                 format!(
                     "tls = \"none\" is only allowed for a loopback host, not {:?}: use \"implicit\" or \"starttls\"",
-                    crate::mail::sanitize::single_line(&imap.host)
+                    crate::sanitize::single_line(&imap.host)
                 ),
             );
         }
@@ -410,7 +410,7 @@ fn validate_account(config: &Config, a: &Account, r: &mut Report) {
                 "smtp.tls",
                 format!(
                     "tls = \"none\" is only allowed for a loopback host, not {:?}: use \"implicit\" or \"starttls\"",
-                    crate::mail::sanitize::single_line(&smtp.host)
+                    crate::sanitize::single_line(&smtp.host)
                 ),
             );
         }

@@ -36,8 +36,8 @@
 //! - `multipart/*` bodies keep their preamble and `--boundary` lines.
 
 use super::{DemoError, mime};
-use crate::backend::Flags;
 use crate::mail::encoding;
+use crate::message::Flags;
 
 /// One message to append.
 pub(crate) struct Seed {

@@ -3,7 +3,8 @@
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use super::summary::split_flags;
-use crate::backend::{FlagChange, Flags, StoreOutcome, is_valid_keyword};
+use crate::backend::{FlagChange, StoreOutcome, is_valid_keyword};
+use crate::message::Flags;
 
 /// Why an action failed, before or on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,9 +36,7 @@ pub fn flag_list(flags: Flags, keywords: &[String]) -> Result<Vec<String>, Actio
     let mut v: Vec<String> = flags.names().into_iter().map(str::to_string).collect();
     for k in keywords {
         if !is_valid_keyword(k) {
-            return Err(ActionError::BadKeyword(crate::mail::sanitize::single_line(
-                k,
-            )));
+            return Err(ActionError::BadKeyword(crate::sanitize::single_line(k)));
         }
         v.push(k.clone());
     }
@@ -111,7 +110,7 @@ pub fn store(
                     &format!("UID STORE {uid} {sign}FLAGS ({})", list.join(" ")),
                 )?;
                 if !tagged.to_ascii_uppercase().contains(" OK") {
-                    return Err(ActionError::Server(crate::mail::sanitize::single_line(
+                    return Err(ActionError::Server(crate::sanitize::single_line(
                         tagged.trim(),
                     )));
                 }
@@ -161,7 +160,7 @@ pub fn store(
                 return Ok(StoreOutcome::Modified);
             }
             if !upper.contains(" OK") {
-                return Err(ActionError::Server(crate::mail::sanitize::single_line(
+                return Err(ActionError::Server(crate::sanitize::single_line(
                     tagged.trim(),
                 )));
             }

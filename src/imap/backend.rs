@@ -4,11 +4,11 @@
 use imap::types::Flag;
 
 use super::connect::{ImapConn, Target, describe, open_session};
-use super::{quote_mailbox, utf7};
-use crate::backend::{
-    Backend, BackendError, FlagChange, Flags, MailboxStatus, StoreOutcome, Summary,
-};
+use super::quote_mailbox;
+use crate::backend::{Backend, BackendError, FlagChange, MailboxStatus, StoreOutcome};
 use crate::config;
+use crate::mail::utf7;
+use crate::message::{Flags, Summary};
 use crate::policy::rights::Rights;
 
 /// The largest message read whole in one command; `fetch` reads by structure (`imap::parts`)
@@ -46,7 +46,7 @@ impl ImapBackend {
             },
             A::NoMessage(uid) => BackendError::NoMessage {
                 account: self.account.clone(),
-                mailbox: crate::mail::sanitize::single_line(mailbox),
+                mailbox: crate::sanitize::single_line(mailbox),
                 uid,
             },
             A::Server(message) | A::Connection(message) => self.protocol(message),
@@ -56,7 +56,7 @@ impl ImapBackend {
     fn protocol(&self, message: String) -> BackendError {
         BackendError::Protocol {
             account: self.account.clone(),
-            message: crate::mail::sanitize::single_line(&message),
+            message: crate::sanitize::single_line(&message),
         }
     }
 
@@ -69,7 +69,7 @@ impl ImapBackend {
         if quote_mailbox(mailbox).is_none() {
             return Err(BackendError::NoMailbox {
                 account: self.account.clone(),
-                mailbox: crate::mail::sanitize::single_line(mailbox),
+                mailbox: crate::sanitize::single_line(mailbox),
             });
         }
         let m = self
@@ -79,7 +79,7 @@ impl ImapBackend {
             .map_err(|e| match e {
                 imap::Error::No(_) => BackendError::NoMailbox {
                     account: self.account.clone(),
-                    mailbox: crate::mail::sanitize::single_line(mailbox),
+                    mailbox: crate::sanitize::single_line(mailbox),
                 },
                 other => self.protocol(format!("SELECT {mailbox:?}: {}", describe(&other))),
             })?;
@@ -163,7 +163,7 @@ impl Backend for ImapBackend {
         if quote_mailbox(target).is_none() {
             return Err(BackendError::NoMailbox {
                 account: self.account.clone(),
-                mailbox: crate::mail::sanitize::single_line(target),
+                mailbox: crate::sanitize::single_line(target),
             });
         }
         let encoded = utf7::encode(target);
@@ -205,7 +205,7 @@ impl Backend for ImapBackend {
         if quote_mailbox(mailbox).is_none() {
             return Err(BackendError::NoMailbox {
                 account: self.account.clone(),
-                mailbox: crate::mail::sanitize::single_line(mailbox),
+                mailbox: crate::sanitize::single_line(mailbox),
             });
         }
         let list = super::actions::flag_list(flags, keywords)
@@ -258,7 +258,7 @@ impl Backend for ImapBackend {
         let Some(quoted) = quote_mailbox(mailbox) else {
             return Err(BackendError::NoMailbox {
                 account: self.account.clone(),
-                mailbox: crate::mail::sanitize::single_line(mailbox),
+                mailbox: crate::sanitize::single_line(mailbox),
             });
         };
         let has_acl = self

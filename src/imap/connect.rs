@@ -384,9 +384,7 @@ fn check_greeting(target: &Target<'_>, greeting: &[u8]) -> Result<(), ImapError>
     } else if upper.starts_with("* PREAUTH") {
         Err(target.err(K::Preauth))
     } else {
-        Err(target.err(K::Greeting(crate::mail::sanitize::single_line(
-            line.trim_end(),
-        ))))
+        Err(target.err(K::Greeting(crate::sanitize::single_line(line.trim_end()))))
     }
 }
 
@@ -433,7 +431,7 @@ fn starttls_negotiate(target: &Target<'_>, tcp: TcpStream) -> Result<TcpStream, 
             if !upper.starts_with("M0 OK") {
                 return Err(target.err(K::Greeting(format!(
                     "CAPABILITY failed: {}",
-                    crate::mail::sanitize::single_line(line.trim_end())
+                    crate::sanitize::single_line(line.trim_end())
                 ))));
             }
             break;
@@ -450,7 +448,7 @@ fn starttls_negotiate(target: &Target<'_>, tcp: TcpStream) -> Result<TcpStream, 
             if !upper.starts_with("M1 OK") {
                 return Err(target.err(K::Tls(format!(
                     "the server refused STARTTLS: {}",
-                    crate::mail::sanitize::single_line(line.trim_end())
+                    crate::sanitize::single_line(line.trim_end())
                 ))));
             }
             break;
@@ -679,7 +677,7 @@ pub fn describe(e: &imap::Error) -> String {
         }
         other => other.to_string(),
     };
-    crate::mail::sanitize::single_line(&text)
+    crate::sanitize::single_line(&text)
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use imap::extensions::idle::WaitOutcome;
 
 use super::connect::{Arm, DEFAULT_READ_BUDGET, ImapConn, Shutdown, Target, open_session_with};
-use super::utf7;
 use crate::config::{Imap, Secret};
+use crate::mail::utf7;
 
 /// After this long with nothing from the server, the watcher ends its IDLE and checks that the
 /// server still answers: a path that died without a reset (NAT timeout, dead VPN) sends nothing
@@ -172,7 +172,7 @@ fn watch(
 
 /// Why a liveness exchange failed, saying "no answer" for a deadline rather than the
 /// operating system's words for a timed-out read.
-pub(super) fn unanswered(command: &str, e: &imap::Error) -> String {
+pub(crate) fn unanswered(command: &str, e: &imap::Error) -> String {
     match e {
         imap::Error::Io(io)
             if matches!(

@@ -108,7 +108,7 @@ impl ListFilter {
             _ => {
                 if self.skipped.len() < MAX_NOTED {
                     let text = String::from_utf8_lossy(&line);
-                    let text = crate::mail::sanitize::single_line(text.trim_end());
+                    let text = crate::sanitize::single_line(text.trim_end());
                     self.skipped.push(text.chars().take(200).collect());
                 }
             }

@@ -11,11 +11,10 @@ pub mod parts;
 pub mod probe;
 pub mod summary;
 pub mod sync;
-pub mod utf7;
-pub mod worker;
 
 use std::fmt;
 
+use crate::mail::utf7;
 use crate::net::Server;
 
 /// An IMAP failure with the account and server it happened on.
@@ -45,7 +44,7 @@ impl fmt::Display for ImapError {
         write!(
             f,
             "account \"{}\": IMAP {}: ",
-            crate::mail::sanitize::single_line(&self.account),
+            crate::sanitize::single_line(&self.account),
             self.server
         )?;
         match self.kind.as_ref() {

@@ -12,11 +12,12 @@
 use imap::types::Flag;
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
-use super::{quote_mailbox, utf7};
-use crate::backend::Summary;
+use super::quote_mailbox;
 use crate::config::Account;
 use crate::mail::note::{self, MAX_NOTE_BYTES, MAX_NOTES, Note, NoteError};
-use crate::mail::sanitize::single_line;
+use crate::mail::utf7;
+use crate::message::Summary;
+use crate::sanitize::single_line;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotesError {

@@ -407,11 +407,11 @@ pub fn save_attachment(
     let mut conn = super::connect::open_session(&target).map_err(|e| e.to_string())?;
     conn.budget.grant(DEFAULT_READ_BUDGET);
     conn.session
-        .examine(super::utf7::encode(&imap.mailbox))
+        .examine(crate::mail::utf7::encode(&imap.mailbox))
         .map_err(|e| {
             format!(
                 "cannot open {:?}: {}",
-                crate::mail::sanitize::single_line(&imap.mailbox),
+                crate::sanitize::single_line(&imap.mailbox),
                 super::connect::describe(&e)
             )
         })?;

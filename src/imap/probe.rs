@@ -1,7 +1,8 @@
 //! What `mailroom check` learns from an IMAP account: capabilities, rights, keyword support.
 
 use super::connect::{Session, Target, open_session};
-use super::{ErrorKind, ImapError, quote_mailbox, utf7};
+use super::{ErrorKind, ImapError, quote_mailbox};
+use crate::mail::utf7;
 use crate::policy::rights::Rights;
 
 /// Capabilities mailroom uses, in the order `check` reports them.
@@ -79,7 +80,7 @@ fn probe_session(
         server: target.server(),
         kind: Box::new(ErrorKind::Protocol(message)),
     };
-    let shown = crate::mail::sanitize::single_line(mailbox);
+    let shown = crate::sanitize::single_line(mailbox);
     let mut probe = Probe {
         capabilities: {
             let caps = session

@@ -7,8 +7,8 @@ use imap::types::{Fetch, Flag};
 use mail_parser::HeaderValue;
 use mail_parser::parsers::MessageStream;
 
-use crate::backend::{Address, Flags, Summary};
 use crate::mail::parse::{MAX_ADDRESSES, MAX_DELIVERED_TO, MAX_REFERENCES};
+use crate::message::{Address, Flags, Summary};
 
 /// Header fields fetched next to ENVELOPE: threading, the address a mail reached, and enough
 /// of Content-Type to mark attachments.

@@ -12,8 +12,10 @@ use std::collections::HashSet;
 use imap::types::UnsolicitedResponse;
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
-use super::{ErrorKind, ImapError, quote_mailbox, summary, utf7};
-use crate::backend::{Flags, MailboxStatus, Summary};
+use super::{ErrorKind, ImapError, quote_mailbox, summary};
+use crate::backend::MailboxStatus;
+use crate::mail::utf7;
+use crate::message::{Flags, Summary};
 use crate::net::Server;
 use crate::store::cache::{CacheKey, CachedMailbox, HeaderCache};
 
@@ -339,9 +341,7 @@ pub fn sync_with(
     let err = |message: String| ImapError {
         account: account.to_string(),
         server: server.clone(),
-        kind: Box::new(ErrorKind::Protocol(crate::mail::sanitize::single_line(
-            &message,
-        ))),
+        kind: Box::new(ErrorKind::Protocol(crate::sanitize::single_line(&message))),
     };
     let mailbox = state.mailbox.clone();
     if quote_mailbox(&mailbox).is_none() {

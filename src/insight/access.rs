@@ -27,9 +27,10 @@ use serde::Serialize;
 
 use crate::config::{Account, Config};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
-use crate::imap::{quote_mailbox, utf7};
-use crate::mail::sanitize::single_line;
+use crate::imap::quote_mailbox;
+use crate::mail::utf7;
 use crate::policy::rights::Rights;
+use crate::sanitize::single_line;
 
 /// The note on a folder whose full ACL the agent may not read.
 pub const NEEDS_ADMIN: &str =

@@ -21,12 +21,14 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::backend::{Backend, BackendError, Summary};
+use crate::backend::{Backend, BackendError};
 use crate::config::{Account, Config};
 use crate::imap::ImapError;
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
-use crate::imap::{quote_mailbox, utf7};
-use crate::mail::sanitize::single_line;
+use crate::imap::quote_mailbox;
+use crate::mail::utf7;
+use crate::message::Summary;
+use crate::sanitize::single_line;
 use crate::store::audit::Record;
 
 /// Result of a Sent copy that no local audit record describes.

@@ -15,14 +15,14 @@
 
 use std::collections::HashSet;
 
-use super::stats::{
-    self, BusinessHours, CustomerMessage, MailboxInput, Report, SentMessage, Settings,
-};
-use crate::backend::{Backend, BackendError, Flags};
-use crate::config::{self, Account, Config};
+use super::stats::{self, CustomerMessage, MailboxInput, Report, SentMessage, Settings};
+use crate::backend::{Backend, BackendError};
+use crate::config::{self, Account, BusinessHours, Config};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
-use crate::imap::{ImapError, quote_mailbox, utf7};
-use crate::mail::sanitize::single_line;
+use crate::imap::{ImapError, quote_mailbox};
+use crate::mail::utf7;
+use crate::message::Flags;
+use crate::sanitize::single_line;
 use crate::store::audit::{AuditLog, Record};
 
 /// Messages per `UID FETCH`.
@@ -116,7 +116,7 @@ pub fn settings(
 /// The configured `timezone_offset` in seconds east of UTC (0 when unset).
 pub fn offset_of(config: &Config) -> Result<i32, StatsError> {
     match &config.insight.timezone_offset {
-        Some(text) => stats::parse_offset(text).map_err(|reason| StatsError::Config {
+        Some(text) => config::parse_offset(text).map_err(|reason| StatsError::Config {
             key: "timezone_offset",
             reason,
         }),

@@ -8,7 +8,7 @@
 //!
 //! Only MIME headers are parsed here (address lists, the costly and hostile part, are skipped).
 //! Names in [`AttachmentInfo`] are decoded (RFC 2047/2231) but not sanitized: pass them
-//! through `mail::sanitize` before display.
+//! through `crate::sanitize` before display.
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
-use super::sanitize::is_format_control;
 use super::unfetched::{self, Unfetched};
+use crate::sanitize::is_format_control;
 
 /// Saved names are cut to this many bytes (extension kept), leaving room under the usual
 /// 255-byte limit for a " (999)" suffix.

@@ -96,7 +96,7 @@ fn mailbox(name: Option<&str>, address: &str, field: &str) -> Result<Mailbox, Co
     if !is_valid_address(address) {
         return Err(HeaderError::BadAddress {
             field: field.to_string(),
-            value: crate::mail::sanitize::single_line(address),
+            value: crate::sanitize::single_line(address),
         }
         .into());
     }

@@ -21,23 +21,6 @@ fn split(secs: i64) -> (i64, u32, u32, i64, i64, i64) {
     (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
-/// A day of the week as typed (`mon`, `Tues`, `wednesday`: three letters or more of its
-/// English name) → its index, Monday 0.
-pub fn weekday_index(text: &str) -> Option<usize> {
-    const FULL: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
-    let t = text.trim().to_ascii_lowercase();
-    FULL.iter()
-        .position(|full| t.len() >= 3 && full.starts_with(&t))
-}
-
 /// `2026-11-27 14:03` (UTC).
 pub fn short_utc(secs: i64) -> String {
     let (y, m, d, h, min, _) = split(secs);

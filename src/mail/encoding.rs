@@ -1,7 +1,7 @@
 //! Standard base64 (RFC 4648 §4), the one encoder for SASL responses and MIME bodies.
 //!
 //! IMAP mailbox names use a *modified* base64 (`,` for `/`, no padding): that lives in
-//! `imap::utf7`.
+//! `mail::utf7`.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

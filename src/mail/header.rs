@@ -71,7 +71,7 @@ pub fn parse_addresses(field: &str, list: &str) -> Result<Vec<String>, HeaderErr
         if !crate::config::is_valid_address(bare) {
             return Err(HeaderError::BadAddress {
                 field: field.to_string(),
-                value: crate::mail::sanitize::single_line(part),
+                value: crate::sanitize::single_line(part),
             });
         }
         if !out.iter().any(|o: &String| o.eq_ignore_ascii_case(bare)) {

@@ -1,8 +1,10 @@
-//! Messages: parsing summaries from raw bytes, and the sanitizer for untrusted text.
+//! Messages: parsing summaries from raw bytes, composing, replies, notes, receipts, display
+//! helpers. (The sanitizer for untrusted text is `crate::sanitize`, beneath everything.)
 
 pub mod attachments;
 pub mod compose;
 pub mod date;
+pub mod display;
 pub mod encoding;
 pub mod header;
 pub mod mdn;
@@ -10,6 +12,6 @@ pub mod msgid;
 pub mod note;
 pub mod parse;
 pub mod reply;
-pub mod sanitize;
 pub mod thread;
 pub mod unfetched;
+pub mod utf7;

@@ -13,8 +13,8 @@ use std::time::SystemTime;
 
 use super::compose::{self, ComposeError, Draft};
 use super::parse;
-use crate::backend::{Address, Summary};
 use crate::config::{Account, Agent};
+use crate::message::{Address, Summary};
 use crate::policy::identity::SendIdentity;
 
 /// The subject prefix of a note.
@@ -121,7 +121,7 @@ pub fn subject(original: &str) -> String {
     let mut count = 0;
     for word in original
         .split(|c: char| {
-            c.is_whitespace() || c.is_control() || super::sanitize::is_format_control(c)
+            c.is_whitespace() || c.is_control() || crate::sanitize::is_format_control(c)
         })
         .filter(|w| !w.is_empty())
     {
@@ -208,7 +208,7 @@ pub fn build(
         return Err(NoteError::NoMessageId);
     };
     if !is_linkable_id(id) {
-        return Err(NoteError::BadMessageId(super::sanitize::single_line(id)));
+        return Err(NoteError::BadMessageId(crate::sanitize::single_line(id)));
     }
     let text = text.replace("\r\n", "\n");
     if text.trim().is_empty() {

@@ -3,7 +3,7 @@
 //! Input is untrusted: nothing here panics on garbage, and every list that grows with the
 //! input is bounded (PROTOCOL.md: many `;` in address lists blew up memory in CVE-2021-3181;
 //! crafted References cycles overflowed stacks). Text is decoded (RFC 2047/2231) but not
-//! sanitized: callers pass it through `mail::sanitize` before it reaches a terminal.
+//! sanitized: callers pass it through `crate::sanitize` before it reaches a terminal.
 //!
 //! Message-IDs (Message-ID, In-Reply-To, References) are kept without angle brackets, the
 //! way mail-parser returns them; add the brackets back when writing a header.
@@ -12,8 +12,8 @@ use std::borrow::Cow;
 
 use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
 
-use crate::backend::{Address, Flags, Summary};
 use crate::mail::msgid;
+use crate::message::{Address, Flags, Summary};
 
 /// At most this many addresses are kept per header (From, To, Cc, …).
 pub const MAX_ADDRESSES: usize = 1000;

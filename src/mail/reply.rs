@@ -9,8 +9,8 @@ use std::time::SystemTime;
 
 use super::compose::{self, Draft, Outgoing};
 use super::header;
-use crate::backend::{Address, Summary};
 use crate::config::{Account, Config};
+use crate::message::{Address, Summary};
 use crate::policy::identity::SendIdentity;
 use crate::policy::signature::{self, Rendered};
 

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::backend::Summary;
+use crate::message::Summary;
 
 /// The deepest indentation reported; deeper replies are shown at this depth.
 pub const MAX_DEPTH: u8 = 32;

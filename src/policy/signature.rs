@@ -3,7 +3,7 @@
 //! Pure code. A reply body is `new text`, then (for `below-reply`) the signature block, then
 //! the quote; for `bottom` the block comes after the quote. The disclaimer is always last.
 
-use super::template::{self, Field, Piece, TemplateError};
+use crate::config::template::{self, Field, Piece, TemplateError};
 use crate::config::{Account, Agent, Placement, Signature};
 
 /// The standard signature delimiter line (RFC 3676 §4.3): dash, dash, space.

@@ -1,6 +1,5 @@
 //! SMTP: secure submission connections; for now the probe `mailroom check` runs.
 
-pub mod pipeline;
 pub mod probe;
 pub mod starttls_guard;
 pub mod submit;
@@ -58,9 +57,9 @@ impl fmt::Display for SmtpError {
         write!(
             f,
             "account \"{}\": SMTP {}: {}",
-            crate::mail::sanitize::single_line(&self.account),
+            crate::sanitize::single_line(&self.account),
             self.server,
-            crate::mail::sanitize::single_line(&self.message)
+            crate::sanitize::single_line(&self.message)
         )
     }
 }

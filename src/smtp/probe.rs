@@ -310,5 +310,5 @@ pub fn describe(e: &lettre::transport::smtp::Error) -> String {
         }
         source = inner.source();
     }
-    crate::mail::sanitize::single_line(&crate::net::error_chain(e))
+    crate::sanitize::single_line(&crate::net::error_chain(e))
 }

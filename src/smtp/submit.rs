@@ -124,7 +124,7 @@ pub fn submit_marked(
         Ok(response) => {
             stages.begin("QUIT");
             let _ = conn.quit();
-            Ok(crate::mail::sanitize::single_line(
+            Ok(crate::sanitize::single_line(
                 &response.message().collect::<Vec<_>>().join(" "),
             ))
         }

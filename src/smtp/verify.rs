@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
-use crate::mail::{parse, sanitize};
+use crate::mail::parse;
+use crate::sanitize;
 
 /// How long the server's Sent copy is waited for after a submission.
 pub const WINDOW: Duration = Duration::from_secs(5);

@@ -42,7 +42,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use super::{CacheError, Checksum, create_private_dir, io_error, write_atomic};
-use crate::backend::{Address, Flags, Summary};
+use crate::message::{Address, Flags, Summary};
 
 /// First bytes of every header cache file.
 pub const MAGIC: [u8; 8] = *b"MRHCACHE";

@@ -14,7 +14,8 @@ use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::TeamStateSetting;
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
-use crate::imap::{quote_mailbox, utf7};
+use crate::imap::quote_mailbox;
+use crate::mail::utf7;
 use crate::policy::rights::Rights;
 
 /// Rounds of read-decide-store before giving up on a very busy message.
@@ -222,7 +223,7 @@ pub fn apply(
         }
         Mapping::Keywords => {
             if mailbox != selected.mailbox {
-                return Err(ActError::NotTeamFolder(crate::mail::sanitize::single_line(
+                return Err(ActError::NotTeamFolder(crate::sanitize::single_line(
                     mailbox,
                 )));
             }
@@ -345,7 +346,7 @@ pub fn archive_with(
             ..applied
         }),
         Err(e) => Err(ActError::Folder {
-            folder: crate::mail::sanitize::single_line(folder),
+            folder: crate::sanitize::single_line(folder),
             reason: format!("marked done, but not moved there: {e}"),
         }),
     }

@@ -24,11 +24,13 @@
 
 use super::act::{ActError, Applied, MappingKind, MovedTo, Selected};
 use super::state::{Action, TeamState, TriageError};
-use crate::backend::{FlagChange, Flags, StoreOutcome};
+use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::{TeamStateSetting, is_valid_agent_id};
 use crate::imap::actions;
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
-use crate::imap::{quote_mailbox, utf7};
+use crate::imap::quote_mailbox;
+use crate::mail::utf7;
+use crate::message::Flags;
 use crate::policy::rights::Rights;
 
 pub const ASSIGNED: &str = "Assigned";
@@ -153,9 +155,7 @@ impl TeamFolders {
     /// `<root>Assigned<d><agent>`; the agent id is checked first.
     pub fn assigned(&self, agent: &str) -> Result<String, TriageError> {
         if !is_valid_agent_id(agent) {
-            return Err(TriageError::BadAgent(crate::mail::sanitize::single_line(
-                agent,
-            )));
+            return Err(TriageError::BadAgent(crate::sanitize::single_line(agent)));
         }
         Ok(format!(
             "{}{}{agent}",
@@ -265,7 +265,7 @@ fn tagged_ok(tagged: &str) -> bool {
 
 fn quoted(name: &str) -> Result<String, ActError> {
     quote_mailbox(name).ok_or_else(|| ActError::Folder {
-        folder: crate::mail::sanitize::single_line(name),
+        folder: crate::sanitize::single_line(name),
         reason: "the name contains a line break".into(),
     })
 }
@@ -388,9 +388,9 @@ fn create(conn: &mut ImapConn, folder: &str) -> Result<(), ActError> {
     if tagged_ok(&tagged) || tagged.to_ascii_uppercase().contains("[ALREADYEXISTS]") {
         return Ok(());
     }
-    let reason = crate::mail::sanitize::single_line(tagged.trim());
+    let reason = crate::sanitize::single_line(tagged.trim());
     Err(ActError::Folder {
-        folder: crate::mail::sanitize::single_line(folder),
+        folder: crate::sanitize::single_line(folder),
         reason: if reason.to_ascii_uppercase().contains("NOPERM") {
             format!("it does not exist and this agent may not create it (the `k` right): {reason}")
         } else {
@@ -431,11 +431,11 @@ fn move_to(conn: &mut ImapConn, uid: u32, target: &str) -> Result<Moved, ActErro
                 create(conn, target)?;
                 continue;
             }
-            let reason = crate::mail::sanitize::single_line(tagged.trim());
+            let reason = crate::sanitize::single_line(tagged.trim());
             if upper.contains("[NOPERM]") {
                 return Err(ActError::NoRight(format!(
                     "the server refused to move the message to {:?}: {reason}",
-                    crate::mail::sanitize::single_line(target)
+                    crate::sanitize::single_line(target)
                 )));
             }
             return Ok(Moved::Refused(reason));
@@ -466,7 +466,7 @@ fn move_to(conn: &mut ImapConn, uid: u32, target: &str) -> Result<Moved, ActErro
         return Ok(Moved::To(new_uid));
     }
     Err(ActError::Folder {
-        folder: crate::mail::sanitize::single_line(target),
+        folder: crate::sanitize::single_line(target),
         reason: "created, but the server still refuses it".into(),
     })
 }
@@ -477,7 +477,7 @@ pub fn archive(conn: &mut ImapConn, uid: u32, archive: &str) -> Result<Option<u3
     match move_to(conn, uid, archive)? {
         Moved::To(new_uid) => Ok(new_uid),
         Moved::Refused(reason) => Err(ActError::Folder {
-            folder: crate::mail::sanitize::single_line(archive),
+            folder: crate::sanitize::single_line(archive),
             reason,
         }),
     }
@@ -592,16 +592,14 @@ fn apply_inner(
 ) -> Result<Applied, ActError> {
     if !is_valid_agent_id(me) {
         return Err(ActError::Triage(TriageError::BadAgent(
-            crate::mail::sanitize::single_line(me),
+            crate::sanitize::single_line(me),
         )));
     }
     if matches!(action, Action::Snooze(_) | Action::Replying(_)) {
         return Err(ActError::NeedsKeywords(action.name()));
     }
     let Some(from_place) = tf.place(from) else {
-        return Err(ActError::NotTeamFolder(crate::mail::sanitize::single_line(
-            from,
-        )));
+        return Err(ActError::NotTeamFolder(crate::sanitize::single_line(from)));
     };
     if check_rights {
         let rights = selected.rights;
@@ -625,7 +623,7 @@ fn apply_inner(
             let agent = agent.to_ascii_lowercase();
             if !is_valid_agent_id(&agent) {
                 return Err(ActError::Triage(TriageError::BadAgent(
-                    crate::mail::sanitize::single_line(&agent),
+                    crate::sanitize::single_line(&agent),
                 )));
             }
             (Place::Assigned(agent), Some(true))
@@ -644,7 +642,7 @@ fn apply_inner(
     for round in 1..=MAX_ROUNDS {
         if !select(conn, from)? {
             return Err(ActError::Folder {
-                folder: crate::mail::sanitize::single_line(from),
+                folder: crate::sanitize::single_line(from),
                 reason: "it does not exist".into(),
             });
         }
@@ -741,7 +739,7 @@ fn apply_inner(
                     if found.is_empty() {
                         return Err(ActError::NotStored(format!(
                             "the message is not in {:?} after the move",
-                            crate::mail::sanitize::single_line(&target_name)
+                            crate::sanitize::single_line(&target_name)
                         )));
                     }
                     if new_uid.is_none() && found.len() == 1 {
@@ -756,7 +754,7 @@ fn apply_inner(
                 {
                     return Err(ActError::NotStored(format!(
                         "the message is not in {:?} after the move",
-                        crate::mail::sanitize::single_line(&target_name)
+                        crate::sanitize::single_line(&target_name)
                     )));
                 }
             }

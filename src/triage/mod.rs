@@ -5,4 +5,5 @@ pub mod act;
 pub mod folders;
 pub mod local;
 pub mod state;
+pub mod view;
 pub mod when;

@@ -251,9 +251,7 @@ pub fn change_for(
     }
     for k in c.add_keywords.iter().chain(&c.remove_keywords) {
         if !is_valid_keyword(k) {
-            return Err(TriageError::BadKeyword(crate::mail::sanitize::single_line(
-                k,
-            )));
+            return Err(TriageError::BadKeyword(crate::sanitize::single_line(k)));
         }
     }
     Ok(c)

@@ -44,7 +44,7 @@ fn day_word(t: &str, now: i64) -> Option<i64> {
     if t == "tomorrow" {
         return Some(morning(today + DAY));
     }
-    let wanted = crate::mail::date::weekday_index(t)?;
+    let wanted = crate::config::weekday_index(t)?;
     // 1970-01-01 was a Thursday (index 3).
     let today_index = (now.div_euclid(DAY) + 3).rem_euclid(7) as usize;
     let ahead = (wanted + 7 - today_index) % 7;

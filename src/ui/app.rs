@@ -18,23 +18,26 @@ use super::notes::{self, Leave, NoteEditor, PendingNote, ReaderNotes};
 use super::prompt::{self, Cmd, History, Prompt, PromptKind, Sources};
 use super::stats::{State as StatsState, StatsScreen, Window as StatsWindow};
 use super::theme::{BUILTIN, Theme};
-use super::triage::{Counts, RowState, View, describe};
 use super::wrap::wrap;
-use crate::backend::{Address, FlagChange, Flags, Summary};
+use crate::backend::FlagChange;
 use crate::config::Config;
-use crate::config::TeamStateSetting;
+use crate::config::{TeamStateSetting, View};
+use crate::engine::pipeline::Outcome;
+use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
-use crate::imap::worker::ConnState;
-use crate::mail::attachments::{self, AttachmentInfo};
+use crate::mail::attachments::AttachmentInfo;
+use crate::mail::display::attachment_label;
 use crate::mail::reply;
-use crate::mail::{date, mdn, sanitize, thread};
+use crate::mail::{date, mdn, thread};
+use crate::message::{Address, Flags, Summary};
 use crate::policy::identity;
 use crate::policy::rights::Rights;
-use crate::smtp::pipeline::Outcome;
+use crate::sanitize;
 use crate::store::drafts;
 use crate::triage::act::{ActError, Applied};
 use crate::triage::folders::Detected;
 use crate::triage::state::Action as TriageAction;
+use crate::triage::view::{Counts, RowState, describe};
 
 /// Bodies longer than this are cut before display: a reader is no place for a 50 MB log.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -758,44 +761,6 @@ impl Reader {
 
     fn scroll_to(&mut self, line: usize, height: usize) {
         self.scroll = line.min(self.lines.len().saturating_sub(height));
-    }
-}
-
-/// One attachment as the reader lists it: "[1] report.pdf  application/pdf, 12 KB". The name
-/// is the one it is saved under (a plain base name), sanitized like every string from a message.
-pub fn attachment_label(a: &AttachmentInfo) -> String {
-    let name = sanitize::single_line(&attachments::file_name_for(a));
-    let mut s = format!(
-        "[{}] {name}  {}, {}",
-        a.index.saturating_add(1),
-        sanitize::single_line(&a.mime_type),
-        human_size(a.size)
-    );
-    if a.inline {
-        s.push_str(", inline");
-    }
-    if a.unfetched.is_some() {
-        s.push_str(", not downloaded (saving streams it)");
-    }
-    s
-}
-
-/// "512 B", "12 KB", "3.4 MB" (powers of 1024, as file managers show them).
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
     }
 }
 
@@ -2322,7 +2287,7 @@ fn search(app: &mut App, query: &str) -> Vec<Command> {
     }
     if c.imap {
         // Checked here too, so a bad query is refused at once, not after a round trip.
-        if let Err(e) = crate::imap::worker::search_criteria(query) {
+        if let Err(e) = crate::engine::worker::search_criteria(query) {
             app.fail(format!("search: {e}"));
             return Vec::new();
         }
@@ -3578,7 +3543,7 @@ fn wake_snoozes(app: &mut App, now: i64) -> Vec<Command> {
         if c.counts.overdue == 0 || c.rights.is_some_and(|r| !r.has('w')) {
             continue;
         }
-        for (uid, keywords) in super::triage::due_snoozes(&c.rows, now) {
+        for (uid, keywords) in crate::triage::view::due_snoozes(&c.rows, now) {
             if app.wake_refused.contains(&(c.account_idx, uid))
                 || app
                     .waking

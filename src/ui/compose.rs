@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 
 use crate::mail::compose::Outgoing;
-use crate::mail::{header, sanitize};
+use crate::mail::header;
 use crate::policy::identity::SendIdentity;
 use crate::policy::signature::Rendered;
+use crate::sanitize;
 use crate::store::drafts;
 
 use super::wrap;
@@ -507,7 +508,7 @@ pub struct Compose {
     pub references: Vec<String>,
     pub reply_uid: Option<u32>,
     /// The message answered or forwarded (for the attribution line).
-    pub original: Option<crate::backend::Summary>,
+    pub original: Option<crate::message::Summary>,
     /// The message whose text is awaited for the quote.
     pub awaiting: Option<u32>,
     pub attachments: Vec<PathBuf>,

@@ -14,11 +14,12 @@ use super::layout;
 use super::notes::{self, Leave, NoteEditor};
 use super::prompt::Prompt;
 use super::stats::StatsScreen;
-use super::triage::View;
 use super::wrap::{self, wrap};
-use crate::backend::Summary;
-use crate::cli::list::{fit, sender_label};
-use crate::mail::{date, sanitize};
+use crate::config::View;
+use crate::mail::date;
+use crate::mail::display::{fit, sender_label};
+use crate::message::Summary;
+use crate::sanitize;
 
 /// Cells for the age field ("45s", "12m", "3h", "5d", "7w", or a year).
 const AGE_WIDTH: usize = 4;

@@ -7,16 +7,17 @@ use std::sync::Arc;
 
 use crossterm::event::KeyEvent;
 
-use crate::backend::{FlagChange, Summary};
+use crate::backend::FlagChange;
+use crate::engine::pipeline::Outcome;
+use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
-use crate::imap::worker::ConnState;
 use crate::insight::stats::Report;
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::compose::Outgoing;
 use crate::mail::note::Note;
+use crate::message::Summary;
 use crate::policy::identity::SendIdentity;
 use crate::policy::rights::Rights;
-use crate::smtp::pipeline::Outcome;
 use crate::store::drafts;
 use crate::triage::act::{ActError, Applied};
 use crate::triage::folders::Detected;

@@ -300,7 +300,7 @@ pub enum KeyParseError {
 
 /// Reads a key spec: `"j"`, `"Ctrl-d"`, `"Enter"`, `"S-Tab"`, `"F5"`.
 pub fn parse_key(spec: &str) -> Result<Key, KeyParseError> {
-    let shown = crate::mail::sanitize::single_line(spec);
+    let shown = crate::sanitize::single_line(spec);
     if spec.is_empty() {
         return Err(KeyParseError::Empty);
     }
@@ -677,13 +677,8 @@ impl Keymap {
         table: &BTreeMap<String, KeyList>,
         errors: &mut Vec<KeyConfigError>,
     ) {
-        let path = |name: &str| {
-            format!(
-                "keys.{}.{}",
-                ctx.name(),
-                crate::mail::sanitize::single_line(name)
-            )
-        };
+        let path =
+            |name: &str| format!("keys.{}.{}", ctx.name(), crate::sanitize::single_line(name));
         let mut configured: Vec<(Action, Vec<Key>, String)> = Vec::new();
         for (name, list) in table {
             let Some(spec) = ctx.specs().find(|s| s.action.name() == name) else {

@@ -17,7 +17,6 @@ pub mod save;
 pub mod stats;
 pub mod terminal;
 pub mod theme;
-pub mod triage;
 pub mod worker;
 pub mod wrap;
 
@@ -73,7 +72,7 @@ pub fn column_accounts(config: &Config) -> Result<Vec<(usize, String)>, UiError>
                 all()
                     .find(|(_, a)| &a.name == n)
                     .map(|(i, a)| (i, a.name.clone()))
-                    .ok_or_else(|| UiError::UnknownColumn(crate::mail::sanitize::single_line(n)))
+                    .ok_or_else(|| UiError::UnknownColumn(crate::sanitize::single_line(n)))
             })
             .collect::<Result<_, _>>()?,
     };
@@ -201,7 +200,7 @@ fn run_loop(
         let mut commands = Vec::new();
         for ev in coalesce(batch) {
             if let Event::InputFailed(e) = ev {
-                return Err(UiError::Input(crate::mail::sanitize::single_line(&e)));
+                return Err(UiError::Input(crate::sanitize::single_line(&e)));
             }
             commands.extend(update(app, ev));
         }
@@ -290,8 +289,8 @@ fn send(
     outgoing: &crate::mail::compose::Outgoing,
     reply_uid: Option<u32>,
     draft_id: &str,
-) -> Result<crate::smtp::pipeline::Outcome, String> {
-    use crate::smtp::pipeline::{self, Outcome};
+) -> Result<crate::engine::pipeline::Outcome, String> {
+    use crate::engine::pipeline::{self, Outcome};
     let config = config.ok_or("no configuration")?;
     let account = config
         .accounts

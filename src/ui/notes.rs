@@ -6,8 +6,9 @@
 
 use super::compose;
 use super::wrap::wrap;
+use crate::mail::date;
 use crate::mail::note::Note;
-use crate::mail::{date, sanitize};
+use crate::sanitize;
 
 /// The displayed notes of one message are cut after this many bytes of text.
 pub const MAX_SHOWN_BYTES: usize = 1 << 20;

@@ -1,5 +1,5 @@
 //! The outbox while the column view runs: a thread of its own (never the UI's) delivers what
-//! is due — at start, then every [`PERIOD`] — through `smtp::pipeline::flush`, and reports
+//! is due — at start, then every [`PERIOD`] — through `engine::pipeline::flush`, and reports
 //! what is left for the status line. Temporary failures are retried by the pipeline's backoff
 //! (an entry is due again once its `retry_at` has passed); refused messages stay failed until
 //! `mailroom outbox --retry`; uncertain ones (sent whole, no reply recorded) are never sent
@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::event::{Event, OutboxStatus};
 use crate::config::Config;
-use crate::smtp::pipeline::{self, Context, Outcome};
+use crate::engine::pipeline::{self, Context, Outcome};
 use crate::store::audit::AuditLog;
 use crate::store::outbox::{Listed, Outbox, State, Unreadable};
 

@@ -119,7 +119,7 @@ impl Prompt {
             };
             // One char at a time through the sanitizer's own test: anything it would
             // change (controls, bidi and format characters) is left out.
-            if !crate::mail::sanitize::is_clean_line(c.encode_utf8(&mut [0; 4])) {
+            if !crate::sanitize::is_clean_line(c.encode_utf8(&mut [0; 4])) {
                 continue;
             }
             if self.text.len() + clean.len() + c.len_utf8() > MAX_LINE_BYTES {
@@ -288,7 +288,7 @@ impl Prompt {
                 (Arg::ReaderMode, 1) => vec!["full".into(), "split".into()],
                 (Arg::OnOff, 1) => vec!["on".into(), "off".into()],
                 (Arg::Agent, 1) => sources.agents.clone(),
-                (Arg::View, 1) => crate::ui::triage::View::ALL
+                (Arg::View, 1) => crate::config::View::ALL
                     .iter()
                     .map(|v| v.name().to_string())
                     .collect(),
@@ -575,7 +575,7 @@ pub enum Cmd {
     /// When, as typed (read against the clock when it runs).
     Snooze(String),
     /// `None`: the next view.
-    View(Option<crate::ui::triage::View>),
+    View(Option<crate::config::View>),
 }
 
 /// Reads a command line; `Err` is a message for the status line. An empty line is `Ok(None)`.
@@ -588,7 +588,7 @@ pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
     if name.is_empty() {
         return Ok(None);
     }
-    let shown = || crate::mail::sanitize::single_line(name);
+    let shown = || crate::sanitize::single_line(name);
     let spec =
         find_command(name).ok_or_else(|| format!("unknown command :{} (see :help)", shown()))?;
     let no_arg = |cmd: Cmd| {
@@ -616,7 +616,7 @@ pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
         "snooze" => needs_arg(Cmd::Snooze),
         "view" => match rest {
             "" => Ok(Some(Cmd::View(None))),
-            v => crate::ui::triage::View::parse(v)
+            v => crate::config::View::parse(v)
                 .map(|v| Some(Cmd::View(Some(v))))
                 .ok_or_else(|| format!("usage: {}", spec.usage)),
         },

@@ -4,7 +4,7 @@
 //! own; this module only holds the screen's state and turns a report into lines.
 
 use crate::insight::stats::{AgentStats, MailboxStats, Report, WeekHours, human_duration};
-use crate::mail::sanitize::single_line;
+use crate::sanitize::single_line;
 
 const DAY: i64 = 86_400;
 

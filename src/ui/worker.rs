@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime};
 use super::event::{Event, MAX_RAW_BYTES, NoteAdded, Opened, RawMessage};
 use crate::backend::{Backend, FlagChange, StoreOutcome};
 use crate::config::{Account, Agent};
+use crate::engine::worker::{AccountWorker, WorkerCommand, WorkerEvent};
 use crate::imap::sync::SyncEvent;
-use crate::imap::worker::{AccountWorker, WorkerCommand, WorkerEvent};
 use crate::mail::parse::text_body;
 use crate::mail::{attachments, note};
 use crate::policy::rights::Rights;
@@ -520,7 +520,7 @@ fn run_local(
                 // The Maildir itself, as `mailroom note` writes it (the folder is created on
                 // first use); nothing is transmitted.
                 let result =
-                    crate::cli::note::add_by(agent, account, uid, &text, SystemTime::now())
+                    crate::engine::notes::add_by(agent, account, uid, &text, SystemTime::now())
                         .map(|a| NoteAdded {
                             folder: a.folder,
                             note_uid: a.uid,
@@ -582,8 +582,7 @@ fn load(
     events: &Sender<Event>,
     known: &mut HashSet<u32>,
 ) -> Result<(Box<dyn Backend>, String), String> {
-    let (mut backend, mailbox) =
-        crate::cli::list::open_backend(account).map_err(|e| e.to_string())?;
+    let (mut backend, mailbox) = crate::engine::open_backend(account).map_err(|e| e.to_string())?;
     let status = backend.status(&mailbox).map_err(|e| e.to_string())?;
     let _ = events.send(Event::Status {
         account_idx,

@@ -8,9 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use mailroom::backend::{Address, Flags, Summary};
 use mailroom::config::Config;
 use mailroom::imap::sync::FlagUpdate;
+use mailroom::message::{Address, Flags, Summary};
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event};

@@ -11,9 +11,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::backend::{Backend, FlagChange, Flags};
+use crate::backend::{Backend, FlagChange};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
 use crate::mail::compose::{Outgoing, sent_copy};
+use crate::message::Flags;
 use crate::policy::identity::SendIdentity;
 use crate::smtp::verify::{self, Verified};
 use crate::store::audit::{AuditLog, Record};
@@ -152,7 +153,7 @@ fn inbox(account: &Account) -> Option<&str> {
 }
 
 fn backend(account: &Account) -> Result<Box<dyn Backend>, String> {
-    crate::cli::list::open_backend(account)
+    super::open_backend(account)
         .map(|(b, _)| b)
         .map_err(|e| e.to_string())
 }
@@ -198,7 +199,7 @@ pub fn sent_check(config: &Config, account: &str, message_id: &str) -> SentCheck
     match found {
         Ok(Some(_)) => SentCheck::Found(folder.to_string()),
         Ok(None) => SentCheck::Absent(folder.to_string()),
-        Err(e) => SentCheck::Unknown(crate::mail::sanitize::single_line(&e)),
+        Err(e) => SentCheck::Unknown(crate::sanitize::single_line(&e)),
     }
 }
 
@@ -436,7 +437,7 @@ fn sendmail(command: &str, entry: &Entry, raw: &[u8]) -> Result<(), Failure> {
     let why = format!(
         "{command:?} failed ({}): {}",
         out.status,
-        crate::mail::sanitize::single_line(String::from_utf8_lossy(&out.stderr).trim())
+        crate::sanitize::single_line(String::from_utf8_lossy(&out.stderr).trim())
     );
     if out.status.code() == Some(75) {
         Err(Failure::Temporary(why))
@@ -488,11 +489,9 @@ fn file(
             Ok(b) => b,
             // Only the check needed the mailbox: the message is out and filed, unverified.
             Err(e) if !needs_copy && entry.reply_to_uid.is_none() => {
-                return Ok(Some(Verified::NotVerified(
-                    crate::mail::sanitize::single_line(&format!(
-                        "the Sent folder could not be opened: {e}"
-                    )),
-                )));
+                return Ok(Some(Verified::NotVerified(crate::sanitize::single_line(
+                    &format!("the Sent folder could not be opened: {e}"),
+                ))));
             }
             Err(e) => return Err(e),
         };

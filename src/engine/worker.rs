@@ -11,19 +11,19 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::ErrorKind;
-use super::actions::{self, ActionError};
-use super::connect::{
-    Arm, DEFAULT_READ_BUDGET, ImapConn, Target, credential, describe, open_session_with,
-};
-use super::idle::{ANSWER_DEADLINE, IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
-use super::notes::{self, NotesError};
-use super::sync::{MailboxState, SyncEvent, sync_with};
 use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::{Account, Agent, Imap, Secret};
+use crate::imap::ErrorKind;
+use crate::imap::actions::{self, ActionError};
+use crate::imap::connect::{
+    Arm, DEFAULT_READ_BUDGET, ImapConn, Target, credential, describe, open_session_with,
+};
+use crate::imap::idle::{ANSWER_DEADLINE, IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
+use crate::imap::notes::{self, NotesError};
+use crate::imap::sync::{MailboxState, SyncEvent, sync_with};
 use crate::mail::note::{self, Note};
-use crate::mail::sanitize::single_line;
 use crate::net::Server;
+use crate::sanitize::single_line;
 use crate::store::bodies::BodyCache;
 use crate::store::cache::{CacheKey, HeaderCache};
 use crate::triage::act::{self, ActError, Applied};
@@ -450,7 +450,7 @@ impl Worker {
                     account: &self.account,
                     config: &self.imap,
                 };
-                if super::connect::probe(&target, PROBE_TIMEOUT).is_ok() {
+                if crate::imap::connect::probe(&target, PROBE_TIMEOUT).is_ok() {
                     return Wake::Reachable;
                 }
                 next_probe = Instant::now() + PROBE_EVERY;
@@ -706,7 +706,7 @@ impl Worker {
                 // never queued again: one that failed (a server over the read budget, a
                 // dropped connection) is an error in the reader; the connection is renewed
                 // when it broke mid-answer, and the column comes back online without it.
-                match super::parts::fetch_message(conn, uid, self.imap.max_part_bytes) {
+                match crate::imap::parts::fetch_message(conn, uid, self.imap.max_part_bytes) {
                     Ok(raw) => {
                         if let Err(e) = self.bodies.put(&key, validity, uid, &raw) {
                             self.body_cache_trouble(&e);
@@ -961,7 +961,7 @@ fn still_there(conn: &mut ImapConn) -> Result<(), String> {
     let answered = conn.session.noop();
     // The commands that follow get the account's own deadline again.
     conn.budget.grant(DEFAULT_READ_BUDGET);
-    answered.map_err(|e| super::idle::unanswered("NOOP", &e))
+    answered.map_err(|e| crate::imap::idle::unanswered("NOOP", &e))
 }
 
 /// Whether the session still answers (after an error whose kind was lost in a message).

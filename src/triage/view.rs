@@ -2,60 +2,11 @@
 //! shows, and the counts in the column header. Pure: the state comes from the keywords
 //! (`triage::state`) and the clock, so a teammate's change re-sorts the rows by itself.
 
-use crate::backend::Summary;
-use crate::config::is_valid_agent_id;
-use crate::mail::{date, sanitize};
-use crate::triage::state::{ASSIGNED, DONE, PENDING, SNOOZED, TeamState, parse_minute, suffix};
-
-/// What a column shows. Every view but `all` hides a message snoozed until later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum View {
-    /// Not done, not pending: the work in front of the team.
-    #[default]
-    Open,
-    /// Open and assigned to the agent at the keyboard.
-    Mine,
-    /// Open and assigned to nobody: what is there to take.
-    Unassigned,
-    /// Waiting on the customer.
-    Pending,
-    Done,
-    /// Everything, snoozed messages included.
-    All,
-}
-
-impl View {
-    pub const ALL: [View; 6] = [
-        View::Open,
-        View::Mine,
-        View::Unassigned,
-        View::Pending,
-        View::Done,
-        View::All,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            View::Open => "open",
-            View::Mine => "mine",
-            View::Unassigned => "unassigned",
-            View::Pending => "pending",
-            View::Done => "done",
-            View::All => "all",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<View> {
-        let s = s.trim().to_ascii_lowercase();
-        View::ALL.into_iter().find(|v| v.name() == s)
-    }
-
-    /// The next view in the cycle (`V`), after `all` back to `open`.
-    pub fn next(self) -> View {
-        let i = View::ALL.iter().position(|v| *v == self).unwrap_or(0);
-        View::ALL[(i + 1) % View::ALL.len()]
-    }
-}
+use super::state::{ASSIGNED, DONE, PENDING, SNOOZED, TeamState, parse_minute, suffix};
+use crate::config::{View, is_valid_agent_id};
+use crate::mail::date;
+use crate::message::Summary;
+use crate::sanitize;
 
 /// One row's team state as the views need it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
