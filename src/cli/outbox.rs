@@ -41,11 +41,8 @@ pub fn outbox(config: &Config, args: &OutboxArgs) -> Result<bool, SendError> {
     if args.retry {
         let results = match &args.id {
             Some(wanted) => {
-                let id = find(&outbox.list(), wanted).ok_or_else(|| {
-                    SendError::Refused(format!(
-                        "no message {:?} in the outbox (see `mailroom outbox`)",
-                        sanitize::single_line(wanted)
-                    ))
+                let id = find(&outbox.list(), wanted).ok_or_else(|| SendError::NotInOutbox {
+                    id: sanitize::single_line(wanted),
                 })?;
                 let retry = Retry {
                     failed: true,
