@@ -38,9 +38,12 @@ pub enum StatsError {
     #[error("no account named {0:?} (accounts: {1})")]
     NoAccount(String, String),
     #[error("[insight] {key}: {reason}")]
-    Config { key: &'static str, reason: String },
-    #[error("{0}")]
-    BadDate(String),
+    Config {
+        key: &'static str,
+        reason: stats::ParseError,
+    },
+    #[error(transparent)]
+    BadDate(stats::ParseError),
     #[error("--since ({since}) is not before --until ({until})")]
     EmptyWindow { since: String, until: String },
     #[error(transparent)]

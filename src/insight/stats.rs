@@ -243,6 +243,31 @@ fn weekday(day: i64) -> usize {
     (day + 3).rem_euclid(7) as usize
 }
 
+/// Why a setting or an option of the statistics does not parse (`business_hours`,
+/// `timezone_offset`, `--since`/`--until`); `text` is what was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("expected days and hours, e.g. \"Mon-Fri 09:00-17:00\"")]
+    NotDaysAndHours,
+    #[error("{text:?} is not a day of the week (mon … sun)")]
+    NotADay { text: String },
+    #[error("{window:?} is not a time window such as 09:00-17:00")]
+    NotAWindow { window: String },
+    #[error("{text:?} is not a time of day (HH:MM)")]
+    NotATime { text: String },
+    #[error(
+        "the window {window:?} ends before it starts (windows across midnight are not supported)"
+    )]
+    Backwards { window: String },
+    #[error("{text:?} is not a UTC offset such as \"+01:00\" or \"-05:30\"")]
+    NotAnOffset { text: String },
+    #[error(
+        "{:?} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM, or a time ago such as 7d",
+        crate::mail::sanitize::single_line(text)
+    )]
+    NotADate { text: String },
+}
+
 /// `[insight] business_hours`: days of the week and one daily window, e.g.
 /// `"Mon-Fri 09:00-17:00"` or `"Mon-Thu,Sat 08:30-12:00"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,11 +283,11 @@ impl BusinessHours {
     /// Parses `DAYS HH:MM-HH:MM`; days are `mon`…`sun` (any case, 3 letters or more), ranges
     /// `Mon-Fri` (wrapping: `Sat-Mon`) and lists separated by commas. The window cannot cross
     /// midnight; `24:00` ends it at midnight.
-    pub fn parse(text: &str) -> Result<BusinessHours, String> {
+    pub fn parse(text: &str) -> Result<BusinessHours, ParseError> {
         let mut parts = text.split_whitespace();
         let (Some(days_text), Some(window), None) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err("expected days and hours, e.g. \"Mon-Fri 09:00-17:00\"".into());
+            return Err(ParseError::NotDaysAndHours);
         };
         let mut days = [false; 7];
         for item in days_text.split(',') {
@@ -283,12 +308,14 @@ impl BusinessHours {
         }
         let (start, end) = window
             .split_once('-')
-            .ok_or_else(|| format!("{window:?} is not a time window such as 09:00-17:00"))?;
+            .ok_or_else(|| ParseError::NotAWindow {
+                window: window.to_string(),
+            })?;
         let (start, end) = (minutes(start)?, minutes(end)?);
         if start >= end {
-            return Err(format!(
-                "the window {window:?} ends before it starts (windows across midnight are not supported)"
-            ));
+            return Err(ParseError::Backwards {
+                window: window.to_string(),
+            });
         }
         Ok(BusinessHours { days, start, end })
     }
@@ -347,13 +374,16 @@ impl std::fmt::Display for BusinessHours {
     }
 }
 
-fn day_index(text: &str) -> Result<usize, String> {
-    crate::mail::date::weekday_index(text)
-        .ok_or_else(|| format!("{text:?} is not a day of the week (mon … sun)"))
+fn day_index(text: &str) -> Result<usize, ParseError> {
+    crate::mail::date::weekday_index(text).ok_or_else(|| ParseError::NotADay {
+        text: text.to_string(),
+    })
 }
 
-fn minutes(text: &str) -> Result<u32, String> {
-    let bad = || format!("{text:?} is not a time of day (HH:MM)");
+fn minutes(text: &str) -> Result<u32, ParseError> {
+    let bad = || ParseError::NotATime {
+        text: text.to_string(),
+    };
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
     if h.is_empty() || h.len() > 2 || m.len() != 2 {
         return Err(bad());
@@ -366,12 +396,14 @@ fn minutes(text: &str) -> Result<u32, String> {
 }
 
 /// Parses a fixed UTC offset: `+01:00`, `-05:30`, `+0100`, `Z`, `UTC`; seconds east of UTC.
-pub fn parse_offset(text: &str) -> Result<i32, String> {
+pub fn parse_offset(text: &str) -> Result<i32, ParseError> {
     let t = text.trim();
     if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") {
         return Ok(0);
     }
-    let bad = || format!("{text:?} is not a UTC offset such as \"+01:00\" or \"-05:30\"");
+    let bad = || ParseError::NotAnOffset {
+        text: text.to_string(),
+    };
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1, &t[1..]),
         Some(b'-') => (-1, &t[1..]),
@@ -406,13 +438,10 @@ pub fn format_offset(offset: i32) -> String {
 /// Parses a `--since`/`--until` date: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` (also with a space),
 /// read at `offset` east of UTC (a time ending in `Z` is UTC), or a time ago: `30m`, `12h`, `7d`, `4w`. With `end_of_day`, a
 /// bare date means the end of that day (so `--until 2026-03-31` includes the 31st).
-pub fn parse_date(text: &str, now: i64, offset: i32, end_of_day: bool) -> Result<i64, String> {
+pub fn parse_date(text: &str, now: i64, offset: i32, end_of_day: bool) -> Result<i64, ParseError> {
     let t = text.trim();
-    let bad = || {
-        format!(
-            "{:?} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM, or a time ago such as 7d",
-            crate::mail::sanitize::single_line(text)
-        )
+    let bad = || ParseError::NotADate {
+        text: text.to_string(),
     };
     if let Some(split) = t.find(|c: char| !c.is_ascii_digit())
         && split > 0
@@ -1291,5 +1320,45 @@ mod tests {
         assert_eq!(human_duration(7500), "2h 05m");
         assert_eq!(human_duration(3 * DAY + 4 * H + 59), "3d 04h");
         assert_eq!(human_duration(-5), "0s");
+    }
+
+    #[test]
+    fn parse_refusals_keep_their_texts() {
+        let text = |r: Result<BusinessHours, ParseError>| r.unwrap_err().to_string();
+        assert_eq!(
+            text(BusinessHours::parse("Mon-Fri")),
+            "expected days and hours, e.g. \"Mon-Fri 09:00-17:00\""
+        );
+        assert_eq!(
+            text(BusinessHours::parse("Mo-Fr 09:00-17:00")),
+            "\"Mo\" is not a day of the week (mon … sun)"
+        );
+        assert_eq!(
+            text(BusinessHours::parse("Mon 9")),
+            "\"9\" is not a time window such as 09:00-17:00"
+        );
+        assert_eq!(
+            text(BusinessHours::parse("Mon 09:60-17:00")),
+            "\"09:60\" is not a time of day (HH:MM)"
+        );
+        assert_eq!(
+            text(BusinessHours::parse("Mon 17:00-09:00")),
+            "the window \"17:00-09:00\" ends before it starts (windows across midnight are not supported)"
+        );
+        assert_eq!(
+            parse_offset("+1").unwrap_err(),
+            ParseError::NotAnOffset { text: "+1".into() }
+        );
+        assert_eq!(
+            parse_offset("+1").unwrap_err().to_string(),
+            "\"+1\" is not a UTC offset such as \"+01:00\" or \"-05:30\""
+        );
+        assert_eq!(
+            parse_date("soon\r\n", 0, 0, false).unwrap_err().to_string(),
+            format!(
+                "{:?} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM, or a time ago such as 7d",
+                crate::mail::sanitize::single_line("soon\r\n")
+            )
+        );
     }
 }
