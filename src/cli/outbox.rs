@@ -48,7 +48,7 @@ pub fn outbox(config: &Config, args: &OutboxArgs) -> Result<bool, SendError> {
                     failed: true,
                     uncertain: args.force,
                 };
-                let r = pipeline::deliver_with(&ctx, &id, retry).map_err(|e| e.to_string());
+                let r = pipeline::deliver_with(&ctx, &id, retry);
                 vec![(id, r)]
             }
             None => pipeline::flush(&ctx, true, true),
@@ -58,7 +58,7 @@ pub fn outbox(config: &Config, args: &OutboxArgs) -> Result<bool, SendError> {
                 Ok(o) => report(&mut out, args.json, o)?,
                 Err(e) => {
                     ok = false;
-                    writeln!(out, "error: {}", sanitize::single_line(e))?;
+                    writeln!(out, "error: {}", sanitize::single_line(&e.to_string()))?;
                 }
             }
         }

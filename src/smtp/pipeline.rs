@@ -556,7 +556,7 @@ pub fn flush(
     ctx: &Context<'_>,
     retry_failed: bool,
     force: bool,
-) -> Vec<(String, Result<Outcome, String>)> {
+) -> Vec<(String, Result<Outcome, PipelineError>)> {
     let mut out = Vec::new();
     for (id, entry) in ctx.outbox.list() {
         let due = match &entry {
@@ -569,7 +569,7 @@ pub fn flush(
             Err(_) => false,
         };
         if due {
-            let r = deliver(ctx, &id, retry_failed).map_err(|e| e.to_string());
+            let r = deliver(ctx, &id, retry_failed);
             out.push((id, r));
         }
     }
