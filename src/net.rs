@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How long to wait for a TCP connection to be accepted.
@@ -237,10 +237,31 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
+/// Why TLS could not be set up for a server (before any connection): the `ca_file` or the TLS
+/// library.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error("cannot read ca_file {}: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("ca_file {} holds no PEM certificate", file.display())]
+    NoCertificate { file: PathBuf },
+    /// A PEM block the TLS library rejects.
+    #[error("ca_file {}: {reason}", file.display())]
+    BadCertificate { file: PathBuf, reason: String },
+    /// The TLS library could not build a configuration.
+    #[error("cannot set up TLS: {reason}")]
+    Library { reason: String },
+}
+
 /// The PEM blocks of a CA file, each as its own PEM text (a file may hold several roots).
-pub fn read_pem_certificates(path: &Path) -> Result<Vec<Vec<u8>>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+pub fn read_pem_certificates(path: &Path) -> Result<Vec<Vec<u8>>, TlsSetupError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TlsSetupError::Read {
+        file: path.to_path_buf(),
+        source,
+    })?;
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -258,10 +279,9 @@ pub fn read_pem_certificates(path: &Path) -> Result<Vec<Vec<u8>>, String> {
         }
     }
     if blocks.is_empty() {
-        return Err(format!(
-            "ca_file {} holds no PEM certificate",
-            path.display()
-        ));
+        return Err(TlsSetupError::NoCertificate {
+            file: path.to_path_buf(),
+        });
     }
     Ok(blocks)
 }
@@ -270,9 +290,8 @@ pub fn read_pem_certificates(path: &Path) -> Result<Vec<Vec<u8>>, String> {
 ///
 /// Built once per `ca_file` and shared: loading the system trust store takes tens of
 /// milliseconds, and a sync may open several connections.
-pub fn tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, String> {
+pub fn tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, TlsSetupError> {
     use std::collections::HashMap;
-    use std::path::PathBuf;
     use std::sync::{Mutex, OnceLock};
     static BUILT: OnceLock<Mutex<HashMap<Option<PathBuf>, native_tls::TlsConnector>>> =
         OnceLock::new();
@@ -290,19 +309,23 @@ pub fn tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector,
     Ok(connector)
 }
 
-fn build_tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, String> {
+fn build_tls_connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, TlsSetupError> {
     let mut builder = native_tls::TlsConnector::builder();
     builder.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
     if let Some(path) = ca_file {
         for pem in read_pem_certificates(path)? {
-            let cert = native_tls::Certificate::from_pem(&pem)
-                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+                TlsSetupError::BadCertificate {
+                    file: path.to_path_buf(),
+                    reason: e.to_string(),
+                }
+            })?;
             builder.add_root_certificate(cert);
         }
     }
-    builder
-        .build()
-        .map_err(|e| format!("cannot set up TLS: {e}"))
+    builder.build().map_err(|e| TlsSetupError::Library {
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -382,5 +405,38 @@ mod tests {
             port: 993,
         };
         assert_eq!(s.to_string(), "[::1]:993");
+    }
+
+    #[test]
+    fn ca_file_refusals_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let e = tls_connector(Some(&missing)).unwrap_err();
+        assert!(matches!(&e, TlsSetupError::Read { file, .. } if file == &missing));
+        assert!(
+            e.to_string()
+                .starts_with(&format!("cannot read ca_file {}: ", missing.display())),
+            "{e}"
+        );
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let e = read_pem_certificates(&empty).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("ca_file {} holds no PEM certificate", empty.display())
+        );
+        let bad = dir.path().join("bad.pem");
+        std::fs::write(
+            &bad,
+            "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let e = tls_connector(Some(&bad)).unwrap_err();
+        assert!(matches!(&e, TlsSetupError::BadCertificate { file, .. } if file == &bad));
+        assert!(
+            e.to_string()
+                .starts_with(&format!("ca_file {}: ", bad.display())),
+            "{e}"
+        );
     }
 }

@@ -41,17 +41,14 @@ pub fn outbox(config: &Config, args: &OutboxArgs) -> Result<bool, SendError> {
     if args.retry {
         let results = match &args.id {
             Some(wanted) => {
-                let id = find(&outbox.list(), wanted).ok_or_else(|| {
-                    SendError::Refused(format!(
-                        "no message {:?} in the outbox (see `mailroom outbox`)",
-                        sanitize::single_line(wanted)
-                    ))
+                let id = find(&outbox.list(), wanted).ok_or_else(|| SendError::NotInOutbox {
+                    id: sanitize::single_line(wanted),
                 })?;
                 let retry = Retry {
                     failed: true,
                     uncertain: args.force,
                 };
-                let r = pipeline::deliver_with(&ctx, &id, retry).map_err(|e| e.to_string());
+                let r = pipeline::deliver_with(&ctx, &id, retry);
                 vec![(id, r)]
             }
             None => pipeline::flush(&ctx, true, true),
@@ -61,7 +58,7 @@ pub fn outbox(config: &Config, args: &OutboxArgs) -> Result<bool, SendError> {
                 Ok(o) => report(&mut out, args.json, o)?,
                 Err(e) => {
                     ok = false;
-                    writeln!(out, "error: {}", sanitize::single_line(e))?;
+                    writeln!(out, "error: {}", sanitize::single_line(&e.to_string()))?;
                 }
             }
         }

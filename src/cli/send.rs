@@ -21,8 +21,11 @@ use crate::store::outbox::Outbox;
 pub enum SendError {
     #[error(transparent)]
     List(#[from] ListError),
-    #[error("{0}")]
-    Refused(String),
+    #[error(transparent)]
+    Refused(#[from] identity::Refusal),
+    /// `mailroom outbox --retry ID` names no entry (`id` is already one sanitized line).
+    #[error("no message {id:?} in the outbox (see `mailroom outbox`)")]
+    NotInOutbox { id: String },
     #[error(transparent)]
     Header(#[from] header::HeaderError),
     #[error(transparent)]

@@ -18,8 +18,10 @@ use crate::triage::view::describe;
 pub enum TriageCliError {
     #[error(transparent)]
     List(#[from] ListError),
-    #[error("{0}")]
-    Usage(String),
+    #[error(transparent)]
+    Usage(#[from] ActionUsageError),
+    #[error("--in is for IMAP accounts with the folder mapping")]
+    InNeedsImap,
     #[error(transparent)]
     Act(#[from] ActError),
     #[error("cannot write the output: {0}")]
@@ -32,9 +34,31 @@ pub fn parse_when(s: &str, now: i64) -> Option<i64> {
     crate::triage::when::parse(s, now)
 }
 
-pub fn parse_action(words: &[String], now: i64) -> Result<Action, String> {
-    let usage = "ACTION is claim, assign AGENT, unassign, pending, done, reopen or snooze WHEN";
-    let first = words.first().map(String::as_str).ok_or(usage)?;
+const ACTION_USAGE: &str =
+    "ACTION is claim, assign AGENT, unassign, pending, done, reopen or snooze WHEN";
+
+/// Why the words after the UID are not an action.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionUsageError {
+    /// No action, or words after its argument.
+    #[error("{ACTION_USAGE}")]
+    Missing,
+    #[error("{ACTION_USAGE} (got: {})", sanitize::single_line(got))]
+    Unknown { got: String },
+    #[error("{ACTION_USAGE}")]
+    TooManyWords,
+    #[error(
+        "snooze: {:?} is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD[THH:MM] in UTC)",
+        sanitize::single_line(when)
+    )]
+    BadWhen { when: String },
+}
+
+pub fn parse_action(words: &[String], now: i64) -> Result<Action, ActionUsageError> {
+    let first = words
+        .first()
+        .map(String::as_str)
+        .ok_or(ActionUsageError::Missing)?;
     let arg = words.get(1);
     let action = match (first, arg) {
         ("claim", None) => Action::Claim,
@@ -43,21 +67,18 @@ pub fn parse_action(words: &[String], now: i64) -> Result<Action, String> {
         ("pending", None) => Action::Pending,
         ("done", None) => Action::Done,
         ("reopen", None) => Action::Reopen,
-        ("snooze", Some(when)) => Action::Snooze(parse_when(when, now).ok_or_else(|| {
-            format!(
-                "snooze: {:?} is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD[THH:MM] in UTC)",
-                sanitize::single_line(when)
-            )
-        })?),
+        ("snooze", Some(when)) => Action::Snooze(
+            parse_when(when, now)
+                .ok_or_else(|| ActionUsageError::BadWhen { when: when.clone() })?,
+        ),
         _ => {
-            return Err(format!(
-                "{usage} (got: {})",
-                sanitize::single_line(&words.join(" "))
-            ));
+            return Err(ActionUsageError::Unknown {
+                got: words.join(" "),
+            });
         }
     };
     if words.len() > 2 {
-        return Err(usage.to_string());
+        return Err(ActionUsageError::TooManyWords);
     }
     Ok(action)
 }
@@ -78,7 +99,7 @@ pub fn run(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let action = parse_action(words, now).map_err(TriageCliError::Usage)?;
+    let action = parse_action(words, now)?;
     let account = find_account(config, account)?;
     let me = config.agent.id.as_str();
     let result: Result<Applied, ActError> = match &account.imap {
@@ -112,9 +133,7 @@ pub fn run(
             r
         }
         None if folder.is_some() => {
-            return Err(TriageCliError::Usage(
-                "--in is for IMAP accounts with the folder mapping".into(),
-            ));
+            return Err(TriageCliError::InNeedsImap);
         }
         None => maildir_apply(account, uid, &action, me),
     };
@@ -217,5 +236,32 @@ mod tests {
         assert!(parse_action(&w("claim now"), 0).is_err());
         assert!(parse_action(&w("snooze +1h"), 0).is_ok());
         assert!(parse_action(&[], 0).is_err());
+        let usage = "ACTION is claim, assign AGENT, unassign, pending, done, reopen or snooze WHEN";
+        assert_eq!(
+            parse_action(&w("assign bob now"), 0)
+                .unwrap_err()
+                .to_string(),
+            usage
+        );
+        assert_eq!(parse_action(&[], 0).unwrap_err().to_string(), usage);
+        assert_eq!(
+            parse_action(&w("archive\x1b[2J x"), 0)
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "{usage} (got: {})",
+                sanitize::single_line("archive\x1b[2J x")
+            )
+        );
+        assert_eq!(
+            parse_action(&w("snooze later"), 0).unwrap_err(),
+            ActionUsageError::BadWhen {
+                when: "later".into()
+            }
+        );
+        assert_eq!(
+            parse_action(&w("snooze later"), 0).unwrap_err().to_string(),
+            "snooze: \"later\" is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD[THH:MM] in UTC)"
+        );
     }
 }

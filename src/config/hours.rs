@@ -2,6 +2,31 @@
 //! parsed here so a bad value is caught at load (`insight::stats` computes with them).
 
 const DAY: i64 = 86_400;
+
+/// Why a setting or an option of the statistics does not parse (`business_hours`,
+/// `timezone_offset`, `mailroom stats --since`/`--until`); `text` is what was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("expected days and hours, e.g. \"Mon-Fri 09:00-17:00\"")]
+    NotDaysAndHours,
+    #[error("{text:?} is not a day of the week (mon … sun)")]
+    NotADay { text: String },
+    #[error("{window:?} is not a time window such as 09:00-17:00")]
+    NotAWindow { window: String },
+    #[error("{text:?} is not a time of day (HH:MM)")]
+    NotATime { text: String },
+    #[error(
+        "the window {window:?} ends before it starts (windows across midnight are not supported)"
+    )]
+    Backwards { window: String },
+    #[error("{text:?} is not a UTC offset such as \"+01:00\" or \"-05:30\"")]
+    NotAnOffset { text: String },
+    #[error(
+        "{:?} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM, or a time ago such as 7d",
+        crate::sanitize::single_line(text)
+    )]
+    NotADate { text: String },
+}
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Monday = 0 for a day number since 1970-01-01 (a Thursday).
@@ -24,11 +49,11 @@ impl BusinessHours {
     /// Parses `DAYS HH:MM-HH:MM`; days are `mon`…`sun` (any case, 3 letters or more), ranges
     /// `Mon-Fri` (wrapping: `Sat-Mon`) and lists separated by commas. The window cannot cross
     /// midnight; `24:00` ends it at midnight.
-    pub fn parse(text: &str) -> Result<BusinessHours, String> {
+    pub fn parse(text: &str) -> Result<BusinessHours, ParseError> {
         let mut parts = text.split_whitespace();
         let (Some(days_text), Some(window), None) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err("expected days and hours, e.g. \"Mon-Fri 09:00-17:00\"".into());
+            return Err(ParseError::NotDaysAndHours);
         };
         let mut days = [false; 7];
         for item in days_text.split(',') {
@@ -49,12 +74,14 @@ impl BusinessHours {
         }
         let (start, end) = window
             .split_once('-')
-            .ok_or_else(|| format!("{window:?} is not a time window such as 09:00-17:00"))?;
+            .ok_or_else(|| ParseError::NotAWindow {
+                window: window.to_string(),
+            })?;
         let (start, end) = (minutes(start)?, minutes(end)?);
         if start >= end {
-            return Err(format!(
-                "the window {window:?} ends before it starts (windows across midnight are not supported)"
-            ));
+            return Err(ParseError::Backwards {
+                window: window.to_string(),
+            });
         }
         Ok(BusinessHours { days, start, end })
     }
@@ -113,12 +140,16 @@ impl std::fmt::Display for BusinessHours {
     }
 }
 
-fn day_index(text: &str) -> Result<usize, String> {
-    weekday_index(text).ok_or_else(|| format!("{text:?} is not a day of the week (mon … sun)"))
+fn day_index(text: &str) -> Result<usize, ParseError> {
+    weekday_index(text).ok_or_else(|| ParseError::NotADay {
+        text: text.to_string(),
+    })
 }
 
-fn minutes(text: &str) -> Result<u32, String> {
-    let bad = || format!("{text:?} is not a time of day (HH:MM)");
+fn minutes(text: &str) -> Result<u32, ParseError> {
+    let bad = || ParseError::NotATime {
+        text: text.to_string(),
+    };
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
     if h.is_empty() || h.len() > 2 || m.len() != 2 {
         return Err(bad());
@@ -131,12 +162,14 @@ fn minutes(text: &str) -> Result<u32, String> {
 }
 
 /// Parses a fixed UTC offset: `+01:00`, `-05:30`, `+0100`, `Z`, `UTC`; seconds east of UTC.
-pub fn parse_offset(text: &str) -> Result<i32, String> {
+pub fn parse_offset(text: &str) -> Result<i32, ParseError> {
     let t = text.trim();
     if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") {
         return Ok(0);
     }
-    let bad = || format!("{text:?} is not a UTC offset such as \"+01:00\" or \"-05:30\"");
+    let bad = || ParseError::NotAnOffset {
+        text: text.to_string(),
+    };
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1, &t[1..]),
         Some(b'-') => (-1, &t[1..]),

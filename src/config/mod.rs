@@ -10,7 +10,7 @@ mod validate;
 mod view;
 
 pub use error::{ConfigError, Problem};
-pub use hours::{BusinessHours, parse_offset, weekday_index};
+pub use hours::{BusinessHours, ParseError, parse_offset, weekday_index};
 pub use load::{Loaded, default_path, line_column, load, parse, resolve as resolve_path};
 pub use model::*;
 pub use secret::{Secret, SecretError};

@@ -213,7 +213,7 @@ pub fn validate(config: &Config) -> Report {
         r.errors.push(Problem::new(
             None,
             "insight.business_hours",
-            crate::sanitize::single_line(&e),
+            crate::sanitize::single_line(&e.to_string()),
         ));
     }
     if let Some(text) = &config.insight.timezone_offset
@@ -222,7 +222,7 @@ pub fn validate(config: &Config) -> Report {
         r.errors.push(Problem::new(
             None,
             "insight.timezone_offset",
-            crate::sanitize::single_line(&e),
+            crate::sanitize::single_line(&e.to_string()),
         ));
     }
     // The keymap is built here once so a bad binding stops the program before the screen

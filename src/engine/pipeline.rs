@@ -16,6 +16,7 @@ use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
 use crate::mail::compose::{Outgoing, sent_copy};
 use crate::message::Flags;
 use crate::policy::identity::SendIdentity;
+use crate::smtp::submit::MarkError;
 use crate::smtp::verify::{self, Verified};
 use crate::store::audit::{AuditLog, Record};
 use crate::store::outbox::{Entry, Outbox, State};
@@ -279,13 +280,13 @@ pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome
     ctx.outbox.save(id, &entry)?;
     let server = route_name(account);
     let mut marked = entry.clone();
-    let mut mark = || -> Result<(), String> {
+    let mut mark = || -> Result<(), MarkError> {
         marked.state = State::Uncertain {
             since: now(),
             server: server.clone(),
             error: None,
         };
-        ctx.outbox.save(id, &marked).map_err(|e| e.to_string())
+        ctx.outbox.save(id, &marked).map_err(MarkError::from)
     };
     match transmit(account, &entry, &raw, &mut mark) {
         Ok(()) => {
@@ -355,7 +356,7 @@ fn transmit(
     account: &Account,
     entry: &Entry,
     raw: &[u8],
-    mark: &mut dyn FnMut() -> Result<(), String>,
+    mark: &mut dyn FnMut() -> Result<(), MarkError>,
 ) -> Result<(), Failure> {
     match account.send_route() {
         Some(SendRoute::Smtp(smtp)) => {
@@ -555,7 +556,7 @@ pub fn flush(
     ctx: &Context<'_>,
     retry_failed: bool,
     force: bool,
-) -> Vec<(String, Result<Outcome, String>)> {
+) -> Vec<(String, Result<Outcome, PipelineError>)> {
     let mut out = Vec::new();
     for (id, entry) in ctx.outbox.list() {
         let due = match &entry {
@@ -568,7 +569,7 @@ pub fn flush(
             Err(_) => false,
         };
         if due {
-            let r = deliver(ctx, &id, retry_failed).map_err(|e| e.to_string());
+            let r = deliver(ctx, &id, retry_failed);
             out.push((id, r));
         }
     }

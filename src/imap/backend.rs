@@ -126,7 +126,7 @@ impl Backend for ImapBackend {
             &mut || None,
             batch,
         )
-        .map_err(|e| self.protocol(e))
+        .map_err(|e| self.protocol(e.to_string()))
     }
 
     fn fetch(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>, BackendError> {

@@ -393,8 +393,8 @@ fn handshake(
     tcp: TcpStream,
 ) -> Result<native_tls::TlsStream<TcpStream>, ImapError> {
     use super::ErrorKind as K;
-    let connector =
-        net::tls_connector(target.config.ca_file.as_deref()).map_err(|e| target.err(K::Tls(e)))?;
+    let connector = net::tls_connector(target.config.ca_file.as_deref())
+        .map_err(|e| target.err(K::Tls(e.to_string())))?;
     let host = target
         .config
         .host

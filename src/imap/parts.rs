@@ -384,6 +384,29 @@ pub fn save_part(
     result
 }
 
+/// Why [`save_attachment`] saved nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachmentSaveError {
+    /// The attachment was downloaded with the message: nothing to stream.
+    #[error("the attachment is not on the server only")]
+    NotOnServer,
+    /// No session: connecting, TLS or login failed.
+    #[error(transparent)]
+    Session(#[from] super::ImapError),
+    /// `EXAMINE` of the account's mailbox failed.
+    #[error("cannot open {:?}: {reason}", crate::sanitize::single_line(mailbox))]
+    Examine {
+        account: String,
+        mailbox: String,
+        reason: String,
+    },
+    /// No new file in the target directory.
+    #[error(transparent)]
+    File(#[from] crate::mail::attachments::AttachmentError),
+    #[error(transparent)]
+    Save(#[from] SaveError),
+}
+
 /// Saves attachment `info` (a placeholder) of message `uid` into `dir` on a session of its own
 /// (so a reader's connection is never busy with a download): EXAMINE the account's mailbox,
 /// then [`save_part`] into a new file named as `mail::attachments` names it. Returns the path
@@ -394,33 +417,30 @@ pub fn save_attachment(
     uid: u32,
     info: &crate::mail::attachments::AttachmentInfo,
     dir: &Path,
-) -> Result<(PathBuf, u64), String> {
+) -> Result<(PathBuf, u64), AttachmentSaveError> {
     use crate::mail::attachments;
     let part = info
         .unfetched
         .as_ref()
-        .ok_or("the attachment is not on the server only")?;
+        .ok_or(AttachmentSaveError::NotOnServer)?;
     let target = super::connect::Target {
         account,
         config: imap,
     };
-    let mut conn = super::connect::open_session(&target).map_err(|e| e.to_string())?;
+    let mut conn = super::connect::open_session(&target)?;
     conn.budget.grant(DEFAULT_READ_BUDGET);
     conn.session
         .examine(crate::mail::utf7::encode(&imap.mailbox))
-        .map_err(|e| {
-            format!(
-                "cannot open {:?}: {}",
-                crate::sanitize::single_line(&imap.mailbox),
-                super::connect::describe(&e)
-            )
+        .map_err(|e| AttachmentSaveError::Examine {
+            account: account.to_string(),
+            mailbox: imap.mailbox.clone(),
+            reason: super::connect::describe(&e),
         })?;
-    let (file, path) = attachments::create_new_in(dir, &attachments::file_name_for(info))
-        .map_err(|e| e.to_string())?;
+    let (file, path) = attachments::create_new_in(dir, &attachments::file_name_for(info))?;
     drop(file);
-    let saved = save_part(&mut conn, uid, part, &path).map_err(|e| e.to_string());
+    let saved = save_part(&mut conn, uid, part, &path);
     let _ = conn.session.logout();
-    saved.map(|n| (path, n))
+    Ok((path, saved?))
 }
 
 fn stream_to(

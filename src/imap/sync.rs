@@ -437,14 +437,14 @@ pub fn sync_with(
     // 2. New messages: exactly the UIDs above what we hold.
     let start = state.max_uid().saturating_add(1).max(1);
     if status.exists > 0 && (status.uid_next == 0 || status.uid_next > start || !uids_verified) {
-        let uids = search_new(conn, start).map_err(err)?;
+        let uids = search_new(conn, start).map_err(|e| err(e.to_string()))?;
         // Exact room for what is coming: no doubling slack, no copy of 100,000 rows.
         state.data.rows.reserve_exact(uids.len());
         let extra = maybe_more(uids.len(), more);
         fetch_uids(conn, extra, &mailbox, &uids, condstore, &mut |rows| {
             state.add(rows, sink)
         })
-        .map_err(err)?;
+        .map_err(|e| err(e.to_string()))?;
     }
 
     // 3. Expunges the cheap paths could not see: the count says whether a full diff is due.
@@ -483,17 +483,37 @@ pub type MoreConnections<'a> = &'a mut dyn FnMut() -> Option<ImapConn>;
 /// Batches at or above which a second connection is worth its login.
 const PARALLEL_FROM_BATCHES: usize = 4;
 
+/// Why new rows could not be fetched (the account and server are added by the caller).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// The server refused or failed a command (`UID FETCH`, `UID SEARCH`).
+    #[error("{command}: {reason}")]
+    Command {
+        command: &'static str,
+        reason: String,
+    },
+    /// The second connection of a large fetch could not open the mailbox, or answered
+    /// batches out of order.
+    #[error("second connection: {reason}")]
+    SecondConnection { reason: String },
+    #[error("second connection ended early")]
+    SecondConnectionEnded,
+}
+
 /// One batch as the server sent it (parsed by the imap crate, not yet converted).
 fn fetch_raw(
     conn: &mut ImapConn,
     chunk: &[u32],
     items: &str,
-) -> Result<imap::types::Fetches, String> {
+) -> Result<imap::types::Fetches, FetchError> {
     conn.budget.grant(DEFAULT_READ_BUDGET);
-    let fetched = conn
-        .session
-        .uid_fetch(uid_set(chunk), items)
-        .map_err(|e| format!("UID FETCH: {}", describe(&e)))?;
+    let fetched =
+        conn.session
+            .uid_fetch(uid_set(chunk), items)
+            .map_err(|e| FetchError::Command {
+                command: "UID FETCH",
+                reason: describe(&e),
+            })?;
     let _ = conn.session.take_all_unsolicited().count();
     Ok(fetched)
 }
@@ -521,7 +541,7 @@ fn fetch_uids(
     uids: &[u32],
     condstore: bool,
     batch: &mut dyn FnMut(Vec<Summary>),
-) -> Result<(), String> {
+) -> Result<(), FetchError> {
     let items = summary::fetch_items(condstore);
     let chunks: Vec<&[u32]> = uids.chunks(FETCH_BATCH).collect();
     let Some(mut other) = extra.filter(|_| chunks.len() >= PARALLEL_FROM_BATCHES) else {
@@ -536,10 +556,13 @@ fn fetch_uids(
     other
         .session
         .examine(utf7::encode(mailbox))
-        .map_err(|e| format!("second connection: {}", describe(&e)))?;
+        .map_err(|e| FetchError::SecondConnection {
+            reason: describe(&e),
+        })?;
     std::thread::scope(|scope| {
         // Bounded: the helper stays at most one batch ahead.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<Summary>, String>)>(1);
+        let (tx, rx) =
+            std::sync::mpsc::sync_channel::<(usize, Result<Vec<Summary>, FetchError>)>(1);
         let odd: Vec<(usize, &[u32])> = chunks
             .iter()
             .copied()
@@ -563,8 +586,12 @@ fn fetch_uids(
             } else {
                 match rx.recv() {
                     Ok((j, result)) if j == i => result?,
-                    Ok(_) => return Err("second connection: batches out of order".to_string()),
-                    Err(_) => return Err("second connection ended early".to_string()),
+                    Ok(_) => {
+                        return Err(FetchError::SecondConnection {
+                            reason: "batches out of order".to_string(),
+                        });
+                    }
+                    Err(_) => return Err(FetchError::SecondConnectionEnded),
                 }
             };
             if !rows.is_empty() {
@@ -576,12 +603,15 @@ fn fetch_uids(
 }
 
 /// The UIDs ≥ `from_uid` on the selected mailbox, ascending.
-fn search_new(conn: &mut ImapConn, from_uid: u32) -> Result<Vec<u32>, String> {
+fn search_new(conn: &mut ImapConn, from_uid: u32) -> Result<Vec<u32>, FetchError> {
     conn.budget.grant(DEFAULT_READ_BUDGET);
     let found = conn
         .session
         .uid_search(format!("UID {from_uid}:*"))
-        .map_err(|e| format!("UID SEARCH: {}", describe(&e)))?;
+        .map_err(|e| FetchError::Command {
+            command: "UID SEARCH",
+            reason: describe(&e),
+        })?;
     let _ = conn.session.take_all_unsolicited().count();
     // `n:*` always matches the highest UID even when it is below n.
     let mut uids: Vec<u32> = found.into_iter().filter(|u| *u >= from_uid).collect();
@@ -607,7 +637,7 @@ pub fn fetch_new(
     condstore: bool,
     more: MoreConnections<'_>,
     batch: &mut dyn FnMut(Vec<Summary>),
-) -> Result<(), String> {
+) -> Result<(), FetchError> {
     let uids = search_new(conn, from_uid)?;
     let extra = maybe_more(uids.len(), more);
     fetch_uids(conn, extra, mailbox, &uids, condstore, batch)
@@ -627,6 +657,23 @@ fn flag_update(f: &imap::types::Fetch<'_>) -> Option<FlagUpdate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fetch_errors_read_as_before() {
+        let command = FetchError::Command {
+            command: "UID SEARCH",
+            reason: "NO busy".into(),
+        };
+        assert_eq!(command.to_string(), "UID SEARCH: NO busy");
+        let order = FetchError::SecondConnection {
+            reason: "batches out of order".into(),
+        };
+        assert_eq!(order.to_string(), "second connection: batches out of order");
+        assert_eq!(
+            FetchError::SecondConnectionEnded.to_string(),
+            "second connection ended early"
+        );
+    }
 
     #[test]
     fn uid_sets_compress_runs() {

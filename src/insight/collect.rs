@@ -15,6 +15,7 @@
 
 use std::collections::HashSet;
 
+use super::FolderReadError;
 use super::stats::{self, CustomerMessage, MailboxInput, Report, SentMessage, Settings};
 use crate::backend::{Backend, BackendError};
 use crate::config::{self, Account, BusinessHours, Config};
@@ -38,19 +39,22 @@ pub enum StatsError {
     #[error("no account named {0:?} (accounts: {1})")]
     NoAccount(String, String),
     #[error("[insight] {key}: {reason}")]
-    Config { key: &'static str, reason: String },
-    #[error("{0}")]
-    BadDate(String),
+    Config {
+        key: &'static str,
+        reason: config::ParseError,
+    },
+    #[error(transparent)]
+    BadDate(config::ParseError),
     #[error("--since ({since}) is not before --until ({until})")]
     EmptyWindow { since: String, until: String },
     #[error(transparent)]
     Imap(#[from] ImapError),
-    #[error("account \"{account}\": IMAP {server}: folder \"{folder}\": {message}")]
+    #[error("account \"{account}\": IMAP {server}: folder \"{folder}\": {reason}")]
     Folder {
         account: String,
         server: String,
         folder: String,
-        message: String,
+        reason: FolderReadError,
     },
     #[error("account \"{account}\": folder \"{folder}\": {source}")]
     Backend {
@@ -469,11 +473,11 @@ fn collect_imap(
         config: imap,
     };
     let mut conn = open_session(&target)?;
-    let folder_err = |folder: &str, message: String| StatsError::Folder {
+    let folder_err = |folder: &str, reason: FolderReadError| StatsError::Folder {
         account: single_line(&account.name),
         server: target.server().to_string(),
         folder: single_line(folder),
-        message,
+        reason,
     };
     let inbox =
         read_folder(&mut conn, mailbox, since, until).map_err(|m| folder_err(mailbox, m))?;
@@ -506,20 +510,26 @@ fn read_folder(
     folder: &str,
     since: Option<i64>,
     until: Option<i64>,
-) -> Result<Vec<Parsed>, String> {
+) -> Result<Vec<Parsed>, FolderReadError> {
     if folder.is_empty() || quote_mailbox(folder).is_none() {
-        return Err("not a usable folder name".into());
+        return Err(FolderReadError::BadName);
     }
     conn.budget.grant(DEFAULT_READ_BUDGET);
     conn.session
         .examine(utf7::encode(folder))
-        .map_err(|e| format!("EXAMINE failed: {}", describe(&e)))?;
+        .map_err(|e| FolderReadError::Command {
+            command: "EXAMINE",
+            reason: describe(&e),
+        })?;
     let _ = conn.session.take_all_unsolicited().count();
     conn.budget.grant(DEFAULT_READ_BUDGET);
     let found = conn
         .session
         .uid_search(search_criteria(since, until))
-        .map_err(|e| format!("UID SEARCH failed: {}", describe(&e)))?;
+        .map_err(|e| FolderReadError::Command {
+            command: "UID SEARCH",
+            reason: describe(&e),
+        })?;
     let _ = conn.session.take_all_unsolicited().count();
     let mut uids: Vec<u32> = found.into_iter().collect();
     uids.sort_unstable();
@@ -530,7 +540,10 @@ fn read_folder(
         let fetched = conn
             .session
             .uid_fetch(crate::imap::sync::uid_set(chunk), &items)
-            .map_err(|e| format!("UID FETCH failed: {}", describe(&e)))?;
+            .map_err(|e| FolderReadError::Command {
+                command: "UID FETCH",
+                reason: describe(&e),
+            })?;
         for f in fetched.iter() {
             let Some(uid) = f.uid.filter(|u| chunk.binary_search(u).is_ok()) else {
                 continue;

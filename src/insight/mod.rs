@@ -8,3 +8,45 @@ pub mod receipts;
 pub mod stats;
 
 pub use collect::{StatsError, collect_and_compute};
+
+/// Why a folder could not be read for statistics (the collector adds account, server and
+/// folder).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FolderReadError {
+    #[error("not a usable folder name")]
+    BadName,
+    /// The server refused or failed `command` (`EXAMINE`, `UID SEARCH`, `UID FETCH`).
+    #[error("{command} failed: {reason}")]
+    Command {
+        command: &'static str,
+        reason: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_read_errors_read_as_before() {
+        assert_eq!(
+            FolderReadError::BadName.to_string(),
+            "not a usable folder name"
+        );
+        let e = FolderReadError::Command {
+            command: "UID SEARCH",
+            reason: "NO no such folder".into(),
+        };
+        assert_eq!(e.to_string(), "UID SEARCH failed: NO no such folder");
+        let folder = StatsError::Folder {
+            account: "support".into(),
+            server: "127.0.0.1:993".into(),
+            folder: "Sent".into(),
+            reason: e,
+        };
+        assert_eq!(
+            folder.to_string(),
+            "account \"support\": IMAP 127.0.0.1:993: folder \"Sent\": UID SEARCH failed: NO no such folder"
+        );
+    }
+}

@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 
+use super::FolderReadError;
 use crate::backend::{Backend, BackendError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use crate::mail::mdn::{self, Mdn};
@@ -40,7 +41,7 @@ fn bounded(uids: impl IntoIterator<Item = u32>) -> Vec<u32> {
 pub fn read_imap(
     conn: &mut ImapConn,
     candidates: impl IntoIterator<Item = u32>,
-) -> Result<Vec<Mdn>, String> {
+) -> Result<Vec<Mdn>, FolderReadError> {
     let uids = bounded(candidates);
     let mut out = Vec::new();
     for chunk in uids.chunks(BATCH) {
@@ -53,7 +54,10 @@ pub fn read_imap(
                 crate::imap::sync::uid_set(chunk),
                 format!("(UID BODY.PEEK[]<0.{MAX_RECEIPT_BYTES}>)"),
             )
-            .map_err(|e| format!("UID FETCH failed: {}", describe(&e)))?;
+            .map_err(|e| FolderReadError::Command {
+                command: "UID FETCH",
+                reason: describe(&e),
+            })?;
         out.extend(
             fetched
                 .iter()

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::config::BusinessHours;
+use crate::config::{BusinessHours, ParseError};
 use crate::mail::date::rfc3339_utc;
 use crate::store::audit::Record;
 
@@ -253,13 +253,10 @@ pub fn format_offset(offset: i32) -> String {
 /// Parses a `--since`/`--until` date: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` (also with a space),
 /// read at `offset` east of UTC (a time ending in `Z` is UTC), or a time ago: `30m`, `12h`, `7d`, `4w`. With `end_of_day`, a
 /// bare date means the end of that day (so `--until 2026-03-31` includes the 31st).
-pub fn parse_date(text: &str, now: i64, offset: i32, end_of_day: bool) -> Result<i64, String> {
+pub fn parse_date(text: &str, now: i64, offset: i32, end_of_day: bool) -> Result<i64, ParseError> {
     let t = text.trim();
-    let bad = || {
-        format!(
-            "{:?} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM, or a time ago such as 7d",
-            crate::sanitize::single_line(text)
-        )
+    let bad = || ParseError::NotADate {
+        text: text.to_string(),
     };
     if let Some(split) = t.find(|c: char| !c.is_ascii_digit())
         && split > 0
@@ -1139,5 +1136,45 @@ mod tests {
         assert_eq!(human_duration(7500), "2h 05m");
         assert_eq!(human_duration(3 * DAY + 4 * H + 59), "3d 04h");
         assert_eq!(human_duration(-5), "0s");
+    }
+
+    #[test]
+    fn parse_refusals_keep_their_texts() {
+        let text = |r: Result<BusinessHours, ParseError>| r.unwrap_err().to_string();
+        assert_eq!(
+            text(BusinessHours::parse("Mon-Fri")),
+            "expected days and hours, e.g. \"Mon-Fri 09:00-17:00\""
+        );
+        assert_eq!(
+            text(BusinessHours::parse("Mo-Fr 09:00-17:00")),
+            "\"Mo\" is not a day of the week (mon … sun)"
+        );
+        assert_eq!(
+            text(BusinessHours::parse("Mon 9")),
+            "\"9\" is not a time window such as 09:00-17:00"
+        );
+        assert_eq!(
+            text(BusinessHours::parse("Mon 09:60-17:00")),
+            "\"09:60\" is not a time of day (HH:MM)"
+        );
+        assert_eq!(
+            text(BusinessHours::parse("Mon 17:00-09:00")),
+            "the window \"17:00-09:00\" ends before it starts (windows across midnight are not supported)"
+        );
+        assert_eq!(
+            parse_offset("+1").unwrap_err(),
+            ParseError::NotAnOffset { text: "+1".into() }
+        );
+        assert_eq!(
+            parse_offset("+1").unwrap_err().to_string(),
+            "\"+1\" is not a UTC offset such as \"+01:00\" or \"-05:30\""
+        );
+        assert_eq!(
+            parse_date("soon\r\n", 0, 0, false).unwrap_err().to_string(),
+            format!(
+                "{:?} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM, or a time ago such as 7d",
+                crate::sanitize::single_line("soon\r\n")
+            )
+        );
     }
 }

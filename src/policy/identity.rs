@@ -16,22 +16,39 @@ pub struct SendIdentity {
     pub mail_from: String,
 }
 
+/// Why an identity is refused: the account does not own the address, or may not send at all.
+///
+/// Display gives the text the compose pane, `mailroom send` and `mailroom check` show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// `address` is neither the account's address nor one of its aliases.
+    #[error("{address} is not an address of account \"{account}\" (offered: {})", offered.join(", "))]
+    NotOwned {
+        account: String,
+        address: String,
+        /// The account's address, then its aliases.
+        offered: Vec<String>,
+    },
+    /// The account has `send = "none"`.
+    #[error(
+        "account \"{account}\" has send = \"none\": you may read and triage this mailbox but not send from it"
+    )]
+    SendNone { account: String },
+}
+
 /// The identity for sending from `address` (the account's address or one of its aliases), or
 /// the reason sending is refused.
-pub fn identity(account: &Account, agent: &Agent, address: &str) -> Result<SendIdentity, String> {
+pub fn identity(account: &Account, agent: &Agent, address: &str) -> Result<SendIdentity, Refusal> {
     let offered = std::iter::once(&account.address)
         .chain(account.aliases.iter())
         .find(|a| a.eq_ignore_ascii_case(address))
-        .ok_or_else(|| {
-            format!(
-                "{address} is not an address of account \"{}\" (offered: {})",
-                account.name,
-                std::iter::once(&account.address)
-                    .chain(account.aliases.iter())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+        .ok_or_else(|| Refusal::NotOwned {
+            account: account.name.clone(),
+            address: address.to_string(),
+            offered: std::iter::once(&account.address)
+                .chain(account.aliases.iter())
+                .cloned()
+                .collect(),
         })?;
     match account.send {
         SendMode::As => Ok(SendIdentity {
@@ -49,10 +66,9 @@ pub fn identity(account: &Account, agent: &Agent, address: &str) -> Result<SendI
                 EnvelopeFrom::Shared => offered.clone(),
             },
         }),
-        SendMode::None => Err(format!(
-            "account \"{}\" has send = \"none\": you may read and triage this mailbox but not send from it",
-            account.name
-        )),
+        SendMode::None => Err(Refusal::SendNone {
+            account: account.name.clone(),
+        }),
     }
 }
 
@@ -69,12 +85,12 @@ pub fn describe(account: &Account, agent: &Agent) -> String {
                 agent.id, id.from, id.from, id.mail_from
             ),
         },
-        Err(reason) => reason,
+        Err(reason) => reason.to_string(),
     }
 }
 
 /// Every identity the account offers (its address first, then its aliases), or why none.
-pub fn offered(account: &Account, agent: &Agent) -> Result<Vec<SendIdentity>, String> {
+pub fn offered(account: &Account, agent: &Agent) -> Result<Vec<SendIdentity>, Refusal> {
     std::iter::once(&account.address)
         .chain(account.aliases.iter())
         .map(|a| identity(account, agent, a))
@@ -103,7 +119,7 @@ pub fn for_reply(
     delivered_to: &[String],
     to: &[String],
     cc: &[String],
-) -> Result<ReplyIdentity, String> {
+) -> Result<ReplyIdentity, Refusal> {
     let own: Vec<&String> = std::iter::once(&account.address)
         .chain(account.aliases.iter())
         .collect();
@@ -206,16 +222,18 @@ mod tests {
                 .mail_from,
             "support@example.test"
         );
-        assert!(
+        assert_eq!(
             identity(&account("none"), &agent(), "support@example.test")
                 .unwrap_err()
-                .contains("send = \"none\"")
+                .to_string(),
+            "account \"support\" has send = \"none\": you may read and triage this mailbox but not send from it"
         );
-        assert!(
-            identity(&account("as"), &agent(), "ceo@example.test")
-                .unwrap_err()
-                .contains("not an address")
+        let refused = identity(&account("as"), &agent(), "ceo@example.test").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "ceo@example.test is not an address of account \"support\" (offered: support@example.test, help@example.test, billing@example.test)"
         );
+        assert!(matches!(refused, Refusal::NotOwned { ref account, .. } if account == "support"));
         assert_eq!(offered(&account("as"), &agent()).unwrap().len(), 3);
     }
 

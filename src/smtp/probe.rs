@@ -11,7 +11,7 @@ use lettre::transport::smtp::extension::ClientId;
 use super::starttls_guard::{Guard as StarttlsGuard, Mode as GuardMode};
 use super::{SmtpError, SmtpStage};
 use crate::config::{self, AuthMethod, Tls};
-use crate::net::Server;
+use crate::net::{Server, TlsSetupError};
 
 #[derive(Debug, Clone, Default)]
 pub struct Probe {
@@ -91,8 +91,8 @@ pub fn open_staged(
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let tls =
-        tls_parameters(&host, cfg.ca_file.as_deref()).map_err(|e| err(SmtpStage::Setup, e))?;
+    let tls = tls_parameters(&host, cfg.ca_file.as_deref())
+        .map_err(|e| err(SmtpStage::Setup, e.to_string()))?;
     let hello = ClientId::default();
     // Every connection goes through a relay that keeps each stage's overall deadline.
     // STARTTLS's also refuses plaintext injected around the upgrade (lettre would read it as
@@ -266,18 +266,20 @@ pub fn probe(
 pub fn tls_parameters(
     host: &str,
     ca_file: Option<&std::path::Path>,
-) -> Result<TlsParameters, String> {
+) -> Result<TlsParameters, TlsSetupError> {
     let mut builder = TlsParameters::builder(host.to_string());
     if let Some(path) = ca_file {
         for pem in crate::net::read_pem_certificates(path)? {
-            let cert = Certificate::from_pem(&pem)
-                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            let cert = Certificate::from_pem(&pem).map_err(|e| TlsSetupError::BadCertificate {
+                file: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
             builder = builder.add_root_certificate(cert);
         }
     }
-    builder
-        .build()
-        .map_err(|e| format!("cannot set up TLS: {e}"))
+    builder.build().map_err(|e| TlsSetupError::Library {
+        reason: e.to_string(),
+    })
 }
 
 /// Whether an error comes from TLS. lettre files a failed handshake under "Connection error"

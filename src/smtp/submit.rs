@@ -53,6 +53,10 @@ pub fn submit(
     submit_marked(account, cfg, message, &mut || Ok(()))
 }
 
+/// Why a caller's `before_dot` step failed: its own error (the outbox's, naming the file), kept
+/// whole rather than flattened to text.
+pub type MarkError = Box<dyn std::error::Error + Send + Sync>;
+
 /// [`submit`], calling `before_dot` once the whole message data is written and right before
 /// the final dot: the caller records there, durably, that the delivery is from now on
 /// uncertain. When `before_dot` fails, the dot is never written (the connection is dropped,
@@ -61,7 +65,7 @@ pub fn submit_marked(
     account: &str,
     cfg: &config::Smtp,
     message: &Outgoing,
-    before_dot: &mut dyn FnMut() -> Result<(), String>,
+    before_dot: &mut dyn FnMut() -> Result<(), MarkError>,
 ) -> Result<String, SubmitError> {
     let err = SmtpError::maker(account, cfg);
     let from = message.mail_from.parse().map_err(|e| {
@@ -112,7 +116,11 @@ pub fn submit_marked(
             // The dot was never written: dropping the connection makes the server discard
             // the unfinished message.
             drop(conn);
-            let why = gate.withheld.take().unwrap_or_default();
+            let why = gate
+                .withheld
+                .take()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             return Err(SubmitError::Temporary(err(
                 SmtpStage::Connect,
                 format!("not sent: the outbox could not record the delivery: {why}"),
@@ -202,9 +210,9 @@ struct Withheld;
 /// out of lettre, so the dot is never written.
 struct DotGate<'a> {
     body: Option<&'a [u8]>,
-    before_dot: &'a mut dyn FnMut() -> Result<(), String>,
+    before_dot: &'a mut dyn FnMut() -> Result<(), MarkError>,
     reached: bool,
-    withheld: Option<String>,
+    withheld: Option<MarkError>,
 }
 
 impl<'a> Iterator for DotGate<'a> {

@@ -320,16 +320,16 @@ pub fn archive_done(
     archive: Option<&str>,
 ) -> Result<Applied, ActError> {
     archive_with(applied, archive, |uid, folder| {
-        super::folders::archive(conn, uid, folder).map_err(|e| e.to_string())
+        super::folders::archive(conn, uid, folder)
     })
 }
 
 /// The archive step for any store: `move_to(uid, folder)` moves the message and gives its new
 /// UID when known. Only a `done` kept in keywords moves, and only with a folder configured.
-pub fn archive_with(
+pub fn archive_with<E: std::fmt::Display>(
     applied: Applied,
     archive: Option<&str>,
-    move_to: impl FnOnce(u32, &str) -> Result<Option<u32>, String>,
+    move_to: impl FnOnce(u32, &str) -> Result<Option<u32>, E>,
 ) -> Result<Applied, ActError> {
     let Some(folder) = archive else {
         return Ok(applied);

@@ -52,6 +52,6 @@ pub fn archive_local(
     archive: Option<&str>,
 ) -> Result<Applied, ActError> {
     super::act::archive_with(applied, archive, |uid, folder| {
-        b.move_to(mailbox, uid, folder).map_err(|e| e.to_string())
+        b.move_to(mailbox, uid, folder)
     })
 }

@@ -2590,7 +2590,7 @@ fn new_compose(app: &mut App, config: &Config, account_idx: usize, kind: Kind) -
     c.agent = config.agent.id.clone();
     match identity::offered(account, &config.agent) {
         Ok(v) => c.identities = v,
-        Err(why) => c.refused = Some(sanitize::single_line(&why)),
+        Err(why) => c.refused = Some(sanitize::single_line(&why.to_string())),
     }
     match reply::signature_of(config, account) {
         Ok(s) => c.signature = s,
@@ -2842,7 +2842,7 @@ fn start_compose(
                             .unwrap_or(0);
                         c.reason = Some(sanitize::single_line(&r.reason));
                     }
-                    Err(why) => c.refused = Some(sanitize::single_line(&why)),
+                    Err(why) => c.refused = Some(sanitize::single_line(&why.to_string())),
                 }
             }
         }

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::event::{Event, OutboxStatus};
 use crate::config::Config;
-use crate::engine::pipeline::{self, Context, Outcome};
+use crate::engine::pipeline::{self, Context, Outcome, PipelineError};
 use crate::store::audit::AuditLog;
 use crate::store::outbox::{Listed, Outbox, State, Unreadable};
 
@@ -138,7 +138,7 @@ pub fn round(ctx: &Context<'_>) -> OutboxStatus {
 /// The status line's view of a round: counts by state, what was delivered, and the latest
 /// error — this round's last, else the newest recorded in an entry still waiting.
 pub fn summarize(
-    results: &[(String, Result<Outcome, String>)],
+    results: &[(String, Result<Outcome, PipelineError>)],
     entries: &Result<Vec<Listed>, Unreadable>,
 ) -> OutboxStatus {
     let mut s = OutboxStatus::default();
@@ -164,7 +164,7 @@ pub fn summarize(
             }
             // Another mailroom is delivering it; its result shows at the next round.
             Ok(Outcome::Busy { .. }) => {}
-            Err(e) => round_error = Some(e.clone()),
+            Err(e) => round_error = Some(e.to_string()),
         }
     }
     // Entries come oldest first: the last error seen is the newest.

@@ -38,6 +38,7 @@ pub fn save_attachments_from(
                 Some(imap) => {
                     crate::imap::parts::save_attachment(&account.name, imap, *uid, &info, &dir)
                         .map(|(path, _)| path)
+                        .map_err(|e| e.to_string())
                 }
                 None => Err("the attachment was not downloaded".to_string()),
             },
