@@ -2,7 +2,7 @@
 //! crafted to loop, repeat or nest without end (PROTOCOL.md "Pitfalls").
 //!
 //! The timing test is ignored by default; run it in release:
-//! `cargo test --release --test mail_threads -- --ignored --nocapture`.
+//! `cargo test --release --test mail mail_threads:: -- --ignored --nocapture`.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

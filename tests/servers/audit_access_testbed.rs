@@ -3,7 +3,7 @@
 //! in the log and in Sent); the access report equals the ACLs the test bed wrote, and risky
 //! grants added here are flagged.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! attachment named with its size and streamed to disk when saved; the worker stays online;
 //! a body request that fails is never issued again.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

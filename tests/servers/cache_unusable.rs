@@ -4,7 +4,7 @@
 //! regular file where the cache directory should be, a symlink loop. Each run exits 0, prints
 //! the mail, and says exactly once on stderr that the cache (named by its path) was skipped.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::path::{Path, PathBuf};

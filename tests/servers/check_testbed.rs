@@ -1,7 +1,7 @@
 //! `mailroom check` against a real Dovecot + Postfix: rights per agent, login modes, TLS
 //! refusals, envelope-sender enforcement. Runs the real binary.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! message costs (it was quadratic: 15 s for 100,000 ids), the row keeps a bounded number of
 //! ids, and threading still puts the message under its parent.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

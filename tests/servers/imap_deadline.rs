@@ -1,7 +1,7 @@
 //! The per-command deadline against a real Dovecot: an IDLE waits longer than the deadline
 //! (it has its own timeout) and still reports new mail.
 
-mod support;
+use crate::support;
 
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The IMAP engine against a real Dovecot: cached sync and deltas, UIDVALIDITY changes, IDLE,
 //! conditional stores, and the account worker.
 
-mod support;
+use crate::support;
 
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! without a reset (frozen proxy) must turn the column offline and come back when thawed; a
 //! Dovecot master killed and restarted around a claim must leave every column truly online.
 
-mod support;
+use crate::support;
 
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! A Maildir written by mailroom is read by a real Dovecot with the same UIDs and keywords,
 //! and keywords Dovecot stores are read back by mailroom.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -3,9 +3,8 @@
 //! MDN appended to the shared mailbox is counted as "opened" by `mailroom stats`, not as a
 //! customer message.
 
-mod support;
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::support;
+use crate::ui_support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! the CLI, read back by a raw session and by `mailroom notes`, refused with the right named
 //! (`k` to create the folder, `i` to append), and never transmitted (the SMTP sink stays empty).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -7,7 +7,7 @@
 //! and its submission port needs TLS, so a proxy could not see the dot); IMAP (the Sent lookup)
 //! and the forced send go to the real test bed.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! after an outage, and delivery exactly once after a crash mid-send (a crash between the final
 //! dot and the reply: `outbox_faults.rs`).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

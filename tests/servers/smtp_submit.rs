@@ -1,7 +1,7 @@
 //! Send As and Send on Behalf on the wire, against a real Postfix that enforces envelope
 //! senders: what the SMTP sink receives is what the identity policy decided.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, SystemTime};
 

@@ -2,7 +2,7 @@
 //! INTERNALDATEs give exactly the expected counts, medians, p90 and per-agent numbers; a lying
 //! `Date:` header changes nothing; nothing is marked `\Seen`.
 
-mod support;
+use crate::support;
 
 use mailroom::store::audit::{AuditLog, Record};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Proves that the real mail-server test bed (tests/testbed/, tests/support/testbed.rs) offers
 //! what mailroom's tests rely on. Needs root and the packages of tests/install-deps.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::io::{Read, Write};

@@ -5,7 +5,7 @@
 //! capability" the issue allows. Detection from PERMANENTFLAGS is unit-tested in
 //! `triage::folders`. Claims race, moves are read back by a raw session, rights are enforced.
 
-mod support;
+use crate::support;
 
 use mailroom::config::{Imap, TeamStateSetting};
 use mailroom::triage::act::ActError;

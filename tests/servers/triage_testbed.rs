@@ -1,7 +1,7 @@
 //! The keyword contract against a real Dovecot: atomic claims under races, the CLI verbs read
 //! back by a raw session, and rights refused by the client and (when forced) by the server.
 
-mod support;
+use crate::support;
 
 use mailroom::config::{Imap, TeamStateSetting};
 use mailroom::triage::act::ActError;

@@ -6,10 +6,9 @@
 //! goes out at start, deferred mail once due while the screen is up, and an SMTP server that
 //! never answers holds neither the screen nor quitting.
 
-mod support;
+use crate::support;
 
-#[path = "ui_support/tmux.rs"]
-mod tmux;
+use crate::tmux;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -4,9 +4,8 @@
 //! message with a `[note]` subject; and the SMTP sink stays empty although a way to send is
 //! configured: notes are never transmitted.
 
-mod support;
-#[path = "ui_support/tmux.rs"]
-mod tmux;
+use crate::support;
+use crate::tmux;
 
 use std::path::{Path, PathBuf};
 use std::thread;

@@ -3,10 +3,9 @@
 //! a key press (IDLE); bob's own `r` asks first; alice closes the pane and the mark goes from
 //! bob's screen. A raw IMAP session checks the keyword on the server at each step.
 
-mod support;
+use crate::support;
 
-#[path = "ui_support/tmux.rs"]
-mod tmux;
+use crate::tmux;
 
 use std::thread;
 use std::time::{Duration, Instant};

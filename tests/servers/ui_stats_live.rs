@@ -1,10 +1,7 @@
 //! The stats screen in the real binary: `S` in the demo workspace computes the report on a
 //! thread of its own (reading every Maildir and Sent folder) while the screen stays live.
 
-mod support;
-
-#[path = "ui_support/tmux.rs"]
-mod tmux;
+use crate::tmux;
 
 use std::time::Duration;
 

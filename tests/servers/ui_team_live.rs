@@ -4,10 +4,9 @@
 //! changes nothing; `d` takes a row out of the open view; a snooze the teammate moves into the
 //! past is cleared by the running app by itself; a read-only agent's `a` is refused.
 
-mod support;
+use crate::support;
 
-#[path = "ui_support/tmux.rs"]
-mod tmux;
+use crate::tmux;
 
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

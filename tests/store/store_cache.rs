@@ -1,5 +1,5 @@
 //! The header cache: round trips, hostile and damaged files, safe file names, concurrent
-//! saves, and (ignored, run with `cargo test --release --test store_cache -- --ignored
+//! saves, and (ignored, run with `cargo test --release --test store store_cache:: -- --ignored
 //! --nocapture`) the 100k-row timing.
 
 use std::fs;
@@ -930,7 +930,7 @@ fn concurrent_saves_leave_a_loadable_file() {
 }
 
 /// The warm-start budget: run with
-/// `cargo test --release --test store_cache -- --ignored --nocapture`.
+/// `cargo test --release --test store store_cache:: -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn timing_100k_rows() {
@@ -981,7 +981,12 @@ fn timing_100k_rows() {
     let mut clone = Duration::MAX;
     for _ in 0..5 {
         let child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--ignored", "--exact", "warm_start_child", "--nocapture"])
+            .args([
+                "--ignored",
+                "--exact",
+                "store_cache::warm_start_child",
+                "--nocapture",
+            ])
             .env(CHILD_DIR, dir.path())
             .output()
             .unwrap();

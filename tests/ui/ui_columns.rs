@@ -618,8 +618,7 @@ use mailroom::imap::worker::{ConnState, WorkerEvent};
 use mailroom::ui::app::Link;
 use std::time::Duration;
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{NOW, addr, ctrl, key, msg, press};
 
 fn update_of(uid: u32, flags: Flags, keywords: &[&str]) -> FlagUpdate {

@@ -10,8 +10,7 @@ use mailroom::ui::app::{App, update};
 use mailroom::ui::compose::{Field, Kind};
 use mailroom::ui::event::{Command, Event};
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{
     NOW, addr, ch, config_from, ctrl, drawn, key, load, press, rows_of, sized, theme, typed,
 };
@@ -130,7 +129,7 @@ fn open_reply(app: &mut App) {
         }),
         "the original is fetched for the quote"
     );
-    // Then the message is marked as being replied to (tests/ui_replying.rs).
+    // Then the message is marked as being replied to (tests/ui/ui_replying.rs).
     assert!(
         matches!(cmds.as_slice(), [_, Command::Triage { uid: 42, .. }]),
         "{cmds:?}"
@@ -603,9 +602,9 @@ fn snapshot_compose_reply_and_preview() {
     let mut app = app(90, 28);
     open_reply(&mut app);
     press(&mut app, typed("We are on our way."));
-    insta::assert_snapshot!("compose_reply", screen(&app));
+    assert_snapshot!("compose_reply", screen(&app));
     press(&mut app, [ctrl('x')]);
-    insta::assert_snapshot!("compose_preview", mask_ids(&screen(&app)));
+    assert_snapshot!("compose_preview", mask_ids(&screen(&app)));
 }
 
 /// 40 five-cell words ("w000 " … "w039!"): 200 characters, one logical line.

@@ -12,8 +12,7 @@ use mailroom::ui::app::{App, ReaderMode, SearchState, update};
 use mailroom::ui::event::{Command, Event};
 use mailroom::ui::keys::{Action, Context, Keymap};
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{
     ch, ctrl, enter, esc, flag_update, flags_event, key, load, msg, press, screen, selected_uid,
     shown_uids, sized, status_line, tab, theme, typed, with_keywords,

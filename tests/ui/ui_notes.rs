@@ -19,8 +19,7 @@ use mailroom::ui::event::{Command, Event, NoteAdded};
 use mailroom::ui::notes::ReaderNotes;
 use mailroom::ui::theme::{BUILTIN, Theme};
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{NOW, ctrl, key, msg, press};
 
 const ID: &str = "q7@customer.test";

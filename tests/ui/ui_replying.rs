@@ -14,8 +14,7 @@ use mailroom::ui::app::{App, REPLYING_STALE_SECS, update};
 use mailroom::ui::compose::Kind;
 use mailroom::ui::event::{Command, Event};
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{
     NOW, ch, config_from, ctrl, drawn, flag_update, flags_event, key, load, msg, press, rows_of,
     sized, theme, typed, with_keywords,

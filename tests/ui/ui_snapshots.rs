@@ -3,7 +3,7 @@
 //! as text with the committed `.snap` files in `tests/snapshots/`.
 //!
 //! A change to what a screen shows fails here with a diff. To accept a deliberate change, run
-//! `INSTA_UPDATE=always cargo test --test ui_snapshots`, review `git diff tests/snapshots`, and
+//! `INSTA_UPDATE=always cargo test --test ui ui_snapshots::`, review `git diff tests/snapshots`, and
 //! commit the files.
 
 use std::time::Duration;
@@ -23,8 +23,7 @@ use mailroom::ui::event::{Event, OutboxStatus};
 use mailroom::ui::theme::{BUILTIN, Theme};
 use mailroom::ui::worker;
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{NOW, addr, key, msg};
 
 fn app_with(w: u16, h: u16, no_color: bool) -> App {
@@ -195,14 +194,14 @@ fn open_body(app: &mut App, text: &str) {
 fn columns_three_accounts_120x30() {
     let mut app = morning(120, 30);
     press(&mut app, [ch('j')]);
-    insta::assert_snapshot!("columns_120x30", text(&app));
+    assert_snapshot!("columns_120x30", text(&app));
 }
 
 #[test]
 fn tab_strip_fallback_60x20() {
     let mut app = morning(60, 20);
     press(&mut app, [ch('l')]);
-    insta::assert_snapshot!("tabs_60x20", text(&app));
+    assert_snapshot!("tabs_60x20", text(&app));
 }
 
 #[test]
@@ -210,7 +209,7 @@ fn reader_full_screen() {
     let mut app = morning(100, 24);
     press(&mut app, [ch('j'), ch('j'), ch('j')]);
     open_body(&mut app, BODY);
-    insta::assert_snapshot!("reader_full", text(&app));
+    assert_snapshot!("reader_full", text(&app));
 }
 
 #[test]
@@ -219,7 +218,7 @@ fn reader_split_below_the_columns() {
     press(&mut app, [ch('j'), ch('j'), ch('j')]);
     open_body(&mut app, BODY);
     press(&mut app, [ch('v')]);
-    insta::assert_snapshot!("reader_split", text(&app));
+    assert_snapshot!("reader_split", text(&app));
 }
 
 #[test]
@@ -230,7 +229,7 @@ fn reader_on_behalf_headers() {
     s.date = Some(s.internal_date - 3600);
     app.columns[0].rows[0] = s;
     open_body(&mut app, "Please find the revised quote below.\n");
-    insta::assert_snapshot!("reader_on_behalf", text(&app));
+    assert_snapshot!("reader_on_behalf", text(&app));
 }
 
 fn attachments_message() -> Vec<u8> {
@@ -303,14 +302,14 @@ fn reader_with_attachments(w: u16, h: u16) -> App {
 #[test]
 fn reader_lists_attachments() {
     let app = reader_with_attachments(100, 24);
-    insta::assert_snapshot!("reader_attachments", text(&app));
+    assert_snapshot!("reader_attachments", text(&app));
 }
 
 #[test]
 fn save_prompt_and_saved_paths() {
     let mut app = reader_with_attachments(100, 24);
     press(&mut app, [ch('s')]);
-    insta::assert_snapshot!("reader_save_prompt", text(&app));
+    assert_snapshot!("reader_save_prompt", text(&app));
     press(
         &mut app,
         [
@@ -326,16 +325,16 @@ fn save_prompt_and_saved_paths() {
             },
         ],
     );
-    insta::assert_snapshot!("reader_saved", text(&app));
+    assert_snapshot!("reader_saved", text(&app));
 }
 
 #[test]
 fn help_overlay() {
     let mut app = morning(100, 30);
     press(&mut app, [ch('?')]);
-    insta::assert_snapshot!("help_list", text(&app));
+    assert_snapshot!("help_list", text(&app));
     press(&mut app, [ch('q'), key(KeyCode::Enter), ch('?')]);
-    insta::assert_snapshot!("help_reader", text(&app));
+    assert_snapshot!("help_reader", text(&app));
 }
 
 #[test]
@@ -344,7 +343,7 @@ fn command_line_with_completion() {
     press(&mut app, [ch(':')]);
     press(&mut app, typed("focus s"));
     press(&mut app, [key(KeyCode::Tab)]);
-    insta::assert_snapshot!("command_completion", text(&app));
+    assert_snapshot!("command_completion", text(&app));
 }
 
 #[test]
@@ -352,9 +351,9 @@ fn filter_active() {
     let mut app = morning(120, 30);
     press(&mut app, [ch('/')]);
     press(&mut app, typed("pass"));
-    insta::assert_snapshot!("filter_typing", text(&app));
+    assert_snapshot!("filter_typing", text(&app));
     press(&mut app, [key(KeyCode::Enter)]);
-    insta::assert_snapshot!("filter_kept", text(&app));
+    assert_snapshot!("filter_kept", text(&app));
 }
 
 #[test]
@@ -394,7 +393,7 @@ fn thread_view() {
             ch('j'),
         ],
     );
-    insta::assert_snapshot!("threads", text(&app));
+    assert_snapshot!("threads", text(&app));
 }
 
 #[test]
@@ -429,7 +428,7 @@ fn offline_connecting_and_error_states() {
             },
         ],
     );
-    insta::assert_snapshot!("connection_states", text(&app));
+    assert_snapshot!("connection_states", text(&app));
     // A cached column while offline, then online.
     press(
         &mut app,
@@ -446,7 +445,7 @@ fn offline_connecting_and_error_states() {
             Event::Tick(NOW + 3),
         ],
     );
-    insta::assert_snapshot!("connection_states_later", text(&app));
+    assert_snapshot!("connection_states_later", text(&app));
 }
 
 #[test]
@@ -462,7 +461,7 @@ fn read_only_account() {
             ch(' '),
         ],
     );
-    insta::assert_snapshot!("read_only", text(&app));
+    assert_snapshot!("read_only", text(&app));
 }
 
 #[test]
@@ -486,7 +485,7 @@ fn hostile_message() {
             },
         ],
     );
-    insta::assert_snapshot!("hostile_columns", text(&app));
+    assert_snapshot!("hostile_columns", text(&app));
     press(
         &mut app,
         [
@@ -500,7 +499,7 @@ fn hostile_message() {
             },
         ],
     );
-    insta::assert_snapshot!("hostile_reader", text(&app));
+    assert_snapshot!("hostile_reader", text(&app));
 }
 
 #[test]
@@ -518,7 +517,7 @@ fn outbox_in_the_status_line() {
             ..OutboxStatus::default()
         })],
     );
-    insta::assert_snapshot!("outbox_status", text(&app));
+    assert_snapshot!("outbox_status", text(&app));
 }
 
 /// One character per cell for what NO_COLOR leaves: text attributes. `.` plain, `b` bold,
@@ -577,5 +576,5 @@ fn no_color() {
             "{c:?}"
         );
     }
-    insta::assert_snapshot!("no_color", format!("{}\n\n{}", text(&app), style_map(&buf)));
+    assert_snapshot!("no_color", format!("{}\n\n{}", text(&app), style_map(&buf)));
 }

@@ -12,8 +12,7 @@ use mailroom::ui::event::{Command, Event};
 use mailroom::ui::stats::State;
 use mailroom::ui::theme::{BUILTIN, Theme};
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{NOW, ch, config_from, ctrl, esc, key, press, screen, sized, tab, theme};
 
 const CONFIG: &str = r#"

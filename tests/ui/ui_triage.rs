@@ -19,8 +19,7 @@ use mailroom::ui::app::{App, update};
 use mailroom::ui::event::{Command, Event};
 use mailroom::ui::triage::View;
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{
     NOW, ch, config_from, enter, flag_update, flags_event, key, load, msg, press, screen,
     selected_uid, shown_uids, sized, status_line, tab, theme, typed, with_keywords,

@@ -11,8 +11,7 @@ use mailroom::ui::app::{App, SaveDirs, update};
 use mailroom::ui::event::{Command, Event, Opened, OutboxStatus};
 use mailroom::ui::{coalesce, save_attachments, worker};
 
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::ui_support;
 use ui_support::{key, msg, press, screen, selected_uid, shown_uids, sized, status_line, theme};
 
 fn app(w: u16, h: u16) -> App {
