@@ -1,6 +1,6 @@
 //! The real binary in a detached tmux session, for live UI tests: a tmux server of its own, the
-//! screen read back with `capture-pane`, keys sent with `send-keys`. Include it with
-//! `#[path = "ui_support/tmux.rs"] mod tmux;` (beside `mod support;`: the test-bed helpers below
+//! screen read back with `capture-pane`, keys sent with `send-keys`. Included once by
+//! `tests/servers/main.rs` as `crate::tmux`, beside `crate::support` (the test-bed helpers below
 //! use it).
 #![allow(dead_code)]
 

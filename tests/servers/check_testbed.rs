@@ -1,0 +1,428 @@
+//! `mailroom check` against a real Dovecot + Postfix: rights per agent, login modes, TLS
+//! refusals, envelope-sender enforcement. Runs the real binary.
+
+use crate::support;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use support::testbed::Testbed;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn mailroom(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+        .args(args)
+        .env_remove("MAILROOM_CONFIG")
+        .output()
+        .expect("run mailroom");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Options for one account of a generated config.
+struct Acct<'a> {
+    name: &'a str,
+    send: &'a str,
+    tls: &'a str,
+    port: u16,
+    login: &'a str,
+    authzid: Option<&'a str>,
+    mailbox: &'a str,
+    password: &'a str,
+    ca: bool,
+}
+
+fn account(tb: &Testbed, a: &Acct<'_>) -> String {
+    let mut s = format!(
+        "[[account]]\nname = \"{name}\"\naddress = \"{name}@example.test\"\nsend = \"{send}\"\nsent_copy = \"none\"\n\
+         [account.imap]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\nlogin = \"{login}\"\n\
+         password_command = \"printf '%s\\\\n' '{pw}'\"\nmailbox = \"{mailbox}\"\n",
+        name = a.name,
+        send = a.send,
+        port = a.port,
+        tls = a.tls,
+        login = a.login,
+        pw = a.password,
+        mailbox = a.mailbox,
+    );
+    if a.ca {
+        s.push_str(&format!("ca_file = \"{}\"\n", tb.ca_file.display()));
+    }
+    if let Some(z) = a.authzid {
+        s.push_str(&format!("authzid = \"{z}\"\n"));
+    }
+    if a.send != "none" {
+        s.push_str(&format!(
+            "[account.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"starttls\"\nlogin = \"{}\"\npassword_command = \"printf '%s\\\\n' '{}'\"\n",
+            tb.submission_port,
+            a.login,
+            a.password
+        ));
+        if a.ca {
+            s.push_str(&format!("ca_file = \"{}\"\n", tb.ca_file.display()));
+        }
+    }
+    s
+}
+
+fn write_config(dir: &Path, agent: &str, accounts: &[String]) -> std::path::PathBuf {
+    let mut text = format!(
+        "[agent]\nid = \"{agent}\"\nname = \"{agent}\"\nemail = \"{agent}@example.test\"\n\n"
+    );
+    for a in accounts {
+        text.push_str(a);
+        text.push('\n');
+    }
+    let path = dir.join(format!("{agent}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn shared<'a>(name: &'a str, agent: &'a str, send: &'a str, mailbox: &'a str) -> Acct<'a> {
+    Acct {
+        name,
+        send,
+        tls: "implicit",
+        port: 0,
+        login: agent,
+        authzid: None,
+        mailbox,
+        password: Testbed::password(agent),
+        ca: true,
+    }
+}
+
+fn json(run: &Run) -> Vec<Value> {
+    match serde_json::from_str::<Value>(&run.stdout) {
+        Ok(Value::Array(v)) => v,
+        _ => panic!(
+            "not a JSON array:\nstdout: {}\nstderr: {}",
+            run.stdout, run.stderr
+        ),
+    }
+}
+
+fn actions(v: &Value) -> Vec<String> {
+    v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn strip_obsolete(r: &str) -> String {
+    r.chars().filter(|c| *c != 'c' && *c != 'd').collect()
+}
+
+fn sorted(s: &str) -> String {
+    let mut v: Vec<char> = s.chars().collect();
+    v.sort_unstable();
+    v.into_iter().collect()
+}
+
+#[test]
+fn rights_of_alice_bob_and_carol_are_reported() {
+    let tb = Testbed::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut configs = Vec::new();
+    for (agent, send) in [("alice", "as"), ("bob", "on-behalf"), ("carol", "none")] {
+        let mut support = shared("support", agent, send, "shared/support/INBOX");
+        support.port = tb.imaps_port;
+        let mut sales = shared(
+            "sales",
+            agent,
+            if agent == "alice" { "as" } else { "none" },
+            "shared/sales/INBOX",
+        );
+        sales.port = tb.imap_port;
+        sales.tls = "starttls";
+        configs.push((
+            agent,
+            write_config(
+                dir.path(),
+                agent,
+                &[account(&tb, &support), account(&tb, &sales)],
+            ),
+        ));
+    }
+    let expected = [("alice", "lrwstipekxa"), ("bob", "lrwsti"), ("carol", "lr")];
+    for ((agent, path), (_, rights)) in configs.iter().zip(expected) {
+        // --config after the subcommand works too.
+        let run = mailroom(&["check", "--json", "--config", path.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{agent}: {}\n{}", run.stdout, run.stderr);
+        let reports = json(&run);
+        assert_eq!(reports.len(), 2);
+        for r in &reports {
+            assert_eq!(r["errors"].as_array().unwrap().len(), 0, "{agent}: {r}");
+            let raw = r["rights"].as_str().expect("MYRIGHTS string");
+            assert_eq!(
+                sorted(&strip_obsolete(raw)),
+                sorted(rights),
+                "{agent} {}",
+                r["name"]
+            );
+            let caps: Vec<&str> = r["capabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap())
+                .collect();
+            for c in ["IDLE", "CONDSTORE", "QRESYNC", "ACL", "MOVE", "UIDPLUS"] {
+                assert!(caps.contains(&c), "{agent}: {c} missing in {caps:?}");
+            }
+            assert!(r["name"] == "support" || r["name"] == "sales");
+            assert!(r["send"].is_string());
+        }
+        let acts = actions(&reports[0]);
+        match *agent {
+            "alice" => {
+                assert!(
+                    acts.contains(&"delete".to_string())
+                        && acts.contains(&"administer".to_string()),
+                    "{acts:?}"
+                );
+                assert_eq!(reports[0]["keywords_permanent"], true);
+                assert_eq!(reports[0]["mail_from_accepted"], "support@example.test");
+                assert_eq!(reports[0]["send"], "as");
+            }
+            "bob" => {
+                assert!(
+                    acts.contains(&"claim".to_string())
+                        && acts.contains(&"append-sent".to_string()),
+                    "{acts:?}"
+                );
+                assert!(!acts.contains(&"delete".to_string()), "{acts:?}");
+                assert_eq!(reports[0]["send"], "on-behalf");
+                // On behalf: MAIL FROM is the agent's own address, which Postfix allows.
+                assert_eq!(reports[0]["mail_from_accepted"], "bob@example.test");
+                assert_eq!(reports[0]["identity"]["sender"], "bob@example.test");
+            }
+            _ => {
+                assert_eq!(acts, ["list", "open"]);
+                assert_eq!(reports[0]["send"], "none");
+                // SELECT answers READ-ONLY: that is about carol's rights, not the server.
+                assert_eq!(reports[0]["read_only"], true);
+                assert_eq!(reports[0]["team_state"], "read-only");
+            }
+        }
+        if *agent == "alice" {
+            assert_eq!(reports[0]["team_state"], "keywords");
+        }
+    }
+    let run = mailroom(&["--config", configs[2].1.to_str().unwrap(), "check"]);
+    assert!(
+        run.stdout
+            .contains("read-only for this agent: team state is visible but cannot be changed")
+            && !run.stdout.contains("maps to folders"),
+        "{}",
+        run.stdout
+    );
+    // Text output names rights and actions, and never the password.
+    let run = mailroom(&["--config", configs[1].1.to_str().unwrap(), "check"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("rights") && run.stdout.contains("claim"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("bob-pw") && !run.stderr.contains("bob-pw"));
+}
+
+#[test]
+fn wrong_password_untrusted_cert_and_refused_envelope_fail_clearly() {
+    let tb = Testbed::start();
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut bad = shared("support", "alice", "none", "shared/support/INBOX");
+    bad.port = tb.imaps_port;
+    bad.password = "wrong-password";
+    let path = write_config(dir.path(), "alice", &[account(&tb, &bad)]);
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("login refused"), "{}", run.stdout);
+    assert!(!run.stdout.contains("wrong-password"), "{}", run.stdout);
+
+    let mut untrusted = shared("support", "alice", "none", "shared/support/INBOX");
+    untrusted.port = tb.imaps_port;
+    untrusted.ca = false;
+    let path = write_config(dir.path(), "alice", &[account(&tb, &untrusted)]);
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check", "--json"]);
+    assert_eq!(run.code, 1);
+    let err = json(&run)[0]["errors"][0].as_str().unwrap().to_string();
+    assert!(
+        err.contains("TLS failed") && err.contains("certificate"),
+        "{err}"
+    );
+
+    // STARTTLS without the CA is refused the same way, before any login is sent.
+    untrusted.port = tb.imap_port;
+    untrusted.tls = "starttls";
+    let path = write_config(dir.path(), "alice", &[account(&tb, &untrusted)]);
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check", "--json"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        json(&run)[0]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("TLS failed"),
+        "{}",
+        run.stdout
+    );
+
+    // bob may not Send As support@: Postfix refuses the envelope sender.
+    let mut bob = shared("support", "bob", "as", "shared/support/INBOX");
+    bob.port = tb.imaps_port;
+    let path = write_config(dir.path(), "bob", &[account(&tb, &bob)]);
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let err = json(&run)[0]["errors"][0].as_str().unwrap().to_string();
+    assert!(
+        err.contains("MAIL FROM:<support@example.test>") && err.contains("Send As"),
+        "{err}"
+    );
+}
+
+#[test]
+fn untrusted_smtp_certificate_is_a_tls_error_naming_smtp() {
+    let tb = Testbed::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = shared("support", "alice", "as", "shared/support/INBOX");
+    alice.port = tb.imaps_port;
+    // IMAP trusts the test CA; the [account.smtp] table does not.
+    let text = account(&tb, &alice);
+    let (imap, smtp) = text.split_once("[account.smtp]").unwrap();
+    let smtp: String = smtp
+        .lines()
+        .filter(|l| !l.starts_with("ca_file"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = write_config(
+        dir.path(),
+        "alice",
+        &[format!("{imap}[account.smtp]{smtp}")],
+    );
+
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check", "--json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = &json(&run)[0];
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report}");
+    let err = errors[0].as_str().unwrap();
+    assert!(
+        err.contains("SMTP") && err.contains("TLS failed") && err.contains("certificate"),
+        "{err}"
+    );
+    // The TLS failure carries no Send As hint, and the library's message appears once.
+    assert!(!err.contains("Send As"), "{err}");
+    assert_eq!(err.matches("certificate verify failed").count(), 1, "{err}");
+    // IMAP itself worked.
+    assert!(report["rights"].is_string(), "{report}");
+
+    // Implicit TLS (SMTPS) fails the same way, though the handshake happens while connecting.
+    let smtps = smtp
+        .replace(
+            &format!("port = {}", tb.submission_port),
+            &format!("port = {}", tb.smtps_port),
+        )
+        .replace("tls = \"starttls\"", "tls = \"implicit\"");
+    let path = write_config(
+        dir.path(),
+        "alice",
+        &[format!("{imap}[account.smtp]{smtps}")],
+    );
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check", "--json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let err = json(&run)[0]["errors"][0].as_str().unwrap().to_string();
+    assert!(
+        err.contains(&format!("SMTP 127.0.0.1:{}", tb.smtps_port))
+            && err.contains("TLS failed")
+            && err.contains("certificate"),
+        "{err}"
+    );
+    assert!(!err.contains("Send As"), "{err}");
+}
+
+#[test]
+fn delegated_login_with_authzid() {
+    let tb = Testbed::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut acct = shared("support", "alice", "none", "INBOX");
+    acct.port = tb.imaps_port;
+    acct.authzid = Some("support");
+    let path = write_config(dir.path(), "alice", &[account(&tb, &acct)]);
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check", "--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let r = &json(&run)[0];
+    // ACLs in a delegated session are evaluated for the agent.
+    assert!(r["errors"].as_array().unwrap().is_empty(), "{r}");
+
+    // carol is not allowed to act as support.
+    let mut carol = shared("support", "carol", "none", "INBOX");
+    carol.port = tb.imaps_port;
+    carol.authzid = Some("support");
+    let path = write_config(dir.path(), "carol", &[account(&tb, &carol)]);
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("login refused"), "{}", run.stdout);
+}
+
+#[test]
+fn invalid_config_gives_exit_1_and_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "[agent]\nid = \"Bad Id\"\nname = \"x\"\nemail = \"x@example.test\"\n",
+    )
+    .unwrap();
+    let run = mailroom(&[
+        "check",
+        "--offline",
+        "--json",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors = v["config_errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("agent.id")),
+        "{v}"
+    );
+    assert!(run.stderr.contains("agent.id"), "{}", run.stderr);
+}
+
+#[test]
+fn dead_server_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = format!(
+        "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {port}\nlogin = \"alice\"\npassword_command = \"echo x\"\n"
+    );
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, text).unwrap();
+    let run = mailroom(&["--config", path.to_str().unwrap(), "check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("cannot connect") && run.stdout.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        run.stdout
+    );
+}

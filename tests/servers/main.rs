@@ -1,0 +1,41 @@
+//! Everything that talks to a server: the real Dovecot + Postfix of the test bed
+//! (`crate::support::testbed`, one private pair per test on free loopback ports, so the tests
+//! run in parallel threads), the fake and hostile servers for what no real server does, and the
+//! real binary in tmux against the test bed (`crate::tmux`). Needs the packages of
+//! `tests/install-deps`. One test crate, one module per area:
+//! `cargo test --test servers`, or one area: `cargo test --test servers imap_engine::`.
+
+#[path = "../support/mod.rs"]
+mod support;
+#[path = "../ui_support/tmux.rs"]
+mod tmux;
+#[path = "../ui_support/mod.rs"]
+mod ui_support;
+
+mod audit_access_testbed;
+mod big_message;
+mod cache_unusable;
+mod check_testbed;
+mod hostile_references;
+mod imap_deadline;
+mod imap_engine;
+mod imap_hostile_server;
+mod imap_liveness;
+mod imap_starttls_safety;
+mod maildir_dovecot;
+mod mdn_testbed;
+mod notes_testbed;
+mod outbox_faults;
+mod send_pipeline;
+mod smtp_deadline;
+mod smtp_starttls_safety;
+mod smtp_submit;
+mod stats_testbed;
+mod testbed_smoke;
+mod triage_folders;
+mod triage_testbed;
+mod ui_live;
+mod ui_notes_live;
+mod ui_replying_live;
+mod ui_stats_live;
+mod ui_team_live;

@@ -1,0 +1,32 @@
+//! The UI in process: the app driven by key events and drawn on a ratatui `TestBackend` (no
+//! servers, no terminal). One test crate, one module per area; the fixtures are
+//! `crate::ui_support`. `cargo test --test ui`, or one area: `cargo test --test ui ui_keys::`.
+
+#[path = "../ui_support/mod.rs"]
+mod ui_support;
+
+/// `insta::assert_snapshot!(name, value)` with the snapshot files where they were when each
+/// module was a test crate of its own: `tests/snapshots/<module>__<name>.snap` (insta's own
+/// default here would be `tests/ui/snapshots/ui__<module>__<name>.snap`). To accept a change:
+/// `INSTA_UPDATE=always cargo test --test ui`, then review `git diff tests/snapshots`.
+macro_rules! assert_snapshot {
+    ($name:literal, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => "../snapshots",
+            prepend_module_to_snapshot => false,
+        }, {
+            let module = module_path!().rsplit("::").next().unwrap_or_default();
+            insta::assert_snapshot!(format!("{module}__{}", $name), $value)
+        })
+    };
+}
+
+mod ui_columns;
+mod ui_compose;
+mod ui_keys;
+mod ui_notes;
+mod ui_replying;
+mod ui_snapshots;
+mod ui_stats;
+mod ui_triage;
+mod ui_wiring;

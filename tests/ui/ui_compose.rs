@@ -1,0 +1,727 @@
+//! The compose pane driven by key sequences on the App (no terminal, no network): identity
+//! and its reason, From cycling, header safety, the preview and its confirmation, drafts.
+
+use crossterm::event::KeyCode;
+
+use mailroom::engine::pipeline::Outcome;
+use mailroom::message::Summary;
+use mailroom::store::drafts::Draft;
+use mailroom::ui::app::{App, update};
+use mailroom::ui::compose::{Field, Kind};
+use mailroom::ui::event::{Command, Event};
+
+use crate::ui_support;
+use ui_support::{
+    NOW, addr, ch, config_from, ctrl, drawn, key, load, press, rows_of, sized, theme, typed,
+};
+
+const CONFIG: &str = r#"
+[agent]
+id = "alice"
+name = "Alice Example"
+email = "alice@example.test"
+[agent.fields]
+title = "Support Engineer"
+
+[[account]]
+name = "support"
+address = "support@example.test"
+display_name = "Example Support"
+aliases = ["help@example.test"]
+send = "as"
+signature = "support"
+[account.maildir]
+path = "mail/support"
+
+[[account]]
+name = "sales"
+address = "sales@example.test"
+display_name = "Example Sales"
+send = "on-behalf"
+[account.maildir]
+path = "mail/sales"
+
+[[account]]
+name = "billing"
+address = "billing@example.test"
+send = "none"
+[account.maildir]
+path = "mail/billing"
+
+[signature.support]
+text = "{agent.name} · {agent.fields.title}\n{account.display_name}"
+disclaimer = "CONFIDENTIAL: for the addressee only."
+placement = "below-reply"
+required = true
+"#;
+
+fn app(w: u16, h: u16) -> App {
+    let cols = [
+        (0, "support".to_string()),
+        (1, "sales".to_string()),
+        (2, "billing".to_string()),
+    ];
+    let app = App::new(&cols, theme(), false)
+        .with_agent("alice")
+        .with_config(config_from(CONFIG));
+    let mut app = sized(app, w, h);
+    let mut m = Summary {
+        uid: 42,
+        internal_date: NOW - 600,
+        date: Some(NOW - 600),
+        from: vec![addr("Carol Customer", "carol@customer.test")],
+        to: vec![
+            addr("", "help@example.test"),
+            addr("Dave", "dave@customer.test"),
+        ],
+        cc: vec![
+            addr("", "support@example.test"),
+            addr("", "erin@customer.test"),
+        ],
+        subject: "Printer on fire".to_string(),
+        message_id: Some("m42@customer.test".to_string()),
+        delivered_to: vec!["help@example.test".to_string()],
+        ..Summary::default()
+    };
+    m.references = vec!["m41@customer.test".to_string()];
+    load(&mut app, 0, vec![m]);
+    app
+}
+
+fn screen(app: &App) -> String {
+    let t = drawn(app);
+    let mut out: Vec<String> = rows_of(&t)
+        .iter()
+        .map(|l| l.trim_end().to_string())
+        .collect();
+    for line in &out {
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+    }
+    let b = t.backend();
+    if b.cursor_visible() {
+        out.push(format!(
+            "[cursor at {},{}]",
+            b.cursor_position().x,
+            b.cursor_position().y
+        ));
+    }
+    out.join("\n")
+}
+
+/// Message-IDs are random: masked for snapshots.
+fn mask_ids(s: &str) -> String {
+    s.lines()
+        .map(|l| match l.find("Message-ID: <") {
+            Some(i) => format!("{}Message-ID: <…>", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn open_reply(app: &mut App) {
+    let cmds = press(app, [ch('r')]);
+    assert_eq!(
+        cmds.first(),
+        Some(&Command::Open {
+            account_idx: 0,
+            uid: 42
+        }),
+        "the original is fetched for the quote"
+    );
+    // Then the message is marked as being replied to (tests/ui/ui_replying.rs).
+    assert!(
+        matches!(cmds.as_slice(), [_, Command::Triage { uid: 42, .. }]),
+        "{cmds:?}"
+    );
+    update(
+        app,
+        Event::Body {
+            account_idx: 0,
+            uid: 42,
+            body: Ok("It is on fire.\nPlease help.".into()),
+        },
+    );
+}
+
+#[test]
+fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
+    let mut app = app(100, 30);
+    open_reply(&mut app);
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.kind, Kind::Reply);
+    assert_eq!(
+        c.identity().map(|i| i.from.as_str()),
+        Some("help@example.test")
+    );
+    assert!(
+        c.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("help@example.test"))
+    );
+    assert_eq!(c.mode_line(), "as help@example.test");
+    assert_eq!(c.to.text, "carol@customer.test");
+    assert_eq!(c.cc.text, "", "a plain reply does not Cc");
+    assert_eq!(c.subject.text, "Re: Printer on fire");
+    assert_eq!(c.field, Field::Body);
+    assert!(
+        c.quoted
+            .as_deref()
+            .is_some_and(|q| q.contains("> It is on fire."))
+    );
+    let s = screen(&app);
+    assert!(s.contains("as help@example.test"), "{s}");
+    assert!(s.contains("why:"), "{s}");
+    assert!(
+        s.contains("CONFIDENTIAL"),
+        "the locked disclaimer is shown: {s}"
+    );
+}
+
+#[test]
+fn reply_all_ccs_the_others_but_not_the_account() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('R')]);
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.to.text, "carol@customer.test");
+    assert_eq!(c.cc.text, "dave@customer.test, erin@customer.test");
+}
+
+#[test]
+fn forward_quotes_the_original_and_starts_in_to() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('f')]);
+    update(
+        &mut app,
+        Event::Body {
+            account_idx: 0,
+            uid: 42,
+            body: Ok("It is on fire.".into()),
+        },
+    );
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.subject.text, "Fwd: Printer on fire");
+    assert_eq!(c.field, Field::To);
+    assert_eq!(c.to.text, "");
+    assert!(
+        c.quoted
+            .as_deref()
+            .is_some_and(|q| q.contains("Forwarded message"))
+    );
+}
+
+#[test]
+fn from_cycles_only_through_offered_identities() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    let from = |app: &App| {
+        app.compose
+            .as_ref()
+            .and_then(|c| c.identity())
+            .map(|i| i.from.clone())
+    };
+    assert_eq!(from(&app).as_deref(), Some("support@example.test"));
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        press(&mut app, [ctrl('n')]);
+        seen.push(from(&app).unwrap_or_default());
+    }
+    assert_eq!(
+        seen,
+        [
+            "help@example.test",
+            "support@example.test",
+            "help@example.test",
+            "support@example.test"
+        ]
+    );
+    press(&mut app, [ctrl('p')]);
+    assert_eq!(from(&app).as_deref(), Some("help@example.test"));
+}
+
+#[test]
+fn on_behalf_and_none_modes_are_named() {
+    let mut app = app(100, 30);
+    press(&mut app, [key(KeyCode::Tab), ch('c')]);
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.mode_line(), "alice on behalf of sales@example.test");
+    press(&mut app, [ctrl('q'), key(KeyCode::Tab), ch('c')]);
+    let c = app.compose.as_ref().expect("compose open");
+    assert!(
+        c.refused
+            .as_deref()
+            .is_some_and(|r| r.contains("send = \"none\""))
+    );
+    assert!(screen(&app).contains("sending refused"));
+    let cmds = press(&mut app, typed("x@y.test").into_iter().chain([ctrl('x')]));
+    assert!(cmds.is_empty());
+    assert!(
+        app.error
+            .as_deref()
+            .is_some_and(|e| e.contains("sending is refused"))
+    );
+}
+
+#[test]
+fn header_fields_refuse_line_breaks() {
+    let mut app = app(100, 30);
+    press(
+        &mut app,
+        [
+            ch('c'),
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+        ],
+    );
+    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Subject));
+    press(&mut app, typed("Hello"));
+    update(&mut app, Event::Paste(" there\r\nBcc: evil@x.test".into()));
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.subject.text, "Hello", "nothing of the paste went in");
+    assert!(
+        app.error
+            .as_deref()
+            .is_some_and(|e| e.contains("Subject") && e.contains("line breaks")),
+        "{:?}",
+        app.error
+    );
+    // The body takes line breaks.
+    press(&mut app, [key(KeyCode::Tab)]);
+    update(&mut app, Event::Paste("one\r\ntwo\u{1b}[31m".into()));
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(c.body.text(), "one\ntwo[31m");
+}
+
+#[test]
+fn a_bad_address_is_named_on_send() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("not an address"));
+    press(&mut app, [ctrl('x')]);
+    assert!(app.compose.as_ref().is_some_and(|c| c.preview.is_none()));
+    let e = app.error.clone().unwrap_or_default();
+    assert!(e.contains("To:") && e.contains("not an address"), "{e}");
+}
+
+#[test]
+fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
+    let mut app = app(100, 40);
+    open_reply(&mut app);
+    press(&mut app, typed("We are on our way.\nStay calm."));
+    // Bcc: Tab from the body cycles To, Cc, Bcc.
+    press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Bcc));
+    press(&mut app, typed("boss@example.test"));
+    let cmds = press(&mut app, [ctrl('x')]);
+    assert!(cmds.is_empty(), "nothing is sent before confirmation");
+    let p = app
+        .compose
+        .as_ref()
+        .and_then(|c| c.preview.clone())
+        .unwrap_or_else(|| panic!("preview: {:?}", app.error));
+    assert_eq!(p.lines[0], "MAIL FROM:<help@example.test>");
+    assert!(p.lines.contains(&"RCPT TO:<boss@example.test>".to_string()));
+    assert!(
+        p.lines
+            .contains(&"RCPT TO:<carol@customer.test>".to_string())
+    );
+    assert!(
+        !p.lines
+            .iter()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:"))
+    );
+    let raw = String::from_utf8_lossy(&p.outgoing.raw).to_string();
+    assert!(!raw.to_ascii_lowercase().contains("\nbcc:"));
+    assert!(raw.contains("In-Reply-To: <m42@customer.test>"), "{raw}");
+    let s = screen(&app);
+    assert!(s.contains("send this message?"), "{s}");
+    // n goes back; Ctrl-x again, then y.
+    press(&mut app, [ch('n')]);
+    assert!(app.compose.as_ref().is_some_and(|c| c.preview.is_none()));
+    press(&mut app, [ctrl('x')]);
+    let cmds = press(&mut app, [ch('y')]);
+    assert_eq!(cmds.len(), 2, "{cmds:?}");
+    assert!(
+        matches!(&cmds[0], Command::SaveDraft(_)),
+        "saved before sending"
+    );
+    let Command::Send {
+        account_idx,
+        identity,
+        outgoing,
+        reply_uid,
+        draft_id,
+    } = &cmds[1]
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(*account_idx, 0);
+    assert_eq!(identity.from, "help@example.test");
+    assert_eq!(*reply_uid, Some(42));
+    assert!(
+        outgoing
+            .recipients
+            .contains(&"boss@example.test".to_string())
+    );
+    let body = String::from_utf8_lossy(&outgoing.raw).to_string();
+    assert!(body.contains("We are on our way."), "{body}");
+    assert!(app.compose.as_ref().is_some_and(|c| c.sending));
+    assert_eq!(app.drafts.len(), 1);
+    // Sent: the pane closes, the draft is gone.
+    update(
+        &mut app,
+        Event::SendDone {
+            draft_id: draft_id.clone(),
+            result: Ok(Outcome::Sent {
+                message_id: outgoing.message_id.clone(),
+                warning: None,
+            }),
+        },
+    );
+    assert!(app.compose.is_none());
+    assert!(app.drafts.is_empty());
+    assert!(
+        app.notice
+            .as_deref()
+            .is_some_and(|n| n.starts_with("sent <"))
+    );
+}
+
+/// A new message to carol ("Hi"), previewed and confirmed: the app and the draft id of the
+/// `Command::Send` it produced.
+fn new_message_sent() -> (App, String) {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("carol@customer.test"));
+    press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    press(&mut app, typed("Hi"));
+    press(&mut app, [ctrl('x')]);
+    let cmds = press(&mut app, [ch('y')]);
+    let Some(Command::Send { draft_id, .. }) = cmds.last() else {
+        panic!("{cmds:?} {:?}", app.error)
+    };
+    let id = draft_id.clone();
+    (app, id)
+}
+
+#[test]
+fn a_refused_send_keeps_the_pane_and_the_draft() {
+    let (mut app, draft_id) = new_message_sent();
+    let draft_id = &draft_id;
+    update(
+        &mut app,
+        Event::SendDone {
+            draft_id: draft_id.clone(),
+            result: Ok(Outcome::Failed {
+                message_id: "x@example.test".into(),
+                error: "550 not allowed".into(),
+            }),
+        },
+    );
+    let c = app.compose.as_ref().expect("pane kept");
+    assert!(!c.sending);
+    assert_eq!(app.drafts.len(), 1);
+    assert!(
+        app.error
+            .as_deref()
+            .is_some_and(|e| e.contains("550 not allowed"))
+    );
+}
+
+#[test]
+fn a_from_rewritten_by_the_server_closes_the_pane_with_an_error_styled_notice() {
+    let (mut app, draft_id) = new_message_sent();
+    let draft_id = &draft_id;
+    update(
+        &mut app,
+        Event::SendDone {
+            draft_id: draft_id.clone(),
+            result: Ok(Outcome::Sent {
+                message_id: "x@example.test".into(),
+                warning: Some("the server rewrote From to alice@gmail.example".into()),
+            }),
+        },
+    );
+    // The mail went out: the pane and the draft are gone, but the notice is an error.
+    assert!(app.compose.is_none());
+    assert!(app.drafts.is_empty());
+    assert!(app.notice.is_none());
+    assert!(
+        app.error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("sent <x@example.test>, but the server rewrote From")),
+        "{:?}",
+        app.error
+    );
+}
+
+#[test]
+fn an_uncertain_delivery_closes_the_pane_with_an_error_not_a_success() {
+    let (mut app, draft_id) = new_message_sent();
+    update(
+        &mut app,
+        Event::SendDone {
+            draft_id,
+            result: Ok(Outcome::Uncertain {
+                message_id: "x@example.test".into(),
+                error: "no reply after the end of the message data: timed out".into(),
+            }),
+        },
+    );
+    // The message is in the outbox (it may have arrived): the pane goes, the agent is told.
+    assert!(app.compose.is_none());
+    assert!(app.notice.is_none());
+    assert!(
+        app.error.as_deref().is_some_and(|e| e
+            .starts_with("uncertain <x@example.test>: may have been delivered")
+            && e.contains("mailroom outbox")),
+        "{:?}",
+        app.error
+    );
+}
+
+#[test]
+fn esc_never_discards_and_ctrl_q_keeps_the_draft() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("carol@customer.test"));
+    let cmds = press(&mut app, [key(KeyCode::Esc), key(KeyCode::Esc)]);
+    assert!(cmds.is_empty());
+    assert!(app.compose.is_some(), "Esc does not close");
+    let cmds = press(&mut app, [ctrl('q')]);
+    assert!(app.compose.is_none());
+    let [Command::SaveDraft(d)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(d.to, vec!["carol@customer.test".to_string()]);
+    assert_eq!(app.drafts.len(), 1);
+}
+
+#[test]
+fn drafts_autosave_while_composing() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("a@b.test"));
+    let cmds = update(&mut app, Event::Tick(NOW + 6));
+    assert!(
+        matches!(cmds.as_slice(), [Command::SaveDraft(_)]),
+        "{cmds:?}"
+    );
+    // Nothing changed: nothing saved.
+    assert!(update(&mut app, Event::Tick(NOW + 20)).is_empty());
+    // Ctrl-c quits with the draft saved first.
+    press(&mut app, typed("x"));
+    let cmds = press(&mut app, [ctrl('c')]);
+    assert!(
+        matches!(cmds.as_slice(), [Command::SaveDraft(_), Command::Quit]),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn drafts_are_restored_listed_and_reopened() {
+    let draft = Draft {
+        id: "0123456789abcdef01234567".into(),
+        account: "support".into(),
+        from: "help@example.test".into(),
+        to: vec!["carol@customer.test".into()],
+        subject: "About the printer".into(),
+        body: "Line one\nLine two".into(),
+        saved: NOW - 120,
+        reply_to_uid: Some(7),
+        in_reply_to: Some("q1@customer.test".into()),
+        references: vec!["q0@customer.test".into(), "q1@customer.test".into()],
+        quoted: Some("On Fri, Carol wrote:\n> It prints nothing.\n".into()),
+        ..Draft::default()
+    };
+    let mut app = app(100, 30).with_drafts(vec![draft], 0);
+    assert!(
+        app.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("1 draft restored"))
+    );
+    press(&mut app, typed(":drafts\n"));
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(n.contains("1 support \"About the printer\""), "{n}");
+    press(&mut app, typed(":drafts 1\n"));
+    let c = app.compose.as_ref().expect("reopened");
+    assert_eq!(c.draft_id, "0123456789abcdef01234567");
+    assert_eq!(
+        c.identity().map(|i| i.from.as_str()),
+        Some("help@example.test")
+    );
+    assert_eq!(c.body.text(), "Line one\nLine two");
+    assert_eq!(c.subject.text, "About the printer");
+    // A reopened reply still answers the same message, with its quote.
+    assert_eq!(c.reply_uid, Some(7));
+    assert_eq!(c.in_reply_to.as_deref(), Some("q1@customer.test"));
+    assert_eq!(c.references.len(), 2);
+    assert!(
+        c.quoted
+            .as_deref()
+            .is_some_and(|q| q.contains("> It prints nothing."))
+    );
+    assert_eq!(c.to_draft(NOW).quoted, c.quoted);
+}
+
+#[test]
+fn body_editor_moves_and_joins_lines() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c'), key(KeyCode::BackTab)]);
+    press(&mut app, typed("ab\ncd"));
+    press(&mut app, [key(KeyCode::Home), key(KeyCode::Backspace)]);
+    assert_eq!(
+        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        Some("abcd")
+    );
+    press(
+        &mut app,
+        [
+            key(KeyCode::Left),
+            key(KeyCode::Enter),
+            key(KeyCode::Up),
+            key(KeyCode::End),
+            ch('!'),
+        ],
+    );
+    assert_eq!(
+        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        Some("a!\nbcd")
+    );
+}
+
+#[test]
+fn snapshot_compose_reply_and_preview() {
+    let mut app = app(90, 28);
+    open_reply(&mut app);
+    press(&mut app, typed("We are on our way."));
+    assert_snapshot!("compose_reply", screen(&app));
+    press(&mut app, [ctrl('x')]);
+    assert_snapshot!("compose_preview", mask_ids(&screen(&app)));
+}
+
+/// 40 five-cell words ("w000 " … "w039!"): 200 characters, one logical line.
+fn long_line() -> String {
+    let words: Vec<String> = (0..40).map(|i| format!("w{i:03}")).collect();
+    format!("{}!", words.join(" "))
+}
+
+/// The screen rows and the cursor (x, y) of `app` drawn.
+fn rows_and_cursor(app: &App) -> (Vec<String>, (u16, u16)) {
+    let t = drawn(app);
+    let p = t.backend().cursor_position();
+    (rows_of(&t), (p.x, p.y))
+}
+
+/// The screen row holding `needle`, and the cell column where it starts.
+fn find(rows: &[String], needle: &str) -> (u16, u16) {
+    rows.iter()
+        .enumerate()
+        .find_map(|(y, r)| {
+            r.find(needle).map(|i| {
+                let x = unicode_width::UnicodeWidthStr::width(&r[..i]);
+                (u16::try_from(x).unwrap_or(0), u16::try_from(y).unwrap_or(0))
+            })
+        })
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", rows.join("\n")))
+}
+
+#[test]
+fn a_long_body_line_wraps_and_the_cursor_follows() {
+    // 82 columns: the pane's inside is 80 cells wide.
+    let mut app = app(82, 30);
+    press(&mut app, [ch('c'), key(KeyCode::BackTab)]);
+    let text = long_line();
+    press(&mut app, typed(&text));
+    let (rows, cursor) = rows_and_cursor(&app);
+    // Every word is on screen, over three rows (16 words a row), no ellipsis.
+    for i in 0..40 {
+        find(&rows, &format!("w{i:03}"));
+    }
+    assert!(
+        !rows.iter().any(|r| r.contains("w0") && r.contains('…')),
+        "{}",
+        rows.join("\n")
+    );
+    let (x0, y0) = find(&rows, "w000");
+    assert_eq!(find(&rows, "w016"), (x0, y0 + 1));
+    assert_eq!(find(&rows, "w032"), (x0, y0 + 2));
+    // The cursor is after the "!" on the last row.
+    let (bang_x, bang_y) = find(&rows, "w039!");
+    assert_eq!(cursor, (bang_x + 5, bang_y));
+    // Up stays in the line: one row up, same column; typing goes there.
+    press(&mut app, [key(KeyCode::Up)]);
+    let (_, up) = rows_and_cursor(&app);
+    assert_eq!(up, (bang_x + 5, bang_y - 1));
+    press(&mut app, [ch('X')]);
+    let c = app.compose.as_ref().expect("compose");
+    assert_eq!(c.field, Field::Body);
+    assert_eq!(c.body.text(), text.replace("w024", "Xw024"));
+    // What is saved and sent is the logical line: no line break was added.
+    let draft = c.to_draft(NOW);
+    assert!(!draft.body.contains('\n'), "{:?}", draft.body);
+    assert_eq!(draft.body.len(), 201);
+    // Up from the first row goes to the Subject, as from an unwrapped line.
+    press(&mut app, [key(KeyCode::Up)]);
+    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Body));
+    press(&mut app, [key(KeyCode::Up)]);
+    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Subject));
+}
+
+#[test]
+fn a_resize_rewraps_the_body() {
+    let mut app = app(82, 30);
+    press(&mut app, [ch('c'), key(KeyCode::BackTab)]);
+    press(&mut app, typed(&long_line()));
+    // 42 columns: 40 cells inside, 8 words a row, 5 rows.
+    update(&mut app, Event::Resize(42, 30));
+    let (rows, cursor) = rows_and_cursor(&app);
+    let (x0, y0) = find(&rows, "w000");
+    assert_eq!(find(&rows, "w008"), (x0, y0 + 1));
+    let (bang_x, bang_y) = find(&rows, "w039!");
+    assert_eq!((find(&rows, "w032"), bang_x), ((x0, y0 + 4), x0 + 35));
+    // That last row is full: the cursor after it starts the next row (as in vim), rather
+    // than sitting past the pane's edge.
+    assert_eq!(cursor, (x0, bang_y + 1));
+}
+
+#[test]
+fn a_long_body_scrolls_by_visual_rows() {
+    // A short pane: 14 - 1 (status) - 2 (border) - 6 (header lines) = 5 body rows.
+    let mut app = app(82, 14);
+    press(&mut app, [ch('c'), key(KeyCode::BackTab)]);
+    let mut text = String::new();
+    for _ in 0..3 {
+        text.push_str(&long_line());
+        text.push('\n');
+    }
+    text.push_str("last");
+    press(&mut app, [Event::Paste(text.clone())]);
+    let (rows, cursor) = rows_and_cursor(&app);
+    // The cursor's row is on screen, at the bottom of the body.
+    let (x, y) = find(&rows, "last");
+    assert_eq!(cursor, (x + 4, y));
+    assert!(
+        rows[usize::from(y) + 1].starts_with('┗'),
+        "{}",
+        rows.join("\n")
+    );
+    // The row above is the end of the third long line.
+    assert!(rows[usize::from(y) - 1].contains("w039!"));
+    // Up, Up: into the wrapped line, still on screen without scrolling.
+    press(&mut app, [key(KeyCode::Up), key(KeyCode::Up)]);
+    let (rows2, cursor2) = rows_and_cursor(&app);
+    assert_eq!(rows2, rows);
+    assert_eq!(cursor2, (x + 4, y - 2));
+    assert_eq!(
+        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        Some(text.as_str())
+    );
+}
