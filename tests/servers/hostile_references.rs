@@ -140,8 +140,10 @@ fn a_megabyte_of_references_costs_a_cold_sync_little_and_still_threads() {
     let (rows, hostile) = cold_sync(&cfg);
     eprintln!("cold sync: {ordinary:?} ordinary, {hostile:?} with two 1 MB References");
     assert_eq!(rows.len(), 25);
+    // ~1 s more in a debug build alone (the imap crate's own literal parsing), 112 s before
+    // the fix; the margin leaves room for a loaded 2-core CI running other server tests.
     assert!(
-        hostile < ordinary + Duration::from_secs(2),
+        hostile < ordinary + Duration::from_secs(8),
         "cold sync took {hostile:?} with two 1 MB References headers, {ordinary:?} without"
     );
     for (h, p) in [
