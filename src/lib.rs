@@ -16,8 +16,9 @@
 //! - leaves that import nothing of the crate: `message` (the message model: `Summary`,
 //!   `Address`, `Flags`) and `sanitize` (untrusted text made safe for a terminal).
 //!
-//! One arrow still runs up: `config` validates `ui.theme` and `[keys]` with `ui::theme` and
-//! `ui::keys`, whose types are ratatui's and crossterm's.
+//! One arrow still runs up: `config` validates `[keys]` with `ui::keys`, whose types are
+//! crossterm's. (`ui.theme` is read into pure specs by `config::theme`; `ui::theme` turns them
+//! into ratatui styles.)
 
 pub mod backend;
 pub mod cli;

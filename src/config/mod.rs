@@ -6,6 +6,7 @@ mod load;
 mod model;
 pub mod secret;
 pub mod template;
+pub mod theme;
 mod validate;
 mod view;
 

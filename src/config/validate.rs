@@ -159,7 +159,7 @@ pub fn validate(config: &Config) -> Report {
             }
         }
     }
-    if let Err(e) = crate::ui::theme::Theme::resolve(&config.ui.theme, &config.source) {
+    if let Err(e) = super::theme::ThemeSpec::resolve(&config.ui.theme, &config.source) {
         r.errors.push(Problem::new(None, "ui.theme", e.to_string()));
     }
     if super::View::parse(&config.ui.view).is_none() {

@@ -1,94 +1,14 @@
-//! Themes: TOML files that style every element of the screen.
-//!
-//! A theme is a table `[style]` of elements, each with `fg`, `bg` and modifiers. A theme only
-//! overrides what it names; everything else comes from the built-in default. Colours are ANSI
-//! names (`red`, `lightblue`, …, which 16-colour terminals honour), indexes 0–255, or
-//! `#rrggbb`. With `NO_COLOR` set, colours are dropped and only modifiers remain.
+//! Themes on the screen: the pure theme specs of `config::theme` (the file format, colour
+//! names, modifiers) turned into ratatui styles. With `NO_COLOR` set, colours are dropped and
+//! only modifiers remain.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ratatui::style::{Color, Modifier, Style};
-use serde::Deserialize;
 
-/// Built-in themes, shipped in `themes/` and compiled in so an installed binary has them.
-pub const BUILTIN: [(&str, &str); 3] = [
-    ("default", include_str!("../../themes/default.toml")),
-    ("ansi16", include_str!("../../themes/ansi16.toml")),
-    (
-        "high-contrast",
-        include_str!("../../themes/high-contrast.toml"),
-    ),
-];
-
-/// Every element a theme can style.
-pub const ELEMENTS: [&str; 22] = [
-    "base",
-    "border",
-    "border_focused",
-    "column_header",
-    "column_header_focused",
-    "row",
-    "row_unread",
-    "row_selected",
-    "row_flagged",
-    "row_age",
-    "row_sender",
-    "row_marks",
-    "tab_active",
-    "tab_inactive",
-    "reader_header",
-    "reader_body",
-    "reader_quote",
-    "reader_note",
-    "status_line",
-    "status_error",
-    "command_line",
-    "chart_bar",
-];
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ThemeFile {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    style: BTreeMap<String, StyleSpec>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct StyleSpec {
-    fg: Option<ColorSpec>,
-    bg: Option<ColorSpec>,
-    #[serde(default)]
-    bold: bool,
-    #[serde(default)]
-    dim: bool,
-    #[serde(default)]
-    italic: bool,
-    #[serde(default)]
-    underline: bool,
-    #[serde(default)]
-    reversed: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum ColorSpec {
-    Index(u8),
-    Name(String),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ThemeError {
-    #[error(
-        "theme {0:?} is neither a built-in theme (default, ansi16, high-contrast) nor a readable file"
-    )]
-    NotFound(String),
-    #[error("theme {path}: {message}")]
-    Invalid { path: String, message: String },
-}
+pub use crate::config::theme::{BUILTIN, ELEMENTS, ThemeError};
+use crate::config::theme::{Colour, StyleSpec, ThemeSpec};
 
 /// Resolved styles for every element.
 #[derive(Debug, Clone)]
@@ -100,66 +20,24 @@ pub struct Theme {
 impl Theme {
     /// Finds a theme by built-in name or path (relative to the config file) and loads it.
     pub fn resolve(name: &str, config_path: &Path) -> Result<Theme, ThemeError> {
-        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) {
-            return Theme::parse(text, name);
-        }
-        let base = config_path.parent().unwrap_or(Path::new("."));
-        let path: PathBuf = crate::config::resolve_path(base, Path::new(name));
-        let text =
-            std::fs::read_to_string(&path).map_err(|_| ThemeError::NotFound(name.to_string()))?;
-        Theme::parse(&text, &path.display().to_string())
+        ThemeSpec::resolve(name, config_path).map(Theme::from_spec)
     }
 
     /// Parses theme text over the built-in default.
     pub fn parse(text: &str, origin: &str) -> Result<Theme, ThemeError> {
-        let file: ThemeFile = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| crate::config::line_column(text, s.start))
-                .unwrap_or((0, 0));
-            ThemeError::Invalid {
-                path: origin.to_string(),
-                message: format!("{line}:{col}: {}", e.message().trim()),
-            }
-        })?;
-        let mut theme = if origin == "default" {
-            Theme {
-                name: "default".into(),
-                styles: BTreeMap::new(),
-            }
-        } else {
-            Theme::default_theme()
-        };
-        if let Some(n) = &file.name {
-            theme.name = n.clone();
-        } else {
-            theme.name = origin.to_string();
-        }
-        for (element, spec) in &file.style {
-            let Some(key) = ELEMENTS.iter().find(|e| *e == element) else {
-                return Err(ThemeError::Invalid {
-                    path: origin.to_string(),
-                    message: format!(
-                        "unknown element [style.{element}] (known: {})",
-                        ELEMENTS.join(", ")
-                    ),
-                });
-            };
-            let style = spec.to_style().map_err(|message| ThemeError::Invalid {
-                path: origin.to_string(),
-                message: format!("[style.{element}]: {message}"),
-            })?;
-            theme.styles.insert(key, style);
-        }
-        Ok(theme)
+        ThemeSpec::parse(text, origin).map(Theme::from_spec)
     }
 
-    fn default_theme() -> Theme {
-        // The embedded default is tested to parse; an empty theme is the safe fallback.
-        Theme::parse(BUILTIN[0].1, "default").unwrap_or(Theme {
-            name: "default".into(),
-            styles: BTreeMap::new(),
-        })
+    /// The terminal styles of a parsed theme.
+    pub fn from_spec(spec: ThemeSpec) -> Theme {
+        Theme {
+            name: spec.name,
+            styles: spec
+                .styles
+                .into_iter()
+                .map(|(element, s)| (element, to_style(&s)))
+                .collect(),
+        }
     }
 
     /// The style of an element; with `no_color`, colours are dropped.
@@ -178,67 +56,51 @@ pub fn no_color_requested() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-impl StyleSpec {
-    fn to_style(&self) -> Result<Style, String> {
-        let mut s = Style::default();
-        if let Some(c) = &self.fg {
-            s = s.fg(parse_color(c)?);
-        }
-        if let Some(c) = &self.bg {
-            s = s.bg(parse_color(c)?);
-        }
-        for (on, m) in [
-            (self.bold, Modifier::BOLD),
-            (self.dim, Modifier::DIM),
-            (self.italic, Modifier::ITALIC),
-            (self.underline, Modifier::UNDERLINED),
-            (self.reversed, Modifier::REVERSED),
-        ] {
-            if on {
-                s = s.add_modifier(m);
-            }
-        }
-        Ok(s)
+/// A theme's style spec as a ratatui style.
+fn to_style(spec: &StyleSpec) -> Style {
+    let mut s = Style::default();
+    if let Some(c) = spec.fg {
+        s = s.fg(to_color(c));
     }
+    if let Some(c) = spec.bg {
+        s = s.bg(to_color(c));
+    }
+    for (on, m) in [
+        (spec.bold, Modifier::BOLD),
+        (spec.dim, Modifier::DIM),
+        (spec.italic, Modifier::ITALIC),
+        (spec.underline, Modifier::UNDERLINED),
+        (spec.reversed, Modifier::REVERSED),
+    ] {
+        if on {
+            s = s.add_modifier(m);
+        }
+    }
+    s
 }
 
-fn parse_color(c: &ColorSpec) -> Result<Color, String> {
-    let name = match c {
-        ColorSpec::Index(i) => return Ok(Color::Indexed(*i)),
-        ColorSpec::Name(n) => n.to_ascii_lowercase(),
-    };
-    if let Some(hex) = name.strip_prefix('#') {
-        if hex.len() == 6
-            && let Ok(v) = u32::from_str_radix(hex, 16)
-        {
-            return Ok(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
-        }
-        return Err(format!("{name:?} is not a #rrggbb colour"));
+fn to_color(c: Colour) -> Color {
+    match c {
+        Colour::Reset => Color::Reset,
+        Colour::Black => Color::Black,
+        Colour::Red => Color::Red,
+        Colour::Green => Color::Green,
+        Colour::Yellow => Color::Yellow,
+        Colour::Blue => Color::Blue,
+        Colour::Magenta => Color::Magenta,
+        Colour::Cyan => Color::Cyan,
+        Colour::Gray => Color::Gray,
+        Colour::DarkGray => Color::DarkGray,
+        Colour::LightRed => Color::LightRed,
+        Colour::LightGreen => Color::LightGreen,
+        Colour::LightYellow => Color::LightYellow,
+        Colour::LightBlue => Color::LightBlue,
+        Colour::LightMagenta => Color::LightMagenta,
+        Colour::LightCyan => Color::LightCyan,
+        Colour::White => Color::White,
+        Colour::Indexed(i) => Color::Indexed(i),
+        Colour::Rgb(r, g, b) => Color::Rgb(r, g, b),
     }
-    Ok(match name.as_str() {
-        "default" | "reset" => Color::Reset,
-        "black" => Color::Black,
-        "red" => Color::Red,
-        "green" => Color::Green,
-        "yellow" => Color::Yellow,
-        "blue" => Color::Blue,
-        "magenta" => Color::Magenta,
-        "cyan" => Color::Cyan,
-        "gray" | "grey" => Color::Gray,
-        "darkgray" | "darkgrey" => Color::DarkGray,
-        "lightred" => Color::LightRed,
-        "lightgreen" => Color::LightGreen,
-        "lightyellow" => Color::LightYellow,
-        "lightblue" => Color::LightBlue,
-        "lightmagenta" => Color::LightMagenta,
-        "lightcyan" => Color::LightCyan,
-        "white" => Color::White,
-        other => {
-            return Err(format!(
-                "unknown colour {other:?} (use an ANSI name, 0-255 or #rrggbb)"
-            ));
-        }
-    })
 }
 
 #[cfg(test)]
@@ -271,6 +133,29 @@ mod tests {
         let s = t.style("row_unread", true);
         assert_eq!(s.fg, None);
         assert!(s.add_modifier.contains(Modifier::BOLD));
+    }
+
+    #[test]
+    fn specs_become_the_same_ratatui_styles() {
+        let t = Theme::parse(
+            "[style.row]\nfg = \"LightBlue\"\nbg = 236\nitalic = true\n[style.row_age]\nfg = \"#0a0b0c\"\nbg = \"default\"\nunderline = true\nreversed = true\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            t.style("row", false),
+            Style::default()
+                .fg(Color::LightBlue)
+                .bg(Color::Indexed(236))
+                .add_modifier(Modifier::ITALIC)
+        );
+        assert_eq!(
+            t.style("row_age", false),
+            Style::default()
+                .fg(Color::Rgb(10, 11, 12))
+                .bg(Color::Reset)
+                .add_modifier(Modifier::UNDERLINED | Modifier::REVERSED)
+        );
     }
 
     #[test]
