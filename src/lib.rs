@@ -16,9 +16,9 @@
 //! - leaves that import nothing of the crate: `message` (the message model: `Summary`,
 //!   `Address`, `Flags`) and `sanitize` (untrusted text made safe for a terminal).
 //!
-//! One arrow still runs up: `config` validates `[keys]` with `ui::keys`, whose types are
-//! crossterm's. (`ui.theme` is read into pure specs by `config::theme`; `ui::theme` turns them
-//! into ratatui styles.)
+//! No arrow runs up: `config` validates `ui.theme` and `[keys]` with its own pure specs
+//! (`config::theme`, `config::keys`), which `ui::theme` and `ui::keys` turn into ratatui styles
+//! and match against crossterm's key events.
 
 pub mod backend;
 pub mod cli;

@@ -2,6 +2,7 @@
 
 mod error;
 mod hours;
+pub mod keys;
 mod load;
 mod model;
 pub mod secret;

@@ -98,7 +98,7 @@ fn default_theme() -> String {
 }
 
 /// `[keys.CONTEXT]` tables: action name → key or keys. Actions and keys are checked in
-/// validation (`crate::ui::keys`), where each problem can be named `keys.CONTEXT.ACTION`.
+/// validation (`config::keys`), where each problem can be named `keys.CONTEXT.ACTION`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Keys {

@@ -227,7 +227,7 @@ pub fn validate(config: &Config) -> Report {
     }
     // The keymap is built here once so a bad binding stops the program before the screen
     // opens, with the key's name, rather than becoming a key that silently does nothing.
-    if let Err(problems) = crate::ui::keys::Keymap::from_config(&config.keys) {
+    if let Err(problems) = super::keys::Bindings::from_config(&config.keys) {
         for p in problems {
             r.errors.push(Problem::new(None, p.key, p.message));
         }
