@@ -8,15 +8,19 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
 use super::event::Event;
+use crate::engine::job::{self, JobError};
 
 pub fn spawn(events: Sender<Event>) -> std::io::Result<()> {
-    thread::Builder::new().name("input".into()).spawn(move || {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_loop(&events)));
-        if let Err(payload) = result {
-            let message = super::terminal::panic_message(payload.as_ref());
-            let _ = events.send(Event::InputFailed(message));
-        }
-    })?;
+    let report = events.clone();
+    job::spawn(
+        "input",
+        move || read_loop(&events),
+        move |result| {
+            if let Err(JobError::Panicked { message, .. }) = result {
+                let _ = report.send(Event::InputFailed(message));
+            }
+        },
+    )?;
     Ok(())
 }
 

@@ -25,6 +25,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
+use crate::engine::job;
 use crate::triage::act::ActError;
 use app::{App, SaveDirs, update};
 use event::{Command, Event};
@@ -368,38 +369,33 @@ fn dispatch(
         } => {
             let tx = events.clone();
             let config = app.config.clone();
-            let id = draft_id.clone();
-            let spawned = std::thread::Builder::new()
-                .name("send".into())
-                .spawn(move || {
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        send(
-                            config.as_deref(),
-                            account_idx,
-                            &identity,
-                            &outgoing,
-                            reply_uid,
-                            &id,
-                        )
-                    }))
-                    .unwrap_or_else(|p| {
-                        Err(format!(
-                            "internal error: {}",
-                            terminal::panic_message(p.as_ref())
-                        ))
-                    });
+            let (id, reply_id) = (draft_id.clone(), draft_id.clone());
+            let spawned = job::spawn(
+                "send",
+                move || {
+                    send(
+                        config.as_deref(),
+                        account_idx,
+                        &identity,
+                        &outgoing,
+                        reply_uid,
+                        &id,
+                    )
+                },
+                move |result| {
                     let _ = tx.send(Event::SendDone {
-                        draft_id: id,
-                        result,
+                        draft_id: reply_id,
+                        result: result.unwrap_or_else(|e| Err(e.to_string())),
                     });
-                });
+                },
+            );
             match spawned {
-                Ok(_) => Vec::new(),
+                Ok(()) => Vec::new(),
                 Err(e) => update(
                     app,
                     Event::SendDone {
                         draft_id,
-                        result: Err(format!("cannot start a thread: {e}")),
+                        result: Err(e.to_string()),
                     },
                 ),
             }
@@ -408,24 +404,32 @@ fn dispatch(
             // Writing (and fsyncing) megabytes is no job for the UI thread. Attachments that
             // were not downloaded are streamed from the open message's server.
             let tx = events.clone();
-            let numbers = indices.clone();
+            let (numbers, asked) = (indices.clone(), indices.clone());
             let source = app.reader.as_ref().and_then(|r| {
                 let account = app.config.as_ref()?.accounts.get(r.account_idx)?.clone();
                 Some((account, r.uid))
             });
-            let spawned = std::thread::Builder::new()
-                .name("save".into())
-                .spawn(move || {
-                    let results = save::save_attachments_from(&raw.0, &indices, &dir, source);
+            // Per number, the path written or why not; a failed job fails every number.
+            let failed = |numbers: Vec<usize>, e: job::JobError| -> Vec<_> {
+                let why = e.to_string();
+                numbers.into_iter().map(|i| (i, Err(why.clone()))).collect()
+            };
+            let spawned = job::spawn(
+                "save",
+                move || save::save_attachments_from(&raw.0, &indices, &dir, source),
+                move |result| {
+                    let results = result.unwrap_or_else(|e| failed(asked, e));
                     let _ = tx.send(Event::Saved { results });
-                });
+                },
+            );
             match spawned {
-                Ok(_) => Vec::new(),
-                Err(e) => {
-                    let why = format!("cannot start a thread: {e}");
-                    let results = numbers.into_iter().map(|i| (i, Err(why.clone()))).collect();
-                    update(app, Event::Saved { results })
-                }
+                Ok(()) => Vec::new(),
+                Err(e) => update(
+                    app,
+                    Event::Saved {
+                        results: failed(numbers, e),
+                    },
+                ),
             }
         }
         Command::Open { account_idx, uid } => {
@@ -538,30 +542,26 @@ fn dispatch(
             // connections of its own, so the workers' syncs and IDLE go on.
             let tx = events.clone();
             let config = app.config.clone();
-            let spawned = std::thread::Builder::new()
-                .name("stats".into())
-                .spawn(move || {
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let config = config.ok_or("no configuration")?;
-                        crate::insight::collect::collect_and_compute(&config, &[], since, None)
-                            .map(Box::new)
-                            .map_err(|e| e.to_string())
-                    }))
-                    .unwrap_or_else(|p| {
-                        Err(format!(
-                            "internal error: {}",
-                            terminal::panic_message(p.as_ref())
-                        ))
-                    });
+            let spawned = job::spawn(
+                "stats",
+                move || {
+                    let config = config.ok_or("no configuration")?;
+                    crate::insight::collect::collect_and_compute(&config, &[], since, None)
+                        .map(Box::new)
+                        .map_err(|e| e.to_string())
+                },
+                move |result| {
+                    let result = result.unwrap_or_else(|e| Err(e.to_string()));
                     let _ = tx.send(Event::Stats { id, result });
-                });
+                },
+            );
             match spawned {
-                Ok(_) => Vec::new(),
+                Ok(()) => Vec::new(),
                 Err(e) => update(
                     app,
                     Event::Stats {
                         id,
-                        result: Err(format!("cannot start a thread: {e}")),
+                        result: Err(e.to_string()),
                     },
                 ),
             }

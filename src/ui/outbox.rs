@@ -18,11 +18,11 @@
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::thread;
 use std::time::Duration;
 
 use super::event::{Event, OutboxStatus};
 use crate::config::Config;
+use crate::engine::job;
 use crate::engine::pipeline::{self, Context, Outcome, PipelineError};
 use crate::store::audit::AuditLog;
 use crate::store::outbox::{Listed, Outbox, State, Unreadable};
@@ -39,9 +39,9 @@ pub struct OutboxWorker {
 /// in the status line, and nothing else happens.
 pub fn spawn(config: Config, events: Sender<Event>) -> std::io::Result<OutboxWorker> {
     let (stop_tx, stop_rx) = channel();
-    thread::Builder::new()
-        .name("outbox".into())
-        .spawn(move || {
+    job::spawn(
+        "outbox",
+        move || {
             let (Some(dir), Some(audit)) = (Outbox::default_dir(), AuditLog::default_path()) else {
                 let _ = events.send(Event::Error {
                     account_idx: None,
@@ -71,20 +71,19 @@ pub fn spawn(config: Config, events: Sender<Event>) -> std::io::Result<OutboxWor
                         };
                     }
                     // A bug in the pipeline must not take the screen down: say it instead.
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| round(&ctx)))
-                        .unwrap_or_else(|payload| OutboxStatus {
-                            last_error: Some(format!(
-                                "internal error: {}",
-                                super::terminal::panic_message(payload.as_ref())
-                            )),
-                            ..OutboxStatus::default()
-                        })
+                    job::catch("outbox", || round(&ctx)).unwrap_or_else(|e| OutboxStatus {
+                        last_error: Some(e.to_string()),
+                        ..OutboxStatus::default()
+                    })
                 },
                 &stop_rx,
                 &events,
                 PERIOD,
             );
-        })?;
+        },
+        // Each round reports its own panics; the loop around them has nothing to report.
+        |_| {},
+    )?;
     Ok(OutboxWorker { _stop: stop_tx })
 }
 
@@ -219,6 +218,7 @@ mod tests {
     use crate::store::CacheError;
     use crate::store::outbox::{Entry, EntryError};
     use std::path::PathBuf;
+    use std::thread;
     use std::time::Instant;
 
     fn entry(state: State) -> Entry {

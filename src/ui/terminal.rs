@@ -55,15 +55,6 @@ fn install_panic_hook() {
     });
 }
 
-/// The text of a caught panic, for an error event.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string())
-}
-
 /// Leaves full-screen mode. Safe to call more than once and when never entered; errors are
 /// ignored because there is nothing better to do with a terminal that cannot be reset.
 pub fn restore() {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::event::{Event, MAX_RAW_BYTES, NoteAdded, Opened, RawMessage};
 use crate::backend::{Backend, FlagChange, StoreOutcome};
 use crate::config::{Account, Agent};
+use crate::engine::job;
 use crate::engine::worker::{AccountWorker, WorkerCommand, WorkerEvent};
 use crate::imap::sync::SyncEvent;
 use crate::mail::parse::text_body;
@@ -155,12 +156,13 @@ pub fn shutdown_all(workers: Vec<Worker>, grace: Duration) {
             // `shutdown` sends Shutdown and joins: on a helper thread, so this one can stop
             // waiting. Should the thread not start, the worker is dropped with it, which
             // closes its command channel: that too makes it log out and end.
-            let spawned = thread::Builder::new()
-                .name("imap-shutdown".into())
-                .spawn(move || {
-                    worker.shutdown();
+            let spawned = job::spawn(
+                "imap-shutdown",
+                move || worker.shutdown(),
+                move |_| {
                     let _ = done.send(());
-                });
+                },
+            );
             waiting += usize::from(spawned.is_ok());
         }
     }
@@ -385,22 +387,17 @@ fn spawn_local(
     events: Sender<Event>,
 ) -> std::io::Result<Sender<Request>> {
     let (tx, rx) = channel();
-    thread::Builder::new()
-        .name(format!("worker-{account_idx}"))
-        .spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run_local(account_idx, &account, &agent, &events, &rx);
-            }));
-            // A bug in a backend must not take the screen down: report it in the column.
-            if let Err(payload) = result {
-                let message = format!(
-                    "{}: internal error: {}",
-                    account.name,
-                    super::terminal::panic_message(payload.as_ref())
-                );
-                let _ = events.send(error(account_idx, message));
+    let (name, report) = (account.name.clone(), events.clone());
+    job::spawn(
+        &format!("worker-{account_idx}"),
+        move || run_local(account_idx, &account, &agent, &events, &rx),
+        // A bug in a backend must not take the screen down: report it in the column.
+        move |result| {
+            if let Err(e) = result {
+                let _ = report.send(error(account_idx, format!("{name}: {e}")));
             }
-        })?;
+        },
+    )?;
     Ok(tx)
 }
 
