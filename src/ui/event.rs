@@ -104,7 +104,7 @@ pub enum Event {
     Saved {
         results: Vec<(usize, Result<PathBuf, String>)>,
     },
-    /// The outbox after a delivery round (see `ui::outbox`).
+    /// The outbox after a delivery round (see `ui::outbox`, `engine::outbox`).
     Outbox(OutboxStatus),
     /// What the mailbox's SELECT says about where team state can live (keywords, or folders
     /// on a server without permanent keywords), before the account's `team_state` setting.

@@ -1,137 +1,80 @@
-//! The outbox while the column view runs: a thread of its own (never the UI's) delivers what
-//! is due — at start, then every [`PERIOD`] — through `engine::pipeline::flush`, and reports
-//! what is left for the status line. Temporary failures are retried by the pipeline's backoff
-//! (an entry is due again once its `retry_at` has passed); refused messages stay failed until
-//! `mailroom outbox --retry`; uncertain ones (sent whole, no reply recorded) are never sent
-//! again from here, only counted and shown (`mailroom outbox --retry ID --force`). Damaged and
-//! orphaned entries, and an outbox that cannot be read, are shown too, never hidden.
-//!
-//! Only one column view delivers at a time: the thread holds an exclusive lock on
-//! `outbox.lock` beside the outbox while it delivers, so two mailroom windows of one user never
-//! submit the same message at once; the other one only counts.
-//!
-//! Quitting never waits for it: the UI drops the handle (which ends the thread at its next
-//! wake-up) and leaves. A delivery cut short by the process ending is resumed at the next
-//! start; the outbox's `sending` state makes sure it is delivered once, and one cut short
-//! between the end of its data and the server's reply is left `uncertain`.
+//! The outbox in the status line. `engine::outbox` delivers on a thread of its own (never the
+//! UI's) — at start, then every `engine::outbox::PERIOD` — and reports each round; this module
+//! turns those reports into [`OutboxStatus`] events: counts by state, what was delivered and the
+//! latest error. Refused, uncertain, damaged and orphaned entries, and an outbox that cannot be
+//! read, are shown, never hidden. Quitting never waits for the thread: the UI drops the handle.
 
-use std::fs::{File, OpenOptions};
-use std::path::Path;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::time::Duration;
+use std::sync::mpsc::Sender;
 
 use super::event::{Event, OutboxStatus};
 use crate::config::Config;
-use crate::engine::job;
-use crate::engine::pipeline::{self, Context, Outcome, PipelineError};
-use crate::store::audit::AuditLog;
-use crate::store::outbox::{Listed, Outbox, State, Unreadable};
-
-/// How often due entries are tried while mailroom runs.
-pub const PERIOD: Duration = Duration::from_secs(30);
-
-/// The running outbox thread. Dropping it asks the thread to stop; nothing waits for that.
-pub struct OutboxWorker {
-    _stop: Sender<()>,
-}
+use crate::engine::outbox::{self, OutboxWorker, Report};
+use crate::engine::pipeline::{Context, Outcome, PipelineError};
+use crate::store::outbox::{Listed, State, Unreadable};
 
 /// Starts the outbox thread. An outbox that cannot be located is reported once, as an error
 /// in the status line, and nothing else happens.
 pub fn spawn(config: Config, events: Sender<Event>) -> std::io::Result<OutboxWorker> {
-    let (stop_tx, stop_rx) = channel();
-    job::spawn(
-        "outbox",
-        move || {
-            let (Some(dir), Some(audit)) = (Outbox::default_dir(), AuditLog::default_path()) else {
-                let _ = events.send(Event::Error {
-                    account_idx: None,
-                    message: "outbox: no data directory could be determined (set $HOME or \
-                              $XDG_DATA_HOME); queued mail is not being sent"
-                        .to_string(),
-                });
-                return;
-            };
-            let lock_path = dir.with_extension("lock");
-            let (outbox, audit) = (Outbox::new(dir), AuditLog::new(audit));
-            let ctx = Context {
-                config: &config,
-                outbox: &outbox,
-                audit: &audit,
-            };
-            let mut lock: Option<File> = None;
-            run(
-                || {
-                    if lock.is_none() {
-                        lock = take_lock(&lock_path);
-                    }
-                    if lock.is_none() {
-                        return OutboxStatus {
-                            elsewhere: true,
-                            ..summarize(&[], &outbox.scan())
-                        };
-                    }
-                    // A bug in the pipeline must not take the screen down: say it instead.
-                    job::catch("outbox", || round(&ctx)).unwrap_or_else(|e| OutboxStatus {
-                        last_error: Some(e.to_string()),
-                        ..OutboxStatus::default()
-                    })
-                },
-                &stop_rx,
-                &events,
-                PERIOD,
-            );
+    let mut line = StatusLine::new(events.clone());
+    outbox::spawn(config, move |report| match report {
+        Report::NoDataDir => {
+            let _ = events.send(Event::Error {
+                account_idx: None,
+                message: "outbox: no data directory could be determined (set $HOME or \
+                          $XDG_DATA_HOME); queued mail is not being sent"
+                    .to_string(),
+            });
+            false
+        }
+        report => line.show(status(report)),
+    })
+}
+
+/// The status line's view of one report of the outbox thread.
+pub fn status(report: Report) -> OutboxStatus {
+    match report {
+        // Said as an error instead (see `spawn`).
+        Report::NoDataDir => OutboxStatus::default(),
+        Report::Delivered(round) => summarize(&round.results, &round.entries),
+        Report::Elsewhere(entries) => OutboxStatus {
+            elsewhere: true,
+            ..summarize(&[], &entries)
         },
-        // Each round reports its own panics; the loop around them has nothing to report.
-        |_| {},
-    )?;
-    Ok(OutboxWorker { _stop: stop_tx })
-}
-
-/// The delivery lock, when no other mailroom holds it. Held until the file is dropped (the
-/// thread ends, or the process does).
-fn take_lock(path: &Path) -> Option<File> {
-    if let Some(parent) = path.parent() {
-        crate::store::create_private_dir(parent).ok()?;
+        // A bug in the pipeline must not take the screen down: say it instead.
+        Report::Failed(e) => OutboxStatus {
+            last_error: Some(e.to_string()),
+            ..OutboxStatus::default()
+        },
     }
-    let mut opts = OpenOptions::new();
-    opts.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let file = opts.open(path).ok()?;
-    file.try_lock().ok()?;
-    Some(file)
 }
 
-/// The thread's loop: a round now, then one every `period`, each reported, until the UI has
-/// gone (its handle dropped, or its event channel closed).
-pub fn run(
-    mut round: impl FnMut() -> OutboxStatus,
-    stop: &Receiver<()>,
-    events: &Sender<Event>,
-    period: Duration,
-) {
-    let mut last = None;
-    loop {
-        let status = round();
+/// Sends each round's status to the screen, unless it is the same as the last one sent.
+pub struct StatusLine {
+    events: Sender<Event>,
+    last: Option<OutboxStatus>,
+}
+
+impl StatusLine {
+    pub fn new(events: Sender<Event>) -> StatusLine {
+        StatusLine { events, last: None }
+    }
+
+    /// Shows `status`; `false` once the UI has gone (its event channel closed).
+    pub fn show(&mut self, status: OutboxStatus) -> bool {
         // An unchanged, empty outbox need not wake the screen every 30 seconds.
-        if last.as_ref() != Some(&status) || status.delivered > 0 {
-            if events.send(Event::Outbox(status.clone())).is_err() {
-                return;
+        if self.last.as_ref() != Some(&status) || status.delivered > 0 {
+            if self.events.send(Event::Outbox(status.clone())).is_err() {
+                return false;
             }
-            last = Some(status);
+            self.last = Some(status);
         }
-        match stop.recv_timeout(period) {
-            Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-        }
+        true
     }
 }
 
-/// One delivery round: every due entry is tried (`flush(ctx, false, false)`: deferred ones
-/// once their backoff has passed, failed ones not at all), then the outbox is counted.
+/// One delivery round (`engine::outbox::round`), as the status line shows it.
 pub fn round(ctx: &Context<'_>) -> OutboxStatus {
-    let results = pipeline::flush(ctx, false, false);
-    summarize(&results, &ctx.outbox.scan())
+    status(Report::Delivered(outbox::round(ctx)))
 }
 
 /// The status line's view of a round: counts by state, what was delivered, and the latest
@@ -218,8 +161,6 @@ mod tests {
     use crate::store::CacheError;
     use crate::store::outbox::{Entry, EntryError};
     use std::path::PathBuf;
-    use std::thread;
-    use std::time::Instant;
 
     fn entry(state: State) -> Entry {
         Entry {
@@ -348,56 +289,37 @@ mod tests {
     }
 
     #[test]
-    fn one_window_delivers_at_a_time() {
-        let dir = std::env::temp_dir().join(format!("mailroom-outbox-lock-{}", std::process::id()));
-        let path = dir.join("mailroom").join("outbox.lock");
-        let first = take_lock(&path);
-        assert!(first.is_some(), "the first window takes the lock");
-        assert!(take_lock(&path).is_none(), "a second one only counts");
-        drop(first);
-        assert!(
-            take_lock(&path).is_some(),
-            "free again once the first has gone"
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn rounds_repeat_until_the_ui_goes_and_unchanged_rounds_stay_quiet() {
-        let (stop_tx, stop_rx) = channel();
-        let (tx, rx) = channel();
-        let mut n = 0;
-        let worker = thread::spawn(move || {
-            run(
-                || {
-                    n += 1;
-                    OutboxStatus {
-                        // Changes on the third round only.
-                        queued: usize::from(n >= 3),
-                        ..OutboxStatus::default()
-                    }
-                },
-                &stop_rx,
-                &tx,
-                Duration::from_millis(10),
-            );
-            n
-        });
-        // The first round is reported at once, the unchanged second not, the third is.
-        assert_eq!(
-            rx.recv_timeout(Duration::from_secs(5))
-                .ok()
-                .map(|e| matches!(e, Event::Outbox(s) if s.total() == 0)),
-            Some(true)
-        );
-        assert!(matches!(
-            rx.recv_timeout(Duration::from_secs(5)),
-            Ok(Event::Outbox(OutboxStatus { queued: 1, .. }))
-        ));
-        let start = Instant::now();
-        drop(stop_tx);
-        let rounds = worker.join().unwrap_or(0);
-        assert!(rounds >= 3);
-        assert!(start.elapsed() < Duration::from_secs(5));
+    fn unchanged_rounds_stay_quiet_and_a_closed_screen_ends_the_thread() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut line = StatusLine::new(tx);
+        let queued = OutboxStatus {
+            queued: 1,
+            ..OutboxStatus::default()
+        };
+        let delivered = OutboxStatus {
+            delivered: 1,
+            ..OutboxStatus::default()
+        };
+        // The first round is reported, the unchanged second not, a changed third is; a
+        // delivery is said every time.
+        for s in [
+            OutboxStatus::default(),
+            OutboxStatus::default(),
+            queued,
+            delivered.clone(),
+            delivered,
+        ] {
+            assert!(line.show(s));
+        }
+        let shown: Vec<_> = rx
+            .try_iter()
+            .map(|e| match e {
+                Event::Outbox(s) => (s.queued, s.delivered),
+                _ => (9, 9),
+            })
+            .collect();
+        assert_eq!(shown, [(0, 0), (1, 0), (0, 1), (0, 1)]);
+        drop(rx);
+        assert!(!line.show(OutboxStatus::default()), "the UI has gone");
     }
 }
