@@ -131,10 +131,7 @@ pub fn run(config: &Config) -> Result<(), UiError> {
         }
     };
     // Drafts from an earlier session (or one cut short) come back.
-    let (drafts, damaged) = match crate::store::drafts::Drafts::default_dir() {
-        Some(dir) => crate::store::drafts::Drafts::new(dir).list(),
-        None => (Vec::new(), 0),
-    };
+    let (drafts, damaged) = crate::engine::drafts::list();
     let mut app = App::new(&columns, theme, no_color_requested())
         .with_keymap(keymap)
         .with_agent(&config.agent.id)
@@ -281,50 +278,6 @@ pub fn save_attachments(
         .collect()
 }
 
-/// Queues a message and tries it once (on the sending thread): the pipeline `mailroom send`
-/// uses. Once it is safely in the outbox and not refused, its draft is deleted.
-fn send(
-    config: Option<&Config>,
-    account_idx: usize,
-    identity: &crate::policy::identity::SendIdentity,
-    outgoing: &crate::mail::compose::Outgoing,
-    reply_uid: Option<u32>,
-    draft_id: &str,
-) -> Result<crate::engine::pipeline::Outcome, String> {
-    use crate::engine::pipeline::{self, Outcome};
-    let config = config.ok_or("no configuration")?;
-    let account = config
-        .accounts
-        .get(account_idx)
-        .ok_or("the account is no longer configured")?;
-    let (Some(dir), Some(audit)) = (
-        crate::store::outbox::Outbox::default_dir(),
-        crate::store::audit::AuditLog::default_path(),
-    ) else {
-        return Err("no data directory could be determined (set $HOME or $XDG_DATA_HOME)".into());
-    };
-    let (outbox, audit) = (
-        crate::store::outbox::Outbox::new(dir),
-        crate::store::audit::AuditLog::new(audit),
-    );
-    let ctx = pipeline::Context {
-        config,
-        outbox: &outbox,
-        audit: &audit,
-    };
-    let queued =
-        pipeline::queue_draft(&ctx, account, identity, outgoing, reply_uid, Some(draft_id))
-            .map_err(|e| e.to_string())?;
-    // Queued: the outbox owns the message now; what follows is its first attempt.
-    let outcome = pipeline::deliver(&ctx, &queued, false).map_err(|e| e.to_string())?;
-    if !matches!(outcome, Outcome::Failed { .. })
-        && let Some(dir) = crate::store::drafts::Drafts::default_dir()
-    {
-        let _ = crate::store::drafts::Drafts::new(dir).remove(draft_id);
-    }
-    Ok(outcome)
-}
-
 /// Hands a command to its account's worker (or, for saving, a thread of its own). A worker
 /// that has stopped gets its answer here, so the screen never waits for a reply that cannot
 /// come.
@@ -339,24 +292,13 @@ fn dispatch(
     match command {
         Command::Quit | Command::Editor { .. } => Vec::new(),
         // Before anything else (a quit may follow): small, and it must be on disk.
-        Command::SaveDraft(draft) => match crate::store::drafts::Drafts::default_dir() {
-            Some(dir) => match crate::store::drafts::Drafts::new(dir).save(&draft) {
-                Ok(()) => Vec::new(),
-                Err(e) => update(
-                    app,
-                    Event::Error {
-                        account_idx: None,
-                        message: format!("the draft could not be saved: {e}"),
-                    },
-                ),
-            },
-            None => update(
+        Command::SaveDraft(draft) => match crate::engine::drafts::save(&draft) {
+            Ok(()) => Vec::new(),
+            Err(e) => update(
                 app,
                 Event::Error {
                     account_idx: None,
-                    message: "the draft could not be saved: no data directory (set $HOME or \
-                              $XDG_DATA_HOME)"
-                        .into(),
+                    message: format!("the draft could not be saved: {e}"),
                 },
             ),
         },
@@ -373,8 +315,9 @@ fn dispatch(
             let spawned = job::spawn(
                 "send",
                 move || {
-                    send(
-                        config.as_deref(),
+                    let config = config.ok_or("no configuration")?;
+                    crate::engine::send::send(
+                        &config,
                         account_idx,
                         &identity,
                         &outgoing,
