@@ -11,10 +11,6 @@ use crate::mail::utf7;
 use crate::message::{Flags, Summary};
 use crate::policy::rights::Rights;
 
-/// The largest message read whole in one command; `fetch` reads by structure (`imap::parts`)
-/// and stays far below it.
-pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
-
 pub struct ImapBackend {
     account: String,
     conn: ImapConn,
