@@ -1,0 +1,411 @@
+//! The column view's panes: tabs, column headers and rows.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::{fit_spans, selected_style, st};
+use crate::config::View;
+use crate::mail::date;
+use crate::mail::display::{fit, sender_label};
+use crate::message::Summary;
+use crate::sanitize;
+use crate::ui::app::{App, Column, Link, LoadState, SearchState};
+use crate::ui::layout;
+use crate::ui::wrap::wrap;
+
+/// Cells for the age field ("45s", "12m", "3h", "5d", "7w", or a year).
+const AGE_WIDTH: usize = 4;
+/// Cells for the marks field: N unread, F flagged, A answered, @ attachment.
+const MARKS_WIDTH: usize = 4;
+/// Thread levels indented, at most; deeper replies line up with the deepest indented level.
+const MAX_INDENT_LEVELS: usize = 6;
+
+pub(super) fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
+    let tabs: Vec<String> = app
+        .columns
+        .iter()
+        .map(|c| match c.unread {
+            0 => format!(" {} ", c.name),
+            n => format!(" {} ({n}) ", c.name),
+        })
+        .collect();
+    if tabs.is_empty() {
+        return;
+    }
+    // Drop tabs from the left until the active one fits.
+    let width = usize::from(area.width);
+    let mut start = 0;
+    while start < app.focus
+        && tabs[start..=app.focus.min(tabs.len() - 1)]
+            .iter()
+            .map(|t| t.width() + 1)
+            .sum::<usize>()
+            + 1
+            > width
+    {
+        start += 1;
+    }
+    let mut spans = Vec::new();
+    if start > 0 {
+        spans.push(Span::styled("‹", st(app, "tab_inactive")));
+    }
+    for (i, t) in tabs.iter().enumerate().skip(start) {
+        let style = if i == app.focus {
+            st(app, "tab_active")
+        } else {
+            st(app, "tab_inactive")
+        };
+        spans.push(Span::styled(t.as_str(), style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(st(app, "tab_inactive")),
+        area,
+    );
+}
+
+/// "retrying in 8s", counted down by the clock.
+fn retry_text(retry_at: i64, now: i64) -> String {
+    match retry_at.saturating_sub(now) {
+        left if left > 0 => format!("retrying in {left}s"),
+        _ => "retrying now".to_string(),
+    }
+}
+
+/// The connection in a few words, for a column header.
+pub fn link_short(link: &Link, now: i64) -> String {
+    match link {
+        Link::Connecting => "connecting".to_string(),
+        Link::Online { idle: true } => "idle".to_string(),
+        Link::Online { idle: false } => "polling".to_string(),
+        Link::Offline { retry_at, .. } => match retry_at.saturating_sub(now) {
+            left if left > 0 => format!("offline, retry {left}s"),
+            _ => "offline, retrying".to_string(),
+        },
+    }
+}
+
+/// The connection with its error, for the status line.
+pub fn link_long(c: &Column, now: i64) -> Option<String> {
+    let link = c.link.as_ref()?;
+    Some(match (link, &c.link_error) {
+        (Link::Connecting, Some(e)) => format!("connecting (last error: {e})"),
+        (Link::Connecting, None) => "connecting".to_string(),
+        (Link::Online { idle: true }, _) => "online (idle)".to_string(),
+        (Link::Online { idle: false }, _) => "online (polling)".to_string(),
+        (Link::Offline { error, retry_at }, _) => {
+            format!("offline: {error}, {}", retry_text(*retry_at, now))
+        }
+    })
+}
+
+/// What narrows the column: "/invoice: 2 of 340", "search \"late\" searching…".
+pub fn narrowing_text(c: &Column) -> Option<String> {
+    let filter = c
+        .filter
+        .as_deref()
+        .map(|f| format!("/{}", sanitize::single_line(f)));
+    let search = c
+        .search
+        .as_ref()
+        .map(|s| format!("search \"{}\"", sanitize::single_line(&s.query)));
+    let label = [filter, search]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if label.is_empty() {
+        return None;
+    }
+    Some(match c.search.as_ref().map(|s| &s.state) {
+        Some(SearchState::Pending) => format!("{label} searching…"),
+        Some(SearchState::Failed(_)) => format!("{label} failed"),
+        _ => format!("{label}: {} of {}", c.shown_len(), c.rows.len()),
+    })
+}
+
+/// The second header line: a read-only warning first (it explains why keys are refused),
+/// then the column's team view with its count, then how many rows the other views hold,
+/// most useful first, so a narrow column cuts the least useful. "mine" is left out when the
+/// agent is unknown.
+pub fn team_counts(c: &Column, with_mine: bool) -> String {
+    let n = &c.counts;
+    let mut parts = Vec::new();
+    if c.rights.is_some_and(|r| !r.has('s') && !r.has('w')) {
+        parts.push("read-only".to_string());
+    }
+    if c.team_folders {
+        // The mailbox holds the open, unassigned mail; the rest is in the team folders.
+        parts.push(format!(
+            "{} open · team state in folders: Assigned/<agent>, Pending, Done",
+            n.all
+        ));
+        return parts.join(" · ");
+    }
+    let mut head = format!("[{} {}]", c.team_view.name(), n.get(c.team_view));
+    let others = [
+        View::Unassigned,
+        View::Mine,
+        View::Open,
+        View::Pending,
+        View::Done,
+    ]
+    .into_iter()
+    .filter(|v| *v != c.team_view && (with_mine || *v != View::Mine))
+    .map(|v| format!("{} {}", n.get(v), v.name()))
+    .chain((n.asleep > 0).then(|| format!("{} snoozed", n.asleep)));
+    for (i, o) in others.enumerate() {
+        head.push_str(if i == 0 { " " } else { " · " });
+        head.push_str(&o);
+    }
+    parts.push(head);
+    parts.join(" · ")
+}
+
+fn header_text(c: &Column, now: i64) -> String {
+    let total = c.rows.len();
+    let counts = match (&c.state, c.exists) {
+        (LoadState::Loading, Some(n)) => format!("{total}/{n}"),
+        _ => total.to_string(),
+    };
+    let state = match &c.link {
+        None => c.state.label().to_string(),
+        Some(l) => format!("{} · {}", c.state.label(), link_short(l, now)),
+    };
+    format!(" {}  {state}  {counts} · {} unread", c.name, c.unread)
+}
+
+pub(super) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Rect) {
+    let (border, border_type, header_style) = if focused {
+        (
+            st(app, "border_focused"),
+            // Thick lines mark focus even without colour.
+            BorderType::Thick,
+            st(app, "column_header_focused"),
+        )
+    } else {
+        (
+            st(app, "border"),
+            BorderType::Plain,
+            st(app, "column_header"),
+        )
+    };
+    frame.render_widget(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_type(border_type)
+            .border_style(border),
+        area,
+    );
+    let (header, body) = layout::column_parts(area);
+    let mut second = Vec::new();
+    if c.threaded() {
+        second.push((" threads ·".to_string(), header_style));
+    }
+    if let Some(n) = narrowing_text(c) {
+        second.push((format!(" {n}"), header_style.patch(st(app, "command_line"))));
+        second.push((" ·".to_string(), header_style));
+    }
+    second.push((
+        format!(" {}", team_counts(c, app.agent_id.is_some())),
+        header_style,
+    ));
+    let lines = vec![
+        Line::from(header_text(c, app.now)),
+        Line::from(fit_spans(second, usize::from(header.width), header_style)),
+    ];
+    frame.render_widget(Paragraph::new(lines).style(header_style), header);
+    if c.shown_len() == 0 && !c.rows.is_empty() {
+        let text = if c.narrowed() {
+            " no message matches (Esc clears)".to_string()
+        } else {
+            format!(" nothing {} here (V: next view)", c.team_view.name())
+        };
+        frame.render_widget(Paragraph::new(text).style(st(app, "row_age")), body);
+        return;
+    }
+    if c.rows.is_empty() {
+        let (text, style) = match (&c.state, &c.link) {
+            (LoadState::Loading, Some(Link::Offline { error, retry_at })) => (
+                format!("offline: {error}, {}", retry_text(*retry_at, app.now)),
+                st(app, "status_error"),
+            ),
+            (LoadState::Loading, _) => ("loading…".to_string(), st(app, "row_age")),
+            (LoadState::Cached | LoadState::Ready, _) => {
+                ("no messages".to_string(), st(app, "row_age"))
+            }
+            (LoadState::Failed(e), _) => (e.clone(), st(app, "status_error")),
+        };
+        let lines: Vec<Line> = wrap(&text, usize::from(body.width).saturating_sub(2))
+            .into_iter()
+            .map(|l| Line::from(format!(" {l}")))
+            .collect();
+        frame.render_widget(Paragraph::new(lines).style(style), body);
+        return;
+    }
+    let w = usize::from(body.width);
+    let end = c
+        .offset
+        .saturating_add(usize::from(body.height))
+        .min(c.shown_len());
+    let lines: Vec<Line> = (c.offset..end)
+        .filter_map(|i| c.shown(i).map(|s| (i, s)))
+        .map(|(i, s)| row_line(app, c, (i, s), w, i == c.selected, focused))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// Compact age: the year stands in for dates too long for the field.
+fn short_age(now: i64, then: i64) -> String {
+    let a = date::age(now, then);
+    if a.len() > AGE_WIDTH {
+        a.chars().take(AGE_WIDTH).collect()
+    } else {
+        a
+    }
+}
+
+fn marks(s: &Summary) -> String {
+    [
+        (!s.flags.seen, 'N'),
+        (s.flags.flagged, 'F'),
+        (s.flags.answered, 'A'),
+        (s.has_attachment, '@'),
+    ]
+    .iter()
+    .map(|&(on, m)| if on { m } else { ' ' })
+    .collect()
+}
+
+/// Whether `s` is an agent id as PROTOCOL.md defines it (`[a-z0-9._-]+`), short enough to show.
+/// Longest agent id a row shows: an id longer than this is no teammate's (a row has no room
+/// for it, and a hostile keyword must not fill it).
+const MAX_SHOWN_AGENT: usize = 32;
+
+fn shown_agent(a: &str) -> bool {
+    a.len() <= MAX_SHOWN_AGENT && crate::config::is_valid_agent_id(a)
+}
+
+/// Team state from the keywords, in a few cells: "✎ bob" while bob is replying, "@carol"
+/// when assigned to carol, then "pending" or "done". Keywords are case-insensitive; anything
+/// that is not an agent id as the protocol defines it is left out, so nothing the server sends
+/// reaches the screen unchecked. Other keywords are not shown.
+pub fn team_marks(keywords: &[String]) -> String {
+    team_marks_with(keywords, |_| false)
+}
+
+/// `team_marks`, with the "replying" marks `stale` says are stale (seen by this client for
+/// more than 30 minutes) shown apart as "✎? dave": "✎ bob ✎? dave @carol".
+pub fn team_marks_with(keywords: &[String], stale: impl Fn(&str) -> bool) -> String {
+    let t = crate::triage::state::state(keywords);
+    // Valid ids only, each once, in keyword order.
+    let unique = |agents: Vec<&String>| {
+        let mut out: Vec<String> = Vec::new();
+        for a in agents {
+            if shown_agent(a) && !out.contains(a) {
+                out.push(a.clone());
+            }
+        }
+        out
+    };
+    let replying = unique(t.replying.iter().collect());
+    let assigned = unique(t.assigned.iter().chain(&t.also_assigned).collect());
+    let (pending, done, snoozed) = (t.pending, t.done, t.snoozed_until);
+    let mut parts = Vec::new();
+    let (old, fresh): (Vec<String>, Vec<String>) = replying.into_iter().partition(|a| stale(a));
+    if !fresh.is_empty() {
+        parts.push(format!("✎ {}", fresh.join(",")));
+    }
+    if !old.is_empty() {
+        parts.push(format!("✎? {}", old.join(",")));
+    }
+    parts.extend(assigned.iter().map(|a| format!("@{a}")));
+    if done {
+        parts.push("done".to_string());
+    } else if pending {
+        parts.push("pending".to_string());
+    }
+    if snoozed.is_some() {
+        // Rows are narrow; the time is in the reader and the status line after `z`.
+        parts.push("zz".to_string());
+    }
+    parts.join(" ")
+}
+
+/// The subject's indentation for a reply `depth` levels down its thread: two cells a level, an
+/// arrow before the subject; bounded, so a deep thread never pushes the subject off the row.
+pub fn thread_indent(depth: u8, subject_width: usize) -> String {
+    if depth == 0 {
+        return String::new();
+    }
+    let levels = usize::from(depth).min(MAX_INDENT_LEVELS);
+    let spaces = (2 * (levels - 1)).min(subject_width / 3);
+    format!("{}↳ ", " ".repeat(spaces))
+}
+
+/// The `i`th shown row of column `c`, `s` (the column gives its thread depth and the age of
+/// its "replying" marks).
+fn row_line<'a>(
+    app: &App,
+    c: &Column,
+    (i, s): (usize, &Summary),
+    width: usize,
+    selected: bool,
+    focused: bool,
+) -> Line<'a> {
+    let depth = c.depth(i);
+    let mut base = st(app, "row");
+    if s.flags.flagged {
+        base = base.patch(st(app, "row_flagged"));
+    }
+    if !s.flags.seen {
+        base = base.patch(st(app, "row_unread"));
+    }
+    let highlight = selected && focused;
+    let sel = selected_style(app);
+    // The selected row is one style end to end: fewer attribute changes on the wire for
+    // every `j` over a slow SSH link (each field colour would cost an escape sequence).
+    let part = |style: Style| {
+        if highlight {
+            base.patch(sel)
+        } else {
+            base.patch(style)
+        }
+    };
+    // gutter, age, sender, subject, team marks, flag marks, with one space between fields.
+    let sender_w = (width / 4).clamp(6, 24);
+    let fixed = 1 + AGE_WIDTH + 1 + sender_w + 1 + 1 + MARKS_WIDTH;
+    let team = team_marks_with(&s.keywords, |a| c.replying_stale(s.uid, a));
+    // Team marks take what they need, up to a quarter of the row; the subject yields.
+    let team_w = if team.is_empty() {
+        0
+    } else {
+        team.width().min((width / 4).max(6))
+    };
+    let subject_w = width.saturating_sub(fixed + team_w + usize::from(team_w > 0));
+    let gutter = if selected { ">" } else { " " };
+    let age = format!("{:>AGE_WIDTH$} ", short_age(app.now, s.internal_date));
+    let sender = fit(&sanitize::single_line(&sender_label(s)), sender_w);
+    let subject = fit(
+        &(thread_indent(depth, subject_w) + &sanitize::single_line(&s.subject)),
+        subject_w,
+    );
+    let mut spans = vec![
+        Span::styled(gutter, part(Style::default())),
+        Span::styled(age, part(st(app, "row_age"))),
+        Span::styled(sender, part(st(app, "row_sender"))),
+        Span::styled(" ", part(Style::default())),
+        Span::styled(subject, part(Style::default())),
+        Span::styled(" ", part(Style::default())),
+    ];
+    if team_w > 0 {
+        spans.push(Span::styled(fit(&team, team_w), part(st(app, "row_marks"))));
+        spans.push(Span::styled(" ", part(Style::default())));
+    }
+    spans.push(Span::styled(marks(s), part(st(app, "row_marks"))));
+    Line::from(spans)
+}

@@ -1,0 +1,244 @@
+//! The compose pane and its send preview.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::{body_rows, draw_pane, pane_style, st};
+use crate::mail::display::fit;
+use crate::sanitize;
+use crate::ui::app::App;
+use crate::ui::compose::{Compose, Field, Preview};
+use crate::ui::layout;
+
+/// The locked text under the body: signature, quote and disclaimer, in the order the
+/// signature policy assembles them (so the pane shows what is sent).
+pub fn locked_lines(c: &Compose) -> Vec<String> {
+    if c.signature.is_none() && c.quoted.is_none() {
+        return Vec::new();
+    }
+    let text = crate::policy::signature::assemble("", c.signature.as_ref(), c.quoted.as_deref());
+    sanitize::multi_line(text.trim_start_matches('\n').trim_end_matches('\n'))
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect) {
+    if area.width < 10 || area.height < 8 {
+        return;
+    }
+    let title = format!(" {} · {} ", c.kind.label(), c.account);
+    let bottom = if c.sending {
+        " sending… ".to_string()
+    } else {
+        format!(" {} ", app.keymap.hint(crate::ui::keys::Context::Compose))
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(st(app, "border_focused"))
+        .title(Line::from(title))
+        .title_bottom(Line::from(bottom));
+    let inner = draw_pane(app, frame, area, block);
+    let base = pane_style(app);
+    let width = usize::from(inner.width);
+    let label_w = 9;
+    let value_w = width.saturating_sub(label_w);
+    let label = |text: &str, active: bool| {
+        let style = if active {
+            st(app, "reader_header").add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            st(app, "reader_header")
+        };
+        Span::styled(
+            format!("{:<w$}", format!("{text}:"), w = label_w - 1),
+            style,
+        )
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let from = match (&c.refused, c.identity()) {
+        (Some(why), _) => Line::from(vec![
+            label("From", false),
+            Span::raw(" "),
+            Span::styled(
+                fit(&format!("sending refused: {why}"), value_w),
+                st(app, "status_error"),
+            ),
+        ]),
+        (None, Some(id)) => {
+            let n = c.identities.len();
+            let cycle = if n > 1 {
+                format!("  [{}/{n}]", c.from_idx + 1)
+            } else {
+                String::new()
+            };
+            let text = format!("{} <{}> — {}{cycle}", id.from_name, id.from, c.mode_line());
+            Line::from(vec![
+                label("From", false),
+                Span::raw(" "),
+                Span::styled(fit(&sanitize::single_line(&text), value_w), base),
+            ])
+        }
+        (None, None) => Line::from(label("From", false)),
+    };
+    lines.push(from);
+    if let Some(r) = &c.reason {
+        lines.push(Line::from(vec![
+            Span::raw(" ".repeat(label_w)),
+            Span::styled(fit(&format!("why: {r}"), value_w), st(app, "row_age")),
+        ]));
+    }
+    let mut cursor = None;
+    for f in [Field::To, Field::Cc, Field::Bcc, Field::Subject] {
+        let l = match f {
+            Field::To => &c.to,
+            Field::Cc => &c.cc,
+            Field::Bcc => &c.bcc,
+            _ => &c.subject,
+        };
+        let active = c.field == f && c.preview.is_none() && c.attach_line.is_none();
+        let text = sanitize::single_line(&l.text);
+        // Long lines scroll so the cursor stays visible.
+        let before = l.text[..l.cursor].width();
+        let skip = before.saturating_sub(value_w.saturating_sub(2));
+        let shown: String = {
+            let mut w = 0;
+            text.chars()
+                .skip_while(|ch| {
+                    let cw = unicode_width::UnicodeWidthChar::width(*ch).unwrap_or(0);
+                    w += cw;
+                    w <= skip
+                })
+                .collect()
+        };
+        if active {
+            cursor = Some((
+                inner.x + u16::try_from(label_w + before - skip).unwrap_or(0),
+                inner.y + u16::try_from(lines.len()).unwrap_or(0),
+            ));
+        }
+        lines.push(Line::from(vec![
+            label(f.label(), active),
+            Span::raw(" "),
+            Span::styled(fit(&shown, value_w), base),
+        ]));
+    }
+    if !c.attachments.is_empty() {
+        let names: Vec<String> = c
+            .attachments
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let name = p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                format!("{} {}", i + 1, sanitize::single_line(&name))
+            })
+            .collect();
+        lines.push(Line::from(vec![
+            label("Attach", false),
+            Span::raw(" "),
+            Span::styled(fit(&names.join(", "), value_w), base),
+        ]));
+    }
+    if let Some(l) = &c.attach_line {
+        let text = sanitize::single_line(&l.text);
+        cursor = Some((
+            inner.x + u16::try_from(label_w + l.text[..l.cursor].width()).unwrap_or(0),
+            inner.y + u16::try_from(lines.len()).unwrap_or(0),
+        ));
+        lines.push(Line::from(vec![
+            label("Path", true),
+            Span::raw(" "),
+            Span::styled(fit(&text, value_w), base),
+        ]));
+    }
+    lines.push(Line::styled("─".repeat(width), st(app, "border")));
+    let head = lines.len();
+    debug_assert_eq!(head, c.head_lines());
+    let body_h = usize::from(inner.height).saturating_sub(head);
+    let show_cursor = c.field == Field::Body && c.preview.is_none() && c.attach_line.is_none();
+    let (mut body, at) = body_rows(&c.body, width, body_h, base, show_cursor);
+    if let Some((x, y)) = at {
+        cursor = Some((
+            inner.x + u16::try_from(x).unwrap_or(0),
+            inner.y + u16::try_from(head + y).unwrap_or(0),
+        ));
+    }
+    let locked = locked_lines(c);
+    if !locked.is_empty() && body.len() < body_h {
+        body.push(Line::styled(
+            fit(
+                "╌╌ locked: added when sending (signature, quote, disclaimer) ╌╌",
+                width,
+            ),
+            st(app, "row_age"),
+        ));
+    }
+    for l in locked {
+        if body.len() >= body_h {
+            break;
+        }
+        let style = if l.trim_start().starts_with('>') {
+            st(app, "reader_quote")
+        } else {
+            st(app, "row_age")
+        };
+        body.push(Line::styled(fit(&l, width), style));
+    }
+    lines.extend(body);
+    frame.render_widget(Paragraph::new(lines).style(base), inner);
+    if let Some(p) = &c.preview {
+        draw_preview(app, p, frame, area);
+    } else if let Some(pos) = cursor
+        && app.help.is_none()
+        && app.prompt.is_none()
+    {
+        frame.set_cursor_position(pos);
+    }
+}
+
+fn draw_preview(app: &App, p: &Preview, frame: &mut Frame, area: Rect) {
+    let rect = layout::help_area(area);
+    if rect.width < 4 || rect.height < 3 {
+        return;
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(st(app, "border_focused"))
+        .title(Line::from(" send this message? y send · n back "))
+        .title_bottom(Line::from(
+            " envelope, then exactly the bytes transmitted · j/k scroll ",
+        ));
+    let base = st(app, "reader_body").patch(st(app, "base"));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block.style(base), rect);
+    let inner = Rect {
+        x: rect.x + 1,
+        y: rect.y + 1,
+        width: rect.width - 2,
+        height: rect.height - 2,
+    };
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = p
+        .lines
+        .iter()
+        .skip(p.scroll)
+        .take(usize::from(inner.height))
+        .map(|l| {
+            let style = if l.starts_with("MAIL FROM:") || l.starts_with("RCPT TO:") {
+                st(app, "reader_header")
+            } else {
+                base
+            };
+            Line::styled(fit(l, width), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).style(base), inner);
+}

@@ -1,0 +1,71 @@
+//! The help overlay.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::{fit_spans, st};
+use crate::mail::display::fit;
+use crate::ui::app::{App, Help, help_lines};
+use crate::ui::layout;
+
+/// The help overlay: every key of the context, from the live keymap, then the commands.
+pub(super) fn draw_help(app: &App, help: &Help, frame: &mut Frame, area: Rect) {
+    let rect = layout::help_area(area);
+    if rect.width < 4 || rect.height < 3 {
+        return;
+    }
+    let lines = help_lines(&app.keymap, help.context);
+    let inner_h = usize::from(rect.height - 2);
+    let more = lines.len() > help.scroll + inner_h;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(st(app, "border_focused"))
+        .title(Line::from(" help · ? q Esc close "))
+        .title_bottom(Line::from(if more {
+            " j/k Space scroll · more below "
+        } else {
+            " j/k scroll "
+        }));
+    let base = st(app, "reader_body").patch(st(app, "base"));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block.style(base), rect);
+    let inner = Rect {
+        x: rect.x + 1,
+        y: rect.y + 1,
+        width: rect.width - 2,
+        height: rect.height - 2,
+    };
+    let key_w = lines
+        .iter()
+        .map(|(k, _)| k.width())
+        .max()
+        .unwrap_or(0)
+        .min(usize::from(inner.width) / 3)
+        .max(1);
+    let width = usize::from(inner.width);
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(help.scroll)
+        .take(inner_h)
+        .map(|(keys, desc)| {
+            if keys.is_empty() {
+                return Line::styled(
+                    format!(" {desc}"),
+                    st(app, "reader_header").add_modifier(Modifier::BOLD),
+                );
+            }
+            let parts = vec![
+                (format!("  {}", fit(keys, key_w)), st(app, "reader_header")),
+                ("  ".to_string(), base),
+                (desc.clone(), base),
+            ];
+            Line::from(fit_spans(parts, width, base))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown).style(base), inner);
+}
