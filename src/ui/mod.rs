@@ -17,6 +17,7 @@ pub mod save;
 pub mod stats;
 pub mod terminal;
 pub mod theme;
+pub mod widget;
 pub mod worker;
 pub mod wrap;
 

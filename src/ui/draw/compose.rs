@@ -4,15 +4,16 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::{body_rows, draw_pane, pane_style, st};
+use super::{pane_style, st};
 use crate::mail::display::fit;
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::compose::{Compose, Field, Preview};
 use crate::ui::layout;
+use crate::ui::widget;
 
 /// The locked text under the body: signature, quote and disclaimer, in the order the
 /// signature policy assembles them (so the pane shows what is sent).
@@ -43,8 +44,8 @@ pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
         .border_style(st(app, "border_focused"))
         .title(Line::from(title))
         .title_bottom(Line::from(bottom));
-    let inner = draw_pane(app, frame, area, block);
     let base = pane_style(app);
+    let inner = widget::popup(frame, area, block, base);
     let width = usize::from(inner.width);
     let label_w = 9;
     let value_w = width.saturating_sub(label_w);
@@ -101,30 +102,18 @@ pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
             _ => &c.subject,
         };
         let active = c.field == f && c.preview.is_none() && c.attach_line.is_none();
-        let text = sanitize::single_line(&l.text);
-        // Long lines scroll so the cursor stays visible.
-        let before = l.text[..l.cursor].width();
-        let skip = before.saturating_sub(value_w.saturating_sub(2));
-        let shown: String = {
-            let mut w = 0;
-            text.chars()
-                .skip_while(|ch| {
-                    let cw = unicode_width::UnicodeWidthChar::width(*ch).unwrap_or(0);
-                    w += cw;
-                    w <= skip
-                })
-                .collect()
-        };
+        // Long lines scroll so the cursor stays visible, two cells kept from it on.
+        let line = widget::edit_line(&l.text, l.cursor, value_w, 2);
         if active {
             cursor = Some((
-                inner.x + u16::try_from(label_w + before - skip).unwrap_or(0),
+                inner.x + u16::try_from(label_w + line.cursor_x).unwrap_or(0),
                 inner.y + u16::try_from(lines.len()).unwrap_or(0),
             ));
         }
         lines.push(Line::from(vec![
             label(f.label(), active),
             Span::raw(" "),
-            Span::styled(fit(&shown, value_w), base),
+            Span::styled(fit(&line.text(), value_w), base),
         ]));
     }
     if !c.attachments.is_empty() {
@@ -163,7 +152,7 @@ pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
     debug_assert_eq!(head, c.head_lines());
     let body_h = usize::from(inner.height).saturating_sub(head);
     let show_cursor = c.field == Field::Body && c.preview.is_none() && c.attach_line.is_none();
-    let (mut body, at) = body_rows(&c.body, width, body_h, base, show_cursor);
+    let (mut body, at) = widget::text_area(&c.body, width, body_h, base, show_cursor);
     if let Some((x, y)) = at {
         cursor = Some((
             inner.x + u16::try_from(x).unwrap_or(0),
@@ -216,15 +205,8 @@ fn draw_preview(app: &App, p: &Preview, frame: &mut Frame, area: Rect) {
         .title_bottom(Line::from(
             " envelope, then exactly the bytes transmitted · j/k scroll ",
         ));
-    let base = st(app, "reader_body").patch(st(app, "base"));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block.style(base), rect);
-    let inner = Rect {
-        x: rect.x + 1,
-        y: rect.y + 1,
-        width: rect.width - 2,
-        height: rect.height - 2,
-    };
+    let base = pane_style(app);
+    let inner = widget::popup(frame, rect, block, base);
     let width = usize::from(inner.width);
     let lines: Vec<Line> = p
         .lines

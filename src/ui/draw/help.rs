@@ -4,13 +4,14 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::{fit_spans, st};
+use super::{fit_spans, pane_style, st};
 use crate::mail::display::fit;
 use crate::ui::app::{App, Help, help_lines};
 use crate::ui::layout;
+use crate::ui::widget;
 
 /// The help overlay: every key of the context, from the live keymap, then the commands.
 pub(super) fn draw_help(app: &App, help: &Help, frame: &mut Frame, area: Rect) {
@@ -31,15 +32,8 @@ pub(super) fn draw_help(app: &App, help: &Help, frame: &mut Frame, area: Rect) {
         } else {
             " j/k scroll "
         }));
-    let base = st(app, "reader_body").patch(st(app, "base"));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block.style(base), rect);
-    let inner = Rect {
-        x: rect.x + 1,
-        y: rect.y + 1,
-        width: rect.width - 2,
-        height: rect.height - 2,
-    };
+    let base = pane_style(app);
+    let inner = widget::popup(frame, rect, block, base);
     let key_w = lines
         .iter()
         .map(|(k, _)| k.width())

@@ -12,13 +12,12 @@ mod stats;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear};
+use ratatui::text::Span;
+use ratatui::widgets::Block;
 use unicode_width::UnicodeWidthStr;
 
 use super::app::App;
 use super::layout;
-use super::wrap;
 use crate::mail::display::fit;
 
 pub fn draw(app: &App, frame: &mut Frame) {
@@ -104,55 +103,7 @@ pub(super) fn fit_spans(
     out
 }
 
-/// The editor's text soft-wrapped into at most `height` rows of `width` cells, from the
-/// first row that keeps the cursor's row on screen (`Body::view_top`); with `cursor`, also
-/// where the cursor is in them (cell column, row). Only the lines shown are wrapped.
-pub(super) fn body_rows(
-    b: &super::compose::Body,
-    width: usize,
-    height: usize,
-    style: Style,
-    cursor: bool,
-) -> (Vec<Line<'static>>, Option<(usize, usize)>) {
-    let mut out = Vec::new();
-    let mut at = None;
-    if height == 0 || width == 0 {
-        return (out, at);
-    }
-    let (top, mut first) = b.view_top(width, height);
-    let (cursor_row, cursor_x) = b.cursor_cell(width);
-    for (i, line) in b.lines.iter().enumerate().skip(top) {
-        let starts = b.rows(i, width);
-        for (r, &start) in starts.iter().enumerate().skip(first) {
-            if out.len() >= height {
-                return (out, at);
-            }
-            if cursor && i == b.row && r == cursor_row {
-                at = Some((cursor_x.min(width - 1), out.len()));
-            }
-            let end = starts.get(r + 1).copied().unwrap_or(line.len());
-            let row = line.get(start..end).unwrap_or("");
-            let shown = wrap::trim_overflow(row, width).replace('\t', "    ");
-            out.push(Line::styled(fit(&shown, width), style));
-        }
-        first = 0;
-    }
-    (out, at)
-}
-
-/// A pane over what is below it (compose, note): cleared, framed by `block` on the reader's
-/// colours; the area inside the frame.
-pub(super) fn draw_pane(app: &App, frame: &mut Frame, area: Rect, block: Block) -> Rect {
-    frame.render_widget(Clear, area);
-    frame.render_widget(block.style(pane_style(app)), area);
-    Rect {
-        x: area.x + 1,
-        y: area.y + 1,
-        width: area.width.saturating_sub(2),
-        height: area.height.saturating_sub(2),
-    }
-}
-
+/// The colours of a pane over the others (help, compose, preview, note): the reader's.
 pub(super) fn pane_style(app: &App) -> Style {
     st(app, "reader_body").patch(st(app, "base"))
 }

@@ -6,11 +6,12 @@ use ratatui::style::Modifier;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::{body_rows, draw_pane, pane_style, st};
+use super::{pane_style, st};
 use crate::mail::display::fit;
 use crate::ui::app::App;
 use crate::ui::layout;
 use crate::ui::notes::{Leave, NoteEditor};
+use crate::ui::widget;
 
 /// The note pane: the lower part of the screen (at least 8 lines), over the columns and the
 /// reader, titled so nobody takes it for a reply.
@@ -34,12 +35,12 @@ pub(super) fn draw_note_editor(app: &App, n: &NoteEditor, frame: &mut Frame, are
             note_style.add_modifier(Modifier::BOLD),
         ))
         .title_bottom(Line::from(bottom));
-    let inner = draw_pane(app, frame, rect, block);
     let base = pane_style(app);
+    let inner = widget::popup(frame, rect, block, base);
     let width = usize::from(inner.width);
     let body_h = usize::from(inner.height);
     let show_cursor = n.saving.is_none() && n.ask.is_none();
-    let (mut lines, at) = body_rows(&n.body, width, body_h, base, show_cursor);
+    let (mut lines, at) = widget::text_area(&n.body, width, body_h, base, show_cursor);
     let cursor = at.map(|(x, y)| {
         (
             inner.x + u16::try_from(x).unwrap_or(0),

@@ -13,6 +13,7 @@ use super::{fit_spans, st};
 use crate::sanitize;
 use crate::ui::app::{App, Link, LoadState};
 use crate::ui::prompt::Prompt;
+use crate::ui::widget;
 
 /// The open `:` or `/` line in place of the status line, with the terminal's cursor in it.
 /// A line wider than the screen scrolls so the cursor stays visible.
@@ -22,26 +23,13 @@ pub(super) fn draw_prompt(app: &App, p: &Prompt, frame: &mut Frame, area: Rect) 
     if width == 0 || area.height == 0 {
         return;
     }
-    // The text is clean (the line editor admits no controls); sanitizing again costs nothing
-    // and keeps this function safe on its own.
-    let (before, after) = p.text.split_at_checked(p.cursor).unwrap_or((&p.text, ""));
-    let (before, after) = (sanitize::single_line(before), sanitize::single_line(after));
+    // The text is clean (the line editor admits no controls); the editor line sanitizes it
+    // again, which costs nothing and keeps this function safe on its own.
     let prefix = p.kind.prefix().to_string();
-    // Drop characters from the left until the cursor fits, one cell kept for it.
-    let mut shown_before: &str = &before;
-    while prefix.width() + shown_before.width() + 1 > width && !shown_before.is_empty() {
-        let cut = shown_before
-            .chars()
-            .next()
-            .map_or(shown_before.len(), char::len_utf8);
-        shown_before = &shown_before[cut..];
-    }
-    let cursor_x = prefix.width() + shown_before.width();
-    let mut parts = vec![
-        (prefix, style),
-        (shown_before.to_string(), style),
-        (after.clone(), style),
-    ];
+    // One cell kept for the cursor.
+    let line = widget::edit_line(&p.text, p.cursor, width.saturating_sub(prefix.width()), 1);
+    let cursor_x = prefix.width() + line.cursor_x;
+    let mut parts = vec![(prefix, style), (line.before, style), (line.after, style)];
     if let Some(h) = &p.hint {
         parts.push(("   ".to_string(), style));
         parts.push((sanitize::single_line(h), style.patch(st(app, "row_age"))));
