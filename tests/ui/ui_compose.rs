@@ -725,3 +725,31 @@ fn a_long_body_scrolls_by_visual_rows() {
         Some(text.as_str())
     );
 }
+
+/// The cell column of the last `symbol` on screen row `y`.
+fn last_cell(app: &App, y: u16, symbol: &str) -> Option<u16> {
+    let t = drawn(app);
+    let buf = t.backend().buffer();
+    (0..buf.area.width)
+        .rev()
+        .find(|&x| buf.cell((x, y)).is_some_and(|c| c.symbol() == symbol))
+}
+
+#[test]
+fn a_long_subject_of_wide_characters_scrolls_with_the_cursor_after_its_end() {
+    // With and without a one-cell character first: the scroll edge falls once between two
+    // halves of an ideograph, once not.
+    for first in ["", "x"] {
+        let mut app = app(60, 24);
+        press(
+            &mut app,
+            [ch('c'), key(KeyCode::BackTab), key(KeyCode::BackTab)],
+        );
+        let text = format!("{first}{}", "日".repeat(40));
+        press(&mut app, [Event::Paste(text)]);
+        let (rows, cursor) = rows_and_cursor(&app);
+        let (_, y) = find(&rows, "Subject:");
+        let end = last_cell(&app, y, "日").map(|x| x + 2);
+        assert_eq!(cursor, (end.unwrap_or(0), y), "{}", rows.join("\n"));
+    }
+}
