@@ -753,3 +753,15 @@ fn a_long_subject_of_wide_characters_scrolls_with_the_cursor_after_its_end() {
         assert_eq!(cursor, (end.unwrap_or(0), y), "{}", rows.join("\n"));
     }
 }
+
+#[test]
+fn a_long_attachment_path_scrolls_so_its_end_and_the_cursor_stay_in_the_pane() {
+    let mut app = app(60, 24);
+    press(&mut app, [ch('c'), ctrl('t')]);
+    let path = format!("/tmp/{}/end.txt", "a".repeat(100));
+    press(&mut app, typed(&path));
+    let (rows, cursor) = rows_and_cursor(&app);
+    let (_, y) = find(&rows, "Path:");
+    let (x, end_y) = find(&rows, "end.txt");
+    assert_eq!((end_y, cursor), (y, (x + 7, y)), "{}", rows.join("\n"));
+}

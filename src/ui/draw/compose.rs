@@ -5,7 +5,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
-use unicode_width::UnicodeWidthStr;
 
 use super::{pane_style, st};
 use crate::mail::display::fit;
@@ -136,15 +135,16 @@ pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
         ]));
     }
     if let Some(l) = &c.attach_line {
-        let text = sanitize::single_line(&l.text);
+        // Scrolls like the fields above: a long path keeps its end and the cursor in view.
+        let line = widget::edit_line(&l.text, l.cursor, value_w, 2);
         cursor = Some((
-            inner.x + u16::try_from(label_w + l.text[..l.cursor].width()).unwrap_or(0),
+            inner.x + u16::try_from(label_w + line.cursor_x).unwrap_or(0),
             inner.y + u16::try_from(lines.len()).unwrap_or(0),
         ));
         lines.push(Line::from(vec![
             label("Path", true),
             Span::raw(" "),
-            Span::styled(fit(&text, value_w), base),
+            Span::styled(fit(&line.text(), value_w), base),
         ]));
     }
     lines.push(Line::styled("─".repeat(width), st(app, "border")));
