@@ -29,7 +29,11 @@ pub(super) fn draw_prompt(app: &App, p: &Prompt, frame: &mut Frame, area: Rect) 
     // One cell kept for the cursor.
     let line = widget::edit_line(&p.text, p.cursor, width.saturating_sub(prefix.width()), 1);
     let cursor_x = prefix.width() + line.cursor_x;
-    let mut parts = vec![(prefix, style), (line.before, style), (line.after, style)];
+    let mut parts = vec![
+        (prefix, style),
+        (line.before.into_owned(), style),
+        (line.after.into_owned(), style),
+    ];
     if let Some(h) = &p.hint {
         parts.push(("   ".to_string(), style));
         parts.push((sanitize::single_line(h), style.patch(st(app, "row_age"))));
