@@ -1,0 +1,62 @@
+//! The stats screen (`S`).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::ui::app::App;
+use crate::ui::event::Command;
+use crate::ui::stats::{StatsScreen, Window as StatsWindow};
+
+/// `S`: opens the stats screen and asks for its report (computed off the UI thread).
+pub(crate) fn open_stats(app: &mut App, window: StatsWindow) -> Vec<Command> {
+    if app.config.is_none() {
+        app.fail("stats need the configuration");
+        return Vec::new();
+    }
+    let id = app.take_id();
+    app.stats = Some(StatsScreen::new(id, window));
+    vec![Command::Stats {
+        id,
+        since: window.since(app.now),
+    }]
+}
+
+/// Keys of the stats screen, fixed like the help overlay's so it can always be read and
+/// closed: Tab / l / h switch mailbox, w the window, r recomputes, j / k scroll, q / Esc / S
+/// close, Ctrl-c quits.
+pub(crate) fn stats_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let Some(s) = app.stats.as_mut() else {
+        return Vec::new();
+    };
+    app.dirty = true;
+    match k.code {
+        KeyCode::Char('c') if ctrl => return vec![Command::Quit],
+        KeyCode::Char('q') | KeyCode::Char('S') | KeyCode::Esc => app.stats = None,
+        KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => s.cycle_mailbox(false),
+        KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => s.cycle_mailbox(true),
+        KeyCode::Char('j') | KeyCode::Down => {
+            // The screen is drawn over every row but the status line.
+            let (w, h) = app.size;
+            s.scroll_down(usize::from(w), usize::from(h).saturating_sub(1));
+        }
+        KeyCode::Char('k') | KeyCode::Up => s.scroll = s.scroll.saturating_sub(1),
+        KeyCode::Char('w') => {
+            let (window, mailbox) = (s.window.next(), s.mailbox);
+            let commands = open_stats(app, window);
+            if let Some(s) = app.stats.as_mut() {
+                s.mailbox = mailbox;
+            }
+            return commands;
+        }
+        KeyCode::Char('r') => {
+            let (window, mailbox) = (s.window, s.mailbox);
+            let commands = open_stats(app, window);
+            if let Some(s) = app.stats.as_mut() {
+                s.mailbox = mailbox;
+            }
+            return commands;
+        }
+        _ => app.dirty = false,
+    }
+    Vec::new()
+}
