@@ -6,29 +6,26 @@ use std::collections::{HashMap, HashSet};
 use ratatui::layout::Rect;
 
 use crate::config::Config;
-use crate::config::{TeamStateSetting, View};
-use crate::mail::mdn;
+use crate::config::View;
 use crate::sanitize;
 use crate::store::drafts;
-use crate::triage::folders::Detected;
 use crate::triage::state::Action as TriageAction;
-use crate::ui::compose::{Compose, Field};
-use crate::ui::event::{Command, Event, Opened, OutboxStatus};
+use crate::ui::compose::Compose;
+use crate::ui::event::{Command, Event, OutboxStatus};
 use crate::ui::keys::{Context, Keymap};
 use crate::ui::layout;
 pub use crate::ui::layout::ReaderMode;
 use crate::ui::notes::{NoteEditor, PendingNote};
-use crate::ui::prompt::{History, Prompt, PromptKind};
-use crate::ui::screen::compose::{autosave, compose_paste, send_done, set_quote};
+use crate::ui::prompt::{History, Prompt};
 use crate::ui::screen::confirm::Confirm;
+use crate::ui::screen::drafts::{autosave, send_done};
 use crate::ui::screen::help::help_lines_len;
 use crate::ui::screen::list::{PendingStore, store_done};
-use crate::ui::screen::notes::{note_added, notes_arrived, wake_if_overdue};
-use crate::ui::screen::on_key;
-use crate::ui::screen::prompt::live_filter;
-use crate::ui::screen::reader::{MAX_BODY_BYTES, saved, truncate};
-use crate::ui::screen::triage::{refresh_reader_team, triage_done, wake_snoozes};
-use crate::ui::stats::{State as StatsState, StatsScreen};
+use crate::ui::screen::notes::{note_added, notes_arrived};
+use crate::ui::screen::reader::saved;
+use crate::ui::screen::triage::{triage_done, wake_snoozes};
+use crate::ui::screen::{self, columns, compose, list, on_key, reader, stats, status};
+use crate::ui::stats::StatsScreen;
 use crate::ui::theme::Theme;
 
 // TEMP(#14 merge): draw still imports this from app
@@ -380,25 +377,7 @@ fn apply(app: &mut App, event: Event) -> Vec<Command> {
         Event::Key(k) => return on_key(app, &k),
         // With bracketed paste, a paste is one inert event instead of a burst of keystrokes
         // that would each run a command; only an open line takes it, as text.
-        Event::Paste(text) => {
-            if app.help.is_none() && app.prompt.is_none() && app.compose.is_some() {
-                compose_paste(app, &text);
-            } else if app.help.is_none()
-                && app.prompt.is_none()
-                && let Some(n) = &mut app.note
-            {
-                if n.saving.is_none() && n.ask.is_none() {
-                    n.body.insert(&text);
-                }
-                app.dirty = true;
-            } else if let Some(p) = &mut app.prompt {
-                p.insert(&text);
-                if p.kind == PromptKind::Filter {
-                    live_filter(app);
-                }
-                app.dirty = true;
-            }
-        }
+        Event::Paste(text) => screen::on_paste(app, text),
         // The run loop ends on this before it gets here; quitting is all that is left.
         Event::InputFailed(_) => return vec![Command::Quit],
         Event::Resize(w, h) => {
@@ -431,262 +410,59 @@ fn apply(app: &mut App, event: Event) -> Vec<Command> {
             notes,
         } => notes_arrived(app, account_idx, &message_id, notes),
         Event::SendDone { draft_id, result } => return send_done(app, &draft_id, result),
-        Event::Stats { id, result } => {
-            if let Some(s) = app.stats.as_mut().filter(|s| s.id == id) {
-                s.state = match result {
-                    Ok(report) => StatsState::Ready(report),
-                    Err(e) => StatsState::Failed(sanitize::single_line(e.trim())),
-                };
-                app.dirty = true;
-            }
-        }
-        Event::Edited(result) => {
-            app.dirty = true;
-            match result {
-                Ok(text) => {
-                    if let Some(c) = &mut app.compose {
-                        c.body.set_text(text.trim_end_matches('\n'));
-                        c.field = Field::Body;
-                        c.unsaved = true;
-                        app.say("body reloaded from the editor");
-                    } else if let Some(n) = &mut app.note {
-                        n.body.set_text(text.trim_end_matches('\n'));
-                        app.say("note reloaded from the editor");
-                    }
-                }
-                Err(e) => app.fail(format!("editor: {}", sanitize::single_line(e.trim()))),
-            }
-        }
+        Event::Stats { id, result } => stats::on_stats(app, id, result),
+        Event::Edited(result) => compose::on_edited(app, result),
         Event::Status {
             account_idx,
             exists,
-        } => {
-            if let Some(c) = app.column_mut(account_idx) {
-                c.exists = Some(exists);
-                app.dirty = true;
-            }
-        }
-        Event::Rows { account_idx, rows } => {
-            let h = app.list_height();
-            if let Some(c) = app.column_mut(account_idx) {
-                c.add_rows(rows, h);
-                refresh_reader_team(app, account_idx);
-                app.dirty = true;
-                return wake_if_overdue(app, account_idx);
-            }
-        }
+        } => columns::on_status(app, account_idx, exists),
+        Event::Rows { account_idx, rows } => return columns::on_rows(app, account_idx, rows),
         Event::Cached { account_idx, rows } => {
-            let h = app.list_height();
-            if let Some(c) = app.column_mut(account_idx) {
-                c.add_rows(rows, h);
-                if c.state == LoadState::Loading {
-                    c.state = LoadState::Cached;
-                }
-                app.dirty = true;
-                return wake_if_overdue(app, account_idx);
-            }
+            return columns::on_cached(app, account_idx, rows);
         }
         Event::Synced {
             account_idx,
             exists,
-        } => {
-            if let Some(c) = app.column_mut(account_idx) {
-                c.state = LoadState::Ready;
-                c.exists = Some(exists);
-                app.dirty = true;
-            }
-        }
+        } => columns::on_synced(app, account_idx, exists),
         Event::Flags {
             account_idx,
             updates,
-        } => {
-            let h = app.list_height();
-            if let Some(c) = app.column_mut(account_idx)
-                && c.apply_flags(updates, h)
-            {
-                refresh_reader_team(app, account_idx);
-                app.dirty = true;
-                return wake_if_overdue(app, account_idx);
-            }
-        }
-        Event::Vanished { account_idx, uids } => {
-            let h = app.list_height();
-            if let Some(c) = app.column_mut(account_idx)
-                && c.remove(&uids, h)
-            {
-                app.dirty = true;
-                if let Some(r) = &app.reader
-                    && r.account_idx == account_idx
-                    && uids.contains(&r.uid)
-                {
-                    app.set_notice(account_idx, "the open message was removed from the mailbox");
-                }
-            }
-        }
+        } => return columns::on_flags(app, account_idx, updates),
+        Event::Vanished { account_idx, uids } => columns::on_vanished(app, account_idx, uids),
         Event::Reset {
             account_idx,
             reason,
-        } => {
-            // Every UID of the account may now name another message: a reply being written
-            // must not mark one \Answered, nor clear a "replying" mark on it, when it is sent.
-            if let Some(c) = app
-                .compose
-                .as_mut()
-                .filter(|c| c.account_idx == account_idx)
-            {
-                c.reply_uid = None;
-            }
-            if app.replying_mark.is_some_and(|(a, _)| a == account_idx) {
-                app.replying_mark = None;
-            }
-            app.wake_refused.retain(|(a, _)| *a != account_idx);
-            if let Some(c) = app.column_mut(account_idx) {
-                c.clear();
-                app.set_notice(account_idx, &reason);
-                // Its UID may now name another message: a body still on the way would lie.
-                if app
-                    .reader
-                    .as_ref()
-                    .is_some_and(|r| r.account_idx == account_idx)
-                {
-                    app.reader = None;
-                    app.fit_views();
-                }
-                app.dirty = true;
-            }
-        }
+        } => columns::on_reset(app, account_idx, reason),
         Event::Warning {
             account_idx,
             message,
-        } => {
-            app.set_notice(account_idx, &message);
-            app.dirty = true;
-        }
+        } => status::on_warning(app, account_idx, message),
         Event::Link {
             account_idx,
             state,
             at,
-        } => {
-            app.now = app.now.max(at);
-            if let Some(c) = app.column_mut(account_idx) {
-                let link = Link::from_state(state, at);
-                match &link {
-                    Link::Online { .. } => c.link_error = None,
-                    Link::Offline { error, .. } => c.link_error = Some(error.clone()),
-                    Link::Connecting => {}
-                }
-                c.link = Some(link);
-                app.dirty = true;
-            }
-        }
-        Event::Loaded { account_idx } => {
-            if let Some(c) = app.column_mut(account_idx)
-                && c.state == LoadState::Loading
-            {
-                c.state = LoadState::Ready;
-                app.dirty = true;
-            }
-        }
+        } => columns::on_link(app, account_idx, state, at),
+        Event::Loaded { account_idx } => columns::on_loaded(app, account_idx),
         Event::Error {
             account_idx,
             message,
-        } => {
-            let message = sanitize::single_line(message.trim());
-            if let Some(c) = account_idx.and_then(|i| app.column_mut(i)) {
-                c.state = LoadState::Failed(message.clone());
-            }
-            app.set_error(message);
-            app.dirty = true;
-        }
+        } => status::on_error(app, account_idx, message),
         Event::Body {
             account_idx,
             uid,
             body,
         } => {
-            if let Some(c) = &mut app.compose
-                && c.account_idx == account_idx
-                && c.awaiting == Some(uid)
-            {
-                c.awaiting = None;
-                match &body {
-                    Ok(o) => {
-                        let (text, _) = truncate(o.text.clone(), MAX_BODY_BYTES);
-                        set_quote(c, &sanitize::multi_line(&text));
-                    }
-                    Err(e) => {
-                        let e = sanitize::single_line(e.trim());
-                        app.fail(format!("the original could not be read for the quote: {e}"));
-                    }
-                }
-                app.dirty = true;
-            }
-            let (w, _) = app.reader_body_size();
-            // A body for a message that is no longer open is stale: drop it.
-            if let Some(r) = &mut app.reader
-                && r.account_idx == account_idx
-                && r.uid == uid
-            {
-                r.body = match body {
-                    Ok(Opened {
-                        text,
-                        attachments,
-                        raw,
-                    }) => {
-                        let (text, cut) = truncate(text, MAX_BODY_BYTES);
-                        let mut text = sanitize::multi_line(&text);
-                        if cut {
-                            text.push_str("\n[… cut: the message is longer than 1 MiB]");
-                        }
-                        r.attachments = attachments;
-                        // A read receipt request is only noted: mailroom never sends MDNs.
-                        if raw.as_ref().is_some_and(|m| mdn::asks_for_receipt(&m.0))
-                            && !r.headers.iter().any(|(l, _)| *l == mdn::RECEIPT_LABEL)
-                        {
-                            r.headers
-                                .push((mdn::RECEIPT_LABEL, mdn::RECEIPT_NOTE.to_string()));
-                        }
-                        r.raw = raw;
-                        Body::Text(text)
-                    }
-                    Err(e) => Body::Failed(sanitize::single_line(e.trim())),
-                };
-
-                r.rewrap(w);
-                r.scroll = 0;
-                app.dirty = true;
-            }
+            compose::on_quote(app, account_idx, uid, &body);
+            reader::on_body(app, account_idx, uid, body);
         }
         Event::TeamMapping {
             account_idx,
             detected,
-        } => {
-            let setting = app
-                .config
-                .as_ref()
-                .and_then(|c| c.accounts.get(account_idx))
-                .and_then(|a| a.imap.as_ref())
-                .map(|i| i.team_state)
-                .unwrap_or_default();
-            let folders = setting == TeamStateSetting::Folders
-                || (setting == TeamStateSetting::Auto && detected == Detected::Folders);
-            if let Some(c) = app.column_mut(account_idx)
-                && c.team_folders != folders
-            {
-                c.team_folders = folders;
-                app.dirty = true;
-            }
-        }
+        } => columns::on_team_mapping(app, account_idx, detected),
         Event::Rights {
             account_idx,
             rights,
-        } => {
-            if let Some(c) = app.column_mut(account_idx)
-                && c.rights != Some(rights)
-            {
-                c.rights = Some(rights);
-                app.dirty = true;
-            }
-        }
+        } => columns::on_rights(app, account_idx, rights),
         Event::StoreDone {
             account_idx,
             id,
@@ -694,50 +470,12 @@ fn apply(app: &mut App, event: Event) -> Vec<Command> {
             result,
         } => return store_done(app, account_idx, id, uid, result),
         Event::Saved { results } => saved(app, &results),
-        Event::Outbox(mut status) => {
-            status.last_error = status.last_error.map(|e| sanitize::single_line(e.trim()));
-            if status.delivered > 0 && app.error.is_none() {
-                app.notice = Some(match status.delivered {
-                    1 => "outbox: 1 message delivered".to_string(),
-                    n => format!("outbox: {n} messages delivered"),
-                });
-                app.dirty = true;
-            }
-            if app.outbox != status {
-                app.outbox = status;
-                app.dirty = true;
-            }
-        }
+        Event::Outbox(status) => status::on_outbox(app, status),
         Event::SearchDone {
             account_idx,
             id,
             result,
-        } => {
-            let h = app.list_height();
-            let Some(c) = app.column_mut(account_idx) else {
-                return Vec::new();
-            };
-            // An answer to an older or cleared search is stale.
-            let Some(search) = c.search.as_mut().filter(|s| s.id == id) else {
-                return Vec::new();
-            };
-            let failed = match result {
-                Ok(uids) => {
-                    search.state = SearchState::Done(uids.into_iter().collect());
-                    None
-                }
-                Err(e) => {
-                    let e = sanitize::single_line(e.trim());
-                    search.state = SearchState::Failed(e.clone());
-                    Some(format!("{}: search failed: {e}", c.name))
-                }
-            };
-            c.refilter(h);
-            if let Some(message) = failed {
-                app.fail(message);
-            }
-            app.dirty = true;
-        }
+        } => return list::on_search_done(app, account_idx, id, result),
     }
     Vec::new()
 }

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use crate::config::TeamStateSetting;
 use crate::config::View;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
@@ -10,7 +11,12 @@ use crate::mail::thread;
 use crate::message::{Address, Summary};
 use crate::policy::rights::Rights;
 use crate::sanitize;
+use crate::triage::folders::Detected;
 use crate::triage::view::{Counts, RowState};
+use crate::ui::app::App;
+use crate::ui::event::Command;
+use crate::ui::screen::notes::wake_if_overdue;
+use crate::ui::screen::triage::refresh_reader_team;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadState {
@@ -578,5 +584,166 @@ impl Column {
         } else if height > 0 && self.selected >= self.offset + height {
             self.offset = self.selected + 1 - height;
         }
+    }
+}
+
+/// The message count of an account's mailbox.
+pub(crate) fn on_status(app: &mut App, account_idx: usize, exists: u32) {
+    if let Some(c) = app.column_mut(account_idx) {
+        c.exists = Some(exists);
+        app.dirty = true;
+    }
+}
+
+/// New or refreshed rows from the server.
+pub(crate) fn on_rows(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Vec<Command> {
+    let h = app.list_height();
+    if let Some(c) = app.column_mut(account_idx) {
+        c.add_rows(rows, h);
+        refresh_reader_team(app, account_idx);
+        app.dirty = true;
+        return wake_if_overdue(app, account_idx);
+    }
+    Vec::new()
+}
+
+/// Rows from the local cache, before the server answers.
+pub(crate) fn on_cached(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Vec<Command> {
+    let h = app.list_height();
+    if let Some(c) = app.column_mut(account_idx) {
+        c.add_rows(rows, h);
+        if c.state == LoadState::Loading {
+            c.state = LoadState::Cached;
+        }
+        app.dirty = true;
+        return wake_if_overdue(app, account_idx);
+    }
+    Vec::new()
+}
+
+/// The column is in step with the server.
+pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) {
+    if let Some(c) = app.column_mut(account_idx) {
+        c.state = LoadState::Ready;
+        c.exists = Some(exists);
+        app.dirty = true;
+    }
+}
+
+/// Flag changes seen on the server.
+pub(crate) fn on_flags(
+    app: &mut App,
+    account_idx: usize,
+    updates: Vec<FlagUpdate>,
+) -> Vec<Command> {
+    let h = app.list_height();
+    if let Some(c) = app.column_mut(account_idx)
+        && c.apply_flags(updates, h)
+    {
+        refresh_reader_team(app, account_idx);
+        app.dirty = true;
+        return wake_if_overdue(app, account_idx);
+    }
+    Vec::new()
+}
+
+/// Messages removed from the mailbox.
+pub(crate) fn on_vanished(app: &mut App, account_idx: usize, uids: Vec<u32>) {
+    let h = app.list_height();
+    if let Some(c) = app.column_mut(account_idx)
+        && c.remove(&uids, h)
+    {
+        app.dirty = true;
+        if let Some(r) = &app.reader
+            && r.account_idx == account_idx
+            && uids.contains(&r.uid)
+        {
+            app.set_notice(account_idx, "the open message was removed from the mailbox");
+        }
+    }
+}
+
+/// The mailbox's UIDs changed meaning (UIDVALIDITY): the column starts over.
+pub(crate) fn on_reset(app: &mut App, account_idx: usize, reason: String) {
+    // Every UID of the account may now name another message: a reply being written
+    // must not mark one \Answered, nor clear a "replying" mark on it, when it is sent.
+    if let Some(c) = app
+        .compose
+        .as_mut()
+        .filter(|c| c.account_idx == account_idx)
+    {
+        c.reply_uid = None;
+    }
+    if app.replying_mark.is_some_and(|(a, _)| a == account_idx) {
+        app.replying_mark = None;
+    }
+    app.wake_refused.retain(|(a, _)| *a != account_idx);
+    if let Some(c) = app.column_mut(account_idx) {
+        c.clear();
+        app.set_notice(account_idx, &reason);
+        // Its UID may now name another message: a body still on the way would lie.
+        if app
+            .reader
+            .as_ref()
+            .is_some_and(|r| r.account_idx == account_idx)
+        {
+            app.reader = None;
+            app.fit_views();
+        }
+        app.dirty = true;
+    }
+}
+
+/// The connection's state (online, connecting, offline until a retry).
+pub(crate) fn on_link(app: &mut App, account_idx: usize, state: ConnState, at: i64) {
+    app.now = app.now.max(at);
+    if let Some(c) = app.column_mut(account_idx) {
+        let link = Link::from_state(state, at);
+        match &link {
+            Link::Online { .. } => c.link_error = None,
+            Link::Offline { error, .. } => c.link_error = Some(error.clone()),
+            Link::Connecting => {}
+        }
+        c.link = Some(link);
+        app.dirty = true;
+    }
+}
+
+/// A column without a server has loaded its rows.
+pub(crate) fn on_loaded(app: &mut App, account_idx: usize) {
+    if let Some(c) = app.column_mut(account_idx)
+        && c.state == LoadState::Loading
+    {
+        c.state = LoadState::Ready;
+        app.dirty = true;
+    }
+}
+
+/// Where the account keeps team state (keywords or folders), as detected.
+pub(crate) fn on_team_mapping(app: &mut App, account_idx: usize, detected: Detected) {
+    let setting = app
+        .config
+        .as_ref()
+        .and_then(|c| c.accounts.get(account_idx))
+        .and_then(|a| a.imap.as_ref())
+        .map(|i| i.team_state)
+        .unwrap_or_default();
+    let folders = setting == TeamStateSetting::Folders
+        || (setting == TeamStateSetting::Auto && detected == Detected::Folders);
+    if let Some(c) = app.column_mut(account_idx)
+        && c.team_folders != folders
+    {
+        c.team_folders = folders;
+        app.dirty = true;
+    }
+}
+
+/// The rights (RFC 4314) the agent has on the mailbox.
+pub(crate) fn on_rights(app: &mut App, account_idx: usize, rights: Rights) {
+    if let Some(c) = app.column_mut(account_idx)
+        && c.rights != Some(rights)
+    {
+        c.rights = Some(rights);
+        app.dirty = true;
     }
 }

@@ -6,7 +6,8 @@ use crate::ui::app::App;
 use crate::ui::compose::Kind;
 use crate::ui::event::Command;
 use crate::ui::keys::Action;
-use crate::ui::screen::compose::{autosave, clear_replying, original_of, start_compose};
+use crate::ui::screen::compose::{clear_replying, original_of, start_compose};
+use crate::ui::screen::drafts::autosave;
 
 /// A yes/no question in the status line: `y` does what it asks, any other key cancels
 /// (Ctrl-c still quits).

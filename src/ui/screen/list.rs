@@ -336,3 +336,37 @@ pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Command> {
 }
 
 // ---- The compose pane -------------------------------------------------------------------
+
+/// A server search's answer, if it is for the column's current search.
+pub(crate) fn on_search_done(
+    app: &mut App,
+    account_idx: usize,
+    id: u64,
+    result: Result<Vec<u32>, String>,
+) -> Vec<Command> {
+    let h = app.list_height();
+    let Some(c) = app.column_mut(account_idx) else {
+        return Vec::new();
+    };
+    // An answer to an older or cleared search is stale.
+    let Some(search) = c.search.as_mut().filter(|s| s.id == id) else {
+        return Vec::new();
+    };
+    let failed = match result {
+        Ok(uids) => {
+            search.state = SearchState::Done(uids.into_iter().collect());
+            None
+        }
+        Err(e) => {
+            let e = sanitize::single_line(e.trim());
+            search.state = SearchState::Failed(e.clone());
+            Some(format!("{}: search failed: {e}", c.name))
+        }
+    };
+    c.refilter(h);
+    if let Some(message) = failed {
+        app.fail(message);
+    }
+    app.dirty = true;
+    Vec::new()
+}

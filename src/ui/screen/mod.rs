@@ -4,12 +4,14 @@ pub mod columns;
 pub mod commands;
 pub mod compose;
 pub mod confirm;
+pub mod drafts;
 pub mod help;
 pub mod list;
 pub mod notes;
 pub mod prompt;
 pub mod reader;
 pub mod stats;
+pub mod status;
 pub mod triage;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -20,11 +22,13 @@ use crate::ui::compose::Kind;
 use crate::ui::event::Command;
 use crate::ui::keys::{Action, Context};
 use crate::ui::prompt::{Prompt, PromptKind};
+use crate::ui::screen::compose::compose_paste;
 use crate::ui::screen::compose::{compose_key, open_compose};
 use crate::ui::screen::confirm::confirm_key;
 use crate::ui::screen::help::{Help, help_key};
 use crate::ui::screen::list::{FlagKind, list_action, set_threads, toggle};
 use crate::ui::screen::notes::{note_key, open_note};
+use crate::ui::screen::prompt::live_filter;
 use crate::ui::screen::prompt::prompt_key;
 use crate::ui::screen::reader::{reader_action, save_prompt, set_reader_mode};
 use crate::ui::screen::stats::{open_stats, stats_key};
@@ -123,5 +127,27 @@ pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
             Vec::new()
         }
         _ => list_action(app, action),
+    }
+}
+
+/// A paste goes to the topmost layer that edits text: the compose pane, the note pane or the
+/// open line.
+pub(crate) fn on_paste(app: &mut App, text: String) {
+    if app.help.is_none() && app.prompt.is_none() && app.compose.is_some() {
+        compose_paste(app, &text);
+    } else if app.help.is_none()
+        && app.prompt.is_none()
+        && let Some(n) = &mut app.note
+    {
+        if n.saving.is_none() && n.ask.is_none() {
+            n.body.insert(&text);
+        }
+        app.dirty = true;
+    } else if let Some(p) = &mut app.prompt {
+        p.insert(&text);
+        if p.kind == PromptKind::Filter {
+            live_filter(app);
+        }
+        app.dirty = true;
     }
 }

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::date;
 use crate::mail::display::attachment_label;
+use crate::mail::mdn;
 use crate::message::{Address, Summary};
 use crate::sanitize;
 use crate::triage::view::describe;
 use crate::ui::app::App;
+use crate::ui::event::Opened;
 use crate::ui::event::{Command, RawMessage};
 use crate::ui::keys::Action;
 use crate::ui::layout::ReaderMode;
@@ -418,5 +420,44 @@ pub(crate) fn reader_action(app: &mut App, action: Action) {
             app.fit_views();
         }
         _ => {}
+    }
+}
+
+/// A message's body, for the reader if it is still open on it.
+pub(crate) fn on_body(app: &mut App, account_idx: usize, uid: u32, body: Result<Opened, String>) {
+    let (w, _) = app.reader_body_size();
+    // A body for a message that is no longer open is stale: drop it.
+    if let Some(r) = &mut app.reader
+        && r.account_idx == account_idx
+        && r.uid == uid
+    {
+        r.body = match body {
+            Ok(Opened {
+                text,
+                attachments,
+                raw,
+            }) => {
+                let (text, cut) = truncate(text, MAX_BODY_BYTES);
+                let mut text = sanitize::multi_line(&text);
+                if cut {
+                    text.push_str("\n[… cut: the message is longer than 1 MiB]");
+                }
+                r.attachments = attachments;
+                // A read receipt request is only noted: mailroom never sends MDNs.
+                if raw.as_ref().is_some_and(|m| mdn::asks_for_receipt(&m.0))
+                    && !r.headers.iter().any(|(l, _)| *l == mdn::RECEIPT_LABEL)
+                {
+                    r.headers
+                        .push((mdn::RECEIPT_LABEL, mdn::RECEIPT_NOTE.to_string()));
+                }
+                r.raw = raw;
+                Body::Text(text)
+            }
+            Err(e) => Body::Failed(sanitize::single_line(e.trim())),
+        };
+
+        r.rewrap(w);
+        r.scroll = 0;
+        app.dirty = true;
     }
 }

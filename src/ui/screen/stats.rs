@@ -2,8 +2,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::insight::stats::Report;
+use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::event::Command;
+use crate::ui::stats::State as StatsState;
 use crate::ui::stats::{StatsScreen, Window as StatsWindow};
 
 /// `S`: opens the stats screen and asks for its report (computed off the UI thread).
@@ -59,4 +62,15 @@ pub(crate) fn stats_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
         _ => app.dirty = false,
     }
     Vec::new()
+}
+
+/// The stats job's answer, if it is for the open screen.
+pub(crate) fn on_stats(app: &mut App, id: u64, result: Result<Box<Report>, String>) {
+    if let Some(s) = app.stats.as_mut().filter(|s| s.id == id) {
+        s.state = match result {
+            Ok(report) => StatsState::Ready(report),
+            Err(e) => StatsState::Failed(sanitize::single_line(e.trim())),
+        };
+        app.dirty = true;
+    }
 }
