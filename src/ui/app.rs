@@ -275,14 +275,7 @@ impl App {
 
     /// Where keys go now (below any help overlay or open line).
     pub fn context(&self) -> Context {
-        // The note pane edits text as the compose pane does, with its keys.
-        if self.compose.is_some() || self.note.is_some() {
-            Context::Compose
-        } else if self.reader.is_some() {
-            Context::Reader
-        } else {
-            Context::List
-        }
+        screen::context(self)
     }
 
     pub(crate) fn column_mut(&mut self, account_idx: usize) -> Option<&mut Column> {

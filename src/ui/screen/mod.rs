@@ -35,28 +35,79 @@ use crate::ui::screen::stats::{open_stats, stats_key};
 use crate::ui::screen::triage::{set_view, triage, triage_prompt};
 use crate::ui::stats::Window as StatsWindow;
 
+/// One layer of the screen. Layers stack: the topmost open one takes the keys, and the screen
+/// is painted from the bottom up. A new pane is added here, in `layers`, and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// The yes/no question (shown in the status line), which takes the next key.
+    Confirm,
+    /// The help overlay (`?`).
+    Help,
+    /// The stats screen (`S`), over everything but the status line.
+    Stats,
+    /// The open `:` or `/` line, in place of the status line.
+    Prompt,
+    /// The compose pane.
+    Compose,
+    /// The internal note pane (`n`).
+    Note,
+    /// The reader pane.
+    Reader,
+    /// The columns (and their tabs): always there, at the bottom.
+    Columns,
+}
+
+/// The open layers, topmost first; the last is always `Layer::Columns`. Keys go to the first
+/// that takes keys (`on_key`); drawing paints them in reverse order, bottom first.
+pub fn layers(app: &App) -> Vec<Layer> {
+    let open = [
+        (Layer::Confirm, app.confirm.is_some()),
+        (Layer::Help, app.help.is_some()),
+        (Layer::Stats, app.stats.is_some()),
+        (Layer::Prompt, app.prompt.is_some()),
+        (Layer::Compose, app.compose.is_some()),
+        (Layer::Note, app.note.is_some()),
+        (Layer::Reader, app.reader.is_some()),
+        (Layer::Columns, true),
+    ];
+    open.into_iter()
+        .filter_map(|(layer, on)| on.then_some(layer))
+        .collect()
+}
+
+/// Where keys go below the overlays and the open line: the first editing pane, the reader or
+/// the columns (see `App::context`).
+pub(crate) fn context(app: &App) -> Context {
+    for layer in layers(app) {
+        match layer {
+            // The note pane edits text as the compose pane does, with its keys.
+            Layer::Compose | Layer::Note => return Context::Compose,
+            Layer::Reader => return Context::Reader,
+            Layer::Columns => return Context::List,
+            Layer::Confirm | Layer::Help | Layer::Stats | Layer::Prompt => {}
+        }
+    }
+    Context::List
+}
+
+/// A key goes to the topmost layer.
 pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     if k.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    if app.confirm.is_some() {
-        return confirm_key(app, k);
+    match layers(app).first().copied().unwrap_or(Layer::Columns) {
+        Layer::Confirm => confirm_key(app, k),
+        Layer::Help => help_key(app, k),
+        Layer::Stats => stats_key(app, k),
+        Layer::Prompt => prompt_key(app, k),
+        Layer::Compose => compose_key(app, k),
+        Layer::Note => note_key(app, k),
+        Layer::Reader | Layer::Columns => main_key(app, k),
     }
-    if app.help.is_some() {
-        return help_key(app, k);
-    }
-    if app.stats.is_some() {
-        return stats_key(app, k);
-    }
-    if app.prompt.is_some() {
-        return prompt_key(app, k);
-    }
-    if app.compose.is_some() {
-        return compose_key(app, k);
-    }
-    if app.note.is_some() {
-        return note_key(app, k);
-    }
+}
+
+/// A key for the reader or the columns, through the keymap.
+fn main_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     let ctx = app.context();
     let Some(action) = app.keymap.lookup(ctx, k) else {
         return Vec::new();
@@ -130,24 +181,72 @@ pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     }
 }
 
-/// A paste goes to the topmost layer that edits text: the compose pane, the note pane or the
-/// open line.
+/// A paste goes to the topmost layer that edits text: the open line, the compose pane or the
+/// note pane. The help overlay keeps it from the panes under it (not from the open line); the
+/// question and the stats screen let it through.
 pub(crate) fn on_paste(app: &mut App, text: String) {
-    if app.help.is_none() && app.prompt.is_none() && app.compose.is_some() {
-        compose_paste(app, &text);
-    } else if app.help.is_none()
-        && app.prompt.is_none()
-        && let Some(n) = &mut app.note
-    {
-        if n.saving.is_none() && n.ask.is_none() {
-            n.body.insert(&text);
+    let mut under_help = false;
+    for layer in layers(app) {
+        match layer {
+            Layer::Confirm | Layer::Stats => {}
+            Layer::Help => under_help = true,
+            Layer::Reader | Layer::Columns => return,
+            Layer::Prompt => {
+                if let Some(p) = &mut app.prompt {
+                    p.insert(&text);
+                    if p.kind == PromptKind::Filter {
+                        live_filter(app);
+                    }
+                    app.dirty = true;
+                }
+                return;
+            }
+            Layer::Compose if !under_help => {
+                compose_paste(app, &text);
+                return;
+            }
+            Layer::Note if !under_help => {
+                if let Some(n) = &mut app.note {
+                    if n.saving.is_none() && n.ask.is_none() {
+                        n.body.insert(&text);
+                    }
+                    app.dirty = true;
+                }
+                return;
+            }
+            Layer::Compose | Layer::Note => {}
         }
-        app.dirty = true;
-    } else if let Some(p) = &mut app.prompt {
-        p.insert(&text);
-        if p.kind == PromptKind::Filter {
-            live_filter(app);
-        }
-        app.dirty = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::keys::Context;
+    use crate::ui::theme::{BUILTIN, Theme};
+
+    fn app() -> App {
+        let theme = Theme::parse(BUILTIN[0].1, "default").expect("built-in theme");
+        App::new(&[(0, "support".to_string())], theme, false)
+    }
+
+    #[test]
+    fn the_columns_are_always_the_bottom_layer() {
+        assert_eq!(layers(&app()), vec![Layer::Columns]);
+    }
+
+    #[test]
+    fn layers_come_topmost_first_and_the_top_one_decides_the_keys() {
+        let mut app = app();
+        app.prompt = Some(Prompt::new(PromptKind::Command, ""));
+        app.help = Some(Help {
+            context: Context::List,
+            scroll: 0,
+        });
+        assert_eq!(
+            layers(&app),
+            vec![Layer::Help, Layer::Prompt, Layer::Columns]
+        );
+        assert_eq!(context(&app), Context::List);
     }
 }
