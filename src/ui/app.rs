@@ -24,7 +24,7 @@ use crate::ui::screen::list::{PendingStore, store_done};
 use crate::ui::screen::notes::{note_added, notes_arrived};
 use crate::ui::screen::reader::saved;
 use crate::ui::screen::triage::{triage_done, wake_snoozes};
-use crate::ui::screen::{self, columns, compose, list, on_key, reader, stats, status};
+use crate::ui::screen::{self, Handled, columns, compose, list, on_key, reader, stats, status};
 use crate::ui::stats::StatsScreen;
 use crate::ui::theme::Theme;
 
@@ -356,119 +356,147 @@ impl App {
     }
 }
 
-/// Applies one event; returns what must be done outside.
+/// Applies one event; returns what must be done outside. Whether the screen must be redrawn
+/// is decided here, and only here: an event redraws when its handler reports a change (see
+/// `screen::Handled`); a tick always does (row ages, countdowns), and `needs_clock` decides how
+/// often ticks come.
 pub fn update(app: &mut App, event: Event) -> Vec<Command> {
-    let commands = apply(app, event);
+    let commands = match apply(app, event) {
+        Some(commands) => {
+            app.dirty = true;
+            commands
+        }
+        None => Vec::new(),
+    };
     if app.compose.is_some() || app.note.is_some() {
         app.fit_editors();
     }
     commands
 }
 
-fn apply(app: &mut App, event: Event) -> Vec<Command> {
+/// A handler that changed something (or not) and asks for nothing.
+fn changed(yes: bool) -> Handled {
+    yes.then(Vec::new)
+}
+
+fn apply(app: &mut App, event: Event) -> Handled {
     match event {
-        Event::Key(k) => return on_key(app, &k),
+        Event::Key(k) => on_key(app, &k),
         // With bracketed paste, a paste is one inert event instead of a burst of keystrokes
         // that would each run a command; only an open line takes it, as text.
-        Event::Paste(text) => screen::on_paste(app, text),
+        Event::Paste(text) => changed(screen::on_paste(app, text)),
         // The run loop ends on this before it gets here; quitting is all that is left.
-        Event::InputFailed(_) => return vec![Command::Quit],
+        Event::InputFailed(_) => Some(vec![Command::Quit]),
         Event::Resize(w, h) => {
             app.size = (w, h);
             app.fit_views();
-            app.dirty = true;
+            Some(Vec::new())
         }
         Event::Tick(now) => {
             app.now = now;
-            app.dirty = true;
             let mut commands = wake_snoozes(app, now);
             commands.extend(autosave(app, false));
-            return commands;
+            Some(commands)
         }
         Event::TriageDone {
             account_idx,
             id,
             uid,
             result,
-        } => triage_done(app, account_idx, id, uid, result),
+        } => {
+            triage_done(app, account_idx, id, uid, result);
+            Some(Vec::new())
+        }
         Event::NoteAdded {
             account_idx,
             id,
             uid,
             result,
-        } => return note_added(app, account_idx, id, uid, result),
+        } => Some(note_added(app, account_idx, id, uid, result)),
         Event::Notes {
             account_idx,
             message_id,
             notes,
-        } => notes_arrived(app, account_idx, &message_id, notes),
-        Event::SendDone { draft_id, result } => return send_done(app, &draft_id, result),
-        Event::Stats { id, result } => stats::on_stats(app, id, result),
-        Event::Edited(result) => compose::on_edited(app, result),
+        } => changed(notes_arrived(app, account_idx, &message_id, notes)),
+        Event::SendDone { draft_id, result } => Some(send_done(app, &draft_id, result)),
+        Event::Stats { id, result } => changed(stats::on_stats(app, id, result)),
+        Event::Edited(result) => {
+            compose::on_edited(app, result);
+            Some(Vec::new())
+        }
         Event::Status {
             account_idx,
             exists,
-        } => columns::on_status(app, account_idx, exists),
-        Event::Rows { account_idx, rows } => return columns::on_rows(app, account_idx, rows),
-        Event::Cached { account_idx, rows } => {
-            return columns::on_cached(app, account_idx, rows);
-        }
+        } => changed(columns::on_status(app, account_idx, exists)),
+        Event::Rows { account_idx, rows } => columns::on_rows(app, account_idx, rows),
+        Event::Cached { account_idx, rows } => columns::on_cached(app, account_idx, rows),
         Event::Synced {
             account_idx,
             exists,
-        } => columns::on_synced(app, account_idx, exists),
+        } => changed(columns::on_synced(app, account_idx, exists)),
         Event::Flags {
             account_idx,
             updates,
-        } => return columns::on_flags(app, account_idx, updates),
-        Event::Vanished { account_idx, uids } => columns::on_vanished(app, account_idx, uids),
+        } => columns::on_flags(app, account_idx, updates),
+        Event::Vanished { account_idx, uids } => {
+            changed(columns::on_vanished(app, account_idx, uids))
+        }
         Event::Reset {
             account_idx,
             reason,
-        } => columns::on_reset(app, account_idx, reason),
+        } => changed(columns::on_reset(app, account_idx, reason)),
         Event::Warning {
             account_idx,
             message,
-        } => status::on_warning(app, account_idx, message),
+        } => {
+            status::on_warning(app, account_idx, message);
+            Some(Vec::new())
+        }
         Event::Link {
             account_idx,
             state,
             at,
-        } => columns::on_link(app, account_idx, state, at),
-        Event::Loaded { account_idx } => columns::on_loaded(app, account_idx),
+        } => changed(columns::on_link(app, account_idx, state, at)),
+        Event::Loaded { account_idx } => changed(columns::on_loaded(app, account_idx)),
         Event::Error {
             account_idx,
             message,
-        } => status::on_error(app, account_idx, message),
+        } => {
+            status::on_error(app, account_idx, message);
+            Some(Vec::new())
+        }
         Event::Body {
             account_idx,
             uid,
             body,
         } => {
-            compose::on_quote(app, account_idx, uid, &body);
-            reader::on_body(app, account_idx, uid, body);
+            let quoted = compose::on_quote(app, account_idx, uid, &body);
+            let shown = reader::on_body(app, account_idx, uid, body);
+            changed(quoted || shown)
         }
         Event::TeamMapping {
             account_idx,
             detected,
-        } => columns::on_team_mapping(app, account_idx, detected),
+        } => changed(columns::on_team_mapping(app, account_idx, detected)),
         Event::Rights {
             account_idx,
             rights,
-        } => columns::on_rights(app, account_idx, rights),
+        } => changed(columns::on_rights(app, account_idx, rights)),
         Event::StoreDone {
             account_idx,
             id,
             uid,
             result,
-        } => return store_done(app, account_idx, id, uid, result),
-        Event::Saved { results } => saved(app, &results),
-        Event::Outbox(status) => status::on_outbox(app, status),
+        } => store_done(app, account_idx, id, uid, result),
+        Event::Saved { results } => {
+            saved(app, &results);
+            Some(Vec::new())
+        }
+        Event::Outbox(status) => changed(status::on_outbox(app, status)),
         Event::SearchDone {
             account_idx,
             id,
             result,
-        } => return list::on_search_done(app, account_idx, id, result),
+        } => changed(list::on_search_done(app, account_idx, id, result)),
     }
-    Vec::new()
 }

@@ -14,7 +14,7 @@ use crate::sanitize;
 use crate::triage::folders::Detected;
 use crate::triage::view::{Counts, RowState};
 use crate::ui::app::App;
-use crate::ui::event::Command;
+use crate::ui::screen::Handled;
 use crate::ui::screen::notes::wake_if_overdue;
 use crate::ui::screen::triage::refresh_reader_team;
 
@@ -588,83 +588,74 @@ impl Column {
 }
 
 /// The message count of an account's mailbox.
-pub(crate) fn on_status(app: &mut App, account_idx: usize, exists: u32) {
-    if let Some(c) = app.column_mut(account_idx) {
-        c.exists = Some(exists);
-        app.dirty = true;
-    }
+pub(crate) fn on_status(app: &mut App, account_idx: usize, exists: u32) -> bool {
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    c.exists = Some(exists);
+    true
 }
 
 /// New or refreshed rows from the server.
-pub(crate) fn on_rows(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Vec<Command> {
+pub(crate) fn on_rows(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Handled {
     let h = app.list_height();
-    if let Some(c) = app.column_mut(account_idx) {
-        c.add_rows(rows, h);
-        refresh_reader_team(app, account_idx);
-        app.dirty = true;
-        return wake_if_overdue(app, account_idx);
-    }
-    Vec::new()
+    let c = app.column_mut(account_idx)?;
+    c.add_rows(rows, h);
+    refresh_reader_team(app, account_idx);
+    Some(wake_if_overdue(app, account_idx))
 }
 
 /// Rows from the local cache, before the server answers.
-pub(crate) fn on_cached(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Vec<Command> {
+pub(crate) fn on_cached(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Handled {
     let h = app.list_height();
-    if let Some(c) = app.column_mut(account_idx) {
-        c.add_rows(rows, h);
-        if c.state == LoadState::Loading {
-            c.state = LoadState::Cached;
-        }
-        app.dirty = true;
-        return wake_if_overdue(app, account_idx);
+    let c = app.column_mut(account_idx)?;
+    c.add_rows(rows, h);
+    if c.state == LoadState::Loading {
+        c.state = LoadState::Cached;
     }
-    Vec::new()
+    Some(wake_if_overdue(app, account_idx))
 }
 
 /// The column is in step with the server.
-pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) {
-    if let Some(c) = app.column_mut(account_idx) {
-        c.state = LoadState::Ready;
-        c.exists = Some(exists);
-        app.dirty = true;
-    }
+pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) -> bool {
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    c.state = LoadState::Ready;
+    c.exists = Some(exists);
+    true
 }
 
 /// Flag changes seen on the server.
-pub(crate) fn on_flags(
-    app: &mut App,
-    account_idx: usize,
-    updates: Vec<FlagUpdate>,
-) -> Vec<Command> {
+pub(crate) fn on_flags(app: &mut App, account_idx: usize, updates: Vec<FlagUpdate>) -> Handled {
     let h = app.list_height();
-    if let Some(c) = app.column_mut(account_idx)
-        && c.apply_flags(updates, h)
-    {
-        refresh_reader_team(app, account_idx);
-        app.dirty = true;
-        return wake_if_overdue(app, account_idx);
+    if !app.column_mut(account_idx)?.apply_flags(updates, h) {
+        return None;
     }
-    Vec::new()
+    refresh_reader_team(app, account_idx);
+    Some(wake_if_overdue(app, account_idx))
 }
 
 /// Messages removed from the mailbox.
-pub(crate) fn on_vanished(app: &mut App, account_idx: usize, uids: Vec<u32>) {
+pub(crate) fn on_vanished(app: &mut App, account_idx: usize, uids: Vec<u32>) -> bool {
     let h = app.list_height();
-    if let Some(c) = app.column_mut(account_idx)
-        && c.remove(&uids, h)
+    if !app
+        .column_mut(account_idx)
+        .is_some_and(|c| c.remove(&uids, h))
     {
-        app.dirty = true;
-        if let Some(r) = &app.reader
-            && r.account_idx == account_idx
-            && uids.contains(&r.uid)
-        {
-            app.set_notice(account_idx, "the open message was removed from the mailbox");
-        }
+        return false;
     }
+    if let Some(r) = &app.reader
+        && r.account_idx == account_idx
+        && uids.contains(&r.uid)
+    {
+        app.set_notice(account_idx, "the open message was removed from the mailbox");
+    }
+    true
 }
 
 /// The mailbox's UIDs changed meaning (UIDVALIDITY): the column starts over.
-pub(crate) fn on_reset(app: &mut App, account_idx: usize, reason: String) {
+pub(crate) fn on_reset(app: &mut App, account_idx: usize, reason: String) -> bool {
     // Every UID of the account may now name another message: a reply being written
     // must not mark one \Answered, nor clear a "replying" mark on it, when it is sent.
     if let Some(c) = app
@@ -678,49 +669,53 @@ pub(crate) fn on_reset(app: &mut App, account_idx: usize, reason: String) {
         app.replying_mark = None;
     }
     app.wake_refused.retain(|(a, _)| *a != account_idx);
-    if let Some(c) = app.column_mut(account_idx) {
-        c.clear();
-        app.set_notice(account_idx, &reason);
-        // Its UID may now name another message: a body still on the way would lie.
-        if app
-            .reader
-            .as_ref()
-            .is_some_and(|r| r.account_idx == account_idx)
-        {
-            app.reader = None;
-            app.fit_views();
-        }
-        app.dirty = true;
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    c.clear();
+    app.set_notice(account_idx, &reason);
+    // Its UID may now name another message: a body still on the way would lie.
+    if app
+        .reader
+        .as_ref()
+        .is_some_and(|r| r.account_idx == account_idx)
+    {
+        app.reader = None;
+        app.fit_views();
     }
+    true
 }
 
 /// The connection's state (online, connecting, offline until a retry).
-pub(crate) fn on_link(app: &mut App, account_idx: usize, state: ConnState, at: i64) {
+pub(crate) fn on_link(app: &mut App, account_idx: usize, state: ConnState, at: i64) -> bool {
     app.now = app.now.max(at);
-    if let Some(c) = app.column_mut(account_idx) {
-        let link = Link::from_state(state, at);
-        match &link {
-            Link::Online { .. } => c.link_error = None,
-            Link::Offline { error, .. } => c.link_error = Some(error.clone()),
-            Link::Connecting => {}
-        }
-        c.link = Some(link);
-        app.dirty = true;
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    let link = Link::from_state(state, at);
+    match &link {
+        Link::Online { .. } => c.link_error = None,
+        Link::Offline { error, .. } => c.link_error = Some(error.clone()),
+        Link::Connecting => {}
     }
+    c.link = Some(link);
+    true
 }
 
 /// A column without a server has loaded its rows.
-pub(crate) fn on_loaded(app: &mut App, account_idx: usize) {
-    if let Some(c) = app.column_mut(account_idx)
-        && c.state == LoadState::Loading
-    {
-        c.state = LoadState::Ready;
-        app.dirty = true;
-    }
+pub(crate) fn on_loaded(app: &mut App, account_idx: usize) -> bool {
+    let Some(c) = app
+        .column_mut(account_idx)
+        .filter(|c| c.state == LoadState::Loading)
+    else {
+        return false;
+    };
+    c.state = LoadState::Ready;
+    true
 }
 
 /// Where the account keeps team state (keywords or folders), as detected.
-pub(crate) fn on_team_mapping(app: &mut App, account_idx: usize, detected: Detected) {
+pub(crate) fn on_team_mapping(app: &mut App, account_idx: usize, detected: Detected) -> bool {
     let setting = app
         .config
         .as_ref()
@@ -734,16 +729,18 @@ pub(crate) fn on_team_mapping(app: &mut App, account_idx: usize, detected: Detec
         && c.team_folders != folders
     {
         c.team_folders = folders;
-        app.dirty = true;
+        return true;
     }
+    false
 }
 
 /// The rights (RFC 4314) the agent has on the mailbox.
-pub(crate) fn on_rights(app: &mut App, account_idx: usize, rights: Rights) {
+pub(crate) fn on_rights(app: &mut App, account_idx: usize, rights: Rights) -> bool {
     if let Some(c) = app.column_mut(account_idx)
         && c.rights != Some(rights)
     {
         c.rights = Some(rights);
-        app.dirty = true;
+        return true;
     }
+    false
 }

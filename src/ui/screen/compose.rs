@@ -115,7 +115,6 @@ pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Command> {
                 uid: o.uid,
             },
         });
-        app.dirty = true;
         return Vec::new();
     }
     start_compose(app, &config, kind, found)
@@ -315,7 +314,6 @@ pub(crate) fn start_compose(
     };
     app.compose = Some(c);
     app.say(note);
-    app.dirty = true;
     if let Some((account_idx, uid)) = answered {
         commands.extend(mark_replying(app, account_idx, uid, true));
     }
@@ -324,7 +322,6 @@ pub(crate) fn start_compose(
 
 /// Keys while the compose pane is open (below the help overlay).
 pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
-    app.dirty = true;
     let (width, _) = app.compose_body_size();
     let action = app.keymap.lookup(Context::Compose, k);
     if action == Some(Action::ForceQuit) {
@@ -502,7 +499,6 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
 
 /// A paste (bracketed): text into the body; a header field refuses line breaks.
 pub(crate) fn compose_paste(app: &mut App, text: &str) {
-    app.dirty = true;
     let Some(c) = &mut app.compose else { return };
     if c.preview.is_some() || c.sending {
         return;
@@ -632,7 +628,6 @@ pub(crate) fn preview(app: &mut App) {
 
 /// The external editor's text, for the compose or the note pane.
 pub(crate) fn on_edited(app: &mut App, result: Result<String, String>) {
-    app.dirty = true;
     match result {
         Ok(text) => {
             if let Some(c) = &mut app.compose {
@@ -650,7 +645,12 @@ pub(crate) fn on_edited(app: &mut App, result: Result<String, String>) {
 }
 
 /// The original's body, for the quote of a reply waiting for it.
-pub(crate) fn on_quote(app: &mut App, account_idx: usize, uid: u32, body: &Result<Opened, String>) {
+pub(crate) fn on_quote(
+    app: &mut App,
+    account_idx: usize,
+    uid: u32,
+    body: &Result<Opened, String>,
+) -> bool {
     if let Some(c) = &mut app.compose
         && c.account_idx == account_idx
         && c.awaiting == Some(uid)
@@ -666,6 +666,7 @@ pub(crate) fn on_quote(app: &mut App, account_idx: usize, uid: u32, body: &Resul
                 app.fail(format!("the original could not be read for the quote: {e}"));
             }
         }
-        app.dirty = true;
+        return true;
     }
+    false
 }

@@ -6,6 +6,7 @@ use crate::ui::app::App;
 use crate::ui::compose::Kind;
 use crate::ui::event::Command;
 use crate::ui::keys::Action;
+use crate::ui::screen::Handled;
 use crate::ui::screen::compose::{clear_replying, original_of, start_compose};
 use crate::ui::screen::drafts::autosave;
 
@@ -33,11 +34,13 @@ pub enum Confirmed {
 
 /// Keys while a yes/no question is open: `y` does what it asks, Ctrl-c quits, any other key
 /// cancels.
-pub(crate) fn confirm_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
-    let Some(q) = app.confirm.take() else {
-        return Vec::new();
-    };
-    app.dirty = true;
+pub(crate) fn confirm_key(app: &mut App, k: &KeyEvent) -> Handled {
+    let q = app.confirm.take()?;
+    Some(answer(app, q, k))
+}
+
+/// What the answer `k` to `q` does.
+fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Command> {
     let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl_c || app.keymap.lookup(app.context(), k) == Some(Action::ForceQuit) {
         return quit(app);

@@ -43,7 +43,6 @@ pub(crate) fn send_done(
     draft_id: &str,
     result: Result<Outcome, String>,
 ) -> Vec<Command> {
-    app.dirty = true;
     let ours = app.compose.as_ref().is_some_and(|c| c.draft_id == draft_id);
     let line = |s: String| sanitize::single_line(&s);
     let kept = match result {
@@ -240,5 +239,3 @@ pub(crate) fn reopen_draft(app: &mut App, n: usize) -> Vec<Command> {
         _ => Vec::new(),
     }
 }
-
-// ---- Triage -----------------------------------------------------------------------------

@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 use crossterm::event::KeyEvent;
 
 use crate::ui::app::App;
-use crate::ui::event::Command;
 use crate::ui::keys::{Action, Context, Keymap};
-use crate::ui::prompt::{self};
+use crate::ui::prompt;
+use crate::ui::screen::Handled;
 use crate::ui::screen::confirm::quit;
 
 /// The help overlay: the keys of the context it was opened from.
@@ -80,10 +80,8 @@ pub(crate) fn help_fallback() -> &'static Keymap {
     DEFAULTS.get_or_init(Keymap::default)
 }
 
-pub(crate) fn help_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
-    let Some(help) = &app.help else {
-        return Vec::new();
-    };
+pub(crate) fn help_key(app: &mut App, k: &KeyEvent) -> Handled {
+    let help = app.help.as_ref()?;
     let ctx = help.context;
     let action = app
         .keymap
@@ -108,23 +106,18 @@ pub(crate) fn help_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
         })
         // The reader's defaults scroll and close (?, q, Esc) whatever is bound.
         .or_else(|| help_fallback().lookup(Context::Reader, k));
-    let Some(action) = action else {
-        return Vec::new();
-    };
+    let action = action?;
     if action == Action::ForceQuit {
-        return quit(app);
+        return Some(quit(app));
     }
     let page = app.help_height().max(1);
     let max = help_lines_len(&app.keymap, ctx).saturating_sub(page);
-    let Some(help) = &mut app.help else {
-        return Vec::new();
-    };
+    let help = app.help.as_mut()?;
     let s = help.scroll;
     help.scroll = match action {
         Action::Help | Action::Quit | Action::Close | Action::Clear => {
             app.help = None;
-            app.dirty = true;
-            return Vec::new();
+            return Some(Vec::new());
         }
         Action::Down => s + 1,
         Action::Up => s.saturating_sub(1),
@@ -134,9 +127,8 @@ pub(crate) fn help_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
         Action::HalfPageUp => s.saturating_sub(page.div_ceil(2)),
         Action::Top => 0,
         Action::Bottom => max,
-        _ => return Vec::new(),
+        _ => return None,
     }
     .min(max);
-    app.dirty = true;
-    Vec::new()
+    Some(Vec::new())
 }

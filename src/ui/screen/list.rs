@@ -8,6 +8,7 @@ use crate::ui::app::App;
 use crate::ui::event::Command;
 use crate::ui::keys::Action;
 use crate::ui::prompt::{Prompt, PromptKind};
+use crate::ui::screen::Handled;
 use crate::ui::screen::columns::{Needle, Search, SearchState};
 use crate::ui::screen::reader::Reader;
 
@@ -73,11 +74,11 @@ pub(crate) fn store_done(
     id: u64,
     uid: u32,
     result: Result<(), String>,
-) -> Vec<Command> {
+) -> Handled {
     let pending = app.pending_stores.remove(&id);
     let woken = app.waking.remove(&id);
     let Err(e) = result else {
-        return Vec::new();
+        return None;
     };
     // A refused wake: the row shows the snooze again (it is still on the server), and it
     // is not asked again this session.
@@ -94,7 +95,6 @@ pub(crate) fn store_done(
             c.recount();
         }
     }
-    app.dirty = true;
     let what = pending.map_or("the change", |p| p.flag.name());
     let message = format!(
         "{}: {what} not changed on UID {uid}: {}",
@@ -114,10 +114,12 @@ pub(crate) fn store_done(
         }
         c.recount();
     }
-    match app.columns.iter().find(|c| c.account_idx == account_idx) {
-        Some(c) if c.imap => vec![Command::Refresh { account_idx }],
-        _ => Vec::new(),
-    }
+    Some(
+        match app.columns.iter().find(|c| c.account_idx == account_idx) {
+            Some(c) if c.imap => vec![Command::Refresh { account_idx }],
+            _ => Vec::new(),
+        },
+    )
 }
 
 /// Groups rows by thread in every column, or back to the flat list (`None`: the other one).
@@ -335,22 +337,20 @@ pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
-// ---- The compose pane -------------------------------------------------------------------
-
 /// A server search's answer, if it is for the column's current search.
 pub(crate) fn on_search_done(
     app: &mut App,
     account_idx: usize,
     id: u64,
     result: Result<Vec<u32>, String>,
-) -> Vec<Command> {
+) -> bool {
     let h = app.list_height();
     let Some(c) = app.column_mut(account_idx) else {
-        return Vec::new();
+        return false;
     };
     // An answer to an older or cleared search is stale.
     let Some(search) = c.search.as_mut().filter(|s| s.id == id) else {
-        return Vec::new();
+        return false;
     };
     let failed = match result {
         Ok(uids) => {
@@ -367,6 +367,5 @@ pub(crate) fn on_search_done(
     if let Some(message) = failed {
         app.fail(message);
     }
-    app.dirty = true;
-    Vec::new()
+    true
 }

@@ -90,29 +90,36 @@ pub(crate) fn context(app: &App) -> Context {
     Context::List
 }
 
-/// A key goes to the topmost layer.
-pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+/// What a handler of a key or an event did: `None` when it changed nothing on screen (a key
+/// the layer does not take, a stale answer), so there is nothing to redraw; else the commands
+/// it asks for (maybe none), and `update` redraws.
+pub(crate) type Handled = Option<Vec<Command>>;
+
+/// A key goes to the topmost layer; the editing panes and the question take every key.
+pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Handled {
     if k.kind == KeyEventKind::Release {
-        return Vec::new();
+        return None;
     }
     match layers(app).first().copied().unwrap_or(Layer::Columns) {
         Layer::Confirm => confirm_key(app, k),
         Layer::Help => help_key(app, k),
         Layer::Stats => stats_key(app, k),
         Layer::Prompt => prompt_key(app, k),
-        Layer::Compose => compose_key(app, k),
-        Layer::Note => note_key(app, k),
+        Layer::Compose => Some(compose_key(app, k)),
+        Layer::Note => Some(note_key(app, k)),
         Layer::Reader | Layer::Columns => main_key(app, k),
     }
 }
 
 /// A key for the reader or the columns, through the keymap.
-fn main_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+fn main_key(app: &mut App, k: &KeyEvent) -> Handled {
     let ctx = app.context();
-    let Some(action) = app.keymap.lookup(ctx, k) else {
-        return Vec::new();
-    };
-    app.dirty = true;
+    let action = app.keymap.lookup(ctx, k)?;
+    Some(main_action(app, ctx, action))
+}
+
+/// What a bound key of the reader or the columns does.
+fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Command> {
     if let Some(message) = action.reserved() {
         app.say(message);
         return Vec::new();
@@ -184,39 +191,39 @@ fn main_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
 /// A paste goes to the topmost layer that edits text: the open line, the compose pane or the
 /// note pane. The help overlay keeps it from the panes under it (not from the open line); the
 /// question and the stats screen let it through.
-pub(crate) fn on_paste(app: &mut App, text: String) {
+pub(crate) fn on_paste(app: &mut App, text: String) -> bool {
     let mut under_help = false;
     for layer in layers(app) {
         match layer {
             Layer::Confirm | Layer::Stats => {}
             Layer::Help => under_help = true,
-            Layer::Reader | Layer::Columns => return,
+            Layer::Reader | Layer::Columns => return false,
             Layer::Prompt => {
                 if let Some(p) = &mut app.prompt {
                     p.insert(&text);
                     if p.kind == PromptKind::Filter {
                         live_filter(app);
                     }
-                    app.dirty = true;
                 }
-                return;
+                return true;
             }
             Layer::Compose if !under_help => {
                 compose_paste(app, &text);
-                return;
+                return true;
             }
             Layer::Note if !under_help => {
-                if let Some(n) = &mut app.note {
-                    if n.saving.is_none() && n.ask.is_none() {
-                        n.body.insert(&text);
-                    }
-                    app.dirty = true;
+                if let Some(n) = &mut app.note
+                    && n.saving.is_none()
+                    && n.ask.is_none()
+                {
+                    n.body.insert(&text);
                 }
-                return;
+                return true;
             }
             Layer::Compose | Layer::Note => {}
         }
     }
+    false
 }
 
 #[cfg(test)]

@@ -73,7 +73,6 @@ pub(crate) fn open_note(app: &mut App) {
 /// Keys in the note pane: text into the body, the compose pane's keys for the rest. A lone Esc
 /// never closes it, and closing with text asks first.
 pub(crate) fn note_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
-    app.dirty = true;
     let (width, _) = app.note_body_size();
     let action = app.keymap.lookup(Context::Compose, k);
     let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
@@ -244,7 +243,6 @@ pub(crate) fn note_added(
     result: Result<crate::ui::event::NoteAdded, String>,
 ) -> Vec<Command> {
     let pending = app.pending_notes.remove(&id);
-    app.dirty = true;
     let name = app.column_name(account_idx).to_string();
     let ours = app.note.as_ref().is_some_and(|n| n.saving == Some(id));
     match result {
@@ -298,11 +296,13 @@ pub(crate) fn notes_arrived(
     account_idx: usize,
     message_id: &str,
     result: Result<Vec<crate::mail::note::Note>, String>,
-) {
+) -> bool {
     let (w, h) = app.reader_body_size();
-    let Some(r) = &mut app.reader else { return };
+    let Some(r) = &mut app.reader else {
+        return false;
+    };
     if r.account_idx != account_idx || r.message_id.as_deref() != Some(message_id) {
-        return;
+        return false;
     }
     r.notes = match result {
         Ok(mut list) => {
@@ -314,7 +314,7 @@ pub(crate) fn notes_arrived(
     r.rewrap(w);
     let s = r.scroll;
     r.scroll_to(s, h);
-    app.dirty = true;
+    true
 }
 
 /// Rows that arrived or changed may carry a snooze that has already ended (set by a client
@@ -330,5 +330,3 @@ pub(crate) fn wake_if_overdue(app: &mut App, account_idx: usize) -> Vec<Command>
         Vec::new()
     }
 }
-
-// ---- The stats screen -------------------------------------------------------------------

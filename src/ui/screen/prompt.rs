@@ -6,6 +6,7 @@ use crate::ui::app::App;
 use crate::ui::event::Command;
 use crate::ui::keys::{Action, Context};
 use crate::ui::prompt::{Prompt, PromptKind, Sources};
+use crate::ui::screen::Handled;
 use crate::ui::screen::commands::run_command;
 use crate::ui::screen::triage::known_agents;
 use crate::ui::theme::BUILTIN;
@@ -25,26 +26,20 @@ pub(crate) fn sources(app: &App) -> Sources {
     }
 }
 
-pub(crate) fn prompt_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+pub(crate) fn prompt_key(app: &mut App, k: &KeyEvent) -> Handled {
     let action = app.keymap.lookup(Context::Command, k);
-    let Some(mut p) = app.prompt.take() else {
-        return Vec::new();
-    };
+    let mut p = app.prompt.take()?;
     let history = match p.kind {
         PromptKind::Command => &app.command_history,
         PromptKind::Filter => &app.filter_history,
     };
     let text_before = p.text.clone();
     match action {
-        Some(Action::ForceQuit) => return vec![Command::Quit],
-        Some(Action::Execute) => {
-            app.dirty = true;
-            return finish_prompt(app, p);
-        }
+        Some(Action::ForceQuit) => return Some(vec![Command::Quit]),
+        Some(Action::Execute) => return Some(finish_prompt(app, p)),
         Some(Action::Cancel) => {
-            app.dirty = true;
             cancel_prompt(app, p);
-            return Vec::new();
+            return Some(Vec::new());
         }
         Some(Action::Complete) if p.kind == PromptKind::Command => {
             p.complete(&sources(app), false);
@@ -71,7 +66,7 @@ pub(crate) fn prompt_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
                 KeyCode::Char(c) if plain => p.insert(c.encode_utf8(&mut [0; 4])),
                 _ => {
                     app.prompt = Some(p);
-                    return Vec::new();
+                    return None;
                 }
             }
         }
@@ -82,8 +77,7 @@ pub(crate) fn prompt_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     if changed && kind == PromptKind::Filter {
         live_filter(app);
     }
-    app.dirty = true;
-    Vec::new()
+    Some(Vec::new())
 }
 
 /// The `/` line's text is the focused column's filter, as it is typed.

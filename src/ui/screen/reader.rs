@@ -312,7 +312,6 @@ pub(crate) fn save(app: &mut App, which: Option<usize>, dir: Option<&str>) -> Ve
 
 /// The answer to `:save`: the paths written (sanitized), or why not.
 pub(crate) fn saved(app: &mut App, results: &[(usize, Result<PathBuf, String>)]) {
-    app.dirty = true;
     let shown = |p: &Path| sanitize::single_line(&p.display().to_string());
     let ok: Vec<&PathBuf> = results
         .iter()
@@ -424,7 +423,12 @@ pub(crate) fn reader_action(app: &mut App, action: Action) {
 }
 
 /// A message's body, for the reader if it is still open on it.
-pub(crate) fn on_body(app: &mut App, account_idx: usize, uid: u32, body: Result<Opened, String>) {
+pub(crate) fn on_body(
+    app: &mut App,
+    account_idx: usize,
+    uid: u32,
+    body: Result<Opened, String>,
+) -> bool {
     let (w, _) = app.reader_body_size();
     // A body for a message that is no longer open is stale: drop it.
     if let Some(r) = &mut app.reader
@@ -458,6 +462,7 @@ pub(crate) fn on_body(app: &mut App, account_idx: usize, uid: u32, body: Result<
 
         r.rewrap(w);
         r.scroll = 0;
-        app.dirty = true;
+        return true;
     }
+    false
 }

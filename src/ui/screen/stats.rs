@@ -6,6 +6,7 @@ use crate::insight::stats::Report;
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::event::Command;
+use crate::ui::screen::Handled;
 use crate::ui::stats::State as StatsState;
 use crate::ui::stats::{StatsScreen, Window as StatsWindow};
 
@@ -26,14 +27,11 @@ pub(crate) fn open_stats(app: &mut App, window: StatsWindow) -> Vec<Command> {
 /// Keys of the stats screen, fixed like the help overlay's so it can always be read and
 /// closed: Tab / l / h switch mailbox, w the window, r recomputes, j / k scroll, q / Esc / S
 /// close, Ctrl-c quits.
-pub(crate) fn stats_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+pub(crate) fn stats_key(app: &mut App, k: &KeyEvent) -> Handled {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-    let Some(s) = app.stats.as_mut() else {
-        return Vec::new();
-    };
-    app.dirty = true;
+    let s = app.stats.as_mut()?;
     match k.code {
-        KeyCode::Char('c') if ctrl => return vec![Command::Quit],
+        KeyCode::Char('c') if ctrl => return Some(vec![Command::Quit]),
         KeyCode::Char('q') | KeyCode::Char('S') | KeyCode::Esc => app.stats = None,
         KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => s.cycle_mailbox(false),
         KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => s.cycle_mailbox(true),
@@ -49,7 +47,7 @@ pub(crate) fn stats_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
             if let Some(s) = app.stats.as_mut() {
                 s.mailbox = mailbox;
             }
-            return commands;
+            return Some(commands);
         }
         KeyCode::Char('r') => {
             let (window, mailbox) = (s.window, s.mailbox);
@@ -57,20 +55,21 @@ pub(crate) fn stats_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
             if let Some(s) = app.stats.as_mut() {
                 s.mailbox = mailbox;
             }
-            return commands;
+            return Some(commands);
         }
-        _ => app.dirty = false,
+        _ => return None,
     }
-    Vec::new()
+    Some(Vec::new())
 }
 
 /// The stats job's answer, if it is for the open screen.
-pub(crate) fn on_stats(app: &mut App, id: u64, result: Result<Box<Report>, String>) {
-    if let Some(s) = app.stats.as_mut().filter(|s| s.id == id) {
-        s.state = match result {
-            Ok(report) => StatsState::Ready(report),
-            Err(e) => StatsState::Failed(sanitize::single_line(e.trim())),
-        };
-        app.dirty = true;
-    }
+pub(crate) fn on_stats(app: &mut App, id: u64, result: Result<Box<Report>, String>) -> bool {
+    let Some(s) = app.stats.as_mut().filter(|s| s.id == id) else {
+        return false;
+    };
+    s.state = match result {
+        Ok(report) => StatsState::Ready(report),
+        Err(e) => StatsState::Failed(sanitize::single_line(e.trim())),
+    };
+    true
 }

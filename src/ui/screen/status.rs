@@ -8,7 +8,6 @@ use crate::ui::screen::columns::LoadState;
 /// A warning about an account, for the status line.
 pub(crate) fn on_warning(app: &mut App, account_idx: usize, message: String) {
     app.set_notice(account_idx, &message);
-    app.dirty = true;
 }
 
 /// An error, of an account or of the whole UI, for the status line.
@@ -18,21 +17,22 @@ pub(crate) fn on_error(app: &mut App, account_idx: Option<usize>, message: Strin
         c.state = LoadState::Failed(message.clone());
     }
     app.set_error(message);
-    app.dirty = true;
 }
 
 /// The outbox as its thread reports it.
-pub(crate) fn on_outbox(app: &mut App, mut status: OutboxStatus) {
+pub(crate) fn on_outbox(app: &mut App, mut status: OutboxStatus) -> bool {
+    let mut changed = false;
     status.last_error = status.last_error.map(|e| sanitize::single_line(e.trim()));
     if status.delivered > 0 && app.error.is_none() {
         app.notice = Some(match status.delivered {
             1 => "outbox: 1 message delivered".to_string(),
             n => format!("outbox: {n} messages delivered"),
         });
-        app.dirty = true;
+        changed = true;
     }
     if app.outbox != status {
         app.outbox = status;
-        app.dirty = true;
+        changed = true;
     }
+    changed
 }

@@ -96,7 +96,6 @@ pub(crate) fn triage_done(
     result: Result<Applied, ActError>,
 ) {
     let asked = app.pending_triage.remove(&id);
-    app.dirty = true;
     let name = app.column_name(account_idx).to_string();
     let quiet = matches!(asked, Some((_, _, TriageAction::Replying(_))));
     match result {
@@ -266,5 +265,3 @@ pub(crate) fn refresh_reader_team(app: &mut App, account_idx: usize) {
         h.1 = text;
     }
 }
-
-// ---- Internal notes ---------------------------------------------------------------------
