@@ -22,8 +22,7 @@ use crate::ui::screen::columns::replying_agent;
 use crate::ui::screen::confirm::{Confirm, Confirmed, quit};
 use crate::ui::screen::drafts::{close_compose, confirm_send};
 use crate::ui::screen::help::Help;
-use crate::ui::screen::reader::Body;
-use crate::ui::screen::reader::{MAX_BODY_BYTES, truncate};
+use crate::ui::screen::reader::{Body, MAX_BODY_BYTES, truncate};
 
 /// Seconds between autosaves of a changed draft.
 pub const AUTOSAVE_SECS: i64 = 5;
