@@ -14,6 +14,7 @@ pub mod notes;
 pub mod outbox;
 pub mod prompt;
 pub mod save;
+pub mod screen;
 pub mod stats;
 pub mod terminal;
 pub mod theme;

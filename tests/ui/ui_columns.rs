@@ -8,9 +8,11 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
 use mailroom::message::{Flags, Summary};
-use mailroom::ui::app::{App, Body, LoadState, update};
+use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Command, Event};
+use mailroom::ui::screen::columns::LoadState;
+use mailroom::ui::screen::reader::Body;
 use mailroom::ui::theme::{BUILTIN, Theme};
 
 fn theme() -> Theme {
@@ -615,7 +617,7 @@ fn columns_follow_the_configuration() {
 
 use mailroom::engine::worker::{ConnState, WorkerEvent};
 use mailroom::imap::sync::{FlagUpdate, SyncEvent};
-use mailroom::ui::app::Link;
+use mailroom::ui::screen::columns::Link;
 use std::time::Duration;
 
 use crate::ui_support;

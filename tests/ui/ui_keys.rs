@@ -9,9 +9,10 @@ use mailroom::backend::FlagChange;
 use mailroom::config::{KeyList, Keys};
 use mailroom::message::Flags;
 use mailroom::policy::rights::Rights;
-use mailroom::ui::app::{App, ReaderMode, SearchState, update};
+use mailroom::ui::app::{App, ReaderMode, update};
 use mailroom::ui::event::{Command, Event};
 use mailroom::ui::keys::{Action, Context, Keymap};
+use mailroom::ui::screen::columns::SearchState;
 
 use crate::ui_support;
 use ui_support::{

@@ -10,9 +10,10 @@ use mailroom::policy::rights::Rights;
 use mailroom::store::drafts::Draft;
 use mailroom::triage::act::ActError;
 use mailroom::triage::state::Action as TriageAction;
-use mailroom::ui::app::{App, REPLYING_STALE_SECS, update};
+use mailroom::ui::app::{App, update};
 use mailroom::ui::compose::Kind;
 use mailroom::ui::event::{Command, Event};
+use mailroom::ui::screen::columns::REPLYING_STALE_SECS;
 
 use crate::ui_support;
 use ui_support::{

@@ -17,9 +17,10 @@ use ratatui::style::{Color, Modifier};
 use mailroom::engine::worker::ConnState;
 use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
-use mailroom::ui::app::{App, SaveDirs, update};
+use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::{Event, OutboxStatus};
+use mailroom::ui::screen::reader::SaveDirs;
 use mailroom::ui::theme::{BUILTIN, Theme};
 use mailroom::ui::worker;
 

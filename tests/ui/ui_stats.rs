@@ -306,3 +306,26 @@ fn scrolling_reaches_the_last_line() {
         screen(&app)
     );
 }
+
+#[test]
+fn an_unbound_key_on_the_stats_screen_keeps_a_redraw_asked_for_before_it() {
+    let mut app = app();
+    press(&mut app, [ch('S')]);
+    assert!(app.stats.is_some());
+    app.dirty = false;
+    // One batch: a warning for the status line, then a key the stats screen does not take.
+    press(
+        &mut app,
+        [
+            Event::Warning {
+                account_idx: 0,
+                message: "cache discarded".into(),
+            },
+            ch('x'),
+        ],
+    );
+    assert!(app.dirty, "the warning is drawn");
+    app.dirty = false;
+    press(&mut app, [ch('x')]);
+    assert!(!app.dirty, "an unbound key alone draws nothing");
+}

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyCode;
 
 use mailroom::message::Summary;
-use mailroom::ui::app::{App, SaveDirs, update};
+use mailroom::ui::app::{App, update};
 use mailroom::ui::event::{Command, Event, Opened, OutboxStatus};
+use mailroom::ui::screen::reader::SaveDirs;
 use mailroom::ui::{coalesce, save_attachments, worker};
 
 use crate::ui_support;

@@ -1,0 +1,746 @@
+//! The column model: one account's rows, its load and link state, search and narrowing.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use crate::config::TeamStateSetting;
+use crate::config::View;
+use crate::engine::worker::ConnState;
+use crate::imap::sync::FlagUpdate;
+use crate::mail::thread;
+use crate::message::{Address, Summary};
+use crate::policy::rights::Rights;
+use crate::sanitize;
+use crate::triage::folders::Detected;
+use crate::triage::view::{Counts, RowState};
+use crate::ui::app::App;
+use crate::ui::screen::Handled;
+use crate::ui::screen::notes::wake_if_overdue;
+use crate::ui::screen::triage::refresh_reader_team;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadState {
+    Loading,
+    /// Showing the local header cache; the server has not confirmed it yet.
+    Cached,
+    /// In sync with the mailbox (as of the last sync).
+    Ready,
+    /// Sanitized reason.
+    Failed(String),
+}
+
+impl LoadState {
+    pub fn label(&self) -> &'static str {
+        match self {
+            LoadState::Loading => "loading",
+            LoadState::Cached => "cached",
+            LoadState::Ready => "ready",
+            LoadState::Failed(_) => "error",
+        }
+    }
+}
+
+/// The connection of a networked (IMAP) account, as the user should see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    /// Connected; `idle`: changes are pushed (IDLE), otherwise the mailbox is polled.
+    Online {
+        idle: bool,
+    },
+    /// Down. `error` is sanitized; the next attempt is due at `retry_at` (Unix seconds).
+    Offline {
+        error: String,
+        retry_at: i64,
+    },
+}
+
+impl Link {
+    pub(crate) fn from_state(state: ConnState, at: i64) -> Link {
+        match state {
+            ConnState::Connecting => Link::Connecting,
+            ConnState::Online { idle } => Link::Online { idle },
+            ConnState::Offline { error, retry_in } => Link::Offline {
+                error: sanitize::single_line(error.trim()),
+                retry_at: at.saturating_add(ceil_secs(retry_in)),
+            },
+        }
+    }
+}
+
+/// Whole seconds, rounded up, so "retrying in 1s" is never shown as 0s while it is not due.
+pub(crate) fn ceil_secs(d: Duration) -> i64 {
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    i64::try_from(s).unwrap_or(i64::MAX)
+}
+
+/// A server-side (or, for local folders, row) search of one column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// As typed (trimmed); sanitized when drawn.
+    pub query: String,
+    /// Matches the answer to its request; a newer search makes an older answer stale.
+    pub id: u64,
+    pub state: SearchState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchState {
+    /// Asked; the server has not answered.
+    Pending,
+    /// The matching UIDs.
+    Done(HashSet<u32>),
+    /// Sanitized reason; every row stays shown.
+    Failed(String),
+}
+
+/// A filter needle, lower-cased once; ASCII needles compare without allocating (the filter
+/// runs over every cached row on each key press).
+pub(crate) struct Needle {
+    pub(crate) lower: String,
+    pub(crate) ascii: bool,
+}
+
+impl Needle {
+    pub(crate) fn new(text: &str) -> Needle {
+        Needle {
+            lower: text.to_lowercase(),
+            ascii: text.is_ascii(),
+        }
+    }
+
+    pub(crate) fn found_in(&self, hay: &str) -> bool {
+        if self.lower.is_empty() {
+            return true;
+        }
+        if self.ascii {
+            let n = self.lower.as_bytes();
+            hay.as_bytes()
+                .windows(n.len())
+                .any(|w| w.eq_ignore_ascii_case(n))
+        } else {
+            hay.to_lowercase().contains(&self.lower)
+        }
+    }
+
+    /// From, subject and To: what an agent remembers of a message.
+    pub(crate) fn matches(&self, s: &Summary) -> bool {
+        let addr = |a: &Address| {
+            self.found_in(&a.email) || a.name.as_deref().is_some_and(|n| self.found_in(n))
+        };
+        self.found_in(&s.subject) || s.from.iter().any(addr) || s.to.iter().any(addr)
+    }
+}
+
+/// Whether `s` matches the filter text `text` (case-insensitive, in from, subject and to).
+pub fn row_matches(s: &Summary, text: &str) -> bool {
+    Needle::new(text).matches(s)
+}
+
+pub(crate) const REPLYING: &str = crate::triage::state::REPLYING;
+/// A "replying" mark this client has seen for longer than this is shown as stale and no
+/// longer asks before a reply (keywords carry no time: the age is from when it was first seen).
+pub const REPLYING_STALE_SECS: i64 = 30 * 60;
+
+/// The agent of a `$replying.<agent>` keyword (as written; not validated).
+pub(crate) fn replying_agent(keyword: &str) -> Option<&str> {
+    crate::triage::state::suffix(keyword, REPLYING)
+}
+
+/// One account's message list.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Index into `config.accounts`: how workers and events name the account.
+    pub account_idx: usize,
+    /// Sanitized account name.
+    pub name: String,
+    pub state: LoadState,
+    /// The connection, for networked accounts; `None` for local ones (Maildir).
+    pub link: Option<Link>,
+    /// The last connection error (sanitized), kept while reconnecting; cleared once online.
+    pub link_error: Option<String>,
+    /// Message count reported when the mailbox was opened.
+    pub exists: Option<u32>,
+    /// Newest first (arrival time, then UID). Raw: sanitized when drawn.
+    pub rows: Vec<Summary>,
+    pub unread: usize,
+    /// Which rows the column shows by team state (`V` cycles).
+    pub team_view: View,
+    /// Team state lives in folders here (a server without permanent keywords, or
+    /// `team_state = "folders"`): claimed, pending and done messages leave the mailbox.
+    pub team_folders: bool,
+    /// How many rows each view shows, and when the next snooze ends.
+    pub counts: Counts,
+    /// The clock the views were computed with (snoozes hide rows until their time).
+    pub(crate) now: i64,
+    /// Whether the account is on an IMAP server, so `:search` asks the server; a local folder
+    /// is searched in its rows.
+    pub imap: bool,
+    /// The agent's rights here, once known; actions they do not allow are refused up front.
+    pub rights: Option<Rights>,
+    /// The `/` filter, as typed; `None` when off.
+    pub filter: Option<String>,
+    pub search: Option<Search>,
+    /// Position of the selection among the shown rows (all rows, or the filtered view).
+    pub selected: usize,
+    /// First shown row on screen; kept here so scrolling is stable rather than recomputed.
+    pub offset: usize,
+    /// The agent at the keyboard (lower-cased), when known: whose rows are "mine".
+    pub(crate) agent: Option<String>,
+    /// While threads are on: every row as (index into `rows`, depth), threads newest first.
+    /// Computed when threads are turned on and when rows come or go, never per frame.
+    pub(crate) threads: Option<Vec<(usize, u8)>>,
+    /// The shown rows as (index into `rows`, depth) while a filter or search is on (in thread
+    /// order when threads are on). `None` shows every row (of `threads`, else of `rows`)
+    /// without the cost of an index per row.
+    pub(crate) view: Option<Vec<(usize, u8)>>,
+    /// When this client first saw each `$replying.<agent>` mark, by UID: (agent, lower-cased;
+    /// Unix seconds). IMAP keywords carry no time, so a mark's age is how long this client has
+    /// seen it; updated only for rows that come or change, never per frame.
+    pub(crate) replying_seen: HashMap<u32, Vec<(String, i64)>>,
+}
+
+impl Column {
+    pub fn new(account_idx: usize, name: &str) -> Column {
+        Column {
+            account_idx,
+            name: sanitize::single_line(name),
+            state: LoadState::Loading,
+            link: None,
+            link_error: None,
+            exists: None,
+            rows: Vec::new(),
+            unread: 0,
+            // Every row until the configuration names a view (`with_config`).
+            team_view: View::All,
+            team_folders: false,
+            counts: Counts::default(),
+            now: 0,
+            imap: false,
+            rights: None,
+            filter: None,
+            search: None,
+            selected: 0,
+            offset: 0,
+            agent: None,
+            threads: None,
+            view: None,
+            replying_seen: HashMap::new(),
+        }
+    }
+
+    /// The shown order, when it is not simply `rows`.
+    pub(crate) fn order(&self) -> Option<&[(usize, u8)]> {
+        self.view.as_deref().or(self.threads.as_deref())
+    }
+
+    /// How many rows are shown (all, or those passing the filter and search).
+    pub fn shown_len(&self) -> usize {
+        self.order().map_or(self.rows.len(), <[_]>::len)
+    }
+
+    /// The `i`th shown row.
+    pub fn shown(&self, i: usize) -> Option<&Summary> {
+        match self.order() {
+            None => self.rows.get(i),
+            Some(o) => o.get(i).and_then(|&(r, _)| self.rows.get(r)),
+        }
+    }
+
+    /// The thread depth of the `i`th shown row (0 when threads are off), at most
+    /// `mail::thread::MAX_DEPTH`.
+    pub fn depth(&self, i: usize) -> u8 {
+        self.order().and_then(|o| o.get(i)).map_or(0, |&(_, d)| d)
+    }
+
+    /// Whether rows are grouped by thread.
+    pub fn threaded(&self) -> bool {
+        self.threads.is_some()
+    }
+
+    pub fn selected_row(&self) -> Option<&Summary> {
+        self.shown(self.selected)
+    }
+
+    /// Whether a filter or a search narrows the rows.
+    pub fn narrowed(&self) -> bool {
+        self.filter.is_some() || self.search.is_some()
+    }
+
+    pub(crate) fn position_of(&self, uid: u32) -> Option<usize> {
+        match self.order() {
+            None => self.rows.iter().position(|s| s.uid == uid),
+            Some(o) => o
+                .iter()
+                .position(|&(r, _)| self.rows.get(r).is_some_and(|s| s.uid == uid)),
+        }
+    }
+
+    /// Recomputes the thread order after rows came or went (when threads are on).
+    pub(crate) fn rethread(&mut self) {
+        if self.threads.is_some() {
+            self.threads = Some(thread::display_order(&self.rows));
+        }
+    }
+
+    /// Turns threads on or off; the selected message stays selected.
+    pub(crate) fn set_threaded(&mut self, on: bool, height: usize) {
+        if on == self.threaded() {
+            return;
+        }
+        let keep = self.selected_row().map(|s| s.uid);
+        self.threads = on.then(|| thread::display_order(&self.rows));
+        self.rebuild_view();
+        self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
+        self.clamp_view(height);
+    }
+
+    /// Recomputes the shown rows after rows, the filter or the search changed.
+    pub(crate) fn rebuild_view(&mut self) {
+        let needle = self.filter.as_deref().map(Needle::new);
+        let found = match &self.search {
+            Some(Search {
+                state: SearchState::Done(uids),
+                ..
+            }) => Some(uids),
+            _ => None,
+        };
+        let team_view = self.team_view;
+        if needle.is_none() && found.is_none() && team_view == View::All {
+            self.view = None;
+            return;
+        }
+        let (me, now) = (self.agent(), self.now);
+        let passes = |s: &Summary| {
+            found.is_none_or(|f| f.contains(&s.uid))
+                && needle.as_ref().is_none_or(|n| n.matches(s))
+                && (team_view == View::All || RowState::of(s, me, now).shown_in(team_view))
+        };
+        self.view = Some(match &self.threads {
+            Some(t) => t
+                .iter()
+                .copied()
+                .filter(|&(r, _)| self.rows.get(r).is_some_and(passes))
+                .collect(),
+            None => self
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| passes(s))
+                .map(|(i, _)| (i, 0))
+                .collect(),
+        });
+    }
+
+    /// Applies a changed filter or search: the selected message stays selected while it is
+    /// still shown; otherwise the selection goes to the top.
+    pub(crate) fn refilter(&mut self, height: usize) {
+        let keep = self.selected_row().map(|s| s.uid);
+        self.rebuild_view();
+        self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
+        if self.selected == 0 {
+            self.offset = 0;
+        }
+        self.clamp_view(height);
+    }
+
+    pub(crate) fn add_rows(&mut self, mut rows: Vec<Summary>, height: usize) {
+        // At the top, stay at the top (new mail, and the initial load, which arrives oldest
+        // first); elsewhere, stay on the same message.
+        let keep = (self.selected > 0)
+            .then(|| self.selected_row().map(|s| s.uid))
+            .flatten();
+        // A row that is already shown is replaced, never doubled.
+        let incoming: HashSet<u32> = rows.iter().map(|s| s.uid).collect();
+        if self.rows.iter().any(|s| incoming.contains(&s.uid)) {
+            self.rows.retain(|s| !incoming.contains(&s.uid));
+        }
+        if incoming.len() < rows.len() {
+            // Batches merged by the run loop may carry a UID twice: the later copy wins.
+            let mut seen = HashSet::with_capacity(incoming.len());
+            rows.reverse();
+            rows.retain(|s| seen.insert(s.uid));
+        }
+        for s in &rows {
+            self.note_replying(s.uid, &s.keywords);
+        }
+        self.rows.extend(rows);
+        // Stable sort finds the existing sorted run and the new batch: close to linear.
+        self.rows.sort_by(|a, b| {
+            b.internal_date
+                .cmp(&a.internal_date)
+                .then(b.uid.cmp(&a.uid))
+        });
+        self.rethread();
+        self.rebuild_view();
+        if let Some(uid) = keep
+            && let Some(i) = self.position_of(uid)
+        {
+            self.selected = i;
+        }
+        self.recount();
+        self.clamp_view(height);
+    }
+
+    /// Updates flags and keywords in place; the order (by date) and so the selection stay.
+    /// False when none of the UIDs is shown.
+    pub(crate) fn apply_flags(&mut self, updates: Vec<FlagUpdate>, height: usize) -> bool {
+        let by_uid: HashMap<u32, FlagUpdate> = updates.into_iter().map(|u| (u.uid, u)).collect();
+        let mut changed = false;
+        let mut touched = Vec::new();
+        for row in &mut self.rows {
+            if let Some(u) = by_uid.get(&row.uid) {
+                row.flags = u.flags;
+                row.keywords.clone_from(&u.keywords);
+                if u.modseq.is_some() {
+                    row.modseq = u.modseq;
+                }
+                changed = true;
+                touched.push(row.uid);
+            }
+        }
+        for uid in touched {
+            if let Some(u) = by_uid.get(&uid) {
+                self.note_replying(uid, &u.keywords);
+            }
+        }
+        if changed {
+            self.recount();
+            // A changed state may move rows in or out of the view: keep the selection on its
+            // message while it is shown.
+            if self.team_view != View::All {
+                let keep = self.selected_row().map(|s| s.uid);
+                let before = self.selected;
+                // Where the selection goes when its row leaves the view: the next row below
+                // it that stays (looked for among the next rows shown before the change).
+                let below: HashSet<u32> = (before..self.shown_len().min(before + 1000))
+                    .filter_map(|i| self.shown(i).map(|s| s.uid))
+                    .collect();
+                self.rebuild_view();
+                if let Some(i) = keep.and_then(|uid| self.position_of(uid)) {
+                    self.selected = i;
+                } else if let Some(i) = (0..self.shown_len())
+                    .find(|&i| self.shown(i).is_some_and(|s| below.contains(&s.uid)))
+                {
+                    // The order is kept, so the first of them shown is the nearest below.
+                    self.selected = i;
+                }
+                // Rows that left above the selection pull the page up with it, so the
+                // selected row stays where it was on screen.
+                self.offset = self
+                    .offset
+                    .saturating_sub(before.saturating_sub(self.selected));
+                self.clamp_view(height);
+            }
+        }
+        changed
+    }
+
+    /// Removes rows. A removed selection moves to the next (older) shown row, or to the new
+    /// last row; a selection elsewhere stays on its message. False when none of the UIDs is
+    /// shown.
+    pub(crate) fn remove(&mut self, uids: &[u32], height: usize) -> bool {
+        let gone: HashSet<u32> = uids.iter().copied().collect();
+        let (mut before_selected, mut before_offset) = (0, 0);
+        for i in 0..self.shown_len() {
+            if self.shown(i).is_some_and(|s| gone.contains(&s.uid)) {
+                before_selected += usize::from(i < self.selected);
+                before_offset += usize::from(i < self.offset);
+            }
+        }
+        let keep = self
+            .selected_row()
+            .map(|s| s.uid)
+            .filter(|uid| !gone.contains(uid));
+        let len = self.rows.len();
+        self.rows.retain(|s| !gone.contains(&s.uid));
+        if self.rows.len() == len {
+            return false;
+        }
+        self.replying_seen.retain(|uid, _| !gone.contains(uid));
+        self.rethread();
+        self.rebuild_view();
+        self.selected -= before_selected;
+        self.offset -= before_offset;
+        // Threads may regroup when a message goes (its replies move up a level): follow the
+        // selected message rather than its old position.
+        if self.threaded()
+            && let Some(i) = keep.and_then(|uid| self.position_of(uid))
+        {
+            self.selected = i;
+        }
+        self.recount();
+        self.clamp_view(height);
+        true
+    }
+
+    /// Forgets every row: what was shown is no longer valid, and so are search results
+    /// (their UIDs may name other messages now). The filter is text and stays.
+    pub(crate) fn clear(&mut self) {
+        self.rows.clear();
+        self.replying_seen.clear();
+        self.unread = 0;
+        self.counts = Counts::default();
+        self.view = None;
+        self.selected = 0;
+        self.offset = 0;
+        self.exists = None;
+        self.search = None;
+        self.rethread();
+        self.rebuild_view();
+        self.state = LoadState::Loading;
+    }
+
+    pub(crate) fn recount(&mut self) {
+        self.unread = self.rows.iter().filter(|s| !s.flags.seen).count();
+        self.counts = Counts::of(&self.rows, self.agent(), self.now);
+    }
+
+    /// Open rows without any `$assigned.*` keyword.
+    pub fn unassigned(&self) -> usize {
+        self.counts.unassigned
+    }
+
+    /// Open rows assigned to the agent at the keyboard.
+    pub fn mine(&self) -> usize {
+        self.counts.mine
+    }
+
+    /// The agent at the keyboard, when known.
+    pub(crate) fn agent(&self) -> Option<&str> {
+        self.agent.as_deref()
+    }
+
+    /// Records the `$replying.*` marks of a row that came or changed: a new mark is dated now,
+    /// a known one keeps its date, a mark that is gone is forgotten.
+    pub(crate) fn note_replying(&mut self, uid: u32, keywords: &[String]) {
+        if !keywords.iter().any(|k| replying_agent(k).is_some()) {
+            self.replying_seen.remove(&uid);
+            return;
+        }
+        let old = self.replying_seen.remove(&uid).unwrap_or_default();
+        let mut marks: Vec<(String, i64)> = Vec::new();
+        for agent in keywords.iter().filter_map(|k| replying_agent(k)) {
+            let agent = agent.to_ascii_lowercase();
+            if marks.iter().any(|(a, _)| *a == agent) {
+                continue;
+            }
+            let seen = old
+                .iter()
+                .find(|(a, _)| *a == agent)
+                .map_or(self.now, |(_, t)| *t);
+            marks.push((agent, seen));
+        }
+        self.replying_seen.insert(uid, marks);
+    }
+
+    /// Whether `agent`'s "replying" mark on `uid` is stale: this client has seen it for more
+    /// than `REPLYING_STALE_SECS` (a mark left by a crash or a forgotten pane).
+    pub fn replying_stale(&self, uid: u32, agent: &str) -> bool {
+        self.replying_seen.get(&uid).is_some_and(|marks| {
+            marks.iter().any(|(a, seen)| {
+                a.eq_ignore_ascii_case(agent) && self.now - seen > REPLYING_STALE_SECS
+            })
+        })
+    }
+
+    /// Shows another team view; the selected message stays selected while it is shown.
+    pub fn set_team_view(&mut self, view: View, height: usize) {
+        self.team_view = view;
+        self.refilter(height);
+    }
+
+    /// Moves the column's clock; when a snooze has ended, its row comes back into view.
+    pub(crate) fn set_now(&mut self, now: i64, height: usize) {
+        let woke = self.counts.next_wake.is_some_and(|w| w <= now);
+        if self.now == 0 && now > 0 {
+            // Marks seen before the clock was known are dated from its first tick.
+            for marks in self.replying_seen.values_mut() {
+                for (_, seen) in marks.iter_mut().filter(|(_, t)| *t == 0) {
+                    *seen = now;
+                }
+            }
+        }
+        self.now = now;
+        if woke {
+            self.recount();
+            self.refilter(height);
+        }
+    }
+
+    pub(crate) fn select(&mut self, index: usize, height: usize) {
+        self.selected = index;
+        self.clamp_view(height);
+    }
+
+    /// Keeps the selection within the shown rows and on screen, without blank space at the
+    /// bottom.
+    pub(crate) fn clamp_view(&mut self, height: usize) {
+        let len = self.shown_len();
+        self.selected = self.selected.min(len.saturating_sub(1));
+        self.offset = self.offset.min(len.saturating_sub(height));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if height > 0 && self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+}
+
+/// The message count of an account's mailbox.
+pub(crate) fn on_status(app: &mut App, account_idx: usize, exists: u32) -> bool {
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    c.exists = Some(exists);
+    true
+}
+
+/// New or refreshed rows from the server.
+pub(crate) fn on_rows(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Handled {
+    let h = app.list_height();
+    let c = app.column_mut(account_idx)?;
+    c.add_rows(rows, h);
+    refresh_reader_team(app, account_idx);
+    Some(wake_if_overdue(app, account_idx))
+}
+
+/// Rows from the local cache, before the server answers.
+pub(crate) fn on_cached(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Handled {
+    let h = app.list_height();
+    let c = app.column_mut(account_idx)?;
+    c.add_rows(rows, h);
+    if c.state == LoadState::Loading {
+        c.state = LoadState::Cached;
+    }
+    Some(wake_if_overdue(app, account_idx))
+}
+
+/// The column is in step with the server.
+pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) -> bool {
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    c.state = LoadState::Ready;
+    c.exists = Some(exists);
+    true
+}
+
+/// Flag changes seen on the server.
+pub(crate) fn on_flags(app: &mut App, account_idx: usize, updates: Vec<FlagUpdate>) -> Handled {
+    let h = app.list_height();
+    if !app.column_mut(account_idx)?.apply_flags(updates, h) {
+        return None;
+    }
+    refresh_reader_team(app, account_idx);
+    Some(wake_if_overdue(app, account_idx))
+}
+
+/// Messages removed from the mailbox.
+pub(crate) fn on_vanished(app: &mut App, account_idx: usize, uids: Vec<u32>) -> bool {
+    let h = app.list_height();
+    if !app
+        .column_mut(account_idx)
+        .is_some_and(|c| c.remove(&uids, h))
+    {
+        return false;
+    }
+    if let Some(r) = &app.reader
+        && r.account_idx == account_idx
+        && uids.contains(&r.uid)
+    {
+        app.set_notice(account_idx, "the open message was removed from the mailbox");
+    }
+    true
+}
+
+/// The mailbox's UIDs changed meaning (UIDVALIDITY): the column starts over.
+pub(crate) fn on_reset(app: &mut App, account_idx: usize, reason: String) -> bool {
+    // Every UID of the account may now name another message: a reply being written
+    // must not mark one \Answered, nor clear a "replying" mark on it, when it is sent.
+    if let Some(c) = app
+        .compose
+        .as_mut()
+        .filter(|c| c.account_idx == account_idx)
+    {
+        c.reply_uid = None;
+    }
+    if app.replying_mark.is_some_and(|(a, _)| a == account_idx) {
+        app.replying_mark = None;
+    }
+    app.wake_refused.retain(|(a, _)| *a != account_idx);
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    c.clear();
+    app.set_notice(account_idx, &reason);
+    // Its UID may now name another message: a body still on the way would lie.
+    if app
+        .reader
+        .as_ref()
+        .is_some_and(|r| r.account_idx == account_idx)
+    {
+        app.reader = None;
+        app.fit_views();
+    }
+    true
+}
+
+/// The connection's state (online, connecting, offline until a retry).
+pub(crate) fn on_link(app: &mut App, account_idx: usize, state: ConnState, at: i64) -> bool {
+    app.now = app.now.max(at);
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    let link = Link::from_state(state, at);
+    match &link {
+        Link::Online { .. } => c.link_error = None,
+        Link::Offline { error, .. } => c.link_error = Some(error.clone()),
+        Link::Connecting => {}
+    }
+    c.link = Some(link);
+    true
+}
+
+/// A column without a server has loaded its rows.
+pub(crate) fn on_loaded(app: &mut App, account_idx: usize) -> bool {
+    let Some(c) = app
+        .column_mut(account_idx)
+        .filter(|c| c.state == LoadState::Loading)
+    else {
+        return false;
+    };
+    c.state = LoadState::Ready;
+    true
+}
+
+/// Where the account keeps team state (keywords or folders), as detected.
+pub(crate) fn on_team_mapping(app: &mut App, account_idx: usize, detected: Detected) -> bool {
+    let setting = app
+        .config
+        .as_ref()
+        .and_then(|c| c.accounts.get(account_idx))
+        .and_then(|a| a.imap.as_ref())
+        .map(|i| i.team_state)
+        .unwrap_or_default();
+    let folders = setting == TeamStateSetting::Folders
+        || (setting == TeamStateSetting::Auto && detected == Detected::Folders);
+    if let Some(c) = app.column_mut(account_idx)
+        && c.team_folders != folders
+    {
+        c.team_folders = folders;
+        return true;
+    }
+    false
+}
+
+/// The rights (RFC 4314) the agent has on the mailbox.
+pub(crate) fn on_rights(app: &mut App, account_idx: usize, rights: Rights) -> bool {
+    if let Some(c) = app.column_mut(account_idx)
+        && c.rights != Some(rights)
+    {
+        c.rights = Some(rights);
+        return true;
+    }
+    false
+}

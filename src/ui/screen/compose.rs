@@ -1,0 +1,671 @@
+//! The compose pane flow: opening a reply or a new message, its keys, attachments, preview,
+//! sending, autosave and drafts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::config::Config;
+use crate::mail::reply;
+use crate::message::{Address, Summary};
+use crate::policy::identity;
+use crate::sanitize;
+use crate::store::drafts;
+use crate::triage::state::Action as TriageAction;
+use crate::ui::app::App;
+use crate::ui::compose::{Compose, Field, Kind, Line, Preview};
+use crate::ui::event::Command;
+use crate::ui::event::Opened;
+use crate::ui::keys::{Action, Context};
+use crate::ui::screen::columns::replying_agent;
+use crate::ui::screen::confirm::{Confirm, Confirmed, quit};
+use crate::ui::screen::drafts::{close_compose, confirm_send};
+use crate::ui::screen::help::Help;
+use crate::ui::screen::reader::{Body, MAX_BODY_BYTES, truncate};
+
+/// Seconds between autosaves of a changed draft.
+pub const AUTOSAVE_SECS: i64 = 5;
+
+/// The message a reply or forward answers: the open one, else the selected row.
+pub(crate) fn original(app: &App) -> Option<(usize, Summary, Option<String>)> {
+    if let Some(r) = &app.reader {
+        let row = app
+            .columns
+            .iter()
+            .find(|c| c.account_idx == r.account_idx)
+            .and_then(|c| c.rows.iter().find(|s| s.uid == r.uid))
+            .cloned()?;
+        let text = match &r.body {
+            Body::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        return Some((r.account_idx, row, text));
+    }
+    let c = app.columns.get(app.focus)?;
+    c.selected_row().map(|s| (c.account_idx, s.clone(), None))
+}
+
+/// Header text from a message being answered: no control characters (a hostile subject must
+/// not break the line or be refused as typed input).
+pub(crate) fn header_text(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+pub(crate) fn set_quote(c: &mut Compose, text: &str) {
+    if let Some(o) = &c.original {
+        c.quoted = Some(match c.kind {
+            Kind::Forward => reply::forward_quote(o, text),
+            _ => reply::quote(o, text),
+        });
+    }
+}
+
+/// A compose pane for account `account_idx` with its identities, signature and refusal.
+pub(crate) fn new_compose(
+    app: &mut App,
+    config: &Config,
+    account_idx: usize,
+    kind: Kind,
+) -> Option<Compose> {
+    let Some(account) = config.accounts.get(account_idx) else {
+        app.fail("this column has no account to send from");
+        return None;
+    };
+    let nanos =
+        u128::try_from(app.now.max(0)).unwrap_or(0) * 1_000_000_000 + u128::from(app.take_id());
+    let mut c = Compose::new(
+        account_idx,
+        &account.name,
+        kind,
+        drafts::Drafts::new_id(&account.name, nanos),
+    );
+    c.agent = config.agent.id.clone();
+    match identity::offered(account, &config.agent) {
+        Ok(v) => c.identities = v,
+        Err(why) => c.refused = Some(sanitize::single_line(&why.to_string())),
+    }
+    match reply::signature_of(config, account) {
+        Ok(s) => c.signature = s,
+        Err(e) => c.refused = Some(sanitize::single_line(&e.to_string())),
+    }
+    Some(c)
+}
+
+/// `c`, `r`, `R`, `f`: opens the compose pane (replies and forwards for the open message, else
+/// the selected row). A reply or forward to a message a teammate is replying to (a "replying"
+/// mark that is not stale) asks first.
+pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Command> {
+    let Some(config) = app.config.clone() else {
+        app.fail("composing needs the configuration (run mailroom with a config file)");
+        return Vec::new();
+    };
+    let found = original(app);
+    if kind != Kind::New
+        && let Some((account_idx, o, _)) = &found
+        && let Some(question) = replying_question(app, *account_idx, o, kind)
+    {
+        app.confirm = Some(Confirm {
+            question,
+            declined: format!("not opened: the {} was cancelled", kind.label()),
+            then: Confirmed::Compose {
+                kind,
+                account_idx: *account_idx,
+                uid: o.uid,
+            },
+        });
+        return Vec::new();
+    }
+    start_compose(app, &config, kind, found)
+}
+
+/// The question before answering `o` while teammates are replying to it (fresh marks only),
+/// or `None` when nobody else is.
+pub(crate) fn replying_question(
+    app: &App,
+    account_idx: usize,
+    o: &Summary,
+    kind: Kind,
+) -> Option<String> {
+    const NAMED: usize = 3;
+    let c = app.columns.iter().find(|c| c.account_idx == account_idx)?;
+    let me = app.agent_id.as_deref();
+    let mut others: Vec<String> = Vec::new();
+    for agent in o.keywords.iter().filter_map(|k| replying_agent(k)) {
+        let agent = agent.to_ascii_lowercase();
+        if me.is_some_and(|me| me.eq_ignore_ascii_case(&agent))
+            || !crate::config::is_valid_agent_id(&agent)
+            || others.contains(&agent)
+            || c.replying_stale(o.uid, &agent)
+        {
+            continue;
+        }
+        others.push(agent);
+    }
+    let who = match others.as_slice() {
+        [] => return None,
+        [one] => format!("{one} is"),
+        many if many.len() <= NAMED => format!("{} are", many.join(", ")),
+        many => format!(
+            "{} and {} more are",
+            many[..NAMED].join(", "),
+            many.len() - NAMED
+        ),
+    };
+    let verb = match kind {
+        Kind::Forward => "forward",
+        Kind::ReplyAll => "reply to all",
+        Kind::Reply | Kind::New => "reply",
+    };
+    Some(sanitize::single_line(&format!(
+        "{who} replying to this message — {verb} anyway? (y/n)"
+    )))
+}
+
+/// The message `uid` of `account_idx` as a reply answers it, with its text when it is open.
+pub(crate) fn original_of(
+    app: &App,
+    account_idx: usize,
+    uid: u32,
+) -> Option<(usize, Summary, Option<String>)> {
+    let row = app
+        .columns
+        .iter()
+        .find(|c| c.account_idx == account_idx)?
+        .rows
+        .iter()
+        .find(|s| s.uid == uid)?
+        .clone();
+    let text = app
+        .reader
+        .as_ref()
+        .filter(|r| r.account_idx == account_idx && r.uid == uid)
+        .and_then(|r| match &r.body {
+            Body::Text(t) => Some(t.clone()),
+            _ => None,
+        });
+    Some((account_idx, row, text))
+}
+
+/// Sets or clears the agent's `$replying.<agent>` mark on a message, quietly: without an
+/// agent id, or without the `w` right, nothing is sent and composing goes on.
+pub(crate) fn mark_replying(app: &mut App, account_idx: usize, uid: u32, on: bool) -> Vec<Command> {
+    if on {
+        app.replying_mark = None;
+    }
+    let Some(agent) = app
+        .agent_id
+        .clone()
+        .filter(|a| crate::config::is_valid_agent_id(a))
+    else {
+        return Vec::new();
+    };
+    let Some(c) = app.columns.iter().find(|c| c.account_idx == account_idx) else {
+        return Vec::new();
+    };
+    if c.rights.is_some_and(|r| !r.has('w')) {
+        return Vec::new();
+    }
+    let id = app.take_id();
+    let action = TriageAction::Replying(on);
+    app.pending_triage
+        .insert(id, (account_idx, uid, action.clone()));
+    if on {
+        app.replying_mark = Some((account_idx, uid));
+    }
+    vec![Command::Triage {
+        account_idx,
+        id,
+        uid,
+        action,
+        agent,
+    }]
+}
+
+/// Clears the "replying" mark the open compose pane set, if it set one.
+pub(crate) fn clear_replying(app: &mut App) -> Vec<Command> {
+    match app.replying_mark.take() {
+        Some((account_idx, uid)) => mark_replying(app, account_idx, uid, false),
+        None => Vec::new(),
+    }
+}
+
+/// Opens the compose pane of `kind` (answering `found` unless it is a new message) and marks
+/// the message answered as being replied to.
+pub(crate) fn start_compose(
+    app: &mut App,
+    config: &Config,
+    kind: Kind,
+    found: Option<(usize, Summary, Option<String>)>,
+) -> Vec<Command> {
+    let answered = found
+        .as_ref()
+        .filter(|_| kind != Kind::New)
+        .map(|(a, o, _)| (*a, o.uid));
+    let account_idx = match (&found, kind) {
+        (Some((idx, _, _)), _) => *idx,
+        (None, Kind::New) => match app.columns.get(app.focus) {
+            Some(c) => c.account_idx,
+            None => return Vec::new(),
+        },
+        (None, k) => {
+            app.fail(format!("select a message first ({})", k.label()));
+            return Vec::new();
+        }
+    };
+    let Some(mut c) = new_compose(app, config, account_idx, kind) else {
+        return Vec::new();
+    };
+    let mut commands = Vec::new();
+    if let (Some((_, o, text)), true) = (found, kind != Kind::New) {
+        let emails = |v: &[Address]| v.iter().map(|a| a.email.clone()).collect::<Vec<_>>();
+        if kind == Kind::Forward {
+            c.subject = Line::new(&header_text(&reply::forward_subject(&o.subject)));
+            c.field = Field::To;
+        } else {
+            let to = reply::reply_to(&o);
+            c.to = Line::new(&header_text(&to.join(", ")));
+            if kind == Kind::ReplyAll
+                && let Some(account) = config.accounts.get(account_idx)
+            {
+                let cc = reply::reply_all_cc(&o, account, &to);
+                c.cc = Line::new(&header_text(&cc.join(", ")));
+            }
+            c.subject = Line::new(&header_text(&reply::reply_subject(&o.subject)));
+            (c.in_reply_to, c.references) = reply::threading(&o);
+            c.reply_uid = Some(o.uid);
+            c.field = Field::Body;
+            if c.refused.is_none()
+                && let Some(account) = config.accounts.get(account_idx)
+            {
+                match identity::for_reply(
+                    account,
+                    &config.agent,
+                    &o.delivered_to,
+                    &emails(&o.to),
+                    &emails(&o.cc),
+                ) {
+                    Ok(r) => {
+                        c.from_idx = c
+                            .identities
+                            .iter()
+                            .position(|i| i.from.eq_ignore_ascii_case(&r.identity.from))
+                            .unwrap_or(0);
+                        c.reason = Some(sanitize::single_line(&r.reason));
+                    }
+                    Err(why) => c.refused = Some(sanitize::single_line(&why.to_string())),
+                }
+            }
+        }
+        let uid = o.uid;
+        c.original = Some(o);
+        match text {
+            Some(t) => set_quote(&mut c, &t),
+            None => {
+                c.awaiting = Some(uid);
+                commands.push(Command::Open { account_idx, uid });
+            }
+        }
+    }
+    let note = match &c.refused {
+        Some(why) => format!("{}: sending is refused: {why}", c.account),
+        None => format!("{} from {}: {}", kind.label(), c.account, c.mode_line()),
+    };
+    app.compose = Some(c);
+    app.say(note);
+    if let Some((account_idx, uid)) = answered {
+        commands.extend(mark_replying(app, account_idx, uid, true));
+    }
+    commands
+}
+
+/// Keys while the compose pane is open (below the help overlay).
+pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+    let (width, _) = app.compose_body_size();
+    let action = app.keymap.lookup(Context::Compose, k);
+    if action == Some(Action::ForceQuit) {
+        return quit(app);
+    }
+    let Some(c) = &mut app.compose else {
+        return Vec::new();
+    };
+    let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
+    // The confirmation: y sends, n (or Esc, Ctrl-q) goes back to editing.
+    if let Some(p) = &mut c.preview {
+        let mut note = None;
+        match k.code {
+            KeyCode::Char('y' | 'Y') if plain => return confirm_send(app),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                c.preview = None;
+                note = Some("not sent; still editing");
+            }
+            KeyCode::Down | KeyCode::Char('j') => p.scroll = p.scroll.saturating_add(1),
+            KeyCode::Up | KeyCode::Char('k') => p.scroll = p.scroll.saturating_sub(1),
+            KeyCode::PageDown | KeyCode::Char(' ') => p.scroll = p.scroll.saturating_add(10),
+            KeyCode::PageUp => p.scroll = p.scroll.saturating_sub(10),
+            _ if action == Some(Action::Cancel) => {
+                c.preview = None;
+                note = Some("not sent; still editing");
+            }
+            _ => note = Some("send this message? y sends, n goes back to editing"),
+        }
+        if let Some(p) = &mut c.preview {
+            p.scroll = p.scroll.min(p.lines.len().saturating_sub(1));
+        }
+        if let Some(n) = note {
+            app.say(n);
+        }
+        return Vec::new();
+    }
+    // The Ctrl-t line: a path to attach, or -N to remove attachment N.
+    if let Some(line) = &mut c.attach_line {
+        match k.code {
+            KeyCode::Enter => {
+                let text = line.text.trim().to_string();
+                c.attach_line = None;
+                attach(app, &text);
+            }
+            KeyCode::Esc => c.attach_line = None,
+            KeyCode::Backspace => line.backspace(),
+            KeyCode::Left => line.left(),
+            KeyCode::Right => line.right(),
+            KeyCode::Char(ch) if plain => {
+                let _ = line.insert("Attach", ch.encode_utf8(&mut [0; 4]));
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if c.sending {
+        app.say("sending…: the answer comes in the status line");
+        return Vec::new();
+    }
+    match action {
+        Some(Action::Send) => {
+            preview(app);
+            return Vec::new();
+        }
+        Some(Action::Editor) => {
+            return vec![Command::Editor {
+                text: c.body.text(),
+            }];
+        }
+        Some(a @ (Action::NextFrom | Action::PrevFrom)) => {
+            let n = c.identities.len();
+            if n == 0 {
+                let why = c.refused.clone().unwrap_or_default();
+                app.fail(format!("sending is refused: {why}"));
+            } else {
+                c.from_idx = if a == Action::NextFrom {
+                    (c.from_idx + 1) % n
+                } else {
+                    (c.from_idx + n - 1) % n
+                };
+                // A chosen From replaces the reply's automatic choice.
+                c.reason = None;
+                c.unsaved = true;
+                let line = c.mode_line();
+                app.say(format!("From: {line}"));
+            }
+            return Vec::new();
+        }
+        Some(Action::Attach) => {
+            c.attach_line = Some(Line::default());
+            app.say("attach: type a path and Enter; -N removes attachment N; Esc cancels");
+            return Vec::new();
+        }
+        Some(Action::Cancel) => return close_compose(app),
+        Some(Action::Help) => {
+            app.help = Some(Help {
+                context: Context::Compose,
+                scroll: 0,
+            });
+            return Vec::new();
+        }
+        _ => {}
+    }
+    let field = c.field;
+    match k.code {
+        KeyCode::Tab => c.field = field.next(false),
+        KeyCode::BackTab => c.field = field.next(true),
+        KeyCode::Esc => {
+            app.say("Esc does nothing here: Ctrl-q closes (the draft is kept), Ctrl-x sends");
+        }
+        _ if field == Field::Body => {
+            let before = c.body.clone();
+            match k.code {
+                KeyCode::Enter => c.body.newline(),
+                KeyCode::Backspace => c.body.backspace(),
+                KeyCode::Delete => c.body.delete(),
+                KeyCode::Left => c.body.left(),
+                KeyCode::Right => c.body.right(),
+                KeyCode::Up => {
+                    // Up from the first visual row goes to the Subject.
+                    let moved = c.body.vertical(false, width);
+                    if !moved {
+                        c.field = Field::Subject;
+                    }
+                }
+                KeyCode::Down => {
+                    c.body.vertical(true, width);
+                }
+                KeyCode::Home => c.body.home(),
+                KeyCode::End => c.body.end(),
+                KeyCode::Char(ch) if plain => c.body.insert(ch.encode_utf8(&mut [0; 4])),
+                _ => {}
+            }
+            if c.body.lines != before.lines {
+                c.unsaved = true;
+            }
+        }
+        _ => {
+            let Some(line) = c.line_mut(field) else {
+                return Vec::new();
+            };
+            let before = line.text.clone();
+            let mut refused = None;
+            let mut go = None;
+            match k.code {
+                KeyCode::Enter | KeyCode::Down => go = Some(field.next(false)),
+                KeyCode::Up => go = Some(field.next(true)),
+                KeyCode::Backspace => line.backspace(),
+                KeyCode::Delete => line.delete(),
+                KeyCode::Left => line.left(),
+                KeyCode::Right => line.right(),
+                KeyCode::Home => line.cursor = 0,
+                KeyCode::End => line.cursor = line.text.len(),
+                KeyCode::Char(ch) if plain => {
+                    refused = line
+                        .insert(field.label(), ch.encode_utf8(&mut [0; 4]))
+                        .err();
+                }
+                _ => {}
+            }
+            let changed = line.text != before;
+            if changed {
+                c.unsaved = true;
+            }
+            if let Some(f) = go {
+                c.field = f;
+            }
+            if let Some(e) = refused {
+                app.fail(sanitize::single_line(&e));
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// A paste (bracketed): text into the body; a header field refuses line breaks.
+pub(crate) fn compose_paste(app: &mut App, text: &str) {
+    let Some(c) = &mut app.compose else { return };
+    if c.preview.is_some() || c.sending {
+        return;
+    }
+    if let Some(line) = &mut c.attach_line {
+        let _ = line.insert("Attach", text.trim());
+        return;
+    }
+    let field = c.field;
+    match c.line_mut(field) {
+        None => c.body.insert(text),
+        Some(line) => {
+            if let Err(e) = line.insert(field.label(), text) {
+                app.fail(format!(
+                    "{} (nothing was pasted)",
+                    sanitize::single_line(&e)
+                ));
+                return;
+            }
+        }
+    }
+    c.unsaved = true;
+}
+
+pub(crate) fn attach(app: &mut App, text: &str) {
+    let Some(c) = &mut app.compose else { return };
+    if text.is_empty() {
+        return;
+    }
+    if let Some(n) = text.strip_prefix('-') {
+        match n.parse::<usize>() {
+            Ok(n) if n >= 1 && n <= c.attachments.len() => {
+                let p = c.attachments.remove(n - 1);
+                c.unsaved = true;
+                app.say(format!(
+                    "removed {}",
+                    sanitize::single_line(&p.display().to_string())
+                ));
+            }
+            _ => app.fail(format!("no attachment {}", sanitize::single_line(n))),
+        }
+        return;
+    }
+    let path = match app.save_dirs.home.as_ref() {
+        Some(home) if text == "~" || text.starts_with("~/") => {
+            home.join(text.trim_start_matches('~').trim_start_matches('/'))
+        }
+        _ => PathBuf::from(text),
+    };
+    // The file is read when the preview is built; only whether it exists is checked now.
+    if !path.is_file() {
+        app.fail(format!(
+            "{}: no such file",
+            sanitize::single_line(&path.display().to_string())
+        ));
+        return;
+    }
+    let shown = sanitize::single_line(&path.display().to_string());
+    c.attachments.push(path);
+    c.unsaved = true;
+    app.say(format!("attached {shown}"));
+}
+
+/// Ctrl-x: builds the message exactly as it will be transmitted and shows it for confirmation.
+pub(crate) fn preview(app: &mut App) {
+    let Some(config) = app.config.clone() else {
+        return;
+    };
+    let Some(c) = &app.compose else { return };
+    if let Some(why) = &c.refused {
+        let why = why.clone();
+        app.fail(format!("sending is refused: {why}"));
+        return;
+    }
+    if c.awaiting.is_some() {
+        app.fail("the original is still loading for the quote; try again in a moment");
+        return;
+    }
+    let (Some(account), Some(id)) = (config.accounts.get(c.account_idx), c.identity().cloned())
+    else {
+        app.fail("no identity to send from");
+        return;
+    };
+    let now = std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(app.now).unwrap_or(0));
+    let built = (|| -> Result<crate::mail::compose::Outgoing, String> {
+        let list = |field: &str, l: &Line| {
+            reply::addresses(field, std::slice::from_ref(&l.text)).map_err(|e| e.to_string())
+        };
+        let mut files = Vec::new();
+        for p in &c.attachments {
+            files.push(
+                reply::load_attachment(p)
+                    .map_err(|e| format!("attachment {}: {e}", p.display()))?,
+            );
+        }
+        let draft = crate::mail::compose::Draft {
+            to: list("To", &c.to)?,
+            cc: list("Cc", &c.cc)?,
+            bcc: list("Bcc", &c.bcc)?,
+            subject: c.subject.text.clone(),
+            in_reply_to: c.in_reply_to.clone(),
+            references: c.references.clone(),
+            attachments: files,
+            ..Default::default()
+        };
+        reply::finish(
+            &config,
+            account,
+            &id,
+            draft,
+            &c.body.text(),
+            c.quoted.as_deref(),
+            now,
+        )
+        .map_err(|e| e.to_string())
+    })();
+    match built {
+        Ok(outgoing) => {
+            if let Some(c) = &mut app.compose {
+                c.preview = Some(Preview::new(outgoing, id));
+            }
+            app.say("this is exactly what will be sent: y sends, n goes back");
+        }
+        Err(e) => app.fail(format!("not sent: {}", sanitize::single_line(&e))),
+    }
+}
+
+/// The external editor's text, for the compose or the note pane.
+pub(crate) fn on_edited(app: &mut App, result: Result<String, String>) {
+    match result {
+        Ok(text) => {
+            if let Some(c) = &mut app.compose {
+                c.body.set_text(text.trim_end_matches('\n'));
+                c.field = Field::Body;
+                c.unsaved = true;
+                app.say("body reloaded from the editor");
+            } else if let Some(n) = &mut app.note {
+                n.body.set_text(text.trim_end_matches('\n'));
+                app.say("note reloaded from the editor");
+            }
+        }
+        Err(e) => app.fail(format!("editor: {}", sanitize::single_line(e.trim()))),
+    }
+}
+
+/// The original's body, for the quote of a reply waiting for it.
+pub(crate) fn on_quote(
+    app: &mut App,
+    account_idx: usize,
+    uid: u32,
+    body: &Result<Opened, String>,
+) -> bool {
+    if let Some(c) = &mut app.compose
+        && c.account_idx == account_idx
+        && c.awaiting == Some(uid)
+    {
+        c.awaiting = None;
+        match body {
+            Ok(o) => {
+                let (text, _) = truncate(o.text.clone(), MAX_BODY_BYTES);
+                set_quote(c, &sanitize::multi_line(&text));
+            }
+            Err(e) => {
+                let e = sanitize::single_line(e.trim());
+                app.fail(format!("the original could not be read for the quote: {e}"));
+            }
+        }
+        return true;
+    }
+    false
+}

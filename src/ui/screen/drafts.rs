@@ -1,0 +1,241 @@
+//! Sending the compose pane, its autosave, and the saved drafts (`:drafts`).
+
+use crate::engine::pipeline::Outcome;
+use crate::mail::date;
+use crate::sanitize;
+use crate::store::drafts;
+use crate::ui::app::App;
+use crate::ui::compose::{self, Field, Kind, Line};
+use crate::ui::event::Command;
+use crate::ui::screen::compose::{
+    AUTOSAVE_SECS, clear_replying, header_text, mark_replying, new_compose,
+};
+
+/// `y` in the preview: the draft is saved, then the message goes to the sending thread.
+pub(crate) fn confirm_send(app: &mut App) -> Vec<Command> {
+    let now = app.now;
+    let Some(c) = &mut app.compose else {
+        return Vec::new();
+    };
+    let Some(p) = c.preview.take() else {
+        return Vec::new();
+    };
+    c.sending = true;
+    c.unsaved = false;
+    c.saved_at = now;
+    let draft = c.to_draft(now);
+    let send = Command::Send {
+        account_idx: c.account_idx,
+        identity: p.identity,
+        outgoing: Box::new(p.outgoing),
+        reply_uid: c.reply_uid,
+        draft_id: c.draft_id.clone(),
+    };
+    remember_draft(app, draft.clone());
+    app.say("sending…");
+    vec![Command::SaveDraft(Box::new(draft)), send]
+}
+
+/// The answer to a send: a message that is on its way (sent, or safely queued) closes the
+/// pane and clears its "replying" mark; a refusal keeps both.
+pub(crate) fn send_done(
+    app: &mut App,
+    draft_id: &str,
+    result: Result<Outcome, String>,
+) -> Vec<Command> {
+    let ours = app.compose.as_ref().is_some_and(|c| c.draft_id == draft_id);
+    let line = |s: String| sanitize::single_line(&s);
+    let kept = match result {
+        Ok(Outcome::Sent {
+            message_id,
+            warning: None,
+        }) => {
+            app.say(line(format!("sent <{message_id}>")));
+            false
+        }
+        // The mail went out, but not as written: an error-styled notice, never a quiet one.
+        Ok(Outcome::Sent {
+            message_id,
+            warning: Some(w),
+        }) => {
+            app.fail(line(format!("sent <{message_id}>, but {w}")));
+            false
+        }
+        Ok(Outcome::Submitted { message_id, error }) => {
+            app.say(line(format!(
+                "sent <{message_id}>; the Sent copy will be retried: {error}"
+            )));
+            false
+        }
+        Ok(Outcome::Deferred { message_id, error }) => {
+            app.say(line(format!(
+                "deferred <{message_id}>: kept in the outbox and retried: {error}"
+            )));
+            false
+        }
+        Ok(Outcome::Busy { message_id }) => {
+            app.say(line(format!(
+                "queued <{message_id}>: another mailroom is delivering the outbox"
+            )));
+            false
+        }
+        // In the outbox, never sent again on its own: said as trouble, not as a success.
+        Ok(Outcome::Uncertain { message_id, error }) => {
+            app.fail(line(format!(
+                "uncertain <{message_id}>: may have been delivered ({error}); kept in the outbox, \
+                 not sent again: see `mailroom outbox`"
+            )));
+            false
+        }
+        Ok(Outcome::Failed { message_id, error }) => {
+            app.fail(line(format!(
+                "refused <{message_id}>: {error} (kept in the outbox as failed; the draft is kept)"
+            )));
+            true
+        }
+        Err(e) => {
+            app.fail(line(format!("not sent: {e} (the draft is kept)")));
+            true
+        }
+    };
+    if kept {
+        if ours && let Some(c) = &mut app.compose {
+            c.sending = false;
+        }
+    } else {
+        app.drafts.retain(|d| d.id != draft_id);
+        if ours {
+            app.compose = None;
+            app.fit_views();
+            return clear_replying(app);
+        }
+    }
+    Vec::new()
+}
+
+/// Keeps `app.drafts` (newest first) in step with what was saved.
+pub(crate) fn remember_draft(app: &mut App, draft: drafts::Draft) {
+    app.drafts.retain(|d| d.id != draft.id);
+    app.drafts.insert(0, draft);
+}
+
+/// Saves the open draft if it changed (and `AUTOSAVE_SECS` passed, unless `now`).
+pub(crate) fn autosave(app: &mut App, now: bool) -> Vec<Command> {
+    let t = app.now;
+    let Some(c) = &mut app.compose else {
+        return Vec::new();
+    };
+    if !c.unsaved || c.sending || (!now && t - c.saved_at < AUTOSAVE_SECS) {
+        return Vec::new();
+    }
+    c.unsaved = false;
+    c.saved_at = t;
+    let draft = c.to_draft(t);
+    remember_draft(app, draft.clone());
+    vec![Command::SaveDraft(Box::new(draft))]
+}
+
+/// Ctrl-q: closes the pane; the draft is saved first (nothing is ever discarded here).
+pub(crate) fn close_compose(app: &mut App) -> Vec<Command> {
+    let mut commands = autosave(app, true);
+    commands.extend(clear_replying(app));
+    let kept = app
+        .compose
+        .as_ref()
+        .is_some_and(|c| app.drafts.iter().any(|d| d.id == c.draft_id));
+    app.compose = None;
+    app.fit_views();
+    if kept {
+        let n = app.drafts.len();
+        app.say(format!("closed; the draft is kept (:drafts lists {n})"));
+    } else {
+        app.say("closed (nothing was written, so no draft was kept)");
+    }
+    commands
+}
+
+pub(crate) fn list_drafts(app: &mut App) {
+    if app.drafts.is_empty() {
+        app.say("no drafts");
+        return;
+    }
+    let now = app.now;
+    let items: Vec<String> = app
+        .drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let subject = if d.subject.trim().is_empty() {
+                "(no subject)"
+            } else {
+                d.subject.trim()
+            };
+            let age = date::age(now, d.saved);
+            format!("{} {} \"{}\" {age}", i + 1, d.account, subject)
+        })
+        .collect();
+    app.say(sanitize::single_line(&format!(
+        "drafts: {} (:drafts N reopens one)",
+        items.join("; ")
+    )));
+}
+
+/// `:drafts N`: reopens a saved draft in the compose pane.
+pub(crate) fn reopen_draft(app: &mut App, n: usize) -> Vec<Command> {
+    let Some(d) = app.drafts.get(n - 1).cloned() else {
+        app.fail(format!("no draft {n} (:drafts lists them)"));
+        return Vec::new();
+    };
+    let Some(config) = app.config.clone() else {
+        app.fail("composing needs the configuration");
+        return Vec::new();
+    };
+    let Some(account_idx) = config.accounts.iter().position(|a| a.name == d.account) else {
+        app.fail(format!(
+            "draft {n} is for account {}, which is no longer configured",
+            sanitize::single_line(&d.account)
+        ));
+        return Vec::new();
+    };
+    let kind = if d.reply_to_uid.is_some() {
+        Kind::Reply
+    } else {
+        Kind::New
+    };
+    let Some(mut c) = new_compose(app, &config, account_idx, kind) else {
+        return Vec::new();
+    };
+    c.draft_id = d.id.clone();
+    c.from_idx = c
+        .identities
+        .iter()
+        .position(|i| i.from.eq_ignore_ascii_case(&d.from))
+        .unwrap_or(0);
+    c.to = Line::new(&header_text(&d.to.join(", ")));
+    c.cc = Line::new(&header_text(&d.cc.join(", ")));
+    c.bcc = Line::new(&header_text(&d.bcc.join(", ")));
+    c.subject = Line::new(&header_text(&d.subject));
+    c.body = compose::Body::from_text(&d.body);
+    c.reply_uid = d.reply_to_uid;
+    c.in_reply_to = d.in_reply_to.clone();
+    c.references = d.references.clone();
+    c.quoted = d.quoted.clone();
+    c.attachments = d.attachments.clone();
+    c.saved_at = d.saved;
+    c.field = Field::Body;
+    let line = c.mode_line();
+    app.compose = Some(c);
+    app.say(format!("draft {n} reopened: {line}"));
+    // A reply draft answers a message still in the column: it is being replied to again.
+    match d.reply_to_uid {
+        Some(uid)
+            if app
+                .columns
+                .iter()
+                .any(|c| c.account_idx == account_idx && c.rows.iter().any(|s| s.uid == uid)) =>
+        {
+            mark_replying(app, account_idx, uid, true)
+        }
+        _ => Vec::new(),
+    }
+}

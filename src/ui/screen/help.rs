@@ -1,0 +1,134 @@
+//! The help overlay (`?`): its lines from the keymap and its keys.
+
+use std::sync::OnceLock;
+
+use crossterm::event::KeyEvent;
+
+use crate::ui::app::App;
+use crate::ui::keys::{Action, Context, Keymap};
+use crate::ui::prompt;
+use crate::ui::screen::Handled;
+use crate::ui::screen::confirm::quit;
+
+/// The help overlay: the keys of the context it was opened from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Help {
+    pub context: Context,
+    pub scroll: usize,
+}
+
+/// How many lines the help overlay of `ctx` has (see `help_lines`).
+pub(crate) fn help_lines_len(keymap: &Keymap, ctx: Context) -> usize {
+    help_lines(keymap, ctx).len()
+}
+
+/// The help overlay's lines: (keys, description); a line with empty keys is a heading.
+pub fn help_lines(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
+    let mut lines = vec![(String::new(), format!("keys: {}", ctx.name()))];
+    lines.extend(
+        keymap
+            .help(ctx)
+            .into_iter()
+            .map(|(keys, desc, _)| (keys, desc.to_string())),
+    );
+    if ctx == Context::Compose {
+        // The editor's own keys, fixed (not in the keymap).
+        lines.push((String::new(), String::new()));
+        lines.push((
+            String::new(),
+            "the body (lines wrap at the pane's width)".to_string(),
+        ));
+        for (keys, desc) in [
+            (
+                "Up, Down",
+                "previous, next screen row (of a wrapped line too)",
+            ),
+            ("Left, Right", "previous, next character"),
+            (
+                "Home, End",
+                "start, end of the whole line (not the screen row)",
+            ),
+            ("Enter", "new line (the only line breaks sent)"),
+        ] {
+            lines.push((keys.to_string(), desc.to_string()));
+        }
+    }
+    if matches!(ctx, Context::List | Context::Reader) {
+        lines.push((String::new(), String::new()));
+        lines.push((String::new(), "commands (after :)".to_string()));
+        lines.extend(
+            prompt::COMMANDS
+                .iter()
+                .map(|c| (c.usage.to_string(), c.desc.to_string())),
+        );
+        lines.push((String::new(), String::new()));
+        lines.push((String::new(), "keys: command line (: and /)".to_string()));
+        lines.extend(
+            keymap
+                .help(Context::Command)
+                .into_iter()
+                .map(|(keys, desc, _)| (keys, desc.to_string())),
+        );
+    }
+    lines
+}
+
+/// Keys that work in the help overlay whatever the configuration says, so it can always be
+/// read and closed.
+pub(crate) fn help_fallback() -> &'static Keymap {
+    static DEFAULTS: OnceLock<Keymap> = OnceLock::new();
+    DEFAULTS.get_or_init(Keymap::default)
+}
+
+pub(crate) fn help_key(app: &mut App, k: &KeyEvent) -> Handled {
+    let help = app.help.as_ref()?;
+    let ctx = help.context;
+    let action = app
+        .keymap
+        .lookup(ctx, k)
+        .filter(|a| {
+            matches!(
+                a,
+                Action::Down
+                    | Action::Up
+                    | Action::PageDown
+                    | Action::PageUp
+                    | Action::HalfPageDown
+                    | Action::HalfPageUp
+                    | Action::Top
+                    | Action::Bottom
+                    | Action::Help
+                    | Action::Quit
+                    | Action::Close
+                    | Action::Clear
+                    | Action::ForceQuit
+            )
+        })
+        // The reader's defaults scroll and close (?, q, Esc) whatever is bound.
+        .or_else(|| help_fallback().lookup(Context::Reader, k));
+    let action = action?;
+    if action == Action::ForceQuit {
+        return Some(quit(app));
+    }
+    let page = app.help_height().max(1);
+    let max = help_lines_len(&app.keymap, ctx).saturating_sub(page);
+    let help = app.help.as_mut()?;
+    let s = help.scroll;
+    help.scroll = match action {
+        Action::Help | Action::Quit | Action::Close | Action::Clear => {
+            app.help = None;
+            return Some(Vec::new());
+        }
+        Action::Down => s + 1,
+        Action::Up => s.saturating_sub(1),
+        Action::PageDown => s + page,
+        Action::PageUp => s.saturating_sub(page),
+        Action::HalfPageDown => s + page.div_ceil(2),
+        Action::HalfPageUp => s.saturating_sub(page.div_ceil(2)),
+        Action::Top => 0,
+        Action::Bottom => max,
+        _ => return None,
+    }
+    .min(max);
+    Some(Vec::new())
+}

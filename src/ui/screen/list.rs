@@ -1,0 +1,371 @@
+//! The column list's keys and actions: moving, narrowing, search, threads, flag toggles
+//! and the answers to flag changes.
+
+use crate::backend::FlagChange;
+use crate::message::Flags;
+use crate::sanitize;
+use crate::ui::app::App;
+use crate::ui::event::Command;
+use crate::ui::keys::Action;
+use crate::ui::prompt::{Prompt, PromptKind};
+use crate::ui::screen::Handled;
+use crate::ui::screen::columns::{Needle, Search, SearchState};
+use crate::ui::screen::reader::Reader;
+
+/// A flag change sent and not yet answered, so a refusal can undo what the row shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PendingStore {
+    pub(crate) account_idx: usize,
+    pub(crate) uid: u32,
+    pub(crate) flag: FlagKind,
+    /// The value shown before the optimistic change.
+    pub(crate) before: bool,
+}
+
+/// The flags keys toggle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FlagKind {
+    Seen,
+    Flagged,
+}
+
+impl FlagKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            FlagKind::Seen => "\\Seen",
+            FlagKind::Flagged => "\\Flagged",
+        }
+    }
+
+    /// The ACL right a change needs (RFC 4314): `s` keeps \Seen, `w` writes other flags.
+    pub(crate) fn right(self) -> char {
+        match self {
+            FlagKind::Seen => 's',
+            FlagKind::Flagged => 'w',
+        }
+    }
+
+    pub(crate) fn get(self, f: &Flags) -> bool {
+        match self {
+            FlagKind::Seen => f.seen,
+            FlagKind::Flagged => f.flagged,
+        }
+    }
+
+    pub(crate) fn set(self, f: &mut Flags, on: bool) {
+        match self {
+            FlagKind::Seen => f.seen = on,
+            FlagKind::Flagged => f.flagged = on,
+        }
+    }
+
+    pub(crate) fn only(self) -> Flags {
+        let mut f = Flags::default();
+        self.set(&mut f, true);
+        f
+    }
+}
+
+/// The answer to a flag change: a refusal undoes the optimistic row (unless a newer change
+/// of the same flag is on its way) and says why; IMAP then syncs, so the row shows the truth.
+pub(crate) fn store_done(
+    app: &mut App,
+    account_idx: usize,
+    id: u64,
+    uid: u32,
+    result: Result<(), String>,
+) -> Handled {
+    let pending = app.pending_stores.remove(&id);
+    let woken = app.waking.remove(&id);
+    let Err(e) = result else {
+        return None;
+    };
+    // A refused wake: the row shows the snooze again (it is still on the server), and it
+    // is not asked again this session.
+    if let Some((a, u, keywords)) = woken {
+        app.wake_refused.insert((a, u));
+        if let Some(c) = app.column_mut(a) {
+            if let Some(row) = c.rows.iter_mut().find(|s| s.uid == u) {
+                for k in keywords {
+                    if !row.keywords.contains(&k) {
+                        row.keywords.push(k);
+                    }
+                }
+            }
+            c.recount();
+        }
+    }
+    let what = pending.map_or("the change", |p| p.flag.name());
+    let message = format!(
+        "{}: {what} not changed on UID {uid}: {}",
+        app.column_name(account_idx),
+        sanitize::single_line(e.trim())
+    );
+    app.fail(message);
+    if let Some(p) = pending
+        && !app
+            .pending_stores
+            .values()
+            .any(|q| q.account_idx == p.account_idx && q.uid == p.uid && q.flag == p.flag)
+        && let Some(c) = app.column_mut(account_idx)
+    {
+        if let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) {
+            p.flag.set(&mut row.flags, p.before);
+        }
+        c.recount();
+    }
+    Some(
+        match app.columns.iter().find(|c| c.account_idx == account_idx) {
+            Some(c) if c.imap => vec![Command::Refresh { account_idx }],
+            _ => Vec::new(),
+        },
+    )
+}
+
+/// Groups rows by thread in every column, or back to the flat list (`None`: the other one).
+pub(crate) fn set_threads(app: &mut App, on: Option<bool>) {
+    let on = on.unwrap_or(!app.threaded);
+    let h = app.list_height();
+    app.threaded = on;
+    for c in &mut app.columns {
+        c.set_threaded(on, h);
+    }
+    app.say(if on {
+        "threads: grouped by conversation, newest thread first"
+    } else {
+        "threads: off, newest message first"
+    });
+}
+
+/// `:search`: the server searches an IMAP account; a local folder is searched in its rows
+/// (the same fields as the filter). An empty query clears the search.
+pub(crate) fn search(app: &mut App, query: &str) -> Vec<Command> {
+    let h = app.list_height();
+    let query = query.trim();
+    let id = app.take_id();
+    let Some(c) = app.columns.get_mut(app.focus) else {
+        return Vec::new();
+    };
+    if query.is_empty() {
+        c.search = None;
+        c.refilter(h);
+        return Vec::new();
+    }
+    if c.imap {
+        // Checked here too, so a bad query is refused at once, not after a round trip.
+        if let Err(e) = crate::engine::worker::search_criteria(query) {
+            app.fail(format!("search: {e}"));
+            return Vec::new();
+        }
+        c.search = Some(Search {
+            query: query.to_string(),
+            id,
+            state: SearchState::Pending,
+        });
+        c.refilter(h);
+        return vec![Command::Search {
+            account_idx: c.account_idx,
+            id,
+            query: query.to_string(),
+        }];
+    }
+    let needle = Needle::new(query);
+    let found = c
+        .rows
+        .iter()
+        .filter(|s| needle.matches(s))
+        .map(|s| s.uid)
+        .collect();
+    c.search = Some(Search {
+        query: query.to_string(),
+        id,
+        state: SearchState::Done(found),
+    });
+    c.refilter(h);
+    Vec::new()
+}
+
+/// Clears the focused column's filter and search; false when neither was on.
+pub(crate) fn clear_narrowing(app: &mut App) -> bool {
+    let h = app.list_height();
+    let Some(c) = app.columns.get_mut(app.focus) else {
+        return false;
+    };
+    if !c.narrowed() {
+        return false;
+    }
+    c.filter = None;
+    c.search = None;
+    c.refilter(h);
+    true
+}
+
+/// Space / `!`: flips `\Seen` or `\Flagged` of the open message, else the selected one. The
+/// row changes at once; the worker stores it and the sync that follows confirms or corrects
+/// it. Refused up front when the account's rights do not allow it.
+pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Command> {
+    let in_reader = app.reader.is_some();
+    let target = match &app.reader {
+        Some(r) => Some((r.account_idx, r.uid)),
+        None => app
+            .columns
+            .get(app.focus)
+            .and_then(|c| c.selected_row().map(|s| (c.account_idx, s.uid))),
+    };
+    let Some((account_idx, uid)) = target else {
+        app.say("no message selected");
+        return Vec::new();
+    };
+    let Some(c) = app.column_mut(account_idx) else {
+        return Vec::new();
+    };
+    if let Some(rights) = c.rights
+        && !rights.has(kind.right())
+    {
+        let shown = rights.to_string();
+        let message = format!(
+            "{}: you may not change {} here (your rights: {}; it needs {:?})",
+            c.name,
+            kind.name(),
+            if shown.is_empty() { "none" } else { &shown },
+            kind.right()
+        );
+        app.fail(message);
+        return Vec::new();
+    }
+    let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) else {
+        app.fail("the message is no longer in the list");
+        return Vec::new();
+    };
+    let before = kind.get(&row.flags);
+    kind.set(&mut row.flags, !before);
+    c.recount();
+    let change = if before {
+        FlagChange {
+            remove_flags: kind.only(),
+            ..FlagChange::default()
+        }
+    } else {
+        FlagChange {
+            add_flags: kind.only(),
+            ..FlagChange::default()
+        }
+    };
+    if in_reader {
+        // The reader shows no marks: say what happened.
+        app.say(match (kind, before) {
+            (FlagKind::Seen, false) => "marked read",
+            (FlagKind::Seen, true) => "marked unread",
+            (FlagKind::Flagged, false) => "flagged",
+            (FlagKind::Flagged, true) => "flag removed",
+        });
+    }
+    let id = app.take_id();
+    app.pending_stores.insert(
+        id,
+        PendingStore {
+            account_idx,
+            uid,
+            flag: kind,
+            before,
+        },
+    );
+    vec![Command::Store {
+        account_idx,
+        id,
+        uid,
+        change,
+    }]
+}
+
+pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Command> {
+    let n = app.columns.len();
+    let h = app.list_height();
+    match action {
+        Action::Quit => return vec![Command::Quit],
+        Action::Clear => {
+            if !clear_narrowing(app) {
+                app.error = None;
+                app.notice = None;
+            }
+            return Vec::new();
+        }
+        Action::Filter => {
+            let text = app
+                .columns
+                .get(app.focus)
+                .and_then(|c| c.filter.clone())
+                .unwrap_or_default();
+            app.prompt = Some(Prompt::new(PromptKind::Filter, &text));
+            return Vec::new();
+        }
+        Action::ColumnLeft => app.focus = app.focus.saturating_sub(1),
+        Action::ColumnRight => app.focus = (app.focus + 1).min(n.saturating_sub(1)),
+        Action::NextColumn if n > 0 => app.focus = (app.focus + 1) % n,
+        Action::PrevColumn if n > 0 => app.focus = (app.focus + n - 1) % n,
+        _ => {}
+    }
+    let Some(c) = app.columns.get_mut(app.focus) else {
+        return Vec::new();
+    };
+    let sel = c.selected;
+    let half = h.div_ceil(2).max(1);
+    match action {
+        Action::Down => c.select(sel + 1, h),
+        Action::Up => c.select(sel.saturating_sub(1), h),
+        Action::Top => c.select(0, h),
+        Action::Bottom => c.select(usize::MAX, h),
+        Action::HalfPageDown => c.select(sel + half, h),
+        Action::HalfPageUp => c.select(sel.saturating_sub(half), h),
+        Action::PageDown => c.select(sel + h.max(1), h),
+        Action::PageUp => c.select(sel.saturating_sub(h.max(1)), h),
+        Action::Open => {
+            if let Some(s) = c.selected_row() {
+                let account_idx = c.account_idx;
+                let uid = s.uid;
+                let reader = Reader::new(account_idx, s);
+                let notes = reader.notes_command();
+                app.reader = Some(reader);
+                app.fit_views();
+                return std::iter::once(Command::Open { account_idx, uid })
+                    .chain(notes)
+                    .collect();
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A server search's answer, if it is for the column's current search.
+pub(crate) fn on_search_done(
+    app: &mut App,
+    account_idx: usize,
+    id: u64,
+    result: Result<Vec<u32>, String>,
+) -> bool {
+    let h = app.list_height();
+    let Some(c) = app.column_mut(account_idx) else {
+        return false;
+    };
+    // An answer to an older or cleared search is stale.
+    let Some(search) = c.search.as_mut().filter(|s| s.id == id) else {
+        return false;
+    };
+    let failed = match result {
+        Ok(uids) => {
+            search.state = SearchState::Done(uids.into_iter().collect());
+            None
+        }
+        Err(e) => {
+            let e = sanitize::single_line(e.trim());
+            search.state = SearchState::Failed(e.clone());
+            Some(format!("{}: search failed: {e}", c.name))
+        }
+    };
+    c.refilter(h);
+    if let Some(message) = failed {
+        app.fail(message);
+    }
+    true
+}

@@ -1,0 +1,267 @@
+//! Triage (claim, pending, done, assign, snooze) from the columns and the reader.
+
+use crate::backend::FlagChange;
+use crate::config::View;
+use crate::mail::date;
+use crate::sanitize;
+use crate::triage::act::{ActError, Applied};
+use crate::triage::state::Action as TriageAction;
+use crate::triage::view::describe;
+use crate::ui::app::App;
+use crate::ui::event::Command;
+use crate::ui::prompt::{Prompt, PromptKind};
+
+/// The message a triage key acts on: the open one, else the selected row.
+pub(crate) fn triage_target(app: &App) -> Option<(usize, u32)> {
+    match &app.reader {
+        Some(r) => Some((r.account_idx, r.uid)),
+        None => app
+            .columns
+            .get(app.focus)
+            .and_then(|c| c.selected_row().map(|s| (c.account_idx, s.uid))),
+    }
+}
+
+/// Sends a triage action for the open or selected message to its account's worker, which
+/// applies it atomically; the answer (`TriageDone`) says who won a race. Refused up front
+/// without the `w` right, as the server would (or would silently ignore it).
+pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Command> {
+    let Some((account_idx, uid)) = triage_target(app) else {
+        app.say("no message selected");
+        return Vec::new();
+    };
+    if let Some(why) = triage_refused(app, account_idx, action.name()) {
+        app.fail(why);
+        return Vec::new();
+    }
+    let (Some(agent), Some(c)) = (
+        app.agent_id.clone(),
+        app.columns.iter().find(|c| c.account_idx == account_idx),
+    ) else {
+        return Vec::new();
+    };
+    if !matches!(action, TriageAction::Replying(_)) {
+        let message = format!("{}: {}…", c.name, triage_verb(&action));
+        app.say(message);
+    }
+    let id = app.take_id();
+    app.pending_triage
+        .insert(id, (account_idx, uid, action.clone()));
+    vec![Command::Triage {
+        account_idx,
+        id,
+        uid,
+        action,
+        agent,
+    }]
+}
+
+/// Why the agent may not `action` a message of `account_idx`: no agent id, or no `w` right
+/// (unknown rights are no reason: the worker checks them).
+pub(crate) fn triage_refused(app: &App, account_idx: usize, action: &str) -> Option<String> {
+    if app.agent_id.is_none() {
+        return Some(
+            "no agent id is configured ([agent] id): triage needs to know who you are".into(),
+        );
+    }
+    let c = app.columns.iter().find(|c| c.account_idx == account_idx)?;
+    let rights = c.rights.filter(|r| !r.has('w'))?;
+    let shown = rights.to_string();
+    Some(format!(
+        "{}: you may not {action} here: triage needs the `w` right (yours: {})",
+        c.name,
+        if shown.is_empty() { "none" } else { &shown }
+    ))
+}
+
+/// "claiming", "marking done"…: what the status line says while the worker is at it.
+pub(crate) fn triage_verb(action: &TriageAction) -> String {
+    match action {
+        TriageAction::Claim => "claiming".into(),
+        TriageAction::Assign(a) => format!("assigning to {}", sanitize::single_line(a)),
+        TriageAction::Unassign => "unassigning".into(),
+        TriageAction::Pending => "marking pending".into(),
+        TriageAction::Done => "marking done".into(),
+        TriageAction::Reopen => "reopening".into(),
+        TriageAction::Snooze(until) => format!("snoozing until {}", date::short_utc(*until)),
+        TriageAction::Replying(_) => "marking the reply".into(),
+    }
+}
+
+pub(crate) fn triage_done(
+    app: &mut App,
+    account_idx: usize,
+    id: u64,
+    uid: u32,
+    result: Result<Applied, ActError>,
+) {
+    let asked = app.pending_triage.remove(&id);
+    let name = app.column_name(account_idx).to_string();
+    let quiet = matches!(asked, Some((_, _, TriageAction::Replying(_))));
+    match result {
+        Ok(applied) if !quiet => {
+            app.say(format!(
+                "{name}: {} UID {uid}: {}",
+                applied.action,
+                describe(&applied.after)
+            ));
+        }
+        Ok(_) => {}
+        // A "replying" mark is a courtesy to the team: where it cannot be kept (no `w` right,
+        // no keywords, the message is gone) composing goes on without a word.
+        Err(
+            ActError::NoRight(_)
+            | ActError::NotStored(_)
+            | ActError::NeedsKeywords(_)
+            | ActError::NoMessage(_),
+        ) if quiet => {}
+        Err(e) if quiet => {
+            let on = matches!(asked, Some((_, _, TriageAction::Replying(true))));
+            app.notice = Some(format!(
+                "{name}: the \"replying\" mark on UID {uid} was not {}: {}",
+                if on { "set" } else { "cleared" },
+                sanitize::single_line(e.to_string().trim())
+            ));
+        }
+        Err(ActError::Lost { winner }) => app.fail(format!(
+            "{name}: claim lost: {} was first (UID {uid})",
+            sanitize::single_line(&winner)
+        )),
+        Err(e) => {
+            let what = asked.map_or("triage", |(_, _, a)| a.name());
+            app.fail(format!(
+                "{name}: {what} UID {uid} failed: {}",
+                sanitize::single_line(e.to_string().trim())
+            ));
+        }
+    }
+}
+
+/// Clears the keywords of snoozes that have ended, in every column the agent may change.
+/// Every running mailroom does this, so a snoozed message comes back even when the agent
+/// who snoozed it is away; clearing twice is harmless.
+pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Command> {
+    let h = app.list_height();
+    let mut due = Vec::new();
+    for c in &mut app.columns {
+        c.set_now(now, h);
+        if c.counts.overdue == 0 || c.rights.is_some_and(|r| !r.has('w')) {
+            continue;
+        }
+        for (uid, keywords) in crate::triage::view::due_snoozes(&c.rows, now) {
+            if app.wake_refused.contains(&(c.account_idx, uid))
+                || app
+                    .waking
+                    .values()
+                    .any(|(a, u, _)| *a == c.account_idx && *u == uid)
+            {
+                continue;
+            }
+            // At once, as a toggled flag is: a tick between the store's answer and the sync
+            // that brings the new keywords must not ask again.
+            if let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) {
+                row.keywords.retain(|k| !keywords.contains(k));
+            }
+            due.push((c.account_idx, uid, keywords));
+        }
+        c.recount();
+    }
+    let mut commands = Vec::new();
+    for (account_idx, uid, keywords) in due {
+        let id = app.take_id();
+        app.waking.insert(id, (account_idx, uid, keywords.clone()));
+        commands.push(Command::Store {
+            account_idx,
+            id,
+            uid,
+            change: FlagChange {
+                remove_keywords: keywords,
+                ..FlagChange::default()
+            },
+        });
+    }
+    commands
+}
+
+/// `V` and `:view`: the focused column's team view, the next one when none is named.
+pub(crate) fn set_view(app: &mut App, view: Option<View>) {
+    let h = app.list_height();
+    let Some(c) = app.columns.get_mut(app.focus) else {
+        return;
+    };
+    let view = view.unwrap_or_else(|| c.team_view.next());
+    c.set_team_view(view, h);
+    let message = format!(
+        "{}: {} ({} of {})",
+        c.name,
+        view.name(),
+        c.counts.get(view),
+        c.counts.all
+    );
+    app.say(message);
+}
+
+/// `A` and `z`: the `:` line with the command typed and what it takes; refused at once
+/// when there is nothing to act on, or when the agent may not act on it.
+pub(crate) fn triage_prompt(app: &mut App, command: &str, hint: &str) {
+    let Some((account_idx, _)) = triage_target(app) else {
+        app.say("no message selected");
+        return;
+    };
+    // Refused before anything is typed, as the key itself would be.
+    if let Some(why) = triage_refused(app, account_idx, command.trim()) {
+        app.fail(why);
+        return;
+    }
+    let mut p = Prompt::new(PromptKind::Command, command);
+    p.hint = Some(hint.to_string());
+    app.prompt = Some(p);
+}
+
+/// Agents `A` completes to: the roster (`[team] agents`), then every agent seen in an
+/// `$assigned.*` or `$replying.*` keyword of a loaded row.
+pub(crate) fn known_agents(app: &App) -> Vec<String> {
+    let mut agents: Vec<String> = app
+        .config
+        .as_ref()
+        .map(|c| c.team.agents.clone())
+        .unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &app.columns {
+        for s in &c.rows {
+            let t = crate::triage::state::state(&s.keywords);
+            seen.extend(t.assigned);
+            seen.extend(t.replying);
+        }
+    }
+    for a in seen {
+        if crate::config::is_valid_agent_id(&a) && !agents.contains(&a) {
+            agents.push(a);
+        }
+    }
+    agents
+}
+
+/// The reader's "Team" line follows the message's keywords while it is open (a triage key in
+/// the reader, or a teammate's change).
+pub(crate) fn refresh_reader_team(app: &mut App, account_idx: usize) {
+    let Some(r) = &app.reader else { return };
+    if r.account_idx != account_idx {
+        return;
+    }
+    let uid = r.uid;
+    let Some(text) = app
+        .columns
+        .iter()
+        .find(|c| c.account_idx == account_idx)
+        .and_then(|c| c.rows.iter().find(|s| s.uid == uid))
+        .map(|s| describe(&crate::triage::state::state(&s.keywords)))
+    else {
+        return;
+    };
+    if let Some(r) = &mut app.reader
+        && let Some(h) = r.headers.iter_mut().find(|(l, _)| *l == "Team")
+    {
+        h.1 = text;
+    }
+}
