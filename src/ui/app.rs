@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 
 use super::compose::{self, Compose, Field, Kind, Line, Preview};
-use super::event::{Command, Event, Opened, OutboxStatus, RawMessage};
+use super::event::{Command, Event};
 use super::keys::{Action, Context, Keymap};
 use super::layout;
 pub use super::layout::ReaderMode;
@@ -21,7 +21,8 @@ use super::theme::{BUILTIN, Theme};
 use super::wrap::wrap;
 use crate::backend::FlagChange;
 use crate::config::Config;
-use crate::config::{TeamStateSetting, View};
+use crate::config::View;
+use crate::engine::event::{Opened, OutboxStatus, RawMessage};
 use crate::engine::pipeline::Outcome;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
@@ -35,7 +36,7 @@ use crate::policy::rights::Rights;
 use crate::sanitize;
 use crate::store::drafts;
 use crate::triage::act::{ActError, Applied};
-use crate::triage::folders::Detected;
+use crate::triage::folders::TeamStateAt;
 use crate::triage::state::Action as TriageAction;
 use crate::triage::view::{Counts, RowState, describe};
 
@@ -1594,33 +1595,16 @@ fn apply(app: &mut App, event: Event) -> Vec<Command> {
                 app.dirty = true;
             }
         }
-        Event::TeamMapping {
-            account_idx,
-            detected,
-        } => {
-            let setting = app
-                .config
-                .as_ref()
-                .and_then(|c| c.accounts.get(account_idx))
-                .and_then(|a| a.imap.as_ref())
-                .map(|i| i.team_state)
-                .unwrap_or_default();
-            let folders = setting == TeamStateSetting::Folders
-                || (setting == TeamStateSetting::Auto && detected == Detected::Folders);
-            if let Some(c) = app.column_mut(account_idx)
-                && c.team_folders != folders
-            {
-                c.team_folders = folders;
-                app.dirty = true;
-            }
-        }
-        Event::Rights {
+        Event::Access {
             account_idx,
             rights,
+            team_state,
         } => {
+            let folders = team_state == TeamStateAt::Folders;
             if let Some(c) = app.column_mut(account_idx)
-                && c.rights != Some(rights)
+                && (c.team_folders != folders || c.rights != Some(rights))
             {
+                c.team_folders = folders;
                 c.rights = Some(rights);
                 app.dirty = true;
             }
@@ -2153,7 +2137,7 @@ fn save(app: &mut App, which: Option<usize>, dir: Option<&str>) -> Vec<Command> 
         _ if n == 0 => Some("this message has no attachments".to_string()),
         (_, None) => Some(format!(
             "the message is larger than {} MiB: save its attachments from `mailroom show ACCOUNT UID --raw`",
-            super::event::MAX_RAW_BYTES >> 20
+            crate::engine::event::MAX_RAW_BYTES >> 20
         )),
         _ => match which {
             Some(k) if k == 0 || k > n => Some(format!(
@@ -3893,7 +3877,7 @@ fn note_added(
     account_idx: usize,
     id: u64,
     uid: u32,
-    result: Result<super::event::NoteAdded, String>,
+    result: Result<crate::engine::event::NoteAdded, String>,
 ) -> Vec<Command> {
     let pending = app.pending_notes.remove(&id);
     app.dirty = true;
