@@ -517,3 +517,164 @@ fn write_draft(draft: &Draft, events: &Sender<Event>) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::FlagChange;
+
+    /// An engine with the given account threads and nothing else running (no outbox, no
+    /// draft writer: nothing touches the user's files).
+    fn engine(accounts: Vec<AccountThread>) -> (Engine, Receiver<Event>) {
+        let config: Config = toml::from_str(
+            "[agent]\nid = \"alice\"\nname = \"Alice\"\nemail = \"alice@example.test\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (tx, rx) = channel();
+        let engine = Engine {
+            config: Arc::new(config),
+            events: tx,
+            accounts,
+            outbox: None,
+            drafts: None,
+            sources: Sources::default(),
+            next_id: AtomicU64::new(RequestId::FRESH),
+        };
+        (engine, rx)
+    }
+
+    fn gone<T>(r: &Result<T, String>) -> bool {
+        matches!(r, Err(e) if e == GONE)
+    }
+
+    #[test]
+    fn a_request_whose_account_thread_is_gone_is_answered_at_once() {
+        let (engine, rx) = engine(Vec::new());
+        let change = FlagChange::default();
+        let store = Request::Store {
+            account_idx: 2,
+            id: 7,
+            uid: 5,
+            change,
+        };
+        // The request's own id, where it carries one.
+        assert_eq!(engine.submit(store), RequestId(7));
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::StoreDone { account_idx: 2, id: 7, uid: 5, result }) if gone(&result)
+        ));
+        // A fresh one otherwise, never twice the same.
+        let a = engine.submit(Request::Open {
+            account_idx: 2,
+            uid: 5,
+        });
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::Body { account_idx: 2, uid: 5, body }) if gone(&body)
+        ));
+        let b = engine.submit(Request::Notes {
+            account_idx: 2,
+            uid: 5,
+            message_id: "m@x".into(),
+        });
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::Notes { account_idx: 2, message_id, notes }) if message_id == "m@x" && gone(&notes)
+        ));
+        assert!(a.0 >= RequestId::FRESH && b.0 > a.0, "{a:?} {b:?}");
+        engine.submit(Request::Search {
+            account_idx: 2,
+            id: 8,
+            query: "x".into(),
+        });
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::SearchDone { id: 8, result, .. }) if gone(&result)
+        ));
+        engine.submit(Request::AddNote {
+            account_idx: 2,
+            id: 9,
+            uid: 5,
+            text: "t".into(),
+        });
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::NoteAdded { id: 9, uid: 5, result, .. }) if gone(&result)
+        ));
+        engine.submit(Request::Triage {
+            account_idx: 2,
+            id: 10,
+            uid: 5,
+            action: crate::triage::state::Action::Claim,
+            agent: "alice".into(),
+        });
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::TriageDone { id: 10, result: Err(ActError::Server(e)), .. }) if e == GONE
+        ));
+        // A stopped thread has said why already: a refresh gets no answer.
+        engine.submit(Request::Refresh { account_idx: 2 });
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_local_account_gets_its_requests_but_is_not_searched_on_a_server() {
+        let (local_tx, local_rx) = channel();
+        let thread = AccountThread {
+            account_idx: 0,
+            kind: Kind::Local(local_tx),
+        };
+        let (engine, rx) = engine(vec![thread]);
+        let open = Request::Open {
+            account_idx: 0,
+            uid: 3,
+        };
+        engine.submit(open.clone());
+        assert_eq!(local_rx.try_recv().ok(), Some(open));
+        assert!(rx.try_recv().is_err());
+        engine.submit(Request::Search {
+            account_idx: 0,
+            id: 1,
+            query: "x".into(),
+        });
+        assert!(local_rx.try_recv().is_err());
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::SearchDone { account_idx: 0, id: 1, result }) if gone(&result)
+        ));
+        // Its thread ended: answered here.
+        drop(local_rx);
+        engine.submit(Request::Open {
+            account_idx: 0,
+            uid: 3,
+        });
+        assert!(matches!(rx.try_recv(), Ok(Event::Body { body, .. }) if gone(&body)));
+    }
+
+    #[test]
+    fn a_saved_part_is_streamed_from_where_its_message_was_read() {
+        let sources = Sources::default();
+        let body = |raw: &RawMessage| Event::Body {
+            account_idx: 3,
+            uid: 42,
+            body: Ok(Opened {
+                raw: Some(raw.clone()),
+                ..Opened::default()
+            }),
+        };
+        let raw = RawMessage(Arc::from(&b"message"[..]));
+        sources.note(&body(&raw));
+        assert_eq!(sources.find(&raw), Some((3, 42)));
+        // The same bytes read elsewhere are another message.
+        let twin = RawMessage(Arc::from(&b"message"[..]));
+        assert_eq!(sources.find(&twin), None);
+        // Nothing is kept for a message nobody holds any more.
+        sources.note(&body(&twin));
+        drop(raw);
+        sources.note(&Event::Loaded { account_idx: 0 });
+        let again = RawMessage(Arc::from(&b"other"[..]));
+        sources.note(&body(&again));
+        assert_eq!(sources.0.lock().map(|s| s.len()).unwrap_or(0), 2);
+        assert_eq!(sources.find(&twin), Some((3, 42)));
+    }
+}
