@@ -1,7 +1,7 @@
-//! The terminal interface. Owns no I/O beyond the terminal itself: workers own the mailboxes.
+//! The terminal interface. Owns no I/O beyond the terminal itself: the engine owns the mailboxes.
 //!
 //! Elm style: `event` (what happened) → `app::update` (pure state change, returns commands)
-//! → `draw` (pure rendering). `run` wires threads and channels around that loop.
+//! → `draw` (pure rendering). `run` starts the `Engine` and wires the channels around that loop.
 
 pub mod app;
 pub mod compose;
