@@ -62,15 +62,15 @@ pub enum Event {
         account_idx: Option<usize>,
         message: String,
     },
-    /// A message asked for by [`Request::Open`](super::Request::Open) (its text, attachments and raw bytes), or
-    /// why it could not be read.
+    /// A message asked for by [`Request::Open`](super::Request::Open) (its text, attachments and
+    /// raw bytes), or why it could not be read.
     Body {
         account_idx: usize,
         uid: u32,
         body: Result<Opened, String>,
     },
-    /// The answer to [`Request::Save`](super::Request::Save): per attachment number (0-based), the path written or
-    /// why not (raw text).
+    /// The answer to [`Request::Save`](super::Request::Save): per attachment number (0-based), the
+    /// path written or why not (raw text).
     Saved {
         results: Vec<(usize, Result<PathBuf, String>)>,
     },
@@ -91,40 +91,44 @@ pub enum Event {
         uid: u32,
         result: Result<(), String>,
     },
-    /// The answer to [`Request::Search`](super::Request::Search) `id`: the matching UIDs, or why not (raw text).
+    /// The answer to [`Request::Search`](super::Request::Search) `id`: the matching UIDs, or why
+    /// not (raw text).
     SearchDone {
         account_idx: usize,
         id: u64,
         result: Result<Vec<u32>, String>,
     },
-    /// The answer to [`Request::Send`](super::Request::Send): how the first delivery attempt ended, or why the
-    /// message could not even be queued (raw text).
+    /// The answer to [`Request::Send`](super::Request::Send): how the first delivery attempt ended,
+    /// or why the message could not even be queued (raw text).
     SendDone {
         draft_id: String,
         result: Result<Outcome, String>,
     },
-    /// The answer to [`Request::Stats`](super::Request::Stats) `id`: the report, or why not (raw text).
+    /// The answer to [`Request::Stats`](super::Request::Stats) `id`: the report, or why not (raw
+    /// text).
     Stats {
         id: u64,
         result: Result<Box<Report>, String>,
     },
-    /// The answer to [`Request::Triage`](super::Request::Triage) `id`: the state before and after, or why not.
+    /// The answer to [`Request::Triage`](super::Request::Triage) `id`: the state before and after,
+    /// or why not.
     TriageDone {
         account_idx: usize,
         id: u64,
         uid: u32,
         result: Result<Applied, ActError>,
     },
-    /// The answer to [`Request::AddNote`](super::Request::AddNote) `id` on message `uid`: where the note went, or why
-    /// not (raw text).
+    /// The answer to [`Request::AddNote`](super::Request::AddNote) `id` on message `uid`: where the
+    /// note went, or why not (raw text).
     NoteAdded {
         account_idx: usize,
         id: u64,
         uid: u32,
         result: Result<NoteAdded, String>,
     },
-    /// The answer to [`Request::Notes`](super::Request::Notes): the notes on the message `message_id` (raw: sanitized
-    /// when shown), oldest first, or why they could not be read (raw text).
+    /// The answer to [`Request::Notes`](super::Request::Notes): the notes on the message
+    /// `message_id` (raw: sanitized when shown), oldest first, or why they could not be read (raw
+    /// text).
     Notes {
         account_idx: usize,
         message_id: String,

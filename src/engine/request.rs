@@ -12,23 +12,27 @@ use crate::triage::state::Action as TriageAction;
 /// What a front end asks of the engine ([`super::Engine::submit`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
-    /// Fetch a message's body (never marking it read); answered by [`Event::Body`](super::Event::Body).
+    /// Fetch a message's body (never marking it read); answered by
+    /// [`Event::Body`](super::Event::Body).
     Open { account_idx: usize, uid: u32 },
-    /// Change flags of a message; answered by [`Event::StoreDone`](super::Event::StoreDone) with the same `id`.
+    /// Change flags of a message; answered by [`Event::StoreDone`](super::Event::StoreDone) with
+    /// the same `id`.
     Store {
         account_idx: usize,
         id: u64,
         uid: u32,
         change: FlagChange,
     },
-    /// Server-side SEARCH on an IMAP account; answered by [`Event::SearchDone`](super::Event::SearchDone).
+    /// Server-side SEARCH on an IMAP account; answered by
+    /// [`Event::SearchDone`](super::Event::SearchDone).
     Search {
         account_idx: usize,
         id: u64,
         query: String,
     },
-    /// A triage action (claim, assign, status, snooze, replying mark) by `agent` on a
-    /// message, applied atomically by the account's worker; answered by [`Event::TriageDone`](super::Event::TriageDone).
+    /// A triage action (claim, assign, status, snooze, replying mark) by `agent` on a message,
+    /// applied atomically by the account's worker; answered by
+    /// [`Event::TriageDone`](super::Event::TriageDone).
     Triage {
         account_idx: usize,
         id: u64,
@@ -36,8 +40,9 @@ pub enum Request {
         action: TriageAction,
         agent: String,
     },
-    /// Append an internal note by the configured agent on message `uid` to the account's
-    /// notes folder (never transmitted); answered by [`Event::NoteAdded`](super::Event::NoteAdded) with the same `id`.
+    /// Append an internal note by the configured agent on message `uid` to the account's notes
+    /// folder (never transmitted); answered by [`Event::NoteAdded`](super::Event::NoteAdded) with
+    /// the same `id`.
     AddNote {
         account_idx: usize,
         id: u64,
@@ -64,8 +69,8 @@ pub enum Request {
         dir: PathBuf,
     },
     /// Queue a built message in the outbox and try it once, off the UI thread; answered by
-    /// [`Event::SendDone`](super::Event::SendDone). The draft is deleted once the message is safely queued and not
-    /// refused.
+    /// [`Event::SendDone`](super::Event::SendDone). The draft is deleted once the message is safely
+    /// queued and not refused.
     Send {
         account_idx: usize,
         identity: SendIdentity,
