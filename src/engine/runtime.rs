@@ -90,7 +90,7 @@ impl Engine {
             }
         };
         // Without its thread, drafts are written on the caller's thread (see `submit`).
-        let drafts = DraftWriter::spawn(events.clone()).ok();
+        let drafts = DraftWriter::spawn(events.clone(), write_draft).ok();
         Engine {
             config,
             events,
@@ -465,7 +465,11 @@ struct DraftWriter {
 }
 
 impl DraftWriter {
-    fn spawn(events: Sender<Event>) -> Result<DraftWriter, JobError> {
+    /// Starts the thread; `write` writes one draft (and reports a failure on `events`).
+    fn spawn(
+        events: Sender<Event>,
+        write: impl Fn(&Draft, &Sender<Event>) + Send + 'static,
+    ) -> Result<DraftWriter, JobError> {
         let (jobs, rx) = channel::<DraftJob>();
         let (ended_tx, ended) = channel();
         let report = events.clone();
@@ -474,7 +478,7 @@ impl DraftWriter {
             move || {
                 for job in rx {
                     match job {
-                        DraftJob::Save(d) => write_draft(&d, &events),
+                        DraftJob::Save(d) => write(&d, &events),
                         DraftJob::Flush(done) => {
                             let _ = done.send(());
                         }
@@ -649,6 +653,42 @@ mod tests {
             uid: 3,
         });
         assert!(matches!(rx.try_recv(), Ok(Event::Body { body, .. }) if gone(&body)));
+    }
+
+    #[test]
+    fn drafts_are_written_in_order_before_a_send_and_before_shutdown_ends() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let record = written.clone();
+        let (tx, _rx) = channel();
+        let writer = DraftWriter::spawn(tx, move |d: &Draft, _: &Sender<Event>| {
+            // A slow disk: nothing may overtake it.
+            std::thread::sleep(Duration::from_millis(30));
+            record
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(d.id.clone());
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (mut engine, _events) = engine(Vec::new());
+        engine.drafts = Some(writer);
+        let draft = |id: &str| {
+            Box::new(Draft {
+                id: id.into(),
+                ..Draft::default()
+            })
+        };
+        let ids = |w: &Arc<Mutex<Vec<String>>>| w.lock().map(|v| v.clone()).unwrap_or_default();
+        engine.submit(Request::SaveDraft(draft("a")));
+        engine.submit(Request::SaveDraft(draft("b")));
+        // Submitting returns at once; a send waits for what was submitted before it.
+        assert!(ids(&written).len() < 2);
+        let barrier = engine.drafts.as_ref().map(DraftWriter::flush);
+        assert!(barrier.is_some_and(|b| b.recv().is_ok()));
+        assert_eq!(ids(&written), ["a", "b"]);
+        engine.submit(Request::SaveDraft(draft("c")));
+        // Quitting leaves only once the last draft is on disk.
+        engine.shutdown(Duration::ZERO);
+        assert_eq!(ids(&written), ["a", "b", "c"]);
     }
 
     #[test]
