@@ -93,7 +93,7 @@ pub fn run(config: &Config) -> Result<(), UiError> {
         return Err(UiError::NotATerminal);
     }
     let (tx, rx) = channel();
-    let session = terminal::Session::enter()?;
+    let mut session = terminal::Session::enter()?;
     let config = Arc::new(config.clone());
     let indices: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
     // TEMP(#14 merge): the engine's events reach the UI's channel through this forwarder until
@@ -119,7 +119,6 @@ pub fn run(config: &Config) -> Result<(), UiError> {
     // and what a crash left is resumed now) and the draft writer. What cannot start is said
     // on the channel.
     let engine = Engine::start(config.clone(), &indices, engine_tx);
-    let mut session = session;
     // Drafts from an earlier session (or one cut short) come back.
     let (drafts, damaged) = crate::engine::drafts::list();
     let mut app = App::new(&columns, theme, no_color_requested())
