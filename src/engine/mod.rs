@@ -1,5 +1,9 @@
 //! The engine: the runtime beneath both front ends (`ui`, `cli`), above protocol and store.
 //!
+//! A front end starts it with [`Engine::start`], asks with [`Engine::submit`] in one request
+//! vocabulary ([`Request`]), hears everything back in one event vocabulary ([`Event`]), and
+//! ends it with [`Engine::shutdown`].
+//!
 //! It opens an account's mailbox (IMAP or Maildir), runs the per-account IMAP thread
 //! ([`worker`]: connection, sync, IDLE, actions, backoff), the delivery procedure (queue,
 //! submit, file the Sent copy; see [`pipeline`]; the column view's outbox thread, [`outbox`]),
@@ -8,12 +12,23 @@
 //! panic, reply). No ratatui, no clap: the TUI and the CLI call the same code.
 
 pub mod drafts;
+pub mod event;
 pub mod job;
+pub mod local;
 pub mod notes;
 pub mod outbox;
+pub mod outbox_status;
 pub mod pipeline;
+pub mod request;
+pub mod runtime;
+pub mod save;
 pub mod send;
+pub mod translate;
 pub mod worker;
+
+pub use event::Event;
+pub use request::{Request, RequestId};
+pub use runtime::Engine;
 
 use crate::backend::{Backend, BackendError};
 use crate::config::Account;

@@ -137,13 +137,14 @@ pub fn select_with_rights(
         .iter()
         .map(|f| f.to_string())
         .collect();
-    let rights = match myrights {
-        Some(r) => Rights::parse(&r),
-        None => Rights::from_select(selected.is_read_only, &permanent),
-    };
-    let detected = folders::detect(selected.is_read_only, &permanent, &rights);
-    let wants_folders = setting == TeamStateSetting::Folders
-        || (setting == TeamStateSetting::Auto && detected == Detected::Folders);
+    let access = folders::decide(
+        selected.is_read_only,
+        &permanent,
+        myrights.map(|r| Rights::parse(&r)),
+        setting,
+    );
+    let (rights, detected) = (access.rights, access.detected);
+    let wants_folders = access.team_state == folders::TeamStateAt::Folders;
     let delimiter = if wants_folders {
         delimiter_of(conn, &quoted)?
     } else {

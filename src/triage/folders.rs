@@ -79,6 +79,65 @@ pub fn detect(read_only: bool, permanent_flags: &[String], rights: &Rights) -> D
     }
 }
 
+/// Where team state lives for one account, as decided by [`decide`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TeamStateAt {
+    /// In IMAP keywords (and flags): the server keeps them, or this agent cannot write anyway
+    /// but the account says `keywords`.
+    #[default]
+    Keywords,
+    /// In folders beside the mailbox (`team_state = "folders"`, or `auto` on a server without
+    /// permanent keywords).
+    Folders,
+    /// `auto` on a mailbox this agent cannot change: SELECT says nothing about the server.
+    ReadOnly,
+}
+
+/// What one SELECT decides: the agent's rights, what the server's flags say, and where team
+/// state lives once the account's `team_state` setting is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub rights: Rights,
+    pub detected: Detected,
+    pub team_state: TeamStateAt,
+}
+
+/// The one decision, made once per SELECT, for the column view's account threads and for
+/// `triage::act` alike. `myrights` is the MYRIGHTS answer where the server has ACL; without it
+/// the rights are inferred from `[READ-ONLY]` and PERMANENTFLAGS. A read-write mailbox whose
+/// SELECT states no PERMANENTFLAGS keeps every flag (RFC 3501 §7.1): all rights, keywords.
+/// The `team_state` setting wins; `auto` follows what the server's flags say.
+pub fn decide(
+    read_only: bool,
+    permanent_flags: &[String],
+    myrights: Option<Rights>,
+    setting: TeamStateSetting,
+) -> Access {
+    let unstated = !read_only && permanent_flags.is_empty();
+    let rights = match myrights {
+        Some(r) => r,
+        None if unstated => Rights::all(),
+        None => Rights::from_select(read_only, permanent_flags),
+    };
+    let detected = if unstated {
+        detect(read_only, &["\\*".to_string()], &rights)
+    } else {
+        detect(read_only, permanent_flags, &rights)
+    };
+    let team_state = match (setting, detected) {
+        (TeamStateSetting::Folders, _) | (TeamStateSetting::Auto, Detected::Folders) => {
+            TeamStateAt::Folders
+        }
+        (TeamStateSetting::Auto, Detected::ReadOnly) => TeamStateAt::ReadOnly,
+        _ => TeamStateAt::Keywords,
+    };
+    Access {
+        rights,
+        detected,
+        team_state,
+    }
+}
+
 /// Where team state is kept for one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mapping {
@@ -816,6 +875,34 @@ mod tests {
         // A read-only agent's empty PERMANENTFLAGS are about rights, not the server.
         assert_eq!(detect(true, &[], &all), Detected::ReadOnly);
         assert_eq!(detect(false, &[], &ro), Detected::ReadOnly);
+    }
+
+    #[test]
+    fn one_decision_per_select_applies_the_setting() {
+        use TeamStateSetting::{Auto, Folders, Keywords};
+        let with = flags(&["\\Seen", "\\Flagged", "\\*"]);
+        let without = flags(&["\\Seen", "\\Flagged"]);
+        let at = |ro, f: &[String], s| decide(ro, f, None, s).team_state;
+        assert_eq!(at(false, &with, Auto), TeamStateAt::Keywords);
+        assert_eq!(at(false, &without, Auto), TeamStateAt::Folders);
+        assert_eq!(at(true, &with, Auto), TeamStateAt::ReadOnly);
+        // The setting wins over what the server says.
+        assert_eq!(at(false, &with, Folders), TeamStateAt::Folders);
+        assert_eq!(at(true, &with, Folders), TeamStateAt::Folders);
+        assert_eq!(at(false, &without, Keywords), TeamStateAt::Keywords);
+        assert_eq!(at(true, &with, Keywords), TeamStateAt::Keywords);
+        // Rights: MYRIGHTS where given, else inferred from SELECT.
+        let ro = decide(true, &with, None, Auto);
+        assert!(!ro.rights.has('s') && !ro.rights.has('w'));
+        assert_eq!(ro.detected, Detected::ReadOnly);
+        let given = decide(false, &with, Some(Rights::parse("lr")), Auto);
+        assert_eq!(given.rights, Rights::parse("lr"));
+        assert_eq!(given.team_state, TeamStateAt::ReadOnly);
+        // No PERMANENTFLAGS on a read-write mailbox: every flag is permanent (RFC 3501).
+        let silent = decide(false, &[], None, Auto);
+        assert!(silent.rights.has('s') && silent.rights.has('w'));
+        assert_eq!(silent.detected, Detected::Keywords);
+        assert_eq!(silent.team_state, TeamStateAt::Keywords);
     }
 
     #[test]

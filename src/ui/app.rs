@@ -7,11 +7,12 @@ use ratatui::layout::Rect;
 
 use crate::config::Config;
 use crate::config::View;
+use crate::engine::event::OutboxStatus;
 use crate::sanitize;
 use crate::store::drafts;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::compose::Compose;
-use crate::ui::event::{Command, Event, OutboxStatus};
+use crate::ui::event::{Command, Event};
 use crate::ui::keys::{Context, Keymap};
 use crate::ui::layout;
 pub use crate::ui::layout::ReaderMode;
@@ -474,14 +475,11 @@ fn apply(app: &mut App, event: Event) -> Handled {
             let shown = reader::on_body(app, account_idx, uid, body);
             changed(quoted || shown)
         }
-        Event::TeamMapping {
-            account_idx,
-            detected,
-        } => changed(columns::on_team_mapping(app, account_idx, detected)),
-        Event::Rights {
+        Event::Access {
             account_idx,
             rights,
-        } => changed(columns::on_rights(app, account_idx, rights)),
+            team_state,
+        } => changed(columns::on_access(app, account_idx, rights, team_state)),
         Event::StoreDone {
             account_idx,
             id,

@@ -1,18 +1,16 @@
 //! Messages into the UI (`Event`) and out of it (`Command`): the only contract between the
 //! pure state machine in `app` and the threads that do I/O.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crossterm::event::KeyEvent;
 
 use crate::backend::FlagChange;
+use crate::engine::event::{NoteAdded, Opened, OutboxStatus, RawMessage};
 use crate::engine::pipeline::Outcome;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
 use crate::insight::stats::Report;
-use crate::mail::attachments::AttachmentInfo;
 use crate::mail::compose::Outgoing;
 use crate::mail::note::Note;
 use crate::message::Summary;
@@ -20,7 +18,7 @@ use crate::policy::identity::SendIdentity;
 use crate::policy::rights::Rights;
 use crate::store::drafts;
 use crate::triage::act::{ActError, Applied};
-use crate::triage::folders::Detected;
+use crate::triage::folders::TeamStateAt;
 use crate::triage::state::Action as TriageAction;
 
 /// Something that happened: input, a worker's report, or the clock.
@@ -104,18 +102,14 @@ pub enum Event {
     Saved {
         results: Vec<(usize, Result<PathBuf, String>)>,
     },
-    /// The outbox after a delivery round (see `ui::outbox`, `engine::outbox`).
+    /// The outbox after a delivery round (see `engine::outbox_status`, `engine::outbox`).
     Outbox(OutboxStatus),
-    /// What the mailbox's SELECT says about where team state can live (keywords, or folders
-    /// on a server without permanent keywords), before the account's `team_state` setting.
-    TeamMapping {
-        account_idx: usize,
-        detected: Detected,
-    },
-    /// The agent's rights on the account's mailbox (MYRIGHTS, or inferred from SELECT).
-    Rights {
+    /// The agent's rights on the account's mailbox and where team state lives, as the
+    /// engine decided them at SELECT (`engine::Event::Access`).
+    Access {
         account_idx: usize,
         rights: Rights,
+        team_state: TeamStateAt,
     },
     /// The answer to [`Command::Store`] `id`: done, or why not (raw text).
     StoreDone {
@@ -165,15 +159,6 @@ pub enum Event {
         message_id: String,
         notes: Result<Vec<Note>, String>,
     },
-}
-
-/// Where an internal note was appended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoteAdded {
-    /// The notes folder (raw: sanitized when shown).
-    pub folder: String,
-    /// The note's UID there, when the server says (UIDPLUS).
-    pub note_uid: Option<u32>,
 }
 
 /// Something the state machine wants done outside itself.
@@ -246,78 +231,4 @@ pub enum Command {
     Editor { text: String },
     /// Leave the UI.
     Quit,
-}
-
-/// The raw bytes of an open message, shared with the thread that saves its attachments.
-/// Debug shows the size only: a message can be megabytes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RawMessage(pub Arc<[u8]>);
-
-impl fmt::Debug for RawMessage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RawMessage({} bytes)", self.0.len())
-    }
-}
-
-/// An opened message, prepared on the worker's thread (never the UI's).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Opened {
-    /// The readable text: text/plain preferred, HTML converted. Raw: sanitized by the reader.
-    pub text: String,
-    /// The attachments, numbered as `mail::attachments::save` numbers them. Names are raw.
-    pub attachments: Vec<AttachmentInfo>,
-    /// The raw message, kept while it is open so its attachments can be saved; `None` when
-    /// it is larger than [`MAX_RAW_BYTES`] (then nothing can be saved from the reader).
-    pub raw: Option<RawMessage>,
-}
-
-/// The largest message kept in memory for saving attachments (the IMAP fetch limit).
-pub const MAX_RAW_BYTES: usize = 64 * 1024 * 1024;
-
-impl From<String> for Opened {
-    /// A text-only message (no attachments, nothing to save).
-    fn from(text: String) -> Opened {
-        Opened {
-            text,
-            ..Opened::default()
-        }
-    }
-}
-
-impl From<&str> for Opened {
-    fn from(text: &str) -> Opened {
-        Opened::from(text.to_string())
-    }
-}
-
-/// What the outbox holds, for the status line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OutboxStatus {
-    /// Waiting for their first try, or between submission and filing (queued, sending,
-    /// submitted).
-    pub queued: usize,
-    /// Temporarily failed; retried with backoff.
-    pub deferred: usize,
-    /// Refused by the server; kept, not retried on their own (`mailroom outbox --retry`).
-    pub failed: usize,
-    /// Sent whole with no reply recorded: may have been delivered; never sent again on their
-    /// own (`mailroom outbox --retry ID --force`).
-    pub uncertain: usize,
-    /// Entries that cannot be used (damaged, or an orphan file), or 1 for an outbox that
-    /// cannot be read at all; never sent, shown so they are looked at.
-    pub damaged: usize,
-    /// Delivered during this round.
-    pub delivered: usize,
-    /// The latest delivery error (raw): from this round, else the newest one recorded in a
-    /// deferred or failed entry.
-    pub last_error: Option<String>,
-    /// Another mailroom window delivers (it holds the outbox lock); this one only counts.
-    pub elsewhere: bool,
-}
-
-impl OutboxStatus {
-    /// Messages still in the outbox.
-    pub fn total(&self) -> usize {
-        self.queued + self.deferred + self.failed + self.uncertain + self.damaged
-    }
 }

@@ -1,7 +1,7 @@
-//! The terminal interface. Owns no I/O beyond the terminal itself: workers own the mailboxes.
+//! The terminal interface. Owns no I/O beyond the terminal itself: the engine owns the mailboxes.
 //!
 //! Elm style: `event` (what happened) → `app::update` (pure state change, returns commands)
-//! → `draw` (pure rendering). `run` wires threads and channels around that loop.
+//! → `draw` (pure rendering). `run` starts the `Engine` and wires the channels around that loop.
 
 pub mod app;
 pub mod compose;
@@ -11,28 +11,23 @@ pub mod input;
 pub mod keys;
 pub mod layout;
 pub mod notes;
-pub mod outbox;
 pub mod prompt;
-pub mod save;
 pub mod screen;
 pub mod stats;
 pub mod terminal;
 pub mod theme;
 pub mod widget;
-pub mod worker;
 pub mod wrap;
 
-use std::path::Path;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
-use crate::engine::job;
-use crate::triage::act::ActError;
+use crate::engine::{self, Engine, job};
 use app::{App, SaveDirs, update};
 use event::{Command, Event};
 use theme::{Theme, ThemeError, no_color_requested};
-use worker::Worker;
 
 /// How often ages are refreshed when nothing else happens.
 const TICK: Duration = Duration::from_secs(30);
@@ -100,45 +95,39 @@ pub fn run(config: &Config) -> Result<(), UiError> {
         return Err(UiError::NotATerminal);
     }
     let (tx, rx) = channel();
-    let mut workers: Vec<Worker> = Vec::new();
-    let mut failed = Vec::new();
-    for (idx, _) in &columns {
-        if let Some(account) = config.accounts.get(*idx) {
-            match worker::spawn(*idx, account, &config.agent, tx.clone()) {
-                Ok(w) => workers.push(w),
-                // One account that cannot start must not keep the others from showing.
-                Err(e) => failed.push(Event::Error {
-                    account_idx: Some(*idx),
-                    message: format!("{}: cannot start: {e}", account.name),
-                }),
+    let mut session = terminal::Session::enter()?;
+    let config = Arc::new(config.clone());
+    let indices: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
+    // TEMP(#14 merge): the engine's events reach the UI's channel through this forwarder until
+    // the UI's event type wraps the engine's.
+    let (engine_tx, engine_rx) = channel::<engine::Event>();
+    let forward = tx.clone();
+    let forwarding = job::spawn(
+        "engine-events",
+        move || {
+            for ev in engine_rx {
+                if forward.send(Event::from(ev)).is_err() {
+                    return;
+                }
             }
-        }
+        },
+        |_| {},
+    );
+    if let Err(e) = forwarding {
+        drop(session);
+        return Err(UiError::Thread(e.into()));
     }
-    let mut session = match terminal::Session::enter() {
-        Ok(s) => s,
-        Err(e) => {
-            worker::shutdown_all(workers, Duration::ZERO);
-            return Err(e.into());
-        }
-    };
-    // Queued mail goes out while the screen is up (and what a crash left is resumed now).
-    let outbox = match outbox::spawn(config.clone(), tx.clone()) {
-        Ok(o) => Some(o),
-        Err(e) => {
-            failed.push(Event::Error {
-                account_idx: None,
-                message: format!("outbox: cannot start: {e}"),
-            });
-            None
-        }
-    };
+    // The accounts' threads, the outbox thread (queued mail goes out while the screen is up,
+    // and what a crash left is resumed now) and the draft writer. What cannot start is said
+    // on the channel.
+    let engine = Engine::start(config.clone(), &indices, engine_tx);
     // Drafts from an earlier session (or one cut short) come back.
     let (drafts, damaged) = crate::engine::drafts::list();
     let mut app = App::new(&columns, theme, no_color_requested())
         .with_keymap(keymap)
         .with_agent(&config.agent.id)
         .with_save_dirs(SaveDirs::from_env())
-        .with_config(std::sync::Arc::new(config.clone()))
+        .with_config(config.clone())
         .with_drafts(drafts, damaged);
     for c in &mut app.columns {
         c.imap = config
@@ -147,19 +136,14 @@ pub fn run(config: &Config) -> Result<(), UiError> {
             .is_some_and(|a| a.imap.is_some());
     }
     let result = match input::spawn(tx.clone()) {
-        Ok(()) => {
-            for ev in failed {
-                update(&mut app, ev);
-            }
-            run_loop(&mut session, &mut app, &rx, &tx, &workers)
-        }
+        Ok(()) => run_loop(&mut session, &mut app, &rx, &engine),
         Err(e) => Err(UiError::Thread(e)),
     };
-    // Give the screen back first, then a short grace for logouts: quitting never hangs. The
-    // outbox thread is not waited for at all (a delivery cut short resumes at next start).
+    // Give the screen back first, then wait for the drafts and give a short grace for
+    // logouts: quitting never hangs on a server. The outbox thread is not waited for at all
+    // (a delivery cut short resumes at next start).
     drop(session);
-    drop(outbox);
-    worker::shutdown_all(workers, SHUTDOWN_GRACE);
+    engine.shutdown(SHUTDOWN_GRACE);
     result
 }
 
@@ -167,8 +151,7 @@ fn run_loop(
     session: &mut terminal::Session,
     app: &mut App,
     rx: &Receiver<Event>,
-    tx: &Sender<Event>,
-    workers: &[Worker],
+    engine: &Engine,
 ) -> Result<(), UiError> {
     let size = session.terminal.size()?;
     update(app, Event::Tick(unix_now()));
@@ -186,8 +169,8 @@ fn run_loop(
                 last_tick = Instant::now();
                 Event::Tick(unix_now())
             }
-            // Cannot happen while this loop holds `tx` (for saving threads); should it ever,
-            // nothing more can arrive.
+            // Cannot happen while the input thread runs; should it ever, nothing more can
+            // arrive.
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
         let mut batch = vec![first];
@@ -223,7 +206,9 @@ fn run_loop(
                 }
                 _ => {}
             }
-            queue.extend(dispatch(app, workers, tx, c));
+            if let Some(request) = to_request(c) {
+                engine.submit(request);
+            }
         }
     }
 }
@@ -255,268 +240,219 @@ pub fn coalesce(events: Vec<Event>) -> Vec<Event> {
     out
 }
 
-/// Saves attachments of one message into `dir` (on the calling thread): per number, the path
-/// written or why not.
-pub fn save_attachments(
-    raw: &[u8],
-    indices: &[usize],
-    dir: &Path,
-) -> Vec<(usize, Result<std::path::PathBuf, String>)> {
-    // A relative folder is taken from where mailroom was started; the status line shows the
-    // full path, so the user knows where to look.
-    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    if !dir.is_dir() {
-        let why = format!("{}: no such folder", dir.display());
-        return indices.iter().map(|&i| (i, Err(why.clone()))).collect();
-    }
-    indices
-        .iter()
-        .map(|&i| {
-            let r = std::panic::catch_unwind(|| crate::mail::attachments::save(raw, i, &dir))
-                .map_err(|_| "the attachment could not be decoded".to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()));
-            (i, r)
-        })
-        .collect()
-}
-
-/// Hands a command to its account's worker (or, for saving, a thread of its own). A worker
-/// that has stopped gets its answer here, so the screen never waits for a reply that cannot
-/// come.
-fn dispatch(
-    app: &mut App,
-    workers: &[Worker],
-    events: &Sender<Event>,
-    command: Command,
-) -> Vec<Command> {
-    const GONE: &str = "the account's worker has stopped";
-    let worker = |idx: usize| workers.iter().find(|w| w.account_idx == idx);
-    match command {
-        Command::Quit | Command::Editor { .. } => Vec::new(),
-        // Before anything else (a quit may follow): small, and it must be on disk.
-        Command::SaveDraft(draft) => match crate::engine::drafts::save(&draft) {
-            Ok(()) => Vec::new(),
-            Err(e) => update(
-                app,
-                Event::Error {
-                    account_idx: None,
-                    message: format!("the draft could not be saved: {e}"),
-                },
-            ),
-        },
-        Command::Send {
-            account_idx,
-            identity,
-            outgoing,
-            reply_uid,
-            draft_id,
-        } => {
-            let tx = events.clone();
-            let config = app.config.clone();
-            let (id, reply_id) = (draft_id.clone(), draft_id.clone());
-            let spawned = job::spawn(
-                "send",
-                move || {
-                    let config = config.ok_or("no configuration")?;
-                    crate::engine::send::send(
-                        &config,
-                        account_idx,
-                        &identity,
-                        &outgoing,
-                        reply_uid,
-                        &id,
-                    )
-                },
-                move |result| {
-                    let _ = tx.send(Event::SendDone {
-                        draft_id: reply_id,
-                        result: result.unwrap_or_else(|e| Err(e.to_string())),
-                    });
-                },
-            );
-            match spawned {
-                Ok(()) => Vec::new(),
-                Err(e) => update(
-                    app,
-                    Event::SendDone {
-                        draft_id,
-                        result: Err(e.to_string()),
-                    },
-                ),
-            }
-        }
-        Command::Save { raw, indices, dir } => {
-            // Writing (and fsyncing) megabytes is no job for the UI thread. Attachments that
-            // were not downloaded are streamed from the open message's server.
-            let tx = events.clone();
-            let (numbers, asked) = (indices.clone(), indices.clone());
-            let source = app.reader.as_ref().and_then(|r| {
-                let account = app.config.as_ref()?.accounts.get(r.account_idx)?.clone();
-                Some((account, r.uid))
-            });
-            // Per number, the path written or why not; a failed job fails every number.
-            let failed = |numbers: Vec<usize>, e: job::JobError| -> Vec<_> {
-                let why = e.to_string();
-                numbers.into_iter().map(|i| (i, Err(why.clone()))).collect()
-            };
-            let spawned = job::spawn(
-                "save",
-                move || save::save_attachments_from(&raw.0, &indices, &dir, source),
-                move |result| {
-                    let results = result.unwrap_or_else(|e| failed(asked, e));
-                    let _ = tx.send(Event::Saved { results });
-                },
-            );
-            match spawned {
-                Ok(()) => Vec::new(),
-                Err(e) => update(
-                    app,
-                    Event::Saved {
-                        results: failed(numbers, e),
-                    },
-                ),
-            }
-        }
-        Command::Open { account_idx, uid } => {
-            if worker(account_idx).is_some_and(|w| w.open(uid)) {
-                return Vec::new();
-            }
-            update(
-                app,
-                Event::Body {
-                    account_idx,
-                    uid,
-                    body: Err(GONE.into()),
-                },
-            )
-        }
+/// TEMP(#14 merge): the UI's commands are the engine's requests, but for the two that need the
+/// terminal (`Quit`, `Editor`), which the run loop handles itself.
+fn to_request(command: Command) -> Option<engine::Request> {
+    use engine::Request as R;
+    Some(match command {
+        Command::Quit | Command::Editor { .. } => return None,
+        Command::Open { account_idx, uid } => R::Open { account_idx, uid },
         Command::Store {
             account_idx,
             id,
             uid,
             change,
-        } => {
-            if worker(account_idx).is_some_and(|w| w.store(id, uid, change)) {
-                return Vec::new();
-            }
-            update(
-                app,
-                Event::StoreDone {
-                    account_idx,
-                    id,
-                    uid,
-                    result: Err(GONE.into()),
-                },
-            )
-        }
+        } => R::Store {
+            account_idx,
+            id,
+            uid,
+            change,
+        },
+        Command::Search {
+            account_idx,
+            id,
+            query,
+        } => R::Search {
+            account_idx,
+            id,
+            query,
+        },
         Command::Triage {
             account_idx,
             id,
             uid,
             action,
             agent,
-        } => {
-            if worker(account_idx).is_some_and(|w| w.triage(id, uid, action, agent)) {
-                return Vec::new();
-            }
-            update(
-                app,
-                Event::TriageDone {
-                    account_idx,
-                    id,
-                    uid,
-                    result: Err(ActError::Server(GONE.into())),
-                },
-            )
-        }
-        Command::Search {
+        } => R::Triage {
             account_idx,
             id,
-            query,
-        } => {
-            if worker(account_idx).is_some_and(|w| w.search(id, query)) {
-                return Vec::new();
-            }
-            update(
-                app,
-                Event::SearchDone {
-                    account_idx,
-                    id,
-                    result: Err(GONE.into()),
-                },
-            )
-        }
+            uid,
+            action,
+            agent,
+        },
         Command::AddNote {
             account_idx,
             id,
             uid,
             text,
-        } => {
-            if worker(account_idx).is_some_and(|w| w.add_note(id, uid, text)) {
-                return Vec::new();
-            }
-            update(
-                app,
-                Event::NoteAdded {
-                    account_idx,
-                    id,
-                    uid,
-                    result: Err(GONE.into()),
-                },
-            )
-        }
+        } => R::AddNote {
+            account_idx,
+            id,
+            uid,
+            text,
+        },
         Command::Notes {
             account_idx,
             uid,
             message_id,
-        } => {
-            if worker(account_idx).is_some_and(|w| w.notes(uid, message_id.clone())) {
-                return Vec::new();
-            }
-            update(
-                app,
-                Event::Notes {
-                    account_idx,
-                    message_id,
-                    notes: Err(GONE.into()),
-                },
-            )
-        }
-        Command::Stats { id, since } => {
-            // Reading every mailbox and Sent folder takes seconds: a thread of its own, with
-            // connections of its own, so the workers' syncs and IDLE go on.
-            let tx = events.clone();
-            let config = app.config.clone();
-            let spawned = job::spawn(
-                "stats",
-                move || {
-                    let config = config.ok_or("no configuration")?;
-                    crate::insight::collect::collect_and_compute(&config, &[], since, None)
-                        .map(Box::new)
-                        .map_err(|e| e.to_string())
-                },
-                move |result| {
-                    let result = result.unwrap_or_else(|e| Err(e.to_string()));
-                    let _ = tx.send(Event::Stats { id, result });
-                },
-            );
-            match spawned {
-                Ok(()) => Vec::new(),
-                Err(e) => update(
-                    app,
-                    Event::Stats {
-                        id,
-                        result: Err(e.to_string()),
-                    },
-                ),
-            }
-        }
-        Command::Refresh { account_idx } => {
-            // A stopped worker has already said why in its column.
-            if let Some(w) = worker(account_idx) {
-                let _ = w.refresh();
-            }
-            Vec::new()
+        } => R::Notes {
+            account_idx,
+            uid,
+            message_id,
+        },
+        Command::Stats { id, since } => R::Stats { id, since },
+        Command::Refresh { account_idx } => R::Refresh { account_idx },
+        Command::Save { raw, indices, dir } => R::Save { raw, indices, dir },
+        Command::Send {
+            account_idx,
+            identity,
+            outgoing,
+            reply_uid,
+            draft_id,
+        } => R::Send {
+            account_idx,
+            identity,
+            outgoing,
+            reply_uid,
+            draft_id,
+        },
+        Command::SaveDraft(draft) => R::SaveDraft(draft),
+    })
+}
+
+/// TEMP(#14 merge): the engine's events are the UI's, variant for variant.
+impl From<engine::Event> for Event {
+    fn from(ev: engine::Event) -> Event {
+        use engine::Event as E;
+        match ev {
+            E::Status {
+                account_idx,
+                exists,
+            } => Event::Status {
+                account_idx,
+                exists,
+            },
+            E::Rows { account_idx, rows } => Event::Rows { account_idx, rows },
+            E::Cached { account_idx, rows } => Event::Cached { account_idx, rows },
+            E::Loaded { account_idx } => Event::Loaded { account_idx },
+            E::Synced {
+                account_idx,
+                exists,
+            } => Event::Synced {
+                account_idx,
+                exists,
+            },
+            E::Flags {
+                account_idx,
+                updates,
+            } => Event::Flags {
+                account_idx,
+                updates,
+            },
+            E::Vanished { account_idx, uids } => Event::Vanished { account_idx, uids },
+            E::Reset {
+                account_idx,
+                reason,
+            } => Event::Reset {
+                account_idx,
+                reason,
+            },
+            E::Warning {
+                account_idx,
+                message,
+            } => Event::Warning {
+                account_idx,
+                message,
+            },
+            E::Link {
+                account_idx,
+                state,
+                at,
+            } => Event::Link {
+                account_idx,
+                state,
+                at,
+            },
+            E::Error {
+                account_idx,
+                message,
+            } => Event::Error {
+                account_idx,
+                message,
+            },
+            E::Body {
+                account_idx,
+                uid,
+                body,
+            } => Event::Body {
+                account_idx,
+                uid,
+                body,
+            },
+            E::Saved { results } => Event::Saved { results },
+            E::Outbox(status) => Event::Outbox(status),
+            E::Access {
+                account_idx,
+                rights,
+                team_state,
+            } => Event::Access {
+                account_idx,
+                rights,
+                team_state,
+            },
+            E::StoreDone {
+                account_idx,
+                id,
+                uid,
+                result,
+            } => Event::StoreDone {
+                account_idx,
+                id,
+                uid,
+                result,
+            },
+            E::SearchDone {
+                account_idx,
+                id,
+                result,
+            } => Event::SearchDone {
+                account_idx,
+                id,
+                result,
+            },
+            E::SendDone { draft_id, result } => Event::SendDone { draft_id, result },
+            E::Stats { id, result } => Event::Stats { id, result },
+            E::TriageDone {
+                account_idx,
+                id,
+                uid,
+                result,
+            } => Event::TriageDone {
+                account_idx,
+                id,
+                uid,
+                result,
+            },
+            E::NoteAdded {
+                account_idx,
+                id,
+                uid,
+                result,
+            } => Event::NoteAdded {
+                account_idx,
+                id,
+                uid,
+                result,
+            },
+            E::Notes {
+                account_idx,
+                message_id,
+                notes,
+            } => Event::Notes {
+                account_idx,
+                message_id,
+                notes,
+            },
         }
     }
 }

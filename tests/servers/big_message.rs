@@ -194,7 +194,7 @@ fn the_worker_reads_the_big_message_and_stays_online() {
         .unwrap_or_else(|e| panic!("{e}"));
     // Small enough to keep: the attachment stayed on the server.
     assert!(raw.len() < 1024 * 1024, "{} bytes", raw.len());
-    let opened = mailroom::ui::worker::opened(raw).unwrap();
+    let opened = mailroom::engine::translate::opened(raw).unwrap();
     assert!(opened.text.contains(TEXT), "{}", opened.text);
     let [a] = opened.attachments.as_slice() else {
         panic!("{:?}", opened.attachments);
@@ -373,7 +373,7 @@ fn the_reader_saves_a_part_it_did_not_download_by_streaming_it() {
     let raw = body.expect("no body").unwrap_or_else(|e| panic!("{e}"));
     worker.shutdown();
     assert!(raw.len() < 64 * 1024, "{} bytes", raw.len());
-    let opened = mailroom::ui::worker::opened(raw.clone()).unwrap();
+    let opened = mailroom::engine::translate::opened(raw.clone()).unwrap();
     assert!(opened.text.contains(TEXT), "{}", opened.text);
     assert!(
         mailroom::mail::display::attachment_label(&opened.attachments[0])
@@ -388,7 +388,7 @@ fn the_reader_saves_a_part_it_did_not_download_by_streaming_it() {
     account.imap = Some(cfg);
     let to = tempfile::tempdir().unwrap();
     let results =
-        mailroom::ui::save::save_attachments_from(&raw, &[0], to.path(), Some((account, uid)));
+        mailroom::engine::save::save_attachments_from(&raw, &[0], to.path(), Some((account, uid)));
     let [(0, Ok(path))] = results.as_slice() else {
         panic!("{results:?}");
     };
@@ -401,7 +401,7 @@ fn the_reader_saves_a_part_it_did_not_download_by_streaming_it() {
         "the saved bytes differ"
     );
     // Without a server to ask, the reader says why instead of writing an empty file.
-    let results = mailroom::ui::save::save_attachments_from(&raw, &[0], to.path(), None);
+    let results = mailroom::engine::save::save_attachments_from(&raw, &[0], to.path(), None);
     assert!(
         matches!(results.as_slice(), [(0, Err(e))] if e.contains("not downloaded")),
         "{results:?}"

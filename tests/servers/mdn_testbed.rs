@@ -288,8 +288,9 @@ fn a_receipt_in_a_maildir_account_is_counted_too() {
 
 #[test]
 fn the_reader_notes_a_receipt_request_and_nothing_is_sent() {
+    use mailroom::engine::event::{Opened, RawMessage};
     use mailroom::ui::app::App;
-    use mailroom::ui::event::{Command, Event, Opened, RawMessage};
+    use mailroom::ui::event::{Command, Event};
     use ui_support::{enter, load, msg, press, screen, sized, theme};
 
     let mut app = sized(App::new(&[(0, "support".into())], theme(), false), 100, 24);

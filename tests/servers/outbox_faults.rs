@@ -183,7 +183,7 @@ fn killed_between_the_final_dot_and_the_reply_is_uncertain_and_sent_once_only_wh
             outbox: &outbox,
             audit: &audit,
         };
-        let status = mailroom::ui::outbox::round(&ctx);
+        let status = mailroom::engine::outbox_status::round(&ctx);
         assert_eq!((status.uncertain, status.delivered), (1, 0), "{status:?}");
         assert!(
             status

@@ -1094,9 +1094,12 @@ fn opening_a_message_leaves_it_unread() {
 #[test]
 fn imap_worker_events_become_ui_events() {
     use mailroom::backend::{MailboxStatus, StoreOutcome};
-    use mailroom::ui::worker::from_imap;
-    // The last event is the translation; a sync adds the rights before it.
-    let ev = |e| from_imap(4, e, NOW).pop();
+    use mailroom::config::TeamStateSetting;
+    use mailroom::engine::Event;
+    use mailroom::triage::folders::TeamStateAt;
+    let from_imap = |e| mailroom::engine::translate::from_imap(4, TeamStateSetting::Auto, e, NOW);
+    // The last event is the translation; a sync adds the access (rights, team state) before it.
+    let ev = |e| from_imap(e).pop();
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Cached(vec![msg(1, 1, "A", "a")]))),
         Some(Event::Cached { account_idx: 4, rows }) if rows.len() == 1
@@ -1122,18 +1125,19 @@ fn imap_worker_events_become_ui_events() {
         permanent_flags: vec!["\\Seen".into(), "\\Flagged".into(), "\\*".into()],
         ..MailboxStatus::default()
     };
-    let both = from_imap(4, WorkerEvent::Sync(SyncEvent::Synced(status.clone())), NOW);
+    let both = from_imap(WorkerEvent::Sync(SyncEvent::Synced(status.clone())));
     assert!(
-        matches!(&both[0], Event::Rights { account_idx: 4, rights } if rights.has('s') && rights.has('w')),
+        matches!(&both[0], Event::Access { account_idx: 4, rights, .. } if rights.has('s') && rights.has('w')),
         "{both:?}"
     );
     // …and where team state can live: `\*` is there, so keywords.
     assert!(
         matches!(
-            &both[1],
-            Event::TeamMapping {
+            &both[0],
+            Event::Access {
                 account_idx: 4,
-                detected: mailroom::triage::folders::Detected::Keywords
+                team_state: TeamStateAt::Keywords,
+                ..
             }
         ),
         "{both:?}"
@@ -1143,9 +1147,9 @@ fn imap_worker_events_become_ui_events() {
         ..status.clone()
     };
     assert!(matches!(
-        &from_imap(4, WorkerEvent::Sync(SyncEvent::Synced(no_keywords)), NOW)[1],
-        Event::TeamMapping {
-            detected: mailroom::triage::folders::Detected::Folders,
+        &from_imap(WorkerEvent::Sync(SyncEvent::Synced(no_keywords)))[0],
+        Event::Access {
+            team_state: TeamStateAt::Folders,
             ..
         }
     ));
@@ -1154,8 +1158,8 @@ fn imap_worker_events_become_ui_events() {
         ..status.clone()
     };
     assert!(matches!(
-        &from_imap(4, WorkerEvent::Sync(SyncEvent::Synced(read_only)), NOW)[0],
-        Event::Rights { rights, .. } if !rights.has('s') && !rights.has('w')
+        &from_imap(WorkerEvent::Sync(SyncEvent::Synced(read_only)))[0],
+        Event::Access { rights, .. } if !rights.has('s') && !rights.has('w')
     ));
     // No PERMANENTFLAGS on a read-write mailbox: every flag is permanent (RFC 3501).
     let silent = MailboxStatus {
@@ -1163,8 +1167,8 @@ fn imap_worker_events_become_ui_events() {
         ..status.clone()
     };
     assert!(matches!(
-        &from_imap(4, WorkerEvent::Sync(SyncEvent::Synced(silent)), NOW)[0],
-        Event::Rights { rights, .. } if rights.has('s') && rights.has('w')
+        &from_imap(WorkerEvent::Sync(SyncEvent::Synced(silent)))[0],
+        Event::Access { rights, .. } if rights.has('s') && rights.has('w')
     ));
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Synced(status))),

@@ -740,9 +740,10 @@ fn rights_refuse_up_front_what_the_server_would_not_keep() {
     let mut app = loaded(120, 30);
     press(
         &mut app,
-        [Event::Rights {
+        [Event::Access {
             account_idx: 0,
             rights: Rights::parse("lr"),
+            team_state: mailroom::triage::folders::TeamStateAt::Keywords,
         }],
     );
     assert!(screen(&app).contains("read-only"), "{}", screen(&app));
@@ -756,9 +757,10 @@ fn rights_refuse_up_front_what_the_server_would_not_keep() {
     // s without w: \Seen may change, \Flagged may not.
     press(
         &mut app,
-        [Event::Rights {
+        [Event::Access {
             account_idx: 0,
             rights: Rights::parse("lrs"),
+            team_state: mailroom::triage::folders::TeamStateAt::Keywords,
         }],
     );
     assert_eq!(press(&mut app, [ch(' ')]).len(), 1);

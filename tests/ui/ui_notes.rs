@@ -10,12 +10,13 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
+use mailroom::engine::event::NoteAdded;
 use mailroom::mail::note::Note;
 use mailroom::message::{Address, Summary};
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
-use mailroom::ui::event::{Command, Event, NoteAdded};
+use mailroom::ui::event::{Command, Event};
 use mailroom::ui::notes::ReaderNotes;
 use mailroom::ui::theme::{BUILTIN, Theme};
 
@@ -70,9 +71,10 @@ fn app_with(rights: Option<&str>, w: u16, h: u16) -> App {
     if let Some(r) = rights {
         update(
             &mut app,
-            Event::Rights {
+            Event::Access {
                 account_idx: 0,
                 rights: Rights::parse(r),
+                team_state: mailroom::triage::folders::TeamStateAt::Keywords,
             },
         );
     }

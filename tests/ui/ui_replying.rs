@@ -402,9 +402,10 @@ fn a_read_only_agent_composes_without_a_mark_and_without_a_word() {
     let mut app = app(&[]);
     update(
         &mut app,
-        Event::Rights {
+        Event::Access {
             account_idx: 0,
             rights: Rights::parse("lrs"),
+            team_state: mailroom::triage::folders::TeamStateAt::Keywords,
         },
     );
     let cmds = press(&mut app, [ch('r')]);

@@ -14,15 +14,16 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
+use mailroom::engine::event::OutboxStatus;
+use mailroom::engine::translate;
 use mailroom::engine::worker::ConnState;
 use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
-use mailroom::ui::event::{Event, OutboxStatus};
+use mailroom::ui::event::Event;
 use mailroom::ui::screen::reader::SaveDirs;
 use mailroom::ui::theme::{BUILTIN, Theme};
-use mailroom::ui::worker;
 
 use crate::ui_support;
 use ui_support::{NOW, addr, key, msg};
@@ -157,9 +158,10 @@ fn morning(w: u16, h: u16) -> App {
                 rows: support,
             },
             Event::Loaded { account_idx: 0 },
-            Event::Rights {
+            Event::Access {
                 account_idx: 0,
                 rights: Rights::all(),
+                team_state: mailroom::triage::folders::TeamStateAt::Keywords,
             },
             Event::Rows {
                 account_idx: 1,
@@ -288,7 +290,7 @@ fn reader_with_attachments(w: u16, h: u16) -> App {
     let mut app = morning(w, h);
     select(&mut app, 1);
     press(&mut app, [key(KeyCode::Enter)]);
-    let body = worker::opened(attachments_message()).expect("parsed");
+    let body = translate::opened(attachments_message()).expect("parsed");
     press(
         &mut app,
         [Event::Body {
@@ -455,9 +457,10 @@ fn read_only_account() {
     press(
         &mut app,
         [
-            Event::Rights {
+            Event::Access {
                 account_idx: 0,
                 rights: Rights::parse("lr"),
+                team_state: mailroom::triage::folders::TeamStateAt::Keywords,
             },
             ch(' '),
         ],

@@ -188,9 +188,10 @@ fn refused(app: &mut App, line: &str) -> String {
 fn read_only(app: &mut App, account_idx: usize) {
     press(
         app,
-        [Event::Rights {
+        [Event::Access {
             account_idx,
             rights: Rights::parse("lr"),
+            team_state: mailroom::triage::folders::TeamStateAt::Keywords,
         }],
     );
 }
@@ -869,9 +870,10 @@ fn a_read_only_column_never_wakes_snoozes() {
     // Once the right is known to be there, it is cleared.
     press(
         &mut app,
-        [Event::Rights {
+        [Event::Access {
             account_idx: 0,
             rights: Rights::parse("lrswi"),
+            team_state: mailroom::triage::folders::TeamStateAt::Keywords,
         }],
     );
     assert_eq!(press(&mut app, [Event::Tick(NOW + 5 * HOUR + 30)]).len(), 1);
@@ -1036,27 +1038,37 @@ fn a_refused_wake_shows_the_snooze_again_and_is_not_asked_again() {
 
 #[test]
 fn a_mailbox_without_permanent_keywords_says_team_state_lives_in_folders() {
-    use mailroom::triage::folders::Detected;
+    use mailroom::config::TeamStateSetting;
+    use mailroom::triage::folders::{TeamStateAt, decide};
     let mut app = loaded();
+    // The config's account is Maildir (no team_state setting): "auto" follows the server,
+    // as the engine decides at SELECT.
+    let no_keywords = ["\\Seen".to_string(), "\\Flagged".to_string()];
+    let access = decide(false, &no_keywords, None, TeamStateSetting::Auto);
+    assert_eq!(access.team_state, TeamStateAt::Folders);
     press(
         &mut app,
-        [Event::TeamMapping {
+        [Event::Access {
             account_idx: 0,
-            detected: Detected::Folders,
+            rights: access.rights,
+            team_state: access.team_state,
         }],
     );
-    // The config's account is Maildir (no team_state setting): "auto" follows the server.
     assert!(app.columns[0].team_folders);
     let s = screen(&app);
     assert!(
         s.contains("team state in folders: Assigned/<agent>, Pending, Done"),
         "{s}"
     );
+    let keywords = [no_keywords.as_slice(), &["\\*".to_string()]].concat();
+    let access = decide(false, &keywords, None, TeamStateSetting::Auto);
+    assert_eq!(access.team_state, TeamStateAt::Keywords);
     press(
         &mut app,
-        [Event::TeamMapping {
+        [Event::Access {
             account_idx: 0,
-            detected: Detected::Keywords,
+            rights: access.rights,
+            team_state: access.team_state,
         }],
     );
     assert!(!app.columns[0].team_folders);

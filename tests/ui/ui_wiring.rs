@@ -6,11 +6,14 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
 
+use mailroom::engine::event::{Opened, OutboxStatus};
+use mailroom::engine::save::save_attachments;
+use mailroom::engine::translate;
 use mailroom::message::Summary;
 use mailroom::ui::app::{App, update};
-use mailroom::ui::event::{Command, Event, Opened, OutboxStatus};
+use mailroom::ui::coalesce;
+use mailroom::ui::event::{Command, Event};
 use mailroom::ui::screen::reader::SaveDirs;
-use mailroom::ui::{coalesce, save_attachments, worker};
 
 use crate::ui_support;
 use ui_support::{key, msg, press, screen, selected_uid, shown_uids, sized, status_line, theme};
@@ -381,7 +384,7 @@ fn opened_with_attachments(app: &mut App) {
         }],
     );
     press(app, [key(KeyCode::Enter)]);
-    let body = worker::opened(with_attachments()).expect("parsed");
+    let body = translate::opened(with_attachments()).expect("parsed");
     press(
         app,
         [Event::Body {
@@ -581,7 +584,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
     assert!(app.prompt.is_none());
     assert!(status_line(&app).contains("no attachments"));
     // Listed but too large to keep: said, nothing saved.
-    let mut body = worker::opened(with_attachments()).expect("parsed");
+    let mut body = translate::opened(with_attachments()).expect("parsed");
     body.raw = None;
     press(
         &mut app,
@@ -600,7 +603,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
             .is_some_and(|e| e.contains("larger than 64 MiB"))
     );
     // A home folder unknown: ~ cannot be resolved.
-    let mut body = worker::opened(with_attachments()).expect("parsed");
+    let mut body = translate::opened(with_attachments()).expect("parsed");
     body.text = "again".into();
     press(
         &mut app,
@@ -640,7 +643,7 @@ fn many_attachments_are_summed_up_under_the_headers_and_listed_in_full_below() {
         }],
     );
     press(&mut app, [key(KeyCode::Enter)]);
-    let body = worker::opened(parts.into_bytes()).expect("parsed");
+    let body = translate::opened(parts.into_bytes()).expect("parsed");
     assert_eq!(body.attachments.len(), 12);
     press(
         &mut app,

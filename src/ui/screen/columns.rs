@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use crate::config::TeamStateSetting;
 use crate::config::View;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
@@ -11,7 +10,7 @@ use crate::mail::thread;
 use crate::message::{Address, Summary};
 use crate::policy::rights::Rights;
 use crate::sanitize;
-use crate::triage::folders::Detected;
+use crate::triage::folders::TeamStateAt;
 use crate::triage::view::{Counts, RowState};
 use crate::ui::app::App;
 use crate::ui::screen::Handled;
@@ -714,31 +713,19 @@ pub(crate) fn on_loaded(app: &mut App, account_idx: usize) -> bool {
     true
 }
 
-/// Where the account keeps team state (keywords or folders), as detected.
-pub(crate) fn on_team_mapping(app: &mut App, account_idx: usize, detected: Detected) -> bool {
-    let setting = app
-        .config
-        .as_ref()
-        .and_then(|c| c.accounts.get(account_idx))
-        .and_then(|a| a.imap.as_ref())
-        .map(|i| i.team_state)
-        .unwrap_or_default();
-    let folders = setting == TeamStateSetting::Folders
-        || (setting == TeamStateSetting::Auto && detected == Detected::Folders);
+/// What the engine decided at SELECT: the agent's rights (RFC 4314) on the mailbox and where
+/// the account keeps team state (keywords or folders).
+pub(crate) fn on_access(
+    app: &mut App,
+    account_idx: usize,
+    rights: Rights,
+    team_state: TeamStateAt,
+) -> bool {
+    let folders = team_state == TeamStateAt::Folders;
     if let Some(c) = app.column_mut(account_idx)
-        && c.team_folders != folders
+        && (c.team_folders != folders || c.rights != Some(rights))
     {
         c.team_folders = folders;
-        return true;
-    }
-    false
-}
-
-/// The rights (RFC 4314) the agent has on the mailbox.
-pub(crate) fn on_rights(app: &mut App, account_idx: usize, rights: Rights) -> bool {
-    if let Some(c) = app.column_mut(account_idx)
-        && c.rights != Some(rights)
-    {
         c.rights = Some(rights);
         return true;
     }

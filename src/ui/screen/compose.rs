@@ -7,6 +7,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::config::Config;
+use crate::engine::event::Opened;
 use crate::mail::reply;
 use crate::message::{Address, Summary};
 use crate::policy::identity;
@@ -16,7 +17,6 @@ use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::compose::{Compose, Field, Kind, Line, Preview};
 use crate::ui::event::Command;
-use crate::ui::event::Opened;
 use crate::ui::keys::{Action, Context};
 use crate::ui::screen::columns::replying_agent;
 use crate::ui::screen::confirm::{Confirm, Confirmed, quit};

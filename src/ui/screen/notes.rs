@@ -240,7 +240,7 @@ pub(crate) fn note_added(
     account_idx: usize,
     id: u64,
     uid: u32,
-    result: Result<crate::ui::event::NoteAdded, String>,
+    result: Result<crate::engine::event::NoteAdded, String>,
 ) -> Vec<Command> {
     let pending = app.pending_notes.remove(&id);
     let name = app.column_name(account_idx).to_string();

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::engine::event::Opened;
+use crate::engine::event::RawMessage;
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::date;
 use crate::mail::display::attachment_label;
@@ -10,8 +12,7 @@ use crate::message::{Address, Summary};
 use crate::sanitize;
 use crate::triage::view::describe;
 use crate::ui::app::App;
-use crate::ui::event::Opened;
-use crate::ui::event::{Command, RawMessage};
+use crate::ui::event::Command;
 use crate::ui::keys::Action;
 use crate::ui::layout::ReaderMode;
 use crate::ui::notes::{self, ReaderNotes};
@@ -257,7 +258,7 @@ pub(crate) fn save(app: &mut App, which: Option<usize>, dir: Option<&str>) -> Ve
         _ if n == 0 => Some("this message has no attachments".to_string()),
         (_, None) => Some(format!(
             "the message is larger than {} MiB: save its attachments from `mailroom show ACCOUNT UID --raw`",
-            crate::ui::event::MAX_RAW_BYTES >> 20
+            crate::engine::event::MAX_RAW_BYTES >> 20
         )),
         _ => match which {
             Some(k) if k == 0 || k > n => Some(format!(

@@ -1,8 +1,8 @@
 //! The status line's messages: warnings, errors and the outbox.
 
+use crate::engine::event::OutboxStatus;
 use crate::sanitize;
 use crate::ui::app::App;
-use crate::ui::event::OutboxStatus;
 use crate::ui::screen::columns::LoadState;
 
 /// A warning about an account, for the status line.

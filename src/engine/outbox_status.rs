@@ -1,8 +1,9 @@
-//! The outbox in the status line. `engine::outbox` delivers on a thread of its own (never the
-//! UI's) — at start, then every `engine::outbox::PERIOD` — and reports each round; this module
-//! turns those reports into [`OutboxStatus`] events: counts by state, what was delivered and the
-//! latest error. Refused, uncertain, damaged and orphaned entries, and an outbox that cannot be
-//! read, are shown, never hidden. Quitting never waits for the thread: the UI drops the handle.
+//! The outbox as a front end's status line shows it. `engine::outbox` delivers on a thread of
+//! its own (never the front end's) — at start, then every `engine::outbox::PERIOD` — and
+//! reports each round; this module turns those reports into [`OutboxStatus`] events: counts by
+//! state, what was delivered and the latest error. Refused, uncertain, damaged and orphaned
+//! entries, and an outbox that cannot be read, are shown, never hidden. Quitting never waits
+//! for the thread: the engine drops the handle.
 
 use std::sync::mpsc::Sender;
 

@@ -1,0 +1,274 @@
+//! The thread of a local (Maildir) account: it opens the folder through its [`Backend`],
+//! streams the rows, and answers the account's requests one at a time. Reports go out as
+//! engine [`Event`]s, as an IMAP account's do.
+
+use std::collections::HashSet;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::SystemTime;
+
+use super::event::{Event, NoteAdded};
+use super::request::Request;
+use super::translate::{opened, store_result};
+use crate::backend::Backend;
+use crate::config::{Account, Agent};
+use crate::engine::job;
+use crate::mail::note;
+use crate::triage::act::ActError;
+use crate::triage::folders::TeamStateAt;
+use crate::triage::local::{apply_backend, archive_local};
+
+/// Starts the thread of a local account; it ends when the returned sender is dropped.
+pub(super) fn spawn(
+    account_idx: usize,
+    account: Account,
+    agent: Agent,
+    events: Sender<Event>,
+) -> std::io::Result<Sender<Request>> {
+    let (tx, rx) = channel();
+    let (name, report) = (account.name.clone(), events.clone());
+    job::spawn(
+        &format!("worker-{account_idx}"),
+        move || run_local(account_idx, &account, &agent, &events, &rx),
+        // A bug in a backend must not take the screen down: report it in the column.
+        move |result| {
+            if let Err(e) = result {
+                let _ = report.send(error(account_idx, format!("{name}: {e}")));
+            }
+        },
+    )?;
+    Ok(tx)
+}
+
+pub(super) fn error(account_idx: usize, message: String) -> Event {
+    Event::Error {
+        account_idx: Some(account_idx),
+        message,
+    }
+}
+
+fn run_local(
+    account_idx: usize,
+    account: &Account,
+    agent: &Agent,
+    events: &Sender<Event>,
+    rx: &Receiver<Request>,
+) {
+    // Send failures mean the UI has quit; there is nobody left to tell.
+    let mut known = HashSet::new();
+    let mut backend = match load(account_idx, account, events, &mut known) {
+        Ok((mut b, mailbox)) => {
+            // Without rights the UI still tries, and reports what the backend refuses.
+            // A Maildir keeps team state in its flags and keyword letters: no SELECT to ask.
+            if let Ok(rights) = b.rights(&mailbox) {
+                let _ = events.send(Event::Access {
+                    account_idx,
+                    rights,
+                    team_state: TeamStateAt::Keywords,
+                });
+            }
+            Some((b, mailbox))
+        }
+        Err(message) => {
+            let _ = events.send(error(account_idx, message));
+            None
+        }
+    };
+    while let Ok(req) = rx.recv() {
+        match req {
+            Request::Store {
+                id, uid, change, ..
+            } => {
+                let result = match &mut backend {
+                    Some((b, mailbox)) => store_result(
+                        b.store(mailbox, uid, &change, None)
+                            .map_err(|e| e.to_string()),
+                    ),
+                    None => Err(format!("{}: not connected", account.name)),
+                };
+                let ev = Event::StoreDone {
+                    account_idx,
+                    id,
+                    uid,
+                    result,
+                };
+                if events.send(ev).is_err() {
+                    return;
+                }
+            }
+            Request::Triage {
+                id,
+                uid,
+                action,
+                agent,
+                ..
+            } => {
+                let result = match &mut backend {
+                    Some((b, mailbox)) => {
+                        let r = apply_backend(b.as_mut(), mailbox, uid, &action, &agent).and_then(
+                            |applied| {
+                                archive_local(
+                                    b.as_mut(),
+                                    mailbox,
+                                    applied,
+                                    account.archive_folder.as_deref(),
+                                )
+                            },
+                        );
+                        // The row as it is now, so the column shows the change at once.
+                        let mut row = Vec::new();
+                        let _ = b.summaries(mailbox, uid, &mut |rows| {
+                            row.extend(rows.into_iter().filter(|s| s.uid == uid));
+                        });
+                        if !row.is_empty() {
+                            let _ = events.send(Event::Rows {
+                                account_idx,
+                                rows: row,
+                            });
+                        } else if known.remove(&uid) {
+                            // Archived: it left the folder.
+                            let _ = events.send(Event::Vanished {
+                                account_idx,
+                                uids: vec![uid],
+                            });
+                        }
+                        r
+                    }
+                    None => Err(ActError::Server(format!("{}: not connected", account.name))),
+                };
+                let ev = Event::TriageDone {
+                    account_idx,
+                    id,
+                    uid,
+                    result,
+                };
+                if events.send(ev).is_err() {
+                    return;
+                }
+            }
+            Request::Refresh { .. } => {
+                let Some((b, mailbox)) = &mut backend else {
+                    continue;
+                };
+                if let Err(message) = reload(account_idx, b.as_mut(), mailbox, events, &mut known) {
+                    let _ = events.send(Event::Warning {
+                        account_idx,
+                        message,
+                    });
+                }
+            }
+            Request::AddNote { id, uid, text, .. } => {
+                // The Maildir itself, as `mailroom note` writes it (the folder is created on
+                // first use); nothing is transmitted.
+                let result =
+                    crate::engine::notes::add_by(agent, account, uid, &text, SystemTime::now())
+                        .map(|a| NoteAdded {
+                            folder: a.folder,
+                            note_uid: a.uid,
+                        })
+                        .map_err(|e| e.to_string());
+                let ev = Event::NoteAdded {
+                    account_idx,
+                    id,
+                    uid,
+                    result,
+                };
+                if events.send(ev).is_err() {
+                    return;
+                }
+            }
+            Request::Notes { message_id, .. } => {
+                let notes = match &mut backend {
+                    Some((b, _)) => {
+                        let folder = note::folder_for(account, None);
+                        crate::backend::notes::notes_for(b.as_mut(), &folder, &message_id)
+                            .map_err(|e| e.to_string())
+                    }
+                    None => Err(format!("{}: not connected", account.name)),
+                };
+                let ev = Event::Notes {
+                    account_idx,
+                    message_id,
+                    notes,
+                };
+                if events.send(ev).is_err() {
+                    return;
+                }
+            }
+            Request::Open { uid, .. } => {
+                let body = match &mut backend {
+                    Some((b, mailbox)) => b
+                        .fetch(mailbox, uid)
+                        .map_err(|e| e.to_string())
+                        .and_then(opened),
+                    None => Err(format!("{}: not connected", account.name)),
+                };
+                let ev = Event::Body {
+                    account_idx,
+                    uid,
+                    body,
+                };
+                if events.send(ev).is_err() {
+                    return;
+                }
+            }
+            // Searching, saving, sending, stats and drafts are not an account thread's work:
+            // the engine never routes them here.
+            Request::Search { .. }
+            | Request::Stats { .. }
+            | Request::Save { .. }
+            | Request::Send { .. }
+            | Request::SaveDraft(_) => {}
+        }
+    }
+}
+
+/// Opens the account and streams its message list to the UI; `known` collects the UIDs sent.
+fn load(
+    account_idx: usize,
+    account: &Account,
+    events: &Sender<Event>,
+    known: &mut HashSet<u32>,
+) -> Result<(Box<dyn Backend>, String), String> {
+    let (mut backend, mailbox) = crate::engine::open_backend(account).map_err(|e| e.to_string())?;
+    let status = backend.status(&mailbox).map_err(|e| e.to_string())?;
+    let _ = events.send(Event::Status {
+        account_idx,
+        exists: status.exists,
+    });
+    backend
+        .summaries(&mailbox, 1, &mut |rows| {
+            known.extend(rows.iter().map(|s| s.uid));
+            let _ = events.send(Event::Rows { account_idx, rows });
+        })
+        .map_err(|e| e.to_string())?;
+    let _ = events.send(Event::Loaded { account_idx });
+    Ok((backend, mailbox))
+}
+
+/// Reads the folder again: every row is sent again (the UI replaces rows by UID, which
+/// carries flag changes made by other programs), and the UIDs that are gone as vanished.
+fn reload(
+    account_idx: usize,
+    backend: &mut dyn Backend,
+    mailbox: &str,
+    events: &Sender<Event>,
+    known: &mut HashSet<u32>,
+) -> Result<(), String> {
+    backend.status(mailbox).map_err(|e| e.to_string())?;
+    let mut now = HashSet::new();
+    backend
+        .summaries(mailbox, 1, &mut |rows| {
+            now.extend(rows.iter().map(|s| s.uid));
+            let _ = events.send(Event::Rows { account_idx, rows });
+        })
+        .map_err(|e| e.to_string())?;
+    let gone: Vec<u32> = known.difference(&now).copied().collect();
+    if !gone.is_empty() {
+        let _ = events.send(Event::Vanished {
+            account_idx,
+            uids: gone,
+        });
+    }
+    *known = now;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! What the front ends ask of the engine: one request vocabulary for every account and job.
+
+use std::path::PathBuf;
+
+use super::event::RawMessage;
+use crate::backend::FlagChange;
+use crate::mail::compose::Outgoing;
+use crate::policy::identity::SendIdentity;
+use crate::store::drafts;
+use crate::triage::state::Action as TriageAction;
+
+/// What a front end asks of the engine ([`super::Engine::submit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Fetch a message's body (never marking it read); answered by
+    /// [`Event::Body`](super::Event::Body).
+    Open { account_idx: usize, uid: u32 },
+    /// Change flags of a message; answered by [`Event::StoreDone`](super::Event::StoreDone) with
+    /// the same `id`.
+    Store {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        change: FlagChange,
+    },
+    /// Server-side SEARCH on an IMAP account; answered by
+    /// [`Event::SearchDone`](super::Event::SearchDone).
+    Search {
+        account_idx: usize,
+        id: u64,
+        query: String,
+    },
+    /// A triage action (claim, assign, status, snooze, replying mark) by `agent` on a message,
+    /// applied atomically by the account's worker; answered by
+    /// [`Event::TriageDone`](super::Event::TriageDone).
+    Triage {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        action: TriageAction,
+        agent: String,
+    },
+    /// Append an internal note by the configured agent on message `uid` to the account's notes
+    /// folder (never transmitted); answered by [`Event::NoteAdded`](super::Event::NoteAdded) with
+    /// the same `id`.
+    AddNote {
+        account_idx: usize,
+        id: u64,
+        uid: u32,
+        text: String,
+    },
+    /// Read the internal notes on the message `uid` (whose Message-ID is `message_id`);
+    /// answered by [`Event::Notes`](super::Event::Notes).
+    Notes {
+        account_idx: usize,
+        uid: u32,
+        message_id: String,
+    },
+    /// Compute the stats screen's report (every account, from `since`), off the UI thread;
+    /// answered by [`Event::Stats`](super::Event::Stats).
+    Stats { id: u64, since: Option<i64> },
+    /// Sync the account with its server or folder now.
+    Refresh { account_idx: usize },
+    /// Save attachments (0-based numbers) of the open message into `dir`, off the UI thread;
+    /// answered by [`Event::Saved`](super::Event::Saved).
+    Save {
+        raw: RawMessage,
+        indices: Vec<usize>,
+        dir: PathBuf,
+    },
+    /// Queue a built message in the outbox and try it once, off the UI thread; answered by
+    /// [`Event::SendDone`](super::Event::SendDone). The draft is deleted once the message is safely
+    /// queued and not refused.
+    Send {
+        account_idx: usize,
+        identity: SendIdentity,
+        outgoing: Box<Outgoing>,
+        reply_uid: Option<u32>,
+        draft_id: String,
+    },
+    /// Write a draft (atomically) before anything else happens.
+    SaveDraft(Box<drafts::Draft>),
+}
+
+/// Names a submitted request. For the requests that carry their own `id` (`Store`, `Search`,
+/// `Triage`, `AddNote`, `Stats`) it is that `id`, so the answer can be matched; the others get a
+/// fresh value from the engine's counter, which starts at [`RequestId::FRESH`] so it does not
+/// meet the small ids a front end counts up from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+impl RequestId {
+    /// The first value the engine hands out for a request without an `id`.
+    pub const FRESH: u64 = 1 << 63;
+}
+
+impl Request {
+    /// The request's own `id`, for the variants that carry one.
+    pub fn own_id(&self) -> Option<u64> {
+        match self {
+            Request::Store { id, .. }
+            | Request::Search { id, .. }
+            | Request::Triage { id, .. }
+            | Request::AddNote { id, .. }
+            | Request::Stats { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
