@@ -12,6 +12,7 @@ pub mod job;
 pub mod notes;
 pub mod outbox;
 pub mod pipeline;
+pub mod reply;
 pub mod send;
 pub mod worker;
 
