@@ -403,4 +403,47 @@ mod tests {
         assert_eq!(r.identity.from, "support@example.test");
         assert!(for_reply(&account("none"), &agent(), &[], &[], &[]).is_err());
     }
+
+    #[test]
+    fn typed_reasons_say_what_the_compose_pane_and_dry_run_said() {
+        let a = account("as");
+        let choice = |to: &[&str]| choose_for_reply(&a, &agent(), &[], &v(to), &[]).unwrap();
+        let c = choice(&["help@example.test", "support@example.test"]);
+        assert_eq!(c.index, 0);
+        assert_eq!(
+            c.reason,
+            Reason::Several {
+                reached: v(&["support@example.test", "help@example.test"]),
+                group: Group::To,
+                primary: true,
+            }
+        );
+        assert_eq!(
+            c.reason.to_string(),
+            "the message reached support@example.test and help@example.test (To); the primary address support@example.test is used"
+        );
+        let c = choice(&["billing@example.test", "help@example.test"]);
+        assert_eq!(
+            (c.index, c.identity.from.as_str()),
+            (1, "help@example.test")
+        );
+        assert_eq!(
+            c.reason.to_string(),
+            "the message reached help@example.test and billing@example.test (To); the first alias help@example.test is used"
+        );
+        let c = choice(&["list@x.test"]);
+        assert_eq!(c.index, 0);
+        assert_eq!(
+            c.reason.to_string(),
+            "no alias of the account is among the recipients; the primary address support@example.test is used"
+        );
+        // The string form the compose pane shows is the typed reason's.
+        let r = for_reply(&a, &agent(), &[], &v(&["list@x.test"]), &[]).unwrap();
+        assert_eq!(r.reason, c.reason.to_string());
+        assert_eq!(
+            choose(&a, &agent(), "BILLING@example.test").unwrap().0,
+            2,
+            "choose gives the place in offered()"
+        );
+    }
 }
