@@ -31,14 +31,6 @@ pub enum Kind {
     Forward,
 }
 
-impl Kind {
-    /// Whether the message answers its original (threading, `\Answered`, identity by the
-    /// address the original reached).
-    pub fn answers(self) -> bool {
-        matches!(self, Kind::Reply | Kind::ReplyAll)
-    }
-}
-
 /// The identity a message goes out as, where it is among the offered ones, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chosen {
@@ -289,7 +281,7 @@ impl Plan {
 pub fn build(plan: &Plan, letter: Letter, now: SystemTime) -> Result<Outgoing, BuildError> {
     let identity = plan.identity()?;
     header::check_value("Subject", &letter.subject)?;
-    let rendered = plan.signature.clone()?;
+    let rendered = plan.signature.as_ref().map_err(Clone::clone)?;
     let body = signature::assemble(&letter.text, rendered.as_ref(), plan.quoted.as_deref());
     if let Some(r) = &rendered {
         signature::check(&body, r)?;
