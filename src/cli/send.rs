@@ -10,8 +10,9 @@ use serde::Serialize;
 use super::list::{ListError, find_account};
 use crate::config::{Account, Config};
 use crate::engine::pipeline::{self, Context, Outcome};
-use crate::mail::compose::{self, Attachment, Draft, Outgoing};
-use crate::mail::{header, parse, reply};
+use crate::engine::{self, reply::Kind, reply::Letter};
+use crate::mail::compose::{self, Attachment, Outgoing};
+use crate::mail::{header, reply};
 use crate::policy::identity;
 use crate::sanitize;
 use crate::store::audit::AuditLog;
@@ -34,6 +35,8 @@ pub enum SendError {
     Pipeline(#[from] pipeline::PipelineError),
     #[error(transparent)]
     Prepare(#[from] reply::PrepareError),
+    #[error(transparent)]
+    Build(#[from] engine::reply::BuildError),
     #[error("{path}: {source}")]
     File {
         path: String,
@@ -120,76 +123,46 @@ fn attachments(paths: &[PathBuf]) -> Result<Vec<Attachment>, SendError> {
         .collect()
 }
 
-/// Policy and building, shared by `--dry-run` and a real send (and, through `mail::reply`,
-/// with the compose pane).
+/// Policy and building, shared by `--dry-run` and a real send (and, through
+/// `engine::reply`, with the compose pane): the identity, the message and why policy chose the
+/// identity (replies without `--from`).
 fn prepare(
     config: &Config,
     account: &Account,
     args: &SendArgs,
-) -> Result<(identity::SendIdentity, Outgoing, Option<String>), SendError> {
-    let mut draft = Draft {
+) -> Result<(identity::SendIdentity, Outgoing, Option<identity::Reason>), SendError> {
+    let mut letter = Letter {
         to: reply::addresses("To", &args.to)?,
         cc: reply::addresses("Cc", &args.cc)?,
         bcc: reply::addresses("Bcc", &args.bcc)?,
         subject: args.subject.clone().unwrap_or_default(),
         attachments: attachments(&args.attach)?,
-        ..Draft::default()
+        ..Letter::default()
     };
-    header::check_value("Subject", &draft.subject)?;
-    let new_text = read_body(args.body_file.as_deref())?;
-    let mut quoted = None;
-    let mut why = None;
-    let id = match args.reply {
+    header::check_value("Subject", &letter.subject)?;
+    letter.text = read_body(args.body_file.as_deref())?;
+    let (kind, original, text) = match args.reply {
         Some(uid) => {
             let raw = super::show::fetch_raw(config, &account.name, uid)?;
-            let original = parse::summary_from_raw(uid, &raw, 0, Default::default(), Vec::new());
-            if draft.to.is_empty() {
-                draft.to = reply::reply_to(&original);
-            }
-            if args.subject.is_none() {
-                draft.subject = reply::reply_subject(&original.subject);
-                header::check_value("Subject", &draft.subject)?;
-            }
-            (draft.in_reply_to, draft.references) = reply::threading(&original);
-            quoted = Some(reply::quote(&original, &parse::text_body(&raw)));
-            match &args.from {
-                Some(from) => {
-                    identity::identity(account, &config.agent, from).map_err(SendError::Refused)?
-                }
-                None => {
-                    let emails = |v: &[crate::message::Address]| {
-                        v.iter().map(|a| a.email.clone()).collect::<Vec<_>>()
-                    };
-                    let r = identity::for_reply(
-                        account,
-                        &config.agent,
-                        &original.delivered_to,
-                        &emails(&original.to),
-                        &emails(&original.cc),
-                    )
-                    .map_err(SendError::Refused)?;
-                    why = Some(r.reason);
-                    r.identity
-                }
-            }
+            let (original, text) = engine::reply::original_from_raw(uid, &raw);
+            (Kind::Reply, Some(original), Some(text))
         }
-        None => identity::identity(
-            account,
-            &config.agent,
-            args.from.as_deref().unwrap_or(&account.address),
-        )
-        .map_err(SendError::Refused)?,
+        None => (Kind::New, None, None),
     };
-    let outgoing = reply::finish(
-        config,
-        account,
-        &id,
-        draft,
-        &new_text,
-        quoted.as_deref(),
-        SystemTime::now(),
-    )?;
-    Ok((id, outgoing, why))
+    let mut plan = engine::reply::plan(config, account, kind, original, text.as_deref());
+    if letter.to.is_empty() {
+        letter.to = std::mem::take(&mut plan.to);
+    }
+    if args.subject.is_none() && kind == Kind::Reply {
+        letter.subject = std::mem::take(&mut plan.subject);
+        header::check_value("Subject", &letter.subject)?;
+    }
+    if let Some(from) = &args.from {
+        plan.choose(account, config, from)?;
+    }
+    let chosen = plan.chosen.clone()?;
+    let outgoing = engine::reply::build(&plan, letter, SystemTime::now())?;
+    Ok((chosen.identity, outgoing, chosen.reason))
 }
 
 #[derive(Serialize)]
@@ -197,7 +170,7 @@ struct DryRun<'a> {
     mail_from: &'a str,
     recipients: &'a [String],
     message_id: &'a str,
-    identity_reason: Option<&'a str>,
+    identity_reason: Option<String>,
     message: String,
 }
 
@@ -212,7 +185,7 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
                 mail_from: &outgoing.mail_from,
                 recipients: &outgoing.recipients,
                 message_id: &outgoing.message_id,
-                identity_reason: why.as_deref(),
+                identity_reason: why.as_ref().map(ToString::to_string),
                 message: String::from_utf8_lossy(&outgoing.raw).into_owned(),
             };
             super::print_json(&mut out, &v)?;
@@ -226,7 +199,7 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
                 writeln!(out, "RCPT TO:<{}>", sanitize::single_line(r))?;
             }
             if let Some(w) = &why {
-                writeln!(out, "# identity: {}", sanitize::single_line(w))?;
+                writeln!(out, "# identity: {}", sanitize::single_line(&w.to_string()))?;
             }
             writeln!(out)?;
             out.write_all(sanitize::multi_line_bytes(&outgoing.raw).as_bytes())?;

@@ -19,6 +19,7 @@ pub mod notes;
 pub mod outbox;
 pub mod outbox_status;
 pub mod pipeline;
+pub mod reply;
 pub mod request;
 pub mod runtime;
 pub mod save;

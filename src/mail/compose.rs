@@ -5,8 +5,8 @@
 //! Message-ID is on the shared address's domain.
 //!
 //! Read receipts (RFC 8098): with [`Draft::request_read_receipt`] (an account's
-//! `request_read_receipt = true`, set by `mail::reply::finish` for both the compose pane and
-//! `mailroom send`), the message carries `Disposition-Notification-To:` naming the address it is
+//! `request_read_receipt = true`, set by `engine::reply::build` for `mailroom send` and by
+//! `mail::reply::finish` for the compose pane), the message carries `Disposition-Notification-To:` naming the address it is
 //! From — the shared address, so a receipt reaches the team's mailbox, where `mailroom stats`
 //! counts it, never the agent's own inbox. mailroom only asks; it never sends a receipt.
 

@@ -1,9 +1,10 @@
-//! Turning what the agent wrote into the message that is sent: one code path for the compose
-//! pane and `mailroom send`. Pure code (the caller reads files and fetches originals).
+//! Turning what the agent wrote into the message that is sent. Pure code (the caller reads
+//! files and fetches originals).
 //!
 //! Reply helpers derive recipients, subject, threading and the quote from the message being
-//! answered; [`finish`] renders the signature, assembles the body, runs the signature check and
-//! builds the [`Outgoing`] message.
+//! answered; `engine::reply` plans and builds with them for both front ends. [`finish`] is the
+//! compose pane's older path (renders the signature again); it goes once the pane builds
+//! through `engine::reply::build`.
 
 use std::time::SystemTime;
 

@@ -39,9 +39,20 @@ pub enum Refusal {
 /// The identity for sending from `address` (the account's address or one of its aliases), or
 /// the reason sending is refused.
 pub fn identity(account: &Account, agent: &Agent, address: &str) -> Result<SendIdentity, Refusal> {
-    let offered = std::iter::once(&account.address)
+    choose(account, agent, address).map(|(_, id)| id)
+}
+
+/// [`identity`], and where the address is in [`offered`]'s order (0 is the account's address,
+/// then its aliases): what a front end that lets the agent cycle the From needs.
+pub fn choose(
+    account: &Account,
+    agent: &Agent,
+    address: &str,
+) -> Result<(usize, SendIdentity), Refusal> {
+    let (index, offered) = std::iter::once(&account.address)
         .chain(account.aliases.iter())
-        .find(|a| a.eq_ignore_ascii_case(address))
+        .enumerate()
+        .find(|(_, a)| a.eq_ignore_ascii_case(address))
         .ok_or_else(|| Refusal::NotOwned {
             account: account.name.clone(),
             address: address.to_string(),
@@ -50,14 +61,14 @@ pub fn identity(account: &Account, agent: &Agent, address: &str) -> Result<SendI
                 .cloned()
                 .collect(),
         })?;
-    match account.send {
-        SendMode::As => Ok(SendIdentity {
+    let id = match account.send {
+        SendMode::As => SendIdentity {
             from_name: account.display_name().to_string(),
             from: offered.clone(),
             sender: None,
             mail_from: offered.clone(),
-        }),
-        SendMode::OnBehalf => Ok(SendIdentity {
+        },
+        SendMode::OnBehalf => SendIdentity {
             from_name: account.display_name().to_string(),
             from: offered.clone(),
             sender: Some(agent.email.clone()),
@@ -65,11 +76,14 @@ pub fn identity(account: &Account, agent: &Agent, address: &str) -> Result<SendI
                 EnvelopeFrom::Agent => agent.email.clone(),
                 EnvelopeFrom::Shared => offered.clone(),
             },
-        }),
-        SendMode::None => Err(Refusal::SendNone {
-            account: account.name.clone(),
-        }),
-    }
+        },
+        SendMode::None => {
+            return Err(Refusal::SendNone {
+                account: account.name.clone(),
+            });
+        }
+    };
+    Ok((index, id))
 }
 
 /// One line naming the mode, as the compose pane shows it.
@@ -104,6 +118,78 @@ pub struct ReplyIdentity {
     pub reason: String,
 }
 
+/// The header group of the message answered that decided a reply's From.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    DeliveredTo,
+    To,
+    Cc,
+}
+
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Group::DeliveredTo => "Delivered-To",
+            Group::To => "To",
+            Group::Cc => "Cc",
+        })
+    }
+}
+
+/// Why a reply is sent from the address it is sent from. Display gives the line the compose
+/// pane and `mailroom send --dry-run` (`# identity: …`) show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// `group` names exactly one of the account's addresses.
+    Reached { address: String, group: Group },
+    /// `group` names several (`reached`, in the account's order); the first is used, which
+    /// is the account's own address when `primary`, else its first alias.
+    Several {
+        reached: Vec<String>,
+        group: Group,
+        primary: bool,
+    },
+    /// The message names none of the account's addresses (Bcc, a list): `primary` is used.
+    NoneOfOurs { primary: String },
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Reached { address, group } => {
+                write!(f, "the message reached {address} ({group})")
+            }
+            Reason::Several {
+                reached,
+                group,
+                primary,
+            } => write!(
+                f,
+                "the message reached {} ({group}); the {} {} is used",
+                reached.join(" and "),
+                if *primary {
+                    "primary address"
+                } else {
+                    "first alias"
+                },
+                reached.first().map(String::as_str).unwrap_or_default()
+            ),
+            Reason::NoneOfOurs { primary } => write!(
+                f,
+                "no alias of the account is among the recipients; the primary address {primary} is used"
+            ),
+        }
+    }
+}
+
+/// A reply's identity, where it is in [`offered`]'s order, and why it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyChoice {
+    pub index: usize,
+    pub identity: SendIdentity,
+    pub reason: Reason,
+}
+
 /// Picks the identity for answering a message that reached the account.
 ///
 /// The address the mail actually reached decides: Delivered-To / X-Original-To, then To, then
@@ -120,14 +206,28 @@ pub fn for_reply(
     to: &[String],
     cc: &[String],
 ) -> Result<ReplyIdentity, Refusal> {
+    choose_for_reply(account, agent, delivered_to, to, cc).map(|c| ReplyIdentity {
+        identity: c.identity,
+        reason: c.reason.to_string(),
+    })
+}
+
+/// [`for_reply`] with the reason typed and the identity's place in [`offered`].
+pub fn choose_for_reply(
+    account: &Account,
+    agent: &Agent,
+    delivered_to: &[String],
+    to: &[String],
+    cc: &[String],
+) -> Result<ReplyChoice, Refusal> {
     let own: Vec<&String> = std::iter::once(&account.address)
         .chain(account.aliases.iter())
         .collect();
     let aliases: Vec<&String> = account.aliases.iter().collect();
-    let groups: [(&str, &[String], &[&String]); 3] = [
-        ("Delivered-To", delivered_to, &aliases),
-        ("To", to, &own),
-        ("Cc", cc, &own),
+    let groups: [(Group, &[String], &[&String]); 3] = [
+        (Group::DeliveredTo, delivered_to, &aliases),
+        (Group::To, to, &own),
+        (Group::Cc, cc, &own),
     ];
     for (group, addresses, candidates) in groups {
         let matched: Vec<&String> = candidates
@@ -139,34 +239,31 @@ pub fn for_reply(
             continue;
         };
         let reason = if matched.len() > 1 {
-            format!(
-                "the message reached {} ({group}); the {} {} is used",
-                matched
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                if *first == &account.address {
-                    "primary address"
-                } else {
-                    "first alias"
-                },
-                first
-            )
+            Reason::Several {
+                reached: matched.iter().map(|m| m.to_string()).collect(),
+                group,
+                primary: *first == &account.address,
+            }
         } else {
-            format!("the message reached {first} ({group})")
+            Reason::Reached {
+                address: first.to_string(),
+                group,
+            }
         };
-        return Ok(ReplyIdentity {
-            identity: identity(account, agent, first)?,
+        let (index, identity) = choose(account, agent, first)?;
+        return Ok(ReplyChoice {
+            index,
+            identity,
             reason,
         });
     }
-    Ok(ReplyIdentity {
-        identity: identity(account, agent, &account.address)?,
-        reason: format!(
-            "no alias of the account is among the recipients; the primary address {} is used",
-            account.address
-        ),
+    let (index, identity) = choose(account, agent, &account.address)?;
+    Ok(ReplyChoice {
+        index,
+        identity,
+        reason: Reason::NoneOfOurs {
+            primary: account.address.clone(),
+        },
     })
 }
 
@@ -305,5 +402,48 @@ mod tests {
         let r = for_reply(&a, &agent(), &[], &v(&["list@x.test"]), &[]).unwrap();
         assert_eq!(r.identity.from, "support@example.test");
         assert!(for_reply(&account("none"), &agent(), &[], &[], &[]).is_err());
+    }
+
+    #[test]
+    fn typed_reasons_say_what_the_compose_pane_and_dry_run_said() {
+        let a = account("as");
+        let choice = |to: &[&str]| choose_for_reply(&a, &agent(), &[], &v(to), &[]).unwrap();
+        let c = choice(&["help@example.test", "support@example.test"]);
+        assert_eq!(c.index, 0);
+        assert_eq!(
+            c.reason,
+            Reason::Several {
+                reached: v(&["support@example.test", "help@example.test"]),
+                group: Group::To,
+                primary: true,
+            }
+        );
+        assert_eq!(
+            c.reason.to_string(),
+            "the message reached support@example.test and help@example.test (To); the primary address support@example.test is used"
+        );
+        let c = choice(&["billing@example.test", "help@example.test"]);
+        assert_eq!(
+            (c.index, c.identity.from.as_str()),
+            (1, "help@example.test")
+        );
+        assert_eq!(
+            c.reason.to_string(),
+            "the message reached help@example.test and billing@example.test (To); the first alias help@example.test is used"
+        );
+        let c = choice(&["list@x.test"]);
+        assert_eq!(c.index, 0);
+        assert_eq!(
+            c.reason.to_string(),
+            "no alias of the account is among the recipients; the primary address support@example.test is used"
+        );
+        // The string form the compose pane shows is the typed reason's.
+        let r = for_reply(&a, &agent(), &[], &v(&["list@x.test"]), &[]).unwrap();
+        assert_eq!(r.reason, c.reason.to_string());
+        assert_eq!(
+            choose(&a, &agent(), "BILLING@example.test").unwrap().0,
+            2,
+            "choose gives the place in offered()"
+        );
     }
 }
