@@ -31,6 +31,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, List, ListItem, ListState, Paragraph};
 
+use mailroom::engine::Event as EngineEvent;
 use mailroom::engine::worker::ConnState;
 use mailroom::imap::sync::MailboxState;
 use mailroom::message::{Address, Flags, Summary};
@@ -332,7 +333,7 @@ fn new_app(rows_per_column: usize) -> Result<App, String> {
             let r = rows(rows_per_column, 0x5eed + i as u64, NOW);
             update(
                 &mut app,
-                Event::Cached {
+                EngineEvent::Cached {
                     account_idx: i,
                     rows: r,
                 },
@@ -340,7 +341,7 @@ fn new_app(rows_per_column: usize) -> Result<App, String> {
         }
         update(
             &mut app,
-            Event::Link {
+            EngineEvent::Link {
                 account_idx: i,
                 state: ConnState::Online { idle: true },
                 at: NOW,
@@ -348,7 +349,7 @@ fn new_app(rows_per_column: usize) -> Result<App, String> {
         );
         update(
             &mut app,
-            Event::Synced {
+            EngineEvent::Synced {
                 account_idx: i,
                 exists: rows_per_column as u32,
             },

@@ -19,6 +19,49 @@ use crate::policy::rights::Rights;
 use crate::triage::act::{ActError, Applied};
 use crate::triage::folders::TeamStateAt;
 
+/// Where the engine's events go: a front end's channel, whatever its own event type, as long
+/// as that type can hold an engine event (the TUI's wraps it; tests use `Sender<Event>`). One
+/// channel per front end, so the UI waits on input and engine events alike without a
+/// forwarding thread.
+#[derive(Clone)]
+pub struct EventSink {
+    send: Arc<dyn Fn(Event) -> bool + Send + Sync>,
+}
+
+/// The receiving end has gone: the front end has quit, nobody is left to tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gone;
+
+impl EventSink {
+    /// Hands `event` to the front end; `Err(Gone)` once its receiver is dropped.
+    pub fn send(&self, event: Event) -> Result<(), Gone> {
+        if (self.send)(event) {
+            Ok(())
+        } else {
+            Err(Gone)
+        }
+    }
+}
+
+impl fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EventSink")
+    }
+}
+
+impl<T: From<Event> + Send + 'static> From<std::sync::mpsc::Sender<T>> for EventSink {
+    fn from(tx: std::sync::mpsc::Sender<T>) -> EventSink {
+        let tx = std::sync::Mutex::new(tx);
+        EventSink {
+            send: Arc::new(move |event| {
+                tx.lock()
+                    .map(|tx| tx.send(T::from(event)).is_ok())
+                    .unwrap_or(false)
+            }),
+        }
+    }
+}
+
 /// Something the engine reports: a mailbox event, or the answer to a request.
 #[derive(Debug, Clone)]
 pub enum Event {

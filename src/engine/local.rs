@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::SystemTime;
 
-use super::event::{Event, NoteAdded};
+use super::event::{Event, EventSink, NoteAdded};
 use super::request::Request;
 use super::translate::{opened, store_result};
 use crate::backend::Backend;
@@ -22,7 +22,7 @@ pub(super) fn spawn(
     account_idx: usize,
     account: Account,
     agent: Agent,
-    events: Sender<Event>,
+    events: EventSink,
 ) -> std::io::Result<Sender<Request>> {
     let (tx, rx) = channel();
     let (name, report) = (account.name.clone(), events.clone());
@@ -50,7 +50,7 @@ fn run_local(
     account_idx: usize,
     account: &Account,
     agent: &Agent,
-    events: &Sender<Event>,
+    events: &EventSink,
     rx: &Receiver<Request>,
 ) {
     // Send failures mean the UI has quit; there is nobody left to tell.
@@ -226,7 +226,7 @@ fn run_local(
 fn load(
     account_idx: usize,
     account: &Account,
-    events: &Sender<Event>,
+    events: &EventSink,
     known: &mut HashSet<u32>,
 ) -> Result<(Box<dyn Backend>, String), String> {
     let (mut backend, mailbox) = crate::engine::open_backend(account).map_err(|e| e.to_string())?;
@@ -251,7 +251,7 @@ fn reload(
     account_idx: usize,
     backend: &mut dyn Backend,
     mailbox: &str,
-    events: &Sender<Event>,
+    events: &EventSink,
     known: &mut HashSet<u32>,
 ) -> Result<(), String> {
     backend.status(mailbox).map_err(|e| e.to_string())?;

@@ -27,7 +27,7 @@ pub mod send;
 pub mod translate;
 pub mod worker;
 
-pub use event::Event;
+pub use event::{Event, EventSink};
 pub use request::{Request, RequestId};
 pub use runtime::Engine;
 

@@ -5,9 +5,7 @@
 //! entries, and an outbox that cannot be read, are shown, never hidden. Quitting never waits
 //! for the thread: the engine drops the handle.
 
-use std::sync::mpsc::Sender;
-
-use super::event::{Event, OutboxStatus};
+use super::event::{Event, EventSink, OutboxStatus};
 use crate::config::Config;
 use crate::engine::outbox::{self, OutboxWorker, Report};
 use crate::engine::pipeline::{Context, Outcome, PipelineError};
@@ -15,7 +13,7 @@ use crate::store::outbox::{Listed, State, Unreadable};
 
 /// Starts the outbox thread. An outbox that cannot be located is reported once, as an error
 /// in the status line, and nothing else happens.
-pub fn spawn(config: Config, events: Sender<Event>) -> std::io::Result<OutboxWorker> {
+pub fn spawn(config: Config, events: EventSink) -> std::io::Result<OutboxWorker> {
     let mut line = StatusLine::new(events.clone());
     outbox::spawn(config, move |report| match report {
         Report::NoDataDir => {
@@ -51,12 +49,12 @@ pub fn status(report: Report) -> OutboxStatus {
 
 /// Sends each round's status to the screen, unless it is the same as the last one sent.
 pub struct StatusLine {
-    events: Sender<Event>,
+    events: EventSink,
     last: Option<OutboxStatus>,
 }
 
 impl StatusLine {
-    pub fn new(events: Sender<Event>) -> StatusLine {
+    pub fn new(events: EventSink) -> StatusLine {
         StatusLine { events, last: None }
     }
 
@@ -292,7 +290,7 @@ mod tests {
     #[test]
     fn unchanged_rounds_stay_quiet_and_a_closed_screen_ends_the_thread() {
         let (tx, rx) = std::sync::mpsc::channel();
-        let mut line = StatusLine::new(tx);
+        let mut line = StatusLine::new(tx.into());
         let queued = OutboxStatus {
             queued: 1,
             ..OutboxStatus::default()

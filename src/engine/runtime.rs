@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::event::{Event, Opened, RawMessage};
+use super::event::{Event, EventSink, Opened, RawMessage};
 use super::job::{self, JobError};
 use super::outbox::OutboxWorker;
 use super::request::{Request, RequestId};
@@ -25,7 +25,7 @@ const GONE: &str = "the account's worker has stopped";
 /// threads to end on their own when their channels close.
 pub struct Engine {
     config: Arc<Config>,
-    events: Sender<Event>,
+    events: EventSink,
     accounts: Vec<AccountThread>,
     /// Dropped at shutdown, not waited for (a delivery cut short resumes at next start).
     outbox: Option<OutboxWorker>,
@@ -49,8 +49,10 @@ enum Kind {
 impl Engine {
     /// Starts the threads of the accounts `accounts` (indices into `config.accounts`), the
     /// outbox thread and the draft writer. A thread that cannot start is reported on `events`
-    /// as an [`Event::Error`]; the others run anyway.
-    pub fn start(config: Arc<Config>, accounts: &[usize], events: Sender<Event>) -> Engine {
+    /// as an [`Event::Error`]; the others run anyway. `events`: any channel whose event type
+    /// can hold an engine event (see [`EventSink`]).
+    pub fn start(config: Arc<Config>, accounts: &[usize], events: impl Into<EventSink>) -> Engine {
+        let events: EventSink = events.into();
         let sources = Sources::default();
         let mut threads = Vec::new();
         for &idx in accounts {
@@ -467,8 +469,8 @@ struct DraftWriter {
 impl DraftWriter {
     /// Starts the thread; `write` writes one draft (and reports a failure on `events`).
     fn spawn(
-        events: Sender<Event>,
-        write: impl Fn(&Draft, &Sender<Event>) + Send + 'static,
+        events: EventSink,
+        write: impl Fn(&Draft, &EventSink) + Send + 'static,
     ) -> Result<DraftWriter, JobError> {
         let (jobs, rx) = channel::<DraftJob>();
         let (ended_tx, ended) = channel();
@@ -513,7 +515,7 @@ impl DraftWriter {
     }
 }
 
-fn write_draft(draft: &Draft, events: &Sender<Event>) {
+fn write_draft(draft: &Draft, events: &EventSink) {
     if let Err(e) = crate::engine::drafts::save(draft) {
         let _ = events.send(Event::Error {
             account_idx: None,
@@ -537,7 +539,7 @@ mod tests {
         let (tx, rx) = channel();
         let engine = Engine {
             config: Arc::new(config),
-            events: tx,
+            events: tx.into(),
             accounts,
             outbox: None,
             drafts: None,
@@ -659,8 +661,8 @@ mod tests {
     fn drafts_are_written_in_order_before_a_send_and_before_shutdown_ends() {
         let written = Arc::new(Mutex::new(Vec::new()));
         let record = written.clone();
-        let (tx, _rx) = channel();
-        let writer = DraftWriter::spawn(tx, move |d: &Draft, _: &Sender<Event>| {
+        let (tx, _rx) = channel::<Event>();
+        let writer = DraftWriter::spawn(tx.into(), move |d: &Draft, _: &EventSink| {
             // A slow disk: nothing may overtake it.
             std::thread::sleep(Duration::from_millis(30));
             record

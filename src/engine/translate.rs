@@ -3,10 +3,9 @@
 //! on the caller's), and each SELECT's rights and team-state home are decided here, once, by
 //! `triage::folders::decide` with the account's `team_state` setting.
 
-use std::sync::mpsc::Sender;
 use std::thread;
 
-use super::event::{Event, MAX_RAW_BYTES, NoteAdded, Opened, RawMessage};
+use super::event::{Event, EventSink, MAX_RAW_BYTES, NoteAdded, Opened, RawMessage};
 use super::local::error;
 use super::runtime::Sources;
 use crate::backend::StoreOutcome;
@@ -24,7 +23,7 @@ pub(super) fn spawn(
     account_idx: usize,
     account: &Account,
     agent: &Agent,
-    events: Sender<Event>,
+    events: EventSink,
     sources: Sources,
 ) -> std::io::Result<AccountWorker> {
     let no_dir = || {
@@ -63,7 +62,7 @@ struct Emitter {
     name: String,
     /// The account's `team_state` setting, for the decision at each SELECT.
     setting: TeamStateSetting,
-    events: Sender<Event>,
+    events: EventSink,
     sources: Sources,
 }
 

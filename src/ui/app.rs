@@ -8,11 +8,12 @@ use ratatui::layout::Rect;
 use crate::config::Config;
 use crate::config::View;
 use crate::engine::event::OutboxStatus;
+use crate::engine::{Event as EngineEvent, Request};
 use crate::sanitize;
 use crate::store::drafts;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::compose::Compose;
-use crate::ui::event::{Command, Event};
+use crate::ui::event::Event;
 use crate::ui::keys::{Context, Keymap};
 use crate::ui::layout;
 pub use crate::ui::layout::ReaderMode;
@@ -70,6 +71,12 @@ pub struct App {
     pub now: i64,
     /// Set when the screen needs redrawing; the run loop clears it after drawing.
     pub dirty: bool,
+    /// Set once the user has chosen to leave; the run loop ends after carrying out the
+    /// requests made with it (a draft saved, a "replying" mark cleared).
+    quit: bool,
+    /// Text to edit in `$EDITOR`: the run loop holds the terminal, so it takes this and
+    /// answers with `Event::Edited`.
+    editor: Option<String>,
     /// Whether the columns group rows by thread (`t`, `:threads`).
     pub threaded: bool,
     /// The outbox as last reported by its thread.
@@ -127,6 +134,8 @@ impl App {
             size: (80, 24),
             now: 0,
             dirty: true,
+            quit: false,
+            editor: None,
             threaded: false,
             outbox: OutboxStatus::default(),
             save_dirs: SaveDirs::default(),
@@ -355,14 +364,36 @@ impl App {
         self.next_id += 1;
         id
     }
+
+    /// Whether the user has chosen to leave (the run loop ends).
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+
+    /// The text to edit in `$EDITOR`, once: the run loop suspends the screen for it.
+    pub fn take_editor(&mut self) -> Option<String> {
+        self.editor.take()
+    }
+
+    /// Leaves the UI: the run loop ends once the requests made with it are handed over.
+    pub(crate) fn leave(&mut self) -> Vec<Request> {
+        self.quit = true;
+        Vec::new()
+    }
+
+    /// Asks the run loop to edit `text` in `$EDITOR`; answered by `Event::Edited`.
+    pub(crate) fn edit(&mut self, text: String) -> Vec<Request> {
+        self.editor = Some(text);
+        Vec::new()
+    }
 }
 
 /// Applies one event; returns what must be done outside. Whether the screen must be redrawn
 /// is decided here, and only here: an event redraws when its handler reports a change (see
 /// `screen::Handled`); a tick always does (row ages, countdowns), and `needs_clock` decides how
 /// often ticks come.
-pub fn update(app: &mut App, event: Event) -> Vec<Command> {
-    let commands = match apply(app, event) {
+pub fn update(app: &mut App, event: impl Into<Event>) -> Vec<Request> {
+    let commands = match apply(app, event.into()) {
         Some(commands) => {
             app.dirty = true;
             commands
@@ -387,7 +418,7 @@ fn apply(app: &mut App, event: Event) -> Handled {
         // that would each run a command; only an open line takes it, as text.
         Event::Paste(text) => changed(screen::on_paste(app, text)),
         // The run loop ends on this before it gets here; quitting is all that is left.
-        Event::InputFailed(_) => Some(vec![Command::Quit]),
+        Event::InputFailed(_) => Some(app.leave()),
         Event::Resize(w, h) => {
             app.size = (w, h);
             app.fit_views();
@@ -399,7 +430,18 @@ fn apply(app: &mut App, event: Event) -> Handled {
             commands.extend(autosave(app, false));
             Some(commands)
         }
-        Event::TriageDone {
+        Event::Edited(result) => {
+            compose::on_edited(app, result);
+            Some(Vec::new())
+        }
+        Event::Engine(event) => apply_engine(app, event),
+    }
+}
+
+/// An engine event goes to the screen whose state it changes.
+fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
+    match event {
+        EngineEvent::TriageDone {
             account_idx,
             id,
             uid,
@@ -408,65 +450,61 @@ fn apply(app: &mut App, event: Event) -> Handled {
             triage_done(app, account_idx, id, uid, result);
             Some(Vec::new())
         }
-        Event::NoteAdded {
+        EngineEvent::NoteAdded {
             account_idx,
             id,
             uid,
             result,
         } => Some(note_added(app, account_idx, id, uid, result)),
-        Event::Notes {
+        EngineEvent::Notes {
             account_idx,
             message_id,
             notes,
         } => changed(notes_arrived(app, account_idx, &message_id, notes)),
-        Event::SendDone { draft_id, result } => Some(send_done(app, &draft_id, result)),
-        Event::Stats { id, result } => changed(stats::on_stats(app, id, result)),
-        Event::Edited(result) => {
-            compose::on_edited(app, result);
-            Some(Vec::new())
-        }
-        Event::Status {
+        EngineEvent::SendDone { draft_id, result } => Some(send_done(app, &draft_id, result)),
+        EngineEvent::Stats { id, result } => changed(stats::on_stats(app, id, result)),
+        EngineEvent::Status {
             account_idx,
             exists,
         } => changed(columns::on_status(app, account_idx, exists)),
-        Event::Rows { account_idx, rows } => columns::on_rows(app, account_idx, rows),
-        Event::Cached { account_idx, rows } => columns::on_cached(app, account_idx, rows),
-        Event::Synced {
+        EngineEvent::Rows { account_idx, rows } => columns::on_rows(app, account_idx, rows),
+        EngineEvent::Cached { account_idx, rows } => columns::on_cached(app, account_idx, rows),
+        EngineEvent::Synced {
             account_idx,
             exists,
         } => changed(columns::on_synced(app, account_idx, exists)),
-        Event::Flags {
+        EngineEvent::Flags {
             account_idx,
             updates,
         } => columns::on_flags(app, account_idx, updates),
-        Event::Vanished { account_idx, uids } => {
+        EngineEvent::Vanished { account_idx, uids } => {
             changed(columns::on_vanished(app, account_idx, uids))
         }
-        Event::Reset {
+        EngineEvent::Reset {
             account_idx,
             reason,
         } => changed(columns::on_reset(app, account_idx, reason)),
-        Event::Warning {
+        EngineEvent::Warning {
             account_idx,
             message,
         } => {
             status::on_warning(app, account_idx, message);
             Some(Vec::new())
         }
-        Event::Link {
+        EngineEvent::Link {
             account_idx,
             state,
             at,
         } => changed(columns::on_link(app, account_idx, state, at)),
-        Event::Loaded { account_idx } => changed(columns::on_loaded(app, account_idx)),
-        Event::Error {
+        EngineEvent::Loaded { account_idx } => changed(columns::on_loaded(app, account_idx)),
+        EngineEvent::Error {
             account_idx,
             message,
         } => {
             status::on_error(app, account_idx, message);
             Some(Vec::new())
         }
-        Event::Body {
+        EngineEvent::Body {
             account_idx,
             uid,
             body,
@@ -475,23 +513,23 @@ fn apply(app: &mut App, event: Event) -> Handled {
             let shown = reader::on_body(app, account_idx, uid, body);
             changed(quoted || shown)
         }
-        Event::Access {
+        EngineEvent::Access {
             account_idx,
             rights,
             team_state,
         } => changed(columns::on_access(app, account_idx, rights, team_state)),
-        Event::StoreDone {
+        EngineEvent::StoreDone {
             account_idx,
             id,
             uid,
             result,
         } => store_done(app, account_idx, id, uid, result),
-        Event::Saved { results } => {
+        EngineEvent::Saved { results } => {
             saved(app, &results);
             Some(Vec::new())
         }
-        Event::Outbox(status) => changed(status::on_outbox(app, status)),
-        Event::SearchDone {
+        EngineEvent::Outbox(status) => changed(status::on_outbox(app, status)),
+        EngineEvent::SearchDone {
             account_idx,
             id,
             result,

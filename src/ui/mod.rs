@@ -24,9 +24,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
-use crate::engine::{self, Engine, job};
+use crate::engine::Engine;
 use app::{App, SaveDirs, update};
-use event::{Command, Event};
+use event::Event;
 use theme::{Theme, ThemeError, no_color_requested};
 
 /// How often ages are refreshed when nothing else happens.
@@ -98,29 +98,10 @@ pub fn run(config: &Config) -> Result<(), UiError> {
     let mut session = terminal::Session::enter()?;
     let config = Arc::new(config.clone());
     let indices: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
-    // TEMP(#14 merge): the engine's events reach the UI's channel through this forwarder until
-    // the UI's event type wraps the engine's.
-    let (engine_tx, engine_rx) = channel::<engine::Event>();
-    let forward = tx.clone();
-    let forwarding = job::spawn(
-        "engine-events",
-        move || {
-            for ev in engine_rx {
-                if forward.send(Event::from(ev)).is_err() {
-                    return;
-                }
-            }
-        },
-        |_| {},
-    );
-    if let Err(e) = forwarding {
-        drop(session);
-        return Err(UiError::Thread(e.into()));
-    }
     // The accounts' threads, the outbox thread (queued mail goes out while the screen is up,
     // and what a crash left is resumed now) and the draft writer. What cannot start is said
     // on the channel.
-    let engine = Engine::start(config.clone(), &indices, engine_tx);
+    let engine = Engine::start(config.clone(), &indices, tx.clone());
     // Drafts from an earlier session (or one cut short) come back.
     let (drafts, damaged) = crate::engine::drafts::list();
     let mut app = App::new(&columns, theme, no_color_requested())
@@ -193,22 +174,19 @@ fn run_loop(
             // Its commands count too: an autosave, a snooze that ended.
             commands.extend(update(app, Event::Tick(unix_now())));
         }
-        // Answers to commands may ask for more (a refused store asks for a sync).
-        let mut queue: std::collections::VecDeque<Command> = commands.into();
-        while let Some(c) = queue.pop_front() {
-            match c {
-                Command::Quit => return Ok(()),
-                // The editor needs the terminal, which only this loop holds.
-                Command::Editor { text } => {
-                    let result = terminal::edit(session, &text);
-                    queue.extend(update(app, Event::Edited(result)));
-                    continue;
-                }
-                _ => {}
-            }
-            if let Some(request) = to_request(c) {
+        // Answers may ask for more (an edited text is applied, then autosaved).
+        for request in commands {
+            engine.submit(request);
+        }
+        // The editor needs the terminal, which only this loop holds.
+        while let Some(text) = app.take_editor() {
+            let result = terminal::edit(session, &text);
+            for request in update(app, Event::Edited(result)) {
                 engine.submit(request);
             }
+        }
+        if app.quitting() {
+            return Ok(());
         }
     }
 }
@@ -217,242 +195,26 @@ fn run_loop(
 /// of a large mailbox) sorts, filters and threads the column once per redraw, not once per
 /// batch. Order is kept: only neighbours of the same kind and account are merged.
 pub fn coalesce(events: Vec<Event>) -> Vec<Event> {
+    use crate::engine::Event as E;
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     for ev in events {
         match (out.last_mut(), ev) {
             (
-                Some(Event::Rows {
+                Some(Event::Engine(E::Rows {
                     account_idx: a,
                     rows: into,
-                }),
-                Event::Rows { account_idx, rows },
+                })),
+                Event::Engine(E::Rows { account_idx, rows }),
             ) if *a == account_idx => into.extend(rows),
             (
-                Some(Event::Cached {
+                Some(Event::Engine(E::Cached {
                     account_idx: a,
                     rows: into,
-                }),
-                Event::Cached { account_idx, rows },
+                })),
+                Event::Engine(E::Cached { account_idx, rows }),
             ) if *a == account_idx => into.extend(rows),
             (_, ev) => out.push(ev),
         }
     }
     out
-}
-
-/// TEMP(#14 merge): the UI's commands are the engine's requests, but for the two that need the
-/// terminal (`Quit`, `Editor`), which the run loop handles itself.
-fn to_request(command: Command) -> Option<engine::Request> {
-    use engine::Request as R;
-    Some(match command {
-        Command::Quit | Command::Editor { .. } => return None,
-        Command::Open { account_idx, uid } => R::Open { account_idx, uid },
-        Command::Store {
-            account_idx,
-            id,
-            uid,
-            change,
-        } => R::Store {
-            account_idx,
-            id,
-            uid,
-            change,
-        },
-        Command::Search {
-            account_idx,
-            id,
-            query,
-        } => R::Search {
-            account_idx,
-            id,
-            query,
-        },
-        Command::Triage {
-            account_idx,
-            id,
-            uid,
-            action,
-            agent,
-        } => R::Triage {
-            account_idx,
-            id,
-            uid,
-            action,
-            agent,
-        },
-        Command::AddNote {
-            account_idx,
-            id,
-            uid,
-            text,
-        } => R::AddNote {
-            account_idx,
-            id,
-            uid,
-            text,
-        },
-        Command::Notes {
-            account_idx,
-            uid,
-            message_id,
-        } => R::Notes {
-            account_idx,
-            uid,
-            message_id,
-        },
-        Command::Stats { id, since } => R::Stats { id, since },
-        Command::Refresh { account_idx } => R::Refresh { account_idx },
-        Command::Save { raw, indices, dir } => R::Save { raw, indices, dir },
-        Command::Send {
-            account_idx,
-            identity,
-            outgoing,
-            reply_uid,
-            draft_id,
-        } => R::Send {
-            account_idx,
-            identity,
-            outgoing,
-            reply_uid,
-            draft_id,
-        },
-        Command::SaveDraft(draft) => R::SaveDraft(draft),
-    })
-}
-
-/// TEMP(#14 merge): the engine's events are the UI's, variant for variant.
-impl From<engine::Event> for Event {
-    fn from(ev: engine::Event) -> Event {
-        use engine::Event as E;
-        match ev {
-            E::Status {
-                account_idx,
-                exists,
-            } => Event::Status {
-                account_idx,
-                exists,
-            },
-            E::Rows { account_idx, rows } => Event::Rows { account_idx, rows },
-            E::Cached { account_idx, rows } => Event::Cached { account_idx, rows },
-            E::Loaded { account_idx } => Event::Loaded { account_idx },
-            E::Synced {
-                account_idx,
-                exists,
-            } => Event::Synced {
-                account_idx,
-                exists,
-            },
-            E::Flags {
-                account_idx,
-                updates,
-            } => Event::Flags {
-                account_idx,
-                updates,
-            },
-            E::Vanished { account_idx, uids } => Event::Vanished { account_idx, uids },
-            E::Reset {
-                account_idx,
-                reason,
-            } => Event::Reset {
-                account_idx,
-                reason,
-            },
-            E::Warning {
-                account_idx,
-                message,
-            } => Event::Warning {
-                account_idx,
-                message,
-            },
-            E::Link {
-                account_idx,
-                state,
-                at,
-            } => Event::Link {
-                account_idx,
-                state,
-                at,
-            },
-            E::Error {
-                account_idx,
-                message,
-            } => Event::Error {
-                account_idx,
-                message,
-            },
-            E::Body {
-                account_idx,
-                uid,
-                body,
-            } => Event::Body {
-                account_idx,
-                uid,
-                body,
-            },
-            E::Saved { results } => Event::Saved { results },
-            E::Outbox(status) => Event::Outbox(status),
-            E::Access {
-                account_idx,
-                rights,
-                team_state,
-            } => Event::Access {
-                account_idx,
-                rights,
-                team_state,
-            },
-            E::StoreDone {
-                account_idx,
-                id,
-                uid,
-                result,
-            } => Event::StoreDone {
-                account_idx,
-                id,
-                uid,
-                result,
-            },
-            E::SearchDone {
-                account_idx,
-                id,
-                result,
-            } => Event::SearchDone {
-                account_idx,
-                id,
-                result,
-            },
-            E::SendDone { draft_id, result } => Event::SendDone { draft_id, result },
-            E::Stats { id, result } => Event::Stats { id, result },
-            E::TriageDone {
-                account_idx,
-                id,
-                uid,
-                result,
-            } => Event::TriageDone {
-                account_idx,
-                id,
-                uid,
-                result,
-            },
-            E::NoteAdded {
-                account_idx,
-                id,
-                uid,
-                result,
-            } => Event::NoteAdded {
-                account_idx,
-                id,
-                uid,
-                result,
-            },
-            E::Notes {
-                account_idx,
-                message_id,
-                notes,
-            } => Event::Notes {
-                account_idx,
-                message_id,
-                notes,
-            },
-        }
-    }
 }

@@ -289,13 +289,13 @@ fn a_receipt_in_a_maildir_account_is_counted_too() {
 #[test]
 fn the_reader_notes_a_receipt_request_and_nothing_is_sent() {
     use mailroom::engine::event::{Opened, RawMessage};
+    use mailroom::engine::{Event, Request};
     use mailroom::ui::app::App;
-    use mailroom::ui::event::{Command, Event};
     use ui_support::{enter, load, msg, press, screen, sized, theme};
 
     let mut app = sized(App::new(&[(0, "support".into())], theme(), false), 100, 24);
     load(&mut app, 0, vec![msg(1, 5, "Zoe", "Printer broken")]);
-    let open = |app: &mut App, raw: &[u8]| -> Vec<Command> {
+    let open = |app: &mut App, raw: &[u8]| -> Vec<Request> {
         let mut cmds = press(app, [enter()]);
         cmds.extend(press(
             app,
@@ -323,7 +323,7 @@ fn the_reader_notes_a_receipt_request_and_nothing_is_sent() {
     assert!(s.contains("It prints nothing."), "{s}");
     // Opening reads, and nothing else: no send, no store.
     assert!(
-        cmds.iter().all(|c| matches!(c, Command::Open { .. })),
+        cmds.iter().all(|c| matches!(c, Request::Open { .. })),
         "{cmds:?}"
     );
     // Once, even when the body arrives again.

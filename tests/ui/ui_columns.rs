@@ -7,10 +7,11 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
+use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::message::{Flags, Summary};
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
-use mailroom::ui::event::{Command, Event};
+use mailroom::ui::event::Event;
 use mailroom::ui::screen::columns::LoadState;
 use mailroom::ui::screen::reader::Body;
 use mailroom::ui::theme::{BUILTIN, Theme};
@@ -85,17 +86,17 @@ fn loaded(w: u16, h: u16) -> App {
     press(
         &mut app,
         [
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: support,
             },
-            Event::Loaded { account_idx: 0 },
-            Event::Rows {
+            EngineEvent::Loaded { account_idx: 0 },
+            EngineEvent::Rows {
                 account_idx: 1,
                 rows: sales,
             },
-            Event::Loaded { account_idx: 1 },
-            Event::Status {
+            EngineEvent::Loaded { account_idx: 1 },
+            EngineEvent::Status {
                 account_idx: 2,
                 exists: 7,
             },
@@ -219,7 +220,7 @@ fn half_pages_and_scrolling_keep_the_selection_on_screen() {
         .collect();
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows,
         }],
@@ -249,7 +250,7 @@ fn half_pages_and_scrolling_keep_the_selection_on_screen() {
 #[test]
 fn rows_arrive_in_batches_and_stay_newest_first() {
     let mut app = app(120, 30);
-    let batch = |r: std::ops::Range<u32>| Event::Rows {
+    let batch = |r: std::ops::Range<u32>| EngineEvent::Rows {
         account_idx: 0,
         rows: r
             .map(|i| msg(i, 1000 - i64::from(i), "A", &format!("S{i}")))
@@ -283,7 +284,7 @@ fn enter_opens_the_reader_and_body_fills_it() {
     let cmds = press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(
         cmds,
-        vec![Command::Open {
+        vec![Request::Open {
             account_idx: 0,
             uid: 3
         }]
@@ -309,7 +310,7 @@ fn enter_opens_the_reader_and_body_fills_it() {
     let body = "Hello,\n\nI forgot my password. ".to_string() + &"word ".repeat(60) + "\n> quoted";
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 3,
             body: Ok(body.into()),
@@ -334,7 +335,8 @@ fn enter_opens_the_reader_and_body_fills_it() {
     assert!(press(&mut app, [ch('q')]).is_empty());
     assert!(app.reader.is_none());
     assert!(screen(&app).contains("support  ready"));
-    assert_eq!(press(&mut app, [ch('q')]), vec![Command::Quit]);
+    assert!(press(&mut app, [ch('q')]).is_empty());
+    assert!(app.quitting());
 }
 
 #[test]
@@ -344,7 +346,7 @@ fn reader_scrolls_with_j_k_and_space() {
     let body: String = (1..=100).map(|i| format!("line {i}\n")).collect();
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 3,
             body: Ok(body.into()),
@@ -375,7 +377,8 @@ fn esc_closes_the_reader_but_never_quits() {
     assert!(press(&mut app, [key(KeyCode::Esc)]).is_empty());
     assert!(app.reader.is_none());
     assert!(press(&mut app, [key(KeyCode::Esc), key(KeyCode::Esc)]).is_empty());
-    assert_eq!(press(&mut app, [ctrl('c')]), vec![Command::Quit]);
+    assert!(press(&mut app, [ctrl('c')]).is_empty());
+    assert!(app.quitting());
 }
 
 #[test]
@@ -387,7 +390,7 @@ fn stale_bodies_are_ignored() {
     );
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 3,
             body: Ok("old".into()),
@@ -406,11 +409,11 @@ fn hostile_text_is_shown_as_carets_and_never_reaches_the_terminal() {
     press(
         &mut app,
         [
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![evil],
             },
-            Event::Error {
+            EngineEvent::Error {
                 account_idx: Some(1),
                 message: "sales: server said \x1b]52;c;ZXZpbA==\x07\r\nBYE".into(),
             },
@@ -446,7 +449,7 @@ fn hostile_text_is_shown_as_carets_and_never_reaches_the_terminal() {
     press(&mut app, [key(KeyCode::Enter)]);
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 66,
             body: Ok("hi\x1b[2J\x1bP+q\x1b\\ there\u{202E}\r\nline two\x07".into()),
@@ -508,7 +511,7 @@ fn resizing_switches_layouts_and_keeps_the_selection_visible() {
         .collect();
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows,
         }],
@@ -542,10 +545,10 @@ fn no_color_keeps_the_selection_and_focus_visible() {
         [
             Event::Resize(100, 20),
             Event::Tick(NOW),
-            Event::Rows {
+            Event::Engine(EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![msg(1, 1, "A", "Hello")],
-            },
+            }),
         ],
     );
     let buf = render(&app);
@@ -641,11 +644,11 @@ fn selected_uid(app: &App, col: usize) -> Option<u32> {
 }
 
 fn link(account_idx: usize, state: ConnState, at: i64) -> Event {
-    Event::Link {
+    Event::Engine(EngineEvent::Link {
         account_idx,
         state,
         at,
-    }
+    })
 }
 
 #[test]
@@ -657,7 +660,7 @@ fn changed_flags_update_rows_in_place_and_keep_the_selection() {
     app.dirty = false;
     press(
         &mut app,
-        [Event::Flags {
+        [EngineEvent::Flags {
             account_idx: 0,
             updates: vec![
                 update_of(
@@ -705,7 +708,7 @@ fn changed_flags_update_rows_in_place_and_keep_the_selection() {
     app.dirty = false;
     press(
         &mut app,
-        [Event::Flags {
+        [EngineEvent::Flags {
             account_idx: 0,
             updates: vec![update_of(77, Flags::default(), &[])],
         }],
@@ -721,13 +724,13 @@ fn vanished_rows_move_the_selection_to_a_neighbour() {
         .collect();
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows,
         }],
     );
     assert_eq!(uids(&app, 0), vec![5, 4, 3, 2, 1]);
-    let vanish = |uids: &[u32]| Event::Vanished {
+    let vanish = |uids: &[u32]| EngineEvent::Vanished {
         account_idx: 0,
         uids: uids.to_vec(),
     };
@@ -742,7 +745,7 @@ fn vanished_rows_move_the_selection_to_a_neighbour() {
     press(&mut app, [vanish(&[5, 1000])]);
     assert_eq!(selected_uid(&app, 0), Some(2));
     // The last row goes while selected: the new last row is selected.
-    press(&mut app, [ch('G'), vanish(&[1])]);
+    press(&mut app, [ch('G'), Event::Engine(vanish(&[1]))]);
     assert_eq!(uids(&app, 0), vec![4, 2]);
     assert_eq!(selected_uid(&app, 0), Some(2));
     assert!(screen(&app).contains("support  loading  2 · 2 unread"));
@@ -760,7 +763,7 @@ fn vanished_rows_move_the_selection_to_a_neighbour() {
     assert_eq!(selected_uid(&app, 0), Some(1));
     press(
         &mut app,
-        [Event::Vanished {
+        [EngineEvent::Vanished {
             account_idx: 0,
             uids: (1..=190).collect(),
         }],
@@ -780,7 +783,7 @@ fn app_with_rows(w: u16, h: u16, n: u32) -> App {
         .collect();
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows,
         }],
@@ -794,7 +797,7 @@ fn the_open_message_vanishing_is_noted_but_the_reader_stays() {
     press(&mut app, [key(KeyCode::Enter)]);
     press(
         &mut app,
-        [Event::Vanished {
+        [EngineEvent::Vanished {
             account_idx: 0,
             uids: vec![3],
         }],
@@ -814,7 +817,7 @@ fn reset_clears_the_column_and_keeps_the_reason_in_the_status_line() {
     assert!(app.reader.is_some());
     press(
         &mut app,
-        [Event::Reset {
+        [EngineEvent::Reset {
             account_idx: 0,
             reason: "UIDVALIDITY of \"INBOX\" changed from 1 to 2: cached rows discarded\r\n"
                 .into(),
@@ -845,11 +848,11 @@ fn reset_clears_the_column_and_keeps_the_reason_in_the_status_line() {
     press(
         &mut app,
         [
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![msg(1, 3, "Gina", "Fresh start")],
             },
-            Event::Synced {
+            EngineEvent::Synced {
                 account_idx: 0,
                 exists: 1,
             },
@@ -869,10 +872,10 @@ fn cached_rows_show_before_the_server_answers_and_repeat_rows_replace() {
         &mut app,
         [
             link(0, ConnState::Connecting, NOW),
-            Event::Cached {
+            Event::Engine(EngineEvent::Cached {
                 account_idx: 0,
                 rows: vec![msg(1, 10, "A", "From the cache"), msg(2, 5, "B", "Second")],
-            },
+            }),
         ],
     );
     let s = screen(&app);
@@ -886,7 +889,7 @@ fn cached_rows_show_before_the_server_answers_and_repeat_rows_replace() {
     again.keywords = vec!["$done".into()];
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows: vec![again],
         }],
@@ -980,14 +983,14 @@ fn connection_state_shows_in_headers_and_the_status_line() {
         [
             link(0, ConnState::Online { idle: true }, NOW + 10),
             link(1, ConnState::Online { idle: false }, NOW + 10),
-            Event::Rows {
+            Event::Engine(EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![msg(1, 1, "A", "Hi")],
-            },
-            Event::Synced {
+            }),
+            Event::Engine(EngineEvent::Synced {
                 account_idx: 0,
                 exists: 1,
-            },
+            }),
         ],
     );
     assert_eq!(app.columns[1].link_error, None);
@@ -1008,7 +1011,7 @@ fn connection_state_shows_in_headers_and_the_status_line() {
     // An error still comes first, and the states after it.
     press(
         &mut app,
-        [Event::Error {
+        [EngineEvent::Error {
             account_idx: None,
             message: "something broke".into(),
         }],
@@ -1055,7 +1058,7 @@ fn team_keywords_are_compact_and_sanitized() {
     ];
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows: vec![s],
         }],
@@ -1074,14 +1077,14 @@ fn opening_a_message_leaves_it_unread() {
     let cmds = press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(
         cmds,
-        vec![Command::Open {
+        vec![Request::Open {
             account_idx: 0,
             uid: 3
         }]
     );
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 3,
             body: Ok("hello".into()),
@@ -1095,30 +1098,29 @@ fn opening_a_message_leaves_it_unread() {
 fn imap_worker_events_become_ui_events() {
     use mailroom::backend::{MailboxStatus, StoreOutcome};
     use mailroom::config::TeamStateSetting;
-    use mailroom::engine::Event;
     use mailroom::triage::folders::TeamStateAt;
     let from_imap = |e| mailroom::engine::translate::from_imap(4, TeamStateSetting::Auto, e, NOW);
     // The last event is the translation; a sync adds the access (rights, team state) before it.
     let ev = |e| from_imap(e).pop();
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Cached(vec![msg(1, 1, "A", "a")]))),
-        Some(Event::Cached { account_idx: 4, rows }) if rows.len() == 1
+        Some(EngineEvent::Cached { account_idx: 4, rows }) if rows.len() == 1
     ));
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Added(vec![msg(2, 1, "A", "a")]))),
-        Some(Event::Rows { account_idx: 4, rows }) if rows[0].uid == 2
+        Some(EngineEvent::Rows { account_idx: 4, rows }) if rows[0].uid == 2
     ));
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Reset { reason: "r".into() })),
-        Some(Event::Reset { account_idx: 4, reason }) if reason == "r"
+        Some(EngineEvent::Reset { account_idx: 4, reason }) if reason == "r"
     ));
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Changed(vec![update_of(3, Flags::default(), &[])]))),
-        Some(Event::Flags { account_idx: 4, updates }) if updates[0].uid == 3
+        Some(EngineEvent::Flags { account_idx: 4, updates }) if updates[0].uid == 3
     ));
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Vanished(vec![5, 6]))),
-        Some(Event::Vanished { account_idx: 4, uids }) if uids == [5, 6]
+        Some(EngineEvent::Vanished { account_idx: 4, uids }) if uids == [5, 6]
     ));
     let status = MailboxStatus {
         exists: 12,
@@ -1127,14 +1129,14 @@ fn imap_worker_events_become_ui_events() {
     };
     let both = from_imap(WorkerEvent::Sync(SyncEvent::Synced(status.clone())));
     assert!(
-        matches!(&both[0], Event::Access { account_idx: 4, rights, .. } if rights.has('s') && rights.has('w')),
+        matches!(&both[0], EngineEvent::Access { account_idx: 4, rights, .. } if rights.has('s') && rights.has('w')),
         "{both:?}"
     );
     // …and where team state can live: `\*` is there, so keywords.
     assert!(
         matches!(
             &both[0],
-            Event::Access {
+            EngineEvent::Access {
                 account_idx: 4,
                 team_state: TeamStateAt::Keywords,
                 ..
@@ -1148,7 +1150,7 @@ fn imap_worker_events_become_ui_events() {
     };
     assert!(matches!(
         &from_imap(WorkerEvent::Sync(SyncEvent::Synced(no_keywords)))[0],
-        Event::Access {
+        EngineEvent::Access {
             team_state: TeamStateAt::Folders,
             ..
         }
@@ -1159,7 +1161,7 @@ fn imap_worker_events_become_ui_events() {
     };
     assert!(matches!(
         &from_imap(WorkerEvent::Sync(SyncEvent::Synced(read_only)))[0],
-        Event::Access { rights, .. } if !rights.has('s') && !rights.has('w')
+        EngineEvent::Access { rights, .. } if !rights.has('s') && !rights.has('w')
     ));
     // No PERMANENTFLAGS on a read-write mailbox: every flag is permanent (RFC 3501).
     let silent = MailboxStatus {
@@ -1168,22 +1170,22 @@ fn imap_worker_events_become_ui_events() {
     };
     assert!(matches!(
         &from_imap(WorkerEvent::Sync(SyncEvent::Synced(silent)))[0],
-        Event::Access { rights, .. } if rights.has('s') && rights.has('w')
+        EngineEvent::Access { rights, .. } if rights.has('s') && rights.has('w')
     ));
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Synced(status))),
-        Some(Event::Synced {
+        Some(EngineEvent::Synced {
             account_idx: 4,
             exists: 12
         })
     ));
     assert!(matches!(
         ev(WorkerEvent::Sync(SyncEvent::Warning("w".into()))),
-        Some(Event::Warning { account_idx: 4, message }) if message == "w"
+        Some(EngineEvent::Warning { account_idx: 4, message }) if message == "w"
     ));
     assert!(matches!(
         ev(WorkerEvent::State(ConnState::Online { idle: true })),
-        Some(Event::Link {
+        Some(EngineEvent::Link {
             account_idx: 4,
             state: ConnState::Online { idle: true },
             at: NOW
@@ -1196,7 +1198,7 @@ fn imap_worker_events_become_ui_events() {
         uid: 7,
         result: Ok(raw),
     }) {
-        Some(Event::Body {
+        Some(EngineEvent::Body {
             account_idx: 4,
             uid: 7,
             body: Ok(opened),
@@ -1218,7 +1220,7 @@ fn imap_worker_events_become_ui_events() {
     }
     assert!(matches!(
         ev(WorkerEvent::Body { uid: 7, result: Err("offline".into()) }),
-        Some(Event::Body { body: Err(e), .. }) if e == "offline"
+        Some(EngineEvent::Body { body: Err(e), .. }) if e == "offline"
     ));
     assert!(matches!(
         ev(WorkerEvent::ActionDone {
@@ -1226,7 +1228,7 @@ fn imap_worker_events_become_ui_events() {
             uid: 7,
             result: Ok(StoreOutcome::Stored { modseq: None })
         }),
-        Some(Event::StoreDone {
+        Some(EngineEvent::StoreDone {
             account_idx: 4,
             id: 1,
             uid: 7,
@@ -1239,7 +1241,7 @@ fn imap_worker_events_become_ui_events() {
             uid: 7,
             result: Ok(StoreOutcome::Modified)
         }),
-        Some(Event::StoreDone {
+        Some(EngineEvent::StoreDone {
             id: 2,
             result: Err(_),
             ..
@@ -1250,6 +1252,6 @@ fn imap_worker_events_become_ui_events() {
             id: 3,
             result: Ok(vec![1, 5])
         }),
-        Some(Event::SearchDone { account_idx: 4, id: 3, result: Ok(uids) }) if uids == [1, 5]
+        Some(EngineEvent::SearchDone { account_idx: 4, id: 3, result: Ok(uids) }) if uids == [1, 5]
     ));
 }

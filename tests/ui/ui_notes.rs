@@ -1,5 +1,5 @@
 //! Internal notes on the app state: `n` opens the note pane on the selected or open message,
-//! Ctrl-x sends exactly one `Command::AddNote` with the text, a read-only column refuses, the
+//! Ctrl-x sends exactly one `Request::AddNote` with the text, a read-only column refuses, the
 //! pane never loses typed text to a lone Esc or a failure, and the reader shows the message's
 //! notes after its body, in their own style, sanitized and scrolling with it. No terminal, no
 //! threads: synthetic events in, state, commands and a TestBackend screen out.
@@ -11,12 +11,13 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
 use mailroom::engine::event::NoteAdded;
+use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::mail::note::Note;
 use mailroom::message::{Address, Summary};
 use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
-use mailroom::ui::event::{Command, Event};
+use mailroom::ui::event::Event;
 use mailroom::ui::notes::ReaderNotes;
 use mailroom::ui::theme::{BUILTIN, Theme};
 
@@ -61,17 +62,17 @@ fn app_with(rights: Option<&str>, w: u16, h: u16) -> App {
     press(
         &mut app,
         [
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![message(7, "Refund for order 1234")],
             },
-            Event::Loaded { account_idx: 0 },
+            EngineEvent::Loaded { account_idx: 0 },
         ],
     );
     if let Some(r) = rights {
         update(
             &mut app,
-            Event::Access {
+            EngineEvent::Access {
                 account_idx: 0,
                 rights: Rights::parse(r),
                 team_state: mailroom::triage::folders::TeamStateAt::Keywords,
@@ -120,11 +121,11 @@ fn note(uid: u32, agent: Option<&str>, date: i64, text: &str) -> Note {
 }
 
 /// Opens the message in the reader with its body; returns the commands the opening sent.
-fn open(app: &mut App, body: &str) -> Vec<Command> {
+fn open(app: &mut App, body: &str) -> Vec<Request> {
     let commands = press(app, [key(KeyCode::Enter)]);
     update(
         app,
-        Event::Body {
+        EngineEvent::Body {
             account_idx: 0,
             uid: 7,
             body: Ok(body.into()),
@@ -151,7 +152,7 @@ fn n_opens_the_pane_and_ctrl_x_sends_exactly_one_note() {
     assert!(screen(&app).contains("Called back: qnj ok."));
     let commands = press(&mut app, [ctrl('x')]);
     let [
-        Command::AddNote {
+        Request::AddNote {
             account_idx: 0,
             id,
             uid: 7,
@@ -168,7 +169,7 @@ fn n_opens_the_pane_and_ctrl_x_sends_exactly_one_note() {
     // Done: the pane closes and the status line says where the note went.
     let commands = update(
         &mut app,
-        Event::NoteAdded {
+        EngineEvent::NoteAdded {
             account_idx: 0,
             id: *id,
             uid: 7,
@@ -222,12 +223,12 @@ fn typed_text_is_never_lost_to_esc_close_or_a_failure() {
     );
     // A failure keeps the pane and the text, and says why.
     let commands = press(&mut app, [ctrl('x')]);
-    let Some(Command::AddNote { id, .. }) = commands.first() else {
+    let Some(Request::AddNote { id, .. }) = commands.first() else {
         panic!("{commands:?}");
     };
     update(
         &mut app,
-        Event::NoteAdded {
+        EngineEvent::NoteAdded {
             account_idx: 0,
             id: *id,
             uid: 7,
@@ -243,12 +244,12 @@ fn typed_text_is_never_lost_to_esc_close_or_a_failure() {
     // Closed while it was on its way, then failed: the text comes back in a pane.
     let commands = press(&mut app, [ctrl('x'), ctrl('q')]);
     assert!(app.note.is_none());
-    let Some(Command::AddNote { id, .. }) = commands.first() else {
+    let Some(Request::AddNote { id, .. }) = commands.first() else {
         panic!("{commands:?}");
     };
     update(
         &mut app,
-        Event::NoteAdded {
+        EngineEvent::NoteAdded {
             account_idx: 0,
             id: *id,
             uid: 7,
@@ -282,11 +283,11 @@ fn opening_asks_for_notes_and_the_reader_shows_them_distinctly() {
     assert_eq!(
         commands,
         vec![
-            Command::Open {
+            Request::Open {
                 account_idx: 0,
                 uid: 7
             },
-            Command::Notes {
+            Request::Notes {
                 account_idx: 0,
                 uid: 7,
                 message_id: ID.into()
@@ -299,7 +300,7 @@ fn opening_asks_for_notes_and_the_reader_shows_them_distinctly() {
     let later = NOW + 2 * 3600 + 3 * 60;
     update(
         &mut app,
-        Event::Notes {
+        EngineEvent::Notes {
             account_idx: 0,
             message_id: ID.into(),
             notes: Ok(vec![
@@ -368,7 +369,7 @@ fn hostile_notes_render_harmless() {
     });
     update(
         &mut app,
-        Event::Notes {
+        EngineEvent::Notes {
             account_idx: 0,
             message_id: ID.into(),
             notes: Ok(vec![evil]),
@@ -403,7 +404,7 @@ fn stale_notes_are_dropped_and_failures_said() {
     open(&mut app, "Hello");
     update(
         &mut app,
-        Event::Notes {
+        EngineEvent::Notes {
             account_idx: 0,
             message_id: "other@x.test".into(),
             notes: Ok(vec![note(1, Some("bob"), NOW, "not this one")]),
@@ -415,7 +416,7 @@ fn stale_notes_are_dropped_and_failures_said() {
     );
     update(
         &mut app,
-        Event::Notes {
+        EngineEvent::Notes {
             account_idx: 0,
             message_id: ID.into(),
             notes: Err("\"shared/support/Notes\": NO [NOPERM] no\x1b[2J".into()),
@@ -433,7 +434,7 @@ fn a_message_without_message_id_has_no_notes_and_refuses_a_note() {
     update(&mut app, Event::Resize(100, 30));
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows: vec![msg(9, 5, "Dan", "No id")],
         }],
@@ -441,7 +442,7 @@ fn a_message_without_message_id_has_no_notes_and_refuses_a_note() {
     let commands = press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(
         commands,
-        vec![Command::Open {
+        vec![Request::Open {
             account_idx: 0,
             uid: 9
         }]
@@ -463,7 +464,7 @@ fn notes_scroll_with_the_body_and_refresh_after_adding() {
     open(&mut app, &body);
     update(
         &mut app,
-        Event::Notes {
+        EngineEvent::Notes {
             account_idx: 0,
             message_id: ID.into(),
             notes: Ok(vec![note(1, Some("bob"), NOW, "the last word")]),
@@ -480,12 +481,12 @@ fn notes_scroll_with_the_body_and_refresh_after_adding() {
     press(&mut app, [ch('n')]);
     press(&mut app, typed("another"));
     let commands = press(&mut app, [ctrl('x')]);
-    let Some(Command::AddNote { id, .. }) = commands.first() else {
+    let Some(Request::AddNote { id, .. }) = commands.first() else {
         panic!("{commands:?}");
     };
     let commands = update(
         &mut app,
-        Event::NoteAdded {
+        EngineEvent::NoteAdded {
             account_idx: 0,
             id: *id,
             uid: 7,
@@ -497,7 +498,7 @@ fn notes_scroll_with_the_body_and_refresh_after_adding() {
     );
     assert_eq!(
         commands,
-        vec![Command::Notes {
+        vec![Request::Notes {
             account_idx: 0,
             uid: 7,
             message_id: ID.into()
@@ -517,11 +518,11 @@ fn a_note_never_lands_on_another_message_after_a_mailbox_reset() {
     press(
         &mut app,
         [
-            Event::Reset {
+            EngineEvent::Reset {
                 account_idx: 0,
                 reason: "the mailbox was recreated (UIDVALIDITY changed)".into(),
             },
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![other],
             },
@@ -538,7 +539,7 @@ fn a_note_never_lands_on_another_message_after_a_mailbox_reset() {
     // The message gone altogether: the same, before anything is sent.
     press(
         &mut app,
-        [Event::Vanished {
+        [EngineEvent::Vanished {
             account_idx: 0,
             uids: vec![7],
         }],
@@ -581,7 +582,7 @@ fn a_long_note_line_wraps_and_up_moves_within_it() {
     assert_eq!(n.body.text(), text.replace("w024", "Xw024"));
     let commands = press(&mut app, [ctrl('x')]);
     assert!(
-        matches!(commands.as_slice(), [Command::AddNote { text: sent, .. }] if !sent.contains('\n') && sent.len() == 201),
+        matches!(commands.as_slice(), [Request::AddNote { text: sent, .. }] if !sent.contains('\n') && sent.len() == 201),
         "{commands:?}"
     );
 }

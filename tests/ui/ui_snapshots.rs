@@ -14,6 +14,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
+use mailroom::engine::Event as EngineEvent;
 use mailroom::engine::event::OutboxStatus;
 use mailroom::engine::translate;
 use mailroom::engine::worker::ConnState;
@@ -75,7 +76,7 @@ fn typed(text: &str) -> Vec<Event> {
     text.chars().map(ch).collect()
 }
 
-fn press(app: &mut App, events: impl IntoIterator<Item = Event>) {
+fn press<E: Into<Event>>(app: &mut App, events: impl IntoIterator<Item = E>) {
     for e in events {
         update(app, e);
     }
@@ -153,22 +154,22 @@ fn morning(w: u16, h: u16) -> App {
     press(
         &mut app,
         [
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: support,
             },
-            Event::Loaded { account_idx: 0 },
-            Event::Access {
+            EngineEvent::Loaded { account_idx: 0 },
+            EngineEvent::Access {
                 account_idx: 0,
                 rights: Rights::all(),
                 team_state: mailroom::triage::folders::TeamStateAt::Keywords,
             },
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 1,
                 rows: sales,
             },
-            Event::Loaded { account_idx: 1 },
-            Event::Loaded { account_idx: 2 },
+            EngineEvent::Loaded { account_idx: 1 },
+            EngineEvent::Loaded { account_idx: 2 },
         ],
     );
     app
@@ -184,11 +185,11 @@ fn open_body(app: &mut App, text: &str) {
         app,
         [
             key(KeyCode::Enter),
-            Event::Body {
+            Event::Engine(EngineEvent::Body {
                 account_idx: 0,
                 uid,
                 body: Ok(text.into()),
-            },
+            }),
         ],
     );
 }
@@ -293,7 +294,7 @@ fn reader_with_attachments(w: u16, h: u16) -> App {
     let body = translate::opened(attachments_message()).expect("parsed");
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 1,
             body: Ok(body),
@@ -317,7 +318,7 @@ fn save_prompt_and_saved_paths() {
         &mut app,
         [
             key(KeyCode::Esc),
-            Event::Saved {
+            Event::Engine(EngineEvent::Saved {
                 results: vec![
                     (
                         0,
@@ -325,7 +326,7 @@ fn save_prompt_and_saved_paths() {
                     ),
                     (1, Ok("/home/alice/Downloads/delivery note.csv".into())),
                 ],
-            },
+            }),
         ],
     );
     assert_snapshot!("reader_saved", text(&app));
@@ -385,13 +386,13 @@ fn thread_view() {
     press(
         &mut app,
         [
-            Event::Rows {
+            Event::Engine(EngineEvent::Rows {
                 account_idx: 0,
                 rows,
-            },
-            Event::Loaded { account_idx: 0 },
-            Event::Loaded { account_idx: 1 },
-            Event::Loaded { account_idx: 2 },
+            }),
+            Event::Engine(EngineEvent::Loaded { account_idx: 0 }),
+            Event::Engine(EngineEvent::Loaded { account_idx: 1 }),
+            Event::Engine(EngineEvent::Loaded { account_idx: 2 }),
             ch('t'),
             ch('j'),
         ],
@@ -402,7 +403,7 @@ fn thread_view() {
 #[test]
 fn offline_connecting_and_error_states() {
     let mut app = app(150, 24);
-    let link = |account_idx, state| Event::Link {
+    let link = |account_idx, state| EngineEvent::Link {
         account_idx,
         state,
         at: NOW,
@@ -425,7 +426,7 @@ fn offline_connecting_and_error_states() {
                     retry_in: Duration::from_millis(7500),
                 },
             ),
-            Event::Error {
+            EngineEvent::Error {
                 account_idx: Some(2),
                 message: "billing: cannot start: password_command failed: exit status 1".into(),
             },
@@ -436,15 +437,15 @@ fn offline_connecting_and_error_states() {
     press(
         &mut app,
         [
-            Event::Cached {
+            Event::Engine(EngineEvent::Cached {
                 account_idx: 1,
                 rows: vec![msg(10, 20, "Judy", "Volume discount?")],
-            },
-            link(0, ConnState::Online { idle: true }),
-            Event::Synced {
+            }),
+            Event::Engine(link(0, ConnState::Online { idle: true })),
+            Event::Engine(EngineEvent::Synced {
                 account_idx: 0,
                 exists: 0,
-            },
+            }),
             Event::Tick(NOW + 3),
         ],
     );
@@ -457,11 +458,11 @@ fn read_only_account() {
     press(
         &mut app,
         [
-            Event::Access {
+            Event::Engine(EngineEvent::Access {
                 account_idx: 0,
                 rights: Rights::parse("lr"),
                 team_state: mailroom::triage::folders::TeamStateAt::Keywords,
-            },
+            }),
             ch(' '),
         ],
     );
@@ -478,12 +479,12 @@ fn hostile_message() {
     press(
         &mut app,
         [
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![evil],
             },
-            Event::Loaded { account_idx: 0 },
-            Event::Error {
+            EngineEvent::Loaded { account_idx: 0 },
+            EngineEvent::Error {
                 account_idx: Some(1),
                 message: "sales: server said \x1b]52;c;ZXZpbA==\x07\r\nBYE".into(),
             },
@@ -494,13 +495,13 @@ fn hostile_message() {
         &mut app,
         [
             key(KeyCode::Enter),
-            Event::Body {
+            Event::Engine(EngineEvent::Body {
                 account_idx: 0,
                 uid: 66,
                 body: Ok(
                     "hi\x1b[2J\x1bP+q\x1b\\ there\u{202E}\r\nline two\x07\n\u{9b}31mred".into(),
                 ),
-            },
+            }),
         ],
     );
     assert_snapshot!("hostile_reader", text(&app));
@@ -511,7 +512,7 @@ fn outbox_in_the_status_line() {
     let mut app = morning(120, 30);
     press(
         &mut app,
-        [Event::Outbox(OutboxStatus {
+        [EngineEvent::Outbox(OutboxStatus {
             queued: 1,
             deferred: 1,
             failed: 1,
@@ -560,16 +561,16 @@ fn no_color() {
     press(
         &mut app,
         [
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![
                     seen(msg(1, 60, "Carol", "Invoice question")),
                     msg(2, 5, "Erin", "Password reset"),
                 ],
             },
-            Event::Loaded { account_idx: 0 },
-            Event::Loaded { account_idx: 1 },
-            Event::Loaded { account_idx: 2 },
+            EngineEvent::Loaded { account_idx: 0 },
+            EngineEvent::Loaded { account_idx: 1 },
+            EngineEvent::Loaded { account_idx: 2 },
         ],
     );
     let (buf, _) = render(&app);

@@ -1,5 +1,5 @@
 //! Team triage on the app state: the triage keys and commands send exactly one
-//! `Command::Triage` for the selected row (or the open message), read-only columns and a
+//! `Request::Triage` for the selected row (or the open message), read-only columns and a
 //! missing agent id refuse up front, the team views show the right rows and counts, a
 //! teammate's change moves rows in and out of a view, snoozes hide rows and wake them, and
 //! `:assign` completes agents and refuses anything that is not an agent id. No terminal, no
@@ -12,13 +12,14 @@ use crossterm::event::KeyCode;
 use mailroom::backend::FlagChange;
 use mailroom::config;
 use mailroom::config::View;
+use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::imap::sync::FlagUpdate;
 use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
 use mailroom::triage::act::{ActError, Applied, MappingKind};
 use mailroom::triage::state::{Action, TeamState, parse_minute};
 use mailroom::ui::app::{App, update};
-use mailroom::ui::event::{Command, Event};
+use mailroom::ui::event::Event;
 
 use crate::ui_support;
 use ui_support::{
@@ -100,7 +101,7 @@ fn loaded() -> App {
 }
 
 /// `:` + `line` + Enter.
-fn command(app: &mut App, line: &str) -> Vec<Command> {
+fn command(app: &mut App, line: &str) -> Vec<Request> {
     let mut events = vec![ch(':')];
     events.extend(typed(line));
     events.push(enter());
@@ -128,11 +129,11 @@ fn select(app: &mut App, uid: u32) {
 }
 
 /// The one triage command in `cmds`, as (account, UID, action, agent); panics unless `cmds`
-/// is exactly one `Command::Triage`.
-fn one_triage(cmds: &[Command]) -> (usize, u32, Action, String) {
+/// is exactly one `Request::Triage`.
+fn one_triage(cmds: &[Request]) -> (usize, u32, Action, String) {
     match cmds {
         [
-            Command::Triage {
+            Request::Triage {
                 account_idx,
                 uid,
                 action,
@@ -140,14 +141,14 @@ fn one_triage(cmds: &[Command]) -> (usize, u32, Action, String) {
                 ..
             },
         ] => (*account_idx, *uid, action.clone(), agent.clone()),
-        other => panic!("expected exactly one Command::Triage, got {other:?}"),
+        other => panic!("expected exactly one Request::Triage, got {other:?}"),
     }
 }
 
-fn triage_id(cmds: &[Command]) -> u64 {
+fn triage_id(cmds: &[Request]) -> u64 {
     match cmds {
-        [Command::Triage { id, .. }] => *id,
-        other => panic!("expected exactly one Command::Triage, got {other:?}"),
+        [Request::Triage { id, .. }] => *id,
+        other => panic!("expected exactly one Request::Triage, got {other:?}"),
     }
 }
 
@@ -159,7 +160,7 @@ fn error(app: &App) -> String {
 fn answer(app: &mut App, id: u64, uid: u32, result: Result<Applied, ActError>) {
     press(
         app,
-        [Event::TriageDone {
+        [EngineEvent::TriageDone {
             account_idx: 0,
             id,
             uid,
@@ -188,7 +189,7 @@ fn refused(app: &mut App, line: &str) -> String {
 fn read_only(app: &mut App, account_idx: usize) {
     press(
         app,
-        [Event::Access {
+        [EngineEvent::Access {
             account_idx,
             rights: Rights::parse("lr"),
             team_state: mailroom::triage::folders::TeamStateAt::Keywords,
@@ -278,7 +279,7 @@ fn in_the_reader_triage_acts_on_the_open_message() {
     let cmds = press(&mut app, [enter()]);
     assert_eq!(
         cmds,
-        vec![Command::Open {
+        vec![Request::Open {
             account_idx: 0,
             uid: 1
         }]
@@ -288,7 +289,7 @@ fn in_the_reader_triage_acts_on_the_open_message() {
     // message, but the keys act on the message being read.
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows: vec![msg(8, 1, "Ivy", "Brand new")],
         }],
@@ -757,7 +758,7 @@ fn a_snoozed_row_hides_until_its_time_and_is_woken_once() {
     let cmds = press(&mut app, [Event::Tick(NOW + 2 * HOUR + 30)]);
     let id = match cmds.as_slice() {
         [
-            Command::Store {
+            Request::Store {
                 account_idx: 0,
                 id,
                 uid: 6,
@@ -785,12 +786,12 @@ fn a_snoozed_row_hides_until_its_time_and_is_woken_once() {
     press(
         &mut app,
         [
-            Event::StoreDone {
+            Event::Engine(EngineEvent::StoreDone {
                 account_idx: 0,
                 id,
                 uid: 6,
                 result: Ok(()),
-            },
+            }),
             flags_event(0, vec![flag_update(6, &[])]),
         ],
     );
@@ -813,12 +814,12 @@ fn a_woken_snooze_is_not_asked_again_between_its_answer_and_the_sync() {
     // between must not send the same store again.
     let mut app = loaded();
     let cmds = press(&mut app, [Event::Tick(NOW + 2 * HOUR + 30)]);
-    let [Command::Store { id, .. }] = cmds.as_slice() else {
+    let [Request::Store { id, .. }] = cmds.as_slice() else {
         panic!("{cmds:?}");
     };
     press(
         &mut app,
-        [Event::StoreDone {
+        [EngineEvent::StoreDone {
             account_idx: 0,
             id: *id,
             uid: 6,
@@ -848,7 +849,7 @@ fn a_snooze_set_in_the_past_by_a_teammate_is_cleared_at_once() {
     );
     match cmds.as_slice() {
         [
-            Command::Store {
+            Request::Store {
                 account_idx: 0,
                 uid: 6,
                 change,
@@ -870,7 +871,7 @@ fn a_read_only_column_never_wakes_snoozes() {
     // Once the right is known to be there, it is cleared.
     press(
         &mut app,
-        [Event::Access {
+        [EngineEvent::Access {
             account_idx: 0,
             rights: Rights::parse("lrswi"),
             team_state: mailroom::triage::folders::TeamStateAt::Keywords,
@@ -1012,12 +1013,12 @@ fn rows_leaving_with_the_selection_send_it_to_the_nearest_row_below() {
 fn a_refused_wake_shows_the_snooze_again_and_is_not_asked_again() {
     let mut app = loaded();
     let cmds = press(&mut app, [Event::Tick(NOW + 2 * HOUR + 30)]);
-    let [Command::Store { id, uid: 6, .. }] = cmds.as_slice() else {
+    let [Request::Store { id, uid: 6, .. }] = cmds.as_slice() else {
         panic!("{cmds:?}");
     };
     press(
         &mut app,
-        [Event::StoreDone {
+        [EngineEvent::StoreDone {
             account_idx: 0,
             id: *id,
             uid: 6,
@@ -1048,7 +1049,7 @@ fn a_mailbox_without_permanent_keywords_says_team_state_lives_in_folders() {
     assert_eq!(access.team_state, TeamStateAt::Folders);
     press(
         &mut app,
-        [Event::Access {
+        [EngineEvent::Access {
             account_idx: 0,
             rights: access.rights,
             team_state: access.team_state,
@@ -1065,7 +1066,7 @@ fn a_mailbox_without_permanent_keywords_says_team_state_lives_in_folders() {
     assert_eq!(access.team_state, TeamStateAt::Keywords);
     press(
         &mut app,
-        [Event::Access {
+        [EngineEvent::Access {
             account_idx: 0,
             rights: access.rights,
             team_state: access.team_state,

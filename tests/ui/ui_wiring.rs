@@ -9,10 +9,11 @@ use crossterm::event::KeyCode;
 use mailroom::engine::event::{Opened, OutboxStatus};
 use mailroom::engine::save::save_attachments;
 use mailroom::engine::translate;
+use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::message::Summary;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::coalesce;
-use mailroom::ui::event::{Command, Event};
+use mailroom::ui::event::Event;
 use mailroom::ui::screen::reader::SaveDirs;
 
 use crate::ui_support;
@@ -74,11 +75,11 @@ fn with_conversations(w: u16, h: u16) -> App {
     press(
         &mut app,
         [
-            Event::Rows {
+            EngineEvent::Rows {
                 account_idx: 0,
                 rows: conversations(),
             },
-            Event::Loaded { account_idx: 0 },
+            EngineEvent::Loaded { account_idx: 0 },
         ],
     );
     app
@@ -161,7 +162,7 @@ fn filters_and_new_rows_work_in_thread_order() {
     // A new reply joins its thread, which moves to the top.
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows: vec![threaded(
                 msg(6, 1, "Dave", "Re: Password reset"),
@@ -179,7 +180,7 @@ fn filters_and_new_rows_work_in_thread_order() {
     assert_eq!(selected_uid(&app), Some(4));
     press(
         &mut app,
-        [Event::Vanished {
+        [EngineEvent::Vanished {
             account_idx: 0,
             uids: vec![1],
         }],
@@ -189,7 +190,7 @@ fn filters_and_new_rows_work_in_thread_order() {
     // A reset empties the column; threads stay on for what comes next.
     press(
         &mut app,
-        [Event::Reset {
+        [EngineEvent::Reset {
             account_idx: 0,
             reason: "UIDVALIDITY changed".into(),
         }],
@@ -218,10 +219,10 @@ fn hostile_thread_headers_do_not_hang_or_nest_forever() {
     press(
         &mut app,
         [
-            Event::Rows {
+            Event::Engine(EngineEvent::Rows {
                 account_idx: 0,
                 rows,
-            },
+            }),
             ch('t'),
         ],
     );
@@ -254,7 +255,7 @@ fn threads_over_100k_rows_cost_once_not_per_key() {
             .collect();
         update(
             &mut app,
-            Event::Cached {
+            EngineEvent::Cached {
                 account_idx: col,
                 rows,
             },
@@ -281,31 +282,33 @@ fn threads_over_100k_rows_cost_once_not_per_key() {
 
 #[test]
 fn bursts_of_row_batches_are_merged_per_account() {
-    let batch = |a: usize, uid: u32| Event::Rows {
+    let batch = |a: usize, uid: u32| EngineEvent::Rows {
         account_idx: a,
         rows: vec![msg(uid, 1, "X", "x")],
     };
     let merged = coalesce(vec![
-        batch(0, 1),
-        batch(0, 2),
-        batch(1, 3),
-        batch(1, 4),
+        Event::Engine(batch(0, 1)),
+        Event::Engine(batch(0, 2)),
+        Event::Engine(batch(1, 3)),
+        Event::Engine(batch(1, 4)),
         ch('j'),
-        batch(1, 5),
-        Event::Cached {
+        Event::Engine(batch(1, 5)),
+        Event::Engine(EngineEvent::Cached {
             account_idx: 0,
             rows: vec![msg(6, 1, "X", "x")],
-        },
-        Event::Cached {
+        }),
+        Event::Engine(EngineEvent::Cached {
             account_idx: 0,
             rows: vec![msg(7, 1, "X", "x")],
-        },
+        }),
     ]);
     let shape: Vec<String> = merged
         .iter()
         .map(|e| match e {
-            Event::Rows { account_idx, rows } => format!("rows{account_idx}:{}", rows.len()),
-            Event::Cached { account_idx, rows } => {
+            Event::Engine(EngineEvent::Rows { account_idx, rows }) => {
+                format!("rows{account_idx}:{}", rows.len())
+            }
+            Event::Engine(EngineEvent::Cached { account_idx, rows }) => {
                 format!("cached{account_idx}:{}", rows.len())
             }
             Event::Key(_) => "key".to_string(),
@@ -319,14 +322,14 @@ fn bursts_of_row_batches_are_merged_per_account() {
     let mut newer = msg(1, 1, "X", "second copy");
     newer.flags.seen = true;
     for ev in coalesce(vec![
-        Event::Rows {
+        Event::Engine(EngineEvent::Rows {
             account_idx: 0,
             rows: vec![msg(1, 1, "X", "first copy"), msg(2, 2, "Y", "other")],
-        },
-        Event::Rows {
+        }),
+        Event::Engine(EngineEvent::Rows {
             account_idx: 0,
             rows: vec![newer],
-        },
+        }),
     ]) {
         update(&mut app, ev);
     }
@@ -378,7 +381,7 @@ fn opened_with_attachments(app: &mut App) {
     s.has_attachment = true;
     press(
         app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows: vec![s],
         }],
@@ -387,7 +390,7 @@ fn opened_with_attachments(app: &mut App) {
     let body = translate::opened(with_attachments()).expect("parsed");
     press(
         app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 3,
             body: Ok(body),
@@ -453,7 +456,7 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
     press(&mut app, typed("save"));
     let cmds = press(&mut app, [key(KeyCode::Enter)]);
     let [
-        Command::Save {
+        Request::Save {
             raw,
             indices,
             dir: to,
@@ -473,7 +476,7 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
     );
     assert!(downloads.join("bashrc_]0;pwned_").exists());
     assert!(!dir.path().join(".bashrc").exists());
-    press(&mut app, [Event::Saved { results }]);
+    press(&mut app, [EngineEvent::Saved { results }]);
     let status = status_line(&app);
     assert!(
         status.contains("saved 2 attachments in")
@@ -487,7 +490,7 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
     press(&mut app, typed("save 1"));
     let cmds = press(&mut app, [key(KeyCode::Enter)]);
     let [
-        Command::Save {
+        Request::Save {
             raw,
             indices,
             dir: to,
@@ -497,7 +500,7 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
         panic!("{cmds:?}");
     };
     let results = save_attachments(&raw.0, indices, to);
-    press(&mut app, [Event::Saved { results }]);
+    press(&mut app, [EngineEvent::Saved { results }]);
     assert_eq!(
         std::fs::read(downloads.join("invoice-2026.pdf")).ok(),
         Some(b"mine".to_vec())
@@ -514,7 +517,7 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
     press(&mut app, typed("save 2 ~"));
     let cmds = press(&mut app, [key(KeyCode::Enter)]);
     assert!(
-        matches!(cmds.as_slice(), [Command::Save { indices, dir: to, .. }] if indices == &[1] && to == dir.path()),
+        matches!(cmds.as_slice(), [Request::Save { indices, dir: to, .. }] if indices == &[1] && to == dir.path()),
         "{cmds:?}"
     );
 
@@ -537,7 +540,7 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
     }
     let missing = dir.path().join("nowhere");
     let results = save_attachments(b"x", &[0], &missing);
-    press(&mut app, [Event::Saved { results }]);
+    press(&mut app, [EngineEvent::Saved { results }]);
     assert!(
         app.error
             .as_deref()
@@ -564,7 +567,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
     );
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows: vec![msg(1, 5, "Erin", "Plain")],
         }],
@@ -574,7 +577,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
     assert!(status_line(&app).contains("still loading"));
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 1,
             body: Ok(Opened::from("just text")),
@@ -588,7 +591,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
     body.raw = None;
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 1,
             body: Ok(body),
@@ -607,7 +610,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
     body.text = "again".into();
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 1,
             body: Ok(body),
@@ -637,7 +640,7 @@ fn many_attachments_are_summed_up_under_the_headers_and_listed_in_full_below() {
     parts.push_str("--z--\r\n");
     press(
         &mut app,
-        [Event::Rows {
+        [EngineEvent::Rows {
             account_idx: 0,
             rows: vec![msg(1, 5, "A", "many")],
         }],
@@ -647,7 +650,7 @@ fn many_attachments_are_summed_up_under_the_headers_and_listed_in_full_below() {
     assert_eq!(body.attachments.len(), 12);
     press(
         &mut app,
-        [Event::Body {
+        [EngineEvent::Body {
             account_idx: 0,
             uid: 1,
             body: Ok(body),
@@ -673,7 +676,7 @@ fn the_status_line_shows_the_outbox_and_its_last_error_sanitized() {
     assert!(!status_line(&app).contains("outbox"));
     press(
         &mut app,
-        [Event::Outbox(OutboxStatus {
+        [EngineEvent::Outbox(OutboxStatus {
             queued: 1,
             deferred: 2,
             failed: 0,
@@ -692,7 +695,7 @@ fn the_status_line_shows_the_outbox_and_its_last_error_sanitized() {
     // Delivered: said once; an empty outbox leaves the status line.
     press(
         &mut app,
-        [Event::Outbox(OutboxStatus {
+        [EngineEvent::Outbox(OutboxStatus {
             delivered: 3,
             ..OutboxStatus::default()
         })],
@@ -704,17 +707,17 @@ fn the_status_line_shows_the_outbox_and_its_last_error_sanitized() {
     press(
         &mut app,
         [
-            Event::Rows {
+            Event::Engine(EngineEvent::Rows {
                 account_idx: 0,
                 rows: vec![msg(1, 5, "A", "x")],
-            },
+            }),
             key(KeyCode::Esc),
             key(KeyCode::Enter),
-            Event::Outbox(OutboxStatus {
+            Event::Engine(EngineEvent::Outbox(OutboxStatus {
                 failed: 1,
                 last_error: Some("refused: 550 5.7.1 not allowed".into()),
                 ..OutboxStatus::default()
-            }),
+            })),
         ],
     );
     let status = status_line(&app);
@@ -729,7 +732,7 @@ fn uncertain_and_damaged_outbox_entries_show_in_the_status_line() {
     let mut app = app(200, 30);
     press(
         &mut app,
-        [Event::Outbox(OutboxStatus {
+        [EngineEvent::Outbox(OutboxStatus {
             uncertain: 1,
             damaged: 2,
             last_error: Some("uncertain: <m@x> may have been delivered".into()),
@@ -744,7 +747,7 @@ fn uncertain_and_damaged_outbox_entries_show_in_the_status_line() {
     // An outbox that cannot be read is never "nothing in the outbox".
     press(
         &mut app,
-        [Event::Outbox(OutboxStatus {
+        [EngineEvent::Outbox(OutboxStatus {
             damaged: 1,
             last_error: Some("cannot read the outbox: /x/outbox: Not a directory".into()),
             ..OutboxStatus::default()

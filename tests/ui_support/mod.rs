@@ -9,11 +9,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use mailroom::config::Config;
+use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::imap::sync::FlagUpdate;
 use mailroom::message::{Address, Flags, Summary};
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
-use mailroom::ui::event::{Command, Event};
+use mailroom::ui::event::Event;
 use mailroom::ui::theme::{BUILTIN, Theme};
 
 /// 2026-11-27 12:00 UTC.
@@ -48,7 +49,7 @@ pub fn ctrl(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
-pub fn press(app: &mut App, events: impl IntoIterator<Item = Event>) -> Vec<Command> {
+pub fn press<E: Into<Event>>(app: &mut App, events: impl IntoIterator<Item = E>) -> Vec<Request> {
     events.into_iter().flat_map(|e| update(app, e)).collect()
 }
 
@@ -104,8 +105,8 @@ pub fn load(app: &mut App, account_idx: usize, rows: Vec<Summary>) {
     press(
         app,
         [
-            Event::Rows { account_idx, rows },
-            Event::Loaded { account_idx },
+            EngineEvent::Rows { account_idx, rows },
+            EngineEvent::Loaded { account_idx },
         ],
     );
 }
@@ -126,10 +127,11 @@ pub fn flag_update(uid: u32, keywords: &[&str]) -> FlagUpdate {
 }
 
 pub fn flags_event(account_idx: usize, updates: Vec<FlagUpdate>) -> Event {
-    Event::Flags {
+    EngineEvent::Flags {
         account_idx,
         updates,
     }
+    .into()
 }
 
 /// The app drawn once on a TestBackend of its size.

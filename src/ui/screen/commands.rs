@@ -1,9 +1,9 @@
 //! The `:` commands.
 
+use crate::engine::Request;
 use crate::sanitize;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
-use crate::ui::event::Command;
 use crate::ui::prompt::{self, Cmd};
 use crate::ui::screen::drafts::{list_drafts, reopen_draft};
 use crate::ui::screen::help::Help;
@@ -13,7 +13,7 @@ use crate::ui::screen::reader::{save, set_reader_mode};
 use crate::ui::screen::triage::{set_view, triage};
 use crate::ui::theme::{BUILTIN, Theme};
 
-pub(crate) fn run_command(app: &mut App, line: &str) -> Vec<Command> {
+pub(crate) fn run_command(app: &mut App, line: &str) -> Vec<Request> {
     let cmd = match prompt::parse(line) {
         Ok(Some(cmd)) => cmd,
         Ok(None) => return Vec::new(),
@@ -36,7 +36,7 @@ pub(crate) fn run_command(app: &mut App, line: &str) -> Vec<Command> {
         )
     };
     match cmd {
-        Cmd::Quit => return vec![Command::Quit],
+        Cmd::Quit => return app.leave(),
         Cmd::Search(query) => return search(app, &query),
         Cmd::Filter(text) => set_filter(app, &text),
         Cmd::NoFilter => {
@@ -47,7 +47,7 @@ pub(crate) fn run_command(app: &mut App, line: &str) -> Vec<Command> {
             return app
                 .columns
                 .iter()
-                .map(|c| Command::Refresh {
+                .map(|c| Request::Refresh {
                     account_idx: c.account_idx,
                 })
                 .collect();
@@ -55,7 +55,7 @@ pub(crate) fn run_command(app: &mut App, line: &str) -> Vec<Command> {
         Cmd::Refresh(Some(name)) => match find(app, &name) {
             Some(i) => {
                 let c = &app.columns[i];
-                let command = Command::Refresh {
+                let command = Request::Refresh {
                     account_idx: c.account_idx,
                 };
                 let message = format!("refreshing {}", c.name);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::config::Config;
+use crate::engine::Request;
 use crate::engine::event::Opened;
 use crate::mail::reply;
 use crate::message::{Address, Summary};
@@ -16,7 +17,6 @@ use crate::store::drafts;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::compose::{Compose, Field, Kind, Line, Preview};
-use crate::ui::event::Command;
 use crate::ui::keys::{Action, Context};
 use crate::ui::screen::columns::replying_agent;
 use crate::ui::screen::confirm::{Confirm, Confirmed, quit};
@@ -95,7 +95,7 @@ pub(crate) fn new_compose(
 /// `c`, `r`, `R`, `f`: opens the compose pane (replies and forwards for the open message, else
 /// the selected row). A reply or forward to a message a teammate is replying to (a "replying"
 /// mark that is not stale) asks first.
-pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Command> {
+pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Request> {
     let Some(config) = app.config.clone() else {
         app.fail("composing needs the configuration (run mailroom with a config file)");
         return Vec::new();
@@ -189,7 +189,7 @@ pub(crate) fn original_of(
 
 /// Sets or clears the agent's `$replying.<agent>` mark on a message, quietly: without an
 /// agent id, or without the `w` right, nothing is sent and composing goes on.
-pub(crate) fn mark_replying(app: &mut App, account_idx: usize, uid: u32, on: bool) -> Vec<Command> {
+pub(crate) fn mark_replying(app: &mut App, account_idx: usize, uid: u32, on: bool) -> Vec<Request> {
     if on {
         app.replying_mark = None;
     }
@@ -213,7 +213,7 @@ pub(crate) fn mark_replying(app: &mut App, account_idx: usize, uid: u32, on: boo
     if on {
         app.replying_mark = Some((account_idx, uid));
     }
-    vec![Command::Triage {
+    vec![Request::Triage {
         account_idx,
         id,
         uid,
@@ -223,7 +223,7 @@ pub(crate) fn mark_replying(app: &mut App, account_idx: usize, uid: u32, on: boo
 }
 
 /// Clears the "replying" mark the open compose pane set, if it set one.
-pub(crate) fn clear_replying(app: &mut App) -> Vec<Command> {
+pub(crate) fn clear_replying(app: &mut App) -> Vec<Request> {
     match app.replying_mark.take() {
         Some((account_idx, uid)) => mark_replying(app, account_idx, uid, false),
         None => Vec::new(),
@@ -237,7 +237,7 @@ pub(crate) fn start_compose(
     config: &Config,
     kind: Kind,
     found: Option<(usize, Summary, Option<String>)>,
-) -> Vec<Command> {
+) -> Vec<Request> {
     let answered = found
         .as_ref()
         .filter(|_| kind != Kind::New)
@@ -303,7 +303,7 @@ pub(crate) fn start_compose(
             Some(t) => set_quote(&mut c, &t),
             None => {
                 c.awaiting = Some(uid);
-                commands.push(Command::Open { account_idx, uid });
+                commands.push(Request::Open { account_idx, uid });
             }
         }
     }
@@ -320,7 +320,7 @@ pub(crate) fn start_compose(
 }
 
 /// Keys while the compose pane is open (below the help overlay).
-pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
     let (width, _) = app.compose_body_size();
     let action = app.keymap.lookup(Context::Compose, k);
     if action == Some(Action::ForceQuit) {
@@ -386,9 +386,8 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
             return Vec::new();
         }
         Some(Action::Editor) => {
-            return vec![Command::Editor {
-                text: c.body.text(),
-            }];
+            let text = c.body.text();
+            return app.edit(text);
         }
         Some(a @ (Action::NextFrom | Action::PrevFrom)) => {
             let n = c.identities.len();

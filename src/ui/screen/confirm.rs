@@ -2,9 +2,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::engine::Request;
 use crate::ui::app::App;
 use crate::ui::compose::Kind;
-use crate::ui::event::Command;
 use crate::ui::keys::Action;
 use crate::ui::screen::Handled;
 use crate::ui::screen::compose::{clear_replying, original_of, start_compose};
@@ -40,7 +40,7 @@ pub(crate) fn confirm_key(app: &mut App, k: &KeyEvent) -> Handled {
 }
 
 /// What the answer `k` to `q` does.
-fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Command> {
+fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Request> {
     let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl_c || app.keymap.lookup(app.context(), k) == Some(Action::ForceQuit) {
         return quit(app);
@@ -73,9 +73,9 @@ fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Command> {
 /// Ctrl-c: quits. An open draft is saved and its "replying" mark cleared first: the run loop
 /// carries out the commands before `Quit`, and quitting gives the account's worker a short
 /// grace to store the change (best effort: a dead server does not hold quitting).
-pub(crate) fn quit(app: &mut App) -> Vec<Command> {
+pub(crate) fn quit(app: &mut App) -> Vec<Request> {
     let mut commands = autosave(app, true);
     commands.extend(clear_replying(app));
-    commands.push(Command::Quit);
+    app.leave();
     commands
 }

@@ -1,18 +1,18 @@
 //! Sending the compose pane, its autosave, and the saved drafts (`:drafts`).
 
+use crate::engine::Request;
 use crate::engine::pipeline::Outcome;
 use crate::mail::date;
 use crate::sanitize;
 use crate::store::drafts;
 use crate::ui::app::App;
 use crate::ui::compose::{self, Field, Kind, Line};
-use crate::ui::event::Command;
 use crate::ui::screen::compose::{
     AUTOSAVE_SECS, clear_replying, header_text, mark_replying, new_compose,
 };
 
 /// `y` in the preview: the draft is saved, then the message goes to the sending thread.
-pub(crate) fn confirm_send(app: &mut App) -> Vec<Command> {
+pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
     let now = app.now;
     let Some(c) = &mut app.compose else {
         return Vec::new();
@@ -24,7 +24,7 @@ pub(crate) fn confirm_send(app: &mut App) -> Vec<Command> {
     c.unsaved = false;
     c.saved_at = now;
     let draft = c.to_draft(now);
-    let send = Command::Send {
+    let send = Request::Send {
         account_idx: c.account_idx,
         identity: p.identity,
         outgoing: Box::new(p.outgoing),
@@ -33,7 +33,7 @@ pub(crate) fn confirm_send(app: &mut App) -> Vec<Command> {
     };
     remember_draft(app, draft.clone());
     app.say("sending…");
-    vec![Command::SaveDraft(Box::new(draft)), send]
+    vec![Request::SaveDraft(Box::new(draft)), send]
 }
 
 /// The answer to a send: a message that is on its way (sent, or safely queued) closes the
@@ -42,7 +42,7 @@ pub(crate) fn send_done(
     app: &mut App,
     draft_id: &str,
     result: Result<Outcome, String>,
-) -> Vec<Command> {
+) -> Vec<Request> {
     let ours = app.compose.as_ref().is_some_and(|c| c.draft_id == draft_id);
     let line = |s: String| sanitize::single_line(&s);
     let kept = match result {
@@ -120,7 +120,7 @@ pub(crate) fn remember_draft(app: &mut App, draft: drafts::Draft) {
 }
 
 /// Saves the open draft if it changed (and `AUTOSAVE_SECS` passed, unless `now`).
-pub(crate) fn autosave(app: &mut App, now: bool) -> Vec<Command> {
+pub(crate) fn autosave(app: &mut App, now: bool) -> Vec<Request> {
     let t = app.now;
     let Some(c) = &mut app.compose else {
         return Vec::new();
@@ -132,11 +132,11 @@ pub(crate) fn autosave(app: &mut App, now: bool) -> Vec<Command> {
     c.saved_at = t;
     let draft = c.to_draft(t);
     remember_draft(app, draft.clone());
-    vec![Command::SaveDraft(Box::new(draft))]
+    vec![Request::SaveDraft(Box::new(draft))]
 }
 
 /// Ctrl-q: closes the pane; the draft is saved first (nothing is ever discarded here).
-pub(crate) fn close_compose(app: &mut App) -> Vec<Command> {
+pub(crate) fn close_compose(app: &mut App) -> Vec<Request> {
     let mut commands = autosave(app, true);
     commands.extend(clear_replying(app));
     let kept = app
@@ -181,7 +181,7 @@ pub(crate) fn list_drafts(app: &mut App) {
 }
 
 /// `:drafts N`: reopens a saved draft in the compose pane.
-pub(crate) fn reopen_draft(app: &mut App, n: usize) -> Vec<Command> {
+pub(crate) fn reopen_draft(app: &mut App, n: usize) -> Vec<Request> {
     let Some(d) = app.drafts.get(n - 1).cloned() else {
         app.fail(format!("no draft {n} (:drafts lists them)"));
         return Vec::new();

@@ -2,10 +2,10 @@
 //! and the answers to flag changes.
 
 use crate::backend::FlagChange;
+use crate::engine::Request;
 use crate::message::Flags;
 use crate::sanitize;
 use crate::ui::app::App;
-use crate::ui::event::Command;
 use crate::ui::keys::Action;
 use crate::ui::prompt::{Prompt, PromptKind};
 use crate::ui::screen::Handled;
@@ -116,7 +116,7 @@ pub(crate) fn store_done(
     }
     Some(
         match app.columns.iter().find(|c| c.account_idx == account_idx) {
-            Some(c) if c.imap => vec![Command::Refresh { account_idx }],
+            Some(c) if c.imap => vec![Request::Refresh { account_idx }],
             _ => Vec::new(),
         },
     )
@@ -139,7 +139,7 @@ pub(crate) fn set_threads(app: &mut App, on: Option<bool>) {
 
 /// `:search`: the server searches an IMAP account; a local folder is searched in its rows
 /// (the same fields as the filter). An empty query clears the search.
-pub(crate) fn search(app: &mut App, query: &str) -> Vec<Command> {
+pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
     let h = app.list_height();
     let query = query.trim();
     let id = app.take_id();
@@ -163,7 +163,7 @@ pub(crate) fn search(app: &mut App, query: &str) -> Vec<Command> {
             state: SearchState::Pending,
         });
         c.refilter(h);
-        return vec![Command::Search {
+        return vec![Request::Search {
             account_idx: c.account_idx,
             id,
             query: query.to_string(),
@@ -203,7 +203,7 @@ pub(crate) fn clear_narrowing(app: &mut App) -> bool {
 /// Space / `!`: flips `\Seen` or `\Flagged` of the open message, else the selected one. The
 /// row changes at once; the worker stores it and the sync that follows confirms or corrects
 /// it. Refused up front when the account's rights do not allow it.
-pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Command> {
+pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
     let in_reader = app.reader.is_some();
     let target = match &app.reader {
         Some(r) => Some((r.account_idx, r.uid)),
@@ -270,7 +270,7 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Command> {
             before,
         },
     );
-    vec![Command::Store {
+    vec![Request::Store {
         account_idx,
         id,
         uid,
@@ -278,11 +278,11 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Command> {
     }]
 }
 
-pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Command> {
+pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Request> {
     let n = app.columns.len();
     let h = app.list_height();
     match action {
-        Action::Quit => return vec![Command::Quit],
+        Action::Quit => return app.leave(),
         Action::Clear => {
             if !clear_narrowing(app) {
                 app.error = None;
@@ -327,7 +327,7 @@ pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Command> {
                 let notes = reader.notes_command();
                 app.reader = Some(reader);
                 app.fit_views();
-                return std::iter::once(Command::Open { account_idx, uid })
+                return std::iter::once(Request::Open { account_idx, uid })
                     .chain(notes)
                     .collect();
             }

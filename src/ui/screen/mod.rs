@@ -16,10 +16,10 @@ pub mod triage;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+use crate::engine::Request;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::compose::Kind;
-use crate::ui::event::Command;
 use crate::ui::keys::{Action, Context};
 use crate::ui::prompt::{Prompt, PromptKind};
 use crate::ui::screen::compose::{compose_key, compose_paste, open_compose};
@@ -91,7 +91,7 @@ pub(crate) fn context(app: &App) -> Context {
 /// What a handler of a key or an event did: `None` when it changed nothing on screen (a key
 /// the layer does not take, a stale answer), so there is nothing to redraw; else the commands
 /// it asks for (maybe none), and `update` redraws.
-pub(crate) type Handled = Option<Vec<Command>>;
+pub(crate) type Handled = Option<Vec<Request>>;
 
 /// A key goes to the topmost layer; the editing panes and the question take every key.
 pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Handled {
@@ -117,13 +117,13 @@ fn main_key(app: &mut App, k: &KeyEvent) -> Handled {
 }
 
 /// What a bound key of the reader or the columns does.
-fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Command> {
+fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
     if let Some(message) = action.reserved() {
         app.say(message);
         return Vec::new();
     }
     match action {
-        Action::ForceQuit => vec![Command::Quit],
+        Action::ForceQuit => app.leave(),
         Action::Help => {
             app.help = Some(Help {
                 context: ctx,

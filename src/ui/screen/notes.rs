@@ -2,9 +2,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::engine::Request;
 use crate::sanitize;
 use crate::ui::app::App;
-use crate::ui::event::Command;
 use crate::ui::keys::{Action, Context, Keymap};
 use crate::ui::notes::{Leave, NoteEditor, PendingNote, ReaderNotes};
 use crate::ui::screen::confirm::quit;
@@ -72,7 +72,7 @@ pub(crate) fn open_note(app: &mut App) {
 
 /// Keys in the note pane: text into the body, the compose pane's keys for the rest. A lone Esc
 /// never closes it, and closing with text asks first.
-pub(crate) fn note_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
+pub(crate) fn note_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
     let (width, _) = app.note_body_size();
     let action = app.keymap.lookup(Context::Compose, k);
     let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
@@ -106,9 +106,8 @@ pub(crate) fn note_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
     match action {
         Some(Action::Send) => return add_note(app),
         Some(Action::Editor) => {
-            return vec![Command::Editor {
-                text: n.body.text(),
-            }];
+            let text = n.body.text();
+            return app.edit(text);
         }
         Some(a @ (Action::Cancel | Action::ForceQuit)) => {
             let leave = if a == Action::Cancel {
@@ -168,7 +167,7 @@ pub(crate) fn note_key(app: &mut App, k: &KeyEvent) -> Vec<Command> {
 
 /// The pane's add key: one `AddNote` to the account's worker; the pane waits for the answer
 /// and keeps the text until then.
-pub(crate) fn add_note(app: &mut App) -> Vec<Command> {
+pub(crate) fn add_note(app: &mut App) -> Vec<Request> {
     let Some(n) = &app.note else {
         return Vec::new();
     };
@@ -224,7 +223,7 @@ pub(crate) fn add_note(app: &mut App) -> Vec<Command> {
     );
     let message = format!("{}: adding the note…", app.column_name(account_idx));
     app.say(message);
-    vec![Command::AddNote {
+    vec![Request::AddNote {
         account_idx,
         id,
         uid,
@@ -241,7 +240,7 @@ pub(crate) fn note_added(
     id: u64,
     uid: u32,
     result: Result<crate::engine::event::NoteAdded, String>,
-) -> Vec<Command> {
+) -> Vec<Request> {
     let pending = app.pending_notes.remove(&id);
     let name = app.column_name(account_idx).to_string();
     let ours = app.note.as_ref().is_some_and(|n| n.saving == Some(id));
@@ -319,7 +318,7 @@ pub(crate) fn notes_arrived(
 
 /// Rows that arrived or changed may carry a snooze that has already ended (set by a client
 /// whose clock ran ahead, or while every mailroom was closed): clear it now, not a tick later.
-pub(crate) fn wake_if_overdue(app: &mut App, account_idx: usize) -> Vec<Command> {
+pub(crate) fn wake_if_overdue(app: &mut App, account_idx: usize) -> Vec<Request> {
     if app
         .columns
         .iter()

@@ -2,8 +2,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::engine::Request;
 use crate::ui::app::App;
-use crate::ui::event::Command;
 use crate::ui::keys::{Action, Context};
 use crate::ui::prompt::{Prompt, PromptKind, Sources};
 use crate::ui::screen::Handled;
@@ -35,7 +35,7 @@ pub(crate) fn prompt_key(app: &mut App, k: &KeyEvent) -> Handled {
     };
     let text_before = p.text.clone();
     match action {
-        Some(Action::ForceQuit) => return Some(vec![Command::Quit]),
+        Some(Action::ForceQuit) => return Some(app.leave()),
         Some(Action::Execute) => return Some(finish_prompt(app, p)),
         Some(Action::Cancel) => {
             cancel_prompt(app, p);
@@ -101,7 +101,7 @@ pub(crate) fn set_filter(app: &mut App, text: &str) {
 }
 
 /// Enter: runs the command, or keeps the filter.
-pub(crate) fn finish_prompt(app: &mut App, p: Prompt) -> Vec<Command> {
+pub(crate) fn finish_prompt(app: &mut App, p: Prompt) -> Vec<Request> {
     match p.kind {
         PromptKind::Command => {
             app.command_history.push(&p.text);

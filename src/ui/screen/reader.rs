@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::engine::Request;
 use crate::engine::event::Opened;
 use crate::engine::event::RawMessage;
 use crate::mail::attachments::AttachmentInfo;
@@ -12,7 +13,6 @@ use crate::message::{Address, Summary};
 use crate::sanitize;
 use crate::triage::view::describe;
 use crate::ui::app::App;
-use crate::ui::event::Command;
 use crate::ui::keys::Action;
 use crate::ui::layout::ReaderMode;
 use crate::ui::notes::{self, ReaderNotes};
@@ -115,8 +115,8 @@ impl Reader {
     }
 
     /// The command that reads the open message's notes, when it can have any.
-    pub(crate) fn notes_command(&self) -> Option<Command> {
-        self.message_id.clone().map(|message_id| Command::Notes {
+    pub(crate) fn notes_command(&self) -> Option<Request> {
+        self.message_id.clone().map(|message_id| Request::Notes {
             account_idx: self.account_idx,
             uid: self.uid,
             message_id,
@@ -246,7 +246,7 @@ impl SaveDirs {
 }
 
 /// Which attachments `:save` saves.
-pub(crate) fn save(app: &mut App, which: Option<usize>, dir: Option<&str>) -> Vec<Command> {
+pub(crate) fn save(app: &mut App, which: Option<usize>, dir: Option<&str>) -> Vec<Request> {
     let Some(r) = &app.reader else {
         app.fail("open a message to save its attachments");
         return Vec::new();
@@ -308,7 +308,7 @@ pub(crate) fn save(app: &mut App, which: Option<usize>, dir: Option<&str>) -> Ve
         },
         sanitize::single_line(&dir.display().to_string())
     ));
-    vec![Command::Save { raw, indices, dir }]
+    vec![Request::Save { raw, indices, dir }]
 }
 
 /// The answer to `:save`: the paths written (sanitized), or why not.

@@ -2,23 +2,23 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::engine::Request;
 use crate::insight::stats::Report;
 use crate::sanitize;
 use crate::ui::app::App;
-use crate::ui::event::Command;
 use crate::ui::screen::Handled;
 use crate::ui::stats::State as StatsState;
 use crate::ui::stats::{StatsScreen, Window as StatsWindow};
 
 /// `S`: opens the stats screen and asks for its report (computed off the UI thread).
-pub(crate) fn open_stats(app: &mut App, window: StatsWindow) -> Vec<Command> {
+pub(crate) fn open_stats(app: &mut App, window: StatsWindow) -> Vec<Request> {
     if app.config.is_none() {
         app.fail("stats need the configuration");
         return Vec::new();
     }
     let id = app.take_id();
     app.stats = Some(StatsScreen::new(id, window));
-    vec![Command::Stats {
+    vec![Request::Stats {
         id,
         since: window.since(app.now),
     }]
@@ -31,7 +31,7 @@ pub(crate) fn stats_key(app: &mut App, k: &KeyEvent) -> Handled {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     let s = app.stats.as_mut()?;
     match k.code {
-        KeyCode::Char('c') if ctrl => return Some(vec![Command::Quit]),
+        KeyCode::Char('c') if ctrl => return Some(app.leave()),
         KeyCode::Char('q') | KeyCode::Char('S') | KeyCode::Esc => app.stats = None,
         KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => s.cycle_mailbox(false),
         KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => s.cycle_mailbox(true),

@@ -2,13 +2,13 @@
 
 use crate::backend::FlagChange;
 use crate::config::View;
+use crate::engine::Request;
 use crate::mail::date;
 use crate::sanitize;
 use crate::triage::act::{ActError, Applied};
 use crate::triage::state::Action as TriageAction;
 use crate::triage::view::describe;
 use crate::ui::app::App;
-use crate::ui::event::Command;
 use crate::ui::prompt::{Prompt, PromptKind};
 
 /// The message a triage key acts on: the open one, else the selected row.
@@ -25,7 +25,7 @@ pub(crate) fn triage_target(app: &App) -> Option<(usize, u32)> {
 /// Sends a triage action for the open or selected message to its account's worker, which
 /// applies it atomically; the answer (`TriageDone`) says who won a race. Refused up front
 /// without the `w` right, as the server would (or would silently ignore it).
-pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Command> {
+pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
     let Some((account_idx, uid)) = triage_target(app) else {
         app.say("no message selected");
         return Vec::new();
@@ -47,7 +47,7 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Command> {
     let id = app.take_id();
     app.pending_triage
         .insert(id, (account_idx, uid, action.clone()));
-    vec![Command::Triage {
+    vec![Request::Triage {
         account_idx,
         id,
         uid,
@@ -140,7 +140,7 @@ pub(crate) fn triage_done(
 /// Clears the keywords of snoozes that have ended, in every column the agent may change.
 /// Every running mailroom does this, so a snoozed message comes back even when the agent
 /// who snoozed it is away; clearing twice is harmless.
-pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Command> {
+pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Request> {
     let h = app.list_height();
     let mut due = Vec::new();
     for c in &mut app.columns {
@@ -170,7 +170,7 @@ pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Command> {
     for (account_idx, uid, keywords) in due {
         let id = app.take_id();
         app.waking.insert(id, (account_idx, uid, keywords.clone()));
-        commands.push(Command::Store {
+        commands.push(Request::Store {
             account_idx,
             id,
             uid,
