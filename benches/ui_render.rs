@@ -461,7 +461,7 @@ fn time_plain(
 /// so the plain baseline draws the same amount of text with a similar number of spans.
 fn plain_lines(app: &App) -> Vec<Vec<(String, Style)>> {
     let width = usize::from(WIDTH / 3) - 2;
-    let Some(col) = app.columns.first() else {
+    let Some(col) = app.columns().first() else {
         return Vec::new();
     };
     col.rows
@@ -496,7 +496,7 @@ fn frame_bench(rows_per_column: usize, frames: usize) -> Result<(), String> {
     let t0 = Instant::now();
     let mut app = new_app(rows_per_column)?;
     let built = t0.elapsed();
-    let shown: Vec<usize> = app.columns.iter().map(|c| c.rows.len()).collect();
+    let shown: Vec<usize> = app.columns().iter().map(|c| c.rows.len()).collect();
     if shown.iter().any(|&n| n != rows_per_column) {
         return Err(format!(
             "the app holds {shown:?} rows, expected {rows_per_column} each"

@@ -210,6 +210,104 @@ impl App {
         self
     }
 
+    /// Marks the column of `account_idx` as an IMAP account: search and refresh ask its
+    /// server (the run loop sets this from the configuration).
+    pub fn with_imap(mut self, account_idx: usize) -> App {
+        if let Some(c) = self.column_mut(account_idx) {
+            c.imap = true;
+        }
+        self
+    }
+
+    // Read-only views for the tests and the benches: what is on screen, not how it is kept.
+    // The screens inside the crate use the fields.
+
+    /// The columns, left to right.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The index of the focused column.
+    pub fn focus(&self) -> usize {
+        self.focus
+    }
+
+    pub fn reader(&self) -> Option<&Reader> {
+        self.reader.as_ref()
+    }
+
+    /// Where the reader goes (kept for the session, even while it is closed).
+    pub fn reader_mode(&self) -> ReaderMode {
+        self.reader_mode
+    }
+
+    /// The error on the status line.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The warning or note on the status line.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    pub fn help(&self) -> Option<&Help> {
+        self.help.as_ref()
+    }
+
+    pub fn stats(&self) -> Option<&StatsScreen> {
+        self.stats.as_ref()
+    }
+
+    /// The open `:` or `/` line.
+    pub fn prompt(&self) -> Option<&Prompt> {
+        self.prompt.as_ref()
+    }
+
+    pub fn compose(&self) -> Option<&Compose> {
+        self.compose.as_ref()
+    }
+
+    /// The saved drafts, newest first.
+    pub fn drafts(&self) -> &[drafts::Draft] {
+        &self.drafts
+    }
+
+    /// The open yes/no question.
+    pub fn confirm(&self) -> Option<&Confirm> {
+        self.confirm.as_ref()
+    }
+
+    /// The open internal note pane.
+    pub fn note(&self) -> Option<&NoteEditor> {
+        self.note.as_ref()
+    }
+
+    /// The message (account, UID) marked `$replying` for the open compose pane.
+    pub fn replying_mark(&self) -> Option<(usize, u32)> {
+        self.replying_mark
+    }
+
+    /// Whether the columns group rows by thread.
+    pub fn threaded(&self) -> bool {
+        self.threaded
+    }
+
+    /// Terminal size in cells (width, height).
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// Whether the screen must be drawn again.
+    pub fn needs_redraw(&self) -> bool {
+        self.dirty
+    }
+
+    /// What the run loop does after drawing: nothing is left to redraw.
+    pub fn mark_drawn(&mut self) {
+        self.dirty = false;
+    }
+
     pub(crate) fn area(&self) -> Rect {
         Rect::new(0, 0, self.size.0, self.size.1)
     }

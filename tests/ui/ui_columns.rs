@@ -45,7 +45,7 @@ fn ch(c: char) -> Event {
 }
 
 fn render(app: &App) -> Buffer {
-    let (w, h) = app.size;
+    let (w, h) = app.size();
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     t.draw(|f| draw(app, f)).expect("draw");
     t.backend().buffer().clone()
@@ -187,27 +187,28 @@ fn navigation_moves_the_selection() {
     assert!(marker_on(&app, "Cannot log in"));
     assert!(!marker_on(&app, "Password reset"));
     press(&mut app, [key(KeyCode::Down), ch('j'), ch('j')]);
-    assert_eq!(app.columns[0].selected, 2, "stops at the last row");
+    assert_eq!(app.columns()[0].selected, 2, "stops at the last row");
     press(&mut app, [ch('k')]);
-    assert_eq!(app.columns[0].selected, 1);
+    assert_eq!(app.columns()[0].selected, 1);
     press(&mut app, [ch('g')]);
-    assert_eq!(app.columns[0].selected, 0);
+    assert_eq!(app.columns()[0].selected, 0);
     press(&mut app, [ch('G')]);
-    assert_eq!(app.columns[0].selected, 2);
+    assert_eq!(app.columns()[0].selected, 2);
     press(&mut app, [key(KeyCode::Up)]);
-    assert_eq!(app.columns[0].selected, 1);
+    assert_eq!(app.columns()[0].selected, 1);
 
     // Columns: l/h stop at the edges, Tab/BackTab wrap around.
     press(&mut app, [ch('l'), key(KeyCode::Right), ch('l')]);
-    assert_eq!(app.focus, 2);
+    assert_eq!(app.focus(), 2);
     press(&mut app, [key(KeyCode::Tab)]);
-    assert_eq!(app.focus, 0);
+    assert_eq!(app.focus(), 0);
     press(&mut app, [key(KeyCode::BackTab)]);
-    assert_eq!(app.focus, 2);
+    assert_eq!(app.focus(), 2);
     press(&mut app, [ch('h'), key(KeyCode::Left), ch('h')]);
-    assert_eq!(app.focus, 0);
+    assert_eq!(app.focus(), 0);
     assert_eq!(
-        app.columns[0].selected, 1,
+        app.columns()[0].selected,
+        1,
         "each column keeps its selection"
     );
 }
@@ -232,9 +233,9 @@ fn half_pages_and_scrolling_keep_the_selection_on_screen() {
         "status line, two borders, two header lines"
     );
     press(&mut app, [ctrl('d')]);
-    assert_eq!(app.columns[0].selected, page.div_ceil(2));
+    assert_eq!(app.columns()[0].selected, page.div_ceil(2));
     press(&mut app, [ctrl('u')]);
-    assert_eq!(app.columns[0].selected, 0);
+    assert_eq!(app.columns()[0].selected, 0);
     press(&mut app, [ch('G')]);
     let buf = render(&app);
     assert!(
@@ -258,18 +259,19 @@ fn rows_arrive_in_batches_and_stay_newest_first() {
     };
     press(&mut app, [batch(1..4)]);
     press(&mut app, [batch(4..7)]);
-    let uids: Vec<u32> = app.columns[0].rows.iter().map(|s| s.uid).collect();
+    let uids: Vec<u32> = app.columns()[0].rows.iter().map(|s| s.uid).collect();
     assert_eq!(uids, vec![6, 5, 4, 3, 2, 1]);
     assert_eq!(
-        app.columns[0].selected, 0,
+        app.columns()[0].selected,
+        0,
         "at the top, the newest stays selected"
     );
     // Away from the top, new mail does not move the selection off its message.
     press(&mut app, [ch('j'), ch('j')]);
-    assert_eq!(app.columns[0].selected_row().map(|s| s.uid), Some(4));
+    assert_eq!(app.columns()[0].selected_row().map(|s| s.uid), Some(4));
     press(&mut app, [batch(7..9)]);
-    assert_eq!(app.columns[0].selected_row().map(|s| s.uid), Some(4));
-    assert_eq!(app.columns[0].unread, 8);
+    assert_eq!(app.columns()[0].selected_row().map(|s| s.uid), Some(4));
+    assert_eq!(app.columns()[0].unread, 8);
 }
 
 #[test]
@@ -279,7 +281,13 @@ fn enter_opens_the_reader_and_body_fills_it() {
     on_behalf.from = vec![addr("Example Sales", "sales@example.test")];
     on_behalf.sender = vec![addr("Bob", "bob@example.test")];
     on_behalf.cc = vec![addr("", "boss@customer.test")];
-    app.columns[0].rows[0] = on_behalf;
+    update(
+        &mut app,
+        EngineEvent::Rows {
+            account_idx: 0,
+            rows: vec![on_behalf],
+        },
+    );
 
     let cmds = press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(
@@ -333,7 +341,7 @@ fn enter_opens_the_reader_and_body_fills_it() {
 
     // q closes the reader, a second q quits.
     assert!(press(&mut app, [ch('q')]).is_empty());
-    assert!(app.reader.is_none());
+    assert!(app.reader().is_none());
     assert!(screen(&app).contains("support  ready"));
     assert!(press(&mut app, [ch('q')]).is_empty());
     assert!(app.quitting());
@@ -353,7 +361,7 @@ fn reader_scrolls_with_j_k_and_space() {
         }],
     );
     let (_, h) = app.reader_body_size();
-    let scroll = |app: &App| app.reader.as_ref().map_or(usize::MAX, |r| r.scroll);
+    let scroll = |app: &App| app.reader().map_or(usize::MAX, |r| r.scroll);
     press(&mut app, [ch('j'), ch('j'), key(KeyCode::Down)]);
     assert_eq!(scroll(&app), 3);
     press(&mut app, [ch('k')]);
@@ -373,9 +381,9 @@ fn esc_closes_the_reader_but_never_quits() {
     let mut app = loaded(120, 30);
     assert!(press(&mut app, [key(KeyCode::Esc)]).is_empty());
     press(&mut app, [key(KeyCode::Enter)]);
-    assert!(app.reader.is_some());
+    assert!(app.reader().is_some());
     assert!(press(&mut app, [key(KeyCode::Esc)]).is_empty());
-    assert!(app.reader.is_none());
+    assert!(app.reader().is_none());
     assert!(press(&mut app, [key(KeyCode::Esc), key(KeyCode::Esc)]).is_empty());
     assert!(press(&mut app, [ctrl('c')]).is_empty());
     assert!(app.quitting());
@@ -396,7 +404,7 @@ fn stale_bodies_are_ignored() {
             body: Ok("old".into()),
         }],
     );
-    let r = app.reader.as_ref().expect("reader");
+    let r = app.reader().expect("reader");
     assert_eq!((r.uid, &r.body), (2, &Body::Loading));
 }
 
@@ -444,7 +452,7 @@ fn hostile_text_is_shown_as_carets_and_never_reaches_the_terminal() {
         s.contains("│ ^[]52;c;ZXZpbA==^G^M^JBYE"),
         "wrapped in the column: {s}"
     );
-    assert!(matches!(app.columns[1].state, LoadState::Failed(_)));
+    assert!(matches!(app.columns()[1].state, LoadState::Failed(_)));
 
     press(&mut app, [key(KeyCode::Enter)]);
     press(
@@ -518,7 +526,7 @@ fn resizing_switches_layouts_and_keeps_the_selection_visible() {
     );
     press(&mut app, std::iter::repeat_with(|| ch('j')).take(30));
     press(&mut app, [Event::Resize(60, 12)]);
-    let c = &app.columns[0];
+    let c = &app.columns()[0];
     assert!(c.selected >= c.offset && c.selected < c.offset + app.list_height());
     let buf = render(&app);
     assert!(
@@ -567,11 +575,11 @@ fn no_color_keeps_the_selection_and_focus_visible() {
 #[test]
 fn pastes_and_unbound_keys_do_nothing() {
     let mut app = loaded(120, 30);
-    app.dirty = false;
+    app.mark_drawn();
     assert!(press(&mut app, [Event::Paste("q\njjj\r".into()), ch('x')]).is_empty());
-    assert!(!app.dirty, "no redraw for nothing");
-    assert_eq!(app.columns[0].selected, 0);
-    assert!(app.reader.is_none());
+    assert!(!app.needs_redraw(), "no redraw for nothing");
+    assert_eq!(app.columns()[0].selected, 0);
+    assert!(app.reader().is_none());
 }
 
 #[test]
@@ -636,11 +644,11 @@ fn update_of(uid: u32, flags: Flags, keywords: &[&str]) -> FlagUpdate {
 }
 
 fn uids(app: &App, col: usize) -> Vec<u32> {
-    app.columns[col].rows.iter().map(|s| s.uid).collect()
+    app.columns()[col].rows.iter().map(|s| s.uid).collect()
 }
 
 fn selected_uid(app: &App, col: usize) -> Option<u32> {
-    app.columns[col].selected_row().map(|s| s.uid)
+    app.columns()[col].selected_row().map(|s| s.uid)
 }
 
 fn link(account_idx: usize, state: ConnState, at: i64) -> Event {
@@ -656,8 +664,8 @@ fn changed_flags_update_rows_in_place_and_keep_the_selection() {
     let mut app = loaded(120, 30);
     press(&mut app, [ch('j')]);
     assert_eq!(selected_uid(&app, 0), Some(2));
-    assert_eq!(app.columns[0].unread, 2);
-    app.dirty = false;
+    assert_eq!(app.columns()[0].unread, 2);
+    app.mark_drawn();
     press(
         &mut app,
         [EngineEvent::Flags {
@@ -677,11 +685,11 @@ fn changed_flags_update_rows_in_place_and_keep_the_selection() {
             ],
         }],
     );
-    assert!(app.dirty);
+    assert!(app.needs_redraw());
     assert_eq!(uids(&app, 0), vec![3, 2, 1], "order unchanged");
     assert_eq!(selected_uid(&app, 0), Some(2), "selection stays on Dave");
-    assert_eq!(app.columns[0].unread, 1);
-    let row = &app.columns[0].rows[1];
+    assert_eq!(app.columns()[0].unread, 1);
+    let row = &app.columns()[0].rows[1];
     assert!(row.flags.flagged && row.flags.seen);
     assert_eq!(row.modseq, Some(42));
     let buf = render(&app);
@@ -705,7 +713,7 @@ fn changed_flags_update_rows_in_place_and_keep_the_selection() {
     );
 
     // Updates for UIDs nobody shows change nothing and cause no redraw.
-    app.dirty = false;
+    app.mark_drawn();
     press(
         &mut app,
         [EngineEvent::Flags {
@@ -713,7 +721,7 @@ fn changed_flags_update_rows_in_place_and_keep_the_selection() {
             updates: vec![update_of(77, Flags::default(), &[])],
         }],
     );
-    assert!(!app.dirty);
+    assert!(!app.needs_redraw());
 }
 
 #[test]
@@ -740,7 +748,7 @@ fn vanished_rows_move_the_selection_to_a_neighbour() {
     press(&mut app, [vanish(&[3])]);
     assert_eq!(uids(&app, 0), vec![5, 4, 2, 1]);
     assert_eq!(selected_uid(&app, 0), Some(2));
-    assert_eq!(app.columns[0].unread, 4);
+    assert_eq!(app.columns()[0].unread, 4);
     // A row above the selection goes: the selection stays on its message.
     press(&mut app, [vanish(&[5, 1000])]);
     assert_eq!(selected_uid(&app, 0), Some(2));
@@ -751,11 +759,11 @@ fn vanished_rows_move_the_selection_to_a_neighbour() {
     assert!(screen(&app).contains("support  loading  2 · 2 unread"));
     // Everything goes: nothing selected, never out of range.
     press(&mut app, [vanish(&[2, 4])]);
-    assert!(app.columns[0].rows.is_empty());
-    assert_eq!((app.columns[0].selected, app.columns[0].offset), (0, 0));
-    assert_eq!(app.columns[0].unread, 0);
+    assert!(app.columns()[0].rows.is_empty());
+    assert_eq!((app.columns()[0].selected, app.columns()[0].offset), (0, 0));
+    assert_eq!(app.columns()[0].unread, 0);
     press(&mut app, [ch('j'), ch('G'), key(KeyCode::Enter)]);
-    assert!(app.reader.is_none());
+    assert!(app.reader().is_none());
 
     // Scrolled far down in a long list, most rows vanish: still in range and on screen.
     let mut app = app_with_rows(120, 30, 200);
@@ -768,7 +776,7 @@ fn vanished_rows_move_the_selection_to_a_neighbour() {
             uids: (1..=190).collect(),
         }],
     );
-    let c = &app.columns[0];
+    let c = &app.columns()[0];
     assert_eq!(c.rows.len(), 10);
     assert_eq!(selected_uid(&app, 0), Some(191), "the nearest survivor");
     assert!(c.selected < c.rows.len());
@@ -802,7 +810,7 @@ fn the_open_message_vanishing_is_noted_but_the_reader_stays() {
             uids: vec![3],
         }],
     );
-    assert!(app.reader.is_some());
+    assert!(app.reader().is_some());
     let s = screen(&app);
     assert!(
         s.contains("support: the open message was removed from the mailbox"),
@@ -814,7 +822,7 @@ fn the_open_message_vanishing_is_noted_but_the_reader_stays() {
 fn reset_clears_the_column_and_keeps_the_reason_in_the_status_line() {
     let mut app = loaded(120, 30);
     press(&mut app, [ch('j'), key(KeyCode::Enter)]);
-    assert!(app.reader.is_some());
+    assert!(app.reader().is_some());
     press(
         &mut app,
         [EngineEvent::Reset {
@@ -823,11 +831,14 @@ fn reset_clears_the_column_and_keeps_the_reason_in_the_status_line() {
                 .into(),
         }],
     );
-    let c = &app.columns[0];
+    let c = &app.columns()[0];
     assert!(c.rows.is_empty());
     assert_eq!((c.selected, c.offset, c.unread), (0, 0, 0));
     assert_eq!(c.state, LoadState::Loading);
-    assert!(app.reader.is_none(), "its UID may now name another message");
+    assert!(
+        app.reader().is_none(),
+        "its UID may now name another message"
+    );
     // Other columns are untouched.
     assert_eq!(uids(&app, 1), vec![10]);
     let buf = render(&app);
@@ -861,7 +872,7 @@ fn reset_clears_the_column_and_keeps_the_reason_in_the_status_line() {
     assert!(screen(&app).contains("Fresh start"));
     assert!(screen(&app).contains("support  ready  1 · 1 unread"));
     press(&mut app, [key(KeyCode::Esc)]);
-    assert!(app.notice.is_none());
+    assert!(app.notice().is_none());
     assert!(!screen(&app).contains("UIDVALIDITY"));
 }
 
@@ -895,7 +906,7 @@ fn cached_rows_show_before_the_server_answers_and_repeat_rows_replace() {
         }],
     );
     assert_eq!(uids(&app, 0), vec![2, 1]);
-    assert_eq!(app.columns[0].unread, 1);
+    assert_eq!(app.columns()[0].unread, 1);
     assert!(screen(&app).contains("done"));
 }
 
@@ -993,8 +1004,8 @@ fn connection_state_shows_in_headers_and_the_status_line() {
             }),
         ],
     );
-    assert_eq!(app.columns[1].link_error, None);
-    assert_eq!(app.columns[0].link, Some(Link::Online { idle: true }));
+    assert_eq!(app.columns()[1].link_error, None);
+    assert_eq!(app.columns()[0].link, Some(Link::Online { idle: true }));
     let text = lines(&render(&app));
     assert!(
         text[1].contains("support  ready · idle  1 · 1 unread"),
@@ -1090,8 +1101,8 @@ fn opening_a_message_leaves_it_unread() {
             body: Ok("hello".into()),
         }],
     );
-    assert!(!app.columns[0].rows[0].flags.seen);
-    assert_eq!(app.columns[0].unread, 2);
+    assert!(!app.columns()[0].rows[0].flags.seen);
+    assert_eq!(app.columns()[0].unread, 2);
 }
 
 #[test]

@@ -149,7 +149,7 @@ fn open_reply(app: &mut App) {
 fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
     let mut app = app(100, 30);
     open_reply(&mut app);
-    let c = app.compose.as_ref().expect("compose open");
+    let c = app.compose().expect("compose open");
     assert_eq!(c.kind, Kind::Reply);
     assert_eq!(
         c.identity().map(|i| i.from.as_str()),
@@ -183,7 +183,7 @@ fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
 fn reply_all_ccs_the_others_but_not_the_account() {
     let mut app = app(100, 30);
     press(&mut app, [ch('R')]);
-    let c = app.compose.as_ref().expect("compose open");
+    let c = app.compose().expect("compose open");
     assert_eq!(c.to.text, "carol@customer.test");
     assert_eq!(c.cc.text, "dave@customer.test, erin@customer.test");
 }
@@ -200,7 +200,7 @@ fn forward_quotes_the_original_and_starts_in_to() {
             body: Ok("It is on fire.".into()),
         },
     );
-    let c = app.compose.as_ref().expect("compose open");
+    let c = app.compose().expect("compose open");
     assert_eq!(c.subject.text, "Fwd: Printer on fire");
     assert_eq!(c.field, Field::To);
     assert_eq!(c.to.text, "");
@@ -216,8 +216,7 @@ fn from_cycles_only_through_offered_identities() {
     let mut app = app(100, 30);
     press(&mut app, [ch('c')]);
     let from = |app: &App| {
-        app.compose
-            .as_ref()
+        app.compose()
             .and_then(|c| c.identity())
             .map(|i| i.from.clone())
     };
@@ -244,10 +243,10 @@ fn from_cycles_only_through_offered_identities() {
 fn on_behalf_and_none_modes_are_named() {
     let mut app = app(100, 30);
     press(&mut app, [key(KeyCode::Tab), ch('c')]);
-    let c = app.compose.as_ref().expect("compose open");
+    let c = app.compose().expect("compose open");
     assert_eq!(c.mode_line(), "alice on behalf of sales@example.test");
     press(&mut app, [ctrl('q'), key(KeyCode::Tab), ch('c')]);
-    let c = app.compose.as_ref().expect("compose open");
+    let c = app.compose().expect("compose open");
     assert!(
         c.refused
             .as_deref()
@@ -257,8 +256,7 @@ fn on_behalf_and_none_modes_are_named() {
     let cmds = press(&mut app, typed("x@y.test").into_iter().chain([ctrl('x')]));
     assert!(cmds.is_empty());
     assert!(
-        app.error
-            .as_deref()
+        app.error()
             .is_some_and(|e| e.contains("sending is refused"))
     );
 }
@@ -275,22 +273,21 @@ fn header_fields_refuse_line_breaks() {
             key(KeyCode::Tab),
         ],
     );
-    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Subject));
+    assert_eq!(app.compose().map(|c| c.field), Some(Field::Subject));
     press(&mut app, typed("Hello"));
     update(&mut app, Event::Paste(" there\r\nBcc: evil@x.test".into()));
-    let c = app.compose.as_ref().expect("compose open");
+    let c = app.compose().expect("compose open");
     assert_eq!(c.subject.text, "Hello", "nothing of the paste went in");
     assert!(
-        app.error
-            .as_deref()
+        app.error()
             .is_some_and(|e| e.contains("Subject") && e.contains("line breaks")),
         "{:?}",
-        app.error
+        app.error()
     );
     // The body takes line breaks.
     press(&mut app, [key(KeyCode::Tab)]);
     update(&mut app, Event::Paste("one\r\ntwo\u{1b}[31m".into()));
-    let c = app.compose.as_ref().expect("compose open");
+    let c = app.compose().expect("compose open");
     assert_eq!(c.body.text(), "one\ntwo[31m");
 }
 
@@ -300,8 +297,8 @@ fn a_bad_address_is_named_on_send() {
     press(&mut app, [ch('c')]);
     press(&mut app, typed("not an address"));
     press(&mut app, [ctrl('x')]);
-    assert!(app.compose.as_ref().is_some_and(|c| c.preview.is_none()));
-    let e = app.error.clone().unwrap_or_default();
+    assert!(app.compose().is_some_and(|c| c.preview.is_none()));
+    let e = app.error().unwrap_or_default().to_string();
     assert!(e.contains("To:") && e.contains("not an address"), "{e}");
 }
 
@@ -315,15 +312,14 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
         &mut app,
         [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
     );
-    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Bcc));
+    assert_eq!(app.compose().map(|c| c.field), Some(Field::Bcc));
     press(&mut app, typed("boss@example.test"));
     let cmds = press(&mut app, [ctrl('x')]);
     assert!(cmds.is_empty(), "nothing is sent before confirmation");
     let p = app
-        .compose
-        .as_ref()
+        .compose()
         .and_then(|c| c.preview.clone())
-        .unwrap_or_else(|| panic!("preview: {:?}", app.error));
+        .unwrap_or_else(|| panic!("preview: {:?}", app.error()));
     assert_eq!(p.lines[0], "MAIL FROM:<help@example.test>");
     assert!(p.lines.contains(&"RCPT TO:<boss@example.test>".to_string()));
     assert!(
@@ -342,7 +338,7 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
     assert!(s.contains("send this message?"), "{s}");
     // n goes back; Ctrl-x again, then y.
     press(&mut app, [ch('n')]);
-    assert!(app.compose.as_ref().is_some_and(|c| c.preview.is_none()));
+    assert!(app.compose().is_some_and(|c| c.preview.is_none()));
     press(&mut app, [ctrl('x')]);
     let cmds = press(&mut app, [ch('y')]);
     assert_eq!(cmds.len(), 2, "{cmds:?}");
@@ -370,8 +366,8 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
     );
     let body = String::from_utf8_lossy(&outgoing.raw).to_string();
     assert!(body.contains("We are on our way."), "{body}");
-    assert!(app.compose.as_ref().is_some_and(|c| c.sending));
-    assert_eq!(app.drafts.len(), 1);
+    assert!(app.compose().is_some_and(|c| c.sending));
+    assert_eq!(app.drafts().len(), 1);
     // Sent: the pane closes, the draft is gone.
     update(
         &mut app,
@@ -383,13 +379,9 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
             }),
         },
     );
-    assert!(app.compose.is_none());
-    assert!(app.drafts.is_empty());
-    assert!(
-        app.notice
-            .as_deref()
-            .is_some_and(|n| n.starts_with("sent <"))
-    );
+    assert!(app.compose().is_none());
+    assert!(app.drafts().is_empty());
+    assert!(app.notice().is_some_and(|n| n.starts_with("sent <")));
 }
 
 /// A new message to carol ("Hi"), previewed and confirmed: the app and the draft id of the
@@ -406,7 +398,7 @@ fn new_message_sent() -> (App, String) {
     press(&mut app, [ctrl('x')]);
     let cmds = press(&mut app, [ch('y')]);
     let Some(Request::Send { draft_id, .. }) = cmds.last() else {
-        panic!("{cmds:?} {:?}", app.error)
+        panic!("{cmds:?} {:?}", app.error())
     };
     let id = draft_id.clone();
     (app, id)
@@ -426,14 +418,10 @@ fn a_refused_send_keeps_the_pane_and_the_draft() {
             }),
         },
     );
-    let c = app.compose.as_ref().expect("pane kept");
+    let c = app.compose().expect("pane kept");
     assert!(!c.sending);
-    assert_eq!(app.drafts.len(), 1);
-    assert!(
-        app.error
-            .as_deref()
-            .is_some_and(|e| e.contains("550 not allowed"))
-    );
+    assert_eq!(app.drafts().len(), 1);
+    assert!(app.error().is_some_and(|e| e.contains("550 not allowed")));
 }
 
 #[test]
@@ -451,15 +439,14 @@ fn a_from_rewritten_by_the_server_closes_the_pane_with_an_error_styled_notice() 
         },
     );
     // The mail went out: the pane and the draft are gone, but the notice is an error.
-    assert!(app.compose.is_none());
-    assert!(app.drafts.is_empty());
-    assert!(app.notice.is_none());
+    assert!(app.compose().is_none());
+    assert!(app.drafts().is_empty());
+    assert!(app.notice().is_none());
     assert!(
-        app.error
-            .as_deref()
+        app.error()
             .is_some_and(|e| e.starts_with("sent <x@example.test>, but the server rewrote From")),
         "{:?}",
-        app.error
+        app.error()
     );
 }
 
@@ -477,14 +464,14 @@ fn an_uncertain_delivery_closes_the_pane_with_an_error_not_a_success() {
         },
     );
     // The message is in the outbox (it may have arrived): the pane goes, the agent is told.
-    assert!(app.compose.is_none());
-    assert!(app.notice.is_none());
+    assert!(app.compose().is_none());
+    assert!(app.notice().is_none());
     assert!(
-        app.error.as_deref().is_some_and(|e| e
+        app.error().is_some_and(|e| e
             .starts_with("uncertain <x@example.test>: may have been delivered")
             && e.contains("mailroom outbox")),
         "{:?}",
-        app.error
+        app.error()
     );
 }
 
@@ -495,14 +482,14 @@ fn esc_never_discards_and_ctrl_q_keeps_the_draft() {
     press(&mut app, typed("carol@customer.test"));
     let cmds = press(&mut app, [key(KeyCode::Esc), key(KeyCode::Esc)]);
     assert!(cmds.is_empty());
-    assert!(app.compose.is_some(), "Esc does not close");
+    assert!(app.compose().is_some(), "Esc does not close");
     let cmds = press(&mut app, [ctrl('q')]);
-    assert!(app.compose.is_none());
+    assert!(app.compose().is_none());
     let [Request::SaveDraft(d)] = cmds.as_slice() else {
         panic!("{cmds:?}")
     };
     assert_eq!(d.to, vec!["carol@customer.test".to_string()]);
-    assert_eq!(app.drafts.len(), 1);
+    assert_eq!(app.drafts().len(), 1);
 }
 
 #[test]
@@ -543,16 +530,12 @@ fn drafts_are_restored_listed_and_reopened() {
         ..Draft::default()
     };
     let mut app = app(100, 30).with_drafts(vec![draft], 0);
-    assert!(
-        app.notice
-            .as_deref()
-            .is_some_and(|n| n.contains("1 draft restored"))
-    );
+    assert!(app.notice().is_some_and(|n| n.contains("1 draft restored")));
     press(&mut app, typed(":drafts\n"));
-    let n = app.notice.clone().unwrap_or_default();
+    let n = app.notice().unwrap_or_default().to_string();
     assert!(n.contains("1 support \"About the printer\""), "{n}");
     press(&mut app, typed(":drafts 1\n"));
-    let c = app.compose.as_ref().expect("reopened");
+    let c = app.compose().expect("reopened");
     assert_eq!(c.draft_id, "0123456789abcdef01234567");
     assert_eq!(
         c.identity().map(|i| i.from.as_str()),
@@ -579,7 +562,7 @@ fn body_editor_moves_and_joins_lines() {
     press(&mut app, typed("ab\ncd"));
     press(&mut app, [key(KeyCode::Home), key(KeyCode::Backspace)]);
     assert_eq!(
-        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        app.compose().map(|c| c.body.text()).as_deref(),
         Some("abcd")
     );
     press(
@@ -593,7 +576,7 @@ fn body_editor_moves_and_joins_lines() {
         ],
     );
     assert_eq!(
-        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        app.compose().map(|c| c.body.text()).as_deref(),
         Some("a!\nbcd")
     );
 }
@@ -662,7 +645,7 @@ fn a_long_body_line_wraps_and_the_cursor_follows() {
     let (_, up) = rows_and_cursor(&app);
     assert_eq!(up, (bang_x + 5, bang_y - 1));
     press(&mut app, [ch('X')]);
-    let c = app.compose.as_ref().expect("compose");
+    let c = app.compose().expect("compose");
     assert_eq!(c.field, Field::Body);
     assert_eq!(c.body.text(), text.replace("w024", "Xw024"));
     // What is saved and sent is the logical line: no line break was added.
@@ -671,9 +654,9 @@ fn a_long_body_line_wraps_and_the_cursor_follows() {
     assert_eq!(draft.body.len(), 201);
     // Up from the first row goes to the Subject, as from an unwrapped line.
     press(&mut app, [key(KeyCode::Up)]);
-    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Body));
+    assert_eq!(app.compose().map(|c| c.field), Some(Field::Body));
     press(&mut app, [key(KeyCode::Up)]);
-    assert_eq!(app.compose.as_ref().map(|c| c.field), Some(Field::Subject));
+    assert_eq!(app.compose().map(|c| c.field), Some(Field::Subject));
 }
 
 #[test]
@@ -722,7 +705,7 @@ fn a_long_body_scrolls_by_visual_rows() {
     assert_eq!(rows2, rows);
     assert_eq!(cursor2, (x + 4, y - 2));
     assert_eq!(
-        app.compose.as_ref().map(|c| c.body.text()).as_deref(),
+        app.compose().map(|c| c.body.text()).as_deref(),
         Some(text.as_str())
     );
 }

@@ -144,11 +144,11 @@ fn the_defaults_are_vim_style() {
 fn n_opens_the_note_pane_or_says_why_not() {
     let mut app = loaded(120, 30);
     // The fixtures have no Message-ID: a note could not be linked to them.
-    app.dirty = false;
+    app.mark_drawn();
     assert!(press(&mut app, [ch('n')]).is_empty());
-    assert!(app.dirty, "n redraws");
-    assert!(app.note.is_none());
-    let e = app.error.clone().unwrap_or_default();
+    assert!(app.needs_redraw(), "n redraws");
+    assert!(app.note().is_none());
+    let e = app.error().unwrap_or_default().to_string();
     assert!(e.contains("no Message-ID"), "{e}");
     assert!(
         status_line(&app).contains("no Message-ID"),
@@ -166,7 +166,7 @@ fn n_opens_the_note_pane_or_says_why_not() {
         }],
     );
     press(&mut app, [ch('g'), ch('n')]);
-    assert_eq!(app.note.as_ref().map(|n| n.uid), Some(4));
+    assert_eq!(app.note().map(|n| n.uid), Some(4));
     let s = screen(&app);
     assert!(
         s.contains("Internal note on: Refund please — visible to the team, never sent"),
@@ -174,12 +174,12 @@ fn n_opens_the_note_pane_or_says_why_not() {
     );
     // Keys are text there; a lone Esc closes nothing; Ctrl-q closes an empty pane.
     press(&mut app, [ch('q'), esc()]);
-    assert_eq!(app.note.as_ref().map(|n| n.body.text()), Some("q".into()));
+    assert_eq!(app.note().map(|n| n.body.text()), Some("q".into()));
     press(&mut app, [key(KeyCode::Backspace), ctrl('q')]);
-    assert!(app.note.is_none());
+    assert!(app.note().is_none());
     // In the reader too.
     press(&mut app, [enter(), ch('n')]);
-    assert!(app.reader.is_some() && app.note.is_some());
+    assert!(app.reader().is_some() && app.note().is_some());
 }
 
 // ---- help ---------------------------------------------------------------------------------------
@@ -194,8 +194,8 @@ fn help_overlay_lists_the_context_scrolls_and_closes() {
     assert!(s.contains("? q Esc close"), "{s}");
     // Keys under the overlay do nothing: j scrolls the help, not the list.
     press(&mut app, [ch('j'), ch('j')]);
-    assert_eq!(app.help.as_ref().map(|h| h.scroll), Some(2));
-    assert_eq!(app.columns[0].selected, 0);
+    assert_eq!(app.help().map(|h| h.scroll), Some(2));
+    assert_eq!(app.columns()[0].selected, 0);
     // The end shows the triage keys, the commands and the command line keys.
     press(&mut app, [ch('G')]);
     let s = screen(&app);
@@ -217,14 +217,14 @@ fn help_overlay_lists_the_context_scrolls_and_closes() {
         assert!(full.contains(line), "{line}:\n{full}");
     }
     press(&mut app, [ch('g')]);
-    assert_eq!(app.help.as_ref().map(|h| h.scroll), Some(0));
+    assert_eq!(app.help().map(|h| h.scroll), Some(0));
     press(&mut app, [esc()]);
     // ?, q and Esc each close it; q does not quit from the help.
     for close in [ch('?'), ch('q'), esc()] {
         press(&mut app, [ch('?')]);
-        assert!(app.help.is_some());
+        assert!(app.help().is_some());
         assert!(press(&mut app, [close]).is_empty());
-        assert!(app.help.is_none());
+        assert!(app.help().is_none());
     }
     // In the reader, the reader's keys.
     press(&mut app, [enter(), ch('?')]);
@@ -234,12 +234,12 @@ fn help_overlay_lists_the_context_scrolls_and_closes() {
         "{s}"
     );
     press(&mut app, [esc()]);
-    assert!(app.help.is_none() && app.reader.is_some());
+    assert!(app.help().is_none() && app.reader().is_some());
     // :help opens it too.
     press(&mut app, [esc(), ch(':')]);
     press(&mut app, typed("help"));
     press(&mut app, [enter()]);
-    assert!(app.help.is_some());
+    assert!(app.help().is_some());
 }
 
 #[test]
@@ -249,12 +249,12 @@ fn help_stays_usable_when_its_keys_are_rebound() {
         .insert("quit".into(), KeyList(vec!["Ctrl-q".to_string()]));
     let map = Keymap::from_config(&keys).expect("valid");
     let mut app = loaded(100, 24).with_keymap(map);
-    assert!(press(&mut app, [ch('?')]).is_empty() && app.help.is_none());
+    assert!(press(&mut app, [ch('?')]).is_empty() && app.help().is_none());
     press(&mut app, [key(KeyCode::F(1))]);
-    assert!(app.help.is_some());
+    assert!(app.help().is_some());
     assert!(screen(&app).contains("F1"));
     press(&mut app, [ch('q')]);
-    assert!(app.help.is_none(), "q closes help whatever the bindings");
+    assert!(app.help().is_none(), "q closes help whatever the bindings");
     assert!(press(&mut app, [ch('q')]).is_empty(), "q no longer quits");
     assert!(press(&mut app, [ctrl('q')]).is_empty());
     assert!(app.quitting());
@@ -269,11 +269,8 @@ fn command_line_runs_quit_and_reports_unknown_commands() {
     assert!(status_line(&app).starts_with(':'));
     press(&mut app, typed("bogus"));
     assert!(press(&mut app, [enter()]).is_empty());
-    assert!(app.prompt.is_none());
-    assert_eq!(
-        app.error.as_deref(),
-        Some("unknown command :bogus (see :help)")
-    );
+    assert!(app.prompt().is_none());
+    assert_eq!(app.error(), Some("unknown command :bogus (see :help)"));
     press(&mut app, [ch(':')]);
     press(&mut app, typed("quit"));
     assert!(press(&mut app, [enter()]).is_empty());
@@ -285,7 +282,7 @@ fn command_line_runs_quit_and_reports_unknown_commands() {
     let mut app = loaded(120, 30);
     press(&mut app, [ch(':')]);
     assert!(press(&mut app, typed("qjk")).is_empty());
-    assert_eq!(app.prompt.as_ref().map(|p| p.text.as_str()), Some("qjk"));
+    assert_eq!(app.prompt().map(|p| p.text.as_str()), Some("qjk"));
     // Ctrl-c still quits from anywhere.
     assert!(press(&mut app, [ctrl('c')]).is_empty());
     assert!(app.quitting());
@@ -297,12 +294,12 @@ fn tab_completes_commands_and_arguments() {
     press(&mut app, [ch(':')]);
     press(&mut app, typed("foc"));
     press(&mut app, [tab()]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "focus ");
+    assert_eq!(app.prompt().unwrap().text, "focus ");
     press(&mut app, typed("sa"));
     press(&mut app, [tab()]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "focus sales");
+    assert_eq!(app.prompt().unwrap().text, "focus sales");
     press(&mut app, [enter()]);
-    assert_eq!(app.focus, 1);
+    assert_eq!(app.focus(), 1);
 
     // Several candidates: listed, then cycled with Tab and S-Tab.
     press(&mut app, [ch(':')]);
@@ -314,24 +311,22 @@ fn tab_completes_commands_and_arguments() {
         status_line(&app)
     );
     press(&mut app, [tab(), tab()]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "theme ansi16");
+    assert_eq!(app.prompt().unwrap().text, "theme ansi16");
     press(&mut app, [key(KeyCode::BackTab)]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "theme default");
+    assert_eq!(app.prompt().unwrap().text, "theme default");
     press(&mut app, [key(KeyCode::Backspace)]);
     press(&mut app, typed("t"));
     press(&mut app, [enter()]);
     assert!(
-        app.notice
-            .as_deref()
-            .is_some_and(|n| n.contains("theme default")),
+        app.notice().is_some_and(|n| n.contains("theme default")),
         "{:?} {:?}",
-        app.notice,
-        app.error
+        app.notice(),
+        app.error()
     );
     press(&mut app, [ch(':')]);
     press(&mut app, typed("reader s"));
     press(&mut app, [tab()]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "reader split");
+    assert_eq!(app.prompt().unwrap().text, "reader split");
 }
 
 #[test]
@@ -341,20 +336,17 @@ fn history_and_a_lone_esc_never_lose_a_line() {
     press(&mut app, typed("search a long query I typed"));
     // A lone Esc (or one a slow link split off an arrow key) closes the line…
     assert!(press(&mut app, [esc()]).is_empty());
-    assert!(app.prompt.is_none());
-    assert!(app.columns[0].search.is_none(), "nothing ran");
+    assert!(app.prompt().is_none());
+    assert!(app.columns()[0].search.is_none(), "nothing ran");
     // …and the text is the newest history entry.
     press(&mut app, [ch(':'), key(KeyCode::Up)]);
-    assert_eq!(
-        app.prompt.as_ref().unwrap().text,
-        "search a long query I typed"
-    );
+    assert_eq!(app.prompt().unwrap().text, "search a long query I typed");
     press(&mut app, [esc()]);
     // The rest of a split arrow sequence lands in the list: harmless. `A` opens the
     // `:assign ` line, which runs nothing until Enter; Esc closes it.
     assert!(press(&mut app, [ch('['), ch('A')]).is_empty());
     assert!(press(&mut app, [esc()]).is_empty());
-    assert!(app.prompt.is_none());
+    assert!(app.prompt().is_none());
 
     // Up and Down walk the history and come back to what was being typed.
     press(&mut app, [ch(':')]);
@@ -362,25 +354,22 @@ fn history_and_a_lone_esc_never_lose_a_line() {
     press(&mut app, [enter(), ch(':')]);
     press(&mut app, typed("fi"));
     press(&mut app, [key(KeyCode::Up)]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "reader split");
+    assert_eq!(app.prompt().unwrap().text, "reader split");
     press(&mut app, [key(KeyCode::Up)]);
-    assert_eq!(
-        app.prompt.as_ref().unwrap().text,
-        "search a long query I typed"
-    );
+    assert_eq!(app.prompt().unwrap().text, "search a long query I typed");
     press(&mut app, [key(KeyCode::Down), key(KeyCode::Down)]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "fi");
+    assert_eq!(app.prompt().unwrap().text, "fi");
     // Line editing: Ctrl-w, Ctrl-u, Home/End, Left.
     press(&mut app, typed("lter big order"));
     press(&mut app, [ctrl('w')]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "filter big ");
+    assert_eq!(app.prompt().unwrap().text, "filter big ");
     press(&mut app, [key(KeyCode::Home), key(KeyCode::Delete)]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "ilter big ");
+    assert_eq!(app.prompt().unwrap().text, "ilter big ");
     press(&mut app, [key(KeyCode::End), ctrl('u')]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "");
+    assert_eq!(app.prompt().unwrap().text, "");
     // Pastes are text in the line, with line breaks flattened.
     press(&mut app, [Event::Paste("filter quote\r\nfor".into())]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "filter quote  for");
+    assert_eq!(app.prompt().unwrap().text, "filter quote  for");
 }
 
 #[test]
@@ -403,17 +392,13 @@ fn refresh_focus_and_reader_commands() {
     press(&mut app, [ch(':')]);
     press(&mut app, typed("refresh nope"));
     assert!(press(&mut app, [enter()]).is_empty());
-    assert!(
-        app.error
-            .as_deref()
-            .is_some_and(|e| e.contains("no column"))
-    );
+    assert!(app.error().is_some_and(|e| e.contains("no column")));
 
     // :reader split keeps the columns above the reader; v toggles; remembered for the session.
     press(&mut app, [ch(':')]);
     press(&mut app, typed("reader split"));
     press(&mut app, [enter()]);
-    assert_eq!(app.reader_mode, ReaderMode::Split);
+    assert_eq!(app.reader_mode(), ReaderMode::Split);
     press(&mut app, [enter()]);
     let s = screen(&app);
     assert!(
@@ -423,17 +408,17 @@ fn refresh_focus_and_reader_commands() {
     // The list shrank; the selection stays on screen.
     assert!(app.list_height() < 40 / 2);
     press(&mut app, [ch('v')]);
-    assert_eq!(app.reader_mode, ReaderMode::Full);
+    assert_eq!(app.reader_mode(), ReaderMode::Full);
     let s = screen(&app);
     assert!(
         !s.contains("support  ready") && s.contains("Subject: Password reset"),
         "{s}"
     );
     press(&mut app, [ch('q'), ch('v')]);
-    assert_eq!(app.reader_mode, ReaderMode::Split);
+    assert_eq!(app.reader_mode(), ReaderMode::Split);
     press(&mut app, [ch('j'), enter()]);
     assert!(screen(&app).contains("Subject: Cannot log in"));
-    assert_eq!(app.reader_mode, ReaderMode::Split, "kept for the session");
+    assert_eq!(app.reader_mode(), ReaderMode::Split, "kept for the session");
 }
 
 // ---- the / filter and :search ---------------------------------------------------------------
@@ -460,8 +445,8 @@ fn slash_filters_as_you_type_and_esc_clears() {
     press(&mut app, typed("dave"));
     // Enter keeps the filter; keys move within the filtered rows.
     press(&mut app, [enter()]);
-    assert!(app.prompt.is_none());
-    assert_eq!(app.columns[0].filter.as_deref(), Some("dave"));
+    assert!(app.prompt().is_none());
+    assert_eq!(app.columns()[0].filter.as_deref(), Some("dave"));
     assert_eq!(selected_uid(&app), Some(2));
     press(&mut app, [ch('j'), ch('G')]);
     assert_eq!(selected_uid(&app), Some(2));
@@ -478,7 +463,7 @@ fn slash_filters_as_you_type_and_esc_clears() {
     assert_eq!(shown_uids(&app, 1), vec![10]);
     // Esc in the list clears the filter; a second Esc clears the status.
     press(&mut app, [esc()]);
-    assert!(app.columns[0].filter.is_none());
+    assert!(app.columns()[0].filter.is_none());
     assert_eq!(shown_uids(&app, 0), vec![3, 2, 1]);
     assert_eq!(
         selected_uid(&app),
@@ -489,9 +474,9 @@ fn slash_filters_as_you_type_and_esc_clears() {
     press(&mut app, [ch('/')]);
     press(&mut app, typed("quote"));
     press(&mut app, [esc()]);
-    assert!(app.columns[0].filter.is_none());
+    assert!(app.columns()[0].filter.is_none());
     press(&mut app, [ch('/'), key(KeyCode::Up)]);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "quote");
+    assert_eq!(app.prompt().unwrap().text, "quote");
     // New rows that match appear; those that do not stay hidden.
     press(&mut app, [enter()]);
     press(
@@ -515,8 +500,7 @@ fn slash_filters_as_you_type_and_esc_clears() {
 
 #[test]
 fn search_asks_the_imap_server_and_shows_its_answer() {
-    let mut app = loaded(120, 30);
-    app.columns[0].imap = true;
+    let mut app = loaded(120, 30).with_imap(0);
     press(&mut app, [ch(':')]);
     press(&mut app, typed("search password"));
     let cmds = press(&mut app, [enter()]);
@@ -558,7 +542,7 @@ fn search_asks_the_imap_server_and_shows_its_answer() {
     press(&mut app, [enter()]);
     assert_eq!(shown_uids(&app, 0), vec![1]);
     press(&mut app, [esc()]);
-    assert!(app.columns[0].search.is_none() && app.columns[0].filter.is_none());
+    assert!(app.columns()[0].search.is_none() && app.columns()[0].filter.is_none());
 
     // A failure is said, and every row stays.
     press(&mut app, [ch(':')]);
@@ -576,34 +560,30 @@ fn search_asks_the_imap_server_and_shows_its_answer() {
         }],
     );
     assert_eq!(shown_uids(&app, 0).len(), 3);
-    let e = app.error.clone().unwrap_or_default();
+    let e = app.error().unwrap_or_default().to_string();
     assert!(e.contains("search failed") && !e.contains('\u{1b}'), "{e}");
     // A query that could not go on the wire is refused before it is sent.
     press(&mut app, [ch(':')]);
     press(&mut app, typed("search x"));
     press(&mut app, [Event::Paste("y".repeat(600))]);
     assert!(press(&mut app, [enter()]).is_empty());
-    assert!(
-        app.error
-            .as_deref()
-            .is_some_and(|e| e.contains("longer than"))
-    );
+    assert!(app.error().is_some_and(|e| e.contains("longer than")));
     // Clearing: an empty :search.
     press(&mut app, [ch(':')]);
     press(&mut app, typed("search"));
     assert!(press(&mut app, [enter()]).is_empty());
-    assert!(app.columns[0].search.is_none());
+    assert!(app.columns()[0].search.is_none());
 }
 
 #[test]
 fn search_of_a_local_folder_uses_its_rows() {
     let mut app = loaded(120, 30);
-    assert!(!app.columns[0].imap);
+    assert!(!app.columns()[0].imap);
     press(&mut app, [ch(':')]);
     press(&mut app, typed("search reset"));
     assert!(press(&mut app, [enter()]).is_empty(), "no server to ask");
     assert!(matches!(
-        app.columns[0].search.as_ref().map(|s| &s.state),
+        app.columns()[0].search.as_ref().map(|s| &s.state),
         Some(SearchState::Done(_))
     ));
     assert_eq!(shown_uids(&app, 0), vec![3]);
@@ -623,7 +603,7 @@ fn search_of_a_local_folder_uses_its_rows() {
 // ---- Space and ! ----------------------------------------------------------------------------
 
 fn flags_of(app: &App, col: usize, uid: u32) -> Flags {
-    app.columns[col]
+    app.columns()[col]
         .rows
         .iter()
         .find(|s| s.uid == uid)
@@ -634,7 +614,7 @@ fn flags_of(app: &App, col: usize, uid: u32) -> Flags {
 #[test]
 fn space_and_bang_toggle_seen_and_flagged_optimistically() {
     let mut app = loaded(120, 30);
-    assert_eq!(app.columns[0].unread, 3);
+    assert_eq!(app.columns()[0].unread, 3);
     let cmds = press(&mut app, [ch(' ')]);
     let seen = Flags {
         seen: true,
@@ -650,7 +630,7 @@ fn space_and_bang_toggle_seen_and_flagged_optimistically() {
         "{cmds:?}"
     );
     assert!(flags_of(&app, 0, 3).seen, "the row changes at once");
-    assert_eq!(app.columns[0].unread, 2);
+    assert_eq!(app.columns()[0].unread, 2);
     assert!(screen(&app).contains("3 · 2 unread"));
     // Again: unread.
     let cmds = press(&mut app, [ch(' ')]);
@@ -685,15 +665,14 @@ fn space_and_bang_toggle_seen_and_flagged_optimistically() {
             ..
         }]
     ));
-    assert_eq!(app.notice.as_deref(), Some("flagged"));
+    assert_eq!(app.notice(), Some("flagged"));
     let cmds = press(&mut app, [ch('u')]);
     assert!(matches!(&cmds[..], [Request::Store { uid: 2, change, .. }] if change.add_flags.seen));
 }
 
 #[test]
 fn a_refused_store_is_undone_and_said() {
-    let mut app = loaded(120, 30);
-    app.columns[0].imap = true;
+    let mut app = loaded(120, 30).with_imap(0);
     let cmds = press(&mut app, [ch('!')]);
     let [Request::Store { id, .. }] = &cmds[..] else {
         panic!("{cmds:?}");
@@ -714,7 +693,7 @@ fn a_refused_store_is_undone_and_said() {
         vec![Request::Refresh { account_idx: 0 }],
         "then synced"
     );
-    let e = app.error.clone().unwrap_or_default();
+    let e = app.error().unwrap_or_default().to_string();
     assert!(
         e.contains("support: \\Flagged not changed on UID 3: NO [NOPERM]"),
         "{e}"
@@ -754,7 +733,7 @@ fn rights_refuse_up_front_what_the_server_would_not_keep() {
     assert!(screen(&app).contains("read-only"), "{}", screen(&app));
     assert!(press(&mut app, [ch(' ')]).is_empty());
     assert!(!flags_of(&app, 0, 3).seen, "nothing changed");
-    let e = app.error.clone().unwrap_or_default();
+    let e = app.error().unwrap_or_default().to_string();
     assert!(
         e.contains("support: you may not change \\Seen here (your rights: lr; it needs 's')"),
         "{e}"
@@ -770,14 +749,10 @@ fn rights_refuse_up_front_what_the_server_would_not_keep() {
     );
     assert_eq!(press(&mut app, [ch(' ')]).len(), 1);
     assert!(press(&mut app, [ch('!')]).is_empty());
-    assert!(
-        app.error
-            .as_deref()
-            .is_some_and(|e| e.contains("\\Flagged"))
-    );
+    assert!(app.error().is_some_and(|e| e.contains("\\Flagged")));
     // An empty column: nothing to toggle, and it says so.
     press(&mut app, [ch('l'), ch('l'), ch(' ')]);
-    assert_eq!(app.notice.as_deref(), Some("no message selected"));
+    assert_eq!(app.notice(), Some("no message selected"));
 }
 
 // ---- header counts --------------------------------------------------------------------------
@@ -785,7 +760,7 @@ fn rights_refuse_up_front_what_the_server_would_not_keep() {
 #[test]
 fn headers_count_unread_unassigned_and_mine() {
     let mut app = loaded(150, 30);
-    let c = &app.columns[0];
+    let c = &app.columns()[0];
     assert_eq!((c.unread, c.unassigned(), c.mine()), (3, 1, 1));
     let s = screen(&app);
     assert!(s.contains("support  ready  3 · 3 unread"), "{s}");
@@ -796,7 +771,7 @@ fn headers_count_unread_unassigned_and_mine() {
         &mut app,
         [flags_event(0, vec![flag_update(3, &["$ASSIGNED.Alice"])])],
     );
-    let c = &app.columns[0];
+    let c = &app.columns()[0];
     assert_eq!((c.unassigned(), c.mine()), (0, 2));
     assert!(screen(&app).contains("0 unassigned · 2 mine"));
     // Without a known agent there is no "mine".
@@ -811,7 +786,7 @@ fn headers_count_unread_unassigned_and_mine() {
 #[test]
 fn unbound_keys_and_stale_answers_do_not_redraw() {
     let mut app = loaded(120, 30);
-    app.dirty = false;
+    app.mark_drawn();
     press(
         &mut app,
         [
@@ -825,11 +800,11 @@ fn unbound_keys_and_stale_answers_do_not_redraw() {
             Event::Paste("j".into()),
         ],
     );
-    assert!(!app.dirty);
+    assert!(!app.needs_redraw());
     press(&mut app, [ch('?')]);
-    app.dirty = false;
+    app.mark_drawn();
     press(&mut app, [ch('x')]);
-    assert!(!app.dirty, "unbound keys under the help");
+    assert!(!app.needs_redraw(), "unbound keys under the help");
 }
 
 // ---- the documentation names every action ---------------------------------------------------

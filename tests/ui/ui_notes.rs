@@ -83,7 +83,7 @@ fn app_with(rights: Option<&str>, w: u16, h: u16) -> App {
 }
 
 fn buffer(app: &App) -> Buffer {
-    let (w, h) = app.size;
+    let (w, h) = app.size();
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     t.draw(|f| draw(app, f)).expect("draw");
     t.backend().buffer().clone()
@@ -138,7 +138,7 @@ fn open(app: &mut App, body: &str) -> Vec<Request> {
 fn n_opens_the_pane_and_ctrl_x_sends_exactly_one_note() {
     let mut app = app_with(Some("lrswipkxtea"), 100, 30);
     assert!(press(&mut app, [ch('n')]).is_empty());
-    let n = app.note.as_ref().expect("the note pane is open");
+    let n = app.note().expect("the note pane is open");
     assert_eq!((n.account_idx, n.uid), (0, 7));
     let s = screen(&app);
     assert!(
@@ -180,7 +180,7 @@ fn n_opens_the_pane_and_ctrl_x_sends_exactly_one_note() {
         },
     );
     assert!(commands.is_empty(), "no reader open: {commands:?}");
-    assert!(app.note.is_none());
+    assert!(app.note().is_none());
     let s = screen(&app);
     assert!(s.contains("note added to shared/support/Notes"), "{s}");
 }
@@ -189,17 +189,17 @@ fn n_opens_the_pane_and_ctrl_x_sends_exactly_one_note() {
 fn a_read_only_column_refuses_and_names_the_right() {
     let mut app = app_with(Some("lr"), 100, 30);
     assert!(press(&mut app, [ch('n')]).is_empty());
-    assert!(app.note.is_none());
-    let e = app.error.clone().expect("an error");
+    assert!(app.note().is_none());
+    let e = app.error().expect("an error").to_string();
     assert!(e.contains("`i`") && e.contains("(yours: lr)"), "{e}");
     // In the reader too.
     open(&mut app, "Hello");
     assert!(press(&mut app, [ch('n')]).is_empty());
-    assert!(app.note.is_none());
+    assert!(app.note().is_none());
     // Unknown rights are no reason to refuse: the server decides.
     let mut app = app_with(None, 100, 30);
     press(&mut app, [ch('n')]);
-    assert!(app.note.is_some());
+    assert!(app.note().is_some());
 }
 
 #[test]
@@ -209,18 +209,12 @@ fn typed_text_is_never_lost_to_esc_close_or_a_failure() {
     press(&mut app, typed("keep me"));
     // A lone Esc (a split escape sequence over a slow link) does nothing.
     press(&mut app, [key(KeyCode::Esc)]);
-    assert_eq!(
-        app.note.as_ref().map(|n| n.body.text()),
-        Some("keep me".into())
-    );
+    assert_eq!(app.note().map(|n| n.body.text()), Some("keep me".into()));
     // Ctrl-q asks; any key but y goes back.
     press(&mut app, [ctrl('q')]);
     assert!(screen(&app).contains("discard this note?"));
     press(&mut app, [ch('n')]);
-    assert_eq!(
-        app.note.as_ref().map(|n| n.body.text()),
-        Some("keep me".into())
-    );
+    assert_eq!(app.note().map(|n| n.body.text()), Some("keep me".into()));
     // A failure keeps the pane and the text, and says why.
     let commands = press(&mut app, [ctrl('x')]);
     let Some(Request::AddNote { id, .. }) = commands.first() else {
@@ -237,13 +231,13 @@ fn typed_text_is_never_lost_to_esc_close_or_a_failure() {
             ),
         },
     );
-    let n = app.note.as_ref().expect("still open");
+    let n = app.note().expect("still open");
     assert_eq!((n.body.text().as_str(), n.saving), ("keep me", None));
-    let e = app.error.clone().unwrap_or_default();
+    let e = app.error().unwrap_or_default().to_string();
     assert!(e.contains("note not added") && !e.contains('\x1b'), "{e}");
     // Closed while it was on its way, then failed: the text comes back in a pane.
     let commands = press(&mut app, [ctrl('x'), ctrl('q')]);
-    assert!(app.note.is_none());
+    assert!(app.note().is_none());
     let Some(Request::AddNote { id, .. }) = commands.first() else {
         panic!("{commands:?}");
     };
@@ -256,14 +250,11 @@ fn typed_text_is_never_lost_to_esc_close_or_a_failure() {
             result: Err("offline".into()),
         },
     );
-    assert_eq!(
-        app.note.as_ref().map(|n| n.body.text()),
-        Some("keep me".into())
-    );
+    assert_eq!(app.note().map(|n| n.body.text()), Some("keep me".into()));
     // y discards.
     press(&mut app, [ctrl('q'), ch('y')]);
-    assert!(app.note.is_none());
-    assert_eq!(app.notice.as_deref(), Some("note discarded"));
+    assert!(app.note().is_none());
+    assert_eq!(app.notice(), Some("note discarded"));
 }
 
 #[test]
@@ -272,8 +263,8 @@ fn an_empty_note_is_not_sent() {
     press(&mut app, [ch('n')]);
     press(&mut app, typed("  \n "));
     assert!(press(&mut app, [ctrl('x')]).is_empty());
-    assert!(app.notice.as_deref().unwrap_or_default().contains("empty"));
-    assert!(app.note.is_some());
+    assert!(app.notice().unwrap_or_default().contains("empty"));
+    assert!(app.note().is_some());
 }
 
 #[test]
@@ -410,10 +401,7 @@ fn stale_notes_are_dropped_and_failures_said() {
             notes: Ok(vec![note(1, Some("bob"), NOW, "not this one")]),
         },
     );
-    assert_eq!(
-        app.reader.as_ref().map(|r| &r.notes),
-        Some(&ReaderNotes::Loading)
-    );
+    assert_eq!(app.reader().map(|r| &r.notes), Some(&ReaderNotes::Loading));
     update(
         &mut app,
         EngineEvent::Notes {
@@ -448,13 +436,8 @@ fn a_message_without_message_id_has_no_notes_and_refuses_a_note() {
         }]
     );
     press(&mut app, [ch('n')]);
-    assert!(app.note.is_none());
-    assert!(
-        app.error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("no Message-ID")
-    );
+    assert!(app.note().is_none());
+    assert!(app.error().unwrap_or_default().contains("no Message-ID"));
 }
 
 #[test]
@@ -531,10 +514,10 @@ fn a_note_never_lands_on_another_message_after_a_mailbox_reset() {
     let commands = press(&mut app, [ctrl('x')]);
     assert!(commands.is_empty(), "sent to another message: {commands:?}");
     assert_eq!(
-        app.note.as_ref().map(|n| n.body.text()),
+        app.note().map(|n| n.body.text()),
         Some("Refund approved for Carol".into())
     );
-    let e = app.error.clone().unwrap_or_default();
+    let e = app.error().unwrap_or_default().to_string();
     assert!(e.contains("not added") && e.contains("kept"), "{e}");
     // The message gone altogether: the same, before anything is sent.
     press(
@@ -545,7 +528,7 @@ fn a_note_never_lands_on_another_message_after_a_mailbox_reset() {
         }],
     );
     assert!(press(&mut app, [ctrl('x')]).is_empty());
-    assert!(app.note.is_some());
+    assert!(app.note().is_some());
 }
 
 #[test]
@@ -557,7 +540,7 @@ fn a_long_note_line_wraps_and_up_moves_within_it() {
     let text = format!("{}!", words.join(" "));
     assert_eq!(text.chars().count(), 200);
     press(&mut app, typed(&text));
-    let (w, h) = app.size;
+    let (w, h) = app.size();
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     t.draw(|f| draw(&app, f)).expect("draw");
     let s = screen_of(t.backend().buffer());
@@ -578,7 +561,7 @@ fn a_long_note_line_wraps_and_up_moves_within_it() {
     t.draw(|f| draw(&app, f)).expect("draw");
     let p = t.backend().cursor_position();
     assert_eq!((p.x, p.y), (bx + 6, by - 1));
-    let n = app.note.as_ref().expect("note pane");
+    let n = app.note().expect("note pane");
     assert_eq!(n.body.text(), text.replace("w024", "Xw024"));
     let commands = press(&mut app, [ctrl('x')]);
     assert!(

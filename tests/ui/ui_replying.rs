@@ -123,7 +123,7 @@ fn row<'a>(screen: &'a str, subject: &str) -> &'a str {
 fn r_marks_the_message_and_closing_the_pane_clears_it() {
     let mut app = app(&[]);
     let cmds = press(&mut app, [ch('r')]);
-    assert!(app.compose.is_some(), "the pane opens at once");
+    assert!(app.compose().is_some(), "the pane opens at once");
     assert_eq!(
         cmds.first(),
         Some(&Request::Open {
@@ -133,22 +133,20 @@ fn r_marks_the_message_and_closing_the_pane_clears_it() {
         "the quote is fetched first"
     );
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
-    assert_eq!(app.replying_mark, Some((0, PRINTER)));
+    assert_eq!(app.replying_mark(), Some((0, PRINTER)));
     // The mark is quiet: the status line talks about the reply, not the keyword.
-    assert!(app.error.is_none(), "{:?}", app.error);
+    assert!(app.error().is_none(), "{:?}", app.error());
     assert!(
-        app.notice
-            .as_deref()
-            .is_some_and(|n| n.starts_with("reply")),
+        app.notice().is_some_and(|n| n.starts_with("reply")),
         "{:?}",
-        app.notice
+        app.notice()
     );
     // Esc never closes; Ctrl-q does, and clears the mark.
     assert!(marks(&press(&mut app, [key(KeyCode::Esc)])).is_empty());
     let cmds = press(&mut app, [ctrl('q')]);
-    assert!(app.compose.is_none());
+    assert!(app.compose().is_none());
     assert_eq!(marks(&cmds), [(0, PRINTER, false)]);
-    assert_eq!(app.replying_mark, None);
+    assert_eq!(app.replying_mark(), None);
     // A second close has nothing to clear.
     assert!(marks(&press(&mut app, [ch('q')])).is_empty());
 }
@@ -169,9 +167,9 @@ fn reply_all_and_forward_mark_the_message_a_new_message_marks_nothing() {
     assert_eq!(marks(&cmds), [(0, REFUND, true)]);
     press(&mut app, [ctrl('q'), ch('q')]);
     let cmds = press(&mut app, [ch('c')]);
-    assert_eq!(app.compose.as_ref().map(|c| c.kind), Some(Kind::New));
+    assert_eq!(app.compose().map(|c| c.kind), Some(Kind::New));
     assert!(marks(&cmds).is_empty());
-    assert_eq!(app.replying_mark, None);
+    assert_eq!(app.replying_mark(), None);
     assert!(marks(&press(&mut app, [ctrl('q')])).is_empty());
 }
 
@@ -192,7 +190,7 @@ fn a_successful_send_clears_the_mark_a_refused_one_keeps_it() {
     let cmds = press(&mut app, [ch('y')]);
     assert!(marks(&cmds).is_empty(), "sending is not the end yet");
     let Some(Request::Send { draft_id, .. }) = cmds.last() else {
-        panic!("{cmds:?} {:?}", app.error)
+        panic!("{cmds:?} {:?}", app.error())
     };
     // Refused: the pane stays, and so does the mark.
     let cmds = send_done(
@@ -204,8 +202,8 @@ fn a_successful_send_clears_the_mark_a_refused_one_keeps_it() {
         },
     );
     assert!(cmds.is_empty(), "{cmds:?}");
-    assert!(app.compose.is_some());
-    assert_eq!(app.replying_mark, Some((0, PRINTER)));
+    assert!(app.compose().is_some());
+    assert_eq!(app.replying_mark(), Some((0, PRINTER)));
     // Sent (here: queued, the outbox delivers it): the pane closes and the mark goes.
     press(&mut app, [ctrl('x')]);
     press(&mut app, [ch('y')]);
@@ -216,9 +214,9 @@ fn a_successful_send_clears_the_mark_a_refused_one_keeps_it() {
             message_id: "x@example.test".into(),
         },
     );
-    assert!(app.compose.is_none());
+    assert!(app.compose().is_none());
     assert_eq!(marks(&cmds), [(0, PRINTER, false)]);
-    assert_eq!(app.replying_mark, None);
+    assert_eq!(app.replying_mark(), None);
 }
 
 #[test]
@@ -253,45 +251,39 @@ fn a_teammates_mark_asks_first_y_opens_n_does_not() {
         cmds.is_empty(),
         "nothing happens before the answer: {cmds:?}"
     );
-    assert!(app.compose.is_none());
-    let q = app.confirm.as_ref().expect("a question").question.clone();
+    assert!(app.compose().is_none());
+    let q = app.confirm().expect("a question").question.clone();
     assert_eq!(q, "bob is replying to this message — reply anyway? (y/n)");
     let s = screen(&app);
     assert!(s.contains("bob is replying to this message"), "{s}");
     // n: nothing opened, and the status line says so.
     let cmds = press(&mut app, [ch('n')]);
     assert!(cmds.is_empty());
-    assert!(app.compose.is_none() && app.confirm.is_none());
+    assert!(app.compose().is_none() && app.confirm().is_none());
     assert!(
-        app.notice
-            .as_deref()
-            .is_some_and(|n| n.contains("cancelled")),
+        app.notice().is_some_and(|n| n.contains("cancelled")),
         "{:?}",
-        app.notice
+        app.notice()
     );
     // Any other key cancels too, and is not taken as a command (j does not move).
     press(&mut app, [ch('f')]);
     assert!(
-        app.confirm
-            .as_ref()
+        app.confirm()
             .is_some_and(|c| c.question.contains("forward anyway"))
     );
     press(&mut app, [ch('j')]);
-    assert!(app.confirm.is_none() && app.compose.is_none());
-    assert_eq!(app.columns[0].selected, 0);
+    assert!(app.confirm().is_none() && app.compose().is_none());
+    assert_eq!(app.columns()[0].selected, 0);
     // y: the reply opens, and alice's mark joins bob's.
     press(&mut app, [ch('R')]);
     let cmds = press(&mut app, [ch('y')]);
-    assert_eq!(app.compose.as_ref().map(|c| c.kind), Some(Kind::ReplyAll));
-    assert_eq!(
-        app.compose.as_ref().and_then(|c| c.reply_uid),
-        Some(PRINTER)
-    );
+    assert_eq!(app.compose().map(|c| c.kind), Some(Kind::ReplyAll));
+    assert_eq!(app.compose().and_then(|c| c.reply_uid), Some(PRINTER));
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
     // The question never swallows Ctrl-c.
     press(&mut app, [ctrl('q')]);
     press(&mut app, [ch('r')]);
-    assert!(app.confirm.is_some() && !app.quitting());
+    assert!(app.confirm().is_some() && !app.quitting());
     press(&mut app, [ctrl('c')]);
     assert!(app.quitting());
 }
@@ -301,7 +293,7 @@ fn the_agents_own_mark_and_several_teammates() {
     // alice's own mark (a pane left open elsewhere) does not ask.
     let mut app = app(&["$replying.alice"]);
     press(&mut app, [ch('r')]);
-    assert!(app.confirm.is_none() && app.compose.is_some());
+    assert!(app.confirm().is_none() && app.compose().is_some());
     // Several teammates are named; a hostile keyword is not.
     let mut app = app_with(
         Some("alice"),
@@ -314,7 +306,7 @@ fn the_agents_own_mark_and_several_teammates() {
     );
     press(&mut app, [ch('r')]);
     assert_eq!(
-        app.confirm.as_ref().map(|c| c.question.as_str()),
+        app.confirm().map(|c| c.question.as_str()),
         Some("bob, carol are replying to this message — reply anyway? (y/n)")
     );
 }
@@ -327,7 +319,7 @@ fn a_mark_seen_for_more_than_30_minutes_is_stale_and_does_not_ask() {
     let s = screen(&app);
     assert!(row(&s, "Printer on fire").contains("✎ bob"), "{s}");
     press(&mut app, [ch('r')]);
-    assert!(app.confirm.is_some());
+    assert!(app.confirm().is_some());
     press(&mut app, [ch('n')]);
     // Carol starts replying 20 minutes in; the Flags event dates her mark.
     printer_keywords(&mut app, &["$replying.bob", "$replying.carol"]);
@@ -336,11 +328,11 @@ fn a_mark_seen_for_more_than_30_minutes_is_stale_and_does_not_ask() {
     let s = screen(&app);
     let r = row(&s, "Printer on fire");
     assert!(r.contains("✎ carol ✎? bob"), "{s}");
-    assert!(app.columns[0].replying_stale(PRINTER, "bob"));
-    assert!(!app.columns[0].replying_stale(PRINTER, "carol"));
+    assert!(app.columns()[0].replying_stale(PRINTER, "bob"));
+    assert!(!app.columns()[0].replying_stale(PRINTER, "carol"));
     press(&mut app, [ch('r')]);
     assert_eq!(
-        app.confirm.as_ref().map(|c| c.question.as_str()),
+        app.confirm().map(|c| c.question.as_str()),
         Some("carol is replying to this message — reply anyway? (y/n)")
     );
     press(&mut app, [ch('n')]);
@@ -349,16 +341,16 @@ fn a_mark_seen_for_more_than_30_minutes_is_stale_and_does_not_ask() {
     let s = screen(&app);
     assert!(row(&s, "Printer on fire").contains("✎? bob"), "{s}");
     let cmds = press(&mut app, [ch('r')]);
-    assert!(app.confirm.is_none() && app.compose.is_some());
+    assert!(app.confirm().is_none() && app.compose().is_some());
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
     press(&mut app, [ctrl('q')]);
     // A mark that goes away and comes back is new again.
     for keywords in [&[][..], &["$replying.bob"]] {
         printer_keywords(&mut app, keywords);
     }
-    assert!(!app.columns[0].replying_stale(PRINTER, "bob"));
+    assert!(!app.columns()[0].replying_stale(PRINTER, "bob"));
     press(&mut app, [ch('r')]);
-    assert!(app.confirm.is_some());
+    assert!(app.confirm().is_some());
 }
 
 #[test]
@@ -385,7 +377,7 @@ fn rows_from_the_cache_and_a_resync_keep_the_first_seen_time() {
         },
     );
     update(&mut app, Event::Tick(NOW + REPLYING_STALE_SECS + 1));
-    assert!(app.columns[0].replying_stale(PRINTER, "bob"));
+    assert!(app.columns()[0].replying_stale(PRINTER, "bob"));
     // A message that goes away takes its mark along.
     update(
         &mut app,
@@ -394,7 +386,7 @@ fn rows_from_the_cache_and_a_resync_keep_the_first_seen_time() {
             uids: vec![PRINTER],
         },
     );
-    assert!(!app.columns[0].replying_stale(PRINTER, "bob"));
+    assert!(!app.columns()[0].replying_stale(PRINTER, "bob"));
 }
 
 #[test]
@@ -409,16 +401,16 @@ fn a_read_only_agent_composes_without_a_mark_and_without_a_word() {
         },
     );
     let cmds = press(&mut app, [ch('r')]);
-    assert!(app.compose.is_some());
+    assert!(app.compose().is_some());
     assert!(marks(&cmds).is_empty(), "{cmds:?}");
-    assert!(app.error.is_none(), "{:?}", app.error);
+    assert!(app.error().is_none(), "{:?}", app.error());
     assert!(marks(&press(&mut app, [ctrl('q')])).is_empty());
     // No agent id: the same.
     let mut app = app_with(None, &[]);
     let cmds = press(&mut app, [ch('r')]);
-    assert!(app.compose.is_some());
+    assert!(app.compose().is_some());
     assert!(marks(&cmds).is_empty(), "{cmds:?}");
-    assert!(app.error.is_none(), "{:?}", app.error);
+    assert!(app.error().is_none(), "{:?}", app.error());
 }
 
 #[test]
@@ -435,8 +427,8 @@ fn a_server_refusal_of_the_mark_is_not_an_error() {
             result: Err(ActError::NoRight("needs the w right".into())),
         },
     );
-    assert!(app.error.is_none(), "{:?}", app.error);
-    assert!(app.compose.is_some());
+    assert!(app.error().is_none(), "{:?}", app.error());
+    assert!(app.compose().is_some());
 }
 
 #[test]
@@ -461,17 +453,17 @@ fn reopening_a_reply_draft_marks_its_message() {
         0,
     );
     let cmds = press(&mut app, typed(":drafts 1\n"));
-    assert!(app.compose.is_some());
+    assert!(app.compose().is_some());
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
     assert_eq!(marks(&press(&mut app, [ctrl('q')])), [(0, PRINTER, false)]);
     let n = app
-        .drafts
+        .drafts()
         .iter()
         .position(|d| d.reply_to_uid == Some(7))
         .expect("the other draft")
         + 1;
     let cmds = press(&mut app, typed(&format!(":drafts {n}\n")));
-    assert!(app.compose.is_some());
+    assert!(app.compose().is_some());
     assert!(marks(&cmds).is_empty(), "{cmds:?}");
 }
 
@@ -482,10 +474,7 @@ fn a_mailbox_reset_forgets_the_uids_of_the_reply_being_written() {
     let mut app = app(&[]);
     let cmds = press(&mut app, [ch('r')]);
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
-    assert_eq!(
-        app.compose.as_ref().and_then(|c| c.reply_uid),
-        Some(PRINTER)
-    );
+    assert_eq!(app.compose().and_then(|c| c.reply_uid), Some(PRINTER));
     press(
         &mut app,
         [EngineEvent::Reset {
@@ -493,8 +482,8 @@ fn a_mailbox_reset_forgets_the_uids_of_the_reply_being_written() {
             reason: "the mailbox was recreated".into(),
         }],
     );
-    assert_eq!(app.compose.as_ref().and_then(|c| c.reply_uid), None);
-    assert_eq!(app.replying_mark, None);
+    assert_eq!(app.compose().and_then(|c| c.reply_uid), None);
+    assert_eq!(app.replying_mark(), None);
     // Closing the pane now sends no clear for a UID that means nothing any more.
     let cmds = press(&mut app, [ctrl('q')]);
     assert!(marks(&cmds).is_empty(), "{cmds:?}");

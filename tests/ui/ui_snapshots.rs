@@ -83,7 +83,7 @@ fn press<E: Into<Event>>(app: &mut App, events: impl IntoIterator<Item = E>) {
 }
 
 fn render(app: &App) -> (Buffer, Option<(u16, u16)>) {
-    let (w, h) = app.size;
+    let (w, h) = app.size();
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     t.draw(|f| draw(app, f)).expect("draw");
     let b = t.backend();
@@ -180,7 +180,9 @@ const BODY: &str = "Hello,\n\nI reset my password this morning and still cannot 
 > On 26 Nov 2026, Example Support wrote:\n> Please try resetting your password.\n";
 
 fn open_body(app: &mut App, text: &str) {
-    let uid = app.columns[app.focus].selected_row().map_or(0, |s| s.uid);
+    let uid = app.columns()[app.focus()]
+        .selected_row()
+        .map_or(0, |s| s.uid);
     press(
         app,
         [
@@ -228,10 +230,16 @@ fn reader_split_below_the_columns() {
 #[test]
 fn reader_on_behalf_headers() {
     let mut app = morning(100, 20);
-    let mut s = app.columns[0].rows[0].clone();
+    let mut s = app.columns()[0].rows[0].clone();
     s.cc = vec![addr("", "boss@customer.test")];
     s.date = Some(s.internal_date - 3600);
-    app.columns[0].rows[0] = s;
+    update(
+        &mut app,
+        EngineEvent::Rows {
+            account_idx: 0,
+            rows: vec![s],
+        },
+    );
     open_body(&mut app, "Please find the revised quote below.\n");
     assert_snapshot!("reader_on_behalf", text(&app));
 }
@@ -278,8 +286,8 @@ fn attachments_message() -> Vec<u8> {
 /// Selects the message `uid` of the focused column.
 fn select(app: &mut App, uid: u32) {
     press(app, [ch('g')]);
-    for _ in 0..app.columns[app.focus].shown_len() {
-        if app.columns[app.focus].selected_row().map(|s| s.uid) == Some(uid) {
+    for _ in 0..app.columns()[app.focus()].shown_len() {
+        if app.columns()[app.focus()].selected_row().map(|s| s.uid) == Some(uid) {
             return;
         }
         press(app, [ch('j')]);

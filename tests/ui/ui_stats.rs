@@ -133,7 +133,7 @@ fn s_asks_for_a_report_and_shows_it_as_bars() {
     let cmds = press(&mut app, [ch('S')]);
     assert!(matches!(cmds.as_slice(), [Request::Stats { .. }]));
     assert!(screen(&app).contains("computing…"), "{}", screen(&app));
-    let id = match &app.stats {
+    let id = match app.stats() {
         Some(s) => s.id,
         None => panic!("no stats screen"),
     };
@@ -190,7 +190,7 @@ fn tab_shows_one_mailbox_then_every_mailbox_again() {
 fn w_changes_the_window_and_r_recomputes_dropping_the_old_answer() {
     let mut app = app();
     opened(&mut app);
-    let old = app.stats.as_ref().map(|s| s.id);
+    let old = app.stats().map(|s| s.id);
     let cmds = press(&mut app, [ch('w')]);
     match cmds.as_slice() {
         [Request::Stats { id, since: None }] => assert_ne!(Some(*id), old),
@@ -206,7 +206,7 @@ fn w_changes_the_window_and_r_recomputes_dropping_the_old_answer() {
         }],
     );
     assert!(matches!(
-        app.stats.as_ref().map(|s| &s.state),
+        app.stats().map(|s| &s.state),
         Some(State::Loading)
     ));
     let cmds = press(&mut app, [ch('w')]);
@@ -242,7 +242,7 @@ fn a_failure_is_shown_and_every_close_key_closes() {
     assert!(!s.contains('\u{1b}'));
     for close in [ch('q'), esc(), ch('S')] {
         press(&mut app, [close]);
-        assert!(app.stats.is_none());
+        assert!(app.stats().is_none());
         press(&mut app, [ch('S')]);
     }
     assert!(press(&mut app, [ctrl('c')]).is_empty());
@@ -251,7 +251,7 @@ fn a_failure_is_shown_and_every_close_key_closes() {
     let mut app = app_with(theme(), false);
     opened(&mut app);
     assert!(press(&mut app, [ch('a'), ch('d'), key(KeyCode::Enter)]).is_empty());
-    assert!(app.reader.is_none() && app.stats.is_some());
+    assert!(app.reader().is_none() && app.stats().is_some());
 }
 
 #[test]
@@ -313,8 +313,8 @@ fn scrolling_reaches_the_last_line() {
 fn an_unbound_key_on_the_stats_screen_keeps_a_redraw_asked_for_before_it() {
     let mut app = app();
     press(&mut app, [ch('S')]);
-    assert!(app.stats.is_some());
-    app.dirty = false;
+    assert!(app.stats().is_some());
+    app.mark_drawn();
     // One batch: a warning for the status line, then a key the stats screen does not take.
     press(
         &mut app,
@@ -326,8 +326,8 @@ fn an_unbound_key_on_the_stats_screen_keeps_a_redraw_asked_for_before_it() {
             ch('x'),
         ],
     );
-    assert!(app.dirty, "the warning is drawn");
-    app.dirty = false;
+    assert!(app.needs_redraw(), "the warning is drawn");
+    app.mark_drawn();
     press(&mut app, [ch('x')]);
-    assert!(!app.dirty, "an unbound key alone draws nothing");
+    assert!(!app.needs_redraw(), "an unbound key alone draws nothing");
 }

@@ -119,7 +119,7 @@ fn row_on_screen(app: &App, subject: &str) -> Option<String> {
 /// Moves the selection of the focused column onto `uid`.
 fn select(app: &mut App, uid: u32) {
     press(app, [ch('g')]);
-    for _ in 0..app.columns[app.focus].shown_len() {
+    for _ in 0..app.columns()[app.focus()].shown_len() {
         if selected_uid(app) == Some(uid) {
             return;
         }
@@ -153,7 +153,7 @@ fn triage_id(cmds: &[Request]) -> u64 {
 }
 
 fn error(app: &App) -> String {
-    app.error.clone().unwrap_or_default()
+    app.error().unwrap_or_default().to_string()
 }
 
 /// The worker's answer to triage request `id` for UID `uid` of the first column.
@@ -171,16 +171,20 @@ fn answer(app: &mut App, id: u64, uid: u32, result: Result<Applied, ActError>) {
 
 /// Key `k` (error cleared first) sends nothing and opens no line; the error it leaves.
 fn key_refused(app: &mut App, k: char) -> String {
-    app.error = None;
+    // Esc dismisses the status line (nothing narrowed, no line open).
+    press(app, [key(KeyCode::Esc)]);
+    assert!(app.error().is_none(), "Esc left {:?}", app.error());
     let cmds = press(app, [ch(k)]);
     assert!(cmds.is_empty(), "{k} sent {cmds:?}");
-    assert!(app.prompt.is_none(), "{k} left a prompt open");
+    assert!(app.prompt().is_none(), "{k} left a prompt open");
     error(app)
 }
 
 /// `:line` (error cleared first) sends nothing; the error it leaves.
 fn refused(app: &mut App, line: &str) -> String {
-    app.error = None;
+    // Esc dismisses the status line (nothing narrowed, no line open).
+    press(app, [key(KeyCode::Esc)]);
+    assert!(app.error().is_none(), "Esc left {:?}", app.error());
     let cmds = command(app, line);
     assert!(cmds.is_empty(), ":{line} sent {cmds:?}");
     error(app)
@@ -202,7 +206,7 @@ fn read_only(app: &mut App, account_idx: usize) {
 #[test]
 fn each_triage_key_sends_one_action_for_the_selected_row() {
     let mut app = loaded();
-    assert_eq!(app.columns[0].team_view, View::Open);
+    assert_eq!(app.columns()[0].team_view, View::Open);
     select(&mut app, 3);
     let alice = || "alice".to_string();
     let cases: [(Vec<Event>, Action, &str); 6] = [
@@ -230,8 +234,8 @@ fn each_triage_key_sends_one_action_for_the_selected_row() {
             "{events:?}"
         );
         ids.push(triage_id(&cmds));
-        assert_eq!(app.notice.as_deref(), Some(said), "{action:?}");
-        assert!(app.prompt.is_none());
+        assert_eq!(app.notice(), Some(said), "{action:?}");
+        assert!(app.prompt().is_none());
         // Nothing changes before the worker answers: the row is still where it was.
         assert_eq!(selected_uid(&app), Some(3));
     }
@@ -284,7 +288,7 @@ fn in_the_reader_triage_acts_on_the_open_message() {
             uid: 1
         }]
     );
-    assert!(app.reader.is_some());
+    assert!(app.reader().is_some());
     // New mail arrives while reading: the list's selection stays at the top, on the new
     // message, but the keys act on the message being read.
     press(
@@ -307,7 +311,7 @@ fn in_the_reader_triage_acts_on_the_open_message() {
             (0, 1, action, "alice".to_string()),
             "{k}"
         );
-        assert!(app.reader.is_some(), "{k} keeps the reader open");
+        assert!(app.reader().is_some(), "{k} keeps the reader open");
     }
     let cmds = press(
         &mut app,
@@ -346,7 +350,7 @@ fn answers_say_who_won_and_what_the_state_is() {
         }),
     );
     assert_eq!(
-        app.error.as_deref(),
+        app.error(),
         Some("support: claim lost: bob was first (UID 3)")
     );
     assert!(
@@ -375,7 +379,7 @@ fn answers_say_who_won_and_what_the_state_is() {
         }),
     );
     assert_eq!(
-        app.notice.as_deref(),
+        app.notice(),
         Some("support: claim UID 1: assigned to alice")
     );
     // Any other failure names the action; the server's text is one sanitized line.
@@ -454,7 +458,7 @@ fn without_an_agent_id_triage_says_so_and_sends_nothing() {
     }
     assert!(status_line(&app).contains("no agent id is configured"));
     // App::new alone shows every row, snoozed ones too; "mine" is left out of the header.
-    assert_eq!(app.columns[0].team_view, View::All);
+    assert_eq!(app.columns()[0].team_view, View::All);
     assert_eq!(shown_uids(&app, 0), [1, 2, 3, 4, 5, 6, 7]);
     let s = screen(&app);
     assert!(
@@ -469,8 +473,8 @@ fn nothing_selected_sends_nothing() {
     load(&mut app, 0, Vec::new());
     for k in ['a', 'd', 'A', 'z'] {
         assert!(press(&mut app, [ch(k)]).is_empty(), "{k}");
-        assert_eq!(app.notice.as_deref(), Some("no message selected"));
-        assert!(app.prompt.is_none());
+        assert_eq!(app.notice(), Some("no message selected"));
+        assert!(app.prompt().is_none());
     }
 }
 
@@ -489,7 +493,7 @@ fn each_view_shows_exactly_its_rows() {
     ];
     for (view, uids) in expect {
         command(&mut app, &format!("view {}", view.name()));
-        assert_eq!(app.columns[0].team_view, view);
+        assert_eq!(app.columns()[0].team_view, view);
         assert_eq!(shown_uids(&app, 0), uids, "{}", view.name());
         // The screen shows those rows and no others.
         let s = screen(&app);
@@ -515,10 +519,10 @@ fn each_view_shows_exactly_its_rows() {
 #[test]
 fn v_cycles_the_views_and_view_jumps() {
     let mut app = loaded();
-    let mut seen = vec![app.columns[0].team_view];
+    let mut seen = vec![app.columns()[0].team_view];
     for _ in 0..6 {
         press(&mut app, [ch('V')]);
-        seen.push(app.columns[0].team_view);
+        seen.push(app.columns()[0].team_view);
     }
     assert_eq!(
         seen,
@@ -533,25 +537,25 @@ fn v_cycles_the_views_and_view_jumps() {
         ]
     );
     // Only the focused column changes.
-    assert_eq!(app.columns[1].team_view, View::Open);
+    assert_eq!(app.columns()[1].team_view, View::Open);
     press(&mut app, [ch('V')]);
-    assert_eq!(app.notice.as_deref(), Some("support: mine (1 of 7)"));
+    assert_eq!(app.notice(), Some("support: mine (1 of 7)"));
     command(&mut app, "view done");
-    assert_eq!(app.columns[0].team_view, View::Done);
+    assert_eq!(app.columns()[0].team_view, View::Done);
     assert_eq!(shown_uids(&app, 0), [5]);
-    assert_eq!(app.notice.as_deref(), Some("support: done (1 of 7)"));
+    assert_eq!(app.notice(), Some("support: done (1 of 7)"));
     // `:view` alone is the next one; an unknown name changes nothing.
     command(&mut app, "view");
-    assert_eq!(app.columns[0].team_view, View::All);
+    assert_eq!(app.columns()[0].team_view, View::All);
     assert!(command(&mut app, "view later").is_empty());
-    assert_eq!(app.columns[0].team_view, View::All);
+    assert_eq!(app.columns()[0].team_view, View::All);
     assert!(error(&app).contains("usage: :view"), "{}", error(&app));
     // `:view` completes the names.
     press(&mut app, [ch(':')]);
     press(&mut app, typed("view un"));
     press(&mut app, [tab()]);
     assert_eq!(
-        app.prompt.as_ref().map(|p| p.text.as_str()),
+        app.prompt().map(|p| p.text.as_str()),
         Some("view unassigned")
     );
 }
@@ -560,8 +564,8 @@ fn v_cycles_the_views_and_view_jumps() {
 fn the_config_names_the_first_view() {
     let mut app = app_with("[ui]\nview = \"pending\"");
     load(&mut app, 0, fixture());
-    assert_eq!(app.columns[0].team_view, View::Pending);
-    assert_eq!(app.columns[1].team_view, View::Pending);
+    assert_eq!(app.columns()[0].team_view, View::Pending);
+    assert_eq!(app.columns()[1].team_view, View::Pending);
     assert_eq!(shown_uids(&app, 0), [4]);
 }
 
@@ -578,7 +582,7 @@ fn header_counts_are_those_of_each_view() {
         s.contains("[open 1] 1 unassigned · 0 mine · 0 pending · 0 done"),
         "{s}"
     );
-    let c = &app.columns[0].counts;
+    let c = &app.columns()[0].counts;
     assert_eq!(
         (
             c.open,
@@ -684,7 +688,7 @@ fn rows_leaving_above_a_scrolled_list_keep_the_selection_on_screen() {
         .collect();
     load(&mut app, 0, rows);
     select(&mut app, 25);
-    let c = &app.columns[0];
+    let c = &app.columns()[0];
     assert!(c.offset > 10, "scrolled: offset {}", c.offset);
     let before = row_on_screen(&app, "Subject number 25").unwrap_or_default();
     assert!(before.contains('>'), "{before}");
@@ -692,7 +696,7 @@ fn rows_leaving_above_a_scrolled_list_keep_the_selection_on_screen() {
     let done: Vec<FlagUpdate> = (1..=10).map(|u| flag_update(u, &["$done"])).collect();
     press(&mut app, [flags_event(0, done)]);
     assert_eq!(selected_uid(&app), Some(25));
-    let c = &app.columns[0];
+    let c = &app.columns()[0];
     assert!(
         c.offset <= c.selected,
         "selection {} above the first shown row {}",
@@ -795,7 +799,7 @@ fn a_snoozed_row_hides_until_its_time_and_is_woken_once() {
             flags_event(0, vec![flag_update(6, &[])]),
         ],
     );
-    assert!(app.error.is_none(), "{:?}", app.error);
+    assert!(app.error().is_none(), "{:?}", app.error());
     assert!(press(&mut app, [Event::Tick(NOW + 3 * HOUR)]).is_empty());
     assert_eq!(shown_uids(&app, 0), [1, 2, 3, 6, 7]);
     let r = row_on_screen(&app, "Sleeping beauty").unwrap_or_default();
@@ -887,24 +891,16 @@ fn assign_completes_the_roster_then_agents_seen_in_keywords() {
     let mut app = loaded();
     select(&mut app, 1);
     press(&mut app, [ch('A')]);
-    assert_eq!(
-        app.prompt.as_ref().map(|p| p.text.as_str()),
-        Some("assign ")
-    );
+    assert_eq!(app.prompt().map(|p| p.text.as_str()), Some("assign "));
     press(&mut app, [tab()]);
-    let p = app.prompt.as_ref().expect("prompt");
+    let p = app.prompt().expect("prompt");
     // The roster in its order, then bob (assigned) and dave (replying), once each.
     assert_eq!(p.hint.as_deref(), Some("carol  alice  bob  dave"));
     assert_eq!(p.text, "assign ");
     let mut cycle = Vec::new();
     for _ in 0..5 {
         press(&mut app, [tab()]);
-        cycle.push(
-            app.prompt
-                .as_ref()
-                .map(|p| p.text.clone())
-                .unwrap_or_default(),
-        );
+        cycle.push(app.prompt().map(|p| p.text.clone()).unwrap_or_default());
     }
     assert_eq!(
         cycle,
@@ -920,10 +916,7 @@ fn assign_completes_the_roster_then_agents_seen_in_keywords() {
     press(&mut app, [key(KeyCode::Esc), ch('A')]);
     press(&mut app, typed("da"));
     press(&mut app, [tab()]);
-    assert_eq!(
-        app.prompt.as_ref().map(|p| p.text.as_str()),
-        Some("assign dave")
-    );
+    assert_eq!(app.prompt().map(|p| p.text.as_str()), Some("assign dave"));
     let cmds = press(&mut app, [enter()]);
     assert_eq!(
         one_triage(&cmds),
@@ -945,7 +938,7 @@ fn assign_completion_leaves_out_what_is_not_an_agent_id() {
     );
     press(&mut app, [ch('A'), tab()]);
     assert_eq!(
-        app.prompt.as_ref().and_then(|p| p.hint.as_deref()),
+        app.prompt().and_then(|p| p.hint.as_deref()),
         Some("carol  alice  eve")
     );
 }
@@ -956,11 +949,12 @@ fn assign_refuses_anything_that_is_not_an_agent_id() {
     select(&mut app, 1);
     assert!(command(&mut app, "assign x y").is_empty());
     assert_eq!(
-        app.error.as_deref(),
+        app.error(),
         Some("\"x y\" is not an agent id (a-z, 0-9, '.', '_', '-')")
     );
     // A pasted line break with a command after it: flattened, then refused.
-    app.error = None;
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.error().is_none(), "Esc left {:?}", app.error());
     press(&mut app, [ch('A')]);
     let cmds = press(&mut app, [Event::Paste("\r\nA1 LOGOUT".into()), enter()]);
     assert!(cmds.is_empty(), "{cmds:?}");
@@ -968,7 +962,8 @@ fn assign_refuses_anything_that_is_not_an_agent_id() {
     assert!(e.contains("is not an agent id"), "{e}");
     assert!(!e.contains('\r') && !e.contains('\n'), "{e:?}");
     // The same through the `:` line.
-    app.error = None;
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.error().is_none(), "Esc left {:?}", app.error());
     press(&mut app, [ch(':')]);
     let cmds = press(
         &mut app,
@@ -1025,7 +1020,7 @@ fn a_refused_wake_shows_the_snooze_again_and_is_not_asked_again() {
             result: Err("NO [NOPERM] permission denied".into()),
         }],
     );
-    let row = app.columns[0].rows.iter().find(|s| s.uid == 6);
+    let row = app.columns()[0].rows.iter().find(|s| s.uid == 6);
     assert!(
         row.is_some_and(|s| s.keywords.iter().any(|k| k == SNOOZE_KW)),
         "the row says what the server has"
@@ -1055,7 +1050,7 @@ fn a_mailbox_without_permanent_keywords_says_team_state_lives_in_folders() {
             team_state: access.team_state,
         }],
     );
-    assert!(app.columns[0].team_folders);
+    assert!(app.columns()[0].team_folders);
     let s = screen(&app);
     assert!(
         s.contains("team state in folders: Assigned/<agent>, Pending, Done"),
@@ -1072,6 +1067,6 @@ fn a_mailbox_without_permanent_keywords_says_team_state_lives_in_folders() {
             team_state: access.team_state,
         }],
     );
-    assert!(!app.columns[0].team_folders);
+    assert!(!app.columns()[0].team_folders);
     assert!(screen(&app).contains("[open "));
 }

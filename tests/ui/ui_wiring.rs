@@ -95,10 +95,10 @@ fn t_groups_rows_by_thread_newest_thread_first_and_keeps_the_selection() {
     assert_eq!(selected_uid(&app), Some(3));
 
     press(&mut app, [ch('t')]);
-    assert!(app.threaded && app.columns.iter().all(|c| c.threaded()));
+    assert!(app.threaded() && app.columns().iter().all(|c| c.threaded()));
     // The thread with the newest message first; each thread in arrival order, depth first.
     assert_eq!(shown_uids(&app, 0), [1, 2, 4, 3, 5]);
-    let depths: Vec<u8> = (0..5).map(|i| app.columns[0].depth(i)).collect();
+    let depths: Vec<u8> = (0..5).map(|i| app.columns()[0].depth(i)).collect();
     assert_eq!(depths, [0, 1, 2, 0, 1]);
     assert_eq!(
         selected_uid(&app),
@@ -116,7 +116,7 @@ fn t_groups_rows_by_thread_newest_thread_first_and_keeps_the_selection() {
         status_line(&app)
     );
     // Counts do not change.
-    assert_eq!(app.columns[0].unread, 5);
+    assert_eq!(app.columns()[0].unread, 5);
     assert!(s.contains("5 · 5 unread"), "{s}");
 
     // Navigation walks the threaded order.
@@ -129,22 +129,18 @@ fn t_groups_rows_by_thread_newest_thread_first_and_keeps_the_selection() {
     press(&mut app, [ch(':')]);
     press(&mut app, typed("threads off"));
     press(&mut app, [key(KeyCode::Enter)]);
-    assert!(!app.threaded);
+    assert!(!app.threaded());
     assert_eq!(shown_uids(&app, 0), [4, 5, 3, 2, 1]);
     assert_eq!(selected_uid(&app), Some(5));
     assert!(!screen(&app).contains("↳"));
     press(&mut app, [ch(':')]);
     press(&mut app, typed("threads on"));
     press(&mut app, [key(KeyCode::Enter)]);
-    assert!(app.threaded);
+    assert!(app.threaded());
     press(&mut app, [ch(':')]);
     press(&mut app, typed("threads sideways"));
     press(&mut app, [key(KeyCode::Enter)]);
-    assert!(
-        app.error
-            .as_deref()
-            .is_some_and(|e| e.contains("usage: :threads"))
-    );
+    assert!(app.error().is_some_and(|e| e.contains("usage: :threads")));
 }
 
 #[test]
@@ -154,7 +150,7 @@ fn filters_and_new_rows_work_in_thread_order() {
     press(&mut app, typed("order"));
     // Matching rows, still in thread order with their depth.
     assert_eq!(shown_uids(&app, 0), [1, 2, 4]);
-    assert_eq!(app.columns[0].depth(2), 2);
+    assert_eq!(app.columns()[0].depth(2), 2);
     assert!(screen(&app).contains("/order: 3 of 5"));
     press(&mut app, [key(KeyCode::Esc)]);
     assert_eq!(shown_uids(&app, 0), [1, 2, 4, 3, 5]);
@@ -173,7 +169,7 @@ fn filters_and_new_rows_work_in_thread_order() {
         }],
     );
     assert_eq!(shown_uids(&app, 0), [3, 5, 6, 1, 2, 4]);
-    assert_eq!(app.columns[0].depth(2), 2);
+    assert_eq!(app.columns()[0].depth(2), 2);
 
     // A vanished parent: its replies stay, the selection stays on its message.
     press(&mut app, [ch('G')]);
@@ -186,7 +182,7 @@ fn filters_and_new_rows_work_in_thread_order() {
         }],
     );
     assert_eq!(selected_uid(&app), Some(4));
-    assert_eq!(app.columns[0].shown_len(), 5);
+    assert_eq!(app.columns()[0].shown_len(), 5);
     // A reset empties the column; threads stay on for what comes next.
     press(
         &mut app,
@@ -195,7 +191,7 @@ fn filters_and_new_rows_work_in_thread_order() {
             reason: "UIDVALIDITY changed".into(),
         }],
     );
-    assert!(app.columns[0].threaded() && app.columns[0].shown_len() == 0);
+    assert!(app.columns()[0].threaded() && app.columns()[0].shown_len() == 0);
 }
 
 #[test]
@@ -226,7 +222,7 @@ fn hostile_thread_headers_do_not_hang_or_nest_forever() {
             ch('t'),
         ],
     );
-    let c = &app.columns[0];
+    let c = &app.columns()[0];
     assert_eq!(c.shown_len(), 5003);
     let deepest = (0..c.shown_len()).map(|i| c.depth(i)).max();
     assert_eq!(deepest, Some(mailroom::mail::thread::MAX_DEPTH));
@@ -262,9 +258,9 @@ fn threads_over_100k_rows_cost_once_not_per_key() {
         );
     }
     press(&mut app, [ch('t')]);
-    assert!(app.columns.iter().all(|c| c.shown_len() == 100_000));
+    assert!(app.columns().iter().all(|c| c.shown_len() == 100_000));
     // The newest message stays selected: the last of the newest thread of four.
-    assert_eq!(app.columns[0].selected, 3);
+    assert_eq!(app.columns()[0].selected, 3);
     let start = Instant::now();
     for _ in 0..50 {
         press(&mut app, [ch('j'), ch('l'), ch('h')]);
@@ -277,7 +273,7 @@ fn threads_over_100k_rows_cost_once_not_per_key() {
         "{:?}",
         start.elapsed()
     );
-    assert_eq!(app.columns[0].selected, 53);
+    assert_eq!(app.columns()[0].selected, 53);
 }
 
 #[test]
@@ -335,11 +331,12 @@ fn bursts_of_row_batches_are_merged_per_account() {
     }
     assert_eq!(shown_uids(&app, 0), [1, 2]);
     assert_eq!(
-        app.columns[0].rows[0].subject, "second copy",
+        app.columns()[0].rows[0].subject,
+        "second copy",
         "{:?}",
-        app.columns[0].rows
+        app.columns()[0].rows
     );
-    assert_eq!(app.columns[0].unread, 1);
+    assert_eq!(app.columns()[0].unread, 1);
 }
 
 // ---- attachments -----------------------------------------------------------------------------
@@ -402,7 +399,7 @@ fn opened_with_attachments(app: &mut App) {
 fn the_reader_lists_attachments_with_safe_names_type_and_size() {
     let mut app = app(100, 30);
     opened_with_attachments(&mut app);
-    let r = app.reader.as_ref().expect("reader");
+    let r = app.reader().expect("reader");
     assert_eq!(r.attachments.len(), 2);
     let s = screen(&app);
     assert!(s.contains("Please find the invoice attached."), "{s}");
@@ -434,7 +431,7 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
 
     // s: the :save line, saying what it takes and where it saves by default.
     press(&mut app, [ch('s')]);
-    let p = app.prompt.as_ref().expect("prompt");
+    let p = app.prompt().expect("prompt");
     assert_eq!(p.text, "save ");
     assert!(
         p.hint
@@ -446,7 +443,7 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
     // Tab completes the numbers and `all`.
     press(&mut app, [key(KeyCode::Tab)]);
     assert_eq!(
-        app.prompt.as_ref().and_then(|p| p.hint.clone()).as_deref(),
+        app.prompt().and_then(|p| p.hint.clone()).as_deref(),
         Some("all  1  2")
     );
     press(&mut app, [key(KeyCode::Esc)]);
@@ -533,20 +530,19 @@ fn s_opens_the_save_line_and_save_writes_without_overwriting() {
         press(&mut app, typed(line));
         assert!(press(&mut app, [key(KeyCode::Enter)]).is_empty());
         assert!(
-            app.error.as_deref().is_some_and(|e| e.contains(says)),
+            app.error().is_some_and(|e| e.contains(says)),
             "{line}: {:?}",
-            app.error
+            app.error()
         );
     }
     let missing = dir.path().join("nowhere");
     let results = save_attachments(b"x", &[0], &missing);
     press(&mut app, [EngineEvent::Saved { results }]);
     assert!(
-        app.error
-            .as_deref()
+        app.error()
             .is_some_and(|e| e.contains("attachment 1 not saved") && e.contains("no such folder")),
         "{:?}",
-        app.error
+        app.error()
     );
 }
 
@@ -560,11 +556,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
     press(&mut app, [ch(':')]);
     press(&mut app, typed("save"));
     press(&mut app, [key(KeyCode::Enter)]);
-    assert!(
-        app.error
-            .as_deref()
-            .is_some_and(|e| e.contains("open a message"))
-    );
+    assert!(app.error().is_some_and(|e| e.contains("open a message")));
     press(
         &mut app,
         [EngineEvent::Rows {
@@ -573,7 +565,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
         }],
     );
     press(&mut app, [key(KeyCode::Enter), ch('s')]);
-    assert!(app.prompt.is_none());
+    assert!(app.prompt().is_none());
     assert!(status_line(&app).contains("still loading"));
     press(
         &mut app,
@@ -584,7 +576,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
         }],
     );
     press(&mut app, [ch('s')]);
-    assert!(app.prompt.is_none());
+    assert!(app.prompt().is_none());
     assert!(status_line(&app).contains("no attachments"));
     // Listed but too large to keep: said, nothing saved.
     let mut body = translate::opened(with_attachments()).expect("parsed");
@@ -601,8 +593,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
     press(&mut app, typed("save all"));
     assert!(press(&mut app, [key(KeyCode::Enter)]).is_empty());
     assert!(
-        app.error
-            .as_deref()
+        app.error()
             .is_some_and(|e| e.contains("larger than 64 MiB"))
     );
     // A home folder unknown: ~ cannot be resolved.
@@ -619,11 +610,7 @@ fn save_says_why_when_there_is_nothing_to_save() {
     press(&mut app, [ch(':')]);
     press(&mut app, typed("save all ~/x"));
     assert!(press(&mut app, [key(KeyCode::Enter)]).is_empty());
-    assert!(
-        app.error
-            .as_deref()
-            .is_some_and(|e| e.contains("no home folder"))
-    );
+    assert!(app.error().is_some_and(|e| e.contains("no home folder")));
 }
 
 #[test]

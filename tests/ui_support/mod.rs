@@ -136,7 +136,7 @@ pub fn flags_event(account_idx: usize, updates: Vec<FlagUpdate>) -> Event {
 
 /// The app drawn once on a TestBackend of its size.
 pub fn drawn(app: &App) -> Terminal<TestBackend> {
-    let (w, h) = app.size;
+    let (w, h) = app.size();
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     t.draw(|f| draw(app, f)).expect("draw");
     t
@@ -163,7 +163,7 @@ pub fn status_line(app: &App) -> String {
 
 /// The UIDs column `col` shows, top to bottom.
 pub fn shown_uids(app: &App, col: usize) -> Vec<u32> {
-    let c = &app.columns[col];
+    let c = &app.columns()[col];
     (0..c.shown_len())
         .filter_map(|i| c.shown(i).map(|s| s.uid))
         .collect()
@@ -171,5 +171,5 @@ pub fn shown_uids(app: &App, col: usize) -> Vec<u32> {
 
 /// The UID of the focused column's selected row.
 pub fn selected_uid(app: &App) -> Option<u32> {
-    app.columns[app.focus].selected_row().map(|s| s.uid)
+    app.columns()[app.focus()].selected_row().map(|s| s.uid)
 }
