@@ -42,35 +42,35 @@ pub use crate::ui::screen::reader::{Body, Reader, SaveDirs};
 /// Everything on screen, and nothing else.
 #[derive(Debug, Clone)]
 pub struct App {
-    pub columns: Vec<Column>,
-    pub focus: usize,
-    pub reader: Option<Reader>,
+    pub(crate) columns: Vec<Column>,
+    pub(crate) focus: usize,
+    pub(crate) reader: Option<Reader>,
     /// Where the reader goes; kept for the session.
-    pub reader_mode: ReaderMode,
+    pub(crate) reader_mode: ReaderMode,
     /// The last error, sanitized, for the status line.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
     /// The last warning or note (a discarded cache, a reset mailbox, a reserved key),
     /// sanitized, for the status line.
-    pub notice: Option<String>,
-    pub theme: Theme,
-    pub no_color: bool,
+    pub(crate) notice: Option<String>,
+    pub(crate) theme: Theme,
+    pub(crate) no_color: bool,
     /// The live key bindings (defaults plus `[keys]`).
-    pub keymap: Keymap,
+    pub(crate) keymap: Keymap,
     /// The agent at the keyboard, for the "mine" count.
-    pub agent_id: Option<String>,
-    pub help: Option<Help>,
+    pub(crate) agent_id: Option<String>,
+    pub(crate) help: Option<Help>,
     /// The stats screen (`S`), over the columns.
-    pub stats: Option<StatsScreen>,
+    pub(crate) stats: Option<StatsScreen>,
     /// The open `:` or `/` line.
-    pub prompt: Option<Prompt>,
-    pub command_history: History,
-    pub filter_history: History,
+    pub(crate) prompt: Option<Prompt>,
+    pub(crate) command_history: History,
+    pub(crate) filter_history: History,
     /// Terminal size in cells (width, height).
-    pub size: (u16, u16),
+    pub(crate) size: (u16, u16),
     /// Unix seconds, for row ages; set by `Event::Tick`.
-    pub now: i64,
+    pub(crate) now: i64,
     /// Set when the screen needs redrawing; the run loop clears it after drawing.
-    pub dirty: bool,
+    pub(crate) dirty: bool,
     /// Set once the user has chosen to leave; the run loop ends after carrying out the
     /// requests made with it (a draft saved, a "replying" mark cleared).
     quit: bool,
@@ -78,29 +78,29 @@ pub struct App {
     /// answers with `Event::Edited`.
     editor: Option<String>,
     /// Whether the columns group rows by thread (`t`, `:threads`).
-    pub threaded: bool,
+    pub(crate) threaded: bool,
     /// The outbox as last reported by its thread.
-    pub outbox: OutboxStatus,
+    pub(crate) outbox: OutboxStatus,
     /// Where attachments are saved.
-    pub save_dirs: SaveDirs,
+    pub(crate) save_dirs: SaveDirs,
     /// The configuration, for the compose pane's policy (identities, signatures).
-    pub config: Option<std::sync::Arc<Config>>,
+    pub(crate) config: Option<std::sync::Arc<Config>>,
     /// The open compose pane (over the columns and the reader).
-    pub compose: Option<Compose>,
+    pub(crate) compose: Option<Compose>,
     /// Saved drafts, newest first (restored at start, kept up to date while composing).
-    pub drafts: Vec<drafts::Draft>,
+    pub(crate) drafts: Vec<drafts::Draft>,
     /// The open yes/no question, which takes the next key.
-    pub confirm: Option<Confirm>,
+    pub(crate) confirm: Option<Confirm>,
     /// The message (account, UID) this client marked `$replying.<agent>` for the open compose
     /// pane; cleared when the pane is sent or closed.
-    pub replying_mark: Option<(usize, u32)>,
+    pub(crate) replying_mark: Option<(usize, u32)>,
     /// Names the next store or search, so answers can be matched to requests.
     pub(crate) next_id: u64,
     pub(crate) pending_stores: HashMap<u64, PendingStore>,
     /// Triage actions sent to workers, by id: (account, UID, what was asked).
     pub(crate) pending_triage: HashMap<u64, (usize, u32, TriageAction)>,
     /// The open internal note pane (`n`).
-    pub note: Option<NoteEditor>,
+    pub(crate) note: Option<NoteEditor>,
     /// Notes sent to workers, by id, so a failed one can be given back.
     pub(crate) pending_notes: HashMap<u64, PendingNote>,
     /// Ended snoozes being cleared, by store id, so each is asked for once.
