@@ -77,3 +77,56 @@ impl AuditLog {
         (records, bad)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            time: "2026-12-06T06:00:00Z".into(),
+            agent: "alice".into(),
+            account: "support".into(),
+            mode: "on-behalf".into(),
+            from: "support@example.test".into(),
+            sender: Some("alice@example.test".into()),
+            mail_from: "support@example.test".into(),
+            recipients: vec!["c@outside.test".into(), "d@outside.test".into()],
+            message_id: "x1@mailroom.test".into(),
+            subject: "Re: hi".into(),
+            result: "sent".into(),
+        }
+    }
+
+    /// One line as written before the envelope had a type of its own: lines written now are
+    /// the same, key for key and in the same order.
+    const LINE: &str = r#"{"time":"2026-12-06T06:00:00Z","agent":"alice","account":"support","mode":"on-behalf","from":"support@example.test","sender":"alice@example.test","mail_from":"support@example.test","recipients":["c@outside.test","d@outside.test"],"message_id":"x1@mailroom.test","subject":"Re: hi","result":"sent"}"#;
+
+    #[test]
+    fn a_record_keeps_its_keys_and_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path().join("audit.jsonl"));
+        log.append(&record()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+        assert_eq!(text, format!("{LINE}\n"));
+    }
+
+    #[test]
+    fn lines_of_older_versions_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        // The same record, then one whose `sender` was left out rather than null, then one
+        // that is not a record.
+        let old = r#"{"time":"2026-12-06T06:00:00Z","agent":"alice","account":"support","mode":"as","from":"support@example.test","mail_from":"support@example.test","recipients":["c@outside.test"],"message_id":"x2@mailroom.test","subject":"Re: hi","result":"refused: 550 no"}"#;
+        std::fs::write(&path, format!("{LINE}\n{old}\n{{\"time\": 1}}\n")).unwrap();
+        let (records, bad) = AuditLog::new(path).read();
+        let mut second = record();
+        second.mode = "as".into();
+        second.sender = None;
+        second.recipients.pop();
+        second.message_id = "x2@mailroom.test".into();
+        second.result = "refused: 550 no".into();
+        assert_eq!(records, vec![record(), second]);
+        assert_eq!(bad, 1);
+    }
+}
