@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::{CacheError, create_private_dir};
+use crate::message::Envelope;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
@@ -14,13 +15,8 @@ pub struct Record {
     pub time: String,
     pub agent: String,
     pub account: String,
-    pub mode: String,
-    pub from: String,
-    pub sender: Option<String>,
-    pub mail_from: String,
-    pub recipients: Vec<String>,
-    pub message_id: String,
-    pub subject: String,
+    #[serde(flatten)]
+    pub envelope: Envelope,
     /// "sent", "refused: …", "deferred: …"; with `sent_copy = "server"`, also
     /// "sent; the server rewrote From to …" or "sent; From not verified: …".
     pub result: String,
@@ -87,13 +83,15 @@ mod tests {
             time: "2026-12-06T06:00:00Z".into(),
             agent: "alice".into(),
             account: "support".into(),
-            mode: "on-behalf".into(),
-            from: "support@example.test".into(),
-            sender: Some("alice@example.test".into()),
-            mail_from: "support@example.test".into(),
-            recipients: vec!["c@outside.test".into(), "d@outside.test".into()],
-            message_id: "x1@mailroom.test".into(),
-            subject: "Re: hi".into(),
+            envelope: Envelope {
+                mode: "on-behalf".into(),
+                from: "support@example.test".into(),
+                sender: Some("alice@example.test".into()),
+                mail_from: "support@example.test".into(),
+                recipients: vec!["c@outside.test".into(), "d@outside.test".into()],
+                message_id: "x1@mailroom.test".into(),
+                subject: "Re: hi".into(),
+            },
             result: "sent".into(),
         }
     }
@@ -121,10 +119,10 @@ mod tests {
         std::fs::write(&path, format!("{LINE}\n{old}\n{{\"time\": 1}}\n")).unwrap();
         let (records, bad) = AuditLog::new(path).read();
         let mut second = record();
-        second.mode = "as".into();
-        second.sender = None;
-        second.recipients.pop();
-        second.message_id = "x2@mailroom.test".into();
+        second.envelope.mode = "as".into();
+        second.envelope.sender = None;
+        second.envelope.recipients.pop();
+        second.envelope.message_id = "x2@mailroom.test".into();
         second.result = "refused: 550 no".into();
         assert_eq!(records, vec![record(), second]);
         assert_eq!(bad, 1);

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{CacheError, create_private_dir, hashed_name, write_atomic};
+use crate::message::Envelope;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
@@ -54,14 +55,8 @@ pub enum State {
 pub struct Entry {
     pub account: String,
     pub agent: String,
-    /// "as" or "on-behalf".
-    pub mode: String,
-    pub from: String,
-    pub sender: Option<String>,
-    pub mail_from: String,
-    pub recipients: Vec<String>,
-    pub message_id: String,
-    pub subject: String,
+    #[serde(flatten)]
+    pub envelope: Envelope,
     /// UID of the message answered, to set `\Answered` on.
     pub reply_to_uid: Option<u32>,
     pub created: i64,
@@ -162,7 +157,7 @@ impl Outbox {
     /// Stores a new message (bytes first, then its state), durably; returns its id.
     pub fn enqueue(&self, entry: &Entry, raw: &[u8]) -> Result<String, CacheError> {
         create_private_dir(&self.dir)?;
-        let id = Outbox::id(&entry.message_id);
+        let id = Outbox::id(&entry.envelope.message_id);
         let (eml, _) = self.paths(&id);
         write_atomic(&self.dir, &eml, true, |f| std::io::Write::write_all(f, raw))?;
         self.save(&id, entry)?;
@@ -338,13 +333,15 @@ mod tests {
         Entry {
             account: "support".into(),
             agent: "alice".into(),
-            mode: "as".into(),
-            from: "support@example.test".into(),
-            sender: None,
-            mail_from: "support@example.test".into(),
-            recipients: vec!["c@outside.test".into()],
-            message_id: id.into(),
-            subject: "Re: hi".into(),
+            envelope: Envelope {
+                mode: "as".into(),
+                from: "support@example.test".into(),
+                sender: None,
+                mail_from: "support@example.test".into(),
+                recipients: vec!["c@outside.test".into()],
+                message_id: id.into(),
+                subject: "Re: hi".into(),
+            },
             reply_to_uid: Some(7),
             created: 1,
             attempts: 0,
@@ -425,9 +422,9 @@ mod tests {
     /// An entry as the code writes it, with every optional part present.
     fn full_entry() -> Entry {
         let mut e = entry("x1@mailroom.test");
-        e.sender = Some("alice@example.test".into());
-        e.mode = "on-behalf".into();
-        e.recipients.push("d@outside.test".into());
+        e.envelope.sender = Some("alice@example.test".into());
+        e.envelope.mode = "on-behalf".into();
+        e.envelope.recipients.push("d@outside.test".into());
         e.draft_id = Some("draft-1".into());
         e.attempts = 2;
         e.state = State::Deferred {
