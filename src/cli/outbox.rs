@@ -79,7 +79,11 @@ pub fn outbox(config: &Config, args: &OutboxArgs) -> Result<bool, SendError> {
                     state: State::Uncertain { .. },
                     ..
                 },
-            ) => Some(pipeline::sent_check(config, &e.account, &e.message_id)),
+            ) => Some(pipeline::sent_check(
+                config,
+                &e.account,
+                &e.envelope.message_id,
+            )),
             _ => None,
         })
         .collect();
@@ -99,7 +103,7 @@ pub fn outbox(config: &Config, args: &OutboxArgs) -> Result<bool, SendError> {
                     "{id}  {:<9}  {}  {}  attempts {}  {}",
                     state_name(&e.state),
                     e.account,
-                    e.subject,
+                    e.envelope.subject,
                     e.attempts,
                     detail(config, &outbox, id, e, check.as_ref())
                 ),
@@ -122,7 +126,7 @@ fn find(entries: &[Listed], wanted: &str) -> Option<String> {
         .find(|(id, e)| {
             id == wanted
                 || e.as_ref()
-                    .is_ok_and(|e| !mid.is_empty() && e.message_id == mid)
+                    .is_ok_and(|e| !mid.is_empty() && e.envelope.message_id == mid)
         })
         .map(|(id, _)| id.clone())
 }
@@ -197,7 +201,7 @@ fn detail(
             if outbox.in_progress(id) {
                 return format!(
                     "Message-ID <{}>: being delivered by another mailroom, waiting for {server}'s reply",
-                    e.message_id
+                    e.envelope.message_id
                 );
             }
             format!(
@@ -206,7 +210,7 @@ fn detail(
                  outbox --retry {id} --force",
                 crate::mail::date::rfc3339_utc(*since),
                 error.as_deref().unwrap_or("the attempt was interrupted"),
-                e.message_id,
+                e.envelope.message_id,
                 sent_text(config, &e.account, check)
             )
         }

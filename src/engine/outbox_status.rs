@@ -125,7 +125,7 @@ pub fn summarize(
                 State::Queued | State::Sending | State::Submitted => s.queued += 1,
                 State::Uncertain { .. } => {
                     s.uncertain += 1;
-                    entry_error = Some(uncertain_text(&e.message_id));
+                    entry_error = Some(uncertain_text(&e.envelope.message_id));
                 }
                 State::Deferred { error, .. } => {
                     s.deferred += 1;
@@ -165,13 +165,15 @@ mod tests {
         Entry {
             account: "support".into(),
             agent: "alice".into(),
-            mode: "as".into(),
-            from: "support@example.test".into(),
-            sender: None,
-            mail_from: "support@example.test".into(),
-            recipients: vec!["c@customer.test".into()],
-            message_id: "m@example.test".into(),
-            subject: "Re: hello".into(),
+            envelope: crate::message::Envelope {
+                mode: "as".into(),
+                from: "support@example.test".into(),
+                sender: None,
+                mail_from: "support@example.test".into(),
+                recipients: vec!["c@customer.test".into()],
+                message_id: "m@example.test".into(),
+                subject: "Re: hello".into(),
+            },
             reply_to_uid: None,
             created: 1,
             attempts: 1,

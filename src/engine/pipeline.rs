@@ -14,7 +14,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::backend::{Backend, FlagChange};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
 use crate::mail::compose::{Outgoing, sent_copy};
-use crate::message::Flags;
+use crate::message::{Envelope, Flags};
 use crate::policy::identity::SendIdentity;
 use crate::smtp::submit::MarkError;
 use crate::smtp::verify::{self, Verified};
@@ -108,13 +108,7 @@ pub fn queue_draft(
         draft_id: draft_id.map(str::to_string),
         account: account.name.clone(),
         agent: ctx.config.agent.id.clone(),
-        mode: account.send.as_str().to_string(),
-        from: identity.from.clone(),
-        sender: identity.sender.clone(),
-        mail_from: message.mail_from.clone(),
-        recipients: message.recipients.clone(),
-        message_id: message.message_id.clone(),
-        subject: message.subject.clone(),
+        envelope: envelope(account, identity, message),
         reply_to_uid,
         created: now(),
         attempts: 0,
@@ -134,6 +128,20 @@ pub fn queue_draft(
         }
     }
     Ok(id)
+}
+
+/// The envelope of a message built for `account` as `identity`: what the outbox entry and
+/// every audit record of it carry.
+fn envelope(account: &Account, identity: &SendIdentity, message: &Outgoing) -> Envelope {
+    Envelope {
+        mode: account.send.as_str().to_string(),
+        from: identity.from.clone(),
+        sender: identity.sender.clone(),
+        mail_from: message.mail_from.clone(),
+        recipients: message.recipients.clone(),
+        message_id: message.message_id.clone(),
+        subject: message.subject.clone(),
+    }
 }
 
 /// The account's Sent folder name, if it has one.
@@ -219,7 +227,7 @@ pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome
         let message_id = ctx
             .outbox
             .load(id)
-            .map(|(e, _)| e.message_id)
+            .map(|(e, _)| e.envelope.message_id)
             .unwrap_or_default();
         return Ok(Outcome::Busy { message_id });
     };
@@ -236,7 +244,7 @@ pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome
                 "no such account in the configuration".into(),
             )
         })?;
-    let message_id = entry.message_id.clone();
+    let message_id = entry.envelope.message_id.clone();
     match entry.state.clone() {
         State::Failed { error } if !retry_failed => {
             return Ok(Outcome::Failed { message_id, error });
@@ -288,7 +296,7 @@ pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome
         };
         ctx.outbox.save(id, &marked).map_err(MarkError::from)
     };
-    match transmit(account, &entry, &raw, &mut mark) {
+    match transmit(account, &entry.envelope, &raw, &mut mark) {
         Ok(()) => {
             entry.state = State::Submitted;
             ctx.outbox.save(id, &entry)?;
@@ -354,7 +362,7 @@ fn route_name(account: &Account) -> String {
 /// stops the transmission before that point.
 fn transmit(
     account: &Account,
-    entry: &Entry,
+    envelope: &Envelope,
     raw: &[u8],
     mark: &mut dyn FnMut() -> Result<(), MarkError>,
 ) -> Result<(), Failure> {
@@ -362,10 +370,10 @@ fn transmit(
         Some(SendRoute::Smtp(smtp)) => {
             let outgoing = Outgoing {
                 raw: raw.to_vec(),
-                mail_from: entry.mail_from.clone(),
-                recipients: entry.recipients.clone(),
-                message_id: entry.message_id.clone(),
-                subject: entry.subject.clone(),
+                mail_from: envelope.mail_from.clone(),
+                recipients: envelope.recipients.clone(),
+                message_id: envelope.message_id.clone(),
+                subject: envelope.subject.clone(),
             };
             crate::smtp::submit::submit_marked(&account.name, smtp, &outgoing, mark)
                 .map(|_| ())
@@ -388,13 +396,13 @@ fn transmit(
                     "not sent: the outbox could not record the delivery: {e}"
                 ))
             })?;
-            sendmail(&s.command, entry, raw)
+            sendmail(&s.command, envelope, raw)
         }
         Some(SendRoute::File(f)) => {
             // The demo's "server": one .eml per message, named by a hash of its Message-ID.
             let name = format!(
                 "{}.eml",
-                &crate::store::hashed_name("sent-file", &[entry.message_id.as_bytes()])[..32]
+                &crate::store::hashed_name("sent-file", &[envelope.message_id.as_bytes()])[..32]
             );
             std::fs::create_dir_all(&f.dir)
                 .and_then(|_| std::fs::write(f.dir.join(name), raw))
@@ -410,11 +418,11 @@ fn transmit(
 
 /// `command -f MAIL_FROM -- RCPT…` with the message on stdin (msmtp and sendmail both take
 /// this); exit 75 (EX_TEMPFAIL) is temporary, any other failure permanent.
-fn sendmail(command: &str, entry: &Entry, raw: &[u8]) -> Result<(), Failure> {
+fn sendmail(command: &str, envelope: &Envelope, raw: &[u8]) -> Result<(), Failure> {
     // Addresses were validated at build time; quote them anyway for the shell.
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    let mut line = format!("{command} -f {} --", quote(&entry.mail_from));
-    for r in &entry.recipients {
+    let mut line = format!("{command} -f {} --", quote(&envelope.mail_from));
+    for r in &envelope.recipients {
         line.push(' ');
         line.push_str(&quote(r));
     }
@@ -452,13 +460,7 @@ fn audit(ctx: &Context<'_>, entry: &Entry, result: String) {
         time: crate::mail::date::rfc3339_utc(now()),
         agent: entry.agent.clone(),
         account: entry.account.clone(),
-        mode: entry.mode.clone(),
-        from: entry.from.clone(),
-        sender: entry.sender.clone(),
-        mail_from: entry.mail_from.clone(),
-        recipients: entry.recipients.clone(),
-        message_id: entry.message_id.clone(),
-        subject: entry.subject.clone(),
+        envelope: entry.envelope.clone(),
         result,
     };
     // The outbox entry is the source of truth; a failed audit write must not undo a send.
@@ -474,7 +476,7 @@ fn file(
     entry: &Entry,
     raw: &[u8],
 ) -> Result<Outcome, PipelineError> {
-    let message_id = entry.message_id.clone();
+    let message_id = entry.envelope.message_id.clone();
     // The server files its copy asynchronously: the window starts at the submission's end.
     let deadline = Instant::now() + verify::WINDOW;
     let verify_in = match account.sent_copy {
@@ -526,8 +528,9 @@ fn file(
             b.store(mailbox, uid, &change, None)
                 .map_err(|e| format!("\\Answered: {e}"))?;
         }
-        Ok(verify_in
-            .map(|folder| verify::check(&mut *b, folder, &message_id, &entry.from, deadline)))
+        Ok(verify_in.map(|folder| {
+            verify::check(&mut *b, folder, &message_id, &entry.envelope.from, deadline)
+        }))
     })();
     match result {
         Ok(verified) => {

@@ -179,7 +179,7 @@ impl AgentMap {
     pub fn new(config: &Config, records: &[Record]) -> AgentMap {
         let mut m = HashMap::new();
         for r in records {
-            if let Some(s) = &r.sender
+            if let Some(s) = &r.envelope.sender
                 && is_agent_id(&r.agent)
             {
                 m.entry(s.to_ascii_lowercase())
@@ -225,8 +225,13 @@ fn clean_list(v: &[String]) -> Vec<String> {
 
 fn row_from_record(r: &Record, seq: usize) -> Row {
     let epoch = parse_time(&r.time).unwrap_or(0);
-    let sender = r.sender.as_deref().map(clean).filter(|s| !s.is_empty());
-    let identity = clean(&r.from);
+    let envelope = &r.envelope;
+    let sender = envelope
+        .sender
+        .as_deref()
+        .map(clean)
+        .filter(|s| !s.is_empty());
+    let identity = clean(&envelope.from);
     Row {
         time: if epoch > 0 {
             crate::mail::date::rfc3339_utc(epoch)
@@ -243,10 +248,10 @@ fn row_from_record(r: &Record, seq: usize) -> Row {
         mode: mode_of(&identity, sender.as_deref()),
         identity,
         sender,
-        mail_from: Some(clean(&r.mail_from)).filter(|s| !s.is_empty()),
-        recipients: clean_list(&r.recipients),
-        subject: clean(&r.subject),
-        message_id: Some(clean(&r.message_id)).filter(|s| !s.is_empty()),
+        mail_from: Some(clean(&envelope.mail_from)).filter(|s| !s.is_empty()),
+        recipients: clean_list(&envelope.recipients),
+        subject: clean(&envelope.subject),
+        message_id: Some(clean(&envelope.message_id)).filter(|s| !s.is_empty()),
         result: clean(&r.result),
         source: "log",
         seq,
@@ -662,13 +667,15 @@ mod tests {
             time: time.into(),
             agent: agent.into(),
             account: "support".into(),
-            mode: if sender.is_some() { "on-behalf" } else { "as" }.into(),
-            from: "support@example.test".into(),
-            sender: sender.map(str::to_string),
-            mail_from: sender.unwrap_or("support@example.test").into(),
-            recipients: vec!["zoe@outside.test".into(), "qa@outside.test".into()],
-            message_id: id.into(),
-            subject: "Re: Printer".into(),
+            envelope: crate::message::Envelope {
+                mode: if sender.is_some() { "on-behalf" } else { "as" }.into(),
+                from: "support@example.test".into(),
+                sender: sender.map(str::to_string),
+                mail_from: sender.unwrap_or("support@example.test").into(),
+                recipients: vec!["zoe@outside.test".into(), "qa@outside.test".into()],
+                message_id: id.into(),
+                subject: "Re: Printer".into(),
+            },
             result: result.into(),
         }
     }

@@ -386,11 +386,11 @@ impl<'a> Attributor<'a> {
             if !crate::config::is_valid_agent_id(&r.agent) {
                 continue;
             }
-            if let Some(s) = &r.sender {
+            if let Some(s) = &r.envelope.sender {
                 by_sender.insert(s.trim().to_ascii_lowercase(), r.agent.as_str());
             }
-            if !r.message_id.trim().is_empty() {
-                by_message_id.insert(id_key(&r.message_id), r.agent.as_str());
+            if !r.envelope.message_id.trim().is_empty() {
+                by_message_id.insert(id_key(&r.envelope.message_id), r.agent.as_str());
             }
         }
         Attributor {
@@ -681,13 +681,15 @@ mod tests {
             time: "2026-03-02T00:00:00Z".into(),
             agent: agent.into(),
             account: "support".into(),
-            mode: "as".into(),
-            from: "support@example.test".into(),
-            sender: sender.map(String::from),
-            mail_from: "support@example.test".into(),
-            recipients: vec![],
-            message_id: message_id.into(),
-            subject: String::new(),
+            envelope: crate::message::Envelope {
+                mode: "as".into(),
+                from: "support@example.test".into(),
+                sender: sender.map(String::from),
+                mail_from: "support@example.test".into(),
+                recipients: vec![],
+                message_id: message_id.into(),
+                subject: String::new(),
+            },
             result: "sent".into(),
         }
     }

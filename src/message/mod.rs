@@ -1,5 +1,6 @@
 //! The message model: what every layer knows of one message without its body — its
-//! addresses, system flags and the summary a message list shows.
+//! addresses, system flags and the summary a message list shows — and the envelope of an
+//! outgoing one.
 //!
 //! Beneath both `mail` (which parses raw messages into it) and `backend` (which stores and
 //! lists them); it imports nothing from the crate.
@@ -19,6 +20,26 @@ impl Address {
             _ => self.email.clone(),
         }
     }
+}
+
+/// The envelope of one outgoing message: as whom it goes out, to whom, under which Message-ID
+/// and subject. Built once when the message is queued; the outbox entry and each audit record
+/// carry it (flattened: its fields are keys of theirs, in this order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Envelope {
+    /// The account's send mode: "as" or "on-behalf".
+    pub mode: String,
+    /// The `From:` address.
+    pub from: String,
+    /// The `Sender:` address, only in on-behalf mode.
+    pub sender: Option<String>,
+    /// SMTP `MAIL FROM`.
+    pub mail_from: String,
+    /// To, Cc and Bcc: the envelope recipients.
+    pub recipients: Vec<String>,
+    /// Without angle brackets.
+    pub message_id: String,
+    pub subject: String,
 }
 
 /// The system flags of RFC 3501; keywords are kept apart.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::{CacheError, create_private_dir};
+use crate::message::Envelope;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
@@ -14,13 +15,8 @@ pub struct Record {
     pub time: String,
     pub agent: String,
     pub account: String,
-    pub mode: String,
-    pub from: String,
-    pub sender: Option<String>,
-    pub mail_from: String,
-    pub recipients: Vec<String>,
-    pub message_id: String,
-    pub subject: String,
+    #[serde(flatten)]
+    pub envelope: Envelope,
     /// "sent", "refused: …", "deferred: …"; with `sent_copy = "server"`, also
     /// "sent; the server rewrote From to …" or "sent; From not verified: …".
     pub result: String,
@@ -75,5 +71,60 @@ impl AuditLog {
             .filter_map(|l| serde_json::from_str(l).map_err(|_| bad += 1).ok())
             .collect();
         (records, bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            time: "2026-12-06T06:00:00Z".into(),
+            agent: "alice".into(),
+            account: "support".into(),
+            envelope: Envelope {
+                mode: "on-behalf".into(),
+                from: "support@example.test".into(),
+                sender: Some("alice@example.test".into()),
+                mail_from: "support@example.test".into(),
+                recipients: vec!["c@outside.test".into(), "d@outside.test".into()],
+                message_id: "x1@mailroom.test".into(),
+                subject: "Re: hi".into(),
+            },
+            result: "sent".into(),
+        }
+    }
+
+    /// One line as written before the envelope had a type of its own: lines written now are
+    /// the same, key for key and in the same order.
+    const LINE: &str = r#"{"time":"2026-12-06T06:00:00Z","agent":"alice","account":"support","mode":"on-behalf","from":"support@example.test","sender":"alice@example.test","mail_from":"support@example.test","recipients":["c@outside.test","d@outside.test"],"message_id":"x1@mailroom.test","subject":"Re: hi","result":"sent"}"#;
+
+    #[test]
+    fn a_record_keeps_its_keys_and_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path().join("audit.jsonl"));
+        log.append(&record()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+        assert_eq!(text, format!("{LINE}\n"));
+    }
+
+    #[test]
+    fn lines_of_older_versions_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        // The same record, then one whose `sender` was left out rather than null, then one
+        // that is not a record.
+        let old = r#"{"time":"2026-12-06T06:00:00Z","agent":"alice","account":"support","mode":"as","from":"support@example.test","mail_from":"support@example.test","recipients":["c@outside.test"],"message_id":"x2@mailroom.test","subject":"Re: hi","result":"refused: 550 no"}"#;
+        std::fs::write(&path, format!("{LINE}\n{old}\n{{\"time\": 1}}\n")).unwrap();
+        let (records, bad) = AuditLog::new(path).read();
+        let mut second = record();
+        second.envelope.mode = "as".into();
+        second.envelope.sender = None;
+        second.envelope.recipients.pop();
+        second.envelope.message_id = "x2@mailroom.test".into();
+        second.result = "refused: 550 no".into();
+        assert_eq!(records, vec![record(), second]);
+        assert_eq!(bad, 1);
     }
 }

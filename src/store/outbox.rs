@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{CacheError, create_private_dir, hashed_name, write_atomic};
+use crate::message::Envelope;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
@@ -54,14 +55,8 @@ pub enum State {
 pub struct Entry {
     pub account: String,
     pub agent: String,
-    /// "as" or "on-behalf".
-    pub mode: String,
-    pub from: String,
-    pub sender: Option<String>,
-    pub mail_from: String,
-    pub recipients: Vec<String>,
-    pub message_id: String,
-    pub subject: String,
+    #[serde(flatten)]
+    pub envelope: Envelope,
     /// UID of the message answered, to set `\Answered` on.
     pub reply_to_uid: Option<u32>,
     pub created: i64,
@@ -162,7 +157,7 @@ impl Outbox {
     /// Stores a new message (bytes first, then its state), durably; returns its id.
     pub fn enqueue(&self, entry: &Entry, raw: &[u8]) -> Result<String, CacheError> {
         create_private_dir(&self.dir)?;
-        let id = Outbox::id(&entry.message_id);
+        let id = Outbox::id(&entry.envelope.message_id);
         let (eml, _) = self.paths(&id);
         write_atomic(&self.dir, &eml, true, |f| std::io::Write::write_all(f, raw))?;
         self.save(&id, entry)?;
@@ -338,13 +333,15 @@ mod tests {
         Entry {
             account: "support".into(),
             agent: "alice".into(),
-            mode: "as".into(),
-            from: "support@example.test".into(),
-            sender: None,
-            mail_from: "support@example.test".into(),
-            recipients: vec!["c@outside.test".into()],
-            message_id: id.into(),
-            subject: "Re: hi".into(),
+            envelope: Envelope {
+                mode: "as".into(),
+                from: "support@example.test".into(),
+                sender: None,
+                mail_from: "support@example.test".into(),
+                recipients: vec!["c@outside.test".into()],
+                message_id: id.into(),
+                subject: "Re: hi".into(),
+            },
             reply_to_uid: Some(7),
             created: 1,
             attempts: 0,
@@ -420,6 +417,82 @@ mod tests {
             err.to_string().starts_with("cannot read the outbox: "),
             "{err}"
         );
+    }
+
+    /// An entry as the code writes it, with every optional part present.
+    fn full_entry() -> Entry {
+        let mut e = entry("x1@mailroom.test");
+        e.envelope.sender = Some("alice@example.test".into());
+        e.envelope.mode = "on-behalf".into();
+        e.envelope.recipients.push("d@outside.test".into());
+        e.draft_id = Some("draft-1".into());
+        e.attempts = 2;
+        e.state = State::Deferred {
+            error: "451 try later".into(),
+            retry_at: 90,
+        };
+        e
+    }
+
+    /// The bytes of a state file, as written before the envelope had a type of its own: files
+    /// written now are the same, key for key and in the same order.
+    const STATE_FILE: &str = r#"{
+  "account": "support",
+  "agent": "alice",
+  "mode": "on-behalf",
+  "from": "support@example.test",
+  "sender": "alice@example.test",
+  "mail_from": "support@example.test",
+  "recipients": [
+    "c@outside.test",
+    "d@outside.test"
+  ],
+  "message_id": "x1@mailroom.test",
+  "subject": "Re: hi",
+  "reply_to_uid": 7,
+  "created": 1,
+  "attempts": 2,
+  "draft_id": "draft-1",
+  "state": "deferred",
+  "error": "451 try later",
+  "retry_at": 90
+}"#;
+
+    #[test]
+    fn the_state_file_keeps_its_keys_and_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::new(dir.path().to_path_buf());
+        let id = ob.enqueue(&full_entry(), b"x").unwrap();
+        let text = std::fs::read_to_string(dir.path().join(format!("{id}.json"))).unwrap();
+        assert_eq!(text, STATE_FILE);
+        let queued = serde_json::to_string(&entry("q@x")).unwrap();
+        assert_eq!(
+            queued,
+            r#"{"account":"support","agent":"alice","mode":"as","from":"support@example.test","sender":null,"mail_from":"support@example.test","recipients":["c@outside.test"],"message_id":"q@x","subject":"Re: hi","reply_to_uid":7,"created":1,"attempts":0,"state":"queued"}"#
+        );
+    }
+
+    #[test]
+    fn state_files_of_older_versions_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::new(dir.path().to_path_buf());
+        let id = Outbox::id("x1@mailroom.test");
+        std::fs::write(dir.path().join(format!("{id}.eml")), b"x").unwrap();
+        std::fs::write(dir.path().join(format!("{id}.json")), STATE_FILE).unwrap();
+        assert_eq!(ob.load(&id).unwrap().0, full_entry());
+        // Before drafts were remembered and uncertain entries said why: no `draft_id`, no
+        // `error`, and `sender` left out rather than null.
+        let old = r#"{"account":"support","agent":"alice","mode":"as","from":"support@example.test","mail_from":"support@example.test","recipients":["c@outside.test"],"message_id":"x1@mailroom.test","subject":"Re: hi","reply_to_uid":null,"created":1,"attempts":1,"state":"uncertain","since":5,"server":"127.0.0.1:587"}"#;
+        std::fs::write(dir.path().join(format!("{id}.json")), old).unwrap();
+        let mut want = entry("x1@mailroom.test");
+        want.reply_to_uid = None;
+        want.attempts = 1;
+        want.state = State::Uncertain {
+            since: 5,
+            server: "127.0.0.1:587".into(),
+            error: None,
+        };
+        assert_eq!(ob.load(&id).unwrap().0, want);
     }
 
     #[test]

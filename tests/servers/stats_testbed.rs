@@ -147,13 +147,15 @@ fn cli(tb: &Testbed, insight: &str) -> Cli {
         time: "2026-03-02T12:00:00Z".into(),
         agent: "carol".into(),
         account: "support".into(),
-        mode: "as".into(),
-        from: "support@example.test".into(),
-        sender: None,
-        mail_from: "support@example.test".into(),
-        recipients: vec!["c3@outside.test".into()],
-        message_id: "r3@example.test".into(),
-        subject: "Re: question".into(),
+        envelope: mailroom::message::Envelope {
+            mode: "as".into(),
+            from: "support@example.test".into(),
+            sender: None,
+            mail_from: "support@example.test".into(),
+            recipients: vec!["c3@outside.test".into()],
+            message_id: "r3@example.test".into(),
+            subject: "Re: question".into(),
+        },
         result: "sent".into(),
     })
     .unwrap();

@@ -13,21 +13,21 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::{Account, Agent, Imap, Secret};
-use crate::imap::ErrorKind;
 use crate::imap::actions::{self, ActionError};
-use crate::imap::connect::{
-    Arm, DEFAULT_READ_BUDGET, ImapConn, Target, credential, describe, open_session_with,
-};
-use crate::imap::idle::{ANSWER_DEADLINE, IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
-use crate::imap::notes::{self, NotesError};
+use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session_with};
+use crate::imap::idle::{IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
 use crate::imap::sync::{MailboxState, SyncEvent, sync_with};
-use crate::mail::note::{self, Note};
+use crate::mail::note::Note;
 use crate::net::Server;
-use crate::sanitize::single_line;
 use crate::store::bodies::BodyCache;
 use crate::store::cache::{CacheKey, HeaderCache};
 use crate::triage::act::{self, ActError, Applied};
 use crate::triage::state::Action as TriageAction;
+
+mod liveness;
+mod notes;
+
+use liveness::{Wake, conn_alive, still_there};
 
 /// First and last wait between reconnect attempts.
 pub const BACKOFF_START: Duration = Duration::from_millis(500);
@@ -37,10 +37,6 @@ pub const POLL_WITHOUT_IDLE: Duration = Duration::from_secs(30);
 pub const RESYNC_WITH_IDLE: Duration = Duration::from_secs(300);
 /// A session that lasted this long counts as healthy: its loss is retried without delay.
 const STABLE_SESSION: Duration = Duration::from_secs(10);
-/// While the server is unreachable it is probed (TCP, TLS, greeting; no login) this often, each
-/// probe bounded by `PROBE_TIMEOUT`.
-const PROBE_EVERY: Duration = Duration::from_secs(3);
-const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Requests to a worker.
 #[derive(Debug, Clone)]
@@ -285,22 +281,6 @@ enum Exit {
     Disconnected(String),
 }
 
-/// Why a connection attempt failed; `unreachable` when the server could not be reached at all
-/// (TCP, TLS, greeting), which a cheap probe can tell apart from "reached, but refused".
-struct Down {
-    error: String,
-    unreachable: bool,
-}
-
-/// How an offline wait ended.
-enum Wake {
-    Shutdown,
-    /// The backoff ran out, or the user asked to retry.
-    Retry,
-    /// A probe found the server answering again.
-    Reachable,
-}
-
 impl Worker {
     fn server(&self) -> Server {
         Server {
@@ -397,100 +377,6 @@ impl Worker {
                     result: Err(why.to_string()),
                 }),
                 _ => {}
-            }
-        }
-    }
-
-    fn connect(&mut self) -> Result<ImapConn, Down> {
-        let local = |error: String| Down {
-            error,
-            unreachable: false,
-        };
-        if self.secret.is_none() {
-            let s = credential(
-                self.imap.auth,
-                self.imap.password.as_ref(),
-                self.imap.password_command.as_deref(),
-                self.imap.token_command.as_deref(),
-            )
-            .map_err(|e| local(format!("cannot get the password: {e}")))?;
-            self.secret = Some(s);
-        }
-        let secret = self
-            .secret
-            .clone()
-            .ok_or_else(|| local("no secret".into()))?;
-        let target = Target {
-            account: &self.account,
-            config: &self.imap,
-        };
-        open_session_with(&target, &secret).map_err(|e| Down {
-            unreachable: matches!(
-                *e.kind,
-                ErrorKind::Connect(_) | ErrorKind::Tls(_) | ErrorKind::Greeting(_)
-            ),
-            error: e.to_string(),
-        })
-    }
-
-    /// Waits out a backoff while still taking commands. When the server was `unreachable`, it
-    /// is probed every few seconds meanwhile, so the account comes back as soon as the network
-    /// does rather than at the end of a long backoff.
-    fn wait_offline(&mut self, wait: Duration, state: &MailboxState, unreachable: bool) -> Wake {
-        let deadline = Instant::now() + wait;
-        let mut next_probe = Instant::now() + PROBE_EVERY;
-        loop {
-            let now = Instant::now();
-            let left = deadline.saturating_duration_since(now);
-            if left.is_zero() {
-                return Wake::Retry;
-            }
-            if unreachable && now >= next_probe {
-                let target = Target {
-                    account: &self.account,
-                    config: &self.imap,
-                };
-                if crate::imap::connect::probe(&target, PROBE_TIMEOUT).is_ok() {
-                    return Wake::Reachable;
-                }
-                next_probe = Instant::now() + PROBE_EVERY;
-                continue;
-            }
-            let until = if unreachable {
-                left.min(next_probe.saturating_duration_since(now))
-            } else {
-                left
-            };
-            match self.commands.recv_timeout(until) {
-                Ok(WorkerCommand::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
-                    return Wake::Shutdown;
-                }
-                Ok(WorkerCommand::Refresh) => return Wake::Retry,
-                Ok(WorkerCommand::Idle(_)) => {}
-                Ok(
-                    cmd @ (WorkerCommand::Store { .. }
-                    | WorkerCommand::Triage { .. }
-                    | WorkerCommand::AddNote { .. }),
-                ) => self.pending.push_back(cmd),
-                // Notes read after the reconnect come with the message opened then; say why
-                // not now.
-                Ok(WorkerCommand::Notes { message_id, .. }) => (self.emit)(WorkerEvent::Notes {
-                    message_id,
-                    result: Err("offline: the server cannot be reached".to_string()),
-                }),
-                Ok(WorkerCommand::FetchBody { uid }) => {
-                    // The body cache may still have it; otherwise say why not, now.
-                    let result = self
-                        .cached_body(state, uid)
-                        .ok_or_else(|| "offline: the server cannot be reached".to_string());
-                    (self.emit)(WorkerEvent::Body { uid, result });
-                }
-                // A search answered after the reconnect would be stale; say why now.
-                Ok(WorkerCommand::Search { id, .. }) => (self.emit)(WorkerEvent::SearchDone {
-                    id,
-                    result: Err("offline: the server cannot be reached".to_string()),
-                }),
-                Err(RecvTimeoutError::Timeout) => {}
             }
         }
     }
@@ -856,118 +742,6 @@ impl Worker {
         (self.emit)(WorkerEvent::TriageDone { id, uid, result });
         self.sync_now(conn, state)
     }
-}
-
-impl Worker {
-    /// Appends a note by the agent on `uid` to the notes folder (`imap::notes`: CREATE on
-    /// TRYCREATE; the selection is kept). The original is the mirror's row: its Message-ID
-    /// and References thread the note.
-    fn add_note(
-        &mut self,
-        conn: &mut ImapConn,
-        state: &MailboxState,
-        id: u64,
-        uid: u32,
-        text: String,
-    ) -> Result<(), String> {
-        let original = state.rows().iter().find(|s| s.uid == uid).cloned();
-        let (Some(agent), Some(original)) = (self.agent.clone(), original) else {
-            let why = if self.agent.is_none() {
-                "no agent is configured ([agent]): a note needs an author".to_string()
-            } else {
-                format!(
-                    "no message with UID {uid} in \"{}\"",
-                    single_line(&self.imap.mailbox)
-                )
-            };
-            (self.emit)(WorkerEvent::NoteAdded {
-                id,
-                uid,
-                result: Err(why),
-            });
-            return Ok(());
-        };
-        let folder = match notes::notes_folder(conn, &self.config) {
-            Ok(f) => f,
-            Err(NotesError::Connection(e)) => {
-                // Nothing was appended yet: try again once reconnected.
-                self.pending
-                    .push_front(WorkerCommand::AddNote { id, uid, text });
-                return Err(e);
-            }
-            Err(e) => {
-                (self.emit)(WorkerEvent::NoteAdded {
-                    id,
-                    uid,
-                    result: Err(e.to_string()),
-                });
-                return Ok(());
-            }
-        };
-        let result = note::build(
-            &agent,
-            &self.config,
-            &original,
-            &text,
-            std::time::SystemTime::now(),
-        )
-        .map_err(NotesError::from)
-        .and_then(|built| notes::append_note(conn, &folder, &built.raw));
-        let (result, lost) = match result {
-            Ok(note_uid) => (Ok((folder, note_uid)), None),
-            // The APPEND may have reached the server: not retried, since a note twice is
-            // worse than saying so.
-            Err(NotesError::Connection(e)) => (
-                Err(format!(
-                    "the connection was lost while adding the note to \"{}\": it may not have been added ({e})",
-                    single_line(&folder)
-                )),
-                Some(e),
-            ),
-            Err(e) => (Err(e.to_string()), None),
-        };
-        (self.emit)(WorkerEvent::NoteAdded { id, uid, result });
-        lost.map_or(Ok(()), Err)
-    }
-
-    /// Reads the notes on `message_id`, then selects the mailbox again (`notes_for` opens
-    /// the notes folder; the sync's SELECT restores the selection every other command uses).
-    fn notes(
-        &mut self,
-        conn: &mut ImapConn,
-        state: &mut MailboxState,
-        uid: u32,
-        message_id: String,
-    ) -> Result<(), String> {
-        let result = notes::notes_folder(conn, &self.config)
-            .and_then(|folder| notes::notes_for(conn, &folder, &message_id));
-        if let Err(NotesError::Connection(e)) = &result {
-            self.pending
-                .push_front(WorkerCommand::Notes { uid, message_id });
-            return Err(e.clone());
-        }
-        (self.emit)(WorkerEvent::Notes {
-            message_id,
-            result: result.map_err(|e| e.to_string()),
-        });
-        self.sync_now(conn, state)
-    }
-}
-
-/// A NOOP that must be answered within `idle::ANSWER_DEADLINE`, or why it was not.
-fn still_there(conn: &mut ImapConn) -> Result<(), String> {
-    conn.budget
-        .grant_with(DEFAULT_READ_BUDGET, Arm::For(ANSWER_DEADLINE));
-    let answered = conn.session.noop();
-    // The commands that follow get the account's own deadline again.
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    answered.map_err(|e| crate::imap::idle::unanswered("NOOP", &e))
-}
-
-/// Whether the session still answers (after an error whose kind was lost in a message).
-fn conn_alive(conn: &mut ImapConn) -> bool {
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    conn.session.noop().is_ok()
 }
 
 #[cfg(test)]
