@@ -13,7 +13,8 @@
 //! - pure: `mail` (parse, compose, reply, notes, display helpers), `policy` (identity,
 //!   signature, rights), `config` (the user's contract and its validation), `net` (servers,
 //!   deadlines, TLS);
-//! - leaves that import nothing of the crate: `message` (the message model: `Summary`,
+//! - leaves that import nothing of the crate: `hash` (SHA-256, hashed file names), `message`
+//!   (the message model: `Summary`,
 //!   `Address`, `Flags`) and `sanitize` (untrusted text made safe for a terminal).
 //!
 //! No arrow runs up: `config` validates `ui.theme` and `[keys]` with its own pure specs
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod hash;
 pub mod imap;
 pub mod insight;
 pub mod mail;

@@ -402,7 +402,7 @@ fn transmit(
             // The demo's "server": one .eml per message, named by a hash of its Message-ID.
             let name = format!(
                 "{}.eml",
-                &crate::store::hashed_name("sent-file", &[envelope.message_id.as_bytes()])[..32]
+                &crate::hash::hashed_name("sent-file", &[envelope.message_id.as_bytes()])[..32]
             );
             std::fs::create_dir_all(&f.dir)
                 .and_then(|_| std::fs::write(f.dir.join(name), raw))

@@ -79,7 +79,7 @@ pub fn message_id(from: &str, now: SystemTime) -> String {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let unique = crate::store::hashed_name(
+    let unique = crate::hash::hashed_name(
         "message-id",
         &[
             &nanos.to_le_bytes(),

@@ -2,7 +2,7 @@
 //! reopening a message costs no round trip.
 //!
 //! Layout: `<dir>/<key hash>/<message hash>.body`, where the key hash is
-//! [`super::hashed_name`] of the [`CacheKey`] and the message hash covers the key hash,
+//! [`crate::hash::hashed_name`] of the [`CacheKey`] and the message hash covers the key hash,
 //! UIDVALIDITY and UID; no server text reaches a path. Each file is
 //! ```text
 //! magic "MRBODIES" | version u32 | uid_validity u32 | uid u32 | length u64 | checksum u64 | raw
@@ -62,7 +62,7 @@ impl BodyCache {
     /// The file a message is stored in (whether or not it exists).
     pub fn path_for(&self, key: &CacheKey, uid_validity: u32, uid: u32) -> PathBuf {
         let key_hash = key.hashed("mailroom.bodies.key");
-        let name = super::hashed_name(
+        let name = crate::hash::hashed_name(
             "mailroom.bodies.message",
             &[
                 key_hash.as_bytes(),

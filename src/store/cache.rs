@@ -91,9 +91,9 @@ impl CacheKey {
         ]
     }
 
-    /// Hex name of this key for a given kind of file (see [`super::hashed_name`]).
+    /// Hex name of this key for a given kind of file (see [`crate::hash::hashed_name`]).
     pub(crate) fn hashed(&self, domain: &str) -> String {
-        super::hashed_name(domain, &self.parts())
+        crate::hash::hashed_name(domain, &self.parts())
     }
 }
 

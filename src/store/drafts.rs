@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{CacheError, create_private_dir, hashed_name, write_atomic};
+use super::{CacheError, create_private_dir, write_atomic};
+use crate::hash::hashed_name;
 
 /// One draft, as the compose pane holds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

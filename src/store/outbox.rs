@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{CacheError, create_private_dir, hashed_name, write_atomic};
+use super::{CacheError, create_private_dir, write_atomic};
+use crate::hash::hashed_name;
 use crate::message::Envelope;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,11 +6,10 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use mailroom::hash::{hashed_name, sha256};
 use mailroom::message::{Address, Flags, Summary};
 use mailroom::store::cache::{FORMAT_VERSION, MAGIC};
-use mailroom::store::{
-    CacheError, CacheKey, CachedMailbox, HeaderCache, checksum, hashed_name, sha256,
-};
+use mailroom::store::{CacheError, CacheKey, CachedMailbox, HeaderCache, checksum};
 
 /// splitmix64: a deterministic PRNG, so a failing case can be replayed.
 struct Rng(u64);
