@@ -6,9 +6,9 @@ use crossterm::event::KeyEvent;
 
 use crate::ui::app::App;
 use crate::ui::keys::{Action, Context, Keymap};
-use crate::ui::prompt;
 use crate::ui::screen::Handled;
 use crate::ui::screen::confirm::quit;
+use crate::ui::screen::prompt::line as prompt;
 
 /// The help overlay: the keys of the context it was opened from.
 #[derive(Debug, Clone, PartialEq, Eq)]

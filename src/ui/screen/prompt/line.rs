@@ -1,7 +1,7 @@
 //! The `:` command line and the `/` filter line: a one-line editor with history and, for
 //! commands, completion. Pure data; `app` decides what a finished line does.
 
-use super::layout::ReaderMode;
+use crate::ui::layout::ReaderMode;
 
 /// Longest line kept, in bytes: a command or a filter, never a pasted document.
 pub const MAX_LINE_BYTES: usize = 1024;
