@@ -11,7 +11,6 @@ pub mod input;
 pub mod keys;
 pub mod layout;
 pub mod notes;
-pub mod prompt;
 pub mod screen;
 pub mod stats;
 pub mod terminal;

@@ -5,7 +5,6 @@ pub mod columns;
 pub mod compose;
 mod help;
 mod notes;
-pub mod prompt;
 mod reader;
 mod stats;
 
@@ -18,6 +17,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::app::App;
 use super::layout;
+use super::screen::prompt::draw as prompt;
 use crate::mail::display::fit;
 
 /// A layer of the screen. Each is drawn over the ones before it in [`PAINT_ORDER`]; a layer

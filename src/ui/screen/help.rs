@@ -6,9 +6,9 @@ use crossterm::event::KeyEvent;
 
 use crate::ui::app::App;
 use crate::ui::keys::{Action, Context, Keymap};
-use crate::ui::prompt;
 use crate::ui::screen::Handled;
 use crate::ui::screen::confirm::quit;
+use crate::ui::screen::prompt::commands::COMMANDS;
 
 /// The help overlay: the keys of the context it was opened from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub fn help_lines(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
         lines.push((String::new(), String::new()));
         lines.push((String::new(), "commands (after :)".to_string()));
         lines.extend(
-            prompt::COMMANDS
+            COMMANDS
                 .iter()
                 .map(|c| (c.usage.to_string(), c.desc.to_string())),
         );

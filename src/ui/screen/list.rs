@@ -7,9 +7,9 @@ use crate::message::Flags;
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::keys::Action;
-use crate::ui::prompt::{Prompt, PromptKind};
 use crate::ui::screen::Handled;
 use crate::ui::screen::columns::{Needle, Search, SearchState};
+use crate::ui::screen::prompt::line::{Prompt, PromptKind};
 use crate::ui::screen::reader::Reader;
 
 /// A flag change sent and not yet answered, so a refusal can undo what the row shows.

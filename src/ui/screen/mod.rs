@@ -1,7 +1,6 @@
 //! The UI's screens, one module each, and the layer stack that orders them.
 
 pub mod columns;
-pub mod commands;
 pub mod compose;
 pub mod confirm;
 pub mod drafts;
@@ -21,12 +20,12 @@ use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::compose::Kind;
 use crate::ui::keys::{Action, Context};
-use crate::ui::prompt::{Prompt, PromptKind};
 use crate::ui::screen::compose::{compose_key, compose_paste, open_compose};
 use crate::ui::screen::confirm::confirm_key;
 use crate::ui::screen::help::{Help, help_key};
 use crate::ui::screen::list::{FlagKind, list_action, set_threads, toggle};
 use crate::ui::screen::notes::{note_key, open_note};
+use crate::ui::screen::prompt::line::{Prompt, PromptKind};
 use crate::ui::screen::prompt::{live_filter, prompt_key};
 use crate::ui::screen::reader::{reader_action, save_prompt, set_reader_mode};
 use crate::ui::screen::stats::{open_stats, stats_key};

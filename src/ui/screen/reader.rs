@@ -16,7 +16,7 @@ use crate::ui::app::App;
 use crate::ui::keys::Action;
 use crate::ui::layout::ReaderMode;
 use crate::ui::notes::{self, ReaderNotes};
-use crate::ui::prompt::{Prompt, PromptKind};
+use crate::ui::screen::prompt::line::{Prompt, PromptKind};
 use crate::ui::wrap::wrap;
 
 /// Bodies longer than this are cut before display: a reader is no place for a 50 MB log.

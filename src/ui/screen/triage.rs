@@ -9,7 +9,7 @@ use crate::triage::act::{ActError, Applied};
 use crate::triage::state::Action as TriageAction;
 use crate::triage::view::describe;
 use crate::ui::app::App;
-use crate::ui::prompt::{Prompt, PromptKind};
+use crate::ui::screen::prompt::line::{Prompt, PromptKind};
 
 /// The message a triage key acts on: the open one, else the selected row.
 pub(crate) fn triage_target(app: &App) -> Option<(usize, u32)> {

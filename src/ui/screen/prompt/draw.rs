@@ -8,16 +8,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::columns::link_long;
-use super::{fit_spans, st};
 use crate::sanitize;
 use crate::ui::app::{App, Link, LoadState};
-use crate::ui::prompt::Prompt;
+use crate::ui::draw::columns::link_long;
+use crate::ui::draw::{fit_spans, st};
+use crate::ui::screen::prompt::line::Prompt;
 use crate::ui::widget;
 
 /// The open `:` or `/` line in place of the status line, with the terminal's cursor in it.
 /// A line wider than the screen scrolls so the cursor stays visible.
-pub(super) fn draw_prompt(app: &App, p: &Prompt, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_prompt(app: &App, p: &Prompt, frame: &mut Frame, area: Rect) {
     let style = st(app, "command_line");
     let width = usize::from(area.width);
     if width == 0 || area.height == 0 {
@@ -76,7 +76,7 @@ pub fn outbox_text(app: &App) -> Option<(String, bool)> {
     Some((s, bad))
 }
 
-pub(super) fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width);
     let hint = app.keymap.hint(app.context());
     let normal = st(app, "status_line");

@@ -1,13 +1,18 @@
-//! The `:` and `/` line: its keys, completion sources and the live filter.
+//! The `:` and `/` line: its keys, completion sources and the live filter. The line model is
+//! `line`, the `:` commands `commands`, the bottom line's drawing `draw`.
+
+pub mod commands;
+pub mod draw;
+pub mod line;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::Request;
 use crate::ui::app::App;
 use crate::ui::keys::{Action, Context};
-use crate::ui::prompt::{Prompt, PromptKind, Sources};
 use crate::ui::screen::Handled;
-use crate::ui::screen::commands::run_command;
+use crate::ui::screen::prompt::commands::run_command;
+use crate::ui::screen::prompt::line::{Prompt, PromptKind, Sources};
 use crate::ui::screen::triage::known_agents;
 use crate::ui::theme::BUILTIN;
 

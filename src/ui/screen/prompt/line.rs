@@ -1,7 +1,8 @@
 //! The `:` command line and the `/` filter line: a one-line editor with history and, for
-//! commands, completion. Pure data; `app` decides what a finished line does.
+//! commands, completion (from the `commands` table). The line only edits; `super` decides what a
+//! finished line does.
 
-use super::layout::ReaderMode;
+use crate::ui::screen::prompt::commands::{COMMANDS, Complete, find_command};
 
 /// Longest line kept, in bytes: a command or a filter, never a pasted document.
 pub const MAX_LINE_BYTES: usize = 1024;
@@ -267,37 +268,39 @@ impl Prompt {
             .map_or(0, |(i, c)| i + c.len_utf8());
         let token = &head[start..];
         let first_word = head.split_whitespace().next().unwrap_or("");
-        let (candidates, takes_arg) = if head[..start].trim().is_empty() {
-            let names: Vec<String> = COMMANDS
+        let (candidates, takes_arg): (Vec<String>, bool) = if head[..start].trim().is_empty() {
+            let token = token.to_ascii_lowercase();
+            let matching: Vec<_> = COMMANDS
                 .iter()
-                .filter(|c| c.name.starts_with(&token.to_ascii_lowercase()))
-                .map(|c| c.name.to_string())
+                .filter(|c| c.name.starts_with(&token))
                 .collect();
-            let takes_arg = names.len() == 1
-                && COMMANDS
-                    .iter()
-                    .any(|c| c.name == names[0] && c.arg != Arg::None);
-            (names, takes_arg)
+            let takes_arg = matching.len() == 1 && matching[0].takes_arg();
+            (
+                matching.iter().map(|c| c.name.to_string()).collect(),
+                takes_arg,
+            )
         } else {
             // Only the first argument is completed; later words are free text.
             let arg_index = head[..start].split_whitespace().count();
-            let kind = find_command(first_word).map_or(Arg::None, |c| c.arg);
+            let kind = find_command(first_word).map_or(Complete::Nothing, |c| c.completes());
             let all: Vec<String> = match (kind, arg_index) {
-                (Arg::Account | Arg::OptionalAccount, 1) => sources.accounts.clone(),
-                (Arg::Theme, 1) => sources.themes.clone(),
-                (Arg::ReaderMode, 1) => vec!["full".into(), "split".into()],
-                (Arg::OnOff, 1) => vec!["on".into(), "off".into()],
-                (Arg::Agent, 1) => sources.agents.clone(),
-                (Arg::View, 1) => crate::config::View::ALL
+                (Complete::Account, 1) => sources.accounts.clone(),
+                (Complete::Theme, 1) => sources.themes.clone(),
+                (Complete::ReaderMode, 1) => vec!["full".into(), "split".into()],
+                (Complete::OnOff, 1) => vec!["on".into(), "off".into()],
+                (Complete::Agent, 1) => sources.agents.clone(),
+                (Complete::View, 1) => crate::config::View::ALL
                     .iter()
                     .map(|v| v.name().to_string())
                     .collect(),
-                (Arg::Save, 1) if sources.attachments > 0 => std::iter::once("all".to_string())
-                    .chain(
-                        (1..=sources.attachments.min(MAX_NUMBER_COMPLETIONS))
-                            .map(|n| n.to_string()),
-                    )
-                    .collect(),
+                (Complete::Save, 1) if sources.attachments > 0 => {
+                    std::iter::once("all".to_string())
+                        .chain(
+                            (1..=sources.attachments.min(MAX_NUMBER_COMPLETIONS))
+                                .map(|n| n.to_string()),
+                        )
+                        .collect()
+                }
                 _ => Vec::new(),
             };
             let lower = token.to_lowercase();
@@ -363,320 +366,6 @@ pub struct Sources {
 
 /// Attachment numbers offered by completion, at most.
 const MAX_NUMBER_COMPLETIONS: usize = 50;
-
-/// The kind of a command's argument, for completion and checking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arg {
-    None,
-    /// Free text (may be empty: then the command clears what it set).
-    Text,
-    Account,
-    OptionalAccount,
-    Theme,
-    ReaderMode,
-    /// `on` or `off`, or nothing (toggle).
-    OnOff,
-    /// `N` or `all`, then a folder.
-    Save,
-    /// A teammate's agent id.
-    Agent,
-    /// A team view name, or nothing (next view).
-    View,
-}
-
-/// One command of the `:` line.
-#[derive(Debug, Clone, Copy)]
-pub struct CommandSpec {
-    pub name: &'static str,
-    pub aliases: &'static [&'static str],
-    pub arg: Arg,
-    pub usage: &'static str,
-    pub desc: &'static str,
-}
-
-pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "quit",
-        aliases: &["q"],
-        arg: Arg::None,
-        usage: ":quit",
-        desc: "leave mailroom",
-    },
-    CommandSpec {
-        name: "search",
-        aliases: &[],
-        arg: Arg::Text,
-        usage: ":search TEXT",
-        desc: "server-side SEARCH of this column (IMAP), or of its rows (Maildir); empty clears",
-    },
-    CommandSpec {
-        name: "filter",
-        aliases: &[],
-        arg: Arg::Text,
-        usage: ":filter TEXT",
-        desc: "show rows whose from, subject or to contain TEXT (like /)",
-    },
-    CommandSpec {
-        name: "nofilter",
-        aliases: &[],
-        arg: Arg::None,
-        usage: ":nofilter",
-        desc: "clear the filter and the search of this column",
-    },
-    CommandSpec {
-        name: "refresh",
-        aliases: &[],
-        arg: Arg::OptionalAccount,
-        usage: ":refresh [ACCOUNT]",
-        desc: "sync every account (or one) now",
-    },
-    CommandSpec {
-        name: "focus",
-        aliases: &[],
-        arg: Arg::Account,
-        usage: ":focus ACCOUNT",
-        desc: "go to an account's column",
-    },
-    CommandSpec {
-        name: "reader",
-        aliases: &[],
-        arg: Arg::ReaderMode,
-        usage: ":reader split|full",
-        desc: "reader below the columns or full screen (no argument: toggle)",
-    },
-    CommandSpec {
-        name: "threads",
-        aliases: &[],
-        arg: Arg::OnOff,
-        usage: ":threads [on|off]",
-        desc: "group rows by thread, newest thread first (no argument: toggle)",
-    },
-    CommandSpec {
-        name: "save",
-        aliases: &[],
-        arg: Arg::Save,
-        usage: ":save [N|all] [DIR]",
-        desc: "save the open message's attachments (default: all, into Downloads or home)",
-    },
-    CommandSpec {
-        name: "theme",
-        aliases: &[],
-        arg: Arg::Theme,
-        usage: ":theme NAME",
-        desc: "switch to a built-in theme for this session",
-    },
-    CommandSpec {
-        name: "drafts",
-        aliases: &[],
-        arg: Arg::Text,
-        usage: ":drafts [N]",
-        desc: "list the saved drafts, or reopen draft N in the compose pane",
-    },
-    CommandSpec {
-        name: "claim",
-        aliases: &[],
-        arg: Arg::None,
-        usage: ":claim",
-        desc: "assign the message to yourself, unless a teammate was first (a)",
-    },
-    CommandSpec {
-        name: "assign",
-        aliases: &[],
-        arg: Arg::Agent,
-        usage: ":assign AGENT",
-        desc: "assign the message to a teammate (A)",
-    },
-    CommandSpec {
-        name: "unassign",
-        aliases: &[],
-        arg: Arg::None,
-        usage: ":unassign",
-        desc: "assign the message to nobody",
-    },
-    CommandSpec {
-        name: "pending",
-        aliases: &[],
-        arg: Arg::None,
-        usage: ":pending",
-        desc: "mark the message pending: waiting on the customer (p)",
-    },
-    CommandSpec {
-        name: "done",
-        aliases: &[],
-        arg: Arg::None,
-        usage: ":done",
-        desc: "mark the message done (d)",
-    },
-    CommandSpec {
-        name: "reopen",
-        aliases: &[],
-        arg: Arg::None,
-        usage: ":reopen",
-        desc: "clear pending, done and snooze (o)",
-    },
-    CommandSpec {
-        name: "snooze",
-        aliases: &[],
-        arg: Arg::Text,
-        usage: ":snooze WHEN",
-        desc: "hide the message until 30m|4h|2d|tomorrow|mon|YYYY-MM-DD [HH:MM] (UTC) (z)",
-    },
-    CommandSpec {
-        name: "view",
-        aliases: &[],
-        arg: Arg::View,
-        usage: ":view [NAME]",
-        desc: "show open|mine|unassigned|pending|done|all here (no NAME: the next one, V)",
-    },
-    CommandSpec {
-        name: "help",
-        aliases: &["h"],
-        arg: Arg::None,
-        usage: ":help",
-        desc: "keys and commands",
-    },
-];
-
-fn find_command(name: &str) -> Option<&'static CommandSpec> {
-    let name = name.to_ascii_lowercase();
-    COMMANDS
-        .iter()
-        .find(|c| c.name == name || c.aliases.contains(&name.as_str()))
-}
-
-/// A parsed command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cmd {
-    Quit,
-    Search(String),
-    Filter(String),
-    NoFilter,
-    Refresh(Option<String>),
-    Focus(String),
-    /// `None`: toggle.
-    Reader(Option<ReaderMode>),
-    /// `None`: toggle.
-    Threads(Option<bool>),
-    /// Attachment `which` (numbered from 1; `None`: all) into `dir` (`None`: the default).
-    Save {
-        which: Option<usize>,
-        dir: Option<String>,
-    },
-    Theme(String),
-    Help,
-    /// `None`: list the drafts; `Some(n)`: reopen draft `n` (numbered from 1).
-    Drafts(Option<usize>),
-    Claim,
-    Assign(String),
-    Unassign,
-    Pending,
-    Done,
-    Reopen,
-    /// When, as typed (read against the clock when it runs).
-    Snooze(String),
-    /// `None`: the next view.
-    View(Option<crate::config::View>),
-}
-
-/// Reads a command line; `Err` is a message for the status line. An empty line is `Ok(None)`.
-pub fn parse(line: &str) -> Result<Option<Cmd>, String> {
-    let line = line.trim();
-    let (name, rest) = match line.split_once(char::is_whitespace) {
-        Some((n, r)) => (n, r.trim()),
-        None => (line, ""),
-    };
-    if name.is_empty() {
-        return Ok(None);
-    }
-    let shown = || crate::sanitize::single_line(name);
-    let spec =
-        find_command(name).ok_or_else(|| format!("unknown command :{} (see :help)", shown()))?;
-    let no_arg = |cmd: Cmd| {
-        if rest.is_empty() {
-            Ok(Some(cmd))
-        } else {
-            Err(format!(":{} takes no argument", spec.name))
-        }
-    };
-    let needs_arg = |f: fn(String) -> Cmd| {
-        if rest.is_empty() {
-            Err(format!("usage: {}", spec.usage))
-        } else {
-            Ok(Some(f(rest.to_string())))
-        }
-    };
-    match spec.name {
-        "quit" => no_arg(Cmd::Quit),
-        "claim" => no_arg(Cmd::Claim),
-        "unassign" => no_arg(Cmd::Unassign),
-        "pending" => no_arg(Cmd::Pending),
-        "done" => no_arg(Cmd::Done),
-        "reopen" => no_arg(Cmd::Reopen),
-        "assign" => needs_arg(Cmd::Assign),
-        "snooze" => needs_arg(Cmd::Snooze),
-        "view" => match rest {
-            "" => Ok(Some(Cmd::View(None))),
-            v => crate::config::View::parse(v)
-                .map(|v| Some(Cmd::View(Some(v))))
-                .ok_or_else(|| format!("usage: {}", spec.usage)),
-        },
-        "nofilter" => no_arg(Cmd::NoFilter),
-        "help" => no_arg(Cmd::Help),
-        "search" => Ok(Some(Cmd::Search(rest.to_string()))),
-        "filter" => Ok(Some(Cmd::Filter(rest.to_string()))),
-        "refresh" => Ok(Some(Cmd::Refresh(
-            (!rest.is_empty()).then(|| rest.to_string()),
-        ))),
-        "focus" => needs_arg(Cmd::Focus),
-        "theme" => needs_arg(Cmd::Theme),
-        "threads" => match rest.to_ascii_lowercase().as_str() {
-            "" => Ok(Some(Cmd::Threads(None))),
-            "on" => Ok(Some(Cmd::Threads(Some(true)))),
-            "off" => Ok(Some(Cmd::Threads(Some(false)))),
-            _ => Err(format!("usage: {}", spec.usage)),
-        },
-        "save" => {
-            let (first, after) = match rest.split_once(char::is_whitespace) {
-                Some((f, a)) => (f, a.trim()),
-                None => (rest, ""),
-            };
-            let (which, dir) = if first.eq_ignore_ascii_case("all") {
-                (None, after)
-            } else if let Ok(n) = first.parse::<usize>() {
-                (Some(n), after)
-            } else if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("no attachment {first}"));
-            } else {
-                // No number: every attachment, and the whole rest is the folder.
-                (None, rest)
-            };
-            if which == Some(0) {
-                return Err("attachments are numbered from 1 (:save 1)".to_string());
-            }
-            Ok(Some(Cmd::Save {
-                which,
-                dir: (!dir.is_empty()).then(|| dir.to_string()),
-            }))
-        }
-        "drafts" => match rest {
-            "" => Ok(Some(Cmd::Drafts(None))),
-            n => match n.parse::<usize>() {
-                Ok(n) if n > 0 => Ok(Some(Cmd::Drafts(Some(n)))),
-                _ => Err(format!(
-                    "usage: {} (drafts are numbered from 1)",
-                    spec.usage
-                )),
-            },
-        },
-        "reader" => match rest.to_ascii_lowercase().as_str() {
-            "" => Ok(Some(Cmd::Reader(None))),
-            "split" => Ok(Some(Cmd::Reader(Some(ReaderMode::Split)))),
-            "full" => Ok(Some(Cmd::Reader(Some(ReaderMode::Full)))),
-            _ => Err(format!("usage: {}", spec.usage)),
-        },
-        _ => Err(format!("unknown command :{} (see :help)", shown())),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -764,29 +453,5 @@ mod tests {
         let mut p = Prompt::new(PromptKind::Command, "");
         p.complete(&s, false);
         assert!(p.hint.as_deref().is_some_and(|h| h.contains("search")));
-    }
-
-    #[test]
-    fn commands_parse_with_their_arguments() {
-        assert_eq!(parse(" q "), Ok(Some(Cmd::Quit)));
-        assert_eq!(parse(""), Ok(None));
-        assert_eq!(
-            parse("search  big order "),
-            Ok(Some(Cmd::Search("big order".into())))
-        );
-        assert_eq!(
-            parse("reader split"),
-            Ok(Some(Cmd::Reader(Some(ReaderMode::Split))))
-        );
-        assert_eq!(parse("reader"), Ok(Some(Cmd::Reader(None))));
-        assert!(parse("reader sideways").is_err());
-        assert!(parse("quit now").is_err());
-        assert!(parse("focus").is_err());
-        assert_eq!(parse("refresh"), Ok(Some(Cmd::Refresh(None))));
-        let e = parse("rm -rf \u{1b}[2J").unwrap_err();
-        assert!(
-            e.contains("unknown command :rm") && !e.contains('\u{1b}'),
-            "{e}"
-        );
     }
 }
