@@ -18,43 +18,11 @@ use unicode_width::UnicodeWidthStr;
 
 use super::app::App;
 use super::layout;
+use super::screen::{self, Layer};
 use crate::mail::display::fit;
 
-/// A layer of the screen. Each is drawn over the ones before it in [`PAINT_ORDER`]; a layer
-/// whose pane is closed draws nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Layer {
-    /// The theme's background over the whole screen.
-    Base,
-    /// The tab strip (when only one column fits), then the columns.
-    Columns,
-    /// The open message, beside or under the columns.
-    Reader,
-    /// The compose pane, and its send preview over it.
-    Compose,
-    /// The note pane.
-    Notes,
-    /// The stats screen, over all but the bottom line.
-    Stats,
-    /// The bottom line: the open `:` or `/` prompt, or else the status line (which also asks
-    /// the open y/n question).
-    Prompt,
-    /// The help overlay, over everything.
-    Help,
-}
-
-/// The paint order, bottom to top: a new pane is added here and in `paint`.
-pub const PAINT_ORDER: [Layer; 8] = [
-    Layer::Base,
-    Layer::Columns,
-    Layer::Reader,
-    Layer::Compose,
-    Layer::Notes,
-    Layer::Stats,
-    Layer::Prompt,
-    Layer::Help,
-];
-
+/// Paints the screen: the theme's background, then the open layers of the one stack
+/// (`screen::layers`) bottom-up, so the layer that takes the keys is the one on top.
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let plan = layout::plan_with(
@@ -63,7 +31,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
         app.focus,
         app.reader.as_ref().map(|_| app.reader_mode),
     );
-    for layer in PAINT_ORDER {
+    frame.render_widget(Block::default().style(st(app, "base")), area);
+    let layers = screen::layers(app);
+    if !layers.contains(&Layer::Prompt) {
+        // The bottom line, under every pane (none covers it but the help overlay); it also
+        // asks the open y/n question (`Layer::Confirm`).
+        prompt::draw_status(app, frame, plan.status);
+    }
+    for layer in layers.into_iter().rev() {
         paint(layer, app, frame, area, &plan);
     }
 }
@@ -71,7 +46,6 @@ pub fn draw(app: &App, frame: &mut Frame) {
 /// Draws one layer of the screen `area`, laid out by `plan`.
 fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::Plan) {
     match layer {
-        Layer::Base => frame.render_widget(Block::default().style(st(app, "base")), area),
         Layer::Columns => {
             if let Some(tabs) = plan.tabs {
                 columns::draw_tabs(app, frame, tabs);
@@ -87,14 +61,19 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                 reader::draw_reader(app, r, frame, rect);
             }
         }
+        Layer::Note => {
+            if let Some(n) = &app.note {
+                notes::draw_note_editor(app, n, frame, area);
+            }
+        }
         Layer::Compose => {
             if let Some(c) = &app.compose {
                 compose::draw_compose(app, c, frame, layout::compose_area(area));
             }
         }
-        Layer::Notes => {
-            if let Some(n) = &app.note {
-                notes::draw_note_editor(app, n, frame, area);
+        Layer::Prompt => {
+            if let Some(p) = &app.prompt {
+                prompt::draw_prompt(app, p, frame, plan.status);
             }
         }
         Layer::Stats => {
@@ -106,15 +85,13 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                 stats::draw_stats(app, s, frame, screen);
             }
         }
-        Layer::Prompt => match &app.prompt {
-            Some(p) => prompt::draw_prompt(app, p, frame, plan.status),
-            None => prompt::draw_status(app, frame, plan.status),
-        },
         Layer::Help => {
             if let Some(h) = &app.help {
                 help::draw_help(app, h, frame, area);
             }
         }
+        // The question is asked in the status line, drawn under the panes.
+        Layer::Confirm => {}
     }
 }
 
@@ -162,4 +139,46 @@ pub(super) fn fit_spans(
 /// The colours of a pane over the others (help, compose, preview, note): the reader's.
 pub(super) fn pane_style(app: &App) -> Style {
     st(app, "reader_body").patch(st(app, "base"))
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::ui::compose::{Compose, Kind};
+    use crate::ui::notes::NoteEditor;
+    use crate::ui::theme::{BUILTIN, Theme};
+
+    fn screen_text(app: &App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test backend");
+        terminal.draw(|f| draw(app, f)).expect("drawn");
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_layer_that_takes_the_keys_is_painted_on_top() {
+        let theme = Theme::parse(BUILTIN[0].1, "default").expect("built-in theme");
+        let mut app = App::new(&[(0, "support".to_string())], theme, false);
+        // Never open together from the keyboard; set by hand, the stack still decides.
+        app.note = Some(NoteEditor::new(0, 7, "the note's subject"));
+        app.compose = Some(Compose::new(0, "support", Kind::New, "d1".to_string()));
+        assert_eq!(
+            screen::layers(&app)[..2],
+            [screen::Layer::Compose, screen::Layer::Note],
+            "the compose pane takes the keys"
+        );
+        let text = screen_text(&app);
+        assert!(text.contains("new message · support"), "{text}");
+        assert!(!text.contains("Internal note on"), "{text}");
+    }
 }
