@@ -25,8 +25,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
 use crate::engine::Engine;
-use app::{App, SaveDirs, update};
+use app::{App, update};
 use event::Event;
+use screen::reader::SaveDirs;
 use theme::{Theme, ThemeError, no_color_requested};
 
 /// How often ages are refreshed when nothing else happens.

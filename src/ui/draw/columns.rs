@@ -13,8 +13,9 @@ use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
 use crate::message::Summary;
 use crate::sanitize;
-use crate::ui::app::{App, Column, Link, LoadState, SearchState};
+use crate::ui::app::App;
 use crate::ui::layout;
+use crate::ui::screen::columns::{Column, Link, LoadState, SearchState};
 use crate::ui::wrap::wrap;
 
 /// Cells for the age field ("45s", "12m", "3h", "5d", "7w", or a year).

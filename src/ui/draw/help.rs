@@ -9,8 +9,9 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{fit_spans, pane_style, st};
 use crate::mail::display::fit;
-use crate::ui::app::{App, Help, help_lines};
+use crate::ui::app::App;
 use crate::ui::layout;
+use crate::ui::screen::help::{Help, help_lines};
 use crate::ui::widget;
 
 /// The help overlay: every key of the context, from the live keymap, then the commands.

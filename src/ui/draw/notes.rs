@@ -19,7 +19,7 @@ pub(super) fn draw_note_editor(app: &App, n: &NoteEditor, frame: &mut Frame, are
     let Some(rect) = layout::note_area(area) else {
         return;
     };
-    let (add, editor, close) = crate::ui::app::note_keys(&app.keymap);
+    let (add, editor, close) = crate::ui::screen::notes::note_keys(&app.keymap);
     let bottom = match (n.saving, n.ask) {
         (Some(_), _) => " adding the note… ".to_string(),
         (None, Some(_)) => " discard this note? y discards · any other key goes back ".to_string(),

@@ -11,8 +11,9 @@ use unicode_width::UnicodeWidthStr;
 use super::columns::link_long;
 use super::{fit_spans, st};
 use crate::sanitize;
-use crate::ui::app::{App, Link, LoadState};
+use crate::ui::app::App;
 use crate::ui::prompt::Prompt;
+use crate::ui::screen::columns::{Link, LoadState};
 use crate::ui::widget;
 
 /// The open `:` or `/` line in place of the status line, with the terminal's cursor in it.

@@ -8,9 +8,10 @@ use ratatui::widgets::Paragraph;
 
 use super::st;
 use crate::mail::display::fit;
-use crate::ui::app::{App, Body, Reader};
+use crate::ui::app::App;
 use crate::ui::layout;
 use crate::ui::notes;
+use crate::ui::screen::reader::{Body, Reader};
 use crate::ui::wrap::wrap;
 
 pub(super) fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) {
