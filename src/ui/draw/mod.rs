@@ -1,13 +1,10 @@
-//! Renders an `App` into a ratatui frame. Reads state only; every string that came from a
-//! message or a server is sanitized here (rows) or was sanitized when it entered the state.
+//! Renders an `App` into a ratatui frame: the painter, which walks the one layer stack and
+//! calls each screen's `draw` (`ui::screen::<screen>::draw`), and the helpers several panes
+//! share. Reads state only; every string that came from a message or a server is sanitized
+//! where it is drawn (rows) or was sanitized when it entered the state.
 
-pub mod columns;
 pub mod compose;
-mod help;
-mod notes;
 pub mod prompt;
-mod reader;
-mod stats;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -18,7 +15,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::app::App;
 use super::layout;
-use super::screen::{self, Layer};
+use super::screen::{self, Layer, columns, help, notes, reader, stats};
 use crate::mail::display::fit;
 
 /// Paints the screen: the theme's background, then the open layers of the one stack
@@ -48,22 +45,22 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
     match layer {
         Layer::Columns => {
             if let Some(tabs) = plan.tabs {
-                columns::draw_tabs(app, frame, tabs);
+                columns::draw::draw_tabs(app, frame, tabs);
             }
             for (i, rect) in &plan.columns {
                 if let Some(c) = app.columns.get(*i) {
-                    columns::draw_column(app, c, *i == app.focus, frame, *rect);
+                    columns::draw::draw_column(app, c, *i == app.focus, frame, *rect);
                 }
             }
         }
         Layer::Reader => {
             if let (Some(r), Some(rect)) = (&app.reader, plan.reader) {
-                reader::draw_reader(app, r, frame, rect);
+                reader::draw::draw_reader(app, r, frame, rect);
             }
         }
         Layer::Note => {
             if let Some(n) = &app.note {
-                notes::draw_note_editor(app, n, frame, area);
+                notes::draw::draw_note_editor(app, n, frame, area);
             }
         }
         Layer::Compose => {
@@ -82,12 +79,12 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                     height: area.height.saturating_sub(1),
                     ..area
                 };
-                stats::draw_stats(app, s, frame, screen);
+                stats::draw::draw_stats(app, s, frame, screen);
             }
         }
         Layer::Help => {
             if let Some(h) = &app.help {
-                help::draw_help(app, h, frame, area);
+                help::draw::draw_help(app, h, frame, area);
             }
         }
         // The question is asked in the status line, drawn under the panes.
@@ -95,12 +92,12 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
     }
 }
 
-pub(super) fn st(app: &App, element: &str) -> Style {
+pub(crate) fn st(app: &App, element: &str) -> Style {
     app.theme.style(element, app.no_color)
 }
 
 /// The selection must stay visible without colour, where the theme keeps modifiers only.
-pub(super) fn selected_style(app: &App) -> Style {
+pub(crate) fn selected_style(app: &App) -> Style {
     let s = st(app, "row_selected");
     if app.no_color {
         s.add_modifier(Modifier::REVERSED)
@@ -110,7 +107,7 @@ pub(super) fn selected_style(app: &App) -> Style {
 }
 
 /// Pieces of one line, cut with an ellipsis where the width ends and padded to fill it.
-pub(super) fn fit_spans(
+pub(crate) fn fit_spans(
     parts: Vec<(String, Style)>,
     width: usize,
     pad: Style,
@@ -137,7 +134,7 @@ pub(super) fn fit_spans(
 }
 
 /// The colours of a pane over the others (help, compose, preview, note): the reader's.
-pub(super) fn pane_style(app: &App) -> Style {
+pub(crate) fn pane_style(app: &App) -> Style {
     st(app, "reader_body").patch(st(app, "base"))
 }
 
@@ -148,7 +145,7 @@ mod tests {
 
     use super::*;
     use crate::ui::compose::{Compose, Kind};
-    use crate::ui::notes::NoteEditor;
+    use crate::ui::screen::notes::model::NoteEditor;
     use crate::ui::theme::{BUILTIN, Theme};
 
     fn screen_text(app: &App) -> String {

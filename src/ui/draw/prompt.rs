@@ -8,11 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::columns::link_long;
 use super::{fit_spans, st};
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::prompt::Prompt;
+use crate::ui::screen::columns::draw::link_long;
 use crate::ui::screen::columns::{Link, LoadState};
 use crate::ui::widget;
 

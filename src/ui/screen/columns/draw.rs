@@ -7,13 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::{fit_spans, selected_style, st};
 use crate::config::View;
 use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
 use crate::message::Summary;
 use crate::sanitize;
 use crate::ui::app::App;
+use crate::ui::draw::{fit_spans, selected_style, st};
 use crate::ui::layout;
 use crate::ui::screen::columns::{Column, Link, LoadState, SearchState};
 use crate::ui::wrap::wrap;
@@ -25,7 +25,7 @@ const MARKS_WIDTH: usize = 4;
 /// Thread levels indented, at most; deeper replies line up with the deepest indented level.
 const MAX_INDENT_LEVELS: usize = 6;
 
-pub(super) fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let tabs: Vec<String> = app
         .columns
         .iter()
@@ -180,7 +180,7 @@ fn header_text(c: &Column, now: i64) -> String {
     format!(" {}  {state}  {counts} · {} unread", c.name, c.unread)
 }
 
-pub(super) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Rect) {
     let (border, border_type, header_style) = if focused {
         (
             st(app, "border_focused"),
