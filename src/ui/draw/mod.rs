@@ -8,7 +8,7 @@ pub mod prompt;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::Block;
 use unicode_width::UnicodeWidthStr;
@@ -94,16 +94,6 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
 
 pub(crate) fn st(app: &App, element: &str) -> Style {
     app.theme.style(element, app.no_color)
-}
-
-/// The selection must stay visible without colour, where the theme keeps modifiers only.
-pub(crate) fn selected_style(app: &App) -> Style {
-    let s = st(app, "row_selected");
-    if app.no_color {
-        s.add_modifier(Modifier::REVERSED)
-    } else {
-        s
-    }
 }
 
 /// Pieces of one line, cut with an ellipsis where the width ends and padded to fill it.

@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
@@ -13,7 +13,7 @@ use crate::mail::display::{fit, sender_label};
 use crate::message::Summary;
 use crate::sanitize;
 use crate::ui::app::App;
-use crate::ui::draw::{fit_spans, selected_style, st};
+use crate::ui::draw::{fit_spans, st};
 use crate::ui::layout;
 use crate::ui::screen::columns::{Column, Link, LoadState, SearchState};
 use crate::ui::wrap::wrap;
@@ -409,4 +409,14 @@ fn row_line<'a>(
     }
     spans.push(Span::styled(marks(s), part(st(app, "row_marks"))));
     Line::from(spans)
+}
+
+/// The selection must stay visible without colour, where the theme keeps modifiers only.
+fn selected_style(app: &App) -> Style {
+    let s = st(app, "row_selected");
+    if app.no_color {
+        s.add_modifier(Modifier::REVERSED)
+    } else {
+        s
+    }
 }
