@@ -17,27 +17,19 @@ use crate::ui::event::Event;
 use crate::ui::keys::{Context, Keymap};
 use crate::ui::layout;
 pub use crate::ui::layout::ReaderMode;
-use crate::ui::notes::{NoteEditor, PendingNote};
+use crate::ui::screen::columns::{Column, Link};
 use crate::ui::screen::confirm::Confirm;
 use crate::ui::screen::drafts::{autosave, send_done};
-use crate::ui::screen::help::help_lines_len;
+use crate::ui::screen::help::{Help, help_lines_len};
 use crate::ui::screen::list::{PendingStore, store_done};
+use crate::ui::screen::notes::model::{NoteEditor, PendingNote};
 use crate::ui::screen::notes::{note_added, notes_arrived};
 use crate::ui::screen::prompt::line::{History, Prompt};
-use crate::ui::screen::reader::saved;
+use crate::ui::screen::reader::{Reader, SaveDirs, saved};
+use crate::ui::screen::stats::model::StatsScreen;
 use crate::ui::screen::triage::{triage_done, wake_snoozes};
 use crate::ui::screen::{self, Handled, columns, compose, list, on_key, reader, stats, status};
-use crate::ui::stats::StatsScreen;
 use crate::ui::theme::Theme;
-
-// TEMP(#14 merge): draw still imports this from app
-pub use crate::ui::screen::columns::{Column, Link, LoadState, SearchState};
-// TEMP(#14 merge): draw still imports this from app
-pub use crate::ui::screen::help::{Help, help_lines};
-// TEMP(#14 merge): draw still imports this from app
-pub use crate::ui::screen::notes::note_keys;
-// TEMP(#14 merge): draw still imports this from app (and ui::mod imports SaveDirs)
-pub use crate::ui::screen::reader::{Body, Reader, SaveDirs};
 
 /// Everything on screen, and nothing else.
 #[derive(Debug, Clone)]

@@ -10,9 +10,7 @@ pub mod event;
 pub mod input;
 pub mod keys;
 pub mod layout;
-pub mod notes;
 pub mod screen;
-pub mod stats;
 pub mod terminal;
 pub mod theme;
 pub mod widget;
@@ -24,8 +22,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
 use crate::engine::Engine;
-use app::{App, SaveDirs, update};
+use app::{App, update};
 use event::Event;
+use screen::reader::SaveDirs;
 use theme::{Theme, ThemeError, no_color_requested};
 
 /// How often ages are refreshed when nothing else happens.

@@ -1036,7 +1036,7 @@ fn connection_state_shows_in_headers_and_the_status_line() {
 
 #[test]
 fn team_keywords_are_compact_and_sanitized() {
-    use mailroom::ui::draw::columns::team_marks;
+    use mailroom::ui::screen::columns::draw::team_marks;
     let k = |v: &[&str]| team_marks(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     assert_eq!(k(&["$assigned.bob"]), "@bob");
     assert_eq!(k(&["$replying.x"]), "✎ x");

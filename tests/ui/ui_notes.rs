@@ -18,7 +18,7 @@ use mailroom::policy::rights::Rights;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::Event;
-use mailroom::ui::notes::ReaderNotes;
+use mailroom::ui::screen::notes::model::ReaderNotes;
 use mailroom::ui::theme::{BUILTIN, Theme};
 
 use crate::ui_support;

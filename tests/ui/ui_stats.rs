@@ -10,7 +10,7 @@ use mailroom::insight::stats::{
 };
 use mailroom::ui::app::App;
 use mailroom::ui::event::Event;
-use mailroom::ui::stats::State;
+use mailroom::ui::screen::stats::model::State;
 use mailroom::ui::theme::{BUILTIN, Theme};
 
 use crate::ui_support;

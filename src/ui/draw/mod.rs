@@ -1,16 +1,13 @@
-//! Renders an `App` into a ratatui frame. Reads state only; every string that came from a
-//! message or a server is sanitized here (rows) or was sanitized when it entered the state.
+//! Renders an `App` into a ratatui frame: the painter, which walks the one layer stack and
+//! calls each screen's `draw` (`ui::screen::<screen>::draw`), and the helpers several panes
+//! share. Reads state only; every string that came from a message or a server is sanitized
+//! where it is drawn (rows) or was sanitized when it entered the state.
 
-pub mod columns;
 pub mod compose;
-mod help;
-mod notes;
-mod reader;
-mod stats;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::Block;
 use unicode_width::UnicodeWidthStr;
@@ -18,43 +15,11 @@ use unicode_width::UnicodeWidthStr;
 use super::app::App;
 use super::layout;
 use super::screen::prompt::draw as prompt;
+use super::screen::{self, Layer, columns, help, notes, reader, stats};
 use crate::mail::display::fit;
 
-/// A layer of the screen. Each is drawn over the ones before it in [`PAINT_ORDER`]; a layer
-/// whose pane is closed draws nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Layer {
-    /// The theme's background over the whole screen.
-    Base,
-    /// The tab strip (when only one column fits), then the columns.
-    Columns,
-    /// The open message, beside or under the columns.
-    Reader,
-    /// The compose pane, and its send preview over it.
-    Compose,
-    /// The note pane.
-    Notes,
-    /// The stats screen, over all but the bottom line.
-    Stats,
-    /// The bottom line: the open `:` or `/` prompt, or else the status line (which also asks
-    /// the open y/n question).
-    Prompt,
-    /// The help overlay, over everything.
-    Help,
-}
-
-/// The paint order, bottom to top: a new pane is added here and in `paint`.
-pub const PAINT_ORDER: [Layer; 8] = [
-    Layer::Base,
-    Layer::Columns,
-    Layer::Reader,
-    Layer::Compose,
-    Layer::Notes,
-    Layer::Stats,
-    Layer::Prompt,
-    Layer::Help,
-];
-
+/// Paints the screen: the theme's background, then the open layers of the one stack
+/// (`screen::layers`) bottom-up, so the layer that takes the keys is the one on top.
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let plan = layout::plan_with(
@@ -63,7 +28,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
         app.focus,
         app.reader.as_ref().map(|_| app.reader_mode),
     );
-    for layer in PAINT_ORDER {
+    frame.render_widget(Block::default().style(st(app, "base")), area);
+    let layers = screen::layers(app);
+    if !layers.contains(&Layer::Prompt) {
+        // The bottom line, under every pane (none covers it but the help overlay); it also
+        // asks the open y/n question (`Layer::Confirm`).
+        prompt::draw_status(app, frame, plan.status);
+    }
+    for layer in layers.into_iter().rev() {
         paint(layer, app, frame, area, &plan);
     }
 }
@@ -71,20 +43,24 @@ pub fn draw(app: &App, frame: &mut Frame) {
 /// Draws one layer of the screen `area`, laid out by `plan`.
 fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::Plan) {
     match layer {
-        Layer::Base => frame.render_widget(Block::default().style(st(app, "base")), area),
         Layer::Columns => {
             if let Some(tabs) = plan.tabs {
-                columns::draw_tabs(app, frame, tabs);
+                columns::draw::draw_tabs(app, frame, tabs);
             }
             for (i, rect) in &plan.columns {
                 if let Some(c) = app.columns.get(*i) {
-                    columns::draw_column(app, c, *i == app.focus, frame, *rect);
+                    columns::draw::draw_column(app, c, *i == app.focus, frame, *rect);
                 }
             }
         }
         Layer::Reader => {
             if let (Some(r), Some(rect)) = (&app.reader, plan.reader) {
-                reader::draw_reader(app, r, frame, rect);
+                reader::draw::draw_reader(app, r, frame, rect);
+            }
+        }
+        Layer::Note => {
+            if let Some(n) = &app.note {
+                notes::draw::draw_note_editor(app, n, frame, area);
             }
         }
         Layer::Compose => {
@@ -92,9 +68,9 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                 compose::draw_compose(app, c, frame, layout::compose_area(area));
             }
         }
-        Layer::Notes => {
-            if let Some(n) = &app.note {
-                notes::draw_note_editor(app, n, frame, area);
+        Layer::Prompt => {
+            if let Some(p) = &app.prompt {
+                prompt::draw_prompt(app, p, frame, plan.status);
             }
         }
         Layer::Stats => {
@@ -103,37 +79,25 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                     height: area.height.saturating_sub(1),
                     ..area
                 };
-                stats::draw_stats(app, s, frame, screen);
+                stats::draw::draw_stats(app, s, frame, screen);
             }
         }
-        Layer::Prompt => match &app.prompt {
-            Some(p) => prompt::draw_prompt(app, p, frame, plan.status),
-            None => prompt::draw_status(app, frame, plan.status),
-        },
         Layer::Help => {
             if let Some(h) = &app.help {
-                help::draw_help(app, h, frame, area);
+                help::draw::draw_help(app, h, frame, area);
             }
         }
+        // The question is asked in the status line, drawn under the panes.
+        Layer::Confirm => {}
     }
 }
 
-pub(super) fn st(app: &App, element: &str) -> Style {
+pub(crate) fn st(app: &App, element: &str) -> Style {
     app.theme.style(element, app.no_color)
 }
 
-/// The selection must stay visible without colour, where the theme keeps modifiers only.
-pub(super) fn selected_style(app: &App) -> Style {
-    let s = st(app, "row_selected");
-    if app.no_color {
-        s.add_modifier(Modifier::REVERSED)
-    } else {
-        s
-    }
-}
-
 /// Pieces of one line, cut with an ellipsis where the width ends and padded to fill it.
-pub(super) fn fit_spans(
+pub(crate) fn fit_spans(
     parts: Vec<(String, Style)>,
     width: usize,
     pad: Style,
@@ -160,6 +124,48 @@ pub(super) fn fit_spans(
 }
 
 /// The colours of a pane over the others (help, compose, preview, note): the reader's.
-pub(super) fn pane_style(app: &App) -> Style {
+pub(crate) fn pane_style(app: &App) -> Style {
     st(app, "reader_body").patch(st(app, "base"))
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::ui::compose::{Compose, Kind};
+    use crate::ui::screen::notes::model::NoteEditor;
+    use crate::ui::theme::{BUILTIN, Theme};
+
+    fn screen_text(app: &App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test backend");
+        terminal.draw(|f| draw(app, f)).expect("drawn");
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_layer_that_takes_the_keys_is_painted_on_top() {
+        let theme = Theme::parse(BUILTIN[0].1, "default").expect("built-in theme");
+        let mut app = App::new(&[(0, "support".to_string())], theme, false);
+        // Never open together from the keyboard; set by hand, the stack still decides.
+        app.note = Some(NoteEditor::new(0, 7, "the note's subject"));
+        app.compose = Some(Compose::new(0, "support", Kind::New, "d1".to_string()));
+        assert_eq!(
+            screen::layers(&app)[..2],
+            [screen::Layer::Compose, screen::Layer::Note],
+            "the compose pane takes the keys"
+        );
+        let text = screen_text(&app);
+        assert!(text.contains("new message · support"), "{text}");
+        assert!(!text.contains("Internal note on"), "{text}");
+    }
 }

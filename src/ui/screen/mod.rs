@@ -28,9 +28,9 @@ use crate::ui::screen::notes::{note_key, open_note};
 use crate::ui::screen::prompt::line::{Prompt, PromptKind};
 use crate::ui::screen::prompt::{live_filter, prompt_key};
 use crate::ui::screen::reader::{reader_action, save_prompt, set_reader_mode};
+use crate::ui::screen::stats::model::Window as StatsWindow;
 use crate::ui::screen::stats::{open_stats, stats_key};
 use crate::ui::screen::triage::{set_view, triage, triage_prompt};
-use crate::ui::stats::Window as StatsWindow;
 
 /// One layer of the screen. Layers stack: the topmost open one takes the keys, and the screen
 /// is painted from the bottom up. A new pane is added here, in `layers`, and nowhere else.

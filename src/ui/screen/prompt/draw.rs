@@ -9,9 +9,10 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::sanitize;
-use crate::ui::app::{App, Link, LoadState};
-use crate::ui::draw::columns::link_long;
+use crate::ui::app::App;
 use crate::ui::draw::{fit_spans, st};
+use crate::ui::screen::columns::draw::link_long;
+use crate::ui::screen::columns::{Link, LoadState};
 use crate::ui::screen::prompt::line::Prompt;
 use crate::ui::widget;
 

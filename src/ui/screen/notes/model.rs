@@ -4,11 +4,11 @@
 //! A note is appended to the account's notes folder by its worker (`mail::note` builds it,
 //! `imap::notes` or the Maildir appends it); it is never handed to SMTP.
 
-use super::compose;
-use super::wrap::wrap;
 use crate::mail::date;
 use crate::mail::note::Note;
 use crate::sanitize;
+use crate::ui::compose;
+use crate::ui::wrap::wrap;
 
 /// The displayed notes of one message are cut after this many bytes of text.
 pub const MAX_SHOWN_BYTES: usize = 1 << 20;

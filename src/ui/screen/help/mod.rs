@@ -1,5 +1,7 @@
 //! The help overlay (`?`): its lines from the keymap and its keys.
 
+pub mod draw;
+
 use std::sync::OnceLock;
 
 use crossterm::event::KeyEvent;

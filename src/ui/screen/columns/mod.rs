@@ -1,5 +1,7 @@
 //! The column model: one account's rows, its load and link state, search and narrowing.
 
+pub mod draw;
+
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 

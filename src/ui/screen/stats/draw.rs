@@ -5,22 +5,23 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::st;
 use crate::mail::display::fit;
 use crate::ui::app::App;
-use crate::ui::stats::StatsScreen;
+use crate::ui::draw::st;
+use crate::ui::screen::stats::model::StatsScreen;
 
-/// The stats screen over the columns: text lines from `ui::stats`, bars in `chart_bar`.
-pub(super) fn draw_stats(app: &App, s: &StatsScreen, frame: &mut Frame, area: Rect) {
-    use crate::ui::stats::Kind;
+/// The stats screen over the columns: text lines from `stats::model`, bars in `chart_bar`.
+pub(crate) fn draw_stats(app: &App, s: &StatsScreen, frame: &mut Frame, area: Rect) {
+    use crate::ui::screen::stats::model::Kind;
     frame.render_widget(Clear, area);
     let width = usize::from(area.width);
-    let all = crate::ui::stats::lines(s, width);
+    let all = crate::ui::screen::stats::model::lines(s, width);
     let height = usize::from(area.height);
     // The title stays; the rest scrolls.
-    let scroll = s
-        .scroll
-        .min(crate::ui::stats::max_scroll(all.len(), height));
+    let scroll = s.scroll.min(crate::ui::screen::stats::model::max_scroll(
+        all.len(),
+        height,
+    ));
     let base = st(app, "base");
     let bar_style = st(app, "chart_bar");
     let mut lines: Vec<Line> = Vec::with_capacity(height);

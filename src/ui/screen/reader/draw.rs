@@ -6,14 +6,15 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::st;
 use crate::mail::display::fit;
-use crate::ui::app::{App, Body, Reader};
+use crate::ui::app::App;
+use crate::ui::draw::st;
 use crate::ui::layout;
-use crate::ui::notes;
+use crate::ui::screen::notes::model::RULE;
+use crate::ui::screen::reader::{Body, Reader};
 use crate::ui::wrap::wrap;
 
-pub(super) fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) {
     let (headers, sep, body) = layout::reader_parts(area, r.header_lines());
     let attachments = r.attachment_lines();
     let attach_label = if attachments.is_empty() { "" } else { "Attach" };
@@ -72,7 +73,7 @@ pub(super) fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) 
                     // Internal notes: their own style; the rule lines bold, so they stand
                     // out without colour too.
                     let s = st(app, "reader_note");
-                    if l.starts_with(notes::RULE) {
+                    if l.starts_with(RULE) {
                         s.add_modifier(Modifier::BOLD)
                     } else {
                         s

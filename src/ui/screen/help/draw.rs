@@ -7,14 +7,15 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::{fit_spans, pane_style, st};
 use crate::mail::display::fit;
-use crate::ui::app::{App, Help, help_lines};
+use crate::ui::app::App;
+use crate::ui::draw::{fit_spans, pane_style, st};
 use crate::ui::layout;
+use crate::ui::screen::help::{Help, help_lines};
 use crate::ui::widget;
 
 /// The help overlay: every key of the context, from the live keymap, then the commands.
-pub(super) fn draw_help(app: &App, help: &Help, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_help(app: &App, help: &Help, frame: &mut Frame, area: Rect) {
     let rect = layout::help_area(area);
     if rect.width < 4 || rect.height < 3 {
         return;

@@ -1,5 +1,7 @@
 //! The reader pane: an open message, its body and headers, and saving its attachments.
 
+pub mod draw;
+
 use std::path::{Path, PathBuf};
 
 use crate::engine::Request;
@@ -15,7 +17,7 @@ use crate::triage::view::describe;
 use crate::ui::app::App;
 use crate::ui::keys::Action;
 use crate::ui::layout::ReaderMode;
-use crate::ui::notes::{self, ReaderNotes};
+use crate::ui::screen::notes::model::{self, ReaderNotes};
 use crate::ui::screen::prompt::line::{Prompt, PromptKind};
 use crate::ui::wrap::wrap;
 
@@ -140,7 +142,7 @@ impl Reader {
         self.notes_from = self.lines.len();
         if matches!(self.body, Body::Text(_)) {
             self.lines
-                .extend(notes::lines(&self.notes, self.message_id.as_deref(), width));
+                .extend(model::lines(&self.notes, self.message_id.as_deref(), width));
         }
     }
 

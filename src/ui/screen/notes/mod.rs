@@ -1,14 +1,17 @@
 //! Internal notes: the note pane (`n`), adding a note and the notes that arrive.
 
+pub mod draw;
+pub mod model;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::Request;
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::keys::{Action, Context, Keymap};
-use crate::ui::notes::{Leave, NoteEditor, PendingNote, ReaderNotes};
 use crate::ui::screen::confirm::quit;
 use crate::ui::screen::help::Help;
+use crate::ui::screen::notes::model::{Leave, NoteEditor, PendingNote, ReaderNotes};
 use crate::ui::screen::triage::{triage_target, wake_snoozes};
 
 /// The note pane's keys as bound now (the compose pane's): add, `$EDITOR`, close.

@@ -1,5 +1,8 @@
 //! The stats screen (`S`).
 
+pub mod draw;
+pub mod model;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::Request;
@@ -7,8 +10,8 @@ use crate::insight::stats::Report;
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::screen::Handled;
-use crate::ui::stats::State as StatsState;
-use crate::ui::stats::{StatsScreen, Window as StatsWindow};
+use crate::ui::screen::stats::model::State as StatsState;
+use crate::ui::screen::stats::model::{StatsScreen, Window as StatsWindow};
 
 /// `S`: opens the stats screen and asks for its report (computed off the UI thread).
 pub(crate) fn open_stats(app: &mut App, window: StatsWindow) -> Vec<Request> {

@@ -6,20 +6,20 @@ use ratatui::style::Modifier;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::{pane_style, st};
 use crate::mail::display::fit;
 use crate::ui::app::App;
+use crate::ui::draw::{pane_style, st};
 use crate::ui::layout;
-use crate::ui::notes::{Leave, NoteEditor};
+use crate::ui::screen::notes::model::{Leave, NoteEditor};
 use crate::ui::widget;
 
 /// The note pane: the lower part of the screen (at least 8 lines), over the columns and the
 /// reader, titled so nobody takes it for a reply.
-pub(super) fn draw_note_editor(app: &App, n: &NoteEditor, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_note_editor(app: &App, n: &NoteEditor, frame: &mut Frame, area: Rect) {
     let Some(rect) = layout::note_area(area) else {
         return;
     };
-    let (add, editor, close) = crate::ui::app::note_keys(&app.keymap);
+    let (add, editor, close) = super::note_keys(&app.keymap);
     let bottom = match (n.saving, n.ask) {
         (Some(_), _) => " adding the note… ".to_string(),
         (None, Some(_)) => " discard this note? y discards · any other key goes back ".to_string(),

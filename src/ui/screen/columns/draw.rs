@@ -2,19 +2,20 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::{fit_spans, selected_style, st};
 use crate::config::View;
 use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
 use crate::message::Summary;
 use crate::sanitize;
-use crate::ui::app::{App, Column, Link, LoadState, SearchState};
+use crate::ui::app::App;
+use crate::ui::draw::{fit_spans, st};
 use crate::ui::layout;
+use crate::ui::screen::columns::{Column, Link, LoadState, SearchState};
 use crate::ui::wrap::wrap;
 
 /// Cells for the age field ("45s", "12m", "3h", "5d", "7w", or a year).
@@ -24,7 +25,7 @@ const MARKS_WIDTH: usize = 4;
 /// Thread levels indented, at most; deeper replies line up with the deepest indented level.
 const MAX_INDENT_LEVELS: usize = 6;
 
-pub(super) fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let tabs: Vec<String> = app
         .columns
         .iter()
@@ -179,7 +180,7 @@ fn header_text(c: &Column, now: i64) -> String {
     format!(" {}  {state}  {counts} · {} unread", c.name, c.unread)
 }
 
-pub(super) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Rect) {
     let (border, border_type, header_style) = if focused {
         (
             st(app, "border_focused"),
@@ -408,4 +409,14 @@ fn row_line<'a>(
     }
     spans.push(Span::styled(marks(s), part(st(app, "row_marks"))));
     Line::from(spans)
+}
+
+/// The selection must stay visible without colour, where the theme keeps modifiers only.
+fn selected_style(app: &App) -> Style {
+    let s = st(app, "row_selected");
+    if app.no_color {
+        s.add_modifier(Modifier::REVERSED)
+    } else {
+        s
+    }
 }
