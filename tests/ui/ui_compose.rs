@@ -156,7 +156,7 @@ fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
         Some("help@example.test")
     );
     assert!(
-        c.reason
+        c.reason()
             .as_deref()
             .is_some_and(|r| r.contains("help@example.test"))
     );
@@ -165,11 +165,7 @@ fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
     assert_eq!(c.cc.text, "", "a plain reply does not Cc");
     assert_eq!(c.subject.text, "Re: Printer on fire");
     assert_eq!(c.field, Field::Body);
-    assert!(
-        c.quoted
-            .as_deref()
-            .is_some_and(|q| q.contains("> It is on fire."))
-    );
+    assert!(c.quoted().is_some_and(|q| q.contains("> It is on fire.")));
     let s = screen(&app);
     assert!(s.contains("as help@example.test"), "{s}");
     assert!(s.contains("why:"), "{s}");
@@ -204,11 +200,7 @@ fn forward_quotes_the_original_and_starts_in_to() {
     assert_eq!(c.subject.text, "Fwd: Printer on fire");
     assert_eq!(c.field, Field::To);
     assert_eq!(c.to.text, "");
-    assert!(
-        c.quoted
-            .as_deref()
-            .is_some_and(|q| q.contains("Forwarded message"))
-    );
+    assert!(c.quoted().is_some_and(|q| q.contains("Forwarded message")));
 }
 
 #[test]
@@ -249,7 +241,7 @@ fn on_behalf_and_none_modes_are_named() {
     press(&mut app, [ctrl('q'), key(KeyCode::Tab), ch('c')]);
     let c = app.compose.as_ref().expect("compose open");
     assert!(
-        c.refused
+        c.refused()
             .as_deref()
             .is_some_and(|r| r.contains("send = \"none\""))
     );
@@ -561,15 +553,14 @@ fn drafts_are_restored_listed_and_reopened() {
     assert_eq!(c.body.text(), "Line one\nLine two");
     assert_eq!(c.subject.text, "About the printer");
     // A reopened reply still answers the same message, with its quote.
-    assert_eq!(c.reply_uid, Some(7));
-    assert_eq!(c.in_reply_to.as_deref(), Some("q1@customer.test"));
-    assert_eq!(c.references.len(), 2);
+    assert_eq!(c.reply_uid(), Some(7));
+    assert_eq!(c.in_reply_to(), Some("q1@customer.test"));
+    assert_eq!(c.references().len(), 2);
     assert!(
-        c.quoted
-            .as_deref()
+        c.quoted()
             .is_some_and(|q| q.contains("> It prints nothing."))
     );
-    assert_eq!(c.to_draft(NOW).quoted, c.quoted);
+    assert_eq!(c.to_draft(NOW).quoted.as_deref(), c.quoted());
 }
 
 #[test]

@@ -284,7 +284,7 @@ fn a_teammates_mark_asks_first_y_opens_n_does_not() {
     let cmds = press(&mut app, [ch('y')]);
     assert_eq!(app.compose.as_ref().map(|c| c.kind), Some(Kind::ReplyAll));
     assert_eq!(
-        app.compose.as_ref().and_then(|c| c.reply_uid),
+        app.compose.as_ref().and_then(|c| c.reply_uid()),
         Some(PRINTER)
     );
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
@@ -483,7 +483,7 @@ fn a_mailbox_reset_forgets_the_uids_of_the_reply_being_written() {
     let cmds = press(&mut app, [ch('r')]);
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
     assert_eq!(
-        app.compose.as_ref().and_then(|c| c.reply_uid),
+        app.compose.as_ref().and_then(|c| c.reply_uid()),
         Some(PRINTER)
     );
     press(
@@ -493,7 +493,7 @@ fn a_mailbox_reset_forgets_the_uids_of_the_reply_being_written() {
             reason: "the mailbox was recreated".into(),
         }],
     );
-    assert_eq!(app.compose.as_ref().and_then(|c| c.reply_uid), None);
+    assert_eq!(app.compose.as_ref().and_then(|c| c.reply_uid()), None);
     assert_eq!(app.replying_mark, None);
     // Closing the pane now sends no clear for a UID that means nothing any more.
     let cmds = press(&mut app, [ctrl('q')]);
