@@ -501,8 +501,12 @@ pub struct Compose {
     /// The message whose text is awaited for the quote.
     pub awaiting: Option<u32>,
     pub attachments: Vec<PathBuf>,
+    /// Paths the engine is checking before they are attached (`Request::Attach`).
+    pub attaching: Vec<PathBuf>,
     /// The `Ctrl-t` line: a path to attach, or `-N` to remove attachment N.
     pub attach_line: Option<Line>,
+    /// The preview the engine is building (`Request::Preview` of this id).
+    pub previewing: Option<u64>,
     pub preview: Option<Preview>,
     /// A send is on its way; the pane waits for its answer.
     pub sending: bool,
@@ -535,7 +539,9 @@ impl Compose {
             field: Field::To,
             awaiting: None,
             attachments: Vec::new(),
+            attaching: Vec::new(),
             attach_line: None,
+            previewing: None,
             preview: None,
             sending: false,
             unsaved: false,

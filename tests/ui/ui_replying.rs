@@ -18,8 +18,8 @@ use mailroom::ui::screen::columns::REPLYING_STALE_SECS;
 
 use crate::ui_support;
 use ui_support::{
-    NOW, ch, config_from, ctrl, drawn, flag_update, flags_event, key, load, msg, press, rows_of,
-    sized, theme, typed, with_keywords,
+    NOW, ch, config_from, ctrl, drawn, flag_update, flags_event, key, load, msg, press,
+    press_served, rows_of, sized, theme, typed, with_keywords,
 };
 
 const CONFIG: &str = r#"
@@ -188,7 +188,7 @@ fn a_successful_send_clears_the_mark_a_refused_one_keeps_it() {
         },
     );
     press(&mut app, typed("On our way."));
-    press(&mut app, [ctrl('x')]);
+    press_served(&mut app, [ctrl('x')]);
     let cmds = press(&mut app, [ch('y')]);
     assert!(marks(&cmds).is_empty(), "sending is not the end yet");
     let Some(Request::Send { draft_id, .. }) = cmds.last() else {
@@ -207,7 +207,7 @@ fn a_successful_send_clears_the_mark_a_refused_one_keeps_it() {
     assert!(app.compose.is_some());
     assert_eq!(app.replying_mark, Some((0, PRINTER)));
     // Sent (here: queued, the outbox delivers it): the pane closes and the mark goes.
-    press(&mut app, [ctrl('x')]);
+    press_served(&mut app, [ctrl('x')]);
     press(&mut app, [ch('y')]);
     let cmds = send_done(
         &mut app,

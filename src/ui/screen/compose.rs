@@ -8,9 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::config::Config;
 use crate::engine::Request;
+use crate::engine::compose::{AttachError, Built, PreviewError, Typed};
 use crate::engine::event::Opened;
 use crate::engine::reply;
-use crate::mail::reply as mail_reply;
 use crate::message::Summary;
 use crate::sanitize;
 use crate::store::drafts;
@@ -336,7 +336,7 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
             KeyCode::Enter => {
                 let text = line.text.trim().to_string();
                 c.attach_line = None;
-                attach(app, &text);
+                return attach(app, &text);
             }
             KeyCode::Esc => c.attach_line = None,
             KeyCode::Backspace => line.backspace(),
@@ -353,11 +353,12 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
         app.say("sending…: the answer comes in the status line");
         return Vec::new();
     }
+    if c.previewing.is_some() && action != Some(Action::Cancel) {
+        app.say("building the preview…");
+        return Vec::new();
+    }
     match action {
-        Some(Action::Send) => {
-            preview(app);
-            return Vec::new();
-        }
+        Some(Action::Send) => return preview(app),
         Some(Action::Editor) => {
             let text = c.body.text();
             return app.edit(text);
@@ -463,7 +464,7 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
 /// A paste (bracketed): text into the body; a header field refuses line breaks.
 pub(crate) fn compose_paste(app: &mut App, text: &str) {
     let Some(c) = &mut app.compose else { return };
-    if c.preview.is_some() || c.sending {
+    if c.preview.is_some() || c.sending || c.previewing.is_some() {
         return;
     }
     if let Some(line) = &mut c.attach_line {
@@ -486,10 +487,14 @@ pub(crate) fn compose_paste(app: &mut App, text: &str) {
     c.unsaved = true;
 }
 
-pub(crate) fn attach(app: &mut App, text: &str) {
-    let Some(c) = &mut app.compose else { return };
+/// Enter on the `Ctrl-t` line: `-N` removes attachment N; a path (`~` is the home folder)
+/// goes to the engine, which checks that it is a file (see [`on_attached`]).
+pub(crate) fn attach(app: &mut App, text: &str) -> Vec<Request> {
+    let Some(c) = &mut app.compose else {
+        return Vec::new();
+    };
     if text.is_empty() {
-        return;
+        return Vec::new();
     }
     if let Some(n) = text.strip_prefix('-') {
         match n.parse::<usize>() {
@@ -503,7 +508,7 @@ pub(crate) fn attach(app: &mut App, text: &str) {
             }
             _ => app.fail(format!("no attachment {}", sanitize::single_line(n))),
         }
-        return;
+        return Vec::new();
     }
     let path = match app.save_dirs.home.as_ref() {
         Some(home) if text == "~" || text.starts_with("~/") => {
@@ -511,69 +516,111 @@ pub(crate) fn attach(app: &mut App, text: &str) {
         }
         _ => PathBuf::from(text),
     };
-    // The file is read when the preview is built; only whether it exists is checked now.
-    if !path.is_file() {
-        app.fail(format!(
-            "{}: no such file",
-            sanitize::single_line(&path.display().to_string())
-        ));
-        return;
-    }
-    let shown = sanitize::single_line(&path.display().to_string());
-    c.attachments.push(path);
-    c.unsaved = true;
-    app.say(format!("attached {shown}"));
+    c.attaching.push(path.clone());
+    vec![Request::Attach {
+        draft_id: c.draft_id.clone(),
+        path,
+    }]
 }
 
-/// Ctrl-x: builds the message exactly as it will be transmitted and shows it for confirmation.
-pub(crate) fn preview(app: &mut App) {
-    if app.config.is_none() {
-        return;
+/// The engine's answer to [`attach`]: the file is attached, or the agent is told why not.
+/// The file itself is read when the preview is built.
+pub(crate) fn on_attached(
+    app: &mut App,
+    draft_id: &str,
+    path: PathBuf,
+    result: Result<(), AttachError>,
+) -> bool {
+    let Some(c) = app.compose.as_mut().filter(|c| c.draft_id == draft_id) else {
+        return false;
+    };
+    let Some(i) = c.attaching.iter().position(|p| *p == path) else {
+        return false;
+    };
+    c.attaching.remove(i);
+    let shown = sanitize::single_line(&path.display().to_string());
+    match result {
+        Ok(()) => {
+            c.attachments.push(path);
+            c.unsaved = true;
+            app.say(format!("attached {shown}"));
+        }
+        Err(AttachError::NoSuchFile { .. }) => app.fail(format!("{shown}: no such file")),
+        Err(e) => app.fail(sanitize::single_line(&e.to_string())),
     }
-    let Some(c) = &app.compose else { return };
+    true
+}
+
+/// Ctrl-x: asks the engine to build the message exactly as it will be transmitted (it reads
+/// the attachments); [`on_previewed`] shows it for confirmation.
+pub(crate) fn preview(app: &mut App) -> Vec<Request> {
+    if app.config.is_none() {
+        return Vec::new();
+    }
+    let Some(c) = &app.compose else {
+        return Vec::new();
+    };
     if let Some(why) = c.refused() {
         app.fail(format!("sending is refused: {why}"));
-        return;
+        return Vec::new();
     }
     if c.awaiting.is_some() {
         app.fail("the original is still loading for the quote; try again in a moment");
-        return;
+        return Vec::new();
     }
-    let Some(id) = c.identity().cloned() else {
+    if !c.attaching.is_empty() {
+        app.fail("an attachment is still being checked; try again in a moment");
+        return Vec::new();
+    }
+    if c.identity().is_none() {
         app.fail("no identity to send from");
-        return;
-    };
+        return Vec::new();
+    }
+    let id = app.take_id();
     let now = std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(app.now).unwrap_or(0));
-    let built = (|| -> Result<crate::mail::compose::Outgoing, String> {
-        let list = |field: &str, l: &Line| {
-            mail_reply::addresses(field, std::slice::from_ref(&l.text)).map_err(|e| e.to_string())
-        };
-        let mut files = Vec::new();
-        for p in &c.attachments {
-            files.push(
-                mail_reply::load_attachment(p)
-                    .map_err(|e| format!("attachment {}: {e}", p.display()))?,
-            );
-        }
-        let letter = reply::Letter {
-            to: list("To", &c.to)?,
-            cc: list("Cc", &c.cc)?,
-            bcc: list("Bcc", &c.bcc)?,
-            subject: c.subject.text.clone(),
-            text: c.body.text(),
-            attachments: files,
-        };
-        reply::build(&c.plan, letter, now).map_err(|e| e.to_string())
-    })();
-    match built {
-        Ok(outgoing) => {
-            if let Some(c) = &mut app.compose {
-                c.preview = Some(Preview::new(outgoing, id));
-            }
+    let Some(c) = &mut app.compose else {
+        return Vec::new();
+    };
+    let typed = Typed {
+        plan: c.plan.clone(),
+        to: c.to.text.clone(),
+        cc: c.cc.text.clone(),
+        bcc: c.bcc.text.clone(),
+        subject: c.subject.text.clone(),
+        text: c.body.text(),
+        attachments: c.attachments.clone(),
+        now,
+    };
+    c.previewing = Some(id);
+    vec![Request::Preview {
+        id,
+        typed: Box::new(typed),
+    }]
+}
+
+/// The engine's answer to [`preview`] `id`: the exact message, shown for confirmation, or
+/// why it cannot be sent.
+pub(crate) fn on_previewed(
+    app: &mut App,
+    id: u64,
+    result: Result<Box<Built>, PreviewError>,
+) -> bool {
+    let Some(c) = app.compose.as_mut().filter(|c| c.previewing == Some(id)) else {
+        return false;
+    };
+    c.previewing = None;
+    match result {
+        Ok(built) => {
+            let Built { outgoing, identity } = *built;
+            c.preview = Some(Preview::new(outgoing, identity));
             app.say("this is exactly what will be sent: y sends, n goes back");
         }
-        Err(e) => app.fail(format!("not sent: {}", sanitize::single_line(&e))),
+        Err(e) => app.fail(format!(
+            "not sent: {}",
+            sanitize::single_line(&e.to_string())
+        )),
     }
+    true
 }
 
 /// The external editor's text, for the compose or the note pane.
