@@ -8,6 +8,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::engine::compose::{AttachError, Built, PreviewError};
 use crate::engine::pipeline::Outcome;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
@@ -176,6 +177,19 @@ pub enum Event {
         account_idx: usize,
         message_id: String,
         notes: Result<Vec<Note>, String>,
+    },
+    /// The answer to [`Request::Preview`](super::Request::Preview) `id`: the exact message and
+    /// its identity, or why it cannot be built.
+    Previewed {
+        id: u64,
+        result: Result<Box<Built>, PreviewError>,
+    },
+    /// The answer to [`Request::Attach`](super::Request::Attach): `path` can be attached to the
+    /// draft `draft_id`, or why not.
+    Attached {
+        draft_id: String,
+        path: PathBuf,
+        result: Result<(), AttachError>,
     },
 }
 

@@ -211,13 +211,15 @@ fn run_local(
                     return;
                 }
             }
-            // Searching, saving, sending, stats and drafts are not an account thread's work:
-            // the engine never routes them here.
+            // Searching, saving, sending, stats, drafts and the compose pane's files are not an
+            // account thread's work: the engine never routes them here.
             Request::Search { .. }
             | Request::Stats { .. }
             | Request::Save { .. }
             | Request::Send { .. }
-            | Request::SaveDraft(_) => {}
+            | Request::SaveDraft(_)
+            | Request::Preview { .. }
+            | Request::Attach { .. } => {}
         }
     }
 }

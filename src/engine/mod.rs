@@ -7,10 +7,12 @@
 //! It opens an account's mailbox (IMAP or Maildir), runs the per-account IMAP thread
 //! ([`worker`]: connection, sync, IDLE, actions, backoff), the delivery procedure (queue,
 //! submit, file the Sent copy; see [`pipeline`]; the column view's outbox thread, [`outbox`]),
-//! sending from the column view ([`send`]), its drafts on disk ([`drafts`]) and the note
+//! sending from the column view ([`send`]), its drafts on disk ([`drafts`]), the compose
+//! pane's files (attachments checked and read, the preview built: [`compose`]) and the note
 //! procedure ([`notes`]); work off the caller's thread goes through [`job`] (spawn, catch a
 //! panic, reply). No ratatui, no clap: the TUI and the CLI call the same code.
 
+pub mod compose;
 pub mod drafts;
 pub mod event;
 pub mod job;

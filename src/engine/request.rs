@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::compose::Typed;
 use super::event::RawMessage;
 use crate::backend::FlagChange;
 use crate::mail::compose::Outgoing;
@@ -80,10 +81,17 @@ pub enum Request {
     },
     /// Write a draft (atomically) before anything else happens.
     SaveDraft(Box<drafts::Draft>),
+    /// Build the compose pane's message exactly as it will be sent (reading the files to
+    /// attach), off the UI thread; answered by [`Event::Previewed`](super::Event::Previewed)
+    /// with the same `id`.
+    Preview { id: u64, typed: Box<Typed> },
+    /// Check that `path` is a file the compose pane of draft `draft_id` can attach, off the UI
+    /// thread; answered by [`Event::Attached`](super::Event::Attached).
+    Attach { draft_id: String, path: PathBuf },
 }
 
 /// Names a submitted request. For the requests that carry their own `id` (`Store`, `Search`,
-/// `Triage`, `AddNote`, `Stats`) it is that `id`, so the answer can be matched; the others get a
+/// `Triage`, `AddNote`, `Stats`, `Preview`) it is that `id`, so the answer can be matched; the others get a
 /// fresh value from the engine's counter, which starts at [`RequestId::FRESH`] so it does not
 /// meet the small ids a front end counts up from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -102,7 +110,8 @@ impl Request {
             | Request::Search { id, .. }
             | Request::Triage { id, .. }
             | Request::AddNote { id, .. }
-            | Request::Stats { id, .. } => Some(*id),
+            | Request::Stats { id, .. }
+            | Request::Preview { id, .. } => Some(*id),
             _ => None,
         }
     }

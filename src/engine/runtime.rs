@@ -13,7 +13,7 @@ use super::job::{self, JobError};
 use super::outbox::OutboxWorker;
 use super::request::{Request, RequestId};
 use super::worker::{AccountWorker, WorkerCommand};
-use super::{local, outbox_status, save, translate};
+use super::{compose, local, outbox_status, save, translate};
 use crate::config::Config;
 use crate::store::drafts::Draft;
 use crate::triage::act::ActError;
@@ -116,6 +116,7 @@ impl Engine {
         match request {
             Request::SaveDraft(draft) => self.save_draft(draft),
             Request::Send { .. } => self.send(request),
+            Request::Preview { .. } | Request::Attach { .. } => self.compose_job(request),
             Request::Save { raw, indices, dir } => {
                 // Parts that were not downloaded are streamed from the message's server.
                 let source = self
@@ -301,6 +302,29 @@ impl Engine {
         }
     }
 
+    /// Builds the compose pane's preview or checks a file it attaches, on a job of its own:
+    /// both read files, which the UI thread never does.
+    fn compose_job(&self, request: Request) {
+        let events = self.events.clone();
+        let asked = request.clone();
+        let unstarted = request.clone();
+        let spawned = job::spawn(
+            "compose",
+            move || compose::answer(request),
+            move |result| {
+                let event = result.unwrap_or_else(|e| compose::failed(&asked, &e.to_string()));
+                if let Some(event) = event {
+                    let _ = events.send(event);
+                }
+            },
+        );
+        if let Err(e) = spawned
+            && let Some(event) = compose::failed(&unstarted, &e.to_string())
+        {
+            let _ = self.events.send(event);
+        }
+    }
+
     /// Writes a draft (atomically) off the caller's thread, in the order submitted.
     fn save_draft(&self, draft: Box<Draft>) {
         let draft = match &self.drafts {
@@ -374,7 +398,9 @@ fn account_of(request: &Request) -> Option<usize> {
         Request::Stats { .. }
         | Request::Save { .. }
         | Request::Send { .. }
-        | Request::SaveDraft(_) => None,
+        | Request::SaveDraft(_)
+        | Request::Preview { .. }
+        | Request::Attach { .. } => None,
     }
 }
 
@@ -411,7 +437,9 @@ fn imap_command(request: &Request) -> Option<WorkerCommand> {
         Request::Stats { .. }
         | Request::Save { .. }
         | Request::Send { .. }
-        | Request::SaveDraft(_) => return None,
+        | Request::SaveDraft(_)
+        | Request::Preview { .. }
+        | Request::Attach { .. } => return None,
     })
 }
 
@@ -691,6 +719,58 @@ mod tests {
         // Quitting leaves only once the last draft is on disk.
         engine.shutdown(Duration::ZERO);
         assert_eq!(ids(&written), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn the_compose_panes_files_are_checked_and_read_by_the_engine_which_answers() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("missing.txt");
+        let (engine, rx) = engine(Vec::new());
+        engine.submit(Request::Attach {
+            draft_id: "d1".into(),
+            path: path.clone(),
+        });
+        let answer = rx.recv_timeout(Duration::from_secs(10));
+        assert!(
+            matches!(&answer, Ok(Event::Attached { draft_id, path: p, result: Err(_) })
+                if draft_id == "d1" && *p == path),
+            "{answer:?}"
+        );
+        let typed = crate::engine::compose::Typed {
+            plan: crate::engine::reply::plan(
+                &engine.config,
+                &toml::from_str::<crate::config::Account>(
+                    "name = \"a\"\naddress = \"a@example.test\"\nsend = \"as\"\n[maildir]\npath = \"/nonexistent\"\n",
+                )
+                .unwrap_or_else(|e| panic!("{e}")),
+                crate::engine::reply::Kind::New,
+                None,
+                None,
+            ),
+            to: "b@example.test".into(),
+            cc: String::new(),
+            bcc: String::new(),
+            subject: "s".into(),
+            text: "t".into(),
+            attachments: vec![path],
+            now: std::time::UNIX_EPOCH,
+        };
+        let id = engine.submit(Request::Preview {
+            id: 4,
+            typed: Box::new(typed),
+        });
+        assert_eq!(id, RequestId(4));
+        let answer = rx.recv_timeout(Duration::from_secs(10));
+        assert!(
+            matches!(
+                &answer,
+                Ok(Event::Previewed {
+                    id: 4,
+                    result: Err(crate::engine::compose::PreviewError::Attachment { .. })
+                })
+            ),
+            "{answer:?}"
+        );
     }
 
     #[test]

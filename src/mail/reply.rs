@@ -2,29 +2,19 @@
 //! files and fetches originals).
 //!
 //! Reply helpers derive recipients, subject, threading and the quote from the message being
-//! answered; `engine::reply` plans and builds with them for both front ends. [`finish`] is the
-//! compose pane's older path (renders the signature again); it goes once the pane builds
-//! through `engine::reply::build`.
+//! answered; `engine::reply` plans and builds with them for both front ends.
 
-use std::time::SystemTime;
-
-use super::compose::{self, Draft, Outgoing};
+use super::compose;
 use super::header;
-use crate::config::{Account, Config};
+use crate::config::Account;
 use crate::message::{Address, Summary};
-use crate::policy::identity::SendIdentity;
-use crate::policy::signature::{self, Rendered};
+use crate::policy::signature;
 
-/// Why a message cannot be built.
+/// Why a recipient field typed by the user cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
-    /// Policy said no (identity, signature); the text says why.
-    #[error("{0}")]
-    Refused(String),
     #[error(transparent)]
     Header(#[from] header::HeaderError),
-    #[error(transparent)]
-    Compose(#[from] compose::ComposeError),
 }
 
 fn emails(v: &[Address]) -> Vec<String> {
@@ -169,19 +159,6 @@ pub fn load_attachment(path: &std::path::Path) -> std::io::Result<compose::Attac
     })
 }
 
-/// The account's rendered signature, if it has one.
-pub fn signature_of(config: &Config, account: &Account) -> Result<Option<Rendered>, PrepareError> {
-    let Some(name) = &account.signature else {
-        return Ok(None);
-    };
-    let Some(sig) = config.signatures.get(name) else {
-        return Ok(None);
-    };
-    signature::render(sig, &config.agent, account)
-        .map(Some)
-        .map_err(|e| PrepareError::Refused(e.to_string()))
-}
-
 /// Parses one recipient field typed by the user (`a@x, b@y`).
 pub fn addresses(field: &str, values: &[String]) -> Result<Vec<String>, PrepareError> {
     let mut out = Vec::new();
@@ -189,30 +166,6 @@ pub fn addresses(field: &str, values: &[String]) -> Result<Vec<String>, PrepareE
         out.extend(header::parse_addresses(field, v)?);
     }
     Ok(out)
-}
-
-/// Builds the message: `draft` carries headers and attachments (its body is ignored), the
-/// body is `new_text`, the account's signature and the optional quote, assembled by the
-/// signature policy and checked by it. The account's `request_read_receipt` decides whether
-/// the message asks for a read receipt.
-pub fn finish(
-    config: &Config,
-    account: &Account,
-    identity: &SendIdentity,
-    mut draft: Draft,
-    new_text: &str,
-    quoted: Option<&str>,
-    now: SystemTime,
-) -> Result<Outgoing, PrepareError> {
-    header::check_value("Subject", &draft.subject)?;
-    // The account's choice, for both front ends: the draft cannot opt out or in on its own.
-    draft.request_read_receipt = account.request_read_receipt;
-    let rendered = signature_of(config, account)?;
-    draft.body = signature::assemble(new_text, rendered.as_ref(), quoted);
-    if let Some(r) = &rendered {
-        signature::check(&draft.body, r).map_err(|e| PrepareError::Refused(e.to_string()))?;
-    }
-    Ok(compose::build(&draft, identity, now)?)
 }
 
 #[cfg(test)]

@@ -624,5 +624,11 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             id,
             result,
         } => changed(list::on_search_done(app, account_idx, id, result)),
+        EngineEvent::Previewed { id, result } => changed(compose::on_previewed(app, id, result)),
+        EngineEvent::Attached {
+            draft_id,
+            path,
+            result,
+        } => changed(compose::on_attached(app, &draft_id, path, result)),
     }
 }

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::engine::reply::Plan;
 use crate::mail::compose::Outgoing;
 use crate::mail::header;
 use crate::policy::identity::SendIdentity;
@@ -485,13 +486,10 @@ pub struct Compose {
     pub kind: Kind,
     /// The draft file's id.
     pub draft_id: String,
-    /// The identities the account offers; empty when sending is refused.
-    pub identities: Vec<SendIdentity>,
-    pub from_idx: usize,
-    /// Why this account cannot send (`send = "none"`), shown in the pane.
-    pub refused: Option<String>,
-    /// Why a reply's From was chosen.
-    pub reason: Option<String>,
+    /// What `engine::reply` planned: the identities offered, the one chosen (the From the
+    /// pane shows and cycles) and why, the signature, threading, the message answered and the
+    /// quote. The one source of these; read them through the accessors below.
+    pub plan: Plan,
     /// The agent's id, for "alice on behalf of support@…".
     pub agent: String,
     pub to: Line,
@@ -500,20 +498,15 @@ pub struct Compose {
     pub subject: Line,
     pub body: Body,
     pub field: Field,
-    /// The rendered signature, shown locked under the body.
-    pub signature: Option<Rendered>,
-    /// The quoted original (reply) or forwarded text, shown locked.
-    pub quoted: Option<String>,
-    pub in_reply_to: Option<String>,
-    pub references: Vec<String>,
-    pub reply_uid: Option<u32>,
-    /// The message answered or forwarded (for the attribution line).
-    pub original: Option<crate::message::Summary>,
     /// The message whose text is awaited for the quote.
     pub awaiting: Option<u32>,
     pub attachments: Vec<PathBuf>,
+    /// Paths the engine is checking before they are attached (`Request::Attach`).
+    pub attaching: Vec<PathBuf>,
     /// The `Ctrl-t` line: a path to attach, or `-N` to remove attachment N.
     pub attach_line: Option<Line>,
+    /// The preview the engine is building (`Request::Preview` of this id).
+    pub previewing: Option<u64>,
     pub preview: Option<Preview>,
     /// A send is on its way; the pane waits for its answer.
     pub sending: bool,
@@ -524,16 +517,19 @@ pub struct Compose {
 }
 
 impl Compose {
-    pub fn new(account_idx: usize, account: &str, kind: Kind, draft_id: String) -> Compose {
+    pub fn new(
+        account_idx: usize,
+        account: &str,
+        kind: Kind,
+        draft_id: String,
+        plan: Plan,
+    ) -> Compose {
         Compose {
             account_idx,
             account: account.to_string(),
             kind,
             draft_id,
-            identities: Vec::new(),
-            from_idx: 0,
-            refused: None,
-            reason: None,
+            plan,
             agent: String::new(),
             to: Line::default(),
             cc: Line::default(),
@@ -541,15 +537,11 @@ impl Compose {
             subject: Line::default(),
             body: Body::default(),
             field: Field::To,
-            signature: None,
-            quoted: None,
-            in_reply_to: None,
-            references: Vec::new(),
-            reply_uid: None,
-            original: None,
             awaiting: None,
             attachments: Vec::new(),
+            attaching: Vec::new(),
             attach_line: None,
+            previewing: None,
             preview: None,
             sending: false,
             unsaved: false,
@@ -557,13 +549,77 @@ impl Compose {
         }
     }
 
+    /// The identities the account offers; empty when sending is refused.
+    pub fn identities(&self) -> &[SendIdentity] {
+        &self.plan.offered
+    }
+
+    /// Where the From is among [`Compose::identities`].
+    pub fn from_idx(&self) -> usize {
+        self.plan.chosen.as_ref().map_or(0, |c| c.index)
+    }
+
     pub fn identity(&self) -> Option<&SendIdentity> {
-        self.identities.get(self.from_idx)
+        self.identities().get(self.from_idx())
+    }
+
+    /// Ctrl-n / Ctrl-p: the next (or previous) offered identity. A chosen From replaces the
+    /// reply's automatic choice (its reason goes). False when none is offered.
+    pub fn cycle_from(&mut self, back: bool) -> bool {
+        let n = self.identities().len();
+        if n == 0 {
+            return false;
+        }
+        let i = self.from_idx();
+        self.plan
+            .select(if back { (i + n - 1) % n } else { (i + 1) % n });
+        if let Ok(c) = &mut self.plan.chosen {
+            c.reason = None;
+        }
+        true
+    }
+
+    /// Why this account cannot send (a signature that cannot be rendered, `send = "none"`, a
+    /// reply it may not answer), shown in the pane; sanitized.
+    pub fn refused(&self) -> Option<String> {
+        self.plan
+            .refusal()
+            .map(|why| sanitize::single_line(&why.to_string()))
+    }
+
+    /// Why a reply's From was chosen; sanitized.
+    pub fn reason(&self) -> Option<String> {
+        self.plan
+            .reason()
+            .map(|r| sanitize::single_line(&r.to_string()))
+    }
+
+    /// The rendered signature, shown locked under the body.
+    pub fn signature(&self) -> Option<&Rendered> {
+        self.plan.signature.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    /// The quoted original (reply) or forwarded text, shown locked.
+    pub fn quoted(&self) -> Option<&str> {
+        self.plan.quoted.as_deref()
+    }
+
+    pub fn in_reply_to(&self) -> Option<&str> {
+        self.plan.in_reply_to.as_deref()
+    }
+
+    pub fn references(&self) -> &[String] {
+        &self.plan.references
+    }
+
+    /// The UID of the message answered (to set `\Answered` on).
+    pub fn reply_uid(&self) -> Option<u32> {
+        self.plan.reply_uid
     }
 
     /// "as support@example.test" / "alice on behalf of support@example.test".
     pub fn mode_line(&self) -> String {
-        match (&self.refused, self.identity()) {
+        match (self.refused(), self.identity()) {
             (Some(why), _) => format!("sending refused: {why}"),
             (None, Some(id)) => match &id.sender {
                 None => format!("as {}", id.from),
@@ -576,7 +632,7 @@ impl Compose {
     /// Lines the pane shows above the body: From, the reason, the four header fields, the
     /// attachments, the `Ctrl-t` line and the separator.
     pub fn head_lines(&self) -> usize {
-        1 + usize::from(self.reason.is_some())
+        1 + usize::from(self.plan.reason().is_some())
             + 4
             + usize::from(!self.attachments.is_empty())
             + usize::from(self.attach_line.is_some())
@@ -612,10 +668,10 @@ impl Compose {
             bcc: list(&self.bcc),
             subject: self.subject.text.clone(),
             body: self.body.text(),
-            reply_to_uid: self.reply_uid,
-            in_reply_to: self.in_reply_to.clone(),
-            references: self.references.clone(),
-            quoted: self.quoted.clone(),
+            reply_to_uid: self.plan.reply_uid,
+            in_reply_to: self.plan.in_reply_to.clone(),
+            references: self.plan.references.clone(),
+            quoted: self.plan.quoted.clone(),
             attachments: self.attachments.clone(),
             saved: now,
         }

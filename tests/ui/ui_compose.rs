@@ -13,7 +13,8 @@ use mailroom::ui::event::Event;
 
 use crate::ui_support;
 use ui_support::{
-    NOW, addr, ch, config_from, ctrl, drawn, key, load, press, rows_of, sized, theme, typed,
+    NOW, addr, ch, config_from, ctrl, drawn, key, load, press, press_served, rows_of, served,
+    sized, theme, typed,
 };
 
 const CONFIG: &str = r#"
@@ -156,7 +157,7 @@ fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
         Some("help@example.test")
     );
     assert!(
-        c.reason
+        c.reason()
             .as_deref()
             .is_some_and(|r| r.contains("help@example.test"))
     );
@@ -165,11 +166,7 @@ fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
     assert_eq!(c.cc.text, "", "a plain reply does not Cc");
     assert_eq!(c.subject.text, "Re: Printer on fire");
     assert_eq!(c.field, Field::Body);
-    assert!(
-        c.quoted
-            .as_deref()
-            .is_some_and(|q| q.contains("> It is on fire."))
-    );
+    assert!(c.quoted().is_some_and(|q| q.contains("> It is on fire.")));
     let s = screen(&app);
     assert!(s.contains("as help@example.test"), "{s}");
     assert!(s.contains("why:"), "{s}");
@@ -204,11 +201,7 @@ fn forward_quotes_the_original_and_starts_in_to() {
     assert_eq!(c.subject.text, "Fwd: Printer on fire");
     assert_eq!(c.field, Field::To);
     assert_eq!(c.to.text, "");
-    assert!(
-        c.quoted
-            .as_deref()
-            .is_some_and(|q| q.contains("Forwarded message"))
-    );
+    assert!(c.quoted().is_some_and(|q| q.contains("Forwarded message")));
 }
 
 #[test]
@@ -248,7 +241,7 @@ fn on_behalf_and_none_modes_are_named() {
     press(&mut app, [ctrl('q'), key(KeyCode::Tab), ch('c')]);
     let c = app.compose().expect("compose open");
     assert!(
-        c.refused
+        c.refused()
             .as_deref()
             .is_some_and(|r| r.contains("send = \"none\""))
     );
@@ -296,7 +289,7 @@ fn a_bad_address_is_named_on_send() {
     let mut app = app(100, 30);
     press(&mut app, [ch('c')]);
     press(&mut app, typed("not an address"));
-    press(&mut app, [ctrl('x')]);
+    press_served(&mut app, [ctrl('x')]);
     assert!(app.compose().is_some_and(|c| c.preview.is_none()));
     let e = app.error().unwrap_or_default().to_string();
     assert!(e.contains("To:") && e.contains("not an address"), "{e}");
@@ -314,7 +307,7 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
     );
     assert_eq!(app.compose().map(|c| c.field), Some(Field::Bcc));
     press(&mut app, typed("boss@example.test"));
-    let cmds = press(&mut app, [ctrl('x')]);
+    let cmds = press_served(&mut app, [ctrl('x')]);
     assert!(cmds.is_empty(), "nothing is sent before confirmation");
     let p = app
         .compose()
@@ -339,7 +332,7 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
     // n goes back; Ctrl-x again, then y.
     press(&mut app, [ch('n')]);
     assert!(app.compose().is_some_and(|c| c.preview.is_none()));
-    press(&mut app, [ctrl('x')]);
+    press_served(&mut app, [ctrl('x')]);
     let cmds = press(&mut app, [ch('y')]);
     assert_eq!(cmds.len(), 2, "{cmds:?}");
     assert!(
@@ -395,7 +388,7 @@ fn new_message_sent() -> (App, String) {
         [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)],
     );
     press(&mut app, typed("Hi"));
-    press(&mut app, [ctrl('x')]);
+    press_served(&mut app, [ctrl('x')]);
     let cmds = press(&mut app, [ch('y')]);
     let Some(Request::Send { draft_id, .. }) = cmds.last() else {
         panic!("{cmds:?} {:?}", app.error())
@@ -544,15 +537,14 @@ fn drafts_are_restored_listed_and_reopened() {
     assert_eq!(c.body.text(), "Line one\nLine two");
     assert_eq!(c.subject.text, "About the printer");
     // A reopened reply still answers the same message, with its quote.
-    assert_eq!(c.reply_uid, Some(7));
-    assert_eq!(c.in_reply_to.as_deref(), Some("q1@customer.test"));
-    assert_eq!(c.references.len(), 2);
+    assert_eq!(c.reply_uid(), Some(7));
+    assert_eq!(c.in_reply_to(), Some("q1@customer.test"));
+    assert_eq!(c.references().len(), 2);
     assert!(
-        c.quoted
-            .as_deref()
+        c.quoted()
             .is_some_and(|q| q.contains("> It prints nothing."))
     );
-    assert_eq!(c.to_draft(NOW).quoted, c.quoted);
+    assert_eq!(c.to_draft(NOW).quoted.as_deref(), c.quoted());
 }
 
 #[test]
@@ -587,7 +579,7 @@ fn snapshot_compose_reply_and_preview() {
     open_reply(&mut app);
     press(&mut app, typed("We are on our way."));
     assert_snapshot!("compose_reply", screen(&app));
-    press(&mut app, [ctrl('x')]);
+    press_served(&mut app, [ctrl('x')]);
     assert_snapshot!("compose_preview", mask_ids(&screen(&app)));
 }
 
@@ -748,4 +740,97 @@ fn a_long_attachment_path_scrolls_so_its_end_and_the_cursor_stay_in_the_pane() {
     let (_, y) = find(&rows, "Path:");
     let (x, end_y) = find(&rows, "end.txt");
     assert_eq!((end_y, cursor), (y, (x + 7, y)), "{}", rows.join("\n"));
+}
+
+#[test]
+fn the_preview_is_built_by_the_engine_and_only_its_answer_shows_it() {
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("carol@customer.test"));
+    // Ctrl-x asks the engine (which reads the attachments); nothing is shown before it answers.
+    let cmds = press(&mut app, [ctrl('x')]);
+    let [Request::Preview { id, typed: t }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(t.to, "carol@customer.test");
+    assert_eq!(t.plan.account, "support");
+    assert!(app.compose().is_some_and(|c| c.preview.is_none()));
+    // Keys wait for the answer: nothing is typed into a message being previewed.
+    press(&mut app, typed("x"));
+    assert_eq!(
+        app.compose().map(|c| c.to.text.as_str()),
+        Some("carol@customer.test")
+    );
+    let answer = mailroom::engine::compose::answer(cmds[0].clone()).expect("an answer");
+    // An answer to another request is not this pane's.
+    let mut stale = answer.clone();
+    if let EngineEvent::Previewed { id: i, .. } = &mut stale {
+        *i = id + 1;
+    }
+    update(&mut app, stale);
+    assert!(app.compose().is_some_and(|c| c.preview.is_none()));
+    update(&mut app, answer);
+    let p = app.compose().and_then(|c| c.preview.clone());
+    assert!(p.is_some_and(|p| p.lines[0] == "MAIL FROM:<support@example.test>"));
+    assert_eq!(
+        app.notice(),
+        Some("this is exactly what will be sent: y sends, n goes back")
+    );
+}
+
+#[test]
+fn a_file_is_attached_once_the_engine_found_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.txt");
+    std::fs::write(&file, "figures\n").expect("write");
+    let missing = dir.path().join("nope.txt");
+    let mut app = app(100, 30);
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("carol@customer.test"));
+    // The UI asks; the engine checks the path.
+    press(&mut app, [ctrl('t')]);
+    press(&mut app, typed(&missing.display().to_string()));
+    let cmds = press(&mut app, [key(KeyCode::Enter)]);
+    let [Request::Attach { path, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(path, &missing);
+    assert!(app.compose().is_some_and(|c| c.attachments.is_empty()));
+    assert!(served(&mut app, cmds).is_empty());
+    assert_eq!(
+        app.error(),
+        Some(format!("{}: no such file", missing.display()).as_str())
+    );
+    press(&mut app, [ctrl('t')]);
+    press(&mut app, typed(&file.display().to_string()));
+    let cmds = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(
+        matches!(cmds.as_slice(), [Request::Attach { .. }]),
+        "{cmds:?}"
+    );
+    assert!(served(&mut app, cmds).is_empty());
+    assert_eq!(
+        app.notice(),
+        Some(format!("attached {}", file.display()).as_str())
+    );
+    assert_eq!(
+        app.compose().map(|c| c.attachments.clone()),
+        Some(vec![file.clone()])
+    );
+    // The engine reads it for the preview; gone by then, the preview says so.
+    press_served(&mut app, [ctrl('x')]);
+    let raw = app
+        .compose()
+        .and_then(|c| c.preview.as_ref())
+        .map(|p| String::from_utf8_lossy(&p.outgoing.raw).into_owned())
+        .unwrap_or_else(|| panic!("{:?}", app.error()));
+    assert!(raw.contains("report.txt"), "{raw}");
+    press(&mut app, [ch('n')]);
+    std::fs::remove_file(&file).expect("remove");
+    press_served(&mut app, [ctrl('x')]);
+    let e = app.error().unwrap_or_default().to_string();
+    assert!(
+        e.starts_with(&format!("not sent: attachment {}: ", file.display())),
+        "{e}"
+    );
 }

@@ -18,8 +18,8 @@ use mailroom::ui::screen::columns::REPLYING_STALE_SECS;
 
 use crate::ui_support;
 use ui_support::{
-    NOW, ch, config_from, ctrl, drawn, flag_update, flags_event, key, load, msg, press, rows_of,
-    sized, theme, typed, with_keywords,
+    NOW, ch, config_from, ctrl, drawn, flag_update, flags_event, key, load, msg, press,
+    press_served, rows_of, sized, theme, typed, with_keywords,
 };
 
 const CONFIG: &str = r#"
@@ -186,7 +186,7 @@ fn a_successful_send_clears_the_mark_a_refused_one_keeps_it() {
         },
     );
     press(&mut app, typed("On our way."));
-    press(&mut app, [ctrl('x')]);
+    press_served(&mut app, [ctrl('x')]);
     let cmds = press(&mut app, [ch('y')]);
     assert!(marks(&cmds).is_empty(), "sending is not the end yet");
     let Some(Request::Send { draft_id, .. }) = cmds.last() else {
@@ -205,7 +205,7 @@ fn a_successful_send_clears_the_mark_a_refused_one_keeps_it() {
     assert!(app.compose().is_some());
     assert_eq!(app.replying_mark(), Some((0, PRINTER)));
     // Sent (here: queued, the outbox delivers it): the pane closes and the mark goes.
-    press(&mut app, [ctrl('x')]);
+    press_served(&mut app, [ctrl('x')]);
     press(&mut app, [ch('y')]);
     let cmds = send_done(
         &mut app,
@@ -278,7 +278,7 @@ fn a_teammates_mark_asks_first_y_opens_n_does_not() {
     press(&mut app, [ch('R')]);
     let cmds = press(&mut app, [ch('y')]);
     assert_eq!(app.compose().map(|c| c.kind), Some(Kind::ReplyAll));
-    assert_eq!(app.compose().and_then(|c| c.reply_uid), Some(PRINTER));
+    assert_eq!(app.compose().and_then(|c| c.reply_uid()), Some(PRINTER));
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
     // The question never swallows Ctrl-c.
     press(&mut app, [ctrl('q')]);
@@ -474,7 +474,7 @@ fn a_mailbox_reset_forgets_the_uids_of_the_reply_being_written() {
     let mut app = app(&[]);
     let cmds = press(&mut app, [ch('r')]);
     assert_eq!(marks(&cmds), [(0, PRINTER, true)]);
-    assert_eq!(app.compose().and_then(|c| c.reply_uid), Some(PRINTER));
+    assert_eq!(app.compose().and_then(|c| c.reply_uid()), Some(PRINTER));
     press(
         &mut app,
         [EngineEvent::Reset {
@@ -482,7 +482,7 @@ fn a_mailbox_reset_forgets_the_uids_of_the_reply_being_written() {
             reason: "the mailbox was recreated".into(),
         }],
     );
-    assert_eq!(app.compose().and_then(|c| c.reply_uid), None);
+    assert_eq!(app.compose().and_then(|c| c.reply_uid()), None);
     assert_eq!(app.replying_mark(), None);
     // Closing the pane now sends no clear for a UID that means nothing any more.
     let cmds = press(&mut app, [ctrl('q')]);

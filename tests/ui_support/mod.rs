@@ -53,6 +53,32 @@ pub fn press<E: Into<Event>>(app: &mut App, events: impl IntoIterator<Item = E>)
     events.into_iter().flat_map(|e| update(app, e)).collect()
 }
 
+/// The engine's side of the compose pane: each `Preview` and `Attach` among `requests` is
+/// answered as the engine's job answers it (`engine::compose::answer`, reading the files) and
+/// the answer fed to `app`; the other requests, and those the answers asked for, are returned.
+pub fn served(app: &mut App, requests: Vec<Request>) -> Vec<Request> {
+    let mut rest = Vec::new();
+    for r in requests {
+        match mailroom::engine::compose::answer(r.clone()) {
+            Some(answer) => {
+                let asked = update(app, answer);
+                rest.extend(served(app, asked));
+            }
+            None => rest.push(r),
+        }
+    }
+    rest
+}
+
+/// [`press`], with the compose pane's requests answered by the engine's code ([`served`]).
+pub fn press_served<E: Into<Event>>(
+    app: &mut App,
+    events: impl IntoIterator<Item = E>,
+) -> Vec<Request> {
+    let requests = press(app, events);
+    served(app, requests)
+}
+
 /// A character key, with Shift for an upper-case letter (as a terminal reports it).
 pub fn ch(c: char) -> Event {
     let m = if c.is_ascii_uppercase() {

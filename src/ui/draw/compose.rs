@@ -17,10 +17,10 @@ use crate::ui::widget;
 /// The locked text under the body: signature, quote and disclaimer, in the order the
 /// signature policy assembles them (so the pane shows what is sent).
 pub fn locked_lines(c: &Compose) -> Vec<String> {
-    if c.signature.is_none() && c.quoted.is_none() {
+    if c.signature().is_none() && c.quoted().is_none() {
         return Vec::new();
     }
-    let text = crate::policy::signature::assemble("", c.signature.as_ref(), c.quoted.as_deref());
+    let text = crate::policy::signature::assemble("", c.signature(), c.quoted());
     sanitize::multi_line(text.trim_start_matches('\n').trim_end_matches('\n'))
         .lines()
         .map(str::to_string)
@@ -60,7 +60,7 @@ pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
         )
     };
     let mut lines: Vec<Line> = Vec::new();
-    let from = match (&c.refused, c.identity()) {
+    let from = match (c.refused(), c.identity()) {
         (Some(why), _) => Line::from(vec![
             label("From", false),
             Span::raw(" "),
@@ -70,9 +70,9 @@ pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
             ),
         ]),
         (None, Some(id)) => {
-            let n = c.identities.len();
+            let n = c.identities().len();
             let cycle = if n > 1 {
-                format!("  [{}/{n}]", c.from_idx + 1)
+                format!("  [{}/{n}]", c.from_idx() + 1)
             } else {
                 String::new()
             };
@@ -86,7 +86,7 @@ pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
         (None, None) => Line::from(label("From", false)),
     };
     lines.push(from);
-    if let Some(r) = &c.reason {
+    if let Some(r) = c.reason() {
         lines.push(Line::from(vec![
             Span::raw(" ".repeat(label_w)),
             Span::styled(fit(&format!("why: {r}"), value_w), st(app, "row_age")),

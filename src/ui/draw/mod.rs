@@ -158,7 +158,26 @@ mod tests {
         let mut app = App::new(&[(0, "support".to_string())], theme, false);
         // Never open together from the keyboard; set by hand, the stack still decides.
         app.note = Some(NoteEditor::new(0, 7, "the note's subject"));
-        app.compose = Some(Compose::new(0, "support", Kind::New, "d1".to_string()));
+        let config: crate::config::Config = toml::from_str(
+            "[agent]\nid = \"alice\"\nname = \"A\"\nemail = \"alice@example.test\"\n\
+             [[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"as\"\n\
+             [account.maildir]\npath = \"/nonexistent\"\n",
+        )
+        .expect("a minimal configuration");
+        let plan = crate::engine::reply::plan(
+            &config,
+            &config.accounts[0],
+            crate::engine::reply::Kind::New,
+            None,
+            None,
+        );
+        app.compose = Some(Compose::new(
+            0,
+            "support",
+            Kind::New,
+            "d1".to_string(),
+            plan,
+        ));
         assert_eq!(
             screen::layers(&app)[..2],
             [screen::Layer::Compose, screen::Layer::Note],

@@ -8,10 +8,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::config::Config;
 use crate::engine::Request;
+use crate::engine::compose::{AttachError, Built, PreviewError, Typed};
 use crate::engine::event::Opened;
-use crate::mail::reply;
-use crate::message::{Address, Summary};
-use crate::policy::identity;
+use crate::engine::reply;
+use crate::message::Summary;
 use crate::sanitize;
 use crate::store::drafts;
 use crate::triage::state::Action as TriageAction;
@@ -52,21 +52,31 @@ pub(crate) fn header_text(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
 }
 
+/// The original's text arrived: the plan quotes it (reply) or forwards it.
 pub(crate) fn set_quote(c: &mut Compose, text: &str) {
-    if let Some(o) = &c.original {
-        c.quoted = Some(match c.kind {
-            Kind::Forward => reply::forward_quote(o, text),
-            _ => reply::quote(o, text),
-        });
+    c.plan.set_text(text);
+}
+
+/// What `engine::reply` plans for a pane of `kind`.
+fn plan_kind(kind: Kind) -> reply::Kind {
+    match kind {
+        Kind::New => reply::Kind::New,
+        Kind::Reply => reply::Kind::Reply,
+        Kind::ReplyAll => reply::Kind::ReplyAll,
+        Kind::Forward => reply::Kind::Forward,
     }
 }
 
-/// A compose pane for account `account_idx` with its identities, signature and refusal.
+/// A compose pane for account `account_idx` with the plan of `engine::reply` (answering
+/// `original`, whose text is `text` when known): the identities, the chosen one and why, the
+/// signature, the refusal, threading and the quote.
 pub(crate) fn new_compose(
     app: &mut App,
     config: &Config,
     account_idx: usize,
     kind: Kind,
+    original: Option<Summary>,
+    text: Option<&str>,
 ) -> Option<Compose> {
     let Some(account) = config.accounts.get(account_idx) else {
         app.fail("this column has no account to send from");
@@ -74,21 +84,15 @@ pub(crate) fn new_compose(
     };
     let nanos =
         u128::try_from(app.now.max(0)).unwrap_or(0) * 1_000_000_000 + u128::from(app.take_id());
+    let plan = reply::plan(config, account, plan_kind(kind), original, text);
     let mut c = Compose::new(
         account_idx,
         &account.name,
         kind,
         drafts::Drafts::new_id(&account.name, nanos),
+        plan,
     );
     c.agent = config.agent.id.clone();
-    match identity::offered(account, &config.agent) {
-        Ok(v) => c.identities = v,
-        Err(why) => c.refused = Some(sanitize::single_line(&why.to_string())),
-    }
-    match reply::signature_of(config, account) {
-        Ok(s) => c.signature = s,
-        Err(e) => c.refused = Some(sanitize::single_line(&e.to_string())),
-    }
     Some(c)
 }
 
@@ -253,61 +257,30 @@ pub(crate) fn start_compose(
             return Vec::new();
         }
     };
-    let Some(mut c) = new_compose(app, config, account_idx, kind) else {
+    let (original, text) = match found.filter(|_| kind != Kind::New) {
+        Some((_, o, text)) => (Some(o), text),
+        None => (None, None),
+    };
+    let Some(mut c) = new_compose(app, config, account_idx, kind, original, text.as_deref()) else {
         return Vec::new();
     };
     let mut commands = Vec::new();
-    if let (Some((_, o, text)), true) = (found, kind != Kind::New) {
-        let emails = |v: &[Address]| v.iter().map(|a| a.email.clone()).collect::<Vec<_>>();
+    if let Some(o) = &c.plan.original {
+        let uid = o.uid;
+        c.subject = Line::new(&header_text(&c.plan.subject));
         if kind == Kind::Forward {
-            c.subject = Line::new(&header_text(&reply::forward_subject(&o.subject)));
             c.field = Field::To;
         } else {
-            let to = reply::reply_to(&o);
-            c.to = Line::new(&header_text(&to.join(", ")));
-            if kind == Kind::ReplyAll
-                && let Some(account) = config.accounts.get(account_idx)
-            {
-                let cc = reply::reply_all_cc(&o, account, &to);
-                c.cc = Line::new(&header_text(&cc.join(", ")));
-            }
-            c.subject = Line::new(&header_text(&reply::reply_subject(&o.subject)));
-            (c.in_reply_to, c.references) = reply::threading(&o);
-            c.reply_uid = Some(o.uid);
+            c.to = Line::new(&header_text(&c.plan.to.join(", ")));
+            c.cc = Line::new(&header_text(&c.plan.cc.join(", ")));
             c.field = Field::Body;
-            if c.refused.is_none()
-                && let Some(account) = config.accounts.get(account_idx)
-            {
-                match identity::for_reply(
-                    account,
-                    &config.agent,
-                    &o.delivered_to,
-                    &emails(&o.to),
-                    &emails(&o.cc),
-                ) {
-                    Ok(r) => {
-                        c.from_idx = c
-                            .identities
-                            .iter()
-                            .position(|i| i.from.eq_ignore_ascii_case(&r.identity.from))
-                            .unwrap_or(0);
-                        c.reason = Some(sanitize::single_line(&r.reason));
-                    }
-                    Err(why) => c.refused = Some(sanitize::single_line(&why.to_string())),
-                }
-            }
         }
-        let uid = o.uid;
-        c.original = Some(o);
-        match text {
-            Some(t) => set_quote(&mut c, &t),
-            None => {
-                c.awaiting = Some(uid);
-                commands.push(Request::Open { account_idx, uid });
-            }
+        if text.is_none() {
+            c.awaiting = Some(uid);
+            commands.push(Request::Open { account_idx, uid });
         }
     }
-    let note = match &c.refused {
+    let note = match c.refused() {
         Some(why) => format!("{}: sending is refused: {why}", c.account),
         None => format!("{} from {}: {}", kind.label(), c.account, c.mode_line()),
     };
@@ -363,7 +336,7 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
             KeyCode::Enter => {
                 let text = line.text.trim().to_string();
                 c.attach_line = None;
-                attach(app, &text);
+                return attach(app, &text);
             }
             KeyCode::Esc => c.attach_line = None,
             KeyCode::Backspace => line.backspace(),
@@ -380,28 +353,21 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
         app.say("sending…: the answer comes in the status line");
         return Vec::new();
     }
+    if c.previewing.is_some() && action != Some(Action::Cancel) {
+        app.say("building the preview…");
+        return Vec::new();
+    }
     match action {
-        Some(Action::Send) => {
-            preview(app);
-            return Vec::new();
-        }
+        Some(Action::Send) => return preview(app),
         Some(Action::Editor) => {
             let text = c.body.text();
             return app.edit(text);
         }
         Some(a @ (Action::NextFrom | Action::PrevFrom)) => {
-            let n = c.identities.len();
-            if n == 0 {
-                let why = c.refused.clone().unwrap_or_default();
+            if !c.cycle_from(a == Action::PrevFrom) {
+                let why = c.refused().unwrap_or_default();
                 app.fail(format!("sending is refused: {why}"));
             } else {
-                c.from_idx = if a == Action::NextFrom {
-                    (c.from_idx + 1) % n
-                } else {
-                    (c.from_idx + n - 1) % n
-                };
-                // A chosen From replaces the reply's automatic choice.
-                c.reason = None;
                 c.unsaved = true;
                 let line = c.mode_line();
                 app.say(format!("From: {line}"));
@@ -498,7 +464,7 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
 /// A paste (bracketed): text into the body; a header field refuses line breaks.
 pub(crate) fn compose_paste(app: &mut App, text: &str) {
     let Some(c) = &mut app.compose else { return };
-    if c.preview.is_some() || c.sending {
+    if c.preview.is_some() || c.sending || c.previewing.is_some() {
         return;
     }
     if let Some(line) = &mut c.attach_line {
@@ -521,10 +487,14 @@ pub(crate) fn compose_paste(app: &mut App, text: &str) {
     c.unsaved = true;
 }
 
-pub(crate) fn attach(app: &mut App, text: &str) {
-    let Some(c) = &mut app.compose else { return };
+/// Enter on the `Ctrl-t` line: `-N` removes attachment N; a path (`~` is the home folder)
+/// goes to the engine, which checks that it is a file (see [`on_attached`]).
+pub(crate) fn attach(app: &mut App, text: &str) -> Vec<Request> {
+    let Some(c) = &mut app.compose else {
+        return Vec::new();
+    };
     if text.is_empty() {
-        return;
+        return Vec::new();
     }
     if let Some(n) = text.strip_prefix('-') {
         match n.parse::<usize>() {
@@ -538,7 +508,7 @@ pub(crate) fn attach(app: &mut App, text: &str) {
             }
             _ => app.fail(format!("no attachment {}", sanitize::single_line(n))),
         }
-        return;
+        return Vec::new();
     }
     let path = match app.save_dirs.home.as_ref() {
         Some(home) if text == "~" || text.starts_with("~/") => {
@@ -546,82 +516,111 @@ pub(crate) fn attach(app: &mut App, text: &str) {
         }
         _ => PathBuf::from(text),
     };
-    // The file is read when the preview is built; only whether it exists is checked now.
-    if !path.is_file() {
-        app.fail(format!(
-            "{}: no such file",
-            sanitize::single_line(&path.display().to_string())
-        ));
-        return;
-    }
-    let shown = sanitize::single_line(&path.display().to_string());
-    c.attachments.push(path);
-    c.unsaved = true;
-    app.say(format!("attached {shown}"));
+    c.attaching.push(path.clone());
+    vec![Request::Attach {
+        draft_id: c.draft_id.clone(),
+        path,
+    }]
 }
 
-/// Ctrl-x: builds the message exactly as it will be transmitted and shows it for confirmation.
-pub(crate) fn preview(app: &mut App) {
-    let Some(config) = app.config.clone() else {
-        return;
+/// The engine's answer to [`attach`]: the file is attached, or the agent is told why not.
+/// The file itself is read when the preview is built.
+pub(crate) fn on_attached(
+    app: &mut App,
+    draft_id: &str,
+    path: PathBuf,
+    result: Result<(), AttachError>,
+) -> bool {
+    let Some(c) = app.compose.as_mut().filter(|c| c.draft_id == draft_id) else {
+        return false;
     };
-    let Some(c) = &app.compose else { return };
-    if let Some(why) = &c.refused {
-        let why = why.clone();
+    let Some(i) = c.attaching.iter().position(|p| *p == path) else {
+        return false;
+    };
+    c.attaching.remove(i);
+    let shown = sanitize::single_line(&path.display().to_string());
+    match result {
+        Ok(()) => {
+            c.attachments.push(path);
+            c.unsaved = true;
+            app.say(format!("attached {shown}"));
+        }
+        Err(AttachError::NoSuchFile { .. }) => app.fail(format!("{shown}: no such file")),
+        Err(e) => app.fail(sanitize::single_line(&e.to_string())),
+    }
+    true
+}
+
+/// Ctrl-x: asks the engine to build the message exactly as it will be transmitted (it reads
+/// the attachments); [`on_previewed`] shows it for confirmation.
+pub(crate) fn preview(app: &mut App) -> Vec<Request> {
+    if app.config.is_none() {
+        return Vec::new();
+    }
+    let Some(c) = &app.compose else {
+        return Vec::new();
+    };
+    if let Some(why) = c.refused() {
         app.fail(format!("sending is refused: {why}"));
-        return;
+        return Vec::new();
     }
     if c.awaiting.is_some() {
         app.fail("the original is still loading for the quote; try again in a moment");
-        return;
+        return Vec::new();
     }
-    let (Some(account), Some(id)) = (config.accounts.get(c.account_idx), c.identity().cloned())
-    else {
+    if !c.attaching.is_empty() {
+        app.fail("an attachment is still being checked; try again in a moment");
+        return Vec::new();
+    }
+    if c.identity().is_none() {
         app.fail("no identity to send from");
-        return;
-    };
+        return Vec::new();
+    }
+    let id = app.take_id();
     let now = std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(app.now).unwrap_or(0));
-    let built = (|| -> Result<crate::mail::compose::Outgoing, String> {
-        let list = |field: &str, l: &Line| {
-            reply::addresses(field, std::slice::from_ref(&l.text)).map_err(|e| e.to_string())
-        };
-        let mut files = Vec::new();
-        for p in &c.attachments {
-            files.push(
-                reply::load_attachment(p)
-                    .map_err(|e| format!("attachment {}: {e}", p.display()))?,
-            );
-        }
-        let draft = crate::mail::compose::Draft {
-            to: list("To", &c.to)?,
-            cc: list("Cc", &c.cc)?,
-            bcc: list("Bcc", &c.bcc)?,
-            subject: c.subject.text.clone(),
-            in_reply_to: c.in_reply_to.clone(),
-            references: c.references.clone(),
-            attachments: files,
-            ..Default::default()
-        };
-        reply::finish(
-            &config,
-            account,
-            &id,
-            draft,
-            &c.body.text(),
-            c.quoted.as_deref(),
-            now,
-        )
-        .map_err(|e| e.to_string())
-    })();
-    match built {
-        Ok(outgoing) => {
-            if let Some(c) = &mut app.compose {
-                c.preview = Some(Preview::new(outgoing, id));
-            }
+    let Some(c) = &mut app.compose else {
+        return Vec::new();
+    };
+    let typed = Typed {
+        plan: c.plan.clone(),
+        to: c.to.text.clone(),
+        cc: c.cc.text.clone(),
+        bcc: c.bcc.text.clone(),
+        subject: c.subject.text.clone(),
+        text: c.body.text(),
+        attachments: c.attachments.clone(),
+        now,
+    };
+    c.previewing = Some(id);
+    vec![Request::Preview {
+        id,
+        typed: Box::new(typed),
+    }]
+}
+
+/// The engine's answer to [`preview`] `id`: the exact message, shown for confirmation, or
+/// why it cannot be sent.
+pub(crate) fn on_previewed(
+    app: &mut App,
+    id: u64,
+    result: Result<Box<Built>, PreviewError>,
+) -> bool {
+    let Some(c) = app.compose.as_mut().filter(|c| c.previewing == Some(id)) else {
+        return false;
+    };
+    c.previewing = None;
+    match result {
+        Ok(built) => {
+            let Built { outgoing, identity } = *built;
+            c.preview = Some(Preview::new(outgoing, identity));
             app.say("this is exactly what will be sent: y sends, n goes back");
         }
-        Err(e) => app.fail(format!("not sent: {}", sanitize::single_line(&e))),
+        Err(e) => app.fail(format!(
+            "not sent: {}",
+            sanitize::single_line(&e.to_string())
+        )),
     }
+    true
 }
 
 /// The external editor's text, for the compose or the note pane.

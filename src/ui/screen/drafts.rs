@@ -28,7 +28,7 @@ pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
         account_idx: c.account_idx,
         identity: p.identity,
         outgoing: Box::new(p.outgoing),
-        reply_uid: c.reply_uid,
+        reply_uid: c.reply_uid(),
         draft_id: c.draft_id.clone(),
     };
     remember_draft(app, draft.clone());
@@ -202,24 +202,26 @@ pub(crate) fn reopen_draft(app: &mut App, n: usize) -> Vec<Request> {
     } else {
         Kind::New
     };
-    let Some(mut c) = new_compose(app, &config, account_idx, kind) else {
+    let Some(mut c) = new_compose(app, &config, account_idx, kind, None, None) else {
         return Vec::new();
     };
     c.draft_id = d.id.clone();
-    c.from_idx = c
-        .identities
-        .iter()
-        .position(|i| i.from.eq_ignore_ascii_case(&d.from))
-        .unwrap_or(0);
+    // The draft names its From by address; one the account no longer offers falls back to
+    // the first offered identity.
+    if let Some(account) = config.accounts.get(account_idx)
+        && c.plan.choose(account, &config, &d.from).is_err()
+    {
+        c.plan.select(0);
+    }
     c.to = Line::new(&header_text(&d.to.join(", ")));
     c.cc = Line::new(&header_text(&d.cc.join(", ")));
     c.bcc = Line::new(&header_text(&d.bcc.join(", ")));
     c.subject = Line::new(&header_text(&d.subject));
     c.body = compose::Body::from_text(&d.body);
-    c.reply_uid = d.reply_to_uid;
-    c.in_reply_to = d.in_reply_to.clone();
-    c.references = d.references.clone();
-    c.quoted = d.quoted.clone();
+    c.plan.reply_uid = d.reply_to_uid;
+    c.plan.in_reply_to = d.in_reply_to.clone();
+    c.plan.references = d.references.clone();
+    c.plan.quoted = d.quoted.clone();
     c.attachments = d.attachments.clone();
     c.saved_at = d.saved;
     c.field = Field::Body;

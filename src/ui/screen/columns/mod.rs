@@ -664,7 +664,7 @@ pub(crate) fn on_reset(app: &mut App, account_idx: usize, reason: String) -> boo
         .as_mut()
         .filter(|c| c.account_idx == account_idx)
     {
-        c.reply_uid = None;
+        c.plan.reply_uid = None;
     }
     if app.replying_mark.is_some_and(|(a, _)| a == account_idx) {
         app.replying_mark = None;
