@@ -4,7 +4,6 @@
 //! → `draw` (pure rendering). `run` starts the `Engine` and wires the channels around that loop.
 
 pub mod app;
-pub mod compose;
 pub mod draw;
 pub mod event;
 pub mod input;

@@ -10,7 +10,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear};
 use unicode_width::UnicodeWidthStr;
 
-use super::compose::Body;
+use super::screen::compose::model::Body;
 use super::wrap;
 use crate::mail::display::fit;
 use crate::sanitize;

@@ -8,8 +8,8 @@ use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::message::Summary;
 use mailroom::store::drafts::Draft;
 use mailroom::ui::app::{App, update};
-use mailroom::ui::compose::{Field, Kind};
 use mailroom::ui::event::Event;
+use mailroom::ui::screen::compose::model::{Field, Kind};
 
 use crate::ui_support;
 use ui_support::{

@@ -12,9 +12,9 @@ use mailroom::store::drafts::Draft;
 use mailroom::triage::act::ActError;
 use mailroom::triage::state::Action as TriageAction;
 use mailroom::ui::app::{App, update};
-use mailroom::ui::compose::Kind;
 use mailroom::ui::event::Event;
 use mailroom::ui::screen::columns::REPLYING_STALE_SECS;
+use mailroom::ui::screen::compose::model::Kind;
 
 use crate::ui_support;
 use ui_support::{

@@ -3,8 +3,6 @@
 //! share. Reads state only; every string that came from a message or a server is sanitized
 //! where it is drawn (rows) or was sanitized when it entered the state.
 
-pub mod compose;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -15,7 +13,7 @@ use unicode_width::UnicodeWidthStr;
 use super::app::App;
 use super::layout;
 use super::screen::prompt::draw as prompt;
-use super::screen::{self, Layer, columns, help, notes, reader, stats};
+use super::screen::{self, Layer, columns, compose, help, notes, reader, stats};
 use crate::mail::display::fit;
 
 /// Paints the screen: the theme's background, then the open layers of the one stack
@@ -65,7 +63,7 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
         }
         Layer::Compose => {
             if let Some(c) = &app.compose {
-                compose::draw_compose(app, c, frame, layout::compose_area(area));
+                compose::draw::draw_compose(app, c, frame, layout::compose_area(area));
             }
         }
         Layer::Prompt => {
@@ -134,7 +132,7 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use super::*;
-    use crate::ui::compose::{Compose, Kind};
+    use crate::ui::screen::compose::model::{Compose, Kind};
     use crate::ui::screen::notes::model::NoteEditor;
     use crate::ui::theme::{BUILTIN, Theme};
 

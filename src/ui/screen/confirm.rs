@@ -4,11 +4,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::Request;
 use crate::ui::app::App;
-use crate::ui::compose::Kind;
 use crate::ui::keys::Action;
 use crate::ui::screen::Handled;
+use crate::ui::screen::compose::model::Kind;
+use crate::ui::screen::compose::sending::autosave;
 use crate::ui::screen::compose::{clear_replying, original_of, start_compose};
-use crate::ui::screen::drafts::autosave;
 
 /// A yes/no question in the status line: `y` does what it asks, any other key cancels
 /// (Ctrl-c still quits).

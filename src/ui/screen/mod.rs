@@ -3,7 +3,6 @@
 pub mod columns;
 pub mod compose;
 pub mod confirm;
-pub mod drafts;
 pub mod help;
 pub mod list;
 pub mod notes;
@@ -18,8 +17,8 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use crate::engine::Request;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
-use crate::ui::compose::Kind;
 use crate::ui::keys::{Action, Context};
+use crate::ui::screen::compose::model::Kind;
 use crate::ui::screen::compose::{compose_key, compose_paste, open_compose};
 use crate::ui::screen::confirm::confirm_key;
 use crate::ui::screen::help::{Help, help_key};

@@ -7,7 +7,7 @@
 use crate::mail::date;
 use crate::mail::note::Note;
 use crate::sanitize;
-use crate::ui::compose;
+use crate::ui::screen::compose::model as compose;
 use crate::ui::wrap::wrap;
 
 /// The displayed notes of one message are cut after this many bytes of text.

@@ -11,7 +11,7 @@ use crate::sanitize;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::layout::ReaderMode;
-use crate::ui::screen::drafts::{list_drafts, reopen_draft};
+use crate::ui::screen::compose::sending::{list_drafts, reopen_draft};
 use crate::ui::screen::help::Help;
 use crate::ui::screen::list::{clear_narrowing, search, set_threads};
 use crate::ui::screen::prompt::{builtin_themes, set_filter};

@@ -12,7 +12,7 @@ use crate::policy::signature::Rendered;
 use crate::sanitize;
 use crate::store::drafts;
 
-use super::wrap;
+use crate::ui::wrap;
 
 /// Longest body kept in the pane, in bytes (a pasted document beyond this is cut).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

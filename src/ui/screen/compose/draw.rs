@@ -6,12 +6,12 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::{pane_style, st};
 use crate::mail::display::fit;
 use crate::sanitize;
 use crate::ui::app::App;
-use crate::ui::compose::{Compose, Field, Preview};
+use crate::ui::draw::{pane_style, st};
 use crate::ui::layout;
+use crate::ui::screen::compose::model::{Compose, Field, Preview};
 use crate::ui::widget;
 
 /// The locked text under the body: signature, quote and disclaimer, in the order the
@@ -27,7 +27,7 @@ pub fn locked_lines(c: &Compose) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect) {
+pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect) {
     if area.width < 10 || area.height < 8 {
         return;
     }

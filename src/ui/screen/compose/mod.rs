@@ -1,6 +1,10 @@
 //! The compose pane flow: opening a reply or a new message, its keys, attachments, preview,
 //! sending, autosave and drafts.
 
+pub mod draw;
+pub mod model;
+pub mod sending;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -16,11 +20,11 @@ use crate::sanitize;
 use crate::store::drafts;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
-use crate::ui::compose::{Compose, Field, Kind, Line, Preview};
 use crate::ui::keys::{Action, Context};
 use crate::ui::screen::columns::replying_agent;
+use crate::ui::screen::compose::model::{Compose, Field, Kind, Line, Preview};
+use crate::ui::screen::compose::sending::{close_compose, confirm_send};
 use crate::ui::screen::confirm::{Confirm, Confirmed, quit};
-use crate::ui::screen::drafts::{close_compose, confirm_send};
 use crate::ui::screen::help::Help;
 use crate::ui::screen::reader::{Body, MAX_BODY_BYTES, truncate};
 

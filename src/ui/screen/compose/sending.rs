@@ -6,7 +6,7 @@ use crate::mail::date;
 use crate::sanitize;
 use crate::store::drafts;
 use crate::ui::app::App;
-use crate::ui::compose::{self, Field, Kind, Line};
+use crate::ui::screen::compose::model::{self as compose, Field, Kind, Line};
 use crate::ui::screen::compose::{
     AUTOSAVE_SECS, clear_replying, header_text, mark_replying, new_compose,
 };
