@@ -208,12 +208,21 @@ def proc_hwm_mib(pid):
     return None
 
 
-def header_line(screen):
-    """The column's first header line (" support  ready · idle  2000 · 5 unread"), or None."""
-    for line in screen.lines()[:6]:
-        if " support " in line and "unread" in line:
-            return line
+def header_index(screen):
+    """The screen row of the column's first header line (" support  ready · idle  2000 · 5
+    unread"): the top line naming the column and its unread count, else the top line naming
+    the column; None if there is none."""
+    lines = screen.lines()[:6]
+    for want in (lambda l: " support " in l and "unread" in l, lambda l: " support " in l):
+        y = next((y for y, l in enumerate(lines) if want(l)), None)
+        if y is not None:
+            return y
     return None
+
+
+def header_line(screen):
+    y = header_index(screen)
+    return None if y is None else screen.lines()[y]
 
 
 def header_synced(line, count):
@@ -329,8 +338,7 @@ class Tui:
 def list_rows(screen):
     """(first, last) screen rows of the column's message list: under the two header lines,
     above the bottom border."""
-    lines = screen.lines()
-    head = next((y for y, l in enumerate(lines[:6]) if " support " in l and "unread" in l), None)
+    head = header_index(screen)
     if head is None:
         raise Broken("no column header on screen:\n" + screen.text())
     first = head + 2
@@ -374,7 +382,16 @@ def session(binary, config, cache, tb, mailbox, newest, count, timeout, live=Fal
     res = {}
     tui = Tui(binary, config, cache)
     try:
-        res["newest_s"] = tui.wait(lambda s: on_screen(s, newest), timeout, f"the newest row ({newest!r})")
+        first_rows = []
+
+        def newest_shown(s):
+            # On the way: when the first rows of any age show (the selection mark appears).
+            if not first_rows and ui.selected_row(s) is not None:
+                first_rows.append(tui.since())
+            return on_screen(s, newest)
+
+        res["newest_s"] = tui.wait(newest_shown, timeout, f"the newest row ({newest!r})")
+        res["first_rows_s"] = first_rows[0] if first_rows else res["newest_s"]
         res["first_output_s"] = tui.first_output
         res["hwm_at_newest_mib"] = proc_hwm_mib(tui.pid)
         try:
@@ -389,13 +406,23 @@ def session(binary, config, cache, tb, mailbox, newest, count, timeout, live=Fal
             log(f"  header: {header_line(tui.app.screen)!r}")
             return res
         res["header"] = (header_line(tui.app.screen) or "").strip()
+        # A key or an update that never shows is a result (n/a in the table, the reason in the
+        # JSON and the log), not a broken benchmark.
         if presses:
-            counts, retries, comp = bytes_per_j(tui, presses)
-            res["j_bytes"] = counts
-            res["j_retries"] = retries
-            res["j_composition"] = comp
+            try:
+                counts, retries, comp = bytes_per_j(tui, presses)
+                res["j_bytes"] = counts
+                res["j_retries"] = retries
+                res["j_composition"] = comp
+            except Broken as e:
+                res["j_error"] = str(e)
+                log("  bytes per j: " + str(e))
         if live:
-            res.update(live_updates(tui, tb, mailbox))
+            try:
+                live_updates(tui, tb, mailbox, res)
+            except (Broken, OSError) as e:
+                res["live_error"] = str(e)
+                log("  live updates: " + str(e))
         res["hwm_end_mib"] = proc_hwm_mib(tui.pid)
         res["cpu_end_s"] = proc_cpu(tui.pid)
     finally:
@@ -408,11 +435,10 @@ def session(binary, config, cache, tb, mailbox, newest, count, timeout, live=Fal
     return res
 
 
-def live_updates(tui, tb, mailbox):
+def live_updates(tui, tb, mailbox, res):
     """Another client APPENDs a message with a unique subject, then stores a keyword on it;
     the time until the TUI shows each, next to the time an idling client is told (the IDLE
-    floor). Both from the moment the command is sent."""
-    res = {}
+    floor). Both from the moment the command is sent. Figures go into `res`."""
     watcher = Imap(tb.port, tb.ca, mailbox)
     writer = Imap(tb.port, tb.ca, mailbox)
     try:
@@ -443,4 +469,3 @@ def live_updates(tui, tb, mailbox):
     finally:
         watcher.close()
         writer.close()
-    return res
