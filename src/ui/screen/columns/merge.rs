@@ -65,6 +65,16 @@ impl Column {
         }
     }
 
+    /// Rows (and shown rows' keys) compared, moved or read by changes to this column so far,
+    /// whole walks included: a deterministic measure of the work a merge did, for tests.
+    pub fn visited(&self) -> u64 {
+        let view = match &self.view {
+            Some(Narrowed::Keys(k)) => k.visited(),
+            _ => 0,
+        };
+        self.rows.visited().saturating_add(view)
+    }
+
     fn share(&self, s: &Summary) -> Share {
         (Counts::row(s, self.agent(), self.now), !s.flags.seen)
     }

@@ -3,6 +3,8 @@
 pub mod draw;
 mod merge;
 pub mod rows;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;

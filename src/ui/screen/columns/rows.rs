@@ -47,8 +47,9 @@ impl Keyed for Key {
     }
 }
 
-/// A block splits in two past this many items.
-const MAX_BLOCK: usize = 512;
+/// A block splits in two past this many items (few in unit tests, so that small columns
+/// have many blocks).
+const MAX_BLOCK: usize = if cfg!(test) { 8 } else { 512 };
 
 /// Items sorted by key (no key twice) in blocks of at most `MAX_BLOCK`, none empty, with
 /// the index of each block's first item, so position ↔ item is a binary search either way.
