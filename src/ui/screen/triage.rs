@@ -148,7 +148,7 @@ pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Request> {
         if c.counts.overdue == 0 || c.rights.is_some_and(|r| !r.has('w')) {
             continue;
         }
-        for (uid, keywords) in crate::triage::view::due_snoozes(&c.rows, now) {
+        for (uid, keywords) in crate::triage::view::due_snoozes(c.overdue_rows(), now) {
             if app.wake_refused.contains(&(c.account_idx, uid))
                 || app
                     .waking

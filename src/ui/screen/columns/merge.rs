@@ -45,8 +45,8 @@ impl Pass<'_> {
     }
 }
 
-/// A row's share of a column's counts: its team-view counts, and whether it is unread.
-type Share = (Counts, bool);
+/// A row's share of a column's counts: its team-view counts, whether it is unread, its UID.
+type Share = (Counts, bool, u32);
 
 impl Column {
     fn pass(&self) -> Pass<'_> {
@@ -76,20 +76,24 @@ impl Column {
     }
 
     fn share(&self, s: &Summary) -> Share {
-        (Counts::row(s, self.agent(), self.now), !s.flags.seen)
+        (Counts::row(s, self.agent(), self.now), !s.flags.seen, s.uid)
     }
 
     /// Adds (`add`) or takes away a row's share of the counts.
-    fn count(&mut self, (c, unread): Share, add: bool) {
+    fn count(&mut self, (c, unread, uid): Share, add: bool) {
         if add {
             self.counts.add(&c);
             self.unread += usize::from(unread);
+            if c.overdue > 0 {
+                self.overdue.insert(uid);
+            }
             if let Some(w) = c.next_wake {
                 *self.wakes.entry(w).or_default() += 1;
             }
         } else {
             self.counts.sub(&c);
             self.unread = self.unread.saturating_sub(usize::from(unread));
+            self.overdue.remove(&uid);
             if let Some(w) = c.next_wake
                 && let Some(n) = self.wakes.get_mut(&w)
             {
@@ -107,12 +111,29 @@ impl Column {
         self.unread = self.rows.iter().filter(|s| !s.flags.seen).count();
         self.counts = Counts::of(&self.rows, self.agent(), self.now);
         self.wakes.clear();
+        self.overdue.clear();
         let (me, now) = (self.agent.as_deref(), self.now);
         for s in &self.rows {
-            if let Some(w) = Counts::row(s, me, now).next_wake {
+            let c = Counts::row(s, me, now);
+            if let Some(w) = c.next_wake {
                 *self.wakes.entry(w).or_default() += 1;
             }
+            if c.overdue > 0 {
+                self.overdue.insert(s.uid);
+            }
         }
+    }
+
+    /// The rows whose snooze has ended (their latest, if several) but whose keyword is still
+    /// there (`counts.overdue` of them), newest first, found without walking the column.
+    pub(crate) fn overdue_rows(&self) -> Vec<&Summary> {
+        let mut rows: Vec<&Summary> = self
+            .overdue
+            .iter()
+            .filter_map(|&u| self.rows.by_uid(u))
+            .collect();
+        rows.sort_unstable_by_key(|s| Key::of(s));
+        rows
     }
 
     /// Changes the row of `uid` in place (its flags or keywords, never its UID or date),

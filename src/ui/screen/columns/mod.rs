@@ -6,7 +6,7 @@ pub mod rows;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::config::View;
@@ -204,6 +204,8 @@ pub struct Column {
     /// When the running snoozes end, with how many rows end then: `counts.next_wake` is the
     /// first, kept as rows come, change and go.
     pub(crate) wakes: BTreeMap<i64, usize>,
+    /// The UIDs of the rows `counts.overdue` counts (a snooze ended, its keyword still there).
+    pub(crate) overdue: BTreeSet<u32>,
     /// When this client first saw each `$replying.<agent>` mark, by UID: (agent, lower-cased;
     /// Unix seconds). IMAP keywords carry no time, so a mark's age is how long this client has
     /// seen it; updated only for rows that come or change, never per frame.
@@ -236,6 +238,7 @@ impl Column {
             threads: None,
             view: None,
             wakes: BTreeMap::new(),
+            overdue: BTreeSet::new(),
             replying_seen: HashMap::new(),
         }
     }
@@ -338,6 +341,7 @@ impl Column {
         self.unread = 0;
         self.counts = Counts::default();
         self.wakes.clear();
+        self.overdue.clear();
         self.view = None;
         self.selected = 0;
         self.offset = 0;

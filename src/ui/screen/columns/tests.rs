@@ -163,6 +163,15 @@ fn check(c: &Column, m: &Model, step: usize, what: &str) {
         .collect();
     assert_eq!(shown, m.shown(), "{at}: shown");
     assert_eq!(c.counts, m.counts(), "{at}: counts");
+    // The rows whose (latest) snooze has ended, which the next tick wakes.
+    let overdue: Vec<u32> = m
+        .rows
+        .iter()
+        .filter(|s| Counts::row(s, Some("alice"), m.now).overdue > 0)
+        .map(|s| s.uid)
+        .collect();
+    let kept: Vec<u32> = c.overdue_rows().iter().map(|s| s.uid).collect();
+    assert_eq!(kept, overdue, "{at}: overdue rows");
     let unread = m.rows.iter().filter(|s| !s.flags.seen).count();
     assert_eq!(c.unread, unread, "{at}: unread");
     assert_eq!(c.selected, m.selected, "{at}: selection");
