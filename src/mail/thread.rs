@@ -18,6 +18,7 @@
 //! under that missing parent (an invisible "phantom") but drawn one level up, so siblings of a
 //! missing root stay together at depth 0.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -65,13 +66,19 @@ struct Node {
 /// Rows beyond `u32::MAX - 1` (far past any mailbox) are not threaded: each becomes a thread
 /// of its own, at the end.
 pub fn threads(rows: &[Summary]) -> Threads {
+    threads_of(rows)
+}
+
+/// [`threads`] of rows given as summaries or references to them (a column's rows are not
+/// one slice).
+pub fn threads_of<S: Borrow<Summary>>(rows: &[S]) -> Threads {
     let n = rows.len().min(NONE as usize - 1);
     let mut nodes: Vec<Node> = Vec::with_capacity(n + n / 2);
     // Message-ID → node. IDs borrow from the rows: no copies.
     let mut by_id: HashMap<&str, u32> = HashMap::with_capacity(n + n / 2);
 
     // 1. One node per row; the first row carrying an ID owns it.
-    for (i, r) in rows.iter().enumerate().take(n) {
+    for (i, r) in rows.iter().map(summary).enumerate().take(n) {
         let idx = nodes.len() as u32;
         nodes.push(Node {
             row: i as u32,
@@ -84,7 +91,7 @@ pub fn threads(rows: &[Summary]) -> Threads {
 
     // 2. Each message's own parent, from its own headers: authoritative, so set first.
     //    In-Reply-To names the direct parent; References' last entry is the fallback.
-    for (i, r) in rows.iter().enumerate().take(n) {
+    for (i, r) in rows.iter().map(summary).enumerate().take(n) {
         let own = id_of(r.message_id.as_deref());
         let refs = newest_refs(&r.references);
         let parent = r
@@ -107,7 +114,7 @@ pub fn threads(rows: &[Summary]) -> Threads {
 
     // 3. The chain each References list describes, for nodes with no parent yet: this links
     //    phantoms (and header-less messages) to their ancestors. First claim wins.
-    for r in rows.iter().take(n) {
+    for r in rows.iter().map(summary).take(n) {
         let mut prev: Option<u32> = None;
         for s in newest_refs(&r.references) {
             let Some(id) = id_of(Some(s)) else { continue };
@@ -134,7 +141,7 @@ pub fn threads(rows: &[Summary]) -> Threads {
         if node.row == NONE {
             rank[i]
         } else {
-            let r = &rows[node.row as usize];
+            let r = summary(&rows[node.row as usize]);
             (r.internal_date, r.uid, node.row)
         }
     };
@@ -178,7 +185,7 @@ pub fn threads(rows: &[Summary]) -> Threads {
         let i = i as usize;
         let node = nodes[i];
         if node.row != NONE {
-            let r = &rows[node.row as usize];
+            let r = summary(&rows[node.row as usize]);
             let k = (r.internal_date, r.uid, node.row);
             earliest[i] = earliest[i].min(k);
             newest[i] = newest[i].max(k);
@@ -235,9 +242,14 @@ pub fn threads(rows: &[Summary]) -> Threads {
     out
 }
 
+/// A row given to [`threads_of`].
+fn summary<S: Borrow<Summary>>(s: &S) -> &Summary {
+    s.borrow()
+}
+
 /// Display order as (row index, depth) pairs: [`threads`] flattened.
-pub fn display_order(rows: &[Summary]) -> Vec<(usize, u8)> {
-    threads(rows)
+pub fn display_order<S: Borrow<Summary>>(rows: &[S]) -> Vec<(usize, u8)> {
+    threads_of(rows)
         .order
         .into_iter()
         .map(|t| (t.row, t.depth))

@@ -100,29 +100,69 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(rows: &[Summary], me: Option<&str>, now: i64) -> Counts {
-        let mut c = Counts {
-            all: rows.len(),
-            ..Counts::default()
-        };
+    pub fn of<'a>(
+        rows: impl IntoIterator<Item = &'a Summary>,
+        me: Option<&str>,
+        now: i64,
+    ) -> Counts {
+        let mut c = Counts::default();
         for s in rows {
-            let (mut r, snoozed) = scan(&s.keywords, me);
-            match snoozed {
-                Some(until) if until > now => {
-                    r.asleep = true;
-                    c.next_wake = Some(c.next_wake.map_or(until, |w| w.min(until)));
-                }
-                Some(_) => c.overdue += 1,
-                None => {}
+            let one = Counts::row(s, me, now);
+            c.add(&one);
+            if let Some(until) = one.next_wake {
+                c.next_wake = Some(c.next_wake.map_or(until, |w| w.min(until)));
             }
-            c.open += usize::from(r.shown_in(View::Open));
-            c.mine += usize::from(r.shown_in(View::Mine));
-            c.unassigned += usize::from(r.shown_in(View::Unassigned));
-            c.pending += usize::from(r.shown_in(View::Pending));
-            c.done += usize::from(r.shown_in(View::Done));
-            c.asleep += usize::from(r.asleep);
         }
         c
+    }
+
+    /// One row's share of the counts (`all` is 1); `next_wake` is when its snooze ends, if
+    /// it is asleep. A column keeps its counts by adding and taking away these.
+    pub fn row(s: &Summary, me: Option<&str>, now: i64) -> Counts {
+        let (mut r, snoozed) = scan(&s.keywords, me);
+        let mut c = Counts {
+            all: 1,
+            ..Counts::default()
+        };
+        match snoozed {
+            Some(until) if until > now => {
+                r.asleep = true;
+                c.next_wake = Some(until);
+            }
+            Some(_) => c.overdue = 1,
+            None => {}
+        }
+        c.open = usize::from(r.shown_in(View::Open));
+        c.mine = usize::from(r.shown_in(View::Mine));
+        c.unassigned = usize::from(r.shown_in(View::Unassigned));
+        c.pending = usize::from(r.shown_in(View::Pending));
+        c.done = usize::from(r.shown_in(View::Done));
+        c.asleep = usize::from(r.asleep);
+        c
+    }
+
+    /// Adds `o`'s counts (not `next_wake`, which is a minimum, not a sum).
+    pub fn add(&mut self, o: &Counts) {
+        self.open += o.open;
+        self.mine += o.mine;
+        self.unassigned += o.unassigned;
+        self.pending += o.pending;
+        self.done += o.done;
+        self.all += o.all;
+        self.asleep += o.asleep;
+        self.overdue += o.overdue;
+    }
+
+    /// Takes away `o`'s counts, which were added before (not `next_wake`).
+    pub fn sub(&mut self, o: &Counts) {
+        self.open = self.open.saturating_sub(o.open);
+        self.mine = self.mine.saturating_sub(o.mine);
+        self.unassigned = self.unassigned.saturating_sub(o.unassigned);
+        self.pending = self.pending.saturating_sub(o.pending);
+        self.done = self.done.saturating_sub(o.done);
+        self.all = self.all.saturating_sub(o.all);
+        self.asleep = self.asleep.saturating_sub(o.asleep);
+        self.overdue = self.overdue.saturating_sub(o.overdue);
     }
 
     pub fn get(&self, view: View) -> usize {
@@ -170,8 +210,11 @@ pub fn describe(s: &TeamState) -> String {
 
 /// Snoozes that have ended: `(uid, keywords to remove)`. Any running mailroom clears them,
 /// so the message comes back for the whole team even if the agent who snoozed it is away.
-pub fn due_snoozes(rows: &[Summary], now: i64) -> Vec<(u32, Vec<String>)> {
-    rows.iter()
+pub fn due_snoozes<'a>(
+    rows: impl IntoIterator<Item = &'a Summary>,
+    now: i64,
+) -> Vec<(u32, Vec<String>)> {
+    rows.into_iter()
         .filter_map(|s| {
             let due: Vec<String> = s
                 .keywords

@@ -85,14 +85,13 @@ pub(crate) fn store_done(
     if let Some((a, u, keywords)) = woken {
         app.wake_refused.insert((a, u));
         if let Some(c) = app.column_mut(a) {
-            if let Some(row) = c.rows.iter_mut().find(|s| s.uid == u) {
+            c.edit_row(u, |row| {
                 for k in keywords {
                     if !row.keywords.contains(&k) {
                         row.keywords.push(k);
                     }
                 }
-            }
-            c.recount();
+            });
         }
     }
     let what = pending.map_or("the change", |p| p.flag.name());
@@ -109,10 +108,7 @@ pub(crate) fn store_done(
             .any(|q| q.account_idx == p.account_idx && q.uid == p.uid && q.flag == p.flag)
         && let Some(c) = app.column_mut(account_idx)
     {
-        if let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) {
-            p.flag.set(&mut row.flags, p.before);
-        }
-        c.recount();
+        c.edit_row(uid, |row| p.flag.set(&mut row.flags, p.before));
     }
     Some(
         match app.columns.iter().find(|c| c.account_idx == account_idx) {
@@ -233,13 +229,11 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
         app.fail(message);
         return Vec::new();
     }
-    let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) else {
+    let Some(before) = c.rows.by_uid(uid).map(|row| kind.get(&row.flags)) else {
         app.fail("the message is no longer in the list");
         return Vec::new();
     };
-    let before = kind.get(&row.flags);
-    kind.set(&mut row.flags, !before);
-    c.recount();
+    c.edit_row(uid, |row| kind.set(&mut row.flags, !before));
     let change = if before {
         FlagChange {
             remove_flags: kind.only(),

@@ -148,7 +148,7 @@ pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Request> {
         if c.counts.overdue == 0 || c.rights.is_some_and(|r| !r.has('w')) {
             continue;
         }
-        for (uid, keywords) in crate::triage::view::due_snoozes(&c.rows, now) {
+        for (uid, keywords) in crate::triage::view::due_snoozes(c.overdue_rows(), now) {
             if app.wake_refused.contains(&(c.account_idx, uid))
                 || app
                     .waking
@@ -159,12 +159,9 @@ pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Request> {
             }
             // At once, as a toggled flag is: a tick between the store's answer and the sync
             // that brings the new keywords must not ask again.
-            if let Some(row) = c.rows.iter_mut().find(|s| s.uid == uid) {
-                row.keywords.retain(|k| !keywords.contains(k));
-            }
+            c.edit_row(uid, |row| row.keywords.retain(|k| !keywords.contains(k)));
             due.push((c.account_idx, uid, keywords));
         }
-        c.recount();
     }
     let mut commands = Vec::new();
     for (account_idx, uid, keywords) in due {
@@ -254,7 +251,7 @@ pub(crate) fn refresh_reader_team(app: &mut App, account_idx: usize) {
         .columns
         .iter()
         .find(|c| c.account_idx == account_idx)
-        .and_then(|c| c.rows.iter().find(|s| s.uid == uid))
+        .and_then(|c| c.rows.by_uid(uid))
         .map(|s| describe(&crate::triage::state::state(&s.keywords)))
     else {
         return;

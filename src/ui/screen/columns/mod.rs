@@ -1,23 +1,28 @@
 //! The column model: one account's rows, its load and link state, search and narrowing.
 
 pub mod draw;
+mod merge;
+pub mod rows;
+#[cfg(test)]
+mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::config::View;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
-use crate::mail::thread;
 use crate::message::{Address, Summary};
 use crate::policy::rights::Rights;
 use crate::sanitize;
 use crate::triage::folders::TeamStateAt;
-use crate::triage::view::{Counts, RowState};
+use crate::triage::view::Counts;
 use crate::ui::app::App;
 use crate::ui::screen::Handled;
 use crate::ui::screen::notes::wake_if_overdue;
 use crate::ui::screen::triage::refresh_reader_team;
+pub(crate) use merge::Narrowed;
+pub use rows::Rows;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadState {
@@ -162,8 +167,9 @@ pub struct Column {
     pub link_error: Option<String>,
     /// Message count reported when the mailbox was opened.
     pub exists: Option<u32>,
-    /// Newest first (arrival time, then UID). Raw: sanitized when drawn.
-    pub rows: Vec<Summary>,
+    /// Newest first (arrival time, then UID), kept sorted as batches come (`rows::Rows`).
+    /// Raw: sanitized when drawn.
+    pub rows: Rows,
     pub unread: usize,
     /// Which rows the column shows by team state (`V` cycles).
     pub team_view: View,
@@ -189,12 +195,17 @@ pub struct Column {
     /// The agent at the keyboard (lower-cased), when known: whose rows are "mine".
     pub(crate) agent: Option<String>,
     /// While threads are on: every row as (index into `rows`, depth), threads newest first.
-    /// Computed when threads are turned on and when rows come or go, never per frame.
+    /// Computed when threads are turned on and when rows come or go (only while threads are
+    /// on: the flat list is kept incrementally), never per frame.
     pub(crate) threads: Option<Vec<(usize, u8)>>,
-    /// The shown rows as (index into `rows`, depth) while a filter or search is on (in thread
-    /// order when threads are on). `None` shows every row (of `threads`, else of `rows`)
-    /// without the cost of an index per row.
-    pub(crate) view: Option<Vec<(usize, u8)>>,
+    /// The shown rows while a filter, a search or a team view narrows them. `None` shows
+    /// every row (of `threads`, else of `rows`) without the cost of an entry per row.
+    pub(crate) view: Option<Narrowed>,
+    /// When the running snoozes end, with how many rows end then: `counts.next_wake` is the
+    /// first, kept as rows come, change and go.
+    pub(crate) wakes: BTreeMap<i64, usize>,
+    /// The UIDs of the rows `counts.overdue` counts (a snooze ended, its keyword still there).
+    pub(crate) overdue: BTreeSet<u32>,
     /// When this client first saw each `$replying.<agent>` mark, by UID: (agent, lower-cased;
     /// Unix seconds). IMAP keywords carry no time, so a mark's age is how long this client has
     /// seen it; updated only for rows that come or change, never per frame.
@@ -210,7 +221,7 @@ impl Column {
             link: None,
             link_error: None,
             exists: None,
-            rows: Vec::new(),
+            rows: Rows::default(),
             unread: 0,
             // Every row until the configuration names a view (`with_config`).
             team_view: View::All,
@@ -226,32 +237,44 @@ impl Column {
             agent: None,
             threads: None,
             view: None,
+            wakes: BTreeMap::new(),
+            overdue: BTreeSet::new(),
             replying_seen: HashMap::new(),
         }
     }
 
-    /// The shown order, when it is not simply `rows`.
-    pub(crate) fn order(&self) -> Option<&[(usize, u8)]> {
-        self.view.as_deref().or(self.threads.as_deref())
+    /// The shown order while it is a list of rows by index (threads on).
+    fn listed(&self) -> Option<&[(usize, u8)]> {
+        match &self.view {
+            Some(Narrowed::Listed(l)) => Some(l),
+            Some(Narrowed::Keys(_)) => None,
+            None => self.threads.as_deref(),
+        }
     }
 
     /// How many rows are shown (all, or those passing the filter and search).
     pub fn shown_len(&self) -> usize {
-        self.order().map_or(self.rows.len(), <[_]>::len)
+        match &self.view {
+            Some(Narrowed::Keys(k)) => k.len(),
+            _ => self.listed().map_or(self.rows.len(), <[_]>::len),
+        }
     }
 
-    /// The `i`th shown row.
+    /// The `i`th shown row: O(log N).
     pub fn shown(&self, i: usize) -> Option<&Summary> {
-        match self.order() {
-            None => self.rows.get(i),
-            Some(o) => o.get(i).and_then(|&(r, _)| self.rows.get(r)),
+        match &self.view {
+            Some(Narrowed::Keys(k)) => self.rows.by_key(*k.get(i)?),
+            _ => match self.listed() {
+                None => self.rows.get(i),
+                Some(o) => o.get(i).and_then(|&(r, _)| self.rows.get(r)),
+            },
         }
     }
 
     /// The thread depth of the `i`th shown row (0 when threads are off), at most
     /// `mail::thread::MAX_DEPTH`.
     pub fn depth(&self, i: usize) -> u8 {
-        self.order().and_then(|o| o.get(i)).map_or(0, |&(_, d)| d)
+        self.listed().and_then(|o| o.get(i)).map_or(0, |&(_, d)| d)
     }
 
     /// Whether rows are grouped by thread.
@@ -268,19 +291,17 @@ impl Column {
         self.filter.is_some() || self.search.is_some()
     }
 
+    /// Where `uid` is shown: O(log N), or a walk of the thread order while threads are on.
     pub(crate) fn position_of(&self, uid: u32) -> Option<usize> {
-        match self.order() {
-            None => self.rows.iter().position(|s| s.uid == uid),
-            Some(o) => o
-                .iter()
-                .position(|&(r, _)| self.rows.get(r).is_some_and(|s| s.uid == uid)),
-        }
-    }
-
-    /// Recomputes the thread order after rows came or went (when threads are on).
-    pub(crate) fn rethread(&mut self) {
-        if self.threads.is_some() {
-            self.threads = Some(thread::display_order(&self.rows));
+        match &self.view {
+            Some(Narrowed::Keys(k)) => k.position(self.rows.key_of(uid)?).ok(),
+            _ => {
+                let at = self.rows.index_of(uid)?;
+                match self.listed() {
+                    None => Some(at),
+                    Some(o) => o.iter().position(|&(r, _)| r == at),
+                }
+            }
         }
     }
 
@@ -290,47 +311,14 @@ impl Column {
             return;
         }
         let keep = self.selected_row().map(|s| s.uid);
-        self.threads = on.then(|| thread::display_order(&self.rows));
+        self.threads = None;
+        if on {
+            self.threads = Some(Vec::new());
+            self.rethread();
+        }
         self.rebuild_view();
         self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
         self.clamp_view(height);
-    }
-
-    /// Recomputes the shown rows after rows, the filter or the search changed.
-    pub(crate) fn rebuild_view(&mut self) {
-        let needle = self.filter.as_deref().map(Needle::new);
-        let found = match &self.search {
-            Some(Search {
-                state: SearchState::Done(uids),
-                ..
-            }) => Some(uids),
-            _ => None,
-        };
-        let team_view = self.team_view;
-        if needle.is_none() && found.is_none() && team_view == View::All {
-            self.view = None;
-            return;
-        }
-        let (me, now) = (self.agent(), self.now);
-        let passes = |s: &Summary| {
-            found.is_none_or(|f| f.contains(&s.uid))
-                && needle.as_ref().is_none_or(|n| n.matches(s))
-                && (team_view == View::All || RowState::of(s, me, now).shown_in(team_view))
-        };
-        self.view = Some(match &self.threads {
-            Some(t) => t
-                .iter()
-                .copied()
-                .filter(|&(r, _)| self.rows.get(r).is_some_and(passes))
-                .collect(),
-            None => self
-                .rows
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| passes(s))
-                .map(|(i, _)| (i, 0))
-                .collect(),
-        });
     }
 
     /// Applies a changed filter or search: the selected message stays selected while it is
@@ -345,136 +333,6 @@ impl Column {
         self.clamp_view(height);
     }
 
-    pub(crate) fn add_rows(&mut self, mut rows: Vec<Summary>, height: usize) {
-        // At the top, stay at the top (new mail, and the initial load, which arrives oldest
-        // first); elsewhere, stay on the same message.
-        let keep = (self.selected > 0)
-            .then(|| self.selected_row().map(|s| s.uid))
-            .flatten();
-        // A row that is already shown is replaced, never doubled.
-        let incoming: HashSet<u32> = rows.iter().map(|s| s.uid).collect();
-        if self.rows.iter().any(|s| incoming.contains(&s.uid)) {
-            self.rows.retain(|s| !incoming.contains(&s.uid));
-        }
-        if incoming.len() < rows.len() {
-            // Batches merged by the run loop may carry a UID twice: the later copy wins.
-            let mut seen = HashSet::with_capacity(incoming.len());
-            rows.reverse();
-            rows.retain(|s| seen.insert(s.uid));
-        }
-        for s in &rows {
-            self.note_replying(s.uid, &s.keywords);
-        }
-        self.rows.extend(rows);
-        // Stable sort finds the existing sorted run and the new batch: close to linear.
-        self.rows.sort_by(|a, b| {
-            b.internal_date
-                .cmp(&a.internal_date)
-                .then(b.uid.cmp(&a.uid))
-        });
-        self.rethread();
-        self.rebuild_view();
-        if let Some(uid) = keep
-            && let Some(i) = self.position_of(uid)
-        {
-            self.selected = i;
-        }
-        self.recount();
-        self.clamp_view(height);
-    }
-
-    /// Updates flags and keywords in place; the order (by date) and so the selection stay.
-    /// False when none of the UIDs is shown.
-    pub(crate) fn apply_flags(&mut self, updates: Vec<FlagUpdate>, height: usize) -> bool {
-        let by_uid: HashMap<u32, FlagUpdate> = updates.into_iter().map(|u| (u.uid, u)).collect();
-        let mut changed = false;
-        let mut touched = Vec::new();
-        for row in &mut self.rows {
-            if let Some(u) = by_uid.get(&row.uid) {
-                row.flags = u.flags;
-                row.keywords.clone_from(&u.keywords);
-                if u.modseq.is_some() {
-                    row.modseq = u.modseq;
-                }
-                changed = true;
-                touched.push(row.uid);
-            }
-        }
-        for uid in touched {
-            if let Some(u) = by_uid.get(&uid) {
-                self.note_replying(uid, &u.keywords);
-            }
-        }
-        if changed {
-            self.recount();
-            // A changed state may move rows in or out of the view: keep the selection on its
-            // message while it is shown.
-            if self.team_view != View::All {
-                let keep = self.selected_row().map(|s| s.uid);
-                let before = self.selected;
-                // Where the selection goes when its row leaves the view: the next row below
-                // it that stays (looked for among the next rows shown before the change).
-                let below: HashSet<u32> = (before..self.shown_len().min(before + 1000))
-                    .filter_map(|i| self.shown(i).map(|s| s.uid))
-                    .collect();
-                self.rebuild_view();
-                if let Some(i) = keep.and_then(|uid| self.position_of(uid)) {
-                    self.selected = i;
-                } else if let Some(i) = (0..self.shown_len())
-                    .find(|&i| self.shown(i).is_some_and(|s| below.contains(&s.uid)))
-                {
-                    // The order is kept, so the first of them shown is the nearest below.
-                    self.selected = i;
-                }
-                // Rows that left above the selection pull the page up with it, so the
-                // selected row stays where it was on screen.
-                self.offset = self
-                    .offset
-                    .saturating_sub(before.saturating_sub(self.selected));
-                self.clamp_view(height);
-            }
-        }
-        changed
-    }
-
-    /// Removes rows. A removed selection moves to the next (older) shown row, or to the new
-    /// last row; a selection elsewhere stays on its message. False when none of the UIDs is
-    /// shown.
-    pub(crate) fn remove(&mut self, uids: &[u32], height: usize) -> bool {
-        let gone: HashSet<u32> = uids.iter().copied().collect();
-        let (mut before_selected, mut before_offset) = (0, 0);
-        for i in 0..self.shown_len() {
-            if self.shown(i).is_some_and(|s| gone.contains(&s.uid)) {
-                before_selected += usize::from(i < self.selected);
-                before_offset += usize::from(i < self.offset);
-            }
-        }
-        let keep = self
-            .selected_row()
-            .map(|s| s.uid)
-            .filter(|uid| !gone.contains(uid));
-        let len = self.rows.len();
-        self.rows.retain(|s| !gone.contains(&s.uid));
-        if self.rows.len() == len {
-            return false;
-        }
-        self.replying_seen.retain(|uid, _| !gone.contains(uid));
-        self.rethread();
-        self.rebuild_view();
-        self.selected -= before_selected;
-        self.offset -= before_offset;
-        // Threads may regroup when a message goes (its replies move up a level): follow the
-        // selected message rather than its old position.
-        if self.threaded()
-            && let Some(i) = keep.and_then(|uid| self.position_of(uid))
-        {
-            self.selected = i;
-        }
-        self.recount();
-        self.clamp_view(height);
-        true
-    }
-
     /// Forgets every row: what was shown is no longer valid, and so are search results
     /// (their UIDs may name other messages now). The filter is text and stays.
     pub(crate) fn clear(&mut self) {
@@ -482,6 +340,8 @@ impl Column {
         self.replying_seen.clear();
         self.unread = 0;
         self.counts = Counts::default();
+        self.wakes.clear();
+        self.overdue.clear();
         self.view = None;
         self.selected = 0;
         self.offset = 0;
@@ -490,11 +350,6 @@ impl Column {
         self.rethread();
         self.rebuild_view();
         self.state = LoadState::Loading;
-    }
-
-    pub(crate) fn recount(&mut self) {
-        self.unread = self.rows.iter().filter(|s| !s.flags.seen).count();
-        self.counts = Counts::of(&self.rows, self.agent(), self.now);
     }
 
     /// Open rows without any `$assigned.*` keyword.

@@ -38,7 +38,7 @@ pub(crate) fn original(app: &App) -> Option<(usize, Summary, Option<String>)> {
             .columns
             .iter()
             .find(|c| c.account_idx == r.account_idx)
-            .and_then(|c| c.rows.iter().find(|s| s.uid == r.uid))
+            .and_then(|c| c.rows.by_uid(r.uid))
             .cloned()?;
         let text = match &r.body {
             Body::Text(t) => Some(t.clone()),
@@ -181,8 +181,7 @@ pub(crate) fn original_of(
         .iter()
         .find(|c| c.account_idx == account_idx)?
         .rows
-        .iter()
-        .find(|s| s.uid == uid)?
+        .by_uid(uid)?
         .clone();
     let text = app
         .reader

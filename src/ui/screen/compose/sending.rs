@@ -234,7 +234,7 @@ pub(crate) fn reopen_draft(app: &mut App, n: usize) -> Vec<Request> {
             if app
                 .columns
                 .iter()
-                .any(|c| c.account_idx == account_idx && c.rows.iter().any(|s| s.uid == uid)) =>
+                .any(|c| c.account_idx == account_idx && c.rows.by_uid(uid).is_some()) =>
         {
             mark_replying(app, account_idx, uid, true)
         }

@@ -48,7 +48,7 @@ pub(crate) fn open_note(app: &mut App) {
         app.fail(message);
         return;
     }
-    let Some(row) = c.rows.iter().find(|s| s.uid == uid) else {
+    let Some(row) = c.rows.by_uid(uid) else {
         app.fail("the message is no longer in the list");
         return;
     };
@@ -199,7 +199,7 @@ pub(crate) fn add_note(app: &mut App) -> Vec<Request> {
         .columns
         .iter()
         .find(|c| c.account_idx == account_idx)
-        .and_then(|c| c.rows.iter().find(|s| s.uid == uid))
+        .and_then(|c| c.rows.by_uid(uid))
         .is_some_and(|s| s.message_id == message_id);
     if !same {
         let message = format!(
