@@ -1,6 +1,7 @@
 //! The column model: one account's rows, its load and link state, search and narrowing.
 
 pub mod draw;
+pub mod progress;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -162,6 +163,8 @@ pub struct Column {
     pub link_error: Option<String>,
     /// Message count reported when the mailbox was opened.
     pub exists: Option<u32>,
+    /// How far a running sync has got, while it fetches many messages (see `progress`).
+    pub progress: Option<progress::SyncProgress>,
     /// Newest first (arrival time, then UID). Raw: sanitized when drawn.
     pub rows: Vec<Summary>,
     pub unread: usize,
@@ -210,6 +213,7 @@ impl Column {
             link: None,
             link_error: None,
             exists: None,
+            progress: None,
             rows: Vec::new(),
             unread: 0,
             // Every row until the configuration names a view (`with_config`).
@@ -486,6 +490,7 @@ impl Column {
         self.selected = 0;
         self.offset = 0;
         self.exists = None;
+        progress::end(self);
         self.search = None;
         self.rethread();
         self.rebuild_view();
@@ -624,6 +629,7 @@ pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) -> bool 
     };
     c.state = LoadState::Ready;
     c.exists = Some(exists);
+    progress::end(c);
     true
 }
 
@@ -700,6 +706,7 @@ pub(crate) fn on_link(app: &mut App, account_idx: usize, state: ConnState, at: i
         Link::Connecting => {}
     }
     c.link = Some(link);
+    progress::on_link(c);
     true
 }
 
