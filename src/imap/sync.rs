@@ -359,6 +359,25 @@ pub fn sync_with(
     more: MoreConnections<'_>,
     sink: &mut dyn FnMut(SyncEvent),
 ) -> Result<MailboxStatus, ImapError> {
+    sync_serving(conn, account, server, state, more, &mut |_, _| Ok(()), sink)
+}
+
+/// Work done on the sync's connection between two batches of new mail (a message to read, a
+/// claim), so a column stays usable while a big mailbox streams in: called with the
+/// connection (the mailbox selected, no command running) and the mailbox's UIDVALIDITY. An
+/// `Err` (the connection is gone) ends the sync with that reason.
+pub type Between<'a> = &'a mut dyn FnMut(&mut ImapConn, u32) -> Result<(), String>;
+
+/// [`sync_with`], running `between` after each batch of new mail but the last.
+pub fn sync_serving(
+    conn: &mut ImapConn,
+    account: &str,
+    server: &Server,
+    state: &mut MailboxState,
+    more: MoreConnections<'_>,
+    between: Between<'_>,
+    sink: &mut dyn FnMut(SyncEvent),
+) -> Result<MailboxStatus, ImapError> {
     let err = |message: String| ImapError {
         account: account.to_string(),
         server: server.clone(),
@@ -488,6 +507,7 @@ pub fn sync_with(
                 &mailbox,
                 &newest_first(&uids),
                 condstore,
+                &mut |c| between(c, status.uid_validity),
                 &mut |rows| {
                     fetched += rows.len();
                     if announce {
@@ -562,6 +582,9 @@ pub enum FetchError {
     SecondConnection { reason: String },
     #[error("second connection ended early")]
     SecondConnectionEnded,
+    /// What ran between two batches lost the connection.
+    #[error("{0}")]
+    Between(String),
 }
 
 /// One batch as the server sent it (parsed by the imap crate, not yet converted).
@@ -615,12 +638,14 @@ pub fn newest_first(uids: &[u32]) -> Vec<&[u32]> {
 /// at least [`PARALLEL_FROM_BATCHES`] follow, a second connection from `more` (if it opens)
 /// fetches every other one of them from another thread: the server prepares one batch while
 /// this side decodes the other, which is where a single connection loses its time.
+/// `between` runs on `conn` after each batch but the last (see [`Between`]).
 fn fetch_uids(
     conn: &mut ImapConn,
     more: MoreConnections<'_>,
     mailbox: &str,
     chunks: &[&[u32]],
     condstore: bool,
+    between: &mut dyn FnMut(&mut ImapConn) -> Result<(), String>,
     batch: &mut dyn FnMut(Vec<Summary>),
 ) -> Result<(), FetchError> {
     let items = summary::fetch_items(condstore);
@@ -631,17 +656,26 @@ fn fetch_uids(
     if !rows.is_empty() {
         batch(rows);
     }
+    let mut between = |conn: &mut ImapConn, more_to_come: bool| {
+        if more_to_come {
+            between(conn).map_err(FetchError::Between)
+        } else {
+            Ok(())
+        }
+    };
+    between(conn, !rest.is_empty())?;
     let extra = if rest.len() >= PARALLEL_FROM_BATCHES {
         more()
     } else {
         None
     };
     let Some(mut other) = extra else {
-        for chunk in rest {
+        for (i, chunk) in rest.iter().enumerate() {
             let rows = rows_of(fetch_raw(conn, chunk, &items)?, chunk);
             if !rows.is_empty() {
                 batch(rows);
             }
+            between(conn, i + 1 < rest.len())?;
         }
         return Ok(());
     };
@@ -689,6 +723,7 @@ fn fetch_uids(
             if !rows.is_empty() {
                 batch(rows);
             }
+            between(conn, i + 1 < rest.len())?;
         }
         Ok(())
     })
@@ -723,7 +758,15 @@ pub fn fetch_new(
 ) -> Result<(), FetchError> {
     let uids = search_new(conn, from_uid)?;
     let chunks: Vec<&[u32]> = uids.chunks(FETCH_BATCH).collect();
-    fetch_uids(conn, more, mailbox, &chunks, condstore, batch)
+    fetch_uids(
+        conn,
+        more,
+        mailbox,
+        &chunks,
+        condstore,
+        &mut |_| Ok(()),
+        batch,
+    )
 }
 
 fn flag_update(f: &imap::types::Fetch<'_>) -> Option<FlagUpdate> {

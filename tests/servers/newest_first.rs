@@ -208,3 +208,75 @@ fn a_sync_cut_off_halfway_saves_no_cache_and_resumes_with_only_what_is_missing()
     assert_eq!(warm.rows().len(), 2_500);
     let _ = conn.session.logout();
 }
+
+#[test]
+fn a_message_is_read_and_claimed_while_the_rest_of_the_mailbox_streams_in() {
+    use mailroom::engine::worker::WorkerCommand;
+    use mailroom::triage::state::Action;
+    let tb = Testbed::start();
+    tb.fill("support", "INBOX", 6_000, 3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (worker, rx) = spawn_worker(imap_config(&tb), dir.path());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // What happened, in order: "rows", "body", "claimed", "synced".
+    let mut seen: Vec<&str> = Vec::new();
+    let mut rows: Vec<u32> = Vec::new();
+    let mut claimed_shown = false;
+    let mut newest = None;
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(WorkerEvent::Sync(SyncEvent::Added(r))) => {
+                rows.extend(r.iter().map(|x| x.uid));
+                seen.push("rows");
+                if newest.is_none() {
+                    // The first batch is on screen: read and claim its newest unassigned
+                    // message.
+                    let uid = r
+                        .iter()
+                        .filter(|x| !x.keywords.iter().any(|k| k.starts_with("$assigned.")))
+                        .map(|x| x.uid)
+                        .max()
+                        .expect("an unassigned row among the newest");
+                    newest = Some(uid);
+                    worker.send(WorkerCommand::FetchBody { uid });
+                    worker.send(WorkerCommand::Triage {
+                        id: 1,
+                        uid,
+                        action: Action::Claim,
+                        agent: "alice".into(),
+                    });
+                }
+            }
+            Ok(WorkerEvent::Body { result, .. }) => {
+                assert!(result.is_ok(), "{result:?}");
+                seen.push("body");
+            }
+            Ok(WorkerEvent::TriageDone { result, .. }) => {
+                assert!(result.is_ok(), "{result:?}");
+                seen.push("claimed");
+            }
+            Ok(WorkerEvent::Sync(SyncEvent::Changed(u))) => {
+                claimed_shown |= u.iter().any(|x| Some(x.uid) == newest);
+            }
+            Ok(WorkerEvent::Sync(SyncEvent::Synced(_))) => seen.push("synced"),
+            Ok(WorkerEvent::State(ConnState::Online { .. })) => break,
+            Ok(WorkerEvent::State(ConnState::Offline { error, .. })) => panic!("offline: {error}"),
+            _ => {}
+        }
+    }
+    worker.shutdown();
+    // Both answered before the sync ended (the worker is online only after it), and before
+    // the last rows came.
+    let at = |what: &str| seen.iter().position(|s| *s == what).unwrap_or(usize::MAX);
+    let last_rows = seen.iter().rposition(|s| *s == "rows").unwrap_or(0);
+    assert!(
+        at("body") < last_rows && at("claimed") < last_rows,
+        "the reader and the claim waited for the whole mailbox: {seen:?}"
+    );
+    assert!(at("synced") < seen.len(), "{seen:?}");
+    assert!(claimed_shown, "the claim shows in the column once synced");
+    let n = rows.len();
+    rows.sort_unstable();
+    rows.dedup();
+    assert_eq!((n, rows.len()), (6_000, 6_000), "every row exactly once");
+}
