@@ -526,9 +526,10 @@ pub fn sync_serving(
             // fetches only what is missing, and `resume_from` keeps the cache from claiming it.
             state.merge(fresh);
             result.map_err(|e| err(e.to_string()))?;
-            state.resume_from = None;
         }
     }
+    // Every UID from `start` up is held now (or gone from the server): the mirror is whole.
+    state.resume_from = None;
 
     // 3. Expunges the cheap paths could not see: the count says whether a full diff is due.
     if state.data.rows.len() as u64 != u64::from(status.exists) {
