@@ -81,6 +81,14 @@ pub enum Event {
     },
     /// Every summary of the account has been sent.
     Loaded { account_idx: usize },
+    /// A sync that fetches many new messages is under way: `held` of the mailbox's `exists`
+    /// messages are known (for "syncing n/N"); it ends with `Synced`, `Reset` or the link
+    /// going offline.
+    Progress {
+        account_idx: usize,
+        held: u32,
+        exists: u32,
+    },
     /// The mailbox is in sync with the server; `exists` is its message count.
     Synced { account_idx: usize, exists: u32 },
     /// Flags or keywords of shown rows changed (a teammate, another client, or us).

@@ -122,6 +122,11 @@ pub fn from_imap(
                 reason,
             },
             SyncEvent::Added(rows) => Event::Rows { account_idx, rows },
+            SyncEvent::Progress { held, exists } => Event::Progress {
+                account_idx,
+                held,
+                exists,
+            },
             SyncEvent::Changed(updates) => Event::Flags {
                 account_idx,
                 updates,

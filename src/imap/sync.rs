@@ -3,8 +3,11 @@
 //! - On start the cached rows (keyed by UIDVALIDITY) are shown before any round trip.
 //! - CONDSTORE: only messages changed since the cached HIGHESTMODSEQ are fetched;
 //!   QRESYNC adds VANISHED, so expunges need no UID list. Without them: a UID/FLAGS diff.
-//! - New messages are found with `UID SEARCH` and fetched in batches that stream to the
-//!   caller, so the first rows show long before a 100,000-message mailbox is read.
+//! - New messages are found with `UID SEARCH` and fetched newest first, in batches that stream
+//!   to the caller: a screenful of the newest ([`FIRST_BATCH`]) before anything else, then
+//!   [`FETCH_BATCH`] at a time down to the oldest, so the newest mail shows long before a
+//!   100,000-message mailbox is read. A fetch cut off halfway is resumed where it left off,
+//!   and the mirror is not saved to the cache until it is whole again.
 //! - A UIDVALIDITY change discards everything; a count mismatch falls back to a full UID diff.
 
 use std::collections::HashSet;
@@ -20,7 +23,11 @@ use crate::net::Server;
 use crate::store::cache::{CacheKey, CachedMailbox, HeaderCache};
 
 /// Messages per FETCH round trip when reading new mail.
-pub const FETCH_BATCH: usize = 500;
+pub const FETCH_BATCH: usize = 2000;
+
+/// The first batch of new mail: the newest messages, about a screenful, so the first screen
+/// of a mailbox read from scratch is its newest mail, fetched in one short round trip.
+pub const FIRST_BATCH: usize = 200;
 
 /// What a sync tells its caller, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +36,11 @@ pub enum SyncEvent {
     Cached(Vec<Summary>),
     /// Everything shown so far is void (UIDVALIDITY changed, or the cache was corrupt).
     Reset { reason: String },
-    /// New rows, ascending UID.
+    /// New rows, ascending UID within the batch; the batches of one sync come newest first.
     Added(Vec<Summary>),
+    /// How far a sync that fetches more than [`FIRST_BATCH`] new messages has got: `held`
+    /// rows of the mailbox's `exists` are known. Sent before the first batch and after each.
+    Progress { held: u32, exists: u32 },
     /// Flags or keywords of known rows changed.
     Changed(Vec<FlagUpdate>),
     /// These UIDs were expunged.
@@ -62,6 +72,10 @@ pub struct MailboxState {
     /// The header cache could not be read or written, and that was said once: it is skipped
     /// from then on (the mirror comes from the server).
     cache_unusable: bool,
+    /// A fetch of new mail was cut off: the mirror holds the newest of the UIDs from here up
+    /// but may lack older ones. The next sync searches from here again (fetching only what is
+    /// missing), and nothing is saved to the cache until it has finished.
+    resume_from: Option<u32>,
 }
 
 impl MailboxState {
@@ -79,6 +93,7 @@ impl MailboxState {
             dirty: false,
             announce_rows: true,
             cache_unusable: false,
+            resume_from: None,
         }
     }
 
@@ -164,9 +179,15 @@ impl MailboxState {
         self.data.rows
     }
 
-    /// Writes the mirror to the cache when it changed.
+    /// Whether the mirror is whole: no fetch of new mail was cut off since the last sync.
+    pub fn complete(&self) -> bool {
+        self.resume_from.is_none()
+    }
+
+    /// Writes the mirror to the cache when it changed, and only when it is whole (a cache
+    /// claims every UID below its highest: one with holes would never be filled).
     pub fn save_cache(&mut self, cache: &HeaderCache) -> Result<(), crate::store::CacheError> {
-        if self.dirty && self.known {
+        if self.dirty && self.known && self.complete() {
             cache.save(&self.key, &self.data)?;
             self.dirty = false;
         }
@@ -186,6 +207,7 @@ impl MailboxState {
         self.data.rows.clear();
         self.data.highest_modseq = None;
         self.data.uid_next = 0;
+        self.resume_from = None;
         self.dirty = true;
         if had_rows || self.known {
             sink(SyncEvent::Reset { reason });
@@ -207,20 +229,19 @@ impl MailboxState {
         }
     }
 
-    fn add(&mut self, mut rows: Vec<Summary>, sink: &mut dyn FnMut(SyncEvent)) {
-        rows.retain(|r| self.index_of(r.uid).is_none());
-        if rows.is_empty() {
+    /// Takes in the batches of a fetch of new mail (each ascending; newest batch first, as
+    /// [`newest_first`] plans them): appended in reverse, they keep the rows ascending without a
+    /// sort. Anything else (a resumed fetch filling holes) is sorted once.
+    fn merge(&mut self, batches: Vec<Vec<Summary>>) {
+        if batches.iter().all(Vec::is_empty) {
             return;
         }
-        rows.sort_unstable_by_key(|r| r.uid);
-        rows.dedup_by_key(|r| r.uid);
-        if self.announce_rows {
-            sink(SyncEvent::Added(rows.clone()));
+        for rows in batches.into_iter().rev() {
+            self.data.rows.extend(rows);
         }
-        let appended_in_order = rows.first().map(|r| r.uid > self.max_uid()).unwrap_or(true);
-        self.data.rows.extend(rows);
-        if !appended_in_order {
+        if !self.data.rows.windows(2).all(|w| w[0].uid < w[1].uid) {
             self.data.rows.sort_unstable_by_key(|r| r.uid);
+            self.data.rows.dedup_by_key(|r| r.uid);
         }
         self.dirty = true;
     }
@@ -338,6 +359,25 @@ pub fn sync_with(
     more: MoreConnections<'_>,
     sink: &mut dyn FnMut(SyncEvent),
 ) -> Result<MailboxStatus, ImapError> {
+    sync_serving(conn, account, server, state, more, &mut |_, _| Ok(()), sink)
+}
+
+/// Work done on the sync's connection between two batches of new mail (a message to read, a
+/// claim), so a column stays usable while a big mailbox streams in: called with the
+/// connection (the mailbox selected, no command running) and the mailbox's UIDVALIDITY. An
+/// `Err` (the connection is gone) ends the sync with that reason.
+pub type Between<'a> = &'a mut dyn FnMut(&mut ImapConn, u32) -> Result<(), String>;
+
+/// [`sync_with`], running `between` after each batch of new mail but the last.
+pub fn sync_serving(
+    conn: &mut ImapConn,
+    account: &str,
+    server: &Server,
+    state: &mut MailboxState,
+    more: MoreConnections<'_>,
+    between: Between<'_>,
+    sink: &mut dyn FnMut(SyncEvent),
+) -> Result<MailboxStatus, ImapError> {
     let err = |message: String| ImapError {
         account: account.to_string(),
         server: server.clone(),
@@ -434,18 +474,62 @@ pub fn sync_with(
         }
     }
 
-    // 2. New messages: exactly the UIDs above what we hold.
-    let start = state.max_uid().saturating_add(1).max(1);
+    // 2. New messages: the UIDs above what we hold (or above where a fetch that was cut off
+    //    began: then only the ones still missing), newest first.
+    let start = state
+        .resume_from
+        .unwrap_or_else(|| state.max_uid().saturating_add(1))
+        .max(1);
     if status.exists > 0 && (status.uid_next == 0 || status.uid_next > start || !uids_verified) {
-        let uids = search_new(conn, start).map_err(|e| err(e.to_string()))?;
-        // Exact room for what is coming: no doubling slack, no copy of 100,000 rows.
-        state.data.rows.reserve_exact(uids.len());
-        let extra = maybe_more(uids.len(), more);
-        fetch_uids(conn, extra, &mailbox, &uids, condstore, &mut |rows| {
-            state.add(rows, sink)
-        })
-        .map_err(|e| err(e.to_string()))?;
+        let mut uids = search_new(conn, start).map_err(|e| err(e.to_string()))?;
+        if state.resume_from.is_some() {
+            uids.retain(|u| state.index_of(*u).is_none());
+        }
+        if !uids.is_empty() {
+            state.resume_from = Some(start);
+            // Exact room for what is coming: no doubling slack, no copy of 100,000 rows.
+            state.data.rows.reserve_exact(uids.len());
+            let announce = state.announce_rows;
+            let held = state.data.rows.len();
+            let progress = uids.len() > FIRST_BATCH;
+            let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            if progress {
+                sink(SyncEvent::Progress {
+                    held: count(held),
+                    exists: status.exists,
+                });
+            }
+            let mut fresh: Vec<Vec<Summary>> = Vec::new();
+            let mut fetched = 0;
+            let result = fetch_uids(
+                conn,
+                more,
+                &mailbox,
+                &newest_first(&uids),
+                condstore,
+                &mut |c| between(c, status.uid_validity),
+                &mut |rows| {
+                    fetched += rows.len();
+                    if announce {
+                        sink(SyncEvent::Added(rows.clone()));
+                    }
+                    fresh.push(rows);
+                    if progress {
+                        sink(SyncEvent::Progress {
+                            held: count(held + fetched),
+                            exists: status.exists,
+                        });
+                    }
+                },
+            );
+            // What arrived is kept (and was shown) even when the rest did not: the next sync
+            // fetches only what is missing, and `resume_from` keeps the cache from claiming it.
+            state.merge(fresh);
+            result.map_err(|e| err(e.to_string()))?;
+        }
     }
+    // Every UID from `start` up is held now (or gone from the server): the mirror is whole.
+    state.resume_from = None;
 
     // 3. Expunges the cheap paths could not see: the count says whether a full diff is due.
     if state.data.rows.len() as u64 != u64::from(status.exists) {
@@ -480,8 +564,9 @@ pub fn sync_with(
 /// A second connection for a large first sync, opened only when it pays off.
 pub type MoreConnections<'a> = &'a mut dyn FnMut() -> Option<ImapConn>;
 
-/// Batches at or above which a second connection is worth its login.
-const PARALLEL_FROM_BATCHES: usize = 4;
+/// Batches (after the first) at or above which a second connection is worth its login: with
+/// two or more, each connection has whole batches to fetch while the other's are decoded.
+const PARALLEL_FROM_BATCHES: usize = 2;
 
 /// Why new rows could not be fetched (the account and server are added by the caller).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -498,6 +583,9 @@ pub enum FetchError {
     SecondConnection { reason: String },
     #[error("second connection ended early")]
     SecondConnectionEnded,
+    /// What ran between two batches lost the connection.
+    #[error("{0}")]
+    Between(String),
 }
 
 /// One batch as the server sent it (parsed by the imap crate, not yet converted).
@@ -518,7 +606,7 @@ fn fetch_raw(
     Ok(fetched)
 }
 
-/// The rows of one batch, ascending, only those asked for.
+/// The rows of one batch, ascending, only those asked for, each once.
 fn rows_of(fetched: imap::types::Fetches, chunk: &[u32]) -> Vec<Summary> {
     let mut rows: Vec<Summary> = fetched
         .iter()
@@ -527,29 +615,68 @@ fn rows_of(fetched: imap::types::Fetches, chunk: &[u32]) -> Vec<Summary> {
         .collect();
     drop(fetched);
     rows.sort_unstable_by_key(|r| r.uid);
+    rows.dedup_by_key(|r| r.uid);
     rows
 }
 
-/// Fetches the rows of `uids` (ascending) in batches, handing each batch over in UID order as
-/// it arrives. With a second connection, odd batches are fetched on it by another thread:
-/// the server prepares one batch while this side decodes the other, which is where a single
-/// connection loses its time.
+/// The batches of `uids` (ascending) newest first: the [`FIRST_BATCH`] highest UIDs, then
+/// [`FETCH_BATCH`] at a time down to the lowest. Each batch is ascending itself.
+pub fn newest_first(uids: &[u32]) -> Vec<&[u32]> {
+    let mut out = Vec::with_capacity(uids.len() / FETCH_BATCH + 2);
+    let mut end = uids.len();
+    let mut size = FIRST_BATCH;
+    while end > 0 {
+        let start = end.saturating_sub(size);
+        out.push(&uids[start..end]);
+        end = start;
+        size = FETCH_BATCH;
+    }
+    out
+}
+
+/// Fetches the rows of `chunks` in that order, handing each batch over (ascending within
+/// it) as it arrives. The first batch is fetched alone on `conn`, so nothing delays it. When
+/// at least [`PARALLEL_FROM_BATCHES`] follow, a second connection from `more` (if it opens)
+/// fetches every other one of them from another thread: the server prepares one batch while
+/// this side decodes the other, which is where a single connection loses its time.
+/// `between` runs on `conn` after each batch but the last (see [`Between`]).
 fn fetch_uids(
     conn: &mut ImapConn,
-    extra: Option<ImapConn>,
+    more: MoreConnections<'_>,
     mailbox: &str,
-    uids: &[u32],
+    chunks: &[&[u32]],
     condstore: bool,
+    between: &mut dyn FnMut(&mut ImapConn) -> Result<(), String>,
     batch: &mut dyn FnMut(Vec<Summary>),
 ) -> Result<(), FetchError> {
     let items = summary::fetch_items(condstore);
-    let chunks: Vec<&[u32]> = uids.chunks(FETCH_BATCH).collect();
-    let Some(mut other) = extra.filter(|_| chunks.len() >= PARALLEL_FROM_BATCHES) else {
-        for chunk in &chunks {
+    let Some((first, rest)) = chunks.split_first() else {
+        return Ok(());
+    };
+    let rows = rows_of(fetch_raw(conn, first, &items)?, first);
+    if !rows.is_empty() {
+        batch(rows);
+    }
+    let mut between = |conn: &mut ImapConn, more_to_come: bool| {
+        if more_to_come {
+            between(conn).map_err(FetchError::Between)
+        } else {
+            Ok(())
+        }
+    };
+    between(conn, !rest.is_empty())?;
+    let extra = if rest.len() >= PARALLEL_FROM_BATCHES {
+        more()
+    } else {
+        None
+    };
+    let Some(mut other) = extra else {
+        for (i, chunk) in rest.iter().enumerate() {
             let rows = rows_of(fetch_raw(conn, chunk, &items)?, chunk);
             if !rows.is_empty() {
                 batch(rows);
             }
+            between(conn, i + 1 < rest.len())?;
         }
         return Ok(());
     };
@@ -563,7 +690,7 @@ fn fetch_uids(
         // Bounded: the helper stays at most one batch ahead.
         let (tx, rx) =
             std::sync::mpsc::sync_channel::<(usize, Result<Vec<Summary>, FetchError>)>(1);
-        let odd: Vec<(usize, &[u32])> = chunks
+        let odd: Vec<(usize, &[u32])> = rest
             .iter()
             .copied()
             .enumerate()
@@ -580,7 +707,7 @@ fn fetch_uids(
             }
             let _ = other.session.logout();
         });
-        for (i, chunk) in chunks.iter().enumerate() {
+        for (i, chunk) in rest.iter().enumerate() {
             let rows = if i % 2 == 0 {
                 rows_of(fetch_raw(conn, chunk, &items)?, chunk)
             } else {
@@ -597,6 +724,7 @@ fn fetch_uids(
             if !rows.is_empty() {
                 batch(rows);
             }
+            between(conn, i + 1 < rest.len())?;
         }
         Ok(())
     })
@@ -619,17 +747,8 @@ fn search_new(conn: &mut ImapConn, from_uid: u32) -> Result<Vec<u32>, FetchError
     Ok(uids)
 }
 
-/// A second connection when `count` new rows make it worth a login.
-fn maybe_more(count: usize, more: MoreConnections<'_>) -> Option<ImapConn> {
-    if count >= FETCH_BATCH * PARALLEL_FROM_BATCHES {
-        more()
-    } else {
-        None
-    }
-}
-
 /// Streams the rows of every message with UID ≥ `from_uid` on the selected mailbox, without
-/// a cache (the uncached `Backend` path).
+/// a cache (the uncached `Backend` path): oldest first, as `Backend::summaries` promises.
 pub fn fetch_new(
     conn: &mut ImapConn,
     mailbox: &str,
@@ -639,8 +758,16 @@ pub fn fetch_new(
     batch: &mut dyn FnMut(Vec<Summary>),
 ) -> Result<(), FetchError> {
     let uids = search_new(conn, from_uid)?;
-    let extra = maybe_more(uids.len(), more);
-    fetch_uids(conn, extra, mailbox, &uids, condstore, batch)
+    let chunks: Vec<&[u32]> = uids.chunks(FETCH_BATCH).collect();
+    fetch_uids(
+        conn,
+        more,
+        mailbox,
+        &chunks,
+        condstore,
+        &mut |_| Ok(()),
+        batch,
+    )
 }
 
 fn flag_update(f: &imap::types::Fetch<'_>) -> Option<FlagUpdate> {
@@ -673,6 +800,63 @@ mod tests {
             FetchError::SecondConnectionEnded.to_string(),
             "second connection ended early"
         );
+    }
+
+    #[test]
+    fn new_mail_is_planned_newest_first() {
+        let uids: Vec<u32> = (1..=4500).collect();
+        let plan = newest_first(&uids);
+        let bounds: Vec<(u32, u32)> = plan.iter().map(|c| (c[0], c[c.len() - 1])).collect();
+        assert_eq!(bounds, [(4301, 4500), (2301, 4300), (301, 2300), (1, 300)]);
+        assert_eq!(newest_first(&uids[..5]), [&uids[..5]]);
+        assert!(newest_first(&[]).is_empty());
+    }
+
+    fn row(uid: u32) -> Summary {
+        Summary {
+            uid,
+            ..Summary::default()
+        }
+    }
+
+    fn state_with(uids: &[u32]) -> MailboxState {
+        let key = MailboxState::key_for(
+            "a",
+            &Server {
+                host: "h".into(),
+                port: 143,
+            },
+            "l",
+            "INBOX",
+        );
+        let mut state = MailboxState::new(key, "INBOX");
+        state.data.rows = uids.iter().copied().map(row).collect();
+        state.known = true;
+        state
+    }
+
+    #[test]
+    fn batches_newest_first_merge_ascending_and_a_cut_off_fetch_is_never_saved() {
+        let mut state = state_with(&[1, 2]);
+        let batches = vec![
+            vec![row(9), row(10)],
+            vec![row(6), row(7), row(8)],
+            vec![row(3)],
+        ];
+        state.merge(batches);
+        let uids: Vec<u32> = state.rows().iter().map(|r| r.uid).collect();
+        assert_eq!(uids, [1, 2, 3, 6, 7, 8, 9, 10]);
+        // A resumed fetch fills holes below what it already has.
+        state.merge(vec![vec![row(4), row(5), row(5)]]);
+        let uids: Vec<u32> = state.rows().iter().map(|r| r.uid).collect();
+        assert_eq!(uids, (1..=10).collect::<Vec<_>>());
+        // While a fetch is unfinished nothing is written (the directory does not exist: a
+        // write would fail).
+        state.resume_from = Some(3);
+        let cache = HeaderCache::new(std::path::PathBuf::from("/nonexistent/mailroom-cache"));
+        assert!(!state.complete());
+        assert!(state.save_cache(&cache).is_ok());
+        assert!(state.dirty);
     }
 
     #[test]

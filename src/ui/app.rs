@@ -587,6 +587,16 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             at,
         } => changed(columns::on_link(app, account_idx, state, at)),
         EngineEvent::Loaded { account_idx } => changed(columns::on_loaded(app, account_idx)),
+        EngineEvent::Progress {
+            account_idx,
+            held,
+            exists,
+        } => changed(columns::progress::on_progress(
+            app,
+            account_idx,
+            held,
+            exists,
+        )),
         EngineEvent::Error {
             account_idx,
             message,

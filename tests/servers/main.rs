@@ -24,6 +24,7 @@ mod imap_liveness;
 mod imap_starttls_safety;
 mod maildir_dovecot;
 mod mdn_testbed;
+mod newest_first;
 mod notes_testbed;
 mod outbox_faults;
 mod send_pipeline;

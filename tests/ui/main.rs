@@ -29,5 +29,6 @@ mod ui_notes;
 mod ui_replying;
 mod ui_snapshots;
 mod ui_stats;
+mod ui_sync_progress;
 mod ui_triage;
 mod ui_wiring;

@@ -16,7 +16,7 @@ use crate::config::{Account, Agent, Imap, Secret};
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session_with};
 use crate::imap::idle::{IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
-use crate::imap::sync::{MailboxState, SyncEvent, sync_with};
+use crate::imap::sync::{MailboxState, SyncEvent, sync_serving};
 use crate::mail::note::Note;
 use crate::net::Server;
 use crate::store::bodies::BodyCache;
@@ -24,6 +24,7 @@ use crate::store::cache::{CacheKey, HeaderCache};
 use crate::triage::act::{self, ActError, Applied};
 use crate::triage::state::Action as TriageAction;
 
+mod during;
 mod liveness;
 mod notes;
 
@@ -404,27 +405,176 @@ impl Worker {
         }
     }
 
+    /// Brings the mirror up to date and saves it. While a big fetch streams in, requests that
+    /// arrive are served between its batches (see `during`); when one of them changed the
+    /// mailbox, a second (delta) sync follows to show it.
     fn sync_now(&mut self, conn: &mut ImapConn, state: &mut MailboxState) -> Result<(), String> {
         let server = self.server();
         let secret = self.secret.clone();
+        let (account, imap) = (self.account.clone(), self.imap.clone());
         let target = Target {
-            account: &self.account,
-            config: &self.imap,
+            account: &account,
+            config: &imap,
         };
         let mut more = || {
             secret
                 .as_ref()
                 .and_then(|s| open_session_with(&target, s).ok())
         };
-        let emit = &mut self.emit;
-        sync_with(conn, &self.account, &server, state, &mut more, &mut |e| {
-            emit(WorkerEvent::Sync(e))
-        })
-        .map_err(|e| e.to_string())?;
+        let key = state.key.clone();
+        let mut changed = false;
+        let result = {
+            // The sink and the requests served between batches both speak through this
+            // worker, one at a time (never one inside the other).
+            let me = std::cell::RefCell::new(&mut *self);
+            let mut between = |c: &mut ImapConn, validity: u32| {
+                me.borrow_mut()
+                    .serve_during_sync(c, &key, validity, &mut changed)
+            };
+            let mut sink = |e| (me.borrow_mut().emit)(WorkerEvent::Sync(e));
+            sync_serving(
+                conn,
+                &account,
+                &server,
+                state,
+                &mut more,
+                &mut between,
+                &mut sink,
+            )
+        };
+        result.map_err(|e| e.to_string())?;
         if let Some(w) = state.save_cache_or_skip(&self.headers) {
             (self.emit)(WorkerEvent::Sync(SyncEvent::Warning(w)));
         }
+        if changed {
+            return self.sync_now(conn, state);
+        }
         Ok(())
+    }
+
+    /// Answers a body request: the body cache first, else the server, by structure.
+    fn fetch_body(
+        &mut self,
+        conn: &mut ImapConn,
+        key: &CacheKey,
+        validity: u32,
+        uid: u32,
+    ) -> Result<(), String> {
+        if let Some(raw) = self.body_lookup(key, validity, uid) {
+            (self.emit)(WorkerEvent::Body {
+                uid,
+                result: Ok(raw),
+            });
+            return Ok(());
+        }
+        // Read by structure, within `max_part_bytes` per part. A body request is
+        // never queued again: one that failed (a server over the read budget, a
+        // dropped connection) is an error in the reader; the connection is renewed
+        // when it broke mid-answer, and the column comes back online without it.
+        match crate::imap::parts::fetch_message(conn, uid, self.imap.max_part_bytes) {
+            Ok(raw) => {
+                if let Err(e) = self.bodies.put(key, validity, uid, &raw) {
+                    self.body_cache_trouble(&e);
+                }
+                (self.emit)(WorkerEvent::Body {
+                    uid,
+                    result: Ok(raw),
+                });
+                Ok(())
+            }
+            Err(ActionError::Connection(e)) => {
+                (self.emit)(WorkerEvent::Body {
+                    uid,
+                    result: Err(format!("cannot show this message: {e}")),
+                });
+                Err(format!("reading message UID {uid}: {e}"))
+            }
+            Err(e) => {
+                (self.emit)(WorkerEvent::Body {
+                    uid,
+                    result: Err(format!("cannot show this message: {e}")),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs a server-side search; answered with `WorkerEvent::SearchDone`.
+    fn search(&mut self, conn: &mut ImapConn, id: u64, query: String) -> Result<(), String> {
+        let criteria = match search_criteria(&query) {
+            Ok(c) => c,
+            Err(e) => {
+                (self.emit)(WorkerEvent::SearchDone {
+                    id,
+                    result: Err(e.to_string()),
+                });
+                return Ok(());
+            }
+        };
+        conn.budget.grant(DEFAULT_READ_BUDGET);
+        let found = conn.session.uid_search(&criteria);
+        // Unsolicited FETCH/EXPUNGE data is picked up by the next sync.
+        let _ = conn.session.take_all_unsolicited().count();
+        match found {
+            Ok(set) => {
+                let mut uids: Vec<u32> = set.into_iter().collect();
+                uids.sort_unstable();
+                (self.emit)(WorkerEvent::SearchDone {
+                    id,
+                    result: Ok(uids),
+                });
+                Ok(())
+            }
+            Err(e @ (imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_))) => {
+                self.pending.push_front(WorkerCommand::Search { id, query });
+                Err(describe(&e))
+            }
+            Err(e) => {
+                (self.emit)(WorkerEvent::SearchDone {
+                    id,
+                    result: Err(format!("search: {}", describe(&e))),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs a store; `Ok(true)` when it went through (a sync is due to show it).
+    fn store(
+        &mut self,
+        conn: &mut ImapConn,
+        id: u64,
+        uid: u32,
+        change: FlagChange,
+        unchanged_since: Option<u64>,
+    ) -> Result<bool, String> {
+        match actions::store(conn, uid, &change, unchanged_since) {
+            Ok(outcome) => {
+                (self.emit)(WorkerEvent::ActionDone {
+                    id,
+                    uid,
+                    result: Ok(outcome),
+                });
+                Ok(true)
+            }
+            Err(ActionError::Connection(e)) => {
+                self.pending.push_front(WorkerCommand::Store {
+                    id,
+                    uid,
+                    change,
+                    unchanged_since,
+                });
+                Err(e)
+            }
+            Err(e) => {
+                (self.emit)(WorkerEvent::ActionDone {
+                    id,
+                    uid,
+                    result: Err(e.to_string()),
+                });
+                Ok(false)
+            }
+        }
     }
 
     fn online(&mut self, mut conn: ImapConn, state: &mut MailboxState) -> Exit {
@@ -580,44 +730,7 @@ impl Worker {
             }
             WorkerCommand::FetchBody { uid } => {
                 let key = state.key.clone();
-                let validity = state.uid_validity();
-                if let Some(raw) = self.body_lookup(&key, validity, uid) {
-                    (self.emit)(WorkerEvent::Body {
-                        uid,
-                        result: Ok(raw),
-                    });
-                    return Ok(());
-                }
-                // Read by structure, within `max_part_bytes` per part. A body request is
-                // never queued again: one that failed (a server over the read budget, a
-                // dropped connection) is an error in the reader; the connection is renewed
-                // when it broke mid-answer, and the column comes back online without it.
-                match crate::imap::parts::fetch_message(conn, uid, self.imap.max_part_bytes) {
-                    Ok(raw) => {
-                        if let Err(e) = self.bodies.put(&key, validity, uid, &raw) {
-                            self.body_cache_trouble(&e);
-                        }
-                        (self.emit)(WorkerEvent::Body {
-                            uid,
-                            result: Ok(raw),
-                        });
-                        Ok(())
-                    }
-                    Err(ActionError::Connection(e)) => {
-                        (self.emit)(WorkerEvent::Body {
-                            uid,
-                            result: Err(format!("cannot show this message: {e}")),
-                        });
-                        Err(format!("reading message UID {uid}: {e}"))
-                    }
-                    Err(e) => {
-                        (self.emit)(WorkerEvent::Body {
-                            uid,
-                            result: Err(format!("cannot show this message: {e}")),
-                        });
-                        Ok(())
-                    }
-                }
+                self.fetch_body(conn, &key, state.uid_validity(), uid)
             }
             WorkerCommand::Store {
                 id,
@@ -625,76 +738,13 @@ impl Worker {
                 change,
                 unchanged_since,
             } => {
-                match actions::store(conn, uid, &change, unchanged_since) {
-                    Ok(outcome) => {
-                        (self.emit)(WorkerEvent::ActionDone {
-                            id,
-                            uid,
-                            result: Ok(outcome),
-                        });
-                        // Show the new state (and a teammate's concurrent change) at once.
-                        self.sync_now(conn, state)
-                    }
-                    Err(ActionError::Connection(e)) => {
-                        self.pending.push_front(WorkerCommand::Store {
-                            id,
-                            uid,
-                            change,
-                            unchanged_since,
-                        });
-                        Err(e)
-                    }
-                    Err(e) => {
-                        (self.emit)(WorkerEvent::ActionDone {
-                            id,
-                            uid,
-                            result: Err(e.to_string()),
-                        });
-                        Ok(())
-                    }
+                if self.store(conn, id, uid, change, unchanged_since)? {
+                    // Show the new state (and a teammate's concurrent change) at once.
+                    self.sync_now(conn, state)?;
                 }
+                Ok(())
             }
-            WorkerCommand::Search { id, query } => {
-                let criteria = match search_criteria(&query) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        (self.emit)(WorkerEvent::SearchDone {
-                            id,
-                            result: Err(e.to_string()),
-                        });
-                        return Ok(());
-                    }
-                };
-                conn.budget.grant(DEFAULT_READ_BUDGET);
-                let found = conn.session.uid_search(&criteria);
-                // Unsolicited FETCH/EXPUNGE data is picked up by the next sync.
-                let _ = conn.session.take_all_unsolicited().count();
-                match found {
-                    Ok(set) => {
-                        let mut uids: Vec<u32> = set.into_iter().collect();
-                        uids.sort_unstable();
-                        (self.emit)(WorkerEvent::SearchDone {
-                            id,
-                            result: Ok(uids),
-                        });
-                        Ok(())
-                    }
-                    Err(
-                        e
-                        @ (imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_)),
-                    ) => {
-                        self.pending.push_front(WorkerCommand::Search { id, query });
-                        Err(describe(&e))
-                    }
-                    Err(e) => {
-                        (self.emit)(WorkerEvent::SearchDone {
-                            id,
-                            result: Err(format!("search: {}", describe(&e))),
-                        });
-                        Ok(())
-                    }
-                }
-            }
+            WorkerCommand::Search { id, query } => self.search(conn, id, query),
             WorkerCommand::Triage {
                 id,
                 uid,
@@ -722,6 +772,19 @@ impl Worker {
         action: TriageAction,
         agent: String,
     ) -> Result<(), String> {
+        self.apply_triage(conn, id, uid, action, agent)?;
+        self.sync_now(conn, state)
+    }
+
+    /// [`triage`](Self::triage) without the sync that follows.
+    fn apply_triage(
+        &mut self,
+        conn: &mut ImapConn,
+        id: u64,
+        uid: u32,
+        action: TriageAction,
+        agent: String,
+    ) -> Result<(), String> {
         let mailbox = self.imap.mailbox.clone();
         let archive = self.archive.clone();
         let result = act::select_with_rights(conn, &mailbox, self.imap.team_state)
@@ -740,7 +803,7 @@ impl Worker {
             return Err(e.clone());
         }
         (self.emit)(WorkerEvent::TriageDone { id, uid, result });
-        self.sync_now(conn, state)
+        Ok(())
     }
 }
 

@@ -169,13 +169,14 @@ pub fn team_counts(c: &Column, with_mine: bool) -> String {
 
 fn header_text(c: &Column, now: i64) -> String {
     let total = c.rows.len();
-    let counts = match (&c.state, c.exists) {
-        (LoadState::Loading, Some(n)) => format!("{total}/{n}"),
-        _ => total.to_string(),
+    let (label, counts) = match (super::progress::header_parts(c), &c.state, c.exists) {
+        (Some(syncing), _, _) => syncing,
+        (None, LoadState::Loading, Some(n)) => (c.state.label(), format!("{total}/{n}")),
+        (None, _, _) => (c.state.label(), total.to_string()),
     };
     let state = match &c.link {
-        None => c.state.label().to_string(),
-        Some(l) => format!("{} · {}", c.state.label(), link_short(l, now)),
+        None => label.to_string(),
+        Some(l) => format!("{label} · {}", link_short(l, now)),
     };
     format!(" {}  {state}  {counts} · {} unread", c.name, c.unread)
 }

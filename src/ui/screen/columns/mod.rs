@@ -2,6 +2,7 @@
 
 pub mod draw;
 mod merge;
+pub mod progress;
 pub mod rows;
 #[cfg(test)]
 mod tests;
@@ -167,6 +168,8 @@ pub struct Column {
     pub link_error: Option<String>,
     /// Message count reported when the mailbox was opened.
     pub exists: Option<u32>,
+    /// How far a running sync has got, while it fetches many messages (see `progress`).
+    pub progress: Option<progress::SyncProgress>,
     /// Newest first (arrival time, then UID), kept sorted as batches come (`rows::Rows`).
     /// Raw: sanitized when drawn.
     pub rows: Rows,
@@ -221,6 +224,7 @@ impl Column {
             link: None,
             link_error: None,
             exists: None,
+            progress: None,
             rows: Rows::default(),
             unread: 0,
             // Every row until the configuration names a view (`with_config`).
@@ -346,6 +350,7 @@ impl Column {
         self.selected = 0;
         self.offset = 0;
         self.exists = None;
+        progress::end(self);
         self.search = None;
         self.rethread();
         self.rebuild_view();
@@ -479,6 +484,7 @@ pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) -> bool 
     };
     c.state = LoadState::Ready;
     c.exists = Some(exists);
+    progress::end(c);
     true
 }
 
@@ -555,6 +561,7 @@ pub(crate) fn on_link(app: &mut App, account_idx: usize, state: ConnState, at: i
         Link::Connecting => {}
     }
     c.link = Some(link);
+    progress::on_link(c);
     true
 }
 
