@@ -13,6 +13,7 @@ pub mod screen;
 pub mod terminal;
 pub mod theme;
 pub mod widget;
+pub mod wire;
 pub mod wrap;
 
 use std::sync::Arc;

@@ -15,9 +15,11 @@ use crossterm::terminal::{
 };
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+use super::wire::{self, Wire};
+
+/// Frames are written by [`Wire`]: crossterm's backend with fewer bytes a frame.
+pub type Term = Terminal<Wire<Stdout>>;
 
 /// The terminal in full-screen mode; dropping it restores the terminal.
 pub struct Session {
@@ -91,7 +93,9 @@ impl Session {
                 EnableBracketedPaste,
                 Clear(ClearType::All)
             )?;
-            let mut t = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+            let term = std::env::var("TERM").ok();
+            let bce = wire::erases_with_background(term.as_deref());
+            let mut t = Terminal::new(Wire::new(io::stdout(), bce))?;
             t.hide_cursor()?;
             Ok(t)
         };
