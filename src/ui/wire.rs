@@ -51,7 +51,7 @@ impl<W: Write> Wire<W> {
 }
 
 /// The pen: the style the terminal draws with now.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Pen {
     fg: Color,
     bg: Color,
@@ -302,5 +302,295 @@ impl<W: Write> Write for Wire<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         Write::flush(&mut self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::Style;
+
+    use super::*;
+
+    /// What a cell looks like: a blank shows its background (and the modifiers that show on
+    /// a blank) only; anything else shows its symbol in its whole style.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Look(String, Color, Option<(Color, Color, Modifier)>);
+
+    /// A named colour is its index in the palette (`colour` writes it so).
+    fn norm(c: Color) -> Color {
+        match colour(c, 30).strip_prefix("38;5;") {
+            Some(i) => Color::Indexed(i.parse().expect("an index")),
+            None => c,
+        }
+    }
+
+    fn look(symbol: &str, p: Pen) -> Look {
+        let p = Pen {
+            fg: norm(p.fg),
+            bg: norm(p.bg),
+            underline: norm(p.underline),
+            modifier: p.modifier,
+        };
+        if symbol == " " && !p.modifier.intersects(VISIBLE_ON_BLANK) {
+            Look(" ".into(), p.bg, None)
+        } else {
+            Look(symbol.into(), p.bg, Some((p.fg, p.underline, p.modifier)))
+        }
+    }
+
+    /// A terminal that keeps what it is told, for what `Wire` writes: cursor moves (CUP,
+    /// CUF), ECH (erasing with the background when `bce`), SGR, text.
+    struct Term {
+        w: usize,
+        cells: Vec<Look>,
+        pen: Pen,
+        x: usize,
+        y: usize,
+        bce: bool,
+    }
+
+    fn sgr_apply(pen: &mut Pen, params: &[u16]) {
+        let mut i = 0;
+        let colour = |params: &[u16], i: &mut usize| -> Color {
+            let c = match params.get(*i + 1) {
+                Some(5) => Color::Indexed(params[*i + 2] as u8),
+                Some(2) => Color::Rgb(
+                    params[*i + 2] as u8,
+                    params[*i + 3] as u8,
+                    params[*i + 4] as u8,
+                ),
+                other => panic!("colour form {other:?}"),
+            };
+            *i += if params[*i + 1] == 5 { 2 } else { 4 };
+            c
+        };
+        while i < params.len() {
+            let p = params[i];
+            let m = |pen: &mut Pen, m: Modifier, on: bool| pen.modifier.set(m, on);
+            match p {
+                0 => *pen = Pen::DEFAULT,
+                1..=9 => m(pen, Modifier::from_bits_truncate(1 << (p - 1)), true),
+                22 => m(pen, Modifier::BOLD | Modifier::DIM, false),
+                23 => m(pen, Modifier::ITALIC, false),
+                24 => m(pen, Modifier::UNDERLINED, false),
+                25 => m(pen, Modifier::SLOW_BLINK | Modifier::RAPID_BLINK, false),
+                27 => m(pen, Modifier::REVERSED, false),
+                28 => m(pen, Modifier::HIDDEN, false),
+                29 => m(pen, Modifier::CROSSED_OUT, false),
+                38 => pen.fg = colour(params, &mut i),
+                48 => pen.bg = colour(params, &mut i),
+                58 => pen.underline = colour(params, &mut i),
+                39 => pen.fg = Color::Reset,
+                49 => pen.bg = Color::Reset,
+                59 => pen.underline = Color::Reset,
+                _ => panic!("unexpected SGR {p}"),
+            }
+            i += 1;
+        }
+    }
+
+    impl Term {
+        fn feed(&mut self, bytes: &[u8]) {
+            let text = std::str::from_utf8(bytes).expect("utf-8");
+            let mut chars = text.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c != '\x1b' {
+                    let wide = c.to_string().width() == 2;
+                    self.cells[self.y * self.w + self.x] = look(&c.to_string(), self.pen);
+                    if wide {
+                        self.cells[self.y * self.w + self.x + 1] = look("", self.pen);
+                    }
+                    self.x += if wide { 2 } else { 1 };
+                    continue;
+                }
+                assert_eq!(chars.next(), Some('['));
+                let mut params = String::new();
+                let fin = loop {
+                    let c = chars.next().expect("a whole sequence");
+                    if c.is_ascii_alphabetic() {
+                        break c;
+                    }
+                    params.push(c);
+                };
+                let nums: Vec<u16> = params
+                    .split(';')
+                    .map(|p| p.parse().expect("a number"))
+                    .collect();
+                match fin {
+                    'H' => (self.y, self.x) = (usize::from(nums[0]) - 1, usize::from(nums[1]) - 1),
+                    'C' => self.x += usize::from(nums[0]),
+                    'X' => {
+                        let bg = if self.bce { self.pen.bg } else { Color::Reset };
+                        for x in self.x..(self.x + usize::from(nums[0])).min(self.w) {
+                            self.cells[self.y * self.w + x] = Look(" ".into(), bg, None);
+                        }
+                    }
+                    'm' => sgr_apply(&mut self.pen, &nums),
+                    other => panic!("unexpected sequence {other}"),
+                }
+            }
+            assert_eq!(self.pen, Pen::DEFAULT, "a frame ends with the default pen");
+        }
+    }
+
+    fn screen_of(buf: &Buffer) -> Vec<Look> {
+        buf.content()
+            .iter()
+            .map(|c| look(c.symbol(), Pen::of(c)))
+            .collect()
+    }
+
+    /// A terminal's input: the bytes written to it.
+    #[derive(Clone, Default)]
+    struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n
+        }
+    }
+
+    fn styles() -> Vec<Style> {
+        vec![
+            Style::default(),
+            Style::default()
+                .fg(Color::Indexed(231))
+                .bg(Color::Indexed(238))
+                .add_modifier(Modifier::BOLD),
+            Style::default()
+                .fg(Color::Indexed(231))
+                .add_modifier(Modifier::BOLD),
+            Style::default().add_modifier(Modifier::DIM),
+            Style::default()
+                .fg(Color::Red)
+                .add_modifier(Modifier::REVERSED),
+            Style::default()
+                .fg(Color::Rgb(1, 2, 3))
+                .add_modifier(Modifier::UNDERLINED | Modifier::ITALIC),
+            Style::default()
+                .bg(Color::Indexed(25))
+                .underline_color(Color::Green),
+        ]
+    }
+
+    fn scribble(rng: &mut Rng, buf: &mut Buffer, strokes: usize) {
+        let texts = [
+            "                    ",
+            "   ",
+            "Re: printer",
+            "Zoë",
+            "漢字 ok",
+            "x",
+            " ",
+        ];
+        let styles = styles();
+        let area = buf.area;
+        for _ in 0..strokes {
+            let x = rng.below(usize::from(area.width)) as u16;
+            let y = rng.below(usize::from(area.height)) as u16;
+            let text = texts[rng.below(texts.len())];
+            let style = styles[rng.below(styles.len())];
+            buf.set_stringn(x, y, text, usize::from(area.width - x), style);
+        }
+    }
+
+    /// Random screens and random changes of them: what `Wire` writes for the difference
+    /// turns the old screen into the new one, on a terminal with or without `bce`.
+    #[test]
+    fn the_terminal_shows_exactly_the_new_frame() {
+        for bce in [false, true] {
+            let mut rng = Rng(7);
+            for round in 0..300 {
+                let area = Rect::new(0, 0, 40, 6);
+                let mut old = Buffer::empty(area);
+                scribble(&mut rng, &mut old, 12);
+                let mut new = old.clone();
+                let strokes = 1 + rng.below(8);
+                scribble(&mut rng, &mut new, strokes);
+                let sink = Sink::default();
+                let mut wire = Wire::new(sink.clone(), bce);
+                wire.draw(old.diff(&new).into_iter()).expect("drawn");
+                let mut term = Term {
+                    w: 40,
+                    cells: screen_of(&old),
+                    pen: Pen::DEFAULT,
+                    x: 0,
+                    y: 0,
+                    bce,
+                };
+                let bytes = sink.0.take();
+                term.feed(&bytes);
+                // A cell under the right half of a wide character shows that character.
+                let mut want = screen_of(&new);
+                for (i, c) in new.content().iter().enumerate() {
+                    if c.symbol().width() == 2 && i + 1 < want.len() {
+                        want[i + 1] = Look(String::new(), Color::Reset, None);
+                        term.cells[i + 1] = Look(String::new(), Color::Reset, None);
+                    }
+                }
+                let wrong: Vec<_> = (0..want.len())
+                    .filter(|&i| term.cells[i] != want[i])
+                    .map(|i| (i % 40, i / 40, &term.cells[i], &want[i]))
+                    .collect();
+                assert!(
+                    wrong.is_empty(),
+                    "round {round}, bce {bce}: cells (x, y, shown, wanted) {wrong:?}: {}",
+                    String::from_utf8_lossy(&bytes).escape_debug()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_style_change_is_one_sequence_of_what_differs() {
+        let bold = Pen {
+            fg: Color::Indexed(231),
+            modifier: Modifier::BOLD,
+            ..Pen::DEFAULT
+        };
+        let dim = Pen {
+            modifier: Modifier::BOLD | Modifier::DIM,
+            ..bold
+        };
+        assert_eq!(sgr(Pen::DEFAULT, bold).as_deref(), Some("\x1b[1;38;5;231m"));
+        assert_eq!(sgr(bold, dim).as_deref(), Some("\x1b[2m"));
+        assert_eq!(sgr(dim, bold).as_deref(), Some("\x1b[22;1m"));
+        assert_eq!(sgr(bold, bold), None);
+        let selected = Pen {
+            bg: Color::Indexed(238),
+            ..bold
+        };
+        assert_eq!(sgr(bold, selected).as_deref(), Some("\x1b[48;5;238m"));
+        // Resetting everything is shorter than undoing each part.
+        let many = Pen {
+            modifier: Modifier::ITALIC | Modifier::UNDERLINED | Modifier::REVERSED,
+            ..selected
+        };
+        assert_eq!(sgr(many, Pen::DEFAULT).as_deref(), Some("\x1b[0m"));
+    }
+
+    #[test]
+    fn only_xterm_like_terminals_are_trusted_to_erase_with_a_colour() {
+        assert!(erases_with_background(Some("xterm-256color")));
+        assert!(!erases_with_background(Some("screen-256color")));
+        assert!(!erases_with_background(Some("linux")));
+        assert!(!erases_with_background(None));
     }
 }
