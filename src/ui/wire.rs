@@ -184,6 +184,47 @@ fn sgr(from: Pen, to: Pen) -> Option<String> {
     Some(format!("\x1b[{best}m"))
 }
 
+/// Where the terminal's cursor is.
+#[derive(Clone, Copy)]
+enum Cursor {
+    Unknown,
+    /// On this row, in an unknown column.
+    Row(u16),
+    At(u16, u16),
+}
+
+/// Whether a blank drawn with pen `now` looks like one drawn with `want`: same background,
+/// and neither shows anything else on a blank.
+fn blank_like(now: Pen, want: Pen) -> bool {
+    now.bg == want.bg
+        && !now.modifier.intersects(VISIBLE_ON_BLANK)
+        && !want.modifier.intersects(VISIBLE_ON_BLANK)
+}
+
+/// A symbol every terminal draws two cells wide: one character of the East Asian scripts
+/// (Han, kana, Hangul, full-width forms). Emoji are left out: terminals disagree on them.
+fn surely_wide(symbol: &str) -> bool {
+    let mut chars = symbol.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    matches!(
+        u32::from(c),
+        0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD
+    ) && symbol.width() == 2
+}
+
 impl<W: Write> Wire<W> {
     /// Whether an erased cell under pen `p` looks like a blank written with it.
     fn erasable(&self, p: Pen) -> bool {
@@ -201,51 +242,53 @@ impl<W: Write> Backend for Wire<W> {
         let cells: Vec<(u16, u16, &Cell)> = content.collect();
         let mut out: Vec<u8> = Vec::new();
         let mut pen = Pen::DEFAULT;
-        // Where the terminal's cursor is, when known.
-        let mut cursor: Option<(u16, u16)> = None;
+        let mut cursor = Cursor::Unknown;
         let mut i = 0;
         while i < cells.len() {
             let (x, y, cell) = cells[i];
-            if cursor != Some((x, y)) {
-                match cursor {
-                    Some((cx, cy)) if cy == y && cx < x => write!(out, "\x1b[{}C", x - cx)?,
-                    _ => write!(out, "\x1b[{};{}H", y + 1, x + 1)?,
-                }
+            match cursor {
+                Cursor::At(cx, cy) if (cx, cy) == (x, y) => {}
+                Cursor::At(cx, cy) if cy == y && cx < x => write!(out, "\x1b[{}C", x - cx)?,
+                Cursor::Row(cy) if cy == y => write!(out, "\x1b[{}G", x + 1)?,
+                _ => write!(out, "\x1b[{};{}H", y + 1, x + 1)?,
             }
+            // A blank shows its background only: drawn with the pen in use when that has
+            // the background and nothing that shows on a blank (no SGR for the fg alone).
+            let blank = cell.symbol() == " ";
             let want = Pen::of(cell);
-            if let Some(s) = sgr(pen, want) {
-                out.extend_from_slice(s.as_bytes());
+            if !(blank && blank_like(pen, want)) {
+                if let Some(s) = sgr(pen, want) {
+                    out.extend_from_slice(s.as_bytes());
+                }
                 pen = want;
             }
-            // The run of blanks in this style, starting here, on contiguous cells.
+            // The run of blanks that look the same, starting here, on contiguous cells.
             let mut run = 0;
-            if cell.symbol() == " " && self.erasable(want) {
+            if blank && self.erasable(pen) {
                 while let Some(&(rx, ry, rc)) = cells.get(i + run) {
                     let contiguous = ry == y && usize::from(rx) == usize::from(x) + run;
-                    if !contiguous || rc.symbol() != " " || Pen::of(rc) != want {
+                    if !contiguous || rc.symbol() != " " || !blank_like(pen, Pen::of(rc)) {
                         break;
                     }
                     run += 1;
                 }
             }
             if run >= MIN_ERASED {
+                // Erased, the cursor stays: the next cell is reached by a move.
                 write!(out, "\x1b[{run}X")?;
-                cursor = Some((x, y));
-                // The next cell is reached by a move from here: skipping the run when it
-                // follows on the same row.
+                cursor = Cursor::At(x, y);
                 i += run;
-                if let Some(&(nx, ny, _)) = cells.get(i)
-                    && ny == y
-                    && usize::from(nx) == usize::from(x) + run
-                {
-                    write!(out, "\x1b[{run}C")?;
-                    cursor = u16::try_from(usize::from(x) + run).ok().map(|nx| (nx, y));
-                }
                 continue;
             }
-            out.extend_from_slice(cell.symbol().as_bytes());
-            // A wide or zero-width symbol: where the terminal put the cursor is not assumed.
-            cursor = (cell.symbol().width() == 1).then(|| (x.saturating_add(1), y));
+            let symbol = cell.symbol();
+            out.extend_from_slice(symbol.as_bytes());
+            cursor = match symbol.width() {
+                1 => Cursor::At(x.saturating_add(1), y),
+                2 if surely_wide(symbol) => Cursor::At(x.saturating_add(2), y),
+                // Printing never leaves the row; where on it a terminal put the cursor after
+                // an emoji or a combining sequence is not assumed.
+                _ => Cursor::Row(y),
+            };
             i += 1;
         }
         if pen != Pen::DEFAULT {
@@ -421,6 +464,7 @@ mod tests {
                 match fin {
                     'H' => (self.y, self.x) = (usize::from(nums[0]) - 1, usize::from(nums[1]) - 1),
                     'C' => self.x += usize::from(nums[0]),
+                    'G' => self.x = usize::from(nums[0]) - 1,
                     'X' => {
                         let bg = if self.bce { self.pen.bg } else { Color::Reset };
                         for x in self.x..(self.x + usize::from(nums[0])).min(self.w) {
@@ -499,6 +543,7 @@ mod tests {
             "漢字 ok",
             "x",
             " ",
+            "a🙂b",
         ];
         let styles = styles();
         let area = buf.area;
