@@ -229,21 +229,27 @@ impl MailboxState {
         }
     }
 
-    /// Takes in the batches of a fetch of new mail (each ascending; newest batch first, as
-    /// [`newest_first`] plans them): appended in reverse, they keep the rows ascending without a
-    /// sort. Anything else (a resumed fetch filling holes) is sorted once.
-    fn merge(&mut self, batches: Vec<Vec<Summary>>) {
-        if batches.iter().all(Vec::is_empty) {
-            return;
+    /// Takes in one batch of a fetch of new mail (ascending inside; the batches come newest
+    /// first, as [`newest_first`] plans them): kept newest first behind the rows held before,
+    /// so each batch goes straight where it belongs, with no second list of the whole fetch.
+    fn take_batch(&mut self, rows: Vec<Summary>) {
+        if !rows.is_empty() {
+            self.data.rows.extend(rows.into_iter().rev());
+            self.dirty = true;
         }
-        for rows in batches.into_iter().rev() {
-            self.data.rows.extend(rows);
+    }
+
+    /// Ends a fetch that began with `held` rows: its rows, newest first, are turned round in
+    /// place, so the mirror is ascending without a copy or a sort. Anything else (a resumed
+    /// fetch filling holes below what it has) is sorted once.
+    fn finish_fetch(&mut self, held: usize) {
+        if let Some(fetched) = self.data.rows.get_mut(held..) {
+            fetched.reverse();
         }
         if !self.data.rows.windows(2).all(|w| w[0].uid < w[1].uid) {
             self.data.rows.sort_unstable_by_key(|r| r.uid);
             self.data.rows.dedup_by_key(|r| r.uid);
         }
-        self.dirty = true;
     }
 
     fn apply_flags(&mut self, updates: Vec<FlagUpdate>, sink: &mut dyn FnMut(SyncEvent)) {
@@ -499,7 +505,6 @@ pub fn sync_serving(
                     exists: status.exists,
                 });
             }
-            let mut fresh: Vec<Vec<Summary>> = Vec::new();
             let mut fetched = 0;
             let result = fetch_uids(
                 conn,
@@ -513,7 +518,7 @@ pub fn sync_serving(
                     if announce {
                         sink(SyncEvent::Added(rows.clone()));
                     }
-                    fresh.push(rows);
+                    state.take_batch(rows);
                     if progress {
                         sink(SyncEvent::Progress {
                             held: count(held + fetched),
@@ -524,7 +529,7 @@ pub fn sync_serving(
             );
             // What arrived is kept (and was shown) even when the rest did not: the next sync
             // fetches only what is missing, and `resume_from` keeps the cache from claiming it.
-            state.merge(fresh);
+            state.finish_fetch(held);
             result.map_err(|e| err(e.to_string()))?;
         }
     }
@@ -835,6 +840,15 @@ mod tests {
         state
     }
 
+    /// A fetch's batches, in the order they arrive, taken in as the sync does.
+    fn merge(state: &mut MailboxState, batches: Vec<Vec<Summary>>) {
+        let held = state.data.rows.len();
+        for b in batches {
+            state.take_batch(b);
+        }
+        state.finish_fetch(held);
+    }
+
     #[test]
     fn batches_newest_first_merge_ascending_and_a_cut_off_fetch_is_never_saved() {
         let mut state = state_with(&[1, 2]);
@@ -843,11 +857,11 @@ mod tests {
             vec![row(6), row(7), row(8)],
             vec![row(3)],
         ];
-        state.merge(batches);
+        merge(&mut state, batches);
         let uids: Vec<u32> = state.rows().iter().map(|r| r.uid).collect();
         assert_eq!(uids, [1, 2, 3, 6, 7, 8, 9, 10]);
         // A resumed fetch fills holes below what it already has.
-        state.merge(vec![vec![row(4), row(5), row(5)]]);
+        merge(&mut state, vec![vec![row(4), row(5), row(5)]]);
         let uids: Vec<u32> = state.rows().iter().map(|r| r.uid).collect();
         assert_eq!(uids, (1..=10).collect::<Vec<_>>());
         // While a fetch is unfinished nothing is written (the directory does not exist: a
