@@ -99,6 +99,29 @@ impl<T: Keyed> Sorted<T> {
         s
     }
 
+    /// From a list already in key order (each key once), taking its rows from the end so that
+    /// the list can hand its memory back while the blocks fill: about one copy of the rows at
+    /// a time, not two.
+    pub fn from_sorted_vec(mut items: Vec<T>) -> Sorted<T> {
+        let half = MAX_BLOCK / 2;
+        let mut blocks = Vec::with_capacity(items.len() / half + 1);
+        while !items.is_empty() {
+            let at = items.len().saturating_sub(half);
+            blocks.push(items.split_off(at));
+            if items.capacity() >= 2 * items.len() + MAX_BLOCK {
+                items.shrink_to_fit();
+            }
+        }
+        blocks.reverse();
+        let mut s = Sorted {
+            blocks,
+            ..Sorted::default()
+        };
+        s.restart();
+        s.visit(s.len);
+        s
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -186,17 +209,21 @@ impl<T: Keyed> Sorted<T> {
             return;
         }
         if items.len() > self.len {
-            // A batch bigger than what is held (the first batch, a cache): one sort.
-            let mut all: Vec<T> = std::mem::take(&mut self.blocks)
-                .into_iter()
-                .flatten()
-                .collect();
+            // A batch bigger than what is held (the first batch, a cache): one sort. Memory
+            // is the limit here (100,000 summaries): the batch's own buffer is given back
+            // before the blocks are built, and the blocks take the rows from the end of one
+            // exactly sized list that shrinks as they go.
+            let mut all: Vec<T> = Vec::with_capacity(self.len + items.len());
+            for block in std::mem::take(&mut self.blocks) {
+                all.extend(block);
+            }
             all.append(&mut items);
+            drop(items);
             all.sort_by_key(Keyed::key);
             self.visit(all.len());
             *self = Sorted {
                 visited: self.visited.clone(),
-                ..Sorted::from_sorted(all)
+                ..Sorted::from_sorted_vec(all)
             };
             return;
         }
