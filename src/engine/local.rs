@@ -74,7 +74,8 @@ fn run_local(
         }
     };
     while let Ok(req) = rx.recv() {
-        match req {
+        // The answer to the request, if it has one; it is sent once, below.
+        let answer = match req {
             Request::Store {
                 id, uid, change, ..
             } => {
@@ -85,15 +86,12 @@ fn run_local(
                     ),
                     None => Err(format!("{}: not connected", account.name)),
                 };
-                let ev = Event::StoreDone {
+                Some(Event::StoreDone {
                     account_idx,
                     id,
                     uid,
                     result,
-                };
-                if events.send(ev).is_err() {
-                    return;
-                }
+                })
             }
             Request::Triage {
                 id,
@@ -135,26 +133,23 @@ fn run_local(
                     }
                     None => Err(ActError::Server(format!("{}: not connected", account.name))),
                 };
-                let ev = Event::TriageDone {
+                Some(Event::TriageDone {
                     account_idx,
                     id,
                     uid,
                     result,
-                };
-                if events.send(ev).is_err() {
-                    return;
-                }
+                })
             }
             Request::Refresh { .. } => {
                 let Some((b, mailbox)) = &mut backend else {
                     continue;
                 };
-                if let Err(message) = reload(account_idx, b.as_mut(), mailbox, events, &mut known) {
-                    let _ = events.send(Event::Warning {
+                reload(account_idx, b.as_mut(), mailbox, events, &mut known)
+                    .err()
+                    .map(|message| Event::Warning {
                         account_idx,
                         message,
-                    });
-                }
+                    })
             }
             Request::AddNote { id, uid, text, .. } => {
                 // The Maildir itself, as `mailroom note` writes it (the folder is created on
@@ -166,15 +161,12 @@ fn run_local(
                             note_uid: a.uid,
                         })
                         .map_err(|e| e.to_string());
-                let ev = Event::NoteAdded {
+                Some(Event::NoteAdded {
                     account_idx,
                     id,
                     uid,
                     result,
-                };
-                if events.send(ev).is_err() {
-                    return;
-                }
+                })
             }
             Request::Notes { message_id, .. } => {
                 let notes = match &mut backend {
@@ -185,14 +177,11 @@ fn run_local(
                     }
                     None => Err(format!("{}: not connected", account.name)),
                 };
-                let ev = Event::Notes {
+                Some(Event::Notes {
                     account_idx,
                     message_id,
                     notes,
-                };
-                if events.send(ev).is_err() {
-                    return;
-                }
+                })
             }
             Request::Open { uid, .. } => {
                 let body = match &mut backend {
@@ -202,14 +191,11 @@ fn run_local(
                         .and_then(opened),
                     None => Err(format!("{}: not connected", account.name)),
                 };
-                let ev = Event::Body {
+                Some(Event::Body {
                     account_idx,
                     uid,
                     body,
-                };
-                if events.send(ev).is_err() {
-                    return;
-                }
+                })
             }
             // Searching, saving, sending, stats, drafts and the compose pane's files are not an
             // account thread's work: the engine never routes them here.
@@ -219,7 +205,12 @@ fn run_local(
             | Request::Send { .. }
             | Request::SaveDraft(_)
             | Request::Preview { .. }
-            | Request::Attach { .. } => {}
+            | Request::Attach { .. } => None,
+        };
+        if let Some(ev) = answer
+            && events.send(ev).is_err()
+        {
+            return;
         }
     }
 }
