@@ -34,7 +34,7 @@ use ratatui::widgets::{Block, BorderType, Borders, List, ListItem, ListState, Pa
 use mailroom::engine::Event as EngineEvent;
 use mailroom::engine::worker::ConnState;
 use mailroom::imap::sync::MailboxState;
-use mailroom::message::{Address, Flags, Summary};
+use mailroom::message::{Address, Fields, Flags, Summary};
 use mailroom::net::Server;
 use mailroom::store::cache::{CachedMailbox, HeaderCache};
 use mailroom::ui::app::{App, update};
@@ -279,7 +279,7 @@ fn rows(n: usize, seed: u64, now: i64) -> Vec<Summary> {
         } else if rng.chance(10) {
             keywords.push("$pending".to_string());
         }
-        let mut s = Summary {
+        let s = Summary::new(Fields {
             uid,
             modseq: Some(u64::from(uid) + 1000),
             internal_date: t,
@@ -301,8 +301,7 @@ fn rows(n: usize, seed: u64, now: i64) -> Vec<Summary> {
             flags,
             keywords,
             has_attachment: rng.chance(10),
-        };
-        s.compact();
+        });
         out.push(s);
     }
     out
@@ -469,13 +468,13 @@ fn plain_lines(app: &App) -> Vec<Vec<(String, Style)>> {
         .take(usize::from(HEIGHT))
         .map(|s| {
             let sender = s
-                .from
+                .from()
                 .first()
-                .map(|a| a.name.clone().unwrap_or_else(|| a.email.clone()))
+                .map(|a| a.name.unwrap_or(a.email))
                 .unwrap_or_default();
             let sender: String = format!("{sender:<16}").chars().take(16).collect();
             let subj_w = width.saturating_sub(1 + 5 + 16 + 1 + 1 + 4);
-            let subject: String = format!("{:<subj_w$}", s.subject)
+            let subject: String = format!("{:<subj_w$}", s.subject())
                 .chars()
                 .take(subj_w)
                 .collect();
@@ -615,7 +614,10 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
         };
         let key = MailboxState::key_for(&account.name, &server, &imap.login, &imap.mailbox);
         let rows = rows(n, 0x5eed + i as u64, now);
-        let newest = rows.last().map(|r| r.subject.clone()).unwrap_or_default();
+        let newest = rows
+            .last()
+            .map(|r| r.subject().to_string())
+            .unwrap_or_default();
         // The newest row the "open" team view shows (neither pending, done nor snoozed).
         let newest_open = rows
             .iter()
@@ -624,7 +626,7 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
                 mailroom::triage::view::RowState::of(r, Some("alice"), now)
                     .shown_in(mailroom::config::View::Open)
             })
-            .map(|r| r.subject.clone())
+            .map(|r| r.subject().to_string())
             .unwrap_or_default();
         let mailbox = CachedMailbox {
             uid_validity: 1,

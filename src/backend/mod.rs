@@ -162,7 +162,7 @@ pub trait Backend: Send {
             if found.is_none() {
                 found = rows
                     .iter()
-                    .find(|r| r.message_id.as_deref() == Some(message_id))
+                    .find(|r| r.message_id() == Some(message_id))
                     .map(|r| r.uid);
             }
         })?;

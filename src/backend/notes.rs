@@ -53,9 +53,8 @@ pub fn notes_for(
     let mut found: Vec<(u32, i64, u64)> = Vec::new();
     backend.summaries(folder, 1, &mut |rows| {
         for r in rows {
-            if r.in_reply_to
-                .iter()
-                .chain(&r.references)
+            if r.in_reply_to()
+                .chain(r.references())
                 .any(|i| i == message_id)
             {
                 found.push((r.uid, r.internal_date, r.size));

@@ -8,7 +8,7 @@ use crate::backend::BackendError;
 use crate::config::{Account, Config};
 use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
-use crate::message::{Address, Summary};
+use crate::message::{Addrs, Summary};
 use crate::sanitize;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,8 +56,8 @@ pub struct Row {
     pub size: u64,
 }
 
-fn addr_list(v: &[Address]) -> Vec<String> {
-    v.iter().map(Address::display).collect()
+fn addr_list(v: Addrs<'_>) -> Vec<String> {
+    v.map(|a| a.display()).collect()
 }
 
 impl Row {
@@ -68,15 +68,15 @@ impl Row {
             uid: s.uid,
             date: date::rfc3339_utc(s.date.unwrap_or(s.internal_date)),
             received: date::rfc3339_utc(s.internal_date),
-            from: addr_list(&s.from).join(", "),
-            sender: (!s.sender.is_empty() && s.sender != s.from)
-                .then(|| addr_list(&s.sender).join(", ")),
-            to: addr_list(&s.to),
-            cc: addr_list(&s.cc),
-            subject: s.subject.clone(),
-            message_id: s.message_id.clone(),
+            from: addr_list(s.from()).join(", "),
+            sender: (!s.sender().is_empty() && s.sender() != s.from())
+                .then(|| addr_list(s.sender()).join(", ")),
+            to: addr_list(s.to()),
+            cc: addr_list(s.cc()),
+            subject: s.subject().to_string(),
+            message_id: s.message_id().map(str::to_string),
             flags: s.flags.names(),
-            keywords: s.keywords.clone(),
+            keywords: s.keywords.to_vec(),
             attachment: s.has_attachment,
             size: s.size,
         }
@@ -161,7 +161,7 @@ pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()>
             date::short_utc(s.date.unwrap_or(s.internal_date)),
             marks(s),
             fit(&sanitize::single_line(&sender_label(s)), 28),
-            sanitize::single_line(&s.subject),
+            sanitize::single_line(s.subject()),
             sanitize::single_line(&keywords),
         )?;
     }
@@ -171,6 +171,7 @@ pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::{Address, Fields};
 
     #[test]
     fn fit_pads_and_cuts_by_cells() {
@@ -181,7 +182,7 @@ mod tests {
 
     #[test]
     fn on_behalf_rows_say_via() {
-        let s = Summary {
+        let s = Summary::new(Fields {
             from: vec![Address {
                 name: Some("Example Sales".into()),
                 email: "sales@example.test".into(),
@@ -190,22 +191,22 @@ mod tests {
                 name: Some("Bob".into()),
                 email: "bob@example.test".into(),
             }],
-            ..Summary::default()
-        };
+            ..Fields::default()
+        });
         assert_eq!(sender_label(&s), "Bob via sales@example.test");
     }
 
     #[test]
     fn table_never_prints_escapes() {
-        let s = Summary {
+        let s = Summary::new(Fields {
             uid: 1,
             subject: "\x1b]0;pwned\x07 hi".into(),
             from: vec![Address {
                 name: Some("\x1b[31mEvil".into()),
                 email: "e@x".into(),
             }],
-            ..Summary::default()
-        };
+            ..Fields::default()
+        });
         let mut out = Vec::new();
         write_table(&[s], &mut out).unwrap();
         assert!(!out.contains(&0x1b));

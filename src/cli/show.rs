@@ -9,7 +9,7 @@ use crate::imap::actions::ActionError;
 use crate::imap::connect::{Target, open_session};
 use crate::imap::sync::MailboxState;
 use crate::mail::{attachments, date, parse};
-use crate::message::Address;
+use crate::message::Addrs;
 use crate::net::Server;
 use crate::sanitize;
 use crate::store::bodies::BodyCache;
@@ -169,11 +169,8 @@ fn save_one(
     Ok((path, size))
 }
 
-fn addresses(list: &[Address]) -> String {
-    list.iter()
-        .map(Address::display)
-        .collect::<Vec<_>>()
-        .join(", ")
+fn addresses(list: Addrs<'_>) -> String {
+    list.map(|a| a.display()).collect::<Vec<_>>().join(", ")
 }
 
 /// Headers and readable text, sanitized for the terminal.
@@ -185,17 +182,17 @@ pub fn render(raw: &[u8]) -> String {
             out.push_str(&format!("{name:<9}{}\n", sanitize::single_line(&value)));
         }
     };
-    line("From:", addresses(&s.from));
-    if !s.sender.is_empty() && s.sender != s.from {
+    line("From:", addresses(s.from()));
+    if !s.sender().is_empty() && s.sender() != s.from() {
         line(
             "Sender:",
-            format!("{} (on behalf of the From address)", addresses(&s.sender)),
+            format!("{} (on behalf of the From address)", addresses(s.sender())),
         );
     }
-    line("To:", addresses(&s.to));
-    line("Cc:", addresses(&s.cc));
+    line("To:", addresses(s.to()));
+    line("Cc:", addresses(s.cc()));
     line("Date:", s.date.map(date::rfc5322_utc).unwrap_or_default());
-    line("Subject:", s.subject.clone());
+    line("Subject:", s.subject().to_string());
     out.push('\n');
     out.push_str(&sanitize::multi_line(&parse::text_body(raw)));
     if !out.ends_with('\n') {

@@ -144,7 +144,11 @@ pub fn add_by(
 
 /// The notes of message `uid` of `account`: the folder, the message's Message-ID and the notes.
 pub fn list_by(account: &Account, uid: u32) -> Result<(String, String, Vec<Note>), NoteJobError> {
-    let id_of = |s: &Summary| s.message_id.clone().ok_or(NoteError::NoMessageId);
+    let id_of = |s: &Summary| {
+        s.message_id()
+            .map(str::to_string)
+            .ok_or(NoteError::NoMessageId)
+    };
     on_message(
         account,
         uid,

@@ -18,7 +18,7 @@ use crate::config::template::TemplateError;
 use crate::config::{Account, Config};
 use crate::mail::compose::{self, Attachment, Draft, Outgoing};
 use crate::mail::{header, parse, reply};
-use crate::message::{Address, Summary};
+use crate::message::{Addrs, Summary};
 use crate::policy::identity::{self, Reason, Refusal, SendIdentity};
 use crate::policy::signature::{self, Rendered};
 
@@ -121,8 +121,8 @@ pub fn original_from_raw(uid: u32, raw: &[u8]) -> (Summary, String) {
     )
 }
 
-fn emails(v: &[Address]) -> Vec<String> {
-    v.iter().map(|a| a.email.clone()).collect()
+fn emails(v: Addrs<'_>) -> Vec<String> {
+    v.map(|a| a.email.to_string()).collect()
 }
 
 /// Plans a message of `kind` from `account`, answering `original` (ignored for
@@ -161,21 +161,21 @@ pub fn plan(
     };
     if let Some(o) = &original {
         if kind == Kind::Forward {
-            p.subject = reply::forward_subject(&o.subject);
+            p.subject = reply::forward_subject(o.subject());
         } else {
             p.to = reply::reply_to(o);
             if kind == Kind::ReplyAll {
                 p.cc = reply::reply_all_cc(o, account, &p.to);
             }
-            p.subject = reply::reply_subject(&o.subject);
+            p.subject = reply::reply_subject(o.subject());
             (p.in_reply_to, p.references) = reply::threading(o);
             p.reply_uid = Some(o.uid);
             p.chosen = identity::choose_for_reply(
                 account,
                 agent,
-                &o.delivered_to,
-                &emails(&o.to),
-                &emails(&o.cc),
+                &o.delivered_to().to_vec(),
+                &emails(o.to()),
+                &emails(o.cc()),
             )
             .map(|c| Chosen {
                 index: c.index,

@@ -8,7 +8,7 @@ use mail_parser::HeaderValue;
 use mail_parser::parsers::MessageStream;
 
 use crate::mail::parse::{MAX_ADDRESSES, MAX_DELIVERED_TO, MAX_REFERENCES};
-use crate::message::{Address, Flags, Summary};
+use crate::message::{Address, Fields, Flags, Summary};
 
 /// Header fields fetched next to ENVELOPE: threading, the address a mail reached, and enough
 /// of Content-Type to mark attachments.
@@ -170,14 +170,14 @@ fn bare_address(value: &[u8]) -> Option<String> {
 pub fn from_fetch(f: &Fetch<'_>) -> Option<Summary> {
     let uid = f.uid?;
     let (flags, keywords) = split_flags(f.flags());
-    let mut s = Summary {
+    let mut s = Fields {
         uid,
         modseq: f.mod_seq(),
         internal_date: f.internal_date().map(|d| d.timestamp()).unwrap_or(0),
         size: u64::from(f.size.unwrap_or(0)),
         flags,
         keywords,
-        ..Summary::default()
+        ..Fields::default()
     };
     if let Some(env) = f.envelope() {
         s.subject = env.subject.as_deref().map(decode_text).unwrap_or_default();
@@ -224,7 +224,7 @@ pub fn from_fetch(f: &Fetch<'_>) -> Option<Summary> {
         });
         s.delivered_to.shrink_to_fit();
     }
-    Some(s)
+    Some(s.into())
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use super::{ErrorKind, ImapError, quote_mailbox, summary};
 use crate::backend::MailboxStatus;
 use crate::mail::utf7;
-use crate::message::{Flags, Summary};
+use crate::message::{Flags, Keywords, Summary};
 use crate::net::Server;
 use crate::store::cache::{CacheKey, CachedMailbox, HeaderCache};
 
@@ -257,9 +257,9 @@ impl MailboxState {
         for u in updates {
             if let Some(i) = self.index_of(u.uid) {
                 let row = &mut self.data.rows[i];
-                if row.flags != u.flags || row.keywords != u.keywords {
+                if row.flags != u.flags || *row.keywords != u.keywords[..] {
                     row.flags = u.flags;
-                    row.keywords = u.keywords.clone();
+                    row.keywords = Keywords::new(&u.keywords);
                     row.modseq = u.modseq.or(row.modseq);
                     changed.push(u);
                 } else if u.modseq.is_some() {
@@ -789,6 +789,7 @@ fn flag_update(f: &imap::types::Fetch<'_>) -> Option<FlagUpdate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Fields;
 
     #[test]
     fn fetch_errors_read_as_before() {
@@ -818,10 +819,10 @@ mod tests {
     }
 
     fn row(uid: u32) -> Summary {
-        Summary {
+        Summary::new(Fields {
             uid,
-            ..Summary::default()
-        }
+            ..Fields::default()
+        })
     }
 
     fn state_with(uids: &[u32]) -> MailboxState {

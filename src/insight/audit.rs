@@ -147,17 +147,16 @@ impl SentCopy {
             account: account.to_string(),
             uid: s.uid,
             internal_date: s.internal_date,
-            from: s.from.first().map(|a| a.email.clone()),
-            sender: s.sender.first().map(|a| a.email.clone()),
+            from: s.from().first().map(|a| a.email.to_string()),
+            sender: s.sender().first().map(|a| a.email.to_string()),
             recipients: s
-                .to
-                .iter()
-                .chain(&s.cc)
-                .map(|a| a.email.clone())
+                .to()
+                .chain(s.cc())
+                .map(|a| a.email.to_string())
                 .take(MAX_RECIPIENTS)
                 .collect(),
-            subject: s.subject.clone(),
-            message_id: s.message_id.clone(),
+            subject: s.subject().to_string(),
+            message_id: s.message_id().map(str::to_string),
             agent: agent
                 .map(|a| a.trim().to_string())
                 .filter(|a| is_agent_id(a)),

@@ -382,12 +382,16 @@ fn parse_header(uid: u32, internal_date: i64, block: &[u8]) -> Parsed {
     Parsed {
         uid,
         internal_date,
-        message_id: s.message_id,
-        in_reply_to: s.in_reply_to,
-        references: s.references,
-        from: s.from.first().map(|a| a.email.clone()).unwrap_or_default(),
-        sender: s.sender.first().map(|a| a.email.clone()),
-        subject: s.subject,
+        message_id: s.message_id().map(str::to_string),
+        in_reply_to: s.in_reply_to().to_vec(),
+        references: s.references().to_vec(),
+        from: s
+            .from()
+            .first()
+            .map(|a| a.email.to_string())
+            .unwrap_or_default(),
+        sender: s.sender().first().map(|a| a.email.to_string()),
+        subject: s.subject().to_string(),
         agent,
         automatic: report || auto,
     }

@@ -34,22 +34,22 @@ pub fn fit(s: &str, width: usize) -> String {
 
 /// Who a row is from: "Name" or "agent via support@" when Sender differs from From.
 pub fn sender_label(s: &Summary) -> String {
-    let from = s.from.first();
+    let from = s.from().first();
     let from_label = from
         .map(|a| {
             a.name
-                .clone()
                 .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| a.email.clone())
+                .map(str::to_string)
+                .unwrap_or_else(|| a.email.to_string())
         })
         .unwrap_or_default();
-    match (s.sender.first(), from) {
-        (Some(sender), Some(from)) if !sender.email.eq_ignore_ascii_case(&from.email) => {
+    match (s.sender().first(), from) {
+        (Some(sender), Some(from)) if !sender.email.eq_ignore_ascii_case(from.email) => {
             let who = sender
                 .name
-                .clone()
                 .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| sender.email.clone());
+                .map(str::to_string)
+                .unwrap_or_else(|| sender.email.to_string());
             format!("{who} via {}", from.email)
         }
         _ => from_label,

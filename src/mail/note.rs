@@ -160,7 +160,7 @@ pub fn subject(original: &str) -> String {
 /// Message-ID, without duplicates, at most [`MAX_REFERENCES`] (the root and the newest).
 pub fn references(original: &Summary, message_id: &str) -> Vec<String> {
     let mut refs: Vec<String> = Vec::new();
-    for r in original.references.iter().map(String::as_str) {
+    for r in original.references() {
         if is_linkable_id(r) && r != message_id && !refs.iter().any(|x| x == r) {
             refs.push(r.to_string());
         }
@@ -204,7 +204,7 @@ pub fn build(
     text: &str,
     now: SystemTime,
 ) -> Result<NewNote, NoteError> {
-    let Some(id) = original.message_id.as_deref() else {
+    let Some(id) = original.message_id() else {
         return Err(NoteError::NoMessageId);
     };
     if !is_linkable_id(id) {
@@ -221,7 +221,7 @@ pub fn build(
     }
     let draft = Draft {
         to: vec![account.address.clone()],
-        subject: subject(&original.subject),
+        subject: subject(original.subject()),
         body: text,
         in_reply_to: Some(id.to_string()),
         references: references(original, id),
@@ -259,7 +259,8 @@ pub fn parse_note(uid: u32, raw: &[u8], internal_date: i64, truncated: bool) -> 
     if !is_note(raw) {
         return None;
     }
-    let s = parse::summary_from_raw(uid, raw, internal_date, Default::default(), Vec::new());
+    let s =
+        parse::summary_from_raw(uid, raw, internal_date, Default::default(), Vec::new()).fields();
     let agent =
         parse::header_text(raw, AGENT_HEADER).filter(|a| crate::config::is_valid_agent_id(a));
     Some(Note {
@@ -294,6 +295,7 @@ pub fn notes_of(message_id: &str, notes: impl IntoIterator<Item = Note>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Fields;
 
     fn agent() -> Agent {
         toml::from_str("id = \"bob\"\nname = \"Bob Example\"\nemail = \"bob@agents.test\"\n")
@@ -308,13 +310,13 @@ mod tests {
     }
 
     fn original() -> Summary {
-        Summary {
+        Summary::new(Fields {
             uid: 7,
             subject: "Frage über die Rechnung".into(),
             message_id: Some("q1@outside.test".into()),
             references: vec!["q0@outside.test".into()],
-            ..Summary::default()
-        }
+            ..Fields::default()
+        })
     }
 
     fn text(n: &NewNote) -> String {
@@ -406,7 +408,7 @@ mod tests {
         );
         // Built end to end: the raw message has no header the subject smuggled in.
         let mut o = original();
-        o.subject = "Hi\r\nBcc: evil@x.test\r\nX-Mailroom-Note: 0".into();
+        o.edit_text(|f| f.subject = "Hi\r\nBcc: evil@x.test\r\nX-Mailroom-Note: 0".into());
         let n = build(&agent(), &account(""), &o, "t", SystemTime::now()).unwrap();
         let t = text(&n);
         for line in header_lines(&t) {
@@ -435,7 +437,7 @@ mod tests {
             "a\x1b@x",
         ] {
             let mut o = original();
-            o.message_id = Some(bad.into());
+            o.edit_text(|f| f.message_id = Some(bad.into()));
             assert!(
                 matches!(
                     build(&agent(), &account(""), &o, "t", SystemTime::now()),
@@ -446,18 +448,20 @@ mod tests {
             assert!(!is_linkable_id(bad), "{bad:?}");
         }
         let mut o = original();
-        o.message_id = None;
+        o.edit_text(|f| f.message_id = None);
         assert_eq!(
             build(&agent(), &account(""), &o, "t", SystemTime::now()),
             Err(NoteError::NoMessageId)
         );
         // A hostile reference is dropped, the rest kept.
         let mut o = original();
-        o.references = vec![
-            "ok@x".into(),
-            "bad>\r\nX: y".into(),
-            "q1@outside.test".into(),
-        ];
+        o.edit_text(|f| {
+            f.references = vec![
+                "ok@x".into(),
+                "bad>\r\nX: y".into(),
+                "q1@outside.test".into(),
+            ]
+        });
         let n = build(&agent(), &account(""), &o, "t", SystemTime::now()).unwrap();
         let t = text(&n);
         assert!(
@@ -470,7 +474,7 @@ mod tests {
     #[test]
     fn references_are_bounded_and_keep_the_root() {
         let mut o = original();
-        o.references = (0..500).map(|i| format!("r{i}@x")).collect();
+        o.edit_text(|f| f.references = (0..500).map(|i| format!("r{i}@x")).collect());
         let r = references(&o, "q1@outside.test");
         assert_eq!(r.len(), MAX_REFERENCES);
         assert_eq!(r[0], "r0@x");

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
 
 use crate::mail::msgid;
-use crate::message::{Address, Flags, Summary};
+use crate::message::{Address, Fields, Flags, Summary};
 
 /// At most this many addresses are kept per header (From, To, Cc, …).
 pub const MAX_ADDRESSES: usize = 1000;
@@ -39,18 +39,18 @@ pub fn summary_from_raw(
     flags: Flags,
     keywords: Vec<String>,
 ) -> Summary {
-    let mut summary = Summary {
+    let mut summary = Fields {
         uid,
         modseq: None,
         internal_date,
         size: raw.len() as u64,
         flags,
         keywords,
-        ..Summary::default()
+        ..Fields::default()
     };
     let bounded = bound_headers(raw);
     let Some(msg) = MessageParser::default().parse(bounded.as_ref()) else {
-        return summary;
+        return summary.into();
     };
     summary.from = addresses_or_raw(&msg, HeaderName::From, msg.from());
     summary.sender = addresses_or_raw(&msg, HeaderName::Sender, msg.sender());
@@ -76,7 +76,7 @@ pub fn summary_from_raw(
         .unwrap_or_else(|| bound_references(ids(msg.references(), usize::MAX)));
     summary.delivered_to = delivered_to(&msg);
     summary.has_attachment = msg.attachments().any(is_real_attachment);
-    summary
+    summary.into()
 }
 
 /// The readable text of a message: its text/plain parts, or its HTML converted to text when
@@ -456,22 +456,22 @@ X-Original-To: help@example.test\r\n\
 Hello\r\n";
         let s = summary(raw);
         assert_eq!(s.uid, 7);
-        assert_eq!(s.from[0].name.as_deref(), Some("Zoë Müller"));
-        assert_eq!(s.from[0].email, "zoe@example.test");
-        assert_eq!(s.sender[0].email, "bob@example.test");
-        let to: Vec<_> = s.to.iter().map(|a| a.email.as_str()).collect();
+        assert_eq!(s.from().next().unwrap().name, Some("Zoë Müller"));
+        assert_eq!(s.from().next().unwrap().email, "zoe@example.test");
+        assert_eq!(s.sender().next().unwrap().email, "bob@example.test");
+        let to: Vec<_> = s.to().iter().map(|a| a.email).collect();
         assert_eq!(
             to,
             ["a@example.test", "john@example.test", "c@example.test"]
         );
-        assert_eq!(s.to[1].name.as_deref(), Some("Smith, John"));
-        assert_eq!(s.subject, "Grüße aus 山田");
+        assert_eq!(s.to().nth(1).unwrap().name, Some("Smith, John"));
+        assert_eq!(s.subject(), "Grüße aus 山田");
         assert_eq!(s.date, Some(1_715_670_753));
-        assert_eq!(s.message_id.as_deref(), Some("abc@example.test"));
-        assert_eq!(s.in_reply_to, ["parent@example.test"]);
-        assert_eq!(s.references, ["root@x", "parent@example.test"]);
+        assert_eq!(s.message_id(), Some("abc@example.test"));
+        assert_eq!(s.in_reply_to(), ["parent@example.test"]);
+        assert_eq!(s.references(), ["root@x", "parent@example.test"]);
         assert_eq!(
-            s.delivered_to,
+            s.delivered_to(),
             ["support@example.test", "help@example.test"]
         );
         assert!(!s.has_attachment);
@@ -481,7 +481,7 @@ Hello\r\n";
     #[test]
     fn hostile_from_keeps_the_address() {
         let s = summary(b"From: =?utf-8?q?Evil=1B]0;x=07?= <e@x.test>\r\n\r\n");
-        assert_eq!(s.from[0].email, "e@x.test");
+        assert_eq!(s.from().next().unwrap().email, "e@x.test");
 
         // An unclosed quote: the parser finds a name and no address at all.
         let raw = b"From: \"=?utf-8?q?Evil=1B]0;x=07?= <e@x.test>\r\n\
@@ -490,22 +490,22 @@ Subject: hi\r\n\r\nbody\r\n";
         let m = MessageParser::default().parse(&raw[..]).unwrap();
         assert!(addresses(m.from()).is_empty(), "{:?}", m.from());
         let s = summary(raw);
-        assert_eq!(s.from.len(), 1, "{:?}", s.from);
-        assert_eq!(s.from[0].email, "e@x.test");
-        let name = s.from[0].name.as_deref().unwrap_or_default();
+        assert_eq!(s.from().len(), 1, "{:?}", s.from());
+        assert_eq!(s.from().next().unwrap().email, "e@x.test");
+        let name = s.from().next().unwrap().name.unwrap_or_default();
         assert!(name.starts_with("Evil\x1b"), "{name:?}");
         // An unclosed comment: the parser takes "=?…?=" words for the address.
-        assert_eq!(s.sender.len(), 1, "{:?}", s.sender);
-        assert_eq!(s.sender[0].email, "bob@x.test");
+        assert_eq!(s.sender().len(), 1, "{:?}", s.sender());
+        assert_eq!(s.sender().next().unwrap().email, "bob@x.test");
 
         // Still no address where the header holds none, or only garbage in brackets.
         assert!(
             summary(b"From: \"=?utf-8?q?Evil=1B?=\r\n\r\n")
-                .from
+                .from()
                 .is_empty()
         );
         assert!(fallback_address("x <a b@c>").is_none());
-        assert!(summary(b"Subject: no from\r\n\r\n").from.is_empty());
+        assert!(summary(b"Subject: no from\r\n\r\n").from().is_empty());
     }
 
     #[test]
@@ -604,21 +604,21 @@ Content-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b1--\r\n";
         for raw in cases {
             let s = summary(raw);
             let _ = text_body(raw);
-            assert!(s.to.len() <= MAX_ADDRESSES);
-            assert!(s.references.len() <= MAX_REFERENCES);
+            assert!(s.to().len() <= MAX_ADDRESSES);
+            assert!(s.references().len() <= MAX_REFERENCES);
         }
         let s = summary(&many_semicolons);
-        assert_eq!(s.subject, "semis");
+        assert_eq!(s.subject(), "semis");
         let s = summary(&many_addresses);
-        assert_eq!(s.to.len(), MAX_ADDRESSES);
-        assert_eq!(s.subject, "after");
+        assert_eq!(s.to().len(), MAX_ADDRESSES);
+        assert_eq!(s.subject(), "after");
         let s = summary(&huge_header);
-        assert_eq!(s.from[0].email, "ok@example.test");
-        assert!(s.subject.len() <= MAX_FIELD_BYTES);
+        assert_eq!(s.from().next().unwrap().email, "ok@example.test");
+        assert!(s.subject().len() <= MAX_FIELD_BYTES);
         let s = summary(&many_refs);
-        assert_eq!(s.references.len(), MAX_REFERENCES);
-        assert_eq!(s.references[0], "r0@x");
-        assert_eq!(s.references[MAX_REFERENCES - 1], "r2999@x");
+        assert_eq!(s.references().len(), MAX_REFERENCES);
+        assert_eq!(s.references().next().unwrap(), "r0@x");
+        assert_eq!(s.references().nth(MAX_REFERENCES - 1).unwrap(), "r2999@x");
     }
 
     /// 100,000 References ids (1.1 MB, longer than MAX_FIELD_BYTES), the parent last, as a
@@ -638,11 +638,11 @@ Content-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b1--\r\n";
             v.extend_from_slice(b" <parent@x>\r\nSubject: after\r\n\r\nbody\r\n");
             assert!(v.len() > 1_000_000);
             let s = summary(&v);
-            assert_eq!(s.references.len(), MAX_REFERENCES);
-            assert_eq!(s.references[0], "root@x");
-            assert_eq!(s.references[MAX_REFERENCES - 2], "r99999@x");
-            assert_eq!(s.references[MAX_REFERENCES - 1], "parent@x");
-            assert_eq!(s.subject, "after");
+            assert_eq!(s.references().len(), MAX_REFERENCES);
+            assert_eq!(s.references().next().unwrap(), "root@x");
+            assert_eq!(s.references().nth(MAX_REFERENCES - 2).unwrap(), "r99999@x");
+            assert_eq!(s.references().nth(MAX_REFERENCES - 1).unwrap(), "parent@x");
+            assert_eq!(s.subject(), "after");
         }
     }
 }

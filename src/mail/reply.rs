@@ -7,7 +7,7 @@
 use super::compose;
 use super::header;
 use crate::config::Account;
-use crate::message::{Address, Summary};
+use crate::message::{Addrs, Summary};
 use crate::policy::signature;
 
 /// Why a recipient field typed by the user cannot be used.
@@ -17,8 +17,8 @@ pub enum PrepareError {
     Header(#[from] header::HeaderError),
 }
 
-fn emails(v: &[Address]) -> Vec<String> {
-    v.iter().map(|a| a.email.clone()).collect()
+fn emails(v: Addrs<'_>) -> Vec<String> {
+    v.map(|a| a.email.to_string()).collect()
 }
 
 /// "Re: subject", without stacking prefixes.
@@ -43,10 +43,10 @@ fn prefixed(prefix: &str, original: &str) -> String {
 
 /// Where a reply goes: Reply-To, else From.
 pub fn reply_to(original: &Summary) -> Vec<String> {
-    if original.reply_to.is_empty() {
-        emails(&original.from)
+    if original.reply_to().is_empty() {
+        emails(original.from())
     } else {
-        emails(&original.reply_to)
+        emails(original.reply_to())
     }
 }
 
@@ -59,36 +59,36 @@ pub fn reply_all_cc(original: &Summary, account: &Account, to: &[String]) -> Vec
             .any(|o| o.eq_ignore_ascii_case(a))
     };
     let mut out: Vec<String> = Vec::new();
-    for a in original.to.iter().chain(original.cc.iter()) {
-        let e = &a.email;
+    for a in original.to().chain(original.cc()) {
+        let e = a.email;
         if own(e)
             || to.iter().any(|t| t.eq_ignore_ascii_case(e))
             || out.iter().any(|t| t.eq_ignore_ascii_case(e))
         {
             continue;
         }
-        out.push(e.clone());
+        out.push(e.to_string());
     }
     out
 }
 
 /// In-Reply-To and References for a reply to `original`.
 pub fn threading(original: &Summary) -> (Option<String>, Vec<String>) {
-    let mut references = original.references.clone();
-    if let Some(m) = &original.message_id
-        && !references.contains(m)
+    let mut references = original.references().to_vec();
+    if let Some(m) = original.message_id()
+        && !references.iter().any(|r| r == m)
     {
-        references.push(m.clone());
+        references.push(m.to_string());
     }
-    (original.message_id.clone(), references)
+    (original.message_id().map(str::to_string), references)
 }
 
 /// The attribution line and `> ` quote of `text` (the original's readable body).
 pub fn quote(original: &Summary, text: &str) -> String {
     let who = original
-        .from
+        .from()
         .first()
-        .map(Address::display)
+        .map(|a| a.display())
         .unwrap_or_default();
     let when = original
         .date
@@ -103,21 +103,16 @@ pub fn forward_quote(original: &Summary, text: &str) -> String {
         .date
         .map(super::date::rfc5322_utc)
         .unwrap_or_default();
-    let list = |v: &[Address]| {
-        v.iter()
-            .map(Address::display)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = |v: Addrs<'_>| v.map(|a| a.display()).collect::<Vec<_>>().join(", ");
     let mut out = String::from("---------- Forwarded message ----------\n");
-    out.push_str(&format!("From: {}\n", list(&original.from)));
+    out.push_str(&format!("From: {}\n", list(original.from())));
     if !when.is_empty() {
         out.push_str(&format!("Date: {when}\n"));
     }
-    out.push_str(&format!("Subject: {}\n", original.subject));
-    out.push_str(&format!("To: {}\n", list(&original.to)));
-    if !original.cc.is_empty() {
-        out.push_str(&format!("Cc: {}\n", list(&original.cc)));
+    out.push_str(&format!("Subject: {}\n", original.subject()));
+    out.push_str(&format!("To: {}\n", list(original.to())));
+    if !original.cc().is_empty() {
+        out.push_str(&format!("Cc: {}\n", list(original.cc())));
     }
     out.push('\n');
     out.push_str(text.trim_end_matches('\n'));

@@ -84,7 +84,7 @@ pub fn threads_of<S: Borrow<Summary>>(rows: &[S]) -> Threads {
             row: i as u32,
             parent: NONE,
         });
-        if let Some(id) = id_of(r.message_id.as_deref()) {
+        if let Some(id) = id_of(r.message_id()) {
             by_id.entry(id).or_insert(idx);
         }
     }
@@ -92,10 +92,11 @@ pub fn threads_of<S: Borrow<Summary>>(rows: &[S]) -> Threads {
     // 2. Each message's own parent, from its own headers: authoritative, so set first.
     //    In-Reply-To names the direct parent; References' last entry is the fallback.
     for (i, r) in rows.iter().map(summary).enumerate().take(n) {
-        let own = id_of(r.message_id.as_deref());
-        let refs = newest_refs(&r.references);
+        let own = id_of(r.message_id());
+        let refs: Vec<&str> = r.references().collect();
+        let refs = newest_refs(&refs);
         let parent = r
-            .in_reply_to
+            .in_reply_to()
             .iter()
             .filter_map(|s| id_of(Some(s)))
             .find(|&p| Some(p) != own)
@@ -116,7 +117,8 @@ pub fn threads_of<S: Borrow<Summary>>(rows: &[S]) -> Threads {
     //    phantoms (and header-less messages) to their ancestors. First claim wins.
     for r in rows.iter().map(summary).take(n) {
         let mut prev: Option<u32> = None;
-        for s in newest_refs(&r.references) {
+        let refs: Vec<&str> = r.references().collect();
+        for &s in newest_refs(&refs) {
             let Some(id) = id_of(Some(s)) else { continue };
             let Some(cur) = node_for(id, &mut by_id, &mut nodes) else {
                 break;
@@ -286,7 +288,7 @@ fn id_of(id: Option<&str>) -> Option<&str> {
 }
 
 /// The newest [`MAX_REFERENCES_USED`] references.
-fn newest_refs(refs: &[String]) -> &[String] {
+fn newest_refs<T>(refs: &[T]) -> &[T] {
     &refs[refs.len().saturating_sub(MAX_REFERENCES_USED)..]
 }
 
@@ -323,9 +325,10 @@ fn break_cycles(nodes: &mut [Node]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Fields;
 
     fn row(uid: u32, id: &str, parent: &str) -> Summary {
-        Summary {
+        Summary::new(Fields {
             uid,
             internal_date: i64::from(uid),
             message_id: (!id.is_empty()).then(|| id.to_string()),
@@ -334,8 +337,8 @@ mod tests {
             } else {
                 vec![parent.to_string()]
             },
-            ..Summary::default()
-        }
+            ..Fields::default()
+        })
     }
 
     #[test]

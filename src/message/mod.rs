@@ -5,6 +5,14 @@
 //! Beneath both `mail` (which parses raw messages into it) and `backend` (which stores and
 //! lists them); it imports nothing from the crate.
 
+mod keywords;
+mod packed;
+mod summary;
+
+pub use keywords::{Keyword, Keywords};
+pub use packed::{AddressRef, Addrs, Strs};
+pub use summary::{Fields, Summary};
+
 /// One email address with its optional display name, decoded (RFC 2047) but not sanitized.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Address {
@@ -68,64 +76,5 @@ impl Flags {
             }
         }
         v
-    }
-}
-
-/// What a message list needs of one message, without its body.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Summary {
-    pub uid: u32,
-    /// CONDSTORE MODSEQ, where the backend has one.
-    pub modseq: Option<u64>,
-    /// When the server received it (INTERNALDATE), seconds since the Unix epoch.
-    pub internal_date: i64,
-    /// The `Date:` header, seconds since the Unix epoch, as the sender claimed it.
-    pub date: Option<i64>,
-    pub size: u64,
-    pub from: Vec<Address>,
-    pub sender: Vec<Address>,
-    pub reply_to: Vec<Address>,
-    pub to: Vec<Address>,
-    pub cc: Vec<Address>,
-    pub subject: String,
-    pub message_id: Option<String>,
-    pub in_reply_to: Vec<String>,
-    pub references: Vec<String>,
-    /// Delivered-To and X-Original-To: the address the mail actually reached.
-    pub delivered_to: Vec<String>,
-    pub flags: Flags,
-    /// IMAP keywords (`$assigned.alice`, `$done`, …), as stored.
-    pub keywords: Vec<String>,
-    pub has_attachment: bool,
-}
-
-impl Summary {
-    /// Drops spare capacity: a mailbox mirror holds 100,000 of these, and vectors grown by
-    /// `push` keep room for four elements where one is the rule.
-    pub fn compact(&mut self) {
-        for list in [
-            &mut self.from,
-            &mut self.sender,
-            &mut self.reply_to,
-            &mut self.to,
-            &mut self.cc,
-        ] {
-            for a in list.iter_mut() {
-                a.email.shrink_to_fit();
-                if let Some(n) = &mut a.name {
-                    n.shrink_to_fit();
-                }
-            }
-            list.shrink_to_fit();
-        }
-        for list in [
-            &mut self.in_reply_to,
-            &mut self.references,
-            &mut self.delivered_to,
-            &mut self.keywords,
-        ] {
-            list.shrink_to_fit();
-        }
-        self.subject.shrink_to_fit();
     }
 }

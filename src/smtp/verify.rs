@@ -38,7 +38,7 @@ pub enum Verified {
 pub fn rewrite_warning(sent_from: &str, copy_header: &[u8]) -> Option<String> {
     let sent = bare(sent_from);
     let summary = parse::summary_from_raw(0, copy_header, 0, Default::default(), Vec::new());
-    let copy_from = summary.from.first().map(|a| bare(&a.email).to_string());
+    let copy_from = summary.from().first().map(|a| bare(a.email).to_string());
     let original = parse::header_text(copy_header, "X-Google-Original-From");
     let same = copy_from
         .as_deref()
@@ -71,9 +71,9 @@ fn bare(s: &str) -> &str {
 fn original_address(value: &str) -> String {
     let header = format!("From: {value}\r\n\r\n");
     parse::summary_from_raw(0, header.as_bytes(), 0, Default::default(), Vec::new())
-        .from
+        .from()
         .first()
-        .map(|a| bare(&a.email).to_string())
+        .map(|a| bare(a.email).to_string())
         .unwrap_or_else(|| value.to_string())
 }
 

@@ -2,7 +2,7 @@
 //! mailbox's UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and every [`Summary`], so a start shows the
 //! list at once and only a delta sync goes to the server.
 //!
-//! # Format (version 1)
+//! # Format (version 2)
 //! Hand-written binary, little-endian, chosen for load speed (100k rows are read at every
 //! start) and strict validation:
 //! ```text
@@ -19,17 +19,15 @@
 //!          bits u8: 0 modseq present, 1 date present, 2 \Seen, 3 \Answered, 4 \Flagged,
 //!                   5 \Deleted, 6 \Draft, 7 has_attachment
 //!          [modseq u64]  internal_date i64  [date i64]  size u64
-//!          from, sender, reply_to, to, cc: addr list
-//!          subject str, message_id opt_str
-//!          in_reply_to, references, delivered_to, keywords: str list
+//!          keywords: u32 count + str each
+//!          text: the rest of the frame, the summary's packed text as it is in memory
+//!                (subject, Message-ID, addresses, ids: see `message::packed`)
 //! str      u32 byte length + UTF-8 bytes
-//! opt_str  like str; length u32::MAX means None
-//! addr     opt_str name + str email
-//! list     u32 count + elements
 //! ```
 //! Framing rows lets the loader cut the file into blocks of whole rows without decoding them,
 //! so it reads in bounded pieces (no second copy of a 50 MB file in memory) while other
-//! threads decode: allocating ~2M strings is most of the cost of a load.
+//! threads decode. A row's text is copied as one piece after a check of its lengths and
+//! UTF-8: one allocation a row, not one a field (version 1 stored each field on its own).
 //!
 //! Any other content — wrong magic or version, a bad checksum, a length or count running past
 //! the end, invalid UTF-8, unknown tag values, trailing bytes, UIDs out of order — reads as
@@ -42,22 +40,22 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use super::{CacheError, Checksum, create_private_dir, io_error, write_atomic};
-use crate::message::{Address, Flags, Summary};
+use crate::message::{Flags, Keywords, Summary};
 
 /// First bytes of every header cache file.
 pub const MAGIC: [u8; 8] = *b"MRHCACHE";
 /// Bumped on any change to the layout; a file of another version reads as corrupt (and is
 /// rebuilt) rather than being misread.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Files larger than this are refused before reading: 1 GiB is ~2M rows, far past any
 /// mailbox the list is meant for, and decoded rows take about twice the file size.
 const MAX_FILE_BYTES: u64 = 1 << 30;
 const PREFIX_BYTES: usize = MAGIC.len() + 4;
 const CHECKSUM_BYTES: usize = 8;
-/// The smallest encoded row: uid, bits, internal_date, size, five empty address lists, empty
-/// subject, no message-id, four empty string lists.
-const MIN_ROW_BYTES: usize = 4 + 1 + 8 + 8 + 5 * 4 + 4 + 4 + 4 * 4;
+/// The smallest encoded row: uid, bits, internal_date, size, no keywords, and the smallest
+/// text (ten one-byte fields: empty subject, no Message-ID, eight empty lists).
+const MIN_ROW_BYTES: usize = 4 + 1 + 8 + 8 + 4 + 10;
 /// The smallest row frame; bounds the row count by the file size.
 const MIN_FRAME_BYTES: usize = 4 + MIN_ROW_BYTES;
 /// Encoded bytes go to the file in pieces about this size, so saving 100k rows does not
@@ -190,28 +188,14 @@ fn str_size(s: &str) -> u64 {
 /// The exact encoded size of a row (without its frame length). Frames hold u32 lengths, and
 /// every length and count inside a row is smaller than the row, so this one bound covers all.
 fn row_size(r: &Summary) -> u64 {
-    let addrs = |l: &[Address]| -> u64 {
-        4 + l
-            .iter()
-            .map(|a| a.name.as_deref().map_or(4, str_size) + str_size(&a.email))
-            .sum::<u64>()
-    };
-    let strs = |l: &[String]| -> u64 { 4 + l.iter().map(|s| str_size(s)).sum::<u64>() };
     4 + 1
         + r.modseq.map_or(0, |_| 8)
         + 8
         + r.date.map_or(0, |_| 8)
         + 8
-        + [&r.from, &r.sender, &r.reply_to, &r.to, &r.cc]
-            .into_iter()
-            .map(|l| addrs(l))
-            .sum::<u64>()
-        + str_size(&r.subject)
-        + r.message_id.as_deref().map_or(4, str_size)
-        + [&r.in_reply_to, &r.references, &r.delivered_to, &r.keywords]
-            .into_iter()
-            .map(|l| strs(l))
-            .sum::<u64>()
+        + 4
+        + r.keywords.iter().map(|k| str_size(k)).sum::<u64>()
+        + r.text_bytes().len() as u64
 }
 
 /// Everything the encoder would otherwise have to fail on midway: sizes that do not fit the
@@ -275,25 +259,6 @@ impl<W: Write> Encoder<'_, W> {
     fn str(&mut self, s: &str) {
         self.u32(s.len() as u32);
         self.buf.extend_from_slice(s.as_bytes());
-    }
-    fn opt_str(&mut self, s: Option<&str>) {
-        match s {
-            Some(s) => self.str(s),
-            None => self.u32(NONE_LEN),
-        }
-    }
-    fn strs(&mut self, v: &[String]) {
-        self.u32(v.len() as u32);
-        for s in v {
-            self.str(s);
-        }
-    }
-    fn addrs(&mut self, v: &[Address]) {
-        self.u32(v.len() as u32);
-        for a in v {
-            self.opt_str(a.name.as_deref());
-            self.str(&a.email);
-        }
     }
     /// Writes a frame: a length placeholder, the contents, then the real length over it.
     fn frame(&mut self, contents: impl FnOnce(&mut Self)) {
@@ -365,14 +330,11 @@ fn encode_row<W: Write>(e: &mut Encoder<'_, W>, r: &Summary) {
         e.i64(d);
     }
     e.u64(r.size);
-    for l in [&r.from, &r.sender, &r.reply_to, &r.to, &r.cc] {
-        e.addrs(l);
+    e.u32(r.keywords.len() as u32);
+    for k in r.keywords.iter() {
+        e.str(k);
     }
-    e.str(&r.subject);
-    e.opt_str(r.message_id.as_deref());
-    for l in [&r.in_reply_to, &r.references, &r.delivered_to, &r.keywords] {
-        e.strs(l);
-    }
+    e.buf.extend_from_slice(r.text_bytes());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,11 +442,14 @@ impl<'a> Reader<'a> {
         self.string_of(len)
     }
 
-    fn opt_str(&mut self) -> Result<Option<String>, Bad> {
-        match self.u32()? {
-            NONE_LEN => Ok(None),
-            len => self.string_of(len).map(Some),
-        }
+    /// A string borrowed from the buffer (keywords: interned, so never copied here).
+    fn str_ref(&mut self) -> Result<&'a str, Bad> {
+        let len = self.u32()?;
+        let at = self.at();
+        std::str::from_utf8(self.bytes(len as usize)?).map_err(|_| Bad {
+            problem: "invalid UTF-8",
+            at,
+        })
     }
 
     /// A count of elements of at least `min_each` bytes each: more than the rest can hold is
@@ -497,26 +462,6 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 
-    fn strs(&mut self) -> Result<Vec<String>, Bad> {
-        let n = self.count(4)?;
-        let mut v = Vec::with_capacity(n);
-        for _ in 0..n {
-            v.push(self.str()?);
-        }
-        Ok(v)
-    }
-
-    fn addrs(&mut self) -> Result<Vec<Address>, Bad> {
-        let n = self.count(8)?;
-        let mut v = Vec::with_capacity(n);
-        for _ in 0..n {
-            let name = self.opt_str()?;
-            let email = self.str()?;
-            v.push(Address { name, email });
-        }
-        Ok(v)
-    }
-
     fn finished(&self) -> Result<(), Bad> {
         if self.rest.is_empty() {
             Ok(())
@@ -525,6 +470,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// One row frame's contents: the numbers, the keywords, then the packed text to the end.
     fn row(&mut self) -> Result<Summary, Bad> {
         let uid = self.u32()?;
         let bits = self.u8()?;
@@ -533,42 +479,28 @@ impl<'a> Reader<'a> {
         let internal_date = self.i64()?;
         let date = if bit(1) { Some(self.i64()?) } else { None };
         let size = self.u64()?;
-        let from = self.addrs()?;
-        let sender = self.addrs()?;
-        let reply_to = self.addrs()?;
-        let to = self.addrs()?;
-        let cc = self.addrs()?;
-        let subject = self.str()?;
-        let message_id = self.opt_str()?;
-        let in_reply_to = self.strs()?;
-        let references = self.strs()?;
-        let delivered_to = self.strs()?;
-        let keywords = self.strs()?;
-        Ok(Summary {
-            uid,
-            modseq,
-            internal_date,
-            date,
-            size,
-            from,
-            sender,
-            reply_to,
-            to,
-            cc,
-            subject,
-            message_id,
-            in_reply_to,
-            references,
-            delivered_to,
-            flags: Flags {
-                seen: bit(2),
-                answered: bit(3),
-                flagged: bit(4),
-                deleted: bit(5),
-                draft: bit(6),
-            },
-            keywords,
-            has_attachment: bit(7),
+        let n = self.count(4)?;
+        let mut keywords = Vec::with_capacity(n);
+        for _ in 0..n {
+            keywords.push(self.str_ref()?);
+        }
+        let at = self.at();
+        let text = self.bytes(self.rest.len())?;
+        let mut s = Summary::default();
+        (s.uid, s.modseq, s.internal_date, s.date, s.size) =
+            (uid, modseq, internal_date, date, size);
+        s.flags = Flags {
+            seen: bit(2),
+            answered: bit(3),
+            flagged: bit(4),
+            deleted: bit(5),
+            draft: bit(6),
+        };
+        s.keywords = Keywords::new(keywords);
+        s.has_attachment = bit(7);
+        s.with_text_bytes(text).ok_or(Bad {
+            problem: "malformed summary text",
+            at,
         })
     }
 }

@@ -199,8 +199,8 @@ fn delimiter_of(conn: &mut ImapConn, quoted: &str) -> Result<Option<char>, ActEr
     Ok(d)
 }
 
-fn applied_ok(change: &FlagChange, keywords: &[String]) -> bool {
-    let has = |k: &String| keywords.iter().any(|x| x.eq_ignore_ascii_case(k));
+fn applied_ok<K: AsRef<str>>(change: &FlagChange, keywords: &[K]) -> bool {
+    let has = |k: &String| keywords.iter().any(|x| x.as_ref().eq_ignore_ascii_case(k));
     change.add_keywords.iter().all(has) && !change.remove_keywords.iter().any(has)
 }
 

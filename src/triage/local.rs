@@ -9,7 +9,10 @@ fn keywords_of(b: &mut dyn Backend, mailbox: &str, uid: u32) -> Result<Vec<Strin
     let mut found = None;
     b.summaries(mailbox, uid, &mut |rows| {
         if found.is_none() {
-            found = rows.into_iter().find(|r| r.uid == uid).map(|r| r.keywords);
+            found = rows
+                .into_iter()
+                .find(|r| r.uid == uid)
+                .map(|r| r.keywords.to_vec());
         }
     })
     .map_err(|e| ActError::Server(e.to_string()))?;

@@ -85,9 +85,10 @@ pub fn format_minute(secs: i64) -> String {
     )
 }
 
-pub fn state(keywords: &[String]) -> TeamState {
+pub fn state<K: AsRef<str>>(keywords: &[K]) -> TeamState {
     let mut st = TeamState::default();
     for k in keywords {
+        let k = k.as_ref();
         if let Some(agent) = suffix(k, ASSIGNED) {
             let agent = agent.to_ascii_lowercase();
             if st.assigned.is_none() {

@@ -21,7 +21,7 @@ pub struct RowState {
 
 /// What the views need of one row's keywords, read without allocating: this runs over every
 /// row whenever rows or flags change (100k rows in a big shared mailbox).
-fn scan(keywords: &[String], me: Option<&str>) -> (RowState, Option<i64>) {
+fn scan<K: AsRef<str>>(keywords: &[K], me: Option<&str>) -> (RowState, Option<i64>) {
     let mut r = RowState {
         done: false,
         pending: false,
@@ -31,6 +31,7 @@ fn scan(keywords: &[String], me: Option<&str>) -> (RowState, Option<i64>) {
     };
     let mut snoozed = None;
     for k in keywords {
+        let k = k.as_ref();
         if let Some(agent) = suffix(k, ASSIGNED) {
             // The contract allows one assignee; with more (a race outside mailroom), the
             // first decides, as `triage::state::state` reads it.
@@ -224,7 +225,7 @@ pub fn due_snoozes<'a>(
                         .and_then(parse_minute)
                         .is_some_and(|until| until <= now)
                 })
-                .cloned()
+                .map(|k| k.to_string())
                 .collect();
             (!due.is_empty()).then_some((s.uid, due))
         })
@@ -234,13 +235,14 @@ pub fn due_snoozes<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Fields;
 
     fn row(uid: u32, kw: &[&str]) -> Summary {
-        Summary {
+        Summary::new(Fields {
             uid,
             keywords: kw.iter().map(|k| k.to_string()).collect(),
-            ..Summary::default()
-        }
+            ..Fields::default()
+        })
     }
 
     #[test]

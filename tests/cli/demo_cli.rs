@@ -134,9 +134,12 @@ fn list_json_escapes_terminal_controls_but_keeps_the_text() {
     let summaries = mailroom::cli::list::summaries(account, false).unwrap();
     let hostile = summaries
         .iter()
-        .find(|s| s.subject.starts_with(mailroom::demo::HOSTILE_SUBJECT_START))
+        .find(|s| {
+            s.subject()
+                .starts_with(mailroom::demo::HOSTILE_SUBJECT_START)
+        })
         .expect("the demo has a hostile message in support");
-    assert!(hostile.subject.contains('\x1b') && hostile.subject.contains('\u{9b}'));
+    assert!(hostile.subject().contains('\x1b') && hostile.subject().contains('\u{9b}'));
 
     let rows: serde_json::Value = serde_json::from_str(&text).expect("json");
     let row = rows
@@ -145,7 +148,7 @@ fn list_json_escapes_terminal_controls_but_keeps_the_text() {
         .iter()
         .find(|r| r["uid"] == hostile.uid)
         .expect("hostile row");
-    assert_eq!(row["subject"].as_str(), Some(hostile.subject.as_str()));
+    assert_eq!(row["subject"].as_str(), Some(hostile.subject()));
     let from = mailroom::cli::list::Row::from_summary(hostile).from;
     assert_eq!(row["from"].as_str(), Some(from.as_str()));
 }

@@ -8,18 +8,18 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use mailroom::mail::thread::{MAX_DEPTH, ThreadRow, Threads, display_order, threads};
-use mailroom::message::Summary;
+use mailroom::message::{Fields, Summary};
 
 fn msg(uid: u32, id: &str, irt: &[&str], refs: &[&str]) -> Summary {
-    Summary {
+    Summary::new(Fields {
         uid,
         internal_date: 1_700_000_000 + i64::from(uid) * 60,
         message_id: (!id.is_empty()).then(|| id.to_string()),
         in_reply_to: irt.iter().map(|s| s.to_string()).collect(),
         references: refs.iter().map(|s| s.to_string()).collect(),
         subject: format!("message {uid}"),
-        ..Summary::default()
-    }
+        ..Fields::default()
+    })
 }
 
 /// (uid, depth) in display order.
@@ -260,12 +260,14 @@ fn a_chain_of_100k_replies_neither_recurses_nor_indents_without_end() {
         .map(|i| {
             let mut s = msg(i + 1, &ids[i as usize], &[], &[]);
             if i > 0 {
-                s.in_reply_to = vec![ids[i as usize - 1].clone()];
+                s.edit_text(|f| f.in_reply_to = vec![ids[i as usize - 1].clone()]);
                 // References as a real client writes them: the root and the newest ones.
                 let from = i.saturating_sub(20);
-                s.references = std::iter::once(ids[0].clone())
-                    .chain((from.max(1)..i).map(|j| ids[j as usize].clone()))
-                    .collect();
+                s.edit_text(|f| {
+                    f.references = std::iter::once(ids[0].clone())
+                        .chain((from.max(1)..i).map(|j| ids[j as usize].clone()))
+                        .collect()
+                });
             }
             s
         })
@@ -359,15 +361,15 @@ fn random_hostile_graphs_keep_every_invariant() {
                 };
                 let irt: Vec<String> = (0..rng.below(3)).map(|_| id(&mut rng)).collect();
                 let refs: Vec<String> = (0..rng.below(8)).map(|_| id(&mut rng)).collect();
-                Summary {
+                Summary::new(Fields {
                     uid: i as u32 + 1,
                     // Dates collide and run backwards on purpose.
                     internal_date: rng.below(20) as i64,
                     message_id: (!own.is_empty()).then_some(own),
                     in_reply_to: irt,
                     references: refs,
-                    ..Summary::default()
-                }
+                    ..Fields::default()
+                })
             })
             .collect();
         let t = threads(&rows);
@@ -391,15 +393,15 @@ fn realistic(n: u32) -> Vec<Summary> {
             let t = rng.below(open.len() as u64) as usize;
             let chain = &mut open[t];
             let parent_at = rng.below(chain.len() as u64) as usize;
-            s.in_reply_to = vec![chain[parent_at].clone()];
-            s.references = chain[..=parent_at].to_vec();
+            s.edit_text(|f| f.in_reply_to = vec![chain[parent_at].clone()]);
+            s.edit_text(|f| f.references = chain[..=parent_at].to_vec());
             chain.push(id.clone());
             if chain.len() > 30 {
                 open.swap_remove(t);
             }
         } else if roll < 38 {
-            s.in_reply_to = vec![format!("missing{uid}@elsewhere.test")];
-            s.references = s.in_reply_to.clone();
+            s.edit_text(|f| f.in_reply_to = vec![format!("missing{uid}@elsewhere.test")]);
+            s.edit_text(|f| f.references = f.in_reply_to.clone());
         } else {
             open.push(vec![id]);
             if open.len() > 2000 {
@@ -427,10 +429,10 @@ fn realistic_mailbox_threads_consistently() {
     let by_id: HashMap<&str, usize> = rows
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| Some((r.message_id.as_deref()?, i)))
+        .filter_map(|(i, r)| Some((r.message_id()?, i)))
         .collect();
     for (i, r) in rows.iter().enumerate() {
-        if let Some(p) = r.in_reply_to.first().and_then(|p| by_id.get(p.as_str())) {
+        if let Some(p) = r.in_reply_to().first().and_then(|p| by_id.get(p)) {
             let (pi, ci) = (pos[p], pos[&i]);
             assert!(pi < ci);
             let (pd, cd) = (t.order[pi].depth, t.order[ci].depth);

@@ -59,7 +59,7 @@ impl Column {
             WorkerEvent::Sync(SyncEvent::Cached(r) | SyncEvent::Added(r)) => {
                 for s in r {
                     self.rows.retain(|(u, _)| *u != s.uid);
-                    self.rows.push((s.uid, s.keywords.clone()));
+                    self.rows.push((s.uid, s.keywords.to_vec()));
                 }
             }
             WorkerEvent::Sync(SyncEvent::Changed(r)) => {

@@ -229,8 +229,8 @@ fn the_library_api_works_on_a_callers_connection_and_refuses_hostile_ids() {
 
     // The hostile id is refused before the wire, for reading and for writing.
     let hostile = notes::original(&mut conn, "shared/support/INBOX", 2).unwrap();
-    let id = hostile.message_id.clone().unwrap_or_default();
-    let e = notes::notes_for(&mut conn, &folder, &id).unwrap_err();
+    let id = hostile.message_id().unwrap_or_default();
+    let e = notes::notes_for(&mut conn, &folder, id).unwrap_err();
     assert!(e.to_string().contains("cannot be used"), "{e}");
     assert!(notes::notes_for(&mut conn, &folder, "q1@outside.test\r\nA1 LOGOUT").is_err());
     assert!(

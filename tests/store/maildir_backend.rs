@@ -83,7 +83,7 @@ fn append_list_fetch_store_move() {
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].uid, 1);
     assert_eq!(list[0].internal_date, 1_700_000_000);
-    assert_eq!(list[0].subject, "Question 1");
+    assert_eq!(list[0].subject(), "Question 1");
     assert_eq!(list[0].size, message(1).len() as u64);
     assert!(!list[0].flags.seen);
     assert!(list[1].flags.seen);
@@ -138,7 +138,7 @@ fn append_list_fetch_store_move() {
     assert_eq!(all(&mut b, "INBOX").len(), 1);
     let sent = all(&mut b, "Sent");
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].subject, "Question 1");
+    assert_eq!(sent[0].subject(), "Question 1");
     assert_eq!(sent[0].keywords, ["$assigned.alice"]);
     assert!(sent[0].flags.answered);
     assert_eq!(sent[0].internal_date, 1_700_000_000);
@@ -293,7 +293,7 @@ fn existing_dovecot_uidlist_is_respected() {
     assert_eq!(uids, [3, 7, 11, 12]);
     assert_eq!(list[1].keywords, ["$pending", "$assigned.alice"]);
     assert!(list[1].flags.flagged && list[1].flags.answered);
-    assert_eq!(list[2].subject, "Question 3");
+    assert_eq!(list[2].subject(), "Question 3");
     // new/ was moved to cur/ with an empty info part, as Dovecot does on SELECT.
     assert!(files(&root.join("new")).is_empty());
     assert!(files(&root.join("cur")).contains(&format!("{n}:2,")));
@@ -344,7 +344,7 @@ fn files_from_other_programs_get_new_uids() {
     let list = all(&mut b, "INBOX");
     let uids: Vec<u32> = list.iter().map(|s| s.uid).collect();
     assert_eq!(uids, [1, 2, 3, 4]);
-    assert_eq!(list[1].subject, "Question 10");
+    assert_eq!(list[1].subject(), "Question 10");
     // The next append does not reuse any of them.
     let uid = b
         .append("INBOX", &message(5), Flags::default(), &[], None)

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use mailroom::hash::{hashed_name, sha256};
-use mailroom::message::{Address, Flags, Summary};
+use mailroom::message::{Address, Fields, Flags, Summary};
 use mailroom::store::cache::{FORMAT_VERSION, MAGIC};
 use mailroom::store::{CacheError, CacheKey, CachedMailbox, HeaderCache, checksum};
 
@@ -94,7 +94,7 @@ fn realistic(rng: &mut Rng, uid: u32) -> Summary {
     if rng.chance(30) {
         keywords.push(rng.pick(&["$done", "$pending", "$spam"]).to_string());
     }
-    Summary {
+    Summary::new(Fields {
         uid,
         modseq: Some(1000 + u64::from(uid) * 3),
         internal_date: 1_700_000_000 + i64::from(uid) * 97,
@@ -138,7 +138,7 @@ fn realistic(rng: &mut Rng, uid: u32) -> Summary {
         },
         keywords,
         has_attachment: rng.chance(20),
-    }
+    })
 }
 
 fn realistic_mailbox(rows: u32, seed: u64) -> CachedMailbox {
@@ -162,7 +162,7 @@ fn realistic_mailbox(rows: u32, seed: u64) -> CachedMailbox {
 /// long strings, many list elements.
 fn edge_mailbox() -> CachedMailbox {
     let empty = Summary::default();
-    let some_empty = Summary {
+    let some_empty = Summary::new(Fields {
         uid: 1,
         modseq: Some(0),
         date: Some(0),
@@ -177,9 +177,9 @@ fn edge_mailbox() -> CachedMailbox {
         }],
         in_reply_to: vec![String::new()],
         keywords: vec![String::new(), String::new()],
-        ..Summary::default()
-    };
-    let maxed = Summary {
+        ..Fields::default()
+    });
+    let maxed = Summary::new(Fields {
         uid: u32::MAX,
         modseq: Some(u64::MAX),
         internal_date: i64::MIN,
@@ -215,7 +215,7 @@ fn edge_mailbox() -> CachedMailbox {
         },
         keywords: vec!["$assigned.alice".into(), "$done".into(), "\\Weird".into()],
         has_attachment: true,
-    };
+    });
     CachedMailbox {
         uid_validity: u32::MAX,
         uid_next: u32::MAX,
@@ -343,9 +343,9 @@ fn round_trip_edge_values() {
     let back = cache.load(&key()).unwrap().unwrap();
     // Field by field first, for a readable failure.
     for (a, b) in mb.rows.iter().zip(&back.rows) {
-        assert_eq!(a.from, b.from);
-        assert_eq!(a.sender, b.sender);
-        assert_eq!(a.message_id, b.message_id);
+        assert_eq!(a.from(), b.from());
+        assert_eq!(a.sender(), b.sender());
+        assert_eq!(a.message_id(), b.message_id());
         assert_eq!(a.flags, b.flags);
         assert_eq!(a, b);
     }
@@ -373,7 +373,7 @@ fn each_flag_and_option_bit_is_its_own() {
     let mut rows = Vec::new();
     for i in 0..256u32 {
         let on = |b: u32| i & (1 << b) != 0;
-        rows.push(Summary {
+        rows.push(Summary::new(Fields {
             uid: i + 1,
             modseq: on(0).then_some(u64::from(i) << 40),
             date: on(1).then_some(-i64::from(i)),
@@ -385,8 +385,8 @@ fn each_flag_and_option_bit_is_its_own() {
                 draft: on(6),
             },
             has_attachment: on(7),
-            ..Summary::default()
-        });
+            ..Fields::default()
+        }));
     }
     let mb = CachedMailbox {
         rows,
@@ -534,23 +534,31 @@ fn mailbox_header(rows: u32) -> Vec<u8> {
 }
 
 /// The smallest row (frame contents): everything empty, message-id None.
-/// Offsets: uid 0, bits 4, internal_date 5, size 13, from 21, sender 25, reply_to 29, to 33,
-/// cc 37, subject 41, message_id 45, in_reply_to 49, references 53, delivered_to 57,
-/// keywords 61; 65 bytes.
+/// Offsets: uid 0, bits 4, internal_date 5, size 13, keyword count 21, then the packed text
+/// (one-byte varints): subject 25, message_id 26, from 27, sender 28, reply_to 29, to 30,
+/// cc 31, in_reply_to 32, references 33, delivered_to 34; 35 bytes.
 fn row_body(uid: u32) -> Vec<u8> {
     let mut v = uid.to_le_bytes().to_vec();
     v.push(0);
     v.extend(0i64.to_le_bytes());
     v.extend(0u64.to_le_bytes());
-    for _ in 0..5 {
-        v.extend(0u32.to_le_bytes());
-    }
-    v.extend(s(b""));
-    v.extend(u32::MAX.to_le_bytes());
-    for _ in 0..4 {
-        v.extend(0u32.to_le_bytes());
-    }
+    v.extend(0u32.to_le_bytes());
+    v.extend([0u8; 10]);
     v
+}
+
+/// A LEB128 varint, as the packed text holds lengths and counts.
+fn varint(mut n: u32) -> Vec<u8> {
+    let mut v = Vec::new();
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            v.push(b);
+            return v;
+        }
+        v.push(b | 0x80);
+    }
 }
 
 fn minimal_row(uid: u32) -> Vec<u8> {
@@ -586,10 +594,10 @@ fn hand_built_file_matches_documented_format() {
     assert_eq!(mb.rows.len(), 2);
     assert_eq!(
         mb.rows[1],
-        Summary {
+        Summary::new(Fields {
             uid: 9,
-            ..Summary::default()
-        }
+            ..Fields::default()
+        })
     );
     // And what save writes is what the format says.
     let dir = tempfile::tempdir().unwrap();
@@ -626,28 +634,51 @@ fn hostile_length_fields_are_corrupt_without_huge_allocations() {
     cases.push(("row count past the end", p));
 
     cases.push((
-        "address count",
+        "keyword count",
         one_row(|r| r[21..25].copy_from_slice(&0x8000_0000u32.to_le_bytes())),
     ));
     cases.push((
+        "keyword invalid UTF-8",
+        one_row(|r| {
+            r[21..25].copy_from_slice(&1u32.to_le_bytes());
+            r.splice(25..25, s(b"\xff$done"));
+        }),
+    ));
+    cases.push((
+        "address count",
+        one_row(|r| {
+            r.splice(27..28, varint(0x8000_0000));
+        }),
+    ));
+    cases.push((
         "subject length",
-        one_row(|r| r[41..45].copy_from_slice(&(u32::MAX - 1).to_le_bytes())),
+        one_row(|r| {
+            r.splice(25..26, varint(u32::MAX - 1));
+        }),
     ));
     cases.push((
         "references count",
-        one_row(|r| r[53..57].copy_from_slice(&u32::MAX.to_le_bytes())),
+        one_row(|r| {
+            r.splice(33..34, varint(u32::MAX));
+        }),
+    ));
+    cases.push((
+        "varint longer than five bytes",
+        one_row(|r| {
+            r.splice(25..26, [0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+        }),
     ));
     cases.push((
         "invalid UTF-8",
         one_row(|r| {
-            r.splice(41..45, s(b"\xff\xfe"));
+            r.splice(25..26, [2, 0xff, 0xfe]);
         }),
     ));
     // Overlong encoding of '/' and a lone surrogate.
     cases.push((
         "overlong UTF-8",
         one_row(|r| {
-            r.splice(41..45, s(b"\xc0\xaf\xed\xa0\x80"));
+            r.splice(25..26, [5, 0xc0, 0xaf, 0xed, 0xa0, 0x80]);
         }),
     ));
     cases.push((
@@ -658,8 +689,8 @@ fn hostile_length_fields_are_corrupt_without_huge_allocations() {
         "row cut short by its frame",
         one_row(|r| {
             // Long enough to pass the row-count bound, too short for its fields.
-            r.splice(41..45, s(b"hello"));
-            r.truncate(66);
+            r.splice(25..26, [5, b'h', b'e', b'l', b'l', b'o']);
+            r.truncate(36);
         }),
     ));
 
@@ -707,7 +738,7 @@ fn hostile_length_fields_are_corrupt_without_huge_allocations() {
 fn large_files_decode_in_blocks_with_the_same_checks() {
     let dir = tempfile::tempdir().unwrap();
     let cache = HeaderCache::new(dir.path().to_path_buf());
-    let mb = realistic_mailbox(8000, 77);
+    let mb = realistic_mailbox(9000, 77);
     cache.save(&key(), &mb).unwrap();
     let path = cache.path_for(&key());
     let good = fs::read(&path).unwrap();
@@ -738,9 +769,9 @@ fn large_files_decode_in_blocks_with_the_same_checks() {
     fs::write(&path, &cut).unwrap();
     expect_corrupt(cache.load(&key()), "truncated large file");
 
-    // 40,000 minimal rows (2.7 MiB), with one UID out of order near where blocks meet
-    // (a 256 KiB block holds ~3,800 of these rows).
-    const N: u32 = 40_000;
+    // 60,000 minimal rows (2.3 MiB), with one UID out of order near where blocks meet
+    // (a 256 KiB block holds ~6,720 of these 39-byte rows).
+    const N: u32 = 60_000;
     let build = |dip: Option<u32>| {
         let mut p = mailbox_header(N);
         for i in 0..N {
@@ -752,7 +783,7 @@ fn large_files_decode_in_blocks_with_the_same_checks() {
     let ok = build(None);
     assert!(ok.len() as u64 > 2 << 20);
     assert_eq!(load_bytes(&ok).unwrap().unwrap().rows.len(), N as usize);
-    for dip in [3797, 3798, 3799, 3800, 3801, 7599, 7600, 20_000, N - 1] {
+    for dip in [6719, 6720, 6721, 6722, 6723, 13_441, 13_442, 13_443, 30_000, N - 1] {
         let reason = expect_corrupt(load_bytes(&build(Some(dip))), "UID dip");
         assert!(reason.contains("ascending"), "dip at {dip}: {reason}");
     }

@@ -278,9 +278,9 @@ fn rows_arrive_in_batches_and_stay_newest_first() {
 fn enter_opens_the_reader_and_body_fills_it() {
     let mut app = loaded(120, 30);
     let mut on_behalf = msg(3, 5, "Erin", "Password reset");
-    on_behalf.from = vec![addr("Example Sales", "sales@example.test")];
-    on_behalf.sender = vec![addr("Bob", "bob@example.test")];
-    on_behalf.cc = vec![addr("", "boss@customer.test")];
+    on_behalf.edit_text(|f| f.from = vec![addr("Example Sales", "sales@example.test")]);
+    on_behalf.edit_text(|f| f.sender = vec![addr("Bob", "bob@example.test")]);
+    on_behalf.edit_text(|f| f.cc = vec![addr("", "boss@customer.test")]);
     update(
         &mut app,
         EngineEvent::Rows {
@@ -412,8 +412,8 @@ fn stale_bodies_are_ignored() {
 fn hostile_text_is_shown_as_carets_and_never_reaches_the_terminal() {
     let mut app = app(120, 30);
     let mut evil = msg(66, 1, "Mallory", "\x1b]0;pwned\x07 urgent \u{202E}gpj.exe");
-    evil.from = vec![addr("\x1b[31mMallory\u{2066}", "m@evil.test")];
-    evil.to = vec![addr("\u{9b}2J", "x@evil.test")];
+    evil.edit_text(|f| f.from = vec![addr("\x1b[31mMallory\u{2066}", "m@evil.test")]);
+    evil.edit_text(|f| f.to = vec![addr("\u{9b}2J", "x@evil.test")]);
     press(
         &mut app,
         [
@@ -897,7 +897,7 @@ fn cached_rows_show_before_the_server_answers_and_repeat_rows_replace() {
     );
     // The same UID again (a resync after a reconnect) replaces, never doubles.
     let mut again = seen(msg(2, 5, "B", "Second"));
-    again.keywords = vec!["$done".into()];
+    again.keywords = mailroom::message::Keywords::new::<String>(vec!["$done".into()]);
     press(
         &mut app,
         [EngineEvent::Rows {
@@ -1063,10 +1063,10 @@ fn team_keywords_are_compact_and_sanitized() {
     // In a narrow column the marks are cut, never the flag marks.
     let mut app = app(60, 10);
     let mut s = msg(1, 1, "Ann", "A rather long subject line that goes on");
-    s.keywords = vec![
+    s.keywords = mailroom::message::Keywords::new::<String>(vec![
         "$replying.averyveryverylongname".into(),
         "$assigned.bob".into(),
-    ];
+    ]);
     press(
         &mut app,
         [EngineEvent::Rows {

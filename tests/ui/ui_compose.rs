@@ -5,7 +5,7 @@ use crossterm::event::KeyCode;
 
 use mailroom::engine::pipeline::Outcome;
 use mailroom::engine::{Event as EngineEvent, Request};
-use mailroom::message::Summary;
+use mailroom::message::{Fields, Summary};
 use mailroom::store::drafts::Draft;
 use mailroom::ui::app::{App, update};
 use mailroom::ui::event::Event;
@@ -67,7 +67,7 @@ fn app(w: u16, h: u16) -> App {
         .with_agent("alice")
         .with_config(config_from(CONFIG));
     let mut app = sized(app, w, h);
-    let mut m = Summary {
+    let mut m = Summary::new(Fields {
         uid: 42,
         internal_date: NOW - 600,
         date: Some(NOW - 600),
@@ -83,9 +83,9 @@ fn app(w: u16, h: u16) -> App {
         subject: "Printer on fire".to_string(),
         message_id: Some("m42@customer.test".to_string()),
         delivered_to: vec!["help@example.test".to_string()],
-        ..Summary::default()
-    };
-    m.references = vec!["m41@customer.test".to_string()];
+        ..Fields::default()
+    });
+    m.edit_text(|f| f.references = vec!["m41@customer.test".to_string()]);
     load(&mut app, 0, vec![m]);
     app
 }

@@ -157,7 +157,7 @@ fn n_opens_the_note_pane_or_says_why_not() {
     );
     // With one, `n` opens the pane on the selected message.
     let mut m = msg(4, 1, "Fay", "Refund please");
-    m.message_id = Some("q4@customer.test".into());
+    m.edit_text(|f| f.message_id = Some("q4@customer.test".into()));
     press(
         &mut app,
         [EngineEvent::Rows {

@@ -49,7 +49,7 @@ fn typed(text: &str) -> Vec<Event> {
 
 fn message(uid: u32, subject: &str) -> Summary {
     let mut m = msg(uid, 30, "Carol", subject);
-    m.message_id = Some(ID.to_string());
+    m.edit_text(|f| f.message_id = Some(ID.to_string()));
     m
 }
 
@@ -497,7 +497,7 @@ fn a_note_never_lands_on_another_message_after_a_mailbox_reset() {
     press(&mut app, [ch('n')]);
     press(&mut app, typed("Refund approved for Carol"));
     let mut other = msg(7, 10, "Dave", "Completely different matter");
-    other.message_id = Some("other@elsewhere.test".into());
+    other.edit_text(|f| f.message_id = Some("other@elsewhere.test".into()));
     press(
         &mut app,
         [

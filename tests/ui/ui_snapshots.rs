@@ -62,9 +62,9 @@ fn keywords(mut s: Summary, k: &[&str]) -> Summary {
 }
 
 fn threaded(mut s: Summary, id: &str, parent: Option<&str>) -> Summary {
-    s.message_id = Some(format!("<{id}>"));
-    s.in_reply_to = parent.map(|p| format!("<{p}>")).into_iter().collect();
-    s.references = s.in_reply_to.clone();
+    s.edit_text(|f| f.message_id = Some(format!("<{id}>")));
+    s.edit_text(|f| f.in_reply_to = parent.map(|p| format!("<{p}>")).into_iter().collect());
+    s.edit_text(|f| f.references = f.in_reply_to.clone());
     s
 }
 
@@ -125,8 +125,8 @@ fn text(app: &App) -> String {
 fn morning(w: u16, h: u16) -> App {
     let mut app = app(w, h);
     let mut on_behalf = msg(7, 3, "Example Sales", "Your quote, revised");
-    on_behalf.from = vec![addr("Example Sales", "sales@example.test")];
-    on_behalf.sender = vec![addr("Bob", "bob@example.test")];
+    on_behalf.edit_text(|f| f.from = vec![addr("Example Sales", "sales@example.test")]);
+    on_behalf.edit_text(|f| f.sender = vec![addr("Bob", "bob@example.test")]);
     let mut invoice = seen(msg(1, 60 * 26, "Carol", "Invoice 2026-114 attached"));
     invoice.has_attachment = true;
     invoice.flags.answered = true;
@@ -231,7 +231,7 @@ fn reader_split_below_the_columns() {
 fn reader_on_behalf_headers() {
     let mut app = morning(100, 20);
     let mut s = app.columns()[0].rows[0].clone();
-    s.cc = vec![addr("", "boss@customer.test")];
+    s.edit_text(|f| f.cc = vec![addr("", "boss@customer.test")]);
     s.date = Some(s.internal_date - 3600);
     update(
         &mut app,
@@ -481,9 +481,12 @@ fn read_only_account() {
 fn hostile_message() {
     let mut app = app(120, 30);
     let mut evil = msg(66, 1, "Mallory", "\x1b]0;pwned\x07 urgent \u{202E}gpj.exe");
-    evil.from = vec![addr("\x1b[31mMallory\u{2066}", "m@evil.test")];
-    evil.to = vec![addr("\u{9b}2J", "x@evil.test")];
-    evil.keywords = vec!["$replying.\x1b[2J".into(), "$assigned.bob".into()];
+    evil.edit_text(|f| f.from = vec![addr("\x1b[31mMallory\u{2066}", "m@evil.test")]);
+    evil.edit_text(|f| f.to = vec![addr("\u{9b}2J", "x@evil.test")]);
+    evil.keywords = mailroom::message::Keywords::new::<String>(vec![
+        "$replying.\x1b[2J".into(),
+        "$assigned.bob".into(),
+    ]);
     press(
         &mut app,
         [

@@ -41,8 +41,17 @@ fn rows(n: u32) -> Vec<Summary> {
                 ..Flags::default()
             };
             match uid % 6 {
-                0 => s.keywords = vec!["$assigned.alice".to_string()],
-                1 => s.keywords = vec!["$replying.bob".to_string(), "$pending".to_string()],
+                0 => {
+                    s.keywords = mailroom::message::Keywords::new::<String>(vec![
+                        "$assigned.alice".to_string(),
+                    ])
+                }
+                1 => {
+                    s.keywords = mailroom::message::Keywords::new::<String>(vec![
+                        "$replying.bob".to_string(),
+                        "$pending".to_string(),
+                    ])
+                }
                 _ => {}
             }
             s

@@ -29,9 +29,9 @@ fn app(w: u16, h: u16) -> App {
 }
 
 fn threaded(mut s: Summary, id: &str, parent: Option<&str>, refs: &[&str]) -> Summary {
-    s.message_id = Some(format!("<{id}>"));
-    s.in_reply_to = parent.map(|p| format!("<{p}>")).into_iter().collect();
-    s.references = refs.iter().map(|r| format!("<{r}>")).collect();
+    s.edit_text(|f| f.message_id = Some(format!("<{id}>")));
+    s.edit_text(|f| f.in_reply_to = parent.map(|p| format!("<{p}>")).into_iter().collect());
+    s.edit_text(|f| f.references = refs.iter().map(|r| format!("<{r}>")).collect());
     s
 }
 
@@ -331,7 +331,7 @@ fn bursts_of_row_batches_are_merged_per_account() {
     }
     assert_eq!(shown_uids(&app, 0), [1, 2]);
     assert_eq!(
-        app.columns()[0].rows[0].subject,
+        app.columns()[0].rows[0].subject(),
         "second copy",
         "{:?}",
         app.columns()[0].rows

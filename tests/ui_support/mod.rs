@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 use mailroom::config::Config;
 use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::imap::sync::FlagUpdate;
-use mailroom::message::{Address, Flags, Summary};
+use mailroom::message::{Address, Fields, Flags, Summary};
 use mailroom::ui::app::{App, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::Event;
@@ -28,7 +28,7 @@ pub fn addr(name: &str, email: &str) -> Address {
 }
 
 pub fn msg(uid: u32, minutes_ago: i64, from: &str, subject: &str) -> Summary {
-    Summary {
+    Summary::new(Fields {
         uid,
         internal_date: NOW - minutes_ago * 60,
         from: vec![addr(
@@ -37,8 +37,8 @@ pub fn msg(uid: u32, minutes_ago: i64, from: &str, subject: &str) -> Summary {
         )],
         to: vec![addr("Example Support", "support@example.test")],
         subject: subject.to_string(),
-        ..Summary::default()
-    }
+        ..Fields::default()
+    })
 }
 
 pub fn key(code: KeyCode) -> Event {

@@ -88,7 +88,7 @@ pub(crate) fn store_done(
             c.edit_row(u, |row| {
                 for k in keywords {
                     if !row.keywords.contains(&k) {
-                        row.keywords.push(k);
+                        row.keywords.push(&k);
                     }
                 }
             });

@@ -159,7 +159,9 @@ pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Request> {
             }
             // At once, as a toggled flag is: a tick between the store's answer and the sync
             // that brings the new keywords must not ask again.
-            c.edit_row(uid, |row| row.keywords.retain(|k| !keywords.contains(k)));
+            c.edit_row(uid, |row| {
+                row.keywords.retain(|k| !keywords.iter().any(|x| x == k))
+            });
             due.push((c.account_idx, uid, keywords));
         }
     }

@@ -296,13 +296,13 @@ fn shown_agent(a: &str) -> bool {
 /// when assigned to carol, then "pending" or "done". Keywords are case-insensitive; anything
 /// that is not an agent id as the protocol defines it is left out, so nothing the server sends
 /// reaches the screen unchecked. Other keywords are not shown.
-pub fn team_marks(keywords: &[String]) -> String {
+pub fn team_marks<K: AsRef<str>>(keywords: &[K]) -> String {
     team_marks_with(keywords, |_| false)
 }
 
 /// `team_marks`, with the "replying" marks `stale` says are stale (seen by this client for
 /// more than 30 minutes) shown apart as "✎? dave": "✎ bob ✎? dave @carol".
-pub fn team_marks_with(keywords: &[String], stale: impl Fn(&str) -> bool) -> String {
+pub fn team_marks_with<K: AsRef<str>>(keywords: &[K], stale: impl Fn(&str) -> bool) -> String {
     let t = crate::triage::state::state(keywords);
     // Valid ids only, each once, in keyword order.
     let unique = |agents: Vec<&String>| {
@@ -393,7 +393,7 @@ fn row_line<'a>(
     let age = format!("{:>AGE_WIDTH$} ", short_age(app.now, s.internal_date));
     let sender = fit(&sanitize::single_line(&sender_label(s)), sender_w);
     let subject = fit(
-        &(thread_indent(depth, subject_w) + &sanitize::single_line(&s.subject)),
+        &(thread_indent(depth, subject_w) + &sanitize::single_line(s.subject())),
         subject_w,
     );
     let mut spans = vec![

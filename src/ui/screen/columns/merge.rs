@@ -10,7 +10,7 @@ use super::{Column, Needle, Search, SearchState};
 use crate::config::View;
 use crate::imap::sync::FlagUpdate;
 use crate::mail::thread;
-use crate::message::Summary;
+use crate::message::{Keywords, Summary};
 use crate::triage::view::{Counts, RowState};
 
 /// The rows shown while something narrows them.
@@ -243,7 +243,7 @@ impl Column {
         for (uid, u) in &by_uid {
             let changed = self.edit_row(*uid, |row| {
                 row.flags = u.flags;
-                row.keywords.clone_from(&u.keywords);
+                row.keywords = Keywords::new(&u.keywords);
                 if u.modseq.is_some() {
                     row.modseq = u.modseq;
                 }

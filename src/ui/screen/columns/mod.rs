@@ -13,7 +13,7 @@ use std::time::Duration;
 use crate::config::View;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
-use crate::message::{Address, Summary};
+use crate::message::{AddressRef, Summary};
 use crate::policy::rights::Rights;
 use crate::sanitize;
 use crate::triage::folders::TeamStateAt;
@@ -132,10 +132,9 @@ impl Needle {
 
     /// From, subject and To: what an agent remembers of a message.
     pub(crate) fn matches(&self, s: &Summary) -> bool {
-        let addr = |a: &Address| {
-            self.found_in(&a.email) || a.name.as_deref().is_some_and(|n| self.found_in(n))
-        };
-        self.found_in(&s.subject) || s.from.iter().any(addr) || s.to.iter().any(addr)
+        let addr =
+            |a: AddressRef<'_>| self.found_in(a.email) || a.name.is_some_and(|n| self.found_in(n));
+        self.found_in(s.subject()) || s.from().any(addr) || s.to().any(addr)
     }
 }
 
@@ -374,14 +373,17 @@ impl Column {
 
     /// Records the `$replying.*` marks of a row that came or changed: a new mark is dated now,
     /// a known one keeps its date, a mark that is gone is forgotten.
-    pub(crate) fn note_replying(&mut self, uid: u32, keywords: &[String]) {
-        if !keywords.iter().any(|k| replying_agent(k).is_some()) {
+    pub(crate) fn note_replying<K: AsRef<str>>(&mut self, uid: u32, keywords: &[K]) {
+        if !keywords
+            .iter()
+            .any(|k| replying_agent(k.as_ref()).is_some())
+        {
             self.replying_seen.remove(&uid);
             return;
         }
         let old = self.replying_seen.remove(&uid).unwrap_or_default();
         let mut marks: Vec<(String, i64)> = Vec::new();
-        for agent in keywords.iter().filter_map(|k| replying_agent(k)) {
+        for agent in keywords.iter().filter_map(|k| replying_agent(k.as_ref())) {
             let agent = agent.to_ascii_lowercase();
             if marks.iter().any(|(a, _)| *a == agent) {
                 continue;

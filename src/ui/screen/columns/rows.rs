@@ -385,13 +385,14 @@ impl<'a> IntoIterator for &'a Rows {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Fields;
 
     fn row(uid: u32, date: i64) -> Summary {
-        Summary {
+        Summary::new(Fields {
             uid,
             internal_date: date,
-            ..Summary::default()
-        }
+            ..Fields::default()
+        })
     }
 
     fn uids(r: &Rows) -> Vec<u32> {

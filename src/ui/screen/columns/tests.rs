@@ -9,7 +9,7 @@ use super::{Column, Needle, Search, SearchState};
 use crate::config::View;
 use crate::imap::sync::FlagUpdate;
 use crate::mail::thread;
-use crate::message::{Address, Summary};
+use crate::message::{Address, Fields, Keywords, Summary};
 use crate::triage::view::{Counts, RowState};
 
 /// xorshift64*: seeded, so a failure replays.
@@ -71,7 +71,7 @@ fn keywords(rng: &mut Rng, now: i64) -> Vec<String> {
 }
 
 fn summary(rng: &mut Rng, uid: u32, date: i64, now: i64) -> Summary {
-    let mut s = Summary {
+    let mut s = Summary::new(Fields {
         uid,
         internal_date: date,
         subject: rng.pick(&SUBJECTS).to_string(),
@@ -80,8 +80,8 @@ fn summary(rng: &mut Rng, uid: u32, date: i64, now: i64) -> Summary {
             email: format!("c{}@example.com", rng.below(5)),
         }],
         keywords: keywords(rng, now),
-        ..Summary::default()
-    };
+        ..Fields::default()
+    });
     s.flags.seen = rng.chance(50);
     s.flags.flagged = rng.chance(10);
     s
@@ -243,7 +243,7 @@ fn run(seed: u64, steps: usize) {
                 if rng.chance(10) && !batch.is_empty() {
                     let first = batch[0].uid;
                     let mut again = summary(&mut rng, first, batch[0].internal_date, m.now);
-                    again.subject = "the later copy".to_string();
+                    again.edit_text(|f| f.subject = "the later copy".to_string());
                     batch.push(again);
                 }
                 let keep = (m.selected > 0).then(|| m.selected_uid()).flatten();
@@ -274,7 +274,7 @@ fn run(seed: u64, steps: usize) {
                     updates.push(FlagUpdate {
                         uid,
                         flags: s.flags,
-                        keywords: s.keywords,
+                        keywords: s.keywords.to_vec(),
                         modseq: None,
                     });
                 }
@@ -292,7 +292,7 @@ fn run(seed: u64, steps: usize) {
                 for r in &mut m.rows {
                     if let Some(u) = last.get(&r.uid) {
                         r.flags = u.flags;
-                        r.keywords.clone_from(&u.keywords);
+                        r.keywords = Keywords::new(&u.keywords);
                         any = true;
                     }
                 }

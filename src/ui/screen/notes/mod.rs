@@ -52,7 +52,7 @@ pub(crate) fn open_note(app: &mut App) {
         app.fail("the message is no longer in the list");
         return;
     };
-    let linkable = match row.message_id.as_deref() {
+    let linkable = match row.message_id() {
         None => Err(crate::mail::note::NoteError::NoMessageId),
         Some(id) if !crate::mail::note::is_linkable_id(id) => Err(
             crate::mail::note::NoteError::BadMessageId(sanitize::single_line(id)),
@@ -64,8 +64,8 @@ pub(crate) fn open_note(app: &mut App) {
         app.fail(message);
         return;
     }
-    let mut n = NoteEditor::new(account_idx, uid, &row.subject);
-    n.message_id = row.message_id.clone();
+    let mut n = NoteEditor::new(account_idx, uid, row.subject());
+    n.message_id = row.message_id().map(str::to_string);
     app.note = Some(n);
     let (add, _, close) = note_keys(&app.keymap);
     app.say(format!(
@@ -200,7 +200,7 @@ pub(crate) fn add_note(app: &mut App) -> Vec<Request> {
         .iter()
         .find(|c| c.account_idx == account_idx)
         .and_then(|c| c.rows.by_uid(uid))
-        .is_some_and(|s| s.message_id == message_id);
+        .is_some_and(|s| s.message_id() == message_id.as_deref());
     if !same {
         let message = format!(
             "{}: note not added: the message it is on is no longer in the list as UID {uid} \

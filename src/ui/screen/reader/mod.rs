@@ -11,7 +11,7 @@ use crate::mail::attachments::AttachmentInfo;
 use crate::mail::date;
 use crate::mail::display::attachment_label;
 use crate::mail::mdn;
-use crate::message::{Address, Summary};
+use crate::message::{Addrs, Summary};
 use crate::sanitize;
 use crate::triage::view::describe;
 use crate::ui::app::App;
@@ -66,20 +66,20 @@ pub struct Reader {
 
 impl Reader {
     pub(crate) fn new(account_idx: usize, s: &Summary) -> Reader {
-        let mut headers = vec![("From", addresses(&s.from))];
-        if let (Some(sender), Some(from)) = (s.sender.first(), s.from.first())
-            && !sender.email.eq_ignore_ascii_case(&from.email)
+        let mut headers = vec![("From", addresses(s.from()))];
+        if let (Some(sender), Some(from)) = (s.sender().first(), s.from().first())
+            && !sender.email.eq_ignore_ascii_case(from.email)
         {
             let v = format!(
                 "{} (on behalf of {})",
                 sanitize::single_line(&sender.display()),
-                sanitize::single_line(&from.email)
+                sanitize::single_line(from.email)
             );
             headers.push(("Sender", v));
         }
-        headers.push(("To", addresses(&s.to)));
-        if !s.cc.is_empty() {
-            headers.push(("Cc", addresses(&s.cc)));
+        headers.push(("To", addresses(s.to())));
+        if !s.cc().is_empty() {
+            headers.push(("Cc", addresses(s.cc())));
         }
         let sent = s.date.unwrap_or(s.internal_date);
         let mut when = format!("{} UTC", date::short_utc(sent));
@@ -90,11 +90,11 @@ impl Reader {
             ));
         }
         headers.push(("Date", when));
-        headers.push(("Subject", sanitize::single_line(&s.subject)));
+        headers.push(("Subject", sanitize::single_line(s.subject())));
         headers.push(("Team", describe(&crate::triage::state::state(&s.keywords))));
         let message_id = s
-            .message_id
-            .clone()
+            .message_id()
+            .map(str::to_string)
             .filter(|id| crate::mail::note::is_linkable_id(id));
         Reader {
             account_idx,
@@ -178,15 +178,15 @@ impl Reader {
 }
 
 /// Sanitized "a, b, c and 12 more".
-pub(crate) fn addresses(list: &[Address]) -> String {
+pub(crate) fn addresses(list: Addrs<'_>) -> String {
+    let total = list.len();
     let shown: Vec<String> = list
-        .iter()
         .take(MAX_SHOWN_ADDRESSES)
         .map(|a| sanitize::single_line(&a.display()))
         .collect();
     let mut s = shown.join(", ");
-    if list.len() > MAX_SHOWN_ADDRESSES {
-        s.push_str(&format!(" and {} more", list.len() - MAX_SHOWN_ADDRESSES));
+    if total > MAX_SHOWN_ADDRESSES {
+        s.push_str(&format!(" and {} more", total - MAX_SHOWN_ADDRESSES));
     }
     s
 }
