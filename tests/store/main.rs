@@ -5,3 +5,9 @@
 mod maildir_backend;
 mod store_bodies;
 mod store_cache;
+mod store_memory;
+
+/// Counts what each thread allocates, so `store_memory` can weigh summaries exactly while
+/// other tests run on other threads.
+#[global_allocator]
+static ALLOC: store_memory::Counting = store_memory::Counting;

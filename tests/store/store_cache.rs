@@ -141,7 +141,7 @@ fn realistic(rng: &mut Rng, uid: u32) -> Summary {
     })
 }
 
-fn realistic_mailbox(rows: u32, seed: u64) -> CachedMailbox {
+pub(crate) fn realistic_mailbox(rows: u32, seed: u64) -> CachedMailbox {
     let mut rng = Rng(seed);
     let mut uid = 0;
     let rows = (0..rows)
@@ -783,7 +783,18 @@ fn large_files_decode_in_blocks_with_the_same_checks() {
     let ok = build(None);
     assert!(ok.len() as u64 > 2 << 20);
     assert_eq!(load_bytes(&ok).unwrap().unwrap().rows.len(), N as usize);
-    for dip in [6719, 6720, 6721, 6722, 6723, 13_441, 13_442, 13_443, 30_000, N - 1] {
+    for dip in [
+        6719,
+        6720,
+        6721,
+        6722,
+        6723,
+        13_441,
+        13_442,
+        13_443,
+        30_000,
+        N - 1,
+    ] {
         let reason = expect_corrupt(load_bytes(&build(Some(dip))), "UID dip");
         assert!(reason.contains("ascending"), "dip at {dip}: {reason}");
     }
