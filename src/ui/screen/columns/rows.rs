@@ -237,6 +237,10 @@ impl<T: Keyed> Sorted<T> {
                     block.insert(i, item);
                     if block.len() > MAX_BLOCK {
                         let tail = block.split_off(block.len() / 2);
+                        // The half that stays kept the capacity the block grew to (twice
+                        // MAX_BLOCK): given back, or a column of rows appended one by one
+                        // (an older batch of a newest-first sync) holds four times its rows.
+                        block.shrink_to_fit();
                         self.blocks.insert(b + 1, tail);
                     }
                     self.visit(moved + 1);
@@ -397,6 +401,30 @@ mod tests {
 
     fn uids(r: &Rows) -> Vec<u32> {
         r.iter().map(|s| s.uid).collect()
+    }
+
+    #[test]
+    fn blocks_hold_at_most_twice_their_rows_however_they_grew() {
+        // A newest-first sync: each batch older than all held, its rows in UID order (as the
+        // sync hands them over) or the reverse; then new mail at the top.
+        for ascending in [true, false] {
+            let mut r = Rows::default();
+            r.insert_many((9000..10_000).map(|u| row(u, i64::from(u))).collect());
+            for batch in (0..9u32).rev() {
+                let mut uids: Vec<u32> = (batch * 1000..batch * 1000 + 1000).collect();
+                if !ascending {
+                    uids.reverse();
+                }
+                r.insert_many(uids.into_iter().map(|u| row(u, i64::from(u))).collect());
+            }
+            r.insert_many((20_000..20_300).map(|u| row(u, i64::from(u))).collect());
+            let capacity: usize = r.sorted.blocks.iter().map(Vec::capacity).sum();
+            assert!(
+                capacity <= 2 * r.len() + MAX_BLOCK,
+                "ascending {ascending}: {capacity} slots for {} rows",
+                r.len()
+            );
+        }
     }
 
     #[test]
