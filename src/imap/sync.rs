@@ -184,6 +184,12 @@ impl MailboxState {
         self.resume_from.is_none()
     }
 
+    /// Whether the mirror holds changes that [`save_cache`](Self::save_cache) would write now
+    /// (it changed, it is whole, and the cache is not skipped).
+    pub fn unsaved(&self) -> bool {
+        self.dirty && self.known && self.complete() && !self.cache_unusable
+    }
+
     /// Writes the mirror to the cache when it changed, and only when it is whole (a cache
     /// claims every UID below its highest: one with holes would never be filled).
     pub fn save_cache(&mut self, cache: &HeaderCache) -> Result<(), crate::store::CacheError> {

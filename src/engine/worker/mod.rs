@@ -27,8 +27,10 @@ use crate::triage::state::Action as TriageAction;
 mod during;
 mod liveness;
 mod notes;
+mod saving;
 
 use liveness::{Wake, conn_alive, still_there};
+pub use saving::{Flushing, SAVE_AT_MOST, SAVE_QUIET};
 
 /// First and last wait between reconnect attempts.
 pub const BACKOFF_START: Duration = Duration::from_millis(500);
@@ -182,6 +184,7 @@ pub fn search_criteria(query: &str) -> Result<String, SearchQueryError> {
 pub struct AccountWorker {
     commands: Sender<WorkerCommand>,
     handle: Option<JoinHandle<()>>,
+    flushing: Flushing,
 }
 
 impl AccountWorker {
@@ -212,6 +215,8 @@ impl AccountWorker {
         let archive = account.archive_folder.clone();
         let config = account.clone();
         let self_tx = tx.clone();
+        let flushing = Flushing::default();
+        let flag = flushing.clone();
         let handle = std::thread::Builder::new()
             .name(format!("imap-{name}"))
             .spawn(move || {
@@ -228,13 +233,22 @@ impl AccountWorker {
                     archive,
                     config,
                     agent,
+                    pending_save: saving::Pending::default(),
+                    flushing: flag,
                 };
                 w.run();
             })?;
         Ok(AccountWorker {
             commands: tx,
             handle: Some(handle),
+            flushing,
         })
+    }
+
+    /// Whether the worker is writing its header cache on the way out (after a shutdown
+    /// request): quitting waits for that, never for the server.
+    pub fn flushing(&self) -> Flushing {
+        self.flushing.clone()
     }
 
     /// Queues a command; false when the worker has ended.
@@ -274,6 +288,10 @@ struct Worker {
     config: Account,
     /// Who writes the notes this worker adds.
     agent: Option<Agent>,
+    /// When the mirror's changes are due in the header cache (see `saving`).
+    pending_save: saving::Pending,
+    /// Set while the cache is written on the way out.
+    flushing: Flushing,
 }
 
 /// Why the online loop ended.
@@ -336,6 +354,7 @@ impl Worker {
             }));
             match self.wait_offline(backoff, &state, unreachable) {
                 Wake::Shutdown => {
+                    self.save_before_leaving(&mut state);
                     self.fail_pending("mailroom quit before the server could be reached");
                     return;
                 }
@@ -405,7 +424,8 @@ impl Worker {
         }
     }
 
-    /// Brings the mirror up to date and saves it. While a big fetch streams in, requests that
+    /// Brings the mirror up to date; the changes go to the caller as they are found, and to
+    /// the header cache later (see `saving`). While a big fetch streams in, requests that
     /// arrive are served between its batches (see `during`); when one of them changed the
     /// mailbox, a second (delta) sync follows to show it.
     fn sync_now(&mut self, conn: &mut ImapConn, state: &mut MailboxState) -> Result<(), String> {
@@ -443,9 +463,7 @@ impl Worker {
             )
         };
         result.map_err(|e| e.to_string())?;
-        if let Some(w) = state.save_cache_or_skip(&self.headers) {
-            (self.emit)(WorkerEvent::Sync(SyncEvent::Warning(w)));
-        }
+        self.save_later(state);
         if changed {
             return self.sync_now(conn, state);
         }
@@ -610,6 +628,8 @@ impl Worker {
         if let Some(w) = watcher {
             w.stop();
         }
+        // What is not yet in the cache goes there before anything else that may take long.
+        self.save_before_leaving(state);
         if matches!(exit, Exit::Shutdown) {
             let _ = conn.session.logout();
         }
@@ -646,8 +666,12 @@ impl Worker {
             {
                 return self.watcher_lost(conn, state);
             }
+            self.save_if_due(state);
             let now = Instant::now();
-            let wake = next_sync.min(last_heard + QUIET_CHECK);
+            let mut wake = next_sync.min(last_heard + QUIET_CHECK);
+            if let Some(save) = self.pending_save.due() {
+                wake = wake.min(save);
+            }
             let cmd = match self
                 .commands
                 .recv_timeout(wake.saturating_duration_since(now))
@@ -658,6 +682,10 @@ impl Worker {
                 Ok(cmd) => cmd,
                 Err(RecvTimeoutError::Timeout) if Instant::now() >= next_sync => {
                     WorkerCommand::Refresh
+                }
+                // The cache's turn, at the top of the loop.
+                Err(RecvTimeoutError::Timeout) if self.pending_save.is_due(Instant::now()) => {
+                    continue;
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     if let Err(e) = still_there(conn) {
