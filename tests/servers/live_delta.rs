@@ -9,12 +9,13 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use mailroom::config::Imap;
-use mailroom::engine::worker::{AccountWorker, ConnState, SAVE_QUIET, WorkerEvent};
+use mailroom::engine::worker::{AccountWorker, ConnState, SAVE_QUIET, WorkerCommand, WorkerEvent};
 use mailroom::imap::sync::{MailboxState, SyncEvent};
 use mailroom::message::Summary;
 use mailroom::net::Server;
 use mailroom::store::bodies::BodyCache;
 use mailroom::store::cache::{CacheKey, HeaderCache};
+use support::proxy::FaultProxy;
 use support::testbed::{RawImap, Testbed};
 
 const MAILBOX: &str = "shared/support/INBOX";
@@ -215,4 +216,176 @@ fn a_teammates_keywords_reach_the_caller_first_naming_only_their_rows_and_the_ca
     );
     assert!(has_keyword(&rows, b, "$live.two"));
     assert_eq!(rows.len(), uids.len());
+}
+
+/// What the worker's connections sent after `marks` (what each had sent before), one
+/// command line each.
+fn sent_since(proxy: &FaultProxy, marks: &[usize]) -> Vec<String> {
+    proxy
+        .sent()
+        .iter()
+        .enumerate()
+        .flat_map(|(i, text)| {
+            let from = marks.get(i).copied().unwrap_or(0);
+            text[from..].lines().map(str::to_string).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn marks(proxy: &FaultProxy) -> Vec<usize> {
+    proxy.sent().iter().map(String::len).collect()
+}
+
+/// The sync events up to the next `Synced`.
+fn until_synced(rx: &Receiver<Seen>) -> (Vec<SyncEvent>, u32) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(100)).map(|s| s.event) {
+            Ok(WorkerEvent::Sync(SyncEvent::Synced(status))) => return (seen, status.exists),
+            Ok(WorkerEvent::Sync(e)) => seen.push(e),
+            Ok(WorkerEvent::State(ConnState::Offline { error, .. })) => panic!("offline: {error}"),
+            _ => {}
+        }
+    }
+    panic!("no sync within 20 s; saw {seen:#?}");
+}
+
+/// A change announced on the mailbox the worker's connection still has selected is read
+/// without opening the mailbox again (a SELECT of a 100,000-message Maildir costs Dovecot
+/// half a second): a keyword, new mail and an expunge by another client each come as an
+/// event naming exactly their rows, the count stays right, and no command of the worker
+/// selects or reads the flags of the whole mailbox. A refresh still opens it afresh.
+#[test]
+fn a_teammates_change_is_read_without_opening_the_mailbox_again_and_names_only_its_rows() {
+    let tb = Testbed::start();
+    tb.fill("support", "INBOX", 300, 16);
+    // In front of the plain port, so the commands can be read.
+    let proxy = FaultProxy::start(tb.imap_plain_port);
+    let mut cfg = imap_config(&tb);
+    cfg.port = Some(proxy.port());
+    cfg.tls = mailroom::config::Tls::None;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (worker, rx) = spawn(cfg, dir.path());
+    until_online(&rx);
+    let mut other = tb.raw_imap("alice");
+    other.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+    let listing = other.cmd_ok("UID SEARCH ALL");
+    let uids: Vec<u32> = listing
+        .lines()
+        .find(|l| l.starts_with("* SEARCH"))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(2)
+                .filter_map(|u| u.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(uids.len(), 300);
+    let before = marks(&proxy);
+
+    // A keyword.
+    store(&mut other, uids[42], "$live.one");
+    let (events, changed) = until_changed(&rx, uids[42], "$live.one");
+    assert!(
+        events.iter().all(|e| matches!(e, SyncEvent::Synced(_))),
+        "{events:#?}"
+    );
+    let WorkerEvent::Sync(SyncEvent::Changed(updates)) = &changed.event else {
+        unreachable!()
+    };
+    assert_eq!(
+        updates.iter().map(|u| u.uid).collect::<Vec<_>>(),
+        [uids[42]]
+    );
+    let (events, exists) = until_synced(&rx);
+    assert!(events.is_empty(), "{events:#?}");
+    assert_eq!(exists, 300);
+
+    // New mail: that one row, and the count.
+    other.append(
+        MAILBOX,
+        "",
+        b"From: x@outside.test\r\nSubject: new\r\nMessage-ID: <new@outside.test>\r\n\r\nhi\r\n",
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let added = loop {
+        assert!(Instant::now() < deadline, "the new message never came");
+        match rx.recv_timeout(Duration::from_millis(100)).map(|s| s.event) {
+            Ok(WorkerEvent::Sync(SyncEvent::Added(rows))) => break rows,
+            Ok(WorkerEvent::Sync(e @ (SyncEvent::Reset { .. } | SyncEvent::Cached(_)))) => {
+                panic!("{e:?}")
+            }
+            _ => {}
+        }
+    };
+    assert_eq!(added.len(), 1, "only the new row");
+    let new_uid = added[0].uid;
+    assert!(new_uid > uids[299]);
+    let (events, exists) = until_synced(&rx);
+    assert!(events.is_empty(), "{events:#?}");
+    assert_eq!(exists, 301);
+
+    // An expunge: that UID, and the count.
+    other.cmd_ok(&format!("UID STORE {} +FLAGS.SILENT (\\Deleted)", uids[7]));
+    other.cmd_ok(&format!("UID EXPUNGE {}", uids[7]));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "the expunge never came");
+        match rx.recv_timeout(Duration::from_millis(100)).map(|s| s.event) {
+            Ok(WorkerEvent::Sync(SyncEvent::Vanished(gone))) => {
+                assert_eq!(gone, [uids[7]]);
+                break;
+            }
+            Ok(WorkerEvent::Sync(SyncEvent::Changed(u))) => {
+                // The \Deleted flag may show before the message goes.
+                assert_eq!(u.iter().map(|u| u.uid).collect::<Vec<_>>(), [uids[7]]);
+            }
+            Ok(WorkerEvent::Sync(e @ (SyncEvent::Reset { .. } | SyncEvent::Added(_)))) => {
+                panic!("{e:?}")
+            }
+            _ => {}
+        }
+    }
+    let (_, exists) = until_synced(&rx);
+    assert_eq!(exists, 300);
+
+    // Not one of these syncs opened the mailbox or read every row's flags.
+    let commands = sent_since(&proxy, &before);
+    let upper = |l: &String| l.to_ascii_uppercase();
+    assert!(
+        !commands
+            .iter()
+            .map(upper)
+            .any(|l| l.contains(" SELECT ") || l.contains(" EXAMINE ")),
+        "{commands:#?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .map(upper)
+            .filter(|l| l.contains("FETCH 1:"))
+            .all(|l| l.contains("CHANGEDSINCE")),
+        "{commands:#?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .map(upper)
+            .any(|l| l.contains("CHANGEDSINCE")),
+        "{commands:#?}"
+    );
+
+    // A refresh (a key press, the safety resync) opens the mailbox afresh.
+    let before = marks(&proxy);
+    assert!(worker.send(WorkerCommand::Refresh));
+    until_synced(&rx);
+    let commands = sent_since(&proxy, &before);
+    assert!(
+        commands
+            .iter()
+            .any(|l| l.to_ascii_uppercase().contains(" SELECT ")),
+        "{commands:#?}"
+    );
+    worker.shutdown();
 }

@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::backend::{FlagChange, StoreOutcome};
+use crate::backend::{FlagChange, MailboxStatus, StoreOutcome};
 use crate::config::{Account, Agent, Imap, Secret};
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session_with};
@@ -235,6 +235,7 @@ impl AccountWorker {
                     agent,
                     pending_save: saving::Pending::default(),
                     flushing: flag,
+                    selected: None,
                 };
                 w.run();
             })?;
@@ -292,6 +293,11 @@ struct Worker {
     pending_save: saving::Pending,
     /// Set while the cache is written on the way out.
     flushing: Flushing,
+    /// What the last sync on the current connection left selected, while nothing has
+    /// selected another mailbox there since: the next change is then read without SELECT
+    /// (see `imap::sync`). Cleared by a new connection, a refresh asked for, a triage action
+    /// and notes (which may select other folders).
+    selected: Option<MailboxStatus>,
 }
 
 /// Why the online loop ended.
@@ -443,6 +449,9 @@ impl Worker {
         };
         let key = state.key.clone();
         let mut changed = false;
+        if let Some(last) = self.selected.take() {
+            state.still_selected(last);
+        }
         let result = {
             // The sink and the requests served between batches both speak through this
             // worker, one at a time (never one inside the other).
@@ -462,11 +471,14 @@ impl Worker {
                 &mut sink,
             )
         };
-        result.map_err(|e| e.to_string())?;
+        let status = result.map_err(|e| e.to_string())?;
         self.save_later(state);
         if changed {
+            // A request served between batches may have selected elsewhere (a triage action
+            // with team folders): this sync opens the mailbox again.
             return self.sync_now(conn, state);
         }
+        self.selected = Some(status);
         Ok(())
     }
 
@@ -596,6 +608,7 @@ impl Worker {
     }
 
     fn online(&mut self, mut conn: ImapConn, state: &mut MailboxState) -> Exit {
+        self.selected = None;
         // The watcher is in place before the sync: mail that lands between the two is then
         // announced by the watcher, not missed until the next safety resync.
         let watcher = match self.secret.clone() {
@@ -736,15 +749,22 @@ impl Worker {
     ) -> Result<(), String> {
         match cmd {
             WorkerCommand::Refresh | WorkerCommand::Idle(_) => {
+                // A refresh (asked for, or the safety resync) opens the mailbox afresh; a
+                // change signal reads only what changed.
+                let mut refresh = matches!(cmd, WorkerCommand::Refresh);
                 // Coalesce a burst of change signals into one sync.
                 while let Ok(next) = self.commands.try_recv() {
                     match next {
+                        WorkerCommand::Refresh => refresh = true,
                         // A lost watcher is seen through its `alive()`, not through this
                         // message: taking it for one more refresh once left a dead column
                         // "online".
-                        WorkerCommand::Refresh | WorkerCommand::Idle(_) => {}
+                        WorkerCommand::Idle(_) => {}
                         other => self.pending.push_back(other),
                     }
+                }
+                if refresh {
+                    self.selected = None;
                 }
                 self.sync_now(conn, state)?;
                 while let Some(cmd) = self.pending.pop_front() {
@@ -778,9 +798,18 @@ impl Worker {
                 uid,
                 action,
                 agent,
-            } => self.triage(conn, state, id, uid, action, agent),
-            WorkerCommand::AddNote { id, uid, text } => self.add_note(conn, state, id, uid, text),
-            WorkerCommand::Notes { uid, message_id } => self.notes(conn, state, uid, message_id),
+            } => {
+                self.selected = None;
+                self.triage(conn, state, id, uid, action, agent)
+            }
+            WorkerCommand::AddNote { id, uid, text } => {
+                self.selected = None;
+                self.add_note(conn, state, id, uid, text)
+            }
+            WorkerCommand::Notes { uid, message_id } => {
+                self.selected = None;
+                self.notes(conn, state, uid, message_id)
+            }
             WorkerCommand::Shutdown => {
                 let _ = self.self_tx.send(WorkerCommand::Shutdown);
                 Ok(())
