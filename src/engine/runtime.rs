@@ -20,6 +20,10 @@ use crate::triage::act::ActError;
 
 /// The answer to a request whose account thread has stopped.
 const GONE: &str = "the account's worker has stopped";
+/// How long quitting waits, beyond its grace, for an account's thread that is writing its
+/// header cache on the way out (local and bounded: cut off, the cache would lose the last
+/// changes, though never be left corrupt).
+const FLUSH_LIMIT: Duration = Duration::from_secs(15);
 
 /// The engine beneath a front end. Dropping it without [`Engine::shutdown`] leaves the
 /// threads to end on their own when their channels close.
@@ -340,8 +344,9 @@ impl Engine {
     }
 
     /// Stops the engine: waits for every draft submitted to be on disk, asks every account's
-    /// thread to stop and gives IMAP threads `grace` to log out. Never waits longer for them:
-    /// a dead server must not hang quitting (what is still running ends with the process).
+    /// thread to stop and gives IMAP threads `grace` to log out. Never waits longer for them
+    /// (a dead server must not hang quitting: what is still running ends with the process),
+    /// except for one writing its header cache, which is given up to [`FLUSH_LIMIT`] more.
     /// The outbox thread is not waited for (a delivery cut short resumes at next start).
     pub fn shutdown(self, grace: Duration) {
         let Engine {
@@ -357,9 +362,11 @@ impl Engine {
         let until = Instant::now() + grace;
         let (done_tx, done_rx) = channel();
         let mut waiting = 0;
+        let mut flushing = Vec::new();
         for t in accounts {
             // A local thread ends when its request channel closes, here.
             if let Kind::Imap(worker) = t.kind {
+                flushing.push(worker.flushing());
                 let done = done_tx.clone();
                 // `shutdown` sends Shutdown and joins: on a helper thread, so this one can stop
                 // waiting. Should the thread not start, the worker is dropped with it, which
@@ -378,9 +385,13 @@ impl Engine {
         while waiting > 0 {
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() || done_rx.recv_timeout(left).is_err() {
-                return;
+                break;
             }
             waiting -= 1;
+        }
+        let limit = Instant::now() + FLUSH_LIMIT;
+        while flushing.iter().any(|f| f.now()) && Instant::now() < limit {
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }

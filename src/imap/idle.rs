@@ -145,16 +145,17 @@ fn watch(
             std::mem::forget(idle);
             return Err(unanswered("IDLE", &e));
         }
+        // The worker is told before DONE goes out: its sync runs on its own connection while
+        // this one ends its IDLE, rather than a round trip later.
+        if matches!(outcome, Ok(WaitOutcome::MailboxChanged)) && !changed() {
+            return Ok(());
+        }
         socket.read_timeout(Some(ANSWER_DEADLINE));
         // Sends DONE and reads its answer (errors are the crate's to swallow: the NOOP below,
         // or the next IDLE, finds a dead connection within the same deadline).
         drop(idle);
         match outcome {
-            Ok(WaitOutcome::MailboxChanged) => {
-                if !changed() {
-                    return Ok(());
-                }
-            }
+            Ok(WaitOutcome::MailboxChanged) => {}
             Ok(WaitOutcome::TimedOut) => {
                 let left = ANSWER_DEADLINE
                     .saturating_sub(ending.elapsed())

@@ -9,6 +9,11 @@
 //!   100,000-message mailbox is read. A fetch cut off halfway is resumed where it left off,
 //!   and the mirror is not saved to the cache until it is whole again.
 //! - A UIDVALIDITY change discards everything; a count mismatch falls back to a full UID diff.
+//! - A change announced while the connection still has the mailbox selected (with QRESYNC) is
+//!   read without opening the mailbox again ([`MailboxState::still_selected`]): NOOP, then the
+//!   rows changed since the last MODSEQ and the UIDs above the highest. SELECT of a
+//!   100,000-message Maildir costs Dovecot 0.2–0.6 s; this costs a few milliseconds and names
+//!   only the rows that changed.
 
 use std::collections::HashSet;
 
@@ -76,6 +81,9 @@ pub struct MailboxState {
     /// but may lack older ones. The next sync searches from here again (fetching only what is
     /// missing), and nothing is saved to the cache until it has finished.
     resume_from: Option<u32>,
+    /// For the next sync only: the status the previous one ended with, on a connection that
+    /// has had the mailbox selected ever since (see [`still_selected`](Self::still_selected)).
+    selected: Option<MailboxStatus>,
 }
 
 impl MailboxState {
@@ -94,7 +102,17 @@ impl MailboxState {
             announce_rows: true,
             cache_unusable: false,
             resume_from: None,
+            selected: None,
         }
+    }
+
+    /// Lets the next sync (only it) take the mailbox as still selected on its connection, as
+    /// `last` (the status the previous sync on that connection returned) left it: the caller
+    /// vouches that nothing selected another mailbox there since. With QRESYNC the sync then
+    /// asks what changed (NOOP, `CHANGEDSINCE`, the UIDs above the highest) without SELECT;
+    /// otherwise it selects as always.
+    pub fn still_selected(&mut self, last: MailboxStatus) {
+        self.selected = Some(last);
     }
 
     /// The cache key for an IMAP account's mailbox.
@@ -182,6 +200,12 @@ impl MailboxState {
     /// Whether the mirror is whole: no fetch of new mail was cut off since the last sync.
     pub fn complete(&self) -> bool {
         self.resume_from.is_none()
+    }
+
+    /// Whether the mirror holds changes that [`save_cache`](Self::save_cache) would write now
+    /// (it changed, it is whole, and the cache is not skipped).
+    pub fn unsaved(&self) -> bool {
+        self.dirty && self.known && self.complete() && !self.cache_unusable
     }
 
     /// Writes the mirror to the cache when it changed, and only when it is whole (a cache
@@ -396,24 +420,24 @@ pub fn sync_serving(
         )));
     }
     let (condstore, qresync) = enable_extensions(conn);
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    let selected = conn
-        .session
-        .select(utf7::encode(&mailbox))
-        .map_err(|e| err(format!("cannot open mailbox {mailbox:?}: {}", describe(&e))))?;
-    let _ = conn.session.take_all_unsolicited().count();
-    let status = MailboxStatus {
-        name: mailbox.clone(),
-        uid_validity: selected.uid_validity.unwrap_or(0),
-        uid_next: selected.uid_next.unwrap_or(0),
-        exists: selected.exists,
-        highest_modseq: selected.highest_mod_seq,
-        read_only: selected.is_read_only,
-        permanent_flags: selected
-            .permanent_flags
-            .iter()
-            .map(|f| f.to_string())
-            .collect(),
+    // Still selected since the last sync: only what changed is asked for, below.
+    let last = state.selected.take().filter(|last| {
+        qresync
+            && state.known
+            && state.complete()
+            && state.data.highest_modseq.is_some()
+            && last.name == mailbox
+            && last.uid_validity == state.data.uid_validity
+    });
+    let mut noticed = Vec::new();
+    let (mut status, fast) = match last.map(|last| still_open(conn, last)) {
+        Some(Ok(Some((status, vanished)))) => {
+            noticed = vanished;
+            (status, true)
+        }
+        Some(Err(e)) => return Err(err(format!("NOOP: {}", describe(&e)))),
+        // Not (or no longer) the mailbox the mirror describes: open it.
+        Some(Ok(None)) | None => (select(conn, &mailbox).map_err(err)?, false),
     };
 
     if state.known && state.data.uid_validity != status.uid_validity {
@@ -429,12 +453,13 @@ pub fn sync_serving(
     state.known = true;
 
     // 1. Changes to what we already have.
+    state.remove(&noticed, sink);
     let max_known = state.max_uid();
     let mut uids_verified = false;
     if max_known > 0 {
         match (condstore, state.data.highest_modseq, status.highest_modseq) {
-            (true, Some(ours), Some(theirs)) => {
-                if ours != theirs {
+            (true, Some(ours), theirs) if fast || theirs.is_some() => {
+                if theirs != Some(ours) {
                     let modifier = if qresync {
                         format!("(CHANGEDSINCE {ours} VANISHED)")
                     } else {
@@ -448,9 +473,14 @@ pub fn sync_serving(
                             format!("(UID FLAGS MODSEQ) {modifier}"),
                         )
                         .map_err(|e| err(format!("UID FETCH CHANGEDSINCE: {}", describe(&e))))?;
-                    let updates = fetched.iter().filter_map(flag_update).collect();
+                    let updates: Vec<FlagUpdate> = fetched.iter().filter_map(flag_update).collect();
                     let vanished = vanished_from(conn.session.take_all_unsolicited());
                     drop(fetched);
+                    if fast {
+                        // Every change up to the highest MODSEQ seen here was in this answer.
+                        let seen = updates.iter().filter_map(|u| u.modseq).max();
+                        status.highest_modseq = seen.max(Some(ours));
+                    }
                     state.remove(&vanished, sink);
                     state.apply_flags(updates, sink);
                 }
@@ -486,10 +516,18 @@ pub fn sync_serving(
         .resume_from
         .unwrap_or_else(|| state.max_uid().saturating_add(1))
         .max(1);
-    if status.exists > 0 && (status.uid_next == 0 || status.uid_next > start || !uids_verified) {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    if fast
+        || (status.exists > 0
+            && (status.uid_next == 0 || status.uid_next > start || !uids_verified))
+    {
         let mut uids = search_new(conn, start).map_err(|e| err(e.to_string()))?;
         if state.resume_from.is_some() {
             uids.retain(|u| state.index_of(*u).is_none());
+        }
+        if fast {
+            // No SELECT said how many there are: the mirror and what is coming.
+            status.exists = count(state.data.rows.len() + uids.len());
         }
         if !uids.is_empty() {
             state.resume_from = Some(start);
@@ -498,7 +536,6 @@ pub fn sync_serving(
             let announce = state.announce_rows;
             let held = state.data.rows.len();
             let progress = uids.len() > FIRST_BATCH;
-            let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
             if progress {
                 sink(SyncEvent::Progress {
                     held: count(held),
@@ -537,7 +574,10 @@ pub fn sync_serving(
     state.resume_from = None;
 
     // 3. Expunges the cheap paths could not see: the count says whether a full diff is due.
-    if state.data.rows.len() as u64 != u64::from(status.exists) {
+    //    (With the mailbox still selected under QRESYNC, VANISHED said every one.)
+    if fast {
+        status.exists = count(state.data.rows.len());
+    } else if state.data.rows.len() as u64 != u64::from(status.exists) {
         conn.budget.grant(DEFAULT_READ_BUDGET);
         let all = conn
             .session
@@ -555,6 +595,9 @@ pub fn sync_serving(
     }
 
     state.data.uid_next = status.uid_next.max(state.max_uid().saturating_add(1));
+    if fast {
+        status.uid_next = state.data.uid_next;
+    }
     if condstore
         && status.highest_modseq.is_some()
         && state.data.highest_modseq != status.highest_modseq
@@ -564,6 +607,58 @@ pub fn sync_serving(
     }
     sink(SyncEvent::Synced(status.clone()));
     Ok(status)
+}
+
+/// SELECTs `mailbox` (fresh: every count and flag from the server).
+fn select(conn: &mut ImapConn, mailbox: &str) -> Result<MailboxStatus, String> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let selected = conn
+        .session
+        .select(utf7::encode(mailbox))
+        .map_err(|e| format!("cannot open mailbox {mailbox:?}: {}", describe(&e)))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(MailboxStatus {
+        name: mailbox.to_string(),
+        uid_validity: selected.uid_validity.unwrap_or(0),
+        uid_next: selected.uid_next.unwrap_or(0),
+        exists: selected.exists,
+        highest_modseq: selected.highest_mod_seq,
+        read_only: selected.is_read_only,
+        permanent_flags: selected
+            .permanent_flags
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
+    })
+}
+
+/// NOOP on a mailbox still selected since `last`: the server brings its view up to date (the
+/// changes themselves are read by the sync: untagged answers seen earlier may have been
+/// dropped). The status is `last` without its HIGHESTMODSEQ, which the sync finds; with the
+/// UIDs the server said VANISHED. `None` when the server says the UIDs changed meaning.
+fn still_open(
+    conn: &mut ImapConn,
+    last: MailboxStatus,
+) -> Result<Option<(MailboxStatus, Vec<u32>)>, imap::Error> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    conn.session.noop()?;
+    let mut reset = false;
+    let vanished = vanished_from(conn.session.take_all_unsolicited().inspect(|u| {
+        if let UnsolicitedResponse::Ok {
+            code: Some(imap_proto::ResponseCode::UidValidity(v)),
+            ..
+        } = u
+        {
+            reset |= *v != last.uid_validity;
+        }
+    }));
+    Ok((!reset).then(|| {
+        let status = MailboxStatus {
+            highest_modseq: None,
+            ..last
+        };
+        (status, vanished)
+    }))
 }
 
 /// A second connection for a large first sync, opened only when it pays off.

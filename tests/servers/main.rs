@@ -22,6 +22,7 @@ mod imap_engine;
 mod imap_hostile_server;
 mod imap_liveness;
 mod imap_starttls_safety;
+mod live_delta;
 mod maildir_dovecot;
 mod mdn_testbed;
 mod newest_first;

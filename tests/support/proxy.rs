@@ -11,6 +11,7 @@
 //! proxy.freeze_conn(0);  // only the first connection accepted goes silent
 //! proxy.drop_conn(1);    // the second one is closed (both ends see a close)
 //! proxy.drop_all();      // every relayed connection is closed
+//! proxy.sent();          // what each client sent so far (plain text on a plain port)
 //! ```
 #![allow(dead_code)]
 
@@ -34,10 +35,12 @@ struct Shared {
     conns: Mutex<Vec<Arc<Conn>>>,
 }
 
-/// One relayed connection: its own freeze switch and both sockets (to close them).
+/// One relayed connection: its own freeze switch, both sockets (to close them) and the bytes
+/// its client sent.
 struct Conn {
     frozen: AtomicBool,
     sockets: [TcpStream; 2],
+    sent: Mutex<Vec<u8>>,
 }
 
 impl Conn {
@@ -118,6 +121,15 @@ impl FaultProxy {
         self.conn(i).close();
     }
 
+    /// What the client of each connection (in the order accepted) has sent so far, as text:
+    /// the commands themselves when the proxy stands in front of a plain (no TLS) port.
+    pub fn sent(&self) -> Vec<String> {
+        self.conns()
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c.sent.lock().expect("sent bytes")).into_owned())
+            .collect()
+    }
+
     /// Closes every connection relayed so far (both ends see a close).
     pub fn drop_all(&self) {
         for c in self.conns() {
@@ -151,6 +163,7 @@ fn relay(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) {
             client.try_clone().expect("clone client"),
             server.try_clone().expect("clone server"),
         ],
+        sent: Mutex::new(Vec::new()),
     });
     shared
         .conns
@@ -164,8 +177,9 @@ fn relay(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) {
         ),
         (server, client),
     ];
-    for (mut from, mut to) in directions {
+    for (i, (mut from, mut to)) in directions.into_iter().enumerate() {
         let s = shared.clone();
+        let tap = (i == 0).then(|| conn.clone());
         let conn = conn.clone();
         let frozen = move || s.frozen.load(Ordering::SeqCst) || conn.frozen.load(Ordering::SeqCst);
         let stopped = {
@@ -186,6 +200,12 @@ fn relay(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) {
                         // Bytes read just before a freeze are held back until the thaw.
                         while frozen() && !stopped() {
                             thread::sleep(TICK);
+                        }
+                        if let Some(c) = &tap {
+                            c.sent
+                                .lock()
+                                .expect("sent bytes")
+                                .extend_from_slice(&buf[..n]);
                         }
                         if to.write_all(&buf[..n]).is_err() {
                             break;

@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::backend::{FlagChange, StoreOutcome};
+use crate::backend::{FlagChange, MailboxStatus, StoreOutcome};
 use crate::config::{Account, Agent, Imap, Secret};
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session_with};
@@ -27,8 +27,10 @@ use crate::triage::state::Action as TriageAction;
 mod during;
 mod liveness;
 mod notes;
+mod saving;
 
 use liveness::{Wake, conn_alive, still_there};
+pub use saving::{Flushing, SAVE_AT_MOST, SAVE_QUIET};
 
 /// First and last wait between reconnect attempts.
 pub const BACKOFF_START: Duration = Duration::from_millis(500);
@@ -182,6 +184,7 @@ pub fn search_criteria(query: &str) -> Result<String, SearchQueryError> {
 pub struct AccountWorker {
     commands: Sender<WorkerCommand>,
     handle: Option<JoinHandle<()>>,
+    flushing: Flushing,
 }
 
 impl AccountWorker {
@@ -212,6 +215,8 @@ impl AccountWorker {
         let archive = account.archive_folder.clone();
         let config = account.clone();
         let self_tx = tx.clone();
+        let flushing = Flushing::default();
+        let flag = flushing.clone();
         let handle = std::thread::Builder::new()
             .name(format!("imap-{name}"))
             .spawn(move || {
@@ -228,13 +233,23 @@ impl AccountWorker {
                     archive,
                     config,
                     agent,
+                    pending_save: saving::Pending::default(),
+                    flushing: flag,
+                    selected: None,
                 };
                 w.run();
             })?;
         Ok(AccountWorker {
             commands: tx,
             handle: Some(handle),
+            flushing,
         })
+    }
+
+    /// Whether the worker is writing its header cache on the way out (after a shutdown
+    /// request): quitting waits for that, never for the server.
+    pub fn flushing(&self) -> Flushing {
+        self.flushing.clone()
     }
 
     /// Queues a command; false when the worker has ended.
@@ -274,6 +289,15 @@ struct Worker {
     config: Account,
     /// Who writes the notes this worker adds.
     agent: Option<Agent>,
+    /// When the mirror's changes are due in the header cache (see `saving`).
+    pending_save: saving::Pending,
+    /// Set while the cache is written on the way out.
+    flushing: Flushing,
+    /// What the last sync on the current connection left selected, while nothing has
+    /// selected another mailbox there since: the next change is then read without SELECT
+    /// (see `imap::sync`). Cleared by a new connection, a refresh asked for, a triage action
+    /// and notes (which may select other folders).
+    selected: Option<MailboxStatus>,
 }
 
 /// Why the online loop ended.
@@ -336,6 +360,7 @@ impl Worker {
             }));
             match self.wait_offline(backoff, &state, unreachable) {
                 Wake::Shutdown => {
+                    self.save_before_leaving(&mut state);
                     self.fail_pending("mailroom quit before the server could be reached");
                     return;
                 }
@@ -405,7 +430,8 @@ impl Worker {
         }
     }
 
-    /// Brings the mirror up to date and saves it. While a big fetch streams in, requests that
+    /// Brings the mirror up to date; the changes go to the caller as they are found, and to
+    /// the header cache later (see `saving`). While a big fetch streams in, requests that
     /// arrive are served between its batches (see `during`); when one of them changed the
     /// mailbox, a second (delta) sync follows to show it.
     fn sync_now(&mut self, conn: &mut ImapConn, state: &mut MailboxState) -> Result<(), String> {
@@ -423,6 +449,9 @@ impl Worker {
         };
         let key = state.key.clone();
         let mut changed = false;
+        if let Some(last) = self.selected.take() {
+            state.still_selected(last);
+        }
         let result = {
             // The sink and the requests served between batches both speak through this
             // worker, one at a time (never one inside the other).
@@ -442,13 +471,14 @@ impl Worker {
                 &mut sink,
             )
         };
-        result.map_err(|e| e.to_string())?;
-        if let Some(w) = state.save_cache_or_skip(&self.headers) {
-            (self.emit)(WorkerEvent::Sync(SyncEvent::Warning(w)));
-        }
+        let status = result.map_err(|e| e.to_string())?;
+        self.save_later(state);
         if changed {
+            // A request served between batches may have selected elsewhere (a triage action
+            // with team folders): this sync opens the mailbox again.
             return self.sync_now(conn, state);
         }
+        self.selected = Some(status);
         Ok(())
     }
 
@@ -578,6 +608,7 @@ impl Worker {
     }
 
     fn online(&mut self, mut conn: ImapConn, state: &mut MailboxState) -> Exit {
+        self.selected = None;
         // The watcher is in place before the sync: mail that lands between the two is then
         // announced by the watcher, not missed until the next safety resync.
         let watcher = match self.secret.clone() {
@@ -610,6 +641,8 @@ impl Worker {
         if let Some(w) = watcher {
             w.stop();
         }
+        // What is not yet in the cache goes there before anything else that may take long.
+        self.save_before_leaving(state);
         if matches!(exit, Exit::Shutdown) {
             let _ = conn.session.logout();
         }
@@ -646,8 +679,12 @@ impl Worker {
             {
                 return self.watcher_lost(conn, state);
             }
+            self.save_if_due(state);
             let now = Instant::now();
-            let wake = next_sync.min(last_heard + QUIET_CHECK);
+            let mut wake = next_sync.min(last_heard + QUIET_CHECK);
+            if let Some(save) = self.pending_save.due() {
+                wake = wake.min(save);
+            }
             let cmd = match self
                 .commands
                 .recv_timeout(wake.saturating_duration_since(now))
@@ -658,6 +695,10 @@ impl Worker {
                 Ok(cmd) => cmd,
                 Err(RecvTimeoutError::Timeout) if Instant::now() >= next_sync => {
                     WorkerCommand::Refresh
+                }
+                // The cache's turn, at the top of the loop.
+                Err(RecvTimeoutError::Timeout) if self.pending_save.is_due(Instant::now()) => {
+                    continue;
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     if let Err(e) = still_there(conn) {
@@ -708,15 +749,22 @@ impl Worker {
     ) -> Result<(), String> {
         match cmd {
             WorkerCommand::Refresh | WorkerCommand::Idle(_) => {
+                // A refresh (asked for, or the safety resync) opens the mailbox afresh; a
+                // change signal reads only what changed.
+                let mut refresh = matches!(cmd, WorkerCommand::Refresh);
                 // Coalesce a burst of change signals into one sync.
                 while let Ok(next) = self.commands.try_recv() {
                     match next {
+                        WorkerCommand::Refresh => refresh = true,
                         // A lost watcher is seen through its `alive()`, not through this
                         // message: taking it for one more refresh once left a dead column
                         // "online".
-                        WorkerCommand::Refresh | WorkerCommand::Idle(_) => {}
+                        WorkerCommand::Idle(_) => {}
                         other => self.pending.push_back(other),
                     }
+                }
+                if refresh {
+                    self.selected = None;
                 }
                 self.sync_now(conn, state)?;
                 while let Some(cmd) = self.pending.pop_front() {
@@ -750,9 +798,18 @@ impl Worker {
                 uid,
                 action,
                 agent,
-            } => self.triage(conn, state, id, uid, action, agent),
-            WorkerCommand::AddNote { id, uid, text } => self.add_note(conn, state, id, uid, text),
-            WorkerCommand::Notes { uid, message_id } => self.notes(conn, state, uid, message_id),
+            } => {
+                self.selected = None;
+                self.triage(conn, state, id, uid, action, agent)
+            }
+            WorkerCommand::AddNote { id, uid, text } => {
+                self.selected = None;
+                self.add_note(conn, state, id, uid, text)
+            }
+            WorkerCommand::Notes { uid, message_id } => {
+                self.selected = None;
+                self.notes(conn, state, uid, message_id)
+            }
             WorkerCommand::Shutdown => {
                 let _ = self.self_tx.send(WorkerCommand::Shutdown);
                 Ok(())
