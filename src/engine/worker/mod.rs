@@ -16,7 +16,7 @@ use crate::config::{Account, Agent, Imap, Secret};
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session_with};
 use crate::imap::idle::{IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
-use crate::imap::sync::{MailboxState, SyncEvent, sync_serving};
+use crate::imap::sync::{FirstBatch, MailboxState, SyncEvent, sync_serving};
 use crate::mail::note::Note;
 use crate::net::Server;
 use crate::store::bodies::BodyCache;
@@ -193,13 +193,15 @@ impl AccountWorker {
         bodies: BodyCache,
         emit: Box<dyn FnMut(WorkerEvent) + Send>,
     ) -> std::io::Result<AccountWorker> {
-        AccountWorker::spawn_for(account, None, headers, bodies, emit)
+        AccountWorker::spawn_for(account, None, FirstBatch::default(), headers, bodies, emit)
     }
 
-    /// [`AccountWorker::spawn`] for `agent`, the author of the notes it adds.
+    /// [`AccountWorker::spawn`] for `agent`, the author of the notes it adds, fetching
+    /// `first_batch` of the newest new messages first (the rows the front end shows).
     pub fn spawn_for(
         account: &Account,
         agent: Option<Agent>,
+        first_batch: FirstBatch,
         headers: HeaderCache,
         bodies: BodyCache,
         emit: Box<dyn FnMut(WorkerEvent) + Send>,
@@ -228,6 +230,7 @@ impl AccountWorker {
                     archive,
                     config,
                     agent,
+                    first_batch,
                 };
                 w.run();
             })?;
@@ -274,6 +277,8 @@ struct Worker {
     config: Account,
     /// Who writes the notes this worker adds.
     agent: Option<Agent>,
+    /// The first batch of a sync that fetches new mail: the rows the front end shows.
+    first_batch: FirstBatch,
 }
 
 /// Why the online loop ended.
@@ -297,7 +302,7 @@ impl Worker {
             &self.imap.login,
             &self.imap.mailbox,
         );
-        let mut state = MailboxState::new(key, &self.imap.mailbox);
+        let mut state = MailboxState::new(key, &self.imap.mailbox).first_batch(self.first_batch);
         {
             let emit = &mut self.emit;
             state.load_cache(&self.headers, &mut |e| emit(WorkerEvent::Sync(e)));
