@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use ratatui::Frame;
-use ratatui::buffer::{Buffer, CellWidth};
+use ratatui::buffer::{Buffer, Cell, CellWidth};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -54,12 +54,12 @@ pub fn lines(lines: &[Line<'_>], area: Rect, buf: &mut Buffer) {
             );
             continue;
         }
-        let mut row = Row {
-            buf: &mut *buf,
-            start: (area.x, y),
-            width: area.width,
-            x: 0,
+        // The line's cells, left to right (the area lies within the buffer).
+        let first = buf.index_of(area.x, y);
+        let Some(cells) = buf.content.get_mut(first..first + usize::from(area.width)) else {
+            return;
         };
+        let mut row = Row { cells, x: 0 };
         let base = Style::default().patch(line.style);
         for span in &line.spans {
             if !row.span(&span.content, base.patch(span.style)) {
@@ -69,12 +69,10 @@ pub fn lines(lines: &[Line<'_>], area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// One line being drawn by [`lines`]: the next cell is `x` cells right of `start`.
+/// One line being drawn by [`lines`] into its cells; the next is `x`.
 struct Row<'b> {
-    buf: &'b mut Buffer,
-    start: (u16, u16),
-    width: u16,
-    x: u16,
+    cells: &'b mut [Cell],
+    x: usize,
 }
 
 impl Row<'_> {
@@ -94,22 +92,17 @@ impl Row<'_> {
             let more = match piece.as_bytes() {
                 // A control character is dropped, as ratatui drops every grapheme holding one.
                 [b] if b.is_ascii_control() => true,
-                [b] => self.cell(
-                    1,
-                    |c| {
+                [b] => self.cell(1, style, |c| {
+                    // A blank cell (every frame starts from blanks) is left as it is: the
+                    // same symbol to the diff and to every backend.
+                    if *b != b' ' || c.symbol() != " " {
                         c.set_char(char::from(*b));
-                    },
-                    style,
-                ),
+                    }
+                }),
                 _ => Span::raw(piece).styled_graphemes(style).all(|g| {
-                    let w = g.symbol.cell_width();
-                    self.cell(
-                        w,
-                        |c| {
-                            c.set_symbol(g.symbol);
-                        },
-                        g.style,
-                    )
+                    self.cell(g.symbol.cell_width(), g.style, |c| {
+                        c.set_symbol(g.symbol);
+                    })
                 }),
             };
             if !more {
@@ -122,17 +115,19 @@ impl Row<'_> {
     /// Puts a grapheme `w` cells wide in the next cell, as ratatui's line truncator and
     /// paragraph do: one wider than the line is skipped, one that no longer fits ends the
     /// line (false), a zero-width one takes no cell.
-    fn cell(&mut self, w: u16, set: impl FnOnce(&mut ratatui::buffer::Cell), style: Style) -> bool {
-        if w > self.width {
+    fn cell(&mut self, w: u16, style: Style, set: impl FnOnce(&mut Cell)) -> bool {
+        let (w, width) = (usize::from(w), self.cells.len());
+        if w > width {
             return true;
         }
-        if self.x.saturating_add(w) > self.width {
+        if self.x + w > width {
             return false;
         }
         if w > 0 {
-            let cell = &mut self.buf[(self.start.0 + self.x, self.start.1)];
-            set(cell);
-            cell.set_style(style);
+            if let Some(cell) = self.cells.get_mut(self.x) {
+                set(cell);
+                cell.set_style(style);
+            }
             self.x += w;
         }
         true
@@ -322,9 +317,14 @@ mod tests {
             // What was there before (the base style, a previous pane) shows through the cells
             // a line leaves alone.
             let mut before = Buffer::empty(whole);
+            // (A third of the cells stay as a frame starts them: blank, no symbol set.)
             for (i, c) in before.content.iter_mut().enumerate() {
-                c.set_char(if i % 3 == 0 { '#' } else { ' ' })
-                    .set_style(Style::default().bg(Color::Indexed(236)));
+                match i % 3 {
+                    0 => c.set_char('#'),
+                    1 => c.set_char(' '),
+                    _ => c,
+                }
+                .set_style(Style::default().bg(Color::Indexed(236)));
             }
             let mut want = before.clone();
             Paragraph::new(lines.clone()).render(area, &mut want);
