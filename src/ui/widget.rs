@@ -9,7 +9,7 @@ use ratatui::buffer::{Buffer, Cell, CellWidth};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
 use super::screen::compose::model::Body;
@@ -67,6 +67,39 @@ pub fn lines(lines: &[Line<'_>], area: Rect, buf: &mut Buffer) {
             }
         }
     }
+}
+
+/// Draws a border of `kind` in `style` around `area` of `buf`, cell for cell as
+/// `Block::default().borders(Borders::ALL).border_type(kind).border_style(style)` does, without
+/// its pass over every cell inside (it patches them with its own, empty, style): the sides
+/// left, top, right, bottom, then the corners, in the block's order.
+pub fn border(kind: BorderType, style: Style, area: Rect, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let set = kind.to_border_set();
+    let (left, top) = (area.left(), area.top());
+    let (right, bottom) = (area.right() - 1, area.bottom() - 1);
+    let mut put = |x: u16, y: u16, symbol: &str| {
+        buf[(x, y)].set_symbol(symbol).set_style(style);
+    };
+    for y in top..=bottom {
+        put(left, y, set.vertical_left);
+    }
+    for x in left..=right {
+        put(x, top, set.horizontal_top);
+    }
+    for y in top..=bottom {
+        put(right, y, set.vertical_right);
+    }
+    for x in left..=right {
+        put(x, bottom, set.horizontal_bottom);
+    }
+    put(right, bottom, set.bottom_right);
+    put(right, top, set.top_right);
+    put(left, bottom, set.bottom_left);
+    put(left, top, set.top_left);
 }
 
 /// One line being drawn by [`lines`] into its cells; the next is `x`.
@@ -284,6 +317,37 @@ mod tests {
                 1 => s.remove_modifier(Modifier::BOLD | Modifier::REVERSED),
                 _ => s,
             }
+        }
+    }
+
+    #[test]
+    fn a_border_is_drawn_cell_for_cell_as_a_block_draws_it() {
+        use ratatui::widgets::Borders;
+        let mut rng = Rng(0x000b_0de5);
+        for round in 0..500 {
+            let area = Rect::new(
+                rng.below(4) as u16,
+                rng.below(3) as u16,
+                rng.below(12) as u16,
+                rng.below(7) as u16,
+            );
+            let kind = [BorderType::Plain, BorderType::Thick, BorderType::Rounded][rng.below(3)];
+            let style = rng.style();
+            let mut before = Buffer::empty(Rect::new(0, 0, 10, 6));
+            for (i, c) in before.content.iter_mut().enumerate() {
+                if i % 2 == 0 {
+                    c.set_char('x').set_style(rng.style());
+                }
+            }
+            let mut want = before.clone();
+            Block::default()
+                .borders(Borders::ALL)
+                .border_type(kind)
+                .border_style(style)
+                .render(area, &mut want);
+            let mut got = before;
+            border(kind, style, area, &mut got);
+            assert_eq!(got, want, "round {round}: {kind:?} {style:?} in {area:?}");
         }
     }
 

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{BorderType, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use crate::config::View;
@@ -197,13 +197,8 @@ pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Fram
             st(app, "column_header"),
         )
     };
-    frame.render_widget(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_type(border_type)
-            .border_style(border),
-        area,
-    );
+    // As a `Block` with all borders draws it, without its pass over every cell inside.
+    widget::border(border_type, border, area, frame.buffer_mut());
     let (header, body) = layout::column_parts(area);
     let mut second = Vec::new();
     if c.threaded() {
