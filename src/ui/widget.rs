@@ -69,6 +69,23 @@ pub fn lines(lines: &[Line<'_>], area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// Patches every cell of `area` of `buf` with `style`, as `Buffer::set_style` and a
+/// `Block::default().style(style)` do, a row of cells at a time rather than a lookup per cell.
+pub fn paint(style: Style, area: Rect, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    for y in area.top()..area.bottom() {
+        let first = buf.index_of(area.x, y);
+        if let Some(cells) = buf.content.get_mut(first..first + usize::from(area.width)) {
+            for c in cells {
+                c.set_style(style);
+            }
+        }
+    }
+}
+
 /// Draws a border of `kind` in `style` around `area` of `buf`, cell for cell as
 /// `Block::default().borders(Borders::ALL).border_type(kind).border_style(style)` does, without
 /// its pass over every cell inside (it patches them with its own, empty, style): the sides
@@ -317,6 +334,29 @@ mod tests {
                 1 => s.remove_modifier(Modifier::BOLD | Modifier::REVERSED),
                 _ => s,
             }
+        }
+    }
+
+    #[test]
+    fn painting_an_area_is_what_a_block_with_a_style_does() {
+        let mut rng = Rng(0x0005_7e1e);
+        for round in 0..300 {
+            let area = Rect::new(
+                rng.below(4) as u16,
+                rng.below(3) as u16,
+                rng.below(12) as u16,
+                rng.below(7) as u16,
+            );
+            let style = rng.style();
+            let mut before = Buffer::empty(Rect::new(0, 0, 10, 6));
+            for c in before.content.iter_mut() {
+                c.set_style(rng.style());
+            }
+            let mut want = before.clone();
+            Block::default().style(style).render(area, &mut want);
+            let mut got = before;
+            paint(style, area, &mut got);
+            assert_eq!(got, want, "round {round}: {style:?} in {area:?}");
         }
     }
 

@@ -216,7 +216,9 @@ pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Fram
         Line::from(header_text(c, app.now)),
         Line::from(fit_spans(second, usize::from(header.width), header_style)),
     ];
-    frame.render_widget(Paragraph::new(lines).style(header_style), header);
+    // As `Paragraph::new(lines).style(header_style)` draws them.
+    widget::paint(header_style, header, frame.buffer_mut());
+    widget::lines(&lines, header, frame.buffer_mut());
     if c.shown_len() == 0 && !c.rows.is_empty() {
         let text = if c.narrowed() {
             " no message matches (Esc clears)".to_string()
@@ -421,14 +423,16 @@ fn row_line<'a>(
         &(thread_indent(depth, subject_w) + &sanitize::single_line(&s.subject)),
         subject_w,
     );
-    let mut spans = vec![
+    // Room for every field at once: no regrowth per row.
+    let mut spans = Vec::with_capacity(9);
+    spans.extend([
         Span::styled(gutter, part(Style::default())),
         Span::styled(age, part(styles.age)),
         Span::styled(sender, part(styles.sender)),
         Span::styled(" ", part(Style::default())),
         Span::styled(subject, part(Style::default())),
         Span::styled(" ", part(Style::default())),
-    ];
+    ]);
     if team_w > 0 {
         spans.push(Span::styled(fit(&team, team_w), part(styles.marks)));
         spans.push(Span::styled(" ", part(Style::default())));
