@@ -419,7 +419,8 @@ def session(binary, config, cache, tb, mailbox, newest, count, timeout, live=Fal
                 log("  bytes per j: " + str(e))
         if live:
             try:
-                live_updates(tui, tb, mailbox, res)
+                # As long as a tenth of the run's limit (which scales with the size), 30 s at least.
+                live_updates(tui, tb, mailbox, res, max(30.0, timeout / 10))
             except (Broken, OSError) as e:
                 res["live_error"] = str(e)
                 log("  live updates: " + str(e))
@@ -435,7 +436,7 @@ def session(binary, config, cache, tb, mailbox, newest, count, timeout, live=Fal
     return res
 
 
-def live_updates(tui, tb, mailbox, res):
+def live_updates(tui, tb, mailbox, res, wait=30.0):
     """Another client APPENDs a message with a unique subject, then stores a keyword on it;
     the time until the TUI shows each, next to the time an idling client is told (the IDLE
     floor). Both from the moment the command is sent. Figures go into `res`."""
@@ -449,7 +450,7 @@ def live_updates(tui, tb, mailbox, res):
         t = time.monotonic()
         uid = writer.append(subject)
         res["append_cmd_s"] = time.monotonic() - t
-        res["live_append_s"] = tui.wait_change(lambda s: on_screen(s, subject), 30, "the appended message", t)
+        res["live_append_s"] = tui.wait_change(lambda s: on_screen(s, subject), wait, "the appended message", t)
         seen = watcher.wait_event(rb"^\* \d+ EXISTS", t, 5)
         res["idle_append_s"] = None if seen is None else seen - t
         tui.app.collect(0.3, 2)
@@ -462,7 +463,7 @@ def live_updates(tui, tb, mailbox, res):
             row = row_with(s, subject)
             return row is not None and row != before and "@" + LIVE_AGENT in row
 
-        res["live_keyword_s"] = tui.wait_change(shown, 30, f"the row to show @{LIVE_AGENT}", t)
+        res["live_keyword_s"] = tui.wait_change(shown, wait, f"the row to show @{LIVE_AGENT}", t)
         seen = watcher.wait_event(rb"^\* \d+ FETCH .*" + re.escape(LIVE_KEYWORD.encode()), t, 5)
         res["idle_keyword_s"] = None if seen is None else seen - t
         res["live_subject"] = subject

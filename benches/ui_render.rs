@@ -46,7 +46,9 @@ const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
 const DEFAULT_ROWS: usize = 100_000;
 const DEFAULT_FRAMES: usize = 2000;
-const TARGET_MS: f64 = 2.0;
+/// Issue 15: one frame at 200×60 over three columns of 100,000 rows (issue 4 asked 2 ms).
+const TARGET_MS: f64 = 1.0;
+const TARGET_ROWS: usize = 100_000;
 /// 2026-11-27 12:00 UTC: the newest synthetic row arrives an hour before this.
 const NOW: i64 = 1_795_780_800;
 const ACCOUNTS: [&str; 3] = ["support", "sales", "billing"];
@@ -581,16 +583,27 @@ fn frame_bench(rows_per_column: usize, frames: usize) -> Result<(), String> {
         upd.p99_ms * 1000.0
     );
     println!();
-    let verdict = |ms: f64| if ms <= TARGET_MS { "PASS" } else { "MISS" };
+    let verdict = |ms: f64| if ms <= TARGET_MS { "PASS" } else { "FAIL" };
+    if rows_per_column != TARGET_ROWS {
+        println!(
+            "target (issue 15): one frame <= {TARGET_MS} ms over {} × {TARGET_ROWS} rows; this run has {rows_per_column} \
+             a column: no verdict",
+            ACCOUNTS.len()
+        );
+        return Ok(());
+    }
     println!(
-        "target (issue 4): one frame <= {TARGET_MS} ms — j within the page: median {:.3} ms {}, p99 {:.3} ms {}; \
-         scrolling j: median {:.3} ms {}",
+        "target (issue 15): one frame <= {TARGET_MS} ms at {WIDTH}×{HEIGHT} over {} × {TARGET_ROWS} rows — \
+         j within the page: median {:.3} ms {} (p99 {:.3} ms); scrolling j: median {:.3} ms {} (p99 {:.3} ms); \
+         frame: {}",
+        ACCOUNTS.len(),
         page.median_ms,
         verdict(page.median_ms),
         page.p99_ms,
-        verdict(page.p99_ms),
         scroll.median_ms,
         verdict(scroll.median_ms),
+        scroll.p99_ms,
+        verdict(page.median_ms.max(scroll.median_ms)),
     );
     Ok(())
 }

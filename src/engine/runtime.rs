@@ -15,6 +15,7 @@ use super::request::{Request, RequestId};
 use super::worker::{AccountWorker, WorkerCommand};
 use super::{compose, local, outbox_status, save, translate};
 use crate::config::Config;
+use crate::imap::sync::FirstBatch;
 use crate::store::drafts::Draft;
 use crate::triage::act::ActError;
 
@@ -56,6 +57,18 @@ impl Engine {
     /// as an [`Event::Error`]; the others run anyway. `events`: any channel whose event type
     /// can hold an engine event (see [`EventSink`]).
     pub fn start(config: Arc<Config>, accounts: &[usize], events: impl Into<EventSink>) -> Engine {
+        Engine::start_sized(config, accounts, events, FirstBatch::default())
+    }
+
+    /// [`Engine::start`] for a front end that shows `first_batch` rows of a column: an IMAP
+    /// account reading new mail from its server fetches that many of the newest first, so the
+    /// first answer is exactly the first screen.
+    pub fn start_sized(
+        config: Arc<Config>,
+        accounts: &[usize],
+        events: impl Into<EventSink>,
+        first_batch: FirstBatch,
+    ) -> Engine {
         let events: EventSink = events.into();
         let sources = Sources::default();
         let mut threads = Vec::new();
@@ -64,8 +77,15 @@ impl Engine {
                 continue;
             };
             let kind = if account.imap.is_some() {
-                translate::spawn(idx, account, &config.agent, events.clone(), sources.clone())
-                    .map(Kind::Imap)
+                translate::spawn(
+                    idx,
+                    account,
+                    &config.agent,
+                    first_batch,
+                    events.clone(),
+                    sources.clone(),
+                )
+                .map(Kind::Imap)
             } else {
                 local::spawn(idx, account.clone(), config.agent.clone(), events.clone())
                     .map(Kind::Local)

@@ -11,7 +11,7 @@ use super::runtime::Sources;
 use crate::backend::StoreOutcome;
 use crate::config::{Account, Agent, TeamStateSetting};
 use crate::engine::worker::{AccountWorker, WorkerEvent};
-use crate::imap::sync::SyncEvent;
+use crate::imap::sync::{FirstBatch, SyncEvent};
 use crate::mail::attachments;
 use crate::mail::parse::text_body;
 use crate::store::bodies::{self, BodyCache};
@@ -19,10 +19,12 @@ use crate::store::cache::HeaderCache;
 use crate::triage::folders::decide;
 
 /// Starts the IMAP thread of one account; the raw messages it hands out are noted in `sources`.
+/// A sync fetching new mail fetches `first_batch` of the newest first.
 pub(super) fn spawn(
     account_idx: usize,
     account: &Account,
     agent: &Agent,
+    first_batch: FirstBatch,
     events: EventSink,
     sources: Sources,
 ) -> std::io::Result<AccountWorker> {
@@ -50,6 +52,7 @@ pub(super) fn spawn(
     AccountWorker::spawn_for(
         account,
         Some(agent.clone()),
+        first_batch,
         headers,
         bodies,
         Box::new(move |ev| emitter.emit(ev)),

@@ -4,7 +4,8 @@
 //! - CONDSTORE: only messages changed since the cached HIGHESTMODSEQ are fetched;
 //!   QRESYNC adds VANISHED, so expunges need no UID list. Without them: a UID/FLAGS diff.
 //! - New messages are found with `UID SEARCH` and fetched newest first, in batches that stream
-//!   to the caller: a screenful of the newest ([`FIRST_BATCH`]) before anything else, then
+//!   to the caller: a screenful of the newest ([`FirstBatch`], sized by the front end to the
+//!   rows it shows; [`FIRST_BATCH`] by default) before anything else, then
 //!   [`FETCH_BATCH`] at a time down to the oldest, so the newest mail shows long before a
 //!   100,000-message mailbox is read. A fetch cut off halfway is resumed where it left off,
 //!   and the mirror is not saved to the cache until it is whole again.
@@ -30,9 +31,39 @@ use crate::store::cache::{CacheKey, CachedMailbox, HeaderCache};
 /// Messages per FETCH round trip when reading new mail.
 pub const FETCH_BATCH: usize = 2000;
 
-/// The first batch of new mail: the newest messages, about a screenful, so the first screen
-/// of a mailbox read from scratch is its newest mail, fetched in one short round trip.
+/// The first batch of new mail when the front end names no size: the newest messages, about a
+/// screenful, so the first screen of a mailbox read from scratch is its newest mail, fetched in
+/// one short round trip.
 pub const FIRST_BATCH: usize = 200;
+
+/// How many of the newest messages a sync fetches first, before the rest streams in
+/// [`FETCH_BATCH`] at a time: the rows the front end shows, so that round trip carries exactly
+/// the first screen. Always within [`FirstBatch::MIN`]..=[`FirstBatch::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstBatch(usize);
+
+impl FirstBatch {
+    /// Fewest: a tiny terminal still gets a page to scroll through from the first round trip.
+    pub const MIN: usize = 20;
+    /// Most: a batch like any other (a huge hint must not make the first screen wait).
+    pub const MAX: usize = FETCH_BATCH;
+
+    /// A first batch of `rows` messages (what a column shows), clamped to the sane range.
+    pub fn rows(rows: usize) -> FirstBatch {
+        FirstBatch(rows.clamp(Self::MIN, Self::MAX))
+    }
+
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl Default for FirstBatch {
+    /// [`FIRST_BATCH`]: for callers that show no screen (`list`, tests).
+    fn default() -> FirstBatch {
+        FirstBatch(FIRST_BATCH)
+    }
+}
 
 /// What a sync tells its caller, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +74,7 @@ pub enum SyncEvent {
     Reset { reason: String },
     /// New rows, ascending UID within the batch; the batches of one sync come newest first.
     Added(Vec<Summary>),
-    /// How far a sync that fetches more than [`FIRST_BATCH`] new messages has got: `held`
+    /// How far a sync that fetches more than its [`FirstBatch`] of new messages has got: `held`
     /// rows of the mailbox's `exists` are known. Sent before the first batch and after each.
     Progress { held: u32, exists: u32 },
     /// Flags or keywords of known rows changed.
@@ -84,6 +115,8 @@ pub struct MailboxState {
     /// For the next sync only: the status the previous one ended with, on a connection that
     /// has had the mailbox selected ever since (see [`still_selected`](Self::still_selected)).
     selected: Option<MailboxStatus>,
+    /// The size of the first (newest) batch of new mail.
+    first_batch: FirstBatch,
 }
 
 impl MailboxState {
@@ -103,6 +136,7 @@ impl MailboxState {
             cache_unusable: false,
             resume_from: None,
             selected: None,
+            first_batch: FirstBatch::default(),
         }
     }
 
@@ -128,6 +162,12 @@ impl MailboxState {
     /// Stops copying rows into events: for callers that read [`rows`](Self::rows) at the end.
     pub fn quiet_rows(mut self) -> Self {
         self.announce_rows = false;
+        self
+    }
+
+    /// Fetches `first` of the newest new messages first (the default is [`FIRST_BATCH`]).
+    pub fn first_batch(mut self, first: FirstBatch) -> Self {
+        self.first_batch = first;
         self
     }
 
@@ -535,7 +575,9 @@ pub fn sync_serving(
             state.data.rows.reserve_exact(uids.len());
             let announce = state.announce_rows;
             let held = state.data.rows.len();
-            let progress = uids.len() > FIRST_BATCH;
+            let first = state.first_batch;
+            let progress = uids.len() > first.get();
+            let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
             if progress {
                 sink(SyncEvent::Progress {
                     held: count(held),
@@ -547,7 +589,7 @@ pub fn sync_serving(
                 conn,
                 more,
                 &mailbox,
-                &newest_first(&uids),
+                &newest_first(&uids, first),
                 condstore,
                 &mut |c| between(c, status.uid_validity),
                 &mut |rows| {
@@ -719,12 +761,12 @@ fn rows_of(fetched: imap::types::Fetches, chunk: &[u32]) -> Vec<Summary> {
     rows
 }
 
-/// The batches of `uids` (ascending) newest first: the [`FIRST_BATCH`] highest UIDs, then
+/// The batches of `uids` (ascending) newest first: the `first` highest UIDs, then
 /// [`FETCH_BATCH`] at a time down to the lowest. Each batch is ascending itself.
-pub fn newest_first(uids: &[u32]) -> Vec<&[u32]> {
+pub fn newest_first(uids: &[u32], first: FirstBatch) -> Vec<&[u32]> {
     let mut out = Vec::with_capacity(uids.len() / FETCH_BATCH + 2);
     let mut end = uids.len();
-    let mut size = FIRST_BATCH;
+    let mut size = first.get();
     while end > 0 {
         let start = end.saturating_sub(size);
         out.push(&uids[start..end]);
@@ -906,11 +948,41 @@ mod tests {
     #[test]
     fn new_mail_is_planned_newest_first() {
         let uids: Vec<u32> = (1..=4500).collect();
-        let plan = newest_first(&uids);
+        let plan = newest_first(&uids, FirstBatch::default());
         let bounds: Vec<(u32, u32)> = plan.iter().map(|c| (c[0], c[c.len() - 1])).collect();
         assert_eq!(bounds, [(4301, 4500), (2301, 4300), (301, 2300), (1, 300)]);
-        assert_eq!(newest_first(&uids[..5]), [&uids[..5]]);
-        assert!(newest_first(&[]).is_empty());
+        assert_eq!(
+            newest_first(&uids[..5], FirstBatch::default()),
+            [&uids[..5]]
+        );
+        assert!(newest_first(&[], FirstBatch::default()).is_empty());
+    }
+
+    #[test]
+    fn the_first_batch_is_the_screen_the_front_end_names_within_bounds() {
+        let uids: Vec<u32> = (1..=4500).collect();
+        let bounds = |first: FirstBatch| -> Vec<(u32, u32)> {
+            newest_first(&uids, first)
+                .iter()
+                .map(|c| (c[0], c[c.len() - 1]))
+                .collect()
+        };
+        // 55 rows on screen: exactly those first, then whole batches down to the oldest.
+        assert_eq!(
+            bounds(FirstBatch::rows(55)),
+            [(4446, 4500), (2446, 4445), (446, 2445), (1, 445)]
+        );
+        // A terminal too small for a page still gets one; a huge one no more than a batch.
+        assert_eq!(FirstBatch::rows(0).get(), FirstBatch::MIN);
+        assert_eq!(FirstBatch::rows(3).get(), FirstBatch::MIN);
+        assert_eq!(FirstBatch::rows(1_000_000).get(), FETCH_BATCH);
+        assert_eq!(bounds(FirstBatch::rows(1_000_000))[0], (2501, 4500));
+        assert_eq!(FirstBatch::default().get(), FIRST_BATCH);
+        // A mailbox smaller than the screen is one batch.
+        assert_eq!(
+            newest_first(&uids[..30], FirstBatch::rows(55)),
+            [&uids[..30]]
+        );
     }
 
     fn row(uid: u32) -> Summary {

@@ -116,6 +116,15 @@ pub fn plan_with(area: Rect, ncols: usize, focus: usize, reader: Option<ReaderMo
     plan
 }
 
+/// Message rows a column shows on a `width`×`height` screen of `ncols` columns, the reader
+/// closed: what a cold sync fetches first (`imap::sync::FirstBatch`).
+pub fn list_rows(width: u16, height: u16, ncols: usize) -> usize {
+    let plan = plan(Rect::new(0, 0, width, height), ncols, 0, false);
+    plan.columns
+        .first()
+        .map_or(0, |(_, r)| usize::from(column_parts(*r).1.height))
+}
+
 /// A column's area inside its border: (header lines, message rows).
 pub fn column_parts(area: Rect) -> (Rect, Rect) {
     let inner = Rect {
@@ -234,6 +243,16 @@ mod tests {
         let p = plan_with(Rect::new(0, 0, 120, 10), 3, 0, Some(ReaderMode::Split));
         assert!(p.columns.is_empty());
         assert_eq!(p.reader, Some(Rect::new(0, 0, 120, 9)));
+    }
+
+    #[test]
+    fn a_column_shows_the_screen_less_its_frame_header_and_status_line() {
+        // 60 lines: the status line, two borders and two header lines are not rows.
+        assert_eq!(list_rows(200, 60, 3), 55);
+        // Tabs take a line when the columns do not fit side by side.
+        assert_eq!(list_rows(60, 20, 3), 14);
+        assert_eq!(list_rows(0, 0, 3), 0);
+        assert_eq!(list_rows(200, 60, 0), 0);
     }
 
     #[test]

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::imap::sync::FirstBatch;
 use app::{App, update};
 use event::Event;
 use screen::reader::SaveDirs;
@@ -99,7 +100,10 @@ pub fn run(config: &Config) -> Result<(), UiError> {
     // The accounts' threads, the outbox thread (queued mail goes out while the screen is up,
     // and what a crash left is resumed now) and the draft writer. What cannot start is said
     // on the channel.
-    let engine = Engine::start(config.clone(), &indices, tx.clone());
+    // A cold sync fetches the rows a column shows first: its first answer is the first screen.
+    let size = session.terminal.size()?;
+    let first = FirstBatch::rows(layout::list_rows(size.width, size.height, columns.len()));
+    let engine = Engine::start_sized(config.clone(), &indices, tx.clone(), first);
     // Drafts from an earlier session (or one cut short) come back.
     let (drafts, damaged) = crate::engine::drafts::list();
     let mut app = App::new(&columns, theme, no_color_requested())

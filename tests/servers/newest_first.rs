@@ -11,14 +11,15 @@ use std::time::{Duration, Instant};
 use mailroom::config::Imap;
 use mailroom::engine::worker::{AccountWorker, ConnState, WorkerEvent};
 use mailroom::imap::connect::{ImapConn, Target, open_session};
-use mailroom::imap::sync::{MailboxState, SyncEvent, sync};
+use mailroom::imap::sync::{FirstBatch, MailboxState, SyncEvent, sync};
 use mailroom::net::Server;
 use mailroom::store::bodies::BodyCache;
 use mailroom::store::cache::HeaderCache;
 use support::testbed::Testbed;
 
 const MAILBOX: &str = "shared/support/INBOX";
-/// The newest screenful a cold open fetches first (`imap::sync::FIRST_BATCH`).
+/// The newest screenful a cold open fetches first when no screen size is given
+/// (`imap::sync::FIRST_BATCH`).
 const FIRST_BATCH: usize = 200;
 
 fn imap_config(tb: &Testbed) -> Imap {
@@ -47,13 +48,24 @@ fn server(cfg: &Imap) -> Server {
 }
 
 fn spawn_worker(cfg: Imap, dir: &std::path::Path) -> (AccountWorker, Receiver<WorkerEvent>) {
+    spawn_sized(cfg, dir, FirstBatch::default())
+}
+
+/// A worker fetching `first` of the newest new messages first, as the TUI starts it.
+fn spawn_sized(
+    cfg: Imap,
+    dir: &std::path::Path,
+    first: FirstBatch,
+) -> (AccountWorker, Receiver<WorkerEvent>) {
     let mut account: mailroom::config::Account =
         toml::from_str("name = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n")
             .expect("account");
     account.imap = Some(cfg);
     let (tx, rx) = channel();
-    let worker = AccountWorker::spawn(
+    let worker = AccountWorker::spawn_for(
         &account,
+        None,
+        first,
         HeaderCache::new(dir.join("h")),
         BodyCache::new(dir.join("b"), 1 << 20),
         Box::new(move |e| {
@@ -153,6 +165,45 @@ fn a_cold_open_hands_over_the_newest_rows_first_then_warm_start_and_delta() {
     worker.shutdown();
     assert_eq!(added.len(), 1, "the delta is the new message: {added:?}");
     assert!(added[0] > all[all.len() - 1]);
+}
+
+#[test]
+fn a_cold_open_sized_to_the_screen_hands_over_exactly_that_screen_first() {
+    let tb = Testbed::start();
+    tb.fill("support", "INBOX", 3_000, 17);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // What the TUI asks for at 200×60 with three columns: the rows one column shows.
+    let screen = mailroom::ui::layout::list_rows(200, 60, 3);
+    assert_eq!(screen, 55);
+    let (worker, rx) = spawn_sized(imap_config(&tb), dir.path(), FirstBatch::rows(screen));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // The progress reported before the first batch, the first batch, the progress after it.
+    let mut progress: Vec<u32> = Vec::new();
+    let mut first: Option<Vec<u32>> = None;
+    let mut all: Vec<u32> = Vec::new();
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(WorkerEvent::Sync(SyncEvent::Added(r))) => {
+                let uids: Vec<u32> = r.iter().map(|x| x.uid).collect();
+                all.extend(&uids);
+                first.get_or_insert(uids);
+            }
+            Ok(WorkerEvent::Sync(SyncEvent::Progress { held, .. })) if progress.len() < 2 => {
+                progress.push(held);
+            }
+            Ok(WorkerEvent::State(ConnState::Online { .. })) => break,
+            Ok(WorkerEvent::State(ConnState::Offline { error, .. })) => panic!("offline: {error}"),
+            _ => {}
+        }
+    }
+    worker.shutdown();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 3_000, "the whole mailbox, exactly once");
+    let first = first.expect("rows were handed over");
+    assert_eq!(first.len(), screen, "the first batch is one screen");
+    assert_eq!(first[..], all[all.len() - screen..], "and it is the newest");
+    assert_eq!(progress, [0, 55], "the header's progress counts the screen");
 }
 
 #[test]

@@ -16,7 +16,7 @@ use crate::config::{Account, Agent, Imap, Secret};
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session_with};
 use crate::imap::idle::{IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
-use crate::imap::sync::{MailboxState, SyncEvent, sync_serving};
+use crate::imap::sync::{FirstBatch, MailboxState, SyncEvent, sync_serving};
 use crate::mail::note::Note;
 use crate::net::Server;
 use crate::store::bodies::BodyCache;
@@ -196,13 +196,15 @@ impl AccountWorker {
         bodies: BodyCache,
         emit: Box<dyn FnMut(WorkerEvent) + Send>,
     ) -> std::io::Result<AccountWorker> {
-        AccountWorker::spawn_for(account, None, headers, bodies, emit)
+        AccountWorker::spawn_for(account, None, FirstBatch::default(), headers, bodies, emit)
     }
 
-    /// [`AccountWorker::spawn`] for `agent`, the author of the notes it adds.
+    /// [`AccountWorker::spawn`] for `agent`, the author of the notes it adds, fetching
+    /// `first_batch` of the newest new messages first (the rows the front end shows).
     pub fn spawn_for(
         account: &Account,
         agent: Option<Agent>,
+        first_batch: FirstBatch,
         headers: HeaderCache,
         bodies: BodyCache,
         emit: Box<dyn FnMut(WorkerEvent) + Send>,
@@ -236,6 +238,7 @@ impl AccountWorker {
                     pending_save: saving::Pending::default(),
                     flushing: flag,
                     selected: None,
+                    first_batch,
                 };
                 w.run();
             })?;
@@ -298,6 +301,8 @@ struct Worker {
     /// (see `imap::sync`). Cleared by a new connection, a refresh asked for, a triage action
     /// and notes (which may select other folders).
     selected: Option<MailboxStatus>,
+    /// The first batch of a sync that fetches new mail: the rows the front end shows.
+    first_batch: FirstBatch,
 }
 
 /// Why the online loop ended.
@@ -321,7 +326,7 @@ impl Worker {
             &self.imap.login,
             &self.imap.mailbox,
         );
-        let mut state = MailboxState::new(key, &self.imap.mailbox);
+        let mut state = MailboxState::new(key, &self.imap.mailbox).first_batch(self.first_batch);
         {
             let emit = &mut self.emit;
             state.load_cache(&self.headers, &mut |e| emit(WorkerEvent::Sync(e)));

@@ -7,7 +7,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::Block;
 use unicode_width::UnicodeWidthStr;
 
 use super::app::App;
@@ -26,7 +25,8 @@ pub fn draw(app: &App, frame: &mut Frame) {
         app.focus,
         app.reader.as_ref().map(|_| app.reader_mode),
     );
-    frame.render_widget(Block::default().style(st(app, "base")), area);
+    // As `Block::default().style(base)` paints it, a row at a time.
+    super::widget::paint(st(app, "base"), area, frame.buffer_mut());
     let layers = screen::layers(app);
     if !layers.contains(&Layer::Prompt) {
         // The bottom line, under every pane (none covers it but the help overlay); it also
