@@ -26,7 +26,7 @@ pub(crate) type Pass<'a> = Option<&'a dyn Fn(&Summary) -> bool>;
 
 /// A block splits in two past this many threads (few in unit tests, so that small columns
 /// have many blocks).
-const MAX_BLOCK: usize = if cfg!(test) { 4 } else { 256 };
+const MAX_BLOCK: usize = if cfg!(test) { 4 } else { 64 };
 
 /// One thread: its rows as (UID, depth) in display order.
 #[derive(Debug, Clone)]
@@ -307,8 +307,11 @@ impl Threaded {
             let Some(idx) = members.remove(&r) else {
                 continue;
             };
-            let g = self.next_group;
-            self.next_group = self.next_group.wrapping_add(1);
+            let mut g = self.next_group;
+            while self.groups.contains_key(&g) {
+                g = g.wrapping_add(1);
+            }
+            self.next_group = g.wrapping_add(1);
             let group_rows: Vec<&Summary> = idx.iter().map(|&i| summaries[i]).collect();
             let threads = thread::threads_of(&group_rows);
             let mut group = Group::default();
