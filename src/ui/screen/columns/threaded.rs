@@ -239,7 +239,8 @@ impl Threaded {
     pub(crate) fn change(&mut self, rows: &Rows, uids: &[u32], pass: Pass<'_>) {
         // The groups touched: the changed rows' own, and those of every ID they name.
         let mut touched: HashSet<u32> = HashSet::new();
-        let mut gather: Vec<u32> = Vec::with_capacity(uids.len());
+        // The rows to thread again, with the IDs they name.
+        let mut gather: Vec<(&Summary, Vec<u64>)> = Vec::with_capacity(uids.len());
         let mut taken: HashSet<u32> = HashSet::with_capacity(uids.len());
         for &uid in uids {
             if let Some(&(g, _)) = self.place.get(&uid) {
@@ -248,13 +249,10 @@ impl Threaded {
             if let Some(s) = rows.by_uid(uid)
                 && taken.insert(uid)
             {
-                gather.push(uid);
-                for id in ids_of(s) {
-                    self.visit(1);
-                    if let Some(&g) = self.ids.get(&id) {
-                        touched.insert(g);
-                    }
-                }
+                let ids = ids_of(s);
+                self.visit(ids.len());
+                touched.extend(ids.iter().filter_map(|id| self.ids.get(id)));
+                gather.push((s, ids));
             }
         }
         // Their threads go; their rows that are still there are threaded again.
@@ -268,8 +266,10 @@ impl Threaded {
             self.visit(group.uids.len() + group.ids.len());
             for uid in group.uids {
                 self.place.remove(&uid);
-                if rows.key_of(uid).is_some() && taken.insert(uid) {
-                    gather.push(uid);
+                if let Some(s) = rows.by_uid(uid)
+                    && taken.insert(uid)
+                {
+                    gather.push((s, ids_of(s)));
                 }
             }
             for id in group.ids {
@@ -279,20 +279,17 @@ impl Threaded {
         drop(taken);
         // The gathered rows, newest first (the order threading reads them in), split into
         // groups by the IDs they share.
-        gather.sort_unstable_by_key(|&u| rows.key_of(u));
-        let summaries: Vec<&Summary> = gather.iter().filter_map(|&u| rows.by_uid(u)).collect();
+        gather.sort_unstable_by_key(|(s, _)| Key::of(s));
+        let (summaries, named): (Vec<&Summary>, Vec<Vec<u64>>) = gather.into_iter().unzip();
         let mut parent: Vec<usize> = (0..summaries.len()).collect();
         let mut first: HashMap<u64, usize> = HashMap::new();
-        let mut named: Vec<Vec<u64>> = Vec::with_capacity(summaries.len());
-        for (i, s) in summaries.iter().enumerate() {
-            let ids = ids_of(s);
+        for (i, ids) in named.iter().enumerate() {
             self.visit(1 + ids.len());
-            for &id in &ids {
+            for &id in ids {
                 let j = *first.entry(id).or_insert(i);
                 let (a, b) = (root(&mut parent, i), root(&mut parent, j));
                 parent[a.max(b)] = a.min(b);
             }
-            named.push(ids);
         }
         let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
         for i in 0..summaries.len() {
@@ -316,24 +313,28 @@ impl Threaded {
             let threads = thread::threads_of(&group_rows);
             let mut group = Group::default();
             for span in threads.threads {
-                let rows_of: Vec<(u32, u8)> = threads.order[span]
+                let order = &threads.order[span];
+                let newest = order
                     .iter()
-                    .map(|t| (group_rows[t.row].uid, t.depth))
-                    .collect();
-                let newest = rows_of
-                    .iter()
-                    .filter_map(|&(u, _)| rows.key_of(u))
+                    .map(|t| Key::of(group_rows[t.row]))
                     .min()
                     .unwrap_or_else(|| Key::of(group_rows[0]));
-                for &(u, _) in &rows_of {
+                let rows_of = |keep: &dyn Fn(&Summary) -> bool| -> Vec<(u32, u8)> {
+                    order
+                        .iter()
+                        .map(|t| (group_rows[t.row], t.depth))
+                        .filter(|(s, _)| keep(s))
+                        .map(|(s, d)| (s.uid, d))
+                        .collect()
+                };
+                let t = Thread {
+                    newest,
+                    rows: rows_of(&|_| true),
+                    shown: pass.map(|p| rows_of(p)),
+                };
+                for &(u, _) in &t.rows {
                     self.place.insert(u, (g, newest));
                 }
-                let mut t = Thread {
-                    newest,
-                    rows: rows_of,
-                    shown: None,
-                };
-                t.narrow(rows, pass);
                 group.threads.push(newest);
                 new_threads.push(t);
             }
