@@ -258,6 +258,21 @@ pub fn display_order<S: Borrow<Summary>>(rows: &[S]) -> Vec<(usize, u8)> {
         .collect()
 }
 
+/// Every ID threading reads from a row, as matched: its own Message-ID, its In-Reply-To and
+/// the References it uses. Rows that share none of these, directly or through other rows,
+/// never affect each other's threads: [`threads_of`] over a set of rows that holds every row
+/// naming any of its IDs, given in the same relative order, threads them exactly as it does
+/// among all the rows (ownership of an ID, first claims and the cut of a cycle all go by the
+/// order of the rows naming its IDs). A column keeps its threads by such sets.
+pub fn ids(row: &Summary) -> impl Iterator<Item = &str> {
+    let refs: Vec<&str> = row.references().collect();
+    let refs = newest_refs(&refs).to_vec();
+    id_of(row.message_id())
+        .into_iter()
+        .chain(row.in_reply_to().filter_map(|s| id_of(Some(s))))
+        .chain(refs.into_iter().filter_map(|s| id_of(Some(s))))
+}
+
 /// The node of `id`, created as a phantom when no row carries it. None only when the index
 /// space has run out (absurd input), where linking stops.
 fn node_for<'a>(
@@ -347,6 +362,24 @@ mod tests {
         let t = threads(&rows);
         assert_eq!(t.order.len(), 2);
         assert_eq!(t.threads.len(), 1);
+    }
+
+    #[test]
+    fn ids_are_those_threading_reads_as_it_matches_them() {
+        let mut refs: Vec<String> = (0..MAX_REFERENCES_USED + 2)
+            .map(|i| format!("<r{i}>"))
+            .collect();
+        refs.push("  ".to_string());
+        let s = Summary::new(Fields {
+            message_id: Some(" <own@x> ".to_string()),
+            in_reply_to: vec!["<p@x>".to_string(), "<>".to_string()],
+            references: refs,
+            ..Fields::default()
+        });
+        let ids: Vec<&str> = ids(&s).collect();
+        assert_eq!(&ids[..3], ["own@x", "p@x", "r3"]);
+        assert_eq!(ids.len(), 2 + MAX_REFERENCES_USED - 1);
+        assert_eq!(ids.last(), Some(&"r129"));
     }
 
     #[test]

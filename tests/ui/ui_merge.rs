@@ -150,3 +150,133 @@ fn a_batch_is_merged_into_a_big_column_without_touching_unrelated_rows() {
     assert_eq!(c.unread, unread);
     assert_eq!(c.shown_len(), counts.open);
 }
+
+/// Row `uid` of the big threaded mailbox: `row(uid)` in conversations of three (a question,
+/// its answer, the answer to that), each with its own IDs.
+fn threaded_row(uid: u32, minutes_ago: i64) -> Summary {
+    let conv = uid / 3;
+    let n = uid % 3;
+    let id = move |n: u32| format!("c{conv}.{n}@customer.test");
+    let mut s = row(uid, minutes_ago);
+    s.edit_text(|f| {
+        f.message_id = Some(id(n));
+        f.in_reply_to = (n > 0).then(|| id(n - 1)).into_iter().collect();
+        f.references = (0..n).map(id).collect();
+    });
+    s
+}
+
+/// What the column shows, threaded from scratch: every row by `mail::thread`, then the rows
+/// of the default view ("open": not done).
+fn threaded_from_scratch(app: &App) -> Vec<(u32, u8)> {
+    let rows: Vec<&Summary> = app.columns()[0].rows.iter().collect();
+    mailroom::mail::thread::display_order(&rows)
+        .into_iter()
+        .filter(|&(i, _)| !rows[i].keywords.iter().any(|k| &**k == "$done"))
+        .map(|(i, d)| (rows[i].uid, d))
+        .collect()
+}
+
+#[test]
+fn threads_on_a_batch_joins_its_threads_without_rethreading_the_column() {
+    let app = App::new(&[(0, "shared".to_string())], theme(), false)
+        .with_agent("alice")
+        .with_config(config_from(CONFIG));
+    let mut app = sized(app, 200, 40);
+    // Threads on from the start: the sync's batches (newest first) are threaded as they come.
+    press(&mut app, [ch('t')]);
+    assert!(app.columns()[0].threaded());
+    let mut top = BIG;
+    while top > 0 {
+        let low = top.saturating_sub(5_000);
+        let rows = (low..top)
+            .rev()
+            .map(|u| threaded_row(u, i64::from(BIG - u) + 10))
+            .collect();
+        press(
+            &mut app,
+            [EngineEvent::Rows {
+                account_idx: 0,
+                rows,
+            }],
+        );
+        top = low;
+    }
+    press(&mut app, [ch('j'), ch('j'), ch('j')]);
+    let selected = selected_uid(&app);
+    assert!(selected.is_some());
+
+    // Ten rows: answers to five old conversations (which come to the top), four new
+    // conversations, one row replaced.
+    let answer = |conv: u32, uid: u32| {
+        let id = move |n: u32| format!("c{conv}.{n}@customer.test");
+        let mut s = row(uid, 0);
+        s.edit_text(|f| {
+            f.message_id = Some(format!("a{uid}@example.test"));
+            f.in_reply_to = vec![id(2)];
+            f.references = (0..3).map(id).collect();
+        });
+        s
+    };
+    let mut batch: Vec<Summary> = (0..5).map(|i| answer(1 + i * 6_661, BIG + i)).collect();
+    batch.extend((0..4).map(|i| threaded_row(3 * (BIG + 10 + i), 1)));
+    batch.push(with_keywords(
+        threaded_row(77_777, i64::from(BIG - 77_777) + 10),
+        &["$assigned.bob"],
+    ));
+    let before = visited(&app);
+    press(
+        &mut app,
+        [EngineEvent::Rows {
+            account_idx: 0,
+            rows: batch,
+        }],
+    );
+    let used = visited(&app) - before;
+    // Was one threading of every row (and a walk of the view) per batch.
+    assert!(used < 10 * 1_500, "a batch of 10 visited {used}");
+    assert_eq!(
+        selected_uid(&app),
+        selected,
+        "the selection stays on its message"
+    );
+    let c = &app.columns()[0];
+    let shown: Vec<(u32, u8)> = (0..c.shown_len())
+        .map(|i| (c.shown(i).map_or(0, |s| s.uid), c.depth(i)))
+        .collect();
+    let want = threaded_from_scratch(&app);
+    assert!(
+        shown == want,
+        "the threads differ from threading from scratch"
+    );
+    // The newest answer's conversation (26,645: rows 79,935 to 79,937) first, the answer at
+    // depth 3.
+    assert_eq!(
+        &shown[..4],
+        [(79_935, 0), (79_936, 1), (79_937, 2), (BIG + 4, 3)]
+    );
+
+    // Flag changes and expunges: only their threads.
+    let before = visited(&app);
+    let updates = (0..10)
+        .map(|i| flag_update(1_000 + i * 7_001, &["$done"]))
+        .collect();
+    press(&mut app, [flags_event(0, updates)]);
+    let used = visited(&app) - before;
+    assert!(used < 10 * 1_500, "10 flag updates visited {used}");
+    let before = visited(&app);
+    press(
+        &mut app,
+        [EngineEvent::Vanished {
+            account_idx: 0,
+            uids: (0..10).map(|i| 2_000 + i * 9_001).collect(),
+        }],
+    );
+    let used = visited(&app) - before;
+    assert!(used < 10 * 1_500, "10 expunges visited {used}");
+    let c = &app.columns()[0];
+    let shown: Vec<(u32, u8)> = (0..c.shown_len())
+        .map(|i| (c.shown(i).map_or(0, |s| s.uid), c.depth(i)))
+        .collect();
+    assert!(shown == threaded_from_scratch(&app));
+}

@@ -1,25 +1,24 @@
 //! Rows coming, changing and going, merged into a column in time proportional to the change:
 //! the rows are kept sorted (`rows::Rows`), the narrowed view (filter, search, team view) by
-//! key, and the counts by adding and taking away each changed row's share. Only while
-//! threads are on (`t`) is the thread order (and the view over it) recomputed whole.
+//! key, and the counts by adding and taking away each changed row's share. While threads
+//! are on (`t`), only the threads a change touches are threaded again (`threaded`).
 
 use std::collections::{HashMap, HashSet};
 
-use super::rows::{Key, Sorted};
+use super::rows::{Key, Rows, Sorted};
+use super::threaded::{self, Threaded};
 use super::{Column, Needle, Search, SearchState};
 use crate::config::View;
 use crate::imap::sync::FlagUpdate;
-use crate::mail::thread;
 use crate::message::{Keywords, Summary};
 use crate::triage::view::{Counts, RowState};
 
-/// The rows shown while something narrows them.
+/// The rows shown while something narrows them and threads are off (on, the threads keep
+/// their shown rows).
 #[derive(Debug, Clone)]
 pub(crate) enum Narrowed {
-    /// Threads off: the keys of the shown rows, newest first; kept as rows come and go.
+    /// The keys of the shown rows, newest first; kept as rows come and go.
     Keys(Sorted<Key>),
-    /// Threads on: (index into `rows`, depth) in thread order; recomputed when rows change.
-    Listed(Vec<(usize, u8)>),
 }
 
 /// Which rows the filter, the search and the team view let through.
@@ -70,9 +69,27 @@ impl Column {
     pub fn visited(&self) -> u64 {
         let view = match &self.view {
             Some(Narrowed::Keys(k)) => k.visited(),
-            _ => 0,
+            None => 0,
         };
-        self.rows.visited().saturating_add(view)
+        let threads = self.threads.as_ref().map_or(0, Threaded::visited);
+        self.rows
+            .visited()
+            .saturating_add(view)
+            .saturating_add(threads)
+    }
+
+    /// Runs `f` on the threads (while they are on) with the rows and what the column shows
+    /// of them (`None`: every row).
+    fn with_threads(&mut self, f: impl FnOnce(&mut Threaded, &Rows, threaded::Pass<'_>)) {
+        let Some(mut t) = self.threads.take() else {
+            return;
+        };
+        let pass = self.pass();
+        let passes = |s: &Summary| pass.passes(s);
+        let shown: threaded::Pass<'_> = if pass.all() { None } else { Some(&passes) };
+        f(&mut t, &self.rows, shown);
+        drop(pass);
+        self.threads = Some(t);
     }
 
     fn share(&self, s: &Summary) -> Share {
@@ -152,37 +169,33 @@ impl Column {
         true
     }
 
-    /// Recomputes the thread order after rows came or went (when threads are on).
+    /// Threads every row (threads turned on, or the column starts over): threads on after.
     pub(crate) fn rethread(&mut self) {
-        if self.threads.is_some() {
-            let rows: Vec<&Summary> = self.rows.iter().collect();
-            self.threads = Some(thread::display_order(&rows));
-        }
+        self.view = None;
+        self.threads = Some(Threaded::default());
+        self.with_threads(|t, rows, shown| *t = Threaded::build(rows, shown));
     }
 
-    /// Recomputes the shown rows after the filter, the search or the team view changed (or,
-    /// while threads are on, the rows).
+    /// Recomputes the shown rows after the filter, the search or the team view changed.
     pub(crate) fn rebuild_view(&mut self) {
+        if self.threaded() {
+            self.view = None;
+            self.with_threads(|t, rows, shown| t.renarrow(rows, shown));
+            return;
+        }
         let pass = self.pass();
         if pass.all() {
             self.view = None;
             return;
         }
-        let view = match &self.threads {
-            Some(t) => Narrowed::Listed(
-                t.iter()
-                    .copied()
-                    .filter(|&(r, _)| self.rows.get(r).is_some_and(|s| pass.passes(s)))
-                    .collect(),
-            ),
-            None => Narrowed::Keys(Sorted::from_sorted(
-                self.rows.iter().filter(|s| pass.passes(s)).map(Key::of),
-            )),
-        };
+        let view = Narrowed::Keys(Sorted::from_sorted(
+            self.rows.iter().filter(|s| pass.passes(s)).map(Key::of),
+        ));
         self.view = Some(view);
     }
 
-    /// Merges a batch of new or refreshed rows: O(k · (log N + B)) while threads are off.
+    /// Merges a batch of new or refreshed rows: O(k · (log N + B)), plus (threads on) the
+    /// threads the rows join or link.
     pub(crate) fn add_rows(&mut self, mut rows: Vec<Summary>, height: usize) {
         // At the top, stay at the top (new mail, and the initial load); elsewhere, stay on
         // the same message.
@@ -218,15 +231,13 @@ impl Column {
             }
             _ => Vec::new(),
         };
+        let uids: Vec<u32> = rows.iter().map(|s| s.uid).collect();
         self.rows.insert_many(rows);
         if let Some(Narrowed::Keys(k)) = &mut self.view {
             k.remove_many(replaced.iter().map(Key::of));
             k.insert_many(shown);
         }
-        if self.threaded() {
-            self.rethread();
-            self.rebuild_view();
-        }
+        self.with_threads(|t, rows, shown| t.change(rows, &uids, shown));
         if let Some(uid) = keep
             && let Some(i) = self.position_of(uid)
         {
@@ -263,7 +274,7 @@ impl Column {
         }
         let before = self.selected;
         if self.threaded() {
-            self.rethread_flags();
+            self.rethread_flags(&touched);
         } else if let Some(Narrowed::Keys(_)) = &self.view {
             let keep = self.selected_row().map(Key::of);
             let pass = self.pass();
@@ -301,22 +312,21 @@ impl Column {
         true
     }
 
-    /// The view over the threads after flags changed (threads on): recomputed whole.
-    fn rethread_flags(&mut self) {
+    /// The view over the threads after the flags of `touched` changed (threads on): only
+    /// their threads are looked at.
+    fn rethread_flags(&mut self, touched: &[u32]) {
         let keep = self.selected_row().map(|s| s.uid);
         let before = self.selected;
         // Where the selection goes when its row leaves the view: the next row below it that
-        // stays (looked for among the next rows shown before the change).
-        let below: HashSet<u32> = (before..self.shown_len().min(before + 1000))
+        // stays. Only touched rows leave, so one more than those is enough to look at.
+        let below: Vec<u32> = (before..self.shown_len().min(before + touched.len() + 1))
             .filter_map(|i| self.shown(i).map(|s| s.uid))
             .collect();
-        self.rebuild_view();
+        self.with_threads(|t, rows, shown| t.refresh(rows, touched, shown));
         if let Some(i) = keep.and_then(|uid| self.position_of(uid)) {
             self.selected = i;
-        } else if let Some(i) =
-            (0..self.shown_len()).find(|&i| self.shown(i).is_some_and(|s| below.contains(&s.uid)))
-        {
-            // The order is kept, so the first of them shown is the nearest below.
+        } else if let Some(i) = below.iter().find_map(|&uid| self.position_of(uid)) {
+            // The order is kept, so the first of them still shown is the nearest below.
             self.selected = i;
         }
     }
@@ -338,16 +348,8 @@ impl Column {
             before_selected += usize::from(i < self.selected);
             before_offset += usize::from(i < self.offset);
         };
-        if self.threaded() {
-            for i in 0..self.shown_len() {
-                if self.shown(i).is_some_and(|s| gone.contains(&s.uid)) {
-                    above(i);
-                }
-            }
-        } else {
-            for i in gone.iter().filter_map(|&u| self.position_of(u)) {
-                above(i);
-            }
+        for i in gone.iter().filter_map(|&u| self.position_of(u)) {
+            above(i);
         }
         let keep = self
             .selected_row()
@@ -366,8 +368,8 @@ impl Column {
         // Threads may regroup when a message goes (its replies move up a level): follow the
         // selected message rather than its old position.
         if self.threaded() {
-            self.rethread();
-            self.rebuild_view();
+            let gone: Vec<u32> = removed.iter().map(|s| s.uid).collect();
+            self.with_threads(|t, rows, shown| t.change(rows, &gone, shown));
             if let Some(i) = keep.and_then(|uid| self.position_of(uid)) {
                 self.selected = i;
             }

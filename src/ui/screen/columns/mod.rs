@@ -6,6 +6,9 @@ pub mod progress;
 pub mod rows;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_threads;
+mod threaded;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
@@ -24,6 +27,7 @@ use crate::ui::screen::notes::wake_if_overdue;
 use crate::ui::screen::triage::refresh_reader_team;
 pub(crate) use merge::Narrowed;
 pub use rows::Rows;
+use threaded::Threaded;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadState {
@@ -196,12 +200,12 @@ pub struct Column {
     pub offset: usize,
     /// The agent at the keyboard (lower-cased), when known: whose rows are "mine".
     pub(crate) agent: Option<String>,
-    /// While threads are on: every row as (index into `rows`, depth), threads newest first.
-    /// Computed when threads are turned on and when rows come or go (only while threads are
-    /// on: the flat list is kept incrementally), never per frame.
-    pub(crate) threads: Option<Vec<(usize, u8)>>,
-    /// The shown rows while a filter, a search or a team view narrows them. `None` shows
-    /// every row (of `threads`, else of `rows`) without the cost of an entry per row.
+    /// While threads are on: the threads, newest first, and the rows they show. Built when
+    /// threads are turned on, then kept as rows come, change and go (`threaded::Threaded`).
+    pub(crate) threads: Option<Threaded>,
+    /// The shown rows while a filter, a search or a team view narrows them and threads are
+    /// off (on, the threads keep their shown rows). `None` shows every row without the cost
+    /// of an entry per row.
     pub(crate) view: Option<Narrowed>,
     /// When the running snoozes end, with how many rows end then: `counts.next_wake` is the
     /// first, kept as rows come, change and go.
@@ -246,38 +250,31 @@ impl Column {
         }
     }
 
-    /// The shown order while it is a list of rows by index (threads on).
-    fn listed(&self) -> Option<&[(usize, u8)]> {
-        match &self.view {
-            Some(Narrowed::Listed(l)) => Some(l),
-            Some(Narrowed::Keys(_)) => None,
-            None => self.threads.as_deref(),
-        }
-    }
-
     /// How many rows are shown (all, or those passing the filter and search).
     pub fn shown_len(&self) -> usize {
-        match &self.view {
-            Some(Narrowed::Keys(k)) => k.len(),
-            _ => self.listed().map_or(self.rows.len(), <[_]>::len),
+        match (&self.threads, &self.view) {
+            (Some(t), _) => t.len(),
+            (None, Some(Narrowed::Keys(k))) => k.len(),
+            (None, None) => self.rows.len(),
         }
     }
 
-    /// The `i`th shown row: O(log N).
+    /// The `i`th shown row: O(log N) (threads on: O(log N + B)).
     pub fn shown(&self, i: usize) -> Option<&Summary> {
-        match &self.view {
-            Some(Narrowed::Keys(k)) => self.rows.by_key(*k.get(i)?),
-            _ => match self.listed() {
-                None => self.rows.get(i),
-                Some(o) => o.get(i).and_then(|&(r, _)| self.rows.get(r)),
-            },
+        match (&self.threads, &self.view) {
+            (Some(t), _) => self.rows.by_uid(t.get(i)?.0),
+            (None, Some(Narrowed::Keys(k))) => self.rows.by_key(*k.get(i)?),
+            (None, None) => self.rows.get(i),
         }
     }
 
     /// The thread depth of the `i`th shown row (0 when threads are off), at most
     /// `mail::thread::MAX_DEPTH`.
     pub fn depth(&self, i: usize) -> u8 {
-        self.listed().and_then(|o| o.get(i)).map_or(0, |&(_, d)| d)
+        self.threads
+            .as_ref()
+            .and_then(|t| t.get(i))
+            .map_or(0, |(_, d)| d)
     }
 
     /// Whether rows are grouped by thread.
@@ -294,17 +291,12 @@ impl Column {
         self.filter.is_some() || self.search.is_some()
     }
 
-    /// Where `uid` is shown: O(log N), or a walk of the thread order while threads are on.
+    /// Where `uid` is shown: O(log N) (threads on: O(log N + B + its thread)).
     pub(crate) fn position_of(&self, uid: u32) -> Option<usize> {
-        match &self.view {
-            Some(Narrowed::Keys(k)) => k.position(self.rows.key_of(uid)?).ok(),
-            _ => {
-                let at = self.rows.index_of(uid)?;
-                match self.listed() {
-                    None => Some(at),
-                    Some(o) => o.iter().position(|&(r, _)| r == at),
-                }
-            }
+        match (&self.threads, &self.view) {
+            (Some(t), _) => t.position(uid),
+            (None, Some(Narrowed::Keys(k))) => k.position(self.rows.key_of(uid)?).ok(),
+            (None, None) => self.rows.index_of(uid),
         }
     }
 
@@ -315,11 +307,12 @@ impl Column {
         }
         let keep = self.selected_row().map(|s| s.uid);
         self.threads = None;
+        self.view = None;
         if on {
-            self.threads = Some(Vec::new());
             self.rethread();
+        } else {
+            self.rebuild_view();
         }
-        self.rebuild_view();
         self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
         self.clamp_view(height);
     }
@@ -351,8 +344,11 @@ impl Column {
         self.exists = None;
         progress::end(self);
         self.search = None;
-        self.rethread();
-        self.rebuild_view();
+        if self.threaded() {
+            self.rethread();
+        } else {
+            self.rebuild_view();
+        }
         self.state = LoadState::Loading;
     }
 
