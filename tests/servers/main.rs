@@ -15,6 +15,7 @@ mod ui_support;
 mod audit_access_testbed;
 mod big_message;
 mod cache_unusable;
+mod fetch_parse_testbed;
 mod check_testbed;
 mod hostile_references;
 mod imap_deadline;
