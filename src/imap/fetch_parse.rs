@@ -1,10 +1,12 @@
 //! The untagged responses of a sync's `UID FETCH` of summaries, read straight into rows.
 //!
-//! The imap crate parses a FETCH response into a tree of vectors and strings (about ninety
-//! allocations a message) before [`summary`] takes it apart again. This reads the raw bytes of
-//! [`Session::run`](imap::Session::run) once, borrows every string from them, and hands the
-//! values of each wanted message to [`summary::summary_of`], the same mapping the crate's
-//! parse goes through: the rows are the same, byte for byte (see the differential tests).
+//! `uid_fetch` of the imap crate parses every response into a tree of vectors and strings
+//! (dozens of allocations a message) before [`summary`] takes it apart again. This reads the
+//! raw bytes of [`Session::run`](imap::Session::run) instead (the crate's reader still parses
+//! each response once, to find the tagged completion), borrows every string from them, and
+//! hands the values of each wanted message to `summary::summary_of`, the mapping the
+//! crate's parse goes through too: the rows are the same, byte for byte (see the
+//! differential tests here and in `tests/servers/fetch_parse_testbed.rs`).
 //!
 //! The grammar is the imap crate's (`imap-proto`) for what [`summary::fetch_items`] asks
 //! for: `UID`, `FLAGS`, `INTERNALDATE`, `RFC822.SIZE`, `ENVELOPE`, `BODY[section]<origin>`,
