@@ -810,6 +810,20 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_keeps_the_uids_asked_for_once_ascending_and_a_bad_response_names_the_command() {
+        let reply = b"* 3 FETCH (UID 30 FLAGS (\\Seen))\r\n* 1 EXISTS\r\n* 1 FETCH (UID 10 FLAGS ())\r\n* 9 FETCH (UID 99 FLAGS ())\r\n* 1 FETCH (UID 10 FLAGS ())\r\n";
+        let rows = rows_of(reply.to_vec(), &[10, 30]).map(|r| r.iter().map(|s| s.uid).collect());
+        assert_eq!(rows, Ok(vec![10, 30]));
+        match rows_of(b"* 1 FETCH (UID 10)\r\n* SEARCH 1\r\n".to_vec(), &[10]) {
+            Err(FetchError::Command { command, reason }) => {
+                assert_eq!(command, "UID FETCH");
+                assert!(reason.contains("malformed response"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn new_mail_is_planned_newest_first() {
         let uids: Vec<u32> = (1..=4500).collect();
         let plan = newest_first(&uids);
