@@ -4,6 +4,7 @@ pub mod actions;
 pub mod backend;
 pub mod clock;
 pub mod connect;
+pub mod fetch_parse;
 pub mod idle;
 pub mod list_filter;
 pub mod notes;

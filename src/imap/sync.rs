@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use imap::types::UnsolicitedResponse;
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
-use super::{ErrorKind, ImapError, quote_mailbox, summary};
+use super::{ErrorKind, ImapError, fetch_parse, quote_mailbox, summary};
 use crate::backend::MailboxStatus;
 use crate::mail::utf7;
 use crate::message::{Flags, Keywords, Summary};
@@ -730,35 +730,35 @@ pub enum FetchError {
     Between(String),
 }
 
-/// One batch as the server sent it (parsed by the imap crate, not yet converted).
-fn fetch_raw(
-    conn: &mut ImapConn,
-    chunk: &[u32],
-    items: &str,
-) -> Result<imap::types::Fetches, FetchError> {
+/// One batch as the server sent it: the untagged responses of its `UID FETCH`, raw (a NO or
+/// BAD, a lost connection or a line that is not IMAP is an error here).
+fn fetch_raw(conn: &mut ImapConn, chunk: &[u32], items: &str) -> Result<Vec<u8>, FetchError> {
     conn.budget.grant(DEFAULT_READ_BUDGET);
-    let fetched =
-        conn.session
-            .uid_fetch(uid_set(chunk), items)
-            .map_err(|e| FetchError::Command {
-                command: "UID FETCH",
-                reason: describe(&e),
-            })?;
+    let (mut data, done) = conn
+        .session
+        .run(format!("UID FETCH {} {items}", uid_set(chunk)))
+        .map_err(|e| FetchError::Command {
+            command: "UID FETCH",
+            reason: describe(&e),
+        })?;
+    data.truncate(done);
     let _ = conn.session.take_all_unsolicited().count();
-    Ok(fetched)
+    Ok(data)
 }
 
 /// The rows of one batch, ascending, only those asked for, each once.
-fn rows_of(fetched: imap::types::Fetches, chunk: &[u32]) -> Vec<Summary> {
-    let mut rows: Vec<Summary> = fetched
-        .iter()
-        .filter_map(summary::from_fetch)
-        .filter(|r| chunk.binary_search(&r.uid).is_ok())
-        .collect();
+fn rows_of(fetched: Vec<u8>, chunk: &[u32]) -> Result<Vec<Summary>, FetchError> {
+    let mut rows =
+        fetch_parse::rows(&fetched, |uid| chunk.binary_search(&uid).is_ok()).map_err(|e| {
+            FetchError::Command {
+                command: "UID FETCH",
+                reason: e.to_string(),
+            }
+        })?;
     drop(fetched);
     rows.sort_unstable_by_key(|r| r.uid);
     rows.dedup_by_key(|r| r.uid);
-    rows
+    Ok(rows)
 }
 
 /// The batches of `uids` (ascending) newest first: the `first` highest UIDs, then
@@ -795,7 +795,7 @@ fn fetch_uids(
     let Some((first, rest)) = chunks.split_first() else {
         return Ok(());
     };
-    let rows = rows_of(fetch_raw(conn, first, &items)?, first);
+    let rows = rows_of(fetch_raw(conn, first, &items)?, first)?;
     if !rows.is_empty() {
         batch(rows);
     }
@@ -814,7 +814,7 @@ fn fetch_uids(
     };
     let Some(mut other) = extra else {
         for (i, chunk) in rest.iter().enumerate() {
-            let rows = rows_of(fetch_raw(conn, chunk, &items)?, chunk);
+            let rows = rows_of(fetch_raw(conn, chunk, &items)?, chunk)?;
             if !rows.is_empty() {
                 batch(rows);
             }
@@ -841,7 +841,8 @@ fn fetch_uids(
         let items_ref = &items;
         scope.spawn(move || {
             for (i, chunk) in odd {
-                let result = fetch_raw(&mut other, chunk, items_ref).map(|f| rows_of(f, chunk));
+                let result =
+                    fetch_raw(&mut other, chunk, items_ref).and_then(|f| rows_of(f, chunk));
                 let failed = result.is_err();
                 if tx.send((i, result)).is_err() || failed {
                     break;
@@ -851,7 +852,7 @@ fn fetch_uids(
         });
         for (i, chunk) in rest.iter().enumerate() {
             let rows = if i % 2 == 0 {
-                rows_of(fetch_raw(conn, chunk, &items)?, chunk)
+                rows_of(fetch_raw(conn, chunk, &items)?, chunk)?
             } else {
                 match rx.recv() {
                     Ok((j, result)) if j == i => result?,
@@ -943,6 +944,20 @@ mod tests {
             FetchError::SecondConnectionEnded.to_string(),
             "second connection ended early"
         );
+    }
+
+    #[test]
+    fn a_batch_keeps_the_uids_asked_for_once_ascending_and_a_bad_response_names_the_command() {
+        let reply = b"* 3 FETCH (UID 30 FLAGS (\\Seen))\r\n* 1 EXISTS\r\n* 1 FETCH (UID 10 FLAGS ())\r\n* 9 FETCH (UID 99 FLAGS ())\r\n* 1 FETCH (UID 10 FLAGS ())\r\n";
+        let rows = rows_of(reply.to_vec(), &[10, 30]).map(|r| r.iter().map(|s| s.uid).collect());
+        assert_eq!(rows, Ok(vec![10, 30]));
+        match rows_of(b"* 1 FETCH (UID 10)\r\n* SEARCH 1\r\n".to_vec(), &[10]) {
+            Err(FetchError::Command { command, reason }) => {
+                assert_eq!(command, "UID FETCH");
+                assert!(reason.contains("malformed response"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

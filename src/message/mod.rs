@@ -10,6 +10,7 @@ mod packed;
 mod summary;
 
 pub use keywords::{Keyword, Keywords};
+pub(crate) use packed::TextWriter;
 pub use packed::{AddressRef, Addrs, Strs};
 pub use summary::{Fields, Summary};
 

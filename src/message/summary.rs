@@ -109,6 +109,13 @@ impl Summary {
         Some(self)
     }
 
+    /// This summary with the text a parser wrote straight into `w` (every field once, in
+    /// layout order: see `message::packed`), with no owned fields in between.
+    pub(crate) fn with_text(mut self, w: TextWriter) -> Summary {
+        self.text = w.finish();
+        self
+    }
+
     /// The summary as owned fields (allocates; for editing the text or for output).
     pub fn fields(&self) -> Fields {
         Fields {
