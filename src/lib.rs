@@ -38,3 +38,4 @@ pub mod smtp;
 pub mod store;
 pub mod triage;
 pub mod ui;
+pub mod unwind;

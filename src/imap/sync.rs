@@ -734,9 +734,15 @@ pub enum FetchError {
 /// BAD, a lost connection or a line that is not IMAP is an error here).
 fn fetch_raw(conn: &mut ImapConn, chunk: &[u32], items: &str) -> Result<Vec<u8>, FetchError> {
     conn.budget.grant(DEFAULT_READ_BUDGET);
-    let (mut data, done) = conn
-        .session
-        .run(format!("UID FETCH {} {items}", uid_set(chunk)))
+    let command = format!("UID FETCH {} {items}", uid_set(chunk));
+    // The imap crate's reader parses every line it reads and panics on a few malformed ones
+    // (`INTERNALDATE NIL`): a hostile answer is an error of this command, the connection is
+    // then given up by the caller.
+    let (mut data, done) = crate::unwind::catch_quietly(|| conn.session.run(&command))
+        .map_err(|panic| FetchError::Command {
+            command: "UID FETCH",
+            reason: format!("the answer could not be read ({panic})"),
+        })?
         .map_err(|e| FetchError::Command {
             command: "UID FETCH",
             reason: describe(&e),

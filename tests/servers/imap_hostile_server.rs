@@ -19,6 +19,9 @@ enum Scenario {
     Drip,
     /// Has ACL; its LIST answer holds an unparsable line among good ones.
     BadListLine,
+    /// A mailbox of one message whose FETCH says `INTERNALDATE NIL` (the imap crate's reader
+    /// panics on it).
+    NilDate,
 }
 
 /// Answers LOGIN and CAPABILITY normally, then misbehaves on SELECT/EXAMINE.
@@ -43,7 +46,22 @@ fn serve(stream: TcpStream, scenario: Scenario, seen: mpsc::Sender<String>) {
                 let mailbox = parts.next().unwrap_or("x");
                 format!("* MYRIGHTS {mailbox} lrswi\r\n{tag} OK\r\n").into_bytes()
             }
+            "SELECT" | "EXAMINE" if matches!(scenario, Scenario::NilDate) => format!(
+                "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 2] n\r\n{tag} OK [READ-WRITE] done\r\n"
+            )
+            .into_bytes(),
+            "UID" if matches!(scenario, Scenario::NilDate) => {
+                match parts.next().unwrap_or("").to_ascii_uppercase().as_str() {
+                    "SEARCH" => format!("* SEARCH 1\r\n{tag} OK searched\r\n").into_bytes(),
+                    "FETCH" => format!(
+                        "* 1 FETCH (UID 1 FLAGS () INTERNALDATE NIL RFC822.SIZE 10 BODY[HEADER.FIELDS (REFERENCES)] {{2}}\r\n\r\n ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))\r\n{tag} OK fetched\r\n"
+                    )
+                    .into_bytes(),
+                    _ => format!("{tag} BAD what\r\n").into_bytes(),
+                }
+            }
             "SELECT" | "EXAMINE" => match scenario {
+                Scenario::NilDate => unreachable!("answered above"),
                 Scenario::Garbage => {
                     format!("* ))(( \x00\x7f\r\n* 3 FETCH (UID\r\n{tag} OK [READ-WRITE] done\r\n")
                         .into_bytes()
@@ -193,6 +211,23 @@ fn garbage_lines_are_an_error_not_a_panic() {
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("mailroom:") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_fetch_the_imap_crate_cannot_read_is_an_error_naming_it_not_a_panic() {
+    let (port, seen) = hostile(Scenario::NilDate);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr, _) = list_with_peak_rss(&config(dir.path(), port, "alice"), dir.path());
+    let sent: Vec<String> = seen.try_iter().collect();
+    assert!(
+        sent.iter().any(|l| l.contains("UID FETCH")),
+        "the sync never got to its FETCH: {sent:?}\n{stderr}"
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("UID FETCH") && !stderr.contains("panicked"),
         "{stderr}"
     );
 }

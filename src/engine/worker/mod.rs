@@ -337,7 +337,14 @@ impl Worker {
             let (error, unreachable) = match self.connect() {
                 Ok(conn) => {
                     let started = Instant::now();
-                    match self.online(conn, &mut state) {
+                    // A panic below (the imap crate unwraps on some malformed answers) ends
+                    // this connection like a network error: the screen says offline and the
+                    // worker retries, rather than a dead thread behind an "online" header.
+                    let exit = crate::unwind::catch_quietly(|| self.online(conn, &mut state))
+                        .unwrap_or_else(|panic| {
+                            Exit::Disconnected(format!("internal error: {panic}"))
+                        });
+                    match exit {
                         Exit::Shutdown => {
                             self.fail_pending("mailroom quit before the server could be reached");
                             return;
