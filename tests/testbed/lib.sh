@@ -69,3 +69,27 @@ dovecot_stop() {
     rm -f "$dir/run/dovecot.pgid"
     return 0
 }
+
+# Prints the pid of DIR's running Cyrus master (tests/testbed/cyrus-start; with -d it leads its
+# own process group); fails if none.
+cyrus_master() {
+    local p
+    [ -f "$1/run/master.pid" ] || return 1
+    p=$(tr -dc 0-9 <"$1/run/master.pid")
+    [ -n "$p" ] && [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = /usr/lib/cyrus/bin/master ] || return 1
+    [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] || return 1
+    echo "$p"
+}
+
+# Prints the live Cyrus processes of process group $1 (master, imapd, idled, ctl_cyrusdb).
+cyrus_group() {
+    local p stat state exe
+    for p in $(pgrep -g "$1" 2>/dev/null); do
+        stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+        read -r state _ <<<"${stat##*) }"
+        [ "$state" = Z ] && continue
+        exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
+        [[ $exe == /usr/lib/cyrus/bin/* || $exe == /opt/mailroom-testbed/cyrus/* ]] || continue
+        echo "$p"
+    done
+}
