@@ -689,7 +689,7 @@ fn reserve_port(port: u16, owner: &Path) -> bool {
 /// Ports that were free on 127.0.0.1 a moment ago, distinct, below the ephemeral range
 /// (so that no outgoing connection is using them as its local port), and reserved for the
 /// test bed in `owner` for its lifetime.
-fn free_ports(n: usize, owner: &Path) -> Vec<u16> {
+pub(super) fn free_ports(n: usize, owner: &Path) -> Vec<u16> {
     let mut held: Vec<TcpListener> = Vec::new();
     let mut ports = Vec::new();
     let mut tries = 0;
