@@ -25,6 +25,7 @@ mod imap_hostile_server;
 mod imap_liveness;
 mod imap_starttls_safety;
 mod live_delta;
+mod m365_smoke;
 mod maildir_dovecot;
 mod mdn_testbed;
 mod newest_first;

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod cyrus;
 pub mod fake_smtp;
 pub mod fill;
+pub mod m365;
 pub mod proxy;
 pub mod race;
 pub mod testbed;
