@@ -13,13 +13,11 @@
 //! directory (a watcher process waits for a pipe held by this process to close).
 #![allow(dead_code)]
 
-use std::fs;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::testbed::{RawImap, free_ports, quote};
+use super::testbed::{RawImap, free_ports, quote, start_with_retries, watched_dir};
 
 /// The admin (creates mailboxes, sets ACLs; holds every right on the shared mailboxes so it
 /// can seed them).
@@ -32,8 +30,6 @@ pub const SHARED: [&str; 2] = ["shared.support", "shared.sales"];
 /// (Cyrus' MYRIGHTS adds `c`, `d`, `n`).
 pub const RIGHTS: [(&str, &str); 3] =
     [("alice", "lrwstipekxa"), ("bob", "lrwsti"), ("carol", "lr")];
-
-const ATTEMPTS: usize = 5;
 
 fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -62,42 +58,13 @@ impl CyrusTestbed {
     /// Starts a new Cyrus. Panics (with the script's output) if it cannot: it never skips.
     pub fn start() -> CyrusTestbed {
         let started = Instant::now();
-        let mut failures = String::new();
-        for attempt in 1..=ATTEMPTS {
-            match Self::try_start() {
-                Ok(mut cy) => {
-                    cy.started_in = started.elapsed();
-                    return cy;
-                }
-                Err((err, retry)) => {
-                    failures.push_str(&format!("--- attempt {attempt}:\n{err}\n"));
-                    if !retry {
-                        break;
-                    }
-                }
-            }
-        }
-        panic!("the Cyrus test bed did not start (run tests/install-deps as root?):\n{failures}");
+        let mut cy = start_with_retries("the Cyrus test bed", Self::try_start);
+        cy.started_in = started.elapsed();
+        cy
     }
 
     fn try_start() -> Result<CyrusTestbed, (String, bool)> {
-        let tmp = tempfile::Builder::new()
-            .prefix("mrcy-")
-            .tempdir_in("/tmp")
-            .map_err(|e| (format!("cannot create a directory in /tmp: {e}"), false))?;
-        let dir = tmp.keep();
-        let watcher = Command::new(script("cyrus-stop"))
-            .arg("--on-eof")
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| {
-                let _ = fs::remove_dir_all(&dir);
-                (format!("cannot run tests/testbed/cyrus-stop: {e}"), false)
-            })?;
+        let (dir, watcher) = watched_dir("mrcy-", "cyrus-stop")?;
         let mut cy = CyrusTestbed {
             dir: dir.clone(),
             imaps_port: 0,

@@ -155,50 +155,65 @@ pub fn header_of(raw: &[u8], name: &str) -> Option<String> {
     found
 }
 
+/// Runs `try_start` until it works, at most `ATTEMPTS` times while its error says a retry
+/// (with other ports) may help; panics with every attempt's error otherwise: a test bed never
+/// skips.
+pub(super) fn start_with_retries<T>(
+    what: &str,
+    try_start: impl Fn() -> Result<T, (String, bool)>,
+) -> T {
+    let mut failures = String::new();
+    for attempt in 1..=ATTEMPTS {
+        match try_start() {
+            Ok(t) => return t,
+            Err((err, retry)) => {
+                failures.push_str(&format!("--- attempt {attempt}:\n{err}\n"));
+                if !retry {
+                    break;
+                }
+            }
+        }
+    }
+    panic!("{what} did not start (run tests/install-deps as root?):\n{failures}");
+}
+
+/// A new directory in /tmp (`prefix…`) and its watcher, `tests/testbed/<stop> --on-eof DIR`:
+/// from here on the watcher owns the directory — it stops the daemons and removes it as soon as
+/// its standard input closes (when the test bed, or this attempt, is dropped, or when this
+/// process ends).
+pub(super) fn watched_dir(prefix: &str, stop: &str) -> Result<(PathBuf, Child), (String, bool)> {
+    let tmp = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in("/tmp")
+        .map_err(|e| (format!("cannot create a directory in /tmp: {e}"), false))?;
+    let dir = tmp.keep();
+    let watcher = Command::new(script(stop))
+        .arg("--on-eof")
+        .arg(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| {
+            let _ = fs::remove_dir_all(&dir);
+            (format!("cannot run tests/testbed/{stop}: {e}"), false)
+        })?;
+    Ok((dir, watcher))
+}
+
 impl Testbed {
     /// Starts a new test bed. Panics (with the daemons' logs) if it cannot: it never skips.
     pub fn start() -> Testbed {
         let started = Instant::now();
-        let mut failures = String::new();
-        for attempt in 1..=ATTEMPTS {
-            match Self::try_start() {
-                Ok(mut tb) => {
-                    tb.started_in = started.elapsed();
-                    return tb;
-                }
-                Err((err, retry)) => {
-                    failures.push_str(&format!("--- attempt {attempt}:\n{err}\n"));
-                    if !retry {
-                        break;
-                    }
-                }
-            }
-        }
-        panic!("the mail test bed did not start (run tests/install-deps as root?):\n{failures}");
+        let mut tb = start_with_retries("the mail test bed", Self::try_start);
+        tb.started_in = started.elapsed();
+        tb
     }
 
     /// One attempt; `Err((why, worth retrying with other ports))`.
     fn try_start() -> Result<Testbed, (String, bool)> {
-        let tmp = tempfile::Builder::new()
-            .prefix("mrtb-")
-            .tempdir_in("/tmp")
-            .map_err(|e| (format!("cannot create a directory in /tmp: {e}"), false))?;
-        let dir = tmp.keep();
-        // From here on the watcher owns `dir`: it stops the daemons and removes it as soon as
-        // its standard input closes (when the returned Testbed, or this attempt, is dropped,
-        // or when this process ends).
-        let watcher = Command::new(script("stop"))
-            .arg("--on-eof")
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| {
-                let _ = fs::remove_dir_all(&dir);
-                (format!("cannot run tests/testbed/stop: {e}"), false)
-            })?;
+        let (dir, watcher) = watched_dir("mrtb-", "stop")?;
         let mut tb = Testbed {
             dir: dir.clone(),
             imaps_port: 0,
