@@ -14,10 +14,12 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use super::testbed::{RawImap, free_ports, quote, start_with_retries, watched_dir};
+use super::testbed::{
+    RawImap, env_port, free_ports, quote, run_start_script, start_with_retries, watched_dir,
+};
 
 /// The admin (creates mailboxes, sets ACLs; holds every right on the shared mailboxes so it
 /// can seed them).
@@ -76,27 +78,8 @@ impl CyrusTestbed {
         };
         let ports = free_ports(3, &dir);
         let names = ["imaps", "imap", "imap_plain"];
-        let out = Command::new(script("cyrus-start"))
-            .arg(&dir)
-            .args(names.iter().zip(&ports).map(|(n, p)| format!("{n}={p}")))
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| (format!("cannot run tests/testbed/cyrus-start: {e}"), false))?;
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr).into_owned();
-            let retry = err.contains("in use");
-            return Err((
-                format!("tests/testbed/cyrus-start failed ({}):\n{err}", out.status),
-                retry,
-            ));
-        }
-        let env = String::from_utf8_lossy(&out.stdout);
-        let get = |key: &str| -> u16 {
-            env.lines()
-                .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or_else(|| panic!("tests/testbed/cyrus-start printed no {key}:\n{env}"))
-        };
+        let env = run_start_script("cyrus-start", &dir, &names, &ports)?;
+        let get = |key: &str| env_port(&env, key, "cyrus-start");
         cy.imaps_port = get("IMAPS_PORT");
         cy.imap_port = get("IMAP_PORT");
         cy.imap_plain_port = get("IMAP_PLAIN_PORT");

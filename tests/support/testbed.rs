@@ -202,6 +202,39 @@ pub(super) fn watched_dir(prefix: &str, stop: &str) -> Result<(PathBuf, Child), 
     Ok((dir, watcher))
 }
 
+/// Runs `tests/testbed/<start> DIR name=port …` and returns what it printed (the test bed's
+/// `KEY=value` lines); `Err((why, worth retrying))`, a port taken meanwhile being worth a retry.
+pub(super) fn run_start_script(
+    start: &str,
+    dir: &Path,
+    names: &[&str],
+    ports: &[u16],
+) -> Result<String, (String, bool)> {
+    let out = Command::new(script(start))
+        .arg(dir)
+        .args(names.iter().zip(ports).map(|(n, p)| format!("{n}={p}")))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| (format!("cannot run tests/testbed/{start}: {e}"), false))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let retry = err.contains("in use");
+        return Err((
+            format!("tests/testbed/{start} failed ({}):\n{err}", out.status),
+            retry,
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The port `KEY=` of a start script's output.
+pub(super) fn env_port(env: &str, key: &str, start: &str) -> u16 {
+    env.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tests/testbed/{start} printed no {key}:\n{env}"))
+}
+
 impl Testbed {
     /// Starts a new test bed. Panics (with the daemons' logs) if it cannot: it never skips.
     pub fn start() -> Testbed {
@@ -229,27 +262,8 @@ impl Testbed {
         };
         let ports = free_ports(6, &dir);
         let names = ["imaps", "imap", "imap_plain", "submission", "smtps", "smtp"];
-        let out = Command::new(script("start"))
-            .arg(&dir)
-            .args(names.iter().zip(&ports).map(|(n, p)| format!("{n}={p}")))
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| (format!("cannot run tests/testbed/start: {e}"), false))?;
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr).into_owned();
-            let retry = err.contains("in use");
-            return Err((
-                format!("tests/testbed/start failed ({}):\n{err}", out.status),
-                retry,
-            ));
-        }
-        let env = String::from_utf8_lossy(&out.stdout);
-        let get = |key: &str| -> u16 {
-            env.lines()
-                .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or_else(|| panic!("tests/testbed/start printed no {key}:\n{env}"))
-        };
+        let env = run_start_script("start", &dir, &names, &ports)?;
+        let get = |key: &str| env_port(&env, key, "start");
         tb.imaps_port = get("IMAPS_PORT");
         tb.imap_port = get("IMAP_PORT");
         tb.imap_plain_port = get("IMAP_PLAIN_PORT");
