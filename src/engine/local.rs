@@ -171,7 +171,7 @@ fn run_local(
             Request::Notes { message_id, .. } => {
                 let notes = match &mut backend {
                     Some((b, _)) => {
-                        let folder = note::folder_for(account, None);
+                        let folder = note::folder_for(account, None, None);
                         crate::backend::notes::notes_for(b.as_mut(), &folder, &message_id)
                             .map_err(|e| e.to_string())
                     }

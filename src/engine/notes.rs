@@ -99,7 +99,7 @@ fn on_message<T>(
         let mut b = MaildirBackend::open(&account.name, &m.path)?;
         let raw = b.fetch(&m.mailbox, uid)?;
         let original = parse::summary_from_raw(uid, &raw, 0, Default::default(), Vec::new());
-        on_maildir(&mut b, original, note::folder_for(account, None))
+        on_maildir(&mut b, original, note::folder_for(account, None, None))
     };
     run().map_err(|source| NoteJobError::Local {
         account: account.name.clone(),

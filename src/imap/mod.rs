@@ -12,6 +12,7 @@ pub mod parts;
 pub mod probe;
 pub mod summary;
 pub mod sync;
+pub mod tree;
 
 use std::fmt;
 

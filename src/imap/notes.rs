@@ -13,6 +13,7 @@ use imap::types::Flag;
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
 use super::quote_mailbox;
+use super::tree;
 use crate::config::Account;
 use crate::mail::note::{self, MAX_NOTE_BYTES, MAX_NOTES, Note, NoteError};
 use crate::mail::utf7;
@@ -32,9 +33,14 @@ pub enum NotesError {
     )]
     NoInsertRight(String),
     #[error(
-        "the notes folder \"{0}\" does not exist and creating it needs the `k` right, which this login does not have: ask someone with `k` (an administrator) to create it, or set notes_folder"
+        "the notes folder \"{folder}\" does not exist and creating it needs the `k` (create) right{}, which this login does not have: ask someone with `k` (an administrator) to create it, or set notes_folder",
+        on_parent(.parent.as_deref())
     )]
-    NoCreateRight(String),
+    NoCreateRight {
+        folder: String,
+        /// The folder it would be created in, where the name has one.
+        parent: Option<String>,
+    },
     #[error("no message with UID {uid} in \"{mailbox}\"")]
     NoMessage { mailbox: String, uid: u32 },
     /// The server answered NO or BAD, or sent something unusable.
@@ -43,6 +49,10 @@ pub enum NotesError {
     /// The connection failed; the operation may be retried after a reconnect.
     #[error("connection lost: {0}")]
     Connection(String),
+}
+
+fn on_parent(parent: Option<&str>) -> String {
+    parent.map_or_else(String::new, |p| format!(" on \"{p}\""))
 }
 
 fn server_error(folder: &str, e: &imap::Error) -> NotesError {
@@ -91,25 +101,10 @@ fn checked_folder(folder: &str) -> Result<String, NotesError> {
 /// What LIST says of exactly `mailbox`: `None` when it does not exist (or is invisible to this
 /// login), else its hierarchy delimiter and whether it can be selected.
 fn listed(conn: &mut ImapConn, mailbox: &str) -> Result<Option<(Option<char>, bool)>, NotesError> {
-    let Some(quoted) = quote_mailbox(mailbox) else {
+    if quote_mailbox(mailbox).is_none() {
         return Err(NotesError::BadFolder(single_line(mailbox)));
-    };
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    let names = conn
-        .session
-        .list(Some(""), Some(&quoted))
-        .map_err(|e| server_error(mailbox, &e))?;
-    let encoded = utf7::encode(mailbox);
-    let found = names.iter().find(|n| n.name() == encoded).map(|n| {
-        let selectable = !n
-            .attributes()
-            .iter()
-            .any(|a| matches!(a, imap_proto::NameAttribute::NoSelect));
-        (n.delimiter().and_then(|d| d.chars().next()), selectable)
-    });
-    drop(names);
-    let _ = conn.session.take_all_unsolicited().count();
-    Ok(found)
+    }
+    tree::listed(conn, mailbox).map_err(|e| server_error(mailbox, &e))
 }
 
 /// The hierarchy delimiter the server uses for `mailbox` (LIST), if it says.
@@ -117,17 +112,22 @@ pub fn delimiter(conn: &mut ImapConn, mailbox: &str) -> Result<Option<char>, Not
     Ok(listed(conn, mailbox)?.and_then(|(d, _)| d))
 }
 
-/// The account's notes folder: `notes_folder` from the configuration, else `Notes` beside its
-/// mailbox with the server's hierarchy delimiter. Does not change the selected mailbox.
+/// The account's notes folder: `notes_folder` from the configuration, else `Notes` in its
+/// mailbox's own tree of folders (`mail::tree`: children of `shared.support` on Cyrus,
+/// siblings of `shared/support/INBOX` on Dovecot), with the server's hierarchy delimiter and,
+/// for a top-level `INBOX`, its personal NAMESPACE prefix. Does not change the selected
+/// mailbox.
 pub fn notes_folder(conn: &mut ImapConn, account: &Account) -> Result<String, NotesError> {
     if let Some(f) = &account.notes_folder {
         return Ok(f.clone());
     }
-    let delim = match &account.imap {
-        Some(imap) => delimiter(conn, &imap.mailbox)?,
-        None => None,
+    let (delimiter, prefix) = match &account.imap {
+        Some(imap) => {
+            tree::hierarchy(conn, &imap.mailbox).map_err(|e| server_error(&imap.mailbox, &e))?
+        }
+        None => (None, None),
     };
-    Ok(note::folder_for(account, delim))
+    Ok(note::folder_for(account, delimiter, prefix.as_deref()))
 }
 
 /// Appends a note (built by [`note::build`]) to `folder` with `\Seen`, creating the folder
@@ -155,23 +155,98 @@ pub fn append_note(
         match no_code(&e).as_deref() {
             Some("TRYCREATE") if !created => {
                 created = true;
-                conn.budget.grant(DEFAULT_READ_BUDGET);
-                let made = conn.session.run(format!("CREATE {quoted}"));
-                let _ = conn.session.take_all_unsolicited().count();
-                if let Err(e) = made {
-                    match no_code(&e).as_deref() {
-                        Some("NOPERM") => {
-                            return Err(NotesError::NoCreateRight(single_line(folder)));
-                        }
-                        // Created meanwhile by a teammate: append again.
-                        Some("ALREADYEXISTS") => {}
-                        _ => return Err(server_error(folder, &e)),
-                    }
-                }
+                create(conn, &quoted, folder)?;
             }
             Some("NOPERM") => return Err(NotesError::NoInsertRight(single_line(folder))),
+            // A refusal without a reason: Cyrus answers `NO Mailbox does not exist` without
+            // `[TRYCREATE]`, and the imap crate's APPEND (no LITERAL+) drops the reason. Ask the
+            // server which it is: a missing folder is created where the login may.
+            None if matches!(e, imap::Error::No(_) | imap::Error::Append) => {
+                match diagnose(conn, folder)? {
+                    Diagnosis::Missing if !created => {
+                        created = true;
+                        create(conn, &quoted, folder)?;
+                    }
+                    _ => return Err(server_error(folder, &e)),
+                }
+            }
             _ => return Err(server_error(folder, &e)),
         }
+    }
+}
+
+/// What [`diagnose`] found out about a refused APPEND.
+enum Diagnosis {
+    /// The folder does not exist, and nothing says the login may not create it.
+    Missing,
+    /// The folder exists and nothing explains the refusal.
+    Unexplained,
+}
+
+/// Why an APPEND to `folder` was refused without a reason: LIST for the folder, MYRIGHTS (where
+/// the server has ACL) on the folder (`i`) or, when it is missing, on its parent (`k`). A
+/// missing right is returned as its error, naming the folder and the right.
+fn diagnose(conn: &mut ImapConn, folder: &str) -> Result<Diagnosis, NotesError> {
+    let rights = |conn: &mut ImapConn, name: &str| {
+        tree::myrights(conn, name).map_err(|e| server_error(name, &e))
+    };
+    if listed(conn, folder)?.is_some() {
+        return match rights(conn, folder)? {
+            Some(r) if !r.has('i') => Err(NotesError::NoInsertRight(single_line(folder))),
+            _ => Ok(Diagnosis::Unexplained),
+        };
+    }
+    let parent = parent_of(conn, folder)?;
+    if let Some(p) = &parent
+        && rights(conn, p)?.is_some_and(|r| !r.has('k'))
+    {
+        return Err(no_create_right(folder, parent.as_deref()));
+    }
+    Ok(Diagnosis::Missing)
+}
+
+/// The parent `folder` would be created in, with the server's top-level delimiter.
+fn parent_of(conn: &mut ImapConn, folder: &str) -> Result<Option<String>, NotesError> {
+    let delimiter = tree::top_delimiter(conn).map_err(|e| server_error(folder, &e))?;
+    Ok(crate::mail::tree::parent(folder, delimiter).map(str::to_string))
+}
+
+fn no_create_right(folder: &str, parent: Option<&str>) -> NotesError {
+    NotesError::NoCreateRight {
+        folder: single_line(folder),
+        parent: parent.map(single_line),
+    }
+}
+
+/// CREATE `folder` (already quoted as `quoted`) for a note. Created meanwhile by a teammate is
+/// fine; a refusal for want of `k` (`[NOPERM]`, or a reason-less NO where MYRIGHTS on the parent
+/// lacks `k`) names the folder, its parent and the right.
+fn create(conn: &mut ImapConn, quoted: &str, folder: &str) -> Result<(), NotesError> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let made = conn.session.run(format!("CREATE {quoted}"));
+    let _ = conn.session.take_all_unsolicited().count();
+    let Err(e) = made else {
+        return Ok(());
+    };
+    match no_code(&e).as_deref() {
+        Some("ALREADYEXISTS") => Ok(()),
+        Some("NOPERM") => {
+            let parent = parent_of(conn, folder)?;
+            Err(no_create_right(folder, parent.as_deref()))
+        }
+        None if matches!(e, imap::Error::No(_)) => {
+            let parent = parent_of(conn, folder)?;
+            let may = match &parent {
+                Some(p) => tree::myrights(conn, p).map_err(|e| server_error(p, &e))?,
+                None => None,
+            };
+            if may.is_some_and(|r| !r.has('k')) {
+                Err(no_create_right(folder, parent.as_deref()))
+            } else {
+                Err(server_error(folder, &e))
+            }
+        }
+        _ => Err(server_error(folder, &e)),
     }
 }
 
@@ -353,9 +428,22 @@ mod tests {
             e.contains("`i`") && e.contains("shared/support/Notes"),
             "{e}"
         );
-        let e = NotesError::NoCreateRight("shared/support/Notes".into()).to_string();
+        let e = NotesError::NoCreateRight {
+            folder: "shared/support/Notes".into(),
+            parent: None,
+        }
+        .to_string();
         assert!(
             e.contains("`k`") && e.contains("shared/support/Notes"),
+            "{e}"
+        );
+        let e = NotesError::NoCreateRight {
+            folder: "shared.support.Notes".into(),
+            parent: Some("shared.support".into()),
+        }
+        .to_string();
+        assert!(
+            e.contains("creating it needs the `k` (create) right on \"shared.support\""),
             "{e}"
         );
     }

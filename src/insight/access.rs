@@ -1,10 +1,13 @@
 //! `mailroom access`: who may do what on every configured shared mailbox.
 //!
 //! For each IMAP account, on one connection:
-//! - **Folders**: the configured `mailbox` and every selectable folder LIST shows beside or below
-//!   it: when the mailbox name has a hierarchy delimiter, LIST `"" "<parent><delim>*"` (for
-//!   `shared/support/INBOX`: everything under `shared/support/`, at any depth); without one
-//!   (a delegated login's own `INBOX`), LIST `"" "*"`. `\Noselect`/`\NonExistent` names are
+//! - **Folders**: the configured `mailbox` and every selectable folder of its own tree
+//!   (`mail::tree`), at any depth, found by LIST `"" "<root>*"`: for Dovecot's
+//!   `shared/support/INBOX` everything under `shared/support/` (an `INBOX`'s folders are its
+//!   siblings); for Cyrus' `shared.support` everything under `shared.support.` (its children),
+//!   never the parent `shared.*`, which holds other teams' mailboxes; for a delegated login's
+//!   own `INBOX`, everything under the personal NAMESPACE prefix (`*` where it is empty).
+//!   Without a hierarchy delimiter, LIST `"" "*"`. `\Noselect`/`\NonExistent` names are
 //!   skipped; the configured `sent` folder is added when it lies outside that scope. The
 //!   mailbox comes first, then the rest by name.
 //! - **Rights**: MYRIGHTS on each folder; where the agent holds `a`, GETACL (every identifier and
@@ -28,7 +31,7 @@ use serde::Serialize;
 use crate::config::{Account, Config};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session};
 use crate::imap::quote_mailbox;
-use crate::mail::utf7;
+use crate::mail::{tree, utf7};
 use crate::policy::rights::Rights;
 use crate::sanitize::single_line;
 
@@ -303,20 +306,15 @@ fn folders(
     mailbox: &str,
     sent: Option<&str>,
 ) -> Result<(String, Vec<String>), String> {
-    let quoted = quote_mailbox(mailbox)
-        .ok_or_else(|| format!("mailbox {:?} contains a line break", single_line(mailbox)))?;
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    let delimiter = conn
-        .session
-        .list(Some(""), Some(&quoted))
-        .map_err(|e| format!("LIST {}: {}", single_line(mailbox), describe(&e)))?
-        .iter()
-        .find_map(|n| n.delimiter().and_then(|d| d.chars().next()));
-    let _ = conn.session.take_all_unsolicited().count();
-    let pattern = match delimiter.and_then(|d| mailbox.rfind(d).map(|i| (d, i))) {
-        Some((d, i)) => format!("{}{d}*", &mailbox[..i]),
-        None => "*".to_string(),
-    };
+    if quote_mailbox(mailbox).is_none() {
+        return Err(format!(
+            "mailbox {:?} contains a line break",
+            single_line(mailbox)
+        ));
+    }
+    let (delimiter, prefix) = crate::imap::tree::hierarchy(conn, mailbox)
+        .map_err(|e| format!("LIST {}: {}", single_line(mailbox), describe(&e)))?;
+    let pattern = tree::pattern(mailbox, delimiter, prefix.as_deref());
     let quoted_pattern = quote_mailbox(&pattern)
         .ok_or_else(|| format!("pattern {:?} contains a line break", single_line(&pattern)))?;
     conn.budget.grant(DEFAULT_READ_BUDGET);

@@ -13,5 +13,6 @@ pub mod note;
 pub mod parse;
 pub mod reply;
 pub mod thread;
+pub mod tree;
 pub mod unfetched;
 pub mod utf7;

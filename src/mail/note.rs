@@ -23,7 +23,7 @@ pub const SUBJECT_PREFIX: &str = "[note]";
 pub const MARKER_HEADER: &str = "X-Mailroom-Note";
 /// The header naming the agent who wrote a note (or a Sent copy).
 pub const AGENT_HEADER: &str = "X-Mailroom-Agent";
-/// The name of the default notes folder, beside the account's mailbox.
+/// The name of the default notes folder, in the account's mailbox's tree (`mail::tree`).
 pub const DEFAULT_FOLDER: &str = "Notes";
 /// Most References a note carries: the thread root and the newest ones.
 pub const MAX_REFERENCES: usize = 20;
@@ -174,24 +174,31 @@ pub fn references(original: &Summary, message_id: &str) -> Vec<String> {
     refs
 }
 
-/// The default notes folder beside `mailbox`, with the server's hierarchy `delimiter`
-/// (`/` when unknown): `shared/support/INBOX` → `shared/support/Notes`; `INBOX` → `Notes`.
-pub fn default_folder(mailbox: &str, delimiter: Option<char>) -> String {
-    let d = delimiter.unwrap_or('/');
-    match mailbox.rsplit_once(d) {
-        Some((parent, _)) if !parent.is_empty() => format!("{parent}{d}{DEFAULT_FOLDER}"),
-        _ => DEFAULT_FOLDER.to_string(),
-    }
+/// The default notes folder of `mailbox`: `Notes` in the mailbox's own tree of folders
+/// (`mail::tree`), with the server's hierarchy `delimiter` and personal NAMESPACE prefix:
+/// `shared/support/INBOX` → `shared/support/Notes` (siblings of an `INBOX`), `shared.support` →
+/// `shared.support.Notes` (children, as on Cyrus), a delegated `INBOX` → `<prefix>Notes`, and
+/// `Notes` without a delimiter.
+pub fn default_folder(
+    mailbox: &str,
+    delimiter: Option<char>,
+    personal_prefix: Option<&str>,
+) -> String {
+    super::tree::folder(mailbox, delimiter, personal_prefix, DEFAULT_FOLDER)
 }
 
-/// The account's notes folder: `notes_folder` from the configuration, else the default beside
-/// its IMAP mailbox (see [`default_folder`]), else `Notes` of its Maildir.
-pub fn folder_for(account: &Account, delimiter: Option<char>) -> String {
+/// The account's notes folder: `notes_folder` from the configuration, else the default in its
+/// IMAP mailbox's tree (see [`default_folder`]), else `Notes` of its Maildir.
+pub fn folder_for(
+    account: &Account,
+    delimiter: Option<char>,
+    personal_prefix: Option<&str>,
+) -> String {
     if let Some(f) = &account.notes_folder {
         return f.clone();
     }
     match &account.imap {
-        Some(imap) => default_folder(&imap.mailbox, delimiter),
+        Some(imap) => default_folder(&imap.mailbox, delimiter, personal_prefix),
         None => DEFAULT_FOLDER.to_string(),
     }
 }
@@ -503,28 +510,36 @@ mod tests {
     }
 
     #[test]
-    fn folders_default_beside_the_mailbox() {
+    fn folders_default_in_the_mailboxs_tree() {
+        // Without a delimiter the server has no hierarchy: a flat name.
+        assert_eq!(default_folder("shared/support/INBOX", None, None), "Notes");
         assert_eq!(
-            default_folder("shared/support/INBOX", None),
+            default_folder("shared/support/INBOX", Some('/'), Some("")),
+            "shared/support/Notes"
+        );
+        assert_eq!(default_folder("INBOX", Some('/'), Some("")), "Notes");
+        assert_eq!(
+            default_folder("INBOX", Some('.'), Some("INBOX.")),
+            "INBOX.Notes"
+        );
+        // Cyrus: a shared mailbox's folders are its children, never its siblings.
+        assert_eq!(
+            default_folder("shared.support", Some('.'), Some("INBOX.")),
+            "shared.support.Notes"
+        );
+        assert_eq!(
+            folder_for(&account(""), Some('/'), None),
             "shared/support/Notes"
         );
         assert_eq!(
-            default_folder("shared/support/INBOX", Some('/')),
-            "shared/support/Notes"
-        );
-        assert_eq!(default_folder("INBOX", None), "Notes");
-        assert_eq!(default_folder("INBOX.support", Some('.')), "INBOX.Notes");
-        assert_eq!(default_folder("/x", None), "Notes");
-        assert_eq!(folder_for(&account(""), Some('/')), "shared/support/Notes");
-        assert_eq!(
-            folder_for(&account("notes_folder = \"Team/Notes\""), Some('/')),
+            folder_for(&account("notes_folder = \"Team/Notes\""), Some('/'), None),
             "Team/Notes"
         );
         let maildir: Account = toml::from_str(
             "name = \"demo\"\naddress = \"demo@example.test\"\nsend = \"none\"\n[maildir]\npath = \"/tmp\"\n",
         )
         .unwrap();
-        assert_eq!(folder_for(&maildir, None), "Notes");
+        assert_eq!(folder_for(&maildir, None, None), "Notes");
     }
 
     fn note(uid: u32, date: i64, irt: &str, refs: &[&str]) -> Note {

@@ -192,16 +192,12 @@ pub enum Place {
 
 impl TeamFolders {
     pub fn new(mailbox: &str, delimiter: Option<char>) -> TeamFolders {
-        let root = delimiter
-            .and_then(|d| {
-                mailbox
-                    .rfind(d)
-                    .map(|i| mailbox[..i + d.len_utf8()].to_string())
-            })
-            .unwrap_or_default();
+        // The mailbox's own tree (`mail::tree`): siblings of an `INBOX`, children of any other
+        // mailbox (Cyrus' `shared.support` → `shared.support.Assigned.<agent>`). A top-level
+        // `INBOX` gets no NAMESPACE prefix here: its team folders are top-level.
         TeamFolders {
             mailbox: mailbox.to_string(),
-            root,
+            root: crate::mail::tree::root(mailbox, delimiter, None),
             delimiter: delimiter.unwrap_or('/'),
         }
     }
