@@ -92,6 +92,17 @@ impl ReadBudget {
         self.list_filter().take_skipped()
     }
 
+    /// Switches the capture of `* NAMESPACE` lines on or off (the imap crate cannot parse
+    /// them; see [`super::list_filter`]).
+    pub fn capture_namespace(&self, on: bool) {
+        self.list_filter().set_namespace(on);
+    }
+
+    /// The `* NAMESPACE` lines captured since the last call, as sent.
+    pub fn captured_namespace(&self) -> Vec<Vec<u8>> {
+        self.list_filter().take_namespaces()
+    }
+
     fn list_filter(&self) -> MutexGuard<'_, ListFilter> {
         self.0
             .list_filter

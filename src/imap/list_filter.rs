@@ -5,6 +5,11 @@
 //! BYE), losing every good entry after it and leaving the rest of the answer unread. Where a
 //! caller can do with the good entries (`mailroom access`), it switches this filter on around
 //! the LIST and reports what was skipped. Off, bytes pass through untouched.
+//!
+//! The same filter captures `* NAMESPACE` lines (RFC 2342), which the imap crate's parser does
+//! not know at all (it would end the command there too): switched on around a NAMESPACE
+//! command (`imap::tree::personal_prefix`), they are taken out of the stream and kept for the
+//! caller to read. A NAMESPACE line carrying a literal passes through (and fails as before).
 
 use std::collections::VecDeque;
 
@@ -25,12 +30,34 @@ pub struct ListFilter {
     /// The current line continues one that carried a literal: passed through unexamined.
     continued: bool,
     skipped: Vec<String>,
+    /// Capturing `* NAMESPACE` lines.
+    namespace: bool,
+    namespaces: Vec<Vec<u8>>,
 }
 
 impl ListFilter {
     pub fn set(&mut self, on: bool) {
         self.on = on;
-        if !on {
+        self.release();
+    }
+
+    /// Switches the capture of `* NAMESPACE` lines on or off.
+    pub fn set_namespace(&mut self, on: bool) {
+        self.namespace = on;
+        self.release();
+    }
+
+    /// The `* NAMESPACE` lines captured since the last call, as the server sent them.
+    pub fn take_namespaces(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.namespaces)
+    }
+
+    fn examining(&self) -> bool {
+        self.on || self.namespace
+    }
+
+    fn release(&mut self) {
+        if !self.examining() {
             // What was held back for examination goes out as it is.
             self.out.extend(self.line.drain(..));
         }
@@ -38,7 +65,7 @@ impl ListFilter {
 
     /// Whether reads must go through [`ListFilter::feed`] / [`ListFilter::take`].
     pub fn active(&self) -> bool {
-        self.on || !self.out.is_empty() || !self.line.is_empty()
+        self.examining() || !self.out.is_empty() || !self.line.is_empty()
     }
 
     /// The skipped lines noted since the last call (terminal-safe, one line each).
@@ -48,7 +75,7 @@ impl ListFilter {
 
     /// Takes bytes read from the server; `input` empty means the server closed the stream.
     pub fn feed(&mut self, input: &[u8]) {
-        if !self.on || input.is_empty() {
+        if !self.examining() || input.is_empty() {
             self.out.extend(self.line.drain(..));
             self.out.extend(input);
             return;
@@ -99,7 +126,17 @@ impl ListFilter {
             self.out.extend(line);
             return;
         }
-        if std::mem::take(&mut self.continued) || !is_list_line(&line) {
+        if std::mem::take(&mut self.continued) {
+            self.out.extend(line);
+            return;
+        }
+        if self.namespace && starts_with(&line, b"* NAMESPACE ") {
+            if self.namespaces.len() < MAX_NOTED {
+                self.namespaces.push(line);
+            }
+            return;
+        }
+        if !self.on || !is_list_line(&line) {
             self.out.extend(line);
             return;
         }
@@ -117,8 +154,12 @@ impl ListFilter {
 }
 
 fn is_list_line(line: &[u8]) -> bool {
-    let head = &line[..line.len().min(7)];
-    head.eq_ignore_ascii_case(b"* LIST ") || head.eq_ignore_ascii_case(b"* LSUB ")
+    starts_with(line, b"* LIST ") || starts_with(line, b"* LSUB ")
+}
+
+fn starts_with(line: &[u8], head: &[u8]) -> bool {
+    line.get(..head.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(head))
 }
 
 /// `N` when the line ends with a literal announcement `{N}` or `{N+}`.
@@ -158,6 +199,36 @@ mod tests {
             );
             assert_eq!(f.take_skipped(), vec!["* LIST (\\Bad)) \"/".to_string()]);
         }
+    }
+
+    #[test]
+    fn namespace_lines_are_captured_the_rest_passes() {
+        let input: &[u8] = b"* NAMESPACE ((\"INBOX.\" \".\")) ((\"user.\" \".\")) ((\"\" \".\"))\r\n* 2 EXISTS\r\n* LIST ((( \r\na3 OK Completed\r\n";
+        for chunk in [1, 5, 1000] {
+            let mut f = ListFilter::default();
+            f.set_namespace(true);
+            assert!(f.active());
+            let out = run(&mut f, input, chunk);
+            // LIST lines are left alone: only the LIST filter drops them.
+            assert_eq!(out, b"* 2 EXISTS\r\n* LIST ((( \r\na3 OK Completed\r\n");
+            assert_eq!(
+                f.take_namespaces(),
+                vec![
+                    b"* NAMESPACE ((\"INBOX.\" \".\")) ((\"user.\" \".\")) ((\"\" \".\"))\r\n"
+                        .to_vec()
+                ]
+            );
+            assert!(f.take_skipped().is_empty());
+            f.set_namespace(false);
+            assert!(!f.active());
+        }
+        // Off, a NAMESPACE line passes.
+        let mut f = ListFilter::default();
+        assert_eq!(
+            run(&mut f, b"* NAMESPACE NIL NIL NIL\r\n", 3),
+            b"* NAMESPACE NIL NIL NIL\r\n"
+        );
+        assert!(f.take_namespaces().is_empty());
     }
 
     #[test]

@@ -55,10 +55,14 @@ pub fn personal_prefix(conn: &mut ImapConn) -> Result<Option<String>, imap::Erro
         return Ok(None);
     }
     conn.budget.grant(DEFAULT_READ_BUDGET);
+    // The imap crate cannot parse `* NAMESPACE`: the stream's filter takes the line out.
+    conn.budget.capture_namespace(true);
     let answer = conn.session.run_command_and_read_response("NAMESPACE");
+    conn.budget.capture_namespace(false);
+    let lines = conn.budget.captured_namespace();
     let _ = conn.session.take_all_unsolicited().count();
     match answer {
-        Ok(raw) => Ok(tree::personal_prefix(&raw)),
+        Ok(_) => Ok(lines.iter().find_map(|l| tree::personal_prefix(l))),
         Err(e @ (imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_))) => Err(e),
         Err(_) => Ok(None),
     }

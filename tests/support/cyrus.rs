@@ -28,6 +28,11 @@ pub const ADMIN: &str = "cyrus";
 pub const AGENTS: [&str; 3] = ["alice", "bob", "carol"];
 /// Shared mailboxes (default namespace, separator `.`), each with children `Sent`, `Drafts`.
 pub const SHARED: [&str; 2] = ["shared.support", "shared.sales"];
+/// A user whose own INBOX (`user.support`, children `Sent`, `Drafts`) a delegated login opens:
+/// SASL PLAIN with authzid = this account and an agent of [`PROXY_AGENTS`] as authcid.
+pub const DELEGATED: &str = "support";
+/// Agents in Cyrus' `proxyservers`: they may log in as any user (not limited per target).
+pub const PROXY_AGENTS: [&str; 1] = ["alice"];
 /// Rights of each agent on every shared mailbox and its children, as on the Dovecot test bed
 /// (Cyrus' MYRIGHTS adds `c`, `d`, `n`).
 pub const RIGHTS: [(&str, &str); 3] =
