@@ -343,3 +343,35 @@ fn delegated_login_opens_the_accounts_own_inbox_and_its_tree() {
     let (code, out) = config("bob").run_joined(&["check"]);
     assert_ne!(code, 0, "{out}");
 }
+
+#[test]
+fn team_folders_are_children_of_the_shared_mailbox() {
+    let cy = cyrus();
+    let uid = seed(cy, "shared.support", "cy-claim", "Claim me");
+    let alice =
+        Cli::with_config(&cy.config("alice", "send = \"none\"", "team_state = \"folders\"\n"));
+
+    let (code, out) = alice.run_joined(&["check", "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let report = &json(&out)[0];
+    assert_eq!(
+        report["team_folders"], "shared.support.{Assigned.<agent>,Pending,Done}",
+        "{out}"
+    );
+
+    // A claim moves the message into shared.support.Assigned.alice (alice holds `k` on
+    // shared.support), never beside the mailbox among other teams' mailboxes.
+    let (code, out) = alice.run_joined(&["triage", "support", &uid.to_string(), "claim", "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let v = json(&out);
+    assert_eq!(
+        v["result"]["moved_to"]["mailbox"], "shared.support.Assigned.alice",
+        "{out}"
+    );
+    assert_eq!(
+        uids_with_id(cy, "shared.support.Assigned.alice", "cy-claim").len(),
+        1
+    );
+    assert!(uids_with_id(cy, "shared.support", "cy-claim").is_empty());
+    assert!(listed(cy, "shared.Assigned*").is_empty());
+}
