@@ -285,3 +285,30 @@ fn maildir_accounts_keep_notes_in_a_notes_folder() {
         "Local note"
     );
 }
+
+#[test]
+fn a_delegated_inbox_keeps_its_notes_and_access_scope_on_dovecot() {
+    // alice acting as support (SASL PLAIN authzid): its own INBOX, top-level. Dovecot's
+    // personal NAMESPACE prefix is "", so the notes folder is `Notes` and `access` scans `*`.
+    let tb = Testbed::start();
+    tb.deliver("help@example.test", CUSTOMER);
+    let alice = Cli::with_config(&format!(
+        "[agent]\nid = \"alice\"\nname = \"alice Agent\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"alice\"\nauthzid = \"support\"\npassword_command = \"echo {}\"\nmailbox = \"INBOX\"\n",
+        tb.imaps_port,
+        tb.ca_file.display(),
+        Testbed::password("alice")
+    ));
+    let (code, out, err) = alice.run(&["note", "support", "1", "--json", "Seen."]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(json(&out)["folder"], "Notes", "{out}");
+    let (code, out, err) = alice.run(&["access", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report = &json(&out)[0];
+    assert_eq!(report["scope"], "*", "{out}");
+    let names: Vec<&str> = report["folders"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|f| f["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names.first(), Some(&"INBOX"), "{out}");
+    assert!(names.contains(&"Notes") && names.contains(&"Sent"), "{out}");
+}
