@@ -7,7 +7,9 @@
 //!
 //! Rights (RFC 4314): APPEND needs `i` on the notes folder, creating it once needs `k` on its
 //! parent, reading notes needs `l r`. The server decides; a refusal comes back as a typed
-//! error naming the folder and the right.
+//! error naming the folder and the right. A refusal without a reason (Cyrus answers "NO
+//! Mailbox does not exist" or "NO Permission denied" without `[TRYCREATE]`/`[NOPERM]`) is
+//! explained by LIST (does the folder exist?) and MYRIGHTS (on the folder, or its parent).
 
 use imap::types::Flag;
 
@@ -105,11 +107,6 @@ fn listed(conn: &mut ImapConn, mailbox: &str) -> Result<Option<(Option<char>, bo
         return Err(NotesError::BadFolder(single_line(mailbox)));
     }
     tree::listed(conn, mailbox).map_err(|e| server_error(mailbox, &e))
-}
-
-/// The hierarchy delimiter the server uses for `mailbox` (LIST), if it says.
-pub fn delimiter(conn: &mut ImapConn, mailbox: &str) -> Result<Option<char>, NotesError> {
-    Ok(listed(conn, mailbox)?.and_then(|(d, _)| d))
 }
 
 /// The account's notes folder: `notes_folder` from the configuration, else `Notes` in its
