@@ -636,7 +636,7 @@ fn write_caches(cache_home: &Path, config: &Path, n: usize) -> Result<(), String
             .iter()
             .rev()
             .find(|r| {
-                mailroom::triage::view::RowState::of(r, Some("alice"), now)
+                mailroom::triage::view::RowState::of(r, Some("alice"), now, &Default::default())
                     .shown_in(mailroom::config::View::Open)
             })
             .map(|r| r.subject().to_string())

@@ -1,9 +1,11 @@
 //! Internal notes on a local Maildir (the demo, mbsync users): the same notes as
-//! `imap::notes`, through the [`Backend`] trait. The notes folder is created on first use.
+//! `imap::notes`, through the [`Backend`] trait, and the snooze records of `mail::snooze`
+//! as `imap::snoozes` keeps them. The notes folder is created on first use.
 
 use super::maildir::MaildirBackend;
 use super::{Backend, BackendError};
 use crate::mail::note::{self, MAX_NOTE_BYTES, MAX_NOTES, Note};
+use crate::mail::snooze::{self, WakeTimes};
 use crate::message::Flags;
 use crate::sanitize::single_line;
 
@@ -53,9 +55,11 @@ pub fn notes_for(
     let mut found: Vec<(u32, i64, u64)> = Vec::new();
     backend.summaries(folder, 1, &mut |rows| {
         for r in rows {
-            if r.in_reply_to()
-                .chain(r.references())
-                .any(|i| i == message_id)
+            // Snooze records share the folder and the threading headers: left out.
+            if !r.subject().starts_with(snooze::SUBJECT_PREFIX)
+                && r.in_reply_to()
+                    .chain(r.references())
+                    .any(|i| i == message_id)
             {
                 found.push((r.uid, r.internal_date, r.size));
             }
@@ -75,4 +79,58 @@ pub fn notes_for(
         }
     }
     Ok(note::notes_of(message_id, notes))
+}
+
+/// Appends a snooze record (built by `mail::snooze::build`) to `folder` with `\Seen`,
+/// creating the folder if needed; returns its UID.
+pub fn append_record(
+    backend: &mut MaildirBackend,
+    folder: &str,
+    raw: &[u8],
+) -> Result<Option<u32>, BackendError> {
+    if !snooze::is_record(raw) {
+        return Err(BackendError::Refused {
+            account: backend.account().to_string(),
+            message: format!(
+                "refusing to append to {:?}: the message is not a snooze record",
+                single_line(folder)
+            ),
+        });
+    }
+    backend.create_mailbox(folder)?;
+    let seen = Flags {
+        seen: true,
+        ..Flags::default()
+    };
+    backend.append(folder, raw, seen, &[], None)
+}
+
+/// The wake times the snooze records of `folder` give (the newest record for a Message-ID
+/// wins; at most the newest `MAX_RECORDS` are read). Records are told by their subject in the
+/// summaries, then read. A missing folder has none.
+pub fn wake_times(backend: &mut dyn Backend, folder: &str) -> Result<WakeTimes, BackendError> {
+    match backend.status(folder) {
+        Ok(_) => {}
+        Err(BackendError::NoMailbox { .. }) => return Ok(WakeTimes::new()),
+        Err(e) => return Err(e),
+    }
+    let mut uids: Vec<u32> = Vec::new();
+    backend.summaries(folder, 1, &mut |rows| {
+        uids.extend(
+            rows.iter()
+                .filter(|r| r.subject().starts_with(snooze::SUBJECT_PREFIX))
+                .map(|r| r.uid),
+        );
+    })?;
+    uids.sort_unstable();
+    if uids.len() > snooze::MAX_RECORDS {
+        uids.drain(..uids.len() - snooze::MAX_RECORDS);
+    }
+    let mut heads = Vec::with_capacity(uids.len());
+    for uid in uids {
+        let mut raw = backend.fetch(folder, uid)?;
+        raw.truncate(MAX_NOTE_BYTES as usize);
+        heads.push(raw);
+    }
+    Ok(snooze::wake_times(heads.iter().map(Vec::as_slice)))
 }

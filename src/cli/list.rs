@@ -8,6 +8,8 @@ use crate::backend::BackendError;
 use crate::config::{Account, Config};
 use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
+use crate::mail::snooze::WakeTimes;
+use crate::mail::snooze::is_snooze_keyword;
 use crate::message::{Addrs, Summary};
 use crate::sanitize;
 
@@ -52,6 +54,10 @@ pub struct Row {
     pub message_id: Option<String>,
     pub flags: Vec<&'static str>,
     pub keywords: Vec<String>,
+    /// When a snoozed message wakes (RFC 3339 UTC), from its snooze record; absent when the
+    /// message is not snoozed or its wake time is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<String>,
     pub attachment: bool,
     pub size: u64,
 }
@@ -77,6 +83,7 @@ impl Row {
             message_id: s.message_id().map(str::to_string),
             flags: s.flags.names(),
             keywords: s.keywords.to_vec(),
+            snoozed_until: None,
             attachment: s.has_attachment,
             size: s.size,
         }
@@ -116,17 +123,48 @@ pub fn run(
     let account = find_account(config, account)?;
     let rows = summaries(account, offline)?;
     let shown = &rows[..limit.unwrap_or(rows.len()).min(rows.len())];
+    let wakes = snoozed_wakes(account, shown, offline);
     let mut out = std::io::stdout().lock();
     if json {
-        let shown: Vec<Row> = shown.iter().map(Row::from_summary).collect();
+        let shown: Vec<Row> = shown
+            .iter()
+            .map(|s| Row {
+                snoozed_until: until(s, &wakes).map(date::rfc3339_utc),
+                ..Row::from_summary(s)
+            })
+            .collect();
         super::print_json(&mut out, &shown)?;
     } else {
-        write_table(shown, &mut out)?;
+        write_table_with(shown, &wakes, &mut out)?;
     }
     // The process ends right after: freeing 100,000 rows one allocation at a time would only
     // delay the exit (and a warm start) by tens of milliseconds.
     std::mem::forget(rows);
     Ok(())
+}
+
+/// The wake times of the snoozed rows among `shown`, read only when there is one (and not
+/// `offline`); a failure is a warning, and the rows are listed without their wake times.
+fn snoozed_wakes(account: &Account, shown: &[Summary], offline: bool) -> WakeTimes {
+    let any = shown
+        .iter()
+        .any(|s| s.keywords.iter().any(|k| is_snooze_keyword(k)));
+    if !any || offline {
+        return WakeTimes::new();
+    }
+    super::mailbox::wake_times(account).unwrap_or_else(|e| {
+        eprintln!(
+            "mailroom: warning: snooze wake times could not be read: {}",
+            sanitize::single_line(&e)
+        );
+        WakeTimes::new()
+    })
+}
+
+/// When a snoozed row wakes: its record's time, else an earlier version's keyword minute.
+fn until(s: &Summary, wakes: &WakeTimes) -> Option<i64> {
+    let t = crate::triage::view::team_state(s, wakes);
+    if t.snoozed { t.snoozed_until } else { None }
 }
 
 /// Short flag marks: N new (unseen), A answered, F flagged, D draft, @ attachment.
@@ -140,6 +178,16 @@ fn marks(s: &Summary) -> String {
 }
 
 pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()> {
+    write_table_with(rows, &WakeTimes::new(), out)
+}
+
+/// [`write_table`], with "until <time> UTC" after the keywords of a snoozed row whose wake time
+/// `wakes` (or an earlier version's keyword) gives.
+pub fn write_table_with(
+    rows: &[Summary],
+    wakes: &WakeTimes,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{:>6}  {:<16}  {:<4}  {}  SUBJECT",
@@ -149,11 +197,14 @@ pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()>
         fit("FROM", 28),
     )?;
     for s in rows {
-        let keywords = if s.keywords.is_empty() {
+        let mut keywords = if s.keywords.is_empty() {
             String::new()
         } else {
             format!("  [{}]", s.keywords.join(" "))
         };
+        if let Some(t) = until(s, wakes) {
+            keywords.push_str(&format!(" until {} UTC", date::short_utc(t)));
+        }
         writeln!(
             out,
             "{:>6}  {:<16}  {}  {}  {}{}",

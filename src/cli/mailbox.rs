@@ -5,6 +5,7 @@ use super::list::ListError;
 use crate::config::Account;
 use crate::imap::connect::{Target, credential, open_session_with};
 use crate::imap::sync::{MailboxState, SyncEvent, sync_with};
+use crate::mail::snooze::WakeTimes;
 use crate::message::Summary;
 use crate::net::Server;
 use crate::store::cache::HeaderCache;
@@ -99,4 +100,29 @@ pub fn rows(account: &Account, offline: bool) -> Result<Vec<Summary>, ListError>
     // In place, no scratch buffer: a stable sort would allocate half the rows again.
     rows.sort_unstable_by_key(|s| std::cmp::Reverse(s.uid));
     Ok(rows)
+}
+
+/// The wake times of snoozed messages, from the snooze records in the account's notes folder
+/// (`mail::snooze`): a new IMAP session (the notes folder is examined), or the Maildir.
+pub fn wake_times(account: &Account) -> Result<WakeTimes, String> {
+    match &account.imap {
+        Some(imap) => {
+            let mut conn = crate::imap::connect::open_session(&Target {
+                account: &account.name,
+                config: imap,
+            })
+            .map_err(|e| e.to_string())?;
+            let wakes = crate::imap::notes::notes_folder(&mut conn, account)
+                .and_then(|folder| crate::imap::snoozes::wake_times(&mut conn, &folder))
+                .map_err(|e| e.to_string());
+            let _ = conn.session.logout();
+            wakes
+        }
+        None => {
+            let (mut backend, _) =
+                crate::engine::open_backend(account).map_err(|e| e.to_string())?;
+            let folder = crate::mail::note::folder_for(account, None);
+            crate::backend::notes::wake_times(backend.as_mut(), &folder).map_err(|e| e.to_string())
+        }
+    }
 }

@@ -124,8 +124,9 @@ pub fn run(
                             ));
                         }
                     };
-                    let applied =
-                        act::apply(&mut conn, &selected, &from, uid, &action, me, !force)?;
+                    let applied = act::apply_recorded(
+                        &mut conn, &selected, &from, uid, &action, me, !force, account,
+                    )?;
                     act::archive_done(&mut conn, applied, account.archive_folder.as_deref())
                 },
             );
@@ -195,7 +196,11 @@ fn maildir_apply(
 ) -> Result<Applied, ActError> {
     let (mut b, mailbox) =
         crate::engine::open_backend(account).map_err(|e| ActError::Server(e.to_string()))?;
-    let applied = local::apply_backend(b.as_mut(), &mailbox, uid, action, me)?;
+    local::record_snooze(b.as_mut(), &mailbox, account, uid, action, me)?;
+    let mut applied = local::apply_backend(b.as_mut(), &mailbox, uid, action, me)?;
+    if let (Action::Snooze(until), true) = (action, applied.after.snoozed) {
+        applied.after.snoozed_until = Some(*until);
+    }
     local::archive_local(
         b.as_mut(),
         &mailbox,

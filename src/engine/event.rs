@@ -15,6 +15,7 @@ use crate::imap::sync::FlagUpdate;
 use crate::insight::stats::Report;
 use crate::mail::attachments::AttachmentInfo;
 use crate::mail::note::Note;
+use crate::mail::snooze::WakeTimes;
 use crate::message::Summary;
 use crate::policy::rights::Rights;
 use crate::triage::act::{ActError, Applied};
@@ -95,6 +96,13 @@ pub enum Event {
     Flags {
         account_idx: usize,
         updates: Vec<FlagUpdate>,
+    },
+    /// The wake times of the account's snoozed messages, by Message-ID, read from the snooze
+    /// records in its notes folder (`mail::snooze`): after a sync, when a snoozed message
+    /// without a known wake time appears, and after a snooze. The whole map each time.
+    Snoozes {
+        account_idx: usize,
+        wakes: WakeTimes,
     },
     /// These UIDs are gone from the mailbox (expunged or moved away).
     Vanished { account_idx: usize, uids: Vec<u32> },

@@ -16,6 +16,7 @@ use crate::mail::note;
 use crate::triage::act::ActError;
 use crate::triage::folders::TeamStateAt;
 use crate::triage::local::{apply_backend, archive_local};
+use crate::triage::state::Action as TriageAction;
 
 /// Starts the thread of a local account; it ends when the returned sender is dropped.
 pub(super) fn spawn(
@@ -66,6 +67,7 @@ fn run_local(
                     team_state: TeamStateAt::Keywords,
                 });
             }
+            send_wakes(account_idx, account, b.as_mut(), events);
             Some((b, mailbox))
         }
         Err(message) => {
@@ -102,21 +104,31 @@ fn run_local(
             } => {
                 let result = match &mut backend {
                     Some((b, mailbox)) => {
-                        let r = apply_backend(b.as_mut(), mailbox, uid, &action, &agent).and_then(
-                            |applied| {
-                                archive_local(
-                                    b.as_mut(),
-                                    mailbox,
-                                    applied,
-                                    account.archive_folder.as_deref(),
-                                )
-                            },
-                        );
+                        let r = crate::triage::local::record_snooze(
+                            b.as_mut(),
+                            mailbox,
+                            account,
+                            uid,
+                            &action,
+                            &agent,
+                        )
+                        .and_then(|()| apply_backend(b.as_mut(), mailbox, uid, &action, &agent))
+                        .and_then(|applied| {
+                            archive_local(
+                                b.as_mut(),
+                                mailbox,
+                                applied,
+                                account.archive_folder.as_deref(),
+                            )
+                        });
                         // The row as it is now, so the column shows the change at once.
                         let mut row = Vec::new();
                         let _ = b.summaries(mailbox, uid, &mut |rows| {
                             row.extend(rows.into_iter().filter(|s| s.uid == uid));
                         });
+                        if matches!(action, TriageAction::Snooze(_)) {
+                            send_wakes(account_idx, account, b.as_mut(), events);
+                        }
                         if !row.is_empty() {
                             let _ = events.send(Event::Rows {
                                 account_idx,
@@ -144,6 +156,7 @@ fn run_local(
                 let Some((b, mailbox)) = &mut backend else {
                     continue;
                 };
+                send_wakes(account_idx, account, b.as_mut(), events);
                 reload(account_idx, b.as_mut(), mailbox, events, &mut known)
                     .err()
                     .map(|message| Event::Warning {
@@ -211,6 +224,23 @@ fn run_local(
             && events.send(ev).is_err()
         {
             return;
+        }
+    }
+}
+
+/// Sends the wake times of the snooze records in the account's notes folder; a folder that
+/// cannot be read is said as a warning (the snoozed rows are then shown as woken).
+fn send_wakes(account_idx: usize, account: &Account, b: &mut dyn Backend, events: &EventSink) {
+    let folder = note::folder_for(account, None);
+    match crate::backend::notes::wake_times(b, &folder) {
+        Ok(wakes) => {
+            let _ = events.send(Event::Snoozes { account_idx, wakes });
+        }
+        Err(e) => {
+            let _ = events.send(Event::Warning {
+                account_idx,
+                message: format!("snooze wake times could not be read: {e}"),
+            });
         }
     }
 }

@@ -172,6 +172,7 @@ pub fn from_imap(
             uid,
             result: result.map(|(folder, note_uid)| NoteAdded { folder, note_uid }),
         },
+        WorkerEvent::Snoozes(wakes) => Event::Snoozes { account_idx, wakes },
         WorkerEvent::Notes { message_id, result } => Event::Notes {
             account_idx,
             message_id,

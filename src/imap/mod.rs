@@ -10,6 +10,7 @@ pub mod list_filter;
 pub mod notes;
 pub mod parts;
 pub mod probe;
+pub mod snoozes;
 pub mod summary;
 pub mod sync;
 pub mod tree;

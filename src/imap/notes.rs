@@ -57,7 +57,7 @@ fn on_parent(parent: Option<&str>) -> String {
     parent.map_or_else(String::new, |p| format!(" on \"{p}\""))
 }
 
-fn server_error(folder: &str, e: &imap::Error) -> NotesError {
+pub(crate) fn server_error(folder: &str, e: &imap::Error) -> NotesError {
     match e {
         imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_) => {
             NotesError::Connection(describe(e))
@@ -93,7 +93,7 @@ fn response_code(code: Option<&imap_proto::ResponseCode<'_>>, information: &str)
     Some(rest[..end].to_ascii_uppercase())
 }
 
-fn checked_folder(folder: &str) -> Result<String, NotesError> {
+pub(crate) fn checked_folder(folder: &str) -> Result<String, NotesError> {
     if folder.is_empty() || quote_mailbox(folder).is_none() {
         return Err(NotesError::BadFolder(single_line(folder)));
     }
@@ -102,7 +102,10 @@ fn checked_folder(folder: &str) -> Result<String, NotesError> {
 
 /// What LIST says of exactly `mailbox`: `None` when it does not exist (or is invisible to this
 /// login), else its hierarchy delimiter and whether it can be selected.
-fn listed(conn: &mut ImapConn, mailbox: &str) -> Result<Option<(Option<char>, bool)>, NotesError> {
+pub(crate) fn listed(
+    conn: &mut ImapConn,
+    mailbox: &str,
+) -> Result<Option<(Option<char>, bool)>, NotesError> {
     if quote_mailbox(mailbox).is_none() {
         return Err(NotesError::BadFolder(single_line(mailbox)));
     }
@@ -143,9 +146,20 @@ pub fn append_note(
         .ok()
         .filter(|_| note::is_note(raw))
         .ok_or_else(|| NotesError::NotANote(single_line(folder)))?;
+    append_seen(conn, &quoted, folder, text)
+}
+
+/// Appends `text` (a note or a snooze record, checked by the caller) to `folder` (`quoted`)
+/// with `\Seen`, creating the folder on `[TRYCREATE]`; errors name the folder and the right.
+pub(crate) fn append_seen(
+    conn: &mut ImapConn,
+    quoted: &str,
+    folder: &str,
+    text: &str,
+) -> Result<Option<u32>, NotesError> {
     let mut created = false;
     loop {
-        let e = match append_once(conn, &quoted, folder, text) {
+        let e = match append_once(conn, quoted, folder, text) {
             Ok(uid) => return Ok(uid),
             Err(e) => e,
         };
@@ -320,8 +334,12 @@ pub fn notes_for(
         .map_err(|e| server_error(folder, &e))?;
     let _ = conn.session.take_all_unsolicited().count();
     // Checked above: printable ASCII without `"`, `\`, `<`, `>` — safe inside a quoted string.
-    let query =
-        format!("OR HEADER In-Reply-To \"<{message_id}>\" HEADER References \"<{message_id}>\"");
+    // Snooze records (`mail::snooze`) share the folder and the threading headers: left out, so
+    // they never crowd real notes out of the newest MAX_NOTES.
+    let query = format!(
+        "NOT HEADER {} \"\" OR HEADER In-Reply-To \"<{message_id}>\" HEADER References \"<{message_id}>\"",
+        crate::mail::snooze::SNOOZE_HEADER
+    );
     conn.budget.grant(DEFAULT_READ_BUDGET);
     let found = conn
         .session

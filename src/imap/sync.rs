@@ -321,7 +321,14 @@ impl MailboxState {
         for u in updates {
             if let Some(i) = self.index_of(u.uid) {
                 let row = &mut self.data.rows[i];
-                if row.flags != u.flags || *row.keywords != u.keywords[..] {
+                // A snoozed row whose MODSEQ moved while its keywords came back the same was
+                // snoozed again (`$snoozed` removed and stored again; its wake time is in a new
+                // snooze record): reported as a change, so the engine reads the records again.
+                let snoozed_again = u.modseq.is_some_and(|m| row.modseq.is_some_and(|r| m > r))
+                    && u.keywords
+                        .iter()
+                        .any(|k| crate::mail::snooze::is_snooze_keyword(k));
+                if row.flags != u.flags || *row.keywords != u.keywords[..] || snoozed_again {
                     row.flags = u.flags;
                     row.keywords = Keywords::new(&u.keywords);
                     row.modseq = u.modseq.or(row.modseq);

@@ -9,12 +9,15 @@
 //! decides which, [`apply`] dispatches.
 
 use super::folders::{self, Detected, Mapping};
-use super::state::{Action, TeamState, TriageError, change_for, state};
+use super::state::{Action, SNOOZED, TeamState, TriageError, change_for, state};
 use crate::backend::{FlagChange, StoreOutcome};
-use crate::config::TeamStateSetting;
+use crate::config::{Account, TeamStateSetting};
 use crate::imap::actions::{self, ActionError};
 use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
+use crate::imap::notes::notes_folder;
 use crate::imap::quote_mailbox;
+use crate::imap::snoozes as snoozes_imap;
+use crate::mail::snooze;
 use crate::mail::utf7;
 use crate::policy::rights::Rights;
 
@@ -75,6 +78,39 @@ pub enum ActError {
     NotTeamFolder(String),
     #[error("team folder {folder:?}: {reason}")]
     Folder { folder: String, reason: String },
+    /// The server refused a keyword mailroom needs (a full keyword table, a length limit):
+    /// the change was not applied (or was rolled back).
+    #[error(
+        "the server refused the keyword {keyword} in \"{mailbox}\": {limit}; nothing was changed (server said: {reason})"
+    )]
+    KeywordRefused {
+        mailbox: String,
+        keyword: String,
+        limit: &'static str,
+        reason: String,
+    },
+    /// The snooze record (the wake time, `mail::snooze`) could not be written: the message
+    /// was not snoozed.
+    #[error("the snooze was not applied: its record could not be written to {folder:?}: {reason}")]
+    SnoozeRecord { folder: String, reason: String },
+}
+
+/// The limit a server's refusal of a STORE names, when it is a keyword limit: Cyrus' table of
+/// at most 100 user flags per mailbox (kept for ever), Dovecot's `mail_max_keyword_length`,
+/// or an RFC 5530 `[LIMIT]`.
+pub fn keyword_limit(refusal: &str) -> Option<&'static str> {
+    let t = refusal.to_ascii_lowercase();
+    if t.contains("too many user flags") {
+        Some(
+            "the mailbox's keyword table is full (Cyrus keeps at most 100 user flags per mailbox, and a keyword once used keeps its slot)",
+        )
+    } else if t.contains("keyword") && (t.contains("too long") || t.contains("[cannot]")) {
+        Some("the keyword is longer than the server allows (Dovecot: mail_max_keyword_length)")
+    } else if t.contains("[limit]") {
+        Some("a server limit on keywords")
+    } else {
+        None
+    }
 }
 
 /// A mailbox opened for triage: the agent's rights there and where team state lives.
@@ -269,7 +305,16 @@ fn apply_keywords(
             });
         }
         let since = if condstore { modseq } else { None };
-        if actions::store(conn, uid, &change, since)? == StoreOutcome::Modified {
+        let outcome = match actions::store(conn, uid, &change, since) {
+            Ok(o) => o,
+            Err(ActionError::Server(reason)) => {
+                return Err(refused(
+                    conn, selected, uid, &change, &keywords, since, reason,
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if outcome == StoreOutcome::Modified {
             continue;
         }
         let (_, after_keywords, _) = actions::current(conn, uid)?;
@@ -311,6 +356,122 @@ fn apply_keywords(
     Err(ActError::Busy)
 }
 
+/// A STORE the server refused. Without `UNCHANGEDSINCE` a change that adds and removes is
+/// two STOREs (`+FLAGS` then `-FLAGS`): when the second failed, the keywords the first added
+/// are taken away again, so nothing is half-applied. A keyword limit becomes
+/// [`ActError::KeywordRefused`] naming the limit, the keyword and the mailbox.
+fn refused(
+    conn: &mut ImapConn,
+    selected: &Selected,
+    uid: u32,
+    change: &FlagChange,
+    before: &[String],
+    since: Option<u64>,
+    reason: String,
+) -> ActError {
+    let new: Vec<String> = change
+        .add_keywords
+        .iter()
+        .filter(|k| !before.iter().any(|b| b.eq_ignore_ascii_case(k)))
+        .cloned()
+        .collect();
+    let two_stores = since.is_none()
+        && !change.remove_keywords.is_empty()
+        && !(change.add_keywords.is_empty() && change.add_flags == Default::default());
+    if two_stores
+        && !new.is_empty()
+        && let Ok((_, now, _)) = actions::current(conn, uid)
+    {
+        let landed: Vec<String> = new
+            .iter()
+            .filter(|k| now.iter().any(|n| n.eq_ignore_ascii_case(k)))
+            .cloned()
+            .collect();
+        if !landed.is_empty() {
+            let undo = FlagChange {
+                remove_keywords: landed,
+                ..FlagChange::default()
+            };
+            let _ = actions::store(conn, uid, &undo, None);
+        }
+    }
+    let reason = crate::sanitize::single_line(reason.trim());
+    match keyword_limit(&reason) {
+        Some(limit) => ActError::KeywordRefused {
+            mailbox: crate::sanitize::single_line(&selected.mailbox),
+            keyword: if new.is_empty() {
+                change.add_keywords.join(" ")
+            } else {
+                new.join(" ")
+            },
+            limit,
+            reason,
+        },
+        None => ActError::Server(reason),
+    }
+}
+
+/// [`apply`], with a snooze's wake time recorded first (`mail::snooze`): the record goes to
+/// the account's notes folder, then `$snoozed` is stored. When the record cannot be written
+/// nothing is stored; when the store fails the record stays, harmless (the keyword decides).
+/// Other actions are [`apply`] as they are. Leaves `selected.mailbox` selected.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_recorded(
+    conn: &mut ImapConn,
+    selected: &Selected,
+    mailbox: &str,
+    uid: u32,
+    action: &Action,
+    me: &str,
+    check_rights: bool,
+    account: &Account,
+) -> Result<Applied, ActError> {
+    let Action::Snooze(until) = action else {
+        return apply(conn, selected, mailbox, uid, action, me, check_rights);
+    };
+    if selected.mapping != Mapping::Keywords || mailbox != selected.mailbox {
+        return apply(conn, selected, mailbox, uid, action, me, check_rights);
+    }
+    if check_rights && !selected.rights.has('w') {
+        return apply(conn, selected, mailbox, uid, action, me, check_rights);
+    }
+    let record_error = |folder: &str, reason: String| ActError::SnoozeRecord {
+        folder: crate::sanitize::single_line(folder),
+        reason: crate::sanitize::single_line(&reason),
+    };
+    let folder =
+        notes_folder(conn, account).map_err(|e| record_error("the notes folder", e.to_string()))?;
+    let message_id =
+        snoozes_imap::message_id(conn, uid).map_err(|e| record_error(&folder, e.to_string()))?;
+    let record = snooze::build(
+        &account.address,
+        me,
+        message_id.as_deref(),
+        *until,
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| record_error(&folder, e.to_string()))?;
+    snoozes_imap::append_record(conn, &folder, &record.raw)
+        .map_err(|e| record_error(&folder, e.to_string()))?;
+    // Snoozed already (a new wake time): the keyword is taken away and stored again, so the
+    // change reaches every teammate's session (a STORE that changes nothing tells no one),
+    // whose engine then reads the new record. Should the second store fail, the message is
+    // shown (woken), never hidden for ever.
+    let (_, keywords, _) = actions::current(conn, uid)?;
+    if let Some(k) = keywords.iter().find(|k| k.eq_ignore_ascii_case(SNOOZED)) {
+        let wake = FlagChange {
+            remove_keywords: vec![k.clone()],
+            ..FlagChange::default()
+        };
+        actions::store(conn, uid, &wake, None)?;
+    }
+    let mut applied = apply(conn, selected, mailbox, uid, action, me, check_rights)?;
+    if applied.after.snoozed {
+        applied.after.snoozed_until = Some(*until);
+    }
+    Ok(applied)
+}
+
 /// After a `done` kept in keywords, moves the message to the account's archive folder when one
 /// is configured (`archive_folder`); the move is reported in `moved_to`. A failed move leaves
 /// the message marked done where it was, and says so. The folder mapping's own `Done` folder
@@ -350,5 +511,31 @@ pub fn archive_with<E: std::fmt::Display>(
             folder: crate::sanitize::single_line(folder),
             reason: format!("marked done, but not moved there: {e}"),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyword_limits_are_told_from_other_refusals() {
+        let cyrus = keyword_limit("a7 NO Too many user flags in mailbox").unwrap_or("");
+        assert!(cyrus.contains("100") && cyrus.contains("full"), "{cyrus}");
+        let dovecot = keyword_limit("a7 NO [CANNOT] Keyword length too long").unwrap_or("");
+        assert!(dovecot.contains("mail_max_keyword_length"), "{dovecot}");
+        assert!(keyword_limit("a7 NO [LIMIT] Too many keywords").is_some());
+        assert_eq!(keyword_limit("a7 NO [NOPERM] Permission denied"), None);
+        let e = ActError::KeywordRefused {
+            mailbox: "shared.support".into(),
+            keyword: "$assigned.dave".into(),
+            limit: "the mailbox's keyword table is full",
+            reason: "NO Too many user flags in mailbox".into(),
+        }
+        .to_string();
+        assert!(
+            e.contains("$assigned.dave") && e.contains("shared.support") && e.contains("full"),
+            "{e}"
+        );
     }
 }

@@ -4,6 +4,9 @@
 use super::act::{ActError, Applied, MappingKind};
 use super::state::{self, Action, TriageError};
 use crate::backend::Backend;
+use crate::backend::maildir::MaildirBackend;
+use crate::config::Account;
+use crate::mail::{note, snooze};
 
 fn keywords_of(b: &mut dyn Backend, mailbox: &str, uid: u32) -> Result<Vec<String>, ActError> {
     let mut found = None;
@@ -45,6 +48,49 @@ pub fn apply_backend(
         mapping: MappingKind::Keywords,
         moved_to: None,
     })
+}
+
+/// A snooze's record, written before its keyword (`mail::snooze`), to the notes folder of
+/// the account's Maildir; nothing for other actions.
+pub fn record_snooze(
+    b: &mut dyn Backend,
+    mailbox: &str,
+    account: &Account,
+    uid: u32,
+    action: &Action,
+    agent: &str,
+) -> Result<(), ActError> {
+    let Action::Snooze(until) = action else {
+        return Ok(());
+    };
+    let folder = note::folder_for(account, None);
+    let failed = |reason: String| ActError::SnoozeRecord {
+        folder: crate::sanitize::single_line(&folder),
+        reason: crate::sanitize::single_line(&reason),
+    };
+    let mut message_id = None;
+    b.summaries(mailbox, uid, &mut |rows| {
+        if let Some(r) = rows.iter().find(|r| r.uid == uid) {
+            message_id = r.message_id().map(str::to_string);
+        }
+    })
+    .map_err(|e| failed(e.to_string()))?;
+    let record = snooze::build(
+        &account.address,
+        agent,
+        message_id.as_deref(),
+        *until,
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| failed(e.to_string()))?;
+    let Some(m) = &account.maildir else {
+        return Err(failed("the account has no Maildir".into()));
+    };
+    let mut maildir =
+        MaildirBackend::open(&account.name, &m.path).map_err(|e| failed(e.to_string()))?;
+    crate::backend::notes::append_record(&mut maildir, &folder, &record.raw)
+        .map_err(|e| failed(e.to_string()))?;
+    Ok(())
 }
 
 /// After `done`, moves the message to the account's archive folder when one is configured.

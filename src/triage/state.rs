@@ -7,16 +7,25 @@
 //! | agent is writing a reply | `$replying.<agent>` |
 //! | pending (waiting on customer) | `$pending` |
 //! | done | `$done` |
-//! | snoozed until a UTC minute | `$snoozed.<YYYYMMDDHHMM>` |
+//! | snoozed | `$snoozed` (the wake time is in a snooze record: `mail::snooze`) |
 //!
-//! Keywords are case-insensitive; agent ids are `[a-z0-9._-]+`.
+//! Keywords are case-insensitive; agent ids are `[a-z0-9._-]+`. The set is fixed: mailroom
+//! creates at most 3 + 2 × agents keywords per mailbox (`$pending`, `$done`, `$snoozed`, and
+//! `$assigned.<agent>`, `$replying.<agent>` for each agent), whatever the traffic, since some
+//! servers keep a small table of the keywords a mailbox ever used (Cyrus: 100, for ever).
+//! Earlier versions wrote `$snoozed.<YYYYMMDDHHMM>`: still read (its minute is the wake time
+//! when no record says otherwise) and removed with any unsnooze, wake, done or reopen.
 
 use crate::backend::{FlagChange, is_valid_keyword};
 use crate::config::is_valid_agent_id;
+use crate::mail::snooze::is_snooze_keyword;
 
 pub const ASSIGNED: &str = "$assigned.";
 pub const REPLYING: &str = "$replying.";
-pub const SNOOZED: &str = "$snoozed.";
+/// The one snooze keyword; its wake time is kept in a snooze record (`mail::snooze`).
+pub const SNOOZED: &str = crate::mail::snooze::KEYWORD;
+/// The snooze keyword of earlier versions: `$snoozed.<YYYYMMDDHHMM>` (read, never written).
+pub const SNOOZED_LEGACY: &str = crate::mail::snooze::LEGACY_PREFIX;
 pub const PENDING: &str = "$pending";
 pub const DONE: &str = "$done";
 
@@ -29,7 +38,10 @@ pub struct TeamState {
     pub replying: Vec<String>,
     pub pending: bool,
     pub done: bool,
-    /// Unix seconds (UTC minute) until which the message is snoozed.
+    /// The message is snoozed (`$snoozed`, or an earlier version's `$snoozed.<minute>`).
+    pub snoozed: bool,
+    /// Unix seconds until which the message is snoozed, when known: from the snooze record
+    /// (see `triage::view::team_state`), else an earlier version's keyword.
     pub snoozed_until: Option<i64>,
 }
 
@@ -98,8 +110,11 @@ pub fn state<K: AsRef<str>>(keywords: &[K]) -> TeamState {
             }
         } else if let Some(agent) = suffix(k, REPLYING) {
             st.replying.push(agent.to_ascii_lowercase());
-        } else if let Some(when) = suffix(k, SNOOZED) {
+        } else if let Some(when) = suffix(k, SNOOZED_LEGACY) {
+            st.snoozed = true;
             st.snoozed_until = parse_minute(when).max(st.snoozed_until);
+        } else if k.eq_ignore_ascii_case(SNOOZED) {
+            st.snoozed = true;
         } else if k.eq_ignore_ascii_case(PENDING) {
             st.pending = true;
         } else if k.eq_ignore_ascii_case(DONE) {
@@ -148,6 +163,15 @@ pub enum TriageError {
     BadKeyword(String),
 }
 
+/// Every snooze keyword among `keywords` (`$snoozed` and earlier versions' `$snoozed.*`).
+pub fn snooze_keywords(keywords: &[String]) -> Vec<String> {
+    keywords
+        .iter()
+        .filter(|k| is_snooze_keyword(k))
+        .cloned()
+        .collect()
+}
+
 fn assigned(agent: &str) -> String {
     format!("{ASSIGNED}{agent}")
 }
@@ -171,13 +195,6 @@ pub fn change_for(
             .filter(|k| {
                 suffix(k, ASSIGNED).is_some_and(|a| Some(a.to_ascii_lowercase().as_str()) != keep)
             })
-            .cloned()
-            .collect()
-    };
-    let matching = |prefix: &str| -> Vec<String> {
-        keywords
-            .iter()
-            .filter(|k| suffix(k, prefix).is_some())
             .cloned()
             .collect()
     };
@@ -218,7 +235,7 @@ pub fn change_for(
                     .filter(|k| k.eq_ignore_ascii_case(PENDING))
                     .cloned(),
             );
-            c.remove_keywords.extend(matching(SNOOZED));
+            c.remove_keywords.extend(snooze_keywords(keywords));
         }
         Action::Reopen => {
             c.remove_keywords.extend(
@@ -227,15 +244,17 @@ pub fn change_for(
                     .filter(|k| k.eq_ignore_ascii_case(DONE) || k.eq_ignore_ascii_case(PENDING))
                     .cloned(),
             );
-            c.remove_keywords.extend(matching(SNOOZED));
+            c.remove_keywords.extend(snooze_keywords(keywords));
         }
-        Action::Snooze(until) => {
-            c.add_keywords
-                .push(format!("{SNOOZED}{}", format_minute(*until)));
-            c.remove_keywords = matching(SNOOZED);
+        Action::Snooze(_) => {
+            // The wake time goes to the snooze record, written first (`mail::snooze`); the
+            // keyword says "snoozed". An earlier version's `$snoozed.<minute>` goes.
+            c.add_keywords.push(SNOOZED.into());
+            c.remove_keywords = snooze_keywords(keywords);
             c.remove_keywords
-                .retain(|k| !c.add_keywords.iter().any(|a| a.eq_ignore_ascii_case(k)));
+                .retain(|k| !k.eq_ignore_ascii_case(SNOOZED));
         }
+
         Action::Replying(on) => {
             let mine = format!("{REPLYING}{me}");
             if *on {
@@ -277,7 +296,7 @@ mod tests {
         ]));
         assert_eq!(st.assigned.as_deref(), Some("bob"));
         assert_eq!(st.replying, ["carol"]);
-        assert!(st.pending && !st.done);
+        assert!(st.pending && !st.done && st.snoozed);
         assert_eq!(
             st.snoozed_until.map(format_minute).as_deref(),
             Some("202612010900")
@@ -371,8 +390,30 @@ mod tests {
             &kw(&["$snoozed.202611300000"]),
         )
         .unwrap();
-        assert_eq!(c.add_keywords, ["$snoozed.202612010900"]);
+        assert_eq!(c.add_keywords, ["$snoozed"]);
         assert_eq!(c.remove_keywords, ["$snoozed.202611300000"]);
+        let c = change_for(&Action::Reopen, "alice", &kw(&["$Snoozed", "$snoozed.x"])).unwrap();
+        assert_eq!(c.remove_keywords, ["$Snoozed", "$snoozed.x"]);
+    }
+
+    #[test]
+    fn snoozes_at_any_times_use_one_keyword() {
+        // The keyword budget: whatever the wake times, a snooze adds `$snoozed` and nothing
+        // else, so a mailbox's keyword table never grows with traffic.
+        let mut added = std::collections::BTreeSet::new();
+        let mut keywords: Vec<String> = Vec::new();
+        for i in 0..500 {
+            let c =
+                change_for(&Action::Snooze(1_800_000_000 + i * 60), "alice", &keywords).unwrap();
+            added.extend(c.add_keywords.iter().cloned());
+            keywords.retain(|k| !c.remove_keywords.contains(k));
+            keywords.extend(c.add_keywords);
+        }
+        assert_eq!(added.into_iter().collect::<Vec<_>>(), ["$snoozed"]);
+        let st = state(&kw(&["$snoozed"]));
+        assert!(st.snoozed && st.snoozed_until.is_none());
+        assert!(is_snooze_keyword("$SNOOZED") && is_snooze_keyword("$snoozed.202612010900"));
+        assert!(!is_snooze_keyword("$snoozedx") && !is_snooze_keyword("$snoozed."));
     }
 
     #[test]

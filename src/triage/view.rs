@@ -1,10 +1,19 @@
 //! Team views of a column (open, mine, unassigned, pending, done, all): which rows each
 //! shows, and the counts in the column header. Pure: the state comes from the keywords
-//! (`triage::state`) and the clock, so a teammate's change re-sorts the rows by itself.
+//! (`triage::state`), the snooze records' wake times (`mail::snooze::WakeTimes`) and the
+//! clock, so a teammate's change re-sorts the rows by itself.
+//!
+//! A row is snoozed while it carries `$snoozed` (or an earlier version's `$snoozed.<minute>`)
+//! and its wake time (the newest record's, else the old keyword's minute) is still to come;
+//! past it, the row is overdue: shown, and any running mailroom clears the keyword. A
+//! `$snoozed` row whose wake time is unknown (no record found) is shown, and not cleared.
 
-use super::state::{ASSIGNED, DONE, PENDING, SNOOZED, TeamState, parse_minute, suffix};
+use super::state::{
+    ASSIGNED, DONE, PENDING, SNOOZED, SNOOZED_LEGACY, TeamState, parse_minute, suffix,
+};
 use crate::config::{View, is_valid_agent_id};
 use crate::mail::date;
+use crate::mail::snooze::{WakeTimes, is_snooze_keyword};
 use crate::message::Summary;
 use crate::sanitize;
 
@@ -20,8 +29,9 @@ pub struct RowState {
 }
 
 /// What the views need of one row's keywords, read without allocating: this runs over every
-/// row whenever rows or flags change (100k rows in a big shared mailbox).
-fn scan<K: AsRef<str>>(keywords: &[K], me: Option<&str>) -> (RowState, Option<i64>) {
+/// row whenever rows or flags change (100k rows in a big shared mailbox). The second value is
+/// whether a snooze keyword is there, the third the newest minute of earlier versions' ones.
+fn scan<K: AsRef<str>>(keywords: &[K], me: Option<&str>) -> (RowState, bool, Option<i64>) {
     let mut r = RowState {
         done: false,
         pending: false,
@@ -29,7 +39,7 @@ fn scan<K: AsRef<str>>(keywords: &[K], me: Option<&str>) -> (RowState, Option<i6
         mine: false,
         asleep: false,
     };
-    let mut snoozed = None;
+    let (mut snoozed, mut legacy) = (false, None);
     for k in keywords {
         let k = k.as_ref();
         if let Some(agent) = suffix(k, ASSIGNED) {
@@ -39,21 +49,49 @@ fn scan<K: AsRef<str>>(keywords: &[K], me: Option<&str>) -> (RowState, Option<i6
                 r.assigned = true;
                 r.mine = me.is_some_and(|me| agent.eq_ignore_ascii_case(me));
             }
-        } else if let Some(when) = suffix(k, SNOOZED) {
-            snoozed = parse_minute(when).max(snoozed);
+        } else if let Some(when) = suffix(k, SNOOZED_LEGACY) {
+            snoozed = true;
+            legacy = parse_minute(when).max(legacy);
+        } else if k.eq_ignore_ascii_case(SNOOZED) {
+            snoozed = true;
         } else if k.eq_ignore_ascii_case(PENDING) {
             r.pending = true;
         } else if k.eq_ignore_ascii_case(DONE) {
             r.done = true;
         }
     }
-    (r, snoozed)
+    (r, snoozed, legacy)
+}
+
+/// The wake time of a row: `None` when it is not snoozed or its wake time is unknown.
+fn wake_of(s: &Summary, snoozed: bool, legacy: Option<i64>, wakes: &WakeTimes) -> Option<i64> {
+    if !snoozed {
+        return None;
+    }
+    if !wakes.is_empty()
+        && let Some(t) = s.message_id().and_then(|id| wakes.get(id))
+    {
+        return Some(t);
+    }
+    legacy
+}
+
+/// A message's team state: its keywords (`triage::state::state`) with the wake time of its
+/// snooze from the records, when it is snoozed and a record is known.
+pub fn team_state(s: &Summary, wakes: &WakeTimes) -> TeamState {
+    let mut t = super::state::state(&s.keywords);
+    if t.snoozed
+        && let Some(w) = s.message_id().and_then(|id| wakes.get(id))
+    {
+        t.snoozed_until = Some(w);
+    }
+    t
 }
 
 impl RowState {
-    pub fn of(s: &Summary, me: Option<&str>, now: i64) -> RowState {
-        let (mut r, snoozed) = scan(&s.keywords, me);
-        r.asleep = snoozed.is_some_and(|until| until > now);
+    pub fn of(s: &Summary, me: Option<&str>, now: i64, wakes: &WakeTimes) -> RowState {
+        let (mut r, snoozed, legacy) = scan(&s.keywords, me);
+        r.asleep = wake_of(s, snoozed, legacy, wakes).is_some_and(|until| until > now);
         r
     }
 
@@ -63,7 +101,7 @@ impl RowState {
             pending: t.pending,
             assigned: t.assigned.is_some(),
             mine: me.is_some_and(|me| t.assigned.as_deref() == Some(me)),
-            asleep: t.snoozed_until.is_some_and(|until| until > now),
+            asleep: t.snoozed && t.snoozed_until.is_some_and(|until| until > now),
         }
     }
 
@@ -94,7 +132,8 @@ pub struct Counts {
     pub all: usize,
     /// Snoozed now, shown only in `all`.
     pub asleep: usize,
-    /// Rows whose snooze has ended but whose keyword is still there (to be cleared).
+    /// Rows whose snooze has ended (their wake time is known and past) but whose keyword is
+    /// still there (to be cleared).
     pub overdue: usize,
     /// The earliest end of a running snooze (Unix seconds).
     pub next_wake: Option<i64>,
@@ -105,10 +144,11 @@ impl Counts {
         rows: impl IntoIterator<Item = &'a Summary>,
         me: Option<&str>,
         now: i64,
+        wakes: &WakeTimes,
     ) -> Counts {
         let mut c = Counts::default();
         for s in rows {
-            let one = Counts::row(s, me, now);
+            let one = Counts::row(s, me, now, wakes);
             c.add(&one);
             if let Some(until) = one.next_wake {
                 c.next_wake = Some(c.next_wake.map_or(until, |w| w.min(until)));
@@ -119,13 +159,13 @@ impl Counts {
 
     /// One row's share of the counts (`all` is 1); `next_wake` is when its snooze ends, if
     /// it is asleep. A column keeps its counts by adding and taking away these.
-    pub fn row(s: &Summary, me: Option<&str>, now: i64) -> Counts {
-        let (mut r, snoozed) = scan(&s.keywords, me);
+    pub fn row(s: &Summary, me: Option<&str>, now: i64, wakes: &WakeTimes) -> Counts {
+        let (mut r, snoozed, legacy) = scan(&s.keywords, me);
         let mut c = Counts {
             all: 1,
             ..Counts::default()
         };
-        match snoozed {
+        match wake_of(s, snoozed, legacy, wakes) {
             Some(until) if until > now => {
                 r.asleep = true;
                 c.next_wake = Some(until);
@@ -194,8 +234,10 @@ pub fn describe(s: &TeamState) -> String {
     if s.done {
         parts.push("done".into());
     }
-    if let Some(t) = s.snoozed_until {
-        parts.push(format!("snoozed until {} UTC", date::short_utc(t)));
+    match (s.snoozed, s.snoozed_until) {
+        (_, Some(t)) => parts.push(format!("snoozed until {} UTC", date::short_utc(t))),
+        (true, None) => parts.push("snoozed (wake time unknown: shown)".into()),
+        (false, None) => {}
     }
     let replying: Vec<&str> = s
         .replying
@@ -209,22 +251,25 @@ pub fn describe(s: &TeamState) -> String {
     sanitize::single_line(&parts.join(", "))
 }
 
-/// Snoozes that have ended: `(uid, keywords to remove)`. Any running mailroom clears them,
-/// so the message comes back for the whole team even if the agent who snoozed it is away.
+/// Snoozes that have ended: `(uid, keywords to remove)` — every snooze keyword of a row whose
+/// wake time (record, else an earlier version's minute) has come. Any running mailroom clears
+/// them, so the message comes back for the whole team even if the agent who snoozed it is
+/// away. A row whose wake time is unknown is not cleared (shown, see the module).
 pub fn due_snoozes<'a>(
     rows: impl IntoIterator<Item = &'a Summary>,
     now: i64,
+    wakes: &WakeTimes,
 ) -> Vec<(u32, Vec<String>)> {
     rows.into_iter()
         .filter_map(|s| {
+            let (_, snoozed, legacy) = scan(&s.keywords, None);
+            if wake_of(s, snoozed, legacy, wakes).is_none_or(|until| until > now) {
+                return None;
+            }
             let due: Vec<String> = s
                 .keywords
                 .iter()
-                .filter(|k| {
-                    suffix(k, SNOOZED)
-                        .and_then(parse_minute)
-                        .is_some_and(|until| until <= now)
-                })
+                .filter(|k| is_snooze_keyword(k))
                 .map(|k| k.to_string())
                 .collect();
             (!due.is_empty()).then_some((s.uid, due))
@@ -247,6 +292,8 @@ mod tests {
 
     #[test]
     fn views_partition_the_rows_by_team_state() {
+        // Earlier versions' `$snoozed.<minute>` keywords, without records.
+        let none = WakeTimes::new();
         let now = parse_minute("202611271200").unwrap_or(0);
         let rows = [
             row(1, &[]),
@@ -259,7 +306,7 @@ mod tests {
         ];
         let shown = |v: View| -> Vec<u32> {
             rows.iter()
-                .filter(|s| RowState::of(s, Some("alice"), now).shown_in(v))
+                .filter(|s| RowState::of(s, Some("alice"), now, &none).shown_in(v))
                 .map(|s| s.uid)
                 .collect()
         };
@@ -269,7 +316,7 @@ mod tests {
         assert_eq!(shown(View::Pending), [4]);
         assert_eq!(shown(View::Done), [5]);
         assert_eq!(shown(View::All).len(), 7);
-        let c = Counts::of(&rows, Some("alice"), now);
+        let c = Counts::of(&rows, Some("alice"), now, &none);
         assert_eq!(
             (
                 c.open,
@@ -286,7 +333,7 @@ mod tests {
         assert_eq!(c.next_wake, parse_minute("202611281200"));
         // Row 7's snooze has ended: it is due to be cleared, row 6's is not.
         assert_eq!(
-            due_snoozes(&rows, now),
+            due_snoozes(&rows, now, &none),
             [(7, vec!["$snoozed.202611271100".to_string()])]
         );
     }
@@ -294,6 +341,7 @@ mod tests {
     #[test]
     fn a_snoozed_done_message_hides_from_the_done_view_too() {
         // "Every view but `all` hides a message snoozed until later": done included.
+        let none = WakeTimes::new();
         let now = parse_minute("202611271200").unwrap_or(0);
         let rows = [
             row(1, &["$done"]),
@@ -301,12 +349,73 @@ mod tests {
         ];
         let shown: Vec<u32> = rows
             .iter()
-            .filter(|s| RowState::of(s, None, now).shown_in(View::Done))
+            .filter(|s| RowState::of(s, None, now, &none).shown_in(View::Done))
             .map(|s| s.uid)
             .collect();
         assert_eq!(shown, [1]);
-        let c = Counts::of(&rows, None, now);
+        let c = Counts::of(&rows, None, now, &none);
         assert_eq!((c.done, c.asleep, c.all), (1, 1, 2));
+    }
+
+    fn with_id(uid: u32, id: &str, kw: &[&str]) -> Summary {
+        Summary::new(Fields {
+            uid,
+            message_id: Some(id.to_string()),
+            keywords: kw.iter().map(|k| k.to_string()).collect(),
+            ..Fields::default()
+        })
+    }
+
+    #[test]
+    fn wake_times_come_from_the_records_and_the_keyword_decides() {
+        let now = parse_minute("202611271200").unwrap_or(0);
+        let rows = [
+            // Snoozed, its record says tomorrow: asleep.
+            with_id(1, "a@x", &["$snoozed"]),
+            // Snoozed, its record says an hour ago: overdue (shown, to be cleared).
+            with_id(2, "b@x", &["$snoozed", "$pending"]),
+            // Snoozed, no record: shown, never hidden for ever, not cleared.
+            with_id(3, "c@x", &["$snoozed"]),
+            // A record, but no keyword (unsnoozed): not snoozed.
+            with_id(4, "d@x", &[]),
+            // An earlier version's keyword and a newer record: the record decides.
+            with_id(5, "e@x", &["$snoozed.202612311200"]),
+        ];
+        let wakes: WakeTimes = [
+            ("a@x".to_string(), now + 86_400),
+            ("b@x".to_string(), now - 3600),
+            ("d@x".to_string(), now + 86_400),
+            ("e@x".to_string(), now - 60),
+        ]
+        .into_iter()
+        .collect();
+        let shown = |v: View| -> Vec<u32> {
+            rows.iter()
+                .filter(|s| RowState::of(s, None, now, &wakes).shown_in(v))
+                .map(|s| s.uid)
+                .collect()
+        };
+        assert_eq!(shown(View::Open), [3, 4, 5]);
+        assert_eq!(shown(View::Pending), [2]);
+        let c = Counts::of(&rows, None, now, &wakes);
+        assert_eq!(
+            (c.asleep, c.overdue, c.next_wake),
+            (1, 2, Some(now + 86_400))
+        );
+        assert_eq!(
+            due_snoozes(&rows, now, &wakes),
+            [
+                (2, vec!["$snoozed".to_string()]),
+                (5, vec!["$snoozed.202612311200".to_string()])
+            ]
+        );
+        let t = team_state(&rows[0], &wakes);
+        assert!(t.snoozed && t.snoozed_until == Some(now + 86_400));
+        assert_eq!(
+            describe(&team_state(&rows[2], &wakes)),
+            "unassigned, snoozed (wake time unknown: shown)"
+        );
+        assert_eq!(team_state(&rows[3], &wakes), TeamState::default());
     }
 
     #[test]

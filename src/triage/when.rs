@@ -1,7 +1,7 @@
 //! When a snooze ends, as an agent types it: `30m`, `4h`, `2d`, `1w` (with or without `+`),
 //! `tomorrow`, a weekday (`mon` … `sun`: the next one), `YYYY-MM-DD` or
 //! `YYYY-MM-DD HH:MM` / `YYYY-MM-DDTHH:MM`. Days without a time end at 09:00. Everything is
-//! UTC, as the `$snoozed.<YYYYMMDDHHMM>` keyword is.
+//! UTC, as snooze records (`mail::snooze`) keep it.
 
 use super::state::parse_minute;
 

@@ -567,6 +567,7 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             account_idx,
             updates,
         } => columns::on_flags(app, account_idx, updates),
+        EngineEvent::Snoozes { account_idx, wakes } => columns::on_snoozes(app, account_idx, wakes),
         EngineEvent::Vanished { account_idx, uids } => {
             changed(columns::on_vanished(app, account_idx, uids))
         }

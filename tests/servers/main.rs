@@ -38,6 +38,7 @@ mod smtp_starttls_safety;
 mod smtp_submit;
 mod stats_testbed;
 mod testbed_smoke;
+mod triage_cyrus;
 mod triage_folders;
 mod triage_testbed;
 mod ui_live;

@@ -95,8 +95,8 @@ fn the_cli_verbs_follow_the_contract_and_rights() {
         (vec!["done"], "$done", "$pending"),
         (
             vec!["snooze", "2030-01-02T03:04"],
-            "$snoozed.203001020304",
-            "$nothing",
+            "$snoozed",
+            "$snoozed.2030",
         ),
         (vec!["reopen"], "$assigned.bob", "$done"),
         (vec!["unassign"], "FLAGS (", "$assigned."),

@@ -11,7 +11,6 @@ use crate::tmux;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use mailroom::triage::state::format_minute;
 use support::testbed::{RawImap, Testbed};
 use tmux::{MAILBOX, Tmux, customer_message, row, start_synced, uid_of};
 
@@ -226,38 +225,56 @@ fn a_snooze_moved_into_the_past_is_woken_by_the_running_app() {
     let mut bob = teammate(&tb);
     let uid = uid_of(&mut bob, "Printer on fire");
 
-    // alice snoozes it for two hours: the keyword names that UTC minute.
+    // alice snoozes it for two hours: one keyword, `$snoozed`; the wake time is in a snooze
+    // record in the notes folder.
     let before = unix_now();
     app.tmux.keys(&["z"]);
     app.tmux.keys(&["-l", "2h"]);
     app.tmux.keys(&["Enter"]);
     let flags = wait_flags(&mut bob, uid, "the snooze", |f| {
-        f.iter().any(|k| k.starts_with("$snoozed."))
+        f.iter().any(|k| k == "$snoozed")
     });
     let after = unix_now();
-    let keyword = team_keywords(&flags)
-        .into_iter()
-        .find(|k| k.starts_with("$snoozed."))
-        .expect("snooze keyword")
-        .to_string();
-    let expected: Vec<String> = [before, after]
-        .iter()
-        .map(|t| format!("$snoozed.{}", format_minute(t + 2 * 3600)))
-        .collect();
-    assert!(expected.contains(&keyword), "{keyword} not in {expected:?}");
-    assert_eq!(team_keywords(&flags), [keyword.as_str()], "{flags:?}");
+    assert_eq!(team_keywords(&flags), ["$snoozed"], "{flags:?}");
+    bob.cmd_ok("EXAMINE \"shared/support/Notes\"");
+    let records =
+        bob.cmd_ok("UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Mailroom-Snooze In-Reply-To)])");
+    let wake = records
+        .split("X-Mailroom-Snooze: ")
+        .nth(1)
+        .and_then(|r| r.get(..20))
+        .and_then(mailroom::mail::snooze::parse_rfc3339_utc)
+        .unwrap_or_else(|| panic!("no snooze record:\n{records}"));
+    assert!(
+        (before + 7200 - 60..=after + 7200).contains(&wake),
+        "{records}"
+    );
+    assert!(
+        records.contains("In-Reply-To: <team1@outside.test>"),
+        "{records}"
+    );
+    bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
     app.tmux.wait_for("the row asleep", LIVE, |s| {
         !s.contains("Printer on fire")
             && row(s, "[open 0]").is_some_and(|h| h.contains("1 snoozed"))
     });
 
-    // bob moves the snooze to a minute already past.
-    let past = format!("$snoozed.{}", format_minute(unix_now() - 5 * 60));
-    bob.cmd_ok(&format!("UID STORE {uid} -FLAGS ({keyword})"));
-    bob.cmd_ok(&format!("UID STORE {uid} +FLAGS ({past})"));
+    // bob (another client) moves the snooze to a minute already past: a new record, and the
+    // keyword stored again so that the change is seen.
+    let past = mailroom::mail::date::rfc3339_utc(unix_now() - 5 * 60);
+    bob.append(
+        "shared/support/Notes",
+        "\\Seen",
+        format!(
+            "X-Mailroom-Snooze: {past}\r\nX-Mailroom-Agent: bob\r\nFrom: <support@example.test>\r\nSubject: [snooze] earlier\r\nIn-Reply-To: <team1@outside.test>\r\nReferences: <team1@outside.test>\r\n\r\nsnoozed\r\n"
+        )
+        .as_bytes(),
+    );
+    bob.cmd_ok(&format!("UID STORE {uid} -FLAGS ($snoozed)"));
+    bob.cmd_ok(&format!("UID STORE {uid} +FLAGS ($snoozed)"));
     // The running app clears it by itself, and the row is open again.
     let flags = wait_flags(&mut bob, uid, "the snooze cleared", |f| {
-        !f.iter().any(|k| k.starts_with("$snoozed."))
+        !f.iter().any(|k| k.starts_with("$snoozed"))
     });
     assert!(team_keywords(&flags).is_empty(), "{flags:?}");
     app.tmux

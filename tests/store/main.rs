@@ -3,6 +3,7 @@
 //! `cargo test --test store store_cache::`.
 
 mod maildir_backend;
+mod snooze_maildir;
 mod store_bodies;
 mod store_cache;
 mod store_memory;

@@ -70,7 +70,10 @@ fn visited(app: &App) -> u64 {
 fn counts_from_scratch(app: &App) -> (Counts, usize) {
     let rows = &app.columns()[0].rows;
     let unread = rows.iter().filter(|s| !s.flags.seen).count();
-    (Counts::of(rows, Some("alice"), NOW), unread)
+    (
+        Counts::of(rows, Some("alice"), NOW, &app.columns()[0].wake_times),
+        unread,
+    )
 }
 
 #[test]

@@ -14,6 +14,7 @@ use mailroom::config;
 use mailroom::config::View;
 use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::imap::sync::FlagUpdate;
+use mailroom::mail::snooze::WakeTimes;
 use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
 use mailroom::triage::act::{ActError, Applied, MappingKind};
@@ -862,6 +863,66 @@ fn a_snooze_set_in_the_past_by_a_teammate_is_cleared_at_once() {
         ] => assert_eq!(change.remove_keywords, ["$snoozed.202611271100"]),
         other => panic!("expected one Store for UID 6, got {other:?}"),
     }
+}
+
+/// A row snoozed under the current contract: the one `$snoozed` keyword, its wake time in a
+/// snooze record (reported by the engine as `Event::Snoozes`).
+fn snoozed_by_record(uid: u32, subject: &str) -> Summary {
+    let mut f = with_keywords(msg(uid, 5, "Ida", subject), &["$snoozed"]).fields();
+    f.message_id = Some(format!("s{uid}@customer.test"));
+    Summary::new(f)
+}
+
+fn wake_times(account_idx: usize, wakes: &[(u32, i64)]) -> EngineEvent {
+    EngineEvent::Snoozes {
+        account_idx,
+        wakes: wakes
+            .iter()
+            .map(|(uid, t)| (format!("s{uid}@customer.test"), *t))
+            .collect::<WakeTimes>(),
+    }
+}
+
+#[test]
+fn a_snoozed_row_takes_its_wake_time_from_the_records() {
+    let mut app = loaded();
+    load(&mut app, 0, vec![snoozed_by_record(8, "Record sleeper")]);
+    // No wake time known yet: shown (never hidden for ever), and not cleared.
+    assert!(shown_uids(&app, 0).contains(&8));
+    assert!(press(&mut app, [Event::Tick(NOW + 60)]).is_empty());
+    // The records say: until 16:00 (four hours on). Hidden, counted as snoozed.
+    let cmds = press(&mut app, [wake_times(0, &[(8, NOW + 4 * HOUR)])]);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(!shown_uids(&app, 0).contains(&8));
+    assert!(screen(&app).contains("2 snoozed"), "{}", screen(&app));
+    // A teammate snoozed it again, sooner: the new wake time moves it without any keyword
+    // changing; at its time, the keyword (only `$snoozed`) is cleared once.
+    press(&mut app, [wake_times(0, &[(8, NOW + HOUR)])]);
+    assert!(press(&mut app, [Event::Tick(NOW + HOUR - 1)]).is_empty());
+    let cmds = press(&mut app, [Event::Tick(NOW + HOUR + 1)]);
+    match cmds.as_slice() {
+        [
+            Request::Store {
+                account_idx: 0,
+                uid: 8,
+                change,
+                ..
+            },
+        ] => assert_eq!(change.remove_keywords, ["$snoozed"]),
+        other => panic!("expected one Store for UID 8, got {other:?}"),
+    }
+    assert!(shown_uids(&app, 0).contains(&8));
+    // A record that is gone (wake times without it) leaves a snoozed row shown.
+    let mut app = loaded();
+    load(&mut app, 0, vec![snoozed_by_record(9, "Lost record")]);
+    press(&mut app, [wake_times(0, &[(9, NOW + 4 * HOUR)])]);
+    assert!(!shown_uids(&app, 0).contains(&9));
+    press(&mut app, [wake_times(0, &[])]);
+    assert!(shown_uids(&app, 0).contains(&9));
+    assert!(
+        press(&mut app, [Event::Tick(NOW + 5 * HOUR)]).len() == 1,
+        "UID 6 only"
+    );
 }
 
 #[test]

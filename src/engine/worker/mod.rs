@@ -18,6 +18,7 @@ use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open
 use crate::imap::idle::{IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
 use crate::imap::sync::{FirstBatch, MailboxState, SyncEvent, sync_serving};
 use crate::mail::note::Note;
+use crate::mail::snooze::WakeTimes;
 use crate::net::Server;
 use crate::store::bodies::BodyCache;
 use crate::store::cache::{CacheKey, HeaderCache};
@@ -28,6 +29,7 @@ mod during;
 mod liveness;
 mod notes;
 mod saving;
+mod snoozes;
 
 use liveness::{Wake, conn_alive, still_there};
 pub use saving::{Flushing, SAVE_AT_MOST, SAVE_QUIET};
@@ -129,6 +131,8 @@ pub enum WorkerEvent {
         message_id: String,
         result: Result<Vec<Note>, String>,
     },
+    /// The wake times of the mirror's snoozed messages (see `snoozes`).
+    Snoozes(WakeTimes),
 }
 
 /// Longest search text sent to a server: a search box, not a place for a pasted log.
@@ -239,6 +243,7 @@ impl AccountWorker {
                     flushing: flag,
                     selected: None,
                     first_batch,
+                    snoozes: snoozes::Known::default(),
                 };
                 w.run();
             })?;
@@ -303,6 +308,8 @@ struct Worker {
     selected: Option<MailboxStatus>,
     /// The first batch of a sync that fetches new mail: the rows the front end shows.
     first_batch: FirstBatch,
+    /// The snooze records' wake times known and reported (see `snoozes`).
+    snoozes: snoozes::Known,
 }
 
 /// Why the online loop ended.
@@ -472,7 +479,21 @@ impl Worker {
                 me.borrow_mut()
                     .serve_during_sync(c, &key, validity, &mut changed)
             };
-            let mut sink = |e| (me.borrow_mut().emit)(WorkerEvent::Sync(e));
+            let mut sink = |e: SyncEvent| {
+                let mut w = me.borrow_mut();
+                // A snoozed message changed (a teammate snoozed it again, or woke it): its
+                // record may be new, so the next look reads the records again.
+                if let SyncEvent::Changed(updates) = &e
+                    && updates.iter().any(|u| {
+                        u.keywords
+                            .iter()
+                            .any(|k| crate::mail::snooze::is_snooze_keyword(k))
+                    })
+                {
+                    w.snoozes.invalidate();
+                }
+                (w.emit)(WorkerEvent::Sync(e))
+            };
             sync_serving(
                 conn,
                 &account,
@@ -640,7 +661,11 @@ impl Worker {
             },
             None => None,
         };
-        if let Err(e) = self.sync_now(&mut conn, state) {
+        self.snoozes.invalidate();
+        if let Err(e) = self
+            .sync_now(&mut conn, state)
+            .and_then(|()| self.look_at_snoozes(&mut conn, state))
+        {
             if let Some(w) = watcher {
                 w.stop();
             }
@@ -777,8 +802,10 @@ impl Worker {
                 }
                 if refresh {
                     self.selected = None;
+                    self.snoozes.invalidate();
                 }
                 self.sync_now(conn, state)?;
+                self.look_at_snoozes(conn, state)?;
                 while let Some(cmd) = self.pending.pop_front() {
                     if let WorkerCommand::Shutdown = cmd {
                         let _ = self.self_tx.send(WorkerCommand::Shutdown);
@@ -801,6 +828,7 @@ impl Worker {
                 if self.store(conn, id, uid, change, unchanged_since)? {
                     // Show the new state (and a teammate's concurrent change) at once.
                     self.sync_now(conn, state)?;
+                    self.look_at_snoozes(conn, state)?;
                 }
                 Ok(())
             }
@@ -841,8 +869,13 @@ impl Worker {
         action: TriageAction,
         agent: String,
     ) -> Result<(), String> {
+        if matches!(action, TriageAction::Snooze(_)) {
+            // A new record: its wake time is read with the keyword the sync brings.
+            self.snoozes.invalidate();
+        }
         self.apply_triage(conn, id, uid, action, agent)?;
-        self.sync_now(conn, state)
+        self.sync_now(conn, state)?;
+        self.look_at_snoozes(conn, state)
     }
 
     /// [`triage`](Self::triage) without the sync that follows.
@@ -856,8 +889,11 @@ impl Worker {
     ) -> Result<(), String> {
         let mailbox = self.imap.mailbox.clone();
         let archive = self.archive.clone();
+        let config = self.config.clone();
         let result = act::select_with_rights(conn, &mailbox, self.imap.team_state)
-            .and_then(|sel| act::apply(conn, &sel, &mailbox, uid, &action, &agent, true))
+            .and_then(|sel| {
+                act::apply_recorded(conn, &sel, &mailbox, uid, &action, &agent, true, &config)
+            })
             .and_then(|applied| act::archive_done(conn, applied, archive.as_deref()));
         if let Err(ActError::Server(e)) = &result
             && !conn_alive(conn)

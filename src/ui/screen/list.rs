@@ -320,6 +320,8 @@ pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Request> {
                 let reader = Reader::new(account_idx, s);
                 let notes = reader.notes_command();
                 app.reader = Some(reader);
+                // The Team line with the snooze's wake time from the records.
+                crate::ui::screen::triage::refresh_reader_team(app, account_idx);
                 app.fit_views();
                 return std::iter::once(Request::Open { account_idx, uid })
                     .chain(notes)

@@ -148,7 +148,8 @@ pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Request> {
         if c.counts.overdue == 0 || c.rights.is_some_and(|r| !r.has('w')) {
             continue;
         }
-        for (uid, keywords) in crate::triage::view::due_snoozes(c.overdue_rows(), now) {
+        let ended = crate::triage::view::due_snoozes(c.overdue_rows(), now, &c.wake_times);
+        for (uid, keywords) in ended {
             if app.wake_refused.contains(&(c.account_idx, uid))
                 || app
                     .waking
@@ -253,8 +254,8 @@ pub(crate) fn refresh_reader_team(app: &mut App, account_idx: usize) {
         .columns
         .iter()
         .find(|c| c.account_idx == account_idx)
-        .and_then(|c| c.rows.by_uid(uid))
-        .map(|s| describe(&crate::triage::state::state(&s.keywords)))
+        .and_then(|c| Some((c.rows.by_uid(uid)?, &c.wake_times)))
+        .map(|(s, wakes)| describe(&crate::triage::view::team_state(s, wakes)))
     else {
         return;
     };

@@ -317,7 +317,7 @@ pub fn team_marks_with<K: AsRef<str>>(keywords: &[K], stale: impl Fn(&str) -> bo
     };
     let replying = unique(t.replying.iter().collect());
     let assigned = unique(t.assigned.iter().chain(&t.also_assigned).collect());
-    let (pending, done, snoozed) = (t.pending, t.done, t.snoozed_until);
+    let (pending, done, snoozed) = (t.pending, t.done, t.snoozed);
     let mut parts = Vec::new();
     let (old, fresh): (Vec<String>, Vec<String>) = replying.into_iter().partition(|a| stale(a));
     if !fresh.is_empty() {
@@ -332,7 +332,7 @@ pub fn team_marks_with<K: AsRef<str>>(keywords: &[K], stale: impl Fn(&str) -> bo
     } else if pending {
         parts.push("pending".to_string());
     }
-    if snoozed.is_some() {
+    if snoozed {
         // Rows are narrow; the time is in the reader and the status line after `z`.
         parts.push("zz".to_string());
     }

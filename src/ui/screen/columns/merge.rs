@@ -10,6 +10,8 @@ use super::threaded::{self, Threaded};
 use super::{Column, Needle, Search, SearchState};
 use crate::config::View;
 use crate::imap::sync::FlagUpdate;
+use crate::mail::snooze::WakeTimes;
+use crate::mail::snooze::is_snooze_keyword;
 use crate::message::{Keywords, Summary};
 use crate::triage::view::{Counts, RowState};
 
@@ -28,6 +30,7 @@ struct Pass<'a> {
     team_view: View,
     me: Option<&'a str>,
     now: i64,
+    wakes: &'a WakeTimes,
 }
 
 impl Pass<'_> {
@@ -40,12 +43,13 @@ impl Pass<'_> {
         self.found.is_none_or(|f| f.contains(&s.uid))
             && self.needle.as_ref().is_none_or(|n| n.matches(s))
             && (self.team_view == View::All
-                || RowState::of(s, self.me, self.now).shown_in(self.team_view))
+                || RowState::of(s, self.me, self.now, self.wakes).shown_in(self.team_view))
     }
 }
 
-/// A row's share of a column's counts: its team-view counts, whether it is unread, its UID.
-type Share = (Counts, bool, u32);
+/// A row's share of a column's counts: its team-view counts, whether it is unread, its UID,
+/// whether it carries a snooze keyword.
+type Share = (Counts, bool, u32, bool);
 
 impl Column {
     fn pass(&self) -> Pass<'_> {
@@ -61,6 +65,7 @@ impl Column {
             team_view: self.team_view,
             me: self.agent(),
             now: self.now,
+            wakes: &self.wake_times,
         }
     }
 
@@ -93,14 +98,22 @@ impl Column {
     }
 
     fn share(&self, s: &Summary) -> Share {
-        (Counts::row(s, self.agent(), self.now), !s.flags.seen, s.uid)
+        (
+            Counts::row(s, self.agent(), self.now, &self.wake_times),
+            !s.flags.seen,
+            s.uid,
+            s.keywords.iter().any(|k| is_snooze_keyword(k)),
+        )
     }
 
     /// Adds (`add`) or takes away a row's share of the counts.
-    fn count(&mut self, (c, unread, uid): Share, add: bool) {
+    fn count(&mut self, (c, unread, uid, snoozed): Share, add: bool) {
         if add {
             self.counts.add(&c);
             self.unread += usize::from(unread);
+            if snoozed {
+                self.snoozed.insert(uid);
+            }
             if c.overdue > 0 {
                 self.overdue.insert(uid);
             }
@@ -111,6 +124,7 @@ impl Column {
             self.counts.sub(&c);
             self.unread = self.unread.saturating_sub(usize::from(unread));
             self.overdue.remove(&uid);
+            self.snoozed.remove(&uid);
             if let Some(w) = c.next_wake
                 && let Some(n) = self.wakes.get_mut(&w)
             {
@@ -126,12 +140,16 @@ impl Column {
     /// Counts every row again (the agent or the clock changed what the rows count as).
     pub(crate) fn recount(&mut self) {
         self.unread = self.rows.iter().filter(|s| !s.flags.seen).count();
-        self.counts = Counts::of(&self.rows, self.agent(), self.now);
+        self.counts = Counts::of(&self.rows, self.agent(), self.now, &self.wake_times);
         self.wakes.clear();
         self.overdue.clear();
+        self.snoozed.clear();
         let (me, now) = (self.agent.as_deref(), self.now);
         for s in &self.rows {
-            let c = Counts::row(s, me, now);
+            if s.keywords.iter().any(|k| is_snooze_keyword(k)) {
+                self.snoozed.insert(s.uid);
+            }
+            let c = Counts::row(s, me, now, &self.wake_times);
             if let Some(w) = c.next_wake {
                 *self.wakes.entry(w).or_default() += 1;
             }
@@ -267,14 +285,48 @@ impl Column {
         if touched.is_empty() {
             return false;
         }
-        // A changed state may move rows in or out of the view: keep the selection on its
-        // message while it is shown.
+        self.reshow(&touched, height);
+        true
+    }
+
+    /// New wake times from the snooze records. Only the rows carrying a snooze keyword can
+    /// change their share, so only they are counted again and moved in or out of the view:
+    /// O(snoozed rows · log N). False when nothing changed.
+    pub(crate) fn set_wake_times(&mut self, wakes: WakeTimes, height: usize) -> bool {
+        if wakes == self.wake_times {
+            return false;
+        }
+        let snoozed: Vec<u32> = self.snoozed.iter().copied().collect();
+        let old: Vec<Share> = snoozed
+            .iter()
+            .filter_map(|&u| self.rows.by_uid(u).map(|s| self.share(s)))
+            .collect();
+        self.wake_times = wakes;
+        for share in old {
+            self.count(share, false);
+        }
+        let new: Vec<Share> = snoozed
+            .iter()
+            .filter_map(|&u| self.rows.by_uid(u).map(|s| self.share(s)))
+            .collect();
+        for share in new {
+            self.count(share, true);
+        }
+        if !snoozed.is_empty() {
+            self.reshow(&snoozed, height);
+        }
+        true
+    }
+
+    /// After the state of the rows `touched` changed in place: they may move in or out of the
+    /// view; the selection stays on its message while it is shown.
+    fn reshow(&mut self, touched: &[u32], height: usize) {
         if self.team_view == View::All {
-            return true;
+            return;
         }
         let before = self.selected;
         if self.threaded() {
-            self.rethread_flags(&touched);
+            self.rethread_flags(touched);
         } else if let Some(Narrowed::Keys(_)) = &self.view {
             let keep = self.selected_row().map(Key::of);
             let pass = self.pass();
@@ -309,7 +361,6 @@ impl Column {
             .offset
             .saturating_sub(before.saturating_sub(self.selected));
         self.clamp_view(height);
-        true
     }
 
     /// The view over the threads after the flags of `touched` changed (threads on): only

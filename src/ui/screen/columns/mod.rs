@@ -16,6 +16,7 @@ use std::time::Duration;
 use crate::config::View;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
+use crate::mail::snooze::WakeTimes;
 use crate::message::{AddressRef, Summary};
 use crate::policy::rights::Rights;
 use crate::sanitize;
@@ -212,6 +213,11 @@ pub struct Column {
     pub(crate) wakes: BTreeMap<i64, usize>,
     /// The UIDs of the rows `counts.overdue` counts (a snooze ended, its keyword still there).
     pub(crate) overdue: BTreeSet<u32>,
+    /// The UIDs of the rows carrying a snooze keyword: the only rows new wake times change.
+    pub(crate) snoozed: BTreeSet<u32>,
+    /// The wake times of the snoozed rows, from the snooze records (`mail::snooze`), as the
+    /// engine last reported them (`engine::Event::Snoozes`).
+    pub wake_times: WakeTimes,
     /// When this client first saw each `$replying.<agent>` mark, by UID: (agent, lower-cased;
     /// Unix seconds). IMAP keywords carry no time, so a mark's age is how long this client has
     /// seen it; updated only for rows that come or change, never per frame.
@@ -246,6 +252,8 @@ impl Column {
             view: None,
             wakes: BTreeMap::new(),
             overdue: BTreeSet::new(),
+            snoozed: BTreeSet::new(),
+            wake_times: WakeTimes::new(),
             replying_seen: HashMap::new(),
         }
     }
@@ -338,6 +346,7 @@ impl Column {
         self.counts = Counts::default();
         self.wakes.clear();
         self.overdue.clear();
+        self.snoozed.clear();
         self.view = None;
         self.selected = 0;
         self.offset = 0;
@@ -490,6 +499,16 @@ pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) -> bool 
 pub(crate) fn on_flags(app: &mut App, account_idx: usize, updates: Vec<FlagUpdate>) -> Handled {
     let h = app.list_height();
     if !app.column_mut(account_idx)?.apply_flags(updates, h) {
+        return None;
+    }
+    refresh_reader_team(app, account_idx);
+    Some(wake_if_overdue(app, account_idx))
+}
+
+/// The wake times of an account's snoozed messages, read from its snooze records.
+pub(crate) fn on_snoozes(app: &mut App, account_idx: usize, wakes: WakeTimes) -> Handled {
+    let h = app.list_height();
+    if !app.column_mut(account_idx)?.set_wake_times(wakes, h) {
         return None;
     }
     refresh_reader_team(app, account_idx);

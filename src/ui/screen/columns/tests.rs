@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use super::{Column, Needle, Search, SearchState};
 use crate::config::View;
 use crate::imap::sync::FlagUpdate;
+use crate::mail::snooze::WakeTimes;
 use crate::mail::thread;
 use crate::message::{Address, Fields, Keywords, Summary};
 use crate::triage::view::{Counts, RowState};
@@ -62,6 +63,8 @@ fn keywords(rng: &mut Rng, now: i64) -> Vec<String> {
             format!("$snoozed.{}", minute(now + 60 * (1 + rng.below(30) as i64))),
         ),
         (5, format!("$snoozed.{}", minute(now - 3600))),
+        // The one snooze keyword: its wake time is in the records (or unknown).
+        (20, "$snoozed".to_string()),
     ] {
         if rng.chance(p) {
             k.push(kw);
@@ -80,6 +83,7 @@ fn summary(rng: &mut Rng, uid: u32, date: i64, now: i64) -> Summary {
             email: format!("c{}@example.com", rng.below(5)),
         }],
         keywords: keywords(rng, now),
+        message_id: Some(format!("m{uid}@x")),
         ..Fields::default()
     });
     s.flags.seen = rng.chance(50);
@@ -96,6 +100,7 @@ struct Model {
     threads: bool,
     now: i64,
     selected: usize,
+    wakes: WakeTimes,
 }
 
 impl Model {
@@ -107,7 +112,7 @@ impl Model {
     fn passes(&self, needle: Option<&Needle>, s: &Summary) -> bool {
         self.found.as_ref().is_none_or(|f| f.contains(&s.uid))
             && needle.is_none_or(|n| n.matches(s))
-            && RowState::of(s, Some("alice"), self.now).shown_in(self.view)
+            && RowState::of(s, Some("alice"), self.now, &self.wakes).shown_in(self.view)
     }
 
     /// The shown rows as (uid, depth).
@@ -138,8 +143,42 @@ impl Model {
         self.selected = self.selected.min(self.shown().len().saturating_sub(1));
     }
 
+    /// Rows changed in place (flags, or wake times): the selection stays on its message
+    /// while shown, else goes to the next older row shown.
+    fn reshown(
+        &mut self,
+        keep: Option<u32>,
+        key: Option<(i64, u32)>,
+        before: usize,
+        column_selected: usize,
+    ) {
+        if self.view == View::All {
+            return;
+        }
+        if let Some(i) = self.index(keep) {
+            self.selected = i;
+        } else if self.threads {
+            // The thread order keeps its own rule (the next row shown before): only where
+            // the selection is, is checked.
+            self.selected = column_selected;
+        } else if let Some((date, uid)) = key {
+            let shown = self.shown();
+            if let Some(i) = shown.iter().position(|&(u, _)| {
+                self.rows
+                    .iter()
+                    .find(|s| s.uid == u)
+                    .is_some_and(|s| (s.internal_date, s.uid) < (date, uid))
+            }) {
+                self.selected = i;
+            } else {
+                self.selected = before;
+            }
+        }
+        self.clamp();
+    }
+
     fn counts(&self) -> Counts {
-        Counts::of(&self.rows, Some("alice"), self.now)
+        Counts::of(&self.rows, Some("alice"), self.now, &self.wakes)
     }
 
     /// A changed filter, search or view: the selected message stays while shown, else the
@@ -167,7 +206,7 @@ fn check(c: &Column, m: &Model, step: usize, what: &str) {
     let overdue: Vec<u32> = m
         .rows
         .iter()
-        .filter(|s| Counts::row(s, Some("alice"), m.now).overdue > 0)
+        .filter(|s| Counts::row(s, Some("alice"), m.now, &m.wakes).overdue > 0)
         .map(|s| s.uid)
         .collect();
     let kept: Vec<u32> = c.overdue_rows().iter().map(|s| s.uid).collect();
@@ -194,6 +233,7 @@ fn run(seed: u64, steps: usize) {
         threads: false,
         now: NOW,
         selected: 0,
+        wakes: WakeTimes::new(),
     };
     let mut next_uid = 1u32;
     // The sync brings the newest first, then older and older; new mail comes on top.
@@ -298,30 +338,30 @@ fn run(seed: u64, steps: usize) {
                 }
                 let changed = c.apply_flags(updates, HEIGHT);
                 assert_eq!(changed, any, "step {step}: flags changed");
-                if any && m.view != View::All {
-                    if let Some(i) = m.index(keep) {
-                        m.selected = i;
-                    } else if m.threads {
-                        // The thread order keeps its own rule (the next row shown before):
-                        // only where the selection is, is checked.
-                        m.selected = c.selected;
-                    } else if let Some((date, uid)) = key {
-                        // Else the next older row shown.
-                        let shown = m.shown();
-                        if let Some(i) = shown.iter().position(|&(u, _)| {
-                            m.rows
-                                .iter()
-                                .find(|s| s.uid == u)
-                                .is_some_and(|s| (s.internal_date, s.uid) < (date, uid))
-                        }) {
-                            m.selected = i;
-                        } else {
-                            m.selected = before;
-                        }
-                    }
-                    m.clamp();
+                if any {
+                    m.reshown(keep, key, before, c.selected);
                 }
                 "flags"
+            }
+            19 if rng.chance(60) => {
+                // New wake times from the snooze records: some rows' snoozes move (to come,
+                // past, or unknown), without any keyword changing.
+                let mut wakes = WakeTimes::new();
+                for &uid in &uids {
+                    if rng.chance(40) {
+                        let at = m.now + 60 * (rng.below(61) as i64 - 20);
+                        wakes.insert(&format!("m{uid}@x"), at);
+                    }
+                }
+                let keep = m.selected_uid();
+                let key = keep
+                    .and_then(|u| m.rows.iter().find(|s| s.uid == u))
+                    .map(|s| (s.internal_date, s.uid));
+                let before = m.selected;
+                m.wakes = wakes.clone();
+                c.set_wake_times(wakes, HEIGHT);
+                m.reshown(keep, key, before, c.selected);
+                "wake times"
             }
             9..=11 => {
                 let mut gone: Vec<u32> = (0..1 + rng.below(6))

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use super::Column;
 use crate::config::View;
 use crate::imap::sync::FlagUpdate;
+use crate::mail::snooze::WakeTimes;
 use crate::mail::thread;
 use crate::message::{Fields, Keywords, Summary};
 use crate::triage::view::RowState;
@@ -95,7 +96,7 @@ fn expected(rows: &[Summary], view: View, filter: Option<&str>) -> Vec<(u32, u8)
         .map(|(i, d)| (rows[i], d))
         .filter(|(s, _)| {
             filter.is_none_or(|f| super::row_matches(s, f))
-                && RowState::of(s, Some("alice"), NOW).shown_in(view)
+                && RowState::of(s, Some("alice"), NOW, &WakeTimes::new()).shown_in(view)
         })
         .map(|(s, d)| (s.uid, d))
         .collect()
