@@ -121,7 +121,7 @@ pub fn wake_times(account: &Account) -> Result<WakeTimes, String> {
         None => {
             let (mut backend, _) =
                 crate::engine::open_backend(account).map_err(|e| e.to_string())?;
-            let folder = crate::mail::note::folder_for(account, None);
+            let folder = crate::mail::note::folder_for(account, None, None);
             crate::backend::notes::wake_times(backend.as_mut(), &folder).map_err(|e| e.to_string())
         }
     }

@@ -231,7 +231,7 @@ fn run_local(
 /// Sends the wake times of the snooze records in the account's notes folder; a folder that
 /// cannot be read is said as a warning (the snoozed rows are then shown as woken).
 fn send_wakes(account_idx: usize, account: &Account, b: &mut dyn Backend, events: &EventSink) {
-    let folder = note::folder_for(account, None);
+    let folder = note::folder_for(account, None, None);
     match crate::backend::notes::wake_times(b, &folder) {
         Ok(wakes) => {
             let _ = events.send(Event::Snoozes { account_idx, wakes });

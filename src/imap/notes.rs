@@ -166,7 +166,7 @@ pub(crate) fn append_seen(
         match no_code(&e).as_deref() {
             Some("TRYCREATE") if !created => {
                 created = true;
-                create(conn, &quoted, folder)?;
+                create(conn, quoted, folder)?;
             }
             Some("NOPERM") => return Err(NotesError::NoInsertRight(single_line(folder))),
             // A refusal without a reason: Cyrus answers `NO Mailbox does not exist` without
@@ -176,7 +176,7 @@ pub(crate) fn append_seen(
                 match diagnose(conn, folder)? {
                     Diagnosis::Missing if !created => {
                         created = true;
-                        create(conn, &quoted, folder)?;
+                        create(conn, quoted, folder)?;
                     }
                     _ => return Err(server_error(folder, &e)),
                 }

@@ -63,7 +63,7 @@ pub fn record_snooze(
     let Action::Snooze(until) = action else {
         return Ok(());
     };
-    let folder = note::folder_for(account, None);
+    let folder = note::folder_for(account, None, None);
     let failed = |reason: String| ActError::SnoozeRecord {
         folder: crate::sanitize::single_line(&folder),
         reason: crate::sanitize::single_line(&reason),
