@@ -1,5 +1,7 @@
 //! Tolerating a hostile LIST answer: untagged `LIST`/`LSUB` lines that do not parse are taken
-//! out of the byte stream (and noted) before the imap crate sees them.
+//! out of the byte stream (and noted) before the imap crate sees them. `METADATA` lines too:
+//! the crate's parser wants their mailbox name quoted, and Cyrus sends an atom (`check` reads
+//! them from the noted lines).
 //!
 //! The crate ends a whole command at the first line it cannot parse (and files that under
 //! BYE), losing every good entry after it and leaving the rest of the answer unread. Where a
@@ -118,7 +120,11 @@ impl ListFilter {
 
 fn is_list_line(line: &[u8]) -> bool {
     let head = &line[..line.len().min(7)];
-    head.eq_ignore_ascii_case(b"* LIST ") || head.eq_ignore_ascii_case(b"* LSUB ")
+    head.eq_ignore_ascii_case(b"* LIST ")
+        || head.eq_ignore_ascii_case(b"* LSUB ")
+        || line
+            .get(..11)
+            .is_some_and(|h| h.eq_ignore_ascii_case(b"* METADATA "))
 }
 
 /// `N` when the line ends with a literal announcement `{N}` or `{N+}`.
@@ -158,6 +164,25 @@ mod tests {
             );
             assert_eq!(f.take_skipped(), vec!["* LIST (\\Bad)) \"/".to_string()]);
         }
+    }
+
+    #[test]
+    fn a_cyrus_metadata_line_is_taken_out_and_noted_a_quoted_one_passes() {
+        let input: &[u8] = b"* METADATA shared.support (\"/shared/vendor/cmu/cyrus-imapd/sharedseen\" \"true\")\r\n* METADATA \"a\" (\"/shared/comment\" NIL)\r\na3 OK Completed\r\n";
+        let mut f = ListFilter::default();
+        f.set(true);
+        let out = run(&mut f, input, 7);
+        assert_eq!(
+            out,
+            b"* METADATA \"a\" (\"/shared/comment\" NIL)\r\na3 OK Completed\r\n"
+        );
+        assert_eq!(
+            f.take_skipped(),
+            vec![
+                "* METADATA shared.support (\"/shared/vendor/cmu/cyrus-imapd/sharedseen\" \"true\")"
+                    .to_string()
+            ]
+        );
     }
 
     #[test]
