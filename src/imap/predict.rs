@@ -188,6 +188,18 @@ pub fn sharedseen_value(answer: &str) -> Option<bool> {
     Some(value.eq_ignore_ascii_case("true"))
 }
 
+/// A server's text without the timing Dovecot and Cyrus append (`… (0.001 + 0.000 secs).`,
+/// `Completed (0.000 secs 8 calls)`).
+pub fn without_timing(text: &str) -> String {
+    let trimmed = text.trim_end().trim_end_matches('.');
+    match trimmed.rfind(" (") {
+        Some(i) if trimmed.ends_with(')') && trimmed[i..].contains(" secs") => {
+            trimmed[..i].to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// The parent of a folder name (`a/b/c` → `a/b`), if it has one.
 pub fn parent_of(name: &str, delimiter: char) -> Option<&str> {
     name.rfind(delimiter)
@@ -280,7 +292,7 @@ fn keyword_probe(session: &mut Session, counted: &UserFlags, own: &[String]) -> 
         Ok(_) => probe.stored = Some(true),
         Err(e) => {
             probe.stored = Some(false);
-            probe.answer = Some(crate::sanitize::single_line(&describe(&e)));
+            probe.answer = Some(without_timing(&crate::sanitize::single_line(&describe(&e))));
         }
     }
     probe
@@ -382,10 +394,10 @@ fn creatable(
             None => (None, format!("unknown: no MYRIGHTS answer for {shown:?}")),
         },
         Err(e) => (
-            Some(false),
+            None,
             format!(
-                "no `k` right on {shown:?} (MYRIGHTS: {})",
-                crate::sanitize::single_line(&describe(&e))
+                "unknown: MYRIGHTS on {shown:?} failed: {}",
+                without_timing(&crate::sanitize::single_line(&describe(&e)))
             ),
         ),
     }
@@ -539,6 +551,23 @@ mod tests {
         let b = "* METADATA user.desk (/shared/vendor/cmu/cyrus-imapd/sharedseen \"false\")\r\n";
         assert_eq!(sharedseen_value(b), Some(false));
         assert_eq!(sharedseen_value("t1 NO [CANNOT] nope\r\n"), None);
+    }
+
+    #[test]
+    fn server_timing_is_left_out() {
+        assert_eq!(
+            without_timing("[CANNOT] Keyword length too long (0.001 + 0.000 secs)."),
+            "[CANNOT] Keyword length too long"
+        );
+        assert_eq!(
+            without_timing("Too many user flags in mailbox"),
+            "Too many user flags in mailbox"
+        );
+        assert_eq!(
+            without_timing("Completed (0.000 secs 8 calls)"),
+            "Completed"
+        );
+        assert_eq!(without_timing("odd (no timing)"), "odd (no timing)");
     }
 
     #[test]

@@ -477,6 +477,10 @@ fn check_warns_when_dovecot_refuses_the_agents_keyword_length() {
     assert_eq!(v["keyword_probe"]["stored"], Value::Bool(false), "{v}");
     assert_eq!(v["keyword_probe"]["length"], 15, "{v}");
     assert_eq!(v["keyword_probe"]["how"], "store", "{v}");
+    assert_eq!(
+        v["keyword_probe"]["answer"], "[CANNOT] Keyword length too long",
+        "{v}"
+    );
     assert_eq!(v["server"], "dovecot", "{v}");
     // What the warning predicts: a claim's keyword is refused on a real message.
     let mut imap = tb.raw_imap("alice");
