@@ -256,10 +256,11 @@ pub fn predict(
         }
         _ => {}
     }
-    f.read_state = Some(read_state(session, budget, seen, f.server));
     if ask.find_sent {
         f.sent_found = find_sent(session, seen.mailbox, seen.delimiter);
     }
+    // Last: a METADATA answer the crate cannot read would leave the rest of the session astray.
+    f.read_state = Some(read_state(session, budget, seen, f.server));
     f
 }
 

@@ -11,7 +11,7 @@ pub const IMPORTANT_CAPABILITIES: [&str; 6] =
 
 /// Other capabilities worth listing in `check --json`; the crate exposes capabilities by
 /// lookup, so the report names the ones mailroom knows.
-pub const KNOWN_CAPABILITIES: [&str; 19] = [
+pub const KNOWN_CAPABILITIES: [&str; 17] = [
     "IMAP4REV1",
     "IMAP4REV2",
     "ENABLE",
@@ -29,8 +29,6 @@ pub const KNOWN_CAPABILITIES: [&str; 19] = [
     "METADATA",
     "COMPRESS=DEFLATE",
     "ID",
-    "LIST-EXTENDED",
-    "ANNOTATE-EXPERIMENT-1",
 ];
 
 #[derive(Debug, Clone, Default)]
