@@ -37,6 +37,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Validate the configuration, then log in to every account and report what the agent may do
+    ///
+    /// Also predicts triage problems before the first claim, each as a warning: team folders
+    /// missing that this agent may not create (the `k` right), keywords the server would refuse
+    /// (their length, Cyrus' table of 100 user flags), whether `\Seen` is shared by the team or
+    /// per agent, and the server's Sent folder when none is configured. Changes no message.
     Check {
         /// Only validate the configuration (and local Maildirs); no network
         #[arg(long)]

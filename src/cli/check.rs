@@ -55,6 +55,19 @@ pub struct AccountReport {
     pub send_route: Option<String>,
     pub smtp_login: Option<String>,
     pub mail_from_accepted: Option<String>,
+    /// The server software where `ID` names it: "dovecot", "cyrus" or null.
+    pub server: Option<crate::imap::predict::Server>,
+    /// With the folder mapping, each team folder this agent needs: there, or creatable?
+    pub team_folder_checks: Vec<crate::imap::predict::TeamFolder>,
+    /// With keywords, whether this agent can store its longest keyword.
+    pub keyword_probe: Option<crate::imap::predict::KeywordProbe>,
+    /// With keywords, the mailbox's user flags against the server's limit.
+    pub user_flags: Option<crate::imap::predict::UserFlags>,
+    /// Whether `\Seen` is "shared" by the team, "per-agent" or "unknown".
+    pub read_state: Option<&'static str>,
+    pub read_state_reason: Option<String>,
+    /// The Sent folder the server has, looked up when none is configured or it is missing.
+    pub sent_found: Option<String>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub usable: bool,
@@ -97,7 +110,7 @@ fn check_account(config: &Config, account: &Account, offline: bool) -> AccountRe
         r.location = format!("{}:{} ({})", imap.host, imap.port(), tls_name(imap.tls));
         r.mailbox = imap.mailbox.clone();
         if !offline {
-            check_imap(account, imap, &mut r);
+            check_imap(config, account, imap, &mut r);
         }
     } else if let Some(m) = &account.maildir {
         r.kind = "maildir";
@@ -173,7 +186,12 @@ fn apply_rights(r: &mut AccountReport, rights: Rights) {
     }
 }
 
-fn check_imap(account: &Account, imap: &crate::config::Imap, r: &mut AccountReport) {
+fn check_imap(
+    config: &Config,
+    account: &Account,
+    imap: &crate::config::Imap,
+    r: &mut AccountReport,
+) {
     let target = Target {
         account: &account.name,
         config: imap,
@@ -182,7 +200,13 @@ fn check_imap(account: &Account, imap: &crate::config::Imap, r: &mut AccountRepo
         crate::config::SentCopy::Append => imap.sent.as_deref(),
         _ => None,
     };
-    let probe = match crate::imap::probe::probe(&target, &imap.mailbox, sent) {
+    let append = account.sent_copy == crate::config::SentCopy::Append;
+    let ask = crate::imap::predict::Ask {
+        agent: &config.agent.id,
+        team_state: imap.team_state,
+        find_sent: append && imap.sent.is_none(),
+    };
+    let probe = match crate::imap::probe::probe(&target, &imap.mailbox, sent, &ask) {
         Ok(p) => p,
         Err(e) => {
             r.errors.push(e.to_string());
@@ -224,20 +248,21 @@ fn check_imap(account: &Account, imap: &crate::config::Imap, r: &mut AccountRepo
         "select"
     });
     apply_rights(r, probe.rights);
+    super::check_triage::apply(r, probe.predicted);
     if probe.sent_exists == Some(false)
         && let Some(sent) = &imap.sent
     {
         r.warnings.push(format!(
-            "sent_copy = \"append\" but the Sent folder {:?} does not exist",
-            crate::sanitize::single_line(sent)
+            "sent_copy = \"append\" but the Sent folder {:?} does not exist{}",
+            crate::sanitize::single_line(sent),
+            super::check_triage::sent_hint(r)
         ));
     }
-    if account.sent_copy == crate::config::SentCopy::Append
-        && account.send != SendMode::None
-        && imap.sent.is_none()
-    {
-        r.warnings
-            .push("sent_copy = \"append\" but no `imap.sent` folder is configured".into());
+    if append && account.send != SendMode::None && imap.sent.is_none() {
+        r.warnings.push(format!(
+            "sent_copy = \"append\" but no `imap.sent` folder is configured{}",
+            super::check_triage::sent_hint(r)
+        ));
     }
 }
 
@@ -400,6 +425,7 @@ pub fn print_text(
         if let Some(k) = keywords {
             writeln!(out, "  {:<9} {k}", "keywords")?;
         }
+        super::check_triage::print(r, out)?;
         let send = match (&r.identity, r.send) {
             (_, "none") => "none: this agent may not send from this account".to_string(),
             (Some(id), mode) => format!(

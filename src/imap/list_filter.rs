@@ -1,5 +1,7 @@
 //! Tolerating a hostile LIST answer: untagged `LIST`/`LSUB` lines that do not parse are taken
-//! out of the byte stream (and noted) before the imap crate sees them.
+//! out of the byte stream (and noted) before the imap crate sees them. `METADATA` lines too:
+//! the crate's parser wants their mailbox name quoted, and Cyrus sends an atom (`check` reads
+//! them from the noted lines).
 //!
 //! The crate ends a whole command at the first line it cannot parse (and files that under
 //! BYE), losing every good entry after it and leaving the rest of the answer unread. Where a
@@ -154,7 +156,9 @@ impl ListFilter {
 }
 
 fn is_list_line(line: &[u8]) -> bool {
-    starts_with(line, b"* LIST ") || starts_with(line, b"* LSUB ")
+    starts_with(line, b"* LIST ")
+        || starts_with(line, b"* LSUB ")
+        || starts_with(line, b"* METADATA ")
 }
 
 fn starts_with(line: &[u8], head: &[u8]) -> bool {
@@ -229,6 +233,25 @@ mod tests {
             b"* NAMESPACE NIL NIL NIL\r\n"
         );
         assert!(f.take_namespaces().is_empty());
+    }
+
+    #[test]
+    fn a_cyrus_metadata_line_is_taken_out_and_noted_a_quoted_one_passes() {
+        let input: &[u8] = b"* METADATA shared.support (\"/shared/vendor/cmu/cyrus-imapd/sharedseen\" \"true\")\r\n* METADATA \"a\" (\"/shared/comment\" NIL)\r\na3 OK Completed\r\n";
+        let mut f = ListFilter::default();
+        f.set(true);
+        let out = run(&mut f, input, 7);
+        assert_eq!(
+            out,
+            b"* METADATA \"a\" (\"/shared/comment\" NIL)\r\na3 OK Completed\r\n"
+        );
+        assert_eq!(
+            f.take_skipped(),
+            vec![
+                "* METADATA shared.support (\"/shared/vendor/cmu/cyrus-imapd/sharedseen\" \"true\")"
+                    .to_string()
+            ]
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod idle;
 pub mod list_filter;
 pub mod notes;
 pub mod parts;
+pub mod predict;
 pub mod probe;
 pub mod snoozes;
 pub mod summary;

@@ -11,7 +11,7 @@ pub const IMPORTANT_CAPABILITIES: [&str; 6] =
 
 /// Other capabilities worth listing in `check --json`; the crate exposes capabilities by
 /// lookup, so the report names the ones mailroom knows.
-pub const KNOWN_CAPABILITIES: [&str; 16] = [
+pub const KNOWN_CAPABILITIES: [&str; 17] = [
     "IMAP4REV1",
     "IMAP4REV2",
     "ENABLE",
@@ -28,6 +28,7 @@ pub const KNOWN_CAPABILITIES: [&str; 16] = [
     "QUOTA",
     "METADATA",
     "COMPRESS=DEFLATE",
+    "ID",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -46,6 +47,8 @@ pub struct Probe {
     pub sent_exists: Option<bool>,
     /// The hierarchy delimiter LIST gives for the mailbox (None: none, or LIST failed).
     pub delimiter: Option<char>,
+    /// What triage will meet (team folders, keyword limits, read state, the Sent folder).
+    pub predicted: super::predict::Findings,
 }
 
 impl Probe {
@@ -61,19 +64,27 @@ impl Probe {
     }
 }
 
-/// Logs in, reads capabilities and rights on `mailbox`, selects it, and logs out.
-pub fn probe(target: &Target<'_>, mailbox: &str, sent: Option<&str>) -> Result<Probe, ImapError> {
-    let mut session = open_session(target)?;
-    let result = probe_session(target, &mut session.session, mailbox, sent);
-    let _ = session.session.logout();
+/// Logs in, reads capabilities and rights on `mailbox`, selects it, predicts what triage will
+/// meet there (`ask`), and logs out.
+pub fn probe(
+    target: &Target<'_>,
+    mailbox: &str,
+    sent: Option<&str>,
+    ask: &super::predict::Ask<'_>,
+) -> Result<Probe, ImapError> {
+    let mut conn = open_session(target)?;
+    let result = probe_session(target, &mut conn.session, &conn.budget, mailbox, sent, ask);
+    let _ = conn.session.logout();
     result
 }
 
 fn probe_session(
     target: &Target<'_>,
     session: &mut Session,
+    budget: &super::connect::ReadBudget,
     mailbox: &str,
     sent: Option<&str>,
+    ask: &super::predict::Ask<'_>,
 ) -> Result<Probe, ImapError> {
     let err = |message: String| ImapError {
         account: target.account.to_string(),
@@ -120,6 +131,7 @@ fn probe_session(
         .iter()
         .map(|f| f.to_string())
         .collect();
+    let flags: Vec<String> = selected.flags.iter().map(|f| f.to_string()).collect();
     probe.exists = selected.exists;
     probe.uid_validity = selected.uid_validity;
     probe.rights = match &probe.myrights {
@@ -144,6 +156,27 @@ fn probe_session(
                 .unwrap_or(false),
         );
     }
+    let find_sent = ask.find_sent || probe.sent_exists == Some(false);
+    let has = |c: &str| probe.has(c);
+    let seen = super::predict::Seen {
+        has: &has,
+        mailbox,
+        delimiter: probe.delimiter,
+        read_only: probe.read_only,
+        permanent_flags: &probe.permanent_flags,
+        myrights: probe.myrights.as_deref().map(Rights::parse),
+        flags: &flags,
+    };
+    let predicted = super::predict::predict(
+        session,
+        budget,
+        &seen,
+        &super::predict::Ask {
+            find_sent,
+            ..ask.clone()
+        },
+    );
+    probe.predicted = predicted;
     Ok(probe)
 }
 

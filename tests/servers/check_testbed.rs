@@ -426,3 +426,222 @@ fn dead_server_is_a_clear_error() {
         run.stdout
     );
 }
+
+// ---------------------------------------------------------------- triage predictions (issue 16)
+
+use support::cli::Cli;
+use support::m365::M365Proxy;
+
+fn check_both(cli: &Cli) -> (String, Value) {
+    let (_, text) = cli.run_joined(&["check"]);
+    let (_, out, err) = cli.run(&["check", "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let first = v[0].clone();
+    (text, first)
+}
+
+fn warnings(v: &Value) -> Vec<String> {
+    v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect()
+}
+
+const CUSTOMER: &[u8] = b"From: Customer <c@outside.test>\r\nTo: support@example.test\r\nSubject: Help\r\nMessage-ID: <kw@outside.test>\r\n\r\nHelp!\r\n";
+
+/// Failure 5 of issue 16: a Dovecot with `mail_max_keyword_length = 12` refuses
+/// `$assigned.alice` (15 characters). `check` probes it with a STORE that matches no message
+/// and warns, naming the keyword, its length and the setting; no message changes.
+#[test]
+fn check_warns_when_dovecot_refuses_the_agents_keyword_length() {
+    let tb = Testbed::start_with_dovecot(&[("mail_max_keyword_length", "12")]);
+    tb.put_message("support", "INBOX", CUSTOMER, "");
+    let cli = Cli::testbed(&tb, "alice", "send = \"none\"", "");
+    let (text, v) = check_both(&cli);
+    assert!(
+        text.contains(
+            "keyword   $assigned.alice (15 characters) REFUSED: [CANNOT] Keyword length too long"
+        ),
+        "{text}"
+    );
+    let w = warnings(&v);
+    assert!(
+        w.iter().any(
+            |w| w.contains("cannot store its keyword $assigned.alice (15 characters")
+                && w.contains("`mail_max_keyword_length` must be at least 15")
+        ),
+        "{w:?}"
+    );
+    assert_eq!(v["keyword_probe"]["stored"], Value::Bool(false), "{v}");
+    assert_eq!(v["keyword_probe"]["length"], 15, "{v}");
+    assert_eq!(v["keyword_probe"]["how"], "store", "{v}");
+    assert_eq!(
+        v["keyword_probe"]["answer"], "[CANNOT] Keyword length too long",
+        "{v}"
+    );
+    assert_eq!(v["server"], "dovecot", "{v}");
+    // What the warning predicts: a claim's keyword is refused on a real message.
+    let mut imap = tb.raw_imap("alice");
+    imap.cmd_ok("SELECT shared/support/INBOX");
+    let refused = imap.cmd("UID STORE 1 +FLAGS ($assigned.alice)");
+    assert_eq!(imap.last_status(), "NO", "{refused}");
+    // The probe changed no message.
+    let flags = imap.cmd_ok("UID FETCH 1:* (FLAGS)");
+    assert!(flags.contains("FLAGS ()"), "{flags}");
+}
+
+/// The default Dovecot: the keyword is stored, no limit, `\Seen` shared, no folder checks; a
+/// missing or unset Sent folder names the one the server has, a configured one does not.
+#[test]
+fn check_on_the_default_dovecot_keywords_work_read_state_is_shared_and_sent_is_suggested() {
+    let tb = Testbed::start();
+    let outgoing = tempfile::tempdir().unwrap();
+    let unset = Cli::testbed(
+        &tb,
+        "alice",
+        "send = \"as\"",
+        &format!("[account.file]\ndir = \"{}\"\n", outgoing.path().display()),
+    );
+    let (text, v) = check_both(&unset);
+    assert!(
+        text.contains("keyword   $assigned.alice (15 characters) can be stored"),
+        "{text}"
+    );
+    assert!(
+        text.contains("read      read state: shared by the team (Dovecot, no private index seen"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no `imap.sent` folder is configured; the server has the Sent folder \"shared/support/Sent\": add `sent = \"shared/support/Sent\"` to [account.imap]"),
+        "{text}"
+    );
+    assert_eq!(v["keyword_probe"]["stored"], Value::Bool(true), "{v}");
+    assert_eq!(v["user_flags"]["limit"], Value::Null, "{v}");
+    assert_eq!(v["user_flags"]["fits"], Value::Null, "{v}");
+    assert_eq!(v["read_state"], "shared", "{v}");
+    assert_eq!(v["sent_found"], "shared/support/Sent", "{v}");
+    assert_eq!(v["team_folder_checks"], serde_json::json!([]), "{v}");
+    for w in warnings(&v) {
+        assert!(
+            !w.contains("keyword") && !w.contains("user flags") && !w.contains("read state"),
+            "{w}"
+        );
+    }
+
+    let missing = Cli::testbed(
+        &tb,
+        "alice",
+        "send = \"none\"",
+        "sent = \"shared/support/Outbox\"\n",
+    );
+    let (text, v) = check_both(&missing);
+    assert!(
+        text.contains("the Sent folder \"shared/support/Outbox\" does not exist; the server has the Sent folder \"shared/support/Sent\""),
+        "{text}"
+    );
+    assert_eq!(v["sent_found"], "shared/support/Sent", "{v}");
+
+    let configured = Cli::testbed(
+        &tb,
+        "alice",
+        "send = \"none\"",
+        "sent = \"shared/support/Sent\"\n",
+    );
+    let (text, v) = check_both(&configured);
+    assert!(!text.contains("Sent folder"), "{text}");
+    assert_eq!(v["sent_found"], Value::Null, "{v}");
+}
+
+/// Failure 1 of issue 16: with team state in folders, `check` says which team folders are
+/// missing and whether this agent may create them (`k` on the parent): bob may not, alice may;
+/// once they exist nobody is warned.
+#[test]
+fn check_names_missing_team_folders_and_the_missing_k_right() {
+    let tb = Testbed::start();
+    let folders = "team_state = \"folders\"\n";
+    let bob = Cli::testbed(&tb, "bob", "send = \"none\"", folders);
+    let (text, v) = check_both(&bob);
+    assert!(
+        text.contains("team folders \"shared/support/Assigned\", \"shared/support/Assigned/bob\", \"shared/support/Pending\", \"shared/support/Done\" do not exist and this agent cannot create them (no `k` right on \"shared/support\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("folder    shared/support/Pending missing, this agent cannot create it"),
+        "{text}"
+    );
+    let checks = v["team_folder_checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 4, "{v}");
+    for c in checks {
+        assert_eq!(c["exists"], Value::Bool(false), "{c}");
+        assert_eq!(c["creatable"], Value::Bool(false), "{c}");
+        assert_eq!(c["missing_right"], "k", "{c}");
+        assert_eq!(c["parent"], "shared/support", "{c}");
+    }
+    assert_eq!(v["keyword_probe"], Value::Null, "{v}");
+
+    let alice = Cli::testbed(&tb, "alice", "send = \"none\"", folders);
+    let (text, v) = check_both(&alice);
+    assert!(!text.contains("team folder"), "{text}");
+    assert!(
+        text.contains("folder    shared/support/Done missing, this agent may create it (`k` right on \"shared/support\")"),
+        "{text}"
+    );
+    for c in v["team_folder_checks"].as_array().unwrap() {
+        assert_eq!(c["creatable"], Value::Bool(true), "{c}");
+        assert_eq!(c["missing_right"], Value::Null, "{c}");
+    }
+
+    // Created by an agent who may: bob is no longer warned, and check created nothing itself.
+    let mut imap = tb.raw_imap("alice");
+    let before = imap.cmd_ok("LIST \"\" \"shared/support/*\"");
+    assert!(!before.contains("Pending"), "{before}");
+    for f in ["Assigned", "Assigned/bob", "Pending", "Done"] {
+        imap.cmd_ok(&format!("CREATE shared/support/{f}"));
+    }
+    let (text, v) = check_both(&bob);
+    assert!(!text.contains("team folder"), "{text}");
+    for c in v["team_folder_checks"].as_array().unwrap() {
+        assert_eq!(c["exists"], Value::Bool(true), "{c}");
+        assert_eq!(c["creatable"], Value::Null, "{c}");
+    }
+}
+
+/// Behind the Microsoft 365-like proxy (folder mode, no ACL): the team folders are missing and
+/// whether this agent may create them is unknown; the delegated INBOX has one read state; the
+/// Sent folder suggested is the account's `\Sent` folder.
+#[test]
+fn check_behind_the_m365_proxy_says_creatable_is_unknown_without_acl() {
+    let tb = Testbed::start();
+    let proxy = M365Proxy::start(tb.imap_plain_port);
+    let cli = Cli::with_config(&format!(
+        "[agent]\nid = \"alice\"\nname = \"alice Agent\"\nemail = \"alice@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nlogin = \"support*alice\"\npassword_command = \"echo {}\"\nmailbox = \"INBOX\"\nsent = \"Sent Items\"\n",
+        proxy.port(),
+        Testbed::password("alice")
+    ));
+    let (text, v) = check_both(&cli);
+    assert!(
+        text.contains("team folders \"Assigned\", \"Assigned/alice\", \"Pending\", \"Done\" do not exist; whether this agent may create them is unknown, the server has no ACL"),
+        "{text}"
+    );
+    assert!(
+        text.contains("read      read state: shared by the team (the login's own INBOX"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "the Sent folder \"Sent Items\" does not exist; the server has the Sent folder \"Sent\""
+        ),
+        "{text}"
+    );
+    for c in v["team_folder_checks"].as_array().unwrap() {
+        assert_eq!(c["creatable"], Value::Null, "{c}");
+        assert_eq!(c["exists"], Value::Bool(false), "{c}");
+    }
+    assert_eq!(v["read_state"], "shared", "{v}");
+    assert_eq!(v["keyword_probe"], Value::Null, "{v}");
+    assert_eq!(v["user_flags"], Value::Null, "{v}");
+    // The probe sent no keyword STORE through the proxy.
+    assert!(proxy.refused().is_empty(), "{:?}", proxy.refused());
+}

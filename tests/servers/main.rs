@@ -16,6 +16,7 @@ mod audit_access_testbed;
 mod big_message;
 mod cache_unusable;
 mod check_testbed;
+mod cyrus_check;
 mod cyrus_parity;
 mod cyrus_smoke;
 mod fetch_parse_testbed;

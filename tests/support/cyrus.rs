@@ -124,6 +124,28 @@ impl CyrusTestbed {
         reply
     }
 
+    /// Creates, as the admin, a team mailbox `user.<name>` (the other users' namespace: a
+    /// mailbox of a user nobody logs in as) with [`RIGHTS`] per agent, and with the
+    /// `sharedseen` annotation set when `sharedseen` (then `\Seen` is one for everyone).
+    /// Returns its name. Cyrus 3.6.1 cannot set `sharedseen` on a mailbox outside a user's
+    /// namespace (`shared.*`): SETMETADATA ends the session with an assertion failure
+    /// (`user_isnamespacelocked`), hence `user.<name>`.
+    pub fn team_mailbox(&self, name: &str, sharedseen: bool) -> String {
+        let mailbox = format!("user.{name}");
+        let mut imap = self.raw_imap(ADMIN);
+        imap.cmd_ok(&format!("CREATE {mailbox}"));
+        imap.cmd_ok(&format!("SETACL {mailbox} {ADMIN} lrswipkxtea"));
+        for (agent, rights) in RIGHTS {
+            imap.cmd_ok(&format!("SETACL {mailbox} {agent} {rights}"));
+        }
+        if sharedseen {
+            imap.cmd_ok(&format!(
+                "SETMETADATA {mailbox} (/shared/vendor/cmu/cyrus-imapd/sharedseen \"true\")"
+            ));
+        }
+        mailbox
+    }
+
     /// A mailroom configuration for `agent` with one account `support` on `shared.support`
     /// over IMAPS; `extra` is appended to the `[[account]]` table, `tables` after `mailbox`.
     pub fn config(&self, agent: &str, extra: &str, tables: &str) -> String {

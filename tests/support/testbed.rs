@@ -210,9 +210,21 @@ pub(super) fn run_start_script(
     names: &[&str],
     ports: &[u16],
 ) -> Result<String, (String, bool)> {
+    run_start_script_with(start, dir, names, ports, &[])
+}
+
+/// [`run_start_script`] with more arguments after the ports (a test-bed variant).
+pub(super) fn run_start_script_with(
+    start: &str,
+    dir: &Path,
+    names: &[&str],
+    ports: &[u16],
+    extra: &[String],
+) -> Result<String, (String, bool)> {
     let out = Command::new(script(start))
         .arg(dir)
         .args(names.iter().zip(ports).map(|(n, p)| format!("{n}={p}")))
+        .args(extra)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| (format!("cannot run tests/testbed/{start}: {e}"), false))?;
@@ -238,14 +250,24 @@ pub(super) fn env_port(env: &str, key: &str, start: &str) -> u16 {
 impl Testbed {
     /// Starts a new test bed. Panics (with the daemons' logs) if it cannot: it never skips.
     pub fn start() -> Testbed {
+        Self::start_with_dovecot(&[])
+    }
+
+    /// A test-bed variant: the default one with these global Dovecot settings added
+    /// (`("mail_max_keyword_length", "12")`).
+    pub fn start_with_dovecot(settings: &[(&str, &str)]) -> Testbed {
         let started = Instant::now();
-        let mut tb = start_with_retries("the mail test bed", Self::try_start);
+        let extra: Vec<String> = settings
+            .iter()
+            .map(|(k, v)| format!("dovecot:{k}={v}"))
+            .collect();
+        let mut tb = start_with_retries("the mail test bed", || Self::try_start(&extra));
         tb.started_in = started.elapsed();
         tb
     }
 
     /// One attempt; `Err((why, worth retrying with other ports))`.
-    fn try_start() -> Result<Testbed, (String, bool)> {
+    fn try_start(extra: &[String]) -> Result<Testbed, (String, bool)> {
         let (dir, watcher) = watched_dir("mrtb-", "stop")?;
         let mut tb = Testbed {
             dir: dir.clone(),
@@ -262,7 +284,7 @@ impl Testbed {
         };
         let ports = free_ports(6, &dir);
         let names = ["imaps", "imap", "imap_plain", "submission", "smtps", "smtp"];
-        let env = run_start_script("start", &dir, &names, &ports)?;
+        let env = run_start_script_with("start", &dir, &names, &ports, extra)?;
         let get = |key: &str| env_port(&env, key, "start");
         tb.imaps_port = get("IMAPS_PORT");
         tb.imap_port = get("IMAP_PORT");
