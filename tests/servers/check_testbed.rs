@@ -487,7 +487,17 @@ fn check_warns_when_dovecot_refuses_the_agents_keyword_length() {
     imap.cmd_ok("SELECT shared/support/INBOX");
     let refused = imap.cmd("UID STORE 1 +FLAGS ($assigned.alice)");
     assert_eq!(imap.last_status(), "NO", "{refused}");
-    // The probe changed no message.
+    // mailroom's own claim fails naming the limit, the keyword and the mailbox.
+    let (code, out) = cli.run_joined(&["triage", "support", "1", "claim"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("refused the keyword $assigned.alice")
+            && out.contains("nothing was changed")
+            && out.to_ascii_lowercase().contains("too long")
+            && out.contains("shared/support/INBOX"),
+        "{out}"
+    );
+    // The probe and the refused claim changed no message.
     let flags = imap.cmd_ok("UID FETCH 1:* (FLAGS)");
     assert!(flags.contains("FLAGS ()"), "{flags}");
 }
