@@ -1,0 +1,346 @@
+//! The IMAP commands of the folder mapping: select, search by Message-ID, create, move.
+
+use super::claim::WINNER_WAIT;
+use super::names::{Place, TeamFolders};
+use crate::backend::FlagChange;
+use crate::imap::actions;
+use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, describe};
+use crate::imap::quote_mailbox;
+use crate::mail::utf7;
+use crate::message::Flags;
+use crate::triage::act::ActError;
+
+/// One command's untagged data and tagged line; a NO answer is a tagged line too (`x NO
+/// [CODE] text`), for the caller to read its response code.
+pub(super) fn run(conn: &mut ImapConn, command: &str) -> Result<(String, String), ActError> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let (data, ok) = match conn.session.run(command) {
+        Ok(r) => r,
+        Err(imap::Error::No(no)) => {
+            let _ = conn.session.take_all_unsolicited().count();
+            // The response code's name (TryCreate → [TRYCREATE]; the crate does not export
+            // the type).
+            let code = no
+                .code
+                .as_ref()
+                .map(|c| format!("[{c:?}] ").to_ascii_uppercase())
+                .unwrap_or_default();
+            return Ok((String::new(), format!("x NO {code}{}", no.information)));
+        }
+        Err(e) => return Err(ActError::Server(describe(&e))),
+    };
+    let _ = conn.session.take_all_unsolicited().count();
+    let (untagged, tagged) = data.split_at(ok.min(data.len()));
+    Ok((
+        String::from_utf8_lossy(untagged).into_owned(),
+        String::from_utf8_lossy(tagged).into_owned(),
+    ))
+}
+
+pub(super) fn tagged_ok(tagged: &str) -> bool {
+    tagged
+        .split_whitespace()
+        .nth(1)
+        .is_some_and(|s| s.eq_ignore_ascii_case("OK"))
+}
+
+pub(super) fn quoted(name: &str) -> Result<String, ActError> {
+    quote_mailbox(name).ok_or_else(|| ActError::Folder {
+        folder: crate::sanitize::single_line(name),
+        reason: "the name contains a line break".into(),
+    })
+}
+
+/// A Message-ID as a search string: printable ASCII only (it came from the server), quoted.
+pub(super) fn search_string(message_id: &str) -> Option<String> {
+    let id = message_id.trim();
+    if id.is_empty() || id.len() > 900 || !id.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
+    Some(format!(
+        "\"{}\"",
+        id.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
+/// The message as this session sees it: flags, MODSEQ (with CONDSTORE) and Message-ID.
+pub(super) struct Seen {
+    pub(super) flagged: bool,
+    pub(super) modseq: Option<u64>,
+    pub(super) message_id: Option<String>,
+}
+
+pub(super) fn fetch(conn: &mut ImapConn, uid: u32) -> Result<Option<Seen>, ActError> {
+    let items = if conn.has("CONDSTORE") {
+        "(UID FLAGS MODSEQ ENVELOPE)"
+    } else {
+        "(UID FLAGS ENVELOPE)"
+    };
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let fetched = conn
+        .session
+        .uid_fetch(uid.to_string(), items)
+        .map_err(|e| ActError::Server(describe(&e)))?;
+    let found = fetched.iter().find(|f| f.uid == Some(uid)).map(|f| Seen {
+        flagged: f
+            .flags()
+            .iter()
+            .any(|x| matches!(x, imap::types::Flag::Flagged)),
+        modseq: f.mod_seq(),
+        message_id: f
+            .envelope()
+            .and_then(|e| e.message_id.as_ref())
+            .map(|m| String::from_utf8_lossy(m).into_owned()),
+    });
+    drop(fetched);
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(found)
+}
+
+/// Selects `folder` (read-write); `Ok(false)` when it does not exist.
+pub(super) fn select(conn: &mut ImapConn, folder: &str) -> Result<bool, ActError> {
+    let q = quoted(folder)?;
+    let (_, tagged) = run(conn, &format!("SELECT {q}"))?;
+    Ok(tagged_ok(&tagged))
+}
+
+/// The UIDs of the messages in `folder` whose Message-ID header contains `id`.
+pub(super) fn find_in(conn: &mut ImapConn, folder: &str, id: &str) -> Result<Vec<u32>, ActError> {
+    let q = quoted(folder)?;
+    let (_, tagged) = run(conn, &format!("EXAMINE {q}"))?;
+    if !tagged_ok(&tagged) {
+        return Ok(Vec::new());
+    }
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let uids = conn
+        .session
+        .uid_search(format!("HEADER Message-ID {id}"))
+        .map_err(|e| ActError::Server(describe(&e)))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    let mut v: Vec<u32> = uids.into_iter().collect();
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// The agents whose `Assigned/<agent>` folder exists, from LIST.
+pub(super) fn assigned_agents(
+    conn: &mut ImapConn,
+    tf: &TeamFolders,
+) -> Result<Vec<String>, ActError> {
+    let pattern = format!("{}{}%", tf.assigned_parent(), tf.delimiter);
+    let q = quoted(&pattern)?;
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let names = conn
+        .session
+        .list(Some(""), Some(&q))
+        .map_err(|e| ActError::Server(describe(&e)))?;
+    let mut agents: Vec<String> = names
+        .iter()
+        .filter_map(|n| match tf.place(&utf7::decode(n.name())) {
+            Some(Place::Assigned(a)) => Some(a),
+            _ => None,
+        })
+        .collect();
+    drop(names);
+    let _ = conn.session.take_all_unsolicited().count();
+    agents.sort();
+    agents.dedup();
+    Ok(agents)
+}
+
+/// Every agent whose folder holds a message with this Message-ID, and the UIDs there.
+pub(super) fn holders(
+    conn: &mut ImapConn,
+    tf: &TeamFolders,
+    id: &str,
+) -> Result<Vec<(String, Vec<u32>)>, ActError> {
+    let mut out = Vec::new();
+    for agent in assigned_agents(conn, tf)? {
+        let folder = tf.assigned(&agent).map_err(ActError::Triage)?;
+        let uids = find_in(conn, &folder, id)?;
+        if !uids.is_empty() {
+            out.push((agent, uids));
+        }
+    }
+    Ok(out)
+}
+
+/// Creates `folder`; NOPERM and the like become a clear error.
+pub(super) fn create(conn: &mut ImapConn, folder: &str) -> Result<(), ActError> {
+    let q = quoted(folder)?;
+    let (_, tagged) = run(conn, &format!("CREATE {q}"))?;
+    if tagged_ok(&tagged) || tagged.to_ascii_uppercase().contains("[ALREADYEXISTS]") {
+        return Ok(());
+    }
+    let reason = crate::sanitize::single_line(tagged.trim());
+    Err(ActError::Folder {
+        folder: crate::sanitize::single_line(folder),
+        reason: if reason.to_ascii_uppercase().contains("NOPERM") {
+            format!("it does not exist and this agent may not create it (the `k` right): {reason}")
+        } else {
+            format!("cannot create it: {reason}")
+        },
+    })
+}
+
+/// `[COPYUID v src dst]` → the destination UID (one message).
+pub(super) fn copyuid(text: &str) -> Option<u32> {
+    let upper = text.to_ascii_uppercase();
+    let at = upper.find("[COPYUID ")? + "[COPYUID ".len();
+    let rest = &text[at..];
+    let end = rest.find(']')?;
+    rest[..end].split_whitespace().nth(2)?.parse().ok()
+}
+
+pub(super) enum Moved {
+    /// Moved; the new UID when the server said it (UIDPLUS).
+    To(Option<u32>),
+    /// The server answered NO without TRYCREATE: the message is probably gone.
+    Refused(String),
+}
+
+/// Moves message `uid` of the selected folder to `target` (MOVE, or COPY + EXPUNGE), creating
+/// `target` when the server says TRYCREATE.
+pub(super) fn move_to(conn: &mut ImapConn, uid: u32, target: &str) -> Result<Moved, ActError> {
+    let q = quoted(target)?;
+    for attempt in 0..2 {
+        let (untagged, tagged) = if conn.has("MOVE") {
+            run(conn, &format!("UID MOVE {uid} {q}"))?
+        } else {
+            run(conn, &format!("UID COPY {uid} {q}"))?
+        };
+        let upper = tagged.to_ascii_uppercase();
+        if !tagged_ok(&tagged) {
+            if upper.contains("[TRYCREATE]") && attempt == 0 {
+                create(conn, target)?;
+                continue;
+            }
+            let reason = crate::sanitize::single_line(tagged.trim());
+            if upper.contains("[NOPERM]") {
+                return Err(ActError::NoRight(format!(
+                    "the server refused to move the message to {:?}: {reason}",
+                    crate::sanitize::single_line(target)
+                )));
+            }
+            return Ok(Moved::Refused(reason));
+        }
+        let new_uid = copyuid(&tagged).or_else(|| copyuid(&untagged));
+        if !conn.has("MOVE") {
+            if new_uid.is_none() && conn.has("UIDPLUS") {
+                // OK without COPYUID: nothing was copied (the UID is gone).
+                return Ok(Moved::Refused("no message was copied".into()));
+            }
+            let del = FlagChange {
+                add_flags: Flags {
+                    deleted: true,
+                    ..Flags::default()
+                },
+                ..FlagChange::default()
+            };
+            actions::store(conn, uid, &del, None)?;
+            let expunge = if conn.has("UIDPLUS") {
+                format!("UID EXPUNGE {uid}")
+            } else {
+                "EXPUNGE".to_string()
+            };
+            run(conn, &expunge)?;
+        } else if new_uid.is_none() && conn.has("UIDPLUS") {
+            return Ok(Moved::Refused("no message was moved".into()));
+        }
+        return Ok(Moved::To(new_uid));
+    }
+    Err(ActError::Folder {
+        folder: crate::sanitize::single_line(target),
+        reason: "created, but the server still refuses it".into(),
+    })
+}
+
+pub(super) fn flagged_change(on: bool) -> FlagChange {
+    let f = Flags {
+        flagged: true,
+        ..Flags::default()
+    };
+    if on {
+        FlagChange {
+            add_flags: f,
+            ..FlagChange::default()
+        }
+    } else {
+        FlagChange {
+            remove_flags: f,
+            ..FlagChange::default()
+        }
+    }
+}
+
+/// Removes this claimer's copy after a lost duplicate race.
+pub(super) fn remove_copy(conn: &mut ImapConn, folder: &str, uids: &[u32]) -> Result<(), ActError> {
+    if !select(conn, folder)? {
+        return Ok(());
+    }
+    let del = FlagChange {
+        add_flags: Flags {
+            deleted: true,
+            ..Flags::default()
+        },
+        ..FlagChange::default()
+    };
+    for uid in uids {
+        actions::store(conn, *uid, &del, None)?;
+    }
+    let set = uids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let cmd = if conn.has("UIDPLUS") {
+        format!("UID EXPUNGE {set}")
+    } else {
+        "EXPUNGE".into()
+    };
+    run(conn, &cmd)?;
+    Ok(())
+}
+
+/// The winner of a claim we lost: whoever's folder holds the message (waiting a moment for a
+/// MOVE in flight).
+pub(super) fn find_winner(
+    conn: &mut ImapConn,
+    tf: &TeamFolders,
+    id: Option<&str>,
+    me: &str,
+) -> Result<Option<String>, ActError> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let deadline = std::time::Instant::now() + WINNER_WAIT;
+    loop {
+        let found = holders(conn, tf, id)?;
+        if let Some((agent, _)) = found.iter().find(|(a, _)| a != me) {
+            return Ok(Some(agent.clone()));
+        }
+        if std::time::Instant::now() > deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_message_ids_never_reach_the_wire() {
+        assert_eq!(
+            search_string("<a\"b\\c@x>").as_deref(),
+            Some("\"<a\\\"b\\\\c@x>\"")
+        );
+        assert_eq!(search_string("<a\r\nA1 LOGOUT@x>"), None);
+        assert_eq!(search_string("<é@x>"), None);
+        assert_eq!(search_string(""), None);
+        assert_eq!(copyuid("a1 OK [COPYUID 17 5 42] Moved"), Some(42));
+        assert_eq!(copyuid("* OK [COPYUID 17 5 42] Moved"), Some(42));
+        assert_eq!(copyuid("a1 OK Done"), None);
+    }
+}
