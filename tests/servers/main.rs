@@ -18,6 +18,7 @@ mod cache_unusable;
 mod check_testbed;
 mod cyrus_smoke;
 mod fetch_parse_testbed;
+mod folder_claims;
 mod hostile_references;
 mod imap_deadline;
 mod imap_engine;

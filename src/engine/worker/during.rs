@@ -37,7 +37,7 @@ impl Worker {
                     agent,
                 } => {
                     *changed = true;
-                    self.apply_triage(conn, id, uid, action, agent)
+                    self.apply_triage(conn, id, uid, action, agent, None)
                 }
                 // Refresh, IDLE signals, notes, shutdown: after the sync, in their order.
                 other => {

@@ -841,7 +841,15 @@ impl Worker {
         action: TriageAction,
         agent: String,
     ) -> Result<(), String> {
-        self.apply_triage(conn, id, uid, action, agent)?;
+        // The row's Message-ID: the folder mapping names the winner with it when the message
+        // left the mailbox before this agent's claim.
+        let message_id = state
+            .rows()
+            .iter()
+            .find(|s| s.uid == uid)
+            .and_then(|s| s.message_id())
+            .map(str::to_string);
+        self.apply_triage(conn, id, uid, action, agent, message_id.as_deref())?;
         self.sync_now(conn, state)
     }
 
@@ -853,10 +861,17 @@ impl Worker {
         uid: u32,
         action: TriageAction,
         agent: String,
+        message_id: Option<&str>,
     ) -> Result<(), String> {
         let mailbox = self.imap.mailbox.clone();
         let archive = self.archive.clone();
         let result = act::select_with_rights(conn, &mailbox, self.imap.team_state)
+            .map(|mut sel| {
+                if let Some(m) = message_id {
+                    sel.know_message_id(uid, m);
+                }
+                sel
+            })
             .and_then(|sel| act::apply(conn, &sel, &mailbox, uid, &action, &agent, true))
             .and_then(|applied| act::archive_done(conn, applied, archive.as_deref()));
         if let Err(ActError::Server(e)) = &result

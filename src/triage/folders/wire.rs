@@ -63,38 +63,37 @@ pub(super) fn search_string(message_id: &str) -> Option<String> {
     ))
 }
 
-/// The message as this session sees it: flags, MODSEQ (with CONDSTORE) and Message-ID.
-pub(super) struct Seen {
-    pub(super) flagged: bool,
-    pub(super) modseq: Option<u64>,
-    pub(super) message_id: Option<String>,
-}
-
-pub(super) fn fetch(conn: &mut ImapConn, uid: u32) -> Result<Option<Seen>, ActError> {
-    let items = if conn.has("CONDSTORE") {
-        "(UID FLAGS MODSEQ ENVELOPE)"
-    } else {
-        "(UID FLAGS ENVELOPE)"
-    };
+/// The Message-ID of message `uid` of the selected folder: `Ok(None)` when the message is not
+/// there, `Some(None)` when it has no Message-ID. Reads no flag: the folder mapping keeps no
+/// marker on messages.
+pub(super) fn message_id_of(
+    conn: &mut ImapConn,
+    uid: u32,
+) -> Result<Option<Option<String>>, ActError> {
     conn.budget.grant(DEFAULT_READ_BUDGET);
     let fetched = conn
         .session
-        .uid_fetch(uid.to_string(), items)
+        .uid_fetch(uid.to_string(), "(UID ENVELOPE)")
         .map_err(|e| ActError::Server(describe(&e)))?;
-    let found = fetched.iter().find(|f| f.uid == Some(uid)).map(|f| Seen {
-        flagged: f
-            .flags()
-            .iter()
-            .any(|x| matches!(x, imap::types::Flag::Flagged)),
-        modseq: f.mod_seq(),
-        message_id: f
-            .envelope()
+    let found = fetched.iter().find(|f| f.uid == Some(uid)).map(|f| {
+        f.envelope()
             .and_then(|e| e.message_id.as_ref())
-            .map(|m| String::from_utf8_lossy(m).into_owned()),
+            .map(|m| String::from_utf8_lossy(m).into_owned())
     });
     drop(fetched);
     let _ = conn.session.take_all_unsolicited().count();
     Ok(found)
+}
+
+/// Whether message `uid` is in the selected folder.
+pub(super) fn present(conn: &mut ImapConn, uid: u32) -> Result<bool, ActError> {
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let uids = conn
+        .session
+        .uid_search(format!("UID {uid}"))
+        .map_err(|e| ActError::Server(describe(&e)))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(uids.contains(&uid))
 }
 
 /// Selects `folder` (read-write); `Ok(false)` when it does not exist.
@@ -165,7 +164,8 @@ pub(super) fn holders(
     Ok(out)
 }
 
-/// Creates `folder`; NOPERM and the like become a clear error.
+/// Creates `folder`; a refusal becomes an error naming the folder (and the `k` right when the
+/// server says NOPERM). Nothing else changes.
 pub(super) fn create(conn: &mut ImapConn, folder: &str) -> Result<(), ActError> {
     let q = quoted(folder)?;
     let (_, tagged) = run(conn, &format!("CREATE {q}"))?;
@@ -176,9 +176,11 @@ pub(super) fn create(conn: &mut ImapConn, folder: &str) -> Result<(), ActError> 
     Err(ActError::Folder {
         folder: crate::sanitize::single_line(folder),
         reason: if reason.to_ascii_uppercase().contains("NOPERM") {
-            format!("it does not exist and this agent may not create it (the `k` right): {reason}")
+            format!(
+                "it does not exist and this agent may not create it (missing the `k` right on its parent); nothing was changed: {reason}"
+            )
         } else {
-            format!("cannot create it: {reason}")
+            format!("it does not exist and cannot be created; nothing was changed: {reason}")
         },
     })
 }
@@ -195,13 +197,23 @@ pub(super) fn copyuid(text: &str) -> Option<u32> {
 pub(super) enum Moved {
     /// Moved; the new UID when the server said it (UIDPLUS).
     To(Option<u32>),
-    /// The server answered NO without TRYCREATE: the message is probably gone.
+    /// Nothing was moved: the server answered OK without COPYUID (UIDPLUS), i.e. the UID is
+    /// gone from the source.
+    Gone,
+    /// The server answered NO (no TRYCREATE, no NOPERM): the message may be gone (a lost race)
+    /// or the server refused; the caller looks.
     Refused(String),
 }
 
-/// Moves message `uid` of the selected folder to `target` (MOVE, or COPY + EXPUNGE), creating
-/// `target` when the server says TRYCREATE.
-pub(super) fn move_to(conn: &mut ImapConn, uid: u32, target: &str) -> Result<Moved, ActError> {
+/// Moves message `uid` of the selected folder `from` to `target`: `UID MOVE`, or COPY +
+/// EXPUNGE where MOVE is missing; creates `target` when the server says TRYCREATE. A NOPERM
+/// answer is an error naming the rights a move needs (nothing moved: MOVE is atomic).
+pub(super) fn move_to(
+    conn: &mut ImapConn,
+    uid: u32,
+    from: &str,
+    target: &str,
+) -> Result<Moved, ActError> {
     let q = quoted(target)?;
     for attempt in 0..2 {
         let (untagged, tagged) = if conn.has("MOVE") {
@@ -218,18 +230,19 @@ pub(super) fn move_to(conn: &mut ImapConn, uid: u32, target: &str) -> Result<Mov
             let reason = crate::sanitize::single_line(tagged.trim());
             if upper.contains("[NOPERM]") {
                 return Err(ActError::NoRight(format!(
-                    "the server refused to move the message to {:?}: {reason}",
-                    crate::sanitize::single_line(target)
+                    "moving the message to {:?} needs the `i` right there and `t`, `e` on {:?}; the server refused ({reason}); nothing was moved",
+                    crate::sanitize::single_line(target),
+                    crate::sanitize::single_line(from),
                 )));
             }
             return Ok(Moved::Refused(reason));
         }
         let new_uid = copyuid(&tagged).or_else(|| copyuid(&untagged));
+        if new_uid.is_none() && conn.has("UIDPLUS") {
+            // OK without COPYUID: nothing was moved or copied (the UID is gone).
+            return Ok(Moved::Gone);
+        }
         if !conn.has("MOVE") {
-            if new_uid.is_none() && conn.has("UIDPLUS") {
-                // OK without COPYUID: nothing was copied (the UID is gone).
-                return Ok(Moved::Refused("no message was copied".into()));
-            }
             let del = FlagChange {
                 add_flags: Flags {
                     deleted: true,
@@ -244,8 +257,6 @@ pub(super) fn move_to(conn: &mut ImapConn, uid: u32, target: &str) -> Result<Mov
                 "EXPUNGE".to_string()
             };
             run(conn, &expunge)?;
-        } else if new_uid.is_none() && conn.has("UIDPLUS") {
-            return Ok(Moved::Refused("no message was moved".into()));
         }
         return Ok(Moved::To(new_uid));
     }
@@ -253,24 +264,6 @@ pub(super) fn move_to(conn: &mut ImapConn, uid: u32, target: &str) -> Result<Mov
         folder: crate::sanitize::single_line(target),
         reason: "created, but the server still refuses it".into(),
     })
-}
-
-pub(super) fn flagged_change(on: bool) -> FlagChange {
-    let f = Flags {
-        flagged: true,
-        ..Flags::default()
-    };
-    if on {
-        FlagChange {
-            add_flags: f,
-            ..FlagChange::default()
-        }
-    } else {
-        FlagChange {
-            remove_flags: f,
-            ..FlagChange::default()
-        }
-    }
 }
 
 /// Removes this claimer's copy after a lost duplicate race.
@@ -302,25 +295,18 @@ pub(super) fn remove_copy(conn: &mut ImapConn, folder: &str, uids: &[u32]) -> Re
     Ok(())
 }
 
-/// The winner of a claim we lost: whoever's folder holds the message (waiting a moment for a
-/// MOVE in flight).
-pub(super) fn find_winner(
+/// Who holds the message now that its UID is gone from the mailbox: every agent whose folder
+/// holds it, waiting a moment (up to `WINNER_WAIT`) for a MOVE still in flight to land.
+pub(super) fn holders_after_move(
     conn: &mut ImapConn,
     tf: &TeamFolders,
-    id: Option<&str>,
-    me: &str,
-) -> Result<Option<String>, ActError> {
-    let Some(id) = id else {
-        return Ok(None);
-    };
+    id: &str,
+) -> Result<Vec<(String, Vec<u32>)>, ActError> {
     let deadline = std::time::Instant::now() + WINNER_WAIT;
     loop {
         let found = holders(conn, tf, id)?;
-        if let Some((agent, _)) = found.iter().find(|(a, _)| a != me) {
-            return Ok(Some(agent.clone()));
-        }
-        if std::time::Instant::now() > deadline {
-            return Ok(None);
+        if !found.is_empty() || std::time::Instant::now() > deadline {
+            return Ok(found);
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
