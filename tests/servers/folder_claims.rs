@@ -610,3 +610,33 @@ fn a_wrong_token_is_an_authentication_error() {
         bed.proxy.refused()
     );
 }
+
+/// A server whose MOVE copies (Dovecot's does: two MOVEs of one message can both copy it),
+/// and one without MOVE at all (COPY + EXPUNGE): when the message is held twice, the smallest
+/// agent id keeps it and every other claimer removes its copy; nothing is left behind.
+#[test]
+fn duplicate_copies_are_resolved_and_nothing_is_left_behind() {
+    let bed = Bed::start();
+    for hide_move in [false, true] {
+        bed.proxy.hide_move(hide_move);
+        for agents in [&TWO[..], &TEN[..]] {
+            let tag = format!("dup-{hide_move}-{}", agents.len());
+            let msgs = bed.put(&tag, 3, "");
+            let results = bed.race(agents, &msgs, false);
+            for (k, (id, _)) in msgs.iter().enumerate() {
+                let o = check(&bed, agents, &results, k, id, false);
+                assert_eq!(o.winners.len(), 1, "{id}: {o:?}");
+                assert!(o.errors.is_empty(), "{id}: {o:?}");
+                // No copy marked \Deleted anywhere: every removal was expunged.
+                let place = bed.only_place(id);
+                assert!(!place.flags.contains("\\Deleted"), "{}", place.flags);
+            }
+        }
+    }
+    let commands = bed.proxy.commands();
+    assert!(
+        commands.iter().any(|c| c.contains("UID COPY")),
+        "without MOVE, claims copy and expunge"
+    );
+    bed.no_flag_written();
+}

@@ -23,7 +23,8 @@
 //! [`M365Proxy::refuse_move_into`] (a MOVE into a folder answered `NO [NOPERM]`, as without `i`
 //! there), [`M365Proxy::drop_moves`] (a token's next MOVEs: the connection is dropped before
 //! the command is forwarded, or right after it was executed, before its answer reaches the
-//! client). [`M365Proxy::commands`] lists every command line a client sent.
+//! client), [`M365Proxy::hide_move`] (no MOVE capability: a client copies and expunges).
+//! [`M365Proxy::commands`] lists every command line a client sent.
 //!
 //! TLS: none. The proxy speaks plain IMAP to its client on 127.0.0.1 and plain IMAP to
 //! Dovecot's plain loopback port (`Testbed::imap_plain_port`): a mailroom account points at
@@ -104,6 +105,7 @@ struct Shared {
     /// Bearer token → the test-bed agent it stands for.
     tokens: Mutex<HashMap<String, String>>,
     refuse_create: AtomicBool,
+    hide_move: AtomicBool,
     refuse_move_into: Mutex<Option<String>>,
     /// Token → (when, how many MOVEs still to drop).
     drops: Mutex<HashMap<String, (DropAt, usize)>>,
@@ -206,6 +208,12 @@ impl M365Proxy {
         self.shared.refuse_create.store(on, Ordering::SeqCst);
     }
 
+    /// `MOVE` leaves the capability lists of sessions that start while `on` (a server without
+    /// MOVE: clients copy and expunge).
+    pub fn hide_move(&self, on: bool) {
+        self.shared.hide_move.store(on, Ordering::SeqCst);
+    }
+
     /// A MOVE (or COPY) whose target is `folder` (as sent, quotes removed) is answered
     /// `NO [NOPERM]` (never forwarded); `None` lifts it.
     pub fn refuse_move_into(&self, folder: Option<&str>) {
@@ -241,11 +249,12 @@ fn relay(client: TcpStream, server: TcpStream, shared: Arc<Shared>) {
     // The tag of a MOVE whose answer is swallowed (DropAt::AfterForwarding).
     let swallow: Arc<Mutex<Option<String>>> = Arc::default();
     let swallow2 = swallow.clone();
+    let hide_move = shared.hide_move.load(Ordering::SeqCst);
     let server_closer = server.try_clone();
     // Server → client: rewrite response lines, pass literals through.
     thread::spawn(move || {
         let mut from = BufReader::new(server_read);
-        let _ = pump(&mut from, &to_client2, &swallow2);
+        let _ = pump(&mut from, &to_client2, &swallow2, hide_move);
         if let Ok(c) = to_client2.lock() {
             let _ = c.shutdown(Shutdown::Both);
         }
@@ -446,6 +455,7 @@ fn pump(
     from: &mut impl BufRead,
     to: &Mutex<TcpStream>,
     swallow: &Mutex<Option<String>>,
+    hide_move: bool,
 ) -> std::io::Result<()> {
     loop {
         let mut line = Vec::new();
@@ -464,7 +474,7 @@ fn pump(
         let mut out = to
             .lock()
             .map_err(|_| std::io::Error::other("client writer poisoned"))?;
-        out.write_all(&rewrite_response(&line))?;
+        out.write_all(&rewrite_response(&line, hide_move))?;
         while let Some(len) = n {
             let copied = std::io::copy(&mut from.take(len), &mut *out)?;
             if copied != len {
@@ -524,7 +534,7 @@ fn refusal(line: &[u8]) -> Option<String> {
 }
 
 /// The response line rewritten the way Exchange Online would say it.
-fn rewrite_response(line: &[u8]) -> Vec<u8> {
+fn rewrite_response(line: &[u8], hide_move: bool) -> Vec<u8> {
     let Ok(text) = std::str::from_utf8(line) else {
         return line.to_vec();
     };
@@ -555,7 +565,7 @@ fn rewrite_response(line: &[u8]) -> Vec<u8> {
         }
     }
     if upper.starts_with("* CAPABILITY ") {
-        let caps = strip_caps(&text["* CAPABILITY ".len()..]);
+        let caps = strip_caps(&text["* CAPABILITY ".len()..], hide_move);
         return format!("* CAPABILITY {caps}\r\n").into_bytes();
     }
     if let Some(at) = upper.find("[CAPABILITY ") {
@@ -564,7 +574,7 @@ fn rewrite_response(line: &[u8]) -> Vec<u8> {
             return format!(
                 "{}{}{}",
                 &text[..start],
-                strip_caps(&text[start..start + len]),
+                strip_caps(&text[start..start + len], hide_move),
                 &text[start + len..]
             )
             .into_bytes();
@@ -574,13 +584,17 @@ fn rewrite_response(line: &[u8]) -> Vec<u8> {
 }
 
 /// The capabilities without what Exchange lacks; before login (an `AUTH=` list) with
-/// `AUTH=XOAUTH2`, which the proxy answers itself.
-fn strip_caps(caps: &str) -> String {
+/// `AUTH=XOAUTH2`, which the proxy answers itself; without `MOVE` when `hide_move`.
+fn strip_caps(caps: &str, hide_move: bool) -> String {
     let mut kept: Vec<&str> = caps
         .split_whitespace()
         .filter(|c| {
             let up = c.to_ascii_uppercase();
-            !HIDDEN.contains(&up.as_str()) && !up.starts_with("RIGHTS=") && up != "AUTH=XOAUTH2"
+            let hidden = HIDDEN.contains(&up.as_str())
+                || up.starts_with("RIGHTS=")
+                || up == "AUTH=XOAUTH2"
+                || (hide_move && up == "MOVE");
+            !hidden
         })
         .collect();
     if kept

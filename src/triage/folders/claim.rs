@@ -21,8 +21,8 @@
 
 use super::names::{Place, TeamFolders, state_of};
 use super::wire::{
-    Moved, find_in, holders, holders_after_move, message_id_of, move_to, present, remove_copy,
-    search_string, select,
+    Moved, find_in, holders_after_move, holders_among, message_id_of, move_to, present,
+    remove_copy, search_string, select,
 };
 use crate::config::is_valid_agent_id;
 use crate::imap::connect::ImapConn;
@@ -32,6 +32,10 @@ use crate::triage::state::{Action, TriageError};
 /// Rights the folder mapping needs on the mailbox: copy in, mark deleted, expunge (a move
 /// out needs `t` and `e`, a move back in `i`). No `w`: no flag is written.
 pub const FOLDER_RIGHTS: [char; 3] = ['i', 't', 'e'];
+
+/// How long a claimer who found only its own copy waits before it looks again for a
+/// teammate's copy still landing (servers whose MOVE copies).
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// How long a loser waits for the winner's MOVE to land before naming nobody.
 pub(super) const WINNER_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -185,7 +189,17 @@ fn apply_inner(
     };
     let mut new_uid = new_uid;
     if is_claim {
-        let found = holders(conn, tf, &id)?;
+        // Only a teammate with a smaller id could keep the message instead (a MOVE that
+        // copies): their folders, and this agent's own.
+        let keeps_first = |a: &str| a <= me;
+        let mut found = holders_among(conn, tf, &id, keeps_first)?;
+        if found.len() == 1 && found[0].0 == me {
+            // A teammate's MOVE that copies may still be landing its copy (it read the message
+            // before this MOVE expunged it): look once more when it has had time to.
+            std::thread::sleep(SETTLE);
+            let before_me = |a: &str| a < me;
+            found.extend(holders_among(conn, tf, &id, before_me)?);
+        }
         let mine = found.iter().find(|(a, _)| a == me).map(|(_, u)| u.clone());
         let Some(mine) = mine else {
             return Err(lost(found.first().map(|(a, _)| a.clone())));

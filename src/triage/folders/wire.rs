@@ -153,8 +153,18 @@ pub(super) fn holders(
     tf: &TeamFolders,
     id: &str,
 ) -> Result<Vec<(String, Vec<u32>)>, ActError> {
+    holders_among(conn, tf, id, |_| true)
+}
+
+/// [`holders`] among the agents `among` accepts (the others' folders are not searched).
+pub(super) fn holders_among(
+    conn: &mut ImapConn,
+    tf: &TeamFolders,
+    id: &str,
+    among: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, Vec<u32>)>, ActError> {
     let mut out = Vec::new();
-    for agent in assigned_agents(conn, tf)? {
+    for agent in assigned_agents(conn, tf)?.into_iter().filter(|a| among(a)) {
         let folder = tf.assigned(&agent).map_err(ActError::Triage)?;
         let uids = find_in(conn, &folder, id)?;
         if !uids.is_empty() {
@@ -257,6 +267,20 @@ pub(super) fn move_to(
                 "EXPUNGE".to_string()
             };
             run(conn, &expunge)?;
+            // A teammate copying the same message at the same moment may have marked the
+            // source `\Deleted` before this COPY read it: the copy must not keep that mark.
+            if let Some(new) = new_uid
+                && select(conn, target)?
+            {
+                let undelete = FlagChange {
+                    remove_flags: Flags {
+                        deleted: true,
+                        ..Flags::default()
+                    },
+                    ..FlagChange::default()
+                };
+                actions::store(conn, new, &undelete, None)?;
+            }
         }
         return Ok(Moved::To(new_uid));
     }
@@ -266,7 +290,7 @@ pub(super) fn move_to(
     })
 }
 
-/// Removes this claimer's copy after a lost duplicate race.
+/// Removes this claimer's copy after a lost duplicate race, and checks it is gone.
 pub(super) fn remove_copy(conn: &mut ImapConn, folder: &str, uids: &[u32]) -> Result<(), ActError> {
     if !select(conn, folder)? {
         return Ok(());
@@ -292,6 +316,15 @@ pub(super) fn remove_copy(conn: &mut ImapConn, folder: &str, uids: &[u32]) -> Re
         "EXPUNGE".into()
     };
     run(conn, &cmd)?;
+    // Read back: nothing of this claimer's copy may stay behind.
+    for uid in uids {
+        if present(conn, *uid)? {
+            return Err(ActError::NotStored(format!(
+                "a teammate holds the message, but this agent's second copy in {:?} (UID {uid}) could not be removed (the `e` right?)",
+                crate::sanitize::single_line(folder)
+            )));
+        }
+    }
     Ok(())
 }
 
