@@ -1,25 +1,23 @@
 //! Team state on servers without permanent keywords (PERMANENTFLAGS lacks `\*`, e.g.
-//! Microsoft 365): the same states mapped to folders beside the shared mailbox, and `\Flagged`.
+//! Microsoft 365): the same states mapped to folders beside the shared mailbox.
 //!
 //! | state | where the message is |
 //! |---|---|
 //! | open, unassigned | the mailbox itself (e.g. `shared/support/INBOX`) |
-//! | assigned to agent | `<root>Assigned<d><agent>`, with `\Flagged` |
+//! | assigned to agent | `<root>Assigned<d><agent>` |
 //! | pending | `<root>Pending` |
 //! | done | `<root>Done` |
 //!
 //! `<root>` is the mailbox's parent with the server's hierarchy delimiter `<d>`
 //! (`shared/support/INBOX` → `shared/support/`; a top-level `INBOX` → nothing). The states are
-//! exclusive (a message is in one folder): pending and done keep `\Flagged` but not who held
-//! the message; reopen and unassign move it back to the mailbox and clear `\Flagged` (in the
-//! mailbox, `\Flagged` means a claim is in flight).
-//! Snooze and "replying" marks need keywords and are refused here.
+//! exclusive (a message is in one folder): pending and done do not keep who held the message;
+//! reopen and unassign move it back to the mailbox. No flag or keyword is set, read or cleared:
+//! `\Flagged` means only what users mean by it, and a flagged message is claimed like any
+//! other. Snooze and "replying" marks need keywords and are refused here.
 //!
-//! A claim is `\Flagged` on the message (conditional with CONDSTORE: `UNCHANGEDSINCE`), then a
-//! MOVE into `Assigned/<me>`: a message already moved away is a lost race, and its new place
-//! (found by Message-ID) names the winner. Servers whose MOVE is a copy and an expunge (Dovecot
-//! without CONDSTORE) may let two MOVEs both copy: every claim searches all `Assigned/*`
-//! folders after moving, and when the message is held twice the smallest agent id keeps it and
+//! Here: which mapping a mailbox gets (`detect`, `decide`, [`Mapping`]); the folder names
+//! (`names`: [`TeamFolders`], [`Place`]); the claim protocol, atomic by the MOVE itself
+//! (`claim`: `apply`, see its module doc); the IMAP commands they use (`wire`).
 
 mod claim;
 mod names;
