@@ -65,6 +65,8 @@ pub enum WorkerCommand {
         uid: u32,
         action: TriageAction,
         agent: String,
+        /// The Message-ID the front end knows for the message (see `Request::Triage`).
+        message_id: Option<String>,
     },
     /// Append an internal note by the worker's agent on message `uid` to the account's notes
     /// folder (never transmitted); answered with `WorkerEvent::NoteAdded`. Queued while offline.
@@ -810,9 +812,10 @@ impl Worker {
                 uid,
                 action,
                 agent,
+                message_id,
             } => {
                 self.selected = None;
-                self.triage(conn, state, id, uid, action, agent)
+                self.triage(conn, state, id, uid, action, agent, message_id)
             }
             WorkerCommand::AddNote { id, uid, text } => {
                 self.selected = None;
@@ -832,6 +835,7 @@ impl Worker {
     /// Applies a triage action on this connection: MYRIGHTS and SELECT again (the rights
     /// checked are the server's of this moment), then the atomic read-decide-store of
     /// `triage::act`, then a sync so the column shows the result and any teammate's change.
+    #[allow(clippy::too_many_arguments)]
     fn triage(
         &mut self,
         conn: &mut ImapConn,
@@ -840,16 +844,19 @@ impl Worker {
         uid: u32,
         action: TriageAction,
         agent: String,
+        message_id: Option<String>,
     ) -> Result<(), String> {
-        // The row's Message-ID: the folder mapping names the winner with it when the message
-        // left the mailbox before this agent's claim.
-        let message_id = state
-            .rows()
-            .iter()
-            .find(|s| s.uid == uid)
-            .and_then(|s| s.message_id())
-            .map(str::to_string);
-        self.apply_triage(conn, id, uid, action, agent, message_id.as_deref())?;
+        // The Message-ID (the front end's, else the mirror's row): the folder mapping names the
+        // winner with it when the message left the mailbox before this agent's claim.
+        let message_id = message_id.or_else(|| {
+            state
+                .rows()
+                .iter()
+                .find(|s| s.uid == uid)
+                .and_then(|s| s.message_id())
+                .map(str::to_string)
+        });
+        self.apply_triage(conn, id, uid, action, agent, message_id)?;
         self.sync_now(conn, state)
     }
 
@@ -861,13 +868,13 @@ impl Worker {
         uid: u32,
         action: TriageAction,
         agent: String,
-        message_id: Option<&str>,
+        message_id: Option<String>,
     ) -> Result<(), String> {
         let mailbox = self.imap.mailbox.clone();
         let archive = self.archive.clone();
         let result = act::select_with_rights(conn, &mailbox, self.imap.team_state)
             .map(|mut sel| {
-                if let Some(m) = message_id {
+                if let Some(m) = &message_id {
                     sel.know_message_id(uid, m);
                 }
                 sel
@@ -883,6 +890,7 @@ impl Worker {
                 uid,
                 action,
                 agent,
+                message_id,
             });
             return Err(e.clone());
         }
