@@ -6,10 +6,11 @@
 //! `support*alice`, whose session has every right; the agent ids are mailroom's own.
 //!
 //! A claim is atomic by its MOVE: for every failure path (lost race, a team folder that cannot
-//! be created, a refused move, a connection dropped before or after the MOVE reached the
-//! server, a late loser) a race of 2 and one of 10 agents, then a raw session checks that
-//! each message is in exactly one place, that mailroom sent no `\Flagged`, that at most one
-//! agent won each message and every loser names the real winner, and that a later claim works.
+//! be created, a refused move, a right missing on the mailbox, a connection dropped before or
+//! after the MOVE reached the server, a late loser, duplicate copies) a race of 2 and one of 10
+//! agents, then a raw session checks that each message is in exactly one place, that mailroom
+//! sent no `\Flagged`, that at most one agent won each message and every loser names the real
+//! winner, and that a later claim works.
 
 use crate::support;
 
@@ -52,10 +53,13 @@ impl Bed {
     }
 
     fn imap_table(&self, agent: &str) -> String {
+        self.imap_table_with(agent, &token(agent))
+    }
+
+    fn imap_table_with(&self, agent: &str, token: &str) -> String {
         format!(
-            "host = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nlogin = \"{agent}@example.test\"\nauth = \"xoauth2\"\nuser = \"support@example.test\"\ntoken_command = \"echo {}\"\nmailbox = \"INBOX\"\n",
+            "host = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nlogin = \"{agent}@example.test\"\nauth = \"xoauth2\"\nuser = \"support@example.test\"\ntoken_command = \"echo {token}\"\nmailbox = \"INBOX\"\n",
             self.proxy.port(),
-            token(agent)
         )
     }
 
@@ -109,6 +113,16 @@ impl Bed {
 
     fn race(&self, agents: &[&str], messages: &[(String, u32)], hint: bool) -> Results {
         let configs: Vec<Imap> = agents.iter().map(|a| self.imap(a)).collect();
+        self.race_with(agents, &configs, messages, hint)
+    }
+
+    fn race_with(
+        &self,
+        agents: &[&str],
+        configs: &[Imap],
+        messages: &[(String, u32)],
+        hint: bool,
+    ) -> Results {
         let claims: Vec<Claim> = messages
             .iter()
             .map(|(id, uid)| Claim {
@@ -118,7 +132,7 @@ impl Bed {
             .collect();
         claim_race_with(
             agents,
-            &configs,
+            configs,
             "INBOX",
             TeamStateSetting::Auto,
             &claims,
@@ -440,6 +454,59 @@ fn a_refused_move_names_the_right_and_strands_nothing() {
     let (code, out) = cli_claim(&bed, "bob", msgs[0].1);
     assert_eq!(code, 0, "a later claim works: {out}");
     assert_eq!(bed.only_place(&msgs[0].0).folder, "Assigned/bob");
+    bed.no_flag_written();
+}
+
+/// A right missing on the mailbox itself, as the real Dovecot enforces it: "bob"'s token
+/// opens the shared mailbox as the delegated `support*bob`, whose rights there are `lrwsti`
+/// (no `e`): Dovecot refuses his MOVE (`NO [NOPERM]`, nothing moved), the error names `t` and
+/// `e` on the mailbox, and the others race as usual.
+#[test]
+fn a_right_missing_on_the_mailbox_is_named_and_strands_nothing() {
+    let bed = Bed::start();
+    bed.proxy.allow_token("token-of-the-real-bob", "bob");
+    bed.create_folders(&TEN);
+    bed.raw().cmd_ok("SETACL \"Assigned/bob\" bob lrwstipekxa");
+    let bob = bed.imap_table_with("bob", "token-of-the-real-bob");
+    let bob: Imap = toml::from_str(&bob).unwrap();
+    for (agents, tag) in [(&TWO[..], "two"), (&TEN[..], "ten")] {
+        let configs: Vec<Imap> = agents
+            .iter()
+            .map(|a| {
+                if *a == "bob" {
+                    bob.clone()
+                } else {
+                    bed.imap(a)
+                }
+            })
+            .collect();
+        let msgs = bed.put(tag, 5, "");
+        let results = bed.race_with(agents, &configs, &msgs, false);
+        for (k, (id, _)) in msgs.iter().enumerate() {
+            let o = check(&bed, agents, &results, k, id, false);
+            assert_eq!(o.winners.len(), 1, "{id}: {o:?}");
+            for (agent, e) in &o.errors {
+                assert_eq!(agent, "bob", "{e}");
+                let text = e.to_string();
+                assert!(
+                    matches!(e, ActError::NoRight(_)) && text.contains("`t`, `e` on \"INBOX\""),
+                    "{text}"
+                );
+            }
+        }
+    }
+    // bob alone: refused, the message stays; alice's claim works afterwards.
+    let msgs = bed.put("alone", 1, "");
+    let cli = Cli::with_config(&format!(
+        "[agent]\nid = \"bob\"\nname = \"Bob\"\nemail = \"bob@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\n{}",
+        bed.imap_table_with("bob", "token-of-the-real-bob")
+    ));
+    let (code, out) = cli.run_joined(&["triage", "support", &msgs[0].1.to_string(), "claim"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("`e`"), "{out}");
+    assert_eq!(bed.only_place(&msgs[0].0).folder, "INBOX");
+    let (code, out) = cli_claim(&bed, "alice", msgs[0].1);
+    assert_eq!(code, 0, "a later claim works: {out}");
     bed.no_flag_written();
 }
 
