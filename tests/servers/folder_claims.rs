@@ -639,8 +639,17 @@ fn a_late_loser_learns_the_winner() {
             assert_eq!(bed.only_place(id).folder, "Assigned/alice");
         }
     }
-    // The CLI: bob's `list` caches the row; alice claims; bob's claim names alice.
+    // The CLI: bob's `list` caches the row (its Message-ID without angle brackets); alice
+    // claims; bob's claim names alice — not aaron, whose folder holds a message whose
+    // Message-ID contains this one's.
     let msgs = bed.put("late-cli", 1, "");
+    let mut raw = bed.raw();
+    raw.cmd_ok("CREATE \"Assigned/aaron\"");
+    raw.append(
+        "Assigned/aaron",
+        "",
+        b"From: x@outside.test\r\nSubject: decoy\r\nMessage-ID: <xlate-cli.1@outside.test>\r\n\r\nb\r\n",
+    );
     let bob = bed.cli("bob");
     let (code, out) = bob.run_joined(&["list", "support"]);
     assert_eq!(code, 0, "{out}");

@@ -51,14 +51,18 @@ pub(super) fn quoted(name: &str) -> Result<String, ActError> {
     })
 }
 
-/// A Message-ID as a search string: printable ASCII only (it came from the server), quoted.
+/// A Message-ID as a search string: printable ASCII only (it came from the server or the
+/// header cache), in angle brackets (a cached one has none) so that `HEADER`'s substring match
+/// cannot find `<xa@b>` for `a@b`, quoted.
 pub(super) fn search_string(message_id: &str) -> Option<String> {
     let id = message_id.trim();
+    let id = id.strip_prefix('<').unwrap_or(id);
+    let id = id.strip_suffix('>').unwrap_or(id).trim();
     if id.is_empty() || id.len() > 900 || !id.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return None;
     }
     Some(format!(
-        "\"{}\"",
+        "\"<{}>\"",
         id.replace('\\', "\\\\").replace('"', "\\\"")
     ))
 }
@@ -355,6 +359,9 @@ mod tests {
             search_string("<a\"b\\c@x>").as_deref(),
             Some("\"<a\\\"b\\\\c@x>\"")
         );
+        assert_eq!(search_string("a@x").as_deref(), Some("\"<a@x>\""));
+        assert_eq!(search_string(" <a@x> ").as_deref(), Some("\"<a@x>\""));
+        assert_eq!(search_string("<>"), None);
         assert_eq!(search_string("<a\r\nA1 LOGOUT@x>"), None);
         assert_eq!(search_string("<é@x>"), None);
         assert_eq!(search_string(""), None);
