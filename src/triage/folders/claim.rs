@@ -11,18 +11,18 @@
 //!
 //! Servers whose MOVE is a copy and an expunge may let two MOVEs both copy: after moving, every
 //! claim searches the `Assigned/*` folders, and when the message is held twice the smallest
-//! agent id keeps it and the other claimer removes its copy.
+//! agent id keeps it (see `copies`).
 //!
 //! Every failure leaves the message where it was, or in exactly one place: a missing team
 //! folder that cannot be created (the error names the folder and the `k` right), a refused
 //! move (the error names the rights), a lost race, a connection gone before or after the MOVE
-//! reached the server (afterwards the message is in the claimer's folder, and everyone else's
-//! claim names that claimer).
+//! reached the server (afterwards the message is in the claimer's folder, or the keeper's when
+//! the dropped MOVE made a second copy; everyone else's claim names the holder).
 
+use super::copies::{Settled, after_move, already_mine};
 use super::names::{Place, TeamFolders, state_of};
 use super::wire::{
-    Moved, find_in, holders_after_move, holders_among, message_id_of, move_to, present,
-    remove_copy, search_string, select,
+    Moved, find_in, holders_after_move, message_id_of, move_to, present, search_string, select,
 };
 use crate::config::is_valid_agent_id;
 use crate::imap::connect::ImapConn;
@@ -32,10 +32,6 @@ use crate::triage::state::{Action, TriageError};
 /// Rights the folder mapping needs on the mailbox: copy in, mark deleted, expunge (a move
 /// out needs `t` and `e`, a move back in `i`). No `w`: no flag is written.
 pub const FOLDER_RIGHTS: [char; 3] = ['i', 't', 'e'];
-
-/// How long a claimer who found only its own copy waits before it looks again for a
-/// teammate's copy still landing (servers whose MOVE copies).
-const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// How long a loser waits for the winner's MOVE to land before naming nobody.
 pub(super) const WINNER_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -189,30 +185,9 @@ fn apply_inner(
     };
     let mut new_uid = new_uid;
     if is_claim {
-        // Only a teammate with a smaller id could keep the message instead (a MOVE that
-        // copies): their folders, and this agent's own.
-        let keeps_first = |a: &str| a <= me;
-        let mut found = holders_among(conn, tf, &id, keeps_first)?;
-        if found.len() == 1 && found[0].0 == me {
-            // A teammate's MOVE that copies may still be landing its copy (it read the message
-            // before this MOVE expunged it): look once more when it has had time to.
-            std::thread::sleep(SETTLE);
-            let before_me = |a: &str| a < me;
-            found.extend(holders_among(conn, tf, &id, before_me)?);
-        }
-        let mine = found.iter().find(|(a, _)| a == me).map(|(_, u)| u.clone());
-        let Some(mine) = mine else {
-            return Err(lost(found.first().map(|(a, _)| a.clone())));
-        };
-        // Held twice (a MOVE that copies): the smallest agent id keeps it.
-        if let Some((winner, _)) = found.iter().find(|(a, _)| a.as_str() < me) {
-            remove_copy(conn, &target_name, &mine)?;
-            return Err(ActError::Lost {
-                winner: winner.clone(),
-            });
-        }
-        if new_uid.is_none() && mine.len() == 1 {
-            new_uid = mine.first().copied();
+        match after_move(conn, tf, &id, me, &target_name, new_uid)? {
+            Settled::Kept(u) => new_uid = u.or(new_uid),
+            Settled::Lost(winner) => return Err(ActError::Lost { winner }),
         }
     } else {
         let found = find_in(conn, &target_name, &id)?;
@@ -249,18 +224,14 @@ fn gone(
         return Ok(Err(ActError::NoMessage(uid)));
     };
     let found = holders_after_move(conn, tf, id)?;
-    if let Some((winner, _)) = found.iter().find(|(a, _)| a.as_str() != me) {
-        return Ok(Err(ActError::Lost {
-            winner: winner.clone(),
-        }));
-    }
-    if let Some((_, uids)) = found.iter().find(|(a, _)| a.as_str() == me) {
-        return Ok(Ok(MovedTo {
+    match already_mine(conn, tf, &found, me, target_name)? {
+        Some(Settled::Kept(uid)) => Ok(Ok(MovedTo {
             mailbox: target_name.to_string(),
-            uid: (uids.len() == 1).then(|| uids[0]),
-        }));
+            uid,
+        })),
+        Some(Settled::Lost(winner)) => Ok(Err(ActError::Lost { winner })),
+        None => Ok(Err(lost(found.first().map(|(a, _)| a.clone())))),
     }
-    Ok(Err(lost(None)))
 }
 
 fn lost(winner: Option<String>) -> ActError {

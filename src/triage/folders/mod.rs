@@ -20,6 +20,7 @@
 //! (`claim`: `apply`, see its module doc); the IMAP commands they use (`wire`).
 
 mod claim;
+mod copies;
 mod names;
 mod wire;
 

@@ -125,6 +125,60 @@ pub(super) fn find_in(conn: &mut ImapConn, folder: &str, id: &str) -> Result<Vec
     Ok(v)
 }
 
+/// One copy of a message in a team folder: its UID there, and what MOVE and COPY keep of it
+/// (INTERNALDATE, size), to tell a copy of the same message from another message with the
+/// same Message-ID (a second delivery).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Copy {
+    pub(super) uid: u32,
+    pub(super) stamp: Option<(i64, u32)>,
+}
+
+impl Copy {
+    /// Whether `self` and `other` are copies of one message (unknown stamps: assumed so).
+    pub(super) fn same_message(&self, other: &Copy) -> bool {
+        match (self.stamp, other.stamp) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+}
+
+/// The messages in `folder` whose Message-ID header is `id`, with their stamps.
+pub(super) fn find_copies(
+    conn: &mut ImapConn,
+    folder: &str,
+    id: &str,
+) -> Result<Vec<Copy>, ActError> {
+    let uids = find_in(conn, folder, id)?;
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let set = uids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let fetched = conn
+        .session
+        .uid_fetch(set, "(UID INTERNALDATE RFC822.SIZE)")
+        .map_err(|e| ActError::Server(describe(&e)))?;
+    let copies = uids
+        .iter()
+        .map(|&uid| Copy {
+            uid,
+            stamp: fetched
+                .iter()
+                .find(|f| f.uid == Some(uid))
+                .and_then(|f| Some((f.internal_date()?.timestamp(), f.size?))),
+        })
+        .collect();
+    drop(fetched);
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(copies)
+}
+
 /// The agents whose `Assigned/<agent>` folder exists, from LIST.
 pub(super) fn assigned_agents(
     conn: &mut ImapConn,
@@ -151,12 +205,15 @@ pub(super) fn assigned_agents(
     Ok(agents)
 }
 
-/// Every agent whose folder holds a message with this Message-ID, and the UIDs there.
+/// Agents holding a message, sorted by agent id, with their copies.
+pub(super) type Holders = Vec<(String, Vec<Copy>)>;
+
+/// Every agent whose folder holds a message with this Message-ID, and the copies there.
 pub(super) fn holders(
     conn: &mut ImapConn,
     tf: &TeamFolders,
     id: &str,
-) -> Result<Vec<(String, Vec<u32>)>, ActError> {
+) -> Result<Holders, ActError> {
     holders_among(conn, tf, id, |_| true)
 }
 
@@ -166,13 +223,13 @@ pub(super) fn holders_among(
     tf: &TeamFolders,
     id: &str,
     among: impl Fn(&str) -> bool,
-) -> Result<Vec<(String, Vec<u32>)>, ActError> {
+) -> Result<Holders, ActError> {
     let mut out = Vec::new();
     for agent in assigned_agents(conn, tf)?.into_iter().filter(|a| among(a)) {
         let folder = tf.assigned(&agent).map_err(ActError::Triage)?;
-        let uids = find_in(conn, &folder, id)?;
-        if !uids.is_empty() {
-            out.push((agent, uids));
+        let copies = find_copies(conn, &folder, id)?;
+        if !copies.is_empty() {
+            out.push((agent, copies));
         }
     }
     Ok(out)
@@ -294,7 +351,8 @@ pub(super) fn move_to(
     })
 }
 
-/// Removes this claimer's copy after a lost duplicate race, and checks it is gone.
+/// Removes copies `uids` of `folder` (a claimer's duplicate after a lost race), and checks
+/// they are gone.
 pub(super) fn remove_copy(conn: &mut ImapConn, folder: &str, uids: &[u32]) -> Result<(), ActError> {
     if !select(conn, folder)? {
         return Ok(());
@@ -324,7 +382,7 @@ pub(super) fn remove_copy(conn: &mut ImapConn, folder: &str, uids: &[u32]) -> Re
     for uid in uids {
         if present(conn, *uid)? {
             return Err(ActError::NotStored(format!(
-                "a teammate holds the message, but this agent's second copy in {:?} (UID {uid}) could not be removed (the `e` right?)",
+                "a teammate holds the message, but the second copy in {:?} (UID {uid}) could not be removed (the `e` right?)",
                 crate::sanitize::single_line(folder)
             )));
         }
@@ -338,7 +396,7 @@ pub(super) fn holders_after_move(
     conn: &mut ImapConn,
     tf: &TeamFolders,
     id: &str,
-) -> Result<Vec<(String, Vec<u32>)>, ActError> {
+) -> Result<Holders, ActError> {
     let deadline = std::time::Instant::now() + WINNER_WAIT;
     loop {
         let found = holders(conn, tf, id)?;
