@@ -17,7 +17,8 @@
 //!
 //! Here: which mapping a mailbox gets (`detect`, `decide`, [`Mapping`]); the folder names
 //! (`names`: [`TeamFolders`], [`Place`]); the claim protocol, atomic by the MOVE itself
-//! (`claim`: `apply`, see its module doc); the IMAP commands they use (`wire`).
+//! (`claim`: `apply`, see its module doc) and its duplicate copies (`copies`); the IMAP
+//! commands they use (`wire`).
 
 mod claim;
 mod copies;
