@@ -113,7 +113,7 @@ impl TeamFolders {
     }
 }
 
-/// The team state a message's folder (and `\Flagged`) says.
+/// The team state a message's folder says (no flag is read: `\Flagged` is the users' own).
 pub fn state_of(place: &Place) -> TeamState {
     let mut st = TeamState::default();
     match place {

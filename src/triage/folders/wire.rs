@@ -37,6 +37,13 @@ pub(super) fn run(conn: &mut ImapConn, command: &str) -> Result<(String, String)
     ))
 }
 
+/// A tagged answer as the server's words for an error message: `NO [CODE] text`, one line.
+pub(super) fn server_said(tagged: &str) -> String {
+    let text = tagged.trim();
+    let text = text.split_once(' ').map_or(text, |(_tag, rest)| rest);
+    crate::sanitize::single_line(text)
+}
+
 pub(super) fn tagged_ok(tagged: &str) -> bool {
     tagged
         .split_whitespace()
@@ -243,7 +250,7 @@ pub(super) fn create(conn: &mut ImapConn, folder: &str) -> Result<(), ActError> 
     if tagged_ok(&tagged) || tagged.to_ascii_uppercase().contains("[ALREADYEXISTS]") {
         return Ok(());
     }
-    let reason = crate::sanitize::single_line(tagged.trim());
+    let reason = server_said(&tagged);
     Err(ActError::Folder {
         folder: crate::sanitize::single_line(folder),
         reason: if reason.to_ascii_uppercase().contains("NOPERM") {
@@ -298,7 +305,7 @@ pub(super) fn move_to(
                 create(conn, target)?;
                 continue;
             }
-            let reason = crate::sanitize::single_line(tagged.trim());
+            let reason = server_said(&tagged);
             if upper.contains("[NOPERM]") {
                 return Err(ActError::NoRight(format!(
                     "moving the message to {:?} needs the `i` right there and `t`, `e` on {:?}; the server refused ({reason}); nothing was moved",
@@ -426,5 +433,9 @@ mod tests {
         assert_eq!(copyuid("a1 OK [COPYUID 17 5 42] Moved"), Some(42));
         assert_eq!(copyuid("* OK [COPYUID 17 5 42] Moved"), Some(42));
         assert_eq!(copyuid("a1 OK Done"), None);
+        assert_eq!(
+            server_said("x NO [NOPERM] Permission denied\r\n"),
+            "NO [NOPERM] Permission denied"
+        );
     }
 }
