@@ -672,11 +672,13 @@ fn a_late_loser_learns_the_winner() {
     bed.no_flag_written();
 }
 
-/// XOAUTH2 through the proxy: a wrong token is a clear authentication error and reaches
-/// nothing.
+/// XOAUTH2 through the proxy (advertised before login): a wrong token is a clear
+/// authentication error and reaches nothing.
 #[test]
 fn a_wrong_token_is_an_authentication_error() {
     let bed = Bed::start();
+    let greeting = RawImap::connect(bed.proxy.port()).greeting.clone();
+    assert!(greeting.contains("AUTH=XOAUTH2"), "{greeting}");
     let cli = Cli::with_config(&format!(
         "[agent]\nid = \"mallory\"\nname = \"M\"\nemail = \"m@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nlogin = \"mallory@example.test\"\nauth = \"xoauth2\"\nuser = \"support@example.test\"\ntoken_command = \"echo forged\"\nmailbox = \"INBOX\"\n",
         bed.proxy.port()
