@@ -549,6 +549,10 @@ fn a_connection_dropped_mid_claim_leaves_the_message_in_one_place() {
                     .holder
                     .clone()
                     .unwrap_or_else(|| panic!("{id}: nobody holds it: {o:?}"));
+                if at == DropAt::BeforeForwarding {
+                    // A MOVE that never arrived took nothing from the others' race.
+                    assert_eq!(o.winners.len(), 1, "{id}: {o:?}");
+                }
                 if o.winners.is_empty() {
                     // The MOVE went through but its answer was lost: the dropped agent holds it.
                     assert_eq!(at, DropAt::AfterForwarding, "{id}: {o:?}");
@@ -573,6 +577,27 @@ fn a_connection_dropped_mid_claim_leaves_the_message_in_one_place() {
             eprintln!("{tag}: the dropped agent held {dropped_holder}");
         }
     }
+    // Without a race: carol's MOVE goes through, her answer is lost. The message is hers
+    // alone; bob's claim names her; hers again succeeds.
+    let msgs = bed.put("alone", 1, "");
+    let (id, uid) = &msgs[0];
+    bed.proxy
+        .drop_moves(&token("carol"), DropAt::AfterForwarding, 1);
+    match claim_knowing(&bed, "carol", *uid, id) {
+        Err(ActError::Server(_)) => {}
+        r => panic!("carol: {r:?}"),
+    }
+    assert_eq!(bed.only_place(id).folder, "Assigned/carol");
+    match claim_knowing(&bed, "bob", *uid, id) {
+        Err(ActError::Lost { winner }) => assert_eq!(winner, "carol"),
+        r => panic!("bob: {r:?}"),
+    }
+    let again = claim_knowing(&bed, "carol", *uid, id).unwrap_or_else(|e| panic!("carol: {e}"));
+    assert_eq!(
+        again.moved_to.map(|m| m.mailbox).as_deref(),
+        Some("Assigned/carol")
+    );
+    assert_eq!(bed.only_place(id).folder, "Assigned/carol");
     // Every dropped agent claims again afterwards.
     let msgs = bed.put("after", 1, "");
     let (code, out) = cli_claim(&bed, "judy", msgs[0].1);
