@@ -415,10 +415,10 @@ pub fn print_text(
                 Some("permanent: team state is kept in IMAP keywords".to_string())
             }
             (Some(_), "folders", Some(true)) => Some(format!(
-                "permanent, but team_state = \"folders\": team state maps to folders and \\Flagged: {folders}"
+                "permanent, but team_state = \"folders\": team state maps to folders (a claim is the move itself): {folders}"
             )),
             (Some(_), _, _) => Some(format!(
-                "not permanent: team state maps to folders and \\Flagged: {folders}"
+                "not permanent: team state maps to folders (a claim is the move itself): {folders}"
             )),
             (None, _, _) => None,
         };

@@ -7,6 +7,7 @@ use std::io::Write;
 use super::list::{ListError, find_account};
 use crate::config::Config;
 use crate::imap::connect::{Target, open_session};
+use crate::imap::sync::MailboxState;
 use crate::sanitize;
 use crate::triage::act::{self, ActError, Applied, MappingKind};
 use crate::triage::folders::Mapping;
@@ -110,7 +111,12 @@ pub fn run(
             })
             .map_err(ListError::from)?;
             let r = act::select_with_rights(&mut conn, &imap.mailbox, imap.team_state).and_then(
-                |selected| {
+                |mut selected| {
+                    if folder.is_none()
+                        && let Some(id) = cached_message_id(account, imap, &selected, uid)
+                    {
+                        selected.know_message_id(uid, &id);
+                    }
                     let from = match (&selected.mapping, folder) {
                         (_, None) => imap.mailbox.clone(),
                         (Mapping::Folders(tf), Some(f)) => tf
@@ -185,6 +191,39 @@ pub fn run(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The Message-ID the header cache holds for mailbox UID `uid` (from an earlier `list` or
+/// TUI session), when the cache is of the same UIDVALIDITY: the folder mapping names the
+/// winner with it when the message left the mailbox before this claim.
+fn cached_message_id(
+    account: &crate::config::Account,
+    imap: &crate::config::Imap,
+    selected: &act::Selected,
+    uid: u32,
+) -> Option<String> {
+    if !matches!(selected.mapping, Mapping::Folders(_)) {
+        return None;
+    }
+    let server = crate::net::Server {
+        host: imap.host.clone(),
+        port: imap.port(),
+    };
+    let key = MailboxState::key_for(&account.name, &server, &imap.login, &imap.mailbox);
+    let mut state = MailboxState::new(key, &imap.mailbox).quiet_rows();
+    let cache = super::mailbox::header_cache().ok()?;
+    if state.load_cache_quietly(&cache).is_some()
+        || state.uid_validity() == 0
+        || state.uid_validity() != selected.uid_validity
+    {
+        return None;
+    }
+    state
+        .rows()
+        .iter()
+        .find(|s| s.uid == uid)
+        .and_then(|s| s.message_id())
+        .map(str::to_string)
 }
 
 /// Maildir has no MODSEQ: apply and read back (one user's local folder, no races to lose).

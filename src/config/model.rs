@@ -329,7 +329,7 @@ fn default_max_part_bytes() -> u64 {
 }
 
 /// `team_state` of `[account.imap]`: keep team state in IMAP keywords, or in folders beside the
-/// mailbox and `\Flagged`; `auto` decides from the mailbox's PERMANENTFLAGS (`\*` or not).
+/// mailbox (a claim is the move; no flag); `auto` decides from the PERMANENTFLAGS (`\*` or not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum TeamStateSetting {

@@ -40,6 +40,9 @@ pub enum Request {
         uid: u32,
         action: TriageAction,
         agent: String,
+        /// The message's Message-ID as the caller knows it (the row): with team state in
+        /// folders, a claim of a message a teammate moved away first names the winner with it.
+        message_id: Option<String>,
     },
     /// Append an internal note by the configured agent on message `uid` to the account's notes
     /// folder (never transmitted); answered by [`Event::NoteAdded`](super::Event::NoteAdded) with

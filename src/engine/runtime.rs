@@ -453,12 +453,14 @@ fn imap_command(request: &Request) -> Option<WorkerCommand> {
             uid,
             action,
             agent,
+            message_id,
             ..
         } => WorkerCommand::Triage {
             id,
             uid,
             action,
             agent,
+            message_id,
         },
         Request::AddNote { id, uid, text, .. } => WorkerCommand::AddNote { id, uid, text },
         Request::Notes {
@@ -672,6 +674,7 @@ mod tests {
             uid: 5,
             action: crate::triage::state::Action::Claim,
             agent: "alice".into(),
+            message_id: None,
         });
         assert!(matches!(
             rx.try_recv(),

@@ -122,9 +122,26 @@ pub struct Selected {
     pub detected: Detected,
     pub mapping: Mapping,
     /// Folder mapping only: the Message-ID of each message in the mailbox when it was
-    /// selected (at most [`SNAPSHOT_MAX`] messages). A claim whose message a teammate moved
-    /// away before this agent's first read still names the winner with it.
+    /// selected (at most [`SNAPSHOT_MAX`] messages), and those the caller knows
+    /// ([`know_message_id`](Self::know_message_id)). A claim whose message a teammate moved
+    /// away before this agent's move still names the winner with it.
     pub message_ids: std::collections::BTreeMap<u32, String>,
+    /// The mailbox's UIDVALIDITY (0 when the server gave none): a Message-ID the caller knows
+    /// from an older session is about the same message only under the same UIDVALIDITY.
+    pub uid_validity: u32,
+}
+
+impl Selected {
+    /// Tells the folder mapping the Message-ID the caller knows for mailbox UID `uid` (a TUI
+    /// row, the header cache): a late claimer whose select-time snapshot lacks the message
+    /// (moved away before) still learns who holds it. The server's own snapshot wins.
+    pub fn know_message_id(&mut self, uid: u32, message_id: &str) {
+        if !message_id.trim().is_empty() {
+            self.message_ids
+                .entry(uid)
+                .or_insert_with(|| message_id.to_string());
+        }
+    }
 }
 
 /// The largest mailbox whose Message-IDs the folder mapping reads at select time (its
@@ -186,6 +203,12 @@ pub fn select_with_rights(
     } else {
         None
     };
+    // A delegated top-level INBOX keeps its team folders under the personal namespace.
+    let personal_prefix = if wants_folders && crate::mail::tree::needs_prefix(mailbox, delimiter) {
+        crate::imap::tree::personal_prefix(conn).map_err(|e| ActError::Server(describe(&e)))?
+    } else {
+        None
+    };
     let message_ids = if wants_folders && selected.exists > 0 && selected.exists <= SNAPSHOT_MAX {
         message_ids(conn)?
     } else {
@@ -195,8 +218,15 @@ pub fn select_with_rights(
         mailbox: mailbox.to_string(),
         rights,
         detected,
-        mapping: Mapping::choose(setting, detected, mailbox, delimiter),
+        mapping: Mapping::choose(
+            setting,
+            detected,
+            mailbox,
+            delimiter,
+            personal_prefix.as_deref(),
+        ),
         message_ids,
+        uid_validity: selected.uid_validity.unwrap_or(0),
     })
 }
 

@@ -250,6 +250,7 @@ fn a_dovecot_restart_during_a_claim_leaves_every_column_online() {
                 Action::Unassign
             },
             agent: "alice".into(),
+            message_id: None,
         });
         std::thread::sleep(Duration::from_secs(6).saturating_sub(killed.elapsed()));
         tb.start_imap();

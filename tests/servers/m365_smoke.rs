@@ -115,7 +115,9 @@ fn check_says_keywords_are_not_permanent_behind_the_m365_proxy() {
         "{out}"
     );
     assert!(
-        out.contains("keywords  not permanent: team state maps to folders and \\Flagged"),
+        out.contains(
+            "keywords  not permanent: team state maps to folders (a claim is the move itself)"
+        ),
         "{out}"
     );
     assert_eq!(code, 0, "{out}");

@@ -20,6 +20,7 @@ mod cyrus_check;
 mod cyrus_parity;
 mod cyrus_smoke;
 mod fetch_parse_testbed;
+mod folder_claims;
 mod hostile_references;
 mod imap_deadline;
 mod imap_engine;

@@ -295,6 +295,7 @@ fn a_message_is_read_and_claimed_while_the_rest_of_the_mailbox_streams_in() {
                         uid,
                         action: Action::Claim,
                         agent: "alice".into(),
+                        message_id: None,
                     });
                 }
             }

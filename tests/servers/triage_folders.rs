@@ -130,7 +130,7 @@ fn the_cli_verbs_move_messages_between_team_folders() {
     let alice = cli(&tb, "alice");
     let carol = cli(&tb, "carol");
 
-    // claim → Assigned/alice (created on demand), \Flagged, seen by a raw session.
+    // claim → Assigned/alice (created on demand), no flag written, seen by a raw session.
     let (uid, v) = triage(&alice, 1, &["claim"], None);
     assert_eq!(
         v["result"]["moved_to"]["mailbox"],
@@ -139,7 +139,10 @@ fn the_cli_verbs_move_messages_between_team_folders() {
     assert_eq!(v["result"]["after"]["assigned"], "alice");
     let (folder, flags) = only_place(&tb, 1);
     assert_eq!(folder, "shared/support/Assigned/alice");
-    assert!(flags.contains("\\Flagged"), "{flags}");
+    assert!(
+        !flags.contains("\\Flagged"),
+        "\\Flagged is the users' own: {flags}"
+    );
 
     // Text output names the mapping and the new place.
     let (code, out) = alice.run_joined(&[
@@ -157,10 +160,7 @@ fn the_cli_verbs_move_messages_between_team_folders() {
     );
     let (folder, flags) = only_place(&tb, 1);
     assert_eq!(folder, "shared/support/Pending");
-    assert!(
-        flags.contains("\\Flagged"),
-        "pending keeps the flag: {flags}"
-    );
+    assert!(!flags.contains("\\Flagged"), "{flags}");
     let pending_uid = flags
         .split_whitespace()
         .skip_while(|w| *w != "(UID")
@@ -223,7 +223,7 @@ fn the_cli_verbs_move_messages_between_team_folders() {
     // carol (lr): refused by the client; forced, the server refuses; nothing moves.
     let (code, out) = carol.run_joined(&["triage", "support", &uid.to_string(), "claim"]);
     assert_eq!(code, 1);
-    assert!(out.contains("`w`"), "{out}");
+    assert!(out.contains("`i`"), "{out}");
     let (code, out) =
         carol.run_joined(&["triage", "support", &uid.to_string(), "claim", "--force"]);
     assert_eq!(code, 1, "{out}");
@@ -274,7 +274,7 @@ fn twenty_folder_claim_races_each_have_exactly_one_winner() {
             format!("shared/support/Assigned/{winner}"),
             "message {n}"
         );
-        assert!(flags.contains("\\Flagged"), "message {n}: {flags}");
+        assert!(!flags.contains("\\Flagged"), "message {n}: {flags}");
     }
     assert_eq!(wins[0] + wins[1], N);
     eprintln!("wins: alice {}, bob {}", wins[0], wins[1]);
@@ -287,7 +287,7 @@ fn check_names_the_folder_mapping() {
     let (code, out) = alice.run_joined(&["check"]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("team state maps to folders and \\Flagged: shared/support/{Assigned/<agent>,Pending,Done}")
+        out.contains("team state maps to folders (a claim is the move itself): shared/support/{Assigned/<agent>,Pending,Done}")
             && out.contains("team_state = \"folders\""),
         "{out}"
     );

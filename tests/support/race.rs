@@ -5,8 +5,8 @@
 use std::sync::Barrier;
 
 use mailroom::config::{Imap, TeamStateSetting};
-use mailroom::imap::connect::{Target, open_session};
-use mailroom::triage::act::{self, ActError, Applied};
+use mailroom::imap::connect::{ImapConn, Target, open_session};
+use mailroom::triage::act::{self, ActError, Applied, Selected};
 use mailroom::triage::folders::Mapping;
 use mailroom::triage::state::Action;
 
@@ -21,6 +21,36 @@ pub fn claim_race(
     uids: &[u32],
     mapping_ok: impl Fn(&Mapping) -> bool + Sync,
 ) -> Vec<Vec<Result<Applied, ActError>>> {
+    let claims: Vec<Claim> = uids
+        .iter()
+        .map(|&uid| Claim {
+            uid,
+            message_id: None,
+        })
+        .collect();
+    claim_race_with(agents, configs, mailbox, setting, &claims, mapping_ok)
+}
+
+/// One message of a race: its UID in the mailbox, and the Message-ID each agent tells
+/// mailroom it knows (as a TUI row or the header cache would), if any.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub uid: u32,
+    pub message_id: Option<String>,
+}
+
+/// [`claim_race`] with a Message-ID per message (given to mailroom with
+/// `Selected::know_message_id`), and sessions that come back: an agent whose claim failed
+/// with a server error (its connection dropped) opens a new session and selects again before
+/// its next claim.
+pub fn claim_race_with(
+    agents: &[&str],
+    configs: &[Imap],
+    mailbox: &str,
+    setting: TeamStateSetting,
+    claims: &[Claim],
+    mapping_ok: impl Fn(&Mapping) -> bool + Sync,
+) -> Vec<Vec<Result<Applied, ActError>>> {
     assert_eq!(agents.len(), configs.len(), "one configuration per agent");
     let barrier = Barrier::new(agents.len());
     std::thread::scope(|s| {
@@ -30,23 +60,44 @@ pub fn claim_race(
             .map(|(&me, cfg)| {
                 let (barrier, mapping_ok) = (&barrier, &mapping_ok);
                 s.spawn(move || {
-                    let mut conn = open_session(&Target {
-                        account: "support",
-                        config: cfg,
-                    })
-                    .unwrap();
-                    let selected = act::select_with_rights(&mut conn, mailbox, setting).unwrap();
-                    assert!(
-                        mapping_ok(&selected.mapping),
-                        "{me}: {:?}",
-                        selected.mapping
-                    );
-                    uids.iter()
-                        .map(|&uid| {
-                            barrier.wait();
-                            act::apply(&mut conn, &selected, mailbox, uid, &Action::Claim, me, true)
+                    let open = || -> (ImapConn, Selected) {
+                        let mut conn = open_session(&Target {
+                            account: "support",
+                            config: cfg,
                         })
-                        .collect::<Vec<_>>()
+                        .unwrap_or_else(|e| panic!("{me}: {e}"));
+                        let selected = act::select_with_rights(&mut conn, mailbox, setting)
+                            .unwrap_or_else(|e| panic!("{me}: {e}"));
+                        assert!(
+                            mapping_ok(&selected.mapping),
+                            "{me}: {:?}",
+                            selected.mapping
+                        );
+                        (conn, selected)
+                    };
+                    let (mut conn, mut selected) = open();
+                    let mut results = Vec::new();
+                    for claim in claims {
+                        barrier.wait();
+                        let mut sel = selected.clone();
+                        if let Some(id) = &claim.message_id {
+                            sel.know_message_id(claim.uid, id);
+                        }
+                        let r = act::apply(
+                            &mut conn,
+                            &sel,
+                            mailbox,
+                            claim.uid,
+                            &Action::Claim,
+                            me,
+                            true,
+                        );
+                        if matches!(r, Err(ActError::Server(_))) {
+                            (conn, selected) = open();
+                        }
+                        results.push(r);
+                    }
+                    results
                 })
             })
             .collect();

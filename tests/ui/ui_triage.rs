@@ -245,6 +245,38 @@ fn each_triage_key_sends_one_action_for_the_selected_row() {
     assert_eq!(ids.len(), 6, "every request has its own id");
 }
 
+/// The claim carries the row's Message-ID: with team state in folders the worker names the
+/// winner with it when a teammate moved the message away first (issue 16, failure 3).
+#[test]
+fn a_claim_carries_the_rows_message_id() {
+    let mut app = app_with("");
+    let with_id = Summary::new(mailroom::message::Fields {
+        message_id: Some("<late.1@outside.test>".into()),
+        ..msg(1, 10, "Ann", "Open unassigned").fields()
+    });
+    load(&mut app, 0, vec![with_id, msg(2, 20, "Ben", "No id")]);
+    select(&mut app, 1);
+    let cmds = press(&mut app, [ch('a')]);
+    match cmds.as_slice() {
+        [Request::Triage { message_id, .. }] => {
+            assert_eq!(message_id.as_deref(), Some("<late.1@outside.test>"))
+        }
+        other => panic!("{other:?}"),
+    }
+    select(&mut app, 2);
+    let cmds = press(&mut app, [ch('a')]);
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Request::Triage {
+                message_id: None,
+                ..
+            }]
+        ),
+        "{cmds:?}"
+    );
+}
+
 #[test]
 fn each_triage_command_sends_one_action_for_the_selected_row() {
     let mut app = loaded();

@@ -35,9 +35,10 @@ impl Worker {
                     uid,
                     action,
                     agent,
+                    message_id,
                 } => {
                     *changed = true;
-                    self.apply_triage(conn, id, uid, action, agent)
+                    self.apply_triage(conn, id, uid, action, agent, message_id)
                 }
                 // Refresh, IDLE signals, notes, shutdown: after the sync, in their order.
                 other => {

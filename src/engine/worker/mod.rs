@@ -67,6 +67,8 @@ pub enum WorkerCommand {
         uid: u32,
         action: TriageAction,
         agent: String,
+        /// The Message-ID the front end knows for the message (see `Request::Triage`).
+        message_id: Option<String>,
     },
     /// Append an internal note by the worker's agent on message `uid` to the account's notes
     /// folder (never transmitted); answered with `WorkerEvent::NoteAdded`. Queued while offline.
@@ -838,9 +840,10 @@ impl Worker {
                 uid,
                 action,
                 agent,
+                message_id,
             } => {
                 self.selected = None;
-                self.triage(conn, state, id, uid, action, agent)
+                self.triage(conn, state, id, uid, action, agent, message_id)
             }
             WorkerCommand::AddNote { id, uid, text } => {
                 self.selected = None;
@@ -860,6 +863,7 @@ impl Worker {
     /// Applies a triage action on this connection: MYRIGHTS and SELECT again (the rights
     /// checked are the server's of this moment), then the atomic read-decide-store of
     /// `triage::act`, then a sync so the column shows the result and any teammate's change.
+    #[allow(clippy::too_many_arguments)]
     fn triage(
         &mut self,
         conn: &mut ImapConn,
@@ -868,12 +872,23 @@ impl Worker {
         uid: u32,
         action: TriageAction,
         agent: String,
+        message_id: Option<String>,
     ) -> Result<(), String> {
         if matches!(action, TriageAction::Snooze(_)) {
             // A new record: its wake time is read with the keyword the sync brings.
             self.snoozes.invalidate();
         }
-        self.apply_triage(conn, id, uid, action, agent)?;
+        // The Message-ID (the front end's, else the mirror's row): the folder mapping names the
+        // winner with it when the message left the mailbox before this agent's claim.
+        let message_id = message_id.or_else(|| {
+            state
+                .rows()
+                .iter()
+                .find(|s| s.uid == uid)
+                .and_then(|s| s.message_id())
+                .map(str::to_string)
+        });
+        self.apply_triage(conn, id, uid, action, agent, message_id)?;
         self.sync_now(conn, state)?;
         self.look_at_snoozes(conn, state)
     }
@@ -886,11 +901,18 @@ impl Worker {
         uid: u32,
         action: TriageAction,
         agent: String,
+        message_id: Option<String>,
     ) -> Result<(), String> {
         let mailbox = self.imap.mailbox.clone();
         let archive = self.archive.clone();
         let config = self.config.clone();
         let result = act::select_with_rights(conn, &mailbox, self.imap.team_state)
+            .map(|mut sel| {
+                if let Some(m) = &message_id {
+                    sel.know_message_id(uid, m);
+                }
+                sel
+            })
             .and_then(|sel| {
                 act::apply_recorded(conn, &sel, &mailbox, uid, &action, &agent, true, &config)
             })
@@ -904,6 +926,7 @@ impl Worker {
                 uid,
                 action,
                 agent,
+                message_id,
             });
             return Err(e.clone());
         }

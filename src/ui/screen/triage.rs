@@ -40,6 +40,11 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
     ) else {
         return Vec::new();
     };
+    let message_id = c
+        .rows
+        .by_uid(uid)
+        .and_then(|s| s.message_id())
+        .map(str::to_string);
     if !matches!(action, TriageAction::Replying(_)) {
         let message = format!("{}: {}…", c.name, triage_verb(&action));
         app.say(message);
@@ -53,6 +58,7 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
         uid,
         action,
         agent,
+        message_id,
     }]
 }
 

@@ -226,6 +226,7 @@ pub(crate) fn mark_replying(app: &mut App, account_idx: usize, uid: u32, on: boo
         uid,
         action,
         agent,
+        message_id: None,
     }]
 }
 
