@@ -176,6 +176,20 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
             open_note(app);
             Vec::new()
         }
+        Action::NextMessage | Action::PrevMessage | Action::NextUnread
+            if ctx == Context::Reader =>
+        {
+            crate::ui::screen::reader::navigate::navigate(app, action)
+        }
+        Action::NextEntry | Action::PrevEntry | Action::ToggleFold | Action::ToggleFoldAll
+            if ctx == Context::Reader =>
+        {
+            crate::ui::screen::reader::conversation::on_key(app, action)
+        }
+        Action::ToggleFold | Action::ToggleFoldAll => {
+            crate::ui::screen::list::fold(app, action == Action::ToggleFoldAll);
+            Vec::new()
+        }
         _ if ctx == Context::Reader => {
             reader_action(app, action);
             Vec::new()

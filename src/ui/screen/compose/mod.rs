@@ -26,6 +26,7 @@ use crate::ui::screen::compose::model::{Compose, Field, Kind, Line, Preview};
 use crate::ui::screen::compose::sending::{close_compose, confirm_send};
 use crate::ui::screen::confirm::{Confirm, Confirmed, quit};
 use crate::ui::screen::help::Help;
+use crate::ui::screen::reader::conversation::answered_question;
 use crate::ui::screen::reader::{Body, MAX_BODY_BYTES, truncate};
 
 /// Seconds between autosaves of a changed draft.
@@ -112,6 +113,7 @@ pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Request> {
     if kind != Kind::New
         && let Some((account_idx, o, _)) = &found
         && let Some(question) = replying_question(app, *account_idx, o, kind)
+            .or_else(|| answered_question(app, *account_idx, o, kind))
     {
         app.confirm = Some(Confirm {
             question,
