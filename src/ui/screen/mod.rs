@@ -6,6 +6,7 @@ pub mod confirm;
 pub mod help;
 pub mod list;
 pub mod notes;
+pub(crate) mod paging;
 pub mod prompt;
 pub mod reader;
 pub mod stats;
