@@ -44,3 +44,33 @@ pub fn replies_in(
     replies.sort_by_key(|r| (r.date, r.uid));
     Ok(replies)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::maildir::MaildirBackend;
+
+    #[test]
+    fn the_demo_sent_folder_answers_its_conversations() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ws = crate::demo::build_workspace_at(dir.path(), false, 1_795_780_800)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let support = ws
+            .accounts
+            .iter()
+            .find(|a| a.name == "support")
+            .unwrap_or_else(|| panic!("no support account"));
+        let mut b =
+            MaildirBackend::open("support", &support.maildir).unwrap_or_else(|e| panic!("{e}"));
+        let ids = vec!["2cbd774ae1e3ec6d.990e26@mail.andersson-bygg.example".to_string()];
+        let replies = replies_in(&mut b, "Sent", &ids).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(replies.len(), 1, "{replies:?}");
+        assert_eq!(replies[0].label(), "carol, as support@example.test");
+        assert!(!replies[0].text.is_empty());
+        // No id it answers, no folder: nothing.
+        let none = replies_in(&mut b, "Sent", &["nobody@x".to_string()]);
+        assert_eq!(none.map(|r| r.len()).ok(), Some(0));
+        let none = replies_in(&mut b, "NoSuchFolder", &ids);
+        assert_eq!(none.map(|r| r.len()).ok(), Some(0));
+    }
+}

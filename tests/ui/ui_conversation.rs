@@ -186,7 +186,7 @@ fn conversation(w: u16, h: u16) -> (App, Vec<Request>) {
             },
             EngineEvent::Notes {
                 account_idx: 0,
-                message_id: "c2@customer.test".into(),
+                message_id: "c1@customer.test".into(),
                 notes: Ok(vec![note()]),
             },
         ],
@@ -206,6 +206,15 @@ fn opening_asks_for_the_conversation_and_shows_it_in_time_order() {
                 "c1@customer.test".into(),
                 "r1@example.test".into()
             ],
+        }),
+        "{asked:?}"
+    );
+    // The notes of the whole conversation: those on its first message and every later one.
+    assert!(
+        asked.contains(&Request::Notes {
+            account_idx: 0,
+            uid: 4,
+            message_id: "c1@customer.test".into(),
         }),
         "{asked:?}"
     );

@@ -83,6 +83,9 @@ pub struct Conversation {
     pub rows: Vec<Summary>,
     /// The Message-IDs the Sent folder is searched for.
     pub ids: Vec<String>,
+    /// The first message's Message-ID (linkable): the notes on it and on every later message
+    /// of the thread are the conversation's notes.
+    pub root_id: Option<String>,
     pub replies: Replies,
     /// The bodies of the other messages of the mailbox that were expanded (sanitized).
     pub texts: HashMap<u32, Body>,
@@ -203,8 +206,14 @@ impl Conversation {
                 .chain(open.references().collect::<Vec<_>>().into_iter().rev()),
         );
         let key = Key::Inbox(open.uid);
+        let root_id = rows
+            .iter()
+            .filter_map(Summary::message_id)
+            .find(|id| crate::mail::note::is_linkable_id(id))
+            .map(str::to_string);
         Some(Conversation {
             open: open.uid,
+            root_id,
             rows,
             replies: if ids.is_empty() || !sent {
                 Replies::Loaded(Vec::new())
@@ -627,6 +636,7 @@ mod tests {
         let c = Conversation {
             open: 2,
             ids: vec![],
+            root_id: None,
             replies: Replies::Loaded(vec![reply(9, 200, "r1@x", "c1@x", "alice")]),
             texts: HashMap::new(),
             expanded: HashSet::from([Key::Inbox(2)]),

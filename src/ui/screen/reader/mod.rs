@@ -151,13 +151,26 @@ impl Reader {
         }
     }
 
-    /// The command that reads the open message's notes, when it can have any.
+    /// The Message-ID whose notes the reader shows: the first message of the conversation
+    /// (its notes and those on every later message of the thread), else the open message.
+    pub fn notes_key(&self) -> Option<&str> {
+        self.message_id.as_ref()?;
+        self.conversation
+            .as_ref()
+            .and_then(|c| c.root_id.as_deref())
+            .or(self.message_id.as_deref())
+    }
+
+    /// The command that reads the notes of the open message's conversation, when it can have
+    /// any.
     pub(crate) fn notes_command(&self) -> Option<Request> {
-        self.message_id.clone().map(|message_id| Request::Notes {
-            account_idx: self.account_idx,
-            uid: self.uid,
-            message_id,
-        })
+        self.notes_key()
+            .map(str::to_string)
+            .map(|message_id| Request::Notes {
+                account_idx: self.account_idx,
+                uid: self.uid,
+                message_id,
+            })
     }
 
     pub(crate) fn rewrap(&mut self, width: usize) {
