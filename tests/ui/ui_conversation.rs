@@ -428,3 +428,25 @@ fn snapshots_of_the_conversation_view() {
         }
     }
 }
+
+#[test]
+fn r_after_my_own_answer_says_you() {
+    let mut app = app(120, 40);
+    press(&mut app, [enter()]);
+    let mut mine = alice_reply();
+    mine.agent = Some("bob".into());
+    mine.date = NOW - 5 * 60;
+    press(
+        &mut app,
+        [EngineEvent::Conversation {
+            account_idx: 0,
+            uid: 4,
+            replies: Ok(vec![first_reply(), mine]),
+        }],
+    );
+    press(&mut app, [ch('r')]);
+    assert_eq!(
+        app.confirm().map(|c| c.question.as_str()),
+        Some("you answered 5 min ago; reply anyway? (y/n)")
+    );
+}

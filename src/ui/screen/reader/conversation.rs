@@ -393,7 +393,14 @@ pub(crate) fn answered_question(
         })
         .max_by_key(|(_, w)| *w);
     let question = match answer {
-        Some((who, at)) => format!("{who} answered {}; reply anyway? (y/n)", ago(app.now, at)),
+        Some((who, at)) => {
+            let me = app
+                .agent_id
+                .as_deref()
+                .is_some_and(|me| me.eq_ignore_ascii_case(who));
+            let who = if me { "you" } else { who.as_str() };
+            format!("{who} answered {}; reply anyway? (y/n)", ago(app.now, at))
+        }
         None => {
             let Key::Inbox(uid) = latest.key else {
                 return None;
