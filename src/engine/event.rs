@@ -194,6 +194,14 @@ pub enum Event {
         message_id: String,
         notes: Result<Vec<Note>, String>,
     },
+    /// The answer to [`Request::Conversation`](super::Request::Conversation): the team's
+    /// replies in the conversation of message `uid` from the Sent folder (raw: sanitized when
+    /// shown), oldest first, or why they could not be read (raw text).
+    Conversation {
+        account_idx: usize,
+        uid: u32,
+        replies: Result<Vec<crate::mail::sent::SentReply>, String>,
+    },
     /// The answer to [`Request::Preview`](super::Request::Preview) `id`: the exact message and
     /// its identity, or why it cannot be built.
     Previewed {

@@ -196,6 +196,22 @@ fn run_local(
                     notes,
                 })
             }
+            Request::Conversation { uid, ids, .. } => {
+                let sent = account.maildir.as_ref().and_then(|m| m.sent.clone());
+                let replies = match (&mut backend, sent) {
+                    (_, None) => Ok(Vec::new()),
+                    (Some((b, _)), Some(folder)) => {
+                        crate::backend::sent::replies_in(b.as_mut(), &folder, &ids)
+                            .map_err(|e| e.to_string())
+                    }
+                    (None, Some(_)) => Err(format!("{}: not connected", account.name)),
+                };
+                Some(Event::Conversation {
+                    account_idx,
+                    uid,
+                    replies,
+                })
+            }
             Request::Open { uid, .. } => {
                 let body = match &mut backend {
                     Some((b, mailbox)) => b

@@ -60,6 +60,14 @@ pub enum Request {
         uid: u32,
         message_id: String,
     },
+    /// Read the team's replies to a conversation (the message `uid` and its thread, whose
+    /// Message-IDs are `ids`) from the account's Sent folder; answered by
+    /// [`Event::Conversation`](super::Event::Conversation).
+    Conversation {
+        account_idx: usize,
+        uid: u32,
+        ids: Vec<String>,
+    },
     /// Compute the stats screen's report (every account, from `since`), off the UI thread;
     /// answered by [`Event::Stats`](super::Event::Stats).
     Stats { id: u64, since: Option<i64> },

@@ -272,6 +272,13 @@ impl Engine {
                 message_id,
                 notes: Err(GONE.into()),
             },
+            Request::Conversation {
+                account_idx, uid, ..
+            } => Event::Conversation {
+                account_idx,
+                uid,
+                replies: Err(GONE.into()),
+            },
             // A stopped thread has already said why in its column.
             _ => return,
         };
@@ -425,6 +432,7 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::Triage { account_idx, .. }
         | Request::AddNote { account_idx, .. }
         | Request::Notes { account_idx, .. }
+        | Request::Conversation { account_idx, .. }
         | Request::Refresh { account_idx } => Some(*account_idx),
         Request::Stats { .. }
         | Request::Save { .. }
@@ -466,6 +474,7 @@ fn imap_command(request: &Request) -> Option<WorkerCommand> {
         Request::Notes {
             uid, message_id, ..
         } => WorkerCommand::Notes { uid, message_id },
+        Request::Conversation { uid, ids, .. } => WorkerCommand::Conversation { uid, ids },
         Request::Refresh { .. } => WorkerCommand::Refresh,
         Request::Stats { .. }
         | Request::Save { .. }

@@ -178,6 +178,11 @@ pub fn from_imap(
             message_id,
             notes: result,
         },
+        WorkerEvent::Conversation { uid, result } => Event::Conversation {
+            account_idx,
+            uid,
+            replies: result,
+        },
     });
     access.into_iter().chain(main).collect()
 }

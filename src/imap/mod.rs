@@ -11,6 +11,7 @@ pub mod notes;
 pub mod parts;
 pub mod predict;
 pub mod probe;
+pub mod sent;
 pub mod snoozes;
 pub mod summary;
 pub mod sync;

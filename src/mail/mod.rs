@@ -12,6 +12,7 @@ pub mod msgid;
 pub mod note;
 pub mod parse;
 pub mod reply;
+pub mod sent;
 pub mod snooze;
 pub mod thread;
 pub mod tree;

@@ -635,6 +635,16 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             id,
             result,
         } => changed(list::on_search_done(app, account_idx, id, result)),
+        EngineEvent::Conversation {
+            account_idx,
+            uid,
+            replies,
+        } => changed(reader::conversation::on_conversation(
+            app,
+            account_idx,
+            uid,
+            replies,
+        )),
         EngineEvent::Previewed { id, result } => changed(compose::on_previewed(app, id, result)),
         EngineEvent::Attached {
             draft_id,

@@ -43,6 +43,7 @@ mod testbed_smoke;
 mod triage_cyrus;
 mod triage_folders;
 mod triage_testbed;
+mod ui_conversation_live;
 mod ui_live;
 mod ui_notes_live;
 mod ui_replying_live;

@@ -834,3 +834,36 @@ fn a_file_is_attached_once_the_engine_found_it() {
         "{e}"
     );
 }
+
+#[test]
+fn the_send_preview_pages_with_g_and_capital_g_like_the_reader() {
+    let mut app = app(100, 30);
+    open_reply(&mut app);
+    let body: String = (1..=80).map(|i| format!("line {i}\n")).collect();
+    press(&mut app, typed(&body));
+    press_served(&mut app, [ctrl('x')]);
+    let scroll = |app: &App| {
+        app.compose()
+            .and_then(|c| c.preview.as_ref())
+            .map(|p| p.scroll)
+    };
+    let len = app
+        .compose()
+        .and_then(|c| c.preview.as_ref())
+        .map_or(0, |p| p.lines.len());
+    assert!(len > 80, "{len}");
+    let page = app.help_height();
+    press(&mut app, [ch('G')]);
+    assert_eq!(scroll(&app), Some(len - page));
+    assert!(screen(&app).contains("line 80"));
+    press(&mut app, [ch('g')]);
+    assert_eq!(scroll(&app), Some(0));
+    press(&mut app, [ctrl('d')]);
+    assert_eq!(scroll(&app), Some(page.div_ceil(2)));
+    press(&mut app, [ch('b')]);
+    assert_eq!(scroll(&app), Some(0));
+    press(&mut app, [key(KeyCode::End), key(KeyCode::Home)]);
+    assert_eq!(scroll(&app), Some(0));
+    // Still the preview: y and n keep their meaning.
+    assert!(app.compose().is_some_and(|c| c.preview.is_some()));
+}

@@ -331,3 +331,31 @@ fn an_unbound_key_on_the_stats_screen_keeps_a_redraw_asked_for_before_it() {
     press(&mut app, [ch('x')]);
     assert!(!app.needs_redraw(), "an unbound key alone draws nothing");
 }
+
+#[test]
+fn g_and_capital_g_jump_to_the_ends_of_the_report() {
+    let mut app = sized(
+        App::new(
+            &[(0, "support".to_string()), (1, "sales".to_string())],
+            theme(),
+            false,
+        )
+        .with_agent("alice")
+        .with_config(config_from(CONFIG)),
+        100,
+        16,
+    );
+    opened(&mut app);
+    press(&mut app, [ch('G')]);
+    let s = screen(&app);
+    assert!(s.contains("! the audit log could not be read"), "{s}");
+    assert!(s.contains("Stats · every mailbox"), "the title stays: {s}");
+    press(&mut app, [ch('g')]);
+    assert!(
+        screen(&app).contains("Mailbox      received answered"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, [key(KeyCode::End)]);
+    assert!(screen(&app).contains("! the audit log could not be read"));
+}

@@ -103,6 +103,20 @@ pub enum Action {
     ReaderLayout,
     /// Group the columns' rows by thread, or back to a flat list.
     Threads,
+    /// Fold or unfold the thread under the cursor (list), the conversation entry in focus
+    /// (reader).
+    ToggleFold,
+    /// Fold or unfold every thread (list); expand every entry or fold all but the open
+    /// message (reader).
+    ToggleFoldAll,
+    /// The reader: open the next / previous message of the column, in its order and view.
+    NextMessage,
+    PrevMessage,
+    /// The reader: open the next unread message of the column.
+    NextUnread,
+    /// The reader: move the focus to the next / previous entry of the conversation.
+    NextEntry,
+    PrevEntry,
     /// Save the open message's attachments (opens the `:save` line).
     Save,
     // Open the compose pane.
@@ -174,6 +188,13 @@ impl Action {
             Help => "help",
             ReaderLayout => "reader_layout",
             Threads => "threads",
+            ToggleFold => "toggle_fold",
+            ToggleFoldAll => "toggle_fold_all",
+            NextMessage => "next_message",
+            PrevMessage => "prev_message",
+            NextUnread => "next_unread",
+            NextEntry => "next_entry",
+            PrevEntry => "prev_entry",
             Save => "save",
             Reply => "reply",
             ReplyAll => "reply_all",
@@ -316,6 +337,12 @@ const LIST: &[&[Spec]] = &[
             &["t"],
             "group rows by thread / flat list (:threads)",
         ),
+        spec(
+            A::ToggleFold,
+            &["e"],
+            "fold / unfold the thread (one row with its count)",
+        ),
+        spec(A::ToggleFoldAll, &["E"], "fold / unfold every thread"),
         spec(A::Help, &["?"], "this help"),
     ],
     REPLIES,
@@ -362,6 +389,31 @@ const READER: &[&[Spec]] = &[
         spec(A::ToggleRead, &["u"], "mark read / unread (\\Seen)"),
         spec(A::ToggleFlag, &["!"], "flag / unflag (\\Flagged)"),
         spec(A::Save, &["s"], "save attachments (opens :save N|all DIR)"),
+    ],
+    &[
+        spec(
+            A::NextMessage,
+            &["J"],
+            "next message of the column (its order and view)",
+        ),
+        spec(A::PrevMessage, &["K"], "previous message of the column"),
+        spec(A::NextUnread, &["N"], "next unread message of the column"),
+        spec(A::NextEntry, &["Tab"], "conversation: focus the next entry"),
+        spec(
+            A::PrevEntry,
+            &["S-Tab"],
+            "conversation: focus the previous entry",
+        ),
+        spec(
+            A::ToggleFold,
+            &["e"],
+            "conversation: expand / fold the entry in focus",
+        ),
+        spec(
+            A::ToggleFoldAll,
+            &["E"],
+            "conversation: expand all / fold all but this message",
+        ),
     ],
     READER_LAYOUT,
     &[

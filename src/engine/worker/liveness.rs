@@ -117,6 +117,12 @@ impl Worker {
                     message_id,
                     result: Err("offline: the server cannot be reached".to_string()),
                 }),
+                Ok(WorkerCommand::Conversation { uid, .. }) => {
+                    (self.emit)(WorkerEvent::Conversation {
+                        uid,
+                        result: Err("offline: the server cannot be reached".to_string()),
+                    })
+                }
                 Ok(WorkerCommand::FetchBody { uid }) => {
                     // The body cache may still have it; otherwise say why not, now.
                     let result = self

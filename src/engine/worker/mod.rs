@@ -18,6 +18,7 @@ use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open
 use crate::imap::idle::{IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
 use crate::imap::sync::{FirstBatch, MailboxState, SyncEvent, sync_serving};
 use crate::mail::note::Note;
+use crate::mail::sent::SentReply;
 use crate::mail::snooze::WakeTimes;
 use crate::net::Server;
 use crate::store::bodies::BodyCache;
@@ -76,6 +77,9 @@ pub enum WorkerCommand {
     /// Read the notes on the message whose Message-ID is `message_id` (UID `uid`); answered
     /// with `WorkerEvent::Notes`.
     Notes { uid: u32, message_id: String },
+    /// Read the team's replies to the conversation of message `uid` (its Message-IDs `ids`)
+    /// from the Sent folder; answered with `WorkerEvent::Conversation`.
+    Conversation { uid: u32, ids: Vec<String> },
     /// Log out and end the thread.
     Shutdown,
     /// From the IDLE watcher.
@@ -135,6 +139,11 @@ pub enum WorkerEvent {
     },
     /// The wake times of the mirror's snoozed messages (see `snoozes`).
     Snoozes(WakeTimes),
+    /// The team's replies in the conversation of message `uid`, oldest first, or why not.
+    Conversation {
+        uid: u32,
+        result: Result<Vec<SentReply>, String>,
+    },
 }
 
 /// Longest search text sent to a server: a search box, not a place for a pasted log.
@@ -421,6 +430,10 @@ impl Worker {
                 }),
                 WorkerCommand::Notes { message_id, .. } => (self.emit)(WorkerEvent::Notes {
                     message_id,
+                    result: Err(why.to_string()),
+                }),
+                WorkerCommand::Conversation { uid, .. } => (self.emit)(WorkerEvent::Conversation {
+                    uid,
                     result: Err(why.to_string()),
                 }),
                 _ => {}
@@ -852,6 +865,10 @@ impl Worker {
             WorkerCommand::Notes { uid, message_id } => {
                 self.selected = None;
                 self.notes(conn, state, uid, message_id)
+            }
+            WorkerCommand::Conversation { uid, ids } => {
+                self.selected = None;
+                self.conversation(conn, state, uid, ids)
             }
             WorkerCommand::Shutdown => {
                 let _ = self.self_tx.send(WorkerCommand::Shutdown);

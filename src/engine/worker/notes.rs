@@ -102,3 +102,35 @@ impl Worker {
         self.sync_now(conn, state)
     }
 }
+
+impl Worker {
+    /// Reads the team's replies to the conversation of `uid` (Message-IDs `ids`) from the
+    /// account's Sent folder (`imap::sent`), then selects the mailbox again. No Sent folder
+    /// configured: no replies.
+    pub(super) fn conversation(
+        &mut self,
+        conn: &mut ImapConn,
+        state: &mut MailboxState,
+        uid: u32,
+        ids: Vec<String>,
+    ) -> Result<(), String> {
+        let Some(folder) = self.imap.sent.clone() else {
+            (self.emit)(WorkerEvent::Conversation {
+                uid,
+                result: Ok(Vec::new()),
+            });
+            return Ok(());
+        };
+        let result = crate::imap::sent::replies_in(conn, &folder, &ids);
+        if let Err(NotesError::Connection(e)) = &result {
+            self.pending
+                .push_front(WorkerCommand::Conversation { uid, ids });
+            return Err(e.clone());
+        }
+        (self.emit)(WorkerEvent::Conversation {
+            uid,
+            result: result.map_err(|e| e.to_string()),
+        });
+        self.sync_now(conn, state)
+    }
+}

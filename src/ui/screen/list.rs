@@ -10,7 +10,6 @@ use crate::ui::keys::Action;
 use crate::ui::screen::Handled;
 use crate::ui::screen::columns::{Needle, Search, SearchState};
 use crate::ui::screen::prompt::line::{Prompt, PromptKind};
-use crate::ui::screen::reader::Reader;
 
 /// A flag change sent and not yet answered, so a refusal can undo what the row shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +115,17 @@ pub(crate) fn store_done(
             _ => Vec::new(),
         },
     )
+}
+
+/// `e` / `E` in the list: folds or unfolds the selected thread, or every thread of the
+/// focused column.
+pub(crate) fn fold(app: &mut App, all: bool) {
+    let h = app.list_height();
+    let Some(c) = app.columns.get_mut(app.focus) else {
+        return;
+    };
+    let said = c.fold(all, h);
+    app.say(said);
 }
 
 /// Groups rows by thread in every column, or back to the flat list (`None`: the other one).
@@ -313,21 +323,7 @@ pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Request> {
         Action::HalfPageUp => c.select(sel.saturating_sub(half), h),
         Action::PageDown => c.select(sel + h.max(1), h),
         Action::PageUp => c.select(sel.saturating_sub(h.max(1)), h),
-        Action::Open => {
-            if let Some(s) = c.selected_row() {
-                let account_idx = c.account_idx;
-                let uid = s.uid;
-                let reader = Reader::new(account_idx, s);
-                let notes = reader.notes_command();
-                app.reader = Some(reader);
-                // The Team line with the snooze's wake time from the records.
-                crate::ui::screen::triage::refresh_reader_team(app, account_idx);
-                app.fit_views();
-                return std::iter::once(Request::Open { account_idx, uid })
-                    .chain(notes)
-                    .collect();
-            }
-        }
+        Action::Open => return crate::ui::screen::reader::navigate::open_selected(app),
         _ => {}
     }
     Vec::new()

@@ -6,6 +6,7 @@ pub mod confirm;
 pub mod help;
 pub mod list;
 pub mod notes;
+pub(crate) mod paging;
 pub mod prompt;
 pub mod reader;
 pub mod stats;
@@ -174,6 +175,20 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
         Action::Stats => open_stats(app, StatsWindow::default()),
         Action::Note => {
             open_note(app);
+            Vec::new()
+        }
+        Action::NextMessage | Action::PrevMessage | Action::NextUnread
+            if ctx == Context::Reader =>
+        {
+            crate::ui::screen::reader::navigate::navigate(app, action)
+        }
+        Action::NextEntry | Action::PrevEntry | Action::ToggleFold | Action::ToggleFoldAll
+            if ctx == Context::Reader =>
+        {
+            crate::ui::screen::reader::conversation::on_key(app, action)
+        }
+        Action::ToggleFold | Action::ToggleFoldAll => {
+            crate::ui::screen::list::fold(app, action == Action::ToggleFoldAll);
             Vec::new()
         }
         _ if ctx == Context::Reader => {

@@ -420,7 +420,7 @@ fn row_line<'a>(
     let age = format!("{:>AGE_WIDTH$} ", short_age(now, s.internal_date));
     let sender = fit(&sanitize::single_line_cow(&sender_label(s)), sender_w);
     let subject = fit(
-        &(thread_indent(depth, subject_w) + &sanitize::single_line(s.subject())),
+        &(thread_indent(depth, subject_w) + &c.fold_label(i) + &sanitize::single_line(s.subject())),
         subject_w,
     );
     // Room for every field at once: no regrowth per row.

@@ -285,6 +285,46 @@ impl Column {
             .map_or(0, |(_, d)| d)
     }
 
+    /// "▸3 " in front of the subject of the `i`th shown row when it stands for a folded
+    /// thread of 3 rows; empty otherwise.
+    pub fn fold_label(&self, i: usize) -> String {
+        self.threads
+            .as_ref()
+            .and_then(|t| t.folded_count(i))
+            .map_or_else(String::new, |n| format!("▸{n} "))
+    }
+
+    /// Folds or unfolds the selected row's thread (`all`: every thread; folds them unless
+    /// some are folded). The selection stays on the thread. Returns what the status line says.
+    pub(crate) fn fold(&mut self, all: bool, height: usize) -> &'static str {
+        let keep = self.selected_row().map(|s| s.uid);
+        let Some(t) = &mut self.threads else {
+            return "threads are off: t groups rows by thread, then e folds them";
+        };
+        let said = if all {
+            let fold = !t.any_folded();
+            t.fold_all(fold);
+            if fold {
+                "every thread folded"
+            } else {
+                "every thread unfolded"
+            }
+        } else {
+            match keep.and_then(|uid| t.toggle_fold(uid)) {
+                Some(true) => "thread folded",
+                Some(false) => "thread unfolded",
+                None => "no thread here",
+            }
+        };
+        // The selection goes to the thread's row that is still shown.
+        self.selected = keep
+            .and_then(|uid| self.position_of(uid))
+            .or_else(|| self.threads.as_ref().and_then(|t| t.head_position(keep?)))
+            .unwrap_or(0);
+        self.clamp_view(height);
+        said
+    }
+
     /// Whether rows are grouped by thread.
     pub fn threaded(&self) -> bool {
         self.threads.is_some()

@@ -36,11 +36,29 @@ struct Thread {
     rows: Vec<(u32, u8)>,
     /// The rows shown while the column is narrowed (in the same order); `None`: all.
     shown: Option<Vec<(u32, u8)>>,
+    /// Folded (`e`): only its first shown row is shown, with the count of the others.
+    folded: bool,
 }
 
 impl Thread {
+    /// The rows shown: all those passing the narrowing, or the first of them when folded.
     fn visible(&self) -> &[(u32, u8)] {
+        let all = self.unfolded();
+        if self.folded {
+            &all[..all.len().min(1)]
+        } else {
+            all
+        }
+    }
+
+    /// The rows shown when unfolded.
+    fn unfolded(&self) -> &[(u32, u8)] {
         self.shown.as_deref().unwrap_or(&self.rows)
+    }
+
+    /// The thread's first row: what its fold is remembered by.
+    fn root(&self) -> Option<u32> {
+        self.rows.first().map(|&(u, _)| u)
     }
 
     fn narrow(&mut self, rows: &Rows, pass: Pass<'_>) {
@@ -96,6 +114,8 @@ pub(crate) struct Threaded {
     /// Rows and threads compared, moved or read by the changes so far (a deterministic
     /// measure of the work, for tests).
     visited: Cell<u64>,
+    /// The folded threads, by their first row's UID (kept while the thread changes).
+    folded: HashSet<u32>,
 }
 
 /// ⌈log2(n + 1)⌉: the comparisons of a binary search over `n` items.
@@ -196,6 +216,18 @@ impl Threaded {
         let within = threads[j].visible().iter().position(|&(u, _)| u == uid)?;
         self.visit(j + within);
         Some(self.starts[b] + before + within)
+    }
+
+    /// Where the thread of `uid` starts on screen (its one row when folded).
+    pub(crate) fn head_position(&self, uid: u32) -> Option<usize> {
+        let &(_, key) = self.place.get(&uid)?;
+        let (b, Ok(j)) = self.locate(key) else {
+            return None;
+        };
+        let threads = &self.blocks.get(b)?.threads;
+        let before: usize = threads[..j].iter().map(|t| t.visible().len()).sum();
+        self.visit(j);
+        Some(self.starts[b] + before)
     }
 
     fn insert_thread(&mut self, t: Thread) {
@@ -327,10 +359,13 @@ impl Threaded {
                         .map(|(s, d)| (s.uid, d))
                         .collect()
                 };
+                let rows = rows_of(&|_| true);
+                let folded = rows.first().is_some_and(|(u, _)| self.folded.contains(u));
                 let t = Thread {
                     newest,
-                    rows: rows_of(&|_| true),
+                    rows,
                     shown: pass.map(|p| rows_of(p)),
+                    folded,
                 };
                 for &(u, _) in &t.rows {
                     self.place.insert(u, (g, newest));
@@ -408,5 +443,69 @@ impl Threaded {
         }
         self.visit(self.place.len());
         self.restart();
+    }
+
+    /// Folds or unfolds the thread of `uid` (`None`: not threaded here). Returns whether it is
+    /// folded now.
+    pub(crate) fn toggle_fold(&mut self, uid: u32) -> Option<bool> {
+        let &(_, key) = self.place.get(&uid)?;
+        let (b, Ok(i)) = self.locate(key) else {
+            return None;
+        };
+        let block = self.blocks.get_mut(b)?;
+        let t = &mut block.threads[i];
+        let root = t.root()?;
+        block.len -= t.visible().len();
+        t.folded = !t.folded;
+        block.len += t.visible().len();
+        let folded = t.folded;
+        if folded {
+            self.folded.insert(root);
+        } else {
+            self.folded.remove(&root);
+        }
+        self.restart();
+        Some(folded)
+    }
+
+    /// Folds or unfolds every thread of more than one row: O(N).
+    pub(crate) fn fold_all(&mut self, fold: bool) {
+        self.folded.clear();
+        for block in &mut self.blocks {
+            for t in &mut block.threads {
+                t.folded = fold && t.rows.len() > 1;
+                if t.folded
+                    && let Some(root) = t.root()
+                {
+                    self.folded.insert(root);
+                }
+            }
+            block.len = block.threads.iter().map(|t| t.visible().len()).sum();
+        }
+        self.visit(self.place.len());
+        self.restart();
+    }
+
+    /// Whether any thread is folded.
+    pub(crate) fn any_folded(&self) -> bool {
+        !self.folded.is_empty()
+    }
+
+    /// For the `i`th shown row: the rows its folded thread holds (as narrowed), when it is the
+    /// one row of a folded thread.
+    pub(crate) fn folded_count(&self, i: usize) -> Option<usize> {
+        if self.folded.is_empty() || i >= self.len {
+            return None;
+        }
+        let b = self.starts.partition_point(|&s| s <= i).checked_sub(1)?;
+        let mut at = i - self.starts[b];
+        for t in &self.blocks.get(b)?.threads {
+            let v = t.visible().len();
+            if at < v {
+                return (t.folded && at == 0).then(|| t.unfolded().len());
+            }
+            at -= v;
+        }
+        None
     }
 }

@@ -26,6 +26,8 @@ use crate::ui::screen::compose::model::{Compose, Field, Kind, Line, Preview};
 use crate::ui::screen::compose::sending::{close_compose, confirm_send};
 use crate::ui::screen::confirm::{Confirm, Confirmed, quit};
 use crate::ui::screen::help::Help;
+use crate::ui::screen::paging::paged;
+use crate::ui::screen::reader::conversation::answered_question;
 use crate::ui::screen::reader::{Body, MAX_BODY_BYTES, truncate};
 
 /// Seconds between autosaves of a changed draft.
@@ -112,6 +114,7 @@ pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Request> {
     if kind != Kind::New
         && let Some((account_idx, o, _)) = &found
         && let Some(question) = replying_question(app, *account_idx, o, kind)
+            .or_else(|| answered_question(app, *account_idx, o, kind))
     {
         app.confirm = Some(Confirm {
             question,
@@ -299,6 +302,7 @@ pub(crate) fn start_compose(
 /// Keys while the compose pane is open (below the help overlay).
 pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
     let (width, _) = app.compose_body_size();
+    let preview_page = app.help_height();
     let action = app.keymap.lookup(Context::Compose, k);
     if action == Some(Action::ForceQuit) {
         return quit(app);
@@ -310,16 +314,15 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
     // The confirmation: y sends, n (or Esc, Ctrl-q) goes back to editing.
     if let Some(p) = &mut c.preview {
         let mut note = None;
+        // g / G, pages and half pages, as in the reader.
+        let paged_to = paged(k, p.scroll, p.lines.len(), preview_page);
         match k.code {
             KeyCode::Char('y' | 'Y') if plain => return confirm_send(app),
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 c.preview = None;
                 note = Some("not sent; still editing");
             }
-            KeyCode::Down | KeyCode::Char('j') => p.scroll = p.scroll.saturating_add(1),
-            KeyCode::Up | KeyCode::Char('k') => p.scroll = p.scroll.saturating_sub(1),
-            KeyCode::PageDown | KeyCode::Char(' ') => p.scroll = p.scroll.saturating_add(10),
-            KeyCode::PageUp => p.scroll = p.scroll.saturating_sub(10),
+            _ if paged_to.is_some() => p.scroll = paged_to.unwrap_or(p.scroll),
             _ if action == Some(Action::Cancel) => {
                 c.preview = None;
                 note = Some("not sent; still editing");

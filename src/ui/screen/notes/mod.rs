@@ -303,7 +303,7 @@ pub(crate) fn notes_arrived(
     let Some(r) = &mut app.reader else {
         return false;
     };
-    if r.account_idx != account_idx || r.message_id.as_deref() != Some(message_id) {
+    if r.account_idx != account_idx || r.notes_key() != Some(message_id) {
         return false;
     }
     r.notes = match result {

@@ -11,6 +11,7 @@ use crate::ui::app::App;
 use crate::ui::draw::st;
 use crate::ui::layout;
 use crate::ui::screen::notes::model::RULE;
+use crate::ui::screen::reader::conversation::Mark;
 use crate::ui::screen::reader::{Body, Reader};
 use crate::ui::wrap::wrap;
 
@@ -57,6 +58,7 @@ pub(crate) fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) 
         sep,
     );
     let lines: Vec<Line> = match &r.body {
+        _ if r.shows_conversation() => conversation_lines(app, r, usize::from(body.height)),
         Body::Loading => vec![Line::styled("loading…", st(app, "row_age"))],
         Body::Failed(e) => wrap(e, usize::from(body.width))
             .into_iter()
@@ -88,4 +90,36 @@ pub(crate) fn draw_reader(app: &App, r: &Reader, frame: &mut Frame, area: Rect) 
             .collect(),
     };
     frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// The conversation's lines on screen: each entry's line (the one in focus reversed), the
+/// messages' text as the body is drawn, the notes' text in the note style.
+fn conversation_lines<'a>(app: &App, r: &'a Reader, height: usize) -> Vec<Line<'a>> {
+    r.lines
+        .iter()
+        .zip(&r.marks)
+        .skip(r.scroll)
+        .take(height)
+        .map(|(l, m)| {
+            let style = match m {
+                Mark::Head { focus, note } => {
+                    let s = if *note {
+                        st(app, "reader_note")
+                    } else {
+                        st(app, "reader_header")
+                    }
+                    .add_modifier(Modifier::BOLD);
+                    if *focus {
+                        s.add_modifier(Modifier::REVERSED)
+                    } else {
+                        s
+                    }
+                }
+                Mark::NoteText => st(app, "reader_note"),
+                Mark::Text if l.trim_start().starts_with('>') => st(app, "reader_quote"),
+                Mark::Text => st(app, "reader_body"),
+            };
+            Line::styled(l.as_str(), style)
+        })
+        .collect()
 }

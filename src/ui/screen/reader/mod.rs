@@ -1,6 +1,8 @@
 //! The reader pane: an open message, its body and headers, and saving its attachments.
 
+pub mod conversation;
 pub mod draw;
+pub mod navigate;
 
 use std::path::{Path, PathBuf};
 
@@ -62,6 +64,13 @@ pub struct Reader {
     pub notes: ReaderNotes,
     /// Where the notes start in `lines` (drawn in the `reader_note` style from there on).
     pub notes_from: usize,
+    /// The conversation of the message (`conversation`): its thread, the team's replies, the
+    /// notes. Shown instead of the lone message once it holds more than that message.
+    pub conversation: Option<conversation::Conversation>,
+    /// While the conversation is shown: how each of `lines` is drawn (empty otherwise).
+    pub marks: Vec<conversation::Mark>,
+    /// While the conversation is shown: where each entry starts in `lines`.
+    pub starts: Vec<(conversation::Key, usize)>,
 }
 
 impl Reader {
@@ -113,16 +122,55 @@ impl Reader {
             },
             message_id,
             notes_from: 0,
+            conversation: None,
+            marks: Vec::new(),
+            starts: Vec::new(),
         }
     }
 
-    /// The command that reads the open message's notes, when it can have any.
-    pub(crate) fn notes_command(&self) -> Option<Request> {
-        self.message_id.clone().map(|message_id| Request::Notes {
+    /// The command that reads the team's replies in the message's conversation.
+    pub(crate) fn conversation_command(&self) -> Option<Request> {
+        let c = self.conversation.as_ref()?;
+        (c.replies == conversation::Replies::Loading).then(|| Request::Conversation {
             account_idx: self.account_idx,
             uid: self.uid,
-            message_id,
+            ids: c.ids.clone(),
         })
+    }
+
+    /// Whether the reader shows the conversation rather than the lone message.
+    pub fn shows_conversation(&self) -> bool {
+        !self.marks.is_empty()
+    }
+
+    /// Scrolls to the entry in focus, while the conversation is shown.
+    pub(crate) fn scroll_to_focus(&mut self, height: usize) {
+        let Some(c) = &self.conversation else { return };
+        if let Some(&(_, at)) = self.starts.iter().find(|(k, _)| *k == c.focus) {
+            self.scroll_to(at, height);
+        }
+    }
+
+    /// The Message-ID whose notes the reader shows: the first message of the conversation
+    /// (its notes and those on every later message of the thread), else the open message.
+    pub fn notes_key(&self) -> Option<&str> {
+        self.message_id.as_ref()?;
+        self.conversation
+            .as_ref()
+            .and_then(|c| c.root_id.as_deref())
+            .or(self.message_id.as_deref())
+    }
+
+    /// The command that reads the notes of the open message's conversation, when it can have
+    /// any.
+    pub(crate) fn notes_command(&self) -> Option<Request> {
+        self.notes_key()
+            .map(str::to_string)
+            .map(|message_id| Request::Notes {
+                account_idx: self.account_idx,
+                uid: self.uid,
+                message_id,
+            })
     }
 
     pub(crate) fn rewrap(&mut self, width: usize) {
@@ -140,6 +188,21 @@ impl Reader {
             }
         }
         self.notes_from = self.lines.len();
+        self.marks.clear();
+        self.starts.clear();
+        if let Some(c) = self.conversation.as_ref().filter(|c| c.is_shown()) {
+            let body = match &self.body {
+                Body::Text(_) => std::mem::take(&mut self.lines),
+                Body::Loading => vec!["loading…".to_string()],
+                Body::Failed(e) => wrap(e, width),
+            };
+            let (lines, marks, starts) = conversation::layout(c, &self.notes, &body, width);
+            self.lines = lines;
+            self.marks = marks;
+            self.starts = starts;
+            self.notes_from = usize::MAX;
+            return;
+        }
         if matches!(self.body, Body::Text(_)) {
             self.lines
                 .extend(model::lines(&self.notes, self.message_id.as_deref(), width));
@@ -432,7 +495,18 @@ pub(crate) fn on_body(
     uid: u32,
     body: Result<Opened, String>,
 ) -> bool {
-    let (w, _) = app.reader_body_size();
+    let (w, h) = app.reader_body_size();
+    if let Some(r) = &mut app.reader
+        && r.account_idx == account_idx
+        && r.uid != uid
+    {
+        // Another message of the conversation, expanded with `e`.
+        let shown = match body {
+            Ok(o) => Body::Text(sanitize::multi_line(&truncate(o.text, MAX_BODY_BYTES).0)),
+            Err(e) => Body::Failed(sanitize::single_line(e.trim())),
+        };
+        return conversation::on_other_body(r, uid, shown, w);
+    }
     // A body for a message that is no longer open is stale: drop it.
     if let Some(r) = &mut app.reader
         && r.account_idx == account_idx
@@ -465,6 +539,7 @@ pub(crate) fn on_body(
 
         r.rewrap(w);
         r.scroll = 0;
+        r.scroll_to_focus(h);
         return true;
     }
     false

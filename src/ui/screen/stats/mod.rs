@@ -10,6 +10,7 @@ use crate::insight::stats::Report;
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::screen::Handled;
+use crate::ui::screen::paging::paged;
 use crate::ui::screen::stats::model::State as StatsState;
 use crate::ui::screen::stats::model::{StatsScreen, Window as StatsWindow};
 
@@ -33,6 +34,19 @@ pub(crate) fn open_stats(app: &mut App, window: StatsWindow) -> Vec<Request> {
 pub(crate) fn stats_key(app: &mut App, k: &KeyEvent) -> Handled {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     let s = app.stats.as_mut()?;
+    // g / G, pages and half pages, as in the reader (j / k below, as they were).
+    if !matches!(
+        k.code,
+        KeyCode::Char('j' | 'k') | KeyCode::Down | KeyCode::Up
+    ) {
+        let (w, h) = app.size;
+        let page = usize::from(h).saturating_sub(2).max(1);
+        let len = model::lines(s, usize::from(w)).len();
+        if let Some(to) = paged(k, s.scroll, len, page) {
+            s.scroll = to;
+            return Some(Vec::new());
+        }
+    }
     match k.code {
         KeyCode::Char('c') if ctrl => return Some(app.leave()),
         KeyCode::Char('q') | KeyCode::Char('S') | KeyCode::Esc => app.stats = None,
