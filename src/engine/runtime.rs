@@ -209,7 +209,7 @@ impl Engine {
             // A local folder is searched in the rows the front end already has.
             (Some(Kind::Local(_)), Request::Search { .. }) => false,
             (Some(Kind::Local(tx)), _) => tx.send(request.clone()).is_ok(),
-            (Some(Kind::Imap(w)), _) => match imap_command(&request) {
+            (Some(Kind::Imap(w)), _) => match imap_command(&request, search_offset(&self.config)) {
                 Some(c) => w.send(c),
                 None => return,
             },
@@ -435,8 +435,19 @@ fn account_of(request: &Request) -> Option<usize> {
     }
 }
 
-/// What an IMAP account's thread is asked for a request.
-fn imap_command(request: &Request) -> Option<WorkerCommand> {
+/// The agent's time zone for search dates: `[insight] timezone_offset`, checked when the
+/// configuration was loaded (UTC when unset).
+fn search_offset(config: &Config) -> i32 {
+    config
+        .insight
+        .timezone_offset
+        .as_deref()
+        .and_then(|t| crate::config::parse_offset(t).ok())
+        .unwrap_or(0)
+}
+
+/// What an IMAP account's thread is asked for a request (`offset`: the agent's zone).
+fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
     Some(match request.clone() {
         Request::Open { uid, .. } => WorkerCommand::FetchBody { uid },
         Request::Store {
@@ -447,7 +458,7 @@ fn imap_command(request: &Request) -> Option<WorkerCommand> {
             change,
             unchanged_since: None,
         },
-        Request::Search { id, query, .. } => WorkerCommand::Search { id, query },
+        Request::Search { id, query, .. } => WorkerCommand::Search { id, query, offset },
         Request::Triage {
             id,
             uid,

@@ -144,6 +144,9 @@ pub enum QueryError {
         column: usize,
         problem: Problem,
     },
+    /// A well-formed term this account or agent cannot search.
+    #[error("term {term:?}: {problem}")]
+    NotHere { term: String, problem: Problem },
 }
 
 /// What is wrong with one term.
@@ -179,7 +182,9 @@ pub enum Problem {
     EmptyParens,
     #[error("team state is kept in folders on this account (no keywords): not searchable")]
     TeamFolders,
-    #[error("the body is not searchable here (headers only): use from:, to:, subject:")]
+    #[error(
+        "this account is searched in its message headers (Maildir, or --offline): no body; use words, from:, to:, subject:"
+    )]
     NoBody,
 }
 
@@ -587,9 +592,8 @@ impl Query {
                 Term::Body(_) if rows_only => Problem::NoBody,
                 _ => continue,
             };
-            return Err(QueryError::Term {
+            return Err(QueryError::NotHere {
                 term: crate::sanitize::single_line(&t.to_string()),
-                column: 0,
                 problem,
             });
         }

@@ -171,7 +171,7 @@ fn what_an_account_cannot_search_is_said() {
     let q = parse("from:a status:done").unwrap();
     assert!(matches!(
         q.imap_criteria(&folders),
-        Err(QueryError::Term {
+        Err(QueryError::NotHere {
             problem: Problem::TeamFolders,
             ..
         })
@@ -179,14 +179,14 @@ fn what_an_account_cannot_search_is_said() {
     let nobody = Context { me: None, ..ctx() };
     assert!(matches!(
         parse("assigned:me").unwrap().imap_criteria(&nobody),
-        Err(QueryError::Term {
+        Err(QueryError::NotHere {
             problem: Problem::NoAgent,
             ..
         })
     ));
     assert!(matches!(
         parse("body:x").unwrap().check(&ctx(), true),
-        Err(QueryError::Term {
+        Err(QueryError::NotHere {
             problem: Problem::NoBody,
             ..
         })
