@@ -211,7 +211,7 @@ fn help_overlay_lists_the_context_scrolls_and_closes() {
         "snooze",
         "internal note",
         "reply (From chosen",
-        ":search TEXT",
+        ":search QUERY",
         ":reader split|full",
         "complete a command",
     ] {
