@@ -1,7 +1,8 @@
 //! `mailroom list ACCOUNT --search QUERY`: the search language of `:search` (`triage::query`).
 //! An IMAP account is searched by its server (`UID SEARCH` on a session of its own, the
-//! mailbox EXAMINEd); a Maildir account, and `--offline`, in its rows (headers: `body:` is
-//! refused there).
+//! mailbox EXAMINEd); a Maildir account in its rows, reading a message's text for `body:`
+//! (`engine::local::search`, as the column view does); `--offline`, in the cached rows
+//! (`body:` is refused there: no message to read).
 
 use std::collections::HashSet;
 
@@ -54,10 +55,31 @@ pub fn matching(
     };
     let imap = match &account.imap {
         Some(imap) if !offline => imap,
-        _ => {
+        Some(_) => {
             q.check(&ctx, true).map_err(bad)?;
             let mut rows = rows;
             rows.retain(|s| q.matches(s, &ctx));
+            return Ok(rows);
+        }
+        None => {
+            q.check(&ctx, false).map_err(bad)?;
+            let (mut backend, mailbox) = crate::engine::open_backend(account)?;
+            let found: HashSet<u32> = crate::engine::local::search(
+                backend.as_mut(),
+                &mailbox,
+                text,
+                &config.agent,
+                ctx.offset,
+            )
+            .map_err(|message| ListError::Search {
+                account: single_line(&account.name),
+                mailbox: single_line(&mailbox),
+                message: single_line(&message),
+            })?
+            .into_iter()
+            .collect();
+            let mut rows = rows;
+            rows.retain(|s| found.contains(&s.uid));
             return Ok(rows);
         }
     };

@@ -142,6 +142,23 @@ fn list_search_finds_each_kind_of_term_on_dovecot() {
         err.contains("since:yesterdy") && err.contains("column 12") && err.contains("not a date"),
         "{err}"
     );
+    // --offline searches the cached rows: no body there, said.
+    let (code, out, err) = cli.run(&["list", "support", "--offline", "--search", "body:refund"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        err.contains("body:refund") && err.contains("--offline"),
+        "{err}"
+    );
+    let (code, out, err) = cli.run(&[
+        "list",
+        "support",
+        "--offline",
+        "--json",
+        "--search",
+        "from:acme",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(numbers(&out), [2]);
     // The table takes the same query.
     let (code, table, err) = cli.run(&["list", "support", "--search", "\"order #97916\""]);
     assert_eq!(code, 0, "{err}");

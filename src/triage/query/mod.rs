@@ -183,7 +183,7 @@ pub enum Problem {
     #[error("team state is kept in folders on this account (no keywords): not searchable")]
     TeamFolders,
     #[error(
-        "this account is searched in its message headers (Maildir, or --offline): no body; use words, from:, to:, subject:"
+        "only the cached headers are searched here (--offline): no body; use words, from:, to:, subject:"
     )]
     NoBody,
 }
@@ -582,8 +582,8 @@ impl Query {
     }
 
     /// Checks what the account and the agent allow: team terms where team state lives in
-    /// folders, `assigned:me` without an agent; `rows_only` (an account searched in its rows,
-    /// without the messages' bodies) refuses `body:`.
+    /// folders, `assigned:me` without an agent; `rows_only` (only cached rows, no message to
+    /// read: `list --offline`) refuses `body:`.
     pub fn check(&self, ctx: &Context<'_>, rows_only: bool) -> Result<(), QueryError> {
         for t in self.terms() {
             let problem = match t {

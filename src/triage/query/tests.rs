@@ -333,3 +333,24 @@ fn rows_are_matched_like_the_server_would() {
     assert_eq!(found("status:snoozed"), [4]);
     assert_eq!(found("(status:done or status:pending) -assigned:me"), [2]);
 }
+
+#[test]
+fn the_body_is_read_only_when_a_body_term_is_reached() {
+    let r = row(1, "Carol", "Refund", ctx().now, &[], Flags::default());
+    let mut reads = 0;
+    let mut read = || {
+        reads += 1;
+        Some("Please REFUND the second charge".to_string())
+    };
+    let q = parse("body:refund body:charge").unwrap();
+    assert!(q.needs_body());
+    assert!(q.matches_with(&r, &ctx(), &mut read));
+    let q = parse("from:nobody body:refund").unwrap();
+    assert!(!q.matches_with(&r, &ctx(), &mut read));
+    assert_eq!(
+        reads, 1,
+        "read once for two terms, not at all when from: fails"
+    );
+    assert!(!parse("body:refund").unwrap().matches(&r, &ctx()));
+    assert!(!parse("from:carol").unwrap().needs_body());
+}

@@ -135,9 +135,9 @@ pub(crate) fn set_threads(app: &mut App, on: Option<bool>) {
 }
 
 /// `:search`: the query language of `triage::query`. The server searches an IMAP account; a
-/// local folder is searched in its rows (headers: `body:` is refused). A query that is wrong,
-/// or asks what the account cannot search, is refused at once, naming the term. An empty query
-/// clears the search.
+/// local folder is searched in its rows, or by its account thread when the query reads the
+/// messages' text (`body:`). A query that is wrong, or asks what the account cannot search, is
+/// refused at once, naming the term. An empty query clears the search.
 pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
     let h = app.list_height();
     let query = query.trim();
@@ -163,7 +163,7 @@ pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
         team_folders: c.team_folders,
         within: false,
     };
-    let parsed = query::parse(query).and_then(|q| q.check(&ctx, !c.imap).map(|()| q));
+    let parsed = query::parse(query).and_then(|q| q.check(&ctx, false).map(|()| q));
     let q = match parsed {
         Ok(q) => q,
         Err(e) => {
@@ -171,7 +171,7 @@ pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
             return Vec::new();
         }
     };
-    if c.imap {
+    if c.imap || q.needs_body() {
         c.search = Some(Search {
             query: query.to_string(),
             id,
