@@ -111,3 +111,21 @@ fn the_count_is_of_the_rows_in_this_view() {
         Some("/erin: 1 of 2 in this view")
     );
 }
+
+#[test]
+fn days_are_read_in_the_agents_zone() {
+    // Now is 2026-11-27 12:00 UTC; Carol's message came at 02:00 UTC.
+    let mut utc = loaded();
+    search(&mut utc, "since:today");
+    assert_eq!(shown_uids(&utc, 0), vec![3, 2, 1]);
+    // At -03:00 it is 09:00 on the 27th: the day began at 03:00 UTC, after Carol's message.
+    let config = ui_support::config_from(
+        "[agent]\nid = \"alice\"\nname = \"Alice\"\nemail = \"alice@example.test\"\n\
+         [ui]\nview = \"all\"\n[insight]\ntimezone_offset = \"-03:00\"\n",
+    );
+    let mut west = loaded().with_config(config);
+    search(&mut west, "since:today");
+    assert_eq!(shown_uids(&west, 0), vec![3, 2]);
+    search(&mut west, "before:today");
+    assert_eq!(shown_uids(&west, 0), vec![1]);
+}

@@ -148,6 +148,8 @@ pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
         .and_then(|c| c.insight.timezone_offset.as_deref())
         .and_then(|t| crate::config::parse_offset(t).ok())
         .unwrap_or(0);
+    // The app's clock (every tick), else the column's.
+    let now = app.now;
     let Some(c) = app.columns.get_mut(app.focus) else {
         return Vec::new();
     };
@@ -158,7 +160,7 @@ pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
     }
     let ctx = query::Context {
         me: c.agent.as_deref(),
-        now: c.now,
+        now: if now > 0 { now } else { c.now },
         offset,
         team_folders: c.team_folders,
         within: false,
