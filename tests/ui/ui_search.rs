@@ -129,3 +129,21 @@ fn days_are_read_in_the_agents_zone() {
     search(&mut west, "before:today");
     assert_eq!(shown_uids(&west, 0), vec![1]);
 }
+
+#[test]
+fn team_terms_are_refused_where_team_state_is_in_folders() {
+    let mut app = loaded().with_imap(0);
+    press(
+        &mut app,
+        [EngineEvent::Access {
+            account_idx: 0,
+            rights: mailroom::policy::rights::Rights::all(),
+            team_state: mailroom::triage::folders::TeamStateAt::Folders,
+        }],
+    );
+    assert!(search(&mut app, "from:carol status:done").is_empty());
+    let e = app.error().unwrap_or_default().to_string();
+    assert!(e.contains("status:done") && e.contains("folders"), "{e}");
+    // Other terms still go to the server.
+    assert_eq!(search(&mut app, "from:carol is:unread").len(), 1);
+}

@@ -616,12 +616,41 @@ impl std::fmt::Display for Term {
             Term::To(s) => write!(f, "to:{}", q(s)),
             Term::Subject(s) => write!(f, "subject:{}", q(s)),
             Term::Body(s) => write!(f, "body:{}", q(s)),
-            Term::Since(_) => write!(f, "since:"),
-            Term::Before(_) => write!(f, "before:"),
-            Term::Is(_) => write!(f, "is:"),
+            Term::Since(d) => write!(f, "since:{d}"),
+            Term::Before(d) => write!(f, "before:{d}"),
+            Term::Is(i) => write!(
+                f,
+                "is:{}",
+                match i {
+                    Is::Unread => "unread",
+                    Is::Read => "read",
+                    Is::Flagged => "flagged",
+                    Is::Answered => "answered",
+                }
+            ),
             Term::Assigned(Who::Me) => write!(f, "assigned:me"),
             Term::Assigned(Who::Agent(a)) => write!(f, "assigned:{a}"),
-            Term::Status(_) => write!(f, "status:"),
+            Term::Status(st) => write!(
+                f,
+                "status:{}",
+                match st {
+                    Status::Open => "open",
+                    Status::Pending => "pending",
+                    Status::Done => "done",
+                    Status::Snoozed => "snoozed",
+                }
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Day::Date { year, month, day } => write!(f, "{year:04}-{month:02}-{day:02}"),
+            Day::Today => f.write_str("today"),
+            Day::Yesterday => f.write_str("yesterday"),
+            Day::DaysAgo(n) => write!(f, "{n}d"),
         }
     }
 }

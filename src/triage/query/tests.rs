@@ -169,13 +169,28 @@ fn what_an_account_cannot_search_is_said() {
         ..ctx()
     };
     let q = parse("from:a status:done").unwrap();
-    assert!(matches!(
-        q.imap_criteria(&folders),
-        Err(QueryError::NotHere {
-            problem: Problem::TeamFolders,
-            ..
-        })
-    ));
+    let e = q.imap_criteria(&folders).unwrap_err();
+    assert!(
+        matches!(&e, QueryError::NotHere { term, problem: Problem::TeamFolders } if term == "status:done"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("status:done"), "{e}");
+    let terms: Vec<String> = parse("since:2026-12-01 before:7d is:flagged status:open x")
+        .unwrap()
+        .terms()
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    assert_eq!(
+        terms,
+        [
+            "since:2026-12-01",
+            "before:7d",
+            "is:flagged",
+            "status:open",
+            "x"
+        ]
+    );
     let nobody = Context { me: None, ..ctx() };
     assert!(matches!(
         parse("assigned:me").unwrap().imap_criteria(&nobody),
