@@ -51,6 +51,17 @@ enum Command {
         json: bool,
     },
     /// List the messages of an account's mailbox, newest first
+    #[command(
+        after_help = "SEARCH (--search QUERY, the syntax of :search in the column view):\n  \
+            invoice               a word in the headers or the body (Maildir, --offline: headers)\n  \
+            \"order #97916\"        a phrase (the quotes are not searched for)\n  \
+            from:acme to:sales@ subject:\"late delivery\" body:refund\n  \
+            since:2026-12-01 before:yesterday since:7d   days in [insight] timezone_offset (UTC when unset)\n  \
+            is:unread is:read is:flagged is:answered\n  \
+            assigned:bob assigned:me status:open|pending|done|snoozed\n  \
+            a b   both      a or b   either      -a   not a      (a or b) c   grouping\n\
+            A wrong term is named with its column, and nothing is listed (exit status 1)."
+    )]
     List {
         /// The account's `name` from the configuration
         account: String,
@@ -63,6 +74,10 @@ enum Command {
         /// Only what the local header cache holds; no network
         #[arg(long)]
         offline: bool,
+        /// Only the messages matching QUERY, in the syntax of :search: words, "phrases",
+        /// from: to: subject: body: since: before: is: assigned: status:, or, -, ( )
+        #[arg(long, value_name = "QUERY")]
+        search: Option<String>,
     },
     /// Show one message: sanitized headers, readable text and attachments (never marks it
     /// read); parts above the account's max_part_bytes stay on the server until saved
@@ -272,9 +287,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             limit,
             offline,
+            search,
         }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
-            mailroom::cli::list::run(&loaded.config, &account, json, limit, offline)?;
+            mailroom::cli::list::run(
+                &loaded.config,
+                &account,
+                json,
+                limit,
+                offline,
+                search.as_deref(),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Show {

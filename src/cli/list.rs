@@ -25,6 +25,19 @@ pub enum ListError {
     Open(#[from] crate::engine::OpenError),
     #[error("header cache: {0}")]
     Cache(String),
+    /// `--search`: the query is wrong, or asks what the account cannot search.
+    #[error("account {account:?}: --search: {reason}")]
+    Query {
+        account: String,
+        reason: crate::triage::query::QueryError,
+    },
+    /// The server refused or failed the search.
+    #[error("account {account:?}: --search in {mailbox:?}: {message}")]
+    Search {
+        account: String,
+        mailbox: String,
+        message: String,
+    },
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     /// Reading one message (or saving its attachment) failed; `what` says which step.
@@ -119,9 +132,13 @@ pub fn run(
     json: bool,
     limit: Option<usize>,
     offline: bool,
+    search: Option<&str>,
 ) -> Result<(), ListError> {
     let account = find_account(config, account)?;
-    let rows = summaries(account, offline)?;
+    let mut rows = summaries(account, offline)?;
+    if let Some(query) = search {
+        rows = super::search::matching(config, account, rows, query, offline)?;
+    }
     let shown = &rows[..limit.unwrap_or(rows.len()).min(rows.len())];
     let wakes = snoozed_wakes(account, shown, offline);
     let mut out = std::io::stdout().lock();

@@ -19,17 +19,19 @@ use crate::triage::local::{apply_backend, archive_local};
 use crate::triage::state::Action as TriageAction;
 
 /// Starts the thread of a local account; it ends when the returned sender is dropped.
+/// `offset`: the agent's time zone (seconds east of UTC) for search dates.
 pub(super) fn spawn(
     account_idx: usize,
     account: Account,
     agent: Agent,
+    offset: i32,
     events: EventSink,
 ) -> std::io::Result<Sender<Request>> {
     let (tx, rx) = channel();
     let (name, report) = (account.name.clone(), events.clone());
     job::spawn(
         &format!("worker-{account_idx}"),
-        move || run_local(account_idx, &account, &agent, &events, &rx),
+        move || run_local(account_idx, &account, &agent, offset, &events, &rx),
         // A bug in a backend must not take the screen down: report it in the column.
         move |result| {
             if let Err(e) = result {
@@ -51,6 +53,7 @@ fn run_local(
     account_idx: usize,
     account: &Account,
     agent: &Agent,
+    offset: i32,
     events: &EventSink,
     rx: &Receiver<Request>,
 ) {
@@ -226,10 +229,22 @@ fn run_local(
                     body,
                 })
             }
-            // Searching, saving, sending, stats, drafts and the compose pane's files are not an
-            // account thread's work: the engine never routes them here.
-            Request::Search { .. }
-            | Request::Stats { .. }
+            // Only a search that reads the messages' text (`body:`) comes here; the front end
+            // searches the rest in its rows.
+            Request::Search { id, query, .. } => {
+                let result = match &mut backend {
+                    Some((b, mailbox)) => search(b.as_mut(), mailbox, &query, agent, offset),
+                    None => Err(format!("{}: not connected", account.name)),
+                };
+                Some(Event::SearchDone {
+                    account_idx,
+                    id,
+                    result,
+                })
+            }
+            // Saving, sending, stats, drafts and the compose pane's files are not an account
+            // thread's work: the engine never routes them here.
+            Request::Stats { .. }
             | Request::Save { .. }
             | Request::Send { .. }
             | Request::SaveDraft(_)
@@ -242,6 +257,43 @@ fn run_local(
             return;
         }
     }
+}
+
+/// The UIDs (ascending) of the messages of `mailbox` that match `query` (`triage::query`),
+/// reading a message's text only when a `body:` term is reached for it.
+pub(crate) fn search(
+    b: &mut dyn Backend,
+    mailbox: &str,
+    query: &str,
+    agent: &Agent,
+    offset: i32,
+) -> Result<Vec<u32>, String> {
+    let ctx = crate::triage::query::Context {
+        me: Some(agent.id.as_str()).filter(|id| !id.is_empty()),
+        now: SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        offset,
+        team_folders: false,
+        within: false,
+    };
+    let q = crate::triage::query::parse(query.trim()).map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    b.summaries(mailbox, 1, &mut |batch| rows.extend(batch))
+        .map_err(|e| e.to_string())?;
+    let mut uids: Vec<u32> = rows
+        .iter()
+        .filter(|s| {
+            q.matches_with(s, &ctx, &mut || {
+                b.fetch(mailbox, s.uid)
+                    .ok()
+                    .map(|raw| crate::mail::parse::text_body(&raw))
+            })
+        })
+        .map(|s| s.uid)
+        .collect();
+    uids.sort_unstable();
+    Ok(uids)
 }
 
 /// Sends the wake times of the snooze records in the account's notes folder; a folder that
@@ -310,4 +362,50 @@ fn reload(
     }
     *known = now;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A search with `body:` reads the messages of the Maildir on the account's thread.
+    #[test]
+    fn the_thread_searches_the_messages_text() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ws = crate::demo::build_workspace_at(&tmp.path().join("demo"), false, 1_790_000_000)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let config = crate::config::load(&ws.config_path)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .config;
+        let (tx, rx) = channel::<Event>();
+        let account = config.accounts[0].clone();
+        let thread =
+            spawn(0, account, config.agent.clone(), 0, tx.into()).unwrap_or_else(|e| panic!("{e}"));
+        let ask = |id: u64, query: &str| -> Vec<u32> {
+            let sent = thread.send(Request::Search {
+                account_idx: 0,
+                id,
+                query: query.into(),
+            });
+            assert!(sent.is_ok());
+            loop {
+                match rx.recv_timeout(Duration::from_secs(20)) {
+                    Ok(Event::SearchDone {
+                        id: got, result, ..
+                    }) if got == id => {
+                        return result.unwrap_or_else(|e| panic!("{e}"));
+                    }
+                    Ok(_) => {}
+                    Err(e) => panic!("no answer to {query:?}: {e}"),
+                }
+            }
+        };
+        let laptop = ask(1, "body:laptop");
+        assert!(!laptop.is_empty());
+        assert!(ask(2, "body:laptop subject:zzz-nowhere").is_empty());
+        assert!(ask(3, "body:zzz-nowhere").is_empty());
+        let or = ask(4, "body:laptop or body:zzz-nowhere");
+        assert_eq!(or, laptop);
+    }
 }

@@ -87,8 +87,14 @@ impl Engine {
                 )
                 .map(Kind::Imap)
             } else {
-                local::spawn(idx, account.clone(), config.agent.clone(), events.clone())
-                    .map(Kind::Local)
+                local::spawn(
+                    idx,
+                    account.clone(),
+                    config.agent.clone(),
+                    search_offset(&config),
+                    events.clone(),
+                )
+                .map(Kind::Local)
             };
             match kind {
                 Ok(kind) => threads.push(AccountThread {
@@ -206,10 +212,11 @@ impl Engine {
         let thread = self.accounts.iter().find(|t| t.account_idx == idx);
         let delivered = match (thread.map(|t| &t.kind), &request) {
             (None, _) => false,
-            // A local folder is searched in the rows the front end already has.
-            (Some(Kind::Local(_)), Request::Search { .. }) => false,
+            // A local folder is searched in the rows the front end already has, unless the
+            // query reads the messages' text (`body:`).
+            (Some(Kind::Local(_)), Request::Search { query, .. }) if !reads_bodies(query) => false,
             (Some(Kind::Local(tx)), _) => tx.send(request.clone()).is_ok(),
-            (Some(Kind::Imap(w)), _) => match imap_command(&request) {
+            (Some(Kind::Imap(w)), _) => match imap_command(&request, search_offset(&self.config)) {
                 Some(c) => w.send(c),
                 None => return,
             },
@@ -443,8 +450,24 @@ fn account_of(request: &Request) -> Option<usize> {
     }
 }
 
-/// What an IMAP account's thread is asked for a request.
-fn imap_command(request: &Request) -> Option<WorkerCommand> {
+/// Whether a search query needs the messages' text (a local account's thread reads them).
+fn reads_bodies(query: &str) -> bool {
+    crate::triage::query::parse(query.trim()).is_ok_and(|q| q.needs_body())
+}
+
+/// The agent's time zone for search dates: `[insight] timezone_offset`, checked when the
+/// configuration was loaded (UTC when unset).
+fn search_offset(config: &Config) -> i32 {
+    config
+        .insight
+        .timezone_offset
+        .as_deref()
+        .and_then(|t| crate::config::parse_offset(t).ok())
+        .unwrap_or(0)
+}
+
+/// What an IMAP account's thread is asked for a request (`offset`: the agent's zone).
+fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
     Some(match request.clone() {
         Request::Open { uid, .. } => WorkerCommand::FetchBody { uid },
         Request::Store {
@@ -455,7 +478,7 @@ fn imap_command(request: &Request) -> Option<WorkerCommand> {
             change,
             unchanged_since: None,
         },
-        Request::Search { id, query, .. } => WorkerCommand::Search { id, query },
+        Request::Search { id, query, .. } => WorkerCommand::Search { id, query, offset },
         Request::Triage {
             id,
             uid,
@@ -726,6 +749,24 @@ mod tests {
             uid: 3,
         });
         assert!(matches!(rx.try_recv(), Ok(Event::Body { body, .. }) if gone(&body)));
+    }
+
+    #[test]
+    fn a_local_search_that_reads_bodies_goes_to_the_account_thread() {
+        let (local_tx, local_rx) = channel();
+        let thread = AccountThread {
+            account_idx: 0,
+            kind: Kind::Local(local_tx),
+        };
+        let (engine, rx) = engine(vec![thread]);
+        let search = Request::Search {
+            account_idx: 0,
+            id: 2,
+            query: "from:carol body:refund".into(),
+        };
+        engine.submit(search.clone());
+        assert_eq!(local_rx.try_recv().ok(), Some(search));
+        assert!(rx.try_recv().is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub const IMPORTANT_CAPABILITIES: [&str; 6] =
 
 /// Other capabilities worth listing in `check --json`; the crate exposes capabilities by
 /// lookup, so the report names the ones mailroom knows.
-pub const KNOWN_CAPABILITIES: [&str; 17] = [
+pub const KNOWN_CAPABILITIES: [&str; 18] = [
     "IMAP4REV1",
     "IMAP4REV2",
     "ENABLE",
@@ -19,6 +19,8 @@ pub const KNOWN_CAPABILITIES: [&str; 17] = [
     "SPECIAL-USE",
     "LIST-STATUS",
     "ESEARCH",
+    // RFC 5032 YOUNGER/OLDER: `:search` dates to the second in the agent's zone.
+    "WITHIN",
     "SORT",
     "THREAD=REFERENCES",
     "LITERAL+",

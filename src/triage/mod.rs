@@ -4,6 +4,7 @@
 pub mod act;
 pub mod folders;
 pub mod local;
+pub mod query;
 pub mod state;
 pub mod view;
 pub mod when;

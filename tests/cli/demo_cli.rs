@@ -224,3 +224,87 @@ fn the_demo_sends_to_a_folder_with_identity_signature_and_sent_copy() {
         "{audit}"
     );
 }
+
+/// `list --search` on the demo's Maildir: the syntax of `:search`, evaluated on the rows and,
+/// for `body:`, the messages' text; a wrong term is named and nothing is listed.
+#[test]
+fn list_search_on_the_demo_uses_the_query_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("demo");
+    let (_, out, _) = mailroom(&["demo", "--dir", ws.to_str().unwrap(), "--print-config"]);
+    let config = out.trim().to_string();
+    let list = |query: &str| -> Vec<serde_json::Value> {
+        let (code, out, err) = mailroom(&[
+            "--config", &config, "list", "support", "--json", "--search", query,
+        ]);
+        assert_eq!(code, 0, "{query}: {err}");
+        serde_json::from_str::<serde_json::Value>(&out)
+            .expect("json")
+            .as_array()
+            .expect("array")
+            .clone()
+    };
+    let (_, all, _) = mailroom(&["--config", &config, "list", "support", "--json"]);
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let total = all.as_array().unwrap().len();
+    let has = |r: &serde_json::Value, key: &str, want: &str| {
+        r[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(want)))
+    };
+
+    let rows = list(r#"from:"Smith, John" is:unread"#);
+    assert!(!rows.is_empty() && rows.len() < total);
+    for r in &rows {
+        assert!(r["from"].as_str().unwrap().contains("Smith, John"), "{r}");
+        assert!(!has(r, "flags", "\\Seen"), "{r}");
+    }
+    let rows = list("status:pending -assigned:alice");
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert!(
+            has(r, "keywords", "$pending") && !has(r, "keywords", "$done"),
+            "{r}"
+        );
+        assert!(!has(r, "keywords", "$assigned.alice"), "{r}");
+    }
+    let either = list("assigned:bob or assigned:carol");
+    let (bob, carol) = (list("assigned:bob"), list("assigned:carol"));
+    assert!(!bob.is_empty() && !carol.is_empty());
+    assert_eq!(either.len(), bob.len() + carol.len());
+
+    // body: reads the messages (an HTML-only one here), only for the rows that reach it.
+    let subjects = |rows: Vec<serde_json::Value>| -> Vec<String> {
+        rows.iter()
+            .map(|r| r["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let laptop = subjects(list("body:laptop"));
+    assert!(
+        laptop
+            .iter()
+            .any(|s| s == "Sync stopped working after the update"),
+        "{laptop:?}"
+    );
+    assert!(subjects(list("subject:laptop")).is_empty());
+    let others = subjects(list("body:laptop -from:björn"));
+    assert!(others.len() < laptop.len(), "{others:?}");
+
+    // A wrong term is named, and nothing is listed.
+    let (code, out, err) = mailroom(&[
+        "--config",
+        &config,
+        "list",
+        "support",
+        "--search",
+        "from:x is:urgent",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("is:urgent") && err.contains("is:unread"),
+        "{err}"
+    );
+}

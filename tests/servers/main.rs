@@ -34,6 +34,7 @@ mod mdn_testbed;
 mod newest_first;
 mod notes_testbed;
 mod outbox_faults;
+mod search_testbed;
 mod send_pipeline;
 mod smtp_deadline;
 mod smtp_starttls_safety;

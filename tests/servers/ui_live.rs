@@ -160,12 +160,13 @@ fn space_and_bang_store_flags_a_teammate_sees() {
     });
     tmux.wait_for("two unread again", LIVE, |s| s.contains("2 · 2 unread"));
 
-    // :search goes to the server (TEXT: the body matches too); Esc shows every row again.
+    // :search goes to the server (TEXT: the body matches too; a quoted phrase is one string);
+    // Esc shows every row again.
     tmux.keys(&[":"]);
-    tmux.keys(&["-l", "search message 2"]);
+    tmux.keys(&["-l", "search \"message 2\""]);
     tmux.keys(&["Enter"]);
     tmux.wait_for("the search result", LIVE, |s| {
-        s.contains("search \"message 2\": 1 of 2")
+        s.contains("search \"message 2\": 1 of 2 in this view")
             && s.contains("Refund request")
             && !s.contains("Printer on fire")
     });
@@ -177,7 +178,7 @@ fn space_and_bang_store_flags_a_teammate_sees() {
     tmux.keys(&["/"]);
     tmux.keys(&["-l", "PRINTER"]);
     tmux.wait_for("the filtered column", LIVE, |s| {
-        s.contains("/PRINTER: 1 of 2") && !s.contains("Refund request")
+        s.contains("/PRINTER: 1 of 2 in this view") && !s.contains("Refund request")
     });
     tmux.keys(&["Enter", "?"]);
     tmux.wait_for("the help overlay", LIVE, |s| s.contains("keys: list"));

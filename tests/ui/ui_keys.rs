@@ -14,6 +14,7 @@ use mailroom::ui::app::{App, ReaderMode, update};
 use mailroom::ui::event::Event;
 use mailroom::ui::keys::{Action, Context, Keymap};
 use mailroom::ui::screen::columns::SearchState;
+use mailroom::ui::screen::columns::draw::narrowing_text;
 
 use crate::ui_support;
 use ui_support::{
@@ -210,7 +211,7 @@ fn help_overlay_lists_the_context_scrolls_and_closes() {
         "snooze",
         "internal note",
         "reply (From chosen",
-        ":search TEXT",
+        ":search QUERY",
         ":reader split|full",
         "complete a command",
     ] {
@@ -432,7 +433,11 @@ fn slash_filters_as_you_type_and_esc_clears() {
     assert_eq!(shown_uids(&app, 0), vec![2, 1]);
     press(&mut app, typed("r"));
     assert_eq!(shown_uids(&app, 0), vec![1]);
-    assert!(screen(&app).contains("/CAr: 1 of 3"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("/CAr: 1 of 3 in this view"),
+        "{}",
+        screen(&app)
+    );
     press(&mut app, [key(KeyCode::Backspace), key(KeyCode::Backspace)]);
     assert_eq!(shown_uids(&app, 0), vec![3, 2, 1]);
     press(&mut app, [key(KeyCode::Backspace)]);
@@ -515,7 +520,7 @@ fn search_asks_the_imap_server_and_shows_its_answer() {
         panic!("{cmds:?}");
     };
     assert_eq!(query, "password");
-    assert!(screen(&app).contains("search \"password\" searching…"));
+    assert!(screen(&app).contains("search password searching…"));
     // A stale answer (another id) is ignored.
     press(
         &mut app,
@@ -535,7 +540,10 @@ fn search_asks_the_imap_server_and_shows_its_answer() {
         }],
     );
     assert_eq!(shown_uids(&app, 0), vec![3, 1]);
-    assert!(screen(&app).contains("search \"password\": 2 of 3"));
+    assert_eq!(
+        narrowing_text(&app.columns()[0]).as_deref(),
+        Some("search password: 2 of 3 in this view")
+    );
     // Filter and search combine.
     press(&mut app, [ch('/')]);
     press(&mut app, typed("invoice"));

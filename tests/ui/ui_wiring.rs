@@ -151,7 +151,7 @@ fn filters_and_new_rows_work_in_thread_order() {
     // Matching rows, still in thread order with their depth.
     assert_eq!(shown_uids(&app, 0), [1, 2, 4]);
     assert_eq!(app.columns()[0].depth(2), 2);
-    assert!(screen(&app).contains("/order: 3 of 5"));
+    assert!(screen(&app).contains("/order: 3 of 5 in this view"));
     press(&mut app, [key(KeyCode::Esc)]);
     assert_eq!(shown_uids(&app, 0), [1, 2, 4, 3, 5]);
 

@@ -21,7 +21,7 @@ impl Worker {
         while let Ok(cmd) = self.commands.try_recv() {
             let served = match cmd {
                 WorkerCommand::FetchBody { uid } => self.fetch_body(conn, key, validity, uid),
-                WorkerCommand::Search { id, query } => self.search(conn, id, query),
+                WorkerCommand::Search { id, query, offset } => self.search(conn, id, query, offset),
                 WorkerCommand::Store {
                     id,
                     uid,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crate::backend::{FlagChange, MailboxStatus, StoreOutcome};
 use crate::config::{Account, Agent, Imap, Secret};
 use crate::imap::actions::{self, ActionError};
-use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open_session_with};
+use crate::imap::connect::{ImapConn, Target, open_session_with};
 use crate::imap::idle::{IdleSignal, IdleStartError, IdleWatcher, QUIET_CHECK};
 use crate::imap::sync::{FirstBatch, MailboxState, SyncEvent, sync_serving};
 use crate::mail::note::Note;
@@ -30,6 +30,7 @@ mod during;
 mod liveness;
 mod notes;
 mod saving;
+mod search;
 mod snoozes;
 
 use liveness::{Wake, conn_alive, still_there};
@@ -58,9 +59,10 @@ pub enum WorkerCommand {
         change: FlagChange,
         unchanged_since: Option<u64>,
     },
-    /// Server-side search of the selected mailbox for `query` (free text, checked by
-    /// [`search_criteria`] before it goes anywhere); answered with `WorkerEvent::SearchDone`.
-    Search { id: u64, query: String },
+    /// Server-side search of the selected mailbox for `query` (the search language,
+    /// `triage::query`, translated by `search` before it goes anywhere), with dates read at
+    /// `offset` seconds east of UTC (the agent's zone); answered with `WorkerEvent::SearchDone`.
+    Search { id: u64, query: String, offset: i32 },
     /// A triage action by `agent` (claim, assign, status, snooze, replying mark), applied
     /// atomically (see `triage::act`); answered with `WorkerEvent::TriageDone`.
     Triage {
@@ -144,56 +146,6 @@ pub enum WorkerEvent {
         uid: u32,
         result: Result<Vec<SentReply>, String>,
     },
-}
-
-/// Longest search text sent to a server: a search box, not a place for a pasted log.
-pub const MAX_SEARCH_BYTES: usize = 512;
-
-/// Why a search text is not sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SearchQueryError {
-    #[error("the search text is empty")]
-    Empty,
-    #[error("the search text is longer than {MAX_SEARCH_BYTES} bytes")]
-    TooLong,
-    /// CR, LF and NUL would end or break the command line; other controls have no business
-    /// in a search either.
-    #[error("the search text contains a control character")]
-    Control,
-}
-
-/// The criteria of `UID SEARCH` for a free-text query: `TEXT "<quoted>"` (headers and body),
-/// with `CHARSET UTF-8` when the text is not ASCII. The text is trimmed; control characters are
-/// refused (so CR, LF and NUL never reach the wire) and `"` and `\` are escaped, so the query is
-/// always exactly one quoted string.
-pub fn search_criteria(query: &str) -> Result<String, SearchQueryError> {
-    let text = query.trim();
-    if text.is_empty() {
-        return Err(SearchQueryError::Empty);
-    }
-    if text.len() > MAX_SEARCH_BYTES {
-        return Err(SearchQueryError::TooLong);
-    }
-    if text.chars().any(char::is_control) {
-        return Err(SearchQueryError::Control);
-    }
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            quoted.push('\\');
-        }
-        quoted.push(c);
-    }
-    quoted.push('"');
-    // RFC 3501 strings are 7-bit; servers (Dovecot, Gmail, Exchange) take UTF-8 in a quoted
-    // string once CHARSET UTF-8 says what it is. A literal would avoid that leniency but
-    // needs a continuation round trip or LITERAL+.
-    Ok(if text.is_ascii() {
-        format!("TEXT {quoted}")
-    } else {
-        format!("CHARSET UTF-8 TEXT {quoted}")
-    })
 }
 
 pub struct AccountWorker {
@@ -577,46 +529,6 @@ impl Worker {
         }
     }
 
-    /// Runs a server-side search; answered with `WorkerEvent::SearchDone`.
-    fn search(&mut self, conn: &mut ImapConn, id: u64, query: String) -> Result<(), String> {
-        let criteria = match search_criteria(&query) {
-            Ok(c) => c,
-            Err(e) => {
-                (self.emit)(WorkerEvent::SearchDone {
-                    id,
-                    result: Err(e.to_string()),
-                });
-                return Ok(());
-            }
-        };
-        conn.budget.grant(DEFAULT_READ_BUDGET);
-        let found = conn.session.uid_search(&criteria);
-        // Unsolicited FETCH/EXPUNGE data is picked up by the next sync.
-        let _ = conn.session.take_all_unsolicited().count();
-        match found {
-            Ok(set) => {
-                let mut uids: Vec<u32> = set.into_iter().collect();
-                uids.sort_unstable();
-                (self.emit)(WorkerEvent::SearchDone {
-                    id,
-                    result: Ok(uids),
-                });
-                Ok(())
-            }
-            Err(e @ (imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_))) => {
-                self.pending.push_front(WorkerCommand::Search { id, query });
-                Err(describe(&e))
-            }
-            Err(e) => {
-                (self.emit)(WorkerEvent::SearchDone {
-                    id,
-                    result: Err(format!("search: {}", describe(&e))),
-                });
-                Ok(())
-            }
-        }
-    }
-
     /// Runs a store; `Ok(true)` when it went through (a sync is due to show it).
     fn store(
         &mut self,
@@ -847,7 +759,7 @@ impl Worker {
                 }
                 Ok(())
             }
-            WorkerCommand::Search { id, query } => self.search(conn, id, query),
+            WorkerCommand::Search { id, query, offset } => self.search(conn, id, query, offset),
             WorkerCommand::Triage {
                 id,
                 uid,
@@ -949,36 +861,5 @@ impl Worker {
         }
         (self.emit)(WorkerEvent::TriageDone { id, uid, result });
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_text_is_one_quoted_string() {
-        assert_eq!(search_criteria(" invoice "), Ok("TEXT \"invoice\"".into()));
-        assert_eq!(
-            search_criteria(r#"say "hi" \ bye"#),
-            Ok(r#"TEXT "say \"hi\" \\ bye""#.into())
-        );
-        assert_eq!(
-            search_criteria("café"),
-            Ok("CHARSET UTF-8 TEXT \"café\"".into())
-        );
-        // Injection attempts never reach the wire.
-        for bad in ["a\r\nA1 LOGOUT", "a\nb", "a\0b", "\u{1b}[2J", "a\u{85}b"] {
-            assert_eq!(
-                search_criteria(bad),
-                Err(SearchQueryError::Control),
-                "{bad:?}"
-            );
-        }
-        assert_eq!(search_criteria("  "), Err(SearchQueryError::Empty));
-        assert_eq!(
-            search_criteria(&"x".repeat(MAX_SEARCH_BYTES + 1)),
-            Err(SearchQueryError::TooLong)
-        );
     }
 }

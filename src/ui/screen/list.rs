@@ -5,10 +5,11 @@ use crate::backend::FlagChange;
 use crate::engine::Request;
 use crate::message::Flags;
 use crate::sanitize;
+use crate::triage::query;
 use crate::ui::app::App;
 use crate::ui::keys::Action;
 use crate::ui::screen::Handled;
-use crate::ui::screen::columns::{Needle, Search, SearchState};
+use crate::ui::screen::columns::{Search, SearchState};
 use crate::ui::screen::prompt::line::{Prompt, PromptKind};
 
 /// A flag change sent and not yet answered, so a refusal can undo what the row shows.
@@ -143,12 +144,22 @@ pub(crate) fn set_threads(app: &mut App, on: Option<bool>) {
     });
 }
 
-/// `:search`: the server searches an IMAP account; a local folder is searched in its rows
-/// (the same fields as the filter). An empty query clears the search.
+/// `:search`: the query language of `triage::query`. The server searches an IMAP account; a
+/// local folder is searched in its rows, or by its account thread when the query reads the
+/// messages' text (`body:`). A query that is wrong, or asks what the account cannot search, is
+/// refused at once, naming the term. An empty query clears the search.
 pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
     let h = app.list_height();
     let query = query.trim();
     let id = app.take_id();
+    let offset = app
+        .config
+        .as_ref()
+        .and_then(|c| c.insight.timezone_offset.as_deref())
+        .and_then(|t| crate::config::parse_offset(t).ok())
+        .unwrap_or(0);
+    // The app's clock (every tick), else the column's.
+    let now = app.now;
     let Some(c) = app.columns.get_mut(app.focus) else {
         return Vec::new();
     };
@@ -157,12 +168,22 @@ pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
         c.refilter(h);
         return Vec::new();
     }
-    if c.imap {
-        // Checked here too, so a bad query is refused at once, not after a round trip.
-        if let Err(e) = crate::engine::worker::search_criteria(query) {
+    let ctx = query::Context {
+        me: c.agent.as_deref(),
+        now: if now > 0 { now } else { c.now },
+        offset,
+        team_folders: c.team_folders,
+        within: false,
+    };
+    let parsed = query::parse(query).and_then(|q| q.check(&ctx, false).map(|()| q));
+    let q = match parsed {
+        Ok(q) => q,
+        Err(e) => {
             app.fail(format!("search: {e}"));
             return Vec::new();
         }
+    };
+    if c.imap || q.needs_body() {
         c.search = Some(Search {
             query: query.to_string(),
             id,
@@ -175,11 +196,10 @@ pub(crate) fn search(app: &mut App, query: &str) -> Vec<Request> {
             query: query.to_string(),
         }];
     }
-    let needle = Needle::new(query);
     let found = c
         .rows
         .iter()
-        .filter(|s| needle.matches(s))
+        .filter(|s| q.matches(s, &ctx))
         .map(|s| s.uid)
         .collect();
     c.search = Some(Search {

@@ -105,7 +105,10 @@ pub fn link_long(c: &Column, now: i64) -> Option<String> {
     })
 }
 
-/// What narrows the column: "/invoice: 2 of 340", "search \"late\" searching…".
+/// What narrows the column: "/invoice: 2 of 58 in this view", "search from:acme searching…"
+/// (the query as typed, its own quotes included).
+/// The second number is how many rows the team view holds (what the filter and the search
+/// narrow), not the mailbox.
 pub fn narrowing_text(c: &Column) -> Option<String> {
     let filter = c
         .filter
@@ -114,7 +117,7 @@ pub fn narrowing_text(c: &Column) -> Option<String> {
     let search = c
         .search
         .as_ref()
-        .map(|s| format!("search \"{}\"", sanitize::single_line(&s.query)));
+        .map(|s| format!("search {}", sanitize::single_line(&s.query)));
     let label = [filter, search]
         .into_iter()
         .flatten()
@@ -126,8 +129,21 @@ pub fn narrowing_text(c: &Column) -> Option<String> {
     Some(match c.search.as_ref().map(|s| &s.state) {
         Some(SearchState::Pending) => format!("{label} searching…"),
         Some(SearchState::Failed(_)) => format!("{label} failed"),
-        _ => format!("{label}: {} of {}", c.shown_len(), c.rows.len()),
+        _ => format!("{label}: {} of {} in this view", c.shown_len(), view_len(c)),
     })
+}
+
+/// How many rows the column's team view holds, before the filter and the search.
+pub fn view_len(c: &Column) -> usize {
+    let n = &c.counts;
+    match c.team_view {
+        View::Open => n.open,
+        View::Mine => n.mine,
+        View::Unassigned => n.unassigned,
+        View::Pending => n.pending,
+        View::Done => n.done,
+        View::All => c.rows.len(),
+    }
 }
 
 /// The second header line: a read-only warning first (it explains why keys are refused),

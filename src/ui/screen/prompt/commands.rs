@@ -104,8 +104,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "search",
         aliases: &[],
-        usage: ":search TEXT",
-        desc: "server-side SEARCH of this column (IMAP), or of its rows (Maildir); empty clears",
+        usage: ":search QUERY",
+        desc: "search this column: words, \"phrases\", from: to: subject: body: since: before: is: assigned: status:, or, -, ( ); empty clears",
         run: Run::Text(search),
     },
     CommandSpec {
