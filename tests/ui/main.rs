@@ -26,6 +26,7 @@ mod ui_compose;
 mod ui_keys;
 mod ui_merge;
 mod ui_notes;
+mod ui_notify;
 mod ui_replying;
 mod ui_snapshots;
 mod ui_stats;
