@@ -505,7 +505,9 @@ impl App {
 /// `screen::Handled`); a tick always does (row ages, countdowns), and `needs_clock` decides how
 /// often ticks come.
 pub fn update(app: &mut App, event: impl Into<Event>) -> Vec<Request> {
-    let commands = match apply(app, event.into()) {
+    let event = event.into();
+    let key = matches!(event, Event::Key(_));
+    let commands = match apply(app, event) {
         Some(commands) => {
             app.dirty = true;
             commands
@@ -516,7 +518,7 @@ pub fn update(app: &mut App, event: impl Into<Event>) -> Vec<Request> {
         app.fit_editors();
     }
     status::settle(app);
-    crate::ui::notify::settle(app);
+    crate::ui::notify::settle(app, key);
     commands
 }
 

@@ -44,6 +44,7 @@ mod triage_folders;
 mod triage_testbed;
 mod ui_live;
 mod ui_notes_live;
+mod ui_notify_live;
 mod ui_replying_live;
 mod ui_stats_live;
 mod ui_team_live;

@@ -8,8 +8,9 @@
 //!   unless this client asked for it (a claim, `A` to oneself). A `Reset` (UIDVALIDITY)
 //!   disarms the column until it is synced again.
 //! - **Highlight**: such a row is drawn with the theme's `row_new` style and a `*` in its gutter
-//!   until it is seen: opened in the reader, marked read (by anyone), or selected in the column
-//!   view for [`REST_SECS`].
+//!   until it is seen: opened in the reader, marked read (by anyone), or selected with a key in
+//!   the column view and left selected for [`REST_SECS`] (a row that arrives under a resting
+//!   selection stays highlighted: nobody may be looking).
 //! - **Title** (`ui.notify.title`): "mailroom — N unread" (every column's unread count), then
 //!   " · K new (support, sales)" while rows are highlighted: numbers and the account names of
 //!   the configuration only, never message text.
@@ -77,6 +78,8 @@ pub struct Notify {
     own: HashSet<(usize, u32)>,
     /// The highlighted row selected in the column view, and since when.
     resting: Option<(usize, u32, i64)>,
+    /// The row the last key left selected in the column view.
+    keyed: Option<(usize, u32)>,
     /// Alerts for the run loop to write (bell, OSC).
     alerts: Vec<Alert>,
     /// The last title built, and the one still to be written.
@@ -327,9 +330,8 @@ fn selected_fresh(app: &App) -> Option<(usize, u32)> {
     }
     let c = app.columns.get(app.focus)?;
     let uid = c.selected_row()?.uid;
-    app.notify
-        .is_new(c.account_idx, uid)
-        .then_some((c.account_idx, uid))
+    let sel = (c.account_idx, uid);
+    (app.notify.is_new(c.account_idx, uid) && app.notify.keyed == Some(sel)).then_some(sel)
 }
 
 /// Whether the clock should tick every second: a highlighted row is selected.
@@ -354,8 +356,15 @@ pub(crate) fn tick(app: &mut App, now: i64) {
     }
 }
 
-/// After every event: the open message has been seen; the title follows the counts.
-pub(crate) fn settle(app: &mut App) {
+/// After every event (`key`: a key press): the open message has been seen; the row a key
+/// selected is noted; the title follows the counts.
+pub(crate) fn settle(app: &mut App, key: bool) {
+    if key {
+        app.notify.keyed = app
+            .columns
+            .get(app.focus)
+            .and_then(|c| Some((c.account_idx, c.selected_row()?.uid)));
+    }
     if let Some(r) = &app.reader {
         let key = (r.account_idx, r.uid);
         app.notify.fresh.remove(&key);
