@@ -369,7 +369,8 @@ pub(crate) fn settle(app: &mut App, key: bool) {
         let key = (r.account_idx, r.uid);
         app.notify.fresh.remove(&key);
     }
-    if !settings(app).title {
+    // Read in place: this runs after every event.
+    if app.config.as_ref().is_some_and(|c| !c.ui.notify.title) {
         return;
     }
     let text = title_text(app);
