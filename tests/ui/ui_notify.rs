@@ -150,9 +150,10 @@ fn messages_lists_the_last_errors_with_their_times() {
     assert!(!app.status().view_open());
 }
 
-#[test]
-fn a_new_row_is_highlighted_until_seen() {
-    let mut app = app(120, 30);
+/// The column view at `w`×`h` after a new message arrived while running (two older ones,
+/// the selection on the second), and the new row's screen line.
+fn highlighted(w: u16, h: u16) -> (App, String) {
+    let mut app = app(w, h);
     press(&mut app, [key(KeyCode::Char('j'))]);
     update(
         &mut app,
@@ -162,16 +163,41 @@ fn a_new_row_is_highlighted_until_seen() {
         },
     );
     assert_eq!(app.notify().new_count(), 1);
-    let screen = text(&app);
-    assert_snapshot!("new_row_120x30", screen);
     let t = drawn(&app);
     let rows = rows_of(&t);
     let y = rows
         .iter()
         .position(|r| r.contains("URGENT"))
         .expect("the new row");
-    let x = rows[y].find("URGENT").expect("subject");
+    let x = rows[y]
+        .find("URGENT")
+        .map(|b| rows[y][..b].chars().count())
+        .expect("subject");
     let cell = &t.backend().buffer()[(x as u16, y as u16)];
     assert_eq!(cell.bg, Color::Indexed(22), "the theme's row_new");
     assert!(rows[y].contains("┃*"), "a * in the gutter: {}", rows[y]);
+    (app, rows[y].clone())
+}
+
+#[test]
+fn a_new_row_is_highlighted_at_every_size() {
+    let (app, _) = highlighted(80, 24);
+    assert_snapshot!("new_row_80x24", text(&app));
+    let (app, _) = highlighted(120, 40);
+    assert_snapshot!("new_row_120x40", text(&app));
+    let (mut app, line) = highlighted(200, 50);
+    assert_snapshot!("new_row_200x50", text(&app));
+    // Opened, it is seen: the highlight goes.
+    press(
+        &mut app,
+        [key(KeyCode::Char('k')), key(KeyCode::Char('k')), enter()],
+    );
+    assert!(app.reader().is_some());
+    press(&mut app, [key(KeyCode::Char('q'))]);
+    assert_eq!(app.notify().new_count(), 0);
+    let after = rows_of(&drawn(&app));
+    assert!(
+        after.iter().all(|r| !r.contains("┃*")),
+        "still highlighted: {line}"
+    );
 }
