@@ -84,9 +84,15 @@ fn errors_stay_longer_and_are_kept_in_the_history() {
         Some(NOW + 1),
         "dated by the tick that showed it"
     );
-    // The same error again is a new message with a new time.
+    // The same error again is shown again, and counted in the history with its new time.
     command(&mut app, "nosuchcommand");
+    assert_eq!(app.error(), Some(error.as_str()));
     tick(&mut app, NOW + 100);
+    let logged: Vec<_> = app.status().history().collect();
+    assert_eq!(logged.len(), 1);
+    assert_eq!((logged[0].count, logged[0].at), (2, Some(NOW + 100)));
+    command(&mut app, "view sideways");
+    tick(&mut app, NOW + 101);
     assert_eq!(app.status().history().count(), 2);
     // Information is not kept.
     command(&mut app, "threads on");
@@ -128,6 +134,8 @@ fn text(app: &App) -> String {
 #[test]
 fn messages_lists_the_last_errors_with_their_times() {
     let mut app = app(80, 24);
+    command(&mut app, "nosuchcommand");
+    tick(&mut app, NOW);
     for (i, bad) in ["nosuchcommand", "focus nowhere", "view sideways"]
         .iter()
         .enumerate()
@@ -140,6 +148,8 @@ fn messages_lists_the_last_errors_with_their_times() {
         tick(&mut app, NOW + 600 + i);
     }
     assert_eq!(app.status().history().count(), 50, "the last 50 only");
+    command(&mut app, "bogus59");
+    tick(&mut app, NOW + 700);
     command(&mut app, "messages");
     assert!(app.status().view_open());
     assert_snapshot!("messages_80x24", text(&app));

@@ -54,7 +54,11 @@ fn lines(app: &App) -> Vec<(String, String)> {
         .history()
         .map(|l| {
             let at = l.at.map_or_else(|| "now".to_string(), |t| clock(t, off));
-            (at, l.text.clone())
+            let text = match l.count {
+                1 => l.text.clone(),
+                n => format!("{} (×{n})", l.text),
+            };
+            (at, text)
         })
         .collect()
 }

@@ -9,7 +9,8 @@
 //!   or note pane, the stats screen, or the column view); it goes when that screen closes. An
 //!   account's error or warning from the engine belongs to the column view, which never closes:
 //!   it stays its time on whatever screen is open.
-//! - Every error is kept in a history of the last [`HISTORY`], with the time it was shown;
+//! - Every error is kept in a history of the last [`HISTORY`], with the time it was shown (the
+//!   same error several times in a row is one entry with a count and the last time);
 //!   `:messages` lists it (`src/ui/screen/messages.rs`).
 
 use std::collections::VecDeque;
@@ -27,12 +28,13 @@ pub const ERROR_SECS: i64 = 15;
 /// Errors kept for `:messages`.
 pub const HISTORY: usize = 50;
 
-/// One error of the history: when it was shown (Unix seconds; `None` until the next tick
-/// dates it) and its text (sanitized).
+/// One error of the history: when it was last shown (Unix seconds; `None` until the next tick
+/// dates it), its text (sanitized), and how many times in a row it came.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logged {
     pub at: Option<i64>,
     pub text: String,
+    pub count: usize,
 }
 
 /// What the status line knows about its message beyond the text (`App::error`, `App::notice`).
@@ -113,10 +115,18 @@ pub(crate) fn settle(app: &mut App) {
         s.shown_at = None;
         s.owner = Some(owner);
         if let Some((true, text)) = &now {
-            s.history.push_back(Logged {
-                at: None,
-                text: text.clone(),
-            });
+            // The same error again (a server that keeps refusing) is counted, not repeated.
+            match s.history.back_mut() {
+                Some(last) if last.text == *text => {
+                    last.count += 1;
+                    last.at = None;
+                }
+                _ => s.history.push_back(Logged {
+                    at: None,
+                    text: text.clone(),
+                    count: 1,
+                }),
+            }
             while s.history.len() > HISTORY {
                 s.history.pop_front();
             }
