@@ -78,3 +78,39 @@ pub(super) fn validate(n: &Notify, errors: &mut Vec<Problem>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Notify, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    #[test]
+    fn defaults_title_on_bell_off_osc9_no_command() {
+        let n = parse("").expect("empty");
+        assert_eq!(n, Notify::default());
+        assert!(n.title && !n.bell && n.osc == Osc::Osc9 && n.command.is_none());
+        let n = parse("osc = \"osc777\"\nbell = true\ntitle = false").expect("set");
+        assert!(!n.title && n.bell && n.osc == Osc::Osc777);
+        assert!(parse("osc = \"osc8\"").is_err());
+        assert!(parse("sound = true").is_err());
+    }
+
+    #[test]
+    fn the_command_must_name_a_program_without_controls() {
+        let problems = |text: &str| {
+            let mut errors = Vec::new();
+            validate(&parse(text).expect("parses"), &mut errors);
+            errors.into_iter().map(|p| p.key).collect::<Vec<_>>()
+        };
+        assert!(problems("command = [\"notify-send\", \"-a\", \"mailroom\"]").is_empty());
+        assert_eq!(problems("command = []"), ["ui.notify.command"]);
+        assert_eq!(problems("command = [\" \"]"), ["ui.notify.command"]);
+        assert_eq!(
+            problems("command = [\"x\", \"a\\nb\"]"),
+            ["ui.notify.command"]
+        );
+    }
+}
