@@ -3,9 +3,10 @@
 //!
 //! - **When**: a column is *armed* by its first `Synced` (IMAP) or `Loaded` (Maildir): the rows
 //!   of the cache and of the first sync never notify. After that, a row with a UID above the
-//!   highest the column has seen, not `\Seen`, is new mail; a flag change that makes an
-//!   unassigned or a teammate's message the agent's (`$assigned.<me>`) is an assignment —
-//!   unless this client asked for it (a claim, `A` to oneself). A `Reset` (UIDVALIDITY)
+//!   highest the column has seen, not `\Seen`, with an arrival time (INTERNALDATE) no earlier
+//!   than [`SKEW_SECS`] before the column was armed, is new mail (old mail moved or copied in,
+//!   un-archived or reopened from a folder, is not). A flag change that makes an unassigned or
+//!   a teammate's message the agent's (`$assigned.<me>`) is an assignment — unless this client asked for it (a claim, `A` to oneself). A `Reset` (UIDVALIDITY)
 //!   disarms the column until it is synced again.
 //! - **Highlight**: such a row is drawn with the theme's `row_new` style and a `*` in its gutter
 //!   until it is seen: opened in the reader, marked read (by anyone), or selected with a key in
@@ -34,6 +35,9 @@ use crate::ui::screen::{Handled, Layer, layers};
 
 /// Seconds a highlighted row must stay selected in the column view to count as seen.
 pub const REST_SECS: i64 = 2;
+/// How much earlier than the moment a column was armed a new row's arrival time may be (the
+/// server's clock and ours differ).
+pub const SKEW_SECS: i64 = 3600;
 
 /// Why a notification was raised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,8 +74,8 @@ impl Alert {
 /// The notification state of the UI.
 #[derive(Debug, Clone, Default)]
 pub struct Notify {
-    /// Armed columns: account → the highest UID seen.
-    armed: HashMap<usize, u32>,
+    /// Armed columns: account → (the highest UID seen, when it was armed: Unix seconds).
+    armed: HashMap<usize, (u32, i64)>,
     /// Highlighted rows: (account, UID).
     fresh: HashSet<(usize, u32)>,
     /// Assignments this client made itself (claims), so their echo does not notify.
@@ -192,16 +196,22 @@ fn arm(app: &mut App, account_idx: usize) {
         .find(|c| c.account_idx == account_idx)
         .and_then(|c| c.rows.iter().map(|s| s.uid).max())
         .unwrap_or(0);
-    app.notify.armed.insert(account_idx, top);
+    app.notify.armed.insert(account_idx, (top, app.now));
 }
 
 fn on_rows(app: &mut App, account_idx: usize, rows: &[Summary]) -> Option<Vec<Request>> {
-    let top = *app.notify.armed.get(&account_idx)?;
+    let (top, since) = *app.notify.armed.get(&account_idx)?;
     let highest = rows.iter().map(|s| s.uid).max().unwrap_or(0).max(top);
-    app.notify.armed.insert(account_idx, highest);
+    app.notify.armed.insert(account_idx, (highest, since));
+    // Without a clock yet (no tick), every arrival time is recent enough.
+    let earliest = if since > 0 {
+        since - SKEW_SECS
+    } else {
+        i64::MIN
+    };
     let new: Vec<&Summary> = rows
         .iter()
-        .filter(|s| s.uid > top && !s.flags.seen && !s.flags.deleted)
+        .filter(|s| s.uid > top && !s.flags.seen && !s.flags.deleted && s.internal_date >= earliest)
         .collect();
     if new.is_empty() {
         return None;

@@ -133,6 +133,12 @@ fn only_mail_arriving_after_the_first_sync_notifies_once_per_batch() {
     read.flags.seen = true;
     rows(&mut app, vec![read]);
     assert_eq!(app.notify.raised(), 1);
+    // Old mail moved in (un-archived: a new UID, its old arrival time) is not new.
+    let mut old = row(7, "from the archive");
+    old.internal_date = NOW - 30 * 86_400;
+    rows(&mut app, vec![old]);
+    assert_eq!(app.notify.raised(), 1);
+    assert!(!app.notify.is_new(0, 7));
     // Another synced (a reconnect) does not re-arm below what was seen.
     synced(&mut app);
     rows(&mut app, vec![row(5, "Refund")]);
