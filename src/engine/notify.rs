@@ -139,4 +139,25 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(5));
         assert!(run(&cmd(&[]), DEADLINE).is_err());
     }
+
+    #[test]
+    fn a_failure_is_reported_for_the_status_line_and_a_success_is_silent() {
+        let (tx, rx) = std::sync::mpsc::channel::<Event>();
+        spawn(cmd(&["false"]), EventSink::from(tx.clone()));
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Event::Error {
+                account_idx: None,
+                message,
+            }) => assert!(
+                message.starts_with("notify command: false ended with"),
+                "{message}"
+            ),
+            other => panic!("expected an error, got {other:?}"),
+        }
+        spawn(cmd(&["true"]), EventSink::from(tx));
+        assert!(
+            rx.recv_timeout(Duration::from_secs(2)).is_err(),
+            "nothing to say"
+        );
+    }
 }
