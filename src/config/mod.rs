@@ -5,6 +5,7 @@ mod hours;
 pub mod keys;
 mod load;
 mod model;
+pub mod notify;
 pub mod secret;
 pub mod template;
 pub mod theme;

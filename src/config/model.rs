@@ -54,6 +54,9 @@ pub struct Ui {
     /// The team view every column starts in: open, mine, unassigned, pending, done or all.
     #[serde(default = "default_view")]
     pub view: String,
+    /// `[ui.notify]`: new mail and assignments while mailroom runs.
+    #[serde(default)]
+    pub notify: super::notify::Notify,
 }
 
 impl Default for Ui {
@@ -62,6 +65,7 @@ impl Default for Ui {
             theme: default_theme(),
             columns: None,
             view: default_view(),
+            notify: super::notify::Notify::default(),
         }
     }
 }

@@ -23,7 +23,7 @@ pub const BUILTIN: [(&str, &str); 3] = [
 ];
 
 /// Every element a theme can style.
-pub const ELEMENTS: [&str; 22] = [
+pub const ELEMENTS: [&str; 23] = [
     "base",
     "border",
     "border_focused",
@@ -36,6 +36,7 @@ pub const ELEMENTS: [&str; 22] = [
     "row_age",
     "row_sender",
     "row_marks",
+    "row_new",
     "tab_active",
     "tab_inactive",
     "reader_header",

@@ -162,6 +162,7 @@ pub fn validate(config: &Config) -> Report {
     if let Err(e) = super::theme::ThemeSpec::resolve(&config.ui.theme, &config.source) {
         r.errors.push(Problem::new(None, "ui.theme", e.to_string()));
     }
+    super::notify::validate(&config.ui.notify, &mut r.errors);
     if super::View::parse(&config.ui.view).is_none() {
         r.errors.push(Problem::new(
             None,

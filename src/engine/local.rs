@@ -249,7 +249,8 @@ fn run_local(
             | Request::Send { .. }
             | Request::SaveDraft(_)
             | Request::Preview { .. }
-            | Request::Attach { .. } => None,
+            | Request::Attach { .. }
+            | Request::Notify(_) => None,
         };
         if let Some(ev) = answer
             && events.send(ev).is_err()

@@ -99,6 +99,9 @@ pub enum Request {
     /// Check that `path` is a file the compose pane of draft `draft_id` can attach, off the UI
     /// thread; answered by [`Event::Attached`](super::Event::Attached).
     Attach { draft_id: String, path: PathBuf },
+    /// Run the `ui.notify.command` program, off the UI thread; only a failure is answered
+    /// (an [`Event::Error`](super::Event::Error) without an account).
+    Notify(Box<super::notify::NotifyCommand>),
 }
 
 /// Names a submitted request. For the requests that carry their own `id` (`Store`, `Search`,

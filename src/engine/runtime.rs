@@ -147,6 +147,7 @@ impl Engine {
             Request::SaveDraft(draft) => self.save_draft(draft),
             Request::Send { .. } => self.send(request),
             Request::Preview { .. } | Request::Attach { .. } => self.compose_job(request),
+            Request::Notify(cmd) => super::notify::spawn(*cmd, self.events.clone()),
             Request::Save { raw, indices, dir } => {
                 // Parts that were not downloaded are streamed from the message's server.
                 let source = self
@@ -446,7 +447,8 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::Send { .. }
         | Request::SaveDraft(_)
         | Request::Preview { .. }
-        | Request::Attach { .. } => None,
+        | Request::Attach { .. }
+        | Request::Notify(_) => None,
     }
 }
 
@@ -504,7 +506,8 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
         | Request::Send { .. }
         | Request::SaveDraft(_)
         | Request::Preview { .. }
-        | Request::Attach { .. } => return None,
+        | Request::Attach { .. }
+        | Request::Notify(_) => return None,
     })
 }
 

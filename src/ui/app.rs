@@ -99,6 +99,10 @@ pub struct App {
     pub(crate) waking: HashMap<u64, (usize, u32, Vec<String>)>,
     /// Ended snoozes the server refused to clear: not asked again this session.
     pub(crate) wake_refused: HashSet<(usize, u32)>,
+    /// The status line's message: its time, its screen, the `:messages` history.
+    pub(crate) status: status::Status,
+    /// New mail and assignments: highlighted rows, the title, alerts (`ui::notify`).
+    pub(crate) notify: crate::ui::notify::Notify,
 }
 
 impl App {
@@ -143,6 +147,8 @@ impl App {
             pending_notes: HashMap::new(),
             waking: HashMap::new(),
             wake_refused: HashSet::new(),
+            status: status::Status::default(),
+            notify: crate::ui::notify::Notify::default(),
         }
     }
 
@@ -241,6 +247,16 @@ impl App {
     /// The warning or note on the status line.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
+    }
+
+    /// The status line's message state and its `:messages` history.
+    pub fn status(&self) -> &status::Status {
+        &self.status
+    }
+
+    /// New mail and assignments: the highlighted rows.
+    pub fn notify(&self) -> &crate::ui::notify::Notify {
+        &self.notify
     }
 
     pub fn help(&self) -> Option<&Help> {
@@ -392,6 +408,7 @@ impl App {
     }
 
     pub(crate) fn set_error(&mut self, message: String) {
+        self.status.raised();
         self.error = Some(message);
     }
 
@@ -404,15 +421,18 @@ impl App {
         } else {
             format!("{name}: {message}")
         });
+        self.status.raised();
     }
 
     /// A note for the status line that replaces an older error: it answers the last key.
     pub(crate) fn say(&mut self, message: impl Into<String>) {
+        self.status.raised();
         self.error = None;
         self.notice = Some(message.into());
     }
 
     pub(crate) fn fail(&mut self, message: impl Into<String>) {
+        self.status.raised();
         self.notice = None;
         self.error = Some(message.into());
     }
@@ -421,6 +441,8 @@ impl App {
     pub fn needs_clock(&self) -> bool {
         // While composing, the clock drives the draft's autosave.
         self.compose.is_some()
+            || status::needs_clock(self)
+            || crate::ui::notify::needs_clock(self)
             || self.columns.iter().any(|c| {
                 matches!(c.link, Some(Link::Offline { retry_at, .. }) if retry_at > self.now)
                     // A snooze ending within the minute wakes on time, not up to a tick late.
@@ -483,7 +505,9 @@ impl App {
 /// `screen::Handled`); a tick always does (row ages, countdowns), and `needs_clock` decides how
 /// often ticks come.
 pub fn update(app: &mut App, event: impl Into<Event>) -> Vec<Request> {
-    let commands = match apply(app, event.into()) {
+    let event = event.into();
+    let key = matches!(event, Event::Key(_));
+    let commands = match apply(app, event) {
         Some(commands) => {
             app.dirty = true;
             commands
@@ -493,6 +517,8 @@ pub fn update(app: &mut App, event: impl Into<Event>) -> Vec<Request> {
     if app.compose.is_some() || app.note.is_some() {
         app.fit_editors();
     }
+    status::settle(app);
+    crate::ui::notify::settle(app, key);
     commands
 }
 
@@ -516,6 +542,8 @@ fn apply(app: &mut App, event: Event) -> Handled {
         }
         Event::Tick(now) => {
             app.now = now;
+            status::tick(app, now);
+            crate::ui::notify::tick(app, now);
             let mut commands = wake_snoozes(app, now);
             commands.extend(autosave(app, false));
             Some(commands)
@@ -524,7 +552,10 @@ fn apply(app: &mut App, event: Event) -> Handled {
             compose::on_edited(app, result);
             Some(Vec::new())
         }
-        Event::Engine(event) => apply_engine(app, event),
+        Event::Engine(event) => {
+            let asks = crate::ui::notify::observe(app, &event);
+            crate::ui::notify::join(apply_engine(app, event), asks)
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod event;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod notify;
 pub mod screen;
 pub mod terminal;
 pub mod theme;
@@ -145,6 +146,13 @@ fn run_loop(
             session.terminal.draw(|f| draw::draw(app, f))?;
             app.dirty = false;
         }
+        // The title and the alerts go after the frame: nothing is written mid-frame.
+        if let Some(title) = app.notify.take_title() {
+            session.set_title(&title)?;
+        }
+        for alert in app.notify.take_alerts() {
+            session.alert(&app_notify_settings(app), &alert)?;
+        }
         let period = if app.needs_clock() { FAST_TICK } else { TICK };
         let first = match rx.recv_timeout(period.saturating_sub(last_tick.elapsed())) {
             Ok(ev) => ev,
@@ -191,6 +199,13 @@ fn run_loop(
             return Ok(());
         }
     }
+}
+
+fn app_notify_settings(app: &App) -> crate::config::notify::Notify {
+    app.config
+        .as_ref()
+        .map(|c| c.ui.notify.clone())
+        .unwrap_or_default()
 }
 
 /// Merges runs of row batches for one account into one event, so a burst of batches (a sync

@@ -2,7 +2,10 @@
 //!
 //! No mouse capture: over SSH and in tmux, users select and copy text with the mouse.
 //! Bracketed paste on: a paste arrives as one event, not as keystrokes that run commands.
-//! The window title is never set (it is written outside the screen buffer, see PROTOCOL.md).
+//! The window title is set only from numbers and the configured account names
+//! (`ui::notify::title_text`), written with OSC 2 after the terminal's own title is saved on
+//! its title stack, and restored on every exit path. Notifications (bell, OSC 9/777) are
+//! written here too, built by `ui::notify::escape` from cleaned text.
 
 use std::io::{self, IsTerminal, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +19,10 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 
+use super::notify::escape;
+use super::notify::{Alert, Why};
 use super::wire::{self, Wire};
+use crate::config::notify::Notify as NotifySettings;
 
 /// Frames are written by [`Wire`]: crossterm's backend with fewer bytes a frame.
 pub type Term = Terminal<Wire<Stdout>>;
@@ -29,6 +35,8 @@ pub struct Session {
 static PANIC_HOOK: Once = Once::new();
 /// Whether full-screen mode is on, so the hook leaves other terminals (pipes, tests) alone.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether the title was changed (and the terminal's own saved), so leaving restores it.
+static TITLE_SET: AtomicBool = AtomicBool::new(false);
 /// The thread that draws; only its panic ends the UI.
 static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
 
@@ -62,6 +70,9 @@ fn install_panic_hook() {
 pub fn restore() {
     ACTIVE.store(false, Ordering::SeqCst);
     let mut out = io::stdout();
+    if TITLE_SET.swap(false, Ordering::SeqCst) {
+        let _ = out.write_all(escape::POP_TITLE);
+    }
     let _ = execute!(
         out,
         DisableBracketedPaste,
@@ -107,6 +118,56 @@ impl Session {
             }
         }
     }
+}
+
+impl Session {
+    /// Sets the window title (OSC 2); the first time, the terminal's own title is saved
+    /// first, to be restored on leaving.
+    pub fn set_title(&mut self, text: &str) -> io::Result<()> {
+        let first = !TITLE_SET.swap(true, Ordering::SeqCst);
+        let mut out = io::stdout();
+        write_title(&mut out, text, first)?;
+        out.flush()
+    }
+
+    /// Writes one notification as the settings ask (bell, OSC 9/777; tmux's passthrough when
+    /// `$TMUX` is set).
+    pub fn alert(&mut self, settings: &NotifySettings, alert: &Alert) -> io::Result<()> {
+        let tmux = std::env::var_os("TMUX").is_some_and(|t| !t.is_empty());
+        let mut out = io::stdout();
+        write_alert(&mut out, settings, alert, tmux)?;
+        out.flush()
+    }
+}
+
+/// The title's bytes: the saved title first when `first`.
+pub fn write_title(out: &mut impl Write, text: &str, first: bool) -> io::Result<()> {
+    if first {
+        out.write_all(escape::PUSH_TITLE)?;
+    }
+    out.write_all(&escape::title(text))
+}
+
+/// One notification's bytes: the bell, then the desktop notification.
+pub fn write_alert(
+    out: &mut impl Write,
+    settings: &NotifySettings,
+    alert: &Alert,
+    tmux: bool,
+) -> io::Result<()> {
+    if settings.bell {
+        out.write_all(escape::BELL)?;
+    }
+    let title = match alert.why {
+        Why::New => "mailroom: new mail",
+        Why::Assigned => "mailroom: assigned to you",
+    };
+    out.write_all(&escape::notification(
+        settings.osc,
+        title,
+        &alert.body(),
+        tmux,
+    ))
 }
 
 impl Drop for Session {

@@ -47,6 +47,7 @@ mod triage_testbed;
 mod ui_conversation_live;
 mod ui_live;
 mod ui_notes_live;
+mod ui_notify_live;
 mod ui_replying_live;
 mod ui_stats_live;
 mod ui_team_live;

@@ -27,6 +27,7 @@ mod ui_conversation;
 mod ui_keys;
 mod ui_merge;
 mod ui_notes;
+mod ui_notify;
 mod ui_replying;
 mod ui_search;
 mod ui_snapshots;

@@ -94,6 +94,12 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// A tmux format of the pane (`#{pane_title}`, `#{window_bell_flag}`…), expanded.
+    pub fn format(&self, format: &str) -> String {
+        let out = self.tmux(&["display-message", "-p", "-t", &self.session, format]);
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    }
+
     /// Whether the pane's process has ended (or the session is gone altogether).
     pub fn pane_dead(&self) -> bool {
         let out = self.tmux(&["display-message", "-p", "-t", &self.session, "#{pane_dead}"]);

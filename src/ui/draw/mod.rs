@@ -80,6 +80,11 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                 stats::draw::draw_stats(app, s, frame, screen);
             }
         }
+        Layer::Messages => {
+            if let Some(scroll) = app.status.view {
+                screen::messages::draw_messages(app, scroll, frame, area);
+            }
+        }
         Layer::Help => {
             if let Some(h) = &app.help {
                 help::draw::draw_help(app, h, frame, area);

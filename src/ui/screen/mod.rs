@@ -5,6 +5,7 @@ pub mod compose;
 pub mod confirm;
 pub mod help;
 pub mod list;
+pub mod messages;
 pub mod notes;
 pub(crate) mod paging;
 pub mod prompt;
@@ -40,6 +41,8 @@ pub enum Layer {
     Confirm,
     /// The help overlay (`?`).
     Help,
+    /// The `:messages` overlay: the last errors with their times.
+    Messages,
     /// The stats screen (`S`), over everything but the status line.
     Stats,
     /// The open `:` or `/` line, in place of the status line.
@@ -60,6 +63,7 @@ pub fn layers(app: &App) -> Vec<Layer> {
     let open = [
         (Layer::Confirm, app.confirm.is_some()),
         (Layer::Help, app.help.is_some()),
+        (Layer::Messages, app.status.view.is_some()),
         (Layer::Stats, app.stats.is_some()),
         (Layer::Prompt, app.prompt.is_some()),
         (Layer::Compose, app.compose.is_some()),
@@ -81,7 +85,7 @@ pub(crate) fn context(app: &App) -> Context {
             Layer::Compose | Layer::Note => return Context::Compose,
             Layer::Reader => return Context::Reader,
             Layer::Columns => return Context::List,
-            Layer::Confirm | Layer::Help | Layer::Stats | Layer::Prompt => {}
+            Layer::Confirm | Layer::Help | Layer::Messages | Layer::Stats | Layer::Prompt => {}
         }
     }
     Context::List
@@ -100,6 +104,7 @@ pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Handled {
     match layers(app).first().copied().unwrap_or(Layer::Columns) {
         Layer::Confirm => confirm_key(app, k),
         Layer::Help => help_key(app, k),
+        Layer::Messages => messages::messages_key(app, k),
         Layer::Stats => stats_key(app, k),
         Layer::Prompt => prompt_key(app, k),
         Layer::Compose => Some(compose_key(app, k)),
@@ -206,7 +211,7 @@ pub(crate) fn on_paste(app: &mut App, text: String) -> bool {
     let mut under_help = false;
     for layer in layers(app) {
         match layer {
-            Layer::Confirm | Layer::Stats => {}
+            Layer::Confirm | Layer::Stats | Layer::Messages => {}
             Layer::Help => under_help = true,
             Layer::Reader | Layer::Columns => return false,
             Layer::Prompt => {

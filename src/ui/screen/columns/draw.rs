@@ -271,7 +271,10 @@ pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Fram
     let styles = RowStyles::of(app);
     let lines: Vec<Line> = (c.offset..end)
         .filter_map(|i| c.shown(i).map(|s| (i, s)))
-        .map(|(i, s)| row_line(app.now, &styles, c, (i, s), w, i == c.selected, focused))
+        .map(|(i, s)| {
+            let line = row_line(app.now, &styles, c, (i, s), w, i == c.selected, focused);
+            crate::ui::notify::draw::mark_row(app, c.account_idx, s.uid, line)
+        })
         .collect();
     // As `Paragraph::new(lines)` draws them, in a fraction of its time (every frame draws
     // every visible row of every column).

@@ -249,6 +249,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         }),
     },
     CommandSpec {
+        name: "messages",
+        aliases: &[],
+        usage: ":messages",
+        desc: "the last 50 errors of the status line, with their times",
+        run: Run::Bare(crate::ui::screen::messages::open),
+    },
+    CommandSpec {
         name: "help",
         aliases: &["h"],
         usage: ":help",
