@@ -1,0 +1,151 @@
+//! The bound in front of `mail::html`: html5ever's tree builder checks "in scope" by walking
+//! its stack of open elements, so a document nested 100,000 deep costs seconds there. Its
+//! tokenizer is linear: it measures the nesting first, and gives the text of a document too
+//! deep to lay out (blocks on their own lines, `<head>`, `<style>`, `<script>` left out).
+
+use std::cell::{Cell, RefCell};
+
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, CharacterTokens, EndTag, StartTag, TagToken, Token, TokenSink, TokenSinkResult,
+    Tokenizer, TokenizerOpts,
+};
+
+/// Elements that never hold others (`<br>` opens nothing).
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+/// Elements whose content is never shown as text.
+const SKIPPED: &[&str] = &["head", "style", "script", "template", "title", "noscript"];
+/// Elements that start a line of their own.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "ul",
+    "ol",
+    "blockquote",
+    "hr",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+];
+
+#[derive(Default)]
+struct Sink {
+    depth: Cell<usize>,
+    deepest: Cell<usize>,
+    /// Collect text (the fallback) or only measure.
+    collect: bool,
+    text: RefCell<String>,
+    /// Inside a skipped element: its name.
+    skipping: RefCell<Option<String>>,
+}
+
+impl TokenSink for Sink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        match token {
+            TagToken(tag) => {
+                let name: &str = &tag.name;
+                let mut skipping = self.skipping.borrow_mut();
+                if let Some(open) = skipping.as_deref() {
+                    if tag.kind == EndTag && open == name {
+                        *skipping = None;
+                    }
+                    return TokenSinkResult::Continue;
+                }
+                match tag.kind {
+                    StartTag if !tag.self_closing && !VOID.contains(&name) => {
+                        let d = self.depth.get() + 1;
+                        self.depth.set(d);
+                        self.deepest.set(self.deepest.get().max(d));
+                    }
+                    EndTag => self.depth.set(self.depth.get().saturating_sub(1)),
+                    StartTag => {}
+                }
+                if self.collect && BLOCKS.contains(&name) {
+                    let mut text = self.text.borrow_mut();
+                    if !text.is_empty() && !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                } else if self.collect && matches!(name, "td" | "th") {
+                    self.text.borrow_mut().push(' ');
+                }
+                if tag.kind == StartTag && SKIPPED.contains(&name) {
+                    *skipping = Some(name.to_string());
+                    return match name {
+                        "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+                        "title" => TokenSinkResult::RawData(RawKind::Rcdata),
+                        "style" | "noscript" => TokenSinkResult::RawData(RawKind::Rawtext),
+                        _ => TokenSinkResult::Continue,
+                    };
+                }
+            }
+            CharacterTokens(t) if self.collect && self.skipping.borrow().is_none() => {
+                self.push_text(&t);
+            }
+            _ => {}
+        }
+        TokenSinkResult::Continue
+    }
+}
+
+impl Sink {
+    /// Runs of white space become one space, as a browser shows them.
+    fn push_text(&self, t: &StrTendril) {
+        let mut text = self.text.borrow_mut();
+        for c in t.chars() {
+            if c.is_whitespace() {
+                if !text.is_empty() && !text.ends_with([' ', '\n']) {
+                    text.push(' ');
+                }
+            } else {
+                text.push(c);
+            }
+        }
+    }
+}
+
+fn run(html: &str, collect: bool) -> Sink {
+    let tokenizer = Tokenizer::new(
+        Sink {
+            collect,
+            ..Sink::default()
+        },
+        TokenizerOpts::default(),
+    );
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink
+}
+
+/// How deeply the document's elements nest (end tags taken at their word).
+pub(super) fn depth(html: &str) -> usize {
+    run(html, false).deepest.get()
+}
+
+/// The document's text without its structure.
+pub(super) fn text(html: &str) -> String {
+    let text = run(html, true).text.take();
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
