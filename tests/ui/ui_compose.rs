@@ -583,6 +583,26 @@ fn snapshot_compose_reply_and_preview() {
     assert_snapshot!("compose_preview", mask_ids(&screen(&app)));
 }
 
+#[test]
+fn the_preview_shows_the_text_decoded_and_b_the_exact_bytes() {
+    let mut app = app(90, 28);
+    open_reply(&mut app);
+    press(&mut app, typed("We are on our way."));
+    press_served(&mut app, [ctrl('x')]);
+    let s = screen(&app);
+    assert!(s.contains("Alice Example · Support Engineer"), "{s}");
+    assert!(s.contains("Carol Customer <carol@customer.test>"), "{s}");
+    assert!(!s.contains("=C2=B7") && !s.contains("wr="), "{s}");
+    press(&mut app, [ch('b')]);
+    let s = screen(&app);
+    assert!(s.contains("Alice Example =C2=B7 Support Engineer"), "{s}");
+    assert_snapshot!("compose_preview_bytes", mask_ids(&s));
+    press(&mut app, [ch('b')]);
+    assert!(screen(&app).contains("Alice Example · Support Engineer"));
+    // y still sends from either view.
+    assert!(app.compose().is_some_and(|c| c.preview.is_some()));
+}
+
 /// 40 five-cell words ("w000 " … "w039!"): 200 characters, one logical line.
 fn long_line() -> String {
     let words: Vec<String> = (0..40).map(|i| format!("w{i:03}")).collect();

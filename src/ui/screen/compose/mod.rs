@@ -1,6 +1,7 @@
 //! The compose pane flow: opening a reply or a new message, its keys, attachments, preview,
 //! sending, autosave and drafts.
 
+mod decoded;
 pub mod draw;
 pub mod model;
 pub mod sending;
@@ -315,6 +316,16 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
                 c.preview = None;
                 note = Some("not sent; still editing");
             }
+            // The second view: exactly the bytes transmitted; b again, the text.
+            KeyCode::Char('b') if plain => {
+                p.exact = !p.exact;
+                p.scroll = 0;
+                note = Some(if p.exact {
+                    "the exact bytes transmitted: b shows the text"
+                } else {
+                    "the message as it will read: b shows the exact bytes"
+                });
+            }
             KeyCode::Down | KeyCode::Char('j') => p.scroll = p.scroll.saturating_add(1),
             KeyCode::Up | KeyCode::Char('k') => p.scroll = p.scroll.saturating_sub(1),
             KeyCode::PageDown | KeyCode::Char(' ') => p.scroll = p.scroll.saturating_add(10),
@@ -323,10 +334,14 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
                 c.preview = None;
                 note = Some("not sent; still editing");
             }
-            _ => note = Some("send this message? y sends, n goes back to editing"),
+            _ => {
+                note = Some(
+                    "send this message? y sends, n goes back to editing, b shows the exact bytes",
+                )
+            }
         }
         if let Some(p) = &mut c.preview {
-            p.scroll = p.scroll.min(p.lines.len().saturating_sub(1));
+            p.scroll = p.scroll.min(p.shown().len().saturating_sub(1));
         }
         if let Some(n) = note {
             app.say(n);
