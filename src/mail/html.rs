@@ -36,8 +36,9 @@ pub fn to_text(html: &str) -> String {
     } else {
         html
     };
-    let mut text = if super::html_flat::depth(html) > MAX_TREE_DEPTH {
-        super::html_flat::text(html)
+    let (depth, flat) = super::html_flat::depth_and_text(html);
+    let mut text = if depth > MAX_TREE_DEPTH {
+        flat
     } else {
         laid_out(html)
     };

@@ -48,8 +48,6 @@ const BLOCKS: &[&str] = &[
 struct Sink {
     depth: Cell<usize>,
     deepest: Cell<usize>,
-    /// Collect text (the fallback) or only measure.
-    collect: bool,
     text: RefCell<String>,
     /// Inside a skipped element: its name.
     skipping: RefCell<Option<String>>,
@@ -78,12 +76,12 @@ impl TokenSink for Sink {
                     EndTag => self.depth.set(self.depth.get().saturating_sub(1)),
                     StartTag => {}
                 }
-                if self.collect && BLOCKS.contains(&name) {
+                if BLOCKS.contains(&name) {
                     let mut text = self.text.borrow_mut();
                     if !text.is_empty() && !text.ends_with('\n') {
                         text.push('\n');
                     }
-                } else if self.collect && matches!(name, "td" | "th") {
+                } else if matches!(name, "td" | "th") {
                     self.text.borrow_mut().push(' ');
                 }
                 if tag.kind == StartTag && SKIPPED.contains(&name) {
@@ -96,7 +94,7 @@ impl TokenSink for Sink {
                     };
                 }
             }
-            CharacterTokens(t) if self.collect && self.skipping.borrow().is_none() => {
+            CharacterTokens(t) if self.skipping.borrow().is_none() => {
                 self.push_text(&t);
             }
             _ => {}
@@ -121,14 +119,8 @@ impl Sink {
     }
 }
 
-fn run(html: &str, collect: bool) -> Sink {
-    let tokenizer = Tokenizer::new(
-        Sink {
-            collect,
-            ..Sink::default()
-        },
-        TokenizerOpts::default(),
-    );
+fn run(html: &str) -> Sink {
+    let tokenizer = Tokenizer::new(Sink::default(), TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(html));
     let _ = tokenizer.feed(&input);
@@ -136,16 +128,15 @@ fn run(html: &str, collect: bool) -> Sink {
     tokenizer.sink
 }
 
-/// How deeply the document's elements nest (end tags taken at their word).
-pub(super) fn depth(html: &str) -> usize {
-    run(html, false).deepest.get()
-}
-
-/// The document's text without its structure.
-pub(super) fn text(html: &str) -> String {
-    let text = run(html, true).text.take();
-    text.lines()
+/// How deeply the document's elements nest (end tags taken at their word), and its text
+/// without its structure (for a document too deep to lay out): one linear pass.
+pub(super) fn depth_and_text(html: &str) -> (usize, String) {
+    let sink = run(html);
+    let text = sink.text.take();
+    let text = text
+        .lines()
         .map(str::trim_end)
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    (sink.deepest.get(), text)
 }

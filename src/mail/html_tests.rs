@@ -85,7 +85,9 @@ fn deep_nesting_keeps_its_text_without_blowing_the_stack() {
         "</div>".repeat(depth)
     );
     let started = std::time::Instant::now();
-    // The default test thread's small stack is the point: no recursion per level.
+    // The default test thread's small stack is the point: no recursion per level. The time
+    // bound is loose (a debug build on a loaded machine); the tree builder on this input
+    // took more than ten minutes.
     let text = to_text(&html);
     assert!(text.contains("deep text"), "{text}");
     let nested = format!("{}x", "<table><tr><td>".repeat(20_000));
@@ -98,7 +100,7 @@ fn deep_nesting_keeps_its_text_without_blowing_the_stack() {
     );
     let text = to_text(&nested);
     assert!(text.contains("top") && text.contains("inner"), "{text}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
 
 #[test]
@@ -113,7 +115,7 @@ fn huge_input_is_cut_and_said() {
         "{}",
         &text[text.len() - 200..]
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
 
 #[test]
