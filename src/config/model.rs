@@ -54,6 +54,10 @@ pub struct Ui {
     /// The team view every column starts in: open, mine, unassigned, pending, done or all.
     #[serde(default = "default_view")]
     pub view: String,
+    /// The program `o` in the reader hands a file to, as an argument vector (no shell); the
+    /// file's path is added last. `$BROWSER`, when set, opens HTML parts instead.
+    #[serde(default = "default_open_command")]
+    pub open_command: Vec<String>,
 }
 
 impl Default for Ui {
@@ -62,8 +66,13 @@ impl Default for Ui {
             theme: default_theme(),
             columns: None,
             view: default_view(),
+            open_command: default_open_command(),
         }
     }
+}
+
+fn default_open_command() -> Vec<String> {
+    vec!["xdg-open".to_string()]
 }
 
 fn default_view() -> String {

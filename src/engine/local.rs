@@ -215,6 +215,7 @@ fn run_local(
             Request::Search { .. }
             | Request::Stats { .. }
             | Request::Save { .. }
+            | Request::Launch { .. }
             | Request::Send { .. }
             | Request::SaveDraft(_)
             | Request::Preview { .. }

@@ -18,6 +18,7 @@ pub mod event;
 pub mod job;
 pub mod local;
 pub mod notes;
+pub mod open;
 pub mod outbox;
 pub mod outbox_status;
 pub mod pipeline;

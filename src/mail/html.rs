@@ -53,6 +53,20 @@ pub fn to_text(html: &str) -> String {
     text
 }
 
+/// Whether `raw` has an HTML part that `o` can open.
+pub fn has_html_part(raw: &[u8]) -> bool {
+    let bounded = super::parse::bound_headers(raw);
+    mail_parser::MessageParser::default()
+        .parse(bounded.as_ref())
+        .is_some_and(|m| {
+            m.html_body.iter().any(|&id| {
+                m.parts
+                    .get(id as usize)
+                    .is_some_and(|p| matches!(p.body, mail_parser::PartType::Html(_)))
+            })
+        })
+}
+
 /// html2text's layout of a document of bounded depth.
 fn laid_out(html: &str) -> String {
     let config = html2text::config::plain()

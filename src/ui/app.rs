@@ -630,6 +630,10 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             saved(app, &results);
             Some(Vec::new())
         }
+        EngineEvent::Launched { result } => {
+            crate::ui::screen::reader::open::on_launched(app, result);
+            Some(Vec::new())
+        }
         EngineEvent::Outbox(status) => changed(status::on_outbox(app, status)),
         EngineEvent::SearchDone {
             account_idx,

@@ -1,6 +1,7 @@
 //! The reader pane: an open message, its body and headers, and saving its attachments.
 
 pub mod draw;
+pub(crate) mod open;
 
 use std::path::{Path, PathBuf};
 
