@@ -142,7 +142,7 @@ fn hidden(node: &Handle) -> bool {
 }
 
 /// Whether an inline style (`a: b; c: d`) hides its element.
-fn style_hides(style: &str) -> bool {
+pub(super) fn style_hides(style: &str) -> bool {
     let mut zero_height = false;
     let mut zero_width = false;
     let mut overflow_hidden = false;

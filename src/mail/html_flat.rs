@@ -49,8 +49,8 @@ struct Sink {
     depth: Cell<usize>,
     deepest: Cell<usize>,
     text: RefCell<String>,
-    /// Inside a skipped element: its name.
-    skipping: RefCell<Option<String>>,
+    /// Inside a skipped element: its name, and how many of that name are open.
+    skipping: RefCell<Option<(String, usize)>>,
 }
 
 impl TokenSink for Sink {
@@ -60,21 +60,38 @@ impl TokenSink for Sink {
         match token {
             TagToken(tag) => {
                 let name: &str = &tag.name;
+                // Nesting counts inside skipped elements too: the tree builder sees them.
+                let opens = tag.kind == StartTag && !tag.self_closing && !VOID.contains(&name);
+                if opens {
+                    let d = self.depth.get() + 1;
+                    self.depth.set(d);
+                    self.deepest.set(self.deepest.get().max(d));
+                } else if tag.kind == EndTag {
+                    self.depth.set(self.depth.get().saturating_sub(1));
+                }
                 let mut skipping = self.skipping.borrow_mut();
-                if let Some(open) = skipping.as_deref() {
-                    if tag.kind == EndTag && open == name {
-                        *skipping = None;
+                if let Some((open, nested)) = skipping.as_mut() {
+                    if open.as_str() == name {
+                        if opens {
+                            *nested += 1;
+                        } else if tag.kind == EndTag {
+                            *nested -= 1;
+                            if *nested == 0 {
+                                *skipping = None;
+                            }
+                        }
                     }
                     return TokenSinkResult::Continue;
                 }
-                match tag.kind {
-                    StartTag if !tag.self_closing && !VOID.contains(&name) => {
-                        let d = self.depth.get() + 1;
-                        self.depth.set(d);
-                        self.deepest.set(self.deepest.get().max(d));
-                    }
-                    EndTag => self.depth.set(self.depth.get().saturating_sub(1)),
-                    StartTag => {}
+                // Hidden by its inline style, as `mail::html` drops it from the DOM.
+                if opens
+                    && tag.attrs.iter().any(|a| {
+                        &*a.name.local == "hidden"
+                            || (&*a.name.local == "style" && super::html::style_hides(&a.value))
+                    })
+                {
+                    *skipping = Some((name.to_string(), 1));
+                    return TokenSinkResult::Continue;
                 }
                 if BLOCKS.contains(&name) {
                     let mut text = self.text.borrow_mut();
@@ -85,7 +102,7 @@ impl TokenSink for Sink {
                     self.text.borrow_mut().push(' ');
                 }
                 if tag.kind == StartTag && SKIPPED.contains(&name) {
-                    *skipping = Some(name.to_string());
+                    *skipping = Some((name.to_string(), 1));
                     return match name {
                         "script" => TokenSinkResult::RawData(RawKind::ScriptData),
                         "title" => TokenSinkResult::RawData(RawKind::Rcdata),

@@ -124,3 +124,19 @@ fn escapes_are_left_for_the_sanitizer_and_removed_by_it() {
     let shown = crate::sanitize::multi_line(&text);
     assert!(!shown.contains('\u{1b}'), "{shown}");
 }
+
+#[test]
+fn too_deep_for_a_tree_still_drops_what_is_hidden() {
+    let deep = "<div>".repeat(MAX_TREE_DEPTH + 10);
+    let text = to_text(&format!(
+        "<html><head><title>T</title><style>p {{}}</style></head><body>{deep}\
+         <div style=\"display:none\">pre <div>header</div> still hidden</div>\
+         <script>evil()</script><p>Visible</p><div hidden>gone</div><p>too</p></body></html>"
+    ));
+    assert_eq!(text, "Visible\ntoo");
+    // Nesting inside a skipped element still counts: the tree builder would see it.
+    let hidden_deep = format!("<template>{}</template><p>x</p>", "<div>".repeat(50_000));
+    let started = std::time::Instant::now();
+    assert!(to_text(&hidden_deep).contains('x'));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
