@@ -794,7 +794,7 @@ fn the_preview_is_built_by_the_engine_and_only_its_answer_shows_it() {
     assert!(p.is_some_and(|p| p.lines[0] == "MAIL FROM:<support@example.test>"));
     assert_eq!(
         app.notice(),
-        Some("this is exactly what will be sent: y sends, n goes back")
+        Some("this is what will be sent: y sends, n goes back, b shows the exact bytes")
     );
 }
 

@@ -631,7 +631,7 @@ pub(crate) fn on_previewed(
         Ok(built) => {
             let Built { outgoing, identity } = *built;
             c.preview = Some(Preview::new(outgoing, identity));
-            app.say("this is exactly what will be sent: y sends, n goes back");
+            app.say("this is what will be sent: y sends, n goes back, b shows the exact bytes");
         }
         Err(e) => app.fail(format!(
             "not sent: {}",
