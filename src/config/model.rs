@@ -57,6 +57,10 @@ pub struct Ui {
     /// `[ui.notify]`: new mail and assignments while mailroom runs.
     #[serde(default)]
     pub notify: super::notify::Notify,
+    /// The program `o` in the reader hands a file to, as an argument vector (no shell); the
+    /// file's path is added last. `$BROWSER`, when set, opens HTML parts instead.
+    #[serde(default = "default_open_command")]
+    pub open_command: Vec<String>,
 }
 
 impl Default for Ui {
@@ -66,8 +70,13 @@ impl Default for Ui {
             columns: None,
             view: default_view(),
             notify: super::notify::Notify::default(),
+            open_command: default_open_command(),
         }
     }
+}
+
+fn default_open_command() -> Vec<String> {
+    vec!["xdg-open".to_string()]
 }
 
 fn default_view() -> String {

@@ -134,6 +134,8 @@ pub enum Event {
     Saved {
         results: Vec<(usize, Result<PathBuf, String>)>,
     },
+    /// The answer to [`Request::Launch`](super::Request::Launch): what was opened, or why not.
+    Launched { result: Result<String, String> },
     /// The outbox after a delivery round (see `engine::outbox_status`, `engine::outbox`).
     Outbox(OutboxStatus),
     /// The agent's rights on the account's mailbox (MYRIGHTS, or inferred from SELECT) and

@@ -246,6 +246,7 @@ fn run_local(
             // thread's work: the engine never routes them here.
             Request::Stats { .. }
             | Request::Save { .. }
+            | Request::Launch { .. }
             | Request::Send { .. }
             | Request::SaveDraft(_)
             | Request::Preview { .. }

@@ -19,6 +19,7 @@ pub mod job;
 pub mod local;
 pub mod notes;
 pub mod notify;
+pub mod open;
 pub mod outbox;
 pub mod outbox_status;
 pub mod pipeline;

@@ -80,6 +80,12 @@ pub enum Request {
         indices: Vec<usize>,
         dir: PathBuf,
     },
+    /// Open the open message's HTML part or an attachment with the user's opener, off the UI
+    /// thread (`engine::open`); answered by [`Event::Launched`](super::Event::Launched).
+    Launch {
+        raw: RawMessage,
+        part: crate::engine::open::Part,
+    },
     /// Queue a built message in the outbox and try it once, off the UI thread; answered by
     /// [`Event::SendDone`](super::Event::SendDone). The draft is deleted once the message is safely
     /// queued and not refused.

@@ -13,7 +13,7 @@ use super::job::{self, JobError};
 use super::outbox::OutboxWorker;
 use super::request::{Request, RequestId};
 use super::worker::{AccountWorker, WorkerCommand};
-use super::{compose, local, outbox_status, save, translate};
+use super::{compose, local, open, outbox_status, save, translate};
 use crate::config::Config;
 use crate::imap::sync::FirstBatch;
 use crate::store::drafts::Draft;
@@ -172,6 +172,30 @@ impl Engine {
                 if let Err(e) = spawned {
                     let _ = self.events.send(Event::Saved {
                         results: failed(numbers, e),
+                    });
+                }
+            }
+            Request::Launch { raw, part } => {
+                let events = self.events.clone();
+                let command = self.config.ui.open_command.clone();
+                let spawned = job::spawn(
+                    "open",
+                    move || {
+                        let browser = std::env::var("BROWSER").ok();
+                        let argv = open::opener(part, &command, browser.as_deref());
+                        let dir = open::default_dir().ok_or_else(|| {
+                            "no runtime or cache directory is known for the file".to_string()
+                        })?;
+                        open::open(&raw.0, part, &argv, &dir).map_err(|e| e.to_string())
+                    },
+                    move |result| {
+                        let result = result.unwrap_or_else(|e| Err(e.to_string()));
+                        let _ = events.send(Event::Launched { result });
+                    },
+                );
+                if let Err(e) = spawned {
+                    let _ = self.events.send(Event::Launched {
+                        result: Err(e.to_string()),
                     });
                 }
             }
@@ -444,6 +468,7 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::Refresh { account_idx } => Some(*account_idx),
         Request::Stats { .. }
         | Request::Save { .. }
+        | Request::Launch { .. }
         | Request::Send { .. }
         | Request::SaveDraft(_)
         | Request::Preview { .. }
@@ -503,6 +528,7 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
         Request::Refresh { .. } => WorkerCommand::Refresh,
         Request::Stats { .. }
         | Request::Save { .. }
+        | Request::Launch { .. }
         | Request::Send { .. }
         | Request::SaveDraft(_)
         | Request::Preview { .. }

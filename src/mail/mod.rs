@@ -7,6 +7,8 @@ pub mod date;
 pub mod display;
 pub mod encoding;
 pub mod header;
+pub mod html;
+mod html_flat;
 pub mod mdn;
 pub mod msgid;
 pub mod note;

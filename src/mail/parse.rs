@@ -10,7 +10,9 @@
 
 use std::borrow::Cow;
 
-use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
+use mail_parser::{
+    HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+};
 
 use crate::mail::msgid;
 use crate::message::{Address, Fields, Flags, Summary};
@@ -88,7 +90,13 @@ pub fn text_body(raw: &[u8]) -> String {
     };
     let mut out = String::new();
     for pos in 0..msg.text_body_count() {
-        if let Some(text) = msg.body_text(pos) {
+        // HTML is laid out by `mail::html` (html2text), never by mail-parser's converter.
+        let part = u32::try_from(pos).ok().and_then(|p| msg.text_part(p));
+        let text = match part.map(|p| &p.body) {
+            Some(PartType::Html(html)) => Some(Cow::Owned(super::html::to_text(html))),
+            _ => msg.body_text(pos),
+        };
+        if let Some(text) = text {
             if !out.is_empty() {
                 out.push_str("\n\n");
             }

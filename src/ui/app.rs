@@ -20,7 +20,7 @@ use crate::ui::screen::columns::{Column, Link};
 use crate::ui::screen::compose::model::Compose;
 use crate::ui::screen::compose::sending::{autosave, send_done};
 use crate::ui::screen::confirm::Confirm;
-use crate::ui::screen::help::{Help, help_lines_len};
+use crate::ui::screen::help::{Help, help_lines_len, inner_width};
 use crate::ui::screen::list::{PendingStore, store_done};
 use crate::ui::screen::notes::model::{NoteEditor, PendingNote};
 use crate::ui::screen::notes::{note_added, notes_arrived};
@@ -465,8 +465,9 @@ impl App {
             r.scroll_to(scroll, h);
         }
         let page = self.help_height();
+        let help_w = inner_width(self.area());
         if let Some(help) = &mut self.help {
-            let max = help_lines_len(&self.keymap, help.context).saturating_sub(page);
+            let max = help_lines_len(&self.keymap, help.context, help_w).saturating_sub(page);
             help.scroll = help.scroll.min(max);
         }
     }
@@ -658,6 +659,10 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
         } => store_done(app, account_idx, id, uid, result),
         EngineEvent::Saved { results } => {
             saved(app, &results);
+            Some(Vec::new())
+        }
+        EngineEvent::Launched { result } => {
+            crate::ui::screen::reader::open::on_launched(app, result);
             Some(Vec::new())
         }
         EngineEvent::Outbox(status) => changed(status::on_outbox(app, status)),

@@ -18,8 +18,21 @@ use crate::mail::display::fit;
 use crate::sanitize;
 
 /// A pane over what is below it (help, compose, its preview, a note): `area` cleared, framed
-/// by `block` in `style`; the area inside the frame.
+/// by `block` in `style`; the area inside the frame. A wide character under its left edge is
+/// blanked.
 pub fn popup(frame: &mut Frame, area: Rect, block: Block, style: Style) -> Rect {
+    // A wide character just left of the frame covers the frame's first cell on a terminal
+    // (and the renderer skips the cell it covers): blank it, so the border shows.
+    let buf = frame.buffer_mut();
+    if let Some(x) = area.x.checked_sub(1) {
+        for y in area.top()..area.bottom() {
+            if let Some(cell) = buf.cell_mut((x, y))
+                && cell.symbol().width() > 1
+            {
+                cell.set_symbol(" ");
+            }
+        }
+    }
     frame.render_widget(Clear, area);
     frame.render_widget(block.style(style), area);
     Rect {

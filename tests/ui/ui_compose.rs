@@ -583,6 +583,26 @@ fn snapshot_compose_reply_and_preview() {
     assert_snapshot!("compose_preview", mask_ids(&screen(&app)));
 }
 
+#[test]
+fn the_preview_shows_the_text_decoded_and_b_the_exact_bytes() {
+    let mut app = app(90, 28);
+    open_reply(&mut app);
+    press(&mut app, typed("We are on our way."));
+    press_served(&mut app, [ctrl('x')]);
+    let s = screen(&app);
+    assert!(s.contains("Alice Example · Support Engineer"), "{s}");
+    assert!(s.contains("Carol Customer <carol@customer.test>"), "{s}");
+    assert!(!s.contains("=C2=B7") && !s.contains("wr="), "{s}");
+    press(&mut app, [ch('b')]);
+    let s = screen(&app);
+    assert!(s.contains("Alice Example =C2=B7 Support Engineer"), "{s}");
+    assert_snapshot!("compose_preview_bytes", mask_ids(&s));
+    press(&mut app, [ch('b')]);
+    assert!(screen(&app).contains("Alice Example · Support Engineer"));
+    // y still sends from either view.
+    assert!(app.compose().is_some_and(|c| c.preview.is_some()));
+}
+
 /// 40 five-cell words ("w000 " … "w039!"): 200 characters, one logical line.
 fn long_line() -> String {
     let words: Vec<String> = (0..40).map(|i| format!("w{i:03}")).collect();
@@ -774,7 +794,7 @@ fn the_preview_is_built_by_the_engine_and_only_its_answer_shows_it() {
     assert!(p.is_some_and(|p| p.lines[0] == "MAIL FROM:<support@example.test>"));
     assert_eq!(
         app.notice(),
-        Some("this is exactly what will be sent: y sends, n goes back")
+        Some("this is what will be sent: y sends, n goes back, b shows the exact bytes")
     );
 }
 
@@ -860,7 +880,8 @@ fn the_send_preview_pages_with_g_and_capital_g_like_the_reader() {
     assert_eq!(scroll(&app), Some(0));
     press(&mut app, [ctrl('d')]);
     assert_eq!(scroll(&app), Some(page.div_ceil(2)));
-    press(&mut app, [ch('b')]);
+    // (b is the exact bytes here: Ctrl-u goes back.)
+    press(&mut app, [ctrl('u')]);
     assert_eq!(scroll(&app), Some(0));
     press(&mut app, [key(KeyCode::End), key(KeyCode::Home)]);
     assert_eq!(scroll(&app), Some(0));

@@ -336,7 +336,8 @@ fn in_the_reader_triage_acts_on_the_open_message() {
         ('a', Action::Claim),
         ('p', Action::Pending),
         ('d', Action::Done),
-        ('o', Action::Reopen),
+        // In the reader, o opens the message with ui.open_command: reopen is O.
+        ('O', Action::Reopen),
     ] {
         let cmds = press(&mut app, [ch(k)]);
         assert_eq!(

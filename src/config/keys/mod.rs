@@ -119,6 +119,8 @@ pub enum Action {
     PrevEntry,
     /// Save the open message's attachments (opens the `:save` line).
     Save,
+    /// Open the message's HTML part or an attachment with the user's opener.
+    OpenExternal,
     // Open the compose pane.
     Reply,
     ReplyAll,
@@ -196,6 +198,7 @@ impl Action {
             NextEntry => "next_entry",
             PrevEntry => "prev_entry",
             Save => "save",
+            OpenExternal => "open_external",
             Reply => "reply",
             ReplyAll => "reply_all",
             Forward => "forward",
@@ -376,6 +379,17 @@ const LIST: &[&[Spec]] = &[
 ];
 
 /// The message reader.
+/// The triage keys in the reader: `o` opens there, so reopen is `O`.
+const TRIAGE_READER: &[&[Spec]] = &[
+    TRIAGE.split_at(4).0,
+    &[spec(
+        A::Reopen,
+        &["O"],
+        "reopen: clear pending, done and snooze",
+    )],
+    TRIAGE.split_at(5).1,
+];
+
 const READER: &[&[Spec]] = &[
     &[
         spec(A::Down, &["j", "Down", "Enter"], "scroll down"),
@@ -389,6 +403,11 @@ const READER: &[&[Spec]] = &[
         spec(A::ToggleRead, &["u"], "mark read / unread (\\Seen)"),
         spec(A::ToggleFlag, &["!"], "flag / unflag (\\Flagged)"),
         spec(A::Save, &["s"], "save attachments (opens :save N|all DIR)"),
+        spec(
+            A::OpenExternal,
+            &["o"],
+            "open the HTML part or an attachment with ui.open_command (:open [N])",
+        ),
     ],
     &[
         spec(
@@ -421,7 +440,9 @@ const READER: &[&[Spec]] = &[
         spec(A::Help, &["?"], "this help"),
     ],
     REPLIES,
-    TRIAGE,
+    TRIAGE_READER[0],
+    TRIAGE_READER[1],
+    TRIAGE_READER[2],
     &[
         spec(A::Close, &["q", "Esc"], "close the reader"),
         spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),

@@ -153,6 +153,7 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
             save_prompt(app);
             Vec::new()
         }
+        Action::OpenExternal => crate::ui::screen::reader::open::open_key(app),
         Action::Compose => open_compose(app, Kind::New),
         Action::Reply => open_compose(app, Kind::Reply),
         Action::ReplyAll => open_compose(app, Kind::ReplyAll),

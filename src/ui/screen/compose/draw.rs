@@ -13,6 +13,7 @@ use crate::ui::draw::{pane_style, st};
 use crate::ui::layout;
 use crate::ui::screen::compose::model::{Compose, Field, Preview};
 use crate::ui::widget;
+use crate::ui::wrap::wrap;
 
 /// The locked text under the body: signature, quote and disclaimer, in the order the
 /// signature policy assembles them (so the pane shows what is sent).
@@ -202,25 +203,29 @@ fn draw_preview(app: &App, p: &Preview, frame: &mut Frame, area: Rect) {
         .border_type(BorderType::Thick)
         .border_style(st(app, "border_focused"))
         .title(Line::from(" send this message? y send · n back "))
-        .title_bottom(Line::from(
-            " envelope, then exactly the bytes transmitted · j/k scroll ",
-        ));
+        .title_bottom(Line::from(if p.exact {
+            " envelope, then exactly the bytes transmitted · b text · j/k scroll "
+        } else {
+            " envelope, then the message as it will read · b exact bytes · j/k scroll "
+        }));
     let base = pane_style(app);
     let inner = widget::popup(frame, rect, block, base);
     let width = usize::from(inner.width);
+    // Long lines wrap (the decoded text has no soft breaks left), never cut.
     let lines: Vec<Line> = p
-        .lines
+        .shown()
         .iter()
-        .skip(p.scroll)
-        .take(usize::from(inner.height))
-        .map(|l| {
+        .flat_map(|l| {
             let style = if l.starts_with("MAIL FROM:") || l.starts_with("RCPT TO:") {
                 st(app, "reader_header")
             } else {
                 base
             };
-            Line::styled(fit(l, width), style)
+            wrap(l, width).into_iter().map(move |w| (w, style))
         })
+        .skip(p.scroll)
+        .take(usize::from(inner.height))
+        .map(|(l, style)| Line::styled(fit(&l, width), style))
         .collect();
     frame.render_widget(Paragraph::new(lines).style(base), inner);
 }

@@ -1,6 +1,7 @@
 //! The compose pane flow: opening a reply or a new message, its keys, attachments, preview,
 //! sending, autosave and drafts.
 
+mod decoded;
 pub mod draw;
 pub mod model;
 pub mod sending;
@@ -315,22 +316,36 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
     if let Some(p) = &mut c.preview {
         let mut note = None;
         // g / G, pages and half pages, as in the reader.
-        let paged_to = paged(k, p.scroll, p.lines.len(), preview_page);
+        let paged_to = paged(k, p.scroll, p.shown().len(), preview_page);
         match k.code {
             KeyCode::Char('y' | 'Y') if plain => return confirm_send(app),
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 c.preview = None;
                 note = Some("not sent; still editing");
             }
+            // The second view: exactly the bytes transmitted; b again, the text.
+            KeyCode::Char('b') if plain => {
+                p.exact = !p.exact;
+                p.scroll = 0;
+                note = Some(if p.exact {
+                    "the exact bytes transmitted: b shows the text"
+                } else {
+                    "the message as it will read: b shows the exact bytes"
+                });
+            }
             _ if paged_to.is_some() => p.scroll = paged_to.unwrap_or(p.scroll),
             _ if action == Some(Action::Cancel) => {
                 c.preview = None;
                 note = Some("not sent; still editing");
             }
-            _ => note = Some("send this message? y sends, n goes back to editing"),
+            _ => {
+                note = Some(
+                    "send this message? y sends, n goes back to editing, b shows the exact bytes",
+                )
+            }
         }
         if let Some(p) = &mut c.preview {
-            p.scroll = p.scroll.min(p.lines.len().saturating_sub(1));
+            p.scroll = p.scroll.min(p.shown().len().saturating_sub(1));
         }
         if let Some(n) = note {
             app.say(n);
@@ -620,7 +635,7 @@ pub(crate) fn on_previewed(
         Ok(built) => {
             let Built { outgoing, identity } = *built;
             c.preview = Some(Preview::new(outgoing, identity));
-            app.say("this is exactly what will be sent: y sends, n goes back");
+            app.say("this is what will be sent: y sends, n goes back, b shows the exact bytes");
         }
         Err(e) => app.fail(format!(
             "not sent: {}",

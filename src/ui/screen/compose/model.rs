@@ -444,37 +444,51 @@ fn clean_line(s: &str) -> String {
         .collect()
 }
 
-/// The confirmation step: exactly what will be transmitted.
+/// The confirmation step: the message as it will read, and exactly what will be transmitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
     pub outgoing: Outgoing,
     pub identity: SendIdentity,
-    /// The preview's lines (envelope, then the message), sanitized for display.
+    /// The envelope, then the message decoded (main headers, text, attachments), sanitized.
     pub lines: Vec<String>,
+    /// The envelope, then the exact bytes transmitted, sanitized.
+    pub bytes: Vec<String>,
+    /// Showing `bytes` rather than `lines` (the `b` key).
+    pub exact: bool,
     pub scroll: usize,
 }
 
 impl Preview {
     pub fn new(outgoing: Outgoing, identity: SendIdentity) -> Preview {
-        let mut lines = vec![format!(
+        let mut envelope = vec![format!(
             "MAIL FROM:<{}>",
             sanitize::single_line(&outgoing.mail_from)
         )];
-        lines.extend(
+        envelope.extend(
             outgoing
                 .recipients
                 .iter()
                 .map(|r| format!("RCPT TO:<{}>", sanitize::single_line(r))),
         );
-        lines.push(String::new());
+        envelope.push(String::new());
+        let mut bytes = envelope.clone();
         let text = sanitize::multi_line_bytes(&outgoing.raw);
-        lines.extend(text.replace("\r\n", "\n").lines().map(str::to_string));
+        bytes.extend(text.replace("\r\n", "\n").lines().map(str::to_string));
+        let mut lines = envelope;
+        lines.extend(super::decoded::lines(&outgoing.raw));
         Preview {
             outgoing,
             identity,
             lines,
+            bytes,
+            exact: false,
             scroll: 0,
         }
+    }
+
+    /// The lines of the view shown.
+    pub fn shown(&self) -> &[String] {
+        if self.exact { &self.bytes } else { &self.lines }
     }
 }
 

@@ -5,12 +5,15 @@ pub mod draw;
 use std::sync::OnceLock;
 
 use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
 
 use crate::ui::app::App;
 use crate::ui::keys::{Action, Context, Keymap};
+use crate::ui::layout;
 use crate::ui::screen::Handled;
 use crate::ui::screen::confirm::quit;
 use crate::ui::screen::prompt::commands::COMMANDS;
+use crate::ui::wrap::{cells, wrap};
 
 /// The help overlay: the keys of the context it was opened from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,8 +23,56 @@ pub struct Help {
 }
 
 /// How many lines the help overlay of `ctx` has (see `help_lines`).
-pub(crate) fn help_lines_len(keymap: &Keymap, ctx: Context) -> usize {
-    help_lines(keymap, ctx).len()
+/// The rows the overlay shows for `ctx` in an overlay `width` cells wide inside its border.
+pub(crate) fn help_lines_len(keymap: &Keymap, ctx: Context, width: usize) -> usize {
+    help_rows(&help_lines(keymap, ctx), width).0.len()
+}
+
+/// Cells inside the overlay's border on a screen of `area`.
+pub(crate) fn inner_width(area: Rect) -> usize {
+    usize::from(layout::help_area(area).width.saturating_sub(2))
+}
+
+/// One screen row of the overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HelpRow {
+    /// A section's title.
+    Heading(String),
+    /// Keys and their description; a description too long for one row goes on in rows
+    /// whose keys are empty, under the description column.
+    Entry { keys: String, desc: String },
+}
+
+/// The overlay's rows at `width` cells, and the width of the keys column: descriptions wrap
+/// (never cut), the keys column takes at most a third of the width.
+pub(crate) fn help_rows(lines: &[(String, String)], width: usize) -> (Vec<HelpRow>, usize) {
+    let key_w = lines
+        .iter()
+        .map(|(k, _)| cells(k))
+        .max()
+        .unwrap_or(0)
+        .min(width / 3)
+        .max(1);
+    // "  KEYS  DESC"
+    let desc_w = width.saturating_sub(key_w + 4).max(1);
+    let mut rows = Vec::new();
+    for (keys, desc) in lines {
+        if keys.is_empty() {
+            rows.extend(
+                wrap(desc, width.saturating_sub(1).max(1))
+                    .into_iter()
+                    .map(HelpRow::Heading),
+            );
+            continue;
+        }
+        for (i, part) in wrap(desc, desc_w).into_iter().enumerate() {
+            rows.push(HelpRow::Entry {
+                keys: if i == 0 { keys.clone() } else { String::new() },
+                desc: part,
+            });
+        }
+    }
+    (rows, key_w)
 }
 
 /// The help overlay's lines: (keys, description); a line with empty keys is a heading.
@@ -113,7 +164,7 @@ pub(crate) fn help_key(app: &mut App, k: &KeyEvent) -> Handled {
         return Some(quit(app));
     }
     let page = app.help_height().max(1);
-    let max = help_lines_len(&app.keymap, ctx).saturating_sub(page);
+    let max = help_lines_len(&app.keymap, ctx, inner_width(app.area())).saturating_sub(page);
     let help = app.help.as_mut()?;
     let s = help.scroll;
     help.scroll = match action {

@@ -170,6 +170,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         run: Run::Save(save),
     },
     CommandSpec {
+        name: "open",
+        aliases: &[],
+        usage: ":open [N]",
+        desc: "open the message's HTML part, or attachment N, with ui.open_command ($BROWSER for HTML)",
+        run: Run::Number("attachments", crate::ui::screen::reader::open::open_command),
+    },
+    CommandSpec {
         name: "theme",
         aliases: &[],
         usage: ":theme NAME",

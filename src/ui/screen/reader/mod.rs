@@ -3,6 +3,7 @@
 pub mod conversation;
 pub mod draw;
 pub mod navigate;
+pub(crate) mod open;
 
 use std::path::{Path, PathBuf};
 
