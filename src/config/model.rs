@@ -54,6 +54,9 @@ pub struct Ui {
     /// The team view every column starts in: open, mine, unassigned, pending, done or all.
     #[serde(default = "default_view")]
     pub view: String,
+    /// How the accounts are laid out: auto, columns, tabs or focus (`config::Layout`).
+    #[serde(default)]
+    pub layout: super::Layout,
 }
 
 impl Default for Ui {
@@ -62,6 +65,7 @@ impl Default for Ui {
             theme: default_theme(),
             columns: None,
             view: default_view(),
+            layout: super::Layout::default(),
         }
     }
 }

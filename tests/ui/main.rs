@@ -24,6 +24,7 @@ macro_rules! assert_snapshot {
 mod ui_columns;
 mod ui_compose;
 mod ui_keys;
+mod ui_layouts;
 mod ui_merge;
 mod ui_notes;
 mod ui_replying;

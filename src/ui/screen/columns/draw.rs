@@ -262,6 +262,56 @@ pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Fram
     widget::lines(&lines, body, frame.buffer_mut());
 }
 
+/// An account in the `focus` layout while another has the width: its name, state, counts
+/// and how long its newest and oldest shown mail has waited, one fact a line.
+pub(crate) fn draw_strip(app: &App, c: &Column, frame: &mut Frame, area: Rect) {
+    let style = st(app, "column_header");
+    widget::border(
+        BorderType::Plain,
+        st(app, "border"),
+        area,
+        frame.buffer_mut(),
+    );
+    let inner = layout::inside_border(area);
+    widget::paint(style, inner, frame.buffer_mut());
+    let mut lines = vec![
+        format!(" {}", c.name),
+        match &c.link {
+            None => format!(" {}", c.state.label()),
+            Some(l) => format!(" {} · {}", c.state.label(), link_short(l, app.now)),
+        },
+        format!(" {} unread", c.unread),
+    ];
+    if c.team_folders {
+        lines.push(format!(" {} open", c.counts.all));
+    } else {
+        lines.push(format!(
+            " [{} {}]",
+            c.team_view.name(),
+            c.counts.get(c.team_view)
+        ));
+        if app.agent_id.is_some() && c.team_view != View::Mine {
+            lines.push(format!(" {} mine", c.counts.mine));
+        }
+        if c.team_view != View::Unassigned {
+            lines.push(format!(" {} unassigned", c.counts.unassigned));
+        }
+    }
+    if let Some(n) = narrowing_text(c) {
+        lines.push(format!(" {n}"));
+    }
+    if let Some((newest, oldest)) = c.waiting_span() {
+        lines.push(format!(" newest {}", date::age(app.now, newest)));
+        lines.push(format!(" oldest {}", date::age(app.now, oldest)));
+    }
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(fit(&l, width)))
+        .collect();
+    widget::lines(&lines, inner, frame.buffer_mut());
+}
+
 /// Compact age: the year stands in for dates too long for the field.
 fn short_age(now: i64, then: i64) -> String {
     let a = date::age(now, then);

@@ -276,6 +276,23 @@ impl Column {
         }
     }
 
+    /// The arrival times of the newest and the oldest row the column's view shows (filter,
+    /// search and team view; with threads on, of every row): how long its mail has waited.
+    /// O(log N), whatever the order shown.
+    pub fn waiting_span(&self) -> Option<(i64, i64)> {
+        let (newest, oldest) = match &self.view {
+            Some(Narrowed::Keys(k)) if self.threads.is_none() => (
+                self.rows.by_key(*k.get(0)?)?,
+                self.rows.by_key(*k.get(k.len().checked_sub(1)?)?)?,
+            ),
+            _ => (
+                self.rows.get(0)?,
+                self.rows.get(self.rows.len().checked_sub(1)?)?,
+            ),
+        };
+        Some((newest.internal_date, oldest.internal_date))
+    }
+
     /// The thread depth of the `i`th shown row (0 when threads are off), at most
     /// `mail::thread::MAX_DEPTH`.
     pub fn depth(&self, i: usize) -> u8 {
@@ -453,6 +470,36 @@ impl Column {
             self.offset = self.selected + 1 - height;
         }
     }
+}
+
+/// `:layout NAME`: lays the accounts out another way for the session; says what `auto`
+/// picked at this width.
+pub(crate) fn set_layout(app: &mut App, name: &str) -> Vec<crate::engine::Request> {
+    let Some(layout) = crate::config::Layout::parse(name) else {
+        app.fail(format!(
+            "no layout {:?} (use {})",
+            sanitize::single_line(name),
+            crate::config::Layout::names()
+        ));
+        return Vec::new();
+    };
+    app.layout = layout;
+    app.fit_views();
+    let (width, _) = app.size();
+    let shown = crate::ui::layout::arrange(layout, width, app.columns.len());
+    app.say(if shown.name() == layout.name() {
+        format!(
+            "layout {} for this session (ui.layout keeps one)",
+            layout.name()
+        )
+    } else {
+        format!(
+            "layout {}: {} at {width} columns, for this session (ui.layout keeps one)",
+            layout.name(),
+            shown.name()
+        )
+    });
+    Vec::new()
 }
 
 /// The message count of an account's mailbox.
