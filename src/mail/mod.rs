@@ -13,6 +13,7 @@ pub mod note;
 pub mod parse;
 pub mod reply;
 pub mod snooze;
+pub mod sort;
 pub mod thread;
 pub mod tree;
 pub mod unfetched;

@@ -29,6 +29,7 @@ mod ui_merge;
 mod ui_notes;
 mod ui_replying;
 mod ui_snapshots;
+mod ui_sort;
 mod ui_stats;
 mod ui_sync_progress;
 mod ui_triage;

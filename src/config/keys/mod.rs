@@ -103,6 +103,8 @@ pub enum Action {
     ReaderLayout,
     /// Group the columns' rows by thread, or back to a flat list.
     Threads,
+    /// The focused column's next order (date, waiting, sender, subject).
+    Sort,
     /// Save the open message's attachments (opens the `:save` line).
     Save,
     // Open the compose pane.
@@ -174,6 +176,7 @@ impl Action {
             Help => "help",
             ReaderLayout => "reader_layout",
             Threads => "threads",
+            Sort => "sort",
             Save => "save",
             Reply => "reply",
             ReplyAll => "reply_all",
@@ -315,6 +318,11 @@ const LIST: &[&[Spec]] = &[
             A::Threads,
             &["t"],
             "group rows by thread / flat list (:threads)",
+        ),
+        spec(
+            A::Sort,
+            &["s"],
+            "next order here: date, waiting, sender, subject (:sort)",
         ),
         spec(A::Help, &["?"], "this help"),
     ],

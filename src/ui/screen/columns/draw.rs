@@ -10,6 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::config::View;
 use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
+use crate::mail::sort::Sort;
 use crate::message::Summary;
 use crate::sanitize;
 use crate::ui::app::App;
@@ -203,6 +204,8 @@ pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Fram
     let mut second = Vec::new();
     if c.threaded() {
         second.push((" threads ·".to_string(), header_style));
+    } else if c.sort() != Sort::Date {
+        second.push((format!(" by {} ·", c.sort().name()), header_style));
     }
     if let Some(n) = narrowing_text(c) {
         second.push((format!(" {n}"), header_style.patch(st(app, "command_line"))));

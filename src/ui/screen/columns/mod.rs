@@ -2,10 +2,14 @@
 
 pub mod draw;
 mod merge;
+mod order;
+pub(crate) use order::{sort_column, sort_command};
 pub mod progress;
 pub mod rows;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_order;
 #[cfg(test)]
 mod tests_threads;
 mod threaded;
@@ -17,6 +21,7 @@ use crate::config::View;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
 use crate::mail::snooze::WakeTimes;
+use crate::mail::sort::Sort;
 use crate::message::{AddressRef, Summary};
 use crate::policy::rights::Rights;
 use crate::sanitize;
@@ -222,6 +227,11 @@ pub struct Column {
     /// Unix seconds). IMAP keywords carry no time, so a mark's age is how long this client has
     /// seen it; updated only for rows that come or change, never per frame.
     pub(crate) replying_seen: HashMap<u32, Vec<(String, i64)>>,
+    /// The order the rows are shown in (`:sort`, `s`); kept for the session.
+    pub(crate) sort: Sort,
+    /// With another order than date (threads off): the shown rows' keys in that order
+    /// (`order`); `None` shows them newest first as they are kept.
+    pub(crate) order: Option<Vec<rows::Key>>,
 }
 
 impl Column {
@@ -255,11 +265,16 @@ impl Column {
             snoozed: BTreeSet::new(),
             wake_times: WakeTimes::new(),
             replying_seen: HashMap::new(),
+            sort: Sort::Date,
+            order: None,
         }
     }
 
     /// How many rows are shown (all, or those passing the filter and search).
     pub fn shown_len(&self) -> usize {
+        if let (None, Some(o)) = (&self.threads, &self.order) {
+            return o.len();
+        }
         match (&self.threads, &self.view) {
             (Some(t), _) => t.len(),
             (None, Some(Narrowed::Keys(k))) => k.len(),
@@ -269,6 +284,9 @@ impl Column {
 
     /// The `i`th shown row: O(log N) (threads on: O(log N + B)).
     pub fn shown(&self, i: usize) -> Option<&Summary> {
+        if let (None, Some(o)) = (&self.threads, &self.order) {
+            return self.rows.by_key(*o.get(i)?);
+        }
         match (&self.threads, &self.view) {
             (Some(t), _) => self.rows.by_uid(t.get(i)?.0),
             (None, Some(Narrowed::Keys(k))) => self.rows.by_key(*k.get(i)?),
@@ -318,6 +336,11 @@ impl Column {
 
     /// Where `uid` is shown: O(log N) (threads on: O(log N + B + its thread)).
     pub(crate) fn position_of(&self, uid: u32) -> Option<usize> {
+        if let (None, Some(o)) = (&self.threads, &self.order) {
+            // O(N): when the selection is looked for after a change, never per frame.
+            let key = self.rows.key_of(uid)?;
+            return o.iter().position(|k| *k == key);
+        }
         match (&self.threads, &self.view) {
             (Some(t), _) => t.position(uid),
             (None, Some(Narrowed::Keys(k))) => k.position(self.rows.key_of(uid)?).ok(),
@@ -338,6 +361,7 @@ impl Column {
         } else {
             self.rebuild_view();
         }
+        self.reorder();
         self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
         self.clamp_view(height);
     }
@@ -347,6 +371,7 @@ impl Column {
     pub(crate) fn refilter(&mut self, height: usize) {
         let keep = self.selected_row().map(|s| s.uid);
         self.rebuild_view();
+        self.reorder();
         self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
         if self.selected == 0 {
             self.offset = 0;
@@ -375,6 +400,7 @@ impl Column {
         } else {
             self.rebuild_view();
         }
+        self.reorder();
         self.state = LoadState::Loading;
     }
 
@@ -515,7 +541,7 @@ pub(crate) fn on_status(app: &mut App, account_idx: usize, exists: u32) -> bool 
 pub(crate) fn on_rows(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Handled {
     let h = app.list_height();
     let c = app.column_mut(account_idx)?;
-    c.add_rows(rows, h);
+    c.keeping_order(h, |c| c.add_rows(rows, h));
     refresh_reader_team(app, account_idx);
     Some(wake_if_overdue(app, account_idx))
 }
@@ -524,7 +550,7 @@ pub(crate) fn on_rows(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> 
 pub(crate) fn on_cached(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Handled {
     let h = app.list_height();
     let c = app.column_mut(account_idx)?;
-    c.add_rows(rows, h);
+    c.keeping_order(h, |c| c.add_rows(rows, h));
     if c.state == LoadState::Loading {
         c.state = LoadState::Cached;
     }
@@ -545,7 +571,8 @@ pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) -> bool 
 /// Flag changes seen on the server.
 pub(crate) fn on_flags(app: &mut App, account_idx: usize, updates: Vec<FlagUpdate>) -> Handled {
     let h = app.list_height();
-    if !app.column_mut(account_idx)?.apply_flags(updates, h) {
+    let c = app.column_mut(account_idx)?;
+    if !c.keeping_order(h, |c| c.apply_flags(updates, h)) {
         return None;
     }
     refresh_reader_team(app, account_idx);
@@ -555,7 +582,8 @@ pub(crate) fn on_flags(app: &mut App, account_idx: usize, updates: Vec<FlagUpdat
 /// The wake times of an account's snoozed messages, read from its snooze records.
 pub(crate) fn on_snoozes(app: &mut App, account_idx: usize, wakes: WakeTimes) -> Handled {
     let h = app.list_height();
-    if !app.column_mut(account_idx)?.set_wake_times(wakes, h) {
+    let c = app.column_mut(account_idx)?;
+    if !c.keeping_order(h, |c| c.set_wake_times(wakes, h)) {
         return None;
     }
     refresh_reader_team(app, account_idx);
@@ -567,7 +595,7 @@ pub(crate) fn on_vanished(app: &mut App, account_idx: usize, uids: Vec<u32>) -> 
     let h = app.list_height();
     if !app
         .column_mut(account_idx)
-        .is_some_and(|c| c.remove(&uids, h))
+        .is_some_and(|c| c.keeping_order(h, |c| c.remove(&uids, h)))
     {
         return false;
     }

@@ -11,7 +11,7 @@ use crate::sanitize;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::layout::ReaderMode;
-use crate::ui::screen::columns::set_layout;
+use crate::ui::screen::columns::{set_layout, sort_command};
 use crate::ui::screen::compose::sending::{list_drafts, reopen_draft};
 use crate::ui::screen::help::Help;
 use crate::ui::screen::list::{clear_narrowing, search, set_threads};
@@ -161,6 +161,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         usage: ":layout NAME",
         desc: "auto, columns, tabs or focus (one wide, the others as strips)",
         run: Run::Needs(Complete::Layout, set_layout),
+    },
+    CommandSpec {
+        name: "sort",
+        aliases: &[],
+        usage: ":sort [KEY]",
+        desc: "this column by date, waiting, sender or subject (no KEY: the next, s)",
+        run: Run::Text(sort_command),
     },
     CommandSpec {
         name: "threads",
