@@ -50,16 +50,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the messages of an account's mailbox, newest first
+    /// List the messages of an account's mailbox, newest first (or in another --sort order)
     List {
         /// The account's `name` from the configuration
         account: String,
         /// Print a JSON array instead of a table
         #[arg(long)]
         json: bool,
-        /// Show at most N messages (the newest)
+        /// Show at most N messages (the first N in the order listed: by default the newest)
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// Order: date (newest arrival first, as the column view), waiting (oldest first),
+        /// sender or subject (A to Z, ties newest first); the keys of the TUI's `:sort`
+        #[arg(
+            long,
+            value_name = "KEY",
+            default_value = "date",
+            value_parser = clap::builder::PossibleValuesParser::new(
+                mailroom::mail::sort::Sort::ALL.map(|s| s.name())
+            ),
+        )]
+        sort: String,
         /// Only what the local header cache holds; no network
         #[arg(long)]
         offline: bool,
@@ -271,10 +282,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             account,
             json,
             limit,
+            sort,
             offline,
         }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
-            mailroom::cli::list::run(&loaded.config, &account, json, limit, offline)?;
+            // clap has checked the name.
+            let sort = mailroom::mail::sort::Sort::parse(&sort).unwrap_or_default();
+            mailroom::cli::list::run(&loaded.config, &account, json, limit, sort, offline)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Show {
