@@ -15,10 +15,18 @@ pub enum Layout {
     Tabs,
     /// The focused account wide, the others as narrow strips of counts.
     Focus,
+    /// One list of every account's rows, sorted together, each tagged with its account.
+    Unified,
 }
 
 impl Layout {
-    pub const ALL: [Layout; 4] = [Layout::Auto, Layout::Columns, Layout::Tabs, Layout::Focus];
+    pub const ALL: [Layout; 5] = [
+        Layout::Auto,
+        Layout::Columns,
+        Layout::Tabs,
+        Layout::Focus,
+        Layout::Unified,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -26,6 +34,7 @@ impl Layout {
             Layout::Columns => "columns",
             Layout::Tabs => "tabs",
             Layout::Focus => "focus",
+            Layout::Unified => "unified",
         }
     }
 
@@ -34,7 +43,7 @@ impl Layout {
         Layout::ALL.into_iter().find(|l| l.name() == s)
     }
 
-    /// The names, for messages: "auto, columns, tabs or focus".
+    /// The names, for messages: "auto, columns, tabs, focus or unified".
     pub fn names() -> String {
         let names: Vec<&str> = Layout::ALL.iter().map(|l| l.name()).collect();
         match names.split_last() {
@@ -55,6 +64,6 @@ mod tests {
         }
         assert_eq!(Layout::parse(" Focus "), Some(Layout::Focus));
         assert_eq!(Layout::parse("grid"), None);
-        assert_eq!(Layout::names(), "auto, columns, tabs or focus");
+        assert_eq!(Layout::names(), "auto, columns, tabs, focus or unified");
     }
 }

@@ -42,6 +42,8 @@ pub struct App {
     pub(crate) reader_mode: ReaderMode,
     /// How the accounts are laid out (`ui.layout`, `:layout`); kept for the session.
     pub(crate) layout: Layout,
+    /// The `unified` list's line of the selected row on screen (`columns::unified`).
+    pub(crate) unified_row: usize,
     /// The last error, sanitized, for the status line.
     pub(crate) error: Option<String>,
     /// The last warning or note (a discarded cache, a reset mailbox, a reserved key),
@@ -116,6 +118,7 @@ impl App {
             reader: None,
             reader_mode: ReaderMode::default(),
             layout: Layout::default(),
+            unified_row: 0,
             error: None,
             notice: None,
             theme,

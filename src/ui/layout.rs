@@ -24,6 +24,8 @@ pub enum Arrangement {
     Tabs,
     /// The focused account wide, the others as strips.
     Focus,
+    /// Every account's rows in one list.
+    Unified,
 }
 
 impl Arrangement {
@@ -32,6 +34,7 @@ impl Arrangement {
             Arrangement::Columns => "columns",
             Arrangement::Tabs => "tabs",
             Arrangement::Focus => "focus",
+            Arrangement::Unified => "unified",
         }
     }
 }
@@ -57,6 +60,7 @@ pub fn arrange(layout: Layout, width: u16, ncols: usize) -> Arrangement {
         Layout::Columns if width / n >= MIN_COLUMN_WIDTH => Arrangement::Columns,
         Layout::Focus if focus_width(width, ncols) >= MIN_COLUMN_WIDTH => Arrangement::Focus,
         Layout::Columns | Layout::Focus => Arrangement::Tabs,
+        Layout::Unified => Arrangement::Unified,
     }
 }
 /// Lines of a column's header: name, state and counts; then team counts and the filter.
@@ -94,6 +98,8 @@ pub struct Plan {
     pub columns: Vec<(usize, Rect)>,
     /// The `focus` layout's strips of the other accounts: (column index, area), left to right.
     pub strips: Vec<(usize, Rect)>,
+    /// The `unified` layout: `columns` holds one area, the list of every account's rows.
+    pub unified: bool,
     /// The reader: the whole area above the status line, or the part below the columns.
     pub reader: Option<Rect>,
     pub status: Rect,
@@ -131,6 +137,7 @@ pub fn plan_with(
         tabs: None,
         columns: Vec::new(),
         strips: Vec::new(),
+        unified: false,
         reader: None,
         status,
     };
@@ -156,6 +163,11 @@ pub fn plan_with(
     let n = u16::try_from(ncols).unwrap_or(u16::MAX);
     let focus = focus.min(ncols - 1);
     let arrangement = arrange(layout, main.width, ncols);
+    if arrangement == Arrangement::Unified {
+        plan.unified = true;
+        plan.columns.push((focus, main));
+        return plan;
+    }
     if arrangement == Arrangement::Focus {
         // In account order, so `h`/`l` move the wide one the way the strips lie.
         let mut x = main.x;
@@ -399,6 +411,8 @@ mod tests {
         assert_eq!(arrange(Layout::Focus, 300, 3), Focus);
         assert_eq!(arrange(Layout::Focus, 80, 3), Tabs);
         assert_eq!(arrange(Layout::Focus, 80, 2), Focus);
+        assert_eq!(arrange(Layout::Unified, 80, 3), Unified);
+        assert_eq!(arrange(Layout::Unified, 80, 1), Columns);
     }
 
     #[test]

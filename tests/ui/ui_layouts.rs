@@ -206,3 +206,127 @@ fn ui_layout_in_the_configuration_is_the_starting_layout() {
     let app = App::new(&[(0, "support".to_string())], theme(), false).with_config(config);
     assert_eq!(app.layout(), Layout::Tabs);
 }
+
+/// The unified list's rows as (account, subject), top to bottom, from the screen.
+fn unified_rows(app: &App) -> Vec<String> {
+    text(app)
+        .lines()
+        .skip(4)
+        .take_while(|l| l.starts_with('┃') && !l.trim_matches(|c| c == '┃' || c == ' ').is_empty())
+        .map(|l| l.to_string())
+        .collect()
+}
+
+#[test]
+fn unified_lists_every_account_newest_first_and_acts_on_each_rows_account() {
+    let mut app = team(Layout::Unified, 120, 40);
+    let rows = unified_rows(&app);
+    // 6 support rows and 2 sales rows, billing has none: newest first across accounts.
+    assert_eq!(rows.len(), 8, "{rows:#?}");
+    assert!(
+        rows[0].contains("support") && rows[0].contains("URGENT"),
+        "{rows:#?}"
+    );
+    assert!(
+        rows[1].contains("sales") && rows[1].contains("Volume discount?"),
+        "{rows:#?}"
+    );
+    assert!(
+        rows[7].contains("support") && rows[7].contains("Thanks!"),
+        "{rows:#?}"
+    );
+    // j moves down the one list, from support's row to sales' row.
+    press(&mut app, [key(KeyCode::Char('j'))]);
+    assert_eq!(app.focus(), 1);
+    assert_eq!(app.columns()[1].selected_row().map(|s| s.uid), Some(11));
+    // Enter opens that row in its own account.
+    let requests = press(&mut app, [enter()]);
+    assert!(
+        requests.iter().any(|r| matches!(
+            r,
+            mailroom::engine::Request::Open {
+                account_idx: 1,
+                uid: 11
+            }
+        )),
+        "{requests:?}"
+    );
+    press(&mut app, [key(KeyCode::Char('q'))]);
+    // j again: back in support; G to the oldest, g to the newest.
+    press(&mut app, [key(KeyCode::Char('j'))]);
+    assert_eq!(
+        (app.focus(), app.columns()[0].selected_row().map(|s| s.uid)),
+        (0, Some(4))
+    );
+    press(&mut app, [key(KeyCode::Char('G'))]);
+    assert_eq!(app.columns()[0].selected_row().map(|s| s.uid), Some(6));
+    press(&mut app, [key(KeyCode::Char('g'))]);
+    assert_eq!(app.columns()[0].selected_row().map(|s| s.uid), Some(5));
+    // s sorts the one list together: by sender, every account's rows mixed.
+    press(&mut app, [key(KeyCode::Char('s')), key(KeyCode::Char('s'))]);
+    let rows = unified_rows(&app);
+    let senders: Vec<&str> = [
+        "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy",
+    ]
+    .into_iter()
+    .filter(|n| rows.iter().any(|r| r.contains(n)))
+    .collect();
+    assert_eq!(senders.len(), 8, "{rows:#?}");
+    for (row, name) in rows.iter().zip(senders) {
+        assert!(row.contains(name), "{row} should be {name}: {rows:#?}");
+    }
+    assert!(text(&app).contains("by sender ·"));
+    assert_eq!(app.columns()[1].sort(), app.columns()[0].sort());
+}
+
+#[test]
+fn walking_the_unified_list_visits_every_row_once_in_the_merged_order() {
+    let cols = [
+        (0, "support".to_string()),
+        (1, "sales".to_string()),
+        (2, "billing".to_string()),
+    ];
+    let mut app = App::new(&cols, theme(), false).with_layout(Layout::Unified);
+    update(&mut app, Event::Resize(120, 20));
+    update(&mut app, Event::Tick(NOW));
+    let mut expected = Vec::new();
+    let mut x: u64 = 0x2545_F491;
+    for account_idx in 0..3 {
+        let rows: Vec<Summary> = (1..=150u32)
+            .map(|uid| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Few distinct times: equal arrival times across and within accounts.
+                let minutes = (x % 90) as i64;
+                expected.push((minutes, std::cmp::Reverse(uid), account_idx, uid));
+                msg(uid, minutes, "Someone", "Hello")
+            })
+            .collect();
+        press(&mut app, [EngineEvent::Rows { account_idx, rows }]);
+    }
+    // Newest first (fewest minutes ago), then the higher UID, then the account.
+    expected.sort();
+    let expected: Vec<(usize, u32)> = expected.iter().map(|e| (e.2, e.3)).collect();
+    press(&mut app, [key(KeyCode::Char('g'))]);
+    let mut seen = Vec::new();
+    for _ in 0..expected.len() + 5 {
+        let c = &app.columns()[app.focus()];
+        let at = (app.focus(), c.selected_row().map_or(0, |s| s.uid));
+        if seen.last() != Some(&at) {
+            seen.push(at);
+        }
+        press(&mut app, [key(KeyCode::Char('j'))]);
+    }
+    assert_eq!(seen, expected);
+    // And back up with k, a page at a time with PageUp mixed in, ending at the top.
+    press(&mut app, [key(KeyCode::PageUp), key(KeyCode::Char('k'))]);
+    let c = &app.columns()[app.focus()];
+    let at = (app.focus(), c.selected_row().map_or(0, |s| s.uid));
+    let i = expected.iter().position(|e| *e == at).expect("a row");
+    assert_eq!(
+        i,
+        expected.len() - 1 - 15 - 1,
+        "a page of 15 rows and one up"
+    );
+}

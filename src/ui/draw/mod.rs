@@ -51,6 +51,12 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                     columns::draw::draw_strip(app, c, frame, *rect);
                 }
             }
+            if plan.unified {
+                if let Some((_, rect)) = plan.columns.first() {
+                    columns::draw::draw_unified(app, frame, *rect);
+                }
+                return;
+            }
             for (i, rect) in &plan.columns {
                 if let Some(c) = app.columns.get(*i) {
                     columns::draw::draw_column(app, c, *i == app.focus, frame, *rect);

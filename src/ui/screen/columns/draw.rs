@@ -315,6 +315,93 @@ pub(crate) fn draw_strip(app: &App, c: &Column, frame: &mut Frame, area: Rect) {
     widget::lines(&lines, inner, frame.buffer_mut());
 }
 
+/// Longest account name the unified list's tag shows.
+const MAX_TAG: usize = 12;
+
+/// The `unified` layout: one bordered list of every account's rows, sorted together, each
+/// row tagged with its account; the header sums the accounts and gives each one's view count.
+pub(crate) fn draw_unified(app: &App, frame: &mut Frame, area: Rect) {
+    let header_style = st(app, "column_header_focused");
+    widget::border(
+        BorderType::Thick,
+        st(app, "border_focused"),
+        area,
+        frame.buffer_mut(),
+    );
+    let (header, body) = layout::column_parts(area);
+    let sort = super::unified::unified_sort(&app.columns);
+    let unread: usize = app.columns.iter().map(|c| c.unread).sum();
+    let first = format!(
+        " all mailboxes  {} shown · {unread} unread",
+        super::unified::total(app)
+    );
+    let mut second = Vec::new();
+    if sort != Sort::Date {
+        second.push((format!(" by {} ·", sort.name()), header_style));
+    }
+    for (i, c) in app.columns.iter().enumerate() {
+        let sep = if i == 0 { " " } else { " · " };
+        let mut part = format!("{sep}{} [{} {}]", c.name, c.team_view.name(), c.shown_len());
+        if let Some(n) = narrowing_text(c) {
+            part.push_str(&format!(" {n}"));
+        }
+        second.push((part, header_style));
+    }
+    let lines = vec![
+        Line::from(first),
+        Line::from(fit_spans(second, usize::from(header.width), header_style)),
+    ];
+    widget::paint(header_style, header, frame.buffer_mut());
+    widget::lines(&lines, header, frame.buffer_mut());
+    let rows = super::unified::page(app, usize::from(body.height));
+    if rows.is_empty() {
+        let text = if app.columns.iter().any(|c| !c.rows.is_empty()) {
+            " nothing in these views here (V: next view)"
+        } else {
+            " no messages"
+        };
+        frame.render_widget(Paragraph::new(text).style(st(app, "row_age")), body);
+        return;
+    }
+    let tag_w = app
+        .columns
+        .iter()
+        .map(|c| c.name.width())
+        .max()
+        .unwrap_or(0)
+        .min(MAX_TAG);
+    let w = usize::from(body.width);
+    let styles = RowStyles::of(app);
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .filter_map(|(ci, i)| {
+            let c = app.columns.get(ci)?;
+            let s = c.shown(i)?;
+            let selected = ci == app.focus && i == c.selected;
+            let mut line = row_line(
+                app.now,
+                &styles,
+                c,
+                (i, s),
+                w.saturating_sub(tag_w + 1),
+                selected,
+                true,
+            );
+            let style = if selected {
+                styles.row.patch(styles.selected)
+            } else {
+                styles.row.patch(styles.age)
+            };
+            // After the selection gutter: the account, padded to the longest name.
+            let name = fit(&c.name, tag_w);
+            let tag = format!("{name}{} ", " ".repeat(tag_w.saturating_sub(name.width())));
+            line.spans.insert(1, Span::styled(tag, style));
+            Some(line)
+        })
+        .collect();
+    widget::lines(&lines, body, frame.buffer_mut());
+}
+
 /// Compact age: the year stands in for dates too long for the field.
 fn short_age(now: i64, then: i64) -> String {
     let a = date::age(now, then);

@@ -13,6 +13,7 @@ mod tests_order;
 #[cfg(test)]
 mod tests_threads;
 mod threaded;
+pub mod unified;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
@@ -510,6 +511,18 @@ pub(crate) fn set_layout(app: &mut App, name: &str) -> Vec<crate::engine::Reques
         return Vec::new();
     };
     app.layout = layout;
+    if unified::is_unified(app) {
+        // One list sorted together: every column in the focused one's order.
+        let h = app.list_height();
+        let sort = app
+            .columns
+            .get(app.focus)
+            .map(|c| c.sort)
+            .unwrap_or_default();
+        for c in &mut app.columns {
+            c.set_sort(sort, h);
+        }
+    }
     app.fit_views();
     let (width, _) = app.size();
     let shown = crate::ui::layout::arrange(layout, width, app.columns.len());

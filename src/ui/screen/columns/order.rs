@@ -83,12 +83,22 @@ impl Column {
 /// the other columns keep theirs.
 pub(crate) fn sort_column(app: &mut crate::ui::app::App, sort: Option<Sort>) {
     let h = app.list_height();
-    let Some(c) = app.columns.get_mut(app.focus) else {
+    let unified = super::unified::is_unified(app);
+    let Some(c) = app.columns.get(app.focus) else {
         return;
     };
     let sort = sort.unwrap_or(c.sort.next());
-    c.set_sort(sort, h);
-    let name = c.name.clone();
+    let name = if unified {
+        // The one list is sorted together: every column in the same order.
+        for c in &mut app.columns {
+            c.set_sort(sort, h);
+        }
+        "all mailboxes".to_string()
+    } else {
+        let c = &mut app.columns[app.focus];
+        c.set_sort(sort, h);
+        c.name.clone()
+    };
     let what = match sort {
         Sort::Date => "newest first",
         Sort::Waiting => "longest waiting first",
