@@ -159,7 +159,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "layout",
         aliases: &[],
         usage: ":layout NAME",
-        desc: "auto, columns, tabs or focus (one wide, the others as strips)",
+        desc: "auto, columns, tabs, focus (one wide, others as strips) or unified",
         run: Run::Needs(Complete::Layout, set_layout),
     },
     CommandSpec {
