@@ -330,3 +330,15 @@ fn walking_the_unified_list_visits_every_row_once_in_the_merged_order() {
         "a page of 15 rows and one up"
     );
 }
+
+#[test]
+fn switching_to_unified_turns_threads_off() {
+    let mut app = team(Layout::Columns, 200, 50);
+    press(&mut app, [key(KeyCode::Char('t'))]);
+    assert!(app.threaded());
+    press(&mut app, [key(KeyCode::Char(':'))]);
+    press(&mut app, typed("layout unified"));
+    press(&mut app, [enter()]);
+    assert!(!app.threaded());
+    assert_eq!(app.layout(), Layout::Unified);
+}

@@ -511,6 +511,10 @@ pub(crate) fn set_layout(app: &mut App, name: &str) -> Vec<crate::engine::Reques
         return Vec::new();
     };
     app.layout = layout;
+    if unified::is_unified(app) && app.threaded {
+        // The one list is merged in row order; threads keep their own.
+        crate::ui::screen::list::set_threads(app, Some(false));
+    }
     if unified::is_unified(app) {
         // One list sorted together: every column in the focused one's order.
         let h = app.list_height();
