@@ -37,7 +37,7 @@ use mailroom::imap::sync::MailboxState;
 use mailroom::message::{Address, Fields, Flags, Summary};
 use mailroom::net::Server;
 use mailroom::store::cache::{CachedMailbox, HeaderCache};
-use mailroom::ui::app::{App, update};
+use mailroom::ui::app::{App, Layout, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::Event;
 use mailroom::ui::theme::{BUILTIN, Theme};
@@ -52,6 +52,9 @@ const TARGET_ROWS: usize = 100_000;
 /// 2026-11-27 12:00 UTC: the newest synthetic row arrives an hour before this.
 const NOW: i64 = 1_795_780_800;
 const ACCOUNTS: [&str; 3] = ["support", "sales", "billing"];
+/// Issue 17: every layout at 200×60 over three mailboxes of this many rows, within 2 ms.
+const LAYOUT_ROWS: usize = 10_000;
+const LAYOUT_TARGET_MS: f64 = 2.0;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args()
@@ -99,7 +102,10 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     match write {
         Some((dir, cfg)) => write_caches(&dir, &cfg, rows),
-        None => frame_bench(rows, frames),
+        None => {
+            frame_bench(rows, frames)?;
+            layout_bench(frames)
+        }
     }
 }
 
@@ -605,6 +611,70 @@ fn frame_bench(rows_per_column: usize, frames: usize) -> Result<(), String> {
         scroll.p99_ms,
         verdict(page.median_ms.max(scroll.median_ms)),
     );
+    Ok(())
+}
+
+/// Issue 17: each layout (`ui.layout`) at 200×60 over three columns of `LAYOUT_ROWS` rows,
+/// `j` within the page and `j` that scrolls, each within `LAYOUT_TARGET_MS`.
+fn layout_bench(frames: usize) -> Result<(), String> {
+    let base = new_app(LAYOUT_ROWS)?;
+    println!();
+    println!(
+        "layouts (issue 17): {} columns × {LAYOUT_ROWS} rows at {WIDTH}×{HEIGHT}, {frames} frames per case",
+        ACCOUNTS.len()
+    );
+    println!(
+        "{:<10} {:<9} {:>18} {:>18} {:>18} {:>8}",
+        "layout", "shows", "j in page med/p99", "scroll j med/p99", "full repaint med", "<= 2 ms"
+    );
+    println!("{}", "-".repeat(86));
+    let warm = (frames / 10).max(20);
+    for layout in Layout::ALL {
+        let mut app = base.clone().with_layout(layout);
+        // Fits every column's page to the layout's height.
+        update(&mut app, Event::Resize(WIDTH, HEIGHT));
+        let shows = mailroom::ui::layout::arrange(layout, WIDTH, ACCOUNTS.len()).name();
+        let visible = app.list_height();
+        let mut term = terminal()?;
+        term.draw(|f| draw(&app, f)).map_err(|e| e.to_string())?;
+        let mut walk: Vec<char> = vec!['j'; visible.saturating_sub(1)];
+        walk.extend(vec!['k'; visible.saturating_sub(1)]);
+        if walk.is_empty() {
+            walk.push('j');
+        }
+        time_app(&mut app, &mut term, warm, &walk)?;
+        let (page, _) = time_app(&mut app, &mut term, frames, &walk)?;
+        update(&mut app, key('g'));
+        for _ in 0..visible {
+            update(&mut app, key('j'));
+        }
+        term.draw(|f| draw(&app, f)).map_err(|e| e.to_string())?;
+        let (scroll, _) = time_app(&mut app, &mut term, frames, &['j'])?;
+        let mut full = Vec::with_capacity(frames / 4);
+        for _ in 0..(frames / 4).max(10) {
+            term.clear().map_err(|e| e.to_string())?;
+            let t = Instant::now();
+            term.draw(|f| draw(&app, f)).map_err(|e| e.to_string())?;
+            full.push(t.elapsed());
+        }
+        let (page, scroll, full) = (stats(page), stats(scroll), stats(full));
+        let worst = page.median_ms.max(scroll.median_ms);
+        println!(
+            "{:<10} {:<9} {:>8.3} / {:>7.3} {:>8.3} / {:>7.3} {:>18.3} {:>8}",
+            layout.name(),
+            shows,
+            page.median_ms,
+            page.p99_ms,
+            scroll.median_ms,
+            scroll.p99_ms,
+            full.median_ms,
+            if worst <= LAYOUT_TARGET_MS {
+                "PASS"
+            } else {
+                "FAIL"
+            }
+        );
+    }
     Ok(())
 }
 

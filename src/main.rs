@@ -50,7 +50,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the messages of an account's mailbox, newest first
+    /// List the messages of an account's mailbox, newest first (or in another --sort order)
     #[command(
         after_help = "SEARCH (--search QUERY, the syntax of :search in the column view):\n  \
             invoice               a word in the headers or the body (Maildir, --offline: headers)\n  \
@@ -68,9 +68,20 @@ enum Command {
         /// Print a JSON array instead of a table
         #[arg(long)]
         json: bool,
-        /// Show at most N messages (the newest)
+        /// Show at most N messages (the first N in the order listed: by default the newest)
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// Order: date (newest arrival first, as the column view), waiting (oldest first),
+        /// sender or subject (A to Z, ties newest first); the keys of the TUI's `:sort`
+        #[arg(
+            long,
+            value_name = "KEY",
+            default_value = "date",
+            value_parser = clap::builder::PossibleValuesParser::new(
+                mailroom::mail::sort::Sort::ALL.map(|s| s.name())
+            ),
+        )]
+        sort: String,
         /// Only what the local header cache holds; no network
         #[arg(long)]
         offline: bool,
@@ -286,15 +297,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             account,
             json,
             limit,
+            sort,
             offline,
             search,
         }) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            // clap has checked the name.
+            let sort = mailroom::mail::sort::Sort::parse(&sort).unwrap_or_default();
             mailroom::cli::list::run(
                 &loaded.config,
                 &account,
                 json,
                 limit,
+                sort,
                 offline,
                 search.as_deref(),
             )?;

@@ -1,4 +1,5 @@
-//! `mailroom list ACCOUNT`: the message list of an account's mailbox, newest first.
+//! `mailroom list ACCOUNT`: the message list of an account's mailbox, newest first (arrival
+//! time, as the column view) or in another `--sort` order (`mail::sort`).
 
 use std::io::Write;
 
@@ -10,6 +11,7 @@ use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
 use crate::mail::snooze::WakeTimes;
 use crate::mail::snooze::is_snooze_keyword;
+use crate::mail::sort::Sort;
 use crate::message::{Addrs, Summary};
 use crate::sanitize;
 
@@ -131,6 +133,7 @@ pub fn run(
     account: &str,
     json: bool,
     limit: Option<usize>,
+    sort: Sort,
     offline: bool,
     search: Option<&str>,
 ) -> Result<(), ListError> {
@@ -139,6 +142,7 @@ pub fn run(
     if let Some(query) = search {
         rows = super::search::matching(config, account, rows, query, offline)?;
     }
+    sort.sort(&mut rows);
     let shown = &rows[..limit.unwrap_or(rows.len()).min(rows.len())];
     let wakes = snoozed_wakes(account, shown, offline);
     let mut out = std::io::stdout().lock();

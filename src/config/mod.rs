@@ -3,6 +3,7 @@
 mod error;
 mod hours;
 pub mod keys;
+mod layout;
 mod load;
 mod model;
 pub mod notify;
@@ -14,6 +15,7 @@ mod view;
 
 pub use error::{ConfigError, Problem};
 pub use hours::{BusinessHours, ParseError, parse_offset, weekday_index};
+pub use layout::Layout;
 pub use load::{Loaded, default_path, line_column, load, parse, resolve as resolve_path};
 pub use model::*;
 pub use secret::{Secret, SecretError};

@@ -61,6 +61,9 @@ pub struct Ui {
     /// file's path is added last. `$BROWSER`, when set, opens HTML parts instead.
     #[serde(default = "default_open_command")]
     pub open_command: Vec<String>,
+    /// How the accounts are laid out: auto, columns, tabs or focus (`config::Layout`).
+    #[serde(default)]
+    pub layout: super::Layout,
 }
 
 impl Default for Ui {
@@ -71,6 +74,7 @@ impl Default for Ui {
             view: default_view(),
             notify: super::notify::Notify::default(),
             open_command: default_open_command(),
+            layout: super::Layout::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod parse;
 pub mod reply;
 pub mod sent;
 pub mod snooze;
+pub mod sort;
 pub mod thread;
 pub mod tree;
 pub mod unfetched;

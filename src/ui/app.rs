@@ -15,6 +15,7 @@ use crate::triage::state::Action as TriageAction;
 use crate::ui::event::Event;
 use crate::ui::keys::{Context, Keymap};
 use crate::ui::layout;
+pub use crate::ui::layout::Layout;
 pub use crate::ui::layout::ReaderMode;
 use crate::ui::screen::columns::{Column, Link};
 use crate::ui::screen::compose::model::Compose;
@@ -39,6 +40,10 @@ pub struct App {
     pub(crate) reader: Option<Reader>,
     /// Where the reader goes; kept for the session.
     pub(crate) reader_mode: ReaderMode,
+    /// How the accounts are laid out (`ui.layout`, `:layout`); kept for the session.
+    pub(crate) layout: Layout,
+    /// The `unified` list's line of the selected row on screen (`columns::unified`).
+    pub(crate) unified_row: usize,
     /// The last error, sanitized, for the status line.
     pub(crate) error: Option<String>,
     /// The last warning or note (a discarded cache, a reset mailbox, a reserved key),
@@ -116,6 +121,8 @@ impl App {
             focus: 0,
             reader: None,
             reader_mode: ReaderMode::default(),
+            layout: Layout::default(),
+            unified_row: 0,
             error: None,
             notice: None,
             theme,
@@ -153,6 +160,12 @@ impl App {
     }
 
     /// Uses `keymap` instead of the default bindings.
+    /// Lays the accounts out as `layout` says (`ui.layout`, which `with_config` reads).
+    pub fn with_layout(mut self, layout: Layout) -> App {
+        self.layout = layout;
+        self
+    }
+
     pub fn with_keymap(mut self, keymap: Keymap) -> App {
         self.keymap = keymap;
         self
@@ -168,6 +181,7 @@ impl App {
     pub fn with_config(mut self, config: std::sync::Arc<Config>) -> App {
         // Validation has checked the name; an unknown one keeps the default.
         let view = View::parse(&config.ui.view).unwrap_or_default();
+        self.layout = config.ui.layout;
         let h = self.list_height();
         for c in &mut self.columns {
             c.set_team_view(view, h);
@@ -237,6 +251,11 @@ impl App {
     /// Where the reader goes (kept for the session, even while it is closed).
     pub fn reader_mode(&self) -> ReaderMode {
         self.reader_mode
+    }
+
+    /// How the accounts are laid out (`ui.layout`, `:layout`).
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     /// The error on the status line.
@@ -331,6 +350,7 @@ impl App {
             self.columns.len(),
             self.focus,
             self.reader_view(),
+            self.layout,
         );
         plan.columns
             .first()
@@ -344,6 +364,7 @@ impl App {
             self.columns.len(),
             self.focus,
             Some(self.reader_mode),
+            self.layout,
         );
         let n = self.reader.as_ref().map_or(0, Reader::header_lines);
         plan.reader.map_or((0, 0), |a| {

@@ -2,8 +2,67 @@
 
 use ratatui::layout::Rect;
 
+pub use crate::config::Layout;
+
 /// Below this many cells per column, columns no longer fit side by side: show one with tabs.
 pub const MIN_COLUMN_WIDTH: u16 = 40;
+/// A row that an agent can read: the selection gutter, age (4), a sender of 14 cells, a
+/// subject of 30, short team marks ("@carol", 6) and the flag marks (4), a space between
+/// fields. `auto` never gives a column less than this (plus its border).
+pub const READABLE_ROW: u16 = 1 + 4 + 1 + 14 + 1 + 30 + 1 + 6 + 1 + 4;
+/// A readable column: a readable row inside its border.
+pub const READABLE_COLUMN: u16 = READABLE_ROW + 2;
+/// The width of an unfocused account's strip in the `focus` layout.
+pub const STRIP_WIDTH: u16 = 22;
+
+/// What one frame shows of the accounts, decided from the layout asked for and the width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrangement {
+    /// Every account side by side.
+    Columns,
+    /// The focused account alone, under a tab strip.
+    Tabs,
+    /// The focused account wide, the others as strips.
+    Focus,
+    /// Every account's rows in one list.
+    Unified,
+}
+
+impl Arrangement {
+    pub fn name(self) -> &'static str {
+        match self {
+            Arrangement::Columns => "columns",
+            Arrangement::Tabs => "tabs",
+            Arrangement::Focus => "focus",
+            Arrangement::Unified => "unified",
+        }
+    }
+}
+
+/// Width left to the focused column when the `ncols - 1` others are strips.
+fn focus_width(width: u16, ncols: usize) -> u16 {
+    let strips = u16::try_from(ncols.saturating_sub(1)).unwrap_or(u16::MAX);
+    width.saturating_sub(strips.saturating_mul(STRIP_WIDTH))
+}
+
+/// How `layout` shows `ncols` accounts on `width` cells. `auto` puts them side by side while
+/// every column is readable (`READABLE_COLUMN`), else the focused one wide beside strips
+/// while it is, else one with tabs. One account is always one column.
+pub fn arrange(layout: Layout, width: u16, ncols: usize) -> Arrangement {
+    if ncols <= 1 {
+        return Arrangement::Columns;
+    }
+    let n = u16::try_from(ncols).unwrap_or(u16::MAX);
+    match layout {
+        Layout::Auto if width / n >= READABLE_COLUMN => Arrangement::Columns,
+        Layout::Auto if focus_width(width, ncols) >= READABLE_COLUMN => Arrangement::Focus,
+        Layout::Auto | Layout::Tabs => Arrangement::Tabs,
+        Layout::Columns if width / n >= MIN_COLUMN_WIDTH => Arrangement::Columns,
+        Layout::Focus if focus_width(width, ncols) >= MIN_COLUMN_WIDTH => Arrangement::Focus,
+        Layout::Columns | Layout::Focus => Arrangement::Tabs,
+        Layout::Unified => Arrangement::Unified,
+    }
+}
 /// Lines of a column's header: name, state and counts; then team counts and the filter.
 pub const COLUMN_HEADER_LINES: u16 = 2;
 /// Below this many lines a split reader would leave too little of either: it takes the screen.
@@ -37,18 +96,34 @@ pub struct Plan {
     pub tabs: Option<Rect>,
     /// (column index, its area, border included), left to right.
     pub columns: Vec<(usize, Rect)>,
+    /// The `focus` layout's strips of the other accounts: (column index, area), left to right.
+    pub strips: Vec<(usize, Rect)>,
+    /// The `unified` layout: `columns` holds one area, the list of every account's rows.
+    pub unified: bool,
     /// The reader: the whole area above the status line, or the part below the columns.
     pub reader: Option<Rect>,
     pub status: Rect,
 }
 
-/// The plan with a full-screen reader when `reader_open`.
+/// The plan of the `auto` layout with a full-screen reader when `reader_open`.
 pub fn plan(area: Rect, ncols: usize, focus: usize, reader_open: bool) -> Plan {
-    plan_with(area, ncols, focus, reader_open.then_some(ReaderMode::Full))
+    plan_with(
+        area,
+        ncols,
+        focus,
+        reader_open.then_some(ReaderMode::Full),
+        Layout::Auto,
+    )
 }
 
-/// The plan with the reader, when open, in `reader` mode.
-pub fn plan_with(area: Rect, ncols: usize, focus: usize, reader: Option<ReaderMode>) -> Plan {
+/// The plan of `layout` with the reader, when open, in `reader` mode.
+pub fn plan_with(
+    area: Rect,
+    ncols: usize,
+    focus: usize,
+    reader: Option<ReaderMode>,
+    layout: Layout,
+) -> Plan {
     let mut main = Rect {
         height: area.height.saturating_sub(1),
         ..area
@@ -61,6 +136,8 @@ pub fn plan_with(area: Rect, ncols: usize, focus: usize, reader: Option<ReaderMo
     let mut plan = Plan {
         tabs: None,
         columns: Vec::new(),
+        strips: Vec::new(),
+        unified: false,
         reader: None,
         status,
     };
@@ -84,7 +161,37 @@ pub fn plan_with(area: Rect, ncols: usize, focus: usize, reader: Option<ReaderMo
         return plan;
     }
     let n = u16::try_from(ncols).unwrap_or(u16::MAX);
-    if ncols > 1 && main.width / n < MIN_COLUMN_WIDTH {
+    let focus = focus.min(ncols - 1);
+    let arrangement = arrange(layout, main.width, ncols);
+    if arrangement == Arrangement::Unified {
+        plan.unified = true;
+        plan.columns.push((focus, main));
+        return plan;
+    }
+    if arrangement == Arrangement::Focus {
+        // In account order, so `h`/`l` move the wide one the way the strips lie.
+        let mut x = main.x;
+        for i in 0..ncols {
+            let w = if i == focus {
+                focus_width(main.width, ncols)
+            } else {
+                STRIP_WIDTH
+            };
+            let r = Rect {
+                x,
+                width: w,
+                ..main
+            };
+            if i == focus {
+                plan.columns.push((i, r));
+            } else {
+                plan.strips.push((i, r));
+            }
+            x += w;
+        }
+        return plan;
+    }
+    if arrangement == Arrangement::Tabs {
         let tabs = Rect {
             height: main.height.min(1),
             ..main
@@ -95,7 +202,7 @@ pub fn plan_with(area: Rect, ncols: usize, focus: usize, reader: Option<ReaderMo
             ..main
         };
         plan.tabs = Some(tabs);
-        plan.columns.push((focus.min(ncols - 1), body));
+        plan.columns.push((focus, body));
         return plan;
     }
     // Spread the remainder over the leftmost columns so the whole width is used.
@@ -116,10 +223,10 @@ pub fn plan_with(area: Rect, ncols: usize, focus: usize, reader: Option<ReaderMo
     plan
 }
 
-/// Message rows a column shows on a `width`×`height` screen of `ncols` columns, the reader
-/// closed: what a cold sync fetches first (`imap::sync::FirstBatch`).
-pub fn list_rows(width: u16, height: u16, ncols: usize) -> usize {
-    let plan = plan(Rect::new(0, 0, width, height), ncols, 0, false);
+/// Message rows a column shows on a `width`×`height` screen of `ncols` columns in `layout`,
+/// the reader closed: what a cold sync fetches first (`imap::sync::FirstBatch`).
+pub fn list_rows(width: u16, height: u16, ncols: usize, layout: Layout) -> usize {
+    let plan = plan_with(Rect::new(0, 0, width, height), ncols, 0, None, layout);
     plan.columns
         .first()
         .map_or(0, |(_, r)| usize::from(column_parts(*r).1.height))
@@ -217,7 +324,11 @@ mod tests {
 
     #[test]
     fn wide_terminals_get_side_by_side_columns() {
-        let p = plan(Rect::new(0, 0, 120, 30), 3, 1, false);
+        let p = plan(Rect::new(0, 0, 200, 30), 3, 1, false);
+        assert!(p.tabs.is_none() && p.strips.is_empty());
+        assert_eq!(p.columns.len(), 3);
+        assert_eq!(p.columns.iter().map(|(_, r)| r.width).sum::<u16>(), 200);
+        let p = plan_with(Rect::new(0, 0, 120, 30), 3, 1, None, Layout::Columns);
         assert!(p.tabs.is_none());
         assert_eq!(p.columns.len(), 3);
         assert_eq!(p.columns.iter().map(|(_, r)| r.width).sum::<u16>(), 120);
@@ -233,14 +344,26 @@ mod tests {
 
     #[test]
     fn a_split_reader_sits_below_the_columns() {
-        let p = plan_with(Rect::new(0, 0, 120, 40), 3, 0, Some(ReaderMode::Split));
+        let p = plan_with(
+            Rect::new(0, 0, 120, 40),
+            3,
+            0,
+            Some(ReaderMode::Split),
+            Layout::Columns,
+        );
         let reader = p.reader.expect("reader");
         let col = p.columns[0].1;
         assert_eq!(col.y + col.height, reader.y);
         assert_eq!(reader.y + reader.height, 39);
         assert!(col.height >= MIN_SPLIT_COLUMNS && reader.height > col.height);
         // Too short to split: the reader takes the screen.
-        let p = plan_with(Rect::new(0, 0, 120, 10), 3, 0, Some(ReaderMode::Split));
+        let p = plan_with(
+            Rect::new(0, 0, 120, 10),
+            3,
+            0,
+            Some(ReaderMode::Split),
+            Layout::Columns,
+        );
         assert!(p.columns.is_empty());
         assert_eq!(p.reader, Some(Rect::new(0, 0, 120, 9)));
     }
@@ -248,11 +371,72 @@ mod tests {
     #[test]
     fn a_column_shows_the_screen_less_its_frame_header_and_status_line() {
         // 60 lines: the status line, two borders and two header lines are not rows.
-        assert_eq!(list_rows(200, 60, 3), 55);
+        assert_eq!(list_rows(200, 60, 3, Layout::Auto), 55);
+        assert_eq!(list_rows(120, 60, 3, Layout::Focus), 55);
         // Tabs take a line when the columns do not fit side by side.
-        assert_eq!(list_rows(60, 20, 3), 14);
-        assert_eq!(list_rows(0, 0, 3), 0);
-        assert_eq!(list_rows(200, 60, 0), 0);
+        assert_eq!(list_rows(60, 20, 3, Layout::Auto), 14);
+        assert_eq!(list_rows(200, 20, 3, Layout::Tabs), 14);
+        assert_eq!(list_rows(0, 0, 3, Layout::Auto), 0);
+        assert_eq!(list_rows(200, 60, 0, Layout::Auto), 0);
+    }
+
+    #[test]
+    fn auto_keeps_every_column_readable_then_focuses_then_tabs() {
+        use Arrangement::*;
+        // Three accounts: side by side down to 65 cells each, today's view at 200 columns.
+        assert_eq!(arrange(Layout::Auto, 200, 3), Columns);
+        assert_eq!(arrange(Layout::Auto, 3 * READABLE_COLUMN, 3), Columns);
+        assert_eq!(arrange(Layout::Auto, 3 * READABLE_COLUMN - 1, 3), Focus);
+        // At 120 three columns would get 40 cells (a 10-cell subject): one wide, two strips.
+        assert_eq!(arrange(Layout::Auto, 120, 3), Focus);
+        assert_eq!(
+            arrange(Layout::Auto, 2 * STRIP_WIDTH + READABLE_COLUMN, 3),
+            Focus
+        );
+        assert_eq!(
+            arrange(Layout::Auto, 2 * STRIP_WIDTH + READABLE_COLUMN - 1, 3),
+            Tabs
+        );
+        assert_eq!(arrange(Layout::Auto, 80, 3), Tabs);
+        assert_eq!(arrange(Layout::Auto, 80, 2), Tabs);
+        assert_eq!(arrange(Layout::Auto, 130, 2), Columns);
+        // One account is one column whatever the width or layout.
+        for l in Layout::ALL {
+            assert_eq!(arrange(l, 30, 1), Columns);
+        }
+        // Asked for, a layout holds while its columns reach 40 cells; tabs below.
+        assert_eq!(arrange(Layout::Columns, 120, 3), Columns);
+        assert_eq!(arrange(Layout::Columns, 119, 3), Tabs);
+        assert_eq!(arrange(Layout::Tabs, 300, 3), Tabs);
+        assert_eq!(arrange(Layout::Focus, 300, 3), Focus);
+        assert_eq!(arrange(Layout::Focus, 80, 3), Tabs);
+        assert_eq!(arrange(Layout::Focus, 80, 2), Focus);
+        assert_eq!(arrange(Layout::Unified, 80, 3), Unified);
+        assert_eq!(arrange(Layout::Unified, 80, 1), Columns);
+    }
+
+    #[test]
+    fn every_column_auto_shows_side_by_side_holds_a_readable_row() {
+        for width in 60..=400 {
+            for n in 2..=5 {
+                let p = plan_with(Rect::new(0, 0, width, 30), n, n - 1, None, Layout::Auto);
+                for (_, r) in &p.columns {
+                    let inner = column_parts(*r).1.width;
+                    assert!(p.tabs.is_some() || inner >= READABLE_ROW, "{width} {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn focus_puts_strips_around_the_wide_column_in_account_order() {
+        let p = plan_with(Rect::new(0, 0, 120, 40), 3, 1, None, Layout::Auto);
+        assert!(p.tabs.is_none());
+        assert_eq!(p.columns, vec![(1, Rect::new(22, 0, 76, 39))]);
+        assert_eq!(
+            p.strips,
+            vec![(0, Rect::new(0, 0, 22, 39)), (2, Rect::new(98, 0, 22, 39))]
+        );
     }
 
     #[test]

@@ -103,7 +103,12 @@ pub fn run(config: &Config) -> Result<(), UiError> {
     // on the channel.
     // A cold sync fetches the rows a column shows first: its first answer is the first screen.
     let size = session.terminal.size()?;
-    let first = FirstBatch::rows(layout::list_rows(size.width, size.height, columns.len()));
+    let first = FirstBatch::rows(layout::list_rows(
+        size.width,
+        size.height,
+        columns.len(),
+        config.ui.layout,
+    ));
     let engine = Engine::start_sized(config.clone(), &indices, tx.clone(), first);
     // Drafts from an earlier session (or one cut short) come back.
     let (drafts, damaged) = crate::engine::drafts::list();

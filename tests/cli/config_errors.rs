@@ -527,3 +527,17 @@ fn insight_business_hours_and_offset_are_checked() {
             .unwrap();
     assert!(example.contains("\n[insight]"));
 }
+
+#[test]
+fn ui_layout_defaults_to_auto_and_a_bad_one_is_located() {
+    let loaded = parse(VALID).expect("valid");
+    assert_eq!(loaded.config.ui.layout, config::Layout::Auto);
+    let text = VALID.replace("[ui]\n", "[ui]\nlayout = \"focus\"\n");
+    let loaded = parse(&text).expect("valid");
+    assert_eq!(loaded.config.ui.layout, config::Layout::Focus);
+    let text = VALID.replace("[ui]\n", "[ui]\nlayout = \"grid\"\n");
+    let e = error_text(&text);
+    let line = text.lines().position(|l| l.starts_with("layout")).unwrap() + 1;
+    assert!(e.contains(&format!("config.toml:{line}:10:")), "{e}");
+    assert!(e.contains("grid") && e.contains("focus"), "{e}");
+}

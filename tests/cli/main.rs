@@ -5,3 +5,4 @@
 mod config_errors;
 mod demo_cli;
 mod demo_workspace;
+mod list_sort;

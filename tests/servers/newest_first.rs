@@ -173,7 +173,7 @@ fn a_cold_open_sized_to_the_screen_hands_over_exactly_that_screen_first() {
     tb.fill("support", "INBOX", 3_000, 17);
     let dir = tempfile::tempdir().expect("tempdir");
     // What the TUI asks for at 200×60 with three columns: the rows one column shows.
-    let screen = mailroom::ui::layout::list_rows(200, 60, 3);
+    let screen = mailroom::ui::layout::list_rows(200, 60, 3, mailroom::config::Layout::Auto);
     assert_eq!(screen, 55);
     let (worker, rx) = spawn_sized(imap_config(&tb), dir.path(), FirstBatch::rows(screen));
     let deadline = Instant::now() + Duration::from_secs(60);

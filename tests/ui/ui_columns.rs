@@ -9,7 +9,7 @@ use ratatui::style::Modifier;
 
 use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::message::{Flags, Summary};
-use mailroom::ui::app::{App, update};
+use mailroom::ui::app::{App, Layout, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::Event;
 use mailroom::ui::screen::columns::LoadState;
@@ -26,7 +26,8 @@ fn app(w: u16, h: u16) -> App {
         (1, "sales".to_string()),
         (2, "billing".to_string()),
     ];
-    let mut app = App::new(&cols, theme(), false);
+    // Side by side at any width (these tests read the columns; the layouts have their own).
+    let mut app = App::new(&cols, theme(), false).with_layout(Layout::Columns);
     update(&mut app, Event::Resize(w, h));
     update(&mut app, Event::Tick(NOW));
     app

@@ -10,7 +10,7 @@ use mailroom::config::{KeyList, Keys};
 use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::message::Flags;
 use mailroom::policy::rights::Rights;
-use mailroom::ui::app::{App, ReaderMode, update};
+use mailroom::ui::app::{App, Layout, ReaderMode, update};
 use mailroom::ui::event::Event;
 use mailroom::ui::keys::{Action, Context, Keymap};
 use mailroom::ui::screen::columns::SearchState;
@@ -28,7 +28,9 @@ fn app(w: u16, h: u16) -> App {
         (1, "sales".to_string()),
         (2, "billing".to_string()),
     ];
-    sized(App::new(&cols, theme(), false).with_agent("alice"), w, h)
+    // Side by side at any width (these tests read the columns; the layouts have their own).
+    let app = App::new(&cols, theme(), false).with_layout(Layout::Columns);
+    sized(app.with_agent("alice"), w, h)
 }
 
 /// support: three messages (one assigned to alice, one to bob); sales: one.

@@ -20,7 +20,7 @@ use mailroom::engine::translate;
 use mailroom::engine::worker::ConnState;
 use mailroom::message::Summary;
 use mailroom::policy::rights::Rights;
-use mailroom::ui::app::{App, update};
+use mailroom::ui::app::{App, Layout, update};
 use mailroom::ui::draw::draw;
 use mailroom::ui::event::Event;
 use mailroom::ui::screen::reader::SaveDirs;
@@ -36,7 +36,10 @@ fn app_with(w: u16, h: u16, no_color: bool) -> App {
         (2, "billing".to_string()),
     ];
     let theme = Theme::parse(BUILTIN[0].1, "default").expect("built-in theme");
+    // Side by side at any width, as before layouts: what these snapshots are about is not
+    // the layout (`ui_layouts` snapshots every layout).
     let mut app = App::new(&cols, theme, no_color)
+        .with_layout(Layout::Columns)
         .with_agent("alice")
         .with_save_dirs(SaveDirs {
             download: Some("/home/alice/Downloads".into()),

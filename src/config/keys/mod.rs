@@ -117,6 +117,8 @@ pub enum Action {
     /// The reader: move the focus to the next / previous entry of the conversation.
     NextEntry,
     PrevEntry,
+    /// The focused column's next order (date, waiting, sender, subject).
+    Sort,
     /// Save the open message's attachments (opens the `:save` line).
     Save,
     /// Open the message's HTML part or an attachment with the user's opener.
@@ -197,6 +199,7 @@ impl Action {
             NextUnread => "next_unread",
             NextEntry => "next_entry",
             PrevEntry => "prev_entry",
+            Sort => "sort",
             Save => "save",
             OpenExternal => "open_external",
             Reply => "reply",
@@ -346,6 +349,11 @@ const LIST: &[&[Spec]] = &[
             "fold / unfold the thread (one row with its count)",
         ),
         spec(A::ToggleFoldAll, &["E"], "fold / unfold every thread"),
+        spec(
+            A::Sort,
+            &["s"],
+            "next order: date, waiting, sender, subject (:sort)",
+        ),
         spec(A::Help, &["?"], "this help"),
     ],
     REPLIES,

@@ -24,6 +24,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         app.columns.len(),
         app.focus,
         app.reader.as_ref().map(|_| app.reader_mode),
+        app.layout,
     );
     // As `Block::default().style(base)` paints it, a row at a time.
     super::widget::paint(st(app, "base"), area, frame.buffer_mut());
@@ -44,6 +45,17 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
         Layer::Columns => {
             if let Some(tabs) = plan.tabs {
                 columns::draw::draw_tabs(app, frame, tabs);
+            }
+            for (i, rect) in &plan.strips {
+                if let Some(c) = app.columns.get(*i) {
+                    columns::draw::draw_strip(app, c, frame, *rect);
+                }
+            }
+            if plan.unified {
+                if let Some((_, rect)) = plan.columns.first() {
+                    columns::draw::draw_unified(app, frame, *rect);
+                }
+                return;
             }
             for (i, rect) in &plan.columns {
                 if let Some(c) = app.columns.get(*i) {

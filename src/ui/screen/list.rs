@@ -303,6 +303,9 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
 }
 
 pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Request> {
+    if crate::ui::screen::columns::unified::unified_action(app, action) {
+        return Vec::new();
+    }
     let n = app.columns.len();
     let h = app.list_height();
     match action {

@@ -149,6 +149,10 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
             set_threads(app, None);
             Vec::new()
         }
+        Action::Sort => {
+            columns::sort_column(app, None);
+            Vec::new()
+        }
         Action::Save => {
             save_prompt(app);
             Vec::new()

@@ -10,6 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::config::View;
 use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
+use crate::mail::sort::Sort;
 use crate::message::Summary;
 use crate::sanitize;
 use crate::ui::app::App;
@@ -219,6 +220,8 @@ pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Fram
     let mut second = Vec::new();
     if c.threaded() {
         second.push((" threads ·".to_string(), header_style));
+    } else if c.sort() != Sort::Date {
+        second.push((format!(" by {} ·", c.sort().name()), header_style));
     }
     if let Some(n) = narrowing_text(c) {
         second.push((format!(" {n}"), header_style.patch(st(app, "command_line"))));
@@ -278,6 +281,143 @@ pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Fram
         .collect();
     // As `Paragraph::new(lines)` draws them, in a fraction of its time (every frame draws
     // every visible row of every column).
+    widget::lines(&lines, body, frame.buffer_mut());
+}
+
+/// An account in the `focus` layout while another has the width: its name, state, counts
+/// and how long its newest and oldest shown mail has waited, one fact a line.
+pub(crate) fn draw_strip(app: &App, c: &Column, frame: &mut Frame, area: Rect) {
+    let style = st(app, "column_header");
+    widget::border(
+        BorderType::Plain,
+        st(app, "border"),
+        area,
+        frame.buffer_mut(),
+    );
+    let inner = layout::inside_border(area);
+    widget::paint(style, inner, frame.buffer_mut());
+    let mut lines = vec![
+        format!(" {}", c.name),
+        match &c.link {
+            None => format!(" {}", c.state.label()),
+            Some(l) => format!(" {} · {}", c.state.label(), link_short(l, app.now)),
+        },
+        format!(" {} unread", c.unread),
+    ];
+    if c.team_folders {
+        lines.push(format!(" {} open", c.counts.all));
+    } else {
+        lines.push(format!(
+            " [{} {}]",
+            c.team_view.name(),
+            c.counts.get(c.team_view)
+        ));
+        if app.agent_id.is_some() && c.team_view != View::Mine {
+            lines.push(format!(" {} mine", c.counts.mine));
+        }
+        if c.team_view != View::Unassigned {
+            lines.push(format!(" {} unassigned", c.counts.unassigned));
+        }
+    }
+    if let Some(n) = narrowing_text(c) {
+        lines.push(format!(" {n}"));
+    }
+    if let Some((newest, oldest)) = c.waiting_span() {
+        lines.push(format!(" newest {}", date::age(app.now, newest)));
+        lines.push(format!(" oldest {}", date::age(app.now, oldest)));
+    }
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(fit(&l, width)))
+        .collect();
+    widget::lines(&lines, inner, frame.buffer_mut());
+}
+
+/// Longest account name the unified list's tag shows.
+const MAX_TAG: usize = 12;
+
+/// The `unified` layout: one bordered list of every account's rows, sorted together, each
+/// row tagged with its account; the header sums the accounts and gives each one's view count.
+pub(crate) fn draw_unified(app: &App, frame: &mut Frame, area: Rect) {
+    let header_style = st(app, "column_header_focused");
+    widget::border(
+        BorderType::Thick,
+        st(app, "border_focused"),
+        area,
+        frame.buffer_mut(),
+    );
+    let (header, body) = layout::column_parts(area);
+    let sort = super::unified::unified_sort(&app.columns);
+    let unread: usize = app.columns.iter().map(|c| c.unread).sum();
+    let first = format!(
+        " all mailboxes  {} shown · {unread} unread",
+        super::unified::total(app)
+    );
+    let mut second = Vec::new();
+    if sort != Sort::Date {
+        second.push((format!(" by {} ·", sort.name()), header_style));
+    }
+    for (i, c) in app.columns.iter().enumerate() {
+        let sep = if i == 0 { " " } else { " · " };
+        let mut part = format!("{sep}{} [{} {}]", c.name, c.team_view.name(), c.shown_len());
+        if let Some(n) = narrowing_text(c) {
+            part.push_str(&format!(" {n}"));
+        }
+        second.push((part, header_style));
+    }
+    let lines = vec![
+        Line::from(first),
+        Line::from(fit_spans(second, usize::from(header.width), header_style)),
+    ];
+    widget::paint(header_style, header, frame.buffer_mut());
+    widget::lines(&lines, header, frame.buffer_mut());
+    let rows = super::unified::page(app, usize::from(body.height));
+    if rows.is_empty() {
+        let text = if app.columns.iter().any(|c| !c.rows.is_empty()) {
+            " nothing in these views here (V: next view)"
+        } else {
+            " no messages"
+        };
+        frame.render_widget(Paragraph::new(text).style(st(app, "row_age")), body);
+        return;
+    }
+    let tag_w = app
+        .columns
+        .iter()
+        .map(|c| c.name.width())
+        .max()
+        .unwrap_or(0)
+        .min(MAX_TAG);
+    let w = usize::from(body.width);
+    let styles = RowStyles::of(app);
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .filter_map(|(ci, i)| {
+            let c = app.columns.get(ci)?;
+            let s = c.shown(i)?;
+            let selected = ci == app.focus && i == c.selected;
+            let mut line = row_line(
+                app.now,
+                &styles,
+                c,
+                (i, s),
+                w.saturating_sub(tag_w + 1),
+                selected,
+                true,
+            );
+            let style = if selected {
+                styles.row.patch(styles.selected)
+            } else {
+                styles.row.patch(styles.age)
+            };
+            // After the selection gutter: the account, padded to the longest name.
+            let name = fit(&c.name, tag_w);
+            let tag = format!("{name}{} ", " ".repeat(tag_w.saturating_sub(name.width())));
+            line.spans.insert(1, Span::styled(tag, style));
+            Some(line)
+        })
+        .collect();
     widget::lines(&lines, body, frame.buffer_mut());
 }
 

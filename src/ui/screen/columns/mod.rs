@@ -2,13 +2,18 @@
 
 pub mod draw;
 mod merge;
+mod order;
+pub(crate) use order::{sort_column, sort_command};
 pub mod progress;
 pub mod rows;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_order;
+#[cfg(test)]
 mod tests_threads;
 mod threaded;
+pub mod unified;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
@@ -17,6 +22,7 @@ use crate::config::View;
 use crate::engine::worker::ConnState;
 use crate::imap::sync::FlagUpdate;
 use crate::mail::snooze::WakeTimes;
+use crate::mail::sort::Sort;
 use crate::message::{AddressRef, Summary};
 use crate::policy::rights::Rights;
 use crate::sanitize;
@@ -222,6 +228,11 @@ pub struct Column {
     /// Unix seconds). IMAP keywords carry no time, so a mark's age is how long this client has
     /// seen it; updated only for rows that come or change, never per frame.
     pub(crate) replying_seen: HashMap<u32, Vec<(String, i64)>>,
+    /// The order the rows are shown in (`:sort`, `s`); kept for the session.
+    pub(crate) sort: Sort,
+    /// With another order than date (threads off): the shown rows' keys in that order
+    /// (`order`); `None` shows them newest first as they are kept.
+    pub(crate) order: Option<Vec<rows::Key>>,
 }
 
 impl Column {
@@ -255,11 +266,16 @@ impl Column {
             snoozed: BTreeSet::new(),
             wake_times: WakeTimes::new(),
             replying_seen: HashMap::new(),
+            sort: Sort::Date,
+            order: None,
         }
     }
 
     /// How many rows are shown (all, or those passing the filter and search).
     pub fn shown_len(&self) -> usize {
+        if let (None, Some(o)) = (&self.threads, &self.order) {
+            return o.len();
+        }
         match (&self.threads, &self.view) {
             (Some(t), _) => t.len(),
             (None, Some(Narrowed::Keys(k))) => k.len(),
@@ -269,11 +285,31 @@ impl Column {
 
     /// The `i`th shown row: O(log N) (threads on: O(log N + B)).
     pub fn shown(&self, i: usize) -> Option<&Summary> {
+        if let (None, Some(o)) = (&self.threads, &self.order) {
+            return self.rows.by_key(*o.get(i)?);
+        }
         match (&self.threads, &self.view) {
             (Some(t), _) => self.rows.by_uid(t.get(i)?.0),
             (None, Some(Narrowed::Keys(k))) => self.rows.by_key(*k.get(i)?),
             (None, None) => self.rows.get(i),
         }
+    }
+
+    /// The arrival times of the newest and the oldest row the column's view shows (filter,
+    /// search and team view; with threads on, of every row): how long its mail has waited.
+    /// O(log N), whatever the order shown.
+    pub fn waiting_span(&self) -> Option<(i64, i64)> {
+        let (newest, oldest) = match &self.view {
+            Some(Narrowed::Keys(k)) if self.threads.is_none() => (
+                self.rows.by_key(*k.get(0)?)?,
+                self.rows.by_key(*k.get(k.len().checked_sub(1)?)?)?,
+            ),
+            _ => (
+                self.rows.get(0)?,
+                self.rows.get(self.rows.len().checked_sub(1)?)?,
+            ),
+        };
+        Some((newest.internal_date, oldest.internal_date))
     }
 
     /// The thread depth of the `i`th shown row (0 when threads are off), at most
@@ -341,6 +377,11 @@ impl Column {
 
     /// Where `uid` is shown: O(log N) (threads on: O(log N + B + its thread)).
     pub(crate) fn position_of(&self, uid: u32) -> Option<usize> {
+        if let (None, Some(o)) = (&self.threads, &self.order) {
+            // O(N): when the selection is looked for after a change, never per frame.
+            let key = self.rows.key_of(uid)?;
+            return o.iter().position(|k| *k == key);
+        }
         match (&self.threads, &self.view) {
             (Some(t), _) => t.position(uid),
             (None, Some(Narrowed::Keys(k))) => k.position(self.rows.key_of(uid)?).ok(),
@@ -361,6 +402,7 @@ impl Column {
         } else {
             self.rebuild_view();
         }
+        self.reorder();
         self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
         self.clamp_view(height);
     }
@@ -370,6 +412,7 @@ impl Column {
     pub(crate) fn refilter(&mut self, height: usize) {
         let keep = self.selected_row().map(|s| s.uid);
         self.rebuild_view();
+        self.reorder();
         self.selected = keep.and_then(|uid| self.position_of(uid)).unwrap_or(0);
         if self.selected == 0 {
             self.offset = 0;
@@ -398,6 +441,7 @@ impl Column {
         } else {
             self.rebuild_view();
         }
+        self.reorder();
         self.state = LoadState::Loading;
     }
 
@@ -495,6 +539,52 @@ impl Column {
     }
 }
 
+/// `:layout NAME`: lays the accounts out another way for the session; says what `auto`
+/// picked at this width.
+pub(crate) fn set_layout(app: &mut App, name: &str) -> Vec<crate::engine::Request> {
+    let Some(layout) = crate::config::Layout::parse(name) else {
+        app.fail(format!(
+            "no layout {:?} (use {})",
+            sanitize::single_line(name),
+            crate::config::Layout::names()
+        ));
+        return Vec::new();
+    };
+    app.layout = layout;
+    if unified::is_unified(app) && app.threaded {
+        // The one list is merged in row order; threads keep their own.
+        crate::ui::screen::list::set_threads(app, Some(false));
+    }
+    if unified::is_unified(app) {
+        // One list sorted together: every column in the focused one's order.
+        let h = app.list_height();
+        let sort = app
+            .columns
+            .get(app.focus)
+            .map(|c| c.sort)
+            .unwrap_or_default();
+        for c in &mut app.columns {
+            c.set_sort(sort, h);
+        }
+    }
+    app.fit_views();
+    let (width, _) = app.size();
+    let shown = crate::ui::layout::arrange(layout, width, app.columns.len());
+    app.say(if shown.name() == layout.name() {
+        format!(
+            "layout {} for this session (ui.layout keeps one)",
+            layout.name()
+        )
+    } else {
+        format!(
+            "layout {}: {} at {width} columns, for this session (ui.layout keeps one)",
+            layout.name(),
+            shown.name()
+        )
+    });
+    Vec::new()
+}
+
 /// The message count of an account's mailbox.
 pub(crate) fn on_status(app: &mut App, account_idx: usize, exists: u32) -> bool {
     let Some(c) = app.column_mut(account_idx) else {
@@ -508,7 +598,7 @@ pub(crate) fn on_status(app: &mut App, account_idx: usize, exists: u32) -> bool 
 pub(crate) fn on_rows(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Handled {
     let h = app.list_height();
     let c = app.column_mut(account_idx)?;
-    c.add_rows(rows, h);
+    c.keeping_order(h, |c| c.add_rows(rows, h));
     refresh_reader_team(app, account_idx);
     Some(wake_if_overdue(app, account_idx))
 }
@@ -517,7 +607,7 @@ pub(crate) fn on_rows(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> 
 pub(crate) fn on_cached(app: &mut App, account_idx: usize, rows: Vec<Summary>) -> Handled {
     let h = app.list_height();
     let c = app.column_mut(account_idx)?;
-    c.add_rows(rows, h);
+    c.keeping_order(h, |c| c.add_rows(rows, h));
     if c.state == LoadState::Loading {
         c.state = LoadState::Cached;
     }
@@ -538,7 +628,8 @@ pub(crate) fn on_synced(app: &mut App, account_idx: usize, exists: u32) -> bool 
 /// Flag changes seen on the server.
 pub(crate) fn on_flags(app: &mut App, account_idx: usize, updates: Vec<FlagUpdate>) -> Handled {
     let h = app.list_height();
-    if !app.column_mut(account_idx)?.apply_flags(updates, h) {
+    let c = app.column_mut(account_idx)?;
+    if !c.keeping_order(h, |c| c.apply_flags(updates, h)) {
         return None;
     }
     refresh_reader_team(app, account_idx);
@@ -548,7 +639,8 @@ pub(crate) fn on_flags(app: &mut App, account_idx: usize, updates: Vec<FlagUpdat
 /// The wake times of an account's snoozed messages, read from its snooze records.
 pub(crate) fn on_snoozes(app: &mut App, account_idx: usize, wakes: WakeTimes) -> Handled {
     let h = app.list_height();
-    if !app.column_mut(account_idx)?.set_wake_times(wakes, h) {
+    let c = app.column_mut(account_idx)?;
+    if !c.keeping_order(h, |c| c.set_wake_times(wakes, h)) {
         return None;
     }
     refresh_reader_team(app, account_idx);
@@ -560,7 +652,7 @@ pub(crate) fn on_vanished(app: &mut App, account_idx: usize, uids: Vec<u32>) -> 
     let h = app.list_height();
     if !app
         .column_mut(account_idx)
-        .is_some_and(|c| c.remove(&uids, h))
+        .is_some_and(|c| c.keeping_order(h, |c| c.remove(&uids, h)))
     {
         return false;
     }

@@ -11,6 +11,7 @@ use crate::sanitize;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::layout::ReaderMode;
+use crate::ui::screen::columns::{set_layout, sort_command};
 use crate::ui::screen::compose::sending::{list_drafts, reopen_draft};
 use crate::ui::screen::help::Help;
 use crate::ui::screen::list::{clear_narrowing, search, set_threads};
@@ -34,6 +35,8 @@ pub enum Complete {
     Agent,
     /// A team view's name.
     View,
+    /// A layout's name.
+    Layout,
 }
 
 /// A command's arguments and its handler: `parse` checks the argument the way the variant
@@ -151,6 +154,20 @@ pub static COMMANDS: &[CommandSpec] = &[
             set_reader_mode(app, mode);
             Vec::new()
         }),
+    },
+    CommandSpec {
+        name: "layout",
+        aliases: &[],
+        usage: ":layout NAME",
+        desc: "auto, columns, tabs, focus (one wide, others as strips) or unified",
+        run: Run::Needs(Complete::Layout, set_layout),
+    },
+    CommandSpec {
+        name: "sort",
+        aliases: &[],
+        usage: ":sort [KEY]",
+        desc: "this column by date, waiting, sender or subject (no KEY: the next, s)",
+        run: Run::Text(sort_command),
     },
     CommandSpec {
         name: "threads",

@@ -287,6 +287,10 @@ impl Prompt {
                 (Complete::Account, 1) => sources.accounts.clone(),
                 (Complete::Theme, 1) => sources.themes.clone(),
                 (Complete::ReaderMode, 1) => vec!["full".into(), "split".into()],
+                (Complete::Layout, 1) => crate::config::Layout::ALL
+                    .iter()
+                    .map(|l| l.name().to_string())
+                    .collect(),
                 (Complete::OnOff, 1) => vec!["on".into(), "off".into()],
                 (Complete::Agent, 1) => sources.agents.clone(),
                 (Complete::View, 1) => crate::config::View::ALL
