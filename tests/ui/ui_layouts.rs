@@ -341,4 +341,12 @@ fn switching_to_unified_turns_threads_off() {
     press(&mut app, [enter()]);
     assert!(!app.threaded());
     assert_eq!(app.layout(), Layout::Unified);
+    // And t inside unified says why it stays off.
+    press(&mut app, [key(KeyCode::Char('t'))]);
+    assert!(!app.threaded());
+    assert!(
+        text(&app).contains("threads: not in the unified layout"),
+        "{}",
+        text(&app)
+    );
 }

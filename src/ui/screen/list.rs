@@ -132,6 +132,11 @@ pub(crate) fn fold(app: &mut App, all: bool) {
 /// Groups rows by thread in every column, or back to the flat list (`None`: the other one).
 pub(crate) fn set_threads(app: &mut App, on: Option<bool>) {
     let on = on.unwrap_or(!app.threaded);
+    // The unified list merges the columns by their own order: threads would interleave.
+    if on && crate::ui::screen::columns::unified::is_unified(app) {
+        app.say("threads: not in the unified layout (:layout columns, then t)");
+        return;
+    }
     let h = app.list_height();
     app.threaded = on;
     for c in &mut app.columns {
