@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod compose;
 pub mod date;
 pub mod display;
+pub mod editfile;
 pub mod encoding;
 pub mod header;
 pub mod mdn;

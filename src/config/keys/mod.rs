@@ -139,6 +139,8 @@ pub enum Action {
     // The compose pane.
     Send,
     Editor,
+    /// Move the locked quote into the body, to trim it and answer inline.
+    EditQuote,
     NextFrom,
     PrevFrom,
     Attach,
@@ -211,6 +213,7 @@ impl Action {
             Stats => "stats",
             Send => "send",
             Editor => "editor",
+            EditQuote => "edit_quote",
             NextFrom => "next_from",
             PrevFrom => "prev_from",
             Attach => "attach",
@@ -432,7 +435,16 @@ const READER: &[&[Spec]] = &[
 /// a lone Esc (slow links split escape sequences, and a draft must not be lost to that).
 const COMPOSE: &[&[Spec]] = &[&[
     spec(A::Send, &["Ctrl-x"], "send (asks for confirmation)"),
-    spec(A::Editor, &["Ctrl-e"], "edit the body in $EDITOR"),
+    spec(
+        A::Editor,
+        &["Ctrl-e"],
+        "edit the whole reply (headers, text, quote) in $EDITOR",
+    ),
+    spec(
+        A::EditQuote,
+        &["Ctrl-o"],
+        "edit the quote here (it joins the body)",
+    ),
     spec(A::NextFrom, &["Ctrl-n"], "next permitted From identity"),
     spec(A::PrevFrom, &["Ctrl-p"], "previous permitted From identity"),
     spec(A::Attach, &["Ctrl-t"], "attach a file"),

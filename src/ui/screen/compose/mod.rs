@@ -2,6 +2,7 @@
 //! sending, autosave and drafts.
 
 pub mod draw;
+pub mod editor;
 pub mod model;
 pub mod sending;
 
@@ -366,9 +367,10 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
     }
     match action {
         Some(Action::Send) => return preview(app),
-        Some(Action::Editor) => {
-            let text = c.body.text();
-            return app.edit(text);
+        Some(Action::Editor) => return editor::open_editor(app),
+        Some(Action::EditQuote) => {
+            editor::on_unlock_quote(app);
+            return Vec::new();
         }
         Some(a @ (Action::NextFrom | Action::PrevFrom)) => {
             if !c.cycle_from(a == Action::PrevFrom) {
@@ -634,11 +636,8 @@ pub(crate) fn on_previewed(
 pub(crate) fn on_edited(app: &mut App, result: Result<String, String>) {
     match result {
         Ok(text) => {
-            if let Some(c) = &mut app.compose {
-                c.body.set_text(text.trim_end_matches('\n'));
-                c.field = Field::Body;
-                c.unsaved = true;
-                app.say("body reloaded from the editor");
+            if app.compose.is_some() {
+                editor::on_edited_compose(app, &text);
             } else if let Some(n) = &mut app.note {
                 n.body.set_text(text.trim_end_matches('\n'));
                 app.say("note reloaded from the editor");
