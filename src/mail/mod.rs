@@ -7,6 +7,7 @@ pub mod date;
 pub mod display;
 pub mod editfile;
 pub mod encoding;
+pub mod forward;
 pub mod header;
 pub mod mdn;
 pub mod msgid;
