@@ -123,6 +123,8 @@ pub enum Action {
     Reply,
     ReplyAll,
     Forward,
+    /// Forward the whole original as a `message/rfc822` attachment.
+    ForwardAttached,
     Compose,
     // Triage and internal notes.
     Claim,
@@ -201,6 +203,7 @@ impl Action {
             Reply => "reply",
             ReplyAll => "reply_all",
             Forward => "forward",
+            ForwardAttached => "forward_attached",
             Compose => "compose",
             Claim => "claim",
             Assign => "assign",
@@ -269,6 +272,11 @@ const REPLIES: &[Spec] = &[
         "reply to all (Cc the others, not this account)",
     ),
     spec(A::Forward, &["f"], "forward (the original quoted inline)"),
+    spec(
+        A::ForwardAttached,
+        &["Ctrl-f"],
+        "forward the whole original as an attachment",
+    ),
 ];
 
 /// Triage keys, the same in the list and the reader.

@@ -3,6 +3,7 @@
 
 pub mod draw;
 pub mod editor;
+pub mod forward;
 pub mod model;
 pub mod sending;
 
@@ -283,7 +284,9 @@ pub(crate) fn start_compose(
             c.cc = Line::new(&header_text(&c.plan.cc.join(", ")));
             c.field = Field::Body;
         }
-        if text.is_none() {
+        // A forward fetches the original even when its text is known: its attachments come
+        // with it (`forward::on_original`).
+        if text.is_none() || kind == Kind::Forward {
             c.awaiting = Some(uid);
             commands.push(Request::Open { account_idx, uid });
         }
@@ -507,6 +510,11 @@ pub(crate) fn attach(app: &mut App, text: &str) -> Vec<Request> {
     }
     if let Some(n) = text.strip_prefix('-') {
         match n.parse::<usize>() {
+            Ok(n) if n > c.attachments.len() && n - c.attachments.len() <= c.forwarded.len() => {
+                let a = c.forwarded.remove(n - c.attachments.len() - 1);
+                c.unsaved = true;
+                app.say(format!("removed {}", sanitize::single_line(&a.file_name)));
+            }
             Ok(n) if n >= 1 && n <= c.attachments.len() => {
                 let p = c.attachments.remove(n - 1);
                 c.unsaved = true;
@@ -598,6 +606,7 @@ pub(crate) fn preview(app: &mut App) -> Vec<Request> {
         subject: c.subject.text.clone(),
         text: c.body.text(),
         attachments: c.attachments.clone(),
+        forwarded: c.forwarded.clone(),
         now,
     };
     c.previewing = Some(id);
@@ -663,6 +672,9 @@ pub(crate) fn on_quote(
             Ok(o) => {
                 let (text, _) = truncate(o.text.clone(), MAX_BODY_BYTES);
                 set_quote(c, &sanitize::multi_line(&text));
+                if let Some(note) = forward::on_original(c, o) {
+                    app.say(note);
+                }
             }
             Err(e) => {
                 let e = sanitize::single_line(e.trim());
