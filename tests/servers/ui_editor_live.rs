@@ -3,6 +3,8 @@
 //! answers inline and writes its own From, Sender and Reply-To into the header block. The
 //! message that reaches the sink carries the script's text, the enforced signature and
 //! disclaimer, and the policy's From (no Sender, no Reply-To), whatever the script wrote.
+//! And forward keeps attachments: `f` on a message with a screenshot sends it on, byte for
+//! byte, through Postfix.
 
 use crate::support;
 
@@ -126,6 +128,65 @@ fn a_reply_edited_in_editor_keeps_the_policy_from_signature_and_disclaimer() {
     assert!(
         !body.contains("Line one") && !body.contains("Line three"),
         "the trimmed quote lines are gone: {body}"
+    );
+
+    t.keys(&["q"]);
+    let (status, _) = t.wait_exit(Duration::from_secs(5));
+    assert_eq!(status, 0, "exit status; the screen:\n{}", t.screen());
+}
+
+const BUG_REPORT: &[u8] = b"From: Zoe Customer <zoe@outside.test>\r\nTo: support@example.test\r\n\
+Subject: Crash report\r\nMessage-ID: <editor2@outside.test>\r\n\
+Date: Fri, 27 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+It crashes, see the screenshot.\r\n--b\r\nContent-Type: image/png\r\n\
+Content-Disposition: attachment; filename=\"crash.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+iVBORw0KGgoAAAANSUhEUg==\r\n--b--\r\n";
+
+#[test]
+fn a_forward_carries_the_originals_attachment_through_postfix() {
+    let tb = Testbed::start();
+    tb.deliver("support@example.test", BUG_REPORT);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = config(dir.path(), &tb);
+    let t = Tmux::start(&mailroom_command(dir.path(), &config), 160, 40);
+    t.wait_for("the synced column", FIRST_SCREEN, |s| {
+        s.contains("support  ready · idle  1 ·") && s.contains("support: online (idle)")
+    });
+    t.keys(&["f"]);
+    t.wait_for("the forward with its attachment", LIVE, |s| {
+        s.contains("Fwd: Crash report") && s.contains("1 crash.png (forwarded)")
+    });
+    t.keys(&["-l", "eng@outside.test"]);
+    t.keys(&["C-x"]);
+    t.wait_for("the preview", LIVE, |s| s.contains("y sends"));
+    t.keys(&["y"]);
+    t.wait_for("sent", LIVE, |s| s.contains("sent <"));
+
+    let sink = tb.wait_sink(1, LIVE);
+    let m = sink
+        .iter()
+        .find(|m| m.recipient == "eng@outside.test")
+        .unwrap_or_else(|| panic!("delivered to engineering: {sink:?}"));
+    let msg = mail_parser::MessageParser::new()
+        .parse(&m.raw)
+        .expect("the delivered message parses");
+    let parts: Vec<_> = msg.attachments().collect();
+    assert_eq!(parts.len(), 1, "{}", String::from_utf8_lossy(&m.raw));
+    assert_eq!(
+        mail_parser::MimeHeaders::attachment_name(parts[0]),
+        Some("crash.png")
+    );
+    assert_eq!(
+        parts[0].contents(),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "byte for byte"
+    );
+    let text = msg.body_text(0).unwrap_or_default();
+    assert!(text.contains("It crashes, see the screenshot."), "{text}");
+    assert!(
+        text.contains("CONFIDENTIAL: for the addressee only."),
+        "{text}"
     );
 
     t.keys(&["q"]);
