@@ -28,6 +28,8 @@ pub struct Typed {
     pub subject: String,
     pub text: String,
     pub attachments: Vec<PathBuf>,
+    /// A forward's parts from the original, attached after `attachments`.
+    pub forwarded: Vec<crate::mail::compose::Attachment>,
     /// The message's Date.
     pub now: SystemTime,
 }
@@ -93,6 +95,7 @@ pub fn preview(typed: Typed) -> Result<Built, PreviewError> {
         })?;
         files.push(file);
     }
+    files.extend(typed.forwarded);
     let letter = Letter {
         to: header::parse_addresses("To", &typed.to)?,
         cc: header::parse_addresses("Cc", &typed.cc)?,

@@ -31,6 +31,7 @@ path = "/nonexistent/closed"
 fn typed(account: usize, attachments: Vec<PathBuf>) -> Typed {
     let config: Config = toml::from_str(CONFIG).unwrap();
     Typed {
+        forwarded: Vec::new(),
         plan: plan(&config, &config.accounts[account], Kind::New, None, None),
         to: "carol@customer.test".into(),
         cc: String::new(),

@@ -850,6 +850,7 @@ mod tests {
             "{answer:?}"
         );
         let typed = crate::engine::compose::Typed {
+            forwarded: Vec::new(),
             plan: crate::engine::reply::plan(
                 &engine.config,
                 &toml::from_str::<crate::config::Account>(

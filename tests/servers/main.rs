@@ -45,6 +45,7 @@ mod triage_cyrus;
 mod triage_folders;
 mod triage_testbed;
 mod ui_conversation_live;
+mod ui_editor_live;
 mod ui_live;
 mod ui_notes_live;
 mod ui_notify_live;

@@ -23,6 +23,8 @@ macro_rules! assert_snapshot {
 
 mod ui_columns;
 mod ui_compose;
+mod ui_compose_editor;
+mod ui_compose_forward;
 mod ui_conversation;
 mod ui_help;
 mod ui_html;

@@ -57,7 +57,7 @@ placement = "below-reply"
 required = true
 "#;
 
-fn app(w: u16, h: u16) -> App {
+pub(crate) fn app(w: u16, h: u16) -> App {
     let cols = [
         (0, "support".to_string()),
         (1, "sales".to_string()),
@@ -121,7 +121,7 @@ fn mask_ids(s: &str) -> String {
         .join("\n")
 }
 
-fn open_reply(app: &mut App) {
+pub(crate) fn open_reply(app: &mut App) {
     let cmds = press(app, [ch('r')]);
     assert_eq!(
         cmds.first(),

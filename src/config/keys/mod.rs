@@ -127,6 +127,8 @@ pub enum Action {
     Reply,
     ReplyAll,
     Forward,
+    /// Forward the whole original as a `message/rfc822` attachment.
+    ForwardAttached,
     Compose,
     // Triage and internal notes.
     Claim,
@@ -143,6 +145,8 @@ pub enum Action {
     // The compose pane.
     Send,
     Editor,
+    /// Move the locked quote into the body, to trim it and answer inline.
+    EditQuote,
     NextFrom,
     PrevFrom,
     Attach,
@@ -205,6 +209,7 @@ impl Action {
             Reply => "reply",
             ReplyAll => "reply_all",
             Forward => "forward",
+            ForwardAttached => "forward_attached",
             Compose => "compose",
             Claim => "claim",
             Assign => "assign",
@@ -217,6 +222,7 @@ impl Action {
             Stats => "stats",
             Send => "send",
             Editor => "editor",
+            EditQuote => "edit_quote",
             NextFrom => "next_from",
             PrevFrom => "prev_from",
             Attach => "attach",
@@ -272,6 +278,11 @@ const REPLIES: &[Spec] = &[
         "reply to all (Cc the others, not this account)",
     ),
     spec(A::Forward, &["f"], "forward (the original quoted inline)"),
+    spec(
+        A::ForwardAttached,
+        &["Ctrl-f"],
+        "forward the whole original as an attachment",
+    ),
 ];
 
 /// Triage keys, the same in the list and the reader.
@@ -461,7 +472,16 @@ const READER: &[&[Spec]] = &[
 /// a lone Esc (slow links split escape sequences, and a draft must not be lost to that).
 const COMPOSE: &[&[Spec]] = &[&[
     spec(A::Send, &["Ctrl-x"], "send (asks for confirmation)"),
-    spec(A::Editor, &["Ctrl-e"], "edit the body in $EDITOR"),
+    spec(
+        A::Editor,
+        &["Ctrl-e"],
+        "edit the whole reply (headers, text, quote) in $EDITOR",
+    ),
+    spec(
+        A::EditQuote,
+        &["Ctrl-o"],
+        "edit the quote here (it joins the body)",
+    ),
     spec(A::NextFrom, &["Ctrl-n"], "next permitted From identity"),
     spec(A::PrevFrom, &["Ctrl-p"], "previous permitted From identity"),
     spec(A::Attach, &["Ctrl-t"], "attach a file"),

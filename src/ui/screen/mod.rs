@@ -162,6 +162,7 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
         Action::Reply => open_compose(app, Kind::Reply),
         Action::ReplyAll => open_compose(app, Kind::ReplyAll),
         Action::Forward => open_compose(app, Kind::Forward),
+        Action::ForwardAttached => crate::ui::screen::compose::forward::open_attached(app),
         Action::Claim => triage(app, TriageAction::Claim),
         Action::Pending => triage(app, TriageAction::Pending),
         Action::Done => triage(app, TriageAction::Done),

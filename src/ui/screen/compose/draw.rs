@@ -116,8 +116,8 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
             Span::styled(fit(&line.text(), value_w), base),
         ]));
     }
-    if !c.attachments.is_empty() {
-        let names: Vec<String> = c
+    if !c.attachments.is_empty() || !c.forwarded.is_empty() {
+        let mut names: Vec<String> = c
             .attachments
             .iter()
             .enumerate()
@@ -129,6 +129,14 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
                 format!("{} {}", i + 1, sanitize::single_line(&name))
             })
             .collect();
+        let n = names.len();
+        names.extend(c.forwarded.iter().enumerate().map(|(i, a)| {
+            format!(
+                "{} {} (forwarded)",
+                n + i + 1,
+                sanitize::single_line(&a.file_name)
+            )
+        }));
         lines.push(Line::from(vec![
             label("Attach", false),
             Span::raw(" "),

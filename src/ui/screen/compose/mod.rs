@@ -3,6 +3,8 @@
 
 mod decoded;
 pub mod draw;
+pub mod editor;
+pub mod forward;
 pub mod model;
 pub mod sending;
 
@@ -283,7 +285,9 @@ pub(crate) fn start_compose(
             c.cc = Line::new(&header_text(&c.plan.cc.join(", ")));
             c.field = Field::Body;
         }
-        if text.is_none() {
+        // A forward fetches the original even when its text is known: its attachments come
+        // with it (`forward::on_original`).
+        if text.is_none() || kind == Kind::Forward {
             c.awaiting = Some(uid);
             commands.push(Request::Open { account_idx, uid });
         }
@@ -381,9 +385,10 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
     }
     match action {
         Some(Action::Send) => return preview(app),
-        Some(Action::Editor) => {
-            let text = c.body.text();
-            return app.edit(text);
+        Some(Action::Editor) => return editor::open_editor(app),
+        Some(Action::EditQuote) => {
+            editor::on_unlock_quote(app);
+            return Vec::new();
         }
         Some(a @ (Action::NextFrom | Action::PrevFrom)) => {
             if !c.cycle_from(a == Action::PrevFrom) {
@@ -520,6 +525,11 @@ pub(crate) fn attach(app: &mut App, text: &str) -> Vec<Request> {
     }
     if let Some(n) = text.strip_prefix('-') {
         match n.parse::<usize>() {
+            Ok(n) if n > c.attachments.len() && n - c.attachments.len() <= c.forwarded.len() => {
+                let a = c.forwarded.remove(n - c.attachments.len() - 1);
+                c.unsaved = true;
+                app.say(format!("removed {}", sanitize::single_line(&a.file_name)));
+            }
             Ok(n) if n >= 1 && n <= c.attachments.len() => {
                 let p = c.attachments.remove(n - 1);
                 c.unsaved = true;
@@ -611,6 +621,7 @@ pub(crate) fn preview(app: &mut App) -> Vec<Request> {
         subject: c.subject.text.clone(),
         text: c.body.text(),
         attachments: c.attachments.clone(),
+        forwarded: c.forwarded.clone(),
         now,
     };
     c.previewing = Some(id);
@@ -649,11 +660,8 @@ pub(crate) fn on_previewed(
 pub(crate) fn on_edited(app: &mut App, result: Result<String, String>) {
     match result {
         Ok(text) => {
-            if let Some(c) = &mut app.compose {
-                c.body.set_text(text.trim_end_matches('\n'));
-                c.field = Field::Body;
-                c.unsaved = true;
-                app.say("body reloaded from the editor");
+            if app.compose.is_some() {
+                editor::on_edited_compose(app, &text);
             } else if let Some(n) = &mut app.note {
                 n.body.set_text(text.trim_end_matches('\n'));
                 app.say("note reloaded from the editor");
@@ -679,6 +687,9 @@ pub(crate) fn on_quote(
             Ok(o) => {
                 let (text, _) = truncate(o.text.clone(), MAX_BODY_BYTES);
                 set_quote(c, &sanitize::multi_line(&text));
+                if let Some(note) = forward::on_original(c, o) {
+                    app.say(note);
+                }
             }
             Err(e) => {
                 let e = sanitize::single_line(e.trim());

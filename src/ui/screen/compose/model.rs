@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::engine::reply::Plan;
-use crate::mail::compose::Outgoing;
+use crate::mail::compose::{Attachment, Outgoing};
 use crate::mail::header;
 use crate::policy::identity::SendIdentity;
 use crate::policy::signature::Rendered;
@@ -515,6 +515,11 @@ pub struct Compose {
     /// The message whose text is awaited for the quote.
     pub awaiting: Option<u32>,
     pub attachments: Vec<PathBuf>,
+    /// A forward's parts from the original (its attachments, or the whole original as
+    /// `message/rfc822`), numbered after `attachments`; not kept in the draft file.
+    pub forwarded: Vec<Attachment>,
+    /// `Ctrl-f`: the original goes as one `message/rfc822` attachment, not quoted inline.
+    pub forward_whole: bool,
     /// Paths the engine is checking before they are attached (`Request::Attach`).
     pub attaching: Vec<PathBuf>,
     /// The `Ctrl-t` line: a path to attach, or `-N` to remove attachment N.
@@ -553,6 +558,8 @@ impl Compose {
             field: Field::To,
             awaiting: None,
             attachments: Vec::new(),
+            forwarded: Vec::new(),
+            forward_whole: false,
             attaching: Vec::new(),
             attach_line: None,
             previewing: None,
@@ -648,7 +655,7 @@ impl Compose {
     pub fn head_lines(&self) -> usize {
         1 + usize::from(self.plan.reason().is_some())
             + 4
-            + usize::from(!self.attachments.is_empty())
+            + usize::from(!self.attachments.is_empty() || !self.forwarded.is_empty())
             + usize::from(self.attach_line.is_some())
             + 1
     }
