@@ -132,6 +132,8 @@ pub enum Action {
     Snooze,
     Reopen,
     Note,
+    /// Undo this session's last team change (`:undo`).
+    Undo,
     /// Cycle the column's team view (open, mine, unassigned, pending, done, all).
     NextView,
     /// The stats screen.
@@ -207,6 +209,7 @@ impl Action {
             Snooze => "snooze",
             Reopen => "reopen",
             Note => "note",
+            Undo => "undo",
             NextView => "next_view",
             Stats => "stats",
             Send => "send",
@@ -291,6 +294,9 @@ const TRIAGE: &[Spec] = &[
     ),
 ];
 
+const UNDO_DESC: &str =
+    "undo your last team change (triage, bulk) on the messages it touched (:undo list)";
+
 const READER_LAYOUT: &[Spec] = &[spec(
     A::ReaderLayout,
     &["v"],
@@ -352,6 +358,7 @@ const LIST: &[&[Spec]] = &[
         "new message from this column's account",
     )],
     TRIAGE,
+    &[spec(A::Undo, &["u"], UNDO_DESC)],
     &[
         spec(
             A::NextView,
@@ -422,6 +429,7 @@ const READER: &[&[Spec]] = &[
     ],
     REPLIES,
     TRIAGE,
+    &[spec(A::Undo, &["U"], UNDO_DESC)],
     &[
         spec(A::Close, &["q", "Esc"], "close the reader"),
         spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),

@@ -161,6 +161,7 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
         Action::Pending => triage(app, TriageAction::Pending),
         Action::Done => triage(app, TriageAction::Done),
         Action::Reopen => triage(app, TriageAction::Reopen),
+        Action::Undo => crate::ui::undo::undo(app),
         Action::Assign => {
             triage_prompt(app, "assign ", "AGENT  (Tab completes from the team)");
             Vec::new()

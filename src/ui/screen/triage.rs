@@ -52,6 +52,9 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
     let id = app.take_id();
     app.pending_triage
         .insert(id, (account_idx, uid, action.clone()));
+    if !matches!(action, TriageAction::Replying(_)) {
+        app.undo.expect(action.name(), &[id]);
+    }
     vec![Request::Triage {
         account_idx,
         id,
@@ -104,6 +107,14 @@ pub(crate) fn triage_done(
     let asked = app.pending_triage.remove(&id);
     let name = app.column_name(account_idx).to_string();
     let quiet = matches!(asked, Some((_, _, TriageAction::Replying(_))));
+    let item = result
+        .as_ref()
+        .ok()
+        .and_then(|a| crate::ui::undo::item_of(account_idx, a));
+    if let Some(item) = &item {
+        show_state(app, item);
+    }
+    app.undo.answered(id, item);
     match result {
         Ok(applied) if !quiet => {
             app.say(format!(
@@ -141,6 +152,27 @@ pub(crate) fn triage_done(
             ));
         }
     }
+}
+
+/// The row shows the state the action left at once (the sync that says so comes later), so
+/// an undo right after compares with it.
+fn show_state(app: &mut App, item: &crate::ui::undo::Item) {
+    use crate::triage::undo::{is_team_keyword, keywords_for, same};
+    let Some(now) = app
+        .columns
+        .iter()
+        .find(|c| c.account_idx == item.account_idx)
+        .and_then(|c| c.rows.by_uid(item.uid))
+        .map(|s| s.keywords.to_vec())
+    else {
+        return;
+    };
+    if same(&crate::triage::state::state(&now), &item.after) {
+        return;
+    }
+    let mut k: Vec<String> = now.into_iter().filter(|k| !is_team_keyword(k)).collect();
+    k.extend(keywords_for(&item.after));
+    crate::ui::undo::show_keywords(app, item.account_idx, item.uid, k);
 }
 
 /// Clears the keywords of snoozes that have ended, in every column the agent may change.
