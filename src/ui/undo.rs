@@ -34,11 +34,43 @@ pub struct Step {
     pub items: Vec<Item>,
 }
 
-/// A step whose answers are still coming: the request ids not yet answered.
+/// A step whose answers are still coming: how many are not in yet; for a bulk action, what
+/// the answers said so far (for its one summary line).
 #[derive(Debug, Clone, Default)]
 struct Open {
     step: Option<Step>,
     waiting: usize,
+    bulk: bool,
+    ok: usize,
+    refused: Vec<String>,
+}
+
+/// A bulk action whose answers are all in: its one summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkDone {
+    pub what: String,
+    pub ok: usize,
+    pub refused: Vec<String>,
+}
+
+impl BulkDone {
+    /// "done: 20 messages; 1 refused: UID 5: claim lost: bob was first".
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{}: {} message{}",
+            self.what,
+            self.ok,
+            if self.ok == 1 { "" } else { "s" }
+        );
+        if !self.refused.is_empty() {
+            line.push_str(&format!(
+                "; {} refused: {}",
+                self.refused.len(),
+                self.refused.join("; ")
+            ));
+        }
+        line
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -51,8 +83,9 @@ pub struct UndoStack {
 }
 
 impl UndoStack {
-    /// The requests `ids` (triage requests sent together) make one step `what` once answered.
-    pub fn expect(&mut self, what: &str, ids: &[u64]) {
+    /// The requests `ids` (triage requests sent together) make one step `what` once answered;
+    /// `bulk`: over marked rows, summed up in one line.
+    pub fn expect(&mut self, what: &str, ids: &[u64], bulk: bool) {
         if ids.is_empty() {
             return;
         }
@@ -66,6 +99,8 @@ impl UndoStack {
                     items: Vec::new(),
                 }),
                 waiting: ids.len(),
+                bulk,
+                ..Open::default()
             },
         );
         for id in ids {
@@ -73,28 +108,47 @@ impl UndoStack {
         }
     }
 
-    /// The answer to request `id`: the message it changed (`None`: refused, failed, or
-    /// nothing to undo there). The step is pushed when its last answer is in.
-    pub fn answered(&mut self, id: u64, item: Option<Item>) {
-        let Some(group) = self.by_request.remove(&id) else {
-            return;
-        };
-        let Some(open) = self.open.get_mut(&group) else {
-            return;
-        };
-        if let (Some(item), Some(step)) = (item, open.step.as_mut()) {
-            step.items.push(item);
+    /// Whether request `id` is part of a bulk action (its answer is summed up, not said).
+    pub fn is_bulk(&self, id: u64) -> bool {
+        self.by_request
+            .get(&id)
+            .and_then(|g| self.open.get(g))
+            .is_some_and(|o| o.bulk)
+    }
+
+    /// The answer to request `id`: `Ok` with the message it changed (`None`: nothing to undo
+    /// there), or why it was refused. The step is pushed when its last answer is in; a bulk
+    /// action's summary is returned then.
+    pub fn answered(&mut self, id: u64, answer: Result<Option<Item>, String>) -> Option<BulkDone> {
+        let group = self.by_request.remove(&id)?;
+        let open = self.open.get_mut(&group)?;
+        match answer {
+            Ok(item) => {
+                open.ok += 1;
+                if let (Some(item), Some(step)) = (item, open.step.as_mut()) {
+                    step.items.push(item);
+                }
+            }
+            Err(why) => open.refused.push(why),
         }
         open.waiting = open.waiting.saturating_sub(1);
-        if open.waiting == 0
-            && let Some(step) = self.open.remove(&group).and_then(|o| o.step)
-            && !step.items.is_empty()
-        {
+        if open.waiting > 0 {
+            return None;
+        }
+        let open = self.open.remove(&group)?;
+        let step = open.step?;
+        let done = open.bulk.then(|| BulkDone {
+            what: step.what.clone(),
+            ok: open.ok,
+            refused: open.refused,
+        });
+        if !step.items.is_empty() {
             self.steps.push(step);
             if self.steps.len() > KEEP {
                 self.steps.remove(0);
             }
         }
+        done
     }
 
     pub fn pop(&mut self) -> Option<Step> {

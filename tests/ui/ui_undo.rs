@@ -183,3 +183,138 @@ fn undo_refuses_when_a_teammate_changed_the_message_since() {
         "{e}"
     );
 }
+
+// ---- bulk actions over marked rows ------------------------------------------------------------
+
+/// Newest first: 1..=6; 2, 4 and 5 are from the payments robot.
+fn bulk_fixture() -> Vec<Summary> {
+    vec![
+        msg(6, 10, "Ann", "Question"),
+        msg(5, 20, "Payments", "Payment received"),
+        with_keywords(msg(4, 30, "Payments", "Payment failed"), &["$assigned.bob"]),
+        msg(3, 40, "Cid", "Another question"),
+        msg(2, 50, "Payments", "Payment received"),
+        msg(1, 60, "Dot", "Hello"),
+    ]
+}
+
+fn bulk_loaded() -> App {
+    let app = App::new(&[(0, "support".to_string())], theme(), false)
+        .with_agent("alice")
+        .with_config(config());
+    let mut app = sized(app, 160, 20);
+    load(&mut app, 0, bulk_fixture());
+    app
+}
+
+/// The triage requests in `cmds`: (request id, UID, action).
+fn triages(cmds: &[Request]) -> Vec<(u64, u32, Action)> {
+    cmds.iter()
+        .map(|r| match r {
+            Request::Triage {
+                id, uid, action, ..
+            } => (*id, *uid, action.clone()),
+            other => panic!("expected Request::Triage, got {other:?}"),
+        })
+        .collect()
+}
+
+fn done_answer(app: &mut App, id: u64, uid: u32, before: &[&str]) {
+    let mut after: Vec<&str> = before.to_vec();
+    after.push("$done");
+    press(
+        app,
+        [EngineEvent::TriageDone {
+            account_idx: 0,
+            id,
+            uid,
+            result: Ok(Applied {
+                uid,
+                action: "done",
+                before: state(before),
+                after: state(&after),
+                rounds: 1,
+                mapping: MappingKind::Keywords,
+                moved_to: None,
+            }),
+        }],
+    );
+}
+
+#[test]
+fn capital_m_marks_matching_rows_d_marks_them_done_and_one_u_undoes_all() {
+    let mut app = bulk_loaded();
+    // The selection is on 6, which does not match: it is not touched.
+    press(&mut app, [ch('M')]);
+    let mut events = typed("from:payments");
+    events.push(enter());
+    assert!(press(&mut app, events).is_empty());
+    assert!(
+        ui_support::screen(&app).contains("· 3 marked"),
+        "{}",
+        ui_support::screen(&app)
+    );
+    let sent = triages(&press(&mut app, [ch('d')]));
+    let uids: Vec<u32> = sent.iter().map(|(_, u, _)| *u).collect();
+    assert_eq!(uids, [5, 4, 2]);
+    assert!(sent.iter().all(|(_, _, a)| *a == Action::Done));
+    // The marks are spent.
+    assert!(!ui_support::screen(&app).contains("marked"));
+    // Two answers in: no line yet for the action; the third brings one summary.
+    done_answer(&mut app, sent[0].0, 5, &[]);
+    done_answer(&mut app, sent[1].0, 4, &["$assigned.bob"]);
+    press(
+        &mut app,
+        [EngineEvent::TriageDone {
+            account_idx: 0,
+            id: sent[2].0,
+            uid: 2,
+            result: Err(mailroom::triage::act::ActError::NoMessage(2)),
+        }],
+    );
+    assert_eq!(
+        app.error(),
+        Some("support: done: 2 messages; 1 refused: UID 2: no message with UID 2")
+    );
+    assert_eq!(shown_uids(&app, 0), [6, 3, 2, 1]);
+    // One undo step: both messages that changed, whatever the selection.
+    press(&mut app, [ch('j'), ch('j')]);
+    let cmds = press(&mut app, [ch('u')]);
+    let mut undone: Vec<u32> = cmds
+        .iter()
+        .map(|r| match r {
+            Request::Store { uid, change, .. } => {
+                assert_eq!(change.remove_keywords, ["$done"]);
+                *uid
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    undone.sort();
+    assert_eq!(undone, [4, 5]);
+    assert_eq!(app.notice(), Some("undid done on 2 messages"));
+    assert_eq!(shown_uids(&app, 0), [6, 5, 4, 3, 2, 1]);
+}
+
+#[test]
+fn m_toggles_marks_and_esc_clears_them() {
+    let mut app = bulk_loaded();
+    // m marks 6 and moves on to 5; m marks 5; k m unmarks 5.
+    press(&mut app, [ch('m'), ch('m')]);
+    assert!(ui_support::screen(&app).contains("· 2 marked"));
+    press(&mut app, [ch('k'), ch('m')]);
+    assert!(ui_support::screen(&app).contains("· 1 marked"));
+    // A claim goes to the marked row (6), not to the selection (4 after m moved on).
+    let sent = triages(&press(&mut app, [ch('a')]));
+    assert_eq!(
+        sent.iter().map(|(_, u, _)| *u).collect::<Vec<_>>(),
+        [6],
+        "the marked row"
+    );
+    press(&mut app, [ch('m')]);
+    assert!(ui_support::screen(&app).contains("· 1 marked"));
+    press(&mut app, [ui_support::key(crossterm::event::KeyCode::Esc)]);
+    assert!(!ui_support::screen(&app).contains("marked"));
+    // Without marks, the selection again.
+    assert_eq!(triages(&press(&mut app, [ch('a')])).len(), 1);
+}

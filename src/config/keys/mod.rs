@@ -134,6 +134,10 @@ pub enum Action {
     Note,
     /// Undo this session's last team change (`:undo`).
     Undo,
+    /// Mark / unmark the selected row for a bulk action.
+    ToggleMark,
+    /// Mark every row matching a search expression (`:mark QUERY`).
+    MarkMatching,
     /// Cycle the column's team view (open, mine, unassigned, pending, done, all).
     NextView,
     /// The stats screen.
@@ -210,6 +214,8 @@ impl Action {
             Reopen => "reopen",
             Note => "note",
             Undo => "undo",
+            ToggleMark => "mark",
+            MarkMatching => "mark_matching",
             NextView => "next_view",
             Stats => "stats",
             Send => "send",
@@ -358,7 +364,19 @@ const LIST: &[&[Spec]] = &[
         "new message from this column's account",
     )],
     TRIAGE,
-    &[spec(A::Undo, &["u"], UNDO_DESC)],
+    &[
+        spec(A::Undo, &["u"], UNDO_DESC),
+        spec(
+            A::ToggleMark,
+            &["m"],
+            "mark / unmark the row: triage keys then act on every marked row",
+        ),
+        spec(
+            A::MarkMatching,
+            &["M"],
+            "mark every row matching a search (:mark QUERY; Esc clears marks)",
+        ),
+    ],
     &[
         spec(
             A::NextView,

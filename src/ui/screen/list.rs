@@ -308,7 +308,7 @@ pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Request> {
     match action {
         Action::Quit => return app.leave(),
         Action::Clear => {
-            if !clear_narrowing(app) {
+            if !crate::ui::screen::bulk::clear_marks(app) && !clear_narrowing(app) {
                 app.error = None;
                 app.notice = None;
             }

@@ -26,6 +26,11 @@ pub(crate) fn triage_target(app: &App) -> Option<(usize, u32)> {
 /// applies it atomically; the answer (`TriageDone`) says who won a race. Refused up front
 /// without the `w` right, as the server would (or would silently ignore it).
 pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
+    if !matches!(action, TriageAction::Replying(_))
+        && let Some((account_idx, uids)) = crate::ui::screen::bulk::marked(app)
+    {
+        return bulk_triage(app, account_idx, uids, action);
+    }
     let Some((account_idx, uid)) = triage_target(app) else {
         app.say("no message selected");
         return Vec::new();
@@ -53,7 +58,7 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
     app.pending_triage
         .insert(id, (account_idx, uid, action.clone()));
     if !matches!(action, TriageAction::Replying(_)) {
-        app.undo.expect(action.name(), &[id]);
+        app.undo.expect(action.name(), &[id], false);
     }
     vec![Request::Triage {
         account_idx,
@@ -63,6 +68,59 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
         agent,
         message_id,
     }]
+}
+
+/// A triage action over the marked rows of a column: one request per message, answered in one
+/// summary line and undone as one step. The marks are cleared once sent.
+fn bulk_triage(
+    app: &mut App,
+    account_idx: usize,
+    uids: Vec<u32>,
+    action: TriageAction,
+) -> Vec<Request> {
+    if let Some(why) = triage_refused(app, account_idx, action.name()) {
+        app.fail(why);
+        return Vec::new();
+    }
+    let (Some(agent), Some(c)) = (
+        app.agent_id.clone(),
+        app.columns.iter().find(|c| c.account_idx == account_idx),
+    ) else {
+        return Vec::new();
+    };
+    let targets: Vec<(u32, Option<String>)> = uids
+        .iter()
+        .map(|&uid| {
+            let id = c.rows.by_uid(uid).and_then(|s| s.message_id());
+            (uid, id.map(str::to_string))
+        })
+        .collect();
+    let message = format!(
+        "{}: {} {} messages…",
+        c.name,
+        triage_verb(&action),
+        targets.len()
+    );
+    app.say(message);
+    let mut requests = Vec::new();
+    let mut ids = Vec::new();
+    for (uid, message_id) in targets {
+        let id = app.take_id();
+        app.pending_triage
+            .insert(id, (account_idx, uid, action.clone()));
+        ids.push(id);
+        requests.push(Request::Triage {
+            account_idx,
+            id,
+            uid,
+            action: action.clone(),
+            agent: agent.clone(),
+            message_id,
+        });
+    }
+    app.undo.expect(action.name(), &ids, true);
+    crate::ui::screen::bulk::clear_marks(app);
+    requests
 }
 
 /// Why the agent may not `action` a message of `account_idx`: no agent id, or no `w` right
@@ -114,7 +172,25 @@ pub(crate) fn triage_done(
     if let Some(item) = &item {
         show_state(app, item);
     }
-    app.undo.answered(id, item);
+    if app.undo.is_bulk(id) {
+        let answer = match &result {
+            Ok(_) => Ok(item),
+            Err(e) => Err(format!(
+                "UID {uid}: {}",
+                sanitize::single_line(e.to_string().trim())
+            )),
+        };
+        if let Some(done) = app.undo.answered(id, answer) {
+            let line = format!("{name}: {}", done.line());
+            if done.refused.is_empty() {
+                app.say(line);
+            } else {
+                app.fail(line);
+            }
+        }
+        return;
+    }
+    app.undo.answered(id, Ok(item));
     match result {
         Ok(applied) if !quiet => {
             app.say(format!(

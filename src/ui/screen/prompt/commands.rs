@@ -232,6 +232,28 @@ pub static COMMANDS: &[CommandSpec] = &[
         run: Run::Bare(|app| triage(app, TriageAction::Reopen)),
     },
     CommandSpec {
+        name: "mark",
+        aliases: &[],
+        usage: ":mark QUERY",
+        desc: "mark every shown row matching QUERY (as :search) for a bulk action (M)",
+        run: Run::Needs(Complete::Nothing, |app, q| {
+            crate::ui::screen::bulk::mark_matching(app, q);
+            Vec::new()
+        }),
+    },
+    CommandSpec {
+        name: "unmark",
+        aliases: &[],
+        usage: ":unmark",
+        desc: "clear the marks of the column (Esc)",
+        run: Run::Bare(|app| {
+            if !crate::ui::screen::bulk::clear_marks(app) {
+                app.say("no marked rows");
+            }
+            Vec::new()
+        }),
+    },
+    CommandSpec {
         name: "undo",
         aliases: &[],
         usage: ":undo [list]",
