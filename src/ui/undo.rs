@@ -14,6 +14,7 @@ use crate::triage::act::Applied;
 use crate::triage::state::TeamState;
 use crate::triage::undo::{applied, restore};
 use crate::ui::app::App;
+use crate::ui::screen::list::FlagKind;
 
 /// Steps kept; older ones are forgotten.
 const KEEP: usize = 50;
@@ -25,6 +26,8 @@ pub struct Item {
     pub uid: u32,
     pub before: TeamState,
     pub after: TeamState,
+    /// A flag toggle instead of a team state: the flag and its value before.
+    pub(crate) flag: Option<(FlagKind, bool)>,
 }
 
 /// One undoable action: what it was ("done", "claim"…) and the messages it changed.
@@ -151,6 +154,16 @@ impl UndoStack {
         done
     }
 
+    /// A step complete at once (flag toggles: the store's refusal is reported by itself).
+    pub fn push(&mut self, step: Step) {
+        if !step.items.is_empty() {
+            self.steps.push(step);
+            if self.steps.len() > KEEP {
+                self.steps.remove(0);
+            }
+        }
+    }
+
     pub fn pop(&mut self) -> Option<Step> {
         self.steps.pop()
     }
@@ -175,6 +188,7 @@ pub fn item_of(account_idx: usize, applied: &Applied) -> Option<Item> {
         uid: applied.uid,
         before: applied.before.clone(),
         after: applied.after.clone(),
+        flag: None,
     })
 }
 
@@ -198,16 +212,35 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
     let mut refused = Vec::new();
     for item in &step.items {
         let name = app.column_name(item.account_idx).to_string();
-        let now = app
+        let row = app
             .columns
             .iter()
             .find(|c| c.account_idx == item.account_idx)
             .and_then(|c| c.rows.by_uid(item.uid))
-            .map(|s| s.keywords.to_vec());
-        let Some(now) = now else {
+            .map(|s| (s.keywords.to_vec(), s.flags));
+        let Some((now, flags)) = row else {
             refused.push(format!("{name} UID {}: no longer in the mailbox", item.uid));
             continue;
         };
+        if let Some((kind, before)) = item.flag {
+            if kind.get(&flags) == before {
+                refused.push(format!(
+                    "{name} UID {}: {} changed since",
+                    item.uid,
+                    kind.name()
+                ));
+            } else {
+                requests.push(crate::ui::screen::bulk::store_flag(
+                    app,
+                    item.account_idx,
+                    item.uid,
+                    kind,
+                    before,
+                ));
+                done.push(item.clone());
+            }
+            continue;
+        }
         match restore(&now, &item.after, &item.before) {
             Ok(change) if change == FlagChange::default() => done.push(item.clone()),
             Ok(change) => {

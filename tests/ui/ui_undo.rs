@@ -318,3 +318,44 @@ fn m_toggles_marks_and_esc_clears_them() {
     // Without marks, the selection again.
     assert_eq!(triages(&press(&mut app, [ch('a')])).len(), 1);
 }
+
+#[test]
+fn flag_on_marked_rows_is_one_step_undone_by_u() {
+    let mut app = bulk_loaded();
+    // Mark 6 and 5, then flag them both with one `!`.
+    press(&mut app, [ch('m'), ch('m')]);
+    let cmds = press(&mut app, [ch('!')]);
+    let stores: Vec<(u32, FlagChange)> = cmds
+        .iter()
+        .map(|r| match r {
+            Request::Store { uid, change, .. } => (*uid, change.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(stores.len(), 2, "{stores:?}");
+    assert!(
+        stores
+            .iter()
+            .all(|(_, c)| c.add_flags != mailroom::message::Flags::default())
+    );
+    assert_eq!(app.notice(), Some("support: flag: 2 messages"));
+    assert!(!ui_support::screen(&app).contains("marked"));
+    // `u` takes the flag off exactly those two, whatever is selected.
+    let cmds = press(&mut app, [ch('G'), ch('u')]);
+    let mut uids: Vec<u32> = cmds
+        .iter()
+        .map(|r| match r {
+            Request::Store { uid, change, .. } => {
+                assert!(
+                    change.remove_flags != mailroom::message::Flags::default(),
+                    "{change:?}"
+                );
+                *uid
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    uids.sort();
+    assert_eq!(uids, [5, 6]);
+    assert_eq!(app.notice(), Some("undid flag on 2 messages"));
+}

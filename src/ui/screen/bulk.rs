@@ -4,9 +4,99 @@
 //! the triage keys act on its marked rows instead of the selection (`screen::triage`), as one
 //! step for `u`.
 
+use crate::backend::FlagChange;
+use crate::engine::Request;
 use crate::sanitize;
 use crate::triage::query;
+use crate::triage::state::TeamState;
 use crate::ui::app::App;
+use crate::ui::screen::list::{FlagKind, PendingStore};
+use crate::ui::undo::{Item, Step};
+
+/// Sets flag `kind` of one row to `on` at once and returns the store that makes it so (its
+/// refusal puts the row back, as for a toggle).
+pub(crate) fn store_flag(
+    app: &mut App,
+    account_idx: usize,
+    uid: u32,
+    kind: FlagKind,
+    on: bool,
+) -> Request {
+    if let Some(c) = app.column_mut(account_idx) {
+        c.edit_row(uid, |row| kind.set(&mut row.flags, on));
+    }
+    let id = app.take_id();
+    app.pending_stores.insert(
+        id,
+        PendingStore {
+            account_idx,
+            uid,
+            flag: kind,
+            before: !on,
+        },
+    );
+    let change = if on {
+        FlagChange {
+            add_flags: kind.only(),
+            ..FlagChange::default()
+        }
+    } else {
+        FlagChange {
+            remove_flags: kind.only(),
+            ..FlagChange::default()
+        }
+    };
+    Request::Store {
+        account_idx,
+        id,
+        uid,
+        change,
+    }
+}
+
+/// Space / `!` with marked rows: sets the flag on every marked row (clears it when all have
+/// it), as one undo step; the marks are cleared.
+pub(crate) fn toggle_marked(
+    app: &mut App,
+    account_idx: usize,
+    uids: Vec<u32>,
+    kind: FlagKind,
+) -> Vec<Request> {
+    let Some(c) = app.columns.iter().find(|c| c.account_idx == account_idx) else {
+        return Vec::new();
+    };
+    let name = c.name.clone();
+    let values: Vec<(u32, bool)> = uids
+        .iter()
+        .filter_map(|&u| c.rows.by_uid(u).map(|s| (u, kind.get(&s.flags))))
+        .collect();
+    let on = !values.iter().all(|(_, v)| *v);
+    let mut requests = Vec::new();
+    let mut items = Vec::new();
+    for (uid, before) in values.into_iter().filter(|(_, v)| *v != on) {
+        requests.push(store_flag(app, account_idx, uid, kind, on));
+        items.push(Item {
+            account_idx,
+            uid,
+            before: TeamState::default(),
+            after: TeamState::default(),
+            flag: Some((kind, before)),
+        });
+    }
+    let what = match (kind, on) {
+        (FlagKind::Seen, true) => "mark read",
+        (FlagKind::Seen, false) => "mark unread",
+        (FlagKind::Flagged, true) => "flag",
+        (FlagKind::Flagged, false) => "unflag",
+    };
+    app.say(format!("{name}: {what}: {} messages", items.len()));
+    app.undo.push(Step {
+        what: what.to_string(),
+        items,
+    });
+    clear_marks(app);
+    requests
+}
 
 /// The focused column's marked rows (account, UIDs newest first) when it has any and no message
 /// is open: what a triage key acts on then.
