@@ -172,15 +172,20 @@ enum Command {
         json: bool,
     },
     /// Claim, assign or change the team state of a message (IMAP keywords, or team folders on servers without them; atomic claims)
+    #[command(
+        after_help = "Several messages: `mailroom triage support 118,120 121 done`, or every message matching a search (the language of `list --search`): `mailroom triage support --search 'from:payments' done`. Each message is applied on its own and reported on its own line (with --json: an array, one object per UID); exit status 1 when any was not applied."
+    )]
     Triage {
         /// The account's `name` from the configuration
         account: String,
-        /// The message's UID
-        uid: u32,
-        /// claim | assign AGENT | unassign | pending | done | reopen | snooze WHEN
-        /// (WHEN: YYYY-MM-DDTHH:MM in UTC, or +30m, +4h, +2d)
-        #[arg(required = true, num_args = 1..=2, value_name = "ACTION")]
-        action: Vec<String>,
+        /// UID[,UID…] [UID…] (none with --search), then the action: claim | assign AGENT |
+        /// unassign | pending | done | reopen | snooze WHEN (WHEN: YYYY-MM-DDTHH:MM in UTC, or
+        /// +30m, +4h, +2d)
+        #[arg(required = true, num_args = 1.., value_name = "UID… ACTION")]
+        words: Vec<String>,
+        /// Act on every message of the account's mailbox matching QUERY (as `list --search`)
+        #[arg(long, value_name = "QUERY")]
+        search: Option<String>,
         /// With the folder mapping: the team folder the UID is in (Pending, Done,
         /// Assigned/AGENT; default the account's mailbox)
         #[arg(long = "in", value_name = "FOLDER")]
@@ -337,8 +342,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Triage {
             account,
-            uid,
-            action,
+            words,
+            search,
             folder,
             json,
             force,
@@ -347,8 +352,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let done = mailroom::cli::triage::run(
                 &loaded.config,
                 &account,
-                uid,
-                &action,
+                &words,
+                search.as_deref(),
                 folder.as_deref(),
                 json,
                 force,

@@ -1,4 +1,4 @@
-//! `mailroom triage ACCOUNT UID ACTION`: claim, assign, status and snooze from the command line,
+//! `mailroom triage ACCOUNT UID[,UID…]… ACTION` (or `--search QUERY`): claim, assign, status and snooze from the command line,
 //! through the same keyword contract and atomic store as the triage keys, or the folder
 //! mapping on servers without permanent keywords (`triage::folders`).
 
@@ -48,6 +48,10 @@ pub enum ActionUsageError {
     Unknown { got: String },
     #[error("{ACTION_USAGE}")]
     TooManyWords,
+    #[error("name the messages: UID[,UID…] before the action, or --search QUERY")]
+    NoUid,
+    #[error("--search chooses the messages: no UID with it")]
+    UidsAndSearch,
     #[error(
         "snooze: {:?} is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD[THH:MM] in UTC)",
         sanitize::single_line(when)
@@ -84,14 +88,35 @@ pub fn parse_action(words: &[String], now: i64) -> Result<Action, ActionUsageErr
     Ok(action)
 }
 
-/// Runs the command; `Ok(false)` when the action did not happen (a lost claim). `folder` is
-/// where the UID is, with the folder mapping (`Pending`, `Assigned/bob`, or a full name);
-/// default the account's mailbox.
+/// The UIDs at the front of `words` (`118,120 121`), and the words after them (the action).
+pub fn split_uids(words: &[String]) -> Result<(Vec<u32>, &[String]), ActionUsageError> {
+    let mut uids = Vec::new();
+    let mut rest = words;
+    while let Some((first, more)) = rest.split_first() {
+        let parts: Option<Vec<u32>> = first
+            .split(',')
+            .map(|p| p.trim().parse::<u32>().ok().filter(|u| *u > 0))
+            .collect();
+        match parts {
+            Some(p) if first.starts_with(|c: char| c.is_ascii_digit()) => uids.extend(p),
+            _ => break,
+        }
+        rest = more;
+    }
+    let mut seen = std::collections::HashSet::new();
+    uids.retain(|u| seen.insert(*u));
+    Ok((uids, rest))
+}
+
+/// Runs the command on each UID at the front of `words` (or each message matching `search`);
+/// `Ok(false)` when an action did not happen (a lost claim; with several messages, any
+/// failure). `folder` is where the UIDs are, with the folder mapping (`Pending`,
+/// `Assigned/bob`, or a full name); default the account's mailbox.
 pub fn run(
     config: &Config,
     account: &str,
-    uid: u32,
     words: &[String],
+    search: Option<&str>,
     folder: Option<&str>,
     json: bool,
     force: bool,
@@ -100,86 +125,103 @@ pub fn run(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let action = parse_action(words, now)?;
+    let (mut uids, action_words) = split_uids(words)?;
+    let action = parse_action(action_words, now)?;
     let account = find_account(config, account)?;
+    match (search, uids.is_empty()) {
+        (Some(_), false) => return Err(ActionUsageError::UidsAndSearch.into()),
+        (None, true) => return Err(ActionUsageError::NoUid.into()),
+        (Some(q), true) => {
+            let rows = super::list::summaries(account, false)?;
+            uids = super::search::matching(config, account, rows, q, false)?
+                .iter()
+                .map(|s| s.uid)
+                .collect();
+        }
+        (None, false) => {}
+    }
     let me = config.agent.id.as_str();
-    let result: Result<Applied, ActError> = match &account.imap {
-        Some(imap) => {
+    let results: Vec<(u32, Result<Applied, ActError>)> = match &account.imap {
+        Some(imap) if !uids.is_empty() => {
             let mut conn = open_session(&Target {
                 account: &account.name,
                 config: imap,
             })
             .map_err(ListError::from)?;
-            let r = act::select_with_rights(&mut conn, &imap.mailbox, imap.team_state).and_then(
-                |mut selected| {
-                    if folder.is_none()
-                        && let Some(id) = cached_message_id(account, imap, &selected, uid)
-                    {
-                        selected.know_message_id(uid, &id);
-                    }
-                    let from = match (&selected.mapping, folder) {
-                        (_, None) => imap.mailbox.clone(),
-                        (Mapping::Folders(tf), Some(f)) => tf
-                            .resolve(f)
-                            .ok_or_else(|| ActError::NotTeamFolder(sanitize::single_line(f)))?,
-                        (Mapping::Keywords, Some(f)) if f == imap.mailbox => f.to_string(),
-                        (Mapping::Keywords, Some(_)) => {
-                            return Err(ActError::Server(
-                                "--in names a team folder, but team state is kept in keywords here"
-                                    .into(),
-                            ));
-                        }
-                    };
-                    let applied = act::apply_recorded(
-                        &mut conn, &selected, &from, uid, &action, me, !force, account,
-                    )?;
-                    act::archive_done(&mut conn, applied, account.archive_folder.as_deref())
-                },
-            );
+            let results = match act::select_with_rights(&mut conn, &imap.mailbox, imap.team_state)
+            {
+                Err(e) => uids.iter().map(|u| (*u, Err(e.clone()))).collect(),
+                Ok(mut selected) => uids
+                    .iter()
+                    .map(|&uid| {
+                        let r = (|| {
+                            if folder.is_none()
+                                && let Some(id) = cached_message_id(account, imap, &selected, uid)
+                            {
+                                selected.know_message_id(uid, &id);
+                            }
+                            let from = match (&selected.mapping, folder) {
+                                (_, None) => imap.mailbox.clone(),
+                                (Mapping::Folders(tf), Some(f)) => tf.resolve(f).ok_or_else(|| {
+                                    ActError::NotTeamFolder(sanitize::single_line(f))
+                                })?,
+                                (Mapping::Keywords, Some(f)) if f == imap.mailbox => f.to_string(),
+                                (Mapping::Keywords, Some(_)) => {
+                                    return Err(ActError::Server(
+                                        "--in names a team folder, but team state is kept in keywords here"
+                                            .into(),
+                                    ));
+                                }
+                            };
+                            let applied = act::apply_recorded(
+                                &mut conn, &selected, &from, uid, &action, me, !force, account,
+                            )?;
+                            act::archive_done(&mut conn, applied, account.archive_folder.as_deref())
+                        })();
+                        (uid, r)
+                    })
+                    .collect(),
+            };
             let _ = conn.session.logout();
-            r
+            results
         }
+        Some(_) => Vec::new(),
         None if folder.is_some() => {
             return Err(TriageCliError::InNeedsImap);
         }
-        None => maildir_apply(account, uid, &action, me),
+        None => uids
+            .iter()
+            .map(|&uid| (uid, maildir_apply(account, uid, &action, me)))
+            .collect(),
     };
     let mut out = std::io::stdout().lock();
+    if let [(uid, result)] = results.as_slice() {
+        return report_one(&mut out, *uid, result.clone(), json);
+    }
+    report_many(&mut out, &results, json)
+}
+
+/// One message: its state after, or the lost claim (`Ok(false)`), or the error.
+fn report_one(
+    out: &mut impl Write,
+    uid: u32,
+    result: Result<Applied, ActError>,
+    json: bool,
+) -> Result<bool, TriageCliError> {
     match result {
         Ok(applied) => {
             if json {
                 let v = serde_json::json!({ "ok": true, "result": applied });
-                super::print_json(&mut out, &v)?;
+                super::print_json(out, &v)?;
             } else {
-                writeln!(
-                    out,
-                    "{} UID {}: {}",
-                    applied.action,
-                    uid,
-                    describe(&applied.after)
-                )?;
-                let mapping = if applied.mapping == MappingKind::Folders {
-                    "(folder mapping) "
-                } else {
-                    ""
-                };
-                match &applied.moved_to {
-                    Some(to) => writeln!(
-                        out,
-                        "  {mapping}now in {}{}",
-                        sanitize::single_line(&to.mailbox),
-                        to.uid.map(|u| format!(", UID {u}")).unwrap_or_default()
-                    )?,
-                    None if !mapping.is_empty() => writeln!(out, "  {mapping}not moved")?,
-                    None => {}
-                }
+                write_applied(out, uid, &applied)?;
             }
             Ok(true)
         }
         Err(ActError::Lost { winner }) => {
             if json {
                 let v = serde_json::json!({ "ok": false, "lost_to": winner });
-                super::print_json(&mut out, &v)?;
+                super::print_json(out, &v)?;
             } else {
                 writeln!(
                     out,
@@ -191,6 +233,72 @@ pub fn run(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn write_applied(out: &mut impl Write, uid: u32, applied: &Applied) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} UID {}: {}",
+        applied.action,
+        uid,
+        describe(&applied.after)
+    )?;
+    let mapping = if applied.mapping == MappingKind::Folders {
+        "(folder mapping) "
+    } else {
+        ""
+    };
+    match &applied.moved_to {
+        Some(to) => writeln!(
+            out,
+            "  {mapping}now in {}{}",
+            sanitize::single_line(&to.mailbox),
+            to.uid.map(|u| format!(", UID {u}")).unwrap_or_default()
+        ),
+        None if !mapping.is_empty() => writeln!(out, "  {mapping}not moved"),
+        None => Ok(()),
+    }
+}
+
+/// Several messages (or none matched the search): a line (or a JSON object) per UID and a
+/// summary; `Ok(false)` when any was not applied.
+fn report_many(
+    out: &mut impl Write,
+    results: &[(u32, Result<Applied, ActError>)],
+    json: bool,
+) -> Result<bool, TriageCliError> {
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+    if json {
+        let v: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(uid, r)| match r {
+                Ok(a) => serde_json::json!({ "uid": uid, "ok": true, "result": a }),
+                Err(ActError::Lost { winner }) => {
+                    serde_json::json!({ "uid": uid, "ok": false, "lost_to": winner })
+                }
+                Err(e) => serde_json::json!({ "uid": uid, "ok": false, "error": e.to_string() }),
+            })
+            .collect();
+        super::print_json(out, &v)?;
+    } else {
+        for (uid, r) in results {
+            match r {
+                Ok(a) => write_applied(out, *uid, a)?,
+                Err(e) => writeln!(
+                    out,
+                    "UID {uid}: not applied: {}",
+                    sanitize::single_line(e.to_string().trim())
+                )?,
+            }
+        }
+        writeln!(
+            out,
+            "{} message{}; {failed} not applied",
+            results.len() - failed,
+            if results.len() - failed == 1 { "" } else { "s" }
+        )?;
+    }
+    Ok(failed == 0)
 }
 
 /// The Message-ID the header cache holds for mailbox UID `uid` (from an earlier `list` or
@@ -266,6 +374,22 @@ mod tests {
         for bad in ["", "+", "+5x", "+-1h", "later", "2026-13-01T09:00"] {
             assert_eq!(parse_when(bad, 0), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn uids_come_before_the_action() {
+        let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let words = w("118,120 121 118 assign 42");
+        let (uids, rest) = split_uids(&words).unwrap();
+        assert_eq!(uids, [118, 120, 121]);
+        assert_eq!(rest, w("assign 42"));
+        let words = w("done");
+        assert_eq!(split_uids(&words).unwrap().0, Vec::<u32>::new());
+        // Not a UID list: the action starts there.
+        let words = w("5,x done");
+        assert_eq!(split_uids(&words).unwrap(), (vec![], words.as_slice()));
+        let words = w("0 done");
+        assert_eq!(split_uids(&words).unwrap().0, Vec::<u32>::new());
     }
 
     #[test]

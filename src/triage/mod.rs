@@ -6,5 +6,6 @@ pub mod folders;
 pub mod local;
 pub mod query;
 pub mod state;
+pub mod undo;
 pub mod view;
 pub mod when;

@@ -96,6 +96,8 @@ pub struct App {
     pub(crate) pending_stores: HashMap<u64, PendingStore>,
     /// Triage actions sent to workers, by id: (account, UID, what was asked).
     pub(crate) pending_triage: HashMap<u64, (usize, u32, TriageAction)>,
+    /// This session's team changes, for `u` / `:undo`.
+    pub(crate) undo: crate::ui::undo::UndoStack,
     /// The open internal note pane (`n`).
     pub(crate) note: Option<NoteEditor>,
     /// Notes sent to workers, by id, so a failed one can be given back.
@@ -150,6 +152,7 @@ impl App {
             next_id: 1,
             pending_stores: HashMap::new(),
             pending_triage: HashMap::new(),
+            undo: Default::default(),
             note: None,
             pending_notes: HashMap::new(),
             waking: HashMap::new(),

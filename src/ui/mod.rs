@@ -13,6 +13,7 @@ pub mod notify;
 pub mod screen;
 pub mod terminal;
 pub mod theme;
+pub mod undo;
 pub mod widget;
 pub mod wire;
 pub mod wrap;

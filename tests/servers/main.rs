@@ -44,6 +44,7 @@ mod testbed_smoke;
 mod triage_cyrus;
 mod triage_folders;
 mod triage_testbed;
+mod ui_bulk_live;
 mod ui_conversation_live;
 mod ui_editor_live;
 mod ui_live;

@@ -40,5 +40,6 @@ mod ui_sort;
 mod ui_stats;
 mod ui_sync_progress;
 mod ui_triage;
+mod ui_undo;
 mod ui_wire;
 mod ui_wiring;

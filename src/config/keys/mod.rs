@@ -138,6 +138,12 @@ pub enum Action {
     Snooze,
     Reopen,
     Note,
+    /// Undo this session's last team change (`:undo`).
+    Undo,
+    /// Mark / unmark the selected row for a bulk action.
+    ToggleMark,
+    /// Mark every row matching a search expression (`:mark QUERY`).
+    MarkMatching,
     /// Cycle the column's team view (open, mine, unassigned, pending, done, all).
     NextView,
     /// The stats screen.
@@ -218,6 +224,9 @@ impl Action {
             Snooze => "snooze",
             Reopen => "reopen",
             Note => "note",
+            Undo => "undo",
+            ToggleMark => "mark",
+            MarkMatching => "mark_matching",
             NextView => "next_view",
             Stats => "stats",
             Send => "send",
@@ -308,6 +317,9 @@ const TRIAGE: &[Spec] = &[
     ),
 ];
 
+const UNDO_DESC: &str =
+    "undo your last team change (triage, bulk) on the messages it touched (:undo list)";
+
 const READER_LAYOUT: &[Spec] = &[spec(
     A::ReaderLayout,
     &["v"],
@@ -374,6 +386,19 @@ const LIST: &[&[Spec]] = &[
         "new message from this column's account",
     )],
     TRIAGE,
+    &[
+        spec(A::Undo, &["u"], UNDO_DESC),
+        spec(
+            A::ToggleMark,
+            &["m"],
+            "mark / unmark the row: triage keys then act on every marked row",
+        ),
+        spec(
+            A::MarkMatching,
+            &["M"],
+            "mark every row matching a search (:mark QUERY; Esc clears marks)",
+        ),
+    ],
     &[
         spec(
             A::NextView,
@@ -462,6 +487,7 @@ const READER: &[&[Spec]] = &[
     TRIAGE_READER[0],
     TRIAGE_READER[1],
     TRIAGE_READER[2],
+    &[spec(A::Undo, &["U"], UNDO_DESC)],
     &[
         spec(A::Close, &["q", "Esc"], "close the reader"),
         spec(A::ForceQuit, &["Ctrl-c"], "quit, from anywhere"),

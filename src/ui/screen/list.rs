@@ -231,10 +231,31 @@ pub(crate) fn clear_narrowing(app: &mut App) -> bool {
     true
 }
 
+/// Why flag `kind` may not be changed in the column of `account_idx` (its rights).
+fn flag_refused(app: &App, account_idx: usize, kind: FlagKind) -> Option<String> {
+    let c = app.columns.iter().find(|c| c.account_idx == account_idx)?;
+    let rights = c.rights.filter(|r| !r.has(kind.right()))?;
+    let shown = rights.to_string();
+    Some(format!(
+        "{}: you may not change {} here (your rights: {}; it needs {:?})",
+        c.name,
+        kind.name(),
+        if shown.is_empty() { "none" } else { &shown },
+        kind.right()
+    ))
+}
+
 /// Space / `!`: flips `\Seen` or `\Flagged` of the open message, else the selected one. The
 /// row changes at once; the worker stores it and the sync that follows confirms or corrects
 /// it. Refused up front when the account's rights do not allow it.
 pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
+    if let Some((account_idx, uids)) = crate::ui::screen::bulk::marked(app) {
+        if let Some(why) = flag_refused(app, account_idx, kind) {
+            app.fail(why);
+            return Vec::new();
+        }
+        return crate::ui::screen::bulk::toggle_marked(app, account_idx, uids, kind);
+    }
     let in_reader = app.reader.is_some();
     let target = match &app.reader {
         Some(r) => Some((r.account_idx, r.uid)),
@@ -316,7 +337,7 @@ pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Request> {
     match action {
         Action::Quit => return app.leave(),
         Action::Clear => {
-            if !clear_narrowing(app) {
+            if !crate::ui::screen::bulk::clear_marks(app) && !clear_narrowing(app) {
                 app.error = None;
                 app.notice = None;
             }

@@ -1,5 +1,6 @@
 //! The UI's screens, one module each, and the layer stack that orders them.
 
+pub(crate) mod bulk;
 pub mod columns;
 pub mod compose;
 pub mod confirm;
@@ -167,6 +168,17 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
         Action::Pending => triage(app, TriageAction::Pending),
         Action::Done => triage(app, TriageAction::Done),
         Action::Reopen => triage(app, TriageAction::Reopen),
+        Action::Undo => crate::ui::undo::undo(app),
+        Action::ToggleMark => {
+            bulk::toggle_mark(app);
+            Vec::new()
+        }
+        Action::MarkMatching => {
+            let mut p = Prompt::new(PromptKind::Command, "mark ");
+            p.hint = Some("QUERY  as :search (from:, subject:, status:, assigned:…)".into());
+            app.prompt = Some(p);
+            Vec::new()
+        }
         Action::Assign => {
             triage_prompt(app, "assign ", "AGENT  (Tab completes from the team)");
             Vec::new()

@@ -26,6 +26,11 @@ pub(crate) fn triage_target(app: &App) -> Option<(usize, u32)> {
 /// applies it atomically; the answer (`TriageDone`) says who won a race. Refused up front
 /// without the `w` right, as the server would (or would silently ignore it).
 pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
+    if !matches!(action, TriageAction::Replying(_))
+        && let Some((account_idx, uids)) = crate::ui::screen::bulk::marked(app)
+    {
+        return bulk_triage(app, account_idx, uids, action);
+    }
     let Some((account_idx, uid)) = triage_target(app) else {
         app.say("no message selected");
         return Vec::new();
@@ -52,6 +57,9 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
     let id = app.take_id();
     app.pending_triage
         .insert(id, (account_idx, uid, action.clone()));
+    if !matches!(action, TriageAction::Replying(_)) {
+        app.undo.expect(action.name(), &[id], false);
+    }
     vec![Request::Triage {
         account_idx,
         id,
@@ -60,6 +68,59 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
         agent,
         message_id,
     }]
+}
+
+/// A triage action over the marked rows of a column: one request per message, answered in one
+/// summary line and undone as one step. The marks are cleared once sent.
+fn bulk_triage(
+    app: &mut App,
+    account_idx: usize,
+    uids: Vec<u32>,
+    action: TriageAction,
+) -> Vec<Request> {
+    if let Some(why) = triage_refused(app, account_idx, action.name()) {
+        app.fail(why);
+        return Vec::new();
+    }
+    let (Some(agent), Some(c)) = (
+        app.agent_id.clone(),
+        app.columns.iter().find(|c| c.account_idx == account_idx),
+    ) else {
+        return Vec::new();
+    };
+    let targets: Vec<(u32, Option<String>)> = uids
+        .iter()
+        .map(|&uid| {
+            let id = c.rows.by_uid(uid).and_then(|s| s.message_id());
+            (uid, id.map(str::to_string))
+        })
+        .collect();
+    let message = format!(
+        "{}: {} {} messages…",
+        c.name,
+        triage_verb(&action),
+        targets.len()
+    );
+    app.say(message);
+    let mut requests = Vec::new();
+    let mut ids = Vec::new();
+    for (uid, message_id) in targets {
+        let id = app.take_id();
+        app.pending_triage
+            .insert(id, (account_idx, uid, action.clone()));
+        ids.push(id);
+        requests.push(Request::Triage {
+            account_idx,
+            id,
+            uid,
+            action: action.clone(),
+            agent: agent.clone(),
+            message_id,
+        });
+    }
+    app.undo.expect(action.name(), &ids, true);
+    crate::ui::screen::bulk::clear_marks(app);
+    requests
 }
 
 /// Why the agent may not `action` a message of `account_idx`: no agent id, or no `w` right
@@ -104,6 +165,32 @@ pub(crate) fn triage_done(
     let asked = app.pending_triage.remove(&id);
     let name = app.column_name(account_idx).to_string();
     let quiet = matches!(asked, Some((_, _, TriageAction::Replying(_))));
+    let item = result
+        .as_ref()
+        .ok()
+        .and_then(|a| crate::ui::undo::item_of(account_idx, a));
+    if let Some(item) = &item {
+        show_state(app, item);
+    }
+    if app.undo.is_bulk(id) {
+        let answer = match &result {
+            Ok(_) => Ok(item),
+            Err(e) => Err(format!(
+                "UID {uid}: {}",
+                sanitize::single_line(e.to_string().trim())
+            )),
+        };
+        if let Some(done) = app.undo.answered(id, answer) {
+            let line = format!("{name}: {}", done.line());
+            if done.refused.is_empty() {
+                app.say(line);
+            } else {
+                app.fail(line);
+            }
+        }
+        return;
+    }
+    app.undo.answered(id, Ok(item));
     match result {
         Ok(applied) if !quiet => {
             app.say(format!(
@@ -141,6 +228,27 @@ pub(crate) fn triage_done(
             ));
         }
     }
+}
+
+/// The row shows the state the action left at once (the sync that says so comes later), so
+/// an undo right after compares with it.
+fn show_state(app: &mut App, item: &crate::ui::undo::Item) {
+    use crate::triage::undo::{is_team_keyword, keywords_for, same};
+    let Some(now) = app
+        .columns
+        .iter()
+        .find(|c| c.account_idx == item.account_idx)
+        .and_then(|c| c.rows.by_uid(item.uid))
+        .map(|s| s.keywords.to_vec())
+    else {
+        return;
+    };
+    if same(&crate::triage::state::state(&now), &item.after) {
+        return;
+    }
+    let mut k: Vec<String> = now.into_iter().filter(|k| !is_team_keyword(k)).collect();
+    k.extend(keywords_for(&item.after));
+    crate::ui::undo::show_keywords(app, item.account_idx, item.uid, k);
 }
 
 /// Clears the keywords of snoozes that have ended, in every column the agent may change.

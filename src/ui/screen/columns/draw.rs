@@ -196,7 +196,14 @@ fn header_text(c: &Column, now: i64) -> String {
         None => label.to_string(),
         Some(l) => format!("{label} · {}", link_short(l, now)),
     };
-    format!(" {}  {state}  {counts} · {} unread", c.name, c.unread)
+    let marked = match c.marked.len() {
+        0 => String::new(),
+        n => format!(" · {n} marked"),
+    };
+    format!(
+        " {}  {state}  {counts} · {} unread{marked}",
+        c.name, c.unread
+    )
 }
 
 pub(crate) fn draw_column(app: &App, c: &Column, focused: bool, frame: &mut Frame, area: Rect) {
@@ -575,7 +582,13 @@ fn row_line<'a>(
         team.width().min((width / 4).max(6))
     };
     let subject_w = width.saturating_sub(fixed + team_w + usize::from(team_w > 0));
-    let gutter = if selected { ">" } else { " " };
+    let gutter = if selected {
+        ">"
+    } else if c.marked.contains(&s.uid) {
+        "*"
+    } else {
+        " "
+    };
     let age = format!("{:>AGE_WIDTH$} ", short_age(now, s.internal_date));
     let sender = fit(&sanitize::single_line_cow(&sender_label(s)), sender_w);
     let subject = fit(

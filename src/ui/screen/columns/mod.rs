@@ -221,6 +221,8 @@ pub struct Column {
     pub(crate) overdue: BTreeSet<u32>,
     /// The UIDs of the rows carrying a snooze keyword: the only rows new wake times change.
     pub(crate) snoozed: BTreeSet<u32>,
+    /// Rows marked for a bulk action (`m`, `M`), by UID.
+    pub marked: BTreeSet<u32>,
     /// The wake times of the snoozed rows, from the snooze records (`mail::snooze`), as the
     /// engine last reported them (`engine::Event::Snoozes`).
     pub wake_times: WakeTimes,
@@ -264,6 +266,7 @@ impl Column {
             wakes: BTreeMap::new(),
             overdue: BTreeSet::new(),
             snoozed: BTreeSet::new(),
+            marked: BTreeSet::new(),
             wake_times: WakeTimes::new(),
             replying_seen: HashMap::new(),
             sort: Sort::Date,

@@ -256,6 +256,35 @@ pub static COMMANDS: &[CommandSpec] = &[
         run: Run::Bare(|app| triage(app, TriageAction::Reopen)),
     },
     CommandSpec {
+        name: "mark",
+        aliases: &[],
+        usage: ":mark QUERY",
+        desc: "mark every shown row matching QUERY (as :search) for a bulk action (M)",
+        run: Run::Needs(Complete::Nothing, |app, q| {
+            crate::ui::screen::bulk::mark_matching(app, q);
+            Vec::new()
+        }),
+    },
+    CommandSpec {
+        name: "unmark",
+        aliases: &[],
+        usage: ":unmark",
+        desc: "clear the marks of the column (Esc)",
+        run: Run::Bare(|app| {
+            if !crate::ui::screen::bulk::clear_marks(app) {
+                app.say("no marked rows");
+            }
+            Vec::new()
+        }),
+    },
+    CommandSpec {
+        name: "undo",
+        aliases: &[],
+        usage: ":undo [list]",
+        desc: "undo your last team change on the messages it touched (u); list: the recent ones",
+        run: Run::Text(undo),
+    },
+    CommandSpec {
         name: "snooze",
         aliases: &[],
         usage: ":snooze WHEN",
@@ -522,6 +551,24 @@ fn help(app: &mut App) -> Vec<Request> {
         scroll: 0,
     });
     Vec::new()
+}
+
+/// `:undo` undoes the last step (as `u`), `:undo list` lists the recent ones.
+fn undo(app: &mut App, arg: &str) -> Vec<Request> {
+    match arg.trim() {
+        "" => crate::ui::undo::undo(app),
+        "list" => {
+            crate::ui::undo::list(app);
+            Vec::new()
+        }
+        other => {
+            app.fail(format!(
+                ":undo takes nothing or `list`, not {:?}",
+                sanitize::single_line(other)
+            ));
+            Vec::new()
+        }
+    }
 }
 
 #[cfg(test)]

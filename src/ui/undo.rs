@@ -1,0 +1,319 @@
+//! The session's undo stack (`u`, `:undo`): each step is one team-visible action of this
+//! session — a triage key or command, or a bulk action over marked rows — with, for every
+//! message it changed, the team state before and the state the action left. Undoing a step
+//! restores the state before on exactly those messages (account and UID, whatever the
+//! selection is now), each refused when the message is no longer as the action left it (a
+//! teammate changed it since). The restore is a plain keyword store (`Request::Store`).
+
+use std::collections::HashMap;
+
+use crate::backend::FlagChange;
+use crate::engine::Request;
+use crate::sanitize;
+use crate::triage::act::Applied;
+use crate::triage::state::TeamState;
+use crate::triage::undo::{applied, restore};
+use crate::ui::app::App;
+use crate::ui::screen::list::FlagKind;
+
+/// Steps kept; older ones are forgotten.
+const KEEP: usize = 50;
+
+/// One message a step changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub account_idx: usize,
+    pub uid: u32,
+    pub before: TeamState,
+    pub after: TeamState,
+    /// A flag toggle instead of a team state: the flag and its value before.
+    pub(crate) flag: Option<(FlagKind, bool)>,
+}
+
+/// One undoable action: what it was ("done", "claim"…) and the messages it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub what: String,
+    pub items: Vec<Item>,
+}
+
+/// A step whose answers are still coming: how many are not in yet; for a bulk action, what
+/// the answers said so far (for its one summary line).
+#[derive(Debug, Clone, Default)]
+struct Open {
+    step: Option<Step>,
+    waiting: usize,
+    bulk: bool,
+    ok: usize,
+    refused: Vec<String>,
+}
+
+/// A bulk action whose answers are all in: its one summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkDone {
+    pub what: String,
+    pub ok: usize,
+    pub refused: Vec<String>,
+}
+
+impl BulkDone {
+    /// "done: 20 messages; 1 refused: UID 5: claim lost: bob was first".
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{}: {} message{}",
+            self.what,
+            self.ok,
+            if self.ok == 1 { "" } else { "s" }
+        );
+        if !self.refused.is_empty() {
+            line.push_str(&format!(
+                "; {} refused: {}",
+                self.refused.len(),
+                self.refused.join("; ")
+            ));
+        }
+        line
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UndoStack {
+    steps: Vec<Step>,
+    /// Open steps by a number of their own; requests point at them.
+    open: HashMap<u64, Open>,
+    by_request: HashMap<u64, u64>,
+    next: u64,
+}
+
+impl UndoStack {
+    /// The requests `ids` (triage requests sent together) make one step `what` once answered;
+    /// `bulk`: over marked rows, summed up in one line.
+    pub fn expect(&mut self, what: &str, ids: &[u64], bulk: bool) {
+        if ids.is_empty() {
+            return;
+        }
+        self.next += 1;
+        let group = self.next;
+        self.open.insert(
+            group,
+            Open {
+                step: Some(Step {
+                    what: what.to_string(),
+                    items: Vec::new(),
+                }),
+                waiting: ids.len(),
+                bulk,
+                ..Open::default()
+            },
+        );
+        for id in ids {
+            self.by_request.insert(*id, group);
+        }
+    }
+
+    /// Whether request `id` is part of a bulk action (its answer is summed up, not said).
+    pub fn is_bulk(&self, id: u64) -> bool {
+        self.by_request
+            .get(&id)
+            .and_then(|g| self.open.get(g))
+            .is_some_and(|o| o.bulk)
+    }
+
+    /// The answer to request `id`: `Ok` with the message it changed (`None`: nothing to undo
+    /// there), or why it was refused. The step is pushed when its last answer is in; a bulk
+    /// action's summary is returned then.
+    pub fn answered(&mut self, id: u64, answer: Result<Option<Item>, String>) -> Option<BulkDone> {
+        let group = self.by_request.remove(&id)?;
+        let open = self.open.get_mut(&group)?;
+        match answer {
+            Ok(item) => {
+                open.ok += 1;
+                if let (Some(item), Some(step)) = (item, open.step.as_mut()) {
+                    step.items.push(item);
+                }
+            }
+            Err(why) => open.refused.push(why),
+        }
+        open.waiting = open.waiting.saturating_sub(1);
+        if open.waiting > 0 {
+            return None;
+        }
+        let open = self.open.remove(&group)?;
+        let step = open.step?;
+        let done = open.bulk.then(|| BulkDone {
+            what: step.what.clone(),
+            ok: open.ok,
+            refused: open.refused,
+        });
+        if !step.items.is_empty() {
+            self.steps.push(step);
+            if self.steps.len() > KEEP {
+                self.steps.remove(0);
+            }
+        }
+        done
+    }
+
+    /// A step complete at once (flag toggles: the store's refusal is reported by itself).
+    pub fn push(&mut self, step: Step) {
+        if !step.items.is_empty() {
+            self.steps.push(step);
+            if self.steps.len() > KEEP {
+                self.steps.remove(0);
+            }
+        }
+    }
+
+    pub fn pop(&mut self) -> Option<Step> {
+        self.steps.pop()
+    }
+
+    /// The steps, newest first.
+    pub fn recent(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().rev()
+    }
+}
+
+/// The undo item of a triage answer, when there is something to undo: keywords only (an
+/// action that moved the message between team folders is not undone).
+pub fn item_of(account_idx: usize, applied: &Applied) -> Option<Item> {
+    if applied.moved_to.is_some()
+        || applied.mapping != crate::triage::act::MappingKind::Keywords
+        || crate::triage::undo::same(&applied.before, &applied.after)
+    {
+        return None;
+    }
+    Some(Item {
+        account_idx,
+        uid: applied.uid,
+        before: applied.before.clone(),
+        after: applied.after.clone(),
+        flag: None,
+    })
+}
+
+/// "UID 118" or "3 messages".
+fn which(items: &[Item]) -> String {
+    match items {
+        [one] => format!("UID {}", one.uid),
+        many => format!("{} messages", many.len()),
+    }
+}
+
+/// `u` and `:undo`: undoes the last step on the messages it changed; says what it undid and
+/// what it refused.
+pub(crate) fn undo(app: &mut App) -> Vec<Request> {
+    let Some(step) = app.undo.pop() else {
+        app.say("nothing to undo (this session made no team change)");
+        return Vec::new();
+    };
+    let mut requests = Vec::new();
+    let mut done = Vec::new();
+    let mut refused = Vec::new();
+    for item in &step.items {
+        let name = app.column_name(item.account_idx).to_string();
+        let row = app
+            .columns
+            .iter()
+            .find(|c| c.account_idx == item.account_idx)
+            .and_then(|c| c.rows.by_uid(item.uid))
+            .map(|s| (s.keywords.to_vec(), s.flags));
+        let Some((now, flags)) = row else {
+            refused.push(format!("{name} UID {}: no longer in the mailbox", item.uid));
+            continue;
+        };
+        if let Some((kind, before)) = item.flag {
+            if kind.get(&flags) == before {
+                refused.push(format!(
+                    "{name} UID {}: {} changed since",
+                    item.uid,
+                    kind.name()
+                ));
+            } else {
+                requests.push(crate::ui::screen::bulk::store_flag(
+                    app,
+                    item.account_idx,
+                    item.uid,
+                    kind,
+                    before,
+                ));
+                done.push(item.clone());
+            }
+            continue;
+        }
+        match restore(&now, &item.after, &item.before) {
+            Ok(change) if change == FlagChange::default() => done.push(item.clone()),
+            Ok(change) => {
+                let new = applied(&now, &change);
+                show_keywords(app, item.account_idx, item.uid, new);
+                let id = app.take_id();
+                requests.push(Request::Store {
+                    account_idx: item.account_idx,
+                    id,
+                    uid: item.uid,
+                    change,
+                });
+                done.push(item.clone());
+            }
+            Err(e) => refused.push(format!(
+                "{name} UID {}: {}",
+                item.uid,
+                sanitize::single_line(&e.to_string())
+            )),
+        }
+    }
+    let mut line = if done.is_empty() {
+        format!("undo {}: nothing undone", step.what)
+    } else {
+        format!("undid {} on {}", step.what, which(&done))
+    };
+    if !refused.is_empty() {
+        line.push_str(&format!(
+            "; {} refused: {}",
+            refused.len(),
+            refused.join("; ")
+        ));
+        app.fail(line);
+    } else {
+        app.say(line);
+    }
+    requests
+}
+
+/// The row of `uid` shows `keywords` at once, in or out of the view as the sync that confirms
+/// them will put it; the reader's "Team" line follows.
+pub(crate) fn show_keywords(app: &mut App, account_idx: usize, uid: u32, keywords: Vec<String>) {
+    let h = app.list_height();
+    let Some(c) = app.column_mut(account_idx) else {
+        return;
+    };
+    let Some(flags) = c.rows.by_uid(uid).map(|s| s.flags) else {
+        return;
+    };
+    c.apply_flags(
+        vec![crate::imap::sync::FlagUpdate {
+            uid,
+            flags,
+            keywords,
+            modseq: None,
+        }],
+        h,
+    );
+    crate::ui::screen::triage::refresh_reader_team(app, account_idx);
+}
+
+/// `:undo list`: the recent steps, newest first, on the status line.
+pub(crate) fn list(app: &mut App) {
+    let parts: Vec<String> = app
+        .undo
+        .recent()
+        .take(10)
+        .enumerate()
+        .map(|(n, s)| format!("{}. {} {}", n + 1, s.what, which(&s.items)))
+        .collect();
+    if parts.is_empty() {
+        app.say("nothing to undo (this session made no team change)");
+    } else {
+        app.say(format!("undo (u takes the first): {}", parts.join(" · ")));
+    }
+}
