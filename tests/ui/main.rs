@@ -28,6 +28,7 @@ mod ui_keys;
 mod ui_merge;
 mod ui_notes;
 mod ui_notify;
+mod ui_prompts;
 mod ui_replying;
 mod ui_search;
 mod ui_snapshots;

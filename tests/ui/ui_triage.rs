@@ -211,7 +211,8 @@ fn each_triage_key_sends_one_action_for_the_selected_row() {
     select(&mut app, 3);
     let alice = || "alice".to_string();
     let cases: [(Vec<Event>, Action, &str); 6] = [
-        (vec![ch('a')], Action::Claim, "support: claiming…"),
+        // Bob holds UID 3: claiming it asks first (issue 18).
+        (vec![ch('a'), ch('y')], Action::Claim, "support: claiming…"),
         (vec![ch('p')], Action::Pending, "support: marking pending…"),
         (vec![ch('d')], Action::Done, "support: marking done…"),
         (vec![ch('o')], Action::Reopen, "support: reopening…"),
@@ -293,7 +294,12 @@ fn each_triage_command_sends_one_action_for_the_selected_row() {
         ("snooze 30m", Action::Snooze(NOW + 1800)),
     ];
     for (line, action) in cases {
-        let cmds = command(&mut app, line);
+        let mut cmds = command(&mut app, line);
+        // Dave is replying to UID 7: closing it asks first (issue 18).
+        if matches!(action, Action::Pending | Action::Done) {
+            assert!(cmds.is_empty(), ":{line} did not ask");
+            cmds = press(&mut app, [ch('y')]);
+        }
         assert_eq!(
             one_triage(&cmds),
             (0, 7, action, "alice".to_string()),
@@ -373,7 +379,8 @@ fn in_the_reader_triage_acts_on_the_open_message() {
 fn answers_say_who_won_and_what_the_state_is() {
     let mut app = loaded();
     select(&mut app, 3);
-    let id = triage_id(&press(&mut app, [ch('a')]));
+    // Bob holds UID 3: the claim asks first (issue 18).
+    let id = triage_id(&press(&mut app, [ch('a'), ch('y')]));
     answer(
         &mut app,
         id,
