@@ -57,6 +57,24 @@ pub struct Ui {
     /// `[ui.notify]`: new mail and assignments while mailroom runs.
     #[serde(default)]
     pub notify: super::notify::Notify,
+    /// `mark_read`: when a message becomes read (issue 18).
+    #[serde(default)]
+    pub mark_read: MarkRead,
+}
+
+/// `ui.mark_read`: when mailroom marks a message read (`\Seen`, shared with the team where
+/// the server shares read state).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarkRead {
+    /// Shown in the reader for a short while (`ui::screen::read_state::OPEN_DELAY_SECS`),
+    /// and replied to.
+    #[default]
+    Open,
+    /// Replied to only.
+    Reply,
+    /// Never: only Space marks a message read.
+    Never,
 }
 
 impl Default for Ui {
@@ -66,6 +84,7 @@ impl Default for Ui {
             columns: None,
             view: default_view(),
             notify: super::notify::Notify::default(),
+            mark_read: MarkRead::default(),
         }
     }
 }

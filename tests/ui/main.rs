@@ -29,6 +29,7 @@ mod ui_merge;
 mod ui_notes;
 mod ui_notify;
 mod ui_prompts;
+mod ui_read_state;
 mod ui_replying;
 mod ui_search;
 mod ui_snapshots;

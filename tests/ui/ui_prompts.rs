@@ -168,16 +168,17 @@ fn assigning_a_teammates_message_asks_first_naming_them() {
     press(&mut app, [enter()]);
     let cmds = press(&mut app, [ch('y')]);
     assert_eq!(triages(&cmds), vec![(3, Action::Assign("carol".into()))]);
-    // Claiming it asks too; an unassigned message does not.
+    // Claiming it asks too (a claim never takes a held message): yes takes it over; an
+    // unassigned message does not ask.
     press(&mut app, [ch('a')]);
     let q = app
         .confirm()
         .map(|q| q.question.clone())
         .unwrap_or_default();
-    assert!(q.contains("bob"), "{q}");
+    assert!(q.contains("bob") && q.contains("take it over"), "{q}");
     assert_eq!(
         triages(&press(&mut app, [ch('y')])),
-        vec![(3, Action::Claim)]
+        vec![(3, Action::Assign("alice".into()))]
     );
     select(&mut app, 1);
     assert_eq!(

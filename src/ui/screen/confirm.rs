@@ -109,7 +109,11 @@ pub(crate) fn triage_question(
     let team = state(&row.keywords);
     let holder = team.assigned.filter(|a| a != me);
     let question = match (action, holder) {
-        (TriageAction::Claim, Some(h)) => format!("UID {uid} is assigned to {h}: claim it?"),
+        // A claim never takes a held message (the worker refuses it): asked, `y` reassigns
+        // it to the agent.
+        (TriageAction::Claim, Some(h)) => {
+            format!("UID {uid} is assigned to {h}: take it over (assign it to {me})?")
+        }
         (TriageAction::Assign(to), Some(h)) if *to != h => {
             format!("UID {uid} is assigned to {h}: reassign it to {to}?")
         }
@@ -149,7 +153,10 @@ pub(crate) fn triage_question(
         then: Confirmed::Triage {
             account_idx,
             uid,
-            action: action.clone(),
+            action: match action {
+                TriageAction::Claim => TriageAction::Assign(me.to_string()),
+                other => other.clone(),
+            },
         },
     })
 }

@@ -71,6 +71,9 @@ pub struct Reader {
     pub marks: Vec<conversation::Mark>,
     /// While the conversation is shown: where each entry starts in `lines`.
     pub starts: Vec<(conversation::Key, usize)>,
+    /// When (Unix seconds) the open message is marked read (`ui.mark_read = "open"`);
+    /// leaving it sooner cancels that.
+    pub mark_read_at: Option<i64>,
 }
 
 impl Reader {
@@ -106,6 +109,7 @@ impl Reader {
             .map(str::to_string)
             .filter(|id| crate::mail::note::is_linkable_id(id));
         Reader {
+            mark_read_at: None,
             account_idx,
             uid: s.uid,
             headers,
