@@ -24,6 +24,7 @@ macro_rules! assert_snapshot {
 mod ui_columns;
 mod ui_compose;
 mod ui_conversation;
+mod ui_identity;
 mod ui_keys;
 mod ui_merge;
 mod ui_notes;
