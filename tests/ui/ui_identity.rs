@@ -26,6 +26,13 @@ signature = "support"
 [account.maildir]
 path = "mail/support"
 
+[[account]]
+name = "billing"
+address = "billing@example.test"
+send = "none"
+[account.maildir]
+path = "mail/billing"
+
 [signature.support]
 text = "{agent.name}\n{from.name} <{from.address}>"
 placement = "below-reply"
@@ -34,7 +41,8 @@ required = true
 
 /// support, with one message that reached the help@ alias (1) and one that reached support@ (2).
 fn app() -> App {
-    let app = App::new(&[(0, "support".to_string())], theme(), false)
+    let cols = [(0, "support".to_string()), (1, "billing".to_string())];
+    let app = App::new(&cols, theme(), false)
         .with_agent("alice")
         .with_config(config_from(CONFIG));
     let mut app = sized(app, 100, 40);
@@ -56,6 +64,7 @@ fn app() -> App {
         0,
         vec![to(1, "help@example.test"), to(2, "support@example.test")],
     );
+    load(&mut app, 1, vec![to(3, "billing@example.test")]);
     app
 }
 
@@ -102,4 +111,30 @@ fn the_alias_replys_signature_names_the_alias() {
         raw.contains("-- \r\nAlice Example\r\nExample Support <support@example.test>"),
         "{raw}"
     );
+}
+
+#[test]
+fn reply_from_an_account_that_may_not_send_opens_no_pane_and_offers_a_note() {
+    let mut app = app();
+    press(&mut app, [ch('l')]);
+    for k in ['r', 'R'] {
+        let cmds = press(&mut app, [ch(k)]);
+        assert!(
+            app.compose().is_none(),
+            "{k} opened a pane that can never send"
+        );
+        assert!(cmds.is_empty(), "{cmds:?}");
+        let q = app
+            .confirm()
+            .map(|q| q.question.clone())
+            .unwrap_or_default();
+        assert!(q.contains("send = \"none\"") && q.contains("note"), "{q}");
+        // Any other key: nothing.
+        press(&mut app, [ch('x')]);
+        assert!(app.confirm().is_none() && app.compose().is_none() && app.note().is_none());
+    }
+    // n: the note pane on that message.
+    press(&mut app, [ch('r'), ch('n')]);
+    assert!(app.note().is_some(), "{:?}", app.error());
+    assert!(app.compose().is_none());
 }

@@ -32,6 +32,9 @@ pub enum Confirmed {
         account_idx: usize,
         uid: u32,
     },
+    /// The account may not send (`send = "none"`): `n` writes an internal note on the
+    /// message instead of a reply that could never be sent.
+    Note,
     /// Send triage `action` for message `uid` of `account_idx`, asked because a teammate
     /// holds the message or is replying to it.
     Triage {
@@ -55,11 +58,19 @@ fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Request> {
         return quit(app);
     }
     let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
-    if !(plain && matches!(k.code, KeyCode::Char('y' | 'Y'))) {
+    let yes = match q.then {
+        Confirmed::Note => matches!(k.code, KeyCode::Char('n')),
+        _ => matches!(k.code, KeyCode::Char('y' | 'Y')),
+    };
+    if !(plain && yes) {
         app.say(q.declined);
         return Vec::new();
     }
     match q.then {
+        Confirmed::Note => {
+            crate::ui::screen::notes::open_note(app);
+            Vec::new()
+        }
         Confirmed::Triage {
             account_idx,
             uid,
@@ -158,5 +169,22 @@ pub(crate) fn triage_question(
                 other => other.clone(),
             },
         },
+    })
+}
+
+/// `r`/`R` from an account that may not send (`send = "none"`): no pane that could never send;
+/// the question says so and offers an internal note instead.
+pub(crate) fn no_send_question(app: &App, account_idx: usize) -> Option<Confirm> {
+    let account = app.config.as_ref()?.accounts.get(account_idx)?;
+    if account.send != crate::config::SendMode::None {
+        return None;
+    }
+    let name = sanitize::single_line(&account.name);
+    Some(Confirm {
+        question: format!(
+            "{name} may not send (send = \"none\"): a reply could never go out; n: write an internal note for the team instead, any other key: nothing"
+        ),
+        declined: format!("{name}: no reply (send = \"none\")"),
+        then: Confirmed::Note,
     })
 }
