@@ -64,6 +64,24 @@ pub struct Ui {
     /// How the accounts are laid out: auto, columns, tabs or focus (`config::Layout`).
     #[serde(default)]
     pub layout: super::Layout,
+    /// `mark_read`: when a message becomes read (issue 18).
+    #[serde(default)]
+    pub mark_read: MarkRead,
+}
+
+/// `ui.mark_read`: when mailroom marks a message read (`\Seen`, shared with the team where
+/// the server shares read state).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarkRead {
+    /// Shown in the reader for a short while (`ui::screen::read_state::OPEN_DELAY_SECS`),
+    /// and replied to.
+    #[default]
+    Open,
+    /// Replied to only.
+    Reply,
+    /// Never: only Space marks a message read.
+    Never,
 }
 
 impl Default for Ui {
@@ -75,6 +93,7 @@ impl Default for Ui {
             notify: super::notify::Notify::default(),
             open_command: default_open_command(),
             layout: super::Layout::default(),
+            mark_read: MarkRead::default(),
         }
     }
 }

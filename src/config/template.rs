@@ -15,6 +15,10 @@ pub enum Field {
     AccountName,
     AccountAddress,
     AccountDisplayName,
+    /// The address the message is sent from (the account's, or the alias a reply uses).
+    FromAddress,
+    /// The display name of the From line the message is sent with.
+    FromName,
 }
 
 impl Field {
@@ -26,6 +30,8 @@ impl Field {
             "account.name" => Field::AccountName,
             "account.address" => Field::AccountAddress,
             "account.display_name" => Field::AccountDisplayName,
+            "from.address" => Field::FromAddress,
+            "from.name" => Field::FromName,
             other => {
                 let key = other.strip_prefix("agent.fields.")?;
                 if !agent_fields.contains_key(key) {
@@ -46,7 +52,7 @@ pub enum Piece {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     #[error(
-        "unknown field `{{{0}}}` (known: agent.id, agent.name, agent.email, agent.fields.<key>, account.name, account.address, account.display_name)"
+        "unknown field `{{{0}}}` (known: agent.id, agent.name, agent.email, agent.fields.<key>, account.name, account.address, account.display_name, from.address, from.name)"
     )]
     UnknownField(String),
     #[error("unclosed `{{` at character {0} (write `{{{{` for a literal brace)")]
@@ -107,6 +113,21 @@ pub fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_fields_parse() {
+        let p = parse("{from.name} <{from.address}>", &BTreeMap::new()).unwrap();
+        assert_eq!(
+            p,
+            vec![
+                Piece::Field(Field::FromName),
+                Piece::Text(" <".into()),
+                Piece::Field(Field::FromAddress),
+                Piece::Text(">".into()),
+            ]
+        );
+        assert!(parse("{from.email}", &BTreeMap::new()).is_err());
+    }
 
     fn fields() -> BTreeMap<String, String> {
         BTreeMap::from([("title".to_string(), "Engineer".to_string())])

@@ -68,8 +68,10 @@ pub struct Plan {
     pub offered: Vec<SendIdentity>,
     /// The identity the message goes out as, or why the account may not send.
     pub chosen: Result<Chosen, Refusal>,
-    /// The account's rendered signature (rendered once, here), or why it cannot be.
+    /// The account's signature rendered for the chosen identity, or why it cannot be.
     pub signature: Result<Option<Rendered>, TemplateError>,
+    /// The signature rendered for each of `offered` (`{from.address}` differs).
+    signatures: Vec<Result<Option<Rendered>, TemplateError>>,
     /// The account asks for read receipts.
     pub request_read_receipt: bool,
 }
@@ -156,7 +158,8 @@ pub fn plan(
             }
         }),
         offered: identity::offered(account, agent).unwrap_or_default(),
-        signature: rendered_signature(config, account),
+        signature: Ok(None),
+        signatures: Vec::new(),
         request_read_receipt: account.request_read_receipt,
     };
     if let Some(o) = &original {
@@ -188,13 +191,22 @@ pub fn plan(
     if let Some(t) = text {
         p.set_text(t);
     }
+    // The signature of each identity the From line may cycle to, and of the chosen one.
+    p.signatures = p
+        .offered
+        .iter()
+        .map(|i| rendered_signature(config, account, Some(i)))
+        .collect();
+    p.signature = rendered_signature(config, account, p.chosen.as_ref().ok().map(|c| &c.identity));
     p
 }
 
-/// The account's signature, rendered for the configured agent.
+/// The account's signature, rendered for the configured agent sending as `identity` (its
+/// From line is `{from.address}` and `{from.name}`; the account's own without one).
 fn rendered_signature(
     config: &Config,
     account: &Account,
+    identity: Option<&SendIdentity>,
 ) -> Result<Option<Rendered>, TemplateError> {
     let Some(sig) = account
         .signature
@@ -203,7 +215,17 @@ fn rendered_signature(
     else {
         return Ok(None);
     };
-    signature::render(sig, &config.agent, account).map(Some)
+    let from = match identity {
+        Some(i) => signature::FromLine {
+            address: &i.from,
+            name: &i.from_name,
+        },
+        None => signature::FromLine {
+            address: &account.address,
+            name: account.display_name(),
+        },
+    };
+    signature::render_from(sig, &config.agent, account, from).map(Some)
 }
 
 impl Plan {
@@ -248,6 +270,7 @@ impl Plan {
         address: &str,
     ) -> Result<(), Refusal> {
         let (index, identity) = identity::choose(account, &config.agent, address)?;
+        self.signature = rendered_signature(config, account, Some(&identity));
         self.chosen = Ok(Chosen {
             index,
             identity,
@@ -266,6 +289,9 @@ impl Plan {
         if let Ok(c) = &mut self.chosen
             && c.index != index
         {
+            if let Some(sig) = self.signatures.get(index) {
+                self.signature = sig.clone();
+            }
             *c = Chosen {
                 index,
                 identity: identity.clone(),

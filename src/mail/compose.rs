@@ -160,7 +160,8 @@ pub fn build_with_id(
         .message_id(Some(format!("<{message_id}>")))
         .date(now);
     if let Some(sender) = &identity.sender {
-        b = b.sender(mailbox(None, sender, "Sender")?);
+        // The agent's name, RFC 2047-encoded by lettre where it is not plain ASCII.
+        b = b.sender(mailbox(identity.sender_name.as_deref(), sender, "Sender")?);
     }
     if draft.request_read_receipt {
         b = b.raw_header(read_receipt_header(&identity.from)?);
@@ -244,6 +245,7 @@ mod tests {
             from_name: "Example Support".into(),
             from: "support@example.test".into(),
             sender: None,
+            sender_name: None,
             mail_from: "support@example.test".into(),
         }
     }
@@ -309,6 +311,35 @@ mod tests {
             subject.contains("=?utf-8?") && subject.is_ascii(),
             "{subject}"
         );
+    }
+
+    #[test]
+    fn on_behalf_sender_carries_the_agents_display_name_encoded_where_needed() {
+        let id = |name: &str| SendIdentity {
+            sender: Some("bob@example.test".into()),
+            sender_name: Some(name.into()),
+            mail_from: "bob@example.test".into(),
+            ..as_identity()
+        };
+        let o = build(&draft(), &id("Bob Example"), SystemTime::now()).unwrap();
+        assert!(
+            text(&o).contains("Sender: \"Bob Example\" <bob@example.test>\r\n"),
+            "{}",
+            text(&o)
+        );
+        let o = build(&draft(), &id("Zoë Ødegård"), SystemTime::now()).unwrap();
+        let t = text(&o);
+        let line = t
+            .lines()
+            .find(|l| l.starts_with("Sender: "))
+            .unwrap_or_default();
+        assert!(line.is_ascii(), "{line}");
+        assert!(
+            line.starts_with("Sender: =?utf-8?") && line.ends_with("<bob@example.test>"),
+            "{line}"
+        );
+        // A line break in a name is refused, never written.
+        assert!(build(&draft(), &id("Bob\r\nBcc: x@y.test"), SystemTime::now()).is_err());
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn identity() -> SendIdentity {
         from_name: "Example Support".into(),
         from: "support@example.test".into(),
         sender: None,
+        sender_name: None,
         mail_from: "support@example.test".into(),
     }
 }

@@ -239,6 +239,7 @@ pub fn build(
         from_name: agent.name.clone(),
         from: agent.email.clone(),
         sender: None,
+        sender_name: None,
         mail_from: agent.email.clone(),
     };
     let message_id = compose::message_id(&account.address, now);

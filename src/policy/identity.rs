@@ -12,6 +12,9 @@ pub struct SendIdentity {
     pub from: String,
     /// `Sender:`, only in on-behalf mode.
     pub sender: Option<String>,
+    /// The display name of `Sender:`: the agent's name (`[agent] name`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
     /// SMTP `MAIL FROM`.
     pub mail_from: String,
 }
@@ -66,12 +69,14 @@ pub fn choose(
             from_name: account.display_name().to_string(),
             from: offered.clone(),
             sender: None,
+            sender_name: None,
             mail_from: offered.clone(),
         },
         SendMode::OnBehalf => SendIdentity {
             from_name: account.display_name().to_string(),
             from: offered.clone(),
             sender: Some(agent.email.clone()),
+            sender_name: Some(agent.name.trim().to_string()).filter(|n| !n.is_empty()),
             mail_from: match account.envelope_from {
                 EnvelopeFrom::Agent => agent.email.clone(),
                 EnvelopeFrom::Shared => offered.clone(),

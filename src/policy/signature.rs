@@ -19,7 +19,19 @@ pub struct Rendered {
     pub required: bool,
 }
 
-fn render_template(text: &str, agent: &Agent, account: &Account) -> Result<String, TemplateError> {
+/// The From line a message is sent with: what `{from.address}` and `{from.name}` render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FromLine<'a> {
+    pub address: &'a str,
+    pub name: &'a str,
+}
+
+fn render_template(
+    text: &str,
+    agent: &Agent,
+    account: &Account,
+    from: FromLine<'_>,
+) -> Result<String, TemplateError> {
     let mut out = String::new();
     for piece in template::parse(text, &agent.fields)? {
         match piece {
@@ -32,23 +44,41 @@ fn render_template(text: &str, agent: &Agent, account: &Account) -> Result<Strin
                 Field::AccountName => &account.name,
                 Field::AccountAddress => &account.address,
                 Field::AccountDisplayName => account.display_name(),
+                Field::FromAddress => from.address,
+                Field::FromName => from.name,
             }),
         }
     }
     Ok(out)
 }
 
-/// Renders the signature for `agent` answering from `account`.
+/// Renders the signature for `agent` answering from `account`, sent from the account's own
+/// address.
 pub fn render(
     signature: &Signature,
     agent: &Agent,
     account: &Account,
 ) -> Result<Rendered, TemplateError> {
-    let text = render_template(signature.text.trim_end_matches('\n'), agent, account)?;
+    let from = FromLine {
+        address: &account.address,
+        name: account.display_name(),
+    };
+    render_from(signature, agent, account, from)
+}
+
+/// Renders the signature for `agent` answering from `account` with the From line `from`
+/// (an alias of the account, in a reply to mail that reached the alias).
+pub fn render_from(
+    signature: &Signature,
+    agent: &Agent,
+    account: &Account,
+    from: FromLine<'_>,
+) -> Result<Rendered, TemplateError> {
+    let text = render_template(signature.text.trim_end_matches('\n'), agent, account, from)?;
     let disclaimer = signature
         .disclaimer
         .as_deref()
-        .map(|d| render_template(d.trim_end_matches('\n'), agent, account))
+        .map(|d| render_template(d.trim_end_matches('\n'), agent, account, from))
         .transpose()?;
     Ok(Rendered {
         block: format!("{DELIMITER}\n{text}"),
@@ -151,6 +181,26 @@ mod tests {
         let agent: Agent = toml::from_str("id = \"alice\"\nname = \"Alice Example\"\nemail = \"alice@example.test\"\n[fields]\ntitle = \"Support Engineer\"\n").unwrap();
         let account: Account = toml::from_str("name = \"support\"\naddress = \"support@example.test\"\ndisplay_name = \"Example Support\"\nsend = \"as\"\n").unwrap();
         (sig, agent, account)
+    }
+
+    #[test]
+    fn from_fields_render_the_address_sent_from() {
+        let (mut sig, agent, account) = fixture("below-reply");
+        sig.text = "{agent.name}\n{from.name} <{from.address}>".into();
+        let help = FromLine {
+            address: "help@example.test",
+            name: "Example Help",
+        };
+        let r = render_from(&sig, &agent, &account, help).unwrap();
+        assert_eq!(
+            r.block,
+            "-- \nAlice Example\nExample Help <help@example.test>"
+        );
+        let r = render(&sig, &agent, &account).unwrap();
+        assert_eq!(
+            r.block,
+            "-- \nAlice Example\nExample Support <support@example.test>"
+        );
     }
 
     #[test]

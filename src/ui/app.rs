@@ -570,6 +570,7 @@ fn apply(app: &mut App, event: Event) -> Handled {
             status::tick(app, now);
             crate::ui::notify::tick(app, now);
             let mut commands = wake_snoozes(app, now);
+            commands.extend(crate::ui::screen::read_state::tick(app, now));
             commands.extend(autosave(app, false));
             Some(commands)
         }

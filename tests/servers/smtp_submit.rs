@@ -89,7 +89,10 @@ fn send_as_and_on_behalf_reach_the_sink_as_decided() {
     assert_eq!(behalf.len(), 2);
     for m in &behalf {
         assert!(m.header("From").unwrap().contains("support@example.test"));
-        assert_eq!(m.header("Sender").as_deref(), Some("bob@example.test"));
+        assert_eq!(
+            m.header("Sender").as_deref(),
+            Some("bob <bob@example.test>")
+        );
         assert_eq!(
             m.sender, "bob@example.test",
             "on behalf: MAIL FROM is the agent"
@@ -195,5 +198,8 @@ fn delegated_plain_and_xoauth2_logins_submit() {
         .find(|m| m.header("Subject").as_deref() == Some("oauth"))
         .unwrap();
     assert_eq!(o.sender, "alice@example.test");
-    assert_eq!(o.header("Sender").as_deref(), Some("alice@example.test"));
+    assert_eq!(
+        o.header("Sender").as_deref(),
+        Some("alice <alice@example.test>")
+    );
 }

@@ -334,10 +334,15 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
     assert!(app.compose().is_some_and(|c| c.preview.is_none()));
     press_served(&mut app, [ctrl('x')]);
     let cmds = press(&mut app, [ch('y')]);
-    assert_eq!(cmds.len(), 2, "{cmds:?}");
+    // The draft, the original marked read (`ui.mark_read`, issue 18), the send.
+    assert_eq!(cmds.len(), 3, "{cmds:?}");
     assert!(
         matches!(&cmds[0], Request::SaveDraft(_)),
         "saved before sending"
+    );
+    assert!(
+        matches!(&cmds[1], Request::Store { uid: 42, change, .. } if change.add_flags.seen),
+        "{cmds:?}"
     );
     let Request::Send {
         account_idx,
@@ -345,7 +350,7 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
         outgoing,
         reply_uid,
         draft_id,
-    } = &cmds[1]
+    } = &cmds[2]
     else {
         panic!("{cmds:?}")
     };

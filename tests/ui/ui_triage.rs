@@ -211,7 +211,12 @@ fn each_triage_key_sends_one_action_for_the_selected_row() {
     select(&mut app, 3);
     let alice = || "alice".to_string();
     let cases: [(Vec<Event>, Action, &str); 6] = [
-        (vec![ch('a')], Action::Claim, "support: claiming…"),
+        // Bob holds UID 3: claiming it asks first, and yes takes it over (issue 18).
+        (
+            vec![ch('a'), ch('y')],
+            Action::Assign("alice".into()),
+            "support: assigning to alice…",
+        ),
         (vec![ch('p')], Action::Pending, "support: marking pending…"),
         (vec![ch('d')], Action::Done, "support: marking done…"),
         (vec![ch('o')], Action::Reopen, "support: reopening…"),
@@ -293,7 +298,12 @@ fn each_triage_command_sends_one_action_for_the_selected_row() {
         ("snooze 30m", Action::Snooze(NOW + 1800)),
     ];
     for (line, action) in cases {
-        let cmds = command(&mut app, line);
+        let mut cmds = command(&mut app, line);
+        // Dave is replying to UID 7: closing it asks first (issue 18).
+        if matches!(action, Action::Pending | Action::Done) {
+            assert!(cmds.is_empty(), ":{line} did not ask");
+            cmds = press(&mut app, [ch('y')]);
+        }
         assert_eq!(
             one_triage(&cmds),
             (0, 7, action, "alice".to_string()),
@@ -373,19 +383,21 @@ fn in_the_reader_triage_acts_on_the_open_message() {
 #[test]
 fn answers_say_who_won_and_what_the_state_is() {
     let mut app = loaded();
-    select(&mut app, 3);
+    // Unassigned on screen, but bob was first (issue 18: a claim of a row shown as a
+    // teammate's asks first, so the race is on an unassigned one).
+    select(&mut app, 1);
     let id = triage_id(&press(&mut app, [ch('a')]));
     answer(
         &mut app,
         id,
-        3,
+        1,
         Err(ActError::Lost {
             winner: "bob".into(),
         }),
     );
     assert_eq!(
         app.error(),
-        Some("support: claim lost: bob was first (UID 3)")
+        Some("support: claim lost: bob was first (UID 1)")
     );
     assert!(
         status_line(&app).contains("claim lost: bob was first"),

@@ -564,9 +564,12 @@ fn save_says_why_when_there_is_nothing_to_save() {
             rows: vec![msg(1, 5, "Erin", "Plain")],
         }],
     );
+    // The line opens all the same, saying why; Esc closes it.
     press(&mut app, [key(KeyCode::Enter), ch('s')]);
-    assert!(app.prompt().is_none());
+    assert!(app.prompt().is_some_and(|p| p.inert.is_some()));
     assert!(status_line(&app).contains("still loading"));
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.prompt().is_none());
     press(
         &mut app,
         [EngineEvent::Body {
@@ -576,6 +579,8 @@ fn save_says_why_when_there_is_nothing_to_save() {
         }],
     );
     press(&mut app, [ch('s')]);
+    assert!(status_line(&app).contains("no attachments"));
+    assert!(press(&mut app, [key(KeyCode::Enter)]).is_empty());
     assert!(app.prompt().is_none());
     assert!(status_line(&app).contains("no attachments"));
     // Listed but too large to keep: said, nothing saved.

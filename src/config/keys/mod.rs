@@ -299,7 +299,7 @@ const TRIAGE: &[Spec] = &[
     spec(
         A::Claim,
         &["a"],
-        "claim: assign to me (refused if a teammate was first)",
+        "claim: assign to me (asks if a teammate holds it)",
     ),
     spec(A::Assign, &["A"], "assign to a teammate (:assign AGENT)"),
     spec(A::Pending, &["p"], "pending: waiting on the customer"),

@@ -3,6 +3,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::engine::Request;
+use crate::sanitize;
+use crate::triage::state::{Action as TriageAction, state};
 use crate::ui::app::App;
 use crate::ui::keys::Action;
 use crate::ui::screen::Handled;
@@ -30,6 +32,16 @@ pub enum Confirmed {
         account_idx: usize,
         uid: u32,
     },
+    /// The account may not send (`send = "none"`): `n` writes an internal note on the
+    /// message instead of a reply that could never be sent.
+    Note,
+    /// Send triage `action` for message `uid` of `account_idx`, asked because a teammate
+    /// holds the message or is replying to it.
+    Triage {
+        account_idx: usize,
+        uid: u32,
+        action: TriageAction,
+    },
 }
 
 /// Keys while a yes/no question is open: `y` does what it asks, Ctrl-c quits, any other key
@@ -46,11 +58,24 @@ fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Request> {
         return quit(app);
     }
     let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
-    if !(plain && matches!(k.code, KeyCode::Char('y' | 'Y'))) {
+    let yes = match q.then {
+        Confirmed::Note => matches!(k.code, KeyCode::Char('n')),
+        _ => matches!(k.code, KeyCode::Char('y' | 'Y')),
+    };
+    if !(plain && yes) {
         app.say(q.declined);
         return Vec::new();
     }
     match q.then {
+        Confirmed::Note => {
+            crate::ui::screen::notes::open_note(app);
+            Vec::new()
+        }
+        Confirmed::Triage {
+            account_idx,
+            uid,
+            action,
+        } => crate::ui::screen::triage::triage_on(app, account_idx, uid, action),
         Confirmed::Compose {
             kind,
             account_idx,
@@ -78,4 +103,88 @@ pub(crate) fn quit(app: &mut App) -> Vec<Request> {
     commands.extend(clear_replying(app));
     app.leave();
     commands
+}
+
+/// The question to ask before `action` on message `uid` of `account_idx`, if any: taking a
+/// message a teammate holds (claim, assign to someone else, unassign), and closing (done,
+/// pending) a message a teammate is replying to. Names the teammate.
+pub(crate) fn triage_question(
+    app: &App,
+    account_idx: usize,
+    uid: u32,
+    action: &TriageAction,
+) -> Option<Confirm> {
+    let me = app.agent_id.as_deref()?;
+    let column = app.columns.iter().find(|c| c.account_idx == account_idx)?;
+    let row = column.rows.by_uid(uid)?;
+    let team = state(&row.keywords);
+    let holder = team.assigned.filter(|a| a != me);
+    let question = match (action, holder) {
+        // A claim never takes a held message (the worker refuses it): asked, `y` reassigns
+        // it to the agent.
+        (TriageAction::Claim, Some(h)) => {
+            format!("UID {uid} is assigned to {h}: take it over (assign it to {me})?")
+        }
+        (TriageAction::Assign(to), Some(h)) if *to != h => {
+            format!("UID {uid} is assigned to {h}: reassign it to {to}?")
+        }
+        (TriageAction::Unassign, Some(h)) => {
+            format!("UID {uid} is assigned to {h}: unassign it?")
+        }
+        (TriageAction::Done | TriageAction::Pending, _) => {
+            let others: Vec<&str> = team
+                .replying
+                .iter()
+                .map(String::as_str)
+                .filter(|a| *a != me)
+                .collect();
+            if others.is_empty() {
+                return None;
+            }
+            let verb = if others.len() == 1 { "is" } else { "are" };
+            format!(
+                "{} {verb} replying to UID {uid}: mark it {} anyway?",
+                others.join(" and "),
+                action.name()
+            )
+        }
+        _ => return None,
+    };
+    Some(Confirm {
+        question: format!(
+            "{}: {} (y/n)",
+            column.name,
+            sanitize::single_line(&question)
+        ),
+        declined: format!(
+            "{}: not changed: the {} was cancelled",
+            column.name,
+            action.name()
+        ),
+        then: Confirmed::Triage {
+            account_idx,
+            uid,
+            action: match action {
+                TriageAction::Claim => TriageAction::Assign(me.to_string()),
+                other => other.clone(),
+            },
+        },
+    })
+}
+
+/// `r`/`R` from an account that may not send (`send = "none"`): no pane that could never send;
+/// the question says so and offers an internal note instead.
+pub(crate) fn no_send_question(app: &App, account_idx: usize) -> Option<Confirm> {
+    let account = app.config.as_ref()?.accounts.get(account_idx)?;
+    if account.send != crate::config::SendMode::None {
+        return None;
+    }
+    let name = sanitize::single_line(&account.name);
+    Some(Confirm {
+        question: format!(
+            "{name} may not send (send = \"none\"): a reply could never go out; n: write an internal note for the team instead, any other key: nothing"
+        ),
+        declined: format!("{name}: no reply (send = \"none\")"),
+        then: Confirmed::Note,
+    })
 }

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod notes;
 pub(crate) mod paging;
 pub mod prompt;
+pub mod read_state;
 pub mod reader;
 pub mod stats;
 pub mod status;

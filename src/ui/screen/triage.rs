@@ -39,6 +39,21 @@ pub(crate) fn triage(app: &mut App, action: TriageAction) -> Vec<Request> {
         app.fail(why);
         return Vec::new();
     }
+    if let Some(q) = crate::ui::screen::confirm::triage_question(app, account_idx, uid, &action) {
+        app.confirm = Some(q);
+        return Vec::new();
+    }
+    triage_on(app, account_idx, uid, action)
+}
+
+/// Sends triage `action` for message `uid` of `account_idx` (checked and, where it takes a
+/// teammate's message, confirmed).
+pub(crate) fn triage_on(
+    app: &mut App,
+    account_idx: usize,
+    uid: u32,
+    action: TriageAction,
+) -> Vec<Request> {
     let (Some(agent), Some(c)) = (
         app.agent_id.clone(),
         app.columns.iter().find(|c| c.account_idx == account_idx),

@@ -114,6 +114,13 @@ pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Request> {
         return Vec::new();
     };
     let found = original(app);
+    if matches!(kind, Kind::Reply | Kind::ReplyAll)
+        && let Some((account_idx, _, _)) = &found
+        && let Some(q) = crate::ui::screen::confirm::no_send_question(app, *account_idx)
+    {
+        app.confirm = Some(q);
+        return Vec::new();
+    }
     if kind != Kind::New
         && let Some((account_idx, o, _)) = &found
         && let Some(question) = replying_question(app, *account_idx, o, kind)

@@ -24,6 +24,7 @@ pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
     c.unsaved = false;
     c.saved_at = now;
     let draft = c.to_draft(now);
+    let replied = (c.account_idx, c.reply_uid());
     let send = Request::Send {
         account_idx: c.account_idx,
         identity: p.identity,
@@ -33,7 +34,13 @@ pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
     };
     remember_draft(app, draft.clone());
     app.say("sending…");
-    vec![Request::SaveDraft(Box::new(draft)), send]
+    // Replied to: read (`ui.mark_read`); the send stays the last request.
+    let mut commands = vec![Request::SaveDraft(Box::new(draft))];
+    commands.extend(crate::ui::screen::read_state::on_reply(
+        app, replied.0, replied.1,
+    ));
+    commands.push(send);
+    commands
 }
 
 /// The answer to a send: a message that is on its way (sent, or safely queued) closes the

@@ -77,6 +77,14 @@ pub struct Prompt {
     draft: String,
     /// The text the line opened with (`A` opens `assign `).
     initial: String,
+    /// Why the line has nothing to act on (`s` on a message without attachments): it opens
+    /// anyway so that what is typed next lands here, and Enter or Esc only closes it.
+    pub inert: Option<String>,
+}
+
+/// The hint of an inert line: why, and how it closes.
+pub fn inert_hint(why: &str) -> String {
+    format!("{why}: Enter or Esc closes this line")
 }
 
 impl Prompt {
@@ -90,6 +98,7 @@ impl Prompt {
             history_pos: None,
             draft: String::new(),
             initial: String::new(),
+            inert: None,
         };
         p.insert(text);
         p.initial = p.text.clone();
@@ -104,7 +113,8 @@ impl Prompt {
     /// Any edit ends a completion cycle and history browsing.
     fn edited(&mut self) {
         self.completion = None;
-        self.hint = None;
+        // An inert line keeps saying why it does nothing.
+        self.hint = self.inert.as_ref().map(|why| inert_hint(why));
         self.history_pos = None;
     }
 

@@ -39,6 +39,19 @@ pub(crate) fn prompt_key(app: &mut App, k: &KeyEvent) -> Handled {
         PromptKind::Filter => &app.filter_history,
     };
     let text_before = p.text.clone();
+    if let Some(why) = p.inert.clone() {
+        match action {
+            Some(Action::ForceQuit) => return Some(app.leave()),
+            // Enter on a line with nothing to act on closes it, unless what it waited for has
+            // come (the message finished loading with attachments).
+            Some(Action::Execute) if !crate::ui::screen::reader::save_possible(app) => {
+                app.say(format!("nothing done: {why}"));
+                return Some(Vec::new());
+            }
+            Some(Action::Cancel) => return Some(Vec::new()),
+            _ => {}
+        }
+    }
     match action {
         Some(Action::ForceQuit) => return Some(app.leave()),
         Some(Action::Execute) => return Some(finish_prompt(app, p)),

@@ -21,7 +21,7 @@ use crate::ui::app::App;
 use crate::ui::keys::Action;
 use crate::ui::layout::ReaderMode;
 use crate::ui::screen::notes::model::{self, ReaderNotes};
-use crate::ui::screen::prompt::line::{Prompt, PromptKind};
+use crate::ui::screen::prompt::line::{Prompt, PromptKind, inert_hint};
 use crate::ui::wrap::wrap;
 
 /// Bodies longer than this are cut before display: a reader is no place for a 50 MB log.
@@ -72,6 +72,9 @@ pub struct Reader {
     pub marks: Vec<conversation::Mark>,
     /// While the conversation is shown: where each entry starts in `lines`.
     pub starts: Vec<(conversation::Key, usize)>,
+    /// When (Unix seconds) the open message is marked read (`ui.mark_read = "open"`);
+    /// leaving it sooner cancels that.
+    pub mark_read_at: Option<i64>,
 }
 
 impl Reader {
@@ -107,6 +110,7 @@ impl Reader {
             .map(str::to_string)
             .filter(|id| crate::mail::note::is_linkable_id(id));
         Reader {
+            mark_read_at: None,
             account_idx,
             uid: s.uid,
             headers,
@@ -439,16 +443,29 @@ pub(crate) fn set_reader_mode(app: &mut App, mode: Option<ReaderMode>) {
     });
 }
 
+/// Whether the open message has attachments to save (loaded, with at least one).
+pub(crate) fn save_possible(app: &App) -> bool {
+    app.reader
+        .as_ref()
+        .is_some_and(|r| r.body != Body::Loading && !r.attachments.is_empty())
+}
+
 /// `s` in the reader: the `:save ` line, with what it takes and where it saves by default.
+/// With nothing to save (no attachments, still loading) the line opens all the same, saying
+/// why, so that a path typed next lands in it (and leaves with it) instead of running as keys.
 pub(crate) fn save_prompt(app: &mut App) {
     let n = app.reader.as_ref().map_or(0, |r| r.attachments.len());
     let loading = app.reader.as_ref().is_some_and(|r| r.body == Body::Loading);
-    if n == 0 {
-        app.say(if loading {
+    if n == 0 || loading {
+        let why = if loading {
             "the message is still loading"
         } else {
             "this message has no attachments"
-        });
+        };
+        let mut p = Prompt::new(PromptKind::Command, "save ");
+        p.inert = Some(why.to_string());
+        p.hint = Some(inert_hint(why));
+        app.prompt = Some(p);
         return;
     }
     let mut p = Prompt::new(PromptKind::Command, "save ");

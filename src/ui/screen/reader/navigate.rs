@@ -19,6 +19,7 @@ pub(crate) fn open_selected(app: &mut App) -> Vec<Request> {
     let account_idx = c.account_idx;
     let uid = s.uid;
     let mut reader = Reader::new(account_idx, s);
+    reader.mark_read_at = crate::ui::screen::read_state::due_on_open(app, s);
     // The team's replies are read only where there is a Sent folder to read them from.
     let sent = app
         .config
