@@ -31,6 +31,7 @@ mod ui_notify;
 mod ui_replying;
 mod ui_search;
 mod ui_snapshots;
+mod ui_snooze_zone;
 mod ui_stats;
 mod ui_sync_progress;
 mod ui_triage;

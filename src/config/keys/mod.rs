@@ -282,7 +282,7 @@ const TRIAGE: &[Spec] = &[
     spec(
         A::Snooze,
         &["z"],
-        "snooze: hide until a time (:snooze 4h|tomorrow|…)",
+        "snooze: hide until a time in agent.timezone (in 3h|tomorrow 9|friday 14:00|next week|…)",
     ),
     spec(
         A::Note,

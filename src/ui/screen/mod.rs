@@ -166,11 +166,9 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
             Vec::new()
         }
         Action::Snooze => {
-            triage_prompt(
-                app,
-                "snooze ",
-                "WHEN  30m | 4h | 2d | tomorrow | mon | 2026-12-01 09:00 (UTC)",
-            );
+            let tz = crate::triage::when::config_zone(app.config.as_deref());
+            let examples = crate::triage::when::examples(app.now, &tz);
+            triage_prompt(app, "snooze ", &examples);
             Vec::new()
         }
         Action::NextView => {

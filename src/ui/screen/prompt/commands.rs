@@ -235,7 +235,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "snooze",
         aliases: &[],
         usage: ":snooze WHEN",
-        desc: "hide the message until 30m|4h|2d|tomorrow|mon|YYYY-MM-DD [HH:MM] (UTC) (z)",
+        desc: "hide the message until in 3h|2d|tomorrow 9|friday 14:00|next week|YYYY-MM-DD [HH:MM], agent.timezone (z)",
         run: Run::Needs(Complete::Nothing, snooze),
     },
     CommandSpec {
@@ -480,13 +480,11 @@ fn assign(app: &mut App, agent: &str) -> Vec<Request> {
 }
 
 fn snooze(app: &mut App, when: &str) -> Vec<Request> {
-    match crate::triage::when::parse(when, app.now) {
-        Some(until) => triage(app, TriageAction::Snooze(until)),
-        None => {
-            app.fail(format!(
-                "snooze: {:?} is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD [HH:MM], UTC)",
-                sanitize::single_line(when.trim())
-            ));
+    let tz = crate::triage::when::config_zone(app.config.as_deref());
+    match crate::triage::when::parse(when.trim(), app.now, &tz) {
+        Ok(until) => triage(app, TriageAction::Snooze(until)),
+        Err(e) => {
+            app.fail(format!("snooze: {e}"));
             Vec::new()
         }
     }
