@@ -30,6 +30,7 @@ mod ui_notes;
 mod ui_notify;
 mod ui_replying;
 mod ui_search;
+mod ui_send_warnings;
 mod ui_snapshots;
 mod ui_snooze_zone;
 mod ui_stats;

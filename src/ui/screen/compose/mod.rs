@@ -4,6 +4,7 @@
 pub mod draw;
 pub mod model;
 pub mod sending;
+pub mod warn;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -452,6 +452,8 @@ pub struct Preview {
     /// The preview's lines (envelope, then the message), sanitized for display.
     pub lines: Vec<String>,
     pub scroll: usize,
+    /// The send-time warnings were shown (`compose::warn`): the next `y` sends.
+    pub warned: bool,
 }
 
 impl Preview {
@@ -474,6 +476,7 @@ impl Preview {
             identity,
             lines,
             scroll: 0,
+            warned: false,
         }
     }
 }

@@ -11,8 +11,12 @@ use crate::ui::screen::compose::{
     AUTOSAVE_SECS, clear_replying, header_text, mark_replying, new_compose,
 };
 
-/// `y` in the preview: the draft is saved, then the message goes to the sending thread.
+/// `y` in the preview: the draft is saved, then the message goes to the sending thread
+/// (after a second `y` when `warn` finds something to ask about).
 pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
+    if super::warn::hold_send(app) {
+        return Vec::new();
+    }
     let now = app.now;
     let Some(c) = &mut app.compose else {
         return Vec::new();
