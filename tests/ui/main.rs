@@ -22,6 +22,7 @@ macro_rules! assert_snapshot {
 }
 
 mod ui_columns;
+mod ui_complete;
 mod ui_compose;
 mod ui_conversation;
 mod ui_keys;

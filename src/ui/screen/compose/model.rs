@@ -517,6 +517,8 @@ pub struct Compose {
     pub unsaved: bool,
     /// Unix seconds of the last autosave.
     pub saved_at: i64,
+    /// An open address completion (`Tab` in To/Cc/Bcc; `compose::complete`).
+    pub completing: Option<super::complete::Completing>,
 }
 
 impl Compose {
@@ -549,6 +551,7 @@ impl Compose {
             sending: false,
             unsaved: false,
             saved_at: 0,
+            completing: None,
         }
     }
 
