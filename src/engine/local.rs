@@ -248,6 +248,7 @@ fn run_local(
             | Request::Save { .. }
             | Request::Send { .. }
             | Request::SaveDraft(_)
+            | Request::DeleteDraft(_)
             | Request::Preview { .. }
             | Request::Attach { .. }
             | Request::Notify(_) => None,

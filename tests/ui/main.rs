@@ -25,6 +25,7 @@ mod ui_columns;
 mod ui_complete;
 mod ui_compose;
 mod ui_conversation;
+mod ui_drafts;
 mod ui_keys;
 mod ui_merge;
 mod ui_notes;

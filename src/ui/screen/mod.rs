@@ -3,6 +3,7 @@
 pub mod columns;
 pub mod compose;
 pub mod confirm;
+pub mod drafts;
 pub mod help;
 pub mod list;
 pub mod messages;
@@ -45,6 +46,8 @@ pub enum Layer {
     Messages,
     /// The stats screen (`S`), over everything but the status line.
     Stats,
+    /// The `:drafts` pane.
+    Drafts,
     /// The open `:` or `/` line, in place of the status line.
     Prompt,
     /// The compose pane.
@@ -65,6 +68,7 @@ pub fn layers(app: &App) -> Vec<Layer> {
         (Layer::Help, app.help.is_some()),
         (Layer::Messages, app.status.view.is_some()),
         (Layer::Stats, app.stats.is_some()),
+        (Layer::Drafts, app.drafts_pane.is_some()),
         (Layer::Prompt, app.prompt.is_some()),
         (Layer::Compose, app.compose.is_some()),
         (Layer::Note, app.note.is_some()),
@@ -85,7 +89,12 @@ pub(crate) fn context(app: &App) -> Context {
             Layer::Compose | Layer::Note => return Context::Compose,
             Layer::Reader => return Context::Reader,
             Layer::Columns => return Context::List,
-            Layer::Confirm | Layer::Help | Layer::Messages | Layer::Stats | Layer::Prompt => {}
+            Layer::Confirm
+            | Layer::Help
+            | Layer::Messages
+            | Layer::Stats
+            | Layer::Drafts
+            | Layer::Prompt => {}
         }
     }
     Context::List
@@ -106,6 +115,7 @@ pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Handled {
         Layer::Help => help_key(app, k),
         Layer::Messages => messages::messages_key(app, k),
         Layer::Stats => stats_key(app, k),
+        Layer::Drafts => drafts::drafts_key(app, k),
         Layer::Prompt => prompt_key(app, k),
         Layer::Compose => Some(compose_key(app, k)),
         Layer::Note => Some(note_key(app, k)),
@@ -211,7 +221,7 @@ pub(crate) fn on_paste(app: &mut App, text: String) -> bool {
         match layer {
             Layer::Confirm | Layer::Stats | Layer::Messages => {}
             Layer::Help => under_help = true,
-            Layer::Reader | Layer::Columns => return false,
+            Layer::Reader | Layer::Columns | Layer::Drafts => return false,
             Layer::Prompt => {
                 if let Some(p) = &mut app.prompt {
                     p.insert(&text);

@@ -11,7 +11,7 @@ use crate::sanitize;
 use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::layout::ReaderMode;
-use crate::ui::screen::compose::sending::{list_drafts, reopen_draft};
+use crate::ui::screen::compose::sending::reopen_draft;
 use crate::ui::screen::help::Help;
 use crate::ui::screen::list::{clear_narrowing, search, set_threads};
 use crate::ui::screen::prompt::{builtin_themes, set_filter};
@@ -180,10 +180,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "drafts",
         aliases: &[],
         usage: ":drafts [N]",
-        desc: "list the saved drafts, or reopen draft N in the compose pane",
+        desc: "the saved drafts in a pane (Enter reopens, d deletes), or reopen draft N",
         run: Run::Number("drafts", |app, n| match n {
             None => {
-                list_drafts(app);
+                crate::ui::screen::drafts::open(app);
                 Vec::new()
             }
             Some(n) => reopen_draft(app, n),
