@@ -32,7 +32,23 @@ pub enum TriageCliError {
 /// When a snooze ends: `+30m`, `4h`, `2d`, `tomorrow`, `mon`, `2026-12-01T09:00` (UTC)… (see
 /// `triage::when`) → Unix seconds.
 pub fn parse_when(s: &str, now: i64) -> Option<i64> {
-    crate::triage::when::parse(s, now)
+    crate::triage::when::parse(s, now, &jiff::tz::TimeZone::UTC).ok()
+}
+
+/// `parse_action` with WHEN read in `tz` (the agent's zone).
+pub fn parse_action_in(
+    words: &[String],
+    now: i64,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Action, ActionUsageError> {
+    match (words.first().map(String::as_str), words.get(1)) {
+        (Some("snooze"), Some(when)) if words.len() == 2 => {
+            crate::triage::when::parse(when, now, tz)
+                .map(Action::Snooze)
+                .map_err(|_| ActionUsageError::BadWhen { when: when.clone() })
+        }
+        _ => parse_action(words, now),
+    }
 }
 
 const ACTION_USAGE: &str =
@@ -53,7 +69,7 @@ pub enum ActionUsageError {
     #[error("--search chooses the messages: no UID with it")]
     UidsAndSearch,
     #[error(
-        "snooze: {:?} is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD[THH:MM] in UTC)",
+        "snooze: {:?} is not a time to come (30m, in 3h, 2d, tomorrow 9, friday 14:00, next week, YYYY-MM-DD[THH:MM]; in agent.timezone)",
         sanitize::single_line(when)
     )]
     BadWhen { when: String },
@@ -126,7 +142,8 @@ pub fn run(
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     let (mut uids, action_words) = split_uids(words)?;
-    let action = parse_action(action_words, now)?;
+    let tz = crate::triage::when::config_zone(Some(config));
+    let action = parse_action_in(action_words, now, &tz)?;
     let account = find_account(config, account)?;
     match (search, uids.is_empty()) {
         (Some(_), false) => return Err(ActionUsageError::UidsAndSearch.into()),
@@ -361,6 +378,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn snooze_is_read_in_the_agents_zone() {
+        let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let tz = crate::triage::when::zone_named("+02:00").unwrap();
+        let now = crate::triage::state::parse_minute("202611271403").unwrap();
+        let at = |s: &str| match parse_action_in(&w(s), now, &tz) {
+            Ok(Action::Snooze(t)) => Some(crate::triage::state::format_minute(t)),
+            _ => None,
+        };
+        assert_eq!(
+            at("snooze 2026-12-01T09:00").as_deref(),
+            Some("202612010700")
+        );
+        assert_eq!(at("snooze tomorrow").as_deref(), Some("202611280700"));
+        assert!(parse_action_in(&w("snooze 2020-01-01"), now, &tz).is_err());
+        assert_eq!(
+            parse_action_in(&w("done"), now, &tz).ok(),
+            Some(Action::Done)
+        );
+    }
+
+    #[test]
     fn when_parses_absolute_and_relative() {
         assert_eq!(parse_when("+30m", 1000), Some(2800));
         assert_eq!(parse_when("+2d", 0), Some(172_800));
@@ -429,7 +467,7 @@ mod tests {
         );
         assert_eq!(
             parse_action(&w("snooze later"), 0).unwrap_err().to_string(),
-            "snooze: \"later\" is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD[THH:MM] in UTC)"
+            "snooze: \"later\" is not a time to come (30m, in 3h, 2d, tomorrow 9, friday 14:00, next week, YYYY-MM-DD[THH:MM]; in agent.timezone)"
         );
     }
 }

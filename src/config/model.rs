@@ -40,6 +40,9 @@ pub struct Agent {
     pub id: String,
     pub name: String,
     pub email: String,
+    /// The zone snooze times are typed and shown in: an IANA name (`Europe/Berlin`) or a fixed
+    /// offset (`+01:00`); `None` is the system's (`triage::when::agent_zone`).
+    pub timezone: Option<String>,
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
 }

@@ -217,6 +217,15 @@ pub fn validate(config: &Config) -> Report {
             crate::sanitize::single_line(&e.to_string()),
         ));
     }
+    if let Some(text) = &config.agent.timezone
+        && let Err(e) = crate::triage::when::zone_named(text)
+    {
+        r.errors.push(Problem::new(
+            None,
+            "agent.timezone",
+            crate::sanitize::single_line(&e.to_string()),
+        ));
+    }
     if let Some(text) = &config.insight.timezone_offset
         && let Err(e) = super::parse_offset(text)
     {

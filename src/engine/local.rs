@@ -249,6 +249,7 @@ fn run_local(
             | Request::Launch { .. }
             | Request::Send { .. }
             | Request::SaveDraft(_)
+            | Request::DeleteDraft(_)
             | Request::Preview { .. }
             | Request::Attach { .. }
             | Request::Notify(_) => None,

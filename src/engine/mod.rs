@@ -12,6 +12,7 @@
 //! procedure ([`notes`]); work off the caller's thread goes through [`job`] (spawn, catch a
 //! panic, reply). No ratatui, no clap: the TUI and the CLI call the same code.
 
+pub mod address_book;
 pub mod compose;
 pub mod drafts;
 pub mod event;

@@ -98,6 +98,8 @@ pub enum Request {
     },
     /// Write a draft (atomically) before anything else happens.
     SaveDraft(Box<drafts::Draft>),
+    /// Delete the saved draft of this id (the drafts pane's `d`), after the saves before it.
+    DeleteDraft(String),
     /// Build the compose pane's message exactly as it will be sent (reading the files to
     /// attach), off the UI thread; answered by [`Event::Previewed`](super::Event::Previewed)
     /// with the same `id`.

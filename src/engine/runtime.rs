@@ -145,6 +145,7 @@ impl Engine {
         };
         match request {
             Request::SaveDraft(draft) => self.save_draft(draft),
+            Request::DeleteDraft(id) => self.delete_draft(id),
             Request::Send { .. } => self.send(request),
             Request::Preview { .. } | Request::Attach { .. } => self.compose_job(request),
             Request::Notify(cmd) => super::notify::spawn(*cmd, self.events.clone()),
@@ -389,6 +390,18 @@ impl Engine {
     }
 
     /// Writes a draft (atomically) off the caller's thread, in the order submitted.
+    fn delete_draft(&self, id: String) {
+        let id = match &self.drafts {
+            Some(w) => match w.jobs.send(DraftJob::Remove(id)) {
+                Ok(()) => return,
+                Err(std::sync::mpsc::SendError(DraftJob::Remove(id))) => id,
+                Err(_) => return,
+            },
+            None => id,
+        };
+        remove_draft(&id, &self.events);
+    }
+
     fn save_draft(&self, draft: Box<Draft>) {
         let draft = match &self.drafts {
             Some(w) => match w.jobs.send(DraftJob::Save(draft)) {
@@ -471,6 +484,7 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::Launch { .. }
         | Request::Send { .. }
         | Request::SaveDraft(_)
+        | Request::DeleteDraft(_)
         | Request::Preview { .. }
         | Request::Attach { .. }
         | Request::Notify(_) => None,
@@ -531,6 +545,7 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
         | Request::Launch { .. }
         | Request::Send { .. }
         | Request::SaveDraft(_)
+        | Request::DeleteDraft(_)
         | Request::Preview { .. }
         | Request::Attach { .. }
         | Request::Notify(_) => return None,
@@ -577,6 +592,7 @@ impl Sources {
 
 enum DraftJob {
     Save(Box<Draft>),
+    Remove(String),
     /// Answered once every draft before it is on disk.
     Flush(Sender<()>),
 }
@@ -603,6 +619,7 @@ impl DraftWriter {
                 for job in rx {
                     match job {
                         DraftJob::Save(d) => write(&d, &events),
+                        DraftJob::Remove(id) => remove_draft(&id, &events),
                         DraftJob::Flush(done) => {
                             let _ = done.send(());
                         }
@@ -642,6 +659,15 @@ fn write_draft(draft: &Draft, events: &EventSink) {
         let _ = events.send(Event::Error {
             account_idx: None,
             message: format!("the draft could not be saved: {e}"),
+        });
+    }
+}
+
+fn remove_draft(id: &str, events: &EventSink) {
+    if let Err(e) = crate::engine::drafts::remove(id) {
+        let _ = events.send(Event::Error {
+            account_idx: None,
+            message: format!("the draft could not be deleted: {e}"),
         });
     }
 }

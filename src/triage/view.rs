@@ -12,7 +12,6 @@ use super::state::{
     ASSIGNED, DONE, PENDING, SNOOZED, SNOOZED_LEGACY, TeamState, parse_minute, suffix,
 };
 use crate::config::{View, is_valid_agent_id};
-use crate::mail::date;
 use crate::mail::snooze::{WakeTimes, is_snooze_keyword};
 use crate::message::Summary;
 use crate::sanitize;
@@ -221,6 +220,12 @@ impl Counts {
 /// A message's team state in a few words, for the reader's "Team" line and the status line:
 /// "assigned to alice, pending, snoozed until 2026-12-01 09:00 UTC, bob replying".
 pub fn describe(s: &TeamState) -> String {
+    describe_in(s, &jiff::tz::TimeZone::UTC)
+}
+
+/// `describe` with the wake time in `tz` (the agent's zone): "snoozed until 2026-12-01 09:00
+/// CET".
+pub fn describe_in(s: &TeamState, tz: &jiff::tz::TimeZone) -> String {
     // Agent ids come from the server: one that is not an id by the contract is not shown.
     let valid = |a: &&String| is_valid_agent_id(a);
     let mut parts = vec![match s.assigned.as_ref().filter(valid) {
@@ -235,7 +240,7 @@ pub fn describe(s: &TeamState) -> String {
         parts.push("done".into());
     }
     match (s.snoozed, s.snoozed_until) {
-        (_, Some(t)) => parts.push(format!("snoozed until {} UTC", date::short_utc(t))),
+        (_, Some(t)) => parts.push(format!("snoozed until {}", super::when::short_local(t, tz))),
         (true, None) => parts.push("snoozed (wake time unknown: shown)".into()),
         (false, None) => {}
     }

@@ -86,6 +86,8 @@ pub struct App {
     pub(crate) compose: Option<Compose>,
     /// Saved drafts, newest first (restored at start, kept up to date while composing).
     pub(crate) drafts: Vec<drafts::Draft>,
+    /// The `:drafts` pane.
+    pub(crate) drafts_pane: Option<crate::ui::screen::drafts::DraftsPane>,
     /// The open yes/no question, which takes the next key.
     pub(crate) confirm: Option<Confirm>,
     /// The message (account, UID) this client marked `$replying.<agent>` for the open compose
@@ -147,6 +149,7 @@ impl App {
             config: None,
             compose: None,
             drafts: Vec::new(),
+            drafts_pane: None,
             confirm: None,
             replying_mark: None,
             next_id: 1,

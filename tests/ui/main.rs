@@ -22,10 +22,12 @@ macro_rules! assert_snapshot {
 }
 
 mod ui_columns;
+mod ui_complete;
 mod ui_compose;
 mod ui_compose_editor;
 mod ui_compose_forward;
 mod ui_conversation;
+mod ui_drafts;
 mod ui_help;
 mod ui_html;
 mod ui_identity;
@@ -38,7 +40,9 @@ mod ui_prompts;
 mod ui_read_state;
 mod ui_replying;
 mod ui_search;
+mod ui_send_warnings;
 mod ui_snapshots;
+mod ui_snooze_zone;
 mod ui_sort;
 mod ui_stats;
 mod ui_sync_progress;

@@ -529,9 +529,14 @@ fn drafts_are_restored_listed_and_reopened() {
     };
     let mut app = app(100, 30).with_drafts(vec![draft], 0);
     assert!(app.notice().is_some_and(|n| n.contains("1 draft restored")));
+    // `:drafts` opens the drafts pane (issue 18); q closes it.
     press(&mut app, typed(":drafts\n"));
-    let n = app.notice().unwrap_or_default().to_string();
-    assert!(n.contains("1 support \"About the printer\""), "{n}");
+    let shown = rows_of(&drawn(&app)).join("\n");
+    assert!(
+        shown.contains("support") && shown.contains("About the printer"),
+        "{shown}"
+    );
+    press(&mut app, [ch('q')]);
     press(&mut app, typed(":drafts 1\n"));
     let c = app.compose().expect("reopened");
     assert_eq!(c.draft_id, "0123456789abcdef01234567");

@@ -308,7 +308,7 @@ const TRIAGE: &[Spec] = &[
     spec(
         A::Snooze,
         &["z"],
-        "snooze: hide until a time (:snooze 4h|tomorrow|…)",
+        "snooze: hide until a time in agent.timezone (in 3h|tomorrow 9|friday 14:00|next week|…)",
     ),
     spec(
         A::Note,
@@ -497,7 +497,11 @@ const READER: &[&[Spec]] = &[
 /// The compose pane. Plain characters are text there, so every key is a control or named key; closing is never
 /// a lone Esc (slow links split escape sequences, and a draft must not be lost to that).
 const COMPOSE: &[&[Spec]] = &[&[
-    spec(A::Send, &["Ctrl-x"], "send (asks for confirmation)"),
+    spec(
+        A::Send,
+        &["Ctrl-x"],
+        "send (asks for confirmation; again for an empty subject or a missing attachment)",
+    ),
     spec(
         A::Editor,
         &["Ctrl-e"],
@@ -510,7 +514,11 @@ const COMPOSE: &[&[Spec]] = &[&[
     ),
     spec(A::NextFrom, &["Ctrl-n"], "next permitted From identity"),
     spec(A::PrevFrom, &["Ctrl-p"], "previous permitted From identity"),
-    spec(A::Attach, &["Ctrl-t"], "attach a file"),
+    spec(
+        A::Attach,
+        &["Ctrl-t"],
+        "attach a file (Tab completes the path; Tab in To/Cc/Bcc completes an address)",
+    ),
     spec(A::Cancel, &["Ctrl-q"], "close; the draft is kept"),
     spec(A::Help, &["F1"], "this help"),
     spec(

@@ -92,6 +92,11 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                 stats::draw::draw_stats(app, s, frame, screen);
             }
         }
+        Layer::Drafts => {
+            if let Some(p) = &app.drafts_pane {
+                screen::drafts::draw_drafts(app, p, frame, area);
+            }
+        }
         Layer::Messages => {
             if let Some(scroll) = app.status.view {
                 screen::messages::draw_messages(app, scroll, frame, area);

@@ -4,6 +4,7 @@ pub(crate) mod bulk;
 pub mod columns;
 pub mod compose;
 pub mod confirm;
+pub mod drafts;
 pub mod help;
 pub mod list;
 pub mod messages;
@@ -47,6 +48,8 @@ pub enum Layer {
     Messages,
     /// The stats screen (`S`), over everything but the status line.
     Stats,
+    /// The `:drafts` pane.
+    Drafts,
     /// The open `:` or `/` line, in place of the status line.
     Prompt,
     /// The compose pane.
@@ -67,6 +70,7 @@ pub fn layers(app: &App) -> Vec<Layer> {
         (Layer::Help, app.help.is_some()),
         (Layer::Messages, app.status.view.is_some()),
         (Layer::Stats, app.stats.is_some()),
+        (Layer::Drafts, app.drafts_pane.is_some()),
         (Layer::Prompt, app.prompt.is_some()),
         (Layer::Compose, app.compose.is_some()),
         (Layer::Note, app.note.is_some()),
@@ -87,7 +91,12 @@ pub(crate) fn context(app: &App) -> Context {
             Layer::Compose | Layer::Note => return Context::Compose,
             Layer::Reader => return Context::Reader,
             Layer::Columns => return Context::List,
-            Layer::Confirm | Layer::Help | Layer::Messages | Layer::Stats | Layer::Prompt => {}
+            Layer::Confirm
+            | Layer::Help
+            | Layer::Messages
+            | Layer::Stats
+            | Layer::Drafts
+            | Layer::Prompt => {}
         }
     }
     Context::List
@@ -108,6 +117,7 @@ pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Handled {
         Layer::Help => help_key(app, k),
         Layer::Messages => messages::messages_key(app, k),
         Layer::Stats => stats_key(app, k),
+        Layer::Drafts => drafts::drafts_key(app, k),
         Layer::Prompt => prompt_key(app, k),
         Layer::Compose => Some(compose_key(app, k)),
         Layer::Note => Some(note_key(app, k)),
@@ -185,11 +195,9 @@ fn main_action(app: &mut App, ctx: Context, action: Action) -> Vec<Request> {
             Vec::new()
         }
         Action::Snooze => {
-            triage_prompt(
-                app,
-                "snooze ",
-                "WHEN  30m | 4h | 2d | tomorrow | mon | 2026-12-01 09:00 (UTC)",
-            );
+            let tz = crate::triage::when::config_zone(app.config.as_deref());
+            let examples = crate::triage::when::examples(app.now, &tz);
+            triage_prompt(app, "snooze ", &examples);
             Vec::new()
         }
         Action::NextView => {
@@ -232,7 +240,7 @@ pub(crate) fn on_paste(app: &mut App, text: String) -> bool {
         match layer {
             Layer::Confirm | Layer::Stats | Layer::Messages => {}
             Layer::Help => under_help = true,
-            Layer::Reader | Layer::Columns => return false,
+            Layer::Reader | Layer::Columns | Layer::Drafts => return false,
             Layer::Prompt => {
                 if let Some(p) = &mut app.prompt {
                     p.insert(&text);

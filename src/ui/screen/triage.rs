@@ -3,11 +3,10 @@
 use crate::backend::FlagChange;
 use crate::config::View;
 use crate::engine::Request;
-use crate::mail::date;
 use crate::sanitize;
 use crate::triage::act::{ActError, Applied};
 use crate::triage::state::Action as TriageAction;
-use crate::triage::view::describe;
+use crate::triage::view::describe_in;
 use crate::ui::app::App;
 use crate::ui::screen::prompt::line::{Prompt, PromptKind};
 
@@ -66,7 +65,8 @@ pub(crate) fn triage_on(
         .and_then(|s| s.message_id())
         .map(str::to_string);
     if !matches!(action, TriageAction::Replying(_)) {
-        let message = format!("{}: {}…", c.name, triage_verb(&action));
+        let tz = crate::triage::when::config_zone(app.config.as_deref());
+        let message = format!("{}: {}…", c.name, triage_verb(&action, &tz));
         app.say(message);
     }
     let id = app.take_id();
@@ -110,10 +110,11 @@ fn bulk_triage(
             (uid, id.map(str::to_string))
         })
         .collect();
+    let tz = crate::triage::when::config_zone(app.config.as_deref());
     let message = format!(
         "{}: {} {} messages…",
         c.name,
-        triage_verb(&action),
+        triage_verb(&action, &tz),
         targets.len()
     );
     app.say(message);
@@ -157,7 +158,8 @@ pub(crate) fn triage_refused(app: &App, account_idx: usize, action: &str) -> Opt
 }
 
 /// "claiming", "marking done"…: what the status line says while the worker is at it.
-pub(crate) fn triage_verb(action: &TriageAction) -> String {
+/// A snooze's wake time is in `tz`, the agent's zone.
+pub(crate) fn triage_verb(action: &TriageAction, tz: &jiff::tz::TimeZone) -> String {
     match action {
         TriageAction::Claim => "claiming".into(),
         TriageAction::Assign(a) => format!("assigning to {}", sanitize::single_line(a)),
@@ -165,7 +167,12 @@ pub(crate) fn triage_verb(action: &TriageAction) -> String {
         TriageAction::Pending => "marking pending".into(),
         TriageAction::Done => "marking done".into(),
         TriageAction::Reopen => "reopening".into(),
-        TriageAction::Snooze(until) => format!("snoozing until {}", date::short_utc(*until)),
+        TriageAction::Snooze(until) => {
+            format!(
+                "snoozing until {}",
+                crate::triage::when::local_minute(*until, tz)
+            )
+        }
         TriageAction::Replying(_) => "marking the reply".into(),
     }
 }
@@ -211,7 +218,10 @@ pub(crate) fn triage_done(
             app.say(format!(
                 "{name}: {} UID {uid}: {}",
                 applied.action,
-                describe(&applied.after)
+                describe_in(
+                    &applied.after,
+                    &crate::triage::when::config_zone(app.config.as_deref())
+                )
             ));
         }
         Ok(_) => {}
@@ -379,12 +389,13 @@ pub(crate) fn refresh_reader_team(app: &mut App, account_idx: usize) {
         return;
     }
     let uid = r.uid;
+    let tz = crate::triage::when::config_zone(app.config.as_deref());
     let Some(text) = app
         .columns
         .iter()
         .find(|c| c.account_idx == account_idx)
         .and_then(|c| Some((c.rows.by_uid(uid)?, &c.wake_times)))
-        .map(|(s, wakes)| describe(&crate::triage::view::team_state(s, wakes)))
+        .map(|(s, wakes)| describe_in(&crate::triage::view::team_state(s, wakes), &tz))
     else {
         return;
     };

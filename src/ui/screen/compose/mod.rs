@@ -1,12 +1,14 @@
 //! The compose pane flow: opening a reply or a new message, its keys, attachments, preview,
 //! sending, autosave and drafts.
 
+pub mod complete;
 mod decoded;
 pub mod draw;
 pub mod editor;
 pub mod forward;
 pub mod model;
 pub mod sending;
+pub mod warn;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -372,6 +374,10 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
                 return attach(app, &text);
             }
             KeyCode::Esc => c.attach_line = None,
+            KeyCode::Tab => return complete_path(app),
+            KeyCode::Char('t') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                return complete_path(app);
+            }
             KeyCode::Backspace => line.backspace(),
             KeyCode::Left => line.left(),
             KeyCode::Right => line.right(),
@@ -423,6 +429,19 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
         }
         _ => {}
     }
+    if k.code == KeyCode::Tab && matches!(c.field, Field::To | Field::Cc | Field::Bcc) {
+        let rows = app
+            .columns
+            .iter()
+            .find(|col| col.account_idx == c.account_idx)
+            .map(|col| &col.rows);
+        if let Some(said) = complete::tab(c, rows) {
+            c.unsaved = true;
+            app.say(said);
+            return Vec::new();
+        }
+    }
+    c.completing = None;
     let field = c.field;
     match k.code {
         KeyCode::Tab => c.field = field.next(false),
@@ -706,4 +725,28 @@ pub(crate) fn on_quote(
         return true;
     }
     false
+}
+
+/// `Tab` or `Ctrl-t` in the attach line: completes the path typed (`complete::path`).
+fn complete_path(app: &mut App) -> Vec<Request> {
+    let Some(line) = app.compose.as_mut().and_then(|c| c.attach_line.as_mut()) else {
+        return Vec::new();
+    };
+    let (text, names) = complete::path(&line.text);
+    if text.chars().count() <= crate::mail::header::MAX_FIELD_CHARS {
+        *line = Line::new(&text);
+    }
+    match names.len() {
+        0 => app.say("attach: no file matches"),
+        1 => {}
+        n => {
+            let shown: Vec<String> = names
+                .iter()
+                .take(complete::MAX_CANDIDATES)
+                .map(|n| sanitize::single_line(n))
+                .collect();
+            app.say(format!("attach: {n} match: {}", shown.join("  ")));
+        }
+    }
+    Vec::new()
 }

@@ -456,6 +456,8 @@ pub struct Preview {
     /// Showing `bytes` rather than `lines` (the `b` key).
     pub exact: bool,
     pub scroll: usize,
+    /// The send-time warnings were shown (`compose::warn`): the next `y` sends.
+    pub warned: bool,
 }
 
 impl Preview {
@@ -483,6 +485,7 @@ impl Preview {
             bytes,
             exact: false,
             scroll: 0,
+            warned: false,
         }
     }
 
@@ -533,6 +536,8 @@ pub struct Compose {
     pub unsaved: bool,
     /// Unix seconds of the last autosave.
     pub saved_at: i64,
+    /// An open address completion (`Tab` in To/Cc/Bcc; `compose::complete`).
+    pub completing: Option<super::complete::Completing>,
 }
 
 impl Compose {
@@ -567,6 +572,7 @@ impl Compose {
             sending: false,
             unsaved: false,
             saved_at: 0,
+            completing: None,
         }
     }
 

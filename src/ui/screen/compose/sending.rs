@@ -2,7 +2,6 @@
 
 use crate::engine::Request;
 use crate::engine::pipeline::Outcome;
-use crate::mail::date;
 use crate::sanitize;
 use crate::store::drafts;
 use crate::ui::app::App;
@@ -11,8 +10,12 @@ use crate::ui::screen::compose::{
     AUTOSAVE_SECS, clear_replying, header_text, mark_replying, new_compose,
 };
 
-/// `y` in the preview: the draft is saved, then the message goes to the sending thread.
+/// `y` in the preview: the draft is saved, then the message goes to the sending thread
+/// (after a second `y` when `warn` finds something to ask about).
 pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
+    if super::warn::hold_send(app) {
+        return Vec::new();
+    }
     let now = app.now;
     let Some(c) = &mut app.compose else {
         return Vec::new();
@@ -159,32 +162,6 @@ pub(crate) fn close_compose(app: &mut App) -> Vec<Request> {
         app.say("closed (nothing was written, so no draft was kept)");
     }
     commands
-}
-
-pub(crate) fn list_drafts(app: &mut App) {
-    if app.drafts.is_empty() {
-        app.say("no drafts");
-        return;
-    }
-    let now = app.now;
-    let items: Vec<String> = app
-        .drafts
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let subject = if d.subject.trim().is_empty() {
-                "(no subject)"
-            } else {
-                d.subject.trim()
-            };
-            let age = date::age(now, d.saved);
-            format!("{} {} \"{}\" {age}", i + 1, d.account, subject)
-        })
-        .collect();
-    app.say(sanitize::single_line(&format!(
-        "drafts: {} (:drafts N reopens one)",
-        items.join("; ")
-    )));
 }
 
 /// `:drafts N`: reopens a saved draft in the compose pane.

@@ -12,7 +12,7 @@ use crate::triage::state::Action as TriageAction;
 use crate::ui::app::App;
 use crate::ui::layout::ReaderMode;
 use crate::ui::screen::columns::{set_layout, sort_command};
-use crate::ui::screen::compose::sending::{list_drafts, reopen_draft};
+use crate::ui::screen::compose::sending::reopen_draft;
 use crate::ui::screen::help::Help;
 use crate::ui::screen::list::{clear_narrowing, search, set_threads};
 use crate::ui::screen::prompt::{builtin_themes, set_filter};
@@ -204,10 +204,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "drafts",
         aliases: &[],
         usage: ":drafts [N]",
-        desc: "list the saved drafts, or reopen draft N in the compose pane",
+        desc: "the saved drafts in a pane (Enter reopens, d deletes), or reopen draft N",
         run: Run::Number("drafts", |app, n| match n {
             None => {
-                list_drafts(app);
+                crate::ui::screen::drafts::open(app);
                 Vec::new()
             }
             Some(n) => reopen_draft(app, n),
@@ -288,7 +288,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "snooze",
         aliases: &[],
         usage: ":snooze WHEN",
-        desc: "hide the message until 30m|4h|2d|tomorrow|mon|YYYY-MM-DD [HH:MM] (UTC) (z)",
+        desc: "hide the message until in 3h|2d|tomorrow 9|friday 14:00|next week|YYYY-MM-DD [HH:MM], agent.timezone (z)",
         run: Run::Needs(Complete::Nothing, snooze),
     },
     CommandSpec {
@@ -533,13 +533,11 @@ fn assign(app: &mut App, agent: &str) -> Vec<Request> {
 }
 
 fn snooze(app: &mut App, when: &str) -> Vec<Request> {
-    match crate::triage::when::parse(when, app.now) {
-        Some(until) => triage(app, TriageAction::Snooze(until)),
-        None => {
-            app.fail(format!(
-                "snooze: {:?} is not a time to come (30m, 4h, 2d, tomorrow, mon, YYYY-MM-DD [HH:MM], UTC)",
-                sanitize::single_line(when.trim())
-            ));
+    let tz = crate::triage::when::config_zone(app.config.as_deref());
+    match crate::triage::when::parse(when.trim(), app.now, &tz) {
+        Ok(until) => triage(app, TriageAction::Snooze(until)),
+        Err(e) => {
+            app.fail(format!("snooze: {e}"));
             Vec::new()
         }
     }
