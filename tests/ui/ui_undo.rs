@@ -359,3 +359,39 @@ fn flag_on_marked_rows_is_one_step_undone_by_u() {
     assert_eq!(uids, [5, 6]);
     assert_eq!(app.notice(), Some("undid flag on 2 messages"));
 }
+
+#[test]
+fn a_single_flag_or_read_toggle_is_one_step_undone_by_u() {
+    let mut app = bulk_loaded();
+    // `!` on the selected row (no marks), then move away: `u` takes the flag off that row.
+    let cmds = press(&mut app, [ch('!')]);
+    let flagged: Vec<u32> = cmds
+        .iter()
+        .filter_map(|r| match r {
+            Request::Store { uid, change, .. }
+                if change.add_flags != mailroom::message::Flags::default() =>
+            {
+                Some(*uid)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(flagged.len(), 1, "{cmds:?}");
+    let cmds = press(&mut app, [ch('G'), ch('u')]);
+    let undone: Vec<u32> = cmds
+        .iter()
+        .filter_map(|r| match r {
+            Request::Store { uid, change, .. }
+                if change.remove_flags != mailroom::message::Flags::default() =>
+            {
+                Some(*uid)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(undone, flagged, "{cmds:?}");
+    assert_eq!(
+        app.notice(),
+        Some(format!("undid flag on UID {}", flagged[0]).as_str())
+    );
+}

@@ -310,6 +310,23 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
             (FlagKind::Flagged, true) => "flag removed",
         });
     }
+    // One undo step, like the same toggle on marked rows (`u` sets the flag back).
+    app.undo.push(crate::ui::undo::Step {
+        what: match (kind, before) {
+            (FlagKind::Seen, false) => "mark read",
+            (FlagKind::Seen, true) => "mark unread",
+            (FlagKind::Flagged, false) => "flag",
+            (FlagKind::Flagged, true) => "unflag",
+        }
+        .to_string(),
+        items: vec![crate::ui::undo::Item {
+            account_idx,
+            uid,
+            before: Default::default(),
+            after: Default::default(),
+            flag: Some((kind, before)),
+        }],
+    });
     let id = app.take_id();
     app.pending_stores.insert(
         id,
