@@ -347,8 +347,14 @@ pub(crate) fn triage_prompt(app: &mut App, command: &str, hint: &str) {
         app.say("no message selected");
         return;
     };
-    // Refused before anything is typed, as the key itself would be.
+    // Refused before anything is typed, as the key itself would be; the line still opens,
+    // inert and saying why, so that what the agent types next lands there and leaves with it
+    // instead of running as keys.
     if let Some(why) = triage_refused(app, account_idx, command.trim()) {
+        let mut p = Prompt::new(PromptKind::Command, command);
+        p.hint = Some(crate::ui::screen::prompt::line::inert_hint(&why));
+        p.inert = Some(why.clone());
+        app.prompt = Some(p);
         app.fail(why);
         return;
     }
