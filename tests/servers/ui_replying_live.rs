@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use support::testbed::{RawImap, Testbed};
-use tmux::{MAILBOX, Tmux, customer_message, row, start_synced, uid_of};
+use tmux::{MAILBOX, Tmux, customer_message, row, start_synced_answering, uid_of};
 
 /// Generous: CI machines are slow, and the test bed may still be warming up.
 const FIRST_SCREEN: Duration = Duration::from_secs(30);
@@ -24,9 +24,10 @@ fn message(n: usize, subject: &str) -> Vec<u8> {
     customer_message("replying", n, subject)
 }
 
-/// mailroom as `agent`, its column synced and watched with IDLE.
+/// mailroom as `agent`, its column synced and watched with IDLE, on an account it may answer
+/// from (`send = "none"` opens no reply pane).
 fn start(tb: &Testbed, agent: &str) -> (Tmux, tempfile::TempDir) {
-    start_synced(tb, agent, "", 2, FIRST_SCREEN)
+    start_synced_answering(tb, agent, 2, FIRST_SCREEN)
 }
 
 /// The flags of `uid` as the raw session sees them now, lower-cased.

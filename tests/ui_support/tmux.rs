@@ -263,6 +263,36 @@ pub fn start_synced(
     (tmux, dir)
 }
 
+/// `start_synced` with an account that may answer (`send = "as"` through the test bed's
+/// submission port): `r` opens a reply pane, which `send = "none"` never does.
+pub fn start_synced_answering(
+    tb: &Testbed,
+    agent: &str,
+    messages: usize,
+    timeout: Duration,
+) -> (Tmux, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_testbed_config(dir.path(), tb, agent, "");
+    let text = std::fs::read_to_string(&config).expect("read config");
+    let text = format!(
+        "{}[account.smtp]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"{agent}\"\n\
+         password_command = \"printf '%s\\\\n' '{}'\"\n",
+        text.replace("send = \"none\"", "send = \"as\""),
+        tb.submission_port,
+        tb.ca_file.display(),
+        Testbed::password(agent),
+    );
+    std::fs::write(&config, text).expect("write config");
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 160, 30);
+    let synced = format!("support  ready · idle  {messages} ·");
+    tmux.wait_for(
+        &format!("{agent}'s synced column with IDLE"),
+        timeout,
+        |s| s.contains(&synced) && s.contains("support: online (idle)"),
+    );
+    (tmux, dir)
+}
+
 /// The UID of the message with `subject`, as `imap`'s session sees it (after a NOOP, so that
 /// it knows of mail that arrived since its last command).
 pub fn uid_of(imap: &mut RawImap, subject: &str) -> u32 {
