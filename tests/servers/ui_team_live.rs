@@ -300,11 +300,14 @@ fn a_read_only_agent_may_not_claim() {
     app.tmux.wait_for("the refusal", LIVE, |s| {
         s.contains("support: you may not claim here: triage needs the `w` right (yours: lr)")
     });
-    // `A` is refused before its line opens.
+    // `A` is refused at once; its line opens inert, saying why, and Esc closes it.
     app.tmux.keys(&["A"]);
     app.tmux.wait_for("the refusal of A", LIVE, |s| {
         s.contains("support: you may not assign here: triage needs the `w` right (yours: lr)")
     });
+    app.tmux.keys(&["Escape"]);
+    app.tmux
+        .wait_for("the inert line closed", LIVE, |s| !s.contains(":assign"));
     assert_eq!(flags_of(&mut bob, uid), before);
     assert!(team_keywords(&before).is_empty(), "{before:?}");
     let s = app.tmux.screen();
