@@ -306,6 +306,40 @@ fn appenduid(tagged: &[u8]) -> Option<u32> {
     words.next()?.parse().ok()
 }
 
+/// The UIDs in `folder` that `query` (a `UID SEARCH` criteria string the caller built from
+/// checked text) finds, oldest first, at most the newest `max`; empty when the folder does not
+/// exist or cannot be selected. Notes, snooze records and Sent replies are all read this way.
+///
+/// **Changes the selected mailbox**: `folder` is opened read-only (EXAMINE).
+pub(crate) fn newest_matching(
+    conn: &mut ImapConn,
+    folder: &str,
+    query: &str,
+    max: usize,
+) -> Result<Vec<u32>, NotesError> {
+    let encoded = checked_folder(folder)?;
+    if !listed(conn, folder)?.is_some_and(|(_, selectable)| selectable) {
+        return Ok(Vec::new());
+    }
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    conn.session
+        .examine(&encoded)
+        .map_err(|e| server_error(folder, &e))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    conn.budget.grant(DEFAULT_READ_BUDGET);
+    let found = conn
+        .session
+        .uid_search(query)
+        .map_err(|e| server_error(folder, &e))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    let mut uids: Vec<u32> = found.into_iter().collect();
+    uids.sort_unstable();
+    if uids.len() > max {
+        uids.drain(..uids.len() - max);
+    }
+    Ok(uids)
+}
+
 /// The notes on the message `message_id` (without brackets) and on later messages of its
 /// thread, oldest first: `UID SEARCH` for the id in In-Reply-To/References of `folder`, then
 /// at most [`MAX_NOTES`] of them (the newest) read with `BODY.PEEK[]`, each cut at
@@ -324,15 +358,6 @@ pub fn notes_for(
     if !note::is_linkable_id(message_id) {
         return Err(NoteError::BadMessageId(single_line(message_id)).into());
     }
-    let encoded = checked_folder(folder)?;
-    if !listed(conn, folder)?.is_some_and(|(_, selectable)| selectable) {
-        return Ok(Vec::new());
-    }
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    conn.session
-        .examine(&encoded)
-        .map_err(|e| server_error(folder, &e))?;
-    let _ = conn.session.take_all_unsolicited().count();
     // Checked above: printable ASCII without `"`, `\`, `<`, `>` — safe inside a quoted string.
     // Snooze records (`mail::snooze`) share the folder and the threading headers: left out, so
     // they never crowd real notes out of the newest MAX_NOTES.
@@ -340,17 +365,7 @@ pub fn notes_for(
         "NOT HEADER {} \"\" OR HEADER In-Reply-To \"<{message_id}>\" HEADER References \"<{message_id}>\"",
         crate::mail::snooze::SNOOZE_HEADER
     );
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    let found = conn
-        .session
-        .uid_search(&query)
-        .map_err(|e| server_error(folder, &e))?;
-    let _ = conn.session.take_all_unsolicited().count();
-    let mut uids: Vec<u32> = found.into_iter().collect();
-    uids.sort_unstable();
-    if uids.len() > MAX_NOTES {
-        uids.drain(..uids.len() - MAX_NOTES);
-    }
+    let uids = newest_matching(conn, folder, &query, MAX_NOTES)?;
     if uids.is_empty() {
         return Ok(Vec::new());
     }

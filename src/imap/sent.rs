@@ -5,8 +5,8 @@
 //! **Changes the selected mailbox**: the Sent folder is opened read-only (EXAMINE); a caller
 //! that relies on a selection must SELECT its mailbox again.
 
-use super::connect::{DEFAULT_READ_BUDGET, ImapConn};
-use super::notes::{NotesError, checked_folder, listed, server_error};
+use super::connect::ImapConn;
+use super::notes::{NotesError, newest_matching, server_error};
 use crate::mail::sent::{self, MAX_SENT, MAX_SENT_BYTES, SentReply};
 
 /// The replies in `folder` to any of `ids` (checked by `mail::sent::searched_ids`), oldest
@@ -20,26 +20,7 @@ pub fn replies_in(
     let Some(query) = sent::search_key(&ids) else {
         return Ok(Vec::new());
     };
-    let encoded = checked_folder(folder)?;
-    if !listed(conn, folder)?.is_some_and(|(_, selectable)| selectable) {
-        return Ok(Vec::new());
-    }
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    conn.session
-        .examine(&encoded)
-        .map_err(|e| server_error(folder, &e))?;
-    let _ = conn.session.take_all_unsolicited().count();
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    let found = conn
-        .session
-        .uid_search(&query)
-        .map_err(|e| server_error(folder, &e))?;
-    let _ = conn.session.take_all_unsolicited().count();
-    let mut uids: Vec<u32> = found.into_iter().collect();
-    uids.sort_unstable();
-    if uids.len() > MAX_SENT {
-        uids.drain(..uids.len() - MAX_SENT);
-    }
+    let uids = newest_matching(conn, folder, &query, MAX_SENT)?;
     if uids.is_empty() {
         return Ok(Vec::new());
     }

@@ -5,7 +5,7 @@
 //! opens the notes folder (EXAMINE): re-SELECT your mailbox afterwards.
 
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn};
-use super::notes::{NotesError, append_seen, checked_folder, listed, server_error};
+use super::notes::{NotesError, append_seen, newest_matching, server_error};
 use super::quote_mailbox;
 use crate::mail::note::is_linkable_id;
 use crate::mail::snooze::{self, MAX_RECORDS, SNOOZE_HEADER, WakeTimes};
@@ -66,26 +66,8 @@ pub fn message_id(conn: &mut ImapConn, uid: u32) -> Result<Option<String>, Notes
 ///
 /// **Changes the selected mailbox** (EXAMINE `folder`).
 pub fn wake_times(conn: &mut ImapConn, folder: &str) -> Result<WakeTimes, NotesError> {
-    let encoded = checked_folder(folder)?;
-    if !listed(conn, folder)?.is_some_and(|(_, selectable)| selectable) {
-        return Ok(WakeTimes::new());
-    }
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    conn.session
-        .examine(&encoded)
-        .map_err(|e| server_error(folder, &e))?;
-    let _ = conn.session.take_all_unsolicited().count();
-    conn.budget.grant(DEFAULT_READ_BUDGET);
-    let found = conn
-        .session
-        .uid_search(format!("HEADER {SNOOZE_HEADER} \"\""))
-        .map_err(|e| server_error(folder, &e))?;
-    let _ = conn.session.take_all_unsolicited().count();
-    let mut uids: Vec<u32> = found.into_iter().collect();
-    uids.sort_unstable();
-    if uids.len() > MAX_RECORDS {
-        uids.drain(..uids.len() - MAX_RECORDS);
-    }
+    let query = format!("HEADER {SNOOZE_HEADER} \"\"");
+    let uids = newest_matching(conn, folder, &query, MAX_RECORDS)?;
     if uids.is_empty() {
         return Ok(WakeTimes::new());
     }
