@@ -54,6 +54,16 @@ pub(crate) fn store_flag(
     }
 }
 
+/// What setting flag `kind` to `on` is called in undo steps and summaries.
+pub(crate) fn flag_verb(kind: FlagKind, on: bool) -> &'static str {
+    match (kind, on) {
+        (FlagKind::Seen, true) => "mark read",
+        (FlagKind::Seen, false) => "mark unread",
+        (FlagKind::Flagged, true) => "flag",
+        (FlagKind::Flagged, false) => "unflag",
+    }
+}
+
 /// Space / `!` with marked rows: sets the flag on every marked row (clears it when all have
 /// it), as one undo step; the marks are cleared.
 pub(crate) fn toggle_marked(
@@ -83,12 +93,7 @@ pub(crate) fn toggle_marked(
             flag: Some((kind, before)),
         });
     }
-    let what = match (kind, on) {
-        (FlagKind::Seen, true) => "mark read",
-        (FlagKind::Seen, false) => "mark unread",
-        (FlagKind::Flagged, true) => "flag",
-        (FlagKind::Flagged, false) => "unflag",
-    };
+    let what = flag_verb(kind, on);
     app.say(format!("{name}: {what}: {} messages", items.len()));
     app.undo.push(Step {
         what: what.to_string(),

@@ -1,7 +1,6 @@
 //! The column list's keys and actions: moving, narrowing, search, threads, flag toggles
 //! and the answers to flag changes.
 
-use crate::backend::FlagChange;
 use crate::engine::Request;
 use crate::message::Flags;
 use crate::sanitize;
@@ -289,18 +288,6 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
         app.fail("the message is no longer in the list");
         return Vec::new();
     };
-    c.edit_row(uid, |row| kind.set(&mut row.flags, !before));
-    let change = if before {
-        FlagChange {
-            remove_flags: kind.only(),
-            ..FlagChange::default()
-        }
-    } else {
-        FlagChange {
-            add_flags: kind.only(),
-            ..FlagChange::default()
-        }
-    };
     if in_reader {
         // The reader shows no marks: say what happened.
         app.say(match (kind, before) {
@@ -312,13 +299,7 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
     }
     // One undo step, like the same toggle on marked rows (`u` sets the flag back).
     app.undo.push(crate::ui::undo::Step {
-        what: match (kind, before) {
-            (FlagKind::Seen, false) => "mark read",
-            (FlagKind::Seen, true) => "mark unread",
-            (FlagKind::Flagged, false) => "flag",
-            (FlagKind::Flagged, true) => "unflag",
-        }
-        .to_string(),
+        what: crate::ui::screen::bulk::flag_verb(kind, !before).to_string(),
         items: vec![crate::ui::undo::Item {
             account_idx,
             uid,
@@ -327,22 +308,13 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
             flag: Some((kind, before)),
         }],
     });
-    let id = app.take_id();
-    app.pending_stores.insert(
-        id,
-        PendingStore {
-            account_idx,
-            uid,
-            flag: kind,
-            before,
-        },
-    );
-    vec![Request::Store {
+    vec![crate::ui::screen::bulk::store_flag(
+        app,
         account_idx,
-        id,
         uid,
-        change,
-    }]
+        kind,
+        !before,
+    )]
 }
 
 pub(crate) fn list_action(app: &mut App, action: Action) -> Vec<Request> {
