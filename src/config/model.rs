@@ -263,6 +263,12 @@ pub struct Account {
     pub notes_folder: Option<String>,
     /// Where `done` also moves a message (optional): e.g. `shared/support/Archive`.
     pub archive_folder: Option<String>,
+    /// Where the team policy is published. Default: `Policy` in the mailbox's tree (a child of
+    /// `shared/support`, a sibling of an `INBOX`), named with the server's own hierarchy.
+    pub policy_folder: Option<String>,
+    /// Why the team policy lowered `send` (set by `policy::team::apply`, never read from TOML).
+    #[serde(skip)]
+    pub policy_reason: Option<String>,
     /// Ask for read receipts: every message sent from this account carries
     /// `Disposition-Notification-To:` with the address it is From (the shared address).
     #[serde(default)]

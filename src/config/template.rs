@@ -19,11 +19,31 @@ pub enum Field {
     FromAddress,
     /// The display name of the From line the message is sent with.
     FromName,
+    /// Reply templates only (`[[template]]` of a team policy, `[template.NAME]`): the
+    /// customer's display name, address, and the subject of the message answered.
+    CustomerName,
+    CustomerAddress,
+    TicketSubject,
+}
+
+/// Which fields a template may name.
+#[derive(Debug, Clone, Copy)]
+pub enum Fields<'a> {
+    /// A signature in the local config: `agent.fields.<key>` must be a key of `[agent.fields]`.
+    Signature(&'a BTreeMap<String, String>),
+    /// A signature of a team policy: any `agent.fields.<key>` (each agent has their own; a
+    /// missing one renders empty).
+    TeamSignature,
+    /// A reply template: the signature fields plus `customer.*` and `ticket.subject`.
+    Reply,
 }
 
 impl Field {
-    fn parse(name: &str, agent_fields: &BTreeMap<String, String>) -> Option<Field> {
+    fn parse(name: &str, fields: Fields<'_>) -> Option<Field> {
         Some(match name {
+            "customer.name" if matches!(fields, Fields::Reply) => Field::CustomerName,
+            "customer.address" if matches!(fields, Fields::Reply) => Field::CustomerAddress,
+            "ticket.subject" if matches!(fields, Fields::Reply) => Field::TicketSubject,
             "agent.id" => Field::AgentId,
             "agent.name" => Field::AgentName,
             "agent.email" => Field::AgentEmail,
@@ -34,7 +54,12 @@ impl Field {
             "from.name" => Field::FromName,
             other => {
                 let key = other.strip_prefix("agent.fields.")?;
-                if !agent_fields.contains_key(key) {
+                if key.is_empty() {
+                    return None;
+                }
+                if let Fields::Signature(agent_fields) = fields
+                    && !agent_fields.contains_key(key)
+                {
                     return None;
                 }
                 Field::AgentCustom(key.to_string())
@@ -52,7 +77,7 @@ pub enum Piece {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     #[error(
-        "unknown field `{{{0}}}` (known: agent.id, agent.name, agent.email, agent.fields.<key>, account.name, account.address, account.display_name, from.address, from.name)"
+        "unknown field `{{{0}}}` (known: agent.id, agent.name, agent.email, agent.fields.<key>, account.name, account.address, account.display_name, from.address, from.name; in reply templates also customer.name, customer.address, ticket.subject)"
     )]
     UnknownField(String),
     #[error("unclosed `{{` at character {0} (write `{{{{` for a literal brace)")]
@@ -66,6 +91,11 @@ pub fn parse(
     template: &str,
     agent_fields: &BTreeMap<String, String>,
 ) -> Result<Vec<Piece>, TemplateError> {
+    parse_with(template, Fields::Signature(agent_fields))
+}
+
+/// [`parse`] for the field set `fields` allows.
+pub fn parse_with(template: &str, fields: Fields<'_>) -> Result<Vec<Piece>, TemplateError> {
     let mut pieces = Vec::new();
     let mut text = String::new();
     let mut chars = template.char_indices().peekable();
@@ -93,7 +123,7 @@ pub fn parse(
                     return Err(TemplateError::Unclosed(template[..i].chars().count() + 1));
                 }
                 let name = name.trim();
-                let field = Field::parse(name, agent_fields)
+                let field = Field::parse(name, fields)
                     .ok_or_else(|| TemplateError::UnknownField(name.to_string()))?;
                 if !text.is_empty() {
                     pieces.push(Piece::Text(std::mem::take(&mut text)));
@@ -162,5 +192,22 @@ mod tests {
             Err(TemplateError::Unclosed(4))
         );
         assert_eq!(parse("a}", &fields()), Err(TemplateError::StrayClose(2)));
+    }
+
+    #[test]
+    fn team_and_reply_field_sets() {
+        assert!(parse_with("{agent.fields.phone}", Fields::TeamSignature).is_ok());
+        assert!(parse_with("{customer.name}", Fields::TeamSignature).is_err());
+        assert!(parse("{customer.name}", &fields()).is_err());
+        assert_eq!(
+            parse_with("Hi {customer.name}, re {ticket.subject}", Fields::Reply).unwrap(),
+            vec![
+                Piece::Text("Hi ".into()),
+                Piece::Field(Field::CustomerName),
+                Piece::Text(", re ".into()),
+                Piece::Field(Field::TicketSubject),
+            ]
+        );
+        assert!(parse_with("{agent.fields.}", Fields::Reply).is_err());
     }
 }

@@ -37,6 +37,9 @@ pub enum Refusal {
         "account \"{account}\" has send = \"none\": you may read and triage this mailbox but not send from it"
     )]
     SendNone { account: String },
+    /// The team policy gives this agent no send mode on the account.
+    #[error("{reason}")]
+    Policy { account: String, reason: String },
 }
 
 /// The identity for sending from `address` (the account's address or one of its aliases), or
@@ -83,8 +86,14 @@ pub fn choose(
             },
         },
         SendMode::None => {
-            return Err(Refusal::SendNone {
-                account: account.name.clone(),
+            return Err(match &account.policy_reason {
+                Some(reason) => Refusal::Policy {
+                    account: account.name.clone(),
+                    reason: reason.clone(),
+                },
+                None => Refusal::SendNone {
+                    account: account.name.clone(),
+                },
             });
         }
     };
@@ -99,10 +108,17 @@ pub fn describe(account: &Account, agent: &Agent) -> String {
                 "as {} (From {}, no Sender, MAIL FROM {})",
                 id.from, id.from, id.mail_from
             ),
-            Some(s) => format!(
-                "{} on behalf of {} (From {}, Sender {s}, MAIL FROM {})",
-                agent.id, id.from, id.from, id.mail_from
-            ),
+            Some(s) => {
+                let why = account
+                    .policy_reason
+                    .as_deref()
+                    .map(|r| format!("; {r}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} on behalf of {} (From {}, Sender {s}, MAIL FROM {}{why})",
+                    agent.id, id.from, id.from, id.mail_from
+                )
+            }
         },
         Err(reason) => reason.to_string(),
     }

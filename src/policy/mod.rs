@@ -1,6 +1,7 @@
-//! Pure rules with no I/O: send identity, signatures, rights. (The signature template syntax
+//! Pure rules with no I/O: send identity, signatures, rights, the team policy. (The signature template syntax
 //! is `config::template`: a broken template is a configuration error.)
 
 pub mod identity;
 pub mod rights;
 pub mod signature;
+pub mod team;

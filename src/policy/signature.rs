@@ -33,7 +33,9 @@ fn render_template(
     from: FromLine<'_>,
 ) -> Result<String, TemplateError> {
     let mut out = String::new();
-    for piece in template::parse(text, &agent.fields)? {
+    // Lenient about `agent.fields.*`: the local config's templates were checked at load, and a
+    // team policy's signature may name a field this agent lacks (it renders empty).
+    for piece in template::parse_with(text, template::Fields::TeamSignature)? {
         match piece {
             Piece::Text(t) => out.push_str(&t),
             Piece::Field(f) => out.push_str(match &f {
@@ -46,6 +48,8 @@ fn render_template(
                 Field::AccountDisplayName => account.display_name(),
                 Field::FromAddress => from.address,
                 Field::FromName => from.name,
+                // Not allowed in a signature (the parse above refuses them).
+                Field::CustomerName | Field::CustomerAddress | Field::TicketSubject => "",
             }),
         }
     }
