@@ -217,6 +217,16 @@ pub enum Event {
         path: PathBuf,
         result: Result<(), AttachError>,
     },
+    /// The answer to [`Request::AddressBook`](super::Request::AddressBook) `id`: the entries
+    /// for `query` (names sanitized), or why the program gave none.
+    AddressBook {
+        id: u64,
+        query: String,
+        result: Result<
+            Vec<crate::engine::address_book::Entry>,
+            crate::engine::address_book::AddressBookError,
+        >,
+    },
 }
 
 /// Where an internal note was appended.

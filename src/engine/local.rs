@@ -252,6 +252,7 @@ fn run_local(
             | Request::DeleteDraft(_)
             | Request::Preview { .. }
             | Request::Attach { .. }
+            | Request::AddressBook { .. }
             | Request::Notify(_) => None,
         };
         if let Some(ev) = answer

@@ -715,5 +715,8 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             path,
             result,
         } => changed(compose::on_attached(app, &draft_id, path, result)),
+        EngineEvent::AddressBook { id, result, .. } => {
+            changed(compose::on_address_book(app, id, result))
+        }
     }
 }
