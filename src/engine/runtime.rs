@@ -314,6 +314,10 @@ impl Engine {
                 uid,
                 replies: Err(GONE.into()),
             },
+            Request::SentRecipients { account_idx } => Event::SentRecipients {
+                account_idx,
+                result: Err(GONE.into()),
+            },
             // A stopped thread has already said why in its column.
             _ => return,
         };
@@ -480,6 +484,7 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::AddNote { account_idx, .. }
         | Request::Notes { account_idx, .. }
         | Request::Conversation { account_idx, .. }
+        | Request::SentRecipients { account_idx }
         | Request::Refresh { account_idx } => Some(*account_idx),
         Request::Stats { .. }
         | Request::Save { .. }
@@ -542,6 +547,7 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
             uid, message_id, ..
         } => WorkerCommand::Notes { uid, message_id },
         Request::Conversation { uid, ids, .. } => WorkerCommand::Conversation { uid, ids },
+        Request::SentRecipients { .. } => WorkerCommand::SentRecipients,
         Request::Refresh { .. } => WorkerCommand::Refresh,
         Request::Stats { .. }
         | Request::Save { .. }

@@ -36,6 +36,7 @@ mod notes_testbed;
 mod outbox_faults;
 mod search_testbed;
 mod send_pipeline;
+mod sent_recipients;
 mod smtp_deadline;
 mod smtp_starttls_safety;
 mod smtp_submit;

@@ -197,13 +197,16 @@ fn the_address_book_command_is_asked_off_the_ui_thread_and_merged() {
     let mut app = app_sized(&config, 80, 16);
     press(&mut app, [ch('c')]);
     press(&mut app, typed("car"));
-    // The key only asks: the UI runs nothing itself.
+    // The key only asks: the UI runs nothing itself (and, the first time, the Sent folder's
+    // recipients are asked for too).
     let asked = press(&mut app, [key(KeyCode::Tab)]);
     assert!(
         matches!(
             asked.as_slice(),
-            [mailroom::engine::Request::AddressBook { query, argv, .. }]
-                if query == "car" && argv[0] == script.display().to_string()
+            [
+                mailroom::engine::Request::SentRecipients { account_idx: 0 },
+                mailroom::engine::Request::AddressBook { query, argv, .. }
+            ] if query == "car" && argv[0] == script.display().to_string()
         ),
         "{asked:?}"
     );
@@ -215,7 +218,10 @@ fn the_address_book_command_is_asked_off_the_ui_thread_and_merged() {
     press(&mut app, [ch('c')]);
     press(&mut app, typed("car"));
     let left = press_served(&mut app, [key(KeyCode::Tab)]);
-    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(
+        left,
+        [mailroom::engine::Request::SentRecipients { account_idx: 0 }]
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("asked")).unwrap(),
         "car\n"
@@ -236,4 +242,39 @@ fn the_address_book_command_is_asked_off_the_ui_thread_and_merged() {
     assert_snapshot!("address_popup_with_book_80x16", screen(&app));
     press(&mut app, [key(KeyCode::BackTab), key(KeyCode::Enter)]);
     assert_eq!(to(&app), "Cara Book <cara@book.test>");
+}
+
+#[test]
+fn the_sent_folders_recipients_count_as_uses_once_read() {
+    use mailroom::engine::{Event as EngineEvent, Request};
+    use mailroom::message::{Fields, Summary};
+    let mut app = app();
+    press(&mut app, [ch('c')]);
+    press(&mut app, typed("car"));
+    // The first completion asks for them (once per account) and ranks without them.
+    let asked = press(&mut app, [key(KeyCode::Tab)]);
+    assert_eq!(asked, [Request::SentRecipients { account_idx: 0 }]);
+    assert_eq!(to(&app), "Carol Customer <carol@customer.test>");
+    // The team wrote to Carl three times: he now comes first.
+    let sent = |uid: u32| {
+        Summary::new(Fields {
+            uid,
+            internal_date: 5,
+            from: vec![addr("", "support@example.test")],
+            to: vec![addr("Carl Client", "carl@client.test")],
+            ..Fields::default()
+        })
+    };
+    mailroom::ui::app::update(
+        &mut app,
+        EngineEvent::SentRecipients {
+            account_idx: 0,
+            result: Ok(vec![sent(1), sent(2), sent(3)]),
+        },
+    );
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(to(&app), "car");
+    let asked = press(&mut app, [key(KeyCode::Tab)]);
+    assert!(asked.is_empty(), "asked once: {asked:?}");
+    assert_eq!(to(&app), "Carl Client <carl@client.test>");
 }

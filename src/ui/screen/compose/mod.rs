@@ -787,22 +787,40 @@ fn complete_address(app: &mut App, k: &KeyEvent, action: Option<Action>) -> Opti
     } else {
         app.take_id()
     };
+    let account_idx = app.compose.as_ref()?.account_idx;
+    // The Sent folder's recipients count as uses: read once per account, on the first
+    // completion (this one ranks without them).
+    let mut requests = Vec::new();
+    if let std::collections::hash_map::Entry::Vacant(e) = app.sent_recipients.entry(account_idx) {
+        e.insert(None);
+        requests.push(Request::SentRecipients { account_idx });
+    }
     let c = app.compose.as_mut()?;
     let rows = app
         .columns
         .iter()
-        .find(|col| col.account_idx == c.account_idx)
+        .find(|col| col.account_idx == account_idx)
         .map(|col| &col.rows);
-    match complete::tab(c, rows, &[], &book, id, back) {
-        complete::Tabbed::Nothing => None,
+    let sent = app
+        .sent_recipients
+        .get(&account_idx)
+        .and_then(Option::as_deref)
+        .unwrap_or_default();
+    match complete::tab(c, rows, sent, &book, id, back) {
+        complete::Tabbed::Nothing if requests.is_empty() => None,
+        complete::Tabbed::Nothing => {
+            // Tab still moves on; the request goes out.
+            c.completing = None;
+            if k.code == KeyCode::Tab {
+                c.field = c.field.next(false);
+            }
+            Some(requests)
+        }
         complete::Tabbed::Open { said, ask } => {
             c.unsaved = true;
             app.say(said);
-            Some(
-                ask.map(|(argv, query)| Request::AddressBook { id, argv, query })
-                    .into_iter()
-                    .collect(),
-            )
+            requests.extend(ask.map(|(argv, query)| Request::AddressBook { id, argv, query }));
+            Some(requests)
         }
     }
 }
