@@ -136,6 +136,19 @@ fn split_list(list: &str) -> Option<Vec<&str>> {
     Some(out)
 }
 
+/// The recipients of a list as typed, unchecked (a draft keeps them as they are): split at
+/// `,` and `;` outside quotes and angle brackets (at every one when a quote is left open),
+/// trimmed, empty ones dropped.
+pub fn recipients_of(list: &str) -> Vec<String> {
+    split_list(list)
+        .unwrap_or_else(|| list.split([',', ';']).collect())
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// Splits a comma-separated recipient list (`a@x, Ann <b@y>, "Doe, Jo" <c@z>`), checking each
 /// address; each recipient comes back as [`format_mailbox`] writes it, display name kept.
 /// Duplicates (by address) are dropped.
@@ -266,5 +279,11 @@ mod tests {
         assert_eq!(format_mailbox(Some("  "), "e@x.test"), "e@x.test");
         assert_eq!(email_of("\"Doe, Jane\" <jane@x.test>"), "jane@x.test");
         assert_eq!(email_of("jane@x.test"), "jane@x.test");
+        // A draft keeps the recipients as typed, a quoted comma inside its name.
+        assert_eq!(
+            recipients_of("\"Doe, Jane\" <j@x.test>;, b@y ,not checked"),
+            ["\"Doe, Jane\" <j@x.test>", "b@y", "not checked"]
+        );
+        assert_eq!(recipients_of("\"open, a@x"), ["\"open", "a@x"]);
     }
 }

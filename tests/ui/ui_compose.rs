@@ -193,6 +193,35 @@ fn reply_all_ccs_the_others_but_not_the_account() {
 }
 
 #[test]
+fn reply_all_keeps_display_names_in_the_draft() {
+    let mut app = app_with(120, 30, |f| {
+        f.to = vec![
+            addr("", "help@example.test"),
+            addr("Doe, Jane", "jane@customer.test"),
+        ];
+        f.cc = vec![addr("Ann Example", "ann@customer.test")];
+    });
+    press(&mut app, [ch('R')]);
+    press(&mut app, typed("Hi"));
+    let asked = press(&mut app, [ctrl('q')]);
+    let draft = asked
+        .iter()
+        .find_map(|r| match r {
+            Request::SaveDraft(d) => Some(d.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no draft saved: {asked:?}"));
+    assert_eq!(draft.to, ["Carol Customer <carol@customer.test>"]);
+    assert_eq!(
+        draft.cc,
+        [
+            "\"Doe, Jane\" <jane@customer.test>",
+            "Ann Example <ann@customer.test>"
+        ]
+    );
+}
+
+#[test]
 fn reply_all_keeps_display_names_on_screen_and_in_the_bytes() {
     let mut app = app_with(120, 30, |f| {
         f.from = vec![addr("Zoë Ünal", "zoe@customer.test")];
