@@ -253,6 +253,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The team policy of a shared mailbox (held in its policy folder): show, history, diff,
+    /// publish (validate, append, lock the folder)
+    #[command(
+        long_about = "The team policy of a shared mailbox: a TOML document (see policy.example.toml \
+            and mailroom.toml(5), TEAM POLICY) held as a message in the account's policy folder \
+            (default: the child folder Policy of its mailbox's tree; `policy_folder` overrides). \
+            The newest valid policy message is in force; older ones are its history; a newer one \
+            that fails validation is reported and skipped.\n\n\
+            publish validates FILE (errors with line:column; nothing is appended on error), refuses \
+            a version not newer than the one in force, appends it (creating the folder when missing, \
+            which needs `k`), then locks the folder when you hold the `a` right there: you, the \
+            policy's administrators and holders of `a` keep their rights, everyone else keeps at \
+            most `lr`. Without `a` it says that the folder is not locked.",
+        after_help = "Exit status: 0 success; 1 an unknown account, a FILE that fails validation or is not newer than the policy in force, an unreachable server or a refused command (show: the kept copy is shown but the server was not read), or publish could not lock after appending."
+    )]
+    Policy(mailroom::cli::policy::PolicyArgs),
     /// Build a local demo workspace (three shared Maildir mailboxes, no server) and open it
     Demo {
         /// Where to build it (default: $XDG_DATA_HOME/mailroom/demo)
@@ -432,6 +448,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             mailroom::cli::stats::run(&loaded.config, &args)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Policy(args)) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            let ok = mailroom::cli::policy::run(&loaded.config, &args)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Some(Command::Demo {
             dir,
