@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod check;
+pub mod check_policy;
 pub mod check_triage;
 pub mod list;
 pub mod mailbox;

@@ -44,11 +44,12 @@ pub struct Tamper {
 }
 
 impl Tamper {
-    /// "bob holds i, t, e (lrswite): may insert into or delete from the policy folder".
+    /// "bob holds i, t (lrswit) on the policy folder, not an administrator: may publish or
+    /// delete policies".
     pub fn describe(&self) -> String {
         let what: Vec<String> = self.risky.chars().map(String::from).collect();
         format!(
-            "{} holds {} ({}) on the policy folder but is not an administrator: may insert a policy or delete the one in force",
+            "{} holds {} ({}) on the policy folder, not an administrator: may publish or delete policies",
             self.identifier,
             what.join(", "),
             self.rights

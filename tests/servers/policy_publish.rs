@@ -158,14 +158,84 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
     );
     assert!(out.contains("\n  administrators = [\"alice\"]\n"), "{out}");
 
+    // check shows the policy in force; the locked folder raises no warning.
+    let (code, out, err) = bob.run(&["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("policy    version 2, published by alice on ")
+            && out.contains(&format!(", {FOLDER} (UID 2)")),
+        "{out}"
+    );
+    assert!(
+        out.contains("this login may not change it; only this login's rights checked (MYRIGHTS)"),
+        "{out}"
+    );
+    assert!(!out.contains("on the policy folder"), "{out}");
+    let (_, out, _) = alice.run(&["check"]);
+    assert!(
+        out.contains(
+            "only administrators may change it; every identifier's rights checked (GETACL)"
+        ),
+        "{out}"
+    );
+
     // bob (lr on the locked folder) cannot publish.
     let (code, out, err) = bob.run(&["policy", "support", "publish", &v3]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("needs the `i` (insert) right"), "{err}");
     assert_eq!(messages(&mut raw), 2);
 
-    // Given `i` behind the administrator's back, bob publishes but is told it is not locked.
+    // Given `i` behind the administrator's back: check and access flag it, for bob (his own
+    // rights) and for alice (everyone's).
     raw.cmd_ok(&format!("SETACL \"{FOLDER}\" bob lrwsti"));
+    let (code, out, err) = bob.run(&["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(
+            "warning   bob holds i, t (lrswit) on the policy folder, not an administrator"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("NOT tamper-evident"), "{out}");
+    let (_, out, _) = bob.run(&["check", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["policy"]["version"], 2, "{v}");
+    assert_eq!(v[0]["policy"]["rights_checked"], "myrights", "{v}");
+    assert_eq!(v[0]["policy"]["tampering"][0]["identifier"], "bob", "{v}");
+    let (code, out, err) = alice.run(&["check", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["policy"]["rights_checked"], "getacl", "{v}");
+    let who: Vec<&str> = v[0]["policy"]["tampering"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["identifier"].as_str())
+        .collect();
+    assert_eq!(who, ["bob"], "{v}");
+    let (code, out, err) = alice.run(&["access"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("    ! policy-writable: bob holds i, t (lrswit) on the policy folder"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("  policy folder {FOLDER}: team policy version 2")),
+        "{out}"
+    );
+    let (_, out, _) = bob.run(&["access", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let policy = v[0]["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == FOLDER)
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(policy["flags"][0]["rule"], "policy-writable", "{v}");
+    assert_eq!(policy["flags"][0]["identifier"], "bob", "{v}");
+    assert_eq!(v[0]["policy"]["rights_checked"], "myrights", "{v}");
+
+    // bob publishes but is told the folder is not locked.
     let (code, out, err) = bob.run(&["policy", "support", "publish", &v3]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("locked    no"), "{out}");
