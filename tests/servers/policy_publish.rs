@@ -69,6 +69,13 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
         out.contains("no team policy (the local config rules)"),
         "{out}"
     );
+    let (code, out, err) = bob.run(&["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("policy    no team policy (the local config rules)"),
+        "{out}"
+    );
+    assert!(!out.contains("on the policy folder"), "{out}");
 
     // alice publishes version 1: the folder is created, then locked.
     let v1 = file(&alice, "v1.toml", V1);
@@ -246,4 +253,49 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
     );
     assert_eq!(messages(&mut raw), 3);
     assert_eq!(rights_of(&acl(&mut raw), "bob"), Some("lrswit"));
+}
+
+/// Behind the Microsoft 365-like proxy (no ACL): the policy folder works the same, publish says
+/// it cannot lock, and `check` says tamper-evidence rests on the server's folder permissions.
+#[test]
+fn without_acl_the_policy_folder_works_and_check_says_what_guards_it() {
+    let tb = Testbed::start();
+    let proxy = support::m365::M365Proxy::start(tb.imap_plain_port);
+    let delegated = |agent: &str| {
+        Cli::with_config(&format!(
+            "[agent]\nid = \"{agent}\"\nname = \"{agent} Agent\"\nemail = \"{agent}@example.test\"\n[[account]]\nname = \"support\"\naddress = \"support@example.test\"\nsend = \"none\"\n[account.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nlogin = \"support*{agent}\"\npassword_command = \"echo {}\"\nmailbox = \"INBOX\"\n",
+            proxy.port(),
+            Testbed::password(agent)
+        ))
+    };
+    let alice = delegated("alice");
+    let bob = delegated("bob");
+    let v1 = file(&alice, "v1.toml", V1);
+    let (code, out, err) = alice.run(&["policy", "support", "publish", &v1]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("published version 1 to Policy"), "{out}");
+    assert!(
+        out.contains("locked    no (the server has no ACL)"),
+        "{out}"
+    );
+    assert!(
+        err.contains("tamper-evidence rests on the server's own folder permissions"),
+        "{err}"
+    );
+    let (code, out, err) = bob.run(&["policy", "support", "show"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("policy    version 1, published by alice"),
+        "{out}"
+    );
+    let (code, out, err) = bob.run(&["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("policy    version 1, published by alice"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the server has no ACL extension: tamper-evidence rests on the server's own folder permissions"),
+        "{out}"
+    );
 }
