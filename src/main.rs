@@ -42,6 +42,13 @@ enum Command {
     /// missing that this agent may not create (the `k` right), keywords the server would refuse
     /// (their length, Cyrus' table of 100 user flags), whether `\Seen` is shared by the team or
     /// per agent, and the server's Sent folder when none is configured. Changes no message.
+    ///
+    /// Shows the team policy in force per IMAP account (version, who published it, when, the
+    /// folder) or "no team policy (the local config rules)", warns about policy messages that
+    /// were skipped, and about anyone (you included) who may insert into or delete from the
+    /// policy folder without being an administrator: everyone's rights (GETACL) where you hold
+    /// `a`, else only yours (MYRIGHTS); on servers without ACL it says that tamper-evidence rests
+    /// on the server's own folder permissions.
     Check {
         /// Only validate the configuration (and local Maildirs); no network
         #[arg(long)]
@@ -162,7 +169,9 @@ enum Command {
             with your rights (MYRIGHTS) and, where you hold `a`, every identifier's rights (GETACL). \
             Rights are shown without the obsolete c/d. Flagged: `anyone` or `authenticated` holding \
             rights (public); more than one identifier besides `owner` holding `a` (several-admins); \
-            an identifier with l or r but neither w nor i that holds t, e or x (read-role-deletes). \
+            an identifier with l or r but neither w nor i that holds t, e or x (read-role-deletes); \
+            on the team policy folder, anyone but its administrators (the policy's `administrators` \
+            and holders of `a`) holding i, t, e or x (policy-writable). \
             Maildir accounts are local folders without ACL.",
         after_help = "Exit status: 0 the report is complete (even with risky grants); 1 an account could not be examined (unreachable server, login refused, a failed command) — every other account is still reported."
     )]

@@ -11,8 +11,8 @@ use support::testbed::{RawImap, Testbed};
 const FOLDER: &str = "shared/support/Policy";
 
 const V1: &str = "version = 1\nadministrators = [\"alice\"]\n\n[send]\nas = [\"alice\"]\non-behalf = [\"bob\"]\n";
-const V2: &str = "version = 2\nadministrators = [\"alice\"]\n\n[send]\nas = [\"alice\", \"carol\"]\non-behalf = [\"bob\"]\n";
-const V3: &str = "version = 3\nadministrators = [\"alice\"]\n\n[send]\nas = [\"alice\", \"carol\"]\non-behalf = [\"bob\"]\n\n[review]\nagents = [\"bob\"]\napprovers = [\"alice\"]\n";
+const V2: &str = "version = 2\nadministrators = [\"alice\"]\n\n[send]\nas = [\"alice\", \"carol\"]\non-behalf = [\"bob\"]\n\n[[template]]\nname = \"refund\"\nbody = \"Hello {customer.name}\"\nattachments = [\"refund-form.pdf\"]\n";
+const V3: &str = "version = 3\nadministrators = [\"alice\"]\n\n[send]\nas = [\"alice\", \"carol\"]\non-behalf = [\"bob\"]\n\n[[template]]\nname = \"refund\"\nbody = \"Hello {customer.name}\"\nattachments = [\"refund-form.pdf\"]\n\n[review]\nagents = [\"bob\"]\napprovers = [\"alice\"]\n";
 const BROKEN: &str = "version = 2\nadministrators = [\"alice\"]\n[send]\nas = [\"alice\"\n";
 
 fn file(cli: &Cli, name: &str, text: &str) -> String {
@@ -128,10 +128,15 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
 
     // Version 2, then history and diff.
     let v2 = file(&alice, "v2.toml", V2);
-    let (code, out, err) = alice.run(&["policy", "support", "publish", &v2]);
+    let form = file(&alice, "refund-form.pdf", "%PDF-1.4 form");
+    let (code, out, err) = alice.run(&["policy", "support", "publish", &v2, "--attach", &form]);
     assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("attached  refund-form.pdf"), "{out}");
+    assert!(err.is_empty(), "no warning: {err}");
     assert!(out.contains("replacing version 1"), "{out}");
     assert!(out.contains("locked    already"), "{out}");
+    let (_, out, _) = bob.run(&["policy", "support", "show"]);
+    assert!(out.contains("attached  refund-form.pdf"), "{out}");
     let (code, out, err) = bob.run(&["policy", "support", "history"]);
     assert_eq!(code, 0, "{out}{err}");
     let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("UID")).collect();

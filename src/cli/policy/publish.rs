@@ -264,3 +264,40 @@ fn print(p: &Published, out: &mut dyn Write) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachments_are_read_by_file_name_and_mismatches_warned() {
+        let policy = team::parse(
+            "version = 1\n[[template]]\nname = \"refund\"\nbody = \"x\"\nattachments = [\"refund-form.pdf\", \"terms.txt\"]\n",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let form = dir.path().join("refund-form.pdf");
+        let extra = dir.path().join("extra.png");
+        std::fs::write(&form, b"%PDF-1.4").unwrap();
+        std::fs::write(&extra, b"png").unwrap();
+        let (files, warnings) = attachments(&policy, &[form.clone(), extra]).unwrap();
+        let names: Vec<(&str, &str)> = files
+            .iter()
+            .map(|f| (f.name.as_str(), f.content_type.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("refund-form.pdf", "application/pdf"),
+                ("extra.png", "image/png")
+            ]
+        );
+        assert_eq!(files[0].data, b"%PDF-1.4");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("no [[template]] names \"extra.png\""));
+        assert!(warnings[1].contains("\"terms.txt\", which was not given"));
+        // The same name twice, or a missing file: refused before anything is sent.
+        assert!(attachments(&policy, &[form.clone(), form]).is_err());
+        assert!(attachments(&policy, &[dir.path().join("absent.pdf")]).is_err());
+    }
+}
