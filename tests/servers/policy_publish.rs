@@ -170,7 +170,32 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
     );
     assert!(out.contains("\n  administrators = [\"alice\"]\n"), "{out}");
 
-    // check shows the policy in force; the locked folder raises no warning.
+    // A broken policy message put there by an administrator's own session (not through
+    // publish): skipped, shown with its line:column, version 2 stays in force.
+    let broken = mailroom::mail::policy::build(
+        "alice",
+        "alice@example.test",
+        "support@example.test",
+        9,
+        BROKEN,
+        &[],
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    raw.append(FOLDER, "\\Seen", &broken);
+    let (code, out, err) = bob.run(&["policy", "support", "show"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("policy    version 2,"), "{out}");
+    assert!(out.contains("skipped   UID 3 by alice: 4:"), "{out}");
+    let (_, out, _) = bob.run(&["policy", "support", "history"]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("UID 3") && l.contains("INVALID: 4:")),
+        "{out}"
+    );
+
+    // check shows the policy in force and the skipped message; the locked folder raises no
+    // warning.
     let (code, out, err) = bob.run(&["check"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
@@ -183,6 +208,18 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
         "{out}"
     );
     assert!(!out.contains("on the policy folder"), "{out}");
+    assert!(
+        out.contains("warning   team policy message UID 3 by alice is skipped: 4:"),
+        "{out}"
+    );
+    // Offline, check shows the copy kept from the last read.
+    let (code, out, err) = bob.run(&["check", "--offline"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("policy    version 2, published by alice on ")
+            && out.contains("the copy kept offline"),
+        "{out}"
+    );
     let (_, out, _) = alice.run(&["check"]);
     assert!(
         out.contains(
@@ -195,7 +232,7 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
     let (code, out, err) = bob.run(&["policy", "support", "publish", &v3]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("needs the `i` (insert) right"), "{err}");
-    assert_eq!(messages(&mut raw), 2);
+    assert_eq!(messages(&mut raw), 3);
 
     // Given `i` behind the administrator's back: check and access flag it, for bob (his own
     // rights) and for alice (everyone's).
@@ -256,7 +293,7 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
             && err.contains("ask an administrator (alice)"),
         "{err}"
     );
-    assert_eq!(messages(&mut raw), 3);
+    assert_eq!(messages(&mut raw), 4);
     assert_eq!(rights_of(&acl(&mut raw), "bob"), Some("lrswit"));
 }
 
