@@ -114,7 +114,7 @@ fn check_account(config: &Config, account: &Account, offline: bool) -> AccountRe
         if !offline {
             check_imap(config, account, imap, &mut r);
             if r.errors.is_empty() {
-                super::check_policy::apply(account, &mut r);
+                super::check_policy::apply(account, &config.agent.id, &mut r);
             }
         } else {
             super::check_policy::apply_offline(account, &mut r);

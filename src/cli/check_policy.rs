@@ -82,11 +82,12 @@ pub fn apply_offline(account: &Account, r: &mut AccountReport) {
     r.policy = Some(PolicyReport::of(&learned));
 }
 
-/// Reads the policy in force (keeping a copy) and checks the policy folder's rights.
-pub fn apply(account: &Account, r: &mut AccountReport) {
-    let Some(imap) = &account.imap else {
+/// Reads the policy in force (keeping a copy) and checks the policy folder's rights; `agent`
+/// (the configured agent id) names this login where only its own rights can be read.
+pub fn apply(account: &Account, agent: &str, r: &mut AccountReport) {
+    if account.imap.is_none() {
         return;
-    };
+    }
     let cache = engine::default_cache();
     let (mut conn, folder) = match super::policy::connect(account) {
         Ok(c) => c,
@@ -114,7 +115,7 @@ pub fn apply(account: &Account, r: &mut AccountReport) {
     let mut report = PolicyReport::of(&learned);
     report.folder = Some(single_line(&folder));
     skipped_warnings(&report, r);
-    match policy_acl::guard(&mut conn, &folder, &imap.login, &report.administrators) {
+    match policy_acl::guard(&mut conn, &folder, agent, &report.administrators) {
         Ok(g) => {
             for t in &g.tampering {
                 r.warnings.push(t.describe());

@@ -76,8 +76,9 @@ pub fn acl(conn: &mut ImapConn, folder: &str) -> Result<Vec<Entry>, NotesError> 
     entries
 }
 
-/// Who may change `folder` without administering it, as far as `login` can see: everyone
-/// (GETACL) when it holds `a`, else only itself (MYRIGHTS).
+/// Who may change `folder` without administering it, as far as this login can see: everyone
+/// (GETACL) when it holds `a`, else only itself (MYRIGHTS), named `login` (the agent id, which
+/// the policy's `administrators` name).
 pub fn guard(
     conn: &mut ImapConn,
     folder: &str,
