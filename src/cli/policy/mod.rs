@@ -165,10 +165,27 @@ pub(crate) fn folder_error(account: &Account, source: NotesError) -> PolicyCliEr
     }
 }
 
+/// A file of at most the size of a whole policy message (`mail::policy::MAX_MESSAGE_BYTES`).
+pub(crate) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let max = crate::mail::policy::MAX_MESSAGE_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than a policy message may be ({max} bytes)"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Reads and validates a policy document from `path`: its text and the policy.
 pub(crate) fn read_document(path: &Path) -> Result<(String, TeamPolicy), PolicyCliError> {
     let shown = single_line(&path.display().to_string());
-    let bytes = std::fs::read(path).map_err(|source| PolicyCliError::File {
+    let bytes = read_bounded(path).map_err(|source| PolicyCliError::File {
         path: shown.clone(),
         source,
     })?;
@@ -184,4 +201,35 @@ pub(crate) fn read_document(path: &Path) -> Result<(String, TeamPolicy), PolicyC
 /// A date from the epoch seconds of a policy message, RFC 3339 (empty when unknown).
 pub(crate) fn when(secs: Option<i64>) -> String {
     secs.map(crate::mail::date::rfc3339_utc).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documents_errors_name_the_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "version = 2\n[send]\nas = [\"alice\"\n").unwrap();
+        let e = read_document(&path).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("{}:3:", path.display())), "{e}");
+        std::fs::write(
+            &path,
+            "version = 2\n[send]\nas = [\"Bad Id\"]\non-behalf = [\"also bad\"]\n",
+        )
+        .unwrap();
+        let e = read_document(&path).unwrap_err().to_string();
+        let lines: Vec<&str> = e.lines().collect();
+        assert!(lines.len() >= 2, "{e}");
+        for l in lines {
+            assert!(l.starts_with(&format!("{}:", path.display())), "{e}");
+        }
+        let (text, policy) = {
+            std::fs::write(&path, "version = 7\n").unwrap();
+            read_document(&path).unwrap()
+        };
+        assert_eq!((text.as_str(), policy.version), ("version = 7\n", 7));
+        assert!(read_document(&dir.path().join("absent.toml")).is_err());
+    }
 }

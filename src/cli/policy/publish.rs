@@ -57,7 +57,7 @@ pub fn attachments(
                 path: shown.clone(),
                 message: "not a file name mailroom can attach (not UTF-8)".into(),
             })?;
-        let data = std::fs::read(path).map_err(|source| PolicyCliError::File {
+        let data = super::read_bounded(path).map_err(|source| PolicyCliError::File {
             path: shown.clone(),
             source,
         })?;
