@@ -77,6 +77,19 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
     );
     assert!(!out.contains("on the policy folder"), "{out}");
 
+    // bob (no `k`) cannot create the policy folder: nothing is created.
+    let early = file(&bob, "v1.toml", V1);
+    let (code, out, err) = bob.run(&["policy", "support", "publish", &early]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains(
+            "the policy folder does not exist and creating it needs the `k` (create) right"
+        ),
+        "{err}"
+    );
+    let listed = raw.cmd_ok(&format!("LIST \"\" \"{FOLDER}\""));
+    assert!(!listed.contains("* LIST"), "{listed}");
+
     // alice publishes version 1: the folder is created, then locked.
     let v1 = file(&alice, "v1.toml", V1);
     let (code, out, err) = alice.run(&["policy", "support", "publish", &v1]);
