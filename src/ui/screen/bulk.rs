@@ -51,6 +51,7 @@ pub(crate) fn store_flag(
         id,
         uid,
         change,
+        guard: None,
     }
 }
 
@@ -91,6 +92,7 @@ pub(crate) fn toggle_marked(
             before: TeamState::default(),
             after: TeamState::default(),
             flag: Some((kind, before)),
+            modseq: None,
         });
     }
     let what = flag_verb(kind, on);
