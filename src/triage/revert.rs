@@ -10,7 +10,8 @@ use super::state::TeamState;
 use super::undo::{UndoError, restore};
 use crate::backend::{FlagChange, StoreOutcome};
 use crate::imap::actions::{self, ActionError};
-use crate::imap::connect::ImapConn;
+use crate::imap::connect::{ImapConn, describe};
+use crate::mail::utf7;
 
 /// Read-compare-store rounds before giving up on a message that keeps changing.
 const MAX_ROUNDS: usize = 8;
@@ -24,6 +25,20 @@ pub struct Guard {
     pub left: TeamState,
     /// The team state before the action: what the undo restores.
     pub before: TeamState,
+    /// The action moved the message out of the mailbox (to the archive folder, or a team
+    /// folder): the undo moves it back first.
+    pub moved: Option<Moved>,
+}
+
+/// Where an action moved a message, and whether team state lives in keywords there (the
+/// archive after `done`) or in the folder itself (the folder mapping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub folder: String,
+    /// Its UID there (COPYUID), when the server said.
+    pub uid: Option<u32>,
+    /// True for the folder mapping: being in `folder` is the state; no keyword to restore.
+    pub folders: bool,
 }
 
 /// Why an undo's store did not happen.
@@ -36,6 +51,9 @@ pub enum RevertError {
     Action(#[from] ActionError),
     #[error("the message kept changing; try again")]
     Busy,
+    /// The message to move back is not where the action left it, or cannot be moved.
+    #[error("{0}")]
+    Move(String),
 }
 
 /// Stores `change` (the undo the front end computed from its row) on message `uid` of the
@@ -75,4 +93,68 @@ pub fn store_guarded(
         }
     }
     Err(RevertError::Busy)
+}
+
+/// Undoes an action that moved message `uid` (of `mailbox`) to `moved.folder`: provided the
+/// message is still there as the action left it (the archive: its team state; a team folder:
+/// being there is the state), `UID MOVE` takes it back to `mailbox`, and there the team state
+/// before the action is restored (the archive's `done` taken away). Leaves `mailbox` selected.
+/// Returns the message's UID in `mailbox` again, when the server said (COPYUID).
+pub fn move_back(
+    conn: &mut ImapConn,
+    mailbox: &str,
+    moved: &Moved,
+    guard: &Guard,
+) -> Result<Option<u32>, RevertError> {
+    let folder = crate::sanitize::single_line(&moved.folder);
+    let Some(uid) = moved.uid else {
+        return Err(RevertError::Move(format!(
+            "moved to {folder:?}, where the server gave it no UID: move it back by hand"
+        )));
+    };
+    let result = move_back_from(conn, mailbox, &folder, uid, moved, guard);
+    // Whatever happened, the mailbox is selected again for the thread's next command.
+    let reselect = conn.session.select(utf7::encode(mailbox));
+    let _ = conn.session.take_all_unsolicited().count();
+    let new_uid = result?;
+    reselect.map_err(|e| RevertError::Move(describe(&e)))?;
+    if let Some(new) = new_uid
+        && !moved.folders
+    {
+        let back = Guard {
+            modseq: None,
+            moved: None,
+            ..guard.clone()
+        };
+        store_guarded(conn, new, &FlagChange::default(), &back)?;
+    }
+    Ok(new_uid)
+}
+
+fn move_back_from(
+    conn: &mut ImapConn,
+    mailbox: &str,
+    folder: &str,
+    uid: u32,
+    moved: &Moved,
+    guard: &Guard,
+) -> Result<Option<u32>, RevertError> {
+    conn.session
+        .select(utf7::encode(&moved.folder))
+        .map_err(|e| RevertError::Move(format!("cannot open {folder:?}: {}", describe(&e))))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    let (_, now, _) = match actions::current(conn, uid) {
+        Ok(found) => found,
+        Err(ActionError::NoMessage(_)) => {
+            return Err(RevertError::Move(format!(
+                "no longer in {folder:?} (someone moved it since)"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !moved.folders {
+        restore(&now, &guard.left, &guard.before)?;
+    }
+    super::folders::archive(conn, uid, mailbox)
+        .map_err(|e| RevertError::Move(format!("not moved back from {folder:?}: {e}")))
 }

@@ -15,7 +15,7 @@ use crate::backend::FlagChange;
 use crate::engine::Request;
 use crate::sanitize;
 use crate::triage::act::Applied;
-use crate::triage::revert::Guard;
+use crate::triage::revert::{Guard, Moved};
 use crate::triage::state::TeamState;
 use crate::triage::undo::{applied, restore};
 use crate::ui::app::App;
@@ -35,6 +35,9 @@ pub struct Item {
     pub(crate) flag: Option<(FlagKind, bool)>,
     /// The MODSEQ the action left the message at, when the server said (CONDSTORE).
     pub modseq: Option<u64>,
+    /// Where the action moved the message (the archive folder, a team folder): the undo
+    /// moves it back.
+    pub moved: Option<Box<Moved>>,
 }
 
 /// One undoable action: what it was ("done", "claim"…) and the messages it changed.
@@ -265,12 +268,19 @@ pub(crate) fn on_store_done(
     }))
 }
 
-/// The undo item of a triage answer, when there is something to undo: keywords only (an
-/// action that moved the message between team folders is not undone).
+/// The undo item of a triage answer, when there is something to undo: a keyword change, and
+/// a move (to the archive folder after `done`, between team folders in the folder mapping).
 pub fn item_of(account_idx: usize, applied: &Applied) -> Option<Item> {
-    if applied.moved_to.is_some()
-        || applied.mapping != crate::triage::act::MappingKind::Keywords
-        || crate::triage::undo::same(&applied.before, &applied.after)
+    use crate::triage::act::MappingKind;
+    let moved = applied.moved_to.as_ref().map(|m| {
+        Box::new(Moved {
+            folder: m.mailbox.clone(),
+            uid: m.uid,
+            folders: applied.mapping == MappingKind::Folders,
+        })
+    });
+    if (moved.is_none() && applied.mapping != MappingKind::Keywords)
+        || (moved.is_none() && crate::triage::undo::same(&applied.before, &applied.after))
     {
         return None;
     }
@@ -281,6 +291,7 @@ pub fn item_of(account_idx: usize, applied: &Applied) -> Option<Item> {
         after: applied.after.clone(),
         flag: None,
         modseq: applied.modseq,
+        moved,
     })
 }
 
@@ -305,6 +316,26 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
     let mut refused = Vec::new();
     for item in &step.items {
         let name = app.column_name(item.account_idx).to_string();
+        if let Some(moved) = &item.moved {
+            // Not in the mailbox any more: the account's thread moves it back, checking it
+            // is where and as the action left it.
+            let id = app.take_id();
+            guarded.push(id);
+            requests.push(Request::Store {
+                account_idx: item.account_idx,
+                id,
+                uid: item.uid,
+                change: FlagChange::default(),
+                guard: Some(Box::new(Guard {
+                    modseq: None,
+                    left: item.after.clone(),
+                    before: item.before.clone(),
+                    moved: Some((**moved).clone()),
+                })),
+            });
+            done.push(item.clone());
+            continue;
+        }
         let row = app
             .columns
             .iter()
@@ -350,6 +381,7 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
                         modseq: item.modseq,
                         left: item.after.clone(),
                         before: item.before.clone(),
+                        moved: None,
                     })),
                 });
                 done.push(item.clone());

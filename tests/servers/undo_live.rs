@@ -132,3 +132,112 @@ fn undo_refuses_the_message_a_teammate_changed_unseen_and_undoes_the_others() {
     let (status, _) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
 }
+
+/// The UIDs `imap` finds in `folder` for a Message-ID.
+fn uids_in(imap: &mut RawImap, folder: &str, message_id: &str) -> Vec<u32> {
+    // The archive exists once something was moved there.
+    imap.cmd(&format!("EXAMINE \"{folder}\""));
+    if imap.last_status() != "OK" {
+        return Vec::new();
+    }
+    let out = imap.cmd_ok(&format!("UID SEARCH HEADER Message-ID \"{message_id}\""));
+    out.lines()
+        .find_map(|l| l.strip_prefix("* SEARCH"))
+        .map(|rest| {
+            rest.split_whitespace()
+                .filter_map(|u| u.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls until `ok` holds for the UIDs of `message_id` in `folder`; returns them.
+fn wait_in(
+    imap: &mut RawImap,
+    folder: &str,
+    message_id: &str,
+    what: &str,
+    ok: impl Fn(&[u32]) -> bool,
+) -> Vec<u32> {
+    let deadline = std::time::Instant::now() + LIVE;
+    loop {
+        let uids = uids_in(imap, folder, message_id);
+        if ok(&uids) {
+            return uids;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: {uids:?}");
+        thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn undo_of_done_moves_the_message_back_from_the_archive_with_its_state_before() {
+    const ARCHIVE: &str = "shared/support/Archive";
+    let tb = Testbed::start();
+    tb.deliver(
+        "support@example.test",
+        &customer_message("undoarch", 1, "Older question"),
+    );
+    tb.deliver(
+        "support@example.test",
+        &customer_message("undoarch", 2, "Archive me"),
+    );
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+    let uid = uid_of(&mut bob, "Archive me");
+    bob.cmd_ok(&format!("UID STORE {uid} +FLAGS ($pending)"));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = tmux::write_testbed_config(dir.path(), &tb, "alice", "[ui]\nview = \"all\"\n\n");
+    let text = std::fs::read_to_string(&config).expect("config");
+    let text = text.replacen(
+        "sent_copy = \"none\"\n",
+        &format!("sent_copy = \"none\"\narchive_folder = \"{ARCHIVE}\"\n"),
+        1,
+    );
+    std::fs::write(&config, text).expect("config");
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 160, 30);
+    tmux.wait_for("alice's synced column", FIRST_SCREEN, |s| {
+        s.contains("support  ready · idle  2 ·") && s.contains("support: online (idle)")
+    });
+
+    // The newest row is selected: done moves it to the archive.
+    tmux.keys(&["d"]);
+    let id = "undoarch2@outside.test";
+    let archived = wait_in(&mut bob, ARCHIVE, id, "in the archive", |u| u.len() == 1);
+    wait_in(
+        &mut bob,
+        MAILBOX,
+        id,
+        "out of the mailbox",
+        <[u32]>::is_empty,
+    );
+    bob.cmd_ok(&format!("EXAMINE \"{ARCHIVE}\""));
+    assert_eq!(
+        team_keywords(&mut bob, archived[0]),
+        ["$done"],
+        "pending became done"
+    );
+
+    tmux.keys(&["u"]);
+    tmux.wait_for("the undo", LIVE, |s| {
+        s.contains(&format!("undid done on UID {uid}"))
+    });
+    let back = wait_in(&mut bob, MAILBOX, id, "back in the mailbox", |u| {
+        u.len() == 1
+    });
+    wait_in(
+        &mut bob,
+        ARCHIVE,
+        id,
+        "out of the archive",
+        <[u32]>::is_empty,
+    );
+    bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+    wait_keywords(&mut bob, back[0], &["$pending"]);
+    // The column shows it again.
+    tmux.wait_for("the row back", LIVE, |s| s.contains("Archive me"));
+    tmux.keys(&["q"]);
+    let (status, _) = tmux.wait_exit(Duration::from_secs(5));
+    assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
+}

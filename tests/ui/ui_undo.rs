@@ -477,3 +477,53 @@ fn the_undo_stores_are_guarded_and_a_refusal_from_the_server_is_named() {
         )
     );
 }
+
+/// `done` that moved the message to the archive folder (its row gone) is undone by moving it
+/// back: one guarded request naming the folder and the UID there, whatever the rows say.
+#[test]
+fn u_after_an_archiving_done_asks_to_move_the_message_back() {
+    let mut app = loaded();
+    select(&mut app, 118);
+    let cmds = press(&mut app, [ch('d')]);
+    let [Request::Triage { id, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    press(
+        &mut app,
+        [EngineEvent::TriageDone {
+            account_idx: 0,
+            id: *id,
+            uid: 118,
+            result: Ok(Applied {
+                uid: 118,
+                action: "done",
+                before: state(&["$assigned.alice"]),
+                after: state(&["$assigned.alice", "$done"]),
+                rounds: 1,
+                mapping: MappingKind::Keywords,
+                moved_to: Some(Box::new(mailroom::triage::act::MovedTo {
+                    mailbox: "Archive".into(),
+                    uid: Some(7),
+                })),
+                modseq: Some(50),
+            }),
+        }],
+    );
+    let cmds = press(&mut app, [ch('u')]);
+    match cmds.as_slice() {
+        [
+            Request::Store {
+                uid: 118,
+                guard: Some(g),
+                ..
+            },
+        ] => {
+            let moved = g.moved.as_ref().expect("a move back");
+            assert_eq!((moved.folder.as_str(), moved.uid), ("Archive", Some(7)));
+            assert!(!moved.folders, "the archive keeps team state in keywords");
+            assert_eq!(g.before, state(&["$assigned.alice"]));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.notice(), Some("undid done on UID 118"));
+}

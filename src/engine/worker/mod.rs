@@ -586,8 +586,18 @@ impl Worker {
         change: FlagChange,
         guard: Box<crate::triage::revert::Guard>,
     ) -> Result<bool, String> {
-        use crate::triage::revert::{RevertError, store_guarded};
-        match store_guarded(conn, uid, &change, &guard) {
+        use crate::triage::revert::{RevertError, move_back, store_guarded};
+        let result = match &guard.moved {
+            Some(moved) => {
+                // Other folders are selected on the way: the next sync opens the mailbox.
+                self.selected = None;
+                let mailbox = self.imap.mailbox.clone();
+                move_back(conn, &mailbox, moved, &guard)
+                    .map(|_| StoreOutcome::Stored { modseq: None })
+            }
+            None => store_guarded(conn, uid, &change, &guard),
+        };
+        match result {
             Ok(outcome) => {
                 (self.emit)(WorkerEvent::ActionDone {
                     id,

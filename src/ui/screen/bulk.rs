@@ -93,6 +93,7 @@ pub(crate) fn toggle_marked(
             after: TeamState::default(),
             flag: Some((kind, before)),
             modseq: None,
+            moved: None,
         });
     }
     let what = flag_verb(kind, on);

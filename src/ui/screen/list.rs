@@ -310,6 +310,7 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
             after: Default::default(),
             flag: Some((kind, before)),
             modseq: None,
+            moved: None,
         }],
     });
     vec![crate::ui::screen::bulk::store_flag(
