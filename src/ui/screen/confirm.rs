@@ -26,11 +26,13 @@ pub struct Confirm {
 /// What a `Confirm` does on `y`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
-    /// Open the compose pane of `kind` for message `uid` of `account_idx`.
+    /// Open the compose pane of `kind` for message `uid` of `account_idx`; `whole`: a forward
+    /// of the whole original as an attachment (`Ctrl-f`).
     Compose {
         kind: Kind,
         account_idx: usize,
         uid: u32,
+        whole: bool,
     },
     /// The account may not send (`send = "none"`): `n` writes an internal note on the
     /// message instead of a reply that could never be sent.
@@ -80,12 +82,19 @@ fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Request> {
             kind,
             account_idx,
             uid,
+            whole,
         } => {
             let Some(config) = app.config.clone() else {
                 return Vec::new();
             };
             match original_of(app, account_idx, uid) {
-                Some(found) => start_compose(app, &config, kind, Some(found)),
+                Some(found) => {
+                    let commands = start_compose(app, &config, kind, Some(found));
+                    if whole {
+                        crate::ui::screen::compose::forward::whole(app);
+                    }
+                    commands
+                }
                 None => {
                     app.fail("the message is no longer in the list");
                     Vec::new()

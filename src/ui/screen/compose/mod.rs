@@ -135,6 +135,7 @@ pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Request> {
                 kind,
                 account_idx: *account_idx,
                 uid: o.uid,
+                whole: false,
             },
         });
         return Vec::new();
