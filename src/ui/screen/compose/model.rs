@@ -704,6 +704,11 @@ impl Compose {
             references: self.plan.references.clone(),
             quoted: self.plan.quoted.clone(),
             attachments: self.attachments.clone(),
+            forwarded: self
+                .forwarded
+                .iter()
+                .map(drafts::ForwardedPart::of)
+                .collect(),
             saved: now,
         }
     }
