@@ -241,3 +241,56 @@ fn undo_of_done_moves_the_message_back_from_the_archive_with_its_state_before() 
     let (status, _) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
 }
+
+/// Team state in folders (`team_state = "folders"`): a claim moves the message to
+/// `Assigned/alice`; `u` moves it back to the mailbox.
+#[test]
+fn undo_of_a_claim_in_the_folder_mapping_moves_the_message_back() {
+    const ASSIGNED: &str = "shared/support/Assigned/alice";
+    let tb = Testbed::start();
+    tb.deliver(
+        "support@example.test",
+        &customer_message("undofold", 1, "Claim me"),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = tmux::write_testbed_config(dir.path(), &tb, "alice", "[ui]\nview = \"all\"\n\n");
+    let text = std::fs::read_to_string(&config).expect("config") + "team_state = \"folders\"\n";
+    std::fs::write(&config, text).expect("config");
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 160, 30);
+    tmux.wait_for("alice's synced column", FIRST_SCREEN, |s| {
+        s.contains("support  ready · idle  1 ·") && s.contains("support: online (idle)")
+    });
+    let mut bob = tb.raw_imap("bob");
+    let id = "undofold1@outside.test";
+    let uid = wait_in(&mut bob, MAILBOX, id, "in the mailbox", |u| u.len() == 1)[0];
+
+    tmux.keys(&["a"]);
+    wait_in(&mut bob, ASSIGNED, id, "in Assigned/alice", |u| {
+        u.len() == 1
+    });
+    wait_in(
+        &mut bob,
+        MAILBOX,
+        id,
+        "out of the mailbox",
+        <[u32]>::is_empty,
+    );
+
+    tmux.keys(&["u"]);
+    tmux.wait_for("the undo", LIVE, |s| {
+        s.contains(&format!("undid claim on UID {uid}"))
+    });
+    wait_in(&mut bob, MAILBOX, id, "back in the mailbox", |u| {
+        u.len() == 1
+    });
+    wait_in(
+        &mut bob,
+        ASSIGNED,
+        id,
+        "out of Assigned/alice",
+        <[u32]>::is_empty,
+    );
+    tmux.keys(&["q"]);
+    let (status, _) = tmux.wait_exit(Duration::from_secs(5));
+    assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
+}
