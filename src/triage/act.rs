@@ -494,6 +494,9 @@ pub fn apply_recorded(
     // whose engine then reads the new record. Should the second store fail, the message is
     // shown (woken), never hidden for ever.
     let (_, keywords, _) = actions::current(conn, uid)?;
+    // The state before this snooze (snoozed already, perhaps), not the one between the two
+    // stores: an undo restores it.
+    let before = state(&keywords);
     if let Some(k) = keywords.iter().find(|k| k.eq_ignore_ascii_case(SNOOZED)) {
         let wake = FlagChange {
             remove_keywords: vec![k.clone()],
@@ -502,6 +505,7 @@ pub fn apply_recorded(
         actions::store(conn, uid, &wake, None)?;
     }
     let mut applied = apply(conn, selected, mailbox, uid, action, me, check_rights)?;
+    applied.before = before;
     if applied.after.snoozed {
         applied.after.snoozed_until = Some(*until);
     }

@@ -28,6 +28,9 @@ pub struct Guard {
     /// The action moved the message out of the mailbox (to the archive folder, or a team
     /// folder): the undo moves it back first.
     pub moved: Option<Moved>,
+    /// Undoing a snooze: the wake time of the snooze record the action wrote, which the undo
+    /// takes away (see [`drop_record`]).
+    pub drop_record: Option<i64>,
 }
 
 /// Where an action moved a message, and whether team state lives in keywords there (the
@@ -64,6 +67,13 @@ pub fn store_guarded(
     change: &FlagChange,
     guard: &Guard,
 ) -> Result<StoreOutcome, RevertError> {
+    if *change == FlagChange::default() {
+        // Nothing to store (a snooze over a snooze: its record goes, the keyword stays);
+        // the message must still be as the action left it.
+        let (_, now, modseq) = actions::current(conn, uid)?;
+        restore(&now, &guard.left, &guard.before)?;
+        return Ok(StoreOutcome::Stored { modseq });
+    }
     let condstore = conn.has("CONDSTORE");
     let mut change = change.clone();
     let mut since = guard.modseq.filter(|_| condstore);
@@ -124,9 +134,14 @@ pub fn move_back(
         let back = Guard {
             modseq: None,
             moved: None,
+            drop_record: None,
             ..guard.clone()
         };
-        store_guarded(conn, new, &FlagChange::default(), &back)?;
+        let (_, now, _) = actions::current(conn, new)?;
+        let change = restore(&now, &guard.left, &guard.before)?;
+        if change != FlagChange::default() {
+            store_guarded(conn, new, &change, &back)?;
+        }
     }
     Ok(new_uid)
 }
@@ -157,4 +172,70 @@ fn move_back_from(
     }
     super::folders::archive(conn, uid, mailbox)
         .map_err(|e| RevertError::Move(format!("not moved back from {folder:?}: {e}")))
+}
+
+/// After undoing a snooze: takes away the snooze record the snooze wrote — the newest record
+/// for message `uid` (of the selected `mailbox`) that wakes it at `until` — so that an earlier
+/// snooze's record, if any, says the wake time again (the newest record wins). Needs the `t`
+/// and `e` rights on the notes folder and UIDPLUS (never a plain EXPUNGE there). Leaves
+/// `mailbox` selected.
+pub fn drop_record(
+    conn: &mut ImapConn,
+    account: &crate::config::Account,
+    mailbox: &str,
+    uid: u32,
+    until: i64,
+) -> Result<(), RevertError> {
+    use crate::imap::notes::{newest_matching, notes_folder};
+    let fail = |e: String| {
+        RevertError::Move(format!(
+            "undone, but the snooze record stays in the notes folder: {}",
+            crate::sanitize::single_line(&e)
+        ))
+    };
+    let id = crate::imap::snoozes::message_id(conn, uid).map_err(|e| fail(e.to_string()))?;
+    let Some(id) = id else {
+        return Ok(());
+    };
+    let folder = notes_folder(conn, account).map_err(|e| fail(e.to_string()))?;
+    let query = format!(
+        "HEADER {} \"{}\" HEADER In-Reply-To \"{id}\"",
+        crate::mail::snooze::SNOOZE_HEADER,
+        crate::mail::date::rfc3339_utc(until)
+    );
+    let result = newest_matching(conn, &folder, &query, 1)
+        .map_err(|e| fail(e.to_string()))
+        .and_then(|uids| match uids.last() {
+            Some(&record) => delete(conn, &folder, record).map_err(fail),
+            None => Ok(()),
+        });
+    let reselect = conn.session.select(utf7::encode(mailbox));
+    let _ = conn.session.take_all_unsolicited().count();
+    result?;
+    reselect.map_err(|e| RevertError::Move(describe(&e)))?;
+    Ok(())
+}
+
+/// Deletes message `uid` of `folder`: `\Deleted`, then `UID EXPUNGE` of it alone.
+fn delete(conn: &mut ImapConn, folder: &str, uid: u32) -> Result<(), String> {
+    if !conn.has("UIDPLUS") {
+        return Err("the server has no UIDPLUS (UID EXPUNGE)".into());
+    }
+    conn.session
+        .select(utf7::encode(folder))
+        .map_err(|e| describe(&e))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    let deleted = FlagChange {
+        add_flags: crate::message::Flags {
+            deleted: true,
+            ..crate::message::Flags::default()
+        },
+        ..FlagChange::default()
+    };
+    actions::store(conn, uid, &deleted, None).map_err(|e| e.to_string())?;
+    conn.session
+        .uid_expunge(uid.to_string())
+        .map_err(|e| describe(&e))?;
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(())
 }

@@ -279,8 +279,12 @@ pub fn item_of(account_idx: usize, applied: &Applied) -> Option<Item> {
             folders: applied.mapping == MappingKind::Folders,
         })
     });
+    // A snooze over a snooze changes no keyword but writes a record: undone too.
+    let resnooze = applied.action == "snooze" && applied.after.snoozed_until.is_some();
     if (moved.is_none() && applied.mapping != MappingKind::Keywords)
-        || (moved.is_none() && crate::triage::undo::same(&applied.before, &applied.after))
+        || (moved.is_none()
+            && !resnooze
+            && crate::triage::undo::same(&applied.before, &applied.after))
     {
         return None;
     }
@@ -331,6 +335,7 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
                     left: item.after.clone(),
                     before: item.before.clone(),
                     moved: Some((**moved).clone()),
+                    drop_record: None,
                 })),
             });
             done.push(item.clone());
@@ -366,7 +371,10 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
             continue;
         }
         match restore(&now, &item.after, &item.before) {
-            Ok(change) if change == FlagChange::default() => done.push(item.clone()),
+            // Nothing to store; but a snooze's record goes all the same.
+            Ok(change) if change == FlagChange::default() && step.what != "snooze" => {
+                done.push(item.clone())
+            }
             Ok(change) => {
                 let new = applied(&now, &change);
                 show_keywords(app, item.account_idx, item.uid, new);
@@ -382,6 +390,11 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
                         left: item.after.clone(),
                         before: item.before.clone(),
                         moved: None,
+                        drop_record: if step.what == "snooze" {
+                            item.after.snoozed_until
+                        } else {
+                            None
+                        },
                     })),
                 });
                 done.push(item.clone());

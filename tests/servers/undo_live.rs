@@ -218,6 +218,10 @@ fn undo_of_done_moves_the_message_back_from_the_archive_with_its_state_before() 
         ["$done"],
         "pending became done"
     );
+    // The answer is in (its line says so): `u` has a step to undo.
+    tmux.wait_for("done's answer", LIVE, |s| {
+        s.contains(&format!("done UID {uid}"))
+    });
 
     tmux.keys(&["u"]);
     tmux.wait_for("the undo", LIVE, |s| {
@@ -275,6 +279,10 @@ fn undo_of_a_claim_in_the_folder_mapping_moves_the_message_back() {
         "out of the mailbox",
         <[u32]>::is_empty,
     );
+    // The claim's answer is in (its line says so): `u` has a step to undo.
+    tmux.wait_for("the claim's answer", LIVE, |s| {
+        s.contains(&format!("claim UID {uid}"))
+    });
 
     tmux.keys(&["u"]);
     tmux.wait_for("the undo", LIVE, |s| {
@@ -290,6 +298,90 @@ fn undo_of_a_claim_in_the_folder_mapping_moves_the_message_back() {
         "out of Assigned/alice",
         <[u32]>::is_empty,
     );
+    tmux.keys(&["q"]);
+    let (status, _) = tmux.wait_exit(Duration::from_secs(5));
+    assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());
+}
+
+/// The snooze records of `message_id` in the notes folder: their wake times, oldest first.
+fn snooze_records(imap: &mut RawImap, message_id: &str) -> Vec<i64> {
+    // The folder exists once the first record was written.
+    let examined = imap.cmd("EXAMINE \"shared/support/Notes\"");
+    if imap.last_status() != "OK" || examined.contains("* 0 EXISTS") {
+        return Vec::new();
+    }
+    let out =
+        imap.cmd_ok("UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Mailroom-Snooze In-Reply-To)])");
+    out.split("* ")
+        .filter(|r| r.contains(&format!("In-Reply-To: <{message_id}>")))
+        .filter_map(|r| {
+            let at = r.find("X-Mailroom-Snooze: ")? + "X-Mailroom-Snooze: ".len();
+            mailroom::mail::snooze::parse_rfc3339_utc(r.get(at..at + 20)?)
+        })
+        .collect()
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Snoozed again (a new record, a new wake time), then `u`: the message stays snoozed and the
+/// record that snooze wrote is taken away, so the earlier one says the wake time again.
+#[test]
+fn undo_of_a_snooze_takes_away_the_record_it_wrote() {
+    let tb = Testbed::start();
+    tb.deliver(
+        "support@example.test",
+        &customer_message("undosnz", 1, "Snooze me"),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = tmux::write_testbed_config(dir.path(), &tb, "alice", "[ui]\nview = \"all\"\n\n");
+    let tmux = Tmux::start(&mailroom_command(dir.path(), &config), 160, 30);
+    tmux.wait_for("alice's synced column", FIRST_SCREEN, |s| {
+        s.contains("support  ready · idle  1 ·") && s.contains("support: online (idle)")
+    });
+    let id = "undosnz1@outside.test";
+    let mut bob = tb.raw_imap("bob");
+    bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+    let uid = uid_of(&mut bob, "Snooze me");
+
+    let start = unix_now();
+    for (n, time) in [(1, "2h"), (2, "5h")] {
+        tmux.keys(&["z"]);
+        tmux.keys(&["-l", time]);
+        tmux.keys(&["Enter"]);
+        let deadline = std::time::Instant::now() + LIVE;
+        while snooze_records(&mut bob, id).len() < n {
+            assert!(std::time::Instant::now() < deadline, "snooze {n}");
+            thread::sleep(Duration::from_millis(200));
+        }
+        bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+        wait_keywords(&mut bob, uid, &["$snoozed"]);
+    }
+
+    tmux.keys(&["u"]);
+    tmux.wait_for("the undo", LIVE, |s| {
+        s.contains(&format!("undid snooze on UID {uid}"))
+    });
+    let deadline = std::time::Instant::now() + LIVE;
+    let records = loop {
+        let r = snooze_records(&mut bob, id);
+        if r.len() == 1 {
+            break r;
+        }
+        assert!(std::time::Instant::now() < deadline, "records: {r:?}");
+        thread::sleep(Duration::from_millis(200));
+    };
+    // The first snooze's record (2 h) is the one left.
+    assert!(
+        (start + 7200 - 60..=unix_now() + 7200).contains(&records[0]),
+        "{records:?}"
+    );
+    bob.cmd_ok(&format!("SELECT \"{MAILBOX}\""));
+    assert_eq!(team_keywords(&mut bob, uid), ["$snoozed"], "still snoozed");
     tmux.keys(&["q"]);
     let (status, _) = tmux.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0, "exit status; the screen:\n{}", tmux.screen());

@@ -595,7 +595,17 @@ impl Worker {
                 move_back(conn, &mailbox, moved, &guard)
                     .map(|_| StoreOutcome::Stored { modseq: None })
             }
-            None => store_guarded(conn, uid, &change, &guard),
+            None => store_guarded(conn, uid, &change, &guard).and_then(|stored| {
+                let Some(until) = guard.drop_record else {
+                    return Ok(stored);
+                };
+                // The notes folder is selected on the way: the next sync opens the mailbox.
+                self.selected = None;
+                self.snoozes.invalidate();
+                let mailbox = self.imap.mailbox.clone();
+                crate::triage::revert::drop_record(conn, &self.config, &mailbox, uid, until)
+                    .map(|()| stored)
+            }),
         };
         match result {
             Ok(outcome) => {
