@@ -520,6 +520,18 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
     Some(match request.clone() {
         Request::Open { uid, .. } => WorkerCommand::FetchBody { uid },
         Request::Store {
+            id,
+            uid,
+            change,
+            guard: Some(guard),
+            ..
+        } => WorkerCommand::Undo {
+            id,
+            uid,
+            change,
+            guard,
+        },
+        Request::Store {
             id, uid, change, ..
         } => WorkerCommand::Store {
             id,
@@ -720,6 +732,7 @@ mod tests {
             id: 7,
             uid: 5,
             change,
+            guard: None,
         };
         // The request's own id, where it carries one.
         assert_eq!(engine.submit(store), RequestId(7));

@@ -56,3 +56,4 @@ mod ui_notify_live;
 mod ui_replying_live;
 mod ui_stats_live;
 mod ui_team_live;
+mod undo_live;

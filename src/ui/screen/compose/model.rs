@@ -517,6 +517,9 @@ pub struct Compose {
     pub field: Field,
     /// The message whose text is awaited for the quote.
     pub awaiting: Option<u32>,
+    /// The account of the awaited message when it is not the pane's own (a forward from
+    /// another account: its message's account may not send).
+    pub awaiting_from: Option<usize>,
     pub attachments: Vec<PathBuf>,
     /// A forward's parts from the original (its attachments, or the whole original as
     /// `message/rfc822`), numbered after `attachments`; not kept in the draft file.
@@ -562,6 +565,7 @@ impl Compose {
             body: Body::default(),
             field: Field::To,
             awaiting: None,
+            awaiting_from: None,
             attachments: Vec::new(),
             forwarded: Vec::new(),
             forward_whole: false,
@@ -693,6 +697,11 @@ impl Compose {
             references: self.plan.references.clone(),
             quoted: self.plan.quoted.clone(),
             attachments: self.attachments.clone(),
+            forwarded: self
+                .forwarded
+                .iter()
+                .map(drafts::ForwardedPart::of)
+                .collect(),
             saved: now,
         }
     }

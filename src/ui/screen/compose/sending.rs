@@ -207,11 +207,23 @@ pub(crate) fn reopen_draft(app: &mut App, n: usize) -> Vec<Request> {
     c.plan.references = d.references.clone();
     c.plan.quoted = d.quoted.clone();
     c.attachments = d.attachments.clone();
+    c.forwarded = d
+        .forwarded
+        .iter()
+        .filter_map(drafts::ForwardedPart::attachment)
+        .collect();
+    let lost = d.forwarded.len() - c.forwarded.len();
     c.saved_at = d.saved;
     c.field = Field::Body;
     let line = c.mode_line();
     app.compose = Some(c);
-    app.say(format!("draft {n} reopened: {line}"));
+    if lost > 0 {
+        app.fail(format!(
+            "draft {n} reopened: {line}; {lost} forwarded part(s) could not be read from the draft file"
+        ));
+    } else {
+        app.say(format!("draft {n} reopened: {line}"));
+    }
     // A reply draft answers a message still in the column: it is being replied to again.
     match d.reply_to_uid {
         Some(uid)
