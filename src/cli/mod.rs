@@ -10,6 +10,7 @@ pub mod note;
 pub mod outbox;
 pub mod search;
 pub mod send;
+pub mod send_policy;
 pub mod show;
 pub mod stats;
 pub mod triage;
