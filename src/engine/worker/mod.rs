@@ -29,6 +29,7 @@ use crate::triage::state::Action as TriageAction;
 mod during;
 mod liveness;
 mod notes;
+mod policy;
 mod saving;
 mod search;
 mod snoozes;
@@ -141,6 +142,12 @@ pub enum WorkerEvent {
     },
     /// The wake times of the mirror's snoozed messages (see `snoozes`).
     Snoozes(WakeTimes),
+    /// The team policy of the account, read after connecting and whenever its policy folder
+    /// changed (see `policy`).
+    Policy {
+        account: String,
+        learned: crate::engine::policy::Learned,
+    },
     /// The team's replies in the conversation of message `uid`, oldest first, or why not.
     Conversation {
         uid: u32,
@@ -207,6 +214,7 @@ impl AccountWorker {
                     selected: None,
                     first_batch,
                     snoozes: snoozes::Known::default(),
+                    policy: policy::Known::default(),
                 };
                 w.run();
             })?;
@@ -273,6 +281,8 @@ struct Worker {
     first_batch: FirstBatch,
     /// The snooze records' wake times known and reported (see `snoozes`).
     snoozes: snoozes::Known,
+    /// The policy folder as last looked at (see `policy`).
+    policy: policy::Known,
 }
 
 /// Why the online loop ended.
@@ -592,6 +602,7 @@ impl Worker {
         if let Err(e) = self
             .sync_now(&mut conn, state)
             .and_then(|()| self.look_at_snoozes(&mut conn, state))
+            .and_then(|()| self.look_at_policy(&mut conn, state))
         {
             if let Some(w) = watcher {
                 w.stop();
@@ -733,6 +744,7 @@ impl Worker {
                 }
                 self.sync_now(conn, state)?;
                 self.look_at_snoozes(conn, state)?;
+                self.look_at_policy(conn, state)?;
                 while let Some(cmd) = self.pending.pop_front() {
                     if let WorkerCommand::Shutdown = cmd {
                         let _ = self.self_tx.send(WorkerCommand::Shutdown);

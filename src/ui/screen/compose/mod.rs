@@ -104,6 +104,7 @@ pub(crate) fn new_compose(
         plan,
     );
     c.agent = config.agent.id.clone();
+    c.policy_reason = account.policy_reason.clone();
     Some(c)
 }
 
