@@ -52,6 +52,7 @@ mod ui_editor_live;
 mod ui_live;
 mod ui_notes_live;
 mod ui_notify_live;
+mod ui_policy_live;
 mod ui_replying_live;
 mod ui_stats_live;
 mod ui_team_live;
