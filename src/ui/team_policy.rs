@@ -80,3 +80,27 @@ pub(crate) fn on_policy(app: &mut App, account: String, learned: Learned) -> boo
     }
     changed
 }
+
+/// Why the open compose pane may not be sent as it is: the team policy of its account changed
+/// since the pane was planned (its identity and signature were decided under the old one).
+pub(crate) fn changed_under_pane(app: &App) -> Option<String> {
+    let c = app.compose.as_ref()?;
+    let now = app
+        .config
+        .as_ref()?
+        .accounts
+        .get(c.account_idx)?
+        .policy_version;
+    if now == c.policy_version {
+        return None;
+    }
+    let v = |v: Option<u64>| v.map_or_else(|| "none".to_string(), |v| format!("version {v}"));
+    Some(format!(
+        "the team policy of {} changed since this pane was opened ({} → {}): not sent; close \
+         it (Ctrl-q keeps the draft) and open the draft again (:drafts) to send under the \
+         policy in force",
+        crate::sanitize::single_line(&c.account),
+        v(c.policy_version),
+        v(now)
+    ))
+}

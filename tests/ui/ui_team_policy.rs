@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use mailroom::engine::Event as EngineEvent;
 use mailroom::engine::policy::{Learned, Origin, Skipped};
+use mailroom::engine::{Event as EngineEvent, Request};
 use mailroom::policy::team::{InForce, Provenance, parse};
 use mailroom::ui::app::{App, update};
 
 use crate::ui_compose::{app, open_reply};
-use crate::ui_support::{drawn, rows_of};
+use crate::ui_support::{ch, ctrl, drawn, press, press_served, rows_of, typed};
 
 fn in_force(text: &str, uid: u32) -> Arc<InForce> {
     Arc::new(InForce {
@@ -109,7 +109,7 @@ fn a_policy_without_a_mode_refuses_with_its_reason() {
         Some(in_force("version = 5\n[send]\nas = [\"carol\"]\n", 9)),
         Vec::new(),
     );
-    crate::ui_support::press(&mut app, [crate::ui_support::ch('r')]);
+    press(&mut app, [ch('r')]);
     assert!(app.compose().is_none(), "no pane that could never send");
     let q = app
         .confirm()
@@ -147,4 +147,30 @@ fn a_broken_newer_policy_is_said_once() {
     );
     report(&mut app, Some(in_force(ON_BEHALF, 7)), skipped);
     assert_eq!(app.notice(), Some("support: something else"));
+}
+
+#[test]
+fn a_pane_opened_under_an_older_policy_is_not_sent() {
+    let mut app = app(100, 30);
+    report(&mut app, Some(in_force(ON_BEHALF, 7)), Vec::new());
+    open_reply(&mut app);
+    press(&mut app, typed("On our way."));
+    // The policy changes while the pane is open.
+    report(
+        &mut app,
+        Some(in_force("version = 4\n[send]\nas = [\"carol\"]\n", 8)),
+        Vec::new(),
+    );
+    press_served(&mut app, [ctrl('x')]);
+    let cmds = press(&mut app, [ch('y')]);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Request::Send { .. })),
+        "{cmds:?}"
+    );
+    let e = app.error().unwrap_or_default();
+    assert!(
+        e.contains("the team policy of support changed since this pane was opened (version 3 → version 4): not sent"),
+        "{e}"
+    );
+    assert!(app.compose().is_some(), "the pane stays open");
 }

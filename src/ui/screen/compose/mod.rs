@@ -105,6 +105,7 @@ pub(crate) fn new_compose(
     );
     c.agent = config.agent.id.clone();
     c.policy_reason = account.policy_reason.clone();
+    c.policy_version = account.policy_version;
     Some(c)
 }
 

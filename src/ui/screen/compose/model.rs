@@ -511,6 +511,8 @@ pub struct Compose {
     pub agent: String,
     /// Why the team policy lowered the account's send mode (shown on the From line).
     pub policy_reason: Option<String>,
+    /// The version of the team policy the pane was planned under (none: no policy).
+    pub policy_version: Option<u64>,
     pub to: Line,
     pub cc: Line,
     pub bcc: Line,
@@ -558,6 +560,7 @@ impl Compose {
             plan,
             agent: String::new(),
             policy_reason: None,
+            policy_version: None,
             to: Line::default(),
             cc: Line::default(),
             bcc: Line::default(),
