@@ -1,7 +1,8 @@
 //! The team policy, live: bob's mailroom (local config: Send As) runs in tmux against the real
 //! test bed while alice publishes new policies in `shared/support/Policy`. Without a restart,
 //! bob's compose pane follows each one: on behalf only (and why), then no sending at all (the
-//! policy's reason), then Send As again.
+//! policy's reason), then Send As again. Started again while the server is down, the copy
+//! kept by the last read rules.
 
 use crate::support;
 
@@ -11,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use support::testbed::Testbed;
-use tmux::{Tmux, customer_message, start_synced_answering};
+use tmux::{Tmux, customer_message, mailroom_command, start_synced_answering};
 
 /// Generous: CI machines are slow, and the test bed may still be warming up.
 const FIRST_SCREEN: Duration = Duration::from_secs(30);
@@ -92,4 +93,43 @@ fn bobs_compose_pane_follows_the_team_policy_without_a_restart() {
     bob.keys(&["q"]);
     let (status, _) = bob.wait_exit(Duration::from_secs(5));
     assert_eq!(status, 0, "exit status; the screen:\n{}", bob.screen());
+}
+
+#[test]
+fn the_kept_policy_rules_at_start_up_while_the_server_is_down() {
+    let tb = Testbed::start();
+    tb.deliver(
+        "support@example.test",
+        &customer_message("policy", 1, "Printer on fire"),
+    );
+    publish(
+        &tb,
+        1,
+        "version = 1\n[send]\nas = [\"alice\"]\non-behalf = [\"bob\"]\n",
+    );
+    // A first run reads the policy (and keeps it), and the column (into the header cache).
+    let (bob, dir) = start_synced_answering(&tb, "bob", 1, FIRST_SCREEN);
+    thread::sleep(Duration::from_millis(500));
+    bob.keys(&["q"]);
+    let (status, _) = bob.wait_exit(Duration::from_secs(10));
+    assert_eq!(status, 0, "{}", bob.screen());
+    drop(bob);
+
+    tb.stop_imap();
+    let config = dir.path().join("config.toml");
+    let bob = Tmux::start(&mailroom_command(dir.path(), &config), 160, 30);
+    bob.wait_for("the cached column, offline", FIRST_SCREEN, |s| {
+        s.contains("Printer on fire")
+    });
+    bob.keys(&["r"]);
+    bob.wait_for(
+        "bob's reply pane, on behalf by the kept policy",
+        LIVE,
+        |s| s.contains("bob on behalf of support@example.test (team policy)"),
+    );
+    bob.keys(&["C-q"]);
+    bob.keys(&["q"]);
+    let (status, _) = bob.wait_exit(Duration::from_secs(10));
+    assert_eq!(status, 0, "{}", bob.screen());
+    tb.start_imap();
 }
