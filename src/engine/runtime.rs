@@ -76,6 +76,16 @@ impl Engine {
             let Some(account) = config.accounts.get(idx) else {
                 continue;
             };
+            if account.imap.is_some() {
+                // The rules hold before the server answers: the copy kept by the last read.
+                let kept = super::policy::kept(account, super::policy::default_cache().as_ref());
+                if kept.in_force.is_some() || kept.warning.is_some() {
+                    let _ = events.send(Event::Policy {
+                        account: account.name.clone(),
+                        learned: kept,
+                    });
+                }
+            }
             let kind = if account.imap.is_some() {
                 translate::spawn(
                     idx,

@@ -29,6 +29,7 @@ use crate::triage::state::Action as TriageAction;
 mod during;
 mod liveness;
 mod notes;
+mod policy;
 mod saving;
 mod search;
 mod snoozes;
@@ -152,6 +153,12 @@ pub enum WorkerEvent {
     },
     /// The wake times of the mirror's snoozed messages (see `snoozes`).
     Snoozes(WakeTimes),
+    /// The team policy of the account, read after connecting and whenever its policy folder
+    /// changed (see `policy`).
+    Policy {
+        account: String,
+        learned: crate::engine::policy::Learned,
+    },
     /// The team's replies in the conversation of message `uid`, oldest first, or why not.
     Conversation {
         uid: u32,
@@ -220,6 +227,7 @@ impl AccountWorker {
                     selected: None,
                     first_batch,
                     snoozes: snoozes::Known::default(),
+                    policy: policy::Known::default(),
                 };
                 w.run();
             })?;
@@ -286,6 +294,8 @@ struct Worker {
     first_batch: FirstBatch,
     /// The snooze records' wake times known and reported (see `snoozes`).
     snoozes: snoozes::Known,
+    /// The policy folder as last looked at (see `policy`).
+    policy: policy::Known,
 }
 
 /// Why the online loop ended.
@@ -670,6 +680,7 @@ impl Worker {
         if let Err(e) = self
             .sync_now(&mut conn, state)
             .and_then(|()| self.look_at_snoozes(&mut conn, state))
+            .and_then(|()| self.look_at_policy(&mut conn, state))
         {
             if let Some(w) = watcher {
                 w.stop();
@@ -811,6 +822,7 @@ impl Worker {
                 }
                 self.sync_now(conn, state)?;
                 self.look_at_snoozes(conn, state)?;
+                self.look_at_policy(conn, state)?;
                 while let Some(cmd) = self.pending.pop_front() {
                     if let WorkerCommand::Shutdown = cmd {
                         let _ = self.self_tx.send(WorkerCommand::Shutdown);

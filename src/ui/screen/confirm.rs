@@ -231,11 +231,20 @@ pub(crate) fn no_send_question(app: &App, account_idx: usize, uid: u32) -> Optio
         .and_then(|i| config.accounts.get(i))
         .map(|a| format!(", f: forward it from {}", sanitize::single_line(&a.name)))
         .unwrap_or_default();
+    // The team policy's reason when it is the policy that gives no mode.
+    let why = account.policy_reason.as_deref().map_or_else(
+        || format!("{name} may not send (send = \"none\")"),
+        sanitize::single_line,
+    );
+    let short = account
+        .policy_reason
+        .as_ref()
+        .map_or("send = \"none\"", |_| "the team policy");
     Some(Confirm {
         question: format!(
-            "{name} may not send (send = \"none\"): a reply could never go out; n: write an internal note for the team instead{forward}, any other key: nothing"
+            "{why}: a reply could never go out; n: write an internal note for the team instead{forward}, any other key: nothing"
         ),
-        declined: format!("{name}: no reply (send = \"none\")"),
+        declined: format!("{name}: no reply ({short})"),
         then: Confirmed::NoSend {
             account_idx,
             uid,

@@ -104,6 +104,8 @@ pub(crate) fn new_compose(
         plan,
     );
     c.agent = config.agent.id.clone();
+    c.policy_reason = account.policy_reason.clone();
+    c.policy_version = account.policy_version;
     Some(c)
 }
 

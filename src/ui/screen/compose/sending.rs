@@ -13,6 +13,10 @@ use crate::ui::screen::compose::{
 /// `y` in the preview: the draft is saved, then the message goes to the sending thread
 /// (after a second `y` when `warn` finds something to ask about).
 pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
+    if let Some(why) = crate::ui::team_policy::changed_under_pane(app) {
+        app.fail(why);
+        return Vec::new();
+    }
     if super::warn::hold_send(app) {
         return Vec::new();
     }
