@@ -137,6 +137,10 @@ pub fn answer(request: Request) -> Option<Event> {
             ),
             query,
         }),
+        Request::CompletePath { typed } => {
+            let (text, names) = super::paths::path(&typed);
+            Some(Event::PathCompleted { typed, text, names })
+        }
         _ => None,
     }
 }

@@ -241,6 +241,13 @@ pub enum Event {
             crate::engine::address_book::AddressBookError,
         >,
     },
+    /// The answer to [`Request::CompletePath`](super::Request::CompletePath): the completed
+    /// text (the longest common prefix) and the candidates' names (raw: sanitized when shown).
+    PathCompleted {
+        typed: String,
+        text: String,
+        names: Vec<String>,
+    },
 }
 
 /// Where an internal note was appended.

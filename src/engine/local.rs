@@ -259,6 +259,7 @@ fn run_local(
             | Request::Preview { .. }
             | Request::Attach { .. }
             | Request::AddressBook { .. }
+            | Request::CompletePath { .. }
             | Request::Notify(_) => None,
         };
         if let Some(ev) = answer

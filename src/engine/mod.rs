@@ -23,6 +23,7 @@ pub mod notify;
 pub mod open;
 pub mod outbox;
 pub mod outbox_status;
+pub mod paths;
 pub mod pipeline;
 pub mod policy;
 pub mod policy_gate;

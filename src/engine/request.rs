@@ -125,6 +125,9 @@ pub enum Request {
         argv: Vec<String>,
         query: String,
     },
+    /// Complete the path `typed` in the attach line from its directory, on a job
+    /// (`super::paths`); answered by [`Event::PathCompleted`](super::Event::PathCompleted).
+    CompletePath { typed: String },
 }
 
 /// Names a submitted request. For the requests that carry their own `id` (`Store`, `Search`,

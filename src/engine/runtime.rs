@@ -157,9 +157,10 @@ impl Engine {
             Request::SaveDraft(draft) => self.save_draft(draft),
             Request::DeleteDraft(id) => self.delete_draft(id),
             Request::Send { .. } => self.send(request),
-            Request::Preview { .. } | Request::Attach { .. } | Request::AddressBook { .. } => {
-                self.compose_job(request)
-            }
+            Request::Preview { .. }
+            | Request::Attach { .. }
+            | Request::AddressBook { .. }
+            | Request::CompletePath { .. } => self.compose_job(request),
             Request::Notify(cmd) => super::notify::spawn(*cmd, self.events.clone()),
             Request::Save { raw, indices, dir } => {
                 // Parts that were not downloaded are streamed from the message's server.
@@ -505,6 +506,7 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::Preview { .. }
         | Request::Attach { .. }
         | Request::AddressBook { .. }
+        | Request::CompletePath { .. }
         | Request::Notify(_) => None,
     }
 }
@@ -580,6 +582,7 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
         | Request::Preview { .. }
         | Request::Attach { .. }
         | Request::AddressBook { .. }
+        | Request::CompletePath { .. }
         | Request::Notify(_) => return None,
     })
 }

@@ -738,5 +738,8 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
         EngineEvent::AddressBook { id, result, .. } => {
             changed(compose::on_address_book(app, id, result))
         }
+        EngineEvent::PathCompleted { typed, text, names } => {
+            changed(compose::on_path_completed(app, &typed, &text, &names))
+        }
     }
 }

@@ -4,13 +4,14 @@
 
 use crossterm::event::KeyCode;
 
+use mailroom::engine::Request;
 use mailroom::ui::app::App;
 use mailroom::ui::screen::compose::model::Field;
 
 use crate::ui_support;
 use ui_support::{
-    addr, ch, config_from, ctrl, drawn, key, load, msg, press, press_served, rows_of, sized,
-    status_line, theme, typed,
+    addr, ch, config_from, ctrl, drawn, key, load, msg, press, press_served, rows_of, served,
+    sized, status_line, theme, typed,
 };
 
 const CONFIG: &str = r#"
@@ -104,7 +105,13 @@ fn tab_in_the_attach_line_completes_a_path() {
     press(&mut app, [ch('c')]);
     press(&mut app, [ctrl('t')]);
     press(&mut app, typed(&format!("{}/scr", dir.path().display())));
-    press(&mut app, [key(KeyCode::Tab)]);
+    // The UI only asks: reading the directory is the engine's (a compose job).
+    let asked = press(&mut app, [key(KeyCode::Tab)]);
+    assert!(
+        matches!(asked.as_slice(), [Request::CompletePath { typed }] if typed.ends_with("/scr")),
+        "{asked:?}"
+    );
+    assert!(served(&mut app, asked).is_empty());
     let line = app
         .compose()
         .and_then(|c| c.attach_line.clone())

@@ -18,7 +18,6 @@ use crate::sanitize;
 /// Most candidates offered for one fragment.
 pub const MAX_CANDIDATES: usize = 8;
 /// Most directory entries looked at for a path.
-const MAX_DIR_ENTRIES: usize = 5_000;
 
 /// An address seen in the account's mail, with how often and how lately.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -350,56 +349,6 @@ fn list(open: &Completing) -> String {
         ""
     };
     format!("Tab cycles: {}{asking}", names.join("  "))
-}
-
-/// Completes the path `typed` (the attach line): the entries of its directory that start with
-/// its last part, sorted; `~/` is the home directory. Returns the completed text (the longest
-/// common prefix, a directory with `/`) and the candidates' names.
-pub fn path(typed: &str) -> (String, Vec<String>) {
-    let (dir_part, base) = match typed.rfind('/') {
-        Some(i) => (&typed[..=i], &typed[i + 1..]),
-        None => ("", typed),
-    };
-    let dir = if dir_part.is_empty() {
-        std::path::PathBuf::from(".")
-    } else if let Some(rest) = dir_part.strip_prefix("~/") {
-        match std::env::var_os("HOME") {
-            Some(h) => std::path::PathBuf::from(h).join(rest),
-            None => return (typed.to_string(), Vec::new()),
-        }
-    } else {
-        std::path::PathBuf::from(dir_part)
-    };
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return (typed.to_string(), Vec::new());
-    };
-    let mut names: Vec<String> = entries
-        .take(MAX_DIR_ENTRIES)
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            if !name.starts_with(base) || (base.is_empty() && name.starts_with('.')) {
-                return None;
-            }
-            if name.chars().any(char::is_control) {
-                return None;
-            }
-            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-            Some(if is_dir { format!("{name}/") } else { name })
-        })
-        .collect();
-    names.sort();
-    let common = match names.split_first() {
-        None => return (typed.to_string(), names),
-        Some((first, rest)) => rest.iter().fold(first.clone(), |acc, n| {
-            acc.chars()
-                .zip(n.chars())
-                .take_while(|(a, b)| a == b)
-                .map(|(a, _)| a)
-                .collect()
-        }),
-    };
-    (format!("{dir_part}{common}"), names)
 }
 
 #[cfg(test)]

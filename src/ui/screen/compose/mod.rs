@@ -741,14 +741,30 @@ pub(crate) fn on_quote(
     false
 }
 
-/// `Tab` or `Ctrl-t` in the attach line: completes the path typed (`complete::path`).
+/// `Tab` or `Ctrl-t` in the attach line: asks the engine to complete the path typed (reading
+/// the directory is I/O: `engine::paths`, answered by [`on_path_completed`]).
 fn complete_path(app: &mut App) -> Vec<Request> {
-    let Some(line) = app.compose.as_mut().and_then(|c| c.attach_line.as_mut()) else {
+    let Some(line) = app.compose.as_ref().and_then(|c| c.attach_line.as_ref()) else {
         return Vec::new();
     };
-    let (text, names) = complete::path(&line.text);
+    vec![Request::CompletePath {
+        typed: line.text.clone(),
+    }]
+}
+
+/// The engine's completion of the path `typed`: applied when the attach line still holds what
+/// was typed (a later key wins over a late answer).
+pub(crate) fn on_path_completed(app: &mut App, typed: &str, text: &str, names: &[String]) -> bool {
+    let Some(line) = app
+        .compose
+        .as_mut()
+        .and_then(|c| c.attach_line.as_mut())
+        .filter(|l| l.text == typed)
+    else {
+        return false;
+    };
     if text.chars().count() <= crate::mail::header::MAX_FIELD_CHARS {
-        *line = Line::new(&text);
+        *line = Line::new(text);
     }
     match names.len() {
         0 => app.say("attach: no file matches"),
@@ -762,7 +778,7 @@ fn complete_path(app: &mut App) -> Vec<Request> {
             app.say(format!("attach: {n} match: {}", shown.join("  ")));
         }
     }
-    Vec::new()
+    true
 }
 
 /// The completion keys in To, Cc or Bcc (`complete`): the completion key starts or cycles a

@@ -209,24 +209,3 @@ fn the_fragment_is_after_the_last_comma() {
     assert_eq!(fragment_start("a@b.test, ca"), 10);
     assert_eq!(fragment_start("a@b.test,"), 9);
 }
-
-#[test]
-fn paths_complete_from_the_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display().to_string();
-    std::fs::write(dir.path().join("report-2026.pdf"), b"x").unwrap();
-    std::fs::write(dir.path().join("report-2025.pdf"), b"x").unwrap();
-    std::fs::write(dir.path().join(".hidden"), b"x").unwrap();
-    std::fs::create_dir(dir.path().join("shots")).unwrap();
-    let (text, names) = path(&format!("{d}/rep"));
-    assert_eq!(text, format!("{d}/report-202"));
-    assert_eq!(names, ["report-2025.pdf", "report-2026.pdf"]);
-    let (text, _) = path(&format!("{d}/sh"));
-    assert_eq!(text, format!("{d}/shots/"));
-    let (_, names) = path(&format!("{d}/"));
-    assert!(!names.contains(&".hidden".to_string()));
-    let (text, names) = path(&format!("{d}/nothing"));
-    assert_eq!((text, names.len()), (format!("{d}/nothing"), 0));
-    let (text, names) = path("/nonexistent-dir-xyz/a");
-    assert_eq!((text.as_str(), names.len()), ("/nonexistent-dir-xyz/a", 0));
-}
