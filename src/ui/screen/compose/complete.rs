@@ -17,7 +17,6 @@ use crate::sanitize;
 
 /// Most candidates offered for one fragment.
 pub const MAX_CANDIDATES: usize = 8;
-/// Most directory entries looked at for a path.
 
 /// An address seen in the account's mail, with how often and how lately.
 #[derive(Debug, Clone, PartialEq, Eq)]
