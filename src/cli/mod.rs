@@ -8,6 +8,7 @@ pub mod list;
 pub mod mailbox;
 pub mod note;
 pub mod outbox;
+pub mod review;
 pub mod search;
 pub mod send;
 pub mod show;

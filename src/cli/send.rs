@@ -44,6 +44,8 @@ pub enum SendError {
     },
     #[error("no data directory could be determined (set $HOME or $XDG_DATA_HOME)")]
     NoDataDir,
+    #[error(transparent)]
+    Review(#[from] engine::review::ReviewError),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -204,6 +206,11 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
             writeln!(out)?;
             out.write_all(sanitize::multi_line_bytes(&outgoing.raw).as_bytes())?;
         }
+        return Ok(true);
+    }
+    // Replies the team policy holds for review go to the review folder, not the outbox.
+    if let Some(held) = engine::review::hold_if_needed(config, account, &outgoing, args.reply)? {
+        super::review::report_held(&mut out, args.json, &held)?;
         return Ok(true);
     }
     let (outbox, audit) = stores()?;

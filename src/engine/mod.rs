@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod reply;
 pub mod request;
+pub mod review;
 pub mod runtime;
 pub mod save;
 pub mod send;

@@ -14,6 +14,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::backend::{Backend, FlagChange};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
 use crate::mail::compose::{Outgoing, sent_copy};
+use crate::mail::review::approved_sent_copy;
 use crate::message::{Envelope, Flags};
 use crate::policy::identity::SendIdentity;
 use crate::smtp::submit::MarkError;
@@ -106,6 +107,7 @@ pub fn queue_draft(
 ) -> Result<String, PipelineError> {
     let entry = Entry {
         draft_id: draft_id.map(str::to_string),
+        approved_by: None,
         account: account.name.clone(),
         agent: ctx.config.agent.id.clone(),
         envelope: envelope(account, identity, message),
@@ -462,6 +464,7 @@ fn audit(ctx: &Context<'_>, entry: &Entry, result: String) {
         account: entry.account.clone(),
         envelope: entry.envelope.clone(),
         result,
+        approved_by: entry.approved_by.clone(),
     };
     // The outbox entry is the source of truth; a failed audit write must not undo a send.
     let _ = ctx.audit.append(&record);
@@ -504,9 +507,13 @@ fn file(
                 .map_err(|e| e.to_string())?
                 .is_none()
             {
+                let copy = match &entry.approved_by {
+                    Some(approver) => approved_sent_copy(raw, &entry.agent, approver),
+                    None => sent_copy(raw, &entry.agent),
+                };
                 b.append(
                     folder,
-                    &sent_copy(raw, &entry.agent),
+                    &copy,
                     Flags {
                         seen: true,
                         ..Flags::default()

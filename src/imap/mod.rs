@@ -12,6 +12,7 @@ pub mod parts;
 pub mod policy;
 pub mod predict;
 pub mod probe;
+pub mod review;
 pub mod sent;
 pub mod snoozes;
 pub mod summary;

@@ -70,7 +70,10 @@ fn the_approved_message_changes_only_from_and_sender() {
     let t = String::from_utf8(sent).unwrap();
     assert!(!t.contains("Sender:"), "{t}");
     assert!(!t.contains("bob@example.test"), "{t}");
-    assert_eq!(t.matches("\r\nFrom: ").count() + usize::from(t.starts_with("From: ")), 1);
+    assert_eq!(
+        t.matches("\r\nFrom: ").count() + usize::from(t.starts_with("From: ")),
+        1
+    );
     // Everything but From/Sender is byte for byte the author's.
     let strip = |raw: &str| -> Vec<String> {
         raw.split("\r\n")

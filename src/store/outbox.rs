@@ -66,6 +66,10 @@ pub struct Entry {
     /// after a refusal replaces the refused entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_id: Option<String>,
+    /// A reply held for review and approved: the approver (`agent` is the author), named in
+    /// the Sent copy (`X-Mailroom-Approved-By`) and the audit record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
     #[serde(flatten)]
     pub state: State,
 }
@@ -347,6 +351,7 @@ mod tests {
             created: 1,
             attempts: 0,
             draft_id: None,
+            approved_by: None,
             state: State::Queued,
         }
     }

@@ -35,6 +35,7 @@ mod newest_first;
 mod notes_testbed;
 mod outbox_faults;
 mod policy_testbed;
+mod review_testbed;
 mod search_testbed;
 mod send_pipeline;
 mod smtp_deadline;
