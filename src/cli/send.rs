@@ -247,6 +247,11 @@ pub(super) fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std:
         Outcome::Deferred { message_id, error } => {
             format!("queued <{message_id}>, will retry: {error}")
         }
+        Outcome::Held {
+            message_id,
+            folder,
+            awaiting,
+        } => format!("held <{message_id}> in {folder}: {awaiting}"),
         Outcome::Busy { message_id } => {
             format!("<{message_id}> is being delivered by another mailroom")
         }

@@ -104,7 +104,7 @@ pub fn summarize(
                 round_error = Some(uncertain_text(message_id));
             }
             // Another mailroom is delivering it; its result shows at the next round.
-            Ok(Outcome::Busy { .. }) => {}
+            Ok(Outcome::Busy { .. } | Outcome::Held { .. }) => {}
             Err(e) => round_error = Some(e.to_string()),
         }
     }

@@ -45,6 +45,13 @@ pub enum Outcome {
     Uncertain { message_id: String, error: String },
     /// Another mailroom (the TUI, or a command in another terminal) is delivering it now.
     Busy { message_id: String },
+    /// Not sent: the team policy holds the agent's replies for review; the message waits in
+    /// `folder` for an approver (`engine::review`). `awaiting`: "awaiting review by alice".
+    Held {
+        message_id: String,
+        folder: String,
+        awaiting: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -125,6 +125,15 @@ impl Held {
     pub fn awaiting(&self) -> String {
         format!("awaiting review by {}", self.approvers.join(", "))
     }
+
+    /// What the compose pane's send reports.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::Held {
+            message_id: self.message_id.clone(),
+            folder: self.folder.clone(),
+            awaiting: self.awaiting(),
+        }
+    }
 }
 
 /// The send pipeline's hook: when the team policy in force says the configured agent's replies
