@@ -207,11 +207,12 @@ pub struct Listed {
     pub held: i64,
     #[serde(flatten)]
     pub state: ItemState,
+    /// The MODSEQ it was read with (an approval is won against it).
     #[serde(skip)]
-    modseq: Option<u64>,
+    pub modseq: Option<u64>,
     /// UIDs of the records about it.
     #[serde(skip)]
-    records: Vec<u32>,
+    pub records: Vec<u32>,
 }
 
 /// What the review folder holds.
@@ -625,4 +626,55 @@ pub fn return_item(
         note: note.to_string(),
     };
     Ok(out)
+}
+
+/// What the TUI's review view asks (`engine::Request::Review`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewAction {
+    List,
+    Show { uid: u32 },
+    Approve { uid: u32 },
+    Return { uid: u32, note: String },
+}
+
+/// The answer to a [`ReviewAction`].
+#[derive(Debug, Clone)]
+pub enum ReviewAnswer {
+    /// The queue, and the replies returned to this agent that went back into drafts.
+    Queue(Queue, Vec<TakenBack>),
+    /// One item and its message's readable text (not sanitized).
+    Shown(Box<Listed>, String),
+    Approved(Box<Approved>),
+    Returned(Box<Listed>),
+}
+
+/// Runs `action` on the account `account_idx` of `config` (on a job of the engine: it talks
+/// to the server); errors as one line of text.
+pub fn run(
+    config: &Config,
+    account_idx: usize,
+    action: &ReviewAction,
+) -> Result<ReviewAnswer, String> {
+    let account = config
+        .accounts
+        .get(account_idx)
+        .ok_or("the account is no longer configured")?;
+    let text = |e: ReviewError| e.to_string();
+    Ok(match action {
+        ReviewAction::List => {
+            let (queue, taken) = list(config, account).map_err(text)?;
+            ReviewAnswer::Queue(queue, taken)
+        }
+        ReviewAction::Show { uid } => {
+            let (l, i) = show(account, &uid.to_string()).map_err(text)?;
+            let body = crate::mail::parse::text_body(&i.message);
+            ReviewAnswer::Shown(Box::new(l), body)
+        }
+        ReviewAction::Approve { uid } => ReviewAnswer::Approved(Box::new(
+            approve(config, account, &uid.to_string()).map_err(text)?,
+        )),
+        ReviewAction::Return { uid, note } => ReviewAnswer::Returned(Box::new(
+            return_item(config, account, &uid.to_string(), note).map_err(text)?,
+        )),
+    })
 }

@@ -88,6 +88,8 @@ pub struct App {
     pub(crate) drafts: Vec<drafts::Draft>,
     /// The `:drafts` pane.
     pub(crate) drafts_pane: Option<crate::ui::screen::drafts::DraftsPane>,
+    /// The `:review` pane.
+    pub(crate) review: Option<crate::ui::screen::review::ReviewPane>,
     /// The open yes/no question, which takes the next key.
     pub(crate) confirm: Option<Confirm>,
     /// The message (account, UID) this client marked `$replying.<agent>` for the open compose
@@ -150,6 +152,7 @@ impl App {
             compose: None,
             drafts: Vec::new(),
             drafts_pane: None,
+            review: None,
             confirm: None,
             replying_mark: None,
             next_id: 1,
@@ -613,6 +616,11 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
         } => changed(notes_arrived(app, account_idx, &message_id, notes)),
         EngineEvent::SendDone { draft_id, result } => Some(send_done(app, &draft_id, result)),
         EngineEvent::Stats { id, result } => changed(stats::on_stats(app, id, result)),
+        EngineEvent::Review {
+            id,
+            account_idx,
+            result,
+        } => crate::ui::screen::review::on_review(app, id, account_idx, result),
         EngineEvent::Status {
             account_idx,
             exists,
