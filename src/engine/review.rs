@@ -310,6 +310,9 @@ pub struct TakenBack {
     pub by: Option<String>,
     pub note: String,
     pub draft_id: String,
+    /// The draft as saved (the TUI adds it to its list of drafts).
+    #[serde(skip)]
+    pub draft: crate::store::drafts::Draft,
 }
 
 /// The review folder of `account`; items returned to the configured agent go back into their
@@ -343,7 +346,8 @@ pub fn list(config: &Config, account: &Account) -> Result<(Queue, Vec<TakenBack>
             subject: i.subject,
             by: by.clone(),
             note: note.clone(),
-            draft_id: draft.id,
+            draft_id: draft.id.clone(),
+            draft,
         });
     }
     let _ = conn.session.logout();

@@ -255,3 +255,40 @@ fn a_lost_race_or_a_refusal_is_shown_as_an_error() {
     // A stale answer (another id) changes nothing.
     assert!(answer(&mut app, 999, Err("late".into())).is_empty());
 }
+
+#[test]
+fn a_reply_returned_to_you_joins_your_drafts_with_the_note() {
+    let mut app = app();
+    let cmds = press(&mut app, typed(":review\n"));
+    let (id, _) = review_request(&cmds);
+    let draft = mailroom::store::drafts::Draft {
+        id: "returned-1".into(),
+        account: "support".into(),
+        to: vec!["zoe@outside.test".into()],
+        subject: "Re: Your invoice".into(),
+        body: "[review] returned by carol: Add the ticket no.\n\nHello".into(),
+        saved: NOW,
+        ..Default::default()
+    };
+    answer(
+        &mut app,
+        id,
+        Ok(ReviewAnswer::Queue(
+            Queue::default(),
+            vec![mailroom::engine::review::TakenBack {
+                subject: "Re: Your invoice".into(),
+                by: Some("carol".into()),
+                note: "Add the ticket no.".into(),
+                draft_id: "returned-1".into(),
+                draft,
+            }],
+        )),
+    );
+    assert_eq!(
+        app.notice(),
+        Some("returned to your drafts by carol: Re: Your invoice (note: Add the ticket no.)")
+    );
+    assert_eq!(app.drafts().len(), 1);
+    assert_eq!(app.drafts()[0].id, "returned-1");
+    assert!(screen(&app).contains("no replies waiting for review"));
+}

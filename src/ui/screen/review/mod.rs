@@ -215,6 +215,11 @@ pub(crate) fn on_review(
         Ok(ReviewAnswer::Queue(queue, taken)) => {
             pane.selected = pane.selected.min(queue.items.len().saturating_sub(1));
             pane.items = Some(queue.items);
+            // Written by the engine: the drafts pane and `:drafts N` know them at once.
+            for t in &taken {
+                app.drafts.retain(|d| d.id != t.draft_id);
+                app.drafts.insert(0, t.draft.clone());
+            }
             if let Some(t) = taken.first() {
                 let by = t.by.as_deref().unwrap_or("an approver");
                 app.say(line(format!(
