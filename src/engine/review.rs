@@ -507,6 +507,17 @@ pub struct Approved {
 /// Approves item `id`: wins it, records so, sends it through the outbox as the approver's
 /// identity (the author's text unchanged), then removes it from the review folder.
 pub fn approve(config: &Config, account: &Account, id: &str) -> Result<Approved, ReviewError> {
+    approve_with(config, account, id, None)
+}
+
+/// [`approve`], with the text the approver edited in place of the author's (`edited`; see
+/// `mail::review::edited_message`).
+pub fn approve_with(
+    config: &Config,
+    account: &Account,
+    id: &str,
+    edited: Option<&str>,
+) -> Result<Approved, ReviewError> {
     let narrowed = as_approver(config, account)?;
     let me = narrowed
         .accounts
@@ -526,7 +537,10 @@ pub fn approve(config: &Config, account: &Account, id: &str) -> Result<Approved,
         reason: e.to_string(),
     })?;
     let identity = identity::identity(me, &narrowed.agent, &i.from)?;
-    let message = item::approved_message(&i.message, &identity, SystemTime::now())?;
+    let message = match edited {
+        None => item::approved_message(&i.message, &identity, SystemTime::now())?,
+        Some(text) => item::edited_message(&i, text, &identity, SystemTime::now())?,
+    };
     let approver = config.agent.id.clone();
     win(
         &mut conn,
@@ -636,9 +650,21 @@ pub fn return_item(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReviewAction {
     List,
-    Show { uid: u32 },
-    Approve { uid: u32 },
-    Return { uid: u32, note: String },
+    Show {
+        uid: u32,
+    },
+    Approve {
+        uid: u32,
+    },
+    /// Approve with the text the approver edited (`e`).
+    ApproveEdited {
+        uid: u32,
+        text: String,
+    },
+    Return {
+        uid: u32,
+        note: String,
+    },
 }
 
 /// The answer to a [`ReviewAction`].
@@ -663,22 +689,25 @@ pub fn run(
         .accounts
         .get(account_idx)
         .ok_or("the account is no longer configured")?;
-    let text = |e: ReviewError| e.to_string();
+    let text_of = |e: ReviewError| e.to_string();
     Ok(match action {
         ReviewAction::List => {
-            let (queue, taken) = list(config, account).map_err(text)?;
+            let (queue, taken) = list(config, account).map_err(text_of)?;
             ReviewAnswer::Queue(queue, taken)
         }
         ReviewAction::Show { uid } => {
-            let (l, i) = show(account, &uid.to_string()).map_err(text)?;
+            let (l, i) = show(account, &uid.to_string()).map_err(text_of)?;
             let body = crate::mail::parse::text_body(&i.message);
             ReviewAnswer::Shown(Box::new(l), body)
         }
         ReviewAction::Approve { uid } => ReviewAnswer::Approved(Box::new(
-            approve(config, account, &uid.to_string()).map_err(text)?,
+            approve(config, account, &uid.to_string()).map_err(text_of)?,
+        )),
+        ReviewAction::ApproveEdited { uid, text } => ReviewAnswer::Approved(Box::new(
+            approve_with(config, account, &uid.to_string(), Some(text)).map_err(text_of)?,
         )),
         ReviewAction::Return { uid, note } => ReviewAnswer::Returned(Box::new(
-            return_item(config, account, &uid.to_string(), note).map_err(text)?,
+            return_item(config, account, &uid.to_string(), note).map_err(text_of)?,
         )),
     })
 }

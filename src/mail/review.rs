@@ -275,6 +275,49 @@ pub fn approved_message(
     Ok(out)
 }
 
+/// The message an approver sends after editing its text: the item's recipients, subject,
+/// threading, read-receipt request and Message-ID, with `text` as the body and the approver's
+/// `identity`. Only a plain-text item can be edited (attachments would be lost): others are
+/// refused.
+pub fn edited_message(
+    item: &Item,
+    text: &str,
+    identity: &SendIdentity,
+    now: SystemTime,
+) -> Result<Vec<u8>, ComposeError> {
+    let content_type = parse::header_text(&item.message, "Content-Type").unwrap_or_default();
+    if content_type.to_ascii_lowercase().starts_with("multipart/") {
+        return Err(ComposeError::Build(
+            "a reply with attachments cannot be edited here: approve it as it is, or return it"
+                .into(),
+        ));
+    }
+    let summary = parse::summary_from_raw(0, &item.message, 0, Default::default(), Vec::new());
+    let cc: Vec<String> = summary.cc().map(|a| a.email.to_string()).collect();
+    let bcc: Vec<String> = item
+        .recipients
+        .iter()
+        .filter(|r| !item.to.iter().chain(&cc).any(|x| x.eq_ignore_ascii_case(r)))
+        .cloned()
+        .collect();
+    let draft = Draft {
+        to: item.to.clone(),
+        cc,
+        bcc,
+        subject: item.subject.clone(),
+        body: text.to_string(),
+        in_reply_to: summary.in_reply_to().next().map(str::to_string),
+        references: summary.references().map(str::to_string).collect(),
+        attachments: Vec::new(),
+        request_read_receipt: parse::header_text(
+            &item.message,
+            compose::DISPOSITION_NOTIFICATION_TO,
+        )
+        .is_some(),
+    };
+    Ok(compose::build_with_id(&draft, identity, item.message_id.clone(), now)?.raw)
+}
+
 /// The Sent copy of an approved reply: [`compose::sent_copy`] naming the author, and the
 /// approver in [`APPROVED_BY`].
 pub fn approved_sent_copy(raw: &[u8], author: &str, approver: &str) -> Vec<u8> {

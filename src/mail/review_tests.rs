@@ -120,3 +120,49 @@ fn records_round_trip_and_keywords_name_their_agent() {
     assert_eq!(approving_agent("$review"), None);
     assert_eq!(short_id("m1@example.test").len(), 8);
 }
+
+#[test]
+fn an_edited_reply_keeps_recipients_threading_and_id_with_the_new_text() {
+    let o = outgoing();
+    let raw = build_item(&o, "bob", "support", "on-behalf", None).unwrap();
+    let item = parse_item(&raw).unwrap();
+    let sent = edited_message(
+        &item,
+        "Hello Zoe, corrected.",
+        &send_as(),
+        SystemTime::now(),
+    )
+    .unwrap();
+    let t = String::from_utf8(sent).unwrap();
+    assert!(t.contains("Hello Zoe, corrected."), "{t}");
+    assert!(!t.contains("Hello Zoe\r\n"), "{t}");
+    assert!(
+        t.contains(&format!("Message-ID: <{}>", o.message_id)),
+        "{t}"
+    );
+    assert!(t.contains("In-Reply-To: <q1@outside.test>"), "{t}");
+    assert!(t.contains("To: zoe@outside.test"), "{t}");
+    assert!(
+        !t.contains("audit@outside.test") && !t.contains("Sender:"),
+        "{t}"
+    );
+    // With attachments: refused, never sent without them.
+    let with = compose::build(
+        &Draft {
+            to: vec!["zoe@outside.test".into()],
+            subject: "x".into(),
+            body: "see attached".into(),
+            attachments: vec![compose::Attachment {
+                file_name: "a.txt".into(),
+                content_type: "text/plain".into(),
+                data: b"a".to_vec(),
+            }],
+            ..Draft::default()
+        },
+        &send_as(),
+        SystemTime::now(),
+    )
+    .unwrap();
+    let item = parse_item(&build_item(&with, "bob", "support", "as", None).unwrap()).unwrap();
+    assert!(edited_message(&item, "x", &send_as(), SystemTime::now()).is_err());
+}

@@ -581,7 +581,11 @@ fn apply(app: &mut App, event: Event) -> Handled {
             Some(commands)
         }
         Event::Edited(result) => {
-            compose::on_edited(app, result);
+            if crate::ui::screen::review::is_editing(app) {
+                crate::ui::screen::review::on_edited(app, result);
+            } else {
+                compose::on_edited(app, result);
+            }
             Some(Vec::new())
         }
         Event::Engine(event) => {

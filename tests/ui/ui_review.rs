@@ -292,3 +292,58 @@ fn a_reply_returned_to_you_joins_your_drafts_with_the_note() {
     assert_eq!(app.drafts()[0].id, "returned-1");
     assert!(screen(&app).contains("no replies waiting for review"));
 }
+
+#[test]
+fn e_edits_the_open_item_in_the_editor_then_y_approves_the_edited_text() {
+    let mut app = listed();
+    // Nothing open yet: e says how.
+    assert!(press(&mut app, [ch('e')]).is_empty());
+    assert!(app.take_editor().is_none());
+    let cmds = press(&mut app, [enter()]);
+    let (id, _) = review_request(&cmds);
+    let shown = item(
+        3,
+        "bob",
+        "zoe@outside.test",
+        "Re: Your invoice",
+        ItemState::Waiting,
+    );
+    answer(
+        &mut app,
+        id,
+        Ok(ReviewAnswer::Shown(Box::new(shown), "Hello Zoe".into())),
+    );
+    press(&mut app, [ch('e')]);
+    assert_eq!(app.take_editor().as_deref(), Some("Hello Zoe"));
+    // Unchanged: nothing asked.
+    update(
+        &mut app,
+        mailroom::ui::event::Event::Edited(Ok("Hello Zoe\n".into())),
+    );
+    assert_eq!(
+        app.notice(),
+        Some("unchanged: a approves the reply as written")
+    );
+    press(&mut app, [ch('e')]);
+    app.take_editor();
+    update(
+        &mut app,
+        mailroom::ui::event::Event::Edited(Ok("Hello Zoe, corrected.".into())),
+    );
+    assert_eq!(
+        app.notice(),
+        Some("approve and send the edited reply? (y/n)")
+    );
+    assert!(
+        app.compose().is_none(),
+        "the editor's answer is not the compose pane's"
+    );
+    let cmds = press(&mut app, [ch('y')]);
+    assert_eq!(
+        review_request(&cmds).1,
+        ReviewAction::ApproveEdited {
+            uid: 3,
+            text: "Hello Zoe, corrected.".into()
+        }
+    );
+}

@@ -27,7 +27,7 @@ pub(crate) fn draw_review(app: &App, pane: &ReviewPane, frame: &mut Frame, area:
         ),
         Some(_) => (
             format!(" review · {account} · open "),
-            " a approves · r returns · q Esc back ",
+            " a approves · e edits · r returns · q Esc back ",
         ),
         None => (
             format!(" review · {account} · {count} "),

@@ -1,7 +1,7 @@
 //! `:review`: the replies the team policy holds for review on the focused account, for
 //! approvers (`engine::review`). The pane lists author, recipient, subject, age and state;
-//! `Enter` opens one (its text), `a` approves it after a `y`, `r` returns it with a note typed
-//! in the pane, `R` reloads, `q`/`Esc` close (or go back from an open item). Every action is a
+//! `Enter` opens one (its text), `a` approves it after a `y`, `e` edits the open item's text in
+//! `$EDITOR` and then asks to approve it so, `r` returns it with a note typed in the pane, `R` reloads, `q`/`Esc` close (or go back from an open item). Every action is a
 //! request to the engine; its answer comes back as `Event::Review`.
 
 pub mod draw;
@@ -33,6 +33,10 @@ pub struct ReviewPane {
     pub note: Option<String>,
     /// `a` asked to approve the selected item: `y` does.
     pub approving: bool,
+    /// `e` handed the open item's text to `$EDITOR` (its UID).
+    pub editing: Option<u32>,
+    /// The text edited for the item (UID): `y` approves it with this text.
+    pub edited: Option<(u32, String)>,
     /// Why the last request failed (one line).
     pub error: Option<String>,
 }
@@ -141,7 +145,12 @@ pub(crate) fn review_key(app: &mut App, k: &KeyEvent) -> Handled {
     }
     if pane.approving {
         pane.approving = false;
+        let edited = pane.edited.take();
         if matches!(k.code, KeyCode::Char('y' | 'Y')) && !ctrl {
+            if let Some((uid, text)) = edited {
+                app.say("approving the edited reply…");
+                return Some(request(app, ReviewAction::ApproveEdited { uid, text }));
+            }
             let Some(uid) = pane.shown.as_ref().map(|s| s.0).or(selected_uid(pane)) else {
                 return Some(Vec::new());
             };
@@ -177,6 +186,14 @@ pub(crate) fn review_key(app: &mut App, k: &KeyEvent) -> Handled {
                 "approve and send {author}'s reply to {to} \"{subject}\"? (y/n)"
             ));
         }
+        KeyCode::Char('e') if !ctrl => {
+            let Some((uid, Some(text))) = pane.shown.clone() else {
+                app.say("e edits an open item: Enter opens it first");
+                return Some(Vec::new());
+            };
+            pane.editing = Some(uid);
+            return Some(app.edit(text));
+        }
         KeyCode::Char('r') if !ctrl && selected_uid(pane).is_some() => {
             pane.note = Some(String::new());
         }
@@ -187,6 +204,38 @@ pub(crate) fn review_key(app: &mut App, k: &KeyEvent) -> Handled {
         _ => app.say("review: Enter opens, a approves, r returns, q closes"),
     }
     Some(Vec::new())
+}
+
+/// Whether `$EDITOR`'s answer is the review pane's (`e`).
+pub(crate) fn is_editing(app: &App) -> bool {
+    app.review.as_ref().is_some_and(|p| p.editing.is_some())
+}
+
+/// `$EDITOR` is done with the open item's text: approving it with the edited text is asked
+/// (`y`); an unchanged text changes nothing.
+pub(crate) fn on_edited(app: &mut App, result: Result<String, String>) {
+    let Some(pane) = app.review.as_mut() else {
+        return;
+    };
+    let Some(uid) = pane.editing.take() else {
+        return;
+    };
+    match result {
+        Err(e) => app.fail(sanitize::single_line(&format!("editor: {e}"))),
+        Ok(text) => {
+            let before = pane.shown.as_ref().and_then(|s| s.1.as_deref());
+            if before.is_some_and(|b| b.trim_end() == text.trim_end()) {
+                app.say("unchanged: a approves the reply as written");
+                return;
+            }
+            if let Some(shown) = &mut pane.shown {
+                shown.1 = Some(text.clone());
+            }
+            pane.edited = Some((uid, text));
+            pane.approving = true;
+            app.say("approve and send the edited reply? (y/n)");
+        }
+    }
 }
 
 /// The engine's answer to the pane's request `id`.
