@@ -8,8 +8,12 @@ use std::time::Duration;
 
 use crate::support;
 
+use mailroom::imap::connect::{Target, open_session};
+use mailroom::imap::review;
 use support::cli::Cli;
 use support::testbed::{Testbed, header_of};
+
+const FOLDER: &str = "shared/support/Review";
 
 const POLICY: &str = "version = 1\n\
     [send]\nas = [\"alice\"]\non-behalf = [\"bob\", \"carol\"]\n\
@@ -221,4 +225,53 @@ fn held_replies_reach_no_one_until_approved_once_and_a_returned_one_goes_back_to
         2,
         "a returned reply is never sent"
     );
+
+    // At the wire: two sessions read the same MODSEQ, one wins. A winner that never sends
+    // (a crash) leaves the item held for a person, shown as such, never sent by anyone else.
+    send(&bob, "Your parcel");
+    let sessions: Vec<_> = ["alice", "carol"]
+        .iter()
+        .map(|login| {
+            let imap = support::cli::imap_config(&tb, login);
+            let mut conn = open_session(&Target {
+                account: "support",
+                config: &imap,
+            })
+            .unwrap();
+            assert!(review::open(&mut conn, FOLDER).unwrap());
+            let item = review::read(&mut conn, FOLDER)
+                .unwrap()
+                .into_iter()
+                .find(|f| String::from_utf8_lossy(&f.raw).contains("Subject: Your parcel"))
+                .unwrap();
+            (conn, item)
+        })
+        .collect();
+    let wins: Vec<bool> = sessions
+        .into_iter()
+        .zip(["alice", "carol"])
+        .map(|((mut conn, item), agent)| {
+            review::win(
+                &mut conn,
+                FOLDER,
+                item.uid,
+                item.modseq.unwrap(),
+                &mailroom::mail::review::approving_keyword(agent),
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        wins,
+        [true, false],
+        "the first store wins, the second is MODIFIED"
+    );
+    let (_, out) = carol.run_joined(&["review", "support", "list"]);
+    assert!(out.contains("approving by alice"), "{out}");
+    let id = id_of(&carol, "Your parcel");
+    let (code, out) = carol.run_joined(&["review", "support", "approve", &id]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("already approving by alice"), "{out}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(tb.sink_messages().len(), 2, "the held item was not sent");
 }
