@@ -370,10 +370,6 @@ fn returned_draft(
         .filter(|r| !i.to.iter().chain(&cc).any(|x| x.eq_ignore_ascii_case(r)))
         .cloned()
         .collect();
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
     let who = by.unwrap_or("an approver");
     let body = format!(
         "[review] returned by {who}: {}\n\n{}",
@@ -381,7 +377,10 @@ fn returned_draft(
         crate::mail::parse::text_body(&i.message)
     );
     crate::store::drafts::Draft {
-        id: crate::store::drafts::Drafts::new_id(&account.name, nanos),
+        // One id per held message: taken back twice (the folder could not be cleaned), it is
+        // the same draft, saved again.
+        id: crate::hash::hashed_name("review-returned", &[i.message_id.as_bytes()])[..24]
+            .to_string(),
         account: account.name.clone(),
         from: i.from.clone(),
         to: i.to.clone(),
