@@ -71,9 +71,8 @@ fn id_of(alice: &Cli, subject: &str) -> String {
         .to_string()
 }
 
-#[test]
-fn held_replies_reach_no_one_until_approved_once_and_a_returned_one_goes_back_to_drafts() {
-    let tb = Testbed::start();
+/// Publishes the policy and makes the review folder (alice), with rights for carol.
+fn setup(tb: &Testbed) -> support::testbed::RawImap {
     let mut raw = tb.raw_imap("alice");
     raw.cmd_ok("CREATE \"shared/support/Policy\"");
     raw.append(
@@ -95,6 +94,13 @@ fn held_replies_reach_no_one_until_approved_once_and_a_returned_one_goes_back_to
     // and to file her Sent copy.
     raw.cmd_ok("SETACL \"shared/support/Review\" carol lrwstie");
     raw.cmd_ok("SETACL \"shared/support/Sent\" carol lrwsti");
+    raw
+}
+
+#[test]
+fn held_replies_reach_no_one_until_approved_once_and_a_returned_one_goes_back_to_drafts() {
+    let tb = Testbed::start();
+    let mut raw = setup(&tb);
 
     // bob's local config claims Send As; the policy holds his replies for review.
     let bob = agent(&tb, "bob", "as");
@@ -274,4 +280,71 @@ fn held_replies_reach_no_one_until_approved_once_and_a_returned_one_goes_back_to
     assert!(out.contains("already approving by alice"), "{out}");
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(tb.sink_messages().len(), 2, "the held item was not sent");
+}
+
+/// The compose pane and the review view, live in tmux: bob's reply is held ("awaiting review by
+/// alice, carol"), nothing reaches the customer; alice's `:review` lists it, `a` `y` sends it,
+/// once.
+#[test]
+fn live_bobs_reply_is_held_and_alices_review_view_sends_it() {
+    use crate::tmux::{customer_message, row, start_synced_answering};
+    const FIRST_SCREEN: Duration = Duration::from_secs(30);
+    const LIVE: Duration = Duration::from_secs(15);
+
+    let tb = Testbed::start();
+    let _raw = setup(&tb);
+    tb.deliver(
+        "support@example.test",
+        &customer_message("review", 1, "Printer on fire"),
+    );
+    let (bob, _bob_dir) = start_synced_answering(&tb, "bob", 1, FIRST_SCREEN);
+    bob.keys(&["r"]);
+    bob.wait_for("bob's reply pane", LIVE, |s| {
+        s.contains("Re: Printer on fire")
+    });
+    bob.keys(&["-l", "Unplug it."]);
+    bob.keys(&["C-x"]);
+    bob.wait_for("the preview", LIVE, |s| s.contains("y sends"));
+    bob.keys(&["y"]);
+    bob.wait_for("held for review", LIVE, |s| {
+        s.contains("held for review <") && s.contains("awaiting review by alice, carol")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        tb.sink_messages().is_empty(),
+        "nothing reached the customer"
+    );
+
+    let (alice, _alice_dir) = start_synced_answering(&tb, "alice", 1, FIRST_SCREEN);
+    alice.keys(&[":"]);
+    alice.keys(&["-l", "review"]);
+    alice.keys(&["Enter"]);
+    alice.wait_for("the review view", LIVE, |s| {
+        s.contains("review · support · 1")
+            && row(s, "Re: Printer on fire")
+                .is_some_and(|r| r.contains("bob") && r.contains("waiting"))
+    });
+    alice.keys(&["Enter"]);
+    alice.wait_for("the open item", LIVE, |s| s.contains("Unplug it."));
+    alice.keys(&["a"]);
+    alice.wait_for("the question", LIVE, |s| {
+        s.contains("approve and send bob's reply")
+    });
+    alice.keys(&["y"]);
+    alice.wait_for("approved", LIVE, |s| {
+        s.contains("approved bob's reply: sent <")
+    });
+    alice.wait_for("the emptied view", LIVE, |s| {
+        s.contains("no replies waiting for review")
+    });
+    let sink = tb.wait_sink(1, LIVE);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(tb.sink_messages().len(), 1, "delivered once: {sink:?}");
+    let m = &sink[0];
+    assert_eq!(m.recipient, "customer1@outside.test");
+    assert_eq!(
+        m.sender, "support@example.test",
+        "alice sends as the mailbox"
+    );
+    assert!(m.body().contains("Unplug it."), "{}", m.text());
 }
