@@ -541,6 +541,13 @@ pub fn approve_with(
         Some(text) => item::edited_message(&i, text, &identity, SystemTime::now())?,
     };
     let approver = config.agent.id.clone();
+    // Everything that can fail locally is ready before the item is won: a won item is only
+    // left behind by what cannot be foreseen.
+    let record = item::build_record(RecordKind::Approving, &approver, &i.message_id, "", now())?;
+    let (Some(dir), Some(audit)) = (Outbox::default_dir(), AuditLog::default_path()) else {
+        return Err(ReviewError::NoDataDir);
+    };
+    let (outbox, audit) = (Outbox::new(dir), AuditLog::new(audit));
     win(
         &mut conn,
         account,
@@ -549,14 +556,9 @@ pub fn approve_with(
         &item::approving_keyword(&approver),
     )?;
     // Won: say since when (best effort; the keyword already records the approval).
-    let record = item::build_record(RecordKind::Approving, &approver, &i.message_id, "", now())?;
     let record_uid = remote::append(&mut conn, &queue.folder, &record, &[item::RECORD.into()])
         .ok()
         .flatten();
-    let (Some(dir), Some(audit)) = (Outbox::default_dir(), AuditLog::default_path()) else {
-        return Err(ReviewError::NoDataDir);
-    };
-    let (outbox, audit) = (Outbox::new(dir), AuditLog::new(audit));
     let ctx = Context {
         config: &narrowed,
         outbox: &outbox,
