@@ -126,11 +126,23 @@ fn held_replies_reach_no_one_until_approved_once_and_a_returned_one_goes_back_to
         );
     }
 
-    // Only approvers approve.
+    // Only approvers approve or return.
     let id = id_of(&alice, "Your invoice");
     let (code, out) = bob.run_joined(&["review", "support", "approve", &id]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("does not let bob approve"), "{out}");
+    let (code, out) = bob.run_joined(&["review", "support", "return", &id, "--note", "no"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("does not let bob approve or return"), "{out}");
+    // show: who wrote it, every recipient, the message as it would be sent.
+    let (code, out) = alice.run_joined(&["review", "support", "show", &id]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("author bob")
+            && out.contains("zoe@outside.test")
+            && out.contains("here is the answer"),
+        "{out}"
+    );
 
     // alice approves: one delivery, as alice's identity (Send As), nothing of the review.
     let (code, out) = alice.run_joined(&["review", "support", "approve", &id]);
