@@ -145,6 +145,15 @@ enum Command {
             the outbox cannot be read; 0 otherwise."
     )]
     Outbox(mailroom::cli::outbox::OutboxArgs),
+    /// Replies the team policy holds for review: list them, show one, approve (send it with
+    /// your identity) or return one to its author with a note
+    #[command(
+        after_help = "ID: the item's UID in the review folder, or the short id `list` shows.\n\
+            Exit status: 0 success; 1 an unknown account or item, an item already decided by \
+            another approver, an agent who may not approve, an unreachable server, or an \
+            approved reply that was not delivered (see `mailroom outbox`)."
+    )]
+    Review(mailroom::cli::review::ReviewArgs),
     /// Who sent what, as which identity and mode, to whom, when, with what result: the local
     /// audit log and every account's Sent folder merged (one row per message), newest first
     #[command(
@@ -447,6 +456,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Outbox(args)) => {
             let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
             let ok = mailroom::cli::outbox::outbox(&loaded.config, &args)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Some(Command::Review(args)) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            let ok = mailroom::cli::review::run(&loaded.config, &args)?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {

@@ -10,6 +10,7 @@ pub mod mailbox;
 pub mod note;
 pub mod outbox;
 pub mod policy;
+pub mod review;
 pub mod search;
 pub mod send;
 pub mod send_policy;

@@ -45,6 +45,8 @@ pub enum SendError {
     },
     #[error("no data directory could be determined (set $HOME or $XDG_DATA_HOME)")]
     NoDataDir,
+    #[error(transparent)]
+    Review(#[from] engine::review::ReviewError),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -223,6 +225,11 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
         }
         return Ok(true);
     }
+    // Replies the team policy holds for review go to the review folder, not the outbox.
+    if let Some(held) = engine::review::hold_if_needed(config, account, &outgoing, args.reply)? {
+        super::review::report_held(&mut out, args.json, &held)?;
+        return Ok(true);
+    }
     let (outbox, audit) = stores()?;
     let ctx = Context {
         config,
@@ -267,6 +274,11 @@ pub(super) fn report(out: &mut dyn Write, json: bool, outcome: &Outcome) -> std:
         Outcome::Deferred { message_id, error } => {
             format!("queued <{message_id}>, will retry: {error}")
         }
+        Outcome::Held {
+            message_id,
+            folder,
+            awaiting,
+        } => format!("held <{message_id}> in {folder}: {awaiting}"),
         Outcome::Busy { message_id } => {
             format!("<{message_id}> is being delivered by another mailroom")
         }

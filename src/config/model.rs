@@ -280,6 +280,9 @@ pub struct Account {
     /// Where the team policy is published. Default: `Policy` in the mailbox's tree (a child of
     /// `shared/support`, a sibling of an `INBOX`), named with the server's own hierarchy.
     pub policy_folder: Option<String>,
+    /// Where replies that need review wait for an approver. Default: `Review` in the mailbox's
+    /// tree, like `policy_folder`.
+    pub review_folder: Option<String>,
     /// Why the team policy lowered `send` (set by `policy::team::apply`, never read from TOML).
     #[serde(skip)]
     pub policy_reason: Option<String>,

@@ -299,6 +299,15 @@ fn validate_account(config: &Config, a: &Account, r: &mut Report) {
             "must be a non-empty folder name without control characters".into(),
         );
     }
+    if a.review_folder
+        .as_deref()
+        .is_some_and(|f| f.trim().is_empty() || has_control(f))
+    {
+        err(
+            "review_folder",
+            "must be a non-empty folder name without control characters".into(),
+        );
+    }
     if a.archive_folder
         .as_deref()
         .is_some_and(|f| f.trim().is_empty() || has_control(f))

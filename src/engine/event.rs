@@ -173,6 +173,12 @@ pub enum Event {
         draft_id: String,
         result: Result<Outcome, String>,
     },
+    /// The answer to [`Request::Review`](super::Request::Review) `id` (errors: raw text).
+    Review {
+        id: u64,
+        account_idx: usize,
+        result: Result<super::review::ReviewAnswer, String>,
+    },
     /// The answer to [`Request::Stats`](super::Request::Stats) `id`: the report, or why not (raw
     /// text).
     Stats {

@@ -251,6 +251,7 @@ fn run_local(
             // Saving, sending, stats, drafts and the compose pane's files are not an account
             // thread's work: the engine never routes them here.
             Request::Stats { .. }
+            | Request::Review { .. }
             | Request::Save { .. }
             | Request::Launch { .. }
             | Request::Send { .. }

@@ -29,6 +29,7 @@ pub mod policy;
 pub mod policy_gate;
 pub mod reply;
 pub mod request;
+pub mod review;
 pub mod runtime;
 pub mod save;
 pub mod send;

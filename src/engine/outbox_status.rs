@@ -104,7 +104,7 @@ pub fn summarize(
                 round_error = Some(uncertain_text(message_id));
             }
             // Another mailroom is delivering it; its result shows at the next round.
-            Ok(Outcome::Busy { .. }) => {}
+            Ok(Outcome::Busy { .. } | Outcome::Held { .. }) => {}
             Err(e) => round_error = Some(e.to_string()),
         }
     }
@@ -179,6 +179,7 @@ mod tests {
             attempts: 1,
             draft_id: None,
             policy: None,
+            approved_by: None,
             state,
         }
     }

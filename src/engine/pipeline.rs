@@ -15,6 +15,7 @@ use super::policy_gate::Current;
 use crate::backend::{Backend, FlagChange};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
 use crate::mail::compose::{Outgoing, sent_copy};
+use crate::mail::review::approved_sent_copy;
 use crate::message::{Envelope, Flags};
 use crate::policy::identity::SendIdentity;
 use crate::smtp::submit::MarkError;
@@ -45,6 +46,13 @@ pub enum Outcome {
     Uncertain { message_id: String, error: String },
     /// Another mailroom (the TUI, or a command in another terminal) is delivering it now.
     Busy { message_id: String },
+    /// Not sent: the team policy holds the agent's replies for review; the message waits in
+    /// `folder` for an approver (`engine::review`). `awaiting`: "awaiting review by alice".
+    Held {
+        message_id: String,
+        folder: String,
+        awaiting: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +115,7 @@ pub fn queue_draft(
 ) -> Result<String, PipelineError> {
     let entry = Entry {
         draft_id: draft_id.map(str::to_string),
+        approved_by: None,
         account: account.name.clone(),
         agent: ctx.config.agent.id.clone(),
         envelope: envelope(identity, message),
@@ -486,6 +495,7 @@ fn audit(ctx: &Context<'_>, entry: &Entry, result: String) {
         account: entry.account.clone(),
         envelope: entry.envelope.clone(),
         result,
+        approved_by: entry.approved_by.clone(),
     };
     // The outbox entry is the source of truth; a failed audit write must not undo a send.
     let _ = ctx.audit.append(&record);
@@ -528,9 +538,13 @@ fn file(
                 .map_err(|e| e.to_string())?
                 .is_none()
             {
+                let copy = match &entry.approved_by {
+                    Some(approver) => approved_sent_copy(raw, &entry.agent, approver),
+                    None => sent_copy(raw, &entry.agent),
+                };
                 b.append(
                     folder,
-                    &sent_copy(raw, &entry.agent),
+                    &copy,
                     Flags {
                         seen: true,
                         ..Flags::default()

@@ -60,12 +60,14 @@ pub fn violation(entry: &Entry, in_force: &InForce) -> Option<String> {
         "held: the team policy of {} (version {})",
         entry.account, policy.version
     );
+    // An approved reply goes out with its approver's identity (`engine::review`).
+    let sender = entry.approved_by.as_deref().unwrap_or(&entry.agent);
     if let Some(send) = &policy.send {
-        let allowed = send.mode_for(&entry.agent);
+        let allowed = send.mode_for(sender);
         if rank(allowed.as_str()) < rank(&entry.envelope.mode) {
             let gives = match allowed {
-                SendMode::None => format!("does not allow {} to send", entry.agent),
-                _ => format!("allows {} {} only", entry.agent, allowed.as_str()),
+                SendMode::None => format!("does not allow {sender} to send"),
+                _ => format!("allows {sender} {} only", allowed.as_str()),
             };
             return Some(format!(
                 "{head} {gives}; this message was {under} as {}",
@@ -187,8 +189,22 @@ mod tests {
             attempts: 1,
             draft_id: None,
             policy,
+            approved_by: None,
             state: State::Queued,
         }
+    }
+
+    #[test]
+    fn an_approved_reply_is_checked_against_its_approvers_mode() {
+        let p = in_force("version = 2\n[send]\nas = [\"alice\"]\non-behalf = [\"bob\"]\n");
+        let stamp = Some(PolicyStamp {
+            version: 2,
+            signature: None,
+        });
+        let mut e = entry("bob", "as", stamp);
+        assert!(violation(&e, &p).is_some(), "bob may not send as");
+        e.approved_by = Some("alice".into());
+        assert_eq!(violation(&e, &p), None, "alice approved it and may send as");
     }
 
     const V2: &str = "version = 2\n[send]\nas = [\"alice\"]\non-behalf = [\"bob\"]\n";

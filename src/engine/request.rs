@@ -76,6 +76,14 @@ pub enum Request {
     Stats { id: u64, since: Option<i64> },
     /// Sync the account with its server or folder now.
     Refresh { account_idx: usize },
+    /// The review view: list, show, approve or return a reply held for review on the account
+    /// (`engine::review`), off the UI thread; answered by
+    /// [`Event::Review`](super::Event::Review) with the same `id`.
+    Review {
+        id: u64,
+        account_idx: usize,
+        action: super::review::ReviewAction,
+    },
     /// Save attachments (0-based numbers) of the open message into `dir`, off the UI thread;
     /// answered by [`Event::Saved`](super::Event::Saved).
     Save {
@@ -151,6 +159,7 @@ impl Request {
             | Request::Triage { id, .. }
             | Request::AddNote { id, .. }
             | Request::Stats { id, .. }
+            | Request::Review { id, .. }
             | Request::Preview { id, .. }
             | Request::AddressBook { id, .. } => Some(*id),
             _ => None,

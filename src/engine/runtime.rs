@@ -237,6 +237,34 @@ impl Engine {
                     });
                 }
             }
+            Request::Review {
+                id,
+                account_idx,
+                action,
+            } => {
+                // Talks to the server and may send: a job of its own.
+                let events = self.events.clone();
+                let config = self.config.clone();
+                let spawned = job::spawn(
+                    "review",
+                    move || crate::engine::review::run(&config, account_idx, &action),
+                    move |result| {
+                        let result = result.unwrap_or_else(|e| Err(e.to_string()));
+                        let _ = events.send(Event::Review {
+                            id,
+                            account_idx,
+                            result,
+                        });
+                    },
+                );
+                if let Err(e) = spawned {
+                    let _ = self.events.send(Event::Review {
+                        id,
+                        account_idx,
+                        result: Err(e.to_string()),
+                    });
+                }
+            }
             account_request => self.to_account(account_request),
         }
         id
@@ -498,6 +526,7 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::SentRecipients { account_idx }
         | Request::Refresh { account_idx } => Some(*account_idx),
         Request::Stats { .. }
+        | Request::Review { .. }
         | Request::Save { .. }
         | Request::Launch { .. }
         | Request::Send { .. }
@@ -574,6 +603,7 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
         Request::SentRecipients { .. } => WorkerCommand::SentRecipients,
         Request::Refresh { .. } => WorkerCommand::Refresh,
         Request::Stats { .. }
+        | Request::Review { .. }
         | Request::Save { .. }
         | Request::Launch { .. }
         | Request::Send { .. }

@@ -24,6 +24,13 @@ pub fn send(
         .accounts
         .get(account_idx)
         .ok_or("the account is no longer configured")?;
+    // Replies the team policy holds for review go to the review folder, not the outbox.
+    if let Some(held) = super::review::hold_if_needed(config, account, outgoing, reply_uid)
+        .map_err(|e| e.to_string())?
+    {
+        let _ = super::drafts::remove(draft_id);
+        return Ok(held.outcome());
+    }
     let (Some(dir), Some(audit)) = (Outbox::default_dir(), AuditLog::default_path()) else {
         return Err("no data directory could be determined (set $HOME or $XDG_DATA_HOME)".into());
     };

@@ -13,6 +13,7 @@ pub mod policy;
 pub mod policy_acl;
 pub mod predict;
 pub mod probe;
+pub mod review;
 pub mod sent;
 pub mod snoozes;
 pub mod summary;

@@ -676,6 +676,7 @@ mod tests {
                 subject: "Re: Printer".into(),
             },
             result: result.into(),
+            approved_by: None,
         }
     }
 

@@ -30,7 +30,7 @@ use crate::store::audit::{AuditLog, Record};
 pub const FETCH_BATCH: usize = 500;
 
 /// The header fields a statistic needs.
-pub const HEADER_FIELDS: &str = "MESSAGE-ID IN-REPLY-TO REFERENCES FROM SENDER SUBJECT X-MAILROOM-AGENT CONTENT-TYPE AUTO-SUBMITTED";
+pub const HEADER_FIELDS: &str = "MESSAGE-ID IN-REPLY-TO REFERENCES FROM SENDER SUBJECT X-MAILROOM-AGENT X-MAILROOM-APPROVED-BY CONTENT-TYPE AUTO-SUBMITTED";
 
 const DAY: i64 = 86_400;
 
@@ -363,9 +363,12 @@ fn parse_header(uid: u32, internal_date: i64, block: &[u8]) -> Parsed {
     let mut agent = None;
     let mut content_type = None;
     let mut auto_submitted = None;
+    let mut approved = false;
     raw_fields(block, |name, value| {
         let is = |n: &str| name.eq_ignore_ascii_case(n);
-        if is("x-mailroom-agent") && agent.is_none() {
+        if is(crate::mail::review::APPROVED_BY) {
+            approved = true;
+        } else if is("x-mailroom-agent") && agent.is_none() {
             agent = Some(value.trim().to_string());
         } else if is("content-type") && content_type.is_none() {
             content_type = Some(value.to_ascii_lowercase());
@@ -390,7 +393,13 @@ fn parse_header(uid: u32, internal_date: i64, block: &[u8]) -> Parsed {
             .first()
             .map(|a| a.email.to_string())
             .unwrap_or_default(),
-        sender: s.sender().first().map(|a| a.email.to_string()),
+        // A reply held for review and approved: its Sender is the approver; the author (in
+        // X-Mailroom-Agent) is credited.
+        sender: s
+            .sender()
+            .first()
+            .map(|a| a.email.to_string())
+            .filter(|_| !approved),
         subject: s.subject().to_string(),
         agent,
         automatic: report || auto,
@@ -668,6 +677,17 @@ mod tests {
         assert!(ooo.automatic);
         let human = parse_header(1, 1, b"From: x@outside.test\r\nAuto-Submitted: no\r\n\r\n");
         assert!(!human.automatic);
+    }
+
+    #[test]
+    fn an_approved_reply_credits_its_author_not_the_approver_in_sender() {
+        let p = parse_header(
+            1,
+            1,
+            b"X-Mailroom-Agent: bob\r\nX-Mailroom-Approved-By: carol\r\nFrom: support@example.test\r\nSender: carol@example.test\r\n\r\n",
+        );
+        assert_eq!(p.sender, None);
+        assert_eq!(p.agent.as_deref(), Some("bob"));
     }
 
     #[test]

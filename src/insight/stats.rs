@@ -691,6 +691,7 @@ mod tests {
                 subject: String::new(),
             },
             result: "sent".into(),
+            approved_by: None,
         }
     }
 

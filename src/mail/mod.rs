@@ -17,6 +17,7 @@ pub mod note;
 pub mod parse;
 pub mod policy;
 pub mod reply;
+pub mod review;
 pub mod sent;
 pub mod snooze;
 pub mod sort;

@@ -20,6 +20,9 @@ pub struct Record {
     /// "sent", "refused: …", "deferred: …"; with `sent_copy = "server"`, also
     /// "sent; the server rewrote From to …" or "sent; From not verified: …".
     pub result: String,
+    /// A reply held for review: who approved it (`agent` is its author).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 pub struct AuditLog {
@@ -93,6 +96,7 @@ mod tests {
                 subject: "Re: hi".into(),
             },
             result: "sent".into(),
+            approved_by: None,
         }
     }
 

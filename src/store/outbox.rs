@@ -70,6 +70,10 @@ pub struct Entry {
     /// a retry checks it again against the policy in force before it goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyStamp>,
+    /// A reply held for review and approved: the approver (`agent` is the author), named in
+    /// the Sent copy (`X-Mailroom-Approved-By`) and the audit record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
     #[serde(flatten)]
     pub state: State,
 }
@@ -363,6 +367,7 @@ mod tests {
             attempts: 0,
             draft_id: None,
             policy: None,
+            approved_by: None,
             state: State::Queued,
         }
     }

@@ -92,6 +92,8 @@ pub struct App {
     pub(crate) drafts: Vec<drafts::Draft>,
     /// The `:drafts` pane.
     pub(crate) drafts_pane: Option<crate::ui::screen::drafts::DraftsPane>,
+    /// The `:review` pane.
+    pub(crate) review: Option<crate::ui::screen::review::ReviewPane>,
     /// The open yes/no question, which takes the next key.
     pub(crate) confirm: Option<Confirm>,
     /// The message (account, UID) this client marked `$replying.<agent>` for the open compose
@@ -157,6 +159,7 @@ impl App {
             sent_recipients: std::collections::HashMap::new(),
             drafts: Vec::new(),
             drafts_pane: None,
+            review: None,
             confirm: None,
             replying_mark: None,
             next_id: 1,
@@ -586,7 +589,11 @@ fn apply(app: &mut App, event: Event) -> Handled {
             Some(commands)
         }
         Event::Edited(result) => {
-            compose::on_edited(app, result);
+            if crate::ui::screen::review::is_editing(app) {
+                crate::ui::screen::review::on_edited(app, result);
+            } else {
+                compose::on_edited(app, result);
+            }
             Some(Vec::new())
         }
         Event::Engine(event) => {
@@ -621,6 +628,11 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
         } => changed(notes_arrived(app, account_idx, &message_id, notes)),
         EngineEvent::SendDone { draft_id, result } => Some(send_done(app, &draft_id, result)),
         EngineEvent::Stats { id, result } => changed(stats::on_stats(app, id, result)),
+        EngineEvent::Review {
+            id,
+            account_idx,
+            result,
+        } => crate::ui::screen::review::on_review(app, id, account_idx, result),
         EngineEvent::Status {
             account_idx,
             exists,

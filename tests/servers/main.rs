@@ -37,6 +37,7 @@ mod outbox_faults;
 mod policy_enforce;
 mod policy_publish;
 mod policy_testbed;
+mod review_testbed;
 mod search_testbed;
 mod send_pipeline;
 mod sent_recipients;

@@ -157,6 +157,7 @@ fn cli(tb: &Testbed, insight: &str) -> Cli {
             subject: "Re: question".into(),
         },
         result: "sent".into(),
+        approved_by: None,
     })
     .unwrap();
     cli

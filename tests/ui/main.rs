@@ -39,6 +39,7 @@ mod ui_notify;
 mod ui_prompts;
 mod ui_read_state;
 mod ui_replying;
+mod ui_review;
 mod ui_search;
 mod ui_send_warnings;
 mod ui_snapshots;

@@ -97,6 +97,11 @@ fn paint(layer: Layer, app: &App, frame: &mut Frame, area: Rect, plan: &layout::
                 screen::drafts::draw_drafts(app, p, frame, area);
             }
         }
+        Layer::Review => {
+            if let Some(p) = &app.review {
+                screen::review::draw::draw_review(app, p, frame, area);
+            }
+        }
         Layer::Messages => {
             if let Some(scroll) = app.status.view {
                 screen::messages::draw_messages(app, scroll, frame, area);

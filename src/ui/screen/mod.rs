@@ -13,6 +13,7 @@ pub(crate) mod paging;
 pub mod prompt;
 pub mod read_state;
 pub mod reader;
+pub mod review;
 pub mod stats;
 pub mod status;
 pub mod triage;
@@ -50,6 +51,8 @@ pub enum Layer {
     Stats,
     /// The `:drafts` pane.
     Drafts,
+    /// The `:review` pane.
+    Review,
     /// The open `:` or `/` line, in place of the status line.
     Prompt,
     /// The compose pane.
@@ -71,6 +74,7 @@ pub fn layers(app: &App) -> Vec<Layer> {
         (Layer::Messages, app.status.view.is_some()),
         (Layer::Stats, app.stats.is_some()),
         (Layer::Drafts, app.drafts_pane.is_some()),
+        (Layer::Review, app.review.is_some()),
         (Layer::Prompt, app.prompt.is_some()),
         (Layer::Compose, app.compose.is_some()),
         (Layer::Note, app.note.is_some()),
@@ -96,6 +100,7 @@ pub(crate) fn context(app: &App) -> Context {
             | Layer::Messages
             | Layer::Stats
             | Layer::Drafts
+            | Layer::Review
             | Layer::Prompt => {}
         }
     }
@@ -118,6 +123,7 @@ pub(crate) fn on_key(app: &mut App, k: &KeyEvent) -> Handled {
         Layer::Messages => messages::messages_key(app, k),
         Layer::Stats => stats_key(app, k),
         Layer::Drafts => drafts::drafts_key(app, k),
+        Layer::Review => review::review_key(app, k),
         Layer::Prompt => prompt_key(app, k),
         Layer::Compose => Some(compose_key(app, k)),
         Layer::Note => Some(note_key(app, k)),
@@ -241,6 +247,16 @@ pub(crate) fn on_paste(app: &mut App, text: String) -> bool {
             Layer::Confirm | Layer::Stats | Layer::Messages => {}
             Layer::Help => under_help = true,
             Layer::Reader | Layer::Columns | Layer::Drafts => return false,
+            Layer::Review => {
+                // A paste goes into the note being typed, on one line.
+                if let Some(n) = app.review.as_mut().and_then(|r| r.note.as_mut()) {
+                    n.push_str(&crate::sanitize::single_line(
+                        &text.replace(['\r', '\n'], " "),
+                    ));
+                    return true;
+                }
+                return false;
+            }
             Layer::Prompt => {
                 if let Some(p) = &mut app.prompt {
                     p.insert(&text);

@@ -87,6 +87,14 @@ pub(crate) fn send_done(
             )));
             false
         }
+        Ok(Outcome::Held {
+            message_id,
+            awaiting,
+            ..
+        }) => {
+            app.say(line(format!("held for review <{message_id}>: {awaiting}")));
+            false
+        }
         Ok(Outcome::Busy { message_id }) => {
             app.say(line(format!(
                 "queued <{message_id}>: another mailroom is delivering the outbox"

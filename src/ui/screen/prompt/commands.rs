@@ -214,6 +214,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         }),
     },
     CommandSpec {
+        name: "review",
+        aliases: &[],
+        usage: ":review",
+        desc: "replies held for review (a approves, r returns)",
+        run: Run::Bare(crate::ui::screen::review::open),
+    },
+    CommandSpec {
         name: "claim",
         aliases: &[],
         usage: ":claim",
