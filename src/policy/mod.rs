@@ -5,3 +5,4 @@ pub mod identity;
 pub mod rights;
 pub mod signature;
 pub mod team;
+pub mod templates;
