@@ -12,6 +12,7 @@ pub mod search;
 pub mod send;
 pub mod show;
 pub mod stats;
+pub mod templates;
 pub mod triage;
 
 use std::path::{Path, PathBuf};

@@ -30,6 +30,7 @@ pub mod request;
 pub mod runtime;
 pub mod save;
 pub mod send;
+pub mod templates;
 pub mod translate;
 pub mod worker;
 

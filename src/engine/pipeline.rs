@@ -13,7 +13,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::backend::{Backend, FlagChange};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
-use crate::mail::compose::{Outgoing, sent_copy};
+use crate::mail::compose::Outgoing;
 use crate::message::{Envelope, Flags};
 use crate::policy::identity::SendIdentity;
 use crate::smtp::submit::MarkError;
@@ -106,6 +106,7 @@ pub fn queue_draft(
 ) -> Result<String, PipelineError> {
     let entry = Entry {
         draft_id: draft_id.map(str::to_string),
+        template: None,
         account: account.name.clone(),
         agent: ctx.config.agent.id.clone(),
         envelope: envelope(account, identity, message),
@@ -506,7 +507,7 @@ fn file(
             {
                 b.append(
                     folder,
-                    &sent_copy(raw, &entry.agent),
+                    &super::templates::sent_copy(raw, entry),
                     Flags {
                         seen: true,
                         ..Flags::default()

@@ -210,6 +210,58 @@ pub fn insert_above(rendered: &Rendered, text: &str) -> String {
     }
 }
 
+/// The header naming the template a message was written from: on the Sent copy only (never in
+/// the transmitted message), where `stats` counts it.
+pub const HEADER: &str = "X-Mailroom-Template";
+
+/// `X-Mailroom-Template: NAME` and CRLF, the name kept to `[a-z0-9._-]` (template names are
+/// validated so at load; filtered again, cheaply, so no byte can break the header).
+pub fn header_line(name: &str) -> Vec<u8> {
+    let mut out = format!("{HEADER}: ").into_bytes();
+    out.extend(
+        name.bytes()
+            .filter(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(b))
+            .take(64),
+    );
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// A team template names a file the policy message does not carry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the team template {template:?} attaches {file:?}, which the policy message does not carry"
+)]
+pub struct MissingAttachment {
+    pub template: String,
+    pub file: String,
+}
+
+/// The files `template` attaches, taken from the policy message's `parts`.
+pub fn attachments(
+    template: &Available,
+    parts: &[crate::mail::policy::Attachment],
+) -> Result<Vec<crate::mail::compose::Attachment>, MissingAttachment> {
+    template
+        .attachments
+        .iter()
+        .map(|file| {
+            parts
+                .iter()
+                .find(|p| &p.name == file)
+                .map(|p| crate::mail::compose::Attachment {
+                    file_name: p.name.clone(),
+                    content_type: p.content_type.clone(),
+                    data: p.data.clone(),
+                })
+                .ok_or_else(|| MissingAttachment {
+                    template: crate::sanitize::single_line(&template.name),
+                    file: crate::sanitize::single_line(file),
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 #[path = "templates_tests.rs"]
 mod tests;

@@ -143,3 +143,27 @@ fn a_new_message_renders_the_customer_fields_empty() {
     assert_eq!(ticket_subject("Fw: Re:"), "");
     assert_eq!(ticket_subject("Reply needed"), "Reply needed");
 }
+
+#[test]
+fn team_attachments_come_from_the_policy_message_and_the_header_is_one_safe_line() {
+    let config = config();
+    let policy = team::parse(POLICY).unwrap();
+    let list = available(Some(&policy), &config.templates);
+    let refund = find(&list, "refund").unwrap();
+    let parts = vec![crate::mail::policy::Attachment {
+        name: "refund.pdf".into(),
+        content_type: "application/pdf".into(),
+        data: b"%PDF".to_vec(),
+    }];
+    let files = attachments(refund, &parts).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].file_name, "refund.pdf");
+    assert_eq!(files[0].data, b"%PDF");
+    let e = attachments(refund, &[]).unwrap_err();
+    assert_eq!(e.file, "refund.pdf");
+    assert_eq!(header_line("refund"), b"X-Mailroom-Template: refund\r\n");
+    assert_eq!(
+        header_line("a\r\nBcc: x@y"),
+        b"X-Mailroom-Template: accxy\r\n"
+    );
+}

@@ -66,6 +66,10 @@ pub struct Entry {
     /// after a refusal replaces the refused entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_id: Option<String>,
+    /// The reply template the message was written from (`X-Mailroom-Template` on its Sent
+    /// copy, counted by `stats`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
     #[serde(flatten)]
     pub state: State,
 }
@@ -347,6 +351,7 @@ mod tests {
             created: 1,
             attempts: 0,
             draft_id: None,
+            template: None,
             state: State::Queued,
         }
     }
