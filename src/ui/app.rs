@@ -112,6 +112,8 @@ pub struct App {
     pub(crate) status: status::Status,
     /// New mail and assignments: highlighted rows, the title, alerts (`ui::notify`).
     pub(crate) notify: crate::ui::notify::Notify,
+    /// The team policies in force, by account, for the compose pane's template picker.
+    pub(crate) team_templates: crate::ui::screen::compose::picker::TeamPolicies,
 }
 
 impl App {
@@ -162,6 +164,7 @@ impl App {
             wake_refused: HashSet::new(),
             status: status::Status::default(),
             notify: crate::ui::notify::Notify::default(),
+            team_templates: Default::default(),
         }
     }
 
@@ -193,6 +196,17 @@ impl App {
             c.set_team_view(view, h);
         }
         self.config = Some(config);
+        self
+    }
+
+    /// The team policy in force for `account`, whose templates the compose pane's picker
+    /// offers (tests; the engine's policy event sets the same).
+    pub fn with_team_policy(
+        mut self,
+        account: &str,
+        policy: std::sync::Arc<crate::policy::team::InForce>,
+    ) -> App {
+        self.team_templates.insert(account.to_string(), policy);
         self
     }
 

@@ -17,7 +17,7 @@ use ui_support::{
     sized, theme, typed,
 };
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 [agent]
 id = "alice"
 name = "Alice Example"

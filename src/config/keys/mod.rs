@@ -156,6 +156,8 @@ pub enum Action {
     NextFrom,
     PrevFrom,
     Attach,
+    /// Open the reply template picker.
+    Templates,
     Cancel,
     // The command line.
     Execute,
@@ -235,6 +237,7 @@ impl Action {
             NextFrom => "next_from",
             PrevFrom => "prev_from",
             Attach => "attach",
+            Templates => "templates",
             Cancel => "cancel",
             Execute => "execute",
             Complete => "complete",
@@ -518,6 +521,11 @@ const COMPOSE: &[&[Spec]] = &[&[
         A::Attach,
         &["Ctrl-t"],
         "attach a file (Tab completes the path; Tab in To/Cc/Bcc completes an address)",
+    ),
+    spec(
+        A::Templates,
+        &["Ctrl-g"],
+        "insert a reply template (type to filter)",
     ),
     spec(A::Cancel, &["Ctrl-q"], "close; the draft is kept"),
     spec(A::Help, &["F1"], "this help"),

@@ -538,6 +538,8 @@ pub struct Compose {
     pub saved_at: i64,
     /// An open address completion (`Tab` in To/Cc/Bcc; `compose::complete`).
     pub completing: Option<super::complete::Completing>,
+    /// The open template picker (`Ctrl-g`; `compose::picker`).
+    pub picker: Option<super::picker::Picker>,
 }
 
 impl Compose {
@@ -573,6 +575,7 @@ impl Compose {
             unsaved: false,
             saved_at: 0,
             completing: None,
+            picker: None,
         }
     }
 

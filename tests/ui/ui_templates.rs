@@ -1,0 +1,128 @@
+//! The compose pane's template picker (`Ctrl-g`): team templates from the policy the App holds
+//! and the agent's own, filtered by the letters typed, the rendered text inserted at the
+//! cursor. Snapshots: the whole list, a filtered one, and no match.
+
+use std::sync::Arc;
+
+use crossterm::event::KeyCode;
+
+use mailroom::policy::team::{self, InForce, Provenance};
+use mailroom::ui::app::App;
+
+use crate::ui_compose::{app, open_reply};
+use crate::ui_support;
+use ui_support::{config_from, ctrl, enter, esc, key, press, screen, typed};
+
+const POLICY: &str = r#"
+version = 2
+administrators = ["alice"]
+[[template]]
+name = "refund"
+subject = "Your refund: {ticket.subject}"
+body = """
+Dear {customer.name},
+your refund is approved.
+{agent.name}, {account.display_name}"""
+attachments = ["form.pdf"]
+[[template]]
+name = "outage"
+body = "We know about the outage, {customer.name}."
+"#;
+
+fn in_force() -> Arc<InForce> {
+    Arc::new(InForce {
+        policy: team::parse(POLICY).unwrap(),
+        source: Provenance {
+            folder: "shared/support/Policy".into(),
+            uid: 1,
+            published_by: "alice".into(),
+            published_at: String::new(),
+        },
+        attachments: Vec::new(),
+        document: POLICY.into(),
+    })
+}
+
+const PERSONAL: &str = "\n[template.refund]\nbody = \"my own refund\"\n\n[template.thanks]\nsubject = \"Thanks\"\nbody = \"Thank you, {customer.name}!\"\n";
+
+/// The compose tests' app, with personal templates and (when `team`) the team's policy.
+fn with_templates(team: bool) -> App {
+    let base = app(90, 28);
+    let text = format!("{}{PERSONAL}", crate::ui_compose::CONFIG);
+    let app = base.with_config(config_from(&text));
+    if team {
+        app.with_team_policy("support", in_force())
+    } else {
+        app
+    }
+}
+
+fn body(app: &App) -> String {
+    app.compose().unwrap().body.text()
+}
+
+#[test]
+fn snapshot_the_picker_full_filtered_and_empty() {
+    let mut app = with_templates(true);
+    open_reply(&mut app);
+    press(&mut app, [ctrl('g')]);
+    assert_snapshot!("picker_full", screen(&app));
+    press(&mut app, typed("ou"));
+    assert_snapshot!("picker_filtered", screen(&app));
+    press(&mut app, [key(KeyCode::Backspace), key(KeyCode::Backspace)]);
+    press(&mut app, typed("zq"));
+    assert_snapshot!("picker_empty", screen(&app));
+    // Enter with nothing matched inserts nothing; the picker closes.
+    press(&mut app, [enter()]);
+    assert!(app.compose().unwrap().picker.is_none());
+    assert_eq!(body(&app), "");
+}
+
+#[test]
+fn enter_inserts_the_team_template_rendered_at_the_cursor_and_sets_the_subject() {
+    let mut app = with_templates(true);
+    open_reply(&mut app);
+    press(&mut app, typed("Hi.\n"));
+    press(&mut app, [ctrl('g')]);
+    press(&mut app, typed("rfd"));
+    press(&mut app, [enter()]);
+    let c = app.compose().unwrap();
+    assert!(c.picker.is_none());
+    assert_eq!(
+        c.body.text(),
+        "Hi.\nDear Carol Customer,\nyour refund is approved.\nAlice Example, Example Support"
+    );
+    assert_eq!(c.subject.text, "Your refund: Printer on fire");
+    assert!(screen(&app).contains("template refund inserted"));
+}
+
+#[test]
+fn without_a_team_policy_the_personal_templates_are_offered_and_esc_closes() {
+    let mut app = with_templates(false);
+    open_reply(&mut app);
+    press(&mut app, [ctrl('g')]);
+    let s = screen(&app);
+    assert!(s.contains("refund mine my own refund"), "{s}");
+    assert!(!s.contains("outage"), "{s}");
+    // Down moves to the second (thanks); Enter inserts it.
+    press(&mut app, [key(KeyCode::Down), enter()]);
+    assert_eq!(body(&app), "Thank you, Carol Customer!");
+    assert_eq!(app.compose().unwrap().subject.text, "Thanks");
+    press(&mut app, [ctrl('g')]);
+    press(&mut app, [esc()]);
+    assert!(app.compose().unwrap().picker.is_none());
+    assert_eq!(body(&app), "Thank you, Carol Customer!");
+}
+
+#[test]
+fn no_templates_at_all_says_so() {
+    let mut app = app(90, 28);
+    open_reply(&mut app);
+    press(&mut app, [ctrl('g')]);
+    assert!(app.compose().unwrap().picker.is_none());
+    assert!(
+        screen(&app).contains("no reply templates"),
+        "{}",
+        screen(&app)
+    );
+}
