@@ -327,6 +327,7 @@ impl Engine {
             outgoing,
             reply_uid,
             draft_id,
+            template,
         } = request
         else {
             return;
@@ -349,6 +350,7 @@ impl Engine {
                     &outgoing,
                     reply_uid,
                     &id,
+                    template.as_deref(),
                 )
             },
             move |result| {

@@ -350,6 +350,7 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
         outgoing,
         reply_uid,
         draft_id,
+        ..
     } = &cmds[2]
     else {
         panic!("{cmds:?}")

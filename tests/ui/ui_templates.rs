@@ -11,7 +11,8 @@ use mailroom::ui::app::App;
 
 use crate::ui_compose::{app, open_reply};
 use crate::ui_support;
-use ui_support::{config_from, ctrl, enter, esc, key, press, screen, typed};
+use mailroom::engine::Request;
+use ui_support::{ch, config_from, ctrl, enter, esc, key, press, press_served, screen, typed};
 
 const POLICY: &str = r#"
 version = 2
@@ -94,6 +95,14 @@ fn enter_inserts_the_team_template_rendered_at_the_cursor_and_sets_the_subject()
     );
     assert_eq!(c.subject.text, "Your refund: Printer on fire");
     assert!(screen(&app).contains("template refund inserted"));
+
+    // The send names the template, for the Sent copy's X-Mailroom-Template.
+    press_served(&mut app, [ctrl('x')]);
+    let cmds = press(&mut app, [ch('y')]);
+    let Some(Request::Send { template, .. }) = cmds.last() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(template.as_deref(), Some("refund"));
 }
 
 #[test]

@@ -540,6 +540,8 @@ pub struct Compose {
     pub completing: Option<super::complete::Completing>,
     /// The open template picker (`Ctrl-g`; `compose::picker`).
     pub picker: Option<super::picker::Picker>,
+    /// The last template the picker inserted, named on the Sent copy (`stats` counts it).
+    pub template: Option<String>,
 }
 
 impl Compose {
@@ -576,6 +578,7 @@ impl Compose {
             saved_at: 0,
             completing: None,
             picker: None,
+            template: None,
         }
     }
 

@@ -193,6 +193,7 @@ fn insert(app: &mut App, t: &Available) {
             }
             c.field = Field::Body;
             c.unsaved = true;
+            c.template = Some(t.name.clone());
             let name = sanitize::single_line(&t.name);
             app.say(format!("template {name} inserted"));
         }
