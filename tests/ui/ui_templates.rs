@@ -135,3 +135,22 @@ fn no_templates_at_all_says_so() {
         screen(&app)
     );
 }
+
+#[test]
+fn the_picker_key_is_rebound_in_keys_compose() {
+    let text = format!(
+        "{}{PERSONAL}\n[keys.compose]\ntemplates = \"Ctrl-y\"\n",
+        crate::ui_compose::CONFIG
+    );
+    let config = config_from(&text);
+    let map = mailroom::ui::keys::Keymap::from_config(&config.keys).expect("valid");
+    let mut app = app(90, 28).with_config(config).with_keymap(map);
+    open_reply(&mut app);
+    press(&mut app, [ctrl('g')]);
+    assert!(
+        app.compose().unwrap().picker.is_none(),
+        "Ctrl-g is unbound now"
+    );
+    press(&mut app, [ctrl('y')]);
+    assert!(app.compose().unwrap().picker.is_some());
+}
