@@ -31,6 +31,14 @@ body = "We know about the outage, {customer.name}."
 "#;
 
 fn in_force() -> Arc<InForce> {
+    in_force_with(vec![mailroom::mail::policy::Attachment {
+        name: "form.pdf".into(),
+        content_type: "application/pdf".into(),
+        data: b"%PDF the form".to_vec(),
+    }])
+}
+
+fn in_force_with(attachments: Vec<mailroom::mail::policy::Attachment>) -> Arc<InForce> {
     Arc::new(InForce {
         policy: team::parse(POLICY).unwrap(),
         source: Provenance {
@@ -39,7 +47,7 @@ fn in_force() -> Arc<InForce> {
             published_by: "alice".into(),
             published_at: String::new(),
         },
-        attachments: Vec::new(),
+        attachments,
         document: POLICY.into(),
     })
 }
@@ -94,15 +102,24 @@ fn enter_inserts_the_team_template_rendered_at_the_cursor_and_sets_the_subject()
         "Hi.\nDear Carol Customer,\nyour refund is approved.\nAlice Example, Example Support"
     );
     assert_eq!(c.subject.text, "Your refund: Printer on fire");
-    assert!(screen(&app).contains("template refund inserted"));
+    let s = screen(&app);
+    assert!(s.contains("template refund inserted"), "{s}");
+    assert!(s.contains("1 form.pdf (template)"), "{s}");
 
     // The send names the template, for the Sent copy's X-Mailroom-Template.
     press_served(&mut app, [ctrl('x')]);
     let cmds = press(&mut app, [ch('y')]);
-    let Some(Request::Send { template, .. }) = cmds.last() else {
+    let Some(Request::Send {
+        template, outgoing, ..
+    }) = cmds.last()
+    else {
         panic!("{cmds:?}")
     };
     assert_eq!(template.as_deref(), Some("refund"));
+    let raw = String::from_utf8_lossy(&outgoing.raw);
+    assert!(raw.contains("filename=\"form.pdf\""), "{raw}");
+    assert!(raw.contains("%PDF the form"), "{raw}");
+    assert!(!raw.contains("X-Mailroom-Template"), "{raw}");
 }
 
 #[test]
@@ -153,4 +170,21 @@ fn the_picker_key_is_rebound_in_keys_compose() {
     );
     press(&mut app, [ctrl('y')]);
     assert!(app.compose().unwrap().picker.is_some());
+}
+
+#[test]
+fn a_team_template_whose_file_the_policy_lacks_is_refused_with_its_name() {
+    let mut app = app(90, 28)
+        .with_config(config_from(&format!(
+            "{}{PERSONAL}",
+            crate::ui_compose::CONFIG
+        )))
+        .with_team_policy("support", in_force_with(Vec::new()));
+    open_reply(&mut app);
+    press(&mut app, [ctrl('g')]);
+    press(&mut app, typed("refund"));
+    press(&mut app, [enter()]);
+    assert_eq!(body(&app), "");
+    let s = screen(&app);
+    assert!(s.contains("form.pdf"), "{s}");
 }

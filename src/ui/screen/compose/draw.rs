@@ -135,8 +135,13 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
             .collect();
         let n = names.len();
         names.extend(c.forwarded.iter().enumerate().map(|(i, a)| {
+            let from = if c.template_files.contains(&a.file_name) {
+                "template"
+            } else {
+                "forwarded"
+            };
             format!(
-                "{} {} (forwarded)",
+                "{} {} ({from})",
                 n + i + 1,
                 sanitize::single_line(&a.file_name)
             )

@@ -542,6 +542,8 @@ pub struct Compose {
     pub picker: Option<super::picker::Picker>,
     /// The last template the picker inserted, named on the Sent copy (`stats` counts it).
     pub template: Option<String>,
+    /// The names of the parts of `forwarded` a team template attached (shown "(template)").
+    pub template_files: Vec<String>,
 }
 
 impl Compose {
@@ -579,6 +581,7 @@ impl Compose {
             completing: None,
             picker: None,
             template: None,
+            template_files: Vec::new(),
         }
     }
 

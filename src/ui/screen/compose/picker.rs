@@ -164,9 +164,25 @@ fn insert(app: &mut App, t: &Available) {
     let Some(config) = app.config.clone() else {
         return;
     };
+    let team = app
+        .compose
+        .as_ref()
+        .and_then(|c| team_policy(app, &c.account));
     let Some(c) = &mut app.compose else { return };
     let Some(account) = config.accounts.iter().find(|a| a.name == c.account) else {
         return;
+    };
+    // A team template's files: parts of the policy message, attached with the text.
+    let parts = team
+        .as_ref()
+        .map(|f| f.attachments.as_slice())
+        .unwrap_or_default();
+    let files = match templates::attachments(t, parts) {
+        Ok(files) => files,
+        Err(e) => {
+            app.fail(e.to_string());
+            return;
+        }
     };
     let customer = c.plan.original.as_ref().map(Customer::of);
     let from = match c.plan.identity() {
@@ -194,6 +210,12 @@ fn insert(app: &mut App, t: &Available) {
             c.field = Field::Body;
             c.unsaved = true;
             c.template = Some(t.name.clone());
+            for f in files {
+                if !c.template_files.contains(&f.file_name) {
+                    c.template_files.push(f.file_name.clone());
+                    c.forwarded.push(f);
+                }
+            }
             let name = sanitize::single_line(&t.name);
             app.say(format!("template {name} inserted"));
         }
