@@ -526,6 +526,10 @@ pub(crate) fn compose_paste(app: &mut App, text: &str) {
         let _ = line.insert("Attach", text.trim());
         return;
     }
+    if let Some(p) = &mut c.picker {
+        p.paste(text);
+        return;
+    }
     let field = c.field;
     match c.line_mut(field) {
         None => c.body.insert(text),

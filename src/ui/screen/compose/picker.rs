@@ -90,6 +90,14 @@ impl Picker {
         scored.into_iter().map(|(_, _, t)| t).collect()
     }
 
+    /// Pasted text joins the filter (its printable characters, up to the filter's length).
+    pub fn paste(&mut self, text: &str) {
+        let room = 64usize.saturating_sub(self.query.chars().count());
+        self.query
+            .extend(text.chars().filter(|c| !c.is_control()).take(room));
+        self.selected = 0;
+    }
+
     fn clamp(&mut self) {
         self.selected = self.selected.min(self.matches().len().saturating_sub(1));
     }
@@ -328,6 +336,17 @@ mod tests {
             ..p
         };
         assert_eq!(p.matches()[0].name, "refund");
+    }
+
+    #[test]
+    fn a_paste_filters_without_controls_or_line_breaks() {
+        let mut p = Picker::new(vec![t("refund")]);
+        p.selected = 3;
+        p.paste("re\nf\x1b");
+        assert_eq!(p.query, "ref");
+        assert_eq!(p.selected, 0);
+        p.paste(&"x".repeat(100));
+        assert_eq!(p.query.chars().count(), 64);
     }
 
     #[test]
