@@ -179,6 +179,7 @@ mod tests {
             attempts: 1,
             draft_id: None,
             template: None,
+            policy: None,
             state,
         }
     }

@@ -20,6 +20,8 @@ pub fn send(
     draft_id: &str,
     template: Option<&str>,
 ) -> Result<Outcome, String> {
+    // The team policy the pane built under (the copy the account's worker keeps up to date).
+    let config = &super::policy_gate::narrowed(config, account_idx);
     let account = config
         .accounts
         .get(account_idx)

@@ -116,8 +116,8 @@ pub struct App {
     pub(crate) status: status::Status,
     /// New mail and assignments: highlighted rows, the title, alerts (`ui::notify`).
     pub(crate) notify: crate::ui::notify::Notify,
-    /// The team policies in force, by account, for the compose pane's template picker.
-    pub(crate) team_templates: crate::ui::screen::compose::picker::TeamPolicies,
+    /// The team policies the workers reported (`ui::team_policy`).
+    pub(crate) team: crate::ui::team_policy::TeamPolicies,
 }
 
 impl App {
@@ -169,7 +169,7 @@ impl App {
             wake_refused: HashSet::new(),
             status: status::Status::default(),
             notify: crate::ui::notify::Notify::default(),
-            team_templates: Default::default(),
+            team: Default::default(),
         }
     }
 
@@ -201,17 +201,6 @@ impl App {
             c.set_team_view(view, h);
         }
         self.config = Some(config);
-        self
-    }
-
-    /// The team policy in force for `account`, whose templates the compose pane's picker
-    /// offers (tests; the engine's policy event sets the same).
-    pub fn with_team_policy(
-        mut self,
-        account: &str,
-        policy: std::sync::Arc<crate::policy::team::InForce>,
-    ) -> App {
-        self.team_templates.insert(account.to_string(), policy);
         self
     }
 
@@ -647,6 +636,9 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             updates,
         } => columns::on_flags(app, account_idx, updates),
         EngineEvent::Snoozes { account_idx, wakes } => columns::on_snoozes(app, account_idx, wakes),
+        EngineEvent::Policy { account, learned } => {
+            changed(crate::ui::team_policy::on_policy(app, account, learned))
+        }
         EngineEvent::Vanished { account_idx, uids } => {
             changed(columns::on_vanished(app, account_idx, uids))
         }

@@ -266,6 +266,7 @@ fn queue(env: &Env, message_id: &str) -> String {
         attempts: 0,
         draft_id: None,
         template: None,
+        policy: None,
         // Not due: a plain listing leaves it alone.
         state: State::Deferred {
             error: "421 later".into(),
@@ -383,6 +384,7 @@ fn an_uncertain_message_the_server_filed_in_sent_is_filed_not_resent() {
         attempts: 1,
         draft_id: None,
         template: None,
+        policy: None,
         state: State::Uncertain {
             since: 1_000_000,
             server: format!("127.0.0.1:{fake_port}"),

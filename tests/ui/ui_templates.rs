@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use crossterm::event::KeyCode;
 
+use mailroom::engine::Event as EngineEvent;
+use mailroom::engine::policy::{Learned, Origin};
 use mailroom::policy::team::{self, InForce, Provenance};
-use mailroom::ui::app::App;
+use mailroom::ui::app::{App, update};
 
 use crate::ui_compose::{app, open_reply};
 use crate::ui_support;
@@ -58,12 +60,27 @@ const PERSONAL: &str = "\n[template.refund]\nbody = \"my own refund\"\n\n[templa
 fn with_templates(team: bool) -> App {
     let base = app(90, 28);
     let text = format!("{}{PERSONAL}", crate::ui_compose::CONFIG);
-    let app = base.with_config(config_from(&text));
+    let mut app = base.with_config(config_from(&text));
     if team {
-        app.with_team_policy("support", in_force())
-    } else {
-        app
+        report(&mut app, in_force());
     }
+    app
+}
+
+/// The support account's worker reports the team policy in force (as the engine does).
+fn report(app: &mut App, policy: Arc<InForce>) {
+    update(
+        app,
+        EngineEvent::Policy {
+            account: "support".into(),
+            learned: Learned {
+                in_force: Some(policy),
+                skipped: Vec::new(),
+                origin: Origin::Server,
+                warning: None,
+            },
+        },
+    );
 }
 
 fn body(app: &App) -> String {
@@ -174,12 +191,11 @@ fn the_picker_key_is_rebound_in_keys_compose() {
 
 #[test]
 fn a_team_template_whose_file_the_policy_lacks_is_refused_with_its_name() {
-    let mut app = app(90, 28)
-        .with_config(config_from(&format!(
-            "{}{PERSONAL}",
-            crate::ui_compose::CONFIG
-        )))
-        .with_team_policy("support", in_force_with(Vec::new()));
+    let mut app = app(90, 28).with_config(config_from(&format!(
+        "{}{PERSONAL}",
+        crate::ui_compose::CONFIG
+    )));
+    report(&mut app, in_force_with(Vec::new()));
     open_reply(&mut app);
     press(&mut app, [ctrl('g')]);
     press(&mut app, typed("refund"));

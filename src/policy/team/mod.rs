@@ -40,7 +40,7 @@
 mod apply;
 mod parse;
 
-pub use apply::{Narrowing, apply};
+pub use apply::{Narrowing, apply, signature_name};
 pub use parse::{PolicyError, parse};
 
 pub use parse::{Located, duration};

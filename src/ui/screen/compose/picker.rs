@@ -7,7 +7,6 @@
 //! No I/O: the team's templates come from the policy the engine delivered to the App
 //! ([`team_policy`]); rendering is `policy::templates`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -29,12 +28,10 @@ use crate::ui::widget;
 
 use super::model::{Field, Line as EditLine};
 
-/// The team policies the App knows, by account name.
-pub type TeamPolicies = HashMap<String, Arc<InForce>>;
-
-/// The team policy in force for `account`, as the engine delivered it to the App.
+/// The team policy in force for `account`, as the engine delivered it to the App
+/// (`engine::Event::Policy`, `App::team_policy`).
 pub(crate) fn team_policy(app: &App, account: &str) -> Option<Arc<InForce>> {
-    app.team_templates.get(account).cloned()
+    app.team_policy(account).cloned()
 }
 
 /// The open picker.
