@@ -2,12 +2,14 @@
 //! and its attachment, appended to `shared/support/Policy`; `mailroom templates` lists it over
 //! the personal template of the same name; `send --template refund` delivers the rendered text
 //! and the attachment (the template's name only on the Sent copy), and `stats` counts the use.
+//! The same from the compose pane in tmux: `Ctrl-g`, `refund`, `Enter`, then the send.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::support;
+use crate::tmux;
 use support::cli::Cli;
 use support::testbed::Testbed;
 
@@ -168,4 +170,77 @@ fn send_with_a_team_template_delivers_its_text_and_attachment_and_stats_count_it
     assert_ne!(code, 0, "{out}");
     assert!(err.contains("no template \"nope\""), "{err}");
     assert_eq!(tb.sink_messages().len(), 1);
+}
+
+#[test]
+fn the_compose_panes_picker_sends_the_team_template_with_its_file_named_on_the_sent_copy() {
+    let tb = Testbed::start();
+    tb.deliver("support@example.test", QUESTION);
+    publish(&tb);
+    let dir = tempfile::tempdir().unwrap();
+    let config = tmux::write_testbed_config(dir.path(), &tb, "alice", "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = format!(
+        "{}sent = \"shared/support/Sent\"\n[account.smtp]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\nlogin = \"alice\"\n\
+         password_command = \"printf '%s\\\\n' '{}'\"\n",
+        text.replace("send = \"none\"", "send = \"as\"")
+            .replace("sent_copy = \"none\"", "sent_copy = \"append\""),
+        tb.submission_port,
+        tb.ca_file.display(),
+        Testbed::password("alice"),
+    );
+    std::fs::write(&config, text).unwrap();
+    let alice = tmux::Tmux::start(&tmux::mailroom_command(dir.path(), &config), 160, 30);
+    alice.wait_for("alice's synced column", Duration::from_secs(30), |s| {
+        s.contains("support: online (idle)") && s.contains("Refund for order 42")
+    });
+    // The worker reads the policy folder right after its sync.
+    std::thread::sleep(Duration::from_millis(1500));
+    alice.keys(&["r"]);
+    alice.wait_for("the reply pane", Duration::from_secs(10), |s| {
+        s.contains("reply · support")
+    });
+    alice.keys(&["C-g"]);
+    alice.wait_for(
+        "the picker with the team's refund",
+        Duration::from_secs(10),
+        |s| s.contains("reply templates") && s.contains("refund team Hello {customer.name},"),
+    );
+    alice.keys(&["refund", "Enter"]);
+    alice.wait_for("the template inserted", Duration::from_secs(10), |s| {
+        s.contains("Hello Zoe Customer,") && s.contains("1 refund-form.pdf (template)")
+    });
+    alice.keys(&["C-x"]);
+    alice.wait_for("the preview", Duration::from_secs(10), |s| {
+        s.contains("send this message?")
+    });
+    alice.keys(&["y"]);
+    let sink = tb.wait_sink(1, Duration::from_secs(20));
+    let m = &sink[0];
+    assert_eq!(
+        m.header("Subject").as_deref(),
+        Some("Your refund: Refund for order 42")
+    );
+    let text = m.text();
+    assert!(text.contains("Hello Zoe Customer,"), "{text}");
+    assert!(text.contains("\n%PDF-1.4 the refund form\n"), "{text}");
+    assert!(m.header("X-Mailroom-Template").is_none(), "{text}");
+
+    let mut imap = tb.raw_imap("alice");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        imap.cmd_ok("EXAMINE \"shared/support/Sent\"");
+        let fetched = imap.cmd_ok("UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-MAILROOM-TEMPLATE)])");
+        if fetched.contains("X-Mailroom-Template: refund") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no Sent copy naming the template:\n{fetched}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    alice.keys(&["q"]);
+    let (status, _) = alice.wait_exit(Duration::from_secs(10));
+    assert_eq!(status, 0, "{}", alice.screen());
 }
