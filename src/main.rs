@@ -282,6 +282,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the reply templates an account offers: the team policy's and your own
+    ///
+    /// Team templates come from the policy in force (read from the server, else the copy kept
+    /// from the last read); personal ones are [template.NAME] in the config. A team template wins
+    /// over a personal one of the same name. Use one with `mailroom send --template NAME` or the
+    /// compose pane's template picker.
+    Templates {
+        /// The account's `name` from the configuration
+        account: String,
+        /// Print the list as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// The team policy of a shared mailbox (held in its policy folder): show, history, diff,
     /// publish (validate, append, lock the folder)
     #[command(
@@ -485,6 +498,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 json,
             };
             mailroom::cli::stats::run(&loaded.config, &args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Templates { account, json }) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            mailroom::cli::templates::run(&loaded.config, &account, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Policy(args)) => {

@@ -16,6 +16,7 @@ pub mod send;
 pub mod send_policy;
 pub mod show;
 pub mod stats;
+pub mod templates;
 pub mod triage;
 
 use std::path::{Path, PathBuf};

@@ -38,6 +38,8 @@ pub enum SendError {
     Prepare(#[from] reply::PrepareError),
     #[error(transparent)]
     Build(#[from] engine::reply::BuildError),
+    #[error(transparent)]
+    Template(#[from] engine::templates::UseError),
     #[error("{path}: {source}")]
     File {
         path: String,
@@ -78,6 +80,11 @@ pub struct SendArgs {
     /// The new text ("-" reads standard input); the signature is added by policy
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
+    /// Write from the reply template NAME (see `mailroom templates ACCOUNT`; a team template
+    /// wins over a personal one): its text above the body, its subject unless --subject, a
+    /// team template's attachments
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
     /// Attach a file (repeatable)
     #[arg(long, value_name = "PATH")]
     pub attach: Vec<PathBuf>,
@@ -128,12 +135,21 @@ fn attachments(paths: &[PathBuf]) -> Result<Vec<Attachment>, SendError> {
 
 /// Policy and building, shared by `--dry-run` and a real send (and, through
 /// `engine::reply`, with the compose pane): the identity, the message and why policy chose the
-/// identity (replies without `--from`).
+/// identity (replies without `--from`), and the template used.
+#[allow(clippy::type_complexity)]
 fn prepare(
     config: &Config,
     account: &Account,
     args: &SendArgs,
-) -> Result<(identity::SendIdentity, Outgoing, Option<identity::Reason>), SendError> {
+) -> Result<
+    (
+        identity::SendIdentity,
+        Outgoing,
+        Option<identity::Reason>,
+        Option<String>,
+    ),
+    SendError,
+> {
     let mut letter = Letter {
         to: reply::addresses("To", &args.to)?,
         cc: reply::addresses("Cc", &args.cc)?,
@@ -163,9 +179,45 @@ fn prepare(
     if let Some(from) = &args.from {
         plan.choose(account, config, from)?;
     }
+    let template = match &args.template {
+        Some(name) => Some(use_template(
+            config,
+            account,
+            &plan,
+            args,
+            name,
+            &mut letter,
+        )?),
+        None => None,
+    };
     let chosen = plan.chosen.clone()?;
     let outgoing = engine::reply::build(&plan, letter, SystemTime::now())?;
-    Ok((chosen.identity, outgoing, chosen.reason))
+    Ok((chosen.identity, outgoing, chosen.reason, template))
+}
+
+/// `--template NAME`: the policy in force learned, the template rendered into `letter`.
+fn use_template(
+    config: &Config,
+    account: &Account,
+    plan: &engine::reply::Plan,
+    args: &SendArgs,
+    name: &str,
+    letter: &mut Letter,
+) -> Result<String, SendError> {
+    let known = engine::templates::known(config, account);
+    if let Some(w) = &known.warning {
+        eprintln!("warning: {}", sanitize::single_line(w));
+    }
+    let keep_subject = args.subject.is_some();
+    Ok(engine::templates::apply(
+        config,
+        account,
+        plan,
+        &known,
+        name,
+        keep_subject,
+        letter,
+    )?)
 }
 
 #[derive(Serialize)]
@@ -195,7 +247,7 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
     let (config, policy) = send_policy::enforce(config, &args.account, &mut std::io::stderr());
     let (config, policy) = (&config, policy.as_ref());
     let account = find_account(config, &args.account)?;
-    let (id, outgoing, why) = prepare(config, account, args)?;
+    let (id, outgoing, why, template) = prepare(config, account, args)?;
     let mut out = std::io::stdout().lock();
     if args.dry_run {
         if args.json {
@@ -237,6 +289,12 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
         audit: &audit,
     };
     let queued = pipeline::queue(&ctx, account, &id, &outgoing, args.reply)?;
+    if let Some(name) = &template {
+        // Best effort, like the audit record: the message is queued and goes out regardless.
+        if let Err(e) = engine::templates::mark(&outbox, &queued, name) {
+            eprintln!("warning: the template's use is not recorded: {e}");
+        }
+    }
     let outcome = pipeline::deliver(&ctx, &queued, false)?;
     if args.json {
         super::print_json(

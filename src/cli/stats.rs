@@ -118,6 +118,7 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             write_agents(&m.agents, out)?;
         }
     }
+    write_templates(report, out)?;
     for m in &report.mailboxes {
         writeln!(out)?;
         writeln!(
@@ -127,6 +128,24 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             report.timezone_offset
         )?;
         write_grid(&m.by_weekday_hour, out)?;
+    }
+    Ok(())
+}
+
+/// "Templates used": one line per template, most used first.
+fn write_templates(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    if report.templates.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{:<32} {:>5}", "TEMPLATE", "USES")?;
+    for t in &report.templates {
+        writeln!(
+            out,
+            "{} {:>5}",
+            crate::mail::display::fit(&single_line(&t.template), 32),
+            t.uses
+        )?;
     }
     Ok(())
 }
@@ -234,6 +253,11 @@ mod tests {
                 ..AgentStats::default()
             }],
             warnings: vec![],
+            templates: vec![crate::insight::template_uses::TemplateUses {
+                template: "refund".into(),
+                uses: 3,
+                ..Default::default()
+            }],
         };
         let mut out = Vec::new();
         write_text(&report, &mut out).unwrap();
@@ -247,6 +271,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("oldest waiting: UID 6, 3d 04h ago"), "{text}");
+        assert!(text.contains("\nTEMPLATE "), "{text}");
+        assert!(text.contains("\nrefund  "), "{text}");
+        assert!(text.contains("    3\n"), "{text}");
         assert!(text.contains("Mon · · · · · · · · · █"), "{text}");
     }
 }

@@ -19,6 +19,10 @@ pub struct Config {
     pub accounts: Vec<Account>,
     #[serde(default, rename = "signature")]
     pub signatures: BTreeMap<String, Signature>,
+    /// `[template.NAME]`: the agent's personal reply templates (a team policy's template of
+    /// the same name wins).
+    #[serde(default, rename = "template")]
+    pub templates: BTreeMap<String, Template>,
     /// Key bindings that replace the defaults, per context.
     #[serde(default)]
     pub keys: Keys,
@@ -513,6 +517,16 @@ pub struct Signature {
     pub placement: Placement,
     #[serde(default)]
     pub required: bool,
+}
+
+/// `[template.NAME]`: a personal reply template, the fields of a team policy's template
+/// (`config::template::Fields::Reply`) without attachments.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// A subject template; `None` keeps the reply's own subject.
+    pub subject: Option<String>,
+    pub body: String,
 }
 
 fn tls_implicit() -> Tls {

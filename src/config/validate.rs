@@ -56,6 +56,44 @@ fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
+/// A template name is what `--template NAME` and the picker show: `[a-z0-9._-]+`, as a team
+/// policy's.
+fn validate_template(name: &str, t: &super::model::Template, r: &mut Report) {
+    let key = |k: &str| format!("template.{}.{k}", crate::sanitize::single_line(name));
+    if !is_valid_agent_id(name) {
+        r.errors.push(Problem::new(
+            None,
+            format!("template.{}", crate::sanitize::single_line(name)),
+            "a template name uses only a-z, 0-9, '.', '_' and '-'",
+        ));
+    }
+    if let Some(subject) = &t.subject {
+        if has_control(subject) {
+            r.errors.push(Problem::new(
+                None,
+                key("subject"),
+                "contains a control character (line breaks are not allowed in a header)",
+            ));
+        } else if let Err(e) = template::parse_with(subject, template::Fields::Reply) {
+            r.errors
+                .push(Problem::new(None, key("subject"), e.to_string()));
+        }
+    }
+    if let Some(c) = t.body.chars().find(|&c| c.is_control() && c != '\n') {
+        r.errors.push(Problem::new(
+            None,
+            key("body"),
+            format!(
+                "contains the control character U+{:04X} (only line breaks are allowed)",
+                u32::from(c)
+            ),
+        ));
+    } else if let Err(e) = template::parse_with(&t.body, template::Fields::Reply) {
+        r.errors
+            .push(Problem::new(None, key("body"), e.to_string()));
+    }
+}
+
 pub fn validate(config: &Config) -> Report {
     let mut r = Report::default();
     let agent = &config.agent;
@@ -116,6 +154,10 @@ pub fn validate(config: &Config) -> Report {
                 ));
             }
         }
+    }
+
+    for (name, t) in &config.templates {
+        validate_template(name, t, &mut r);
     }
 
     if config.accounts.is_empty() {

@@ -33,6 +33,7 @@ pub mod review;
 pub mod runtime;
 pub mod save;
 pub mod send;
+pub mod templates;
 pub mod translate;
 pub mod worker;
 

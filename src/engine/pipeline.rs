@@ -14,8 +14,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use super::policy_gate::Current;
 use crate::backend::{Backend, FlagChange};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
-use crate::mail::compose::{Outgoing, sent_copy};
-use crate::mail::review::approved_sent_copy;
+use crate::mail::compose::Outgoing;
 use crate::message::{Envelope, Flags};
 use crate::policy::identity::SendIdentity;
 use crate::smtp::submit::MarkError;
@@ -116,6 +115,7 @@ pub fn queue_draft(
     let entry = Entry {
         draft_id: draft_id.map(str::to_string),
         approved_by: None,
+        template: None,
         account: account.name.clone(),
         agent: ctx.config.agent.id.clone(),
         envelope: envelope(identity, message),
@@ -538,13 +538,9 @@ fn file(
                 .map_err(|e| e.to_string())?
                 .is_none()
             {
-                let copy = match &entry.approved_by {
-                    Some(approver) => approved_sent_copy(raw, &entry.agent, approver),
-                    None => sent_copy(raw, &entry.agent),
-                };
                 b.append(
                     folder,
-                    &copy,
+                    &super::templates::sent_copy(raw, entry),
                     Flags {
                         seen: true,
                         ..Flags::default()

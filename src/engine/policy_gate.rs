@@ -188,6 +188,7 @@ mod tests {
             created: 0,
             attempts: 1,
             draft_id: None,
+            template: None,
             policy,
             approved_by: None,
             state: State::Queued,

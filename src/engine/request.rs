@@ -106,6 +106,8 @@ pub enum Request {
         outgoing: Box<Outgoing>,
         reply_uid: Option<u32>,
         draft_id: String,
+        /// The reply template the pane inserted (`X-Mailroom-Template` on the Sent copy).
+        template: Option<String>,
     },
     /// Write a draft (atomically) before anything else happens.
     SaveDraft(Box<drafts::Draft>),

@@ -585,6 +585,7 @@ pub fn approve_with(
         // The approver's narrowed config: an outbox retry checks the approver's identity and
         // the team signature again (`engine::policy_gate`).
         policy: super::policy_gate::stamp(&narrowed, me),
+        template: None,
         state: State::Queued,
     };
     let queued = outbox.enqueue(&entry, &message)?;

@@ -372,6 +372,7 @@ impl Engine {
             outgoing,
             reply_uid,
             draft_id,
+            template,
         } = request
         else {
             return;
@@ -394,6 +395,7 @@ impl Engine {
                     &outgoing,
                     reply_uid,
                     &id,
+                    template.as_deref(),
                 )
             },
             move |result| {

@@ -9,7 +9,8 @@ use crate::store::audit::AuditLog;
 use crate::store::outbox::Outbox;
 
 /// Queues a message and tries it once (on the calling thread: the UI's sending job). Once it
-/// is safely in the outbox and not refused, its draft is deleted.
+/// is safely in the outbox and not refused, its draft is deleted. `template`: the reply
+/// template it was written from, named on its Sent copy.
 pub fn send(
     config: &Config,
     account_idx: usize,
@@ -17,6 +18,7 @@ pub fn send(
     outgoing: &Outgoing,
     reply_uid: Option<u32>,
     draft_id: &str,
+    template: Option<&str>,
 ) -> Result<Outcome, String> {
     // The team policy the pane built under (the copy the account's worker keeps up to date).
     let config = &super::policy_gate::narrowed(config, account_idx);
@@ -43,6 +45,10 @@ pub fn send(
     let queued =
         pipeline::queue_draft(&ctx, account, identity, outgoing, reply_uid, Some(draft_id))
             .map_err(|e| e.to_string())?;
+    if let Some(name) = template {
+        // Best effort, like the audit record: only `stats` misses it.
+        let _ = super::templates::mark(&outbox, &queued, name);
+    }
     // Queued: the outbox owns the message now; what follows is its first attempt.
     let outcome = pipeline::deliver(&ctx, &queued, false).map_err(|e| e.to_string())?;
     if !matches!(outcome, Outcome::Failed { .. }) {

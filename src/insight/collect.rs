@@ -30,7 +30,7 @@ use crate::store::audit::{AuditLog, Record};
 pub const FETCH_BATCH: usize = 500;
 
 /// The header fields a statistic needs.
-pub const HEADER_FIELDS: &str = "MESSAGE-ID IN-REPLY-TO REFERENCES FROM SENDER SUBJECT X-MAILROOM-AGENT X-MAILROOM-APPROVED-BY CONTENT-TYPE AUTO-SUBMITTED";
+pub const HEADER_FIELDS: &str = "MESSAGE-ID IN-REPLY-TO REFERENCES FROM SENDER SUBJECT X-MAILROOM-AGENT X-MAILROOM-APPROVED-BY X-MAILROOM-TEMPLATE CONTENT-TYPE AUTO-SUBMITTED";
 
 const DAY: i64 = 86_400;
 
@@ -322,6 +322,7 @@ struct Parsed {
     sender: Option<String>,
     subject: String,
     agent: Option<String>,
+    template: Option<String>,
     automatic: bool,
 }
 
@@ -346,6 +347,7 @@ impl Parsed {
             internal_date: self.internal_date,
             sender: self.sender,
             x_mailroom_agent: self.agent,
+            template: self.template,
             automatic: self.automatic,
         }
     }
@@ -361,6 +363,7 @@ fn parse_header(uid: u32, internal_date: i64, block: &[u8]) -> Parsed {
         Vec::new(),
     );
     let mut agent = None;
+    let mut template = None;
     let mut content_type = None;
     let mut auto_submitted = None;
     let mut approved = false;
@@ -370,6 +373,8 @@ fn parse_header(uid: u32, internal_date: i64, block: &[u8]) -> Parsed {
             approved = true;
         } else if is("x-mailroom-agent") && agent.is_none() {
             agent = Some(value.trim().to_string());
+        } else if is("x-mailroom-template") && template.is_none() {
+            template = super::template_uses::name_of(value);
         } else if is("content-type") && content_type.is_none() {
             content_type = Some(value.to_ascii_lowercase());
         } else if is("auto-submitted") && auto_submitted.is_none() {
@@ -402,6 +407,7 @@ fn parse_header(uid: u32, internal_date: i64, block: &[u8]) -> Parsed {
             .filter(|_| !approved),
         subject: s.subject().to_string(),
         agent,
+        template,
         automatic: report || auto,
     }
 }

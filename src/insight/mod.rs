@@ -7,6 +7,7 @@ pub mod audit;
 pub mod collect;
 pub mod receipts;
 pub mod stats;
+pub mod template_uses;
 
 pub use collect::{StatsError, collect_and_compute};
 

@@ -67,6 +67,9 @@ pub struct SentMessage {
     pub sender: Option<String>,
     /// The `X-Mailroom-Agent:` value of the Sent copy, if any.
     pub x_mailroom_agent: Option<String>,
+    /// The `X-Mailroom-Template:` value of the Sent copy: the reply template it was written
+    /// from.
+    pub template: Option<String>,
     /// An automatic message (`Auto-Submitted` other than `no`, a report): an auto-reply filed
     /// in Sent is no one's first response.
     pub automatic: bool,
@@ -119,6 +122,8 @@ pub struct Report {
     pub agents: Vec<AgentStats>,
     /// Things the numbers cannot see (no Sent folder configured, unreadable audit log…).
     pub warnings: Vec<String>,
+    /// Reply templates used in the window (`X-Mailroom-Template` of the Sent copies).
+    pub templates: Vec<super::template_uses::TemplateUses>,
 }
 
 /// One account's numbers.
@@ -624,6 +629,7 @@ pub fn compute(
         mailboxes,
         agents: agent_list(&all_agents),
         warnings: Vec::new(),
+        templates: super::template_uses::count(inputs, in_window),
     }
 }
 

@@ -6,3 +6,4 @@ pub mod identity;
 pub mod rights;
 pub mod signature;
 pub mod team;
+pub mod templates;

@@ -66,6 +66,10 @@ pub struct Entry {
     /// after a refusal replaces the refused entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_id: Option<String>,
+    /// The reply template the message was written from (`X-Mailroom-Template` on its Sent
+    /// copy, counted by `stats`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
     /// The team policy the message was built under (none: the local configuration ruled):
     /// a retry checks it again against the policy in force before it goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -366,6 +370,7 @@ mod tests {
             created: 1,
             attempts: 0,
             draft_id: None,
+            template: None,
             policy: None,
             approved_by: None,
             state: State::Queued,

@@ -543,6 +543,33 @@ fn ui_layout_defaults_to_auto_and_a_bad_one_is_located() {
 }
 
 #[test]
+fn personal_templates_are_read_and_checked_at_load() {
+    let ok = format!(
+        "{VALID}\n[template.refund]\nsubject = \"Re: {{ticket.subject}}\"\nbody = \"Hello {{customer.name}},\\n{{agent.name}}\"\n"
+    );
+    let loaded = parse(&ok).expect("valid");
+    let t = &loaded.config.templates["refund"];
+    assert_eq!(t.subject.as_deref(), Some("Re: {ticket.subject}"));
+    assert!(t.body.starts_with("Hello {customer.name}"));
+
+    let e = error_text(&format!(
+        "{VALID}\n[template.refund]\nbody = \"Hi {{customer.phone}}\"\n"
+    ));
+    assert!(e.contains("template.refund.body"), "{e}");
+    assert!(e.contains("customer.phone"), "{e}");
+    let e = error_text(&format!(
+        "{VALID}\n[template.refund]\nsubject = \"{{ticket.subjct}}\"\nbody = \"x\"\n"
+    ));
+    assert!(e.contains("template.refund.subject"), "{e}");
+    let e = error_text(&format!("{VALID}\n[template.\"Bad Name\"]\nbody = \"x\"\n"));
+    assert!(e.contains("template.Bad Name"), "{e}");
+    let e = error_text(&format!("{VALID}\n[template.x]\nbody = \"a\\u001bb\"\n"));
+    assert!(e.contains("U+001B"), "{e}");
+    let e = error_text(&format!("{VALID}\n[template.x]\nbdy = \"x\"\n"));
+    assert!(e.contains("bdy"), "{e}");
+}
+
+#[test]
 fn compose_address_book_command_is_optional_and_checked() {
     let loaded = parse(VALID).expect("valid");
     assert!(loaded.config.compose.address_book_command.is_empty());

@@ -45,6 +45,7 @@ mod smtp_deadline;
 mod smtp_starttls_safety;
 mod smtp_submit;
 mod stats_testbed;
+mod templates_testbed;
 mod testbed_smoke;
 mod triage_cyrus;
 mod triage_folders;

@@ -265,6 +265,7 @@ fn queue(env: &Env, message_id: &str) -> String {
         created: 1,
         attempts: 0,
         draft_id: None,
+        template: None,
         policy: None,
         approved_by: None,
         // Not due: a plain listing leaves it alone.
@@ -383,6 +384,7 @@ fn an_uncertain_message_the_server_filed_in_sent_is_filed_not_resent() {
         created: 1,
         attempts: 1,
         draft_id: None,
+        template: None,
         policy: None,
         approved_by: None,
         state: State::Uncertain {

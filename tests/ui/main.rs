@@ -48,6 +48,7 @@ mod ui_sort;
 mod ui_stats;
 mod ui_sync_progress;
 mod ui_team_policy;
+mod ui_templates;
 mod ui_triage;
 mod ui_undo;
 mod ui_wire;

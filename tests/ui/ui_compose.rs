@@ -17,7 +17,7 @@ use ui_support::{
     sized, theme, typed,
 };
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 [agent]
 id = "alice"
 name = "Alice Example"
@@ -431,6 +431,7 @@ fn preview_shows_the_envelope_without_a_bcc_header_and_y_sends() {
         outgoing,
         reply_uid,
         draft_id,
+        ..
     } = &cmds[2]
     else {
         panic!("{cmds:?}")

@@ -156,6 +156,8 @@ pub enum Action {
     NextFrom,
     PrevFrom,
     Attach,
+    /// Open the reply template picker.
+    Templates,
     Cancel,
     // The command line.
     Execute,
@@ -235,6 +237,7 @@ impl Action {
             NextFrom => "next_from",
             PrevFrom => "prev_from",
             Attach => "attach",
+            Templates => "templates",
             Cancel => "cancel",
             Execute => "execute",
             Complete => "complete",
@@ -528,6 +531,11 @@ const COMPOSE: &[&[Spec]] = &[&[
         A::CompletePrev,
         &["S-Tab"],
         "previous address candidate (Enter accepts)",
+    ),
+    spec(
+        A::Templates,
+        &["Ctrl-g"],
+        "insert a reply template (type to filter)",
     ),
     spec(A::Cancel, &["Ctrl-q"], "close; the draft is kept"),
     spec(A::Help, &["F1"], "this help"),

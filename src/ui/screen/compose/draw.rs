@@ -141,8 +141,13 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
             .collect();
         let n = names.len();
         names.extend(c.forwarded.iter().enumerate().map(|(i, a)| {
+            let from = if c.template_files.contains(&a.file_name) {
+                "template"
+            } else {
+                "forwarded"
+            };
             format!(
-                "{} {} (forwarded)",
+                "{} {} ({from})",
                 n + i + 1,
                 sanitize::single_line(&a.file_name)
             )
@@ -170,7 +175,10 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
     let head = lines.len();
     debug_assert_eq!(head, c.head_lines());
     let body_h = usize::from(inner.height).saturating_sub(head);
-    let show_cursor = c.field == Field::Body && c.preview.is_none() && c.attach_line.is_none();
+    let show_cursor = c.field == Field::Body
+        && c.preview.is_none()
+        && c.attach_line.is_none()
+        && c.picker.is_none();
     let (mut body, at) = widget::text_area(&c.body, width, body_h, base, show_cursor);
     if let Some((x, y)) = at {
         cursor = Some((
@@ -206,6 +214,8 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
     }
     if let Some(p) = &c.preview {
         draw_preview(app, p, frame, area);
+    } else if let Some(p) = &c.picker {
+        super::picker::draw(app, p, frame, area);
     } else if let Some(pos) = cursor
         && app.help.is_none()
         && app.prompt.is_none()

@@ -7,6 +7,7 @@ pub mod draw;
 pub mod editor;
 pub mod forward;
 pub mod model;
+pub mod picker;
 pub mod sending;
 pub mod warn;
 
@@ -385,6 +386,9 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
         }
         return Vec::new();
     }
+    if c.picker.is_some() {
+        return picker::key(app, k);
+    }
     // The Ctrl-t line: a path to attach, or -N to remove attachment N.
     if let Some(line) = &mut c.attach_line {
         match k.code {
@@ -437,6 +441,10 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
         Some(Action::Attach) => {
             c.attach_line = Some(Line::default());
             app.say("attach: type a path and Enter; -N removes attachment N; Esc cancels");
+            return Vec::new();
+        }
+        Some(Action::Templates) => {
+            picker::open(app);
             return Vec::new();
         }
         Some(Action::Cancel) => return close_compose(app),
@@ -536,6 +544,10 @@ pub(crate) fn compose_paste(app: &mut App, text: &str) {
     }
     if let Some(line) = &mut c.attach_line {
         let _ = line.insert("Attach", text.trim());
+        return;
+    }
+    if let Some(p) = &mut c.picker {
+        p.paste(text);
         return;
     }
     let field = c.field;

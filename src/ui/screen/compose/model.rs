@@ -545,6 +545,12 @@ pub struct Compose {
     pub saved_at: i64,
     /// An open address completion (`Tab` in To/Cc/Bcc; `compose::complete`).
     pub completing: Option<super::complete::Completing>,
+    /// The open template picker (`Ctrl-g`; `compose::picker`).
+    pub picker: Option<super::picker::Picker>,
+    /// The last template the picker inserted, named on the Sent copy (`stats` counts it).
+    pub template: Option<String>,
+    /// The names of the parts of `forwarded` a team template attached (shown "(template)").
+    pub template_files: Vec<String>,
 }
 
 impl Compose {
@@ -583,6 +589,9 @@ impl Compose {
             unsaved: false,
             saved_at: 0,
             completing: None,
+            picker: None,
+            template: None,
+            template_files: Vec::new(),
         }
     }
 

@@ -38,6 +38,7 @@ pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
         outgoing: Box::new(p.outgoing),
         reply_uid: c.reply_uid(),
         draft_id: c.draft_id.clone(),
+        template: c.template.clone(),
     };
     remember_draft(app, draft.clone());
     app.say("sending…");
