@@ -39,6 +39,7 @@
 
 mod apply;
 mod parse;
+pub mod sla;
 
 pub use apply::{Narrowing, apply};
 pub use parse::{PolicyError, parse};
