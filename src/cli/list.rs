@@ -13,6 +13,8 @@ use crate::mail::snooze::WakeTimes;
 use crate::mail::snooze::is_snooze_keyword;
 use crate::mail::sort::Sort;
 use crate::message::{Addrs, Summary};
+use crate::policy::team::Sla;
+use crate::policy::team::sla::{self, Status};
 use crate::sanitize;
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,11 @@ pub struct Row {
     pub snoozed_until: Option<String>,
     pub attachment: bool,
     pub size: u64,
+    /// When the first response is due under the team policy's `[sla]` (RFC 3339 UTC); null
+    /// when it was met or there is no target.
+    pub sla_due: Option<String>,
+    /// `none` (no target), `ok`, `due_soon`, `overdue`, `met` or `breached`.
+    pub sla_state: &'static str,
 }
 
 fn addr_list(v: Addrs<'_>) -> Vec<String> {
@@ -101,8 +108,33 @@ impl Row {
             snoozed_until: None,
             attachment: s.has_attachment,
             size: s.size,
+            sla_due: None,
+            sla_state: sla::State::None.name(),
         }
     }
+
+    /// This row with its place against the first-response target.
+    pub fn with_sla(self, status: &Status) -> Row {
+        Row {
+            sla_due: status.due.map(date::rfc3339_utc),
+            sla_state: status.state.name(),
+            ..self
+        }
+    }
+}
+
+/// The rows of `list --json`: snooze wake times and SLA status at `now` included.
+pub fn json_rows(shown: &[Summary], wakes: &WakeTimes, sla: Option<&Sla>, now: i64) -> Vec<Row> {
+    shown
+        .iter()
+        .map(|s| {
+            Row {
+                snoozed_until: until(s, wakes).map(date::rfc3339_utc),
+                ..Row::from_summary(s)
+            }
+            .with_sla(&sla::row_status(sla, s, now))
+        })
+        .collect()
 }
 
 pub fn find_account<'a>(config: &'a Config, name: &str) -> Result<&'a Account, ListError> {
@@ -138,6 +170,9 @@ pub fn run(
     search: Option<&str>,
 ) -> Result<(), ListError> {
     let account = find_account(config, account)?;
+    // The first-response target of the team policy in force (issue 19: read from the policy
+    // folder once that lands; until then no target).
+    let sla: Option<&Sla> = None;
     let mut rows = summaries(account, offline)?;
     if let Some(query) = search {
         rows = super::search::matching(config, account, rows, query, offline)?;
@@ -146,17 +181,11 @@ pub fn run(
     let shown = &rows[..limit.unwrap_or(rows.len()).min(rows.len())];
     let wakes = snoozed_wakes(account, shown, offline);
     let mut out = std::io::stdout().lock();
+    let now = crate::insight::collect::now();
     if json {
-        let shown: Vec<Row> = shown
-            .iter()
-            .map(|s| Row {
-                snoozed_until: until(s, &wakes).map(date::rfc3339_utc),
-                ..Row::from_summary(s)
-            })
-            .collect();
-        super::print_json(&mut out, &shown)?;
+        super::print_json(&mut out, &json_rows(shown, &wakes, sla, now))?;
     } else {
-        write_table_with(shown, &wakes, &mut out)?;
+        write_table_with(shown, &wakes, sla, now, &mut out)?;
     }
     // The process ends right after: freeing 100,000 rows one allocation at a time would only
     // delay the exit (and a warm start) by tens of milliseconds.
@@ -199,22 +228,30 @@ fn marks(s: &Summary) -> String {
 }
 
 pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()> {
-    write_table_with(rows, &WakeTimes::new(), out)
+    write_table_with(rows, &WakeTimes::new(), None, 0, out)
 }
 
 /// [`write_table`], with "until <time> UTC" after the keywords of a snoozed row whose wake time
-/// `wakes` (or an earlier version's keyword) gives.
+/// `wakes` (or an earlier version's keyword) gives, and with a first-response target an SLA
+/// column ("3h left", "2h over", "met") at `now`.
 pub fn write_table_with(
     rows: &[Summary],
     wakes: &WakeTimes,
+    sla: Option<&Sla>,
+    now: i64,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let sla_column = |text: &str| match sla {
+        Some(_) => format!("{text:<8}  "),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "{:>6}  {:<16}  {:<4}  {}  SUBJECT",
+        "{:>6}  {:<16}  {:<4}  {}{}  SUBJECT",
         "UID",
         "DATE (UTC)",
         "FLAG",
+        sla_column("SLA"),
         fit("FROM", 28),
     )?;
     for s in rows {
@@ -228,10 +265,11 @@ pub fn write_table_with(
         }
         writeln!(
             out,
-            "{:>6}  {:<16}  {}  {}  {}{}",
+            "{:>6}  {:<16}  {}  {}{}  {}{}",
             s.uid,
             date::short_utc(s.date.unwrap_or(s.internal_date)),
             marks(s),
+            sla_column(&sla::row_status(sla, s, now).short()),
             fit(&sanitize::single_line(&sender_label(s)), 28),
             sanitize::single_line(s.subject()),
             sanitize::single_line(&keywords),
@@ -266,6 +304,73 @@ mod tests {
             ..Fields::default()
         });
         assert_eq!(sender_label(&s), "Bob via sales@example.test");
+    }
+
+    #[test]
+    fn json_and_table_carry_the_sla() {
+        // Monday 2026-03-02 00:00 UTC; a 4h target around the clock, due soon in the last hour.
+        const MON: i64 = 1_772_409_600;
+        let sla = Sla {
+            first_response: 4 * 3600,
+            hours: None,
+            offset: 0,
+            due_soon: 3600,
+        };
+        let row = |uid: u32, at: i64, answered: bool| {
+            Summary::new(Fields {
+                uid,
+                internal_date: at,
+                flags: crate::message::Flags {
+                    answered,
+                    ..Default::default()
+                },
+                ..Fields::default()
+            })
+        };
+        let now = MON + 10 * 3600;
+        let rows = [
+            row(1, now - 3600, false),
+            row(2, now - 3 * 3600 - 1800, false),
+            row(3, now - 6 * 3600, false),
+            row(4, now - 6 * 3600, true),
+        ];
+        let json = json_rows(&rows, &WakeTimes::new(), Some(&sla), now);
+        let got: Vec<(&str, Option<&str>)> = json
+            .iter()
+            .map(|r| (r.sla_state, r.sla_due.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ok", Some("2026-03-02T13:00:00Z")),
+                ("due_soon", Some("2026-03-02T10:30:00Z")),
+                ("overdue", Some("2026-03-02T08:00:00Z")),
+                ("met", None),
+            ]
+        );
+        let text = serde_json::to_string(&json[3]).unwrap();
+        assert!(
+            text.contains(r#""sla_due":null,"sla_state":"met""#),
+            "{text}"
+        );
+        let none = json_rows(&rows, &WakeTimes::new(), None, now);
+        assert!(
+            none.iter()
+                .all(|r| r.sla_state == "none" && r.sla_due.is_none())
+        );
+
+        let mut out = Vec::new();
+        write_table_with(&rows, &WakeTimes::new(), Some(&sla), now, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].contains("FLAG  SLA       FROM"), "{out}");
+        assert!(lines[1].contains("3h left"), "{out}");
+        assert!(lines[2].contains("30m left"), "{out}");
+        assert!(lines[3].contains("2h over"), "{out}");
+        assert!(lines[4].contains("NA    met "), "{out}");
+        let mut plain = Vec::new();
+        write_table(&rows, &mut plain).unwrap();
+        assert!(!String::from_utf8(plain).unwrap().contains("SLA"));
     }
 
     #[test]
