@@ -23,6 +23,7 @@ use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open
 use crate::imap::{ImapError, quote_mailbox};
 use crate::mail::utf7;
 use crate::message::Flags;
+use crate::policy::team::Sla;
 use crate::sanitize::single_line;
 use crate::store::audit::{AuditLog, Record};
 
@@ -222,9 +223,25 @@ pub fn compute_with_opened(
     until: Option<i64>,
     opened_ids: &HashSet<String>,
 ) -> Result<Report, StatsError> {
+    compute_with_targets(config, accounts, since, until, opened_ids, &|_| None)
+}
+
+/// [`compute_with_opened`], with the first-response target of each account (by name): the
+/// `[sla]` of the team policy in force, which the caller reads (the engine, above this layer).
+pub fn compute_with_targets(
+    config: &Config,
+    accounts: &[String],
+    since: Option<i64>,
+    until: Option<i64>,
+    opened_ids: &HashSet<String>,
+    targets: &dyn Fn(&str) -> Option<Sla>,
+) -> Result<Report, StatsError> {
     let settings = settings(config, since, until, now())?;
     let selected = select_accounts(config, accounts)?;
-    let collected = collect(&selected, since, until)?;
+    let mut collected = collect(&selected, since, until)?;
+    for input in &mut collected.inputs {
+        input.sla = targets(&input.account);
+    }
     let mut warnings = collected.warnings;
     let audit = audit_records(&mut warnings);
     // Read receipts found in the mailboxes (insight::receipts) join the ids given.
@@ -307,6 +324,7 @@ pub fn collect_account_and_receipts(
         own_addresses: own_addresses(account),
         inbox: inbox.into_iter().map(Parsed::into_customer).collect(),
         sent: sent.into_iter().map(Parsed::into_sent).collect(),
+        sla: None,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod collect;
 pub mod receipts;
+pub mod sla;
 pub mod stats;
 
 pub use collect::{StatsError, collect_and_compute};

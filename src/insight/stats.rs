@@ -28,8 +28,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::sla::SlaCounts;
 use crate::config::{BusinessHours, ParseError};
 use crate::mail::date::rfc3339_utc;
+use crate::policy::team::Sla;
+use crate::policy::team::sla::{self, Response};
 use crate::store::audit::Record;
 
 /// The agent of a Sent message nobody can be named for.
@@ -81,6 +84,8 @@ pub struct MailboxInput {
     pub own_addresses: Vec<String>,
     pub inbox: Vec<CustomerMessage>,
     pub sent: Vec<SentMessage>,
+    /// The first-response target of the team policy in force, if any.
+    pub sla: Option<Sla>,
 }
 
 /// How to count: the window, the clock, the timezone, business hours, the agent.
@@ -143,6 +148,9 @@ pub struct MailboxStats {
     pub by_weekday_hour: WeekHours,
     /// The agents of this account only.
     pub agents: Vec<AgentStats>,
+    /// Against the team policy's first-response target; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<SlaCounts>,
 }
 
 /// One agent's numbers (over one account, or all of a report's accounts).
@@ -159,6 +167,10 @@ pub struct AgentStats {
     pub opened: usize,
     /// First responses by weekday (Monday first) and hour.
     pub by_weekday_hour: WeekHours,
+    /// This agent's first responses against the targets of the mailboxes that have one;
+    /// absent when none has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<SlaCounts>,
 }
 
 /// Median and 90th percentile (nearest rank) of response times, in seconds.
@@ -442,6 +454,7 @@ struct AgentAcc {
     sent: usize,
     opened: usize,
     hours: WeekHours,
+    sla: Option<SlaCounts>,
 }
 
 impl AgentAcc {
@@ -449,6 +462,9 @@ impl AgentAcc {
         self.times.extend_from_slice(&other.times);
         self.sent += other.sent;
         self.opened += other.opened;
+        if let Some(theirs) = &other.sla {
+            self.sla.get_or_insert_default().add(theirs);
+        }
         for (d, day) in other.hours.0.iter().enumerate() {
             for (h, n) in day.iter().enumerate() {
                 self.hours.0[d][h] = self.hours.0[d][h].saturating_add(*n);
@@ -464,6 +480,7 @@ impl AgentAcc {
             sent: self.sent,
             opened: self.opened,
             by_weekday_hour: self.hours.clone(),
+            sla: self.sla,
         }
     }
 }
@@ -508,6 +525,7 @@ pub fn compute(
         let mut agents: BTreeMap<String, AgentAcc> = BTreeMap::new();
         let mut stats = MailboxStats {
             account: input.account.clone(),
+            sla: input.sla.as_ref().map(|_| SlaCounts::default()),
             ..MailboxStats::default()
         };
 
@@ -584,6 +602,14 @@ pub fn compute(
                 .message_id
                 .as_deref()
                 .and_then(|id| first_reply.get(&id_key(id)));
+            let response = match reply {
+                Some(&(at, _, _)) => Response::At(at),
+                None => Response::Awaiting,
+            };
+            let sla = sla::status(input.sla.as_ref(), m.internal_date, response, settings.now);
+            if let Some(counts) = &mut stats.sla {
+                counts.count(&sla);
+            }
             match reply {
                 Some(&(at, _, index)) => {
                     stats.answered += 1;
@@ -592,6 +618,9 @@ pub fn compute(
                     let acc = agents.entry(sent_agents[index].clone()).or_default();
                     acc.times.push(t);
                     acc.hours.add(at, settings.offset);
+                    if input.sla.is_some() {
+                        acc.sla.get_or_insert_default().count(&sla);
+                    }
                 }
                 None => {
                     stats.unanswered += 1;
@@ -609,6 +638,12 @@ pub fn compute(
             }
         }
         stats.first_response = ResponseTimes::of(&times);
+        if input.sla.is_some() {
+            // Every agent of a mailbox with a target has counts, zero or not.
+            for acc in agents.values_mut() {
+                acc.sla.get_or_insert_default();
+            }
+        }
         for (agent, acc) in &agents {
             all_agents.entry(agent.clone()).or_default().merge(acc);
         }
@@ -673,6 +708,7 @@ mod tests {
             own_addresses: vec!["support@example.test".into(), "help@example.test".into()],
             inbox,
             sent,
+            ..MailboxInput::default()
         }
     }
 
