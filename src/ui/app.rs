@@ -237,6 +237,16 @@ impl App {
         self
     }
 
+    /// Gives the column of `account_idx` the first-response target of its team policy (the
+    /// policy in force's `[sla]`; `None`: no target).
+    pub fn with_sla(mut self, account_idx: usize, sla: Option<crate::policy::team::Sla>) -> App {
+        let h = self.list_height();
+        if let Some(c) = self.column_mut(account_idx) {
+            c.set_sla(sla, h);
+        }
+        self
+    }
+
     // Read-only views for the tests and the benches: what is on screen, not how it is kept.
     // The screens inside the crate use the fields.
 

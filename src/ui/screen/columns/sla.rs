@@ -1,0 +1,27 @@
+//! A column under a first-response target (the team policy's `[sla]`): the target itself,
+//! and the `due` view, whose rows change with the clock.
+
+use super::Column;
+use crate::config::View;
+use crate::policy::team::Sla;
+
+impl Column {
+    /// Sets the account's first-response target (`None`: no policy, or no `[sla]` in it).
+    pub fn set_sla(&mut self, sla: Option<Sla>, height: usize) {
+        if self.sla == sla {
+            return;
+        }
+        self.sla = sla;
+        if self.team_view == View::Due {
+            self.refilter(height);
+        }
+    }
+
+    /// Whether the `due` view must be made again at `now`: it shows rows by the clock, so it
+    /// is refreshed each minute the clock moves into.
+    pub(crate) fn due_view_moves(&self, now: i64) -> bool {
+        self.team_view == View::Due
+            && self.sla.is_some()
+            && now.div_euclid(60) != self.now.div_euclid(60)
+    }
+}
