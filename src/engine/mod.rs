@@ -24,6 +24,7 @@ pub mod open;
 pub mod outbox;
 pub mod outbox_status;
 pub mod pipeline;
+pub mod policy;
 pub mod reply;
 pub mod request;
 pub mod runtime;

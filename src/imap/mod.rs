@@ -9,6 +9,7 @@ pub mod idle;
 pub mod list_filter;
 pub mod notes;
 pub mod parts;
+pub mod policy;
 pub mod predict;
 pub mod probe;
 pub mod sent;

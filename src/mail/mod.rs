@@ -15,6 +15,7 @@ pub mod mdn;
 pub mod msgid;
 pub mod note;
 pub mod parse;
+pub mod policy;
 pub mod reply;
 pub mod sent;
 pub mod snooze;

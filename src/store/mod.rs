@@ -15,6 +15,7 @@ pub mod bodies;
 pub mod cache;
 pub mod drafts;
 pub mod outbox;
+pub mod policy;
 
 pub use bodies::BodyCache;
 pub use cache::{CacheKey, CachedMailbox, HeaderCache};

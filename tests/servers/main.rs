@@ -34,6 +34,7 @@ mod mdn_testbed;
 mod newest_first;
 mod notes_testbed;
 mod outbox_faults;
+mod policy_testbed;
 mod search_testbed;
 mod send_pipeline;
 mod smtp_deadline;

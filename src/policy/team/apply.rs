@@ -111,6 +111,8 @@ text = "my own"
                 published_by: "alice".into(),
                 published_at: String::new(),
             },
+            attachments: Vec::new(),
+            document: text.to_string(),
         }
     }
 

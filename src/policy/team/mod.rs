@@ -44,8 +44,11 @@ pub mod sla;
 pub use apply::{Narrowing, apply};
 pub use parse::{PolicyError, parse};
 
+pub use parse::{Located, duration};
+
 use crate::config::BusinessHours;
 use crate::config::{SendMode, Signature};
+use crate::mail::policy::{Attachment, PolicyMessageError, Published};
 
 /// A validated team policy document.
 #[derive(Debug, Clone)]
@@ -153,4 +156,90 @@ pub struct Provenance {
 pub struct InForce {
     pub policy: TeamPolicy,
     pub source: Provenance,
+    /// The policy message's attachments (files reply templates name).
+    pub attachments: Vec<Attachment>,
+    /// The document as published (what `policy show` prints and `policy diff` compares).
+    pub document: String,
+}
+
+/// Why a policy message is skipped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error(transparent)]
+    Message(#[from] PolicyMessageError),
+    #[error("{0}")]
+    Document(#[from] PolicyError),
+}
+
+/// One policy message of the folder, read and validated.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub uid: u32,
+    /// `X-Mailroom-Agent`, else the From address (empty for an unreadable message).
+    pub published_by: String,
+    /// Seconds since the epoch, from the Date header.
+    pub published_at: Option<i64>,
+    pub document: String,
+    pub attachments: Vec<Attachment>,
+    pub outcome: Result<TeamPolicy, EntryError>,
+}
+
+/// Validates a policy message read back from `uid`.
+pub fn entry(uid: u32, message: Result<Published, PolicyMessageError>) -> Entry {
+    match message {
+        Ok(p) => Entry {
+            uid,
+            outcome: parse(&p.document).map_err(EntryError::from),
+            published_by: p.published_by,
+            published_at: p.date,
+            document: p.document,
+            attachments: p.attachments,
+        },
+        Err(e) => Entry {
+            uid,
+            published_by: String::new(),
+            published_at: None,
+            document: String::new(),
+            attachments: Vec::new(),
+            outcome: Err(e.into()),
+        },
+    }
+}
+
+/// The policy in force among `entries` (any order): the valid one with the highest UID.
+pub fn in_force(entries: &[Entry], folder: &str) -> Option<InForce> {
+    let e = entries
+        .iter()
+        .filter(|e| e.outcome.is_ok())
+        .max_by_key(|e| e.uid)?;
+    let policy = e.outcome.as_ref().ok()?.clone();
+    Some(InForce {
+        policy,
+        source: Provenance {
+            folder: folder.to_string(),
+            uid: e.uid,
+            published_by: e.published_by.clone(),
+            published_at: e
+                .published_at
+                .map(crate::mail::date::rfc3339_utc)
+                .unwrap_or_default(),
+        },
+        attachments: e.attachments.clone(),
+        document: e.document.clone(),
+    })
+}
+
+/// The messages newer than the policy in force that fail validation: what `check`, `policy
+/// show` and the TUI report (never half-applied).
+pub fn skipped(entries: &[Entry]) -> Vec<&Entry> {
+    let newest_valid = entries
+        .iter()
+        .filter(|e| e.outcome.is_ok())
+        .map(|e| e.uid)
+        .max()
+        .unwrap_or(0);
+    entries
+        .iter()
+        .filter(|e| e.outcome.is_err() && e.uid > newest_valid)
+        .collect()
 }

@@ -1,0 +1,186 @@
+//! The team policy in force for an account: read from its policy folder (`imap::policy`), kept
+//! locally (`store::policy`) for offline use, and applied to the configuration
+//! (`policy::team::apply`) before anything is sent.
+//!
+//! The server's answer wins; when the server cannot be reached the kept copy rules; without
+//! either, the local configuration rules, as before team policies existed.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::config::{Account, Config};
+use crate::imap::connect::{ImapConn, Target, open_session};
+use crate::imap::notes::NotesError;
+use crate::imap::policy::{self as remote, Depth};
+use crate::policy::team::{self, Entry, InForce, Narrowing};
+use crate::store::policy::PolicyCache;
+
+/// A policy message that failed validation and was skipped, for the agent to see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub uid: u32,
+    pub published_by: String,
+    pub error: String,
+}
+
+/// Where the policy in force came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Read from the server just now.
+    Server,
+    /// The server could not be reached: the copy kept from an earlier read.
+    Kept,
+    /// No policy (none published, a Maildir account, or nothing kept while offline).
+    None,
+}
+
+/// The team policy of one account, as far as it could be learned.
+#[derive(Debug, Clone)]
+pub struct Learned {
+    pub in_force: Option<Arc<InForce>>,
+    /// Newer policy messages that failed validation.
+    pub skipped: Vec<Skipped>,
+    pub origin: Origin,
+    /// Why the server was not asked or did not answer (shown as a warning).
+    pub warning: Option<String>,
+}
+
+fn skipped(entries: &[Entry]) -> Vec<Skipped> {
+    team::skipped(entries)
+        .into_iter()
+        .map(|e| Skipped {
+            uid: e.uid,
+            published_by: e.published_by.clone(),
+            error: e
+                .outcome
+                .as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The kept copies under the user's data directory (`None` without a home directory).
+pub fn default_cache() -> Option<PolicyCache> {
+    PolicyCache::default_dir().map(PolicyCache::new)
+}
+
+fn mailbox(account: &Account) -> &str {
+    account
+        .imap
+        .as_ref()
+        .map(|i| i.mailbox.as_str())
+        .unwrap_or("")
+}
+
+/// Reads the policy in force on an open connection and keeps it. **Changes the selected
+/// mailbox** (the policy folder is EXAMINEd): the worker re-SELECTs its mailbox afterwards.
+pub fn read_on(
+    conn: &mut ImapConn,
+    account: &Account,
+    cache: Option<&PolicyCache>,
+) -> Result<Learned, NotesError> {
+    let folder = remote::policy_folder(conn, account)?;
+    let read = remote::read(conn, &folder, Depth::InForce)?;
+    let in_force = team::in_force(&read.entries, &folder);
+    let mut warning = None;
+    if let Some(cache) = cache {
+        let kept = match &read.in_force_raw {
+            Some((uid, raw)) => cache.save(&account.name, mailbox(account), &folder, *uid, raw),
+            None => cache.remove(&account.name, mailbox(account)),
+        };
+        if let Err(e) = kept {
+            warning = Some(format!("the team policy could not be kept offline: {e}"));
+        }
+    }
+    Ok(Learned {
+        in_force: in_force.map(Arc::new),
+        skipped: skipped(&read.entries),
+        origin: Origin::Server,
+        warning,
+    })
+}
+
+/// The copy kept from the last read, for start-up and offline use.
+pub fn kept(account: &Account, cache: Option<&PolicyCache>) -> Learned {
+    let none = |warning| Learned {
+        in_force: None,
+        skipped: Vec::new(),
+        origin: Origin::None,
+        warning,
+    };
+    if account.imap.is_none() {
+        return none(None);
+    }
+    let Some(cache) = cache else {
+        return none(None);
+    };
+    match cache.load(&account.name, mailbox(account)) {
+        Ok(Some(p)) => Learned {
+            in_force: Some(Arc::new(p)),
+            skipped: Vec::new(),
+            origin: Origin::Kept,
+            warning: None,
+        },
+        Ok(None) => none(None),
+        Err(e) => none(Some(e.to_string())),
+    }
+}
+
+/// The policy of `account` for a command-line run: from the server, else the kept copy.
+pub fn learn(account: &Account, cache: Option<&PolicyCache>) -> Learned {
+    let Some(imap) = &account.imap else {
+        return kept(account, cache);
+    };
+    let read = open_session(&Target {
+        account: &account.name,
+        config: imap,
+    })
+    .map_err(|e| e.to_string())
+    .and_then(|mut conn| read_on(&mut conn, account, cache).map_err(|e| e.to_string()));
+    match read {
+        Ok(l) => l,
+        Err(e) => {
+            let mut l = kept(account, cache);
+            let what = if l.in_force.is_some() {
+                "the copy kept from the last read rules"
+            } else {
+                "no copy is kept: the local configuration rules"
+            };
+            l.warning = Some(format!(
+                "account \"{}\": the team policy could not be read ({e}); {what}",
+                account.name
+            ));
+            l
+        }
+    }
+}
+
+/// Learns and applies the policy of `account` to `config`: what `mailroom send` and the outbox
+/// do before anything goes out.
+pub fn enforce(
+    config: &mut Config,
+    account: &str,
+    cache: Option<&PolicyCache>,
+) -> (Learned, Narrowing) {
+    let Some(acc) = config.accounts.iter().find(|a| a.name == account) else {
+        return (
+            Learned {
+                in_force: None,
+                skipped: Vec::new(),
+                origin: Origin::None,
+                warning: None,
+            },
+            Narrowing::default(),
+        );
+    };
+    let learned = learn(acc, cache);
+    let narrowing = match &learned.in_force {
+        Some(p) => team::apply(config, account, p),
+        None => Narrowing::default(),
+    };
+    (learned, narrowing)
+}
