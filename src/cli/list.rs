@@ -170,9 +170,6 @@ pub fn run(
     search: Option<&str>,
 ) -> Result<(), ListError> {
     let account = find_account(config, account)?;
-    // The first-response target of the team policy in force (issue 19: read from the policy
-    // folder once that lands; until then no target).
-    let sla: Option<&Sla> = None;
     let mut rows = summaries(account, offline)?;
     if let Some(query) = search {
         rows = super::search::matching(config, account, rows, query, offline)?;
@@ -180,6 +177,9 @@ pub fn run(
     sort.sort(&mut rows);
     let shown = &rows[..limit.unwrap_or(rows.len()).min(rows.len())];
     let wakes = snoozed_wakes(account, shown, offline);
+    // Read after the rows: a mailbox that cannot be listed is not asked for its policy.
+    let target = sla_target(account, offline);
+    let sla = target.as_ref();
     let mut out = std::io::stdout().lock();
     let now = crate::insight::collect::now();
     if json {
@@ -191,6 +191,22 @@ pub fn run(
     // delay the exit (and a warm start) by tens of milliseconds.
     std::mem::forget(rows);
     Ok(())
+}
+
+/// The first-response target (`[sla]`) of the team policy in force for `account`: read from
+/// its policy folder (the copy kept from the last read when the server cannot be reached, or
+/// with `offline`); a problem is a warning, and the rows are listed without a target.
+pub fn sla_target(account: &Account, offline: bool) -> Option<Sla> {
+    let cache = crate::engine::policy::default_cache();
+    let learned = if offline {
+        crate::engine::policy::kept(account, cache.as_ref())
+    } else {
+        crate::engine::policy::learn(account, cache.as_ref())
+    };
+    if let Some(w) = &learned.warning {
+        eprintln!("mailroom: warning: {}", sanitize::single_line(w));
+    }
+    learned.in_force.and_then(|p| p.policy.sla.clone())
 }
 
 /// The wake times of the snoozed rows among `shown`, read only when there is one (and not

@@ -30,7 +30,19 @@ pub fn run(config: &Config, args: &StatsArgs) -> Result<(), StatsCliError> {
     let now = collect::now();
     let (since, until) =
         collect::window(config, args.since.as_deref(), args.until.as_deref(), now)?;
-    let report = collect::collect_and_compute(config, &args.accounts, since, until)?;
+    // Each account's first-response target, from the team policy in force.
+    let targets = |name: &str| {
+        let account = config.accounts.iter().find(|a| a.name == name)?;
+        super::list::sla_target(account, false)
+    };
+    let report = collect::compute_with_targets(
+        config,
+        &args.accounts,
+        since,
+        until,
+        &std::collections::HashSet::new(),
+        &targets,
+    )?;
     for w in &report.warnings {
         eprintln!("mailroom: warning: {}", single_line(w));
     }

@@ -37,6 +37,7 @@ mod outbox_faults;
 mod policy_testbed;
 mod search_testbed;
 mod send_pipeline;
+mod sla_testbed;
 mod smtp_deadline;
 mod smtp_starttls_safety;
 mod smtp_submit;
