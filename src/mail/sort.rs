@@ -36,7 +36,11 @@ pub enum SortKey {
 }
 
 impl Sort {
-    pub const ALL: [Sort; 5] = [
+    /// The orders `s` cycles through in a column without a first-response target (`next`).
+    pub const ALL: [Sort; 4] = [Sort::Date, Sort::Waiting, Sort::Sender, Sort::Subject];
+
+    /// Every order by name (`:sort KEY`, `list --sort KEY`): [`Sort::ALL`] and `due`.
+    pub const KEYS: [Sort; 5] = [
         Sort::Date,
         Sort::Waiting,
         Sort::Sender,
@@ -44,9 +48,7 @@ impl Sort {
         Sort::Due,
     ];
 
-    /// The orders `s` cycles through in a column without a first-response target
-    /// (`next`); with one, `due` comes after `date` (`next_with_due`).
-    const CYCLE: [Sort; 4] = [Sort::Date, Sort::Waiting, Sort::Sender, Sort::Subject];
+    /// The `s` cycle of a column with a first-response target: `due` after `date`.
     const CYCLE_DUE: [Sort; 5] = [
         Sort::Date,
         Sort::Due,
@@ -67,13 +69,13 @@ impl Sort {
 
     pub fn parse(s: &str) -> Option<Sort> {
         let s = s.trim().to_ascii_lowercase();
-        Sort::ALL.into_iter().find(|o| o.name() == s)
+        Sort::KEYS.into_iter().find(|o| o.name() == s)
     }
 
     /// The next order in the cycle (the `s` key), after `subject` back to `date`.
     pub fn next(self) -> Sort {
-        let i = Sort::CYCLE.iter().position(|o| *o == self).unwrap_or(0);
-        Sort::CYCLE[(i + 1) % Sort::CYCLE.len()]
+        let i = Sort::ALL.iter().position(|o| *o == self).unwrap_or(0);
+        Sort::ALL[(i + 1) % Sort::ALL.len()]
     }
 
     /// The next order for a column with a first-response target: `date`, `due`, `waiting`,
@@ -204,6 +206,11 @@ mod tests {
         done.keywords = vec!["$done".into()];
         rows[2] = Summary::new(done);
         assert_eq!(uids(Sort::Due, &rows), [5, 2, 4, 3, 1]);
+        let mut by_compare = rows.clone();
+        by_compare.sort_by(|a, b| Sort::Due.compare(a, b));
+        let by_compare: Vec<u32> = by_compare.iter().map(|s| s.uid).collect();
+        assert_eq!(by_compare, [5, 2, 4, 3, 1]);
+        assert!(!Sort::ALL.contains(&Sort::Due) && Sort::KEYS.contains(&Sort::Due));
         assert_eq!(Sort::parse("due"), Some(Sort::Due));
         // `s` reaches due only in a column with a target, right after date.
         assert_eq!(Sort::Date.next_with_due(), Sort::Due);
