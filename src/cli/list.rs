@@ -1,12 +1,14 @@
 //! `mailroom list ACCOUNT`: the message list of an account's mailbox, newest first (arrival
 //! time, as the column view) or in another `--sort` order (`mail::sort`).
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use serde::Serialize;
 
 use crate::backend::BackendError;
 use crate::config::{Account, Config};
+use crate::insight::stats;
 use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
 use crate::mail::snooze::WakeTimes;
@@ -14,7 +16,7 @@ use crate::mail::snooze::is_snooze_keyword;
 use crate::mail::sort::Sort;
 use crate::message::{Addrs, Summary};
 use crate::policy::team::Sla;
-use crate::policy::team::sla::{self, Status};
+use crate::policy::team::sla::{self, Response, Status};
 use crate::sanitize;
 
 #[derive(Debug, thiserror::Error)]
@@ -123,8 +125,33 @@ impl Row {
     }
 }
 
-/// The rows of `list --json`: snooze wake times and SLA status at `now` included.
-pub fn json_rows(shown: &[Summary], wakes: &WakeTimes, sla: Option<&Sla>, now: i64) -> Vec<Row> {
+/// What a row's place against the first-response target needs: the target, the first
+/// responses found in the Sent folder (`insight::stats::first_replies`: INTERNALDATE by the
+/// answered message's id, `stats::id_key`), and the clock.
+#[derive(Debug, Clone, Default)]
+pub struct SlaContext {
+    pub sla: Option<Sla>,
+    pub replies: HashMap<String, i64>,
+    pub now: i64,
+}
+
+impl SlaContext {
+    /// The row's status: its first response in Sent when there is one, else its own marks
+    /// (`policy::team::sla::row_response`).
+    pub fn status(&self, s: &Summary) -> Status {
+        let Some(sla) = &self.sla else {
+            return Status::NONE;
+        };
+        let response = s
+            .message_id()
+            .and_then(|id| self.replies.get(&stats::id_key(id)))
+            .map_or_else(|| sla::row_response(s), |&t| Response::At(t));
+        sla::status(Some(sla), s.internal_date, response, self.now)
+    }
+}
+
+/// The rows of `list --json`: snooze wake times and SLA status included.
+pub fn json_rows(shown: &[Summary], wakes: &WakeTimes, sla: &SlaContext) -> Vec<Row> {
     shown
         .iter()
         .map(|s| {
@@ -132,7 +159,7 @@ pub fn json_rows(shown: &[Summary], wakes: &WakeTimes, sla: Option<&Sla>, now: i
                 snoozed_until: until(s, wakes).map(date::rfc3339_utc),
                 ..Row::from_summary(s)
             }
-            .with_sla(&sla::row_status(sla, s, now))
+            .with_sla(&sla.status(s))
         })
         .collect()
 }
@@ -178,19 +205,42 @@ pub fn run(
     let shown = &rows[..limit.unwrap_or(rows.len()).min(rows.len())];
     let wakes = snoozed_wakes(account, shown, offline);
     // Read after the rows: a mailbox that cannot be listed is not asked for its policy.
-    let target = sla_target(account, offline);
-    let sla = target.as_ref();
+    let sla = sla_context(account, shown, offline);
     let mut out = std::io::stdout().lock();
-    let now = crate::insight::collect::now();
     if json {
-        super::print_json(&mut out, &json_rows(shown, &wakes, sla, now))?;
+        super::print_json(&mut out, &json_rows(shown, &wakes, &sla))?;
     } else {
-        write_table_with(shown, &wakes, sla, now, &mut out)?;
+        write_table_with(shown, &wakes, &sla, &mut out)?;
     }
     // The process ends right after: freeing 100,000 rows one allocation at a time would only
     // delay the exit (and a warm start) by tens of milliseconds.
     std::mem::forget(rows);
     Ok(())
+}
+
+/// The target of the team policy in force and, unless `offline`, the first responses in the
+/// Sent folder to the rows `shown` (read from the oldest one's arrival on); a Sent folder that
+/// cannot be read is a warning, and the rows' own marks stand in.
+fn sla_context(account: &Account, shown: &[Summary], offline: bool) -> SlaContext {
+    let now = crate::insight::collect::now();
+    let sla = sla_target(account, offline);
+    let mut replies = HashMap::new();
+    if sla.is_some() && !offline && !shown.is_empty() {
+        let oldest = shown.iter().map(|s| s.internal_date).min();
+        match crate::insight::collect::read_sent(account, oldest) {
+            Ok(sent) => {
+                replies = stats::first_replies(&sent)
+                    .into_iter()
+                    .map(|(id, (at, _, _))| (id, at))
+                    .collect();
+            }
+            Err(e) => eprintln!(
+                "mailroom: warning: the Sent folder could not be read for the first responses: {}",
+                sanitize::single_line(&e.to_string())
+            ),
+        }
+    }
+    SlaContext { sla, replies, now }
 }
 
 /// The first-response target (`[sla]`) of the team policy in force for `account`: read from
@@ -244,20 +294,19 @@ fn marks(s: &Summary) -> String {
 }
 
 pub fn write_table(rows: &[Summary], out: &mut dyn Write) -> std::io::Result<()> {
-    write_table_with(rows, &WakeTimes::new(), None, 0, out)
+    write_table_with(rows, &WakeTimes::new(), &SlaContext::default(), out)
 }
 
 /// [`write_table`], with "until <time> UTC" after the keywords of a snoozed row whose wake time
 /// `wakes` (or an earlier version's keyword) gives, and with a first-response target an SLA
-/// column ("3h left", "2h over", "met") at `now`.
+/// column ("3h left", "2h over", "met", "breached").
 pub fn write_table_with(
     rows: &[Summary],
     wakes: &WakeTimes,
-    sla: Option<&Sla>,
-    now: i64,
+    sla: &SlaContext,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let sla_column = |text: &str| match sla {
+    let sla_column = |text: &str| match &sla.sla {
         Some(_) => format!("{text:<8}  "),
         None => String::new(),
     };
@@ -285,7 +334,7 @@ pub fn write_table_with(
             s.uid,
             date::short_utc(s.date.unwrap_or(s.internal_date)),
             marks(s),
-            sla_column(&sla::row_status(sla, s, now).short()),
+            sla_column(&sla.status(s).short()),
             fit(&sanitize::single_line(&sender_label(s)), 28),
             sanitize::single_line(s.subject()),
             sanitize::single_line(&keywords),
@@ -336,6 +385,7 @@ mod tests {
             Summary::new(Fields {
                 uid,
                 internal_date: at,
+                message_id: Some(format!("Q{uid}@customer.test")),
                 flags: crate::message::Flags {
                     answered,
                     ..Default::default()
@@ -349,8 +399,20 @@ mod tests {
             row(2, now - 3 * 3600 - 1800, false),
             row(3, now - 6 * 3600, false),
             row(4, now - 6 * 3600, true),
+            row(5, now - 8 * 3600, true),
+            row(6, now - 9 * 3600, false),
         ];
-        let json = json_rows(&rows, &WakeTimes::new(), Some(&sla), now);
+        // In Sent: #5 answered after 5h (breached, whatever its marks), #6 after 2h (met).
+        let context = SlaContext {
+            sla: Some(sla),
+            replies: [
+                ("q5@customer.test".to_string(), now - 3 * 3600),
+                ("q6@customer.test".to_string(), now - 7 * 3600),
+            ]
+            .into(),
+            now,
+        };
+        let json = json_rows(&rows, &WakeTimes::new(), &context);
         let got: Vec<(&str, Option<&str>)> = json
             .iter()
             .map(|r| (r.sla_state, r.sla_due.as_deref()))
@@ -362,6 +424,8 @@ mod tests {
                 ("due_soon", Some("2026-03-02T10:30:00Z")),
                 ("overdue", Some("2026-03-02T08:00:00Z")),
                 ("met", None),
+                ("breached", Some("2026-03-02T06:00:00Z")),
+                ("met", None),
             ]
         );
         let text = serde_json::to_string(&json[3]).unwrap();
@@ -369,14 +433,14 @@ mod tests {
             text.contains(r#""sla_due":null,"sla_state":"met""#),
             "{text}"
         );
-        let none = json_rows(&rows, &WakeTimes::new(), None, now);
+        let none = json_rows(&rows, &WakeTimes::new(), &SlaContext::default());
         assert!(
             none.iter()
                 .all(|r| r.sla_state == "none" && r.sla_due.is_none())
         );
 
         let mut out = Vec::new();
-        write_table_with(&rows, &WakeTimes::new(), Some(&sla), now, &mut out).unwrap();
+        write_table_with(&rows, &WakeTimes::new(), &context, &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].contains("FLAG  SLA       FROM"), "{out}");
@@ -384,6 +448,7 @@ mod tests {
         assert!(lines[2].contains("30m left"), "{out}");
         assert!(lines[3].contains("2h over"), "{out}");
         assert!(lines[4].contains("NA    met "), "{out}");
+        assert!(lines[5].contains("NA    breached "), "{out}");
         let mut plain = Vec::new();
         write_table(&rows, &mut plain).unwrap();
         assert!(!String::from_utf8(plain).unwrap().contains("SLA"));

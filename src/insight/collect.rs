@@ -328,6 +328,46 @@ pub fn collect_account_and_receipts(
     })
 }
 
+/// The Sent folder of `account` from `since` on (INTERNALDATE, a day wider), for the first
+/// responses `list` shows against a first-response target: one connection, EXAMINE and
+/// `BODY.PEEK` as for `stats`. Empty without a Sent folder configured.
+pub fn read_sent(account: &Account, since: Option<i64>) -> Result<Vec<SentMessage>, StatsError> {
+    let sent = if let Some(imap) = &account.imap {
+        let Some(folder) = imap.sent.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let target = Target {
+            account: &account.name,
+            config: imap,
+        };
+        let mut conn = open_session(&target)?;
+        let sent =
+            read_folder(&mut conn, folder, since, None).map_err(|reason| StatsError::Folder {
+                account: single_line(&account.name),
+                server: target.server().to_string(),
+                folder: single_line(folder),
+                reason,
+            })?;
+        let _ = conn.session.logout();
+        sent
+    } else if let Some(m) = &account.maildir {
+        let Some(folder) = m.sent.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let err = |source| StatsError::Backend {
+            account: single_line(&account.name),
+            folder: single_line(folder),
+            source,
+        };
+        let mut backend =
+            crate::backend::maildir::MaildirBackend::open(&account.name, &m.path).map_err(err)?;
+        read_backend(&mut backend, folder, since, None).map_err(err)?
+    } else {
+        return Ok(Vec::new());
+    };
+    Ok(sent.into_iter().map(Parsed::into_sent).collect())
+}
+
 /// What the header fields of one message say.
 #[derive(Debug, Clone, Default)]
 struct Parsed {

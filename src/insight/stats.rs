@@ -373,9 +373,39 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
+/// The first response to each message the Sent messages answer (see the module's
+/// definitions): the earliest non-automatic one naming it in In-Reply-To or References, by
+/// INTERNALDATE, then the lower UID (appended first). Keyed by [`id_key`]; the value is that
+/// reply's INTERNALDATE, UID and index in `sent`.
+pub fn first_replies(sent: &[SentMessage]) -> HashMap<String, (i64, u32, usize)> {
+    let mut first_reply: HashMap<String, (i64, u32, usize)> = HashMap::new();
+    for (i, m) in sent.iter().enumerate() {
+        if m.automatic {
+            continue;
+        }
+        let mut named: HashSet<String> = HashSet::new();
+        for id in m.in_reply_to.iter().chain(&m.references) {
+            let key = id_key(id);
+            if key.is_empty() || !named.insert(key.clone()) {
+                continue;
+            }
+            let candidate = (m.internal_date, m.uid, i);
+            first_reply
+                .entry(key)
+                .and_modify(|best| {
+                    if (candidate.0, candidate.1) < (best.0, best.1) {
+                        *best = candidate;
+                    }
+                })
+                .or_insert(candidate);
+        }
+    }
+    first_reply
+}
+
 /// Message-IDs compare without brackets and case-sensitively in the local part, but servers
 /// and clients disagree about the domain: compare the whole id case-insensitively.
-fn id_key(id: &str) -> String {
+pub fn id_key(id: &str) -> String {
     id.trim()
         .trim_start_matches('<')
         .trim_end_matches('>')
@@ -530,12 +560,12 @@ pub fn compute(
         };
 
         // Sent messages: attribution, window counts, and the earliest reply per named id.
-        let mut first_reply: HashMap<String, (i64, u32, usize)> = HashMap::new();
+        let first_reply = first_replies(&input.sent);
         let mut sent_agents = Vec::with_capacity(input.sent.len());
         // Two copies of one message in Sent (a resumed filing, a client's own copy) are one
         // message sent, as `mailroom audit` folds them.
         let mut counted: HashSet<String> = HashSet::new();
-        for (i, m) in input.sent.iter().enumerate() {
+        for m in &input.sent {
             let agent = attributor.agent_of(m, &own);
             let first_copy = m
                 .message_id
@@ -555,26 +585,6 @@ pub fn compute(
                 }
             }
             sent_agents.push(agent);
-            if m.automatic {
-                continue;
-            }
-            let mut named: HashSet<String> = HashSet::new();
-            for id in m.in_reply_to.iter().chain(&m.references) {
-                let key = id_key(id);
-                if key.is_empty() || !named.insert(key.clone()) {
-                    continue;
-                }
-                // Earliest INTERNALDATE wins; equal dates go to the lower UID (appended first).
-                let candidate = (m.internal_date, m.uid, i);
-                first_reply
-                    .entry(key)
-                    .and_modify(|best| {
-                        if (candidate.0, candidate.1) < (best.0, best.1) {
-                            *best = candidate;
-                        }
-                    })
-                    .or_insert(candidate);
-            }
         }
 
         // Customer messages in the window, one per Message-ID (the earliest copy).

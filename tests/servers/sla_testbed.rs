@@ -1,7 +1,7 @@
 //! The first-response target of a team policy against a real Dovecot: a policy message with
 //! `[sla]` published in `shared/support/Policy` gives `mailroom list --json` each seeded
-//! message's `sla_state` and `sla_due`, the table an SLA column, and `mailroom stats` its met,
-//! breached and overdue counts from the replies in Sent.
+//! message's `sla_state` and `sla_due` (met and breached from the replies in Sent), the table
+//! an SLA column, and `mailroom stats` its met, breached and overdue counts.
 
 use crate::support;
 
@@ -39,12 +39,14 @@ fn list_and_stats_follow_the_policy_sla_on_dovecot() {
     let t = now();
     let mut alice = tb.raw_imap("alice");
     // (number, arrived minutes ago, flags, replied in Sent minutes ago)
-    let seeded: [(u32, i64, &str, Option<i64>); 5] = [
+    let seeded: [(u32, i64, &str, Option<i64>); 6] = [
         (1, 30, "", None),
         (2, 210, "", None),
         (3, 300, "", None),
         (4, 360, "\\Answered", Some(300)),
         (5, 600, "\\Answered", Some(60)),
+        // Answered by another client, no reply in Sent: only the row's mark says so.
+        (6, 700, "\\Answered", None),
     ];
     for (n, ago, flags, replied) in seeded {
         let raw = format!(
@@ -119,9 +121,11 @@ fn list_and_stats_follow_the_policy_sla_on_dovecot() {
     assert_eq!(state(1), ("ok".into(), due(30)));
     assert_eq!(state(2), ("due_soon".into(), due(210)));
     assert_eq!(state(3), ("overdue".into(), due(300)));
-    // Answered rows: the row's marks say so; due is null once met.
+    // From the replies in Sent: #4 within 4h (met: due is null), #5 after 9h (breached).
     assert_eq!(state(4), ("met".into(), None));
-    assert_eq!(state(5), ("met".into(), None));
+    assert_eq!(state(5), ("breached".into(), due(600)));
+    // Without a reply in Sent, the row's \Answered says it was taken care of.
+    assert_eq!(state(6), ("met".into(), None));
 
     let (code, out, err) = cli.run(&["list", "support"]);
     assert_eq!(code, 0, "{err}");
@@ -137,15 +141,16 @@ fn list_and_stats_follow_the_policy_sla_on_dovecot() {
     };
     assert!(line(1).contains("3h left"), "{out}");
     assert!(line(3).contains("1h over"), "{out}");
+    assert!(line(5).contains("breached"), "{out}");
 
-    // stats reads Sent: #4 answered within 4h (met), #5 after 9h (breached), #3 overdue;
-    // both replies are bob's.
+    // stats reads Sent: #4 answered within 4h (met), #5 after 9h (breached), #3 and #6
+    // overdue (no reply in Sent); both replies are bob's.
     let (code, out, err) = cli.run(&["stats", "support", "--json"]);
     assert_eq!(code, 0, "{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         report["mailboxes"][0]["sla"],
-        serde_json::json!({"met": 1, "breached": 1, "overdue": 1}),
+        serde_json::json!({"met": 1, "breached": 1, "overdue": 2}),
         "{out}"
     );
     let bob = report["agents"]
