@@ -42,6 +42,13 @@ enum Command {
     /// missing that this agent may not create (the `k` right), keywords the server would refuse
     /// (their length, Cyrus' table of 100 user flags), whether `\Seen` is shared by the team or
     /// per agent, and the server's Sent folder when none is configured. Changes no message.
+    ///
+    /// Shows the team policy in force per IMAP account (version, who published it, when, the
+    /// folder) or "no team policy (the local config rules)", warns about policy messages that
+    /// were skipped, and about anyone (you included) who may insert into or delete from the
+    /// policy folder without being an administrator: everyone's rights (GETACL) where you hold
+    /// `a`, else only yours (MYRIGHTS); on servers without ACL it says that tamper-evidence rests
+    /// on the server's own folder permissions.
     Check {
         /// Only validate the configuration (and local Maildirs); no network
         #[arg(long)]
@@ -163,7 +170,9 @@ enum Command {
             with your rights (MYRIGHTS) and, where you hold `a`, every identifier's rights (GETACL). \
             Rights are shown without the obsolete c/d. Flagged: `anyone` or `authenticated` holding \
             rights (public); more than one identifier besides `owner` holding `a` (several-admins); \
-            an identifier with l or r but neither w nor i that holds t, e or x (read-role-deletes). \
+            an identifier with l or r but neither w nor i that holds t, e or x (read-role-deletes); \
+            on the team policy folder, anyone but its administrators (the policy's `administrators` \
+            and holders of `a`) holding i, t, e or x (policy-writable). \
             Maildir accounts are local folders without ACL.",
         after_help = "Exit status: 0 the report is complete (even with risky grants); 1 an account could not be examined (unreachable server, login refused, a failed command) — every other account is still reported."
     )]
@@ -254,6 +263,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The team policy of a shared mailbox (held in its policy folder): show, history, diff,
+    /// publish (validate, append, lock the folder)
+    #[command(
+        long_about = "The team policy of a shared mailbox: a TOML document (see policy.example.toml \
+            and mailroom.toml(5), TEAM POLICY) held as a message in the account's policy folder \
+            (default: the child folder Policy of its mailbox's tree; `policy_folder` overrides). \
+            The newest valid policy message is in force; older ones are its history; a newer one \
+            that fails validation is reported and skipped.\n\n\
+            publish validates FILE (errors with line:column; nothing is appended on error), refuses \
+            a version not newer than the one in force, appends it (creating the folder when missing, \
+            which needs `k`), then locks the folder when you hold the `a` right there: you, the \
+            policy's administrators and holders of `a` keep their rights, everyone else keeps at \
+            most `lr`. Without `a` it says that the folder is not locked.",
+        after_help = "Exit status: 0 success; 1 an unknown account, a FILE that fails validation or is not newer than the policy in force, an unreachable server or a refused command (show: the kept copy is shown but the server was not read), or publish could not lock after appending."
+    )]
+    Policy(mailroom::cli::policy::PolicyArgs),
     /// Build a local demo workspace (three shared Maildir mailboxes, no server) and open it
     Demo {
         /// Where to build it (default: $XDG_DATA_HOME/mailroom/demo)
@@ -433,6 +458,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             mailroom::cli::stats::run(&loaded.config, &args)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Policy(args)) => {
+            let loaded = mailroom::cli::load_config(cli.config.as_deref())?;
+            let ok = mailroom::cli::policy::run(&loaded.config, &args)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Some(Command::Demo {
             dir,

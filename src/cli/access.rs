@@ -75,6 +75,9 @@ pub fn print_reports(out: &mut dyn Write, reports: &[AccountAccess]) -> std::io:
         for w in &r.warnings {
             line(out, &format!("  warning: {w}"))?;
         }
+        if let Some(p) = &r.policy {
+            line(out, &format!("  {}", p.summary()))?;
+        }
         for f in &r.folders {
             let mut text = format!("  {}", fit(&f.name, 40));
             if let Some(m) = &f.myrights {

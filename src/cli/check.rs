@@ -68,6 +68,8 @@ pub struct AccountReport {
     pub read_state_reason: Option<String>,
     /// The Sent folder the server has, looked up when none is configured or it is missing.
     pub sent_found: Option<String>,
+    /// The team policy in force and who may change it (IMAP accounts).
+    pub policy: Option<super::check_policy::PolicyReport>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub usable: bool,
@@ -111,6 +113,11 @@ fn check_account(config: &Config, account: &Account, offline: bool) -> AccountRe
         r.mailbox = imap.mailbox.clone();
         if !offline {
             check_imap(config, account, imap, &mut r);
+            if r.errors.is_empty() {
+                super::check_policy::apply(account, &config.agent.id, &mut r);
+            }
+        } else {
+            super::check_policy::apply_offline(account, &mut r);
         }
     } else if let Some(m) = &account.maildir {
         r.kind = "maildir";
@@ -450,6 +457,7 @@ pub fn print_text(
             }
             writeln!(out, "  {:<9} {line}", "via")?;
         }
+        super::check_policy::print(r, out)?;
         for w in &r.warnings {
             writeln!(out, "  {:<9} {}", "warning", s(w))?;
         }

@@ -3,11 +3,13 @@
 pub mod access;
 pub mod audit;
 pub mod check;
+pub mod check_policy;
 pub mod check_triage;
 pub mod list;
 pub mod mailbox;
 pub mod note;
 pub mod outbox;
+pub mod policy;
 pub mod search;
 pub mod send;
 pub mod show;

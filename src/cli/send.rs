@@ -53,7 +53,7 @@ pub enum SendError {
 pub struct SendArgs {
     /// The account's `name` from the configuration
     pub account: String,
-    /// Recipient (repeatable; comma-separated lists work too)
+    /// Recipient (repeatable; comma-separated lists work too; "Name <addr>" keeps a name)
     #[arg(long, value_name = "ADDR")]
     pub to: Vec<String>,
     /// Copy recipient (repeatable)

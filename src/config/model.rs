@@ -28,6 +28,9 @@ pub struct Config {
     /// `[insight]`: how `mailroom stats` counts time (business hours, timezone).
     #[serde(default)]
     pub insight: Insight,
+    /// `[compose]`: the compose pane's address book.
+    #[serde(default)]
+    pub compose: ComposeSettings,
     /// Where this configuration was read from; set by the loader, not by the file.
     #[serde(skip)]
     pub source: PathBuf,
@@ -107,6 +110,17 @@ fn default_open_command() -> Vec<String> {
 
 fn default_view() -> String {
     "open".to_string()
+}
+
+/// `[compose]`: settings of the compose pane.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeSettings {
+    /// The address book program To/Cc/Bcc completion asks (aerc's contract), as an argument
+    /// vector (no shell): the query is added last; it prints `address<TAB>name` lines. Empty:
+    /// no address book (completion uses the account's mail alone).
+    #[serde(default)]
+    pub address_book_command: Vec<String>,
 }
 
 /// `[team]`: the roster `A` (assign) offers; agents seen in keywords are offered too.

@@ -163,6 +163,16 @@ pub fn validate(config: &Config) -> Report {
         r.errors.push(Problem::new(None, "ui.theme", e.to_string()));
     }
     super::notify::validate(&config.ui.notify, &mut r.errors);
+    let book = &config.compose.address_book_command;
+    if book.first().is_some_and(|p| p.trim().is_empty())
+        || book.iter().any(|a| a.contains(['\n', '\r', '\0']))
+    {
+        r.errors.push(Problem::new(
+            None,
+            "compose.address_book_command",
+            "give the program and its arguments as a list, e.g. [\"khard\", \"email\", \"--parsable\"]",
+        ));
+    }
     if super::View::parse(&config.ui.view).is_none() {
         r.errors.push(Problem::new(
             None,

@@ -1,8 +1,9 @@
 //! The `address_book_command` runner (aerc's contract): the program gets the query as its
 //! last argument and prints `address<TAB>name` lines (the name is optional). Run as argv,
 //! never through a shell, with stdin closed, a deadline and a cap on what is read; a program
-//! that hangs is killed, one that prints too much is cut off. Meant to run off the UI thread
-//! (an engine job); not wired to the compose pane yet.
+//! that hangs is killed, one that prints too much is cut off. Runs off the UI thread, as a
+//! compose job (`Request::AddressBook`, answered by `Event::AddressBook`): the compose pane's
+//! To/Cc/Bcc completion merges its entries (`ui::screen::compose::complete`).
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -11,6 +12,10 @@ use std::time::{Duration, Instant};
 
 /// Most entries taken from one answer.
 pub const MAX_ENTRIES: usize = 200;
+/// How long the program may take for one query.
+pub const DEADLINE: Duration = Duration::from_secs(5);
+/// Most bytes read from one answer.
+pub const MAX_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressBookError {

@@ -127,6 +127,16 @@ pub fn answer(request: Request) -> Option<Event> {
             result: check_attachment(&path),
             path,
         }),
+        Request::AddressBook { id, argv, query } => Some(Event::AddressBook {
+            id,
+            result: super::address_book::run(
+                &argv,
+                &query,
+                super::address_book::DEADLINE,
+                super::address_book::MAX_BYTES,
+            ),
+            query,
+        }),
         _ => None,
     }
 }
@@ -144,6 +154,14 @@ pub fn failed(request: &Request, why: &str) -> Option<Event> {
             result: Err(AttachError::Job {
                 path: path.clone(),
                 why: why.to_string(),
+            }),
+        }),
+        Request::AddressBook { id, argv, query } => Some(Event::AddressBook {
+            id: *id,
+            query: query.clone(),
+            result: Err(super::address_book::AddressBookError::Spawn {
+                program: argv.first().cloned().unwrap_or_default(),
+                reason: why.to_string(),
             }),
         }),
         _ => None,

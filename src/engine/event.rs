@@ -217,6 +217,23 @@ pub enum Event {
         path: PathBuf,
         result: Result<(), AttachError>,
     },
+    /// The answer to [`Request::SentRecipients`](super::Request::SentRecipients): rows with
+    /// the To and Cc of the Sent folder's newest messages (raw: sanitized when shown), or why
+    /// not (raw text).
+    SentRecipients {
+        account_idx: usize,
+        result: Result<Vec<crate::message::Summary>, String>,
+    },
+    /// The answer to [`Request::AddressBook`](super::Request::AddressBook) `id`: the entries
+    /// for `query` (names sanitized), or why the program gave none.
+    AddressBook {
+        id: u64,
+        query: String,
+        result: Result<
+            Vec<crate::engine::address_book::Entry>,
+            crate::engine::address_book::AddressBookError,
+        >,
+    },
 }
 
 /// Where an internal note was appended.

@@ -215,6 +215,12 @@ fn run_local(
                     replies,
                 })
             }
+            // The recipients of a local Sent folder are not read yet: completion ranks by the
+            // account's own mail.
+            Request::SentRecipients { .. } => Some(Event::SentRecipients {
+                account_idx,
+                result: Ok(Vec::new()),
+            }),
             Request::Open { uid, .. } => {
                 let body = match &mut backend {
                     Some((b, mailbox)) => b
@@ -252,6 +258,7 @@ fn run_local(
             | Request::DeleteDraft(_)
             | Request::Preview { .. }
             | Request::Attach { .. }
+            | Request::AddressBook { .. }
             | Request::Notify(_) => None,
         };
         if let Some(ev) = answer

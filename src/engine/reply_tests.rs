@@ -160,9 +160,10 @@ fn a_new_message_or_forward_goes_from_the_account_address_without_a_reason() {
 #[test]
 fn reply_all_copies_everyone_but_the_account_and_the_recipient() {
     let (_, p) = reply_plan(Kind::ReplyAll);
-    assert_eq!(p.to, ["zoe@outside.test"]);
-    // To and Cc of the original, minus help@ and support@ (ours), without the second Max.
-    assert_eq!(p.cc, ["max@outside.test", "ann@outside.test"]);
+    assert_eq!(p.to, ["Zoe Customer <zoe@outside.test>"]);
+    // To and Cc of the original with their display names, minus help@ and support@ (ours),
+    // without the second Max.
+    assert_eq!(p.cc, ["Max <max@outside.test>", "ann@outside.test"]);
     let (_, p) = reply_plan(Kind::Reply);
     assert!(p.cc.is_empty(), "a plain reply copies nobody");
 }

@@ -110,6 +110,18 @@ pub enum Request {
     /// Run the `ui.notify.command` program, off the UI thread; only a failure is answered
     /// (an [`Event::Error`](super::Event::Error) without an account).
     Notify(Box<super::notify::NotifyCommand>),
+    /// Read the recipients of the account's Sent folder (its newest messages' To and Cc), for
+    /// address completion ranked by use; answered by
+    /// [`Event::SentRecipients`](super::Event::SentRecipients).
+    SentRecipients { account_idx: usize },
+    /// Ask the `address_book_command` (`argv`, the query added last) for the addresses
+    /// matching `query`, on a job (`super::address_book`); answered by
+    /// [`Event::AddressBook`](super::Event::AddressBook) `id`.
+    AddressBook {
+        id: u64,
+        argv: Vec<String>,
+        query: String,
+    },
 }
 
 /// Names a submitted request. For the requests that carry their own `id` (`Store`, `Search`,
@@ -133,7 +145,8 @@ impl Request {
             | Request::Triage { id, .. }
             | Request::AddNote { id, .. }
             | Request::Stats { id, .. }
-            | Request::Preview { id, .. } => Some(*id),
+            | Request::Preview { id, .. }
+            | Request::AddressBook { id, .. } => Some(*id),
             _ => None,
         }
     }

@@ -147,7 +147,9 @@ impl Engine {
             Request::SaveDraft(draft) => self.save_draft(draft),
             Request::DeleteDraft(id) => self.delete_draft(id),
             Request::Send { .. } => self.send(request),
-            Request::Preview { .. } | Request::Attach { .. } => self.compose_job(request),
+            Request::Preview { .. } | Request::Attach { .. } | Request::AddressBook { .. } => {
+                self.compose_job(request)
+            }
             Request::Notify(cmd) => super::notify::spawn(*cmd, self.events.clone()),
             Request::Save { raw, indices, dir } => {
                 // Parts that were not downloaded are streamed from the message's server.
@@ -311,6 +313,10 @@ impl Engine {
                 account_idx,
                 uid,
                 replies: Err(GONE.into()),
+            },
+            Request::SentRecipients { account_idx } => Event::SentRecipients {
+                account_idx,
+                result: Err(GONE.into()),
             },
             // A stopped thread has already said why in its column.
             _ => return,
@@ -478,6 +484,7 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::AddNote { account_idx, .. }
         | Request::Notes { account_idx, .. }
         | Request::Conversation { account_idx, .. }
+        | Request::SentRecipients { account_idx }
         | Request::Refresh { account_idx } => Some(*account_idx),
         Request::Stats { .. }
         | Request::Save { .. }
@@ -487,6 +494,7 @@ fn account_of(request: &Request) -> Option<usize> {
         | Request::DeleteDraft(_)
         | Request::Preview { .. }
         | Request::Attach { .. }
+        | Request::AddressBook { .. }
         | Request::Notify(_) => None,
     }
 }
@@ -539,6 +547,7 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
             uid, message_id, ..
         } => WorkerCommand::Notes { uid, message_id },
         Request::Conversation { uid, ids, .. } => WorkerCommand::Conversation { uid, ids },
+        Request::SentRecipients { .. } => WorkerCommand::SentRecipients,
         Request::Refresh { .. } => WorkerCommand::Refresh,
         Request::Stats { .. }
         | Request::Save { .. }
@@ -548,6 +557,7 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
         | Request::DeleteDraft(_)
         | Request::Preview { .. }
         | Request::Attach { .. }
+        | Request::AddressBook { .. }
         | Request::Notify(_) => return None,
     })
 }

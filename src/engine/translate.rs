@@ -183,6 +183,10 @@ pub fn from_imap(
             uid,
             replies: result,
         },
+        WorkerEvent::SentRecipients(result) => Event::SentRecipients {
+            account_idx,
+            result,
+        },
     });
     access.into_iter().chain(main).collect()
 }

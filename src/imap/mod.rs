@@ -10,6 +10,7 @@ pub mod list_filter;
 pub mod notes;
 pub mod parts;
 pub mod policy;
+pub mod policy_acl;
 pub mod predict;
 pub mod probe;
 pub mod sent;

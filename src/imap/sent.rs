@@ -50,3 +50,53 @@ pub fn replies_in(
     replies.sort_by_key(|r| (r.date, r.uid));
     Ok(replies)
 }
+
+/// Most Sent messages whose recipients [`recipients_in`] reads (the newest).
+pub const MAX_SENT_RECIPIENTS: usize = 500;
+/// Most header bytes read of one of them.
+const MAX_RECIPIENT_HEADER_BYTES: u64 = 16 * 1024;
+
+/// The To and Cc (with their names) of the newest [`MAX_SENT_RECIPIENTS`] messages in
+/// `folder`, as rows (only the addresses and dates are filled): what the team wrote to,
+/// for ranking address completion by use. A missing folder means none.
+///
+/// **Changes the selected mailbox**, as [`replies_in`].
+pub fn recipients_in(
+    conn: &mut ImapConn,
+    folder: &str,
+) -> Result<Vec<crate::message::Summary>, NotesError> {
+    let uids = newest_matching(conn, folder, "ALL", MAX_SENT_RECIPIENTS)?;
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let set = super::sync::uid_set(&uids);
+    conn.budget
+        .grant((uids.len() as u64).saturating_mul(MAX_RECIPIENT_HEADER_BYTES + 512) + 64 * 1024);
+    let fetched = conn
+        .session
+        .uid_fetch(
+            &set,
+            format!(
+                "(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (TO CC DATE)]<0.{MAX_RECIPIENT_HEADER_BYTES}>)"
+            ),
+        )
+        .map_err(|e| server_error(folder, &e))?;
+    let rows = fetched
+        .iter()
+        .filter_map(|f| {
+            let uid = f.uid?;
+            let raw = f.header().or_else(|| f.body())?;
+            let date = f.internal_date().map(|d| d.timestamp()).unwrap_or(0);
+            Some(crate::mail::parse::summary_from_raw(
+                uid,
+                raw,
+                date,
+                Default::default(),
+                Vec::new(),
+            ))
+        })
+        .collect();
+    drop(fetched);
+    let _ = conn.session.take_all_unsolicited().count();
+    Ok(rows)
+}

@@ -109,6 +109,9 @@ pub struct AccountAccess {
     pub warnings: Vec<String>,
     /// Why the account could not be examined (unreachable server, login refused, …).
     pub error: Option<String>,
+    /// The team policy folder (`insight::access_policy`), for IMAP accounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<super::access_policy::PolicyAccess>,
 }
 
 impl AccountAccess {
@@ -258,6 +261,8 @@ pub fn account_access(account: &Account) -> AccountAccess {
     };
     if let Err(e) = examine(&mut conn, imap, &mut out) {
         out.error = Some(e);
+    } else {
+        super::access_policy::flag(&mut conn, account, &imap.login, &mut out);
     }
     let _ = conn.session.logout();
     out

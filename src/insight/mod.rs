@@ -2,6 +2,7 @@
 //! are answered and who may do what.
 
 pub mod access;
+pub mod access_policy;
 pub mod audit;
 pub mod collect;
 pub mod receipts;

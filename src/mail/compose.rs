@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 
-use super::header::{HeaderError, check_value};
+use super::header::{HeaderError, check_value, split_mailbox};
 use crate::config::is_valid_address;
 use crate::policy::identity::SendIdentity;
 
@@ -166,15 +166,21 @@ pub fn build_with_id(
     if draft.request_read_receipt {
         b = b.raw_header(read_receipt_header(&identity.from)?);
     }
+    // A recipient is `a@x` or `Name <a@x>`: lettre quotes a name with specials and
+    // RFC 2047-encodes one that is not plain ASCII.
+    let recipient = |r: &str, field: &str| {
+        let (name, email) = split_mailbox(r);
+        mailbox(name.as_deref(), &email, field)
+    };
     for to in &draft.to {
-        b = b.to(mailbox(None, to, "To")?);
+        b = b.to(recipient(to, "To")?);
     }
     for cc in &draft.cc {
-        b = b.cc(mailbox(None, cc, "Cc")?);
+        b = b.cc(recipient(cc, "Cc")?);
     }
     for bcc in &draft.bcc {
         // Checked like the others, but never put into a header.
-        mailbox(None, bcc, "Bcc")?;
+        recipient(bcc, "Bcc")?;
     }
     if let Some(id) = &draft.in_reply_to {
         check_id("In-Reply-To", id)?;
@@ -206,8 +212,9 @@ pub fn build_with_id(
     .map_err(|e| ComposeError::Build(e.to_string()))?;
     let mut recipients: Vec<String> = Vec::new();
     for r in draft.to.iter().chain(&draft.cc).chain(&draft.bcc) {
-        if !recipients.iter().any(|x| x.eq_ignore_ascii_case(r)) {
-            recipients.push(r.clone());
+        let email = split_mailbox(r).1;
+        if !recipients.iter().any(|x| x.eq_ignore_ascii_case(&email)) {
+            recipients.push(email);
         }
     }
     Ok(Outgoing {
@@ -474,6 +481,66 @@ mod tests {
         let t = text(&o);
         assert!(
             t.contains("multipart/mixed") && t.contains("report.csv"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn display_names_of_recipients_are_encoded_and_quoted() {
+        let mut d = draft();
+        d.to = vec!["Zoë Ünal <zoe@outside.test>".into()];
+        d.cc = vec![
+            "\"Doe, Jane\" <jane@outside.test>".into(),
+            "Ann Example <ann@outside.test>".into(),
+            "ZOE@outside.test".into(),
+        ];
+        d.bcc = vec!["Audit <audit@example.test>".into()];
+        let o = build(&d, &as_identity(), SystemTime::now()).unwrap();
+        let t = text(&o);
+        let head = &t[..t.find("\r\n\r\n").unwrap()];
+        // Unfolded, the header lines carry the names; non-ASCII only as RFC 2047 words.
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let line = |n: &str| {
+            unfolded
+                .split("\r\n")
+                .find(|l| l.starts_with(n))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let to = line("To: ");
+        assert!(
+            to.contains("=?utf-8?") && to.ends_with("<zoe@outside.test>"),
+            "{to}"
+        );
+        assert!(head.is_ascii(), "{head}");
+        let cc = line("Cc: ");
+        // lettre quotes a name with specials or writes it as an encoded word.
+        assert!(
+            cc.contains("\"Doe, Jane\" <jane@outside.test>")
+                || cc.contains("=?utf-8?b?RG9lLCBKYW5l?= <jane@outside.test>"),
+            "{cc}"
+        );
+        assert!(cc.contains("Ann Example\" <ann@outside.test>"), "{cc}");
+        assert!(
+            !head.contains("Audit") && !head.contains("audit@"),
+            "{head}"
+        );
+        // The envelope has bare addresses, once each.
+        assert_eq!(
+            o.recipients,
+            [
+                "zoe@outside.test",
+                "jane@outside.test",
+                "ann@outside.test",
+                "audit@example.test"
+            ]
+        );
+        // A line break in a name never reaches a header: it becomes a space.
+        d.cc = vec!["Evil\r\nBcc: x@y.test <e@x.test>".into()];
+        let t = text(&build(&d, &as_identity(), SystemTime::now()).unwrap());
+        assert!(
+            !t.lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
             "{t}"
         );
     }

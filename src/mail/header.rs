@@ -37,9 +37,121 @@ pub fn check_value(field: &str, value: &str) -> Result<(), HeaderError> {
     Ok(())
 }
 
-/// Splits a comma-separated list of bare addresses (`a@x, b@y`), checking each one.
-/// Display names are not accepted here: recipients are addresses; names come from the
-/// message being answered, already parsed.
+/// Characters that make a display name need quoting (RFC 5322 `specials`).
+const SPECIALS: &[char] = &[
+    '(', ')', '<', '>', '[', ']', ':', ';', '@', '\\', ',', '.', '"',
+];
+
+/// A display name made safe for one header line: control and format characters dropped,
+/// runs of white space made one space, trimmed.
+fn clean_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !crate::sanitize::is_format_control(*c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One recipient as it is shown and carried: `email`, or `Name <email>` with the name quoted
+/// (`"Doe, Jane" <email>`) when it holds a special character. Never holds a line break.
+pub fn format_mailbox(name: Option<&str>, email: &str) -> String {
+    let name = name.map(clean_name).unwrap_or_default();
+    let email: String = email.chars().filter(|c| !c.is_control()).collect();
+    if name.is_empty() || name.eq_ignore_ascii_case(&email) {
+        return email;
+    }
+    if name.contains(SPECIALS) {
+        let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("\"{quoted}\" <{email}>")
+    } else {
+        format!("{name} <{email}>")
+    }
+}
+
+/// The display name (unquoted) and the address of one recipient: `a@x`, `<a@x>`,
+/// `Name <a@x>` or `"Quoted, Name" <a@x>`. Nothing is checked here.
+pub fn split_mailbox(part: &str) -> (Option<String>, String) {
+    let part = part.trim();
+    let Some(body) = part.strip_suffix('>') else {
+        return (None, part.to_string());
+    };
+    let Some(open) = body.rfind('<') else {
+        return (None, part.to_string());
+    };
+    let email = body[open + 1..].trim().to_string();
+    let phrase = body[..open].trim();
+    let name = match phrase.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+        Some(q) => {
+            let mut out = String::with_capacity(q.len());
+            let mut escaped = false;
+            for c in q.chars() {
+                if escaped || c != '\\' {
+                    out.push(c);
+                    escaped = false;
+                } else {
+                    escaped = true;
+                }
+            }
+            out
+        }
+        None => phrase.to_string(),
+    };
+    let name = clean_name(&name);
+    ((!name.is_empty()).then_some(name), email)
+}
+
+/// The address of one recipient (`Name <a@x>` → `a@x`).
+pub fn email_of(recipient: &str) -> String {
+    split_mailbox(recipient).1
+}
+
+/// The parts of a recipient list: split at `,` and `;` outside quotes and angle brackets.
+/// `None` when a quote or a bracket is left open.
+fn split_list(list: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped, mut angle) = (0, false, false, false);
+    for (i, c) in list.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted => escaped = true,
+            '"' if !angle => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' | ';' if !quoted && !angle => {
+                out.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted || angle {
+        return None;
+    }
+    out.push(&list[start..]);
+    Some(out)
+}
+
+/// The recipients of a list as typed, unchecked (a draft keeps them as they are): split at
+/// `,` and `;` outside quotes and angle brackets (at every one when a quote is left open),
+/// trimmed, empty ones dropped.
+pub fn recipients_of(list: &str) -> Vec<String> {
+    split_list(list)
+        .unwrap_or_else(|| list.split([',', ';']).collect())
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Splits a comma-separated recipient list (`a@x, Ann <b@y>, "Doe, Jo" <c@z>`), checking each
+/// address; each recipient comes back as [`format_mailbox`] writes it, display name kept.
+/// Duplicates (by address) are dropped.
 pub fn parse_addresses(field: &str, list: &str) -> Result<Vec<String>, HeaderError> {
     if list.contains(['\r', '\n', '\0']) {
         return Err(HeaderError::LineBreak {
@@ -52,30 +164,30 @@ pub fn parse_addresses(field: &str, list: &str) -> Result<Vec<String>, HeaderErr
             max: MAX_LIST_BYTES,
         });
     }
+    let bad = |part: &str| HeaderError::BadAddress {
+        field: field.to_string(),
+        value: crate::sanitize::single_line(part.trim()),
+    };
+    let parts = split_list(list).ok_or_else(|| bad(list))?;
     let mut out = Vec::new();
-    for part in list
-        .split([',', ';'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    let mut emails: Vec<String> = Vec::new();
+    for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
         if out.len() == MAX_RECIPIENTS {
             return Err(HeaderError::TooMany {
                 field: field.to_string(),
                 max: MAX_RECIPIENTS,
             });
         }
-        let bare = part
-            .strip_prefix('<')
-            .and_then(|p| p.strip_suffix('>'))
-            .unwrap_or(part);
-        if !crate::config::is_valid_address(bare) {
-            return Err(HeaderError::BadAddress {
-                field: field.to_string(),
-                value: crate::sanitize::single_line(part),
-            });
+        let (name, email) = split_mailbox(part);
+        if !crate::config::is_valid_address(&email) {
+            return Err(bad(part));
         }
-        if !out.iter().any(|o: &String| o.eq_ignore_ascii_case(bare)) {
-            out.push(bare.to_string());
+        if let Some(n) = &name {
+            check_value(field, n)?;
+        }
+        if !emails.iter().any(|o| o.eq_ignore_ascii_case(&email)) {
+            out.push(format_mailbox(name.as_deref(), &email));
+            emails.push(email);
         }
     }
     Ok(out)
@@ -121,10 +233,57 @@ mod tests {
             parse_addresses("To", &many),
             Err(HeaderError::TooMany { .. })
         ));
+        // An unclosed quote or bracket is refused, not guessed at.
+        assert!(parse_addresses("To", "\"Doe, Jo <a@x.test>").is_err());
+        assert!(parse_addresses("To", "Jo <a@x.test").is_err());
         // Many separators cost nothing (CVE-2021-3181 was a memory blow-up on `;`).
         assert_eq!(
             parse_addresses("To", &";".repeat(100_000)).unwrap(),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn display_names_are_kept_quoted_where_needed() {
+        assert_eq!(
+            parse_addresses(
+                "Cc",
+                "Ann Example <ann@x.test>, \"Doe, Jane\" <jane@x.test>; b@y.test, ANN@x.test"
+            )
+            .unwrap(),
+            [
+                "Ann Example <ann@x.test>",
+                "\"Doe, Jane\" <jane@x.test>",
+                "b@y.test"
+            ]
+        );
+        assert_eq!(
+            format_mailbox(Some("Jo \"JJ\" O'Brien (IT)"), "jo@x.test"),
+            "\"Jo \\\"JJ\\\" O'Brien (IT)\" <jo@x.test>"
+        );
+        // What format_mailbox writes, split_mailbox reads back.
+        for name in ["Ann Example", "Doe, Jane", "a\\b \"c\"", "Zoë Ünal"] {
+            let text = format_mailbox(Some(name), "a@x.test");
+            assert_eq!(
+                split_mailbox(&text),
+                (Some(name.to_string()), "a@x.test".to_string()),
+                "{text}"
+            );
+            assert_eq!(parse_addresses("To", &text).unwrap(), vec![text.clone()]);
+        }
+        // A name from a message never brings a line break or a control along.
+        assert_eq!(
+            format_mailbox(Some("Evil\r\nBcc: x@y.test\u{1b}"), "e@x.test"),
+            "\"Evil Bcc: x@y.test\" <e@x.test>"
+        );
+        assert_eq!(format_mailbox(Some("  "), "e@x.test"), "e@x.test");
+        assert_eq!(email_of("\"Doe, Jane\" <jane@x.test>"), "jane@x.test");
+        assert_eq!(email_of("jane@x.test"), "jane@x.test");
+        // A draft keeps the recipients as typed, a quoted comma inside its name.
+        assert_eq!(
+            recipients_of("\"Doe, Jane\" <j@x.test>;, b@y ,not checked"),
+            ["\"Doe, Jane\" <j@x.test>", "b@y", "not checked"]
+        );
+        assert_eq!(recipients_of("\"open, a@x"), ["\"open", "a@x"]);
     }
 }

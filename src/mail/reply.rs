@@ -17,8 +17,10 @@ pub enum PrepareError {
     Header(#[from] header::HeaderError),
 }
 
-fn emails(v: Addrs<'_>) -> Vec<String> {
-    v.map(|a| a.email.to_string()).collect()
+/// The recipients of `v` with their display names (`Name <a@x>`, see
+/// [`header::format_mailbox`]).
+fn mailboxes(v: Addrs<'_>) -> Vec<String> {
+    v.map(|a| header::format_mailbox(a.name, a.email)).collect()
 }
 
 /// "Re: subject", without stacking prefixes.
@@ -41,33 +43,32 @@ fn prefixed(prefix: &str, original: &str) -> String {
     }
 }
 
-/// Where a reply goes: Reply-To, else From.
+/// Where a reply goes: Reply-To, else From (display names kept).
 pub fn reply_to(original: &Summary) -> Vec<String> {
     if original.reply_to().is_empty() {
-        emails(original.from())
+        mailboxes(original.from())
     } else {
-        emails(original.reply_to())
+        mailboxes(original.reply_to())
     }
 }
 
-/// The Cc of a reply to all: the original's To and Cc, minus the account's own addresses and
-/// anyone already in `to`, without duplicates.
+/// The Cc of a reply to all: the original's To and Cc with their display names, minus the
+/// account's own addresses and anyone already in `to`, without duplicates (by address).
 pub fn reply_all_cc(original: &Summary, account: &Account, to: &[String]) -> Vec<String> {
     let own = |a: &str| {
         std::iter::once(&account.address)
             .chain(account.aliases.iter())
             .any(|o| o.eq_ignore_ascii_case(a))
     };
+    let mut seen: Vec<String> = to.iter().map(|t| header::email_of(t)).collect();
     let mut out: Vec<String> = Vec::new();
     for a in original.to().chain(original.cc()) {
         let e = a.email;
-        if own(e)
-            || to.iter().any(|t| t.eq_ignore_ascii_case(e))
-            || out.iter().any(|t| t.eq_ignore_ascii_case(e))
-        {
+        if own(e) || seen.iter().any(|t| t.eq_ignore_ascii_case(e)) {
             continue;
         }
-        out.push(e.to_string());
+        seen.push(e.to_string());
+        out.push(header::format_mailbox(a.name, e));
     }
     out
 }
@@ -173,5 +174,36 @@ mod tests {
         assert_eq!(reply_subject("hi"), "Re: hi");
         assert_eq!(forward_subject("FWD: x"), "FWD: x");
         assert_eq!(reply_subject("é"), "Re: é");
+    }
+
+    #[test]
+    fn reply_all_keeps_display_names_and_drops_own_addresses() {
+        use crate::message::{Address, Fields};
+        let a = |n: &str, e: &str| Address {
+            name: (!n.is_empty()).then(|| n.to_string()),
+            email: e.to_string(),
+        };
+        let o = Summary::new(Fields {
+            from: vec![a("Zoë Ünal", "zoe@outside.test")],
+            to: vec![
+                a("Help Desk", "HELP@example.test"),
+                a("Doe, Jane", "jane@x.test"),
+            ],
+            cc: vec![
+                a("Ann Example", "ann@x.test"),
+                a("Zoe again", "zoe@outside.test"),
+            ],
+            ..Fields::default()
+        });
+        let account: Account = toml::from_str(
+            "name = \"s\"\naddress = \"support@example.test\"\naliases = [\"help@example.test\"]\nsend = \"as\"\n[maildir]\npath = \"/x\"",
+        )
+        .unwrap();
+        let to = reply_to(&o);
+        assert_eq!(to, ["Zoë Ünal <zoe@outside.test>"]);
+        assert_eq!(
+            reply_all_cc(&o, &account, &to),
+            ["\"Doe, Jane\" <jane@x.test>", "Ann Example <ann@x.test>"]
+        );
     }
 }

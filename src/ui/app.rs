@@ -84,6 +84,10 @@ pub struct App {
     pub(crate) config: Option<std::sync::Arc<Config>>,
     /// The open compose pane (over the columns and the reader).
     pub(crate) compose: Option<Compose>,
+    /// Per account: the rows of its Sent folder's recipients for address completion (asked
+    /// on the first completion; `None` while awaited).
+    pub(crate) sent_recipients:
+        std::collections::HashMap<usize, Option<Vec<crate::message::Summary>>>,
     /// Saved drafts, newest first (restored at start, kept up to date while composing).
     pub(crate) drafts: Vec<drafts::Draft>,
     /// The `:drafts` pane.
@@ -148,6 +152,7 @@ impl App {
             save_dirs: SaveDirs::default(),
             config: None,
             compose: None,
+            sent_recipients: std::collections::HashMap::new(),
             drafts: Vec::new(),
             drafts_pane: None,
             confirm: None,
@@ -725,5 +730,17 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             path,
             result,
         } => changed(compose::on_attached(app, &draft_id, path, result)),
+        EngineEvent::SentRecipients {
+            account_idx,
+            result,
+        } => {
+            // Without them completion ranks by the account's own mail: nothing to say.
+            app.sent_recipients
+                .insert(account_idx, Some(result.unwrap_or_default()));
+            None
+        }
+        EngineEvent::AddressBook { id, result, .. } => {
+            changed(compose::on_address_book(app, id, result))
+        }
     }
 }

@@ -541,3 +541,31 @@ fn ui_layout_defaults_to_auto_and_a_bad_one_is_located() {
     assert!(e.contains(&format!("config.toml:{line}:10:")), "{e}");
     assert!(e.contains("grid") && e.contains("focus"), "{e}");
 }
+
+#[test]
+fn compose_address_book_command_is_optional_and_checked() {
+    let loaded = parse(VALID).expect("valid");
+    assert!(loaded.config.compose.address_book_command.is_empty());
+    let text = format!("{VALID}\n[compose]\naddress_book_command = [\"khard\", \"email\"]\n");
+    let loaded = parse(&text).expect("valid");
+    assert_eq!(
+        loaded.config.compose.address_book_command,
+        ["khard", "email"]
+    );
+    let e = error_text(&format!(
+        "{VALID}\n[compose]\naddress_book_command = [\"\"]\n"
+    ));
+    assert!(e.contains("compose.address_book_command"), "{e}");
+    // A string is not an argument vector: located, not guessed at.
+    let e = error_text(&format!(
+        "{VALID}\n[compose]\naddress_book_command = \"khard email\"\n"
+    ));
+    assert!(
+        e.contains("config.toml:") && e.contains("expected a sequence"),
+        "{e}"
+    );
+    let e = error_text(&format!(
+        "{VALID}\n[compose]\nadress_book_command = [\"x\"]\n"
+    ));
+    assert!(e.contains("adress_book_command"), "{e}");
+}

@@ -203,3 +203,57 @@ fn delegated_plain_and_xoauth2_logins_submit() {
         Some("alice <alice@example.test>")
     );
 }
+
+#[test]
+fn a_reply_to_all_delivers_with_the_recipients_display_names() {
+    use mailroom::config::Config;
+    use mailroom::engine::reply::{Kind, Letter, build as build_reply, original_from_raw, plan};
+    let tb = Testbed::start();
+    let config: Config = toml::from_str(&format!(
+        "[agent]\nid = \"alice\"\nname = \"alice\"\nemail = \"alice@example.test\"\n\
+         [[account]]\nname = \"support\"\naddress = \"support@example.test\"\naliases = [\"help@example.test\"]\nsend = \"as\"\n\
+         [account.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"starttls\"\nca_file = \"{}\"\nlogin = \"alice\"\npassword_command = \"echo {}\"\n",
+        tb.submission_port,
+        tb.ca_file.display(),
+        Testbed::password("alice")
+    ))
+    .unwrap();
+    let question = "From: =?utf-8?q?Zo=C3=AB_=C3=9Cnal?= <zoe@outside.test>\r\nTo: help@example.test, \"Doe, Jane\" <jane@outside.test>\r\nCc: Ann Example <ann@outside.test>\r\nSubject: Printer broken\r\nMessage-ID: <q9@outside.test>\r\n\r\nIt prints nothing.\r\n";
+    let (original, text) = original_from_raw(9, question.as_bytes());
+    let account = &config.accounts[0];
+    let p = plan(
+        &config,
+        account,
+        Kind::ReplyAll,
+        Some(original),
+        Some(&text),
+    );
+    let letter = Letter {
+        to: p.to.clone(),
+        cc: p.cc.clone(),
+        subject: p.subject.clone(),
+        text: "On it.".into(),
+        ..Letter::default()
+    };
+    let out = build_reply(&p, letter, SystemTime::now()).unwrap();
+    submit("support", account.smtp.as_ref().unwrap(), &out).unwrap_or_else(|e| panic!("{e}"));
+    let sink = tb.wait_sink(3, Duration::from_secs(15));
+    let ann = sink
+        .iter()
+        .find(|m| m.recipient == "ann@outside.test")
+        .expect("Ann is copied");
+    let cc = ann.header("Cc").unwrap_or_default();
+    assert!(cc.contains("\"Ann Example\" <ann@outside.test>"), "{cc}");
+    assert!(
+        cc.contains("<jane@outside.test>") && !cc.contains("help@"),
+        "{cc}"
+    );
+    let to = ann.header("To").unwrap_or_default();
+    assert!(
+        to.starts_with("=?utf-8?") && to.ends_with("<zoe@outside.test>"),
+        "{to}"
+    );
+    let names = mailroom::engine::reply::original_from_raw(1, &ann.raw).0;
+    assert_eq!(names.to().first().and_then(|a| a.name), Some("Zoë Ünal"));
+    assert_eq!(names.cc().first().and_then(|a| a.name), Some("Doe, Jane"));
+}

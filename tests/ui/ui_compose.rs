@@ -58,6 +58,11 @@ required = true
 "#;
 
 pub(crate) fn app(w: u16, h: u16) -> App {
+    app_with(w, h, |_| {})
+}
+
+/// [`app`] with message 42's fields changed by `edit`.
+fn app_with(w: u16, h: u16, edit: impl FnOnce(&mut Fields)) -> App {
     let cols = [
         (0, "support".to_string()),
         (1, "sales".to_string()),
@@ -67,7 +72,7 @@ pub(crate) fn app(w: u16, h: u16) -> App {
         .with_agent("alice")
         .with_config(config_from(CONFIG));
     let mut app = sized(app, w, h);
-    let mut m = Summary::new(Fields {
+    let mut fields = Fields {
         uid: 42,
         internal_date: NOW - 600,
         date: Some(NOW - 600),
@@ -84,7 +89,9 @@ pub(crate) fn app(w: u16, h: u16) -> App {
         message_id: Some("m42@customer.test".to_string()),
         delivered_to: vec!["help@example.test".to_string()],
         ..Fields::default()
-    });
+    };
+    edit(&mut fields);
+    let mut m = Summary::new(fields);
     m.edit_text(|f| f.references = vec!["m41@customer.test".to_string()]);
     load(&mut app, 0, vec![m]);
     app
@@ -162,7 +169,7 @@ fn reply_picks_the_identity_by_the_address_reached_and_says_why() {
             .is_some_and(|r| r.contains("help@example.test"))
     );
     assert_eq!(c.mode_line(), "as help@example.test");
-    assert_eq!(c.to.text, "carol@customer.test");
+    assert_eq!(c.to.text, "Carol Customer <carol@customer.test>");
     assert_eq!(c.cc.text, "", "a plain reply does not Cc");
     assert_eq!(c.subject.text, "Re: Printer on fire");
     assert_eq!(c.field, Field::Body);
@@ -181,8 +188,82 @@ fn reply_all_ccs_the_others_but_not_the_account() {
     let mut app = app(100, 30);
     press(&mut app, [ch('R')]);
     let c = app.compose().expect("compose open");
-    assert_eq!(c.to.text, "carol@customer.test");
-    assert_eq!(c.cc.text, "dave@customer.test, erin@customer.test");
+    assert_eq!(c.to.text, "Carol Customer <carol@customer.test>");
+    assert_eq!(c.cc.text, "Dave <dave@customer.test>, erin@customer.test");
+}
+
+#[test]
+fn reply_all_keeps_display_names_in_the_draft() {
+    let mut app = app_with(120, 30, |f| {
+        f.to = vec![
+            addr("", "help@example.test"),
+            addr("Doe, Jane", "jane@customer.test"),
+        ];
+        f.cc = vec![addr("Ann Example", "ann@customer.test")];
+    });
+    press(&mut app, [ch('R')]);
+    press(&mut app, typed("Hi"));
+    let asked = press(&mut app, [ctrl('q')]);
+    let draft = asked
+        .iter()
+        .find_map(|r| match r {
+            Request::SaveDraft(d) => Some(d.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no draft saved: {asked:?}"));
+    assert_eq!(draft.to, ["Carol Customer <carol@customer.test>"]);
+    assert_eq!(
+        draft.cc,
+        [
+            "\"Doe, Jane\" <jane@customer.test>",
+            "Ann Example <ann@customer.test>"
+        ]
+    );
+}
+
+#[test]
+fn reply_all_keeps_display_names_on_screen_and_in_the_bytes() {
+    let mut app = app_with(120, 30, |f| {
+        f.from = vec![addr("Zoë Ünal", "zoe@customer.test")];
+        f.to = vec![
+            addr("Help", "help@example.test"),
+            addr("Doe, Jane", "jane@customer.test"),
+        ];
+        f.cc = vec![addr("Ann Example", "ann@customer.test")];
+    });
+    press(&mut app, [ch('R')]);
+    let s = screen(&app);
+    assert!(s.contains("Zoë Ünal <zoe@customer.test>"), "{s}");
+    assert!(
+        s.contains("\"Doe, Jane\" <jane@customer.test>, Ann Example <ann@customer.test>"),
+        "{s}"
+    );
+    let c = app.compose().expect("compose open");
+    assert!(
+        !c.to.text.contains("help@") && !c.cc.text.contains("help@"),
+        "our own address is dropped"
+    );
+    update(
+        &mut app,
+        EngineEvent::Body {
+            account_idx: 0,
+            uid: 42,
+            body: Ok("It is on fire.".into()),
+        },
+    );
+    press(&mut app, typed("On it."));
+    press_served(&mut app, [ctrl('x')]);
+    press(&mut app, [ch('b')]);
+    let s = screen(&app);
+    // The exact bytes: the names kept, the non-ASCII one as an RFC 2047 word.
+    assert!(s.contains("To: =?utf-8?"), "{s}");
+    assert!(s.contains("<zoe@customer.test>"), "{s}");
+    assert!(
+        s.contains("Cc: =?utf-8?b?RG9lLCBKYW5l?= <jane@customer.test>"),
+        "{s}"
+    );
+    assert!(s.contains("\"Ann Example\""), "{s}");
+    assert!(s.contains("RCPT TO:<ann@customer.test>"), "{s}");
 }
 
 #[test]

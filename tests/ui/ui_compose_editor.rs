@@ -30,7 +30,10 @@ fn ctrl_e_edits_headers_and_quote_and_the_policy_keeps_from() {
     press(&mut app, typed("Hello Carol,"));
     press(&mut app, [ctrl('e')]);
     let file = app.take_editor().expect("the editor is asked for");
-    assert!(file.contains("\nTo: carol@customer.test\n"), "{file}");
+    assert!(
+        file.contains("\nTo: Carol Customer <carol@customer.test>\n"),
+        "{file}"
+    );
     assert!(file.contains("\nSubject: Re: Printer on fire\n"), "{file}");
     assert!(
         file.contains("\nCc: \n") && file.contains("\nBcc: \n"),
@@ -108,7 +111,10 @@ fn a_hostile_header_block_is_refused_and_the_text_kept() {
     ] {
         update(&mut app, Event::Edited(Ok(hostile.to_string())));
         let c = app.compose().expect("compose open");
-        assert_eq!(c.to.text, "carol@customer.test", "{hostile:?}");
+        assert_eq!(
+            c.to.text, "Carol Customer <carol@customer.test>",
+            "{hostile:?}"
+        );
         assert_eq!(c.bcc.text, "", "{hostile:?}");
         assert_eq!(c.body.text(), "my text", "{hostile:?}");
         let e = app.error().unwrap_or_default();

@@ -517,7 +517,17 @@ const COMPOSE: &[&[Spec]] = &[&[
     spec(
         A::Attach,
         &["Ctrl-t"],
-        "attach a file (Tab completes the path; Tab in To/Cc/Bcc completes an address)",
+        "attach a file (Tab completes the path)",
+    ),
+    spec(
+        A::Complete,
+        &["Tab"],
+        "To/Cc/Bcc: complete the address; again: next one",
+    ),
+    spec(
+        A::CompletePrev,
+        &["S-Tab"],
+        "previous address candidate (Enter accepts)",
     ),
     spec(A::Cancel, &["Ctrl-q"], "close; the draft is kept"),
     spec(A::Help, &["F1"], "this help"),

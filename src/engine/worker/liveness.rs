@@ -123,6 +123,9 @@ impl Worker {
                         result: Err("offline: the server cannot be reached".to_string()),
                     })
                 }
+                Ok(WorkerCommand::SentRecipients) => (self.emit)(WorkerEvent::SentRecipients(Err(
+                    "offline: the server cannot be reached".to_string(),
+                ))),
                 Ok(WorkerCommand::FetchBody { uid }) => {
                     // The body cache may still have it; otherwise say why not, now.
                     let result = self

@@ -82,6 +82,9 @@ pub enum WorkerCommand {
     /// Read the team's replies to the conversation of message `uid` (its Message-IDs `ids`)
     /// from the Sent folder; answered with `WorkerEvent::Conversation`.
     Conversation { uid: u32, ids: Vec<String> },
+    /// Read the To and Cc of the Sent folder's newest messages; answered with
+    /// `WorkerEvent::SentRecipients`.
+    SentRecipients,
     /// Log out and end the thread.
     Shutdown,
     /// From the IDLE watcher.
@@ -146,6 +149,8 @@ pub enum WorkerEvent {
         uid: u32,
         result: Result<Vec<SentReply>, String>,
     },
+    /// Rows with the To and Cc of the Sent folder's newest messages, or why not.
+    SentRecipients(Result<Vec<crate::message::Summary>, String>),
 }
 
 pub struct AccountWorker {
@@ -388,6 +393,9 @@ impl Worker {
                     uid,
                     result: Err(why.to_string()),
                 }),
+                WorkerCommand::SentRecipients => {
+                    (self.emit)(WorkerEvent::SentRecipients(Err(why.to_string())))
+                }
                 _ => {}
             }
         }
@@ -781,6 +789,10 @@ impl Worker {
             WorkerCommand::Conversation { uid, ids } => {
                 self.selected = None;
                 self.conversation(conn, state, uid, ids)
+            }
+            WorkerCommand::SentRecipients => {
+                self.selected = None;
+                self.sent_recipients(conn, state)
             }
             WorkerCommand::Shutdown => {
                 let _ = self.self_tx.send(WorkerCommand::Shutdown);

@@ -134,3 +134,28 @@ impl Worker {
         self.sync_now(conn, state)
     }
 }
+
+impl Worker {
+    /// Reads the To and Cc of the Sent folder's newest messages (`imap::sent::recipients_in`),
+    /// then selects the mailbox again. No Sent folder configured: none. Not retried after a
+    /// dropped connection (completion works without them).
+    pub(super) fn sent_recipients(
+        &mut self,
+        conn: &mut ImapConn,
+        state: &mut MailboxState,
+    ) -> Result<(), String> {
+        let Some(folder) = self.imap.sent.clone() else {
+            (self.emit)(WorkerEvent::SentRecipients(Ok(Vec::new())));
+            return Ok(());
+        };
+        let result = crate::imap::sent::recipients_in(conn, &folder);
+        if let Err(NotesError::Connection(e)) = &result {
+            (self.emit)(WorkerEvent::SentRecipients(Err(e.clone())));
+            return Err(e.clone());
+        }
+        (self.emit)(WorkerEvent::SentRecipients(
+            result.map_err(|e| e.to_string()),
+        ));
+        self.sync_now(conn, state)
+    }
+}

@@ -94,6 +94,7 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
         ]));
     }
     let mut cursor = None;
+    let mut completing_at = None;
     for f in [Field::To, Field::Cc, Field::Bcc, Field::Subject] {
         let l = match f {
             Field::To => &c.to,
@@ -109,6 +110,9 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
                 inner.x + u16::try_from(label_w + line.cursor_x).unwrap_or(0),
                 inner.y + u16::try_from(lines.len()).unwrap_or(0),
             ));
+            if c.completing.as_ref().is_some_and(|o| o.field == f) {
+                completing_at = Some(lines.len());
+            }
         }
         lines.push(Line::from(vec![
             label(f.label(), active),
@@ -191,6 +195,9 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
     }
     lines.extend(body);
     frame.render_widget(Paragraph::new(lines).style(base), inner);
+    if let (Some(row), Some(open)) = (completing_at, &c.completing) {
+        draw_completion(app, open, frame, inner, label_w, row);
+    }
     if let Some(p) = &c.preview {
         draw_preview(app, p, frame, area);
     } else if let Some(pos) = cursor
@@ -199,6 +206,66 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
     {
         frame.set_cursor_position(pos);
     }
+}
+
+/// The candidates of an open address completion, in a small popup under its field (`row`
+/// of `inner`), the one in the field highlighted; a last line while the address book is
+/// still asked.
+fn draw_completion(
+    app: &App,
+    open: &crate::ui::screen::compose::complete::Completing,
+    frame: &mut Frame,
+    inner: Rect,
+    left: usize,
+    row: usize,
+) {
+    let base = pane_style(app);
+    let mut items: Vec<(String, ratatui::style::Style)> = open
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let style = if Some(i) == open.index {
+                base.add_modifier(Modifier::REVERSED)
+            } else {
+                base
+            };
+            (sanitize::single_line(s), style)
+        })
+        .collect();
+    if open.asking.is_some() {
+        items.push(("asking the address book…".to_string(), st(app, "row_age")));
+    }
+    let room_w = usize::from(inner.width).saturating_sub(left);
+    let room_h = usize::from(inner.height).saturating_sub(row + 1);
+    if items.is_empty() || room_w < 12 || room_h < 3 {
+        return;
+    }
+    let widest = items
+        .iter()
+        .map(|(s, _)| unicode_width::UnicodeWidthStr::width(s.as_str()))
+        .max()
+        .unwrap_or(0);
+    let w = (widest + 2).max(24).min(room_w);
+    let h = (items.len() + 2).min(room_h);
+    let rect = Rect {
+        x: inner.x + u16::try_from(left).unwrap_or(0),
+        y: inner.y + u16::try_from(row + 1).unwrap_or(0),
+        width: u16::try_from(w).unwrap_or(0),
+        height: u16::try_from(h).unwrap_or(0),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(st(app, "border_focused"))
+        .title_bottom(Line::from(" Tab · Enter · Esc "));
+    let area = widget::popup(frame, rect, block, base);
+    let width = usize::from(area.width);
+    let lines: Vec<Line> = items
+        .iter()
+        .take(usize::from(area.height))
+        .map(|(s, style)| Line::styled(fit(s, width), *style))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).style(base), area);
 }
 
 fn draw_preview(app: &App, p: &Preview, frame: &mut Frame, area: Rect) {

@@ -429,18 +429,12 @@ pub(crate) fn compose_key(app: &mut App, k: &KeyEvent) -> Vec<Request> {
         }
         _ => {}
     }
-    if k.code == KeyCode::Tab && matches!(c.field, Field::To | Field::Cc | Field::Bcc) {
-        let rows = app
-            .columns
-            .iter()
-            .find(|col| col.account_idx == c.account_idx)
-            .map(|col| &col.rows);
-        if let Some(said) = complete::tab(c, rows) {
-            c.unsaved = true;
-            app.say(said);
-            return Vec::new();
-        }
+    if let Some(requests) = complete_address(app, k, action) {
+        return requests;
     }
+    let Some(c) = &mut app.compose else {
+        return Vec::new();
+    };
     c.completing = None;
     let field = c.field;
     match k.code {
@@ -749,4 +743,122 @@ fn complete_path(app: &mut App) -> Vec<Request> {
         }
     }
     Vec::new()
+}
+
+/// The completion keys in To, Cc or Bcc (`complete`): the completion key starts or cycles a
+/// completion (and asks the address book), `CompletePrev` cycles back; while one is open
+/// `Down`/`Up` cycle too, `Enter` accepts and `Esc` puts back what was typed. `None`: the key
+/// is not the completion's (an open completion then keeps its choice).
+fn complete_address(app: &mut App, k: &KeyEvent, action: Option<Action>) -> Option<Vec<Request>> {
+    let c = app.compose.as_mut()?;
+    if !matches!(c.field, Field::To | Field::Cc | Field::Bcc) {
+        return None;
+    }
+    let open = c.completing.as_ref().is_some_and(|o| o.field == c.field);
+    if open {
+        match k.code {
+            KeyCode::Enter => {
+                c.completing = None;
+                app.say("address accepted");
+                return Some(Vec::new());
+            }
+            KeyCode::Esc => {
+                complete::cancel(c);
+                app.say("completion undone");
+                return Some(Vec::new());
+            }
+            _ => {}
+        }
+    }
+    let back = match (action, k.code) {
+        (Some(Action::Complete), _) => false,
+        (Some(Action::CompletePrev), _) if open => true,
+        (_, KeyCode::Down) if open => false,
+        (_, KeyCode::Up) if open => true,
+        _ => return None,
+    };
+    let book = app
+        .config
+        .as_ref()
+        .map(|cfg| cfg.compose.address_book_command.clone())
+        .unwrap_or_default();
+    let id = if book.is_empty() || open {
+        0
+    } else {
+        app.take_id()
+    };
+    let account_idx = app.compose.as_ref()?.account_idx;
+    // The Sent folder's recipients count as uses: read once per account, on the first
+    // completion (this one ranks without them).
+    let mut requests = Vec::new();
+    if let std::collections::hash_map::Entry::Vacant(e) = app.sent_recipients.entry(account_idx) {
+        e.insert(None);
+        requests.push(Request::SentRecipients { account_idx });
+    }
+    let c = app.compose.as_mut()?;
+    let rows = app
+        .columns
+        .iter()
+        .find(|col| col.account_idx == account_idx)
+        .map(|col| &col.rows);
+    let sent = app
+        .sent_recipients
+        .get(&account_idx)
+        .and_then(Option::as_deref)
+        .unwrap_or_default();
+    match complete::tab(c, rows, sent, &book, id, back) {
+        complete::Tabbed::Nothing if requests.is_empty() => None,
+        complete::Tabbed::Nothing => {
+            // Tab still moves on; the request goes out.
+            c.completing = None;
+            if k.code == KeyCode::Tab {
+                c.field = c.field.next(false);
+            }
+            Some(requests)
+        }
+        complete::Tabbed::Open { said, ask } => {
+            c.unsaved = true;
+            app.say(said);
+            requests.extend(ask.map(|(argv, query)| Request::AddressBook { id, argv, query }));
+            Some(requests)
+        }
+    }
+}
+
+/// The address book's answer to request `id`: merged into the open completion, or why the
+/// program gave none (the completion from the account's mail stays).
+pub(crate) fn on_address_book(
+    app: &mut App,
+    id: u64,
+    result: Result<
+        Vec<crate::engine::address_book::Entry>,
+        crate::engine::address_book::AddressBookError,
+    >,
+) -> bool {
+    let Some(c) = app.compose.as_mut() else {
+        return false;
+    };
+    let waiting = c.completing.as_ref().is_some_and(|o| o.asking == Some(id));
+    if !waiting {
+        return false;
+    }
+    match result {
+        Ok(entries) => {
+            complete::on_book(c, id, &entries);
+            let said = match &c.completing {
+                Some(open) if !open.candidates.is_empty() => format!(
+                    "{} address{} (Tab/Shift-Tab cycle, Enter accepts)",
+                    open.candidates.len(),
+                    if open.candidates.len() == 1 { "" } else { "es" }
+                ),
+                _ => "no address matches".to_string(),
+            };
+            app.say(said);
+        }
+        Err(e) => {
+            complete::on_book(c, id, &[]);
+            app.fail(crate::sanitize::single_line(&e.to_string()));
+        }
+    }
+    true
 }

@@ -678,14 +678,7 @@ impl Compose {
 
     /// The draft file's contents.
     pub fn to_draft(&self, now: i64) -> drafts::Draft {
-        let list = |l: &Line| {
-            l.text
-                .split([',', ';'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
+        let list = |l: &Line| crate::mail::header::recipients_of(&l.text);
         drafts::Draft {
             id: self.draft_id.clone(),
             account: self.account.clone(),

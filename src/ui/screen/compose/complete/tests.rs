@@ -62,7 +62,7 @@ fn ranks_by_count_then_recency() {
             vec![],
         ),
     ];
-    let ranked = rank(&rows);
+    let ranked = rank(&rows, &[]);
     let emails: Vec<&str> = ranked.iter().map(|s| s.email.as_str()).collect();
     assert_eq!(
         emails,
@@ -112,14 +112,95 @@ fn ranks_by_count_then_recency() {
 }
 
 #[test]
-fn a_name_that_needs_quoting_is_left_out() {
+fn a_name_that_needs_quoting_is_quoted() {
+    // Recipient lists read quoted names (`mail::header::parse_addresses`), so the name stays.
     let s = Seen {
         email: "x@y.test".into(),
         name: Some("Doe, John".into()),
         count: 1,
         last: 0,
     };
-    assert_eq!(s.insert_text(), "x@y.test");
+    assert_eq!(s.insert_text(), "\"Doe, John\" <x@y.test>");
+}
+
+#[test]
+fn sent_recipients_count_as_uses() {
+    let support = || a("Support", "support@example.test");
+    // Received: Carol wrote twice, Dan once.
+    let rows = vec![
+        row(10, a("Carol", "carol@x.test"), vec![support()], vec![]),
+        row(20, a("Carol", "carol@x.test"), vec![support()], vec![]),
+        row(30, a("Dan", "dan@x.test"), vec![support()], vec![]),
+    ];
+    // Sent: the team wrote to Dan three times (once with Carol in Cc), to Dora once. The
+    // Sent copies' From (ourselves) is not a use.
+    let sent = vec![
+        row(40, support(), vec![a("Dan D", "dan@x.test")], vec![]),
+        row(
+            50,
+            support(),
+            vec![a("", "DAN@x.test")],
+            vec![a("", "carol@x.test")],
+        ),
+        row(60, support(), vec![a("Dan", "dan@x.test")], vec![]),
+        row(5, support(), vec![a("Dora", "dora@x.test")], vec![]),
+    ];
+    let ranked = rank(&rows, &sent);
+    let order: Vec<(&str, u32)> = ranked.iter().map(|s| (s.email.as_str(), s.count)).collect();
+    assert_eq!(
+        order,
+        [
+            ("dan@x.test", 4),
+            ("carol@x.test", 3),
+            ("support@example.test", 3),
+            ("dora@x.test", 1),
+        ]
+    );
+    // Without the Sent folder Carol leads.
+    assert_eq!(rank(&rows, &[])[1].email, "carol@x.test");
+    let d: Vec<String> = matching(&ranked, "d")
+        .iter()
+        .map(|s| s.insert_text())
+        .collect();
+    assert_eq!(d, ["Dan <dan@x.test>", "Dora <dora@x.test>"]);
+}
+
+#[test]
+fn the_address_books_entries_merge_ranked_by_use() {
+    let rows = vec![
+        row(10, a("Dan", "dan@x.test"), vec![], vec![]),
+        row(20, a("Dan", "dan@x.test"), vec![], vec![]),
+        row(30, a("", "dee@x.test"), vec![], vec![]),
+    ];
+    let ranked = rank(&rows, &[]);
+    let local: Vec<Seen> = matching(&ranked, "dan").into_iter().cloned().collect();
+    let entry = |e: &str, n: Option<&str>| Entry {
+        email: e.into(),
+        name: n.map(str::to_string),
+    };
+    let merged = merge(
+        &local,
+        &ranked,
+        &[
+            entry("danielle@book.test", Some("Danielle Book")),
+            entry("dee@x.test", Some("Dee From The Book")),
+            entry("dan@x.test", Some("Daniel")),
+            entry("aaron@book.test", None),
+        ],
+    );
+    let texts: Vec<String> = merged.iter().map(Seen::insert_text).collect();
+    assert_eq!(
+        texts,
+        [
+            // used twice; the mail's name stays
+            "Dan <dan@x.test>",
+            // used once (the book found it by another name): the book gives the name
+            "Dee From The Book <dee@x.test>",
+            // never used: the book's order
+            "Danielle Book <danielle@book.test>",
+            "aaron@book.test",
+        ]
+    );
 }
 
 #[test]
