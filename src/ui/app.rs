@@ -245,10 +245,7 @@ impl App {
     /// Gives the column of `account_idx` the first-response target of its team policy (the
     /// policy in force's `[sla]`; `None`: no target).
     pub fn with_sla(mut self, account_idx: usize, sla: Option<crate::policy::team::Sla>) -> App {
-        let h = self.list_height();
-        if let Some(c) = self.column_mut(account_idx) {
-            c.set_sla(sla, h);
-        }
+        columns::sla::on_target(&mut self, account_idx, sla);
         self
     }
 

@@ -3,7 +3,7 @@
 pub mod draw;
 mod merge;
 mod order;
-mod sla;
+pub(crate) mod sla;
 pub(crate) use order::{sort_column, sort_command};
 pub mod progress;
 pub mod rows;

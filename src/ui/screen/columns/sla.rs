@@ -4,6 +4,20 @@
 use super::Column;
 use crate::config::View;
 use crate::policy::team::Sla;
+use crate::ui::app::App;
+
+/// The team policy of account `account_idx` changed: its column takes the policy's `[sla]`
+/// (`None`: no policy, or none in it). True when the column changed.
+pub(crate) fn on_target(app: &mut App, account_idx: usize, sla: Option<Sla>) -> bool {
+    let h = app.list_height();
+    match app.column_mut(account_idx) {
+        Some(c) if c.sla != sla => {
+            c.set_sla(sla, h);
+            true
+        }
+        _ => false,
+    }
+}
 
 impl Column {
     /// Sets the account's first-response target (`None`: no policy, or no `[sla]` in it).
