@@ -118,6 +118,14 @@ enum Command {
     },
     /// Send a message from a shared account, through the same identity and signature policy as
     /// the compose pane (queued in the durable outbox first)
+    #[command(
+        after_help = "The account's team policy (its policy folder; the copy kept by the last read \
+            when the server cannot be reached) is applied first: it wins where it speaks, and the \
+            local `send` can only narrow it. A lowered mode is said on standard error; an agent the \
+            policy gives no mode is refused with its reason; a required team signature and \
+            disclaimer replace your own; a broken newer policy is reported and skipped. Exit status \
+            1 when the message was not delivered (refused, deferred, uncertain)."
+    )]
     Send(mailroom::cli::send::SendArgs),
     /// List the outbox (queued, deferred, failed, uncertain and damaged entries); --retry sends
     /// what can be sent, --retry ID --force an uncertain message
@@ -131,6 +139,9 @@ enum Command {
             whether the account's Sent folder holds a copy with that Message-ID (servers that file \
             Sent themselves, sent_copy = \"server\"). It is never sent again on its own, not by \
             --retry nor by the column view: `mailroom outbox --retry ID --force` sends it again.\n\n\
+            Before a retry transmits a message, the account's team policy is read again: a message \
+            its agent may no longer send that way, or that lacks the team signature the policy now \
+            requires, is held (failed, its error starting with \"held:\") instead of sent.\n\n\
             Exit status 1 when a message is failed or uncertain, an entry is damaged or orphaned, or \
             the outbox cannot be read; 0 otherwise."
     )]

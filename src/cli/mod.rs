@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod policy;
 pub mod search;
 pub mod send;
+pub mod send_policy;
 pub mod show;
 pub mod stats;
 pub mod triage;

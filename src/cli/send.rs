@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::list::{ListError, find_account};
+use super::send_policy;
 use crate::config::{Account, Config};
 use crate::engine::pipeline::{self, Context, Outcome};
 use crate::engine::{self, reply::Kind, reply::Letter};
@@ -171,11 +172,26 @@ struct DryRun<'a> {
     recipients: &'a [String],
     message_id: &'a str,
     identity_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a send_policy::Enforced>,
     message: String,
+}
+
+/// `--json` of a send: the outcome, and the team policy enforced when there is one.
+#[derive(Serialize)]
+struct Done<'a> {
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a send_policy::Enforced>,
 }
 
 /// `mailroom send`; returns whether the message was delivered.
 pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
+    find_account(config, &args.account)?;
+    // The team policy wins where it speaks: applied before anything is built.
+    let (config, policy) = send_policy::enforce(config, &args.account, &mut std::io::stderr());
+    let (config, policy) = (&config, policy.as_ref());
     let account = find_account(config, &args.account)?;
     let (id, outgoing, why) = prepare(config, account, args)?;
     let mut out = std::io::stdout().lock();
@@ -186,6 +202,7 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
                 recipients: &outgoing.recipients,
                 message_id: &outgoing.message_id,
                 identity_reason: why.as_ref().map(ToString::to_string),
+                policy,
                 message: String::from_utf8_lossy(&outgoing.raw).into_owned(),
             };
             super::print_json(&mut out, &v)?;
@@ -214,7 +231,17 @@ pub fn run(config: &Config, args: &SendArgs) -> Result<bool, SendError> {
     };
     let queued = pipeline::queue(&ctx, account, &id, &outgoing, args.reply)?;
     let outcome = pipeline::deliver(&ctx, &queued, false)?;
-    report(&mut out, args.json, &outcome)?;
+    if args.json {
+        super::print_json(
+            &mut out,
+            &Done {
+                outcome: &outcome,
+                policy,
+            },
+        )?;
+    } else {
+        report(&mut out, false, &outcome)?;
+    }
     Ok(matches!(
         outcome,
         Outcome::Sent { .. } | Outcome::Submitted { .. }

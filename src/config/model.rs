@@ -283,6 +283,10 @@ pub struct Account {
     /// Why the team policy lowered `send` (set by `policy::team::apply`, never read from TOML).
     #[serde(skip)]
     pub policy_reason: Option<String>,
+    /// The version of the team policy applied to this account (set by `policy::team::apply`,
+    /// never read from TOML): what an outbox entry records it was built under.
+    #[serde(skip)]
+    pub policy_version: Option<u64>,
     /// Ask for read receipts: every message sent from this account carries
     /// `Disposition-Notification-To:` with the address it is From (the shared address).
     #[serde(default)]

@@ -104,6 +104,13 @@ pub enum Event {
         account_idx: usize,
         wakes: WakeTimes,
     },
+    /// The team policy of the account named `account`: the kept copy at start-up (before the
+    /// server answers), then what its policy folder holds once connected and whenever that
+    /// folder changes (`engine::policy`). The front end applies it to its configuration.
+    Policy {
+        account: String,
+        learned: crate::engine::policy::Learned,
+    },
     /// These UIDs are gone from the mailbox (expunged or moved away).
     Vanished { account_idx: usize, uids: Vec<u32> },
     /// Every row shown so far is void (UIDVALIDITY changed); raw reason.

@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod outbox_status;
 pub mod pipeline;
 pub mod policy;
+pub mod policy_gate;
 pub mod reply;
 pub mod request;
 pub mod runtime;

@@ -178,6 +178,7 @@ mod tests {
             created: 1,
             attempts: 1,
             draft_id: None,
+            policy: None,
             state,
         }
     }

@@ -11,6 +11,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use super::policy_gate::Current;
 use crate::backend::{Backend, FlagChange};
 use crate::config::{Account, Config, SendMode, SendRoute, SentCopy};
 use crate::mail::compose::{Outgoing, sent_copy};
@@ -108,7 +109,8 @@ pub fn queue_draft(
         draft_id: draft_id.map(str::to_string),
         account: account.name.clone(),
         agent: ctx.config.agent.id.clone(),
-        envelope: envelope(account, identity, message),
+        envelope: envelope(identity, message),
+        policy: super::policy_gate::stamp(ctx.config, account),
         reply_to_uid,
         created: now(),
         attempts: 0,
@@ -130,11 +132,17 @@ pub fn queue_draft(
     Ok(id)
 }
 
-/// The envelope of a message built for `account` as `identity`: what the outbox entry and
+/// The envelope of a message built as `identity`: what the outbox entry and
 /// every audit record of it carry.
-fn envelope(account: &Account, identity: &SendIdentity, message: &Outgoing) -> Envelope {
+fn envelope(identity: &SendIdentity, message: &Outgoing) -> Envelope {
     Envelope {
-        mode: account.send.as_str().to_string(),
+        // The mode of the identity built (what the message is), whatever the account says now.
+        mode: match identity.sender {
+            Some(_) => SendMode::OnBehalf,
+            None => SendMode::As,
+        }
+        .as_str()
+        .to_string(),
         from: identity.from.clone(),
         sender: identity.sender.clone(),
         mail_from: message.mail_from.clone(),
@@ -167,16 +175,14 @@ fn backend(account: &Account) -> Result<Box<dyn Backend>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Runs a delivery attempt for one outbox entry (or resumes its filing).
+/// Runs a delivery attempt for one outbox entry (or resumes its filing): the first attempt
+/// right after [`queue`], checked against the kept copy of the team policy.
 pub fn deliver(ctx: &Context<'_>, id: &str, retry_failed: bool) -> Result<Outcome, PipelineError> {
-    deliver_with(
-        ctx,
-        id,
-        Retry {
-            failed: retry_failed,
-            uncertain: false,
-        },
-    )
+    let retry = Retry {
+        failed: retry_failed,
+        uncertain: false,
+    };
+    deliver_checked(ctx, id, retry, &mut Current::kept())
 }
 
 /// What the Sent folder says about an uncertain entry's Message-ID.
@@ -220,8 +226,18 @@ fn in_sent(account: &Account, message_id: &str) -> bool {
     })
 }
 
-/// [`deliver`] with the choice of what may be sent again.
+/// [`deliver`] with the choice of what may be sent again; a retry: the message is checked
+/// again against the team policy in force, read from the server (`engine::policy_gate`).
 pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome, PipelineError> {
+    deliver_checked(ctx, id, retry, &mut Current::from_server())
+}
+
+fn deliver_checked(
+    ctx: &Context<'_>,
+    id: &str,
+    retry: Retry,
+    policy: &mut Current,
+) -> Result<Outcome, PipelineError> {
     let retry_failed = retry.failed;
     let Some(_claim) = ctx.outbox.claim(id)? else {
         let message_id = ctx
@@ -281,6 +297,14 @@ pub fn deliver_with(ctx: &Context<'_>, id: &str, retry: Retry) -> Result<Outcome
             error: error.clone(),
         };
         ctx.outbox.save(id, &entry)?;
+        return Ok(Outcome::Failed { message_id, error });
+    }
+    if let Some(error) = policy.hold(account, &entry) {
+        entry.state = State::Failed {
+            error: error.clone(),
+        };
+        ctx.outbox.save(id, &entry)?;
+        audit(ctx, &entry, error.clone());
         return Ok(Outcome::Failed { message_id, error });
     }
     entry.attempts += 1;
@@ -561,6 +585,7 @@ pub fn flush(
     force: bool,
 ) -> Vec<(String, Result<Outcome, PipelineError>)> {
     let mut out = Vec::new();
+    let mut policy = Current::from_server();
     for (id, entry) in ctx.outbox.list() {
         let due = match &entry {
             Ok(e) => match &e.state {
@@ -572,7 +597,11 @@ pub fn flush(
             Err(_) => false,
         };
         if due {
-            let r = deliver(ctx, &id, retry_failed);
+            let retry = Retry {
+                failed: retry_failed,
+                uncertain: false,
+            };
+            let r = deliver_checked(ctx, &id, retry, &mut policy);
             out.push((id, r));
         }
     }

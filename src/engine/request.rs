@@ -17,12 +17,15 @@ pub enum Request {
     /// [`Event::Body`](super::Event::Body).
     Open { account_idx: usize, uid: u32 },
     /// Change flags of a message; answered by [`Event::StoreDone`](super::Event::StoreDone) with
-    /// the same `id`.
+    /// the same `id`. With a `guard` (an undo), the store happens only while the message's
+    /// team state is as the action left it (`triage::revert`: CONDSTORE's `UNCHANGEDSINCE`
+    /// where the server has it); a refusal is the answer's error.
     Store {
         account_idx: usize,
         id: u64,
         uid: u32,
         change: FlagChange,
+        guard: Option<Box<crate::triage::revert::Guard>>,
     },
     /// Server-side SEARCH on an IMAP account; answered by
     /// [`Event::SearchDone`](super::Event::SearchDone).

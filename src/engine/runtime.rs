@@ -76,6 +76,16 @@ impl Engine {
             let Some(account) = config.accounts.get(idx) else {
                 continue;
             };
+            if account.imap.is_some() {
+                // The rules hold before the server answers: the copy kept by the last read.
+                let kept = super::policy::kept(account, super::policy::default_cache().as_ref());
+                if kept.in_force.is_some() || kept.warning.is_some() {
+                    let _ = events.send(Event::Policy {
+                        account: account.name.clone(),
+                        learned: kept,
+                    });
+                }
+            }
             let kind = if account.imap.is_some() {
                 translate::spawn(
                     idx,
@@ -520,6 +530,18 @@ fn imap_command(request: &Request, offset: i32) -> Option<WorkerCommand> {
     Some(match request.clone() {
         Request::Open { uid, .. } => WorkerCommand::FetchBody { uid },
         Request::Store {
+            id,
+            uid,
+            change,
+            guard: Some(guard),
+            ..
+        } => WorkerCommand::Undo {
+            id,
+            uid,
+            change,
+            guard,
+        },
+        Request::Store {
             id, uid, change, ..
         } => WorkerCommand::Store {
             id,
@@ -720,6 +742,7 @@ mod tests {
             id: 7,
             uid: 5,
             change,
+            guard: None,
         };
         // The request's own id, where it carries one.
         assert_eq!(engine.submit(store), RequestId(7));

@@ -18,6 +18,8 @@ pub fn send(
     reply_uid: Option<u32>,
     draft_id: &str,
 ) -> Result<Outcome, String> {
+    // The team policy the pane built under (the copy the account's worker keeps up to date).
+    let config = &super::policy_gate::narrowed(config, account_idx);
     let account = config
         .accounts
         .get(account_idx)

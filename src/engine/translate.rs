@@ -173,6 +173,7 @@ pub fn from_imap(
             result: result.map(|(folder, note_uid)| NoteAdded { folder, note_uid }),
         },
         WorkerEvent::Snoozes(wakes) => Event::Snoozes { account_idx, wakes },
+        WorkerEvent::Policy { account, learned } => Event::Policy { account, learned },
         WorkerEvent::Notes { message_id, result } => Event::Notes {
             account_idx,
             message_id,

@@ -29,8 +29,40 @@ pub struct Draft {
     #[serde(default)]
     pub quoted: Option<String>,
     pub attachments: Vec<PathBuf>,
+    /// A forward's parts (the original's attachments, or the whole original), kept with the
+    /// draft: a reopened forward still carries them.
+    #[serde(default)]
+    pub forwarded: Vec<ForwardedPart>,
     /// Unix seconds of the last save.
     pub saved: i64,
+}
+
+/// One part a forward carries, as the draft file keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardedPart {
+    pub file_name: String,
+    pub content_type: String,
+    /// The part's bytes, base64.
+    pub data: String,
+}
+
+impl ForwardedPart {
+    pub fn of(a: &crate::mail::compose::Attachment) -> ForwardedPart {
+        ForwardedPart {
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            data: crate::mail::encoding::base64_encode(&a.data),
+        }
+    }
+
+    /// The part to attach again; `None` when the file's data is not base64 (edited by hand).
+    pub fn attachment(&self) -> Option<crate::mail::compose::Attachment> {
+        Some(crate::mail::compose::Attachment {
+            file_name: self.file_name.clone(),
+            content_type: self.content_type.clone(),
+            data: mail_parser::decoders::base64::base64_decode(self.data.as_bytes())?,
+        })
+    }
 }
 
 pub struct Drafts {

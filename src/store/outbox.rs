@@ -66,8 +66,23 @@ pub struct Entry {
     /// after a refusal replaces the refused entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_id: Option<String>,
+    /// The team policy the message was built under (none: the local configuration ruled):
+    /// a retry checks it again against the policy in force before it goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyStamp>,
     #[serde(flatten)]
     pub state: State,
+}
+
+/// The team policy an outbox entry was built under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyStamp {
+    /// The policy's `version`.
+    pub version: u64,
+    /// A fingerprint of the team signature the message carries (`engine::policy_gate`), when
+    /// it carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 pub struct Outbox {
@@ -347,6 +362,7 @@ mod tests {
             created: 1,
             attempts: 0,
             draft_id: None,
+            policy: None,
             state: State::Queued,
         }
     }

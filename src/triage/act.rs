@@ -37,6 +37,10 @@ pub struct Applied {
     /// Where the message went, when the action moved it (the folder mapping); `None` when it
     /// stayed where it was. Boxed: results travel in UI events, which should stay small.
     pub moved_to: Option<Box<MovedTo>>,
+    /// The MODSEQ the action left the message at (CONDSTORE), when known: an undo stores
+    /// `UNCHANGEDSINCE` it (`triage::revert`). Not part of the CLI's JSON.
+    #[serde(skip)]
+    pub modseq: Option<u64>,
 }
 
 /// "keywords" or "folders" (see [`Mapping`]).
@@ -332,6 +336,7 @@ fn apply_keywords(
                 rounds: round,
                 mapping: MappingKind::Keywords,
                 moved_to: None,
+                modseq,
             });
         }
         let since = if condstore { modseq } else { None };
@@ -347,7 +352,7 @@ fn apply_keywords(
         if outcome == StoreOutcome::Modified {
             continue;
         }
-        let (_, after_keywords, _) = actions::current(conn, uid)?;
+        let (_, after_keywords, after_modseq) = actions::current(conn, uid)?;
         let after = state(&after_keywords);
         if !applied_ok(&change, &after_keywords) {
             return Err(ActError::NotStored(if rights.has('w') {
@@ -381,6 +386,7 @@ fn apply_keywords(
             rounds: round,
             mapping: MappingKind::Keywords,
             moved_to: None,
+            modseq: after_modseq,
         });
     }
     Err(ActError::Busy)
@@ -488,6 +494,9 @@ pub fn apply_recorded(
     // whose engine then reads the new record. Should the second store fail, the message is
     // shown (woken), never hidden for ever.
     let (_, keywords, _) = actions::current(conn, uid)?;
+    // The state before this snooze (snoozed already, perhaps), not the one between the two
+    // stores: an undo restores it.
+    let before = state(&keywords);
     if let Some(k) = keywords.iter().find(|k| k.eq_ignore_ascii_case(SNOOZED)) {
         let wake = FlagChange {
             remove_keywords: vec![k.clone()],
@@ -496,6 +505,7 @@ pub fn apply_recorded(
         actions::store(conn, uid, &wake, None)?;
     }
     let mut applied = apply(conn, selected, mailbox, uid, action, me, check_rights)?;
+    applied.before = before;
     if applied.after.snoozed {
         applied.after.snoozed_until = Some(*until);
     }

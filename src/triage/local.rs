@@ -47,6 +47,7 @@ pub fn apply_backend(
         rounds: 1,
         mapping: MappingKind::Keywords,
         moved_to: None,
+        modseq: None,
     })
 }
 

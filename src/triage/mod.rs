@@ -5,6 +5,7 @@ pub mod act;
 pub mod folders;
 pub mod local;
 pub mod query;
+pub mod revert;
 pub mod state;
 pub mod undo;
 pub mod view;

@@ -116,6 +116,8 @@ pub struct App {
     pub(crate) status: status::Status,
     /// New mail and assignments: highlighted rows, the title, alerts (`ui::notify`).
     pub(crate) notify: crate::ui::notify::Notify,
+    /// The team policies the workers reported (`ui::team_policy`).
+    pub(crate) team: crate::ui::team_policy::TeamPolicies,
 }
 
 impl App {
@@ -167,6 +169,7 @@ impl App {
             wake_refused: HashSet::new(),
             status: status::Status::default(),
             notify: crate::ui::notify::Notify::default(),
+            team: Default::default(),
         }
     }
 
@@ -640,6 +643,9 @@ fn apply_engine(app: &mut App, event: EngineEvent) -> Handled {
             updates,
         } => columns::on_flags(app, account_idx, updates),
         EngineEvent::Snoozes { account_idx, wakes } => columns::on_snoozes(app, account_idx, wakes),
+        EngineEvent::Policy { account, learned } => {
+            changed(crate::ui::team_policy::on_policy(app, account, learned))
+        }
         EngineEvent::Vanished { account_idx, uids } => {
             changed(columns::on_vanished(app, account_idx, uids))
         }

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod layout;
 pub mod notify;
 pub mod screen;
+pub mod team_policy;
 pub mod terminal;
 pub mod theme;
 pub mod undo;

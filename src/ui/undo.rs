@@ -3,7 +3,11 @@
 //! message it changed, the team state before and the state the action left. Undoing a step
 //! restores the state before on exactly those messages (account and UID, whatever the
 //! selection is now), each refused when the message is no longer as the action left it (a
-//! teammate changed it since). The restore is a plain keyword store (`Request::Store`).
+//! teammate changed it since). The restore is a keyword store (`Request::Store`) with a guard:
+//! the account's thread stores it only while the server still has the message as the action
+//! left it (`triage::revert`, CONDSTORE's `UNCHANGEDSINCE`), so a teammate's change the
+//! screen has not shown yet refuses it too; such refusals come back as the stores' answers and
+//! are summed up in one line once all are in.
 
 use std::collections::HashMap;
 
@@ -11,6 +15,7 @@ use crate::backend::FlagChange;
 use crate::engine::Request;
 use crate::sanitize;
 use crate::triage::act::Applied;
+use crate::triage::revert::{Guard, Moved};
 use crate::triage::state::TeamState;
 use crate::triage::undo::{applied, restore};
 use crate::ui::app::App;
@@ -28,6 +33,11 @@ pub struct Item {
     pub after: TeamState,
     /// A flag toggle instead of a team state: the flag and its value before.
     pub(crate) flag: Option<(FlagKind, bool)>,
+    /// The MODSEQ the action left the message at, when the server said (CONDSTORE).
+    pub modseq: Option<u64>,
+    /// Where the action moved the message (the archive folder, a team folder): the undo
+    /// moves it back.
+    pub moved: Option<Box<Moved>>,
 }
 
 /// One undoable action: what it was ("done", "claim"…) and the messages it changed.
@@ -76,6 +86,15 @@ impl BulkDone {
     }
 }
 
+/// An undo whose guarded stores are not all answered yet.
+#[derive(Debug, Clone, Default)]
+struct Undoing {
+    what: String,
+    waiting: usize,
+    ok: usize,
+    refused: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct UndoStack {
     steps: Vec<Step>,
@@ -83,6 +102,10 @@ pub struct UndoStack {
     open: HashMap<u64, Open>,
     by_request: HashMap<u64, u64>,
     next: u64,
+    /// Undos waiting for their stores' answers, by a number of their own; the stores' request
+    /// ids point at them.
+    undoing: HashMap<u64, Undoing>,
+    undo_requests: HashMap<u64, u64>,
 }
 
 impl UndoStack {
@@ -172,14 +195,96 @@ impl UndoStack {
     pub fn recent(&self) -> impl Iterator<Item = &Step> {
         self.steps.iter().rev()
     }
+
+    /// The guarded stores `ids` undo step `what`: their answers are summed up together.
+    fn expect_undo(&mut self, what: &str, ids: &[u64]) {
+        if ids.is_empty() {
+            return;
+        }
+        self.next += 1;
+        let group = self.next;
+        self.undoing.insert(
+            group,
+            Undoing {
+                what: what.to_string(),
+                waiting: ids.len(),
+                ..Undoing::default()
+            },
+        );
+        for id in ids {
+            self.undo_requests.insert(*id, group);
+        }
+    }
+
+    /// The answer to an undo's store `id` (`None`: not an undo's); once all of that undo's
+    /// answers are in, the line that names what was refused, if anything was.
+    fn undo_answered(&mut self, id: u64, refused: Option<String>) -> Option<Option<String>> {
+        let group = self.undo_requests.remove(&id)?;
+        let Some(u) = self.undoing.get_mut(&group) else {
+            return Some(None);
+        };
+        match refused {
+            Some(why) => u.refused.push(why),
+            None => u.ok += 1,
+        }
+        u.waiting = u.waiting.saturating_sub(1);
+        if u.waiting > 0 {
+            return Some(None);
+        }
+        let u = self.undoing.remove(&group)?;
+        if u.refused.is_empty() {
+            return Some(None);
+        }
+        Some(Some(format!(
+            "undo {}: {} undone; {} refused: {}",
+            u.what,
+            u.ok,
+            u.refused.len(),
+            u.refused.join("; ")
+        )))
+    }
 }
 
-/// The undo item of a triage answer, when there is something to undo: keywords only (an
-/// action that moved the message between team folders is not undone).
+/// The answer to store `id` when it is an undo's (`None` otherwise): a refusal — the server
+/// has the message changed since the action — is summed up with the undo's other answers.
+pub(crate) fn on_store_done(
+    app: &mut App,
+    account_idx: usize,
+    id: u64,
+    uid: u32,
+    result: &Result<(), String>,
+) -> Option<crate::ui::screen::Handled> {
+    let refused = result.as_ref().err().map(|e| {
+        format!(
+            "{} UID {uid}: {}",
+            app.column_name(account_idx),
+            sanitize::single_line(e.trim())
+        )
+    });
+    let line = app.undo.undo_answered(id, refused)?;
+    Some(line.map(|l| {
+        app.fail(l);
+        Vec::new()
+    }))
+}
+
+/// The undo item of a triage answer, when there is something to undo: a keyword change, and
+/// a move (to the archive folder after `done`, between team folders in the folder mapping).
 pub fn item_of(account_idx: usize, applied: &Applied) -> Option<Item> {
-    if applied.moved_to.is_some()
-        || applied.mapping != crate::triage::act::MappingKind::Keywords
-        || crate::triage::undo::same(&applied.before, &applied.after)
+    use crate::triage::act::MappingKind;
+    let moved = applied.moved_to.as_ref().map(|m| {
+        Box::new(Moved {
+            folder: m.mailbox.clone(),
+            uid: m.uid,
+            folders: applied.mapping == MappingKind::Folders,
+        })
+    });
+    // A snooze over a snooze changes no keyword but writes a record: undone too.
+    let resnooze = applied.action == "snooze" && applied.after.snoozed_until.is_some();
+    if (moved.is_none() && applied.mapping != MappingKind::Keywords)
+        || (moved.is_none()
+            && !resnooze
+            && crate::triage::undo::same(&applied.before, &applied.after))
     {
         return None;
     }
@@ -189,6 +294,8 @@ pub fn item_of(account_idx: usize, applied: &Applied) -> Option<Item> {
         before: applied.before.clone(),
         after: applied.after.clone(),
         flag: None,
+        modseq: applied.modseq,
+        moved,
     })
 }
 
@@ -208,10 +315,32 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
         return Vec::new();
     };
     let mut requests = Vec::new();
+    let mut guarded = Vec::new();
     let mut done = Vec::new();
     let mut refused = Vec::new();
     for item in &step.items {
         let name = app.column_name(item.account_idx).to_string();
+        if let Some(moved) = &item.moved {
+            // Not in the mailbox any more: the account's thread moves it back, checking it
+            // is where and as the action left it.
+            let id = app.take_id();
+            guarded.push(id);
+            requests.push(Request::Store {
+                account_idx: item.account_idx,
+                id,
+                uid: item.uid,
+                change: FlagChange::default(),
+                guard: Some(Box::new(Guard {
+                    modseq: None,
+                    left: item.after.clone(),
+                    before: item.before.clone(),
+                    moved: Some((**moved).clone()),
+                    drop_record: None,
+                })),
+            });
+            done.push(item.clone());
+            continue;
+        }
         let row = app
             .columns
             .iter()
@@ -242,16 +371,31 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
             continue;
         }
         match restore(&now, &item.after, &item.before) {
-            Ok(change) if change == FlagChange::default() => done.push(item.clone()),
+            // Nothing to store; but a snooze's record goes all the same.
+            Ok(change) if change == FlagChange::default() && step.what != "snooze" => {
+                done.push(item.clone())
+            }
             Ok(change) => {
                 let new = applied(&now, &change);
                 show_keywords(app, item.account_idx, item.uid, new);
                 let id = app.take_id();
+                guarded.push(id);
                 requests.push(Request::Store {
                     account_idx: item.account_idx,
                     id,
                     uid: item.uid,
                     change,
+                    guard: Some(Box::new(Guard {
+                        modseq: item.modseq,
+                        left: item.after.clone(),
+                        before: item.before.clone(),
+                        moved: None,
+                        drop_record: if step.what == "snooze" {
+                            item.after.snoozed_until
+                        } else {
+                            None
+                        },
+                    })),
                 });
                 done.push(item.clone());
             }
@@ -262,6 +406,7 @@ pub(crate) fn undo(app: &mut App) -> Vec<Request> {
             )),
         }
     }
+    app.undo.expect_undo(&step.what, &guarded);
     let mut line = if done.is_empty() {
         format!("undo {}: nothing undone", step.what)
     } else {

@@ -265,6 +265,7 @@ fn queue(env: &Env, message_id: &str) -> String {
         created: 1,
         attempts: 0,
         draft_id: None,
+        policy: None,
         // Not due: a plain listing leaves it alone.
         state: State::Deferred {
             error: "421 later".into(),
@@ -381,6 +382,7 @@ fn an_uncertain_message_the_server_filed_in_sent_is_filed_not_resent() {
         created: 1,
         attempts: 1,
         draft_id: None,
+        policy: None,
         state: State::Uncertain {
             since: 1_000_000,
             server: format!("127.0.0.1:{fake_port}"),

@@ -302,6 +302,7 @@ fn enqueue(dir: &Path, subject: &str, retry_at: Option<i64>) {
         created: now,
         attempts: u32::from(retry_at.is_some()),
         draft_id: None,
+        policy: None,
         state: match retry_at {
             Some(at) => State::Deferred {
                 error: "421 4.3.0 try again later".into(),

@@ -47,6 +47,7 @@ mod ui_snooze_zone;
 mod ui_sort;
 mod ui_stats;
 mod ui_sync_progress;
+mod ui_team_policy;
 mod ui_triage;
 mod ui_undo;
 mod ui_wire;

@@ -119,3 +119,41 @@ fn ctrl_f_forwards_the_whole_original_as_message_rfc822() {
     assert_eq!(inner.subject(), Some("Printer on fire"));
     assert_eq!(inner.attachments().count(), 1, "with its own attachment");
 }
+
+/// A forward's parts are kept with its draft: closed (`Ctrl-q`) and reopened (`:drafts 1`),
+/// the pane still lists the original's attachment and the message still carries it.
+#[test]
+fn a_forward_draft_keeps_its_forwarded_parts_when_reopened() {
+    let mut app = app(100, 40);
+    press(&mut app, [ch('f')]);
+    original_arrives(&mut app);
+    press(&mut app, typed("eng@example.test"));
+    let cmds = press(&mut app, [ctrl('q')]);
+    let draft = cmds
+        .iter()
+        .find_map(|r| match r {
+            Request::SaveDraft(d) => Some((**d).clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no draft saved: {cmds:?}"));
+    assert_eq!(draft.forwarded.len(), 1, "{draft:?}");
+    // The draft file round trip: JSON out and back in.
+    let json = serde_json::to_string(&draft).expect("json");
+    let draft: mailroom::store::drafts::Draft = serde_json::from_str(&json).expect("parse");
+
+    let mut app = super::ui_compose::app(100, 40).with_drafts(vec![draft], 0);
+    press(&mut app, typed(":drafts 1\n"));
+    let c = app.compose().expect("the draft reopened");
+    assert_eq!(c.forwarded.len(), 1);
+    assert!(
+        screen(&app).contains("1 fire.png (forwarded)"),
+        "{}",
+        screen(&app)
+    );
+    let raw = built(&mut app);
+    let msg = MessageParser::new().parse(&raw).expect("parses");
+    let parts: Vec<_> = msg.attachments().collect();
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].attachment_name(), Some("fire.png"));
+    assert_eq!(parts[0].contents(), b"\x89PNG\r\n\x1a\n");
+}

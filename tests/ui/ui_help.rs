@@ -84,3 +84,25 @@ fn a_wide_character_under_the_overlay_never_covers_its_border() {
         }
     }
 }
+
+/// The end of the list's help: the keys of the questions the status line asks and what
+/// `ui.mark_read` does, each line whole.
+#[test]
+fn help_lists_the_questions_keys_and_the_read_state_setting() {
+    let mut app = app(120, 40, "Printer on fire", "Carol");
+    press(&mut app, [ch('?'), ch('G')]);
+    let rows = rows_of(&drawn(&app));
+    let text = trimmed(&rows);
+    for line in [
+        "questions in the status line",
+        "yes: take over, reassign, close, answer anyway",
+        "no: nothing changes, the key does not run",
+        "forward from another",
+        "read state (ui.mark_read)",
+        "default: read after a moment open, and on reply",
+    ] {
+        assert!(text.contains(line), "{line:?} not in:\n{text}");
+    }
+    assert!(rows.iter().all(|r| !r.contains("…┃")), "{text}");
+    assert_snapshot!("help_end_120x40", text);
+}

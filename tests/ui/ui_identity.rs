@@ -138,3 +138,52 @@ fn reply_from_an_account_that_may_not_send_opens_no_pane_and_offers_a_note() {
     assert!(app.note().is_some(), "{:?}", app.error());
     assert!(app.compose().is_none());
 }
+
+/// `r` on a `send = "none"` account offers a forward too: `f` opens the forward pane from the
+/// first account shown that may send (support), fetching the original from its own account
+/// (billing), and the quote arrives from there.
+#[test]
+fn reply_from_an_account_that_may_not_send_offers_a_forward_from_one_that_may() {
+    let mut app = app();
+    press(&mut app, [ch('l')]);
+    press(&mut app, [ch('r')]);
+    let q = app
+        .confirm()
+        .map(|q| q.question.clone())
+        .unwrap_or_default();
+    assert!(q.contains("f: forward it from support"), "{q}");
+    let cmds = press(&mut app, [ch('f')]);
+    assert!(
+        cmds.iter().any(|r| matches!(
+            r,
+            Request::Open {
+                account_idx: 1,
+                uid: 3
+            }
+        )),
+        "the original is read from billing: {cmds:?}"
+    );
+    let c = app.compose().expect("a forward pane");
+    assert_eq!(c.kind, mailroom::ui::screen::compose::model::Kind::Forward);
+    assert_eq!((c.account_idx, c.account.as_str()), (0, "support"));
+    assert_eq!(c.subject.text, "Fwd: Question 3");
+    press(
+        &mut app,
+        [EngineEvent::Body {
+            account_idx: 1,
+            uid: 3,
+            body: Ok(mailroom::engine::event::Opened {
+                text: "Where is my invoice?".into(),
+                attachments: Vec::new(),
+                raw: None,
+            }),
+        }],
+    );
+    let c = app.compose().expect("still open");
+    assert!(
+        c.quoted()
+            .is_some_and(|t| t.contains("Where is my invoice?")),
+        "{:?}",
+        c.quoted()
+    );
+}

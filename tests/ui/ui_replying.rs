@@ -488,3 +488,19 @@ fn a_mailbox_reset_forgets_the_uids_of_the_reply_being_written() {
     let cmds = press(&mut app, [ctrl('q')]);
     assert!(marks(&cmds).is_empty(), "{cmds:?}");
 }
+
+/// `Ctrl-f` asked first (a teammate is replying): `y` opens the forward of the whole original
+/// as an attachment, not the inline forward with its quote.
+#[test]
+fn ctrl_f_answered_through_the_replying_question_opens_the_attachment_forward() {
+    let mut app = app(&["$replying.bob"]);
+    let cmds = press(&mut app, [ctrl('f')]);
+    assert!(cmds.is_empty(), "nothing before the answer: {cmds:?}");
+    let q = app.confirm().expect("a question").question.clone();
+    assert!(q.contains("bob is replying"), "{q}");
+    press(&mut app, [ch('y')]);
+    let c = app.compose().expect("the forward pane");
+    assert_eq!(c.kind, Kind::Forward);
+    assert!(c.forward_whole, "Ctrl-f forwards the whole original");
+    assert_eq!(c.quoted(), None, "no inline quote");
+}

@@ -98,3 +98,41 @@ fn the_prompt_shows_examples_to_come_and_a_past_time_is_refused() {
         "{err}"
     );
 }
+
+/// A snoozed row shows its wake time in the agent's zone (not only "zz"): the day and time
+/// within the coming week, the date further on.
+#[test]
+fn a_snoozed_row_shows_its_local_wake_time() {
+    let mut app = app();
+    load(
+        &mut app,
+        0,
+        vec![
+            msg(1, 10, "Ann", "Printer on fire"),
+            // Saturday 2026-11-28 08:00 UTC = 09:00 in Berlin.
+            ui_support::with_keywords(
+                msg(2, 20, "Ben", "Sleeping beauty"),
+                &["$snoozed.202611280800"],
+            ),
+            // 2026-12-24 08:00 UTC = 09:00 in Berlin, weeks away.
+            ui_support::with_keywords(
+                msg(3, 30, "Cid", "Christmas question"),
+                &["$snoozed.202612240800"],
+            ),
+        ],
+    );
+    press(
+        &mut app,
+        [vec![ch(':')], typed("view all"), vec![enter()]].concat(),
+    );
+    let s = ui_support::screen(&app);
+    let row = |subject: &str| {
+        s.lines()
+            .find(|l| l.contains(subject))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("Sleeping beauty").contains("zz Sat 09:00"), "{s}");
+    assert!(row("Christmas question").contains("zz 12-24 09:00"), "{s}");
+    assert_snapshot!("snoozed_rows_local_wake_160x24", s);
+}

@@ -432,6 +432,7 @@ fn answers_say_who_won_and_what_the_state_is() {
             rounds: 1,
             mapping: MappingKind::Keywords,
             moved_to: None,
+            modseq: None,
         }),
     );
     assert_eq!(
@@ -823,6 +824,7 @@ fn a_snoozed_row_hides_until_its_time_and_is_woken_once() {
                 id,
                 uid: 6,
                 change,
+                guard: None,
             },
         ] => {
             assert_eq!(

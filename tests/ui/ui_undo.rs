@@ -109,6 +109,7 @@ fn done_118(app: &mut App) {
                 rounds: 1,
                 mapping: MappingKind::Keywords,
                 moved_to: None,
+                modseq: None,
             }),
         }],
     );
@@ -236,6 +237,7 @@ fn done_answer(app: &mut App, id: u64, uid: u32, before: &[&str]) {
                 rounds: 1,
                 mapping: MappingKind::Keywords,
                 moved_to: None,
+                modseq: None,
             }),
         }],
     );
@@ -394,4 +396,134 @@ fn a_single_flag_or_read_toggle_is_one_step_undone_by_u() {
         app.notice(),
         Some(format!("undid flag on UID {}", flagged[0]).as_str())
     );
+}
+
+/// The undo's stores carry a guard (the state the action left, the state to bring back and
+/// the MODSEQ the action left): the account's thread refuses one a teammate changed since,
+/// even unseen here; the refusals are summed up once every answer is in.
+#[test]
+fn the_undo_stores_are_guarded_and_a_refusal_from_the_server_is_named() {
+    let mut app = bulk_loaded();
+    press(&mut app, [ch('M')]);
+    let mut events = typed("from:payments");
+    events.push(enter());
+    press(&mut app, events);
+    let sent = triages(&press(&mut app, [ch('d')]));
+    for (n, (id, uid, _)) in sent.iter().enumerate() {
+        press(
+            &mut app,
+            [EngineEvent::TriageDone {
+                account_idx: 0,
+                id: *id,
+                uid: *uid,
+                result: Ok(Applied {
+                    uid: *uid,
+                    action: "done",
+                    before: state(&[]),
+                    after: state(&["$done"]),
+                    rounds: 1,
+                    mapping: MappingKind::Keywords,
+                    moved_to: None,
+                    modseq: Some(100 + n as u64),
+                }),
+            }],
+        );
+    }
+    let cmds = press(&mut app, [ch('u')]);
+    let stores: Vec<(u64, u32)> = cmds
+        .iter()
+        .map(|r| match r {
+            Request::Store {
+                id,
+                uid,
+                guard: Some(g),
+                ..
+            } => {
+                assert_eq!(g.left, state(&["$done"]));
+                assert_eq!(g.before, state(&[]));
+                let n = sent.iter().position(|(_, u, _)| u == uid).unwrap();
+                assert_eq!(g.modseq, Some(100 + n as u64));
+                (*id, *uid)
+            }
+            other => panic!("an unguarded undo store: {other:?}"),
+        })
+        .collect();
+    assert_eq!(stores.len(), 3, "{cmds:?}");
+    assert_eq!(app.notice(), Some("undid done on 3 messages"));
+    let answer = |app: &mut App, (id, uid): (u64, u32), result: Result<(), String>| {
+        press(
+            app,
+            [EngineEvent::StoreDone {
+                account_idx: 0,
+                id,
+                uid,
+                result,
+            }],
+        )
+    };
+    answer(&mut app, stores[0], Ok(()));
+    let refusal = "changed since (now: assigned to bob, done)".to_string();
+    answer(&mut app, stores[1], Err(refusal));
+    assert_eq!(app.error(), None, "no line before the last answer");
+    answer(&mut app, stores[2], Ok(()));
+    assert_eq!(
+        app.error(),
+        Some(
+            format!(
+                "undo done: 2 undone; 1 refused: support UID {}: changed since (now: assigned to bob, done)",
+                stores[1].1
+            )
+            .as_str()
+        )
+    );
+}
+
+/// `done` that moved the message to the archive folder (its row gone) is undone by moving it
+/// back: one guarded request naming the folder and the UID there, whatever the rows say.
+#[test]
+fn u_after_an_archiving_done_asks_to_move_the_message_back() {
+    let mut app = loaded();
+    select(&mut app, 118);
+    let cmds = press(&mut app, [ch('d')]);
+    let [Request::Triage { id, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    press(
+        &mut app,
+        [EngineEvent::TriageDone {
+            account_idx: 0,
+            id: *id,
+            uid: 118,
+            result: Ok(Applied {
+                uid: 118,
+                action: "done",
+                before: state(&["$assigned.alice"]),
+                after: state(&["$assigned.alice", "$done"]),
+                rounds: 1,
+                mapping: MappingKind::Keywords,
+                moved_to: Some(Box::new(mailroom::triage::act::MovedTo {
+                    mailbox: "Archive".into(),
+                    uid: Some(7),
+                })),
+                modseq: Some(50),
+            }),
+        }],
+    );
+    let cmds = press(&mut app, [ch('u')]);
+    match cmds.as_slice() {
+        [
+            Request::Store {
+                uid: 118,
+                guard: Some(g),
+                ..
+            },
+        ] => {
+            let moved = g.moved.as_ref().expect("a move back");
+            assert_eq!((moved.folder.as_str(), moved.uid), ("Archive", Some(7)));
+            assert!(!moved.folders, "the archive keeps team state in keywords");
+            assert_eq!(g.before, state(&["$assigned.alice"]));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.notice(), Some("undid done on UID 118"));
 }

@@ -30,6 +30,14 @@ impl Worker {
                 } => self
                     .store(conn, id, uid, change, unchanged_since)
                     .map(|stored| *changed |= stored),
+                WorkerCommand::Undo {
+                    id,
+                    uid,
+                    change,
+                    guard,
+                } => self
+                    .undo(conn, id, uid, change, guard)
+                    .map(|stored| *changed |= stored),
                 WorkerCommand::Triage {
                     id,
                     uid,

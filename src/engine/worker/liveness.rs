@@ -108,6 +108,7 @@ impl Worker {
                 Ok(WorkerCommand::Idle(_)) => {}
                 Ok(
                     cmd @ (WorkerCommand::Store { .. }
+                    | WorkerCommand::Undo { .. }
                     | WorkerCommand::Triage { .. }
                     | WorkerCommand::AddNote { .. }),
                 ) => self.pending.push_back(cmd),

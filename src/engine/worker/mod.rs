@@ -29,6 +29,7 @@ use crate::triage::state::Action as TriageAction;
 mod during;
 mod liveness;
 mod notes;
+mod policy;
 mod saving;
 mod search;
 mod snoozes;
@@ -58,6 +59,14 @@ pub enum WorkerCommand {
         uid: u32,
         change: FlagChange,
         unchanged_since: Option<u64>,
+    },
+    /// An undo's store: `change` only while the message is as the action left it
+    /// (`triage::revert`); answered with `WorkerEvent::ActionDone`, a refusal as its error.
+    Undo {
+        id: u64,
+        uid: u32,
+        change: FlagChange,
+        guard: Box<crate::triage::revert::Guard>,
     },
     /// Server-side search of the selected mailbox for `query` (the search language,
     /// `triage::query`, translated by `search` before it goes anywhere), with dates read at
@@ -144,6 +153,12 @@ pub enum WorkerEvent {
     },
     /// The wake times of the mirror's snoozed messages (see `snoozes`).
     Snoozes(WakeTimes),
+    /// The team policy of the account, read after connecting and whenever its policy folder
+    /// changed (see `policy`).
+    Policy {
+        account: String,
+        learned: crate::engine::policy::Learned,
+    },
     /// The team's replies in the conversation of message `uid`, oldest first, or why not.
     Conversation {
         uid: u32,
@@ -212,6 +227,7 @@ impl AccountWorker {
                     selected: None,
                     first_batch,
                     snoozes: snoozes::Known::default(),
+                    policy: policy::Known::default(),
                 };
                 w.run();
             })?;
@@ -278,6 +294,8 @@ struct Worker {
     first_batch: FirstBatch,
     /// The snooze records' wake times known and reported (see `snoozes`).
     snoozes: snoozes::Known,
+    /// The policy folder as last looked at (see `policy`).
+    policy: policy::Known,
 }
 
 /// Why the online loop ended.
@@ -362,11 +380,13 @@ impl Worker {
     fn fail_pending(&mut self, why: &str) {
         while let Some(cmd) = self.pending.pop_front() {
             match cmd {
-                WorkerCommand::Store { id, uid, .. } => (self.emit)(WorkerEvent::ActionDone {
-                    id,
-                    uid,
-                    result: Err(why.to_string()),
-                }),
+                WorkerCommand::Store { id, uid, .. } | WorkerCommand::Undo { id, uid, .. } => {
+                    (self.emit)(WorkerEvent::ActionDone {
+                        id,
+                        uid,
+                        result: Err(why.to_string()),
+                    })
+                }
                 WorkerCommand::FetchBody { uid } => (self.emit)(WorkerEvent::Body {
                     uid,
                     result: Err(why.to_string()),
@@ -575,6 +595,66 @@ impl Worker {
         }
     }
 
+    /// Runs an undo's guarded store (`triage::revert`); `Ok(true)` when it went through.
+    fn undo(
+        &mut self,
+        conn: &mut ImapConn,
+        id: u64,
+        uid: u32,
+        change: FlagChange,
+        guard: Box<crate::triage::revert::Guard>,
+    ) -> Result<bool, String> {
+        use crate::triage::revert::{RevertError, move_back, store_guarded};
+        let result = match &guard.moved {
+            Some(moved) => {
+                // Other folders are selected on the way: the next sync opens the mailbox.
+                self.selected = None;
+                let mailbox = self.imap.mailbox.clone();
+                move_back(conn, &mailbox, moved, &guard)
+                    .map(|_| StoreOutcome::Stored { modseq: None })
+            }
+            None => store_guarded(conn, uid, &change, &guard).and_then(|stored| {
+                let Some(until) = guard.drop_record else {
+                    return Ok(stored);
+                };
+                // The notes folder is selected on the way: the next sync opens the mailbox.
+                self.selected = None;
+                self.snoozes.invalidate();
+                let mailbox = self.imap.mailbox.clone();
+                crate::triage::revert::drop_record(conn, &self.config, &mailbox, uid, until)
+                    .map(|()| stored)
+            }),
+        };
+        match result {
+            Ok(outcome) => {
+                (self.emit)(WorkerEvent::ActionDone {
+                    id,
+                    uid,
+                    result: Ok(outcome),
+                });
+                Ok(true)
+            }
+            Err(RevertError::Action(ActionError::Connection(e))) => {
+                self.pending.push_front(WorkerCommand::Undo {
+                    id,
+                    uid,
+                    change,
+                    guard,
+                });
+                Err(e)
+            }
+            Err(e) => {
+                (self.emit)(WorkerEvent::ActionDone {
+                    id,
+                    uid,
+                    result: Err(e.to_string()),
+                });
+                // The refusal's reason is the message as it is now: show it.
+                Ok(true)
+            }
+        }
+    }
+
     fn online(&mut self, mut conn: ImapConn, state: &mut MailboxState) -> Exit {
         self.selected = None;
         // The watcher is in place before the sync: mail that lands between the two is then
@@ -600,6 +680,7 @@ impl Worker {
         if let Err(e) = self
             .sync_now(&mut conn, state)
             .and_then(|()| self.look_at_snoozes(&mut conn, state))
+            .and_then(|()| self.look_at_policy(&mut conn, state))
         {
             if let Some(w) = watcher {
                 w.stop();
@@ -741,6 +822,7 @@ impl Worker {
                 }
                 self.sync_now(conn, state)?;
                 self.look_at_snoozes(conn, state)?;
+                self.look_at_policy(conn, state)?;
                 while let Some(cmd) = self.pending.pop_front() {
                     if let WorkerCommand::Shutdown = cmd {
                         let _ = self.self_tx.send(WorkerCommand::Shutdown);
@@ -762,6 +844,18 @@ impl Worker {
             } => {
                 if self.store(conn, id, uid, change, unchanged_since)? {
                     // Show the new state (and a teammate's concurrent change) at once.
+                    self.sync_now(conn, state)?;
+                    self.look_at_snoozes(conn, state)?;
+                }
+                Ok(())
+            }
+            WorkerCommand::Undo {
+                id,
+                uid,
+                change,
+                guard,
+            } => {
+                if self.undo(conn, id, uid, change, guard)? {
                     self.sync_now(conn, state)?;
                     self.look_at_snoozes(conn, state)?;
                 }

@@ -38,6 +38,7 @@ pub fn apply(config: &mut Config, account: &str, in_force: &InForce) -> Narrowin
     let Some(index) = config.accounts.iter().position(|a| a.name == account) else {
         return out;
     };
+    config.accounts[index].policy_version = Some(policy.version);
     if let Some(send) = &policy.send {
         let allowed = send.mode_for(&agent);
         let acc = &mut config.accounts[index];

@@ -41,7 +41,7 @@ mod apply;
 mod parse;
 pub mod sla;
 
-pub use apply::{Narrowing, apply};
+pub use apply::{Narrowing, apply, signature_name};
 pub use parse::{PolicyError, parse};
 
 pub use parse::{Located, duration};

@@ -121,6 +121,7 @@ fn apply_inner(
         rounds: 1,
         mapping: MappingKind::Folders,
         moved_to: moved.map(Box::new),
+        modseq: None,
     };
     if !select(conn, from)? {
         return Err(ActError::Folder {

@@ -191,6 +191,7 @@ fn a_teammates_assignment_notifies_and_my_own_claim_does_not() {
                 rounds: 1,
                 mapping: MappingKind::Keywords,
                 moved_to: None,
+                modseq: None,
             }),
         },
     );

@@ -51,6 +51,7 @@ pub(crate) fn store_flag(
         id,
         uid,
         change,
+        guard: None,
     }
 }
 
@@ -91,6 +92,8 @@ pub(crate) fn toggle_marked(
             before: TeamState::default(),
             after: TeamState::default(),
             flag: Some((kind, before)),
+            modseq: None,
+            moved: None,
         });
     }
     let what = flag_verb(kind, on);

@@ -26,15 +26,22 @@ pub struct Confirm {
 /// What a `Confirm` does on `y`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
-    /// Open the compose pane of `kind` for message `uid` of `account_idx`.
+    /// Open the compose pane of `kind` for message `uid` of `account_idx`; `whole`: a forward
+    /// of the whole original as an attachment (`Ctrl-f`).
     Compose {
         kind: Kind,
         account_idx: usize,
         uid: u32,
+        whole: bool,
     },
     /// The account may not send (`send = "none"`): `n` writes an internal note on the
-    /// message instead of a reply that could never be sent.
-    Note,
+    /// message instead of a reply that could never be sent; `f` forwards message `uid` of
+    /// `account_idx` from account `forward_from` (the first shown that may send), if any.
+    NoSend {
+        account_idx: usize,
+        uid: u32,
+        forward_from: Option<usize>,
+    },
     /// Send triage `action` for message `uid` of `account_idx`, asked because a teammate
     /// holds the message or is replying to it.
     Triage {
@@ -59,7 +66,10 @@ fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Request> {
     }
     let plain = (k.modifiers - KeyModifiers::SHIFT).is_empty();
     let yes = match q.then {
-        Confirmed::Note => matches!(k.code, KeyCode::Char('n')),
+        Confirmed::NoSend { forward_from, .. } => {
+            matches!(k.code, KeyCode::Char('n'))
+                || (forward_from.is_some() && matches!(k.code, KeyCode::Char('f')))
+        }
         _ => matches!(k.code, KeyCode::Char('y' | 'Y')),
     };
     if !(plain && yes) {
@@ -67,7 +77,29 @@ fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Request> {
         return Vec::new();
     }
     match q.then {
-        Confirmed::Note => {
+        Confirmed::NoSend {
+            account_idx,
+            uid,
+            forward_from: Some(from),
+        } if k.code == KeyCode::Char('f') => {
+            let Some(config) = app.config.clone() else {
+                return Vec::new();
+            };
+            match original_of(app, account_idx, uid) {
+                Some(found) => crate::ui::screen::compose::start_compose_from(
+                    app,
+                    &config,
+                    Kind::Forward,
+                    Some(found),
+                    Some(from),
+                ),
+                None => {
+                    app.fail("the message is no longer in the list");
+                    Vec::new()
+                }
+            }
+        }
+        Confirmed::NoSend { .. } => {
             crate::ui::screen::notes::open_note(app);
             Vec::new()
         }
@@ -80,12 +112,19 @@ fn answer(app: &mut App, q: Confirm, k: &KeyEvent) -> Vec<Request> {
             kind,
             account_idx,
             uid,
+            whole,
         } => {
             let Some(config) = app.config.clone() else {
                 return Vec::new();
             };
             match original_of(app, account_idx, uid) {
-                Some(found) => start_compose(app, &config, kind, Some(found)),
+                Some(found) => {
+                    let commands = start_compose(app, &config, kind, Some(found));
+                    if whole {
+                        crate::ui::screen::compose::forward::whole(app);
+                    }
+                    commands
+                }
                 None => {
                     app.fail("the message is no longer in the list");
                     Vec::new()
@@ -173,18 +212,43 @@ pub(crate) fn triage_question(
 }
 
 /// `r`/`R` from an account that may not send (`send = "none"`): no pane that could never send;
-/// the question says so and offers an internal note instead.
-pub(crate) fn no_send_question(app: &App, account_idx: usize) -> Option<Confirm> {
-    let account = app.config.as_ref()?.accounts.get(account_idx)?;
+/// the question says so and offers an internal note instead, or a forward of message `uid`
+/// from the first account shown that may send.
+pub(crate) fn no_send_question(app: &App, account_idx: usize, uid: u32) -> Option<Confirm> {
+    let config = app.config.as_ref()?;
+    let account = config.accounts.get(account_idx)?;
     if account.send != crate::config::SendMode::None {
         return None;
     }
     let name = sanitize::single_line(&account.name);
+    let forward_from = app.columns.iter().map(|c| c.account_idx).find(|&i| {
+        config
+            .accounts
+            .get(i)
+            .is_some_and(|a| a.send != crate::config::SendMode::None)
+    });
+    let forward = forward_from
+        .and_then(|i| config.accounts.get(i))
+        .map(|a| format!(", f: forward it from {}", sanitize::single_line(&a.name)))
+        .unwrap_or_default();
+    // The team policy's reason when it is the policy that gives no mode.
+    let why = account.policy_reason.as_deref().map_or_else(
+        || format!("{name} may not send (send = \"none\")"),
+        sanitize::single_line,
+    );
+    let short = account
+        .policy_reason
+        .as_ref()
+        .map_or("send = \"none\"", |_| "the team policy");
     Some(Confirm {
         question: format!(
-            "{name} may not send (send = \"none\"): a reply could never go out; n: write an internal note for the team instead, any other key: nothing"
+            "{why}: a reply could never go out; n: write an internal note for the team instead{forward}, any other key: nothing"
         ),
-        declined: format!("{name}: no reply (send = \"none\")"),
-        then: Confirmed::Note,
+        declined: format!("{name}: no reply ({short})"),
+        then: Confirmed::NoSend {
+            account_idx,
+            uid,
+            forward_from,
+        },
     })
 }

@@ -74,6 +74,9 @@ pub(crate) fn store_done(
     uid: u32,
     result: Result<(), String>,
 ) -> Handled {
+    if let Some(handled) = crate::ui::undo::on_store_done(app, account_idx, id, uid, &result) {
+        return handled;
+    }
     let pending = app.pending_stores.remove(&id);
     let woken = app.waking.remove(&id);
     let Err(e) = result else {
@@ -306,6 +309,8 @@ pub(crate) fn toggle(app: &mut App, kind: FlagKind) -> Vec<Request> {
             before: Default::default(),
             after: Default::default(),
             flag: Some((kind, before)),
+            modseq: None,
+            moved: None,
         }],
     });
     vec![crate::ui::screen::bulk::store_flag(

@@ -81,5 +81,6 @@ fn mark_read(app: &mut App, account_idx: usize, uid: u32) -> Vec<Request> {
             add_flags: FlagKind::Seen.only(),
             ..FlagChange::default()
         },
+        guard: None,
     }]
 }

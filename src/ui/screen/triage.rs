@@ -317,6 +317,7 @@ pub(crate) fn wake_snoozes(app: &mut App, now: i64) -> Vec<Request> {
                 remove_keywords: keywords,
                 ..FlagChange::default()
             },
+            guard: None,
         });
     }
     commands

@@ -508,10 +508,25 @@ pub fn team_marks_with<K: AsRef<str>>(keywords: &[K], stale: impl Fn(&str) -> bo
         parts.push("pending".to_string());
     }
     if snoozed {
-        // Rows are narrow; the time is in the reader and the status line after `z`.
+        // The wake time, when known, follows in the agent's zone (see `row_line`).
         parts.push("zz".to_string());
     }
     parts.join(" ")
+}
+
+/// A snoozed row's wake time, short, in the agent's zone: `Fri 14:00` within the coming
+/// week, else `12-24 09:00`.
+pub fn wake_label(wake: i64, now: i64, zone: &jiff::tz::TimeZone) -> String {
+    const WEEK: i64 = 6 * 24 * 3600;
+    let Ok(ts) = jiff::Timestamp::from_second(wake) else {
+        return String::new();
+    };
+    let format = if (0..WEEK).contains(&(wake - now)) {
+        "%a %H:%M"
+    } else {
+        "%m-%d %H:%M"
+    };
+    ts.to_zoned(zone.clone()).strftime(format).to_string()
 }
 
 /// The subject's indentation for a reply `depth` levels down its thread: two cells a level, an
@@ -536,6 +551,8 @@ struct RowStyles {
     selected: Style,
     /// By SLA state: ok, due soon, overdue (and breached), met.
     sla: [Style; 4],
+    /// The agent's zone (`agent.timezone`): a snoozed row's wake time is shown in it.
+    zone: jiff::tz::TimeZone,
 }
 
 impl RowStyles {
@@ -554,6 +571,7 @@ impl RowStyles {
                 st(app, "sla_overdue"),
                 st(app, "sla_met"),
             ],
+            zone: crate::triage::when::config_zone(app.config.as_deref()),
         }
     }
 
@@ -602,7 +620,13 @@ fn row_line<'a>(
     let sender_w = (width / 4).clamp(6, 24);
     let sla_w = if c.sla.is_some() { SLA_WIDTH + 1 } else { 0 };
     let fixed = 1 + AGE_WIDTH + 1 + sender_w + 1 + 1 + MARKS_WIDTH + sla_w;
-    let team = team_marks_with(&s.keywords, |a| c.replying_stale(s.uid, a));
+    let mut team = team_marks_with(&s.keywords, |a| c.replying_stale(s.uid, a));
+    if team.ends_with("zz")
+        && let Some(wake) = crate::triage::view::team_state(s, &c.wake_times).snoozed_until
+    {
+        team.push(' ');
+        team.push_str(&wake_label(wake, now, &styles.zone));
+    }
     // Team marks take what they need, up to a quarter of the row; the subject yields.
     let team_w = if team.is_empty() {
         0

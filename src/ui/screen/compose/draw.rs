@@ -93,6 +93,12 @@ pub(crate) fn draw_compose(app: &App, c: &Compose, frame: &mut Frame, area: Rect
             Span::styled(fit(&format!("why: {r}"), value_w), st(app, "row_age")),
         ]));
     }
+    if let Some(p) = c.policy_line() {
+        lines.push(Line::from(vec![
+            Span::raw(" ".repeat(label_w)),
+            Span::styled(fit(&format!("policy: {p}"), value_w), st(app, "row_age")),
+        ]));
+    }
     let mut cursor = None;
     let mut completing_at = None;
     for f in [Field::To, Field::Cc, Field::Bcc, Field::Subject] {

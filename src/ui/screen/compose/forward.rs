@@ -12,15 +12,30 @@ use crate::ui::screen::compose::model::{Compose, Kind};
 use crate::ui::screen::compose::open_compose;
 
 /// `Ctrl-f`: a forward whose only part is the original, as a `message/rfc822` attachment.
+/// Asked first (a teammate is replying, or it was answered already): `y` opens this forward,
+/// not the inline one.
 pub(crate) fn open_attached(app: &mut App) -> Vec<Request> {
     let commands = open_compose(app, Kind::Forward);
+    if let Some(crate::ui::screen::confirm::Confirm {
+        then: crate::ui::screen::confirm::Confirmed::Compose { kind, whole, .. },
+        ..
+    }) = &mut app.confirm
+        && *kind == Kind::Forward
+    {
+        *whole = true;
+    }
+    whole(app);
+    commands
+}
+
+/// The open forward pane forwards the whole original as an attachment, without a quote.
+pub(crate) fn whole(app: &mut App) {
     if let Some(c) = &mut app.compose
         && c.kind == Kind::Forward
     {
         c.forward_whole = true;
         c.plan.quoted = None;
     }
-    commands
 }
 
 /// The original of the forward `c` arrived: its parts are attached. Returns what the status

@@ -104,6 +104,8 @@ pub(crate) fn new_compose(
         plan,
     );
     c.agent = config.agent.id.clone();
+    c.policy_reason = account.policy_reason.clone();
+    c.policy_version = account.policy_version;
     Some(c)
 }
 
@@ -117,8 +119,8 @@ pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Request> {
     };
     let found = original(app);
     if matches!(kind, Kind::Reply | Kind::ReplyAll)
-        && let Some((account_idx, _, _)) = &found
-        && let Some(q) = crate::ui::screen::confirm::no_send_question(app, *account_idx)
+        && let Some((account_idx, o, _)) = &found
+        && let Some(q) = crate::ui::screen::confirm::no_send_question(app, *account_idx, o.uid)
     {
         app.confirm = Some(q);
         return Vec::new();
@@ -135,6 +137,7 @@ pub(crate) fn open_compose(app: &mut App, kind: Kind) -> Vec<Request> {
                 kind,
                 account_idx: *account_idx,
                 uid: o.uid,
+                whole: false,
             },
         });
         return Vec::new();
@@ -261,6 +264,18 @@ pub(crate) fn start_compose(
     kind: Kind,
     found: Option<(usize, Summary, Option<String>)>,
 ) -> Vec<Request> {
+    start_compose_from(app, config, kind, found, None)
+}
+
+/// [`start_compose`] sending from account `send_from` when given (a forward of a message of an
+/// account that may not send), else from the message's own account.
+pub(crate) fn start_compose_from(
+    app: &mut App,
+    config: &Config,
+    kind: Kind,
+    found: Option<(usize, Summary, Option<String>)>,
+    send_from: Option<usize>,
+) -> Vec<Request> {
     let answered = found
         .as_ref()
         .filter(|_| kind != Kind::New)
@@ -280,9 +295,14 @@ pub(crate) fn start_compose(
         Some((_, o, text)) => (Some(o), text),
         None => (None, None),
     };
-    let Some(mut c) = new_compose(app, config, account_idx, kind, original, text.as_deref()) else {
+    let pane_account = send_from.unwrap_or(account_idx);
+    let Some(mut c) = new_compose(app, config, pane_account, kind, original, text.as_deref())
+    else {
         return Vec::new();
     };
+    if pane_account != account_idx {
+        c.awaiting_from = Some(account_idx);
+    }
     let mut commands = Vec::new();
     if let Some(o) = &c.plan.original {
         let uid = o.uid;
@@ -699,7 +719,7 @@ pub(crate) fn on_quote(
     body: &Result<Opened, String>,
 ) -> bool {
     if let Some(c) = &mut app.compose
-        && c.account_idx == account_idx
+        && c.awaiting_from.unwrap_or(c.account_idx) == account_idx
         && c.awaiting == Some(uid)
     {
         c.awaiting = None;

@@ -509,6 +509,10 @@ pub struct Compose {
     pub plan: Plan,
     /// The agent's id, for "alice on behalf of support@…".
     pub agent: String,
+    /// Why the team policy lowered the account's send mode (shown on the From line).
+    pub policy_reason: Option<String>,
+    /// The version of the team policy the pane was planned under (none: no policy).
+    pub policy_version: Option<u64>,
     pub to: Line,
     pub cc: Line,
     pub bcc: Line,
@@ -517,6 +521,9 @@ pub struct Compose {
     pub field: Field,
     /// The message whose text is awaited for the quote.
     pub awaiting: Option<u32>,
+    /// The account of the awaited message when it is not the pane's own (a forward from
+    /// another account: its message's account may not send).
+    pub awaiting_from: Option<usize>,
     pub attachments: Vec<PathBuf>,
     /// A forward's parts from the original (its attachments, or the whole original as
     /// `message/rfc822`), numbered after `attachments`; not kept in the draft file.
@@ -555,6 +562,8 @@ impl Compose {
             draft_id,
             plan,
             agent: String::new(),
+            policy_reason: None,
+            policy_version: None,
             to: Line::default(),
             cc: Line::default(),
             bcc: Line::default(),
@@ -562,6 +571,7 @@ impl Compose {
             body: Body::default(),
             field: Field::To,
             awaiting: None,
+            awaiting_from: None,
             attachments: Vec::new(),
             forwarded: Vec::new(),
             forward_whole: false,
@@ -650,16 +660,29 @@ impl Compose {
             (Some(why), _) => format!("sending refused: {why}"),
             (None, Some(id)) => match &id.sender {
                 None => format!("as {}", id.from),
+                Some(_) if self.policy_reason.is_some() => {
+                    format!("{} on behalf of {} (team policy)", self.agent, id.from)
+                }
                 Some(_) => format!("{} on behalf of {}", self.agent, id.from),
             },
             (None, None) => "no identity".to_string(),
         }
     }
 
-    /// Lines the pane shows above the body: From, the reason, the four header fields, the
+    /// Why the team policy narrowed the identity, for the line under From (sanitized); none
+    /// when sending is refused (the From line says it then).
+    pub fn policy_line(&self) -> Option<String> {
+        self.policy_reason
+            .as_deref()
+            .filter(|_| self.refused().is_none())
+            .map(sanitize::single_line)
+    }
+
+    /// Lines the pane shows above the body: From, the reason, the policy, the four header fields, the
     /// attachments, the `Ctrl-t` line and the separator.
     pub fn head_lines(&self) -> usize {
         1 + usize::from(self.plan.reason().is_some())
+            + usize::from(self.policy_line().is_some())
             + 4
             + usize::from(!self.attachments.is_empty() || !self.forwarded.is_empty())
             + usize::from(self.attach_line.is_some())
@@ -693,6 +716,11 @@ impl Compose {
             references: self.plan.references.clone(),
             quoted: self.plan.quoted.clone(),
             attachments: self.attachments.clone(),
+            forwarded: self
+                .forwarded
+                .iter()
+                .map(drafts::ForwardedPart::of)
+                .collect(),
             saved: now,
         }
     }

@@ -13,6 +13,10 @@ use crate::ui::screen::compose::{
 /// `y` in the preview: the draft is saved, then the message goes to the sending thread
 /// (after a second `y` when `warn` finds something to ask about).
 pub(crate) fn confirm_send(app: &mut App) -> Vec<Request> {
+    if let Some(why) = crate::ui::team_policy::changed_under_pane(app) {
+        app.fail(why);
+        return Vec::new();
+    }
     if super::warn::hold_send(app) {
         return Vec::new();
     }
@@ -207,11 +211,23 @@ pub(crate) fn reopen_draft(app: &mut App, n: usize) -> Vec<Request> {
     c.plan.references = d.references.clone();
     c.plan.quoted = d.quoted.clone();
     c.attachments = d.attachments.clone();
+    c.forwarded = d
+        .forwarded
+        .iter()
+        .filter_map(drafts::ForwardedPart::attachment)
+        .collect();
+    let lost = d.forwarded.len() - c.forwarded.len();
     c.saved_at = d.saved;
     c.field = Field::Body;
     let line = c.mode_line();
     app.compose = Some(c);
-    app.say(format!("draft {n} reopened: {line}"));
+    if lost > 0 {
+        app.fail(format!(
+            "draft {n} reopened: {line}; {lost} forwarded part(s) could not be read from the draft file"
+        ));
+    } else {
+        app.say(format!("draft {n} reopened: {line}"));
+    }
     // A reply draft answers a message still in the column: it is being replied to again.
     match d.reply_to_uid {
         Some(uid)

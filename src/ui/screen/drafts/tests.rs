@@ -15,6 +15,7 @@ fn draft(to: &[&str], subject: &str) -> Draft {
         references: Vec::new(),
         quoted: None,
         attachments: Vec::new(),
+        forwarded: Vec::new(),
         saved: 1_000,
     }
 }

@@ -122,9 +122,35 @@ pub fn help_lines(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
                 .into_iter()
                 .map(|(keys, desc, _)| (keys, desc.to_string())),
         );
+        lines.extend(
+            QUESTIONS
+                .iter()
+                .map(|(k, d)| (k.to_string(), d.to_string())),
+        );
     }
     lines
 }
+
+/// The keys of the questions the status line asks (taking a teammate's message, closing one
+/// a teammate is replying to, answering anyway, a reply from a `send = "none"` account) and
+/// what `ui.mark_read` does: fixed, not in the keymap. Empty keys: a heading.
+const QUESTIONS: &[(&str, &str)] = &[
+    ("", ""),
+    ("", "questions in the status line"),
+    ("y", "yes: take over, reassign, close, answer anyway"),
+    ("n", "no; to a send = \"none\" reply: write a note"),
+    (
+        "f",
+        "on a send = \"none\" reply: forward from another account",
+    ),
+    ("other keys", "no: nothing changes, the key does not run"),
+    ("Ctrl-c", "quit (an open draft is saved first)"),
+    ("", ""),
+    ("", "read state (ui.mark_read)"),
+    ("open", "default: read after a moment open, and on reply"),
+    ("reply", "read when you reply only"),
+    ("never", "only the read key marks it (Space in the list)"),
+];
 
 /// Keys that work in the help overlay whatever the configuration says, so it can always be
 /// read and closed.
