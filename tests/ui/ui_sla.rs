@@ -147,3 +147,62 @@ fn view_due_shows_the_rows_due_soon_or_overdue() {
     );
     assert_eq!(shown_uids(&app, 0), [1, 2, 3]);
 }
+
+/// The account's worker reports the team policy (`engine::Event::Policy`).
+fn report(app: &mut App, document: Option<&str>) {
+    use mailroom::engine::policy::{Learned, Origin};
+    use mailroom::policy::team::{InForce, Provenance, parse};
+    let in_force = document.map(|text| {
+        std::sync::Arc::new(InForce {
+            policy: parse(text).expect("policy"),
+            source: Provenance {
+                folder: "shared/support/Policy".into(),
+                uid: 1,
+                published_by: "carol".into(),
+                published_at: "2026-12-01T09:00:00Z".into(),
+            },
+            attachments: Vec::new(),
+            document: text.to_string(),
+        })
+    });
+    press(
+        app,
+        [mailroom::engine::Event::Policy {
+            account: "support".into(),
+            learned: Learned {
+                in_force,
+                skipped: Vec::new(),
+                origin: Origin::Server,
+                warning: None,
+            },
+        }],
+    );
+}
+
+#[test]
+fn the_column_follows_the_sla_of_the_policy_its_worker_reports() {
+    let mut app = crate::ui_compose::app(120, 14);
+    let row = |app: &App| {
+        screen(app)
+            .lines()
+            .find(|l| l.contains("Printer on fire"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(!row(&app).contains("left"), "{}", row(&app));
+    report(
+        &mut app,
+        Some("version = 1\n[sla]\nfirst_response = \"4h\"\ndue_soon = \"1h\"\n"),
+    );
+    assert_eq!(
+        app.columns()[0].sla.as_ref().map(|s| s.first_response),
+        Some(4 * 3600)
+    );
+    assert!(app.columns()[1].sla.is_none(), "sales has no policy");
+    // Arrived ten minutes ago: 3h50m left.
+    assert!(row(&app).contains("3h left"), "{}", row(&app));
+    // A newer policy without [sla]: no target, no field.
+    report(&mut app, Some("version = 2\n[send]\nas = [\"alice\"]\n"));
+    assert!(app.columns()[0].sla.is_none());
+    assert!(!row(&app).contains("left"), "{}", row(&app));
+}
