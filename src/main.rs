@@ -79,13 +79,14 @@ enum Command {
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
         /// Order: date (newest arrival first, as the column view), waiting (oldest first),
-        /// sender or subject (A to Z, ties newest first); the keys of the TUI's `:sort`
+        /// sender or subject (A to Z, ties newest first), due (waiting for a first response
+        /// first, the earliest due first); the keys of the TUI's `:sort`
         #[arg(
             long,
             value_name = "KEY",
             default_value = "date",
             value_parser = clap::builder::PossibleValuesParser::new(
-                mailroom::mail::sort::Sort::ALL.map(|s| s.name())
+                mailroom::mail::sort::Sort::KEYS.map(|s| s.name())
             ),
         )]
         sort: String,

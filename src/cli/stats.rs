@@ -30,7 +30,19 @@ pub fn run(config: &Config, args: &StatsArgs) -> Result<(), StatsCliError> {
     let now = collect::now();
     let (since, until) =
         collect::window(config, args.since.as_deref(), args.until.as_deref(), now)?;
-    let report = collect::collect_and_compute(config, &args.accounts, since, until)?;
+    // Each account's first-response target, from the team policy in force.
+    let targets = |name: &str| {
+        let account = config.accounts.iter().find(|a| a.name == name)?;
+        super::list::sla_target(account, false)
+    };
+    let report = collect::compute_with_targets(
+        config,
+        &args.accounts,
+        since,
+        until,
+        &std::collections::HashSet::new(),
+        &targets,
+    )?;
     for w in &report.warnings {
         eprintln!("mailroom: warning: {}", single_line(w));
     }
@@ -111,6 +123,7 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(out)?;
     write_agents(&report.agents, out)?;
+    write_sla(report, out)?;
     for m in &report.mailboxes {
         if report.mailboxes.len() > 1 && !m.agents.is_empty() {
             writeln!(out)?;
@@ -169,6 +182,45 @@ fn write_agents(agents: &[AgentStats], out: &mut dyn Write) -> std::io::Result<(
             a.sent,
             a.opened
         )?;
+    }
+    Ok(())
+}
+
+/// Met, breached and overdue against the team policy's first-response targets, per mailbox
+/// and per agent; nothing when no mailbox has a target.
+fn write_sla(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    if report.mailboxes.iter().all(|m| m.sla.is_none()) {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "First-response target (team policy SLA):")?;
+    writeln!(
+        out,
+        "{:<30} {:>5} {:>8} {:>7}",
+        "MAILBOX", "MET", "BREACHED", "OVERDUE"
+    )?;
+    for m in &report.mailboxes {
+        let name = crate::mail::display::fit(&single_line(&m.account), 30);
+        match &m.sla {
+            Some(c) => writeln!(
+                out,
+                "{name} {:>5} {:>8} {:>7}",
+                c.met, c.breached, c.overdue
+            )?,
+            None => writeln!(out, "{name} (no target)")?,
+        }
+    }
+    writeln!(out, "{:<30} {:>5} {:>8}", "AGENT", "MET", "BREACHED")?;
+    for a in &report.agents {
+        if let Some(c) = &a.sla {
+            writeln!(
+                out,
+                "{} {:>5} {:>8}",
+                crate::mail::display::fit(&single_line(&a.agent), 30),
+                c.met,
+                c.breached
+            )?;
+        }
     }
     Ok(())
 }
@@ -275,5 +327,64 @@ mod tests {
         assert!(text.contains("\nrefund  "), "{text}");
         assert!(text.contains("    3\n"), "{text}");
         assert!(text.contains("Mon · · · · · · · · · █"), "{text}");
+        assert!(!text.contains("SLA"), "no target, no SLA table: {text}");
+    }
+
+    #[test]
+    fn sla_counts_per_mailbox_and_agent() {
+        use crate::insight::sla::SlaCounts;
+        let counts = |met, breached, overdue| {
+            Some(SlaCounts {
+                met,
+                breached,
+                overdue,
+            })
+        };
+        let report = Report {
+            mailboxes: vec![
+                MailboxStats {
+                    account: "support".into(),
+                    sla: counts(12, 3, 1),
+                    ..MailboxStats::default()
+                },
+                MailboxStats {
+                    account: "sales".into(),
+                    ..MailboxStats::default()
+                },
+            ],
+            agents: vec![
+                AgentStats {
+                    agent: "alice".into(),
+                    sla: counts(9, 1, 0),
+                    ..AgentStats::default()
+                },
+                AgentStats {
+                    agent: "dave".into(),
+                    ..AgentStats::default()
+                },
+            ],
+            ..Report::default()
+        };
+        let mut out = Vec::new();
+        write_text(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let table: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("First-response target"))
+            .take(6)
+            .map(str::trim_end)
+            .collect();
+        assert_eq!(
+            table,
+            [
+                "First-response target (team policy SLA):",
+                "MAILBOX                          MET BREACHED OVERDUE",
+                "support                           12        3       1",
+                "sales                          (no target)",
+                "AGENT                            MET BREACHED",
+                "alice                              9        1",
+            ],
+            "{text}"
+        );
     }
 }

@@ -23,7 +23,7 @@ pub const BUILTIN: [(&str, &str); 3] = [
 ];
 
 /// Every element a theme can style.
-pub const ELEMENTS: [&str; 23] = [
+pub const ELEMENTS: [&str; 27] = [
     "base",
     "border",
     "border_focused",
@@ -47,6 +47,10 @@ pub const ELEMENTS: [&str; 23] = [
     "status_error",
     "command_line",
     "chart_bar",
+    "sla_ok",
+    "sla_due_soon",
+    "sla_overdue",
+    "sla_met",
 ];
 
 #[derive(Debug, Clone, Deserialize, Default)]

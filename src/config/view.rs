@@ -1,4 +1,4 @@
-//! The team views a column can show (`ui.view`, `:view`, `V`): their names, parsed here so a
+//! The team views a column can show (`ui.view`, `:view`, `V`; `due` only by name): their names, parsed here so a
 //! bad `ui.view` is caught at load. Which rows each view shows is `triage::view`.
 
 /// What a column shows. Every view but `all` hides a message snoozed until later.
@@ -16,6 +16,9 @@ pub enum View {
     Done,
     /// Everything, snoozed messages included.
     All,
+    /// Open, waiting for a first response, and due soon or overdue under the team policy's
+    /// `[sla]` target (`:view due`; not in the `V` cycle).
+    Due,
 }
 
 impl View {
@@ -36,12 +39,16 @@ impl View {
             View::Pending => "pending",
             View::Done => "done",
             View::All => "all",
+            View::Due => "due",
         }
     }
 
     pub fn parse(s: &str) -> Option<View> {
         let s = s.trim().to_ascii_lowercase();
-        View::ALL.into_iter().find(|v| v.name() == s)
+        View::ALL
+            .into_iter()
+            .chain([View::Due])
+            .find(|v| v.name() == s)
     }
 
     /// The next view in the cycle (`V`), after `all` back to `open`.

@@ -23,6 +23,7 @@ use crate::imap::connect::{DEFAULT_READ_BUDGET, ImapConn, Target, describe, open
 use crate::imap::{ImapError, quote_mailbox};
 use crate::mail::utf7;
 use crate::message::Flags;
+use crate::policy::team::Sla;
 use crate::sanitize::single_line;
 use crate::store::audit::{AuditLog, Record};
 
@@ -222,9 +223,25 @@ pub fn compute_with_opened(
     until: Option<i64>,
     opened_ids: &HashSet<String>,
 ) -> Result<Report, StatsError> {
+    compute_with_targets(config, accounts, since, until, opened_ids, &|_| None)
+}
+
+/// [`compute_with_opened`], with the first-response target of each account (by name): the
+/// `[sla]` of the team policy in force, which the caller reads (the engine, above this layer).
+pub fn compute_with_targets(
+    config: &Config,
+    accounts: &[String],
+    since: Option<i64>,
+    until: Option<i64>,
+    opened_ids: &HashSet<String>,
+    targets: &dyn Fn(&str) -> Option<Sla>,
+) -> Result<Report, StatsError> {
     let settings = settings(config, since, until, now())?;
     let selected = select_accounts(config, accounts)?;
-    let collected = collect(&selected, since, until)?;
+    let mut collected = collect(&selected, since, until)?;
+    for input in &mut collected.inputs {
+        input.sla = targets(&input.account);
+    }
     let mut warnings = collected.warnings;
     let audit = audit_records(&mut warnings);
     // Read receipts found in the mailboxes (insight::receipts) join the ids given.
@@ -307,7 +324,48 @@ pub fn collect_account_and_receipts(
         own_addresses: own_addresses(account),
         inbox: inbox.into_iter().map(Parsed::into_customer).collect(),
         sent: sent.into_iter().map(Parsed::into_sent).collect(),
+        sla: None,
     })
+}
+
+/// The Sent folder of `account` from `since` on (INTERNALDATE, a day wider), for the first
+/// responses `list` shows against a first-response target: one connection, EXAMINE and
+/// `BODY.PEEK` as for `stats`. Empty without a Sent folder configured.
+pub fn read_sent(account: &Account, since: Option<i64>) -> Result<Vec<SentMessage>, StatsError> {
+    let sent = if let Some(imap) = &account.imap {
+        let Some(folder) = imap.sent.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let target = Target {
+            account: &account.name,
+            config: imap,
+        };
+        let mut conn = open_session(&target)?;
+        let sent =
+            read_folder(&mut conn, folder, since, None).map_err(|reason| StatsError::Folder {
+                account: single_line(&account.name),
+                server: target.server().to_string(),
+                folder: single_line(folder),
+                reason,
+            })?;
+        let _ = conn.session.logout();
+        sent
+    } else if let Some(m) = &account.maildir {
+        let Some(folder) = m.sent.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let err = |source| StatsError::Backend {
+            account: single_line(&account.name),
+            folder: single_line(folder),
+            source,
+        };
+        let mut backend =
+            crate::backend::maildir::MaildirBackend::open(&account.name, &m.path).map_err(err)?;
+        read_backend(&mut backend, folder, since, None).map_err(err)?
+    } else {
+        return Ok(Vec::new());
+    };
+    Ok(sent.into_iter().map(Parsed::into_sent).collect())
 }
 
 /// What the header fields of one message say.

@@ -6,6 +6,7 @@ pub mod access_policy;
 pub mod audit;
 pub mod collect;
 pub mod receipts;
+pub mod sla;
 pub mod stats;
 pub mod template_uses;
 

@@ -28,8 +28,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::sla::SlaCounts;
 use crate::config::{BusinessHours, ParseError};
 use crate::mail::date::rfc3339_utc;
+use crate::policy::team::Sla;
+use crate::policy::team::sla::{self, Response};
 use crate::store::audit::Record;
 
 /// The agent of a Sent message nobody can be named for.
@@ -84,6 +87,8 @@ pub struct MailboxInput {
     pub own_addresses: Vec<String>,
     pub inbox: Vec<CustomerMessage>,
     pub sent: Vec<SentMessage>,
+    /// The first-response target of the team policy in force, if any.
+    pub sla: Option<Sla>,
 }
 
 /// How to count: the window, the clock, the timezone, business hours, the agent.
@@ -148,6 +153,9 @@ pub struct MailboxStats {
     pub by_weekday_hour: WeekHours,
     /// The agents of this account only.
     pub agents: Vec<AgentStats>,
+    /// Against the team policy's first-response target; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<SlaCounts>,
 }
 
 /// One agent's numbers (over one account, or all of a report's accounts).
@@ -164,6 +172,10 @@ pub struct AgentStats {
     pub opened: usize,
     /// First responses by weekday (Monday first) and hour.
     pub by_weekday_hour: WeekHours,
+    /// This agent's first responses against the targets of the mailboxes that have one;
+    /// absent when none has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<SlaCounts>,
 }
 
 /// Median and 90th percentile (nearest rank) of response times, in seconds.
@@ -366,9 +378,39 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
+/// The first response to each message the Sent messages answer (see the module's
+/// definitions): the earliest non-automatic one naming it in In-Reply-To or References, by
+/// INTERNALDATE, then the lower UID (appended first). Keyed by [`id_key`]; the value is that
+/// reply's INTERNALDATE, UID and index in `sent`.
+pub fn first_replies(sent: &[SentMessage]) -> HashMap<String, (i64, u32, usize)> {
+    let mut first_reply: HashMap<String, (i64, u32, usize)> = HashMap::new();
+    for (i, m) in sent.iter().enumerate() {
+        if m.automatic {
+            continue;
+        }
+        let mut named: HashSet<String> = HashSet::new();
+        for id in m.in_reply_to.iter().chain(&m.references) {
+            let key = id_key(id);
+            if key.is_empty() || !named.insert(key.clone()) {
+                continue;
+            }
+            let candidate = (m.internal_date, m.uid, i);
+            first_reply
+                .entry(key)
+                .and_modify(|best| {
+                    if (candidate.0, candidate.1) < (best.0, best.1) {
+                        *best = candidate;
+                    }
+                })
+                .or_insert(candidate);
+        }
+    }
+    first_reply
+}
+
 /// Message-IDs compare without brackets and case-sensitively in the local part, but servers
 /// and clients disagree about the domain: compare the whole id case-insensitively.
-fn id_key(id: &str) -> String {
+pub fn id_key(id: &str) -> String {
     id.trim()
         .trim_start_matches('<')
         .trim_end_matches('>')
@@ -447,6 +489,7 @@ struct AgentAcc {
     sent: usize,
     opened: usize,
     hours: WeekHours,
+    sla: Option<SlaCounts>,
 }
 
 impl AgentAcc {
@@ -454,6 +497,9 @@ impl AgentAcc {
         self.times.extend_from_slice(&other.times);
         self.sent += other.sent;
         self.opened += other.opened;
+        if let Some(theirs) = &other.sla {
+            self.sla.get_or_insert_default().add(theirs);
+        }
         for (d, day) in other.hours.0.iter().enumerate() {
             for (h, n) in day.iter().enumerate() {
                 self.hours.0[d][h] = self.hours.0[d][h].saturating_add(*n);
@@ -469,6 +515,7 @@ impl AgentAcc {
             sent: self.sent,
             opened: self.opened,
             by_weekday_hour: self.hours.clone(),
+            sla: self.sla,
         }
     }
 }
@@ -513,16 +560,17 @@ pub fn compute(
         let mut agents: BTreeMap<String, AgentAcc> = BTreeMap::new();
         let mut stats = MailboxStats {
             account: input.account.clone(),
+            sla: input.sla.as_ref().map(|_| SlaCounts::default()),
             ..MailboxStats::default()
         };
 
         // Sent messages: attribution, window counts, and the earliest reply per named id.
-        let mut first_reply: HashMap<String, (i64, u32, usize)> = HashMap::new();
+        let first_reply = first_replies(&input.sent);
         let mut sent_agents = Vec::with_capacity(input.sent.len());
         // Two copies of one message in Sent (a resumed filing, a client's own copy) are one
         // message sent, as `mailroom audit` folds them.
         let mut counted: HashSet<String> = HashSet::new();
-        for (i, m) in input.sent.iter().enumerate() {
+        for m in &input.sent {
             let agent = attributor.agent_of(m, &own);
             let first_copy = m
                 .message_id
@@ -542,26 +590,6 @@ pub fn compute(
                 }
             }
             sent_agents.push(agent);
-            if m.automatic {
-                continue;
-            }
-            let mut named: HashSet<String> = HashSet::new();
-            for id in m.in_reply_to.iter().chain(&m.references) {
-                let key = id_key(id);
-                if key.is_empty() || !named.insert(key.clone()) {
-                    continue;
-                }
-                // Earliest INTERNALDATE wins; equal dates go to the lower UID (appended first).
-                let candidate = (m.internal_date, m.uid, i);
-                first_reply
-                    .entry(key)
-                    .and_modify(|best| {
-                        if (candidate.0, candidate.1) < (best.0, best.1) {
-                            *best = candidate;
-                        }
-                    })
-                    .or_insert(candidate);
-            }
         }
 
         // Customer messages in the window, one per Message-ID (the earliest copy).
@@ -589,6 +617,14 @@ pub fn compute(
                 .message_id
                 .as_deref()
                 .and_then(|id| first_reply.get(&id_key(id)));
+            let response = match reply {
+                Some(&(at, _, _)) => Response::At(at),
+                None => Response::Awaiting,
+            };
+            let sla = sla::status(input.sla.as_ref(), m.internal_date, response, settings.now);
+            if let Some(counts) = &mut stats.sla {
+                counts.count(&sla);
+            }
             match reply {
                 Some(&(at, _, index)) => {
                     stats.answered += 1;
@@ -597,6 +633,9 @@ pub fn compute(
                     let acc = agents.entry(sent_agents[index].clone()).or_default();
                     acc.times.push(t);
                     acc.hours.add(at, settings.offset);
+                    if input.sla.is_some() {
+                        acc.sla.get_or_insert_default().count(&sla);
+                    }
                 }
                 None => {
                     stats.unanswered += 1;
@@ -614,6 +653,12 @@ pub fn compute(
             }
         }
         stats.first_response = ResponseTimes::of(&times);
+        if input.sla.is_some() {
+            // Every agent of a mailbox with a target has counts, zero or not.
+            for acc in agents.values_mut() {
+                acc.sla.get_or_insert_default();
+            }
+        }
         for (agent, acc) in &agents {
             all_agents.entry(agent.clone()).or_default().merge(acc);
         }
@@ -679,6 +724,7 @@ mod tests {
             own_addresses: vec!["support@example.test".into(), "help@example.test".into()],
             inbox,
             sent,
+            ..MailboxInput::default()
         }
     }
 

@@ -5,6 +5,7 @@ use std::cmp::{Ordering, Reverse};
 
 use crate::mail::display::sender_label;
 use crate::message::Summary;
+use crate::policy::team::sla::{self, Response};
 
 /// How rows are ordered. Ties (and the default) go newest first: arrival time, then UID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,6 +19,10 @@ pub enum Sort {
     Sender,
     /// By subject without its "Re:"/"Fwd:" prefixes, A to Z.
     Subject,
+    /// Due first: the rows still waiting for a first response (`policy::team::sla`), the
+    /// oldest arrival first (under one mailbox's target, the earliest due time first), then
+    /// the answered ones newest first.
+    Due,
 }
 
 /// What a row sorts by, computed once per row (not per comparison).
@@ -26,10 +31,31 @@ pub enum SortKey {
     Newest(Reverse<i64>, Reverse<u32>),
     Oldest(i64, u32),
     Text(String, Reverse<i64>, Reverse<u32>),
+    /// Waiting for a response (false first), then the arrival order that goes with it.
+    Due(bool, i64, i64),
 }
 
 impl Sort {
+    /// The orders `s` cycles through in a column without a first-response target (`next`).
     pub const ALL: [Sort; 4] = [Sort::Date, Sort::Waiting, Sort::Sender, Sort::Subject];
+
+    /// Every order by name (`:sort KEY`, `list --sort KEY`): [`Sort::ALL`] and `due`.
+    pub const KEYS: [Sort; 5] = [
+        Sort::Date,
+        Sort::Waiting,
+        Sort::Sender,
+        Sort::Subject,
+        Sort::Due,
+    ];
+
+    /// The `s` cycle of a column with a first-response target: `due` after `date`.
+    const CYCLE_DUE: [Sort; 5] = [
+        Sort::Date,
+        Sort::Due,
+        Sort::Waiting,
+        Sort::Sender,
+        Sort::Subject,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -37,12 +63,13 @@ impl Sort {
             Sort::Waiting => "waiting",
             Sort::Sender => "sender",
             Sort::Subject => "subject",
+            Sort::Due => "due",
         }
     }
 
     pub fn parse(s: &str) -> Option<Sort> {
         let s = s.trim().to_ascii_lowercase();
-        Sort::ALL.into_iter().find(|o| o.name() == s)
+        Sort::KEYS.into_iter().find(|o| o.name() == s)
     }
 
     /// The next order in the cycle (the `s` key), after `subject` back to `date`.
@@ -51,9 +78,16 @@ impl Sort {
         Sort::ALL[(i + 1) % Sort::ALL.len()]
     }
 
-    /// "date, waiting, sender or subject", for messages.
+    /// The next order for a column with a first-response target: `date`, `due`, `waiting`,
+    /// `sender`, `subject`.
+    pub fn next_with_due(self) -> Sort {
+        let i = Sort::CYCLE_DUE.iter().position(|o| *o == self).unwrap_or(0);
+        Sort::CYCLE_DUE[(i + 1) % Sort::CYCLE_DUE.len()]
+    }
+
+    /// "date, waiting, sender, subject or due", for messages.
     pub fn names() -> &'static str {
-        "date, waiting, sender or subject"
+        "date, waiting, sender, subject or due"
     }
 
     /// What `s` sorts by in this order.
@@ -70,6 +104,10 @@ impl Sort {
                 Reverse(date),
                 Reverse(uid),
             ),
+            Sort::Due => match sla::row_response(s) {
+                Response::Awaiting => SortKey::Due(false, date, i64::from(uid)),
+                _ => SortKey::Due(true, -date, -i64::from(uid)),
+            },
         }
     }
 
@@ -83,7 +121,7 @@ impl Sort {
             // No text to compute: compare in place.
             Sort::Date => rows.sort_unstable_by_key(|s| (Reverse(s.internal_date), Reverse(s.uid))),
             Sort::Waiting => rows.sort_unstable_by_key(|s| (s.internal_date, s.uid)),
-            Sort::Sender | Sort::Subject => rows.sort_by_cached_key(|s| self.key(s)),
+            Sort::Sender | Sort::Subject | Sort::Due => rows.sort_by_cached_key(|s| self.key(s)),
         }
     }
 }
@@ -155,6 +193,30 @@ mod tests {
     fn sender_and_subject_ignore_case_and_prefixes_and_tie_newest_first() {
         assert_eq!(uids(Sort::Sender, &rows()), [4, 2, 3, 5, 1]);
         assert_eq!(uids(Sort::Subject, &rows()), [3, 5, 4, 1, 2]);
+    }
+
+    #[test]
+    fn due_puts_rows_awaiting_a_response_first_oldest_first() {
+        let mut rows = rows();
+        // 1 answered, 3 done: after the waiting ones, newest first.
+        let mut answered = rows[0].fields();
+        answered.flags.answered = true;
+        rows[0] = Summary::new(answered);
+        let mut done = rows[2].fields();
+        done.keywords = vec!["$done".into()];
+        rows[2] = Summary::new(done);
+        assert_eq!(uids(Sort::Due, &rows), [5, 2, 4, 3, 1]);
+        let mut by_compare = rows.clone();
+        by_compare.sort_by(|a, b| Sort::Due.compare(a, b));
+        let by_compare: Vec<u32> = by_compare.iter().map(|s| s.uid).collect();
+        assert_eq!(by_compare, [5, 2, 4, 3, 1]);
+        assert!(!Sort::ALL.contains(&Sort::Due) && Sort::KEYS.contains(&Sort::Due));
+        assert_eq!(Sort::parse("due"), Some(Sort::Due));
+        // `s` reaches due only in a column with a target, right after date.
+        assert_eq!(Sort::Date.next_with_due(), Sort::Due);
+        assert_eq!(Sort::Due.next_with_due(), Sort::Waiting);
+        assert_eq!(Sort::Subject.next_with_due(), Sort::Date);
+        assert_eq!(Sort::Due.next(), Sort::Waiting);
     }
 
     #[test]

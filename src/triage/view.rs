@@ -25,6 +25,9 @@ pub struct RowState {
     pub mine: bool,
     /// Snoozed until a time still to come.
     pub asleep: bool,
+    /// Waiting for a first response, due soon or overdue (`policy::team::sla`): set by the
+    /// caller that knows the target and the clock; `false` from the keywords alone.
+    pub urgent: bool,
 }
 
 /// What the views need of one row's keywords, read without allocating: this runs over every
@@ -37,6 +40,7 @@ fn scan<K: AsRef<str>>(keywords: &[K], me: Option<&str>) -> (RowState, bool, Opt
         assigned: false,
         mine: false,
         asleep: false,
+        urgent: false,
     };
     let (mut snoozed, mut legacy) = (false, None);
     for k in keywords {
@@ -101,6 +105,7 @@ impl RowState {
             assigned: t.assigned.is_some(),
             mine: me.is_some_and(|me| t.assigned.as_deref() == Some(me)),
             asleep: t.snoozed && t.snoozed_until.is_some_and(|until| until > now),
+            urgent: false,
         }
     }
 
@@ -116,6 +121,7 @@ impl RowState {
             View::Pending => self.pending && !self.done && !self.asleep,
             View::Done => self.done && !self.asleep,
             View::All => true,
+            View::Due => self.open() && self.urgent,
         }
     }
 }
@@ -213,6 +219,8 @@ impl Counts {
             View::Pending => self.pending,
             View::Done => self.done,
             View::All => self.all,
+            // It moves with the clock: not kept; the column counts the rows it shows.
+            View::Due => 0,
         }
     }
 }

@@ -248,6 +248,13 @@ impl App {
         self
     }
 
+    /// Gives the column of `account_idx` the first-response target of its team policy (the
+    /// policy in force's `[sla]`; `None`: no target).
+    pub fn with_sla(mut self, account_idx: usize, sla: Option<crate::policy::team::Sla>) -> App {
+        columns::sla::on_target(&mut self, account_idx, sla);
+        self
+    }
+
     // Read-only views for the tests and the benches: what is on screen, not how it is kept.
     // The screens inside the crate use the fields.
 

@@ -78,6 +78,11 @@ pub(crate) fn on_policy(app: &mut App, account: String, learned: Learned) -> boo
         app.config = Some(Arc::new(narrowed));
         changed = true;
     }
+    // The column shows each row against the policy's first-response target.
+    if let Some(i) = idx {
+        let sla = app.team_policy(&account).and_then(|p| p.policy.sla.clone());
+        changed |= crate::ui::screen::columns::sla::on_target(app, i, sla);
+    }
     changed
 }
 

@@ -41,6 +41,7 @@ mod review_testbed;
 mod search_testbed;
 mod send_pipeline;
 mod sent_recipients;
+mod sla_testbed;
 mod smtp_deadline;
 mod smtp_starttls_safety;
 mod smtp_submit;

@@ -42,6 +42,7 @@ mod ui_replying;
 mod ui_review;
 mod ui_search;
 mod ui_send_warnings;
+mod ui_sla;
 mod ui_snapshots;
 mod ui_snooze_zone;
 mod ui_sort;

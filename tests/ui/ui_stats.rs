@@ -91,6 +91,7 @@ fn report() -> Report {
         opened: 5,
         by_weekday_hour: hours.clone(),
         agents: vec![agent("alice", 20, 1800), agent("bob", 10, 7200)],
+        sla: None,
     };
     let sales = MailboxStats {
         account: "sales".into(),

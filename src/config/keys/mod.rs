@@ -117,7 +117,7 @@ pub enum Action {
     /// The reader: move the focus to the next / previous entry of the conversation.
     NextEntry,
     PrevEntry,
-    /// The focused column's next order (date, waiting, sender, subject).
+    /// The focused column's next order (date, due with an SLA target, waiting, sender, subject).
     Sort,
     /// Save the open message's attachments (opens the `:save` line).
     Save,
@@ -378,7 +378,7 @@ const LIST: &[&[Spec]] = &[
         spec(
             A::Sort,
             &["s"],
-            "next order: date, waiting, sender, subject (:sort)",
+            "next order: date, (due,) waiting, sender, subject",
         ),
         spec(A::Help, &["?"], "this help"),
     ],

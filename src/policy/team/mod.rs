@@ -39,6 +39,7 @@
 
 mod apply;
 mod parse;
+pub mod sla;
 
 pub use apply::{Narrowing, apply, signature_name};
 pub use parse::{PolicyError, parse};

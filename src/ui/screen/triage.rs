@@ -331,13 +331,21 @@ pub(crate) fn set_view(app: &mut App, view: Option<View>) {
     };
     let view = view.unwrap_or_else(|| c.team_view.next());
     c.set_team_view(view, h);
-    let message = format!(
-        "{}: {} ({} of {})",
-        c.name,
-        view.name(),
-        c.counts.get(view),
-        c.counts.all
-    );
+    let message = match view {
+        View::Due if c.sla.is_none() => format!(
+            "{}: due (no first-response target: the team policy sets no [sla])",
+            c.name
+        ),
+        // It moves with the clock: what the column shows now.
+        View::Due => format!("{}: due ({} of {})", c.name, c.shown_len(), c.counts.all),
+        _ => format!(
+            "{}: {} ({} of {})",
+            c.name,
+            view.name(),
+            c.counts.get(view),
+            c.counts.all
+        ),
+    };
     app.say(message);
 }
 

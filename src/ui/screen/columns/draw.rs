@@ -12,6 +12,7 @@ use crate::mail::date;
 use crate::mail::display::{fit, sender_label};
 use crate::mail::sort::Sort;
 use crate::message::Summary;
+use crate::policy::team::sla::{self, State};
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::draw::{fit_spans, st};
@@ -24,6 +25,8 @@ use crate::ui::wrap::wrap;
 const AGE_WIDTH: usize = 4;
 /// Cells for the marks field: N unread, F flagged, A answered, @ attachment.
 const MARKS_WIDTH: usize = 4;
+/// Cells for the SLA field of a column with a first-response target ("45m left", "3h over").
+const SLA_WIDTH: usize = 8;
 /// Thread levels indented, at most; deeper replies line up with the deepest indented level.
 const MAX_INDENT_LEVELS: usize = 6;
 
@@ -144,6 +147,16 @@ pub fn view_len(c: &Column) -> usize {
         View::Pending => n.pending,
         View::Done => n.done,
         View::All => c.rows.len(),
+        View::Due => c.shown_len(),
+    }
+}
+
+/// How many rows the column's team view holds as the header says it: the kept count, or for
+/// `due` (which moves with the clock, so is not kept) the rows shown.
+fn view_count(c: &Column) -> usize {
+    match c.team_view {
+        View::Due => c.shown_len(),
+        v => c.counts.get(v),
     }
 }
 
@@ -165,7 +178,7 @@ pub fn team_counts(c: &Column, with_mine: bool) -> String {
         ));
         return parts.join(" · ");
     }
-    let mut head = format!("[{} {}]", c.team_view.name(), n.get(c.team_view));
+    let mut head = format!("[{} {}]", c.team_view.name(), view_count(c));
     let others = [
         View::Unassigned,
         View::Mine,
@@ -314,11 +327,7 @@ pub(crate) fn draw_strip(app: &App, c: &Column, frame: &mut Frame, area: Rect) {
     if c.team_folders {
         lines.push(format!(" {} open", c.counts.all));
     } else {
-        lines.push(format!(
-            " [{} {}]",
-            c.team_view.name(),
-            c.counts.get(c.team_view)
-        ));
+        lines.push(format!(" [{} {}]", c.team_view.name(), view_count(c)));
         if app.agent_id.is_some() && c.team_view != View::Mine {
             lines.push(format!(" {} mine", c.counts.mine));
         }
@@ -540,6 +549,8 @@ struct RowStyles {
     sender: Style,
     marks: Style,
     selected: Style,
+    /// By SLA state: ok, due soon, overdue (and breached), met.
+    sla: [Style; 4],
     /// The agent's zone (`agent.timezone`): a snoozed row's wake time is shown in it.
     zone: jiff::tz::TimeZone,
 }
@@ -554,7 +565,22 @@ impl RowStyles {
             sender: st(app, "row_sender"),
             marks: st(app, "row_marks"),
             selected: selected_style(app),
+            sla: [
+                st(app, "sla_ok"),
+                st(app, "sla_due_soon"),
+                st(app, "sla_overdue"),
+                st(app, "sla_met"),
+            ],
             zone: crate::triage::when::config_zone(app.config.as_deref()),
+        }
+    }
+
+    fn sla(&self, state: State) -> Style {
+        match state {
+            State::None | State::Ok => self.sla[0],
+            State::DueSoon => self.sla[1],
+            State::Overdue | State::Breached => self.sla[2],
+            State::Met => self.sla[3],
         }
     }
 }
@@ -589,9 +615,11 @@ fn row_line<'a>(
             base.patch(style)
         }
     };
-    // gutter, age, sender, subject, team marks, flag marks, with one space between fields.
+    // gutter, age, sender, subject, team marks, SLA (with a target), flag marks, with one
+    // space between fields.
     let sender_w = (width / 4).clamp(6, 24);
-    let fixed = 1 + AGE_WIDTH + 1 + sender_w + 1 + 1 + MARKS_WIDTH;
+    let sla_w = if c.sla.is_some() { SLA_WIDTH + 1 } else { 0 };
+    let fixed = 1 + AGE_WIDTH + 1 + sender_w + 1 + 1 + MARKS_WIDTH + sla_w;
     let mut team = team_marks_with(&s.keywords, |a| c.replying_stale(s.uid, a));
     if team.ends_with("zz")
         && let Some(wake) = crate::triage::view::team_state(s, &c.wake_times).snoozed_until
@@ -620,7 +648,7 @@ fn row_line<'a>(
         subject_w,
     );
     // Room for every field at once: no regrowth per row.
-    let mut spans = Vec::with_capacity(9);
+    let mut spans = Vec::with_capacity(11);
     spans.extend([
         Span::styled(gutter, part(Style::default())),
         Span::styled(age, part(styles.age)),
@@ -631,6 +659,14 @@ fn row_line<'a>(
     ]);
     if team_w > 0 {
         spans.push(Span::styled(fit(&team, team_w), part(styles.marks)));
+        spans.push(Span::styled(" ", part(Style::default())));
+    }
+    if sla_w > 0 {
+        let status = sla::row_status(c.sla.as_ref(), s, now);
+        spans.push(Span::styled(
+            format!("{:>SLA_WIDTH$}", status.short()),
+            part(styles.sla(status.state)),
+        ));
         spans.push(Span::styled(" ", part(Style::default())));
     }
     spans.push(Span::styled(marks(s), part(styles.marks)));

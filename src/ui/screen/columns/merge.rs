@@ -13,6 +13,8 @@ use crate::imap::sync::FlagUpdate;
 use crate::mail::snooze::WakeTimes;
 use crate::mail::snooze::is_snooze_keyword;
 use crate::message::{Keywords, Summary};
+use crate::policy::team::Sla;
+use crate::policy::team::sla;
 use crate::triage::view::{Counts, RowState};
 
 /// The rows shown while something narrows them and threads are off (on, the threads keep
@@ -31,6 +33,7 @@ struct Pass<'a> {
     me: Option<&'a str>,
     now: i64,
     wakes: &'a WakeTimes,
+    sla: Option<&'a Sla>,
 }
 
 impl Pass<'_> {
@@ -42,8 +45,12 @@ impl Pass<'_> {
     fn passes(&self, s: &Summary) -> bool {
         self.found.is_none_or(|f| f.contains(&s.uid))
             && self.needle.as_ref().is_none_or(|n| n.matches(s))
-            && (self.team_view == View::All
-                || RowState::of(s, self.me, self.now, self.wakes).shown_in(self.team_view))
+            && (self.team_view == View::All || {
+                let mut r = RowState::of(s, self.me, self.now, self.wakes);
+                r.urgent = self.team_view == View::Due
+                    && sla::row_status(self.sla, s, self.now).state.is_urgent();
+                r.shown_in(self.team_view)
+            })
     }
 }
 
@@ -66,6 +73,7 @@ impl Column {
             me: self.agent(),
             now: self.now,
             wakes: &self.wake_times,
+            sla: self.sla.as_ref(),
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod draw;
 mod merge;
 mod order;
+pub(crate) mod sla;
 pub(crate) use order::{sort_column, sort_command};
 pub mod progress;
 pub mod rows;
@@ -25,6 +26,7 @@ use crate::mail::snooze::WakeTimes;
 use crate::mail::sort::Sort;
 use crate::message::{AddressRef, Summary};
 use crate::policy::rights::Rights;
+use crate::policy::team::Sla;
 use crate::sanitize;
 use crate::triage::folders::TeamStateAt;
 use crate::triage::view::Counts;
@@ -235,6 +237,9 @@ pub struct Column {
     /// With another order than date (threads off): the shown rows' keys in that order
     /// (`order`); `None` shows them newest first as they are kept.
     pub(crate) order: Option<Vec<rows::Key>>,
+    /// The first-response target of the team policy in force for this account: rows show
+    /// their time left (`sla`), `due` joins the `s` cycle, and `:view due` has rows to show.
+    pub sla: Option<Sla>,
 }
 
 impl Column {
@@ -271,6 +276,7 @@ impl Column {
             replying_seen: HashMap::new(),
             sort: Sort::Date,
             order: None,
+            sla: None,
         }
     }
 
@@ -507,7 +513,7 @@ impl Column {
 
     /// Moves the column's clock; when a snooze has ended, its row comes back into view.
     pub(crate) fn set_now(&mut self, now: i64, height: usize) {
-        let woke = self.counts.next_wake.is_some_and(|w| w <= now);
+        let woke = self.counts.next_wake.is_some_and(|w| w <= now) || self.due_view_moves(now);
         if self.now == 0 && now > 0 {
             // Marks seen before the clock was known are dated from its first tick.
             for marks in self.replying_seen.values_mut() {

@@ -1,5 +1,5 @@
 //! A column's order (`:sort`, `s`): date (newest first, how `rows` keeps them), waiting,
-//! sender or subject (`mail::sort`). Another order than date is kept as the shown rows' keys
+//! sender, subject or due (`mail::sort`). Another order than date is kept as the shown rows' keys
 //! in that order, made again when the rows shown change (a batch, an expunge, a filter),
 //! never per frame; flag changes do not move a row in any order. Threads keep their own order.
 
@@ -87,7 +87,12 @@ pub(crate) fn sort_column(app: &mut crate::ui::app::App, sort: Option<Sort>) {
     let Some(c) = app.columns.get(app.focus) else {
         return;
     };
-    let sort = sort.unwrap_or(c.sort.next());
+    // `due` is in the cycle of a column with a first-response target.
+    let sort = sort.unwrap_or(if c.sla.is_some() {
+        c.sort.next_with_due()
+    } else {
+        c.sort.next()
+    });
     let name = if unified {
         // The one list is sorted together: every column in the same order.
         for c in &mut app.columns {
@@ -104,6 +109,7 @@ pub(crate) fn sort_column(app: &mut crate::ui::app::App, sort: Option<Sort>) {
         Sort::Waiting => "longest waiting first",
         Sort::Sender => "by sender",
         Sort::Subject => "by subject",
+        Sort::Due => "due first",
     };
     app.say(if app.threaded {
         format!("{name}: {what} once threads are off (t); threads keep newest thread first")

@@ -166,7 +166,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "sort",
         aliases: &[],
         usage: ":sort [KEY]",
-        desc: "this column by date, waiting, sender or subject (no KEY: the next, s)",
+        desc: "by date, due, waiting, sender or subject (s: next)",
         run: Run::Text(sort_command),
     },
     CommandSpec {
@@ -302,7 +302,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "view",
         aliases: &[],
         usage: ":view [NAME]",
-        desc: "show open|mine|unassigned|pending|done|all here (no NAME: the next one, V)",
+        desc: "open|mine|unassigned|pending|done|all|due (V: next)",
         run: Run::View(|app, view| {
             set_view(app, view);
             Vec::new()

@@ -305,6 +305,7 @@ impl Prompt {
                 (Complete::Agent, 1) => sources.agents.clone(),
                 (Complete::View, 1) => crate::config::View::ALL
                     .iter()
+                    .chain(&[crate::config::View::Due])
                     .map(|v| v.name().to_string())
                     .collect(),
                 (Complete::Save, 1) if sources.attachments > 0 => {
