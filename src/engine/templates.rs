@@ -56,23 +56,15 @@ pub enum UseError {
     Attachment(#[from] MissingAttachment),
 }
 
-/// Renders template `name` for `plan` into `letter`: its text above what the agent wrote, its
-/// subject unless `keep_subject` (one typed on the command line), and a team template's
-/// attachments after the agent's. Returns the template's name.
-pub fn apply(
+/// Renders `template` for the reply or message `plan` plans: the customer and ticket fields from
+/// the message answered, `{from.*}` from the identity chosen (the account's own when it has
+/// none). What `send --template` and the compose pane's picker both insert.
+pub fn render_for(
     config: &Config,
     account: &Account,
     plan: &Plan,
-    known: &Known,
-    name: &str,
-    keep_subject: bool,
-    letter: &mut Letter,
-) -> Result<String, UseError> {
-    let clean = crate::sanitize::single_line;
-    let template = templates::find(&known.list, name).ok_or_else(|| UseError::Unknown {
-        account: clean(&account.name),
-        name: clean(name),
-    })?;
+    template: &templates::Available,
+) -> Result<templates::Rendered, crate::config::template::TemplateError> {
     let customer = plan.original.as_ref().map(Customer::of);
     let from = match plan.identity() {
         Ok(i) => FromLine {
@@ -90,10 +82,31 @@ pub fn apply(
         from,
         customer: customer.as_ref(),
     };
-    let rendered = templates::render(template, &ctx).map_err(|source| UseError::Render {
+    templates::render(template, &ctx)
+}
+
+/// Renders template `name` for `plan` into `letter`: its text above what the agent wrote, its
+/// subject unless `keep_subject` (one typed on the command line), and a team template's
+/// attachments after the agent's. Returns the template's name.
+pub fn apply(
+    config: &Config,
+    account: &Account,
+    plan: &Plan,
+    known: &Known,
+    name: &str,
+    keep_subject: bool,
+    letter: &mut Letter,
+) -> Result<String, UseError> {
+    let clean = crate::sanitize::single_line;
+    let template = templates::find(&known.list, name).ok_or_else(|| UseError::Unknown {
+        account: clean(&account.name),
         name: clean(name),
-        source,
     })?;
+    let rendered =
+        render_for(config, account, plan, template).map_err(|source| UseError::Render {
+            name: clean(name),
+            source,
+        })?;
     let parts = known
         .in_force
         .as_ref()

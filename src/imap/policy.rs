@@ -18,11 +18,27 @@ pub const MAX_HISTORY: usize = 50;
 /// mailbox's own tree (`mail::tree`), with the server's hierarchy delimiter and, for a
 /// top-level `INBOX`, its personal NAMESPACE prefix. Does not change the selected mailbox.
 pub fn policy_folder(conn: &mut ImapConn, account: &Account) -> Result<String, NotesError> {
-    if let Some(f) = &account.policy_folder {
-        return Ok(f.clone());
+    folder_in_tree(
+        conn,
+        account,
+        account.policy_folder.as_deref(),
+        DEFAULT_FOLDER,
+    )
+}
+
+/// `configured`, else the folder `leaf` of the account's mailbox tree (the policy and review
+/// folders). Does not change the selected mailbox.
+pub(crate) fn folder_in_tree(
+    conn: &mut ImapConn,
+    account: &Account,
+    configured: Option<&str>,
+    leaf: &str,
+) -> Result<String, NotesError> {
+    if let Some(f) = configured {
+        return Ok(f.to_string());
     }
     let Some(imap) = &account.imap else {
-        return Ok(DEFAULT_FOLDER.to_string());
+        return Ok(leaf.to_string());
     };
     let (delimiter, prefix) =
         tree::hierarchy(conn, &imap.mailbox).map_err(|e| server_error(&imap.mailbox, &e))?;
@@ -30,7 +46,7 @@ pub fn policy_folder(conn: &mut ImapConn, account: &Account) -> Result<String, N
         &imap.mailbox,
         delimiter,
         prefix.as_deref(),
-        DEFAULT_FOLDER,
+        leaf,
     ))
 }
 

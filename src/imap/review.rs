@@ -8,7 +8,6 @@ use super::actions::{self, ActionError};
 use super::connect::{DEFAULT_READ_BUDGET, ImapConn};
 use super::notes::{NotesError, checked_folder, listed, server_error};
 use super::summary::split_flags;
-use super::tree;
 use crate::backend::{FlagChange, StoreOutcome};
 use crate::config::Account;
 use crate::mail::review::DEFAULT_FOLDER;
@@ -25,20 +24,12 @@ const MAX_RECORD_BYTES: u64 = 64 * 1024;
 /// The account's review folder: `review_folder` from the configuration, else `Review` in its
 /// mailbox's own tree (`mail::tree`), as `imap::policy::policy_folder` finds `Policy`.
 pub fn review_folder(conn: &mut ImapConn, account: &Account) -> Result<String, NotesError> {
-    if let Some(f) = &account.review_folder {
-        return Ok(f.clone());
-    }
-    let Some(imap) = &account.imap else {
-        return Ok(DEFAULT_FOLDER.to_string());
-    };
-    let (delimiter, prefix) =
-        tree::hierarchy(conn, &imap.mailbox).map_err(|e| server_error(&imap.mailbox, &e))?;
-    Ok(crate::mail::tree::folder(
-        &imap.mailbox,
-        delimiter,
-        prefix.as_deref(),
+    super::policy::folder_in_tree(
+        conn,
+        account,
+        account.review_folder.as_deref(),
         DEFAULT_FOLDER,
-    ))
+    )
 }
 
 fn action_error(folder: &str, e: ActionError) -> NotesError {

@@ -18,9 +18,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use crate::engine::Request;
 use crate::mail::display::fit;
-use crate::policy::signature::FromLine;
 use crate::policy::team::InForce;
-use crate::policy::templates::{self, Available, Context, Customer, Origin};
+use crate::policy::templates::{self, Available, Origin};
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::draw::{pane_style, st};
@@ -189,24 +188,7 @@ fn insert(app: &mut App, t: &Available) {
             return;
         }
     };
-    let customer = c.plan.original.as_ref().map(Customer::of);
-    let from = match c.plan.identity() {
-        Ok(i) => FromLine {
-            address: &i.from,
-            name: &i.from_name,
-        },
-        Err(_) => FromLine {
-            address: &account.address,
-            name: account.display_name(),
-        },
-    };
-    let ctx = Context {
-        agent: &config.agent,
-        account,
-        from,
-        customer: customer.as_ref(),
-    };
-    match templates::render(t, &ctx) {
+    match crate::engine::templates::render_for(&config, account, &c.plan, t) {
         Ok(r) => {
             c.body.insert(&r.body);
             if let Some(s) = &r.subject {
