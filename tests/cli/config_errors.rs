@@ -94,6 +94,24 @@ fn the_example_config_parses() {
     }
 }
 
+/// The complete policy document shown in config.example.toml's comments is a valid policy.
+#[test]
+fn the_policy_in_the_example_configs_comments_parses() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(&path).expect("config.example.toml exists");
+    let policy: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("#   version = "))
+        .take_while(|l| l.starts_with("#   "))
+        .map(|l| format!("{}\n", &l[4..]))
+        .collect();
+    assert!(policy.contains("[send]"), "no policy example found");
+    let p = mailroom::policy::team::parse(&policy)
+        .unwrap_or_else(|e| panic!("the policy in config.example.toml: {e}\n{policy}"));
+    assert_eq!(p.templates.len(), 1);
+    assert!(p.send.is_some() && p.signature.is_some() && p.review.is_some() && p.sla.is_some());
+}
+
 #[test]
 fn unknown_key_names_line_and_column() {
     let text = VALID.replace(
