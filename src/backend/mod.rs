@@ -6,6 +6,7 @@
 
 pub mod maildir;
 pub mod notes;
+pub mod policy;
 pub mod sent;
 
 use crate::message::{Flags, Summary};

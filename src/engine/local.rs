@@ -59,6 +59,7 @@ fn run_local(
 ) {
     // Send failures mean the UI has quit; there is nobody left to tell.
     let mut known = HashSet::new();
+    let mut policy = PolicySeen::default();
     let mut backend = match load(account_idx, account, events, &mut known) {
         Ok((mut b, mailbox)) => {
             // Without rights the UI still tries, and reports what the backend refuses.
@@ -71,6 +72,7 @@ fn run_local(
                 });
             }
             send_wakes(account_idx, account, b.as_mut(), events);
+            policy.look(account_idx, account, b.as_mut(), events);
             Some((b, mailbox))
         }
         Err(message) => {
@@ -160,6 +162,7 @@ fn run_local(
                     continue;
                 };
                 send_wakes(account_idx, account, b.as_mut(), events);
+                policy.look(account_idx, account, b.as_mut(), events);
                 reload(account_idx, b.as_mut(), mailbox, events, &mut known)
                     .err()
                     .map(|message| Event::Warning {
@@ -321,6 +324,57 @@ fn send_wakes(account_idx: usize, account: &Account, b: &mut dyn Backend, events
                 account_idx,
                 message: format!("snooze wake times could not be read: {e}"),
             });
+        }
+    }
+}
+
+/// What the thread knows of the account's policy folder (`backend::policy`).
+#[derive(Debug, Default)]
+struct PolicySeen {
+    /// The folder's mark at the last read (`backend::policy::mark`).
+    mark: Option<(u32, u32, u32)>,
+    /// Whether the last report had a policy in force or skipped messages: a folder emptied
+    /// afterwards is then worth reporting.
+    reported: bool,
+}
+
+impl PolicySeen {
+    /// Reads the team policy when its folder changed since the last look (or was never looked
+    /// at) and reports it as `Event::Policy`; a folder that cannot be read is a warning.
+    fn look(
+        &mut self,
+        account_idx: usize,
+        account: &Account,
+        b: &mut dyn Backend,
+        events: &EventSink,
+    ) {
+        let folder = crate::backend::policy::folder(account);
+        let read = crate::backend::policy::mark(b, &folder).and_then(|mark| {
+            if self.mark == Some(mark) {
+                return Ok(None);
+            }
+            let learned = crate::engine::policy::read_local(b, account)?;
+            self.mark = Some(mark);
+            Ok(Some(learned))
+        });
+        match read {
+            Ok(None) => {}
+            Ok(Some(learned)) => {
+                let worth = learned.in_force.is_some() || !learned.skipped.is_empty();
+                if worth || self.reported {
+                    self.reported = worth;
+                    let _ = events.send(Event::Policy {
+                        account: account.name.clone(),
+                        learned,
+                    });
+                }
+            }
+            Err(e) => {
+                let _ = events.send(Event::Warning {
+                    account_idx,
+                    message: format!("the team policy could not be read: {e}"),
+                });
+            }
         }
     }
 }

@@ -4,11 +4,16 @@
 //!
 //! The server's answer wins; when the server cannot be reached the kept copy rules; without
 //! either, the local configuration rules, as before team policies existed.
+//!
+//! A Maildir account's policy folder is local (`backend::policy`): it is read each time, and no
+//! copy is kept.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::backend::policy as local;
+use crate::backend::{Backend, BackendError};
 use crate::config::{Account, Config};
 use crate::imap::connect::{ImapConn, Target, open_session};
 use crate::imap::notes::NotesError;
@@ -32,7 +37,9 @@ pub enum Origin {
     Server,
     /// The server could not be reached: the copy kept from an earlier read.
     Kept,
-    /// No policy (none published, a Maildir account, or nothing kept while offline).
+    /// Read from the account's Maildir just now (nothing is kept: the folder is local).
+    Maildir,
+    /// No policy (none published, or nothing kept while offline).
     None,
 }
 
@@ -130,10 +137,39 @@ pub fn kept(account: &Account, cache: Option<&PolicyCache>) -> Learned {
     }
 }
 
-/// The policy of `account` for a command-line run: from the server, else the kept copy.
+/// The policy of a Maildir account from its policy folder (`backend::policy`), read through
+/// `backend` (opened on the account's Maildir).
+pub fn read_local(backend: &mut dyn Backend, account: &Account) -> Result<Learned, BackendError> {
+    let folder = local::folder(account);
+    let entries = local::read(backend, &folder, false)?;
+    Ok(Learned {
+        in_force: team::in_force(&entries, &folder).map(Arc::new),
+        skipped: skipped(&entries),
+        origin: Origin::Maildir,
+        warning: None,
+    })
+}
+
+/// The policy of `account` for a command-line run: from the server, else the kept copy; a
+/// Maildir account's from its Maildir.
 pub fn learn(account: &Account, cache: Option<&PolicyCache>) -> Learned {
     let Some(imap) = &account.imap else {
-        return kept(account, cache);
+        if account.maildir.is_none() {
+            return kept(account, cache);
+        }
+        let read = crate::engine::open_backend(account)
+            .map_err(|e| e.to_string())
+            .and_then(|(mut b, _)| read_local(b.as_mut(), account).map_err(|e| e.to_string()));
+        return read.unwrap_or_else(|e| Learned {
+            in_force: None,
+            skipped: Vec::new(),
+            origin: Origin::None,
+            warning: Some(format!(
+                "account \"{}\": the team policy could not be read ({e}); the local \
+                 configuration rules",
+                account.name
+            )),
+        });
     };
     let read = open_session(&Target {
         account: &account.name,
