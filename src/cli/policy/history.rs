@@ -47,10 +47,22 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
 }
 
 pub fn run(account: &Account, json: bool, out: &mut dyn Write) -> Result<bool, PolicyCliError> {
-    let (mut conn, folder) = connect(account)?;
-    let read = read(&mut conn, &folder, Depth::History).map_err(|e| folder_error(account, e))?;
-    let _ = conn.session.logout();
-    let rows = rows(&read.entries);
+    let (entries, folder) = match super::maildir_of(account)? {
+        Some(mut b) => {
+            let folder = crate::backend::policy::folder(account);
+            let entries = crate::backend::policy::read(&mut b, &folder, true)
+                .map_err(|e| super::maildir_error(account, e))?;
+            (entries, folder)
+        }
+        None => {
+            let (mut conn, folder) = connect(account)?;
+            let read =
+                read(&mut conn, &folder, Depth::History).map_err(|e| folder_error(account, e))?;
+            let _ = conn.session.logout();
+            (read.entries, folder)
+        }
+    };
+    let rows = rows(&entries);
     if json {
         super::super::print_json(out, &rows)?;
         return Ok(true);

@@ -1,5 +1,6 @@
 //! `mailroom policy ACCOUNT show|history|diff FILE|publish FILE`: the team policy held in the
-//! account's policy folder (`imap::policy`), read, compared and published.
+//! account's policy folder (`imap::policy`; a Maildir account's `backend::policy`), read,
+//! compared and published.
 
 pub mod diff;
 pub mod history;
@@ -52,7 +53,8 @@ pub enum Verb {
         #[arg(long)]
         json: bool,
     },
-    /// Validate FILE and append it to the policy folder as the new policy (its version must be
+    /// Validate FILE and append it to the policy folder (on a Maildir account, its Maildir folder
+    /// Policy or `policy_folder`) as the new policy (its version must be
     /// newer than the one in force; the folder is created when missing, which needs `k`), then
     /// lock the folder when you hold the `a` right: you, the policy's administrators and holders
     /// of `a` keep their rights, everyone else keeps at most `lr`
@@ -83,6 +85,11 @@ pub enum PolicyCliError {
     },
     #[error("account {account:?}: {source}")]
     Folder { account: String, source: NotesError },
+    #[error("account {account:?}: the Maildir policy folder: {source}")]
+    Maildir {
+        account: String,
+        source: crate::backend::BackendError,
+    },
     #[error("{path}: {source}")]
     File {
         path: String,
@@ -140,6 +147,28 @@ pub(crate) fn imap_of(account: &Account) -> Result<&Imap, PolicyCliError> {
         .imap
         .as_ref()
         .ok_or_else(|| PolicyCliError::NotImap(single_line(&account.name)))
+}
+
+/// The account's Maildir, opened, when it has no IMAP mailbox (`None`: it has IMAP).
+pub(crate) fn maildir_of(
+    account: &Account,
+) -> Result<Option<crate::backend::maildir::MaildirBackend>, PolicyCliError> {
+    let (None, Some(m)) = (&account.imap, &account.maildir) else {
+        return Ok(None);
+    };
+    crate::backend::maildir::MaildirBackend::open(&account.name, &m.path)
+        .map(Some)
+        .map_err(|source| maildir_error(account, source))
+}
+
+pub(crate) fn maildir_error(
+    account: &Account,
+    source: crate::backend::BackendError,
+) -> PolicyCliError {
+    PolicyCliError::Maildir {
+        account: single_line(&account.name),
+        source,
+    }
 }
 
 /// A session on the account's server and its policy folder.

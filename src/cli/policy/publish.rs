@@ -108,7 +108,6 @@ pub fn run(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<bool, PolicyCliError> {
-    let imap = imap_of(account)?;
     let (document, policy) = read_document(file)?;
     let (files, mut warnings) = attachments(&policy, attach)?;
     let raw = build(
@@ -133,6 +132,11 @@ pub fn run(
             ),
         ));
     }
+    if let Some(mut b) = super::maildir_of(account)? {
+        let published = publish_local(&mut b, account, file, &policy, &files, &raw, warnings)?;
+        return finish(&published, None, json, out);
+    }
+    let imap = imap_of(account)?;
     let text =
         String::from_utf8(raw).map_err(|_| bad_message(file, "the policy message is not text"))?;
 
@@ -203,10 +207,69 @@ pub fn run(
         lock,
         warnings,
     };
+    finish(&published, lock_error, json, out)
+}
+
+/// Publishes into a Maildir account's policy folder (created when missing): no ACL to lock,
+/// the Maildir's file permissions guard it.
+fn publish_local(
+    b: &mut crate::backend::maildir::MaildirBackend,
+    account: &Account,
+    file: &Path,
+    policy: &TeamPolicy,
+    files: &[Attachment],
+    raw: &[u8],
+    mut warnings: Vec<String>,
+) -> Result<Published, PolicyCliError> {
+    let folder = crate::backend::policy::folder(account);
+    let failed = |e| super::maildir_error(account, e);
+    let current = crate::backend::policy::read(b, &folder, false).map_err(failed)?;
+    let in_force = team::in_force(&current, &folder);
+    if let Some(p) = &in_force
+        && p.policy.version >= policy.version
+    {
+        return Err(PolicyCliError::Stale {
+            path: single_line(&file.display().to_string()),
+            version: policy.version,
+            in_force: p.policy.version,
+            published_by: single_line(&p.source.published_by),
+        });
+    }
+    b.create_mailbox(&folder).map_err(failed)?;
+    let seen = crate::message::Flags {
+        seen: true,
+        ..crate::message::Flags::default()
+    };
+    use crate::backend::Backend;
+    let uid = b.append(&folder, raw, seen, &[], None).map_err(failed)?;
+    warnings.push(
+        "a Maildir has no ACL: the policy folder cannot be locked by mailroom; whoever can write \
+         the Maildir can publish"
+            .into(),
+    );
+    Ok(Published {
+        account: single_line(&account.name),
+        folder: single_line(&folder),
+        version: policy.version,
+        uid,
+        replaces: in_force.as_ref().map(|p| p.policy.version),
+        attachments: files.iter().map(|f| single_line(&f.name)).collect(),
+        lock: Lock::NoAcl,
+        warnings,
+    })
+}
+
+/// Prints what was published and its warnings; false when locking failed.
+fn finish(
+    published: &Published,
+    lock_error: Option<NotesError>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<bool, PolicyCliError> {
     if json {
-        super::super::print_json(out, &published)?;
+        super::super::print_json(out, published)?;
     } else {
-        print(&published, out)?;
+        print(published, out)?;
     }
     for w in &published.warnings {
         eprintln!("mailroom: policy: warning: {}", single_line(w));

@@ -16,7 +16,7 @@ pub struct Shown {
     pub account: String,
     /// The policy folder (null when the server could not be asked).
     pub folder: Option<String>,
-    /// "server", "kept" (the server could not be reached) or "none".
+    /// "server", "maildir", "kept" (the server could not be reached) or "none".
     pub origin: Origin,
     pub in_force: Option<Policy>,
     pub skipped: Vec<Skipped>,
@@ -48,6 +48,18 @@ impl Policy {
 
 /// The policy of `account`: from the server (and kept), else the copy kept offline.
 pub fn learn(account: &Account) -> Result<Shown, PolicyCliError> {
+    if let Some(mut b) = super::maildir_of(account)? {
+        let learned =
+            engine::read_local(&mut b, account).map_err(|e| super::maildir_error(account, e))?;
+        return Ok(Shown {
+            account: single_line(&account.name),
+            folder: Some(crate::backend::policy::folder(account)),
+            origin: learned.origin,
+            in_force: learned.in_force.as_deref().map(Policy::of),
+            skipped: learned.skipped,
+            warning: learned.warning,
+        });
+    }
     imap_of(account)?;
     let cache = engine::default_cache();
     let (learned, folder): (Learned, Option<String>) = match connect(account) {
@@ -88,13 +100,15 @@ pub fn run(account: &Account, json: bool, out: &mut dyn Write) -> Result<bool, P
     if let Some(w) = &shown.warning {
         eprintln!("mailroom: policy: warning: {}", single_line(w));
     }
-    // Read from the server (even with no policy): success; the kept copy or nothing: 1.
-    Ok(shown.origin == Origin::Server)
+    // Read from the server or the Maildir (even with no policy): success; the kept copy or
+    // nothing: 1.
+    Ok(matches!(shown.origin, Origin::Server | Origin::Maildir))
 }
 
 fn origin_text(origin: Origin) -> &'static str {
     match origin {
         Origin::Server => "read from the server",
+        Origin::Maildir => "read from the Maildir",
         Origin::Kept => "the copy kept offline: the server could not be reached",
         Origin::None => "none",
     }
