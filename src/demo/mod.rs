@@ -62,6 +62,8 @@ pub enum DemoError {
         line: usize,
         reason: &'static str,
     },
+    #[error("the demo team policy: {0}")]
+    Policy(String),
     #[error("seeding the demo mailboxes: {0}")]
     Backend(#[from] BackendError),
 }
@@ -138,6 +140,9 @@ pub fn build_workspace_at(dir: &Path, reset: bool, now: i64) -> Result<DemoWorks
                 inbox += 1;
             }
         }
+        if spec.name == POLICY_ACCOUNT {
+            seed_policy(&mut backend, spec.address, now)?;
+        }
         let outbox = dir.join("sent-mail").join(spec.name);
         fs::create_dir_all(&outbox).map_err(io_at(&outbox))?;
         accounts.push(DemoAccount {
@@ -155,6 +160,29 @@ pub fn build_workspace_at(dir: &Path, reset: bool, now: i64) -> Result<DemoWorks
         accounts,
         created: true,
     })
+}
+
+/// The account whose policy folder holds the demo's team policy.
+pub const POLICY_ACCOUNT: &str = "support";
+/// The demo's team policy document (`policy::team`), published by carol.
+pub const POLICY: &str = include_str!("policy.toml");
+
+/// Appends the team policy message (`mail::policy::build`) to the account's `Policy` folder,
+/// published an hour before `now`.
+fn seed_policy(backend: &mut MaildirBackend, address: &str, now: i64) -> Result<(), DemoError> {
+    let published = now.saturating_sub(3_600);
+    let at = UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(published).unwrap_or(0));
+    let raw =
+        crate::mail::policy::build("carol", "carol@example.test", address, 1, POLICY, &[], at)
+            .map_err(|e| DemoError::Policy(e.to_string()))?;
+    let folder = crate::mail::policy::DEFAULT_FOLDER;
+    backend.create_mailbox(folder)?;
+    let seen = crate::message::Flags {
+        seen: true,
+        ..crate::message::Flags::default()
+    };
+    backend.append(folder, &raw, seen, &[], Some(published))?;
+    Ok(())
 }
 
 fn workspace(dir: &Path, config_path: PathBuf, created: bool) -> DemoWorkspace {

@@ -474,4 +474,61 @@ mod tests {
         let or = ask(4, "body:laptop or body:zzz-nowhere");
         assert_eq!(or, laptop);
     }
+
+    /// The team policy of the Maildir's Policy folder is reported at start, and again after a
+    /// refresh once the folder changed (a newer policy), not when it did not.
+    #[test]
+    fn the_thread_reports_the_maildir_team_policy_and_its_changes() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ws = crate::demo::build_workspace_at(&tmp.path().join("demo"), false, 1_790_000_000)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let config = crate::config::load(&ws.config_path)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .config;
+        let (tx, rx) = channel::<Event>();
+        let account = config.accounts[0].clone();
+        let maildir = account.maildir.clone().unwrap_or_else(|| panic!("maildir"));
+        let thread =
+            spawn(0, account, config.agent.clone(), 0, tx.into()).unwrap_or_else(|e| panic!("{e}"));
+        // The policy report, if one comes before the thread's answer to a refresh (a search).
+        let next_policy = |id: u64| -> Option<u64> {
+            let refreshed = thread.send(Request::Refresh { account_idx: 0 });
+            let asked = thread.send(Request::Search {
+                account_idx: 0,
+                id,
+                query: "body:zzz-nowhere".into(),
+            });
+            assert!(refreshed.is_ok() && asked.is_ok());
+            let mut version = None;
+            loop {
+                match rx.recv_timeout(Duration::from_secs(20)) {
+                    Ok(Event::Policy { account, learned }) => {
+                        assert_eq!(account, "support");
+                        assert!(learned.skipped.is_empty());
+                        version = learned.in_force.map(|p| p.policy.version);
+                    }
+                    Ok(Event::SearchDone { id: got, .. }) if got == id => return version,
+                    Ok(_) => {}
+                    Err(e) => panic!("no answer: {e}"),
+                }
+            }
+        };
+        assert_eq!(next_policy(1), Some(1), "the demo's policy, at start");
+        assert_eq!(next_policy(2), None, "unchanged: not reported again");
+        let raw = crate::mail::policy::build(
+            "carol",
+            "carol@example.test",
+            "support@example.test",
+            2,
+            "version = 2\n",
+            &[],
+            SystemTime::now(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut b = crate::backend::maildir::MaildirBackend::open("support", &maildir.path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        b.append("Policy", &raw, crate::message::Flags::default(), &[], None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next_policy(3), Some(2), "the newer policy, after a refresh");
+    }
 }

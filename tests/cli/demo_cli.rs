@@ -201,8 +201,9 @@ fn the_demo_sends_to_a_folder_with_identity_signature_and_sent_copy() {
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("send = \"none\""), "{err}");
-    // A dry run shows the envelope and the exact message, with the signature.
-    let (code, out, _) = run(&[
+    // A dry run shows the envelope and the exact message, with the signature. support's team
+    // policy (the demo's Policy folder) narrows alice to on-behalf, with the team signature.
+    let (code, out, err) = run(&[
         "send",
         "support",
         "--to",
@@ -212,11 +213,14 @@ fn the_demo_sends_to_a_folder_with_identity_signature_and_sent_copy() {
         "--dry-run",
     ]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("MAIL FROM:<support@example.test>"), "{out}");
+    assert!(out.starts_with("MAIL FROM:<alice@example.test>"), "{out}");
     assert!(
-        out.contains("RCPT TO:<c@outside.test>") && !out.contains("Sender:"),
+        out.contains("RCPT TO:<c@outside.test>")
+            && out.contains("Sender: \"Alice Example\" <alice@example.test>")
+            && out.contains("Example Support Team <support@example.test>"),
         "{out}"
     );
+    assert!(err.contains("allows alice on-behalf only"), "{err}");
     let audit = std::fs::read_to_string(dir.path().join("data/mailroom/audit.jsonl")).unwrap();
     assert_eq!(audit.lines().count(), 1);
     assert!(
@@ -307,4 +311,59 @@ fn list_search_on_the_demo_uses_the_query_language() {
         err.contains("is:urgent") && err.contains("is:unread"),
         "{err}"
     );
+}
+
+/// `mailroom policy support show|history` on the demo: the team policy seeded in support's
+/// Maildir folder Policy is read from the Maildir; `list --json` shows its SLA, a mix of
+/// states.
+#[test]
+fn the_demo_publishes_a_team_policy_in_supports_maildir() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("demo");
+    let (_, out, _) = mailroom(&["demo", "--dir", ws.to_str().unwrap(), "--print-config"]);
+    let config = out.trim().to_string();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+            .args(["--config", &config])
+            .args(args)
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["policy", "support", "show"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("folder    Policy"), "{out}");
+    assert!(
+        out.contains("version 1, published by carol")
+            && out.contains("(UID 1, read from the Maildir)"),
+        "{out}"
+    );
+    assert!(out.contains("on-behalf = [\"alice\""), "{out}");
+    let (code, out, err) = run(&["policy", "support", "show", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(shown["origin"], "maildir");
+    assert_eq!(shown["in_force"]["version"], 1);
+    let (code, out, _) = run(&["policy", "support", "history"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("UID 1") && out.contains("in force"), "{out}");
+    // sales has no policy: the local config rules.
+    let (code, out, _) = run(&["policy", "sales", "show"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("no team policy"), "{out}");
+    let (code, out, err) = run(&["list", "support", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    for state in ["ok", "due_soon", "overdue", "met"] {
+        assert!(
+            rows.iter().any(|r| r["sla_state"] == state),
+            "no {state} row in the demo"
+        );
+    }
 }

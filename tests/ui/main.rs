@@ -27,6 +27,7 @@ mod ui_compose;
 mod ui_compose_editor;
 mod ui_compose_forward;
 mod ui_conversation;
+mod ui_demo_policy;
 mod ui_drafts;
 mod ui_help;
 mod ui_html;
