@@ -286,6 +286,8 @@ carol = "carol@example.test"
 dmitri = "dmitri@example.test"
 
 # Send As: mail goes out from support@ (or from help@ when the customer wrote there).
+# The team policy in mail/support's Policy folder wins where it speaks: it lets you send on
+# behalf only, with the team signature, and sets an SLA (`mailroom policy support show`).
 [[account]]
 name = "support"
 address = "support@example.test"
