@@ -111,7 +111,8 @@ pub fn read_on(
     })
 }
 
-/// The copy kept from the last read, for start-up and offline use.
+/// The copy kept from the last read, for start-up and offline use; for a Maildir account, what
+/// its policy folder holds now.
 pub fn kept(account: &Account, cache: Option<&PolicyCache>) -> Learned {
     let none = |warning| Learned {
         in_force: None,
@@ -120,7 +121,12 @@ pub fn kept(account: &Account, cache: Option<&PolicyCache>) -> Learned {
         warning,
     };
     if account.imap.is_none() {
-        return none(None);
+        // A Maildir is local: what it holds now is what is kept.
+        return if account.maildir.is_some() {
+            maildir(account)
+        } else {
+            none(None)
+        };
     }
     let Some(cache) = cache else {
         return none(None);
@@ -150,26 +156,29 @@ pub fn read_local(backend: &mut dyn Backend, account: &Account) -> Result<Learne
     })
 }
 
+/// The policy of a Maildir account, read from its Maildir now (a problem is a warning, and the
+/// local configuration rules).
+fn maildir(account: &Account) -> Learned {
+    let read = crate::engine::open_backend(account)
+        .map_err(|e| e.to_string())
+        .and_then(|(mut b, _)| read_local(b.as_mut(), account).map_err(|e| e.to_string()));
+    read.unwrap_or_else(|e| Learned {
+        in_force: None,
+        skipped: Vec::new(),
+        origin: Origin::None,
+        warning: Some(format!(
+            "account \"{}\": the team policy could not be read ({e}); the local configuration \
+             rules",
+            account.name
+        )),
+    })
+}
+
 /// The policy of `account` for a command-line run: from the server, else the kept copy; a
-/// Maildir account's from its Maildir.
+/// Maildir account's from its Maildir (its "kept copy" is the folder itself).
 pub fn learn(account: &Account, cache: Option<&PolicyCache>) -> Learned {
     let Some(imap) = &account.imap else {
-        if account.maildir.is_none() {
-            return kept(account, cache);
-        }
-        let read = crate::engine::open_backend(account)
-            .map_err(|e| e.to_string())
-            .and_then(|(mut b, _)| read_local(b.as_mut(), account).map_err(|e| e.to_string()));
-        return read.unwrap_or_else(|e| Learned {
-            in_force: None,
-            skipped: Vec::new(),
-            origin: Origin::None,
-            warning: Some(format!(
-                "account \"{}\": the team policy could not be read ({e}); the local \
-                 configuration rules",
-                account.name
-            )),
-        });
+        return kept(account, cache);
     };
     let read = open_session(&Target {
         account: &account.name,
@@ -219,4 +228,30 @@ pub fn enforce(
         None => Narrowing::default(),
     };
     (learned, narrowing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Maildir account's policy is its Maildir's, online or "offline": the column view's
+    /// send job (`policy_gate::narrowed`) queues under it, as the compose pane showed.
+    #[test]
+    fn a_maildir_accounts_kept_policy_is_its_folders_and_narrows_the_send_job() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ws = crate::demo::build_workspace_at(&tmp.path().join("demo"), false, 1_790_000_000)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let config = crate::config::load(&ws.config_path)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .config;
+        let support = &config.accounts[0];
+        for learned in [kept(support, None), learn(support, None)] {
+            assert_eq!(learned.origin, Origin::Maildir);
+            assert_eq!(learned.in_force.map(|p| p.policy.version), Some(1));
+        }
+        assert_eq!(kept(&config.accounts[1], None).in_force.map(|_| ()), None);
+        assert_eq!(config.accounts[0].send.as_str(), "as");
+        let narrowed = super::super::policy_gate::narrowed(&config, 0);
+        assert_eq!(narrowed.accounts[0].send.as_str(), "on-behalf");
+    }
 }

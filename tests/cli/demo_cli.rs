@@ -367,3 +367,49 @@ fn the_demo_publishes_a_team_policy_in_supports_maildir() {
         );
     }
 }
+
+/// `mailroom policy support publish FILE` on the demo's Maildir writes the policy message into
+/// its Policy folder; the newer version is then in force, and an older one is refused.
+#[test]
+fn policy_publish_on_a_maildir_account_writes_its_policy_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("demo");
+    let (_, out, _) = mailroom(&["demo", "--dir", ws.to_str().unwrap(), "--print-config"]);
+    let config = out.trim().to_string();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mailroom"))
+            .args(["--config", &config])
+            .args(args)
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let file = dir.path().join("policy.toml");
+    std::fs::write(&file, "version = 2\n[send]\nas = [\"alice\"]\n").unwrap();
+    let (code, out, err) = run(&["policy", "support", "publish", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("published version 2 to Policy") && out.contains("replacing version 1"),
+        "{out}"
+    );
+    assert!(err.contains("a Maildir has no ACL"), "{err}");
+    let (code, out, _) = run(&["policy", "support", "show", "--json"]);
+    assert_eq!(code, 0);
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(shown["in_force"]["version"], 2);
+    // Not newer than the policy in force: refused, nothing written.
+    let (code, _, err) = run(&["policy", "support", "publish", file.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("is not newer than the policy in force"),
+        "{err}"
+    );
+    let (_, out, _) = run(&["policy", "support", "history"]);
+    assert_eq!(out.matches("UID ").count(), 2, "{out}");
+}
