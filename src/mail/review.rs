@@ -61,8 +61,11 @@ pub fn approving_keyword(agent: &str) -> String {
 /// The approver named by an `approving` keyword, if `keyword` is one.
 pub fn approving_agent(keyword: &str) -> Option<&str> {
     let lower = "$review.approving.";
-    (keyword.len() > lower.len() && keyword[..lower.len()].eq_ignore_ascii_case(lower))
-        .then(|| &keyword[lower.len()..])
+    // The keyword comes from the server: cut it only where a character ends.
+    keyword
+        .get(..lower.len())
+        .filter(|head| head.eq_ignore_ascii_case(lower))
+        .and_then(|_| keyword.get(lower.len()..))
         .filter(|a| is_valid_agent_id(a))
 }
 

@@ -166,3 +166,12 @@ fn an_edited_reply_keeps_recipients_threading_and_id_with_the_new_text() {
     let item = parse_item(&build_item(&with, "bob", "support", "as", None).unwrap()).unwrap();
     assert!(edited_message(&item, "x", &send_as(), SystemTime::now()).is_err());
 }
+
+#[test]
+fn a_keyword_from_the_server_with_a_multibyte_character_where_the_prefix_ends_is_no_approver() {
+    // "$review.approving." is 18 bytes; here a 2-byte 'é' straddles byte 18.
+    assert_eq!(approving_agent("$review.approvingé.alice"), None);
+    assert_eq!(approving_agent("$review.approvingé"), None);
+    assert_eq!(approving_agent("$REVIEW.APPROVING.bob"), Some("bob"));
+    assert_eq!(approving_agent("$review.approving."), None);
+}
