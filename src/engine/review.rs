@@ -72,6 +72,8 @@ pub enum ReviewError {
     Drafts(#[from] super::drafts::DraftError),
     #[error("no data directory could be determined (set $HOME or $XDG_DATA_HOME)")]
     NoDataDir,
+    #[error("the edited reply cannot be approved: {0}")]
+    EditedSignature(String),
 }
 
 fn now() -> i64 {
@@ -504,6 +506,34 @@ pub struct Approved {
     pub warning: Option<String>,
 }
 
+/// An approver's edit keeps the required signature and disclaimer of `me` (the team's, under a
+/// policy) that the author's text carries (`mail::review::edit_keeps_signature`).
+fn edit_keeps_signature(
+    narrowed: &Config,
+    me: &Account,
+    identity: &identity::SendIdentity,
+    i: &Item,
+    text: &str,
+) -> Result<(), ReviewError> {
+    let Some(sig) = me
+        .signature
+        .as_deref()
+        .and_then(|s| narrowed.signatures.get(s))
+        .filter(|s| s.required)
+    else {
+        return Ok(());
+    };
+    let from = crate::policy::signature::FromLine {
+        address: &identity.from,
+        name: &identity.from_name,
+    };
+    let rendered = crate::policy::signature::render_from(sig, &narrowed.agent, me, from)
+        .map_err(|e| ReviewError::EditedSignature(e.to_string()))?;
+    let original = crate::mail::parse::text_body(&i.message);
+    item::edit_keeps_signature(&original, text, &rendered)
+        .map_err(|e| ReviewError::EditedSignature(e.to_string()))
+}
+
 /// Approves item `id`: wins it, records so, sends it through the outbox as the approver's
 /// identity (the author's text unchanged), then removes it from the review folder.
 pub fn approve(config: &Config, account: &Account, id: &str) -> Result<Approved, ReviewError> {
@@ -539,7 +569,10 @@ pub fn approve_with(
     let identity = identity::identity(me, &narrowed.agent, &i.from)?;
     let message = match edited {
         None => item::approved_message(&i.message, &identity, SystemTime::now())?,
-        Some(text) => item::edited_message(&i, text, &identity, SystemTime::now())?,
+        Some(text) => {
+            edit_keeps_signature(&narrowed, me, &identity, &i, text)?;
+            item::edited_message(&i, text, &identity, SystemTime::now())?
+        }
     };
     let approver = config.agent.id.clone();
     // Everything that can fail locally is ready before the item is won: a won item is only
@@ -717,3 +750,7 @@ pub fn run(
         )),
     })
 }
+
+#[cfg(test)]
+#[path = "review_tests.rs"]
+mod tests;

@@ -278,6 +278,32 @@ pub fn approved_message(
     Ok(out)
 }
 
+/// Whether an approver's `edited` text keeps what a required team signature `team` (rendered
+/// for the approver) puts in the author's `original` text: its block and its disclaimer (last),
+/// each where the author's text carries it (a part that names the agent renders otherwise for
+/// the approver, and is not checked). An edit cannot drop a required team disclaimer.
+pub fn edit_keeps_signature(
+    original: &str,
+    edited: &str,
+    team: &crate::policy::signature::Rendered,
+) -> Result<(), crate::policy::signature::Missing> {
+    let original = original.replace("\r\n", "\n");
+    let carried = crate::policy::signature::Rendered {
+        block: if original.contains(&team.block) {
+            team.block.clone()
+        } else {
+            String::new()
+        },
+        disclaimer: team
+            .disclaimer
+            .clone()
+            .filter(|d| original.contains(d.as_str())),
+        placement: team.placement,
+        required: team.required,
+    };
+    crate::policy::signature::check(edited, &carried)
+}
+
 /// The message an approver sends after editing its text: the item's recipients, subject,
 /// threading, read-receipt request and Message-ID, with `text` as the body and the approver's
 /// `identity`. Only a plain-text item can be edited (attachments would be lost): others are
