@@ -74,6 +74,8 @@ pub enum ReviewError {
     NoDataDir,
     #[error("the edited reply cannot be approved: {0}")]
     EditedSignature(String),
+    #[error("{id} was written by {author}: another approver must approve it")]
+    OwnReply { id: String, author: String },
 }
 
 fn now() -> i64 {
@@ -566,6 +568,13 @@ pub fn approve_with(
         id: l.id.clone(),
         reason: e.to_string(),
     })?;
+    // Review means someone else reads it: nobody approves their own reply.
+    if i.author == config.agent.id {
+        return Err(ReviewError::OwnReply {
+            id: l.id.clone(),
+            author: i.author.clone(),
+        });
+    }
     let identity = identity::identity(me, &narrowed.agent, &i.from)?;
     let message = match edited {
         None => item::approved_message(&i.message, &identity, SystemTime::now())?,
