@@ -93,6 +93,12 @@ pub fn violation(entry: &Entry, in_force: &InForce) -> Option<String> {
                      {under} as approved by {approver}"
                 ));
             }
+            Some(approver) if approver == entry.agent && rules.needs_review(approver) => {
+                return Some(format!(
+                    "{head} holds {approver}'s replies for review by another approver; this \
+                     message was {under} as approved by its own author"
+                ));
+            }
             _ => {}
         }
     }
@@ -268,6 +274,17 @@ mod tests {
         let why = violation(&e, &p).unwrap();
         assert!(why.contains("does not let bob approve"), "{why}");
         assert!(violation(&entry("alice", "as", None), &p).is_none());
+    }
+
+    #[test]
+    fn an_approver_whose_own_replies_are_held_does_not_approve_them() {
+        let p = in_force(&format!(
+            "{V2}[review]\nagents = [\"alice\"]\napprovers = [\"alice\", \"carol\"]\n"
+        ));
+        let mut own = entry("alice", "as", None);
+        own.approved_by = Some("alice".into());
+        let why = violation(&own, &p).unwrap();
+        assert!(why.contains("approved by its own author"), "{why}");
     }
 
     #[test]
