@@ -393,3 +393,33 @@ fn an_approver_whose_own_reply_is_held_may_not_approve_it() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["items"][0]["state"], "waiting", "{out}");
 }
+
+#[test]
+fn an_item_with_a_two_megabyte_header_does_not_stop_the_queue_from_being_listed() {
+    let tb = Testbed::start();
+    setup(&tb);
+    let bob = agent(&tb, "bob", "on-behalf");
+    let alice = agent(&tb, "alice", "as");
+    send(&bob, "A real reply");
+    // Anyone who may hold replies may append to the folder: a hostile item, 2 MB of header.
+    let mut hostile = b"X-Mailroom-Review: 1\r\nX-Mailroom-Agent: bob\r\n".to_vec();
+    for _ in 0..2100 {
+        hostile.extend_from_slice(b"X-Junk: ");
+        hostile.extend_from_slice(&[b'a'; 990]);
+        hostile.extend_from_slice(b"\r\n");
+    }
+    hostile.extend_from_slice(b"From: bob@example.test\r\nSubject: junk\r\n\r\nbody\r\n");
+    let mut raw = tb.raw_imap("bob");
+    let out = raw.append(FOLDER, "$review", &hostile);
+    assert!(out.contains("OK"), "{out}");
+    let (code, out, err) = alice.run(&["review", "support", "list", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let subjects: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["subject"].as_str())
+        .collect();
+    assert!(subjects.contains(&"A real reply"), "{out}");
+}
