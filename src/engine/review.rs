@@ -205,6 +205,9 @@ pub struct Listed {
     pub id: String,
     pub author: String,
     pub to: Vec<String>,
+    /// The other recipients it goes to (Cc and Bcc: not in `to`), which the approver is told of.
+    #[serde(skip)]
+    pub also: Vec<String>,
     pub subject: String,
     pub message_id: String,
     /// When it was held (INTERNALDATE, Unix seconds).
@@ -262,11 +265,18 @@ fn read_queue(conn: &mut ImapConn, account: &Account) -> Result<Queue, ReviewErr
             },
             (None, false) => ItemState::Waiting,
         };
+        let also = i
+            .recipients
+            .iter()
+            .filter(|r| !i.to.iter().any(|t| t.eq_ignore_ascii_case(r)))
+            .cloned()
+            .collect();
         items.push(Listed {
             uid: f.uid,
             id: item::short_id(&i.message_id),
             author: i.author,
             to: i.to,
+            also,
             subject: i.subject,
             message_id: i.message_id,
             held: f.internal_date,
