@@ -110,7 +110,15 @@ fn connect(account: &Account) -> Result<ImapConn, ReviewError> {
 /// The approvers `agent`'s replies wait for, when the policy `learned` says they need review.
 pub fn approvers_for(learned: &Learned, agent: &str) -> Option<Vec<String>> {
     let rules = learned.in_force.as_ref()?.policy.review.as_ref()?;
-    rules.needs_review(agent).then(|| rules.approvers.clone())
+    // Nobody approves their own reply (`approve`): the author is not among those awaited.
+    rules.needs_review(agent).then(|| {
+        rules
+            .approvers
+            .iter()
+            .filter(|a| *a != agent)
+            .cloned()
+            .collect()
+    })
 }
 
 /// A reply held for review.
@@ -127,6 +135,11 @@ pub struct Held {
 impl Held {
     /// "awaiting review by alice, carol".
     pub fn awaiting(&self) -> String {
+        if self.approvers.is_empty() {
+            return "awaiting review, but the team policy names no other approver: ask an \
+                    administrator"
+                .to_string();
+        }
         format!("awaiting review by {}", self.approvers.join(", "))
     }
 

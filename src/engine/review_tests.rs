@@ -69,3 +69,41 @@ fn an_approvers_edit_may_not_drop_the_required_team_disclaimer() {
          changed; it is required for this account"
     );
 }
+
+#[test]
+fn an_author_who_also_approves_does_not_await_their_own_review() {
+    let text = "version = 1\n[review]\nagents = [\"carol\"]\napprovers = [\"alice\", \"carol\"]\n";
+    let learned = Learned {
+        in_force: Some(std::sync::Arc::new(InForce {
+            policy: parse(text).unwrap(),
+            source: Provenance {
+                folder: "Policy".into(),
+                uid: 1,
+                published_by: "alice".into(),
+                published_at: String::new(),
+            },
+            attachments: Vec::new(),
+            document: text.into(),
+        })),
+        skipped: Vec::new(),
+        origin: super::super::policy::Origin::Server,
+        warning: None,
+    };
+    assert_eq!(
+        approvers_for(&learned, "carol"),
+        Some(vec!["alice".to_string()])
+    );
+    assert_eq!(approvers_for(&learned, "alice"), None);
+    let alone = Held {
+        folder: "Review".into(),
+        uid: None,
+        id: "x".into(),
+        message_id: "m@x".into(),
+        approvers: Vec::new(),
+    };
+    assert!(
+        alone.awaiting().contains("names no other approver"),
+        "{}",
+        alone.awaiting()
+    );
+}

@@ -377,7 +377,24 @@ fn an_approver_whose_own_reply_is_held_may_not_approve_it() {
     );
     let carol = agent(&tb, "carol", "on-behalf");
     let alice = agent(&tb, "alice", "as");
-    send(&carol, "My own answer");
+    let (code, out, err) = carol.run_with(
+        &[
+            "send",
+            "support",
+            "--to",
+            "zoe@outside.test",
+            "--subject",
+            "My own answer",
+            "--body-file",
+            "-",
+        ],
+        b"Hello Zoe.\n",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("awaiting review by alice\n"),
+        "carol does not await herself: {out}{err}"
+    );
     let id = id_of(&alice, "My own answer");
     let (code, out) = carol.run_joined(&["review", "support", "approve", &id]);
     assert_eq!(code, 1, "{out}");
