@@ -75,6 +75,33 @@ pub fn violation(entry: &Entry, in_force: &InForce) -> Option<String> {
             ));
         }
     }
+    // A reply that needs review goes out only approved, by someone the policy in force lets
+    // approve: a message queued before the policy said "review" is held, not sent.
+    if let Some(rules) = &policy.review {
+        match entry.approved_by.as_deref() {
+            None if rules.needs_review(&entry.agent) => {
+                return Some(format!(
+                    "{head} holds {}'s replies for review by {}; this message was {under} \
+                     without review: send it again from a draft",
+                    entry.agent,
+                    rules.approvers.join(", ")
+                ));
+            }
+            Some(approver) if !rules.may_approve(approver) => {
+                return Some(format!(
+                    "{head} does not let {approver} approve replies; this message was \
+                     {under} as approved by {approver}"
+                ));
+            }
+            Some(approver) if approver == entry.agent && rules.needs_review(approver) => {
+                return Some(format!(
+                    "{head} holds {approver}'s replies for review by another approver; this \
+                     message was {under} as approved by its own author"
+                ));
+            }
+            _ => {}
+        }
+    }
     if let Some(sig) = policy.signature.as_ref().filter(|s| s.required) {
         let carries = entry.policy.as_ref().and_then(|s| s.signature.as_deref());
         if carries != Some(fingerprint(sig).as_str()) {
@@ -223,6 +250,41 @@ mod tests {
         assert!(violation(&entry("alice", "as", None), &p).is_none());
         let why = violation(&entry("carol", "on-behalf", None), &p).unwrap();
         assert!(why.contains("does not allow carol to send"), "{why}");
+    }
+
+    #[test]
+    fn a_message_queued_before_the_policy_said_review_is_held_until_approved() {
+        let p = in_force(&format!(
+            "{V2}[review]\nagents = [\"bob\"]\napprovers = [\"alice\"]\n"
+        ));
+        let old = Some(PolicyStamp {
+            version: 1,
+            signature: None,
+        });
+        let mut e = entry("bob", "on-behalf", old);
+        let why = violation(&e, &p).unwrap();
+        assert!(
+            why.contains("holds bob's replies for review by alice"),
+            "{why}"
+        );
+        assert!(why.contains("queued under version 1"), "{why}");
+        e.approved_by = Some("alice".into());
+        assert_eq!(violation(&e, &p), None, "approved by an approver");
+        e.approved_by = Some("bob".into());
+        let why = violation(&e, &p).unwrap();
+        assert!(why.contains("does not let bob approve"), "{why}");
+        assert!(violation(&entry("alice", "as", None), &p).is_none());
+    }
+
+    #[test]
+    fn an_approver_whose_own_replies_are_held_does_not_approve_them() {
+        let p = in_force(&format!(
+            "{V2}[review]\nagents = [\"alice\"]\napprovers = [\"alice\", \"carol\"]\n"
+        ));
+        let mut own = entry("alice", "as", None);
+        own.approved_by = Some("alice".into());
+        let why = violation(&own, &p).unwrap();
+        assert!(why.contains("approved by its own author"), "{why}");
     }
 
     #[test]

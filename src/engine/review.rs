@@ -72,6 +72,10 @@ pub enum ReviewError {
     Drafts(#[from] super::drafts::DraftError),
     #[error("no data directory could be determined (set $HOME or $XDG_DATA_HOME)")]
     NoDataDir,
+    #[error("the edited reply cannot be approved: {0}")]
+    EditedSignature(String),
+    #[error("{id} was written by {author}: another approver must approve it")]
+    OwnReply { id: String, author: String },
 }
 
 fn now() -> i64 {
@@ -106,7 +110,15 @@ fn connect(account: &Account) -> Result<ImapConn, ReviewError> {
 /// The approvers `agent`'s replies wait for, when the policy `learned` says they need review.
 pub fn approvers_for(learned: &Learned, agent: &str) -> Option<Vec<String>> {
     let rules = learned.in_force.as_ref()?.policy.review.as_ref()?;
-    rules.needs_review(agent).then(|| rules.approvers.clone())
+    // Nobody approves their own reply (`approve`): the author is not among those awaited.
+    rules.needs_review(agent).then(|| {
+        rules
+            .approvers
+            .iter()
+            .filter(|a| *a != agent)
+            .cloned()
+            .collect()
+    })
 }
 
 /// A reply held for review.
@@ -123,6 +135,11 @@ pub struct Held {
 impl Held {
     /// "awaiting review by alice, carol".
     pub fn awaiting(&self) -> String {
+        if self.approvers.is_empty() {
+            return "awaiting review, but the team policy names no other approver: ask an \
+                    administrator"
+                .to_string();
+        }
         format!("awaiting review by {}", self.approvers.join(", "))
     }
 
@@ -201,6 +218,9 @@ pub struct Listed {
     pub id: String,
     pub author: String,
     pub to: Vec<String>,
+    /// The other recipients it goes to (Cc and Bcc: not in `to`), which the approver is told of.
+    #[serde(skip)]
+    pub also: Vec<String>,
     pub subject: String,
     pub message_id: String,
     /// When it was held (INTERNALDATE, Unix seconds).
@@ -258,11 +278,18 @@ fn read_queue(conn: &mut ImapConn, account: &Account) -> Result<Queue, ReviewErr
             },
             (None, false) => ItemState::Waiting,
         };
+        let also = i
+            .recipients
+            .iter()
+            .filter(|r| !i.to.iter().any(|t| t.eq_ignore_ascii_case(r)))
+            .cloned()
+            .collect();
         items.push(Listed {
             uid: f.uid,
             id: item::short_id(&i.message_id),
             author: i.author,
             to: i.to,
+            also,
             subject: i.subject,
             message_id: i.message_id,
             held: f.internal_date,
@@ -504,6 +531,34 @@ pub struct Approved {
     pub warning: Option<String>,
 }
 
+/// An approver's edit keeps the required signature and disclaimer of `me` (the team's, under a
+/// policy) that the author's text carries (`mail::review::edit_keeps_signature`).
+fn edit_keeps_signature(
+    narrowed: &Config,
+    me: &Account,
+    identity: &identity::SendIdentity,
+    i: &Item,
+    text: &str,
+) -> Result<(), ReviewError> {
+    let Some(sig) = me
+        .signature
+        .as_deref()
+        .and_then(|s| narrowed.signatures.get(s))
+        .filter(|s| s.required)
+    else {
+        return Ok(());
+    };
+    let from = crate::policy::signature::FromLine {
+        address: &identity.from,
+        name: &identity.from_name,
+    };
+    let rendered = crate::policy::signature::render_from(sig, &narrowed.agent, me, from)
+        .map_err(|e| ReviewError::EditedSignature(e.to_string()))?;
+    let original = crate::mail::parse::text_body(&i.message);
+    item::edit_keeps_signature(&original, text, &rendered)
+        .map_err(|e| ReviewError::EditedSignature(e.to_string()))
+}
+
 /// Approves item `id`: wins it, records so, sends it through the outbox as the approver's
 /// identity (the author's text unchanged), then removes it from the review folder.
 pub fn approve(config: &Config, account: &Account, id: &str) -> Result<Approved, ReviewError> {
@@ -536,10 +591,20 @@ pub fn approve_with(
         id: l.id.clone(),
         reason: e.to_string(),
     })?;
+    // Review means someone else reads it: nobody approves their own reply.
+    if i.author == config.agent.id {
+        return Err(ReviewError::OwnReply {
+            id: l.id.clone(),
+            author: i.author.clone(),
+        });
+    }
     let identity = identity::identity(me, &narrowed.agent, &i.from)?;
     let message = match edited {
         None => item::approved_message(&i.message, &identity, SystemTime::now())?,
-        Some(text) => item::edited_message(&i, text, &identity, SystemTime::now())?,
+        Some(text) => {
+            edit_keeps_signature(&narrowed, me, &identity, &i, text)?;
+            item::edited_message(&i, text, &identity, SystemTime::now())?
+        }
     };
     let approver = config.agent.id.clone();
     // Everything that can fail locally is ready before the item is won: a won item is only
@@ -717,3 +782,7 @@ pub fn run(
         )),
     })
 }
+
+#[cfg(test)]
+#[path = "review_tests.rs"]
+mod tests;

@@ -152,21 +152,23 @@ pub fn read(conn: &mut ImapConn, folder: &str) -> Result<Vec<Fetched>, NotesErro
     let set = super::sync::uid_set(&uids);
     conn.budget
         .grant((uids.len() as u64).saturating_mul(MAX_HEADER_BYTES as u64 + 1024));
+    // At most MAX_HEADER_BYTES of each header: anyone who may hold a reply may append to the
+    // folder, and one huge header must not stop the queue from being listed.
     let query = if conn.condstore_enabled {
-        "(UID FLAGS MODSEQ INTERNALDATE BODY.PEEK[HEADER])"
+        format!("(UID FLAGS MODSEQ INTERNALDATE BODY.PEEK[HEADER]<0.{MAX_HEADER_BYTES}>)")
     } else {
-        "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER])"
+        format!("(UID FLAGS INTERNALDATE BODY.PEEK[HEADER]<0.{MAX_HEADER_BYTES}>)")
     };
     let fetched = conn
         .session
-        .uid_fetch(&set, query)
+        .uid_fetch(&set, &query)
         .map_err(|e| server_error(folder, &e))?;
     let mut out: Vec<Fetched> = fetched
         .iter()
         .filter_map(|f| {
             let uid = f.uid?;
             let (flags, keywords) = split_flags(f.flags());
-            let header = f.header().unwrap_or_default();
+            let header = f.header().or_else(|| f.body()).unwrap_or_default();
             Some(Fetched {
                 uid,
                 modseq: f.mod_seq(),

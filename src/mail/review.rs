@@ -61,8 +61,11 @@ pub fn approving_keyword(agent: &str) -> String {
 /// The approver named by an `approving` keyword, if `keyword` is one.
 pub fn approving_agent(keyword: &str) -> Option<&str> {
     let lower = "$review.approving.";
-    (keyword.len() > lower.len() && keyword[..lower.len()].eq_ignore_ascii_case(lower))
-        .then(|| &keyword[lower.len()..])
+    // The keyword comes from the server: cut it only where a character ends.
+    keyword
+        .get(..lower.len())
+        .filter(|head| head.eq_ignore_ascii_case(lower))
+        .and_then(|_| keyword.get(lower.len()..))
         .filter(|a| is_valid_agent_id(a))
 }
 
@@ -273,6 +276,32 @@ pub fn approved_message(
     }
     out.extend_from_slice(rest);
     Ok(out)
+}
+
+/// Whether an approver's `edited` text keeps what a required team signature `team` (rendered
+/// for the approver) puts in the author's `original` text: its block and its disclaimer (last),
+/// each where the author's text carries it (a part that names the agent renders otherwise for
+/// the approver, and is not checked). An edit cannot drop a required team disclaimer.
+pub fn edit_keeps_signature(
+    original: &str,
+    edited: &str,
+    team: &crate::policy::signature::Rendered,
+) -> Result<(), crate::policy::signature::Missing> {
+    let original = original.replace("\r\n", "\n");
+    let carried = crate::policy::signature::Rendered {
+        block: if original.contains(&team.block) {
+            team.block.clone()
+        } else {
+            String::new()
+        },
+        disclaimer: team
+            .disclaimer
+            .clone()
+            .filter(|d| original.contains(d.as_str())),
+        placement: team.placement,
+        required: team.required,
+    };
+    crate::policy::signature::check(edited, &carried)
 }
 
 /// The message an approver sends after editing its text: the item's recipients, subject,

@@ -166,3 +166,50 @@ fn an_edited_reply_keeps_recipients_threading_and_id_with_the_new_text() {
     let item = parse_item(&build_item(&with, "bob", "support", "as", None).unwrap()).unwrap();
     assert!(edited_message(&item, "x", &send_as(), SystemTime::now()).is_err());
 }
+
+#[test]
+fn a_keyword_from_the_server_with_a_multibyte_character_where_the_prefix_ends_is_no_approver() {
+    // "$review.approving." is 18 bytes; here a 2-byte 'é' straddles byte 18.
+    assert_eq!(approving_agent("$review.approvingé.alice"), None);
+    assert_eq!(approving_agent("$review.approvingé"), None);
+    assert_eq!(approving_agent("$REVIEW.APPROVING.bob"), Some("bob"));
+    assert_eq!(approving_agent("$review.approving."), None);
+}
+
+#[test]
+fn an_edit_may_not_drop_the_required_team_disclaimer_the_author_carried() {
+    use crate::policy::signature::{Missing, Rendered};
+    let team = Rendered {
+        block: "-- \nThe Support Team".into(),
+        disclaimer: Some("TEAM DISCLAIMER".into()),
+        placement: Default::default(),
+        required: true,
+    };
+    let original = "Hello Zoe.\r\n\r\n-- \r\nThe Support Team\r\n\r\nTEAM DISCLAIMER\r\n";
+    let kept = "Hello Zoe, kindly.\n\n-- \nThe Support Team\n\nTEAM DISCLAIMER\n";
+    assert_eq!(edit_keeps_signature(original, kept, &team), Ok(()));
+    let dropped = "Hello Zoe, kindly.\n\n-- \nThe Support Team\n";
+    assert_eq!(
+        edit_keeps_signature(original, dropped, &team),
+        Err(Missing::Disclaimer)
+    );
+    let no_block = "Hello Zoe, kindly.\n\nTEAM DISCLAIMER\n";
+    assert_eq!(
+        edit_keeps_signature(original, no_block, &team),
+        Err(Missing::Block)
+    );
+    // A block rendered otherwise for the approver (it names the agent) is not checked.
+    let author_named = "Hello.\n\n-- \nbob Example\n\nTEAM DISCLAIMER\n";
+    let mine = Rendered {
+        block: "-- \nalice Example".into(),
+        ..team.clone()
+    };
+    assert_eq!(
+        edit_keeps_signature(author_named, author_named, &mine),
+        Ok(())
+    );
+    assert_eq!(
+        edit_keeps_signature(author_named, "Hello.\n\n-- \nbob Example\n", &mine),
+        Err(Missing::Disclaimer)
+    );
+}

@@ -4,7 +4,7 @@
 //! signature and disclaimer and is told why; carol is refused with the policy's reason and
 //! nothing leaves; a broken newer policy changes nothing and is reported; a message queued
 //! under an older policy is checked again before it goes, and held when the policy in force no
-//! longer allows it.
+//! longer allows it (a message queued before the policy said "review" included).
 
 use crate::support;
 
@@ -266,4 +266,48 @@ fn a_message_queued_under_an_older_policy_is_held_when_the_policy_in_force_forbi
             "{e}"
         );
     }
+}
+
+#[test]
+fn a_message_queued_before_the_policy_said_review_is_held_by_the_retry_not_sent() {
+    let tb = Testbed::start();
+    // Version 1: bob sends on behalf, nobody reviews.
+    publish(
+        &tb,
+        1,
+        "version = 1\n[send]\nas = [\"alice\"]\non-behalf = [\"bob\"]\n",
+    );
+    let env = Env::new();
+    let down = env.config(&tb, "bob", "on-behalf", closed_port());
+    let out = send(&env, &down, "Queued before review");
+    assert!(stdout(&out).contains("deferred"), "{}", stdout(&out));
+
+    // Version 2: bob's replies need alice's approval.
+    publish(
+        &tb,
+        2,
+        "version = 2\n[send]\nas = [\"alice\"]\non-behalf = [\"bob\"]\n[review]\nagents = [\"bob\"]\napprovers = [\"alice\"]\n",
+    );
+    let up = env.config(&tb, "bob", "on-behalf", tb.submission_port);
+    let out = env.run(&up, &["outbox", "--retry", "--json"], "");
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "held: the team policy of support (version 2) holds bob's replies for review by \
+             alice; this message was queued under version 1 without review"
+        ),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        tb.sink_messages().is_empty(),
+        "no recipient got the unreviewed message"
+    );
+    // Held, not lost.
+    let out = env.run(&up, &["outbox", "--json"], "");
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["entry"]["state"], "failed", "{}", list[0]);
 }

@@ -73,6 +73,11 @@ fn id_of(alice: &Cli, subject: &str) -> String {
 
 /// Publishes the policy and makes the review folder (alice), with rights for carol.
 fn setup(tb: &Testbed) -> support::testbed::RawImap {
+    setup_with(tb, POLICY)
+}
+
+/// [`setup`] with the policy `policy`.
+fn setup_with(tb: &Testbed, policy: &str) -> support::testbed::RawImap {
     let mut raw = tb.raw_imap("alice");
     raw.cmd_ok("CREATE \"shared/support/Policy\"");
     raw.append(
@@ -83,7 +88,7 @@ fn setup(tb: &Testbed) -> support::testbed::RawImap {
             "alice@example.test",
             "support@example.test",
             1,
-            POLICY,
+            policy,
             &[],
             std::time::SystemTime::now(),
         )
@@ -359,4 +364,79 @@ fn live_bobs_reply_is_held_and_alices_review_view_sends_it() {
         "alice sends as the mailbox"
     );
     assert!(m.body().contains("Unplug it."), "{}", m.text());
+}
+
+#[test]
+fn an_approver_whose_own_reply_is_held_may_not_approve_it() {
+    let tb = Testbed::start();
+    // carol approves others' replies, and her own are held too.
+    setup_with(
+        &tb,
+        "version = 1\n[send]\nas = [\"alice\"]\non-behalf = [\"bob\", \"carol\"]\n\
+         [review]\nagents = [\"carol\"]\napprovers = [\"alice\", \"carol\"]\n",
+    );
+    let carol = agent(&tb, "carol", "on-behalf");
+    let alice = agent(&tb, "alice", "as");
+    let (code, out, err) = carol.run_with(
+        &[
+            "send",
+            "support",
+            "--to",
+            "zoe@outside.test",
+            "--subject",
+            "My own answer",
+            "--body-file",
+            "-",
+        ],
+        b"Hello Zoe.\n",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("awaiting review by alice\n"),
+        "carol does not await herself: {out}{err}"
+    );
+    let id = id_of(&alice, "My own answer");
+    let (code, out) = carol.run_joined(&["review", "support", "approve", &id]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("was written by carol: another approver must approve it"),
+        "{out}"
+    );
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(tb.sink_messages().is_empty(), "nothing reached a recipient");
+    // Still waiting for another approver.
+    let (code, out, err) = alice.run(&["review", "support", "list", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["items"][0]["state"], "waiting", "{out}");
+}
+
+#[test]
+fn an_item_with_a_two_megabyte_header_does_not_stop_the_queue_from_being_listed() {
+    let tb = Testbed::start();
+    setup(&tb);
+    let bob = agent(&tb, "bob", "on-behalf");
+    let alice = agent(&tb, "alice", "as");
+    send(&bob, "A real reply");
+    // Anyone who may hold replies may append to the folder: a hostile item, 2 MB of header.
+    let mut hostile = b"X-Mailroom-Review: 1\r\nX-Mailroom-Agent: bob\r\n".to_vec();
+    for _ in 0..2100 {
+        hostile.extend_from_slice(b"X-Junk: ");
+        hostile.extend_from_slice(&[b'a'; 990]);
+        hostile.extend_from_slice(b"\r\n");
+    }
+    hostile.extend_from_slice(b"From: bob@example.test\r\nSubject: junk\r\n\r\nbody\r\n");
+    let mut raw = tb.raw_imap("bob");
+    let out = raw.append(FOLDER, "$review", &hostile);
+    assert!(out.contains("OK"), "{out}");
+    let (code, out, err) = alice.run(&["review", "support", "list", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let subjects: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["subject"].as_str())
+        .collect();
+    assert!(subjects.contains(&"A real reply"), "{out}");
 }

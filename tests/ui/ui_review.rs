@@ -86,6 +86,7 @@ fn item(uid: u32, author: &str, to: &str, subject: &str, state: ItemState) -> Li
         id: format!("{uid:08x}"),
         author: author.into(),
         to: vec![to.into()],
+        also: Vec::new(),
         subject: subject.into(),
         message_id: format!("m{uid}@example.test"),
         held: NOW - 60 * i64::from(uid) * 7,
@@ -209,6 +210,33 @@ fn enter_opens_an_item_and_a_then_y_approves_it() {
     );
     // The list is read again.
     assert_eq!(review_request(&cmds).1, ReviewAction::List);
+}
+
+#[test]
+fn a_names_the_cc_and_bcc_recipients_the_row_does_not_show_before_approving() {
+    let mut app = app();
+    let cmds = press(&mut app, typed(":review\n"));
+    let (id, _) = review_request(&cmds);
+    let mut one = item(
+        3,
+        "bob",
+        "zoe@outside.test",
+        "Re: Refund",
+        ItemState::Waiting,
+    );
+    one.also = vec!["boss@outside.test".into(), "x\u{1b}[2J@evil.test".into()];
+    let queue = Queue {
+        folder: "shared/support/Review".into(),
+        items: vec![one],
+    };
+    answer(&mut app, id, Ok(ReviewAnswer::Queue(queue, Vec::new())));
+    assert!(press(&mut app, [ch('a')]).is_empty());
+    let said = app.notice().unwrap_or_default().to_string();
+    assert!(
+        said.contains("(also to boss@outside.test, x"),
+        "the approver is told of every recipient: {said}"
+    );
+    assert!(!said.contains('\u{1b}'), "{said:?}");
 }
 
 #[test]

@@ -163,6 +163,17 @@ impl Checker<'_> {
 
     fn duration(&mut self, at: &Spanned<String>, key: &str) -> i64 {
         match duration(at.get_ref()) {
+            Some(secs) if secs > MAX_DURATION => {
+                self.problem(
+                    at,
+                    key,
+                    format!(
+                        "{:?} is longer than 366 days",
+                        crate::sanitize::single_line(at.get_ref())
+                    ),
+                );
+                0
+            }
             Some(secs) => secs,
             None => {
                 self.problem(
@@ -178,6 +189,10 @@ impl Checker<'_> {
         }
     }
 }
+
+/// The longest duration a policy may give (366 days): business-time arithmetic on anything
+/// longer could overflow.
+const MAX_DURATION: i64 = 366 * 86_400;
 
 /// `30m`, `4h`, `2d`, `1h30m`: a positive number of seconds.
 pub fn duration(text: &str) -> Option<i64> {

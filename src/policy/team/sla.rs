@@ -262,6 +262,27 @@ mod tests {
     }
 
     #[test]
+    fn a_target_of_centuries_is_refused_by_the_validator_not_overflowed() {
+        let text = "version = 1\n[sla]\nfirst_response = \"9000000000000000000s\"\n\
+                    hours = \"Mon 09:00-09:01\"\n";
+        match super::super::parse(text) {
+            Err(e) => {
+                let e = e.to_string();
+                assert!(e.contains("3:") && e.contains("sla.first_response"), "{e}");
+            }
+            Ok(p) => {
+                let sla = p.sla.unwrap();
+                let s = status(Some(&sla), MON, Response::Awaiting, MON + H);
+                panic!("accepted, due {:?}", s.due);
+            }
+        }
+        let ok = "version = 1\n[sla]\nfirst_response = \"366d\"\ndue_soon = \"30d\"\n";
+        assert!(super::super::parse(ok).is_ok());
+        let soon = "version = 1\n[sla]\nfirst_response = \"4h\"\ndue_soon = \"99999999999d\"\n";
+        assert!(super::super::parse(soon).is_err());
+    }
+
+    #[test]
     fn friday_afternoon_is_due_monday_noon() {
         let fri_16 = MON + 4 * DAY + 16 * H;
         assert_eq!(due_at(&office(4 * H), fri_16), MON + 7 * DAY + 12 * H);

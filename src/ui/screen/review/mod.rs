@@ -181,9 +181,14 @@ pub(crate) fn review_key(app: &mut App, k: &KeyEvent) -> Handled {
                 return Some(Vec::new());
             };
             let [author, to, subject, ..] = row(l, app.now);
+            // Cc and Bcc are not in the row nor in the open text: the approver is told of them.
+            let also = match l.also.as_slice() {
+                [] => String::new(),
+                a => format!(" (also to {})", sanitize::single_line(&a.join(", "))),
+            };
             pane.approving = true;
             app.say(format!(
-                "approve and send {author}'s reply to {to} \"{subject}\"? (y/n)"
+                "approve and send {author}'s reply to {to}{also} \"{subject}\"? (y/n)"
             ));
         }
         KeyCode::Char('e') if !ctrl => {
