@@ -171,7 +171,7 @@ pub fn print(r: &AccountReport, out: &mut dyn Write) -> std::io::Result<()> {
     {
         let verdict = if p.tampering.is_empty() {
             match source {
-                Source::Getacl => "only administrators may change it; ",
+                Source::Getacl => "only holders of the `a` right may change it; ",
                 Source::Myrights => "this login may not change it; ",
                 _ => "",
             }

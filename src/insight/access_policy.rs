@@ -1,6 +1,6 @@
 //! The team policy part of `mailroom access`: on the account's policy folder, every identifier
-//! that may insert into or delete from it without administering it (the policy's
-//! `administrators` and holders of `a`) is flagged `policy-writable` (`policy::guard`).
+//! that may insert into or delete from it without the `a` right (the policy's own
+//! `administrators` too, marked as named) is flagged `policy-writable` (`policy::guard`).
 
 use serde::Serialize;
 

@@ -1,11 +1,11 @@
 //! Tamper-evidence of the team policy folder (pure): who may change the policy, and how
 //! `mailroom policy publish` locks the folder.
 //!
-//! The policy folder's administrators are the policy's `administrators` (agent ids, matched
-//! against ACL identifiers, which are logins) and whoever holds the `a` right there (they can
-//! give themselves any right anyway). Anyone else who holds a right to insert into (`i`) or
-//! delete from (`t`, `e`, `x`) the folder could publish a policy of their own or remove the one
-//! in force: [`tampering`] names them. Locking ([`lock_plan`]) leaves the publisher and the
+//! The policy folder's administrators are whoever holds the `a` right there (they can give
+//! themselves any right anyway). Anyone else who holds a right to insert into (`i`) or delete
+//! from (`t`, `e`, `x`) the folder could publish a policy of their own or remove the one in
+//! force: [`tampering`] names them — the policy's own `administrators` included, since anyone
+//! with `i` could have written that list (naming themself); they are only marked as named. Locking ([`lock_plan`]) leaves the publisher and the
 //! administrators as they are and reduces everyone else to at most `lr` (never more than they
 //! had). Negative rights (identifiers starting with `-`) only take rights away: left alone.
 
@@ -41,15 +41,23 @@ pub struct Tamper {
     pub rights: String,
     /// The ones among [`TAMPER_RIGHTS`].
     pub risky: String,
+    /// Named in the policy's `administrators` without holding `a`: the list is no proof (anyone
+    /// who may insert into the folder could have written it).
+    pub named: bool,
 }
 
 impl Tamper {
-    /// "bob holds i, t (lrswit) on the policy folder, not an administrator: may publish or
+    /// "bob holds i, t (lrswit) on the policy folder without the `a` right: may publish or
     /// delete policies".
     pub fn describe(&self) -> String {
         let what: Vec<String> = self.risky.chars().map(String::from).collect();
+        let named = if self.named {
+            " (named in the policy's administrators, which anyone who may insert there could have written)"
+        } else {
+            ""
+        };
         format!(
-            "{} holds {} ({}) on the policy folder, not an administrator: may publish or delete policies",
+            "{} holds {} ({}) on the policy folder without the `a` right{named}: may publish or delete policies",
             self.identifier,
             what.join(", "),
             self.rights
@@ -72,10 +80,10 @@ fn risky_of(rights: Rights) -> String {
     TAMPER_RIGHTS.chars().filter(|&c| rights.has(c)).collect()
 }
 
-/// One identifier's tamper risk: `None` when it administers the folder (named, or holds `a`)
-/// or holds none of [`TAMPER_RIGHTS`].
+/// One identifier's tamper risk: `None` when it holds `a` (it administers the folder) or none of
+/// [`TAMPER_RIGHTS`]. Being named in `administrators` exempts nobody: it is only said.
 pub fn tamper(identifier: &str, rights: Rights, administrators: &[String]) -> Option<Tamper> {
-    if is_negative(identifier) || rights.has('a') || is_administrator(identifier, administrators) {
+    if is_negative(identifier) || rights.has('a') {
         return None;
     }
     let risky = risky_of(rights);
@@ -83,6 +91,7 @@ pub fn tamper(identifier: &str, rights: Rights, administrators: &[String]) -> Op
         identifier: identifier.to_string(),
         rights: rights.to_string(),
         risky,
+        named: is_administrator(identifier, administrators),
     })
 }
 
@@ -153,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn named_administrators_and_holders_of_a_are_not_flagged() {
+    fn holders_of_a_are_not_flagged_and_a_named_administrator_without_a_is() {
         let a = acl(&[
             ("dave", "lrwstie"),
             ("erin", "lra"),
@@ -163,7 +172,15 @@ mod tests {
         ]);
         let t = tampering(&a, &admins(&["dave"]));
         let who: Vec<&str> = t.iter().map(|t| t.identifier.as_str()).collect();
-        assert_eq!(who, ["anyone", "Authenticated"]);
+        assert_eq!(who, ["dave", "anyone", "Authenticated"]);
+        // A policy anyone with `i` wrote may name them an administrator: never a pass.
+        assert!(t[0].named && !t[1].named);
+        assert!(
+            t[0].describe()
+                .contains("named in the policy's administrators"),
+            "{}",
+            t[0].describe()
+        );
     }
 
     #[test]

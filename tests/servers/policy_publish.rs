@@ -236,7 +236,7 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
     let (_, out, _) = alice.run(&["check"]);
     assert!(
         out.contains(
-            "only administrators may change it; every identifier's rights checked (GETACL)"
+            "only holders of the `a` right may change it; every identifier's rights checked (GETACL)"
         ),
         "{out}"
     );
@@ -254,7 +254,7 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains(
-            "warning   bob holds i, t (lrswit) on the policy folder, not an administrator"
+            "warning   bob holds i, t (lrswit) on the policy folder without the `a` right"
         ),
         "{out}"
     );
@@ -308,6 +308,26 @@ fn alice_publishes_and_locks_bob_sees_it_broken_stale_and_unlocked_publications(
     );
     assert_eq!(messages(&mut raw), 4);
     assert_eq!(rights_of(&acl(&mut raw), "bob"), Some("lrswit"));
+
+    // bob names himself an administrator in a policy of his own: that is no pass, check still
+    // flags him (only the `a` right makes an administrator) and says he is named.
+    let v4 = file(
+        &bob,
+        "v4.toml",
+        &V3.replace("version = 3", "version = 4").replace(
+            "administrators = [\"alice\"]",
+            "administrators = [\"alice\", \"bob\"]",
+        ),
+    );
+    let (code, out, err) = bob.run(&["policy", "support", "publish", &v4]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = alice.run(&["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("bob holds i, t (lrswit) on the policy folder without the `a` right (named in the policy's administrators"),
+        "{out}"
+    );
+    assert!(out.contains("NOT tamper-evident"), "{out}");
 }
 
 /// Behind the Microsoft 365-like proxy (no ACL): the policy folder works the same, publish says
