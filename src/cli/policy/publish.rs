@@ -176,6 +176,13 @@ pub fn run(
         other => folder_error(account, other),
     })?;
     let lock = policy_acl::lock(&mut conn, &folder, &imap.login, &policy.administrators);
+    // Another publisher may have appended between our read and our append: say so rather than
+    // report a policy in force that is not.
+    if let Ok(now) = read(&mut conn, &folder, Depth::InForce)
+        && let Some(w) = superseded(uid, policy.version, team::in_force(&now.entries, &folder))
+    {
+        warnings.push(w);
+    }
     let _ = conn.session.logout();
     let (lock, lock_error) = match lock {
         Ok(l) => (l, None),
@@ -208,6 +215,24 @@ pub fn run(
         warnings,
     };
     finish(&published, lock_error, json, out)
+}
+
+/// Why the policy just appended (UID `uid` when the server said, `version`) is not the one in
+/// force after all: a newer message another publisher appended at the same time.
+fn superseded(uid: Option<u32>, version: u64, in_force: Option<team::InForce>) -> Option<String> {
+    let p = in_force?;
+    let ours = match uid {
+        Some(u) => p.source.uid == u,
+        None => p.policy.version == version,
+    };
+    (!ours).then(|| {
+        format!(
+            "this policy is NOT the one in force: version {} by {} (UID {}) was published at the same time and is newer in the folder; publish again with a higher version",
+            p.policy.version,
+            single_line(&p.source.published_by),
+            p.source.uid
+        )
+    })
 }
 
 /// Publishes into a Maildir account's policy folder (created when missing): no ACL to lock,
@@ -331,6 +356,37 @@ fn print(p: &Published, out: &mut dyn Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_policy_appended_at_the_same_time_after_ours_is_said() {
+        let in_force = |uid: u32, version: u64| {
+            let entry = team::entry(
+                uid,
+                crate::mail::policy::parse(
+                    &build(
+                        "carol",
+                        "carol@example.test",
+                        "support@example.test",
+                        version,
+                        &format!("version = {version}\n"),
+                        &[],
+                        SystemTime::now(),
+                    )
+                    .unwrap(),
+                ),
+            );
+            team::in_force(&[entry], "Policy")
+        };
+        assert_eq!(super::superseded(Some(7), 5, in_force(7, 5)), None);
+        let w = super::superseded(Some(7), 5, in_force(8, 6)).unwrap();
+        assert!(
+            w.contains("NOT the one in force: version 6 by carol (UID 8)"),
+            "{w}"
+        );
+        assert!(super::superseded(None, 5, in_force(8, 6)).is_some());
+        assert_eq!(super::superseded(None, 5, in_force(8, 5)), None);
+        assert_eq!(super::superseded(Some(7), 5, None), None);
+    }
 
     #[test]
     fn attachments_are_read_by_file_name_and_mismatches_warned() {
