@@ -143,16 +143,7 @@ pub fn run(
     let (mut conn, folder) = connect(account)?;
     let current = read(&mut conn, &folder, Depth::InForce).map_err(|e| folder_error(account, e))?;
     let in_force = team::in_force(&current.entries, &folder);
-    if let Some(p) = &in_force
-        && p.policy.version >= policy.version
-    {
-        return Err(PolicyCliError::Stale {
-            path: single_line(&file.display().to_string()),
-            version: policy.version,
-            in_force: p.policy.version,
-            published_by: single_line(&p.source.published_by),
-        });
-    }
+    refuse_stale(file, policy.version, in_force.as_ref())?;
     let quoted = quote_mailbox(&folder)
         .ok_or_else(|| folder_error(account, NotesError::BadFolder(single_line(&folder))))?;
     let uid = append_seen(&mut conn, &quoted, &folder, &text).map_err(|e| match e {
@@ -217,6 +208,23 @@ pub fn run(
     finish(&published, lock_error, json, out)
 }
 
+/// Refuses to publish `version` (from `file`) when the policy in force is not older.
+fn refuse_stale(
+    file: &Path,
+    version: u64,
+    in_force: Option<&team::InForce>,
+) -> Result<(), PolicyCliError> {
+    match in_force {
+        Some(p) if p.policy.version >= version => Err(PolicyCliError::Stale {
+            path: single_line(&file.display().to_string()),
+            version,
+            in_force: p.policy.version,
+            published_by: single_line(&p.source.published_by),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Why the policy just appended (UID `uid` when the server said, `version`) is not the one in
 /// force after all: a newer message another publisher appended at the same time.
 fn superseded(uid: Option<u32>, version: u64, in_force: Option<team::InForce>) -> Option<String> {
@@ -250,16 +258,7 @@ fn publish_local(
     let failed = |e| super::maildir_error(account, e);
     let current = crate::backend::policy::read(b, &folder, false).map_err(failed)?;
     let in_force = team::in_force(&current, &folder);
-    if let Some(p) = &in_force
-        && p.policy.version >= policy.version
-    {
-        return Err(PolicyCliError::Stale {
-            path: single_line(&file.display().to_string()),
-            version: policy.version,
-            in_force: p.policy.version,
-            published_by: single_line(&p.source.published_by),
-        });
-    }
+    refuse_stale(file, policy.version, in_force.as_ref())?;
     b.create_mailbox(&folder).map_err(failed)?;
     let seen = crate::message::Flags {
         seen: true,
